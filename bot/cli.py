@@ -1,0 +1,290 @@
+"""`newsbot` command line: demo, ingest, summarize, search, digest, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.app import serve, utc_now
+from bot.commands import PAGE_SIZE, render_digest
+from bot.config import Config, load_config
+from bot.digest import build_digest
+from bot.errors import BadInput, ConfigError
+from bot.ingest.files import ingest_paths, read_dump
+from bot.query import parse_query
+from bot.records import Digest
+from bot.render import to_plain
+from bot.store import Store
+from bot.transports.console import ConsoleTransport
+from summarizer import parse_page, summarize
+
+log = logging.getLogger("newsbot")
+EXIT_OK, EXIT_EMPTY, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+newsbot: German news digests for Telegram, Matrix and the console.
+
+Start here:
+  newsbot demo                       ingest the sample articles, print today's digest,
+                                     then chat with the bot in this terminal
+  newsbot ingest FOLDER              store page dumps (.txt files)
+  newsbot search venezuela russland  search stored articles
+  newsbot run                        serve Telegram/Matrix as configured
+
+The database is ./newsbot.db unless --db or NEWSBOT_DB says otherwise.
+"""
+
+
+def seeds_dir() -> Path:
+    """The sample corpus: inside the installed package, or the checkout's `seeds/`."""
+    packaged = Path(str(files("bot"))) / "seeds"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _summary_record(text: str, sentences: int, title: str | None = None) -> dict[str, Any]:
+    page = parse_page(text, title=title)
+    return {
+        "title": page.title,
+        "published": page.published.isoformat() if page.published else None,
+        "source": page.source,
+        "body": page.body,
+        "summary": summarize(page.body, sentences, title=page.title or None),
+    }
+
+
+def cmd_summarize(args: argparse.Namespace, config: Config) -> int:
+    if args.jsonl:
+        return _summarize_jsonl(args.sentences)
+    if not args.file:
+        print("newsbot summarize: give a FILE or --jsonl", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        record = _summary_record(read_dump(Path(args.file)), args.sentences)
+    except (BadInput, OSError) as exc:
+        print(f"newsbot summarize: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(record["title"])
+    print(" · ".join(x for x in (record["published"], record["source"]) if x))
+    print()
+    for sentence in record["summary"]:
+        print(f"- {sentence}")
+    return EXIT_OK if record["summary"] else EXIT_EMPTY
+
+
+def _summarize_jsonl(sentences: int) -> int:
+    """One JSON object in, one out, per line; a bad line gets an `error` and the run goes on."""
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        ident: Any = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("expected a JSON object")
+            ident = obj.get("id")
+            text = obj.get("text")
+            if not isinstance(text, str):
+                raise ValueError("missing string field 'text'")
+            title = obj.get("title")
+            out = {"id": ident, **_summary_record(text, sentences, title if title else None)}
+        except (ValueError, TypeError) as exc:
+            out = {"id": ident, "error": f"line {number}: {exc}"}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
+def _open_store(config: Config) -> Store:
+    return Store.open(config.db)
+
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    store = _open_store(config)
+    counts = {"added": 0, "duplicate": 0, "skipped": 0}
+    try:
+        for result in ingest_paths(store, [Path(p) for p in args.paths], utc_now()):
+            counts[result.status] += 1
+            label = {"added": "added", "duplicate": "duplicate", "skipped": "skipped"}
+            detail = f"#{result.article_id} {result.title}" if result.article_id else result.reason
+            print(f"{label[result.status]:9} {result.path}: {detail}")
+    finally:
+        store.close()
+    print(f"{counts['added']} added, {counts['duplicate']} duplicates, {counts['skipped']} skipped")
+    return EXIT_OK if counts["added"] or counts["duplicate"] else EXIT_EMPTY
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    text = " ".join(args.words)
+    query = parse_query(text)
+    if query.problem:
+        print("newsbot search: give at least one word, e.g. newsbot search venezuela")
+        return EXIT_USAGE
+    store = _open_store(config)
+    try:
+        page = store.search(query, args.limit or PAGE_SIZE)
+    finally:
+        store.close()
+    if not page.hits:
+        print(f"Keine Artikel zu „{' '.join(query.words)}“ gefunden.")
+        return EXIT_EMPTY
+    print(f"{page.total} Treffer für „{' '.join(query.words)}“:\n")
+    for hit in page.hits:
+        a = hit.article
+        when = a.published.date().isoformat() if a.published else "ohne Datum"
+        print(f"[{a.id}] {a.title} — {a.source}, {when}")
+        for sentence in a.summary[:2]:
+            print(f"    {sentence}")
+        print()
+    return EXIT_OK
+
+
+def day_digest(store: Store, config: Config, day: date | None, now: datetime) -> Digest:
+    """A calendar day's digest in the configured zone, or the last 24 hours when no day."""
+    zone = ZoneInfo(config.timezone)
+    until: datetime | None
+    if day is None:
+        since, until = now - timedelta(hours=24), None
+        day = now.astimezone(zone).date()
+    else:
+        since = datetime.combine(day, time(0), zone)
+        until = since + timedelta(days=1)
+    settings = store.settings("cli")
+    articles = store.articles_since(since, until)
+    return build_digest(
+        articles, day=day, since=since, stories=settings.stories, sentences=settings.sentences
+    )
+
+
+def cmd_digest(args: argparse.Namespace, config: Config) -> int:
+    store = _open_store(config)
+    try:
+        digest = day_digest(store, config, args.date, utc_now())
+    finally:
+        store.close()
+    print(to_plain(render_digest(digest, "de")))
+    return EXIT_OK if digest.stories else EXIT_EMPTY
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    store = _open_store(config)
+    now = utc_now()
+    print(f"Datenbank: {Path(config.db).resolve()}")
+    for result in ingest_paths(store, [seeds_dir()], now):
+        detail = f"#{result.article_id} {result.title}" if result.article_id else result.reason
+        print(f"  {result.status:9} {Path(result.path).name}: {detail}")
+    print()
+    print(to_plain(render_digest(day_digest(store, config, None, now), "de")))
+    if args.no_console:
+        store.close()
+        return EXIT_OK
+    print()
+    print("Konsolen-Chat: tippe Befehle wie im Telegram-Chat, z. B. /search venezuela.")
+    print("/help zeigt alle Befehle, /quit oder Strg-D beendet.")
+    print()
+    try:
+        asyncio.run(_console(config, store))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+async def _console(config: Config, store: Store) -> None:
+    console = ConsoleTransport()
+    await serve(config, store, [console], until=console.closed)
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    if not (config.telegram_enabled or config.matrix_enabled):
+        print(
+            "newsbot run: no transport is configured. Set TELEGRAM_BOT_TOKEN for Telegram, or\n"
+            "MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_PASSWORD (or MATRIX_ACCESS_TOKEN)\n"
+            "for Matrix. To try the bot without any account, run: newsbot demo",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print("newsbot run: the Telegram and Matrix transports are not built yet.", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand and its help."""
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--db", help="SQLite database file (default ./newsbot.db, or NEWSBOT_DB)")
+    parser.add_argument("--config", type=Path, help="TOML config file (or NEWSBOT_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="ingest seeds/, print today's digest, open the console chat")
+    p.add_argument("--no-console", action="store_true", help="print the digest and exit")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("ingest", help="store page dumps: .txt files or folders of them")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("summarize", help="clean and summarize one page dump (or JSONL on stdin)")
+    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("-n", "--sentences", type=int, default=3, help="summary length (default 3)")
+    p.add_argument("--json", action="store_true", help="print title, date, source, body, summary")
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='batch: read {"id","text"[,"title"]} lines on stdin, print one JSON line each',
+    )
+    p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("search", help="search stored articles (exit 1 when nothing is found)")
+    p.add_argument("words", nargs="+", metavar="WORD")
+    p.add_argument("--limit", type=int, default=0, help="results to show (default 5)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("digest", help="print the digest of the last 24 hours or of --date")
+    p.add_argument("--date", type=_date_arg, help="a calendar day, YYYY-MM-DD")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix)")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, build the Config once, run one subcommand; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"newsbot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.db:
+        config = Config(**{**config.__dict__, "db": args.db})
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args, config))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Ways articles come in: page-dump files and folders (later: feeds, pages, OPML)."""

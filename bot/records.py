@@ -1,0 +1,144 @@
+"""Records passed between the stages: plain frozen dataclasses that know nothing of SQL or chats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One source's version of a story: where a reader can go."""
+
+    name: str
+    title: str
+    url: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article: clean title, date, source and body, with its summary."""
+
+    id: int
+    title: str
+    source: str
+    body: str
+    summary: tuple[str, ...]
+    published: datetime | None
+    fetched: datetime
+    url: str | None = None
+    language: str = "de"
+    content_hash: str = ""
+    links: tuple[Link, ...] = ()
+
+    @property
+    def when(self) -> datetime:
+        """The best known time of the article: published, else fetched."""
+        return self.published or self.fetched
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article as ingest hands it to the store, before it has an id."""
+
+    title: str
+    source: str
+    body: str
+    summary: tuple[str, ...]
+    published: datetime | None
+    url: str | None = None
+    language: str = "de"
+    origin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One ranked search result with a snippet of the matched words."""
+
+    article: Article
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """A page of search results and how many there are in all."""
+
+    hits: tuple[SearchHit, ...]
+    total: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Articles from one or more sources about the same event, merged into one digest entry."""
+
+    headline: str
+    summary: tuple[str, ...]
+    links: tuple[Link, ...]
+    article_ids: tuple[int, ...]
+    latest: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The stories a chat gets for one day."""
+
+    date: date
+    stories: tuple[Story, ...]
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """What a chat chose: language, digest size and summary length."""
+
+    language: str = "de"
+    stories: int = 5
+    sentences: int = 2
+    send_empty: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A chat's daily digest at a local time in its own time zone."""
+
+    chat: str
+    time: str
+    timezone: str = "Europe/Berlin"
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: a label and the command it sends back."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text in a reply, optionally bold or a link."""
+
+    text: str
+    bold: bool = False
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a command answers: paragraphs of spans, plus optional buttons.
+
+    Transports render it for their platform; the core never writes markup.
+    """
+
+    paragraphs: tuple[tuple[Span, ...], ...]
+    buttons: tuple[Button, ...] = ()
+    link_previews: bool = False
+    ok: bool = True
+
+    @classmethod
+    def text(cls, *paragraphs: str, ok: bool = True) -> Reply:
+        """A reply of plain paragraphs."""
+        return cls(tuple((Span(p),) for p in paragraphs), ok=ok)

@@ -1,0 +1,1 @@
+"""Chat platforms as thin adapters over the command core: console, Telegram, Matrix."""

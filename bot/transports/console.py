@@ -1,0 +1,68 @@
+"""The console transport: stdin lines in, plain-text replies on stdout; no token needed."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.records import Reply
+from bot.render import to_plain
+from bot.transports.base import Incoming, OnMessage
+
+CHAT = "console:local"
+PROMPT = "> "
+
+
+class ConsoleTransport:
+    """A chat in the terminal, so the whole bot runs locally with no platform at all."""
+
+    name = "console"
+
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.closed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, on_message: OnMessage) -> None:
+        """Read lines in the background until end of input or /quit."""
+        self._task = asyncio.create_task(self._loop(on_message))
+
+    async def _loop(self, on_message: OnMessage) -> None:
+        loop = asyncio.get_running_loop()
+        interactive = self.stdin.isatty()
+        try:
+            while True:
+                if interactive:
+                    self.stdout.write(PROMPT)
+                    self.stdout.flush()
+                line = await loop.run_in_executor(None, self.stdin.readline)
+                if not line:
+                    break
+                text = line.strip()
+                if text in ("/quit", "/exit", "quit", "exit"):
+                    break
+                if not text:
+                    continue
+                reply = await on_message(Incoming(CHAT, "console:user", text))
+                if reply is None:
+                    self._write("Befehle beginnen mit /, zum Beispiel /help.")
+                else:
+                    await self.send(CHAT, reply)
+        finally:
+            self.closed.set()
+
+    def _write(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
+        print(file=self.stdout, flush=True)
+
+    async def send(self, chat: str, reply: Reply) -> None:
+        """Print the reply as plain text."""
+        self._write(to_plain(reply))
+
+    async def stop(self) -> None:
+        """Stop reading (the pending readline ends with the process)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self.closed.set()

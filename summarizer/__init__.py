@@ -1,0 +1,27 @@
+"""German extractive summarizer for news: page dump → clean article → a few of its sentences."""
+
+from __future__ import annotations
+
+from summarizer.algorithms import SUMY_ALGORITHMS, summarize_lead, summarize_with_sumy
+from summarizer.page import PageDump, parse_page
+from summarizer.ranking import rank
+from summarizer.sentences import split_sentences
+
+ALGORITHMS: tuple[str, ...] = ("newsbot", "lead", *SUMY_ALGORITHMS)
+
+__all__ = ["ALGORITHMS", "PageDump", "parse_page", "split_sentences", "summarize"]
+
+
+def summarize(
+    text: str, sentences: int = 3, *, algorithm: str = "newsbot", title: str | None = None
+) -> list[str]:
+    """Extractive summary of an article body: at most `sentences` of its sentences, in order."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+    if sentences <= 0 or not text.strip():
+        return []
+    if algorithm == "newsbot":
+        return rank(text, sentences, title=title)
+    if algorithm == "lead":
+        return summarize_lead(text, sentences)
+    return summarize_with_sumy(algorithm, text, sentences)

@@ -1,0 +1,117 @@
+"""Rules that recognise page junk in a dump: teasers, credits, appeals, comments, notices, menus.
+
+The rules use structure and German web vocabulary, never one site's strings: a block is junk when
+it is shaped like page furniture (a share bar, a credit, a timestamped comment header, a cookie
+notice), and a section break when it announces what follows the article (comments, related
+stories, more news).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Prose function words. sumy's German list plus frequent ones it lacks; used for the share of
+# function words in a block, which separates running text (about 0.35) from menus and teasers.
+FUNCTION_WORDS = frozenset(
+    """
+    aber als am an auch auf aus bei bin bis bist da dadurch daher darum das dass daß dein deine dem
+    den der des deshalb dessen die dies diese diesem diesen dieser dieses doch dort du durch ein
+    eine einem einen einer eines er es euer eure für hatte hatten hat habe haben hier hinter ich
+    ihr ihre ihren ihm ihn im in ist ja jede jedem jeden jeder jedes jetzt kann können man mein
+    meine mit muss müssen nach nachdem nicht noch nun nur ob oder schon sehr sei sein seine seinen
+    sich sie sind so soll sollen sowie um und uns unser unsere unter viel vom von vor war waren
+    was wenn wer werden wie wieder wir wird wurde wurden zu zum zur über gegen seit ohne mehr
+    keine kein einen zwei drei beim bereits immer dann denn weil damit also etwa
+    """.split()
+)
+
+_FLAGS = re.IGNORECASE
+
+# Blocks that announce the end of the article: what follows is comments, teasers or the footer.
+_SECTION_BREAK = re.compile(
+    r"""^(?:
+      \d+\s+(?:kommentare?|antworten|reaktionen|comments?)\b.{0,40}
+    | (?:\d+\s+)?(?:gedanken|meinungen)\s+zu\b.{0,120}
+    | (?:leser)?kommentare?(?:\s*\(\d+\))?\s*:?
+    | (?:schreibe?n?|verfasse|hinterlasse|hinterlassen\s+sie)\s+(?:einen|eine|ihren?|deinen?)\s+
+      (?:kommentar|antwort)\b.{0,40}
+    | (?:ein(?:en)?\s+)?kommentar\s+(?:schreiben|verfassen|hinterlassen)\b.{0,20}
+    | (?:diskussion|diskutieren\s+sie\s+mit|leserbriefe?|comments?|responses?|reply)\s*:?
+    | regeln\s+für\s+(?:kommentare|die\s+diskussion)\b.*
+    | (?:weitere|ähnliche|verwandte|aktuelle|neueste|beliebte|empfohlene|passende|mehr|andere)\s+
+      (?:meldungen|artikel|beiträge|themen|nachrichten|news|posts|stories|storys|videos|inhalte|
+         rezepte|produkte|berichte|texte|links|beitrage)\b.{0,30}
+    | (?:mehr|weiteres|alles|neues)\s+(?:zum|zu\s+diesem|aus\s+dem|aus\s+der|vom|von)\s+
+      (?:thema|themen|ressort|bereich|autor|autorin)\b.{0,40}
+    | (?:das|dies|diese\s+artikel|folgendes)\s+könnte\s+(?:sie|dich|euch)\s+(?:auch\s+)?
+      (?:interessieren|gefallen)\b.{0,20}
+    | (?:auch|ebenfalls)\s+interessant\b.{0,20}
+    | (?:lesen|lest|lies)\s+(?:sie\s+)?(?:auch|mehr|weiter)\b.{0,20}
+    | (?:related|more)\s+(?:posts|articles|stories)\b.{0,20}
+    | (?:meistgelesen|am\s+meisten\s+gelesen|top[\s-]?themen|empfehlungen(?:\s+der\s+redaktion)?|
+       schlagzeilen|tags|schlagwörter|schlagworte|stichwörter|themen\s+im\s+artikel)\s*:?
+    )$""",
+    _FLAGS | re.VERBOSE,
+)
+
+# Blocks that are furniture wherever they stand.
+_JUNK = re.compile(
+    r"""
+      ^@\s*[\w.-]+\.\w{2,4}$                                   # agency tag "@ dpa.de"
+    | \b(?:weiterlesen|weiter\s+lesen|mehr\s+lesen|read\s+more|zum\s+artikel|artikel\s+lesen|
+         mehr\s+erfahren|mehr\s+anzeigen)\b\W{0,5}$
+    | \bCC[\s-]BY\b | \bvia\s+Wikimedia\b | \bWikimedia\s+Commons\b | \bcreative\s+commons\b
+    | ^(?:foto|fotos|bild|bilder|grafik|quelle|bildquelle|bildnachweis|titelbild|beitragsbild|
+         titelfoto|symbolbild|symbolfoto|header-?bild|image|photo|credit|copyright|illustration)
+      \b\s*(?:[:©]|\(|-\s|von\b|by\b)
+    | ©\s*\S | \(c\)\s*\d{4} | \bcopyright\b | \balle\s+rechte\s+vorbehalten\b
+    | \bspendenfinanziert\b | \b(?:jetzt\s+|bitte\s+)?spenden\b | \bunterstützen\s+sie\s+(?:uns|unsere)\b
+    | \bunterstütze\s+(?:uns|unsere)\b | \bwir\s+bitten\s+um\s+(?:ihre\s+|eure\s+|deine\s+)?
+      (?:unterstützung|spende)
+    | \bnewsletter\b | \babonnier(?:e|en|t)\b | \babo\s+abschließen\b | \bjetzt\s+abonnieren\b
+    | \bcookies?\b | \bdatenschutzerklärung\b | \bdatenschutzhinweise?\b
+    | \bnutzungsbedingungen\b | \bimpressum\b | \bagb\b
+    | \b(?:folg(?:e|t|en\s+sie)|teile|teilen|abonniere)\b[^.]{0,40}\b(?:telegram|twitter|facebook|
+         instagram|whatsapp|youtube|tiktok|linkedin|mastodon|gettr|xing|rss)\b
+    | ^(?:teilen|drucken|twittern|mailen|share|tweet|merken|empfehlen|link\s+kopieren|
+         artikel\s+teilen|seite\s+teilen|inhalt\s+teilen|e-?mail|feedback|zurück|nach\s+oben|
+         zum\s+seitenanfang|top)\b\W*$
+    | \bum\s+\d{1,2}[:.]\d{2}\s*(?:uhr)?\b.{0,20}\b(?:antworten|reply|melden)\b
+    | \b(?:antworten|reply|melden|zitieren)\W*$
+    | \bdaumen\s+(?:hoch|runter)\b | \bgefällt\s+mir\b | \bbloggern\s+gefällt\b | \blikes?\b\W*$
+    | \bminuten?\s+lesezeit\b | \blesezeit\b | \blesedauer\b | \breading\s+time\b
+    | \b(?:anmelden|einloggen|registrieren|login|log\s+in|passwort\s+vergessen)\b\W*$
+    | \bsie\s+sind\s+(?:hier|nicht\s+angemeldet)\b | \bbesucher\s+(?:sind\s+)?online\b
+    | \bjavascript\b | \bbrowser\b.{0,60}\b(?:aktivieren|unterstützt|veraltet)\b
+    | \banzeige\b\W*$ | ^(?:anzeige|werbung|sponsored|advertorial|partner-?inhalt)\b
+    | \bmitglied\s+seit\b | \bbeiträge:\s*\d+
+    | \bpflichtfelder\b | \be-?mail-?adresse\s+wird\s+nicht\s+veröffentlicht\b
+    | \bfür\s+links\s+auf\s+dieser\s+seite\b | \baffiliate\b | \bprovisions?\b.{0,40}\blinks?\b
+    | \bartikel\s+(?:drucken|versenden|teilen|merken)\b
+    | \b(?:zuletzt\s+)?aktualisiert\s+(?:am|:)\s*\d | \bstand:\s*\d
+    | ^(?:von|by|autor(?:in)?|text|redaktion|interview)\s*:?\s*[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){0,3}
+      (?:\s*[,|/|-]\s*.{0,40})?$
+    """,
+    _FLAGS | re.VERBOSE,
+)
+
+_AGENCY_LINE = re.compile(r"^\(?(?:dpa|afp|reuters|ap|epd|kna|dts|sid|apa|ots|idea)(?:[/,\s]\w+)*\)?$", _FLAGS)
+
+
+def is_section_break(block: str) -> bool:
+    """True when a block announces comments, related stories or more news after the article."""
+    text = " ".join(block.split())
+    return len(text) <= 160 and bool(_SECTION_BREAK.match(text))
+
+
+def is_junk(block: str) -> bool:
+    """True when a block is page furniture rather than article text."""
+    text = " ".join(block.split())
+    if not text:
+        return True
+    if _AGENCY_LINE.match(text):
+        return True
+    # Long running text that merely mentions a cookie or a newsletter is still text.
+    if len(text) > 400 and text.count(". ") >= 3:
+        return False
+    return bool(_JUNK.search(text))

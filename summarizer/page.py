@@ -1,0 +1,177 @@
+"""Page dump (the visible text of a web page, blocks separated by blank lines) → PageDump.
+
+The body is the run of blocks with the most running text: each block scores by its length and how
+prose-like it is, junk scores against, and the best-scoring contiguous run (a maximum subarray)
+is the article. Section breaks ("3 Kommentare", "Weitere Meldungen") end it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from summarizer.boilerplate import FUNCTION_WORDS, is_junk, is_section_break
+from summarizer.dates import find_date, is_dateline
+
+_BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»«’)\]]*$")
+_AGENCY_TAG = re.compile(r"^@\s*([\w-]+)\.\w{2,4}$")
+_AGENCY_PAREN = re.compile(
+    r"^[\w .\-/]{0,40}\(\s*(dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|idea)(?:[/,][^)]*)?\)\s*[-–—:]"
+)
+_FOLLOW = re.compile(
+    r"\bFolg(?:e|t)\s+(?!uns\b|mir\b)([A-ZÄÖÜ][\w.-]{1,30})\s+auf\s+"
+    r"(?:Telegram|X|Twitter|Facebook|Instagram|Mastodon|GETTR)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageDump:
+    """The article part of a page dump: title, publication time, source and body paragraphs."""
+
+    title: str
+    published: datetime | None
+    source: str | None
+    paragraphs: tuple[str, ...]
+
+    @property
+    def body(self) -> str:
+        """Body paragraphs joined by blank lines."""
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of a dump with the features the scorer uses."""
+
+    text: str
+    words: int
+    function_share: float
+    ends_sentence: bool
+    junk: bool
+    section_break: bool
+
+    @property
+    def is_prose(self) -> bool:
+        """Running text: long enough, ends like a sentence, uses function words."""
+        return (
+            not self.junk
+            and self.words >= 10
+            and self.ends_sentence
+            and self.function_share >= 0.12
+        )
+
+
+def to_block(text: str) -> Block:
+    """Features of one block."""
+    words = _WORD.findall(text)
+    function = sum(1 for w in words if w.lower() in FUNCTION_WORDS)
+    return Block(
+        text=text,
+        words=len(words),
+        function_share=function / len(words) if words else 0.0,
+        ends_sentence=bool(_SENTENCE_END.search(text)),
+        junk=is_junk(text) or is_dateline(text),
+        section_break=is_section_break(text),
+    )
+
+
+def _clean(block: str) -> str:
+    lines = (" ".join(line.split()) for line in block.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def to_blocks(text: str) -> list[str]:
+    """Non-empty blocks of a dump, spaces collapsed, line breaks inside a block kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [b for b in (_clean(raw) for raw in _BLOCK_BREAK.split(text)) if b]
+
+
+def _score(block: Block) -> float:
+    if block.section_break:
+        return -60.0
+    if block.junk:
+        return -(6.0 + block.words)
+    if block.is_prose:
+        return float(block.words)
+    if block.words >= 6 and block.function_share >= 0.2:
+        return 0.5 * block.words
+    return -2.0
+
+
+def best_run(blocks: list[Block]) -> tuple[int, int]:
+    """Start and end (exclusive) of the maximum-score contiguous run; a section break ends a run."""
+    best, best_start, best_end = 0.0, 0, 0
+    total, start = 0.0, 0
+    for i, block in enumerate(blocks):
+        if block.section_break:
+            total, start = 0.0, i + 1
+            continue
+        if total <= 0:
+            total, start = 0.0, i
+        total += _score(block)
+        if total > best:
+            best, best_start, best_end = total, start, i + 1
+    return best_start, best_end
+
+
+def _is_headline(block: Block) -> bool:
+    return (
+        3 <= block.words <= 30
+        and not block.junk
+        and not block.section_break
+        and not block.text.endswith(".")
+        and "\n" not in block.text
+    )
+
+
+def parse_page(text: str, *, title: str | None = None) -> PageDump:
+    """Split a page dump into title, date, source and the article's body paragraphs."""
+    if title is not None:
+        return _parse_body(text, title.strip())
+    raw = to_blocks(text)
+    blocks = [to_block(b) for b in raw]
+    start, end = best_run(blocks)
+    # The body starts at the first prose block of the run, so a headline above it is a title.
+    while start < end and not blocks[start].is_prose:
+        start += 1
+    found_title, title_index = "", -1
+    for i in range(start - 1, max(start - 12, -1), -1):
+        if _is_headline(blocks[i]) and find_date(raw[i]) is None:
+            found_title, title_index = raw[i], i
+            break
+    head = raw[max(title_index, 0) : start]
+    published = next((d for d in map(find_date, head) if d is not None), None)
+    if published is None and start < end:
+        published = find_date(raw[start][:80]) if is_dateline(raw[start][:80]) else None
+    paragraphs = [
+        b.text for b in blocks[start:end] if not b.junk and not b.section_break and b.text != found_title
+    ]
+    return PageDump(found_title, published, find_source(raw), tuple(paragraphs))
+
+
+def _parse_body(text: str, title: str) -> PageDump:
+    """An extracted body (paragraphs by line): drop junk lines and a repeated title."""
+    lines = [line for block in to_blocks(text) for line in block.split("\n")]
+    published = find_date(lines[0]) if lines and is_dateline(lines[0]) else None
+    kept = [
+        line
+        for line in lines
+        if line != title and not is_junk(line) and not is_section_break(line) and not is_dateline(line)
+    ]
+    return PageDump(title, published, find_source(lines), tuple(kept))
+
+
+def find_source(blocks: list[str]) -> str | None:
+    """Agency or site named by the dump: an agency tag or dateline, else a 'follow X on' line."""
+    for b in blocks:
+        m = _AGENCY_TAG.match(b) or _AGENCY_PAREN.match(b)
+        if m:
+            return m.group(1)
+    for b in blocks:
+        m = _FOLLOW.search(b)
+        if m:
+            return m.group(1)
+    return None

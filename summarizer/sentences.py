@@ -1,0 +1,42 @@
+"""German sentence and word splitting, and the tokenizer object sumy gets instead of NLTK punkt."""
+
+from __future__ import annotations
+
+import re
+
+from sentencex import segment
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split German text into sentences; a line break always ends a sentence."""
+    sentences: list[str] = []
+    for line in _LINE_BREAK.split(text):
+        if not line.strip():
+            continue
+        for piece in segment("de", line):
+            stripped = piece.strip()
+            if stripped:
+                sentences.append(stripped)
+    return sentences
+
+
+def to_words(sentence: str) -> tuple[str, ...]:
+    """Letter words of a sentence (numbers dropped, as sumy's own tokenizer does)."""
+    return tuple(_WORD.findall(sentence))
+
+
+class GermanTokenizer:
+    """What sumy's parsers need from a tokenizer, backed by sentencex so nothing downloads."""
+
+    language = "german"
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        """Sentences of one paragraph."""
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        """Words of one sentence."""
+        return to_words(sentence)

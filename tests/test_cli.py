@@ -1,0 +1,139 @@
+"""The `newsbot` CLI as a user runs it: subprocesses on a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.integration
+
+
+def newsbot(
+    *args: str, db: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEWSBOT_DB": str(db), "NEWSBOT_CONFIG": "", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_demo_prints_digest_with_both_seeds(db_path: Path) -> None:
+    result = newsbot("demo", "--no-console", db=db_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Kreml fordert friedliche Lösung zwischen USA und Venezuela" in out
+    assert "Russland erwägt Venezuelas Bitte um militärische Hilfe" in out
+    for junk in ("weiterlesen", "Kommentare", "CC BY 4.0", "spendenfinanziert", "Newsletter"):
+        assert junk not in out
+    assert db_path.exists()
+
+
+def test_ingest_twice_adds_once(db_path: Path) -> None:
+    first = newsbot("ingest", str(SEEDS), db=db_path)
+    second = newsbot("ingest", str(SEEDS), db=db_path)
+    assert first.returncode == 0
+    assert "2 added, 0 duplicates" in first.stdout
+    assert "0 added, 2 duplicates" in second.stdout
+
+
+def test_ingest_folder_with_binary_and_latin1_files(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 100)
+    (folder / "empty.txt").write_text("")
+    latin = (SEEDS / "dpa-kreml-venezuela-2025-11-02.txt").read_text().replace("«", '"')
+    latin = latin.replace("»", '"').replace("–", "-")
+    (folder / "latin1.txt").write_bytes(latin.encode("cp1252", errors="replace"))
+    result = newsbot("ingest", str(folder), db=db_path)
+    assert "binary file" in result.stdout
+    assert "empty.txt" in result.stdout
+    assert "1 added" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_search_exit_codes(db_path: Path) -> None:
+    newsbot("ingest", str(SEEDS), db=db_path)
+    found = newsbot("search", "venezuela", db=db_path)
+    assert found.returncode == 0
+    assert "Kreml fordert" in found.stdout
+    assert "Russland erwägt" in found.stdout
+    none = newsbot("search", "Quantencomputer", db=db_path)
+    assert none.returncode == 1
+    usage = newsbot("search", "***", db=db_path)
+    assert usage.returncode == 2
+
+
+def test_digest_for_a_date(db_path: Path) -> None:
+    newsbot("ingest", str(SEEDS), db=db_path)
+    day = newsbot("digest", "--date", "2025-11-02", db=db_path)
+    assert day.returncode == 0
+    assert "Kreml fordert" in day.stdout
+    assert "Russland erwägt" not in day.stdout
+    bad = newsbot("digest", "--date", "gestern", db=db_path)
+    assert bad.returncode == 2
+
+
+def test_summarize_json(db_path: Path) -> None:
+    result = newsbot(
+        "summarize", str(SEEDS / "dpa-kreml-venezuela-2025-11-02.txt"), "--json", db=db_path
+    )
+    data = json.loads(result.stdout)
+    assert data["title"] == "Kreml fordert friedliche Lösung zwischen USA und Venezuela"
+    assert data["published"].startswith("2025-11-02T09:13:55")
+    assert 1 <= len(data["summary"]) <= 3
+    assert all(sentence in data["body"] for sentence in data["summary"])
+
+
+def test_summarize_jsonl_good_and_bad_lines(db_path: Path) -> None:
+    good = {
+        "id": "a",
+        "text": (SEEDS / "tkp-russland-venezuela-luftabwehr-2025-11-10.txt").read_text(),
+    }
+    lines = [json.dumps(good), "{not json", json.dumps({"id": "c"}), json.dumps(["x"])]
+    result = newsbot("summarize", "--jsonl", "-n", "2", db=db_path, stdin="\n".join(lines))
+    assert result.returncode == 0
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 4
+    assert out[0]["id"] == "a"
+    assert len(out[0]["summary"]) == 2
+    assert "error" not in out[0]
+    assert out[0]["title"].startswith("Russland erwägt")
+    assert "error" in out[1]
+    assert "error" in out[3]
+    assert out[2]["id"] == "c"
+    assert "text" in out[2]["error"]
+
+
+def test_summarize_jsonl_with_title_takes_text_as_body(db_path: Path) -> None:
+    body = "Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen. " * 3
+    line = json.dumps({"id": 1, "title": "Gesetz beschlossen", "text": body})
+    result = newsbot("summarize", "--jsonl", db=db_path, stdin=line)
+    out = json.loads(result.stdout)
+    assert out["title"] == "Gesetz beschlossen"
+    assert "Bundestag" in out["body"]
+
+
+def test_run_without_transports_points_to_demo(db_path: Path) -> None:
+    no_platform = {"TELEGRAM_BOT_TOKEN": "", "MATRIX_HOMESERVER": ""}
+    result = newsbot("run", db=db_path, env=no_platform)
+    assert result.returncode == 2
+    assert "newsbot demo" in result.stderr
+
+
+def test_help_teaches_the_subcommands(db_path: Path) -> None:
+    result = newsbot("--help", db=db_path)
+    for sub in ("demo", "ingest", "summarize", "search", "digest", "run"):
+        assert sub in result.stdout
