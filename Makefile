@@ -1,5 +1,6 @@
 # Two commands for a fresh machine: `make demo` runs the bot on the seeds, `make test` runs the tests.
-# Both bootstrap uv into .tools/ and install the pinned, hashed requirements.lock into .venv/.
+# Both bootstrap uv into .tools/ and install the pinned, hashed requirements-dev.lock into .venv/.
+# requirements.lock pins the runtime alone (what the container and the systemd unit install).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 UV := .tools/bin/uv
@@ -13,9 +14,9 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
+$(VENV)/.installed: requirements-dev.lock pyproject.toml | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip sync --quiet --require-hashes requirements.lock
+	$(UV) pip sync --quiet --require-hashes requirements-dev.lock
 	$(UV) pip install --quiet --no-deps -e .
 	touch $@
 
@@ -29,9 +30,11 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
-lock: | $(UV)  ## re-pin requirements.lock from pyproject.toml
-	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python $(PYTHON) \
+lock: | $(UV)  ## re-pin both lock files from pyproject.toml
+	$(UV) pip compile pyproject.toml --generate-hashes --python $(PYTHON) \
 	  --custom-compile-command "make lock" -o requirements.lock
+	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python $(PYTHON) \
+	  --custom-compile-command "make lock" -o requirements-dev.lock
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/summarize.py

@@ -8,13 +8,15 @@ import signal
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from bot.commands import Context, handle
+from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.records import Reply
 from bot.store import Store
-from bot.transports.base import Incoming, OnMessage, Transport
+from bot.texts import t
+from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
 
 log = logging.getLogger(__name__)
+MATRIX_SYNC_KEY = "matrix:sync_token"
 
 
 def make_handler(config: Config, store: Store, clock: Callable[[], datetime]) -> OnMessage:
@@ -25,17 +27,72 @@ def make_handler(config: Config, store: Store, clock: Callable[[], datetime]) ->
             chat=message.chat,
             now=clock(),
             user=message.user,
+            language=message.language,
             is_admin=message.user in config.admins,
         )
         try:
             return await store.run(lambda: handle(message.text, ctx, store))
         except Exception:
             log.exception("event=command_failed chat=%s", message.chat)
-            return Reply.text(
-                "Da ist etwas schiefgegangen. Bitte versuch es gleich noch einmal.", ok=False
-            )
+            language = reader_language(None, message.language)
+            return Reply.text(t(language, "failed"), ok=False)
 
     return on_message
+
+
+# --- transports: wiring of Telegram and Matrix (issue 6) ----------------------------------
+
+
+def chat_events(store: Store) -> tuple[OnChatGone, OnChatMoved]:
+    """What transports call when a chat blocks the bot or leaves, and when a chat moves."""
+
+    async def on_gone(chat: str, reason: str) -> None:
+        ended = await store.run(lambda: store.forget_chat(chat))
+        log.info("event=subscriptions_ended chat=%s reason=%s had_any=%s", chat, reason, ended)
+
+    async def on_moved(old: str, new: str) -> None:
+        await store.run(lambda: store.move_chat(old, new))
+        log.info("event=chat_moved chat=%s new=%s", old, new)
+
+    return on_gone, on_moved
+
+
+def build_transports(config: Config, store: Store) -> list[Transport]:
+    """The transports the config enables: Telegram, Matrix, or both in one event loop."""
+    on_gone, on_moved = chat_events(store)
+    transports: list[Transport] = []
+    if config.telegram_enabled and config.telegram_token:
+        from bot.transports.telegram import TelegramTransport
+
+        transports.append(
+            TelegramTransport(
+                config.telegram_token,
+                config.telegram_api_url,
+                on_gone=on_gone,
+                on_moved=on_moved,
+            )
+        )
+    if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
+        from bot.transports.matrix import MatrixTransport
+
+        async def load_token() -> str | None:
+            return await store.run(lambda: store.load_state(MATRIX_SYNC_KEY))
+
+        async def save_token(token: str) -> None:
+            await store.run(lambda: store.save_state(MATRIX_SYNC_KEY, token))
+
+        transports.append(
+            MatrixTransport(
+                config.matrix_homeserver,
+                config.matrix_user_id,
+                password=config.matrix_password,
+                access_token=config.matrix_access_token,
+                on_gone=on_gone,
+                load_token=load_token,
+                save_token=save_token,
+            )
+        )
+    return transports
 
 
 def utc_now() -> datetime:

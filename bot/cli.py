@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import logging
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
@@ -14,15 +16,22 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import serve, utc_now
+from bot.app import build_transports, serve, utc_now
 from bot.commands import PAGE_SIZE, render_digest
 from bot.config import Config, load_config
 from bot.digest import build_digest
+from bot.digest import to_json as digest_json
 from bot.errors import BadInput, ConfigError
+from bot.ingest.feeds import PollReport, poll_feeds
 from bot.ingest.files import ingest_paths, read_dump
+from bot.ingest.opml import is_opml, parse_opml, to_opml
+from bot.ingest.pages import make_client
+from bot.logs import setup_logging
+from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
 from bot.query import parse_query
 from bot.records import Digest
 from bot.render import to_plain
+from bot.schedule import chat_digest
 from bot.store import Store
 from bot.transports.console import ConsoleTransport
 from summarizer import parse_page, summarize
@@ -109,11 +118,53 @@ def _open_store(config: Config) -> Store:
     return Store.open(config.db)
 
 
+def _feed_inputs(store: Store, args: list[str], now: datetime) -> tuple[list[Path], list[int]]:
+    """Split ingest arguments: feed URLs and OPML files become feeds, the rest are paths."""
+    paths: list[Path] = []
+    feed_ids: list[int] = []
+    for arg in args:
+        if arg.startswith(("http://", "https://")):
+            feed_ids.append(store.add_feed(arg, now).id)
+            continue
+        path = Path(arg)
+        is_list = path.is_file() and path.suffix.lower() in (".opml", ".xml")
+        if is_list and is_opml(path.read_bytes()):
+            for outline in parse_opml(path.read_bytes()):
+                feed_ids.append(store.add_feed(outline.url, now, outline.title).id)
+            continue
+        paths.append(path)
+    return paths, feed_ids
+
+
+def _progress(done: int, total: int) -> None:
+    """A progress bar on a terminal; a log line every 500 files otherwise."""
+    if sys.stderr.isatty():
+        filled = int(30 * done / max(total, 1))
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr)
+        if done == total:
+            print(file=sys.stderr)
+    elif done % 500 == 0 or done == total:
+        log.warning("event=ingest_progress done=%d total=%d", done, total)
+
+
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     store = _open_store(config)
     counts = {"added": 0, "duplicate": 0, "skipped": 0}
+    now = utc_now()
     try:
-        for result in ingest_paths(store, [Path(p) for p in args.paths], utc_now()):
+        try:
+            paths, feed_ids = _feed_inputs(store, args.paths, now)
+        except BadInput as exc:
+            print(f"newsbot ingest: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if feed_ids:
+            report = asyncio.run(_poll(store, feed_ids, now))
+            counts["added"] += len(report.added)
+            counts["duplicate"] += report.duplicates
+            counts["skipped"] += report.skipped
+            for feed_id, error in report.failed:
+                print(f"failed    feed {feed_id}: {error}")
+        for result in ingest_paths(store, paths, now, progress=_progress):
             counts[result.status] += 1
             label = {"added": "added", "duplicate": "duplicate", "skipped": "skipped"}
             detail = f"#{result.article_id} {result.title}" if result.article_id else result.reason
@@ -122,6 +173,35 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         store.close()
     print(f"{counts['added']} added, {counts['duplicate']} duplicates, {counts['skipped']} skipped")
     return EXIT_OK if counts["added"] or counts["duplicate"] else EXIT_EMPTY
+
+
+async def _poll(store: Store, feed_ids: list[int], now: datetime) -> PollReport:
+    feeds = [f for f in store.feeds() if f.id in feed_ids]
+    async with make_client() as client:
+        return await poll_feeds(store, client, now, feeds)
+
+
+def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
+    store = _open_store(config)
+    try:
+        if args.action == "add":
+            for url in args.urls:
+                feed = store.add_feed(url, utc_now())
+                print(f"{feed.id:4} {feed.url}")
+        elif args.action == "remove":
+            for feed_id in args.ids:
+                if not store.remove_feed(feed_id):
+                    print(f"newsbot feeds remove: no feed {feed_id}", file=sys.stderr)
+                    return EXIT_EMPTY
+        elif args.action == "export":
+            print(to_opml(store.feeds(), utc_now()), end="")
+        else:
+            for feed in store.feeds():
+                state = f"FEHLER ({feed.failures}x): {feed.error}" if feed.is_failing else "ok"
+                print(f"{feed.id:4} {feed.url}  {feed.title or ''}  {state}")
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
@@ -168,11 +248,20 @@ def day_digest(store: Store, config: Config, day: date | None, now: datetime) ->
 
 def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     store = _open_store(config)
+    now = utc_now()
     try:
-        digest = day_digest(store, config, args.date, utc_now())
+        if args.chat:
+            digest = chat_digest(store, args.chat, now)
+            language = store.settings(args.chat).language
+        else:
+            digest = day_digest(store, config, args.date, now)
+            language = "de"
     finally:
         store.close()
-    print(to_plain(render_digest(digest, "de")))
+    if args.json:
+        print(json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
+    else:
+        print(to_plain(render_digest(digest, language)))
     return EXIT_OK if digest.stories else EXIT_EMPTY
 
 
@@ -213,8 +302,91 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print("newsbot run: the Telegram and Matrix transports are not built yet.", file=sys.stderr)
-    return EXIT_USAGE
+    # PTB 22 warns that RetryAfter.retry_after becomes a timedelta; opt in now.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    store = _open_store(config)
+    try:
+        asyncio.run(_run(config, store))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+async def _run(config: Config, store: Store) -> None:
+    """Serve every configured transport in one event loop until SIGTERM or SIGINT."""
+    await serve(config, store, build_transports(config, store))
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    """Print the operator's view of the database; --check is the container's health check."""
+    try:
+        store = Store.open_readonly(config.db)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"newsbot status: cannot open the database: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    try:
+        if args.check:
+            print(f"ok: {store.check()} articles in {config.db}")
+            return EXIT_OK
+        now = utc_now()
+        status = collect_status(store, config.db, now)
+    except sqlite3.Error as exc:
+        print(f"newsbot status: cannot read the database {config.db}: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
+    else:
+        print(render_status(status, now))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    """Copy the database with SQLite's online backup API; safe while the bot runs."""
+    try:
+        store = Store.open_readonly(config.db)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"newsbot backup: cannot open the database: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    try:
+        if args.path.endswith(("/", os.sep)):  # a folder the user means, even if it is new
+            Path(args.path).mkdir(parents=True, exist_ok=True)
+        target = backup(store, config.db, Path(args.path), utc_now())
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        print(f"newsbot backup: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    finally:
+        store.close()
+    print(f"backup written: {target} ({human_bytes(target.stat().st_size)})")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    """Print every article (or those stored since --since) as JSON lines."""
+    try:
+        store = Store.open_readonly(config.db)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"newsbot export: cannot open the database: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    since = datetime.combine(args.since, time(0), ZoneInfo(config.timezone)) if args.since else None
+    try:
+        if args.output:
+            with Path(args.output).open("w", encoding="utf-8") as out:
+                count = export_jsonl(store.iter_articles(since), out)
+            print(f"{count} articles written to {args.output}", file=sys.stderr)
+        else:
+            export_jsonl(store.iter_articles(since), sys.stdout)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # `newsbot export | head`: the reader has enough; silence the flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, sqlite3.Error) as exc:
+        print(f"newsbot export: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def _date_arg(value: str) -> date:
@@ -238,9 +410,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-console", action="store_true", help="print the digest and exit")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("ingest", help="store page dumps: .txt files or folders of them")
+    p = sub.add_parser("ingest", help="store page dumps (files, folders), feed URLs and OPML files")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("feeds", help="the feed list: feeds add URL… | list | remove ID… | export")
+    feeds_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    feeds_sub.add_parser("list", help="every feed with its state")
+    feeds_sub.add_parser("export", help="print the feed list as OPML")
+    fp = feeds_sub.add_parser("add", help="add feeds by URL")
+    fp.add_argument("urls", nargs="+", metavar="URL")
+    fp = feeds_sub.add_parser("remove", help="remove feeds by id")
+    fp.add_argument("ids", nargs="+", type=int, metavar="ID")
+    p.set_defaults(func=cmd_feeds)
 
     p = sub.add_parser("summarize", help="clean and summarize one page dump (or JSONL on stdin)")
     p.add_argument("file", nargs="?", metavar="FILE")
@@ -260,10 +442,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("digest", help="print the digest of the last 24 hours or of --date")
     p.add_argument("--date", type=_date_arg, help="a calendar day, YYYY-MM-DD")
+    p.add_argument("--chat", metavar="ID", help="what this chat would get now (its settings)")
+    p.add_argument("--dry-run", action="store_true", help="only show; nothing is sent or logged")
+    p.add_argument("--json", action="store_true", help="print the digest as JSON data")
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "status", help="last ingest, feed errors, next digests, failed deliveries, database size"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--check", action="store_true", help="health check: exit 1 unless the database reads"
+    )
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("backup", help="copy the database safely while the bot runs")
+    p.add_argument("path", metavar="PATH", help="backup file, or a folder for a dated file name")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("export", help="print stored articles as JSON lines")
+    p.add_argument("--since", type=_date_arg, help="only articles stored since YYYY-MM-DD")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(func=cmd_export)
     return parser
 
 
@@ -278,12 +481,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.db:
         config = Config(**{**config.__dict__, "db": args.db})
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # `run` logs at the configured level; one-shot commands talk on stdout and log warnings only.
+    level = int(logging.getLevelName(config.log_level))
+    if args.command != "run":
+        level = max(level, logging.WARNING)
+    setup_logging(config, level=min(level, logging.INFO) if args.verbose else level)
     try:
         return int(args.func(args, config))
     except KeyboardInterrupt:

@@ -1,13 +1,21 @@
-"""The one `Config`, built at start from a TOML file and the environment (environment wins)."""
+"""The one `Config`, built at start from a TOML file and the environment (environment wins).
+
+Every value is checked here, once; a bad one raises `ConfigError` naming the key and where it
+came from (file or environment variable). Secret values never appear in a message or a repr.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 
@@ -30,6 +38,10 @@ ENV = {
     "timezone": "NEWSBOT_TIMEZONE",
     "admins": "NEWSBOT_ADMINS",
     "log_level": "NEWSBOT_LOG_LEVEL",
+    "log_format": "NEWSBOT_LOG_FORMAT",
+    "console": "NEWSBOT_CONSOLE",
+    "digest_grace_hours": "NEWSBOT_DIGEST_GRACE_HOURS",
+    "feed_interval_minutes": "NEWSBOT_FEED_INTERVAL_MINUTES",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
     "telegram_api_url": "TELEGRAM_API_URL",
     "matrix_homeserver": "MATRIX_HOMESERVER",
@@ -38,6 +50,13 @@ ENV = {
     "matrix_access_token": "MATRIX_ACCESS_TOKEN",
 }
 SECRETS = {"telegram_token", "matrix_password", "matrix_access_token"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+# Inclusive bounds; beyond them a value is a typo, not a choice.
+_RANGES = {"digest_grace_hours": (0, 24), "feed_interval_minutes": (1, 24 * 60)}
+_MATRIX_USER = re.compile(r"^@[^:\s]+:[^\s]+$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,10 @@ class Config:
     timezone: str = "Europe/Berlin"
     admins: tuple[str, ...] = ()
     log_level: str = "INFO"
+    log_format: str = "text"
+    console: bool = False
+    digest_grace_hours: int = 6
+    feed_interval_minutes: int = 30
     telegram_token: Secret | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     matrix_homeserver: str | None = None
@@ -70,17 +93,138 @@ class Config:
             and (self.matrix_password or self.matrix_access_token)
         )
 
+    def secrets(self) -> tuple[str, ...]:
+        """The configured secret values, for the log redactor."""
+        values = (getattr(self, key) for key in sorted(SECRETS))
+        return tuple(str(v) for v in values if v)
 
-def _convert(key: str, value: Any) -> Any:
+
+KEYS = tuple(f.name for f in fields(Config) if f.name != "source")
+
+
+def _kind(key: str) -> str:
+    default = next(f.default for f in fields(Config) if f.name == key)
     if key == "admins":
+        return "list"
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, int):
+        return "int"
+    return "str"
+
+
+def _convert(key: str, value: Any, origin: str) -> Any:
+    """One raw value (TOML or environment text) → the field's type, or ConfigError."""
+
+    def bad(problem: str) -> ConfigError:
+        return ConfigError(f"{key} (from {origin}): {problem}")
+
+    kind = _kind(key)
+    from_env = isinstance(value, str) and origin in ENV.values()
+    if kind == "list":
         if isinstance(value, str):
             value = [v for v in (part.strip() for part in value.split(",")) if v]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: expected a comma-separated list of user ids")
+            raise bad(
+                "expected a list of user ids, e.g. telegram:123456 or matrix:@ann:example.org"
+            )
+        for user in value:
+            platform, _, rest = user.partition(":")
+            if not platform or not rest:
+                raise bad(
+                    f"{user!r} is not a platform-qualified user id;"
+                    " write telegram:123456 or matrix:@ann:example.org"
+                )
         return tuple(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if from_env and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise bad("expected true or false")
+    if kind == "int":
+        if from_env:
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise bad(f"expected a whole number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad(f"expected a whole number, got {type(value).__name__}")
+        low, high = _RANGES[key]
+        if not low <= value <= high:
+            raise bad(f"must be between {low} and {high}, got {value}")
+        return value
     if not isinstance(value, str):
-        raise ConfigError(f"{key}: expected a string, got {type(value).__name__}")
-    return Secret(value) if key in SECRETS else value
+        raise bad(f"expected a string, got {type(value).__name__}")
+    if key in SECRETS:
+        value = value.strip()
+        # Never echo the value: a half-pasted token is still a secret.
+        if not value or any(c.isspace() for c in value):
+            raise bad("is empty or contains whitespace; paste the value exactly as issued")
+        return Secret(value)
+    return _check(key, value.strip(), bad)
+
+
+def _check(key: str, value: str, bad: Any) -> str:
+    """Key-specific checks of a plain string setting; returns the normalized value."""
+    if not value:
+        raise bad("must not be empty")
+    if key == "timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise bad(f"unknown time zone {value!r}; use an IANA name like Europe/Berlin") from None
+    elif key == "log_level":
+        if value.upper() not in LOG_LEVELS:
+            raise bad(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
+        return value.upper()
+    elif key == "log_format":
+        if value.lower() not in LOG_FORMATS:
+            raise bad(f"expected one of {', '.join(LOG_FORMATS)}, got {value!r}")
+        return value.lower()
+    elif key in ("telegram_api_url", "matrix_homeserver"):
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise bad(f"expected an http:// or https:// URL, got {value!r}")
+        if parts.username or parts.password:
+            raise bad("must not carry a user name or password; use the secret settings")
+    elif key == "matrix_user_id" and not _MATRIX_USER.match(value):
+        raise bad(f"expected a full Matrix user id like @newsbot:example.org, got {value!r}")
+    return value
+
+
+def _check_together(values: dict[str, Any]) -> None:
+    """Settings that only make sense as a group: Matrix needs server, user and a credential."""
+    matrix = ("matrix_homeserver", "matrix_user_id", "matrix_password", "matrix_access_token")
+    if not any(values.get(k) for k in matrix):
+        return
+    for key in ("matrix_homeserver", "matrix_user_id"):
+        if not values.get(key):
+            given = next(k for k in matrix if values.get(k))
+            raise ConfigError(
+                f"{key} (env {ENV[key]}): missing; {given} is set, so Matrix needs"
+                " matrix_homeserver, matrix_user_id and a password or access token"
+            )
+    if not (values.get("matrix_password") or values.get("matrix_access_token")):
+        raise ConfigError(
+            "matrix_password (env MATRIX_PASSWORD): missing; set it or matrix_access_token"
+            f" (env MATRIX_ACCESS_TOKEN) to log in as {values['matrix_user_id']}"
+        )
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"config file {path} is a directory") from exc
+    except PermissionError as exc:
+        raise ConfigError(f"config file {path} is not readable by this user") from exc
+    except tomllib.TOMLDecodeError as exc:
+        # The decoder's message names line and column but never quotes the line's text.
+        raise ConfigError(f"config file {path}: not valid TOML: {exc}") from exc
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -93,20 +237,15 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     if chosen is None and default.is_file():
         chosen = default
     if chosen is not None:
-        try:
-            with chosen.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config file not found: {chosen}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {chosen}: {exc}") from exc
-        known = {f.name for f in fields(Config)} - {"source"}
-        for key, value in data.items():
-            if key not in known:
-                raise ConfigError(f"{chosen}: unknown key {key!r}")
-            values[key] = _convert(key, value)
+        for key, value in _read_file(chosen).items():
+            if key not in KEYS:
+                close = difflib.get_close_matches(key, KEYS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"{chosen}: unknown key {key!r}{hint}")
+            values[key] = _convert(key, value, str(chosen))
         source = str(chosen)
     for key, var in ENV.items():
         if env.get(var):
-            values[key] = _convert(key, env[var])
+            values[key] = _convert(key, env[var], var)
+    _check_together(values)
     return Config(**values, source=source)

@@ -3,7 +3,8 @@
 NewsbotError
 ├── ConfigError      a bad or missing setting, named by its key
 ├── BadInput         a file or text that cannot become an article
-└── ChatGone         the platform says the chat blocked the bot or no longer exists
+├── ChatGone         the platform says the chat blocked the bot or no longer exists
+└── RateLimited      the platform asks us to wait `retry_after` seconds (429, M_LIMIT_EXCEEDED)
 """
 
 
@@ -21,3 +22,11 @@ class BadInput(NewsbotError):
 
 class ChatGone(NewsbotError):
     """The chat blocked the bot, left, or was deleted: its subscriptions end."""
+
+
+class RateLimited(NewsbotError):
+    """The platform refused a send for now: retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float, message: str = "") -> None:
+        super().__init__(message or f"rate limited, retry after {retry_after:g} s")
+        self.retry_after = retry_after

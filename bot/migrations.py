@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from bot.query import compound_tails
+
 migrations = Migrations("newsbot")
 
 
@@ -98,6 +100,57 @@ def m002_chats(db: Database) -> None:
     )
     db.table("feeds").create_index(["url"], unique=True)
     db.table("state").create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m003_dedup_and_compounds(db: Database) -> None:
+    """Near-duplicate signatures, compound tails in the index, feed backoff and seen items.
+
+    The FTS index gains a `parts` column (reversed stems of long words) so a query for the
+    tail of a compound (`Systeme`) finds `Luftabwehrsysteme`; bm25 weights live in the
+    index's `rank` setting so `ORDER BY rank` stays inside FTS5.
+    """
+    articles = db.table("articles")
+    articles.add_column("parts", str, not_null_default="")
+    articles.add_column("minhash", bytes)
+    articles.create_index(["origin"])
+    for row in list(db.query("SELECT id, title, body FROM articles")):
+        db.execute(
+            "UPDATE articles SET parts = ? WHERE id = ?",
+            [compound_tails(row["title"] + "\n" + row["body"]), row["id"]],
+        )
+    articles.enable_fts(
+        ["title", "body", "stems", "parts"],
+        fts_version="FTS5",
+        tokenize="unicode61 remove_diacritics 2",
+        create_triggers=True,
+        replace=True,
+    )
+    db.execute(
+        "INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0, 0.6, 0.3)')"
+    )
+    db.table("article_bands").create(
+        {"band": int, "article_id": int},
+        pk=("band", "article_id"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("article_bands").create_index(["article_id"])
+    db.table("seen").create(
+        {"key": str, "article_id": int, "status": str, "at": str},
+        pk="key",
+    )
+
+
+@migrations()
+def m004_digest_schedule(db: Database) -> None:
+    """Digest keyword filters per chat, delivery attempts, and "send the latest digest now"."""
+    db.table("chats").add_column("digest_keywords", str, not_null_default="")
+    db.table("deliveries").add_column("scheduled", str)
+    db.table("deliveries").create_index(["chat", "sent"])
+    db.table("digest_requests").create(
+        {"chat": str, "requested": str, "sent": str},
+        pk="chat",
+    )
 
 
 def migrate(db: Database) -> None:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from nltk.stem.snowball import GermanStemmer
 
@@ -19,6 +20,10 @@ _STEMMER = GermanStemmer()
 # More words than this add nothing to a news search and only slow FTS5 down.
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
+# Words this long are usually compounds; their tails go into the `parts` column.
+MIN_COMPOUND = 8
+# Stems shorter than this are matched whole, never as a prefix or compound part.
+MIN_PART = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +48,15 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def stem(word: str) -> str:
-    """German Snowball stem, lowercased, umlauts folded."""
+@lru_cache(maxsize=200_000)
+def _cached_stem(word: str) -> str:
     return fold(_STEMMER.stem(word))
+
+
+def stem(word: str) -> str:
+    """German Snowball stem, lowercased, umlauts and ß folded (`Straße` → `strass`)."""
+    # Cached: news vocabulary is Zipfian, so almost every word was stemmed before.
+    return _cached_stem(word.casefold())
 
 
 def stems(text: str) -> str:
@@ -53,11 +64,26 @@ def stems(text: str) -> str:
     return " ".join(stem(w) for w in words(text) if len(w) <= MAX_WORD_LENGTH)
 
 
+def compound_tails(text: str) -> str:
+    """Reversed stems of the long words (likely compounds): the FTS `parts` column.
+
+    A prefix query on a reversed stem matches words that end in it, so `Systeme` finds
+    `Luftabwehrsysteme` without a trigram index.
+    """
+    out = {stem(w)[::-1] for w in words(text) if MIN_COMPOUND <= len(w) <= MAX_WORD_LENGTH}
+    return " ".join(sorted(out))
+
+
 def _term(word: str) -> str:
     surface = fold(word)
     root = stem(word)
-    # Prefix on the stem: Russland→Russlands, Luftabwehr→Luftabwehrsysteme.
-    return f'({{title body}} : "{surface}" OR stems : "{root}"*)'
+    if len(root) < MIN_PART:
+        # A short stem as a prefix matches half the vocabulary; match it whole.
+        return f'({{title body}} : "{surface}" OR stems : "{root}")'
+    # Prefix on the stem: Russland→Russlands, Luftabwehr→Luftabwehrsysteme; prefix on the
+    # reversed stem: Systeme→Luftabwehrsysteme. Both score in low-weighted columns, so an
+    # exact word ranks above a compound that only contains it.
+    return f'({{title body}} : "{surface}" OR stems : "{root}"* OR parts : "{root[::-1]}"*)'
 
 
 def parse_query(text: str) -> Query:
@@ -79,3 +105,42 @@ def parse_query(text: str) -> Query:
         problem = "empty"
     match = " AND ".join(_term(w) for w in found)
     return Query(tuple(found), match, since, source, problem)
+
+
+# Markers around matched words in a snippet; the command core turns them into bold spans.
+HIT_START, HIT_END = "\x02", "\x03"
+SNIPPET_WORDS = 24
+_TOKEN = re.compile(r"\S+")
+
+
+def is_match(token: str, query: Query) -> bool:
+    """True when a word of the text is one the query looks for (same word, stem or prefix)."""
+    found = words(token)
+    if not found:
+        return False
+    root = stem(found[0])
+    for word in query.words:
+        want = stem(word)
+        if root == want or (
+            len(want) >= MIN_PART and (root.startswith(want) or root.endswith(want))
+        ):
+            return True
+    return False
+
+
+def make_snippet(text: str, query: Query, width: int = SNIPPET_WORDS) -> str:
+    """A window of the text around its first matched words, with the matches marked."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return ""
+    hits = [i for i, token in enumerate(tokens) if is_match(token, query)]
+    start = max(0, hits[0] - width // 3) if hits else 0
+    window = tokens[start : start + width]
+    marked = set(hits)
+    out = [
+        f"{HIT_START}{token}{HIT_END}" if start + i in marked else token
+        for i, token in enumerate(window)
+    ]
+    prefix = "… " if start else ""
+    suffix = " …" if start + width < len(tokens) else ""
+    return prefix + " ".join(out) + suffix

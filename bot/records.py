@@ -53,6 +53,30 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class Feed:
+    """An RSS/Atom feed we poll: its state after the last fetch and when to fetch it next."""
+
+    id: int
+    url: str
+    title: str | None
+    failures: int
+    error: str | None
+    last_fetched: datetime | None
+    next_fetch: datetime | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def is_failing(self) -> bool:
+        """True after repeated failures in a row: the feed is shown as broken until it recovers."""
+        return self.failures >= FEED_FAILING_AFTER
+
+
+# A feed that failed this many polls in a row is reported as broken (it is still retried).
+FEED_FAILING_AFTER = 3
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     """One ranked search result with a snippet of the matched words."""
 
@@ -106,6 +130,16 @@ class Subscription:
     chat: str
     time: str
     timezone: str = "Europe/Berlin"
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A chat's keyword alert: plain words, already folded for case and umlauts."""
+
+    id: int
+    chat: str
+    words: tuple[str, ...]
     created: datetime | None = None
 
 

@@ -1,33 +1,88 @@
-"""Reply → text for each platform: plain (console), HTML (Telegram, Matrix), split to limits."""
+"""Reply → text for each platform: plain (console), HTML (Telegram, Matrix), split to limits.
+
+Every user and article string is escaped here and nowhere else. Long replies split between
+paragraphs; a paragraph too long for one message splits between spans, and a span between
+words, so a cut never falls inside a tag.
+"""
 
 from __future__ import annotations
 
+import re
 from html import escape
+from urllib.parse import urlsplit
 
 from bot.records import Reply, Span
 
-# Telegram rejects a message over 4096 characters after entity parsing.
+# Telegram rejects a message over 4096 characters after entity parsing; it counts UTF-16 code
+# units, and we measure the HTML itself, which is never shorter than the parsed text.
 TELEGRAM_LIMIT = 4096
+# Matrix caps an event at 65,536 bytes of JSON. nio writes JSON with ensure_ascii, so one UTF-16
+# unit costs up to 6 bytes; HTML and plain body of 4,096 units each stay under 50 KB.
+MATRIX_LIMIT = 4096
+# A link whose markup alone would take this share of a message is shown as text instead.
+_MAX_URL = 2000
+# C0/C1 controls (except tab and newline) and lone surrogates: no platform accepts them.
+_UNSENDABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """The text without characters no chat platform can carry."""
+    return _UNSENDABLE.sub("", text)
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for an http(s) URL short enough to link; anything else is shown as plain text."""
+    if not url or len(url) > _MAX_URL or clean(url) != url or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _plain_span(span: Span) -> str:
-    return f"{span.text} <{span.url}>" if span.url and span.bold else span.text
+    text = clean(span.text)
+    return f"{text} <{span.url}>" if span.bold and is_web_url(span.url) else text
+
+
+def _plain(paragraph: tuple[Span, ...]) -> str:
+    return "".join(_plain_span(s) for s in paragraph)
 
 
 def to_plain(reply: Reply) -> str:
     """Plain text: paragraphs separated by blank lines, buttons as the command to type."""
-    parts = ["".join(_plain_span(s) for s in p) for p in reply.paragraphs]
-    if reply.buttons:
-        parts.append("  ".join(f"[{b.label}: {b.command}]" for b in reply.buttons))
-    return "\n\n".join(parts)
+    parts = [_plain(p) for p in _with_button_line(reply)]
+    return "\n\n".join(p for p in parts if p.strip())
 
 
-def _html_span(span: Span) -> str:
-    text = escape(span.text, quote=False)
+def _with_button_line(reply: Reply) -> tuple[tuple[Span, ...], ...]:
+    """The paragraphs, plus the buttons as a line of commands for platforms without buttons."""
+    if not reply.buttons:
+        return reply.paragraphs
+    spans: list[Span] = []
+    for i, button in enumerate(reply.buttons):
+        if i:
+            spans.append(Span("  ·  "))
+        spans += [Span(button.label + ": "), Span(" ".join(button.command.split()[:2]), bold=True)]
+    return (*reply.paragraphs, tuple(spans))
+
+
+def _html_span(span: Span, newline: str = "\n") -> str:
+    text = escape(clean(span.text), quote=False)
+    if not text:
+        return ""  # an empty <b></b> or <a></a> is markup without anything to read
+    if newline != "\n":
+        text = text.replace("\n", newline)
     if span.bold:
         text = f"<b>{text}</b>"
-    if span.url:
-        text = f'<a href="{escape(span.url, quote=True)}">{text}</a>'
+    if is_web_url(span.url):
+        text = f'<a href="{escape(span.url or "", quote=True)}">{text}</a>'
     return text
 
 
@@ -36,32 +91,122 @@ def html_paragraphs(reply: Reply) -> list[str]:
     return ["".join(_html_span(s) for s in p) for p in reply.paragraphs]
 
 
-def split_chunks(
-    paragraphs: list[str], limit: int = TELEGRAM_LIMIT, sep: str = "\n\n"
-) -> list[str]:
-    """Join paragraphs into chunks of at most `limit` characters, splitting only between them.
+def _escaped_units(char: str) -> int:
+    if char == "&":
+        return 5
+    if char in "<>":
+        return 4
+    if char == "\n":
+        return 4  # at most "<br>" in Matrix HTML
+    return 2 if ord(char) > 0xFFFF else 1
 
-    A single paragraph longer than the limit is cut at the last space before it (plain text);
-    callers pass HTML paragraphs whose markup is short, so a cut never falls inside a tag
-    unless a paragraph is one huge tag, which the renderer never produces.
-    """
-    chunks: list[str] = []
-    current = ""
-    for para in paragraphs:
-        while len(para) > limit:
-            cut = para.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(para[:cut])
-            para = para[cut:].lstrip()
-        candidate = current + sep + para if current else para
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = para
+
+def _fit(text: str, room: int) -> int:
+    """How many characters of `text` fit in `room` units once escaped, cut after a space."""
+    used = 0
+    end = 0
+    for end, char in enumerate(text):  # noqa: B007 - `end` is used after the loop
+        used += _escaped_units(char)
+        if used > room:
+            break
+    else:
+        return len(text)
+    space = text.rfind(" ", 0, end)
+    return space + 1 if space > end // 2 else max(end, 1)
+
+
+def _split_span(span: Span, room: int) -> list[Span]:
+    """Cut one span into spans whose HTML fits in `room` units."""
+    url = span.url if is_web_url(span.url) else None
+    overhead = utf16_len(_html_span(Span("x", span.bold, url))) - 1
+    if overhead > room // 2:
+        url, overhead = None, utf16_len(_html_span(Span("x", span.bold))) - 1
+    pieces: list[Span] = []
+    text = clean(span.text)
+    while text:
+        n = _fit(text, room - overhead)
+        pieces.append(Span(text[:n], span.bold, url))
+        text = text[n:]
+    return pieces
+
+
+def _pieces(reply: Reply, limit: int) -> list[tuple[Span, ...]]:
+    """Paragraphs with visible text, each cut into pieces whose HTML fits in `limit` units."""
+    out: list[tuple[Span, ...]] = []
+    for paragraph in _with_button_line(reply):
+        if not "".join(clean(s.text) for s in paragraph).strip():
+            continue
+        if utf16_len("".join(_html_span(s, "<br>") for s in paragraph)) <= limit:
+            out.append(paragraph)
+            continue
+        current: list[Span] = []
+        size = 0
+        for span in paragraph:
+            for part in _split_span(span, limit):
+                width = utf16_len(_html_span(part, "<br>"))
+                if current and size + width > limit:
+                    out.append(tuple(current))
+                    current, size = [], 0
+                current.append(part)
+                size += width
+        if current:
+            out.append(tuple(current))
+    return out
+
+
+def _pack(pieces: list[tuple[Span, ...]], limit: int, sep: int, newline: str) -> list[list[int]]:
+    """Group piece indexes into messages of at most `limit` units of HTML."""
+    groups: list[list[int]] = []
+    size = 0
+    for i, piece in enumerate(pieces):
+        width = utf16_len("".join(_html_span(s, newline) for s in piece))
+        if groups and size + sep + width <= limit:
+            groups[-1].append(i)
+            size += sep + width
         else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
+            groups.append([i])
+            size = width
+    return groups
+
+
+def split_reply(reply: Reply, limit: int, *, buttons_as_text: bool = False) -> list[Reply]:
+    """The reply as messages whose HTML fits in `limit` units; buttons stay on the last one.
+
+    With `buttons_as_text` (platforms without buttons) they become a line of commands.
+    """
+    source = reply if buttons_as_text else Reply(reply.paragraphs)
+    # Matrix wraps each paragraph in <p>…</p> (7 units); Telegram joins with a blank line (2).
+    pieces = _pieces(source, limit - 7)
+    groups = _pack(pieces, limit - 7, 7, "<br>")
+    parts = [
+        Reply(tuple(pieces[i] for i in g), link_previews=reply.link_previews, ok=reply.ok)
+        for g in groups
+    ]
+    if parts and not buttons_as_text and reply.buttons:
+        last = parts[-1]
+        parts[-1] = Reply(last.paragraphs, reply.buttons, last.link_previews, last.ok)
+    return parts
+
+
+def telegram_html(reply: Reply) -> str:
+    """One message's Telegram HTML: paragraphs separated by a blank line, buttons left out."""
+    return "\n\n".join("".join(_html_span(s) for s in p) for p in reply.paragraphs)
+
+
+def telegram_chunks(reply: Reply, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Telegram HTML messages of at most `limit` UTF-16 units, split between paragraphs."""
+    return [telegram_html(part) for part in split_reply(reply, limit)]
+
+
+def matrix_body(reply: Reply) -> tuple[str, str]:
+    """One Matrix message as (plain body, HTML formatted body)."""
+    plain = "\n\n".join(_plain(p) for p in reply.paragraphs)
+    html = "".join(
+        "<p>" + "".join(_html_span(s, "<br>") for s in p) + "</p>" for p in reply.paragraphs
+    )
+    return plain, html
+
+
+def matrix_chunks(reply: Reply, limit: int = MATRIX_LIMIT) -> list[tuple[str, str]]:
+    """Matrix messages as (plain body, HTML body) pairs; buttons become commands to type."""
+    return [matrix_body(part) for part in split_reply(reply, limit, buttons_as_text=True)]

@@ -40,6 +40,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Seit dem letzten Überblick gibt es nichts Neues.",
         "Nothing new since the last digest.",
     ),
+    "digest_late": (
+        "Verspätet: Dieser Überblick war für {time} Uhr geplant; der Bot war nicht erreichbar.",
+        "Late: this digest was due at {time}; the bot was unavailable.",
+    ),
+    "alert_hit": ("Alarm „{words}“:", "Alert “{words}”:"),
     "sources": ("Quellen", "Sources"),
     "latest_head": ("Die neuesten Artikel:", "The latest articles:"),
     "latest_none": ("Es sind noch keine Artikel gespeichert.", "No articles are stored yet."),
@@ -79,6 +84,122 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "published": ("veröffentlicht", "published"),
     "undated": ("ohne Datum", "undated"),
+    "not_a_command": (
+        "Befehle beginnen mit / oder !, zum Beispiel /help.",
+        "Commands start with / or !, for example /help.",
+    ),
+    "failed": (
+        "Da ist etwas schiefgegangen. Bitte versuch es gleich noch einmal.",
+        "Something went wrong. Please try again in a moment.",
+    ),
+    "admin_only": (
+        "Entschuldige, {command} dürfen nur die Betreiber dieses Bots verwenden. "
+        "/help zeigt, was du tun kannst.",
+        "Sorry, only the operators of this bot may use {command}. /help shows what you can do.",
+    ),
+    "trimmed": ("… (gekürzt)", "… (shortened)"),
+    "more_none": (
+        "Es gibt keine Suche zum Weiterblättern. Suche zuerst mit /search WÖRTER.",
+        "There is no search to page through. Search first with /search WORDS.",
+    ),
+    "more_end": (
+        "Das waren alle Treffer für „{query}“.",
+        "Those were all results for “{query}”.",
+    ),
+    "settings_show": (
+        "Deine Einstellungen:\n"
+        "Sprache: {name}\n"
+        "Überblick: {time}\n"
+        "Zeitzone: {zone}\n"
+        "Meldungen pro Überblick: {stories}\n"
+        "Sätze pro Meldung: {sentences}\n"
+        "Ändern mit /settings sprache en, /settings zeit 07:30, /settings zone Europe/Vienna, "
+        "/settings meldungen 5 oder /settings saetze 2.",
+        "Your settings:\n"
+        "Language: {name}\n"
+        "Digest: {time}\n"
+        "Time zone: {zone}\n"
+        "Stories per digest: {stories}\n"
+        "Sentences per story: {sentences}\n"
+        "Change with /settings language de, /settings time 07:30, /settings zone Europe/Vienna, "
+        "/settings stories 5 or /settings sentences 2.",
+    ),
+    "settings_off": ("nicht abonniert", "not subscribed"),
+    "settings_usage": (
+        "Das verstehe ich nicht. Beispiele: /settings sprache en, /settings zeit 07:30, "
+        "/settings zone Europe/Berlin, /settings meldungen 5, /settings saetze 2",
+        "I don't understand that. Examples: /settings language de, /settings time 07:30, "
+        "/settings zone Europe/Berlin, /settings stories 5, /settings sentences 2",
+    ),
+    "settings_bad_language": (
+        "Ich spreche Deutsch (de) und Englisch (en). Beispiel: /settings sprache en",
+        "I speak German (de) and English (en). Example: /settings language de",
+    ),
+    "settings_bad_number": (
+        "Bitte eine Zahl von {low} bis {high}.",
+        "Please give a number from {low} to {high}.",
+    ),
+    "settings_need_subscription": (
+        "Zeit und Zeitzone gelten für den täglichen Überblick. Abonniere ihn zuerst, "
+        "zum Beispiel mit /subscribe 07:30",
+        "Time and time zone belong to the daily digest. Subscribe first, "
+        "for example with /subscribe 07:30",
+    ),
+    "settings_saved": ("Gespeichert.", "Saved."),
+    "alert_usage": (
+        "Worauf soll ich achten? Beispiel: /alert grönland zölle",
+        "What should I watch for? Example: /alert greenland tariffs",
+    ),
+    "alert_added": (
+        "Alarm {id} angelegt: ich melde mich bei neuen Artikeln mit „{words}“.",
+        "Alert {id} created: I'll tell you about new articles with “{words}”.",
+    ),
+    "alert_limit": (
+        "Du hast schon {limit} Alarme. Lösche erst einen mit /unalert ID.",
+        "You already have {limit} alerts. Remove one first with /unalert ID.",
+    ),
+    "alerts_none": (
+        "Du hast keine Alarme. Lege einen an mit /alert WÖRTER.",
+        "You have no alerts. Create one with /alert WORDS.",
+    ),
+    "alerts_head": ("Deine Alarme:", "Your alerts:"),
+    "unalert_usage": (
+        "Welchen Alarm? Beispiel: /unalert 1 (die Nummern zeigt /alerts)",
+        "Which alert? Example: /unalert 1 (/alerts shows the numbers)",
+    ),
+    "unalert_done": ("Alarm {id} gelöscht.", "Alert {id} removed."),
+    "unalert_missing": (
+        "Einen Alarm mit der Nummer {id} hast du nicht.",
+        "You have no alert number {id}.",
+    ),
+    "feeds_none": (
+        "Es sind keine Feeds eingetragen. Neu: /addfeed URL",
+        "No feeds are configured. Add one: /addfeed URL",
+    ),
+    "feeds_head": ("Feeds:", "Feeds:"),
+    "addfeed_usage": (
+        "Welcher Feed? Beispiel: /addfeed https://www.tagesschau.de/xml/rss2",
+        "Which feed? Example: /addfeed https://www.tagesschau.de/xml/rss2",
+    ),
+    "addfeed_done": ("Feed {id} eingetragen: {url}", "Feed {id} added: {url}"),
+    "removefeed_usage": (
+        "Welcher Feed? Beispiel: /removefeed 1 (die Nummern zeigt /feeds)",
+        "Which feed? Example: /removefeed 1 (/feeds shows the numbers)",
+    ),
+    "removefeed_done": ("Feed {id} entfernt.", "Feed {id} removed."),
+    "removefeed_missing": (
+        "Einen Feed mit der Nummer {id} gibt es nicht.",
+        "There is no feed number {id}.",
+    ),
+    "stats": (
+        "Artikel: {articles} ({articles_24h} in den letzten 24 Stunden)\n"
+        "Feeds: {feeds} ({feeds_failing} mit Fehlern)\nChats: {chats}\n"
+        "Abonnements: {subscriptions}\nAlarme: {alerts}",
+        "Articles: {articles} ({articles_24h} in the last 24 hours)\n"
+        "Feeds: {feeds} ({feeds_failing} failing)\nChats: {chats}\n"
+        "Subscriptions: {subscriptions}\nAlerts: {alerts}",
+    ),
+    "language_name": ("Deutsch", "English"),
 }
 
 

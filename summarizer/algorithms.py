@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
+import numpy as np
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.edmundson import EdmundsonSummarizer
@@ -86,11 +88,20 @@ def to_document(text: str, max_sentences: int = MAX_SUMY_SENTENCES) -> ObjectDoc
 
 
 def summarize_with_sumy(name: str, text: str, count: int) -> list[str]:
-    """Summary by one of sumy's algorithms on our German document model."""
+    """Summary by one of sumy's algorithms on our German document model.
+
+    sumy's algorithms divide by zero or fail to converge on degenerate input (one sentence, no
+    words, all sentences alike); then the answer is Lead-N rather than an exception.
+    """
     document = to_document(text)
     if not document.sentences or count <= 0:
         return []
-    picked = _sumy_summarizer(name)(document, count)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            picked = _sumy_summarizer(name)(document, count)
+        except (ArithmeticError, ValueError, IndexError, KeyError, np.linalg.LinAlgError):
+            return summarize_lead(text, count)
     return [str(sentence) for sentence in picked]
 
 

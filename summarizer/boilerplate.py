@@ -12,33 +12,39 @@ import re
 
 # Prose function words. sumy's German list plus frequent ones it lacks; used for the share of
 # function words in a block, which separates running text (about 0.35) from menus and teasers.
-FUNCTION_WORDS = frozenset(
-    """
-    aber als am an auch auf aus bei bin bis bist da dadurch daher darum das dass daß dein deine dem
-    den der des deshalb dessen die dies diese diesem diesen dieser dieses doch dort du durch ein
-    eine einem einen einer eines er es euer eure für hatte hatten hat habe haben hier hinter ich
-    ihr ihre ihren ihm ihn im in ist ja jede jedem jeden jeder jedes jetzt kann können man mein
-    meine mit muss müssen nach nachdem nicht noch nun nur ob oder schon sehr sei sein seine seinen
-    sich sie sind so soll sollen sowie um und uns unser unsere unter viel vom von vor war waren
-    was wenn wer werden wie wieder wir wird wurde wurden zu zum zur über gegen seit ohne mehr
-    keine kein einen zwei drei beim bereits immer dann denn weil damit also etwa
-    """.split()
-)
+_FUNCTION_WORDS_TEXT = """
+    aber als am an auch auf aus bei bin bis bist da dadurch daher darum das dass daß dein deine
+    dem den der des deshalb dessen die dies diese diesem diesen dieser dieses doch dort du durch
+    ein eine einem einen einer eines er es euer eure für hatte hatten hat habe haben hier hinter
+    ich ihr ihre ihren ihm ihn im in ist ja jede jedem jeden jeder jedes jetzt kann können man
+    mein meine mit muss müssen nach nachdem nicht noch nun nur ob oder schon sehr sei sein seine
+    seinen sich sie sind so soll sollen sowie um und uns unser unsere unter viel vom von vor war
+    waren was wenn wer werden wie wieder wir wird wurde wurden zu zum zur über gegen seit ohne
+    mehr keine kein einen zwei drei beim bereits immer dann denn weil damit also etwa
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 
 _FLAGS = re.IGNORECASE
 
 # Blocks that announce the end of the article: what follows is comments, teasers or the footer.
-_SECTION_BREAK = re.compile(
+_COMMENTS = re.compile(
     r"""^(?:
-      \d+\s+(?:kommentare?|antworten|reaktionen|comments?)\b.{0,40}
-    | (?:\d+\s+)?(?:gedanken|meinungen)\s+zu\b.{0,120}
+      (?:\d+|ein|eine|zwei|drei)\s+(?:kommentare?|antworten|reaktionen|comments?|responses?|
+         gedanken|meinungen|rückmeldungen)\b.{0,120}
     | (?:leser)?kommentare?(?:\s*\(\d+\))?\s*:?
     | (?:schreibe?n?|verfasse|hinterlasse|hinterlassen\s+sie)\s+(?:einen|eine|ihren?|deinen?)\s+
       (?:kommentar|antwort)\b.{0,40}
-    | (?:ein(?:en)?\s+)?kommentar\s+(?:schreiben|verfassen|hinterlassen)\b.{0,20}
-    | (?:diskussion|diskutieren\s+sie\s+mit|leserbriefe?|comments?|responses?|reply)\s*:?
+    | (?:ein(?:en)?\s+)?kommentar\s+(?:schreiben|verfassen|hinterlassen|abgeben)\b.{0,20}
+    | (?:diskussion|diskutieren\s+sie\s+mit|leserbriefe?|comments?|responses?|leave\s+a\s+reply)
+      \s*:?
     | regeln\s+für\s+(?:kommentare|die\s+diskussion)\b.*
-    | (?:weitere|ähnliche|verwandte|aktuelle|neueste|beliebte|empfohlene|passende|mehr|andere)\s+
+    )$""",
+    _FLAGS | re.VERBOSE,
+)
+
+_RELATED = re.compile(
+    r"""^(?:
+      (?:weitere|ähnliche|verwandte|aktuelle|neueste|beliebte|empfohlene|passende|mehr|andere)\s+
       (?:meldungen|artikel|beiträge|themen|nachrichten|news|posts|stories|storys|videos|inhalte|
          rezepte|produkte|berichte|texte|links|beitrage)\b.{0,30}
     | (?:mehr|weiteres|alles|neues)\s+(?:zum|zu\s+diesem|aus\s+dem|aus\s+der|vom|von)\s+
@@ -65,7 +71,8 @@ _JUNK = re.compile(
          titelfoto|symbolbild|symbolfoto|header-?bild|image|photo|credit|copyright|illustration)
       \b\s*(?:[:©]|\(|-\s|von\b|by\b)
     | ©\s*\S | \(c\)\s*\d{4} | \bcopyright\b | \balle\s+rechte\s+vorbehalten\b
-    | \bspendenfinanziert\b | \b(?:jetzt\s+|bitte\s+)?spenden\b | \bunterstützen\s+sie\s+(?:uns|unsere)\b
+    | \bspendenfinanziert\b | \b(?:jetzt\s+|bitte\s+)?spenden\b
+    | \bunterstützen\s+sie\s+(?:uns|unsere)\b
     | \bunterstütze\s+(?:uns|unsere)\b | \bwir\s+bitten\s+um\s+(?:ihre\s+|eure\s+|deine\s+)?
       (?:unterstützung|spende)
     | \bnewsletter\b | \babonnier(?:e|en|t)\b | \babo\s+abschließen\b | \bjetzt\s+abonnieren\b
@@ -76,6 +83,16 @@ _JUNK = re.compile(
     | ^(?:teilen|drucken|twittern|mailen|share|tweet|merken|empfehlen|link\s+kopieren|
          artikel\s+teilen|seite\s+teilen|inhalt\s+teilen|e-?mail|feedback|zurück|nach\s+oben|
          zum\s+seitenanfang|top)\b\W*$
+    | ^(?:(?:via|auf|bei|per|mit)\s+)?(?:facebook|twitter|x|instagram|whatsapp|what's\s*app|
+         messenger|telegram|pinterest|linkedin|xing|reddit|tumblr|flipboard|pocket|threads|
+         mastodon|bluesky|youtube|tiktok|e-?mail|mail|rss|rss-feed|link|drucken|print|kopieren)
+      (?:\s*(?:teilen|folgen|öffnen|senden|verschicken))?\W*$
+    | \bdiese[rs]?\s+(?:beitrag|eintrag|artikel)\s+wurde\s+(?:veröffentlicht|abgelegt|geschrieben)\b
+    | \bveröffentlicht\s+in\s*:|\bverschlagwortet\s+mit\b|\bgetaggt\s+mit\b|\bkategorien?\s*:
+    | ^(?:lesen|lest|lies|hören|hört|sehen|seht|schauen)\s+(?:sie\s+)?(?:hier|auch|mehr|dazu|außerdem)\b
+    | ^>>|<<$ | ^inhaltsverzeichnis\b | \bohne\s+gewähr\b | ^kommentieren\b
+    | ^(?:weitere|aktuelle|neueste|ähnliche|verwandte|passende|beliebte|meistgelesene|top)\s+
+      [\w-]+(?:\s+[\w-]+){0,2}\s*:?$
     | \bum\s+\d{1,2}[:.]\d{2}\s*(?:uhr)?\b.{0,20}\b(?:antworten|reply|melden)\b
     | \b(?:antworten|reply|melden|zitieren)\W*$
     | \bdaumen\s+(?:hoch|runter)\b | \bgefällt\s+mir\b | \bbloggern\s+gefällt\b | \blikes?\b\W*$
@@ -89,19 +106,28 @@ _JUNK = re.compile(
     | \bfür\s+links\s+auf\s+dieser\s+seite\b | \baffiliate\b | \bprovisions?\b.{0,40}\blinks?\b
     | \bartikel\s+(?:drucken|versenden|teilen|merken)\b
     | \b(?:zuletzt\s+)?aktualisiert\s+(?:am|:)\s*\d | \bstand:\s*\d
-    | ^(?:von|by|autor(?:in)?|text|redaktion|interview)\s*:?\s*[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){0,3}
+    | ^(?:von|by|autor(?:in)?|text|redaktion|interview)\s*:?\s*
+      [A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){0,3}
       (?:\s*[,|/|-]\s*.{0,40})?$
     """,
     _FLAGS | re.VERBOSE,
 )
 
-_AGENCY_LINE = re.compile(r"^\(?(?:dpa|afp|reuters|ap|epd|kna|dts|sid|apa|ots|idea)(?:[/,\s]\w+)*\)?$", _FLAGS)
+_AGENCY_LINE = re.compile(
+    r"^\(?(?:dpa|afp|reuters|ap|epd|kna|dts|sid|apa|ots|idea)(?:[/,\s]\w+)*\)?$", _FLAGS
+)
+
+
+def is_comments_header(block: str) -> bool:
+    """True when a block opens a comment section: "4 Kommentare", "Schreibe einen Kommentar"."""
+    text = " ".join(block.split())
+    return len(text) <= 200 and bool(_COMMENTS.match(text))
 
 
 def is_section_break(block: str) -> bool:
     """True when a block announces comments, related stories or more news after the article."""
     text = " ".join(block.split())
-    return len(text) <= 160 and bool(_SECTION_BREAK.match(text))
+    return len(text) <= 200 and bool(_RELATED.match(text) or _COMMENTS.match(text))
 
 
 def is_junk(block: str) -> bool:

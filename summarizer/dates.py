@@ -28,9 +28,7 @@ _ISO = re.compile(
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
     r"(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
 )
-_WEEKDAY = (
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|mo|di|mi|do|fr|sa|so"
-)
+_WEEKDAY = r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|mo|di|mi|do|fr|sa|so"
 _DATELINE_FILLER = re.compile(
     r"\b(?:" + _WEEKDAY + r"|veröffentlicht|publiziert|erschienen|aktualisiert|geändert|"
     r"zuletzt|erstellt|datum|stand|am|um|uhr|von|vom|by|on|posted|in|und|lesezeit|lesedauer|"

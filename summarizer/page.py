@@ -8,23 +8,41 @@ is the article. Section breaks ("3 Kommentare", "Weitere Meldungen") end it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from summarizer.boilerplate import FUNCTION_WORDS, is_junk, is_section_break
+from summarizer.boilerplate import FUNCTION_WORDS, is_comments_header, is_junk, is_section_break
 from summarizer.dates import find_date, is_dateline
 
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»«’)\]]*$")
+_SENTENCE_STOP = re.compile(
+    r"[.!?…][\"'“”»«’)\]]*(?=\s+[\"'„“»«(]?[A-ZÄÖÜ0-9])|[.!?…][\"'“”»«’)\]]*$"
+)
+_SHARE = re.compile(
+    r"\b(?:teilen|teile|share|verschicken|versenden|drucken|speichern|merken|empfehlen|twittern)\b",
+    re.IGNORECASE,
+)
 _AGENCY_TAG = re.compile(r"^@\s*([\w-]+)\.\w{2,4}$")
 _AGENCY_PAREN = re.compile(
-    r"^[\w .\-/]{0,40}\(\s*(dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|idea)(?:[/,][^)]*)?\)\s*[-–—:]"
+    r"^[\w .\-/]{0,40}\(\s*(dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|idea)"
+    r"(?:[/,][^)]*)?\)\s*[-–—:]"
 )
 _FOLLOW = re.compile(
     r"\bFolg(?:e|t)\s+(?!uns\b|mir\b)([A-ZÄÖÜ][\w.-]{1,30})\s+auf\s+"
     r"(?:Telegram|X|Twitter|Facebook|Instagram|Mastodon|GETTR)\b"
 )
+
+
+SHORT_SENTENCE_COST = 8.0
+OTHER_BLOCK_COST = 4.0
+LEAD_GAP = 20
+REPEAT_MAX_WORDS = 8
+LEAD_MIN_WORDS = 30
+JUNK_COST_CAP = 15.0
+# Prose words before a comment header for it to end the article (a header above the text is a link).
+MIN_ARTICLE_WORDS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +70,7 @@ class Block:
     ends_sentence: bool
     junk: bool
     section_break: bool
+    sentences: int
 
     @property
     def is_prose(self) -> bool:
@@ -64,6 +83,10 @@ class Block:
         )
 
 
+def _is_share_bar(text: str, words: list[str]) -> bool:
+    return len(words) <= 8 and bool(_SHARE.search(text))
+
+
 def to_block(text: str) -> Block:
     """Features of one block."""
     words = _WORD.findall(text)
@@ -73,8 +96,9 @@ def to_block(text: str) -> Block:
         words=len(words),
         function_share=function / len(words) if words else 0.0,
         ends_sentence=bool(_SENTENCE_END.search(text)),
-        junk=is_junk(text) or is_dateline(text),
+        junk=is_junk(text) or is_dateline(text) or _is_share_bar(text, words),
         section_break=is_section_break(text),
+        sentences=len(_SENTENCE_STOP.findall(text)) + (0 if _SENTENCE_END.search(text) else 1),
     )
 
 
@@ -89,16 +113,45 @@ def to_blocks(text: str) -> list[str]:
     return [b for b in (_clean(raw) for raw in _BLOCK_BREAK.split(text)) if b]
 
 
+def comments_start(raw: list[str], blocks: list[Block]) -> int:
+    """Index of the comment section that follows the article text, or the number of blocks."""
+    prose_words = 0
+    for i, block in enumerate(blocks):
+        if block.section_break and prose_words >= MIN_ARTICLE_WORDS and is_comments_header(raw[i]):
+            return i
+        if block.is_prose:
+            prose_words += block.words
+    return len(blocks)
+
+
+def _mark_repeats(blocks: list[Block]) -> list[Block]:
+    """Short blocks that occur more than once (labels, menu entries, comment rules) are junk."""
+    seen: dict[str, int] = {}
+    for b in blocks:
+        seen[b.text.casefold()] = seen.get(b.text.casefold(), 0) + 1
+    return [
+        replace(b, junk=True)
+        if not b.junk
+        and seen[b.text.casefold()] > 1
+        and (b.words <= REPEAT_MAX_WORDS or not b.is_prose)
+        else b
+        for b in blocks
+    ]
+
+
 def _score(block: Block) -> float:
     if block.section_break:
         return -60.0
     if block.junk:
-        return -(6.0 + block.words)
+        return -min(6.0 + block.words, JUNK_COST_CAP)
     if block.is_prose:
+        # A lone short sentence is what teasers look like; article paragraphs run longer.
+        if block.sentences <= 1 and block.words < 20:
+            return block.words - SHORT_SENTENCE_COST
         return float(block.words)
     if block.words >= 6 and block.function_share >= 0.2:
-        return 0.5 * block.words
-    return -2.0
+        return 0.5 * block.words - SHORT_SENTENCE_COST
+    return -OTHER_BLOCK_COST
 
 
 def best_run(blocks: list[Block]) -> tuple[int, int]:
@@ -117,6 +170,23 @@ def best_run(blocks: list[Block]) -> tuple[int, int]:
     return best_start, best_end
 
 
+def extend_run(blocks: list[Block], start: int, end: int) -> tuple[int, int]:
+    """Grow the run over lists, tables and subheadings up to the last text before any junk."""
+    j = end
+    while j < len(blocks) and not blocks[j].junk and not blocks[j].section_break:
+        if _score(blocks[j]) > 0:
+            end = j + 1
+        j += 1
+    # A lead paragraph is often cut off from the rest by a photo credit, share buttons or a
+    # fact box; take it back when it is real prose a few blocks above the run.
+    j = start - 1
+    while j >= 0 and start - j <= LEAD_GAP and not blocks[j].section_break:
+        if blocks[j].is_prose and blocks[j].words >= LEAD_MIN_WORDS:
+            start = j
+        j -= 1
+    return start, end
+
+
 def _is_headline(block: Block) -> bool:
     return (
         3 <= block.words <= 30
@@ -133,9 +203,12 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
         return _parse_body(text, title.strip())
     raw = to_blocks(text)
     blocks = [to_block(b) for b in raw]
-    start, end = best_run(blocks)
+    blocks = _mark_repeats(blocks)
+    cut = comments_start(raw, blocks)
+    raw, blocks = raw[:cut], blocks[:cut]
+    start, end = extend_run(blocks, *best_run(blocks))
     # The body starts at the first prose block of the run, so a headline above it is a title.
-    while start < end and not blocks[start].is_prose:
+    while start < end and _score(blocks[start]) <= 0:
         start += 1
     found_title, title_index = "", -1
     for i in range(start - 1, max(start - 12, -1), -1):
@@ -147,7 +220,9 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
     if published is None and start < end:
         published = find_date(raw[start][:80]) if is_dateline(raw[start][:80]) else None
     paragraphs = [
-        b.text for b in blocks[start:end] if not b.junk and not b.section_break and b.text != found_title
+        b.text
+        for b in blocks[start:end]
+        if not b.junk and not b.section_break and b.text != found_title
     ]
     return PageDump(found_title, published, find_source(raw), tuple(paragraphs))
 
@@ -159,7 +234,10 @@ def _parse_body(text: str, title: str) -> PageDump:
     kept = [
         line
         for line in lines
-        if line != title and not is_junk(line) and not is_section_break(line) and not is_dateline(line)
+        if line != title
+        and not is_junk(line)
+        and not is_section_break(line)
+        and not is_dateline(line)
     ]
     return PageDump(title, published, find_source(lines), tuple(kept))
 

@@ -24,12 +24,14 @@ class Weights:
     """Tunable weights of the scorer, kept together so evaluation can vary them."""
 
     position: float = 1.0
-    centrality: float = 0.6
-    title: float = 0.3
+    centrality: float = 0.3
+    title: float = 1.0
     redundancy: float = 0.7
     decay: float = 0.25
     min_words: int = 6
     max_words: int = 60
+    budget_words: int = 55
+    bad_endings: tuple[str, ...] = ("?", ":", ",", ";", "-", "–")
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -57,7 +59,7 @@ def is_candidate(sentence: str, weights: Weights = DEFAULT_WEIGHTS) -> bool:
     words = to_words(sentence)
     if not weights.min_words <= len(words) <= weights.max_words:
         return False
-    if sentence.rstrip().endswith(("?", ":", ",", ";", "-", "–")):
+    if sentence.rstrip().endswith(weights.bad_endings):
         return False
     if not _END.search(sentence):
         return False
@@ -112,6 +114,7 @@ def rank(
     )
     candidates = [i for i, s in enumerate(sentences) if is_candidate(s, weights)]
     chosen: list[int] = []
+    used = 0
     while candidates and len(chosen) < count:
         if chosen:
             penalty = sim[np.ix_(candidates, chosen)].max(axis=1)
@@ -119,6 +122,11 @@ def rank(
             penalty = np.zeros(len(candidates))
         mmr = score[candidates] - weights.redundancy * penalty
         best = candidates[int(np.argmax(mmr))]
+        size = len(to_words(sentences[best]))
+        if chosen and used + size > weights.budget_words:
+            candidates = [i for i in candidates if i != best]
+            continue
+        used += size
         chosen.append(best)
         candidates = [i for i in candidates if i != best and sim[i, best] < 0.8]
     return [sentences[i] for i in sorted(chosen)]

@@ -7,6 +7,9 @@ import re
 from sentencex import segment
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
+# sentencex ends a sentence after "des 2." or "am 19." before a capitalised noun ("Weltkrieg",
+# "Lebensjahr"); German sentences almost never end on a bare one- or two-digit number.
+_ORDINAL_END = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
@@ -16,10 +19,17 @@ def split_sentences(text: str) -> list[str]:
     for line in _LINE_BREAK.split(text):
         if not line.strip():
             continue
+        pending = ""
         for piece in segment("de", line):
-            stripped = piece.strip()
+            pending += piece
+            if _ORDINAL_END.search(pending.rstrip()):
+                continue
+            stripped = pending.strip()
+            pending = ""
             if stripped:
                 sentences.append(stripped)
+        if pending.strip():
+            sentences.append(pending.strip())
     return sentences
 
 

@@ -41,8 +41,12 @@ def to_article(
     title: str | None = None,
     source: str | None = None,
     published: datetime | None = None,
+    sentences: int = SUMMARY_SENTENCES,
 ) -> NewArticle:
-    """Clean, check and summarize one page; raises `BadInput` with a reason a user can read."""
+    """Clean, check and summarize one page; raises `BadInput` with a reason a user can read.
+
+    `sentences=0` stores no summary (bulk loads that summarize later, benchmarks).
+    """
     page = parse_page(text, title=title)
     body = page.body.strip()
     if not body:
@@ -53,7 +57,7 @@ def to_article(
         raise BadInput("not a German article")
     if not page.title:
         raise BadInput("no title found")
-    summary = summarize(body, SUMMARY_SENTENCES, title=page.title)
+    summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
     return NewArticle(
         title=page.title,
         source=source or page.source or "unbekannt",

@@ -1,21 +1,35 @@
-"""Page-dump files and folders (`.txt`, like `seeds/`) → stored articles."""
+"""Page-dump files and folders (`.txt`, like `seeds/`) → stored articles, in resumable batches.
+
+Parsing and summarizing run in a process pool sized to the cores; each batch of results is
+stored in one transaction together with the files it came from, so a killed run resumes.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bot.errors import BadInput
-from bot.ingest.article import to_article
+from bot.ingest.article import SUMMARY_SENTENCES, to_article
+from bot.records import NewArticle
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 # A page dump is a few kB; anything this large is not one.
 MAX_FILE_BYTES = 5_000_000
 SUFFIXES = (".txt", ".text", ".md")
+# Articles stored per transaction: large enough that commits cost little (one fsync each),
+# small enough that a killed run loses under a second of work.
+BATCH = 200
+# Below this many files a process pool costs more to start than it saves.
+POOL_MIN_FILES = 32
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +74,110 @@ def find_dumps(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def parse_file(path: Path, sentences: int = SUMMARY_SENTENCES) -> NewArticle | str:
+    """One file → an article, or the reason it is skipped (runs in a worker process)."""
+    try:
+        return to_article(read_dump(path), origin=origin_of(path), sentences=sentences)
+    except (BadInput, OSError) as exc:
+        return str(exc)
+
+
+def origin_of(path: Path) -> str:
+    """The key a file is remembered by: its absolute path."""
+    return "file:" + str(path.resolve())
+
+
 def ingest_file(store: Store, path: Path, now: datetime) -> IngestResult:
     """Parse, summarize and store one file; never raises for bad input."""
-    try:
-        article = to_article(read_dump(path), origin=str(path))
-    except (BadInput, OSError) as exc:
-        log.warning("event=ingest_skipped path=%s reason=%r", path, str(exc))
-        return IngestResult(str(path), "skipped", reason=str(exc))
-    status, article_id = store.add_article(article, now)
-    log.info("event=ingest path=%s status=%s id=%d", path, status, article_id)
-    return IngestResult(str(path), status, article_id, article.title)
+    return next(ingest_paths(store, [path], now, workers=0))
 
 
-def ingest_paths(store: Store, paths: Iterable[Path], now: datetime) -> Iterator[IngestResult]:
-    """Ingest every dump under `paths`; a missing path is reported, not raised."""
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """How a large ingest runs: worker processes (0 = inline), batch size, summary length."""
+
+    workers: int = 0
+    batch: int = BATCH
+    sentences: int = SUMMARY_SENTENCES
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[Path],
+    now: datetime,
+    *,
+    workers: int | None = None,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> Iterator[IngestResult]:
+    """Ingest every dump under `paths`; a missing path is reported, not raised.
+
+    Files stored by an earlier (possibly killed) run are reported as duplicates without being
+    parsed again. `workers=None` sizes the pool to the cores.
+    """
+    if options is None:
+        options = IngestOptions(workers=(os.cpu_count() or 1) if workers is None else workers)
+    opts = options
+    files: list[Path] = []
     for path in paths:
         if not path.exists():
             yield IngestResult(str(path), "skipped", reason="no such file or folder")
             continue
-        for dump in find_dumps([path]):
-            yield ingest_file(store, dump, now)
+        files.extend(find_dumps([path]))
+    done = store.seen(origin_of(f) for f in files)
+    todo: list[Path] = []
+    for number, file in enumerate(files, 1):
+        article_id = done.get(origin_of(file))
+        if article_id is not None:
+            if progress:
+                progress(number, len(files))
+            yield IngestResult(str(file), "duplicate", article_id, reason="ingested before")
+        else:
+            todo.append(file)
+    base = len(files) - len(todo)
+
+    def tick(number: int) -> None:
+        if progress:
+            progress(base + number, len(files))
+
+    yield from _store_batches(store, todo, now, opts, tick)
+
+
+def _parsed(files: list[Path], opts: IngestOptions) -> Iterator[NewArticle | str]:
+    if opts.workers <= 1 or len(files) < POOL_MIN_FILES:
+        for file in files:
+            yield parse_file(file, opts.sentences)
+        return
+    with ProcessPoolExecutor(max_workers=opts.workers) as pool:
+        yield from pool.map(parse_file, files, [opts.sentences] * len(files), chunksize=8)
+
+
+def _store_batches(
+    store: Store,
+    files: list[Path],
+    now: datetime,
+    opts: IngestOptions,
+    tick: Callable[[int], None],
+) -> Iterator[IngestResult]:
+    pending: list[tuple[Path, NewArticle]] = []
+    count = 0
+
+    def flush() -> Iterator[IngestResult]:
+        results = store.add_articles([article for _, article in pending], now)
+        for (file, article), (status, article_id) in zip(pending, results, strict=True):
+            log.info("event=ingest path=%s status=%s id=%d", file, status, article_id)
+            yield IngestResult(str(file), status, article_id, article.title)
+        pending.clear()
+
+    for file, parsed in zip(files, _parsed(files, opts), strict=True):
+        count += 1
+        tick(count)
+        if isinstance(parsed, str):
+            log.warning("event=ingest_skipped path=%s reason=%r", file, parsed)
+            yield IngestResult(str(file), "skipped", reason=parsed)
+            continue
+        pending.append((file, parsed))
+        if len(pending) >= opts.batch:
+            yield from flush()
+    if pending:
+        yield from flush()

@@ -20,6 +20,9 @@ class Incoming:
 
 
 OnMessage = Callable[[Incoming], Awaitable[Reply | None]]
+# Platform events a transport reports to the app: (chat, reason) and (old chat, new chat).
+OnChatGone = Callable[[str, str], Awaitable[None]]
+OnChatMoved = Callable[[str, str], Awaitable[None]]
 
 
 class Transport(Protocol):

@@ -1,0 +1,204 @@
+"""Operating the bot: the status report, online backups and the JSONL export (over `Store`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.records import Article, Feed, Subscription
+from bot.schedule import next_digest_at
+from bot.store import FailedDelivery, Stats, Store
+
+log = logging.getLogger(__name__)
+# Failed deliveries older than this are history, not something to act on.
+DELIVERY_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class NextDigest:
+    """When a subscription's next digest is due, in its zone (None when it cannot fire)."""
+
+    chat: str
+    time: str
+    timezone: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Everything `newsbot status` shows, read in one go."""
+
+    db_path: str
+    wal_bytes: int
+    stats: Stats
+    feed_problems: list[Feed]
+    next_digests: list[NextDigest]
+    failed_deliveries: list[FailedDelivery]
+
+
+def next_digest(sub: Subscription, now: datetime) -> NextDigest:
+    """The subscription's next digest by the scheduler's own trigger (None if it cannot fire)."""
+    try:
+        at: datetime | None = next_digest_at(sub, now)
+    except (ValueError, LookupError) as exc:  # a zone or time the trigger refuses
+        log.warning("event=bad_subscription chat=%s error=%r", sub.chat, str(exc))
+        at = None
+    return NextDigest(sub.chat, sub.time, sub.timezone, at)
+
+
+def collect_status(store: Store, db_path: str, now: datetime) -> Status:
+    """Read the status report from the store."""
+    wal = Path(db_path + "-wal")
+    subs: list[Subscription] = store.subscriptions()
+    return Status(
+        db_path=str(Path(db_path).resolve()),
+        wal_bytes=wal.stat().st_size if wal.exists() else 0,
+        stats=store.stats(now),
+        feed_problems=store.feed_problems(),
+        next_digests=sorted(
+            (next_digest(s, now) for s in subs),
+            key=lambda d: (d.at is None, d.at or now, d.chat),
+        ),
+        failed_deliveries=store.failed_deliveries(now - DELIVERY_WINDOW),
+    )
+
+
+def human_bytes(size: int) -> str:
+    """1536 → '1.5 KiB'."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _ago(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return "never"
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 0:
+        span = "in the future"
+    elif minutes < 120:
+        span = f"{minutes} min ago"
+    elif minutes < 48 * 60:
+        span = f"{minutes // 60} h ago"
+    else:
+        span = f"{minutes // (24 * 60)} days ago"
+    return f"{then.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({span})"
+
+
+def _until(at: datetime, now: datetime) -> str:
+    minutes = int((at - now).total_seconds() // 60)
+    return f"in {minutes} min" if minutes < 120 else f"in {minutes // 60} h"
+
+
+def render_status(status: Status, now: datetime) -> str:
+    """The status report as plain text for a terminal."""
+    o = status.stats
+    lines = [
+        f"database      {status.db_path}",
+        f"size          {human_bytes(o.database_bytes)} (+ {human_bytes(status.wal_bytes)} WAL)",
+        f"articles      {o.articles} from {o.sources} sources, {o.articles_24h} in the last 24 h",
+        f"last ingest   {_ago(o.last_ingest, now)}",
+        f"last poll     {_ago(o.last_feed_poll, now)}",
+        f"chats         {o.chats}, {o.subscriptions} subscriptions, {o.alerts} alerts",
+        f"feeds         {o.feeds}, {len(status.feed_problems)} with errors",
+    ]
+    for feed in status.feed_problems:
+        lines.append(f"  {feed.url}  {feed.failures}× failed: {feed.error or 'unknown error'}")
+    lines.append(f"next digests  {len(status.next_digests)}")
+    for nd in status.next_digests:
+        local = nd.at.astimezone(ZoneInfo(nd.timezone)) if nd.at else None
+        when = f"{local:%Y-%m-%d %H:%M %Z} ({_until(local, now)})" if local else "cannot fire"
+        lines.append(f"  {nd.chat}  {nd.time} {nd.timezone} → {when}")
+    days = DELIVERY_WINDOW.days
+    lines.append(f"failed deliveries (last {days} days)  {len(status.failed_deliveries)}")
+    for d in status.failed_deliveries:
+        lines.append(f"  {d.chat}  {d.digest_date}  {d.status or 'no status'}: {d.note or ''}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def status_json(status: Status) -> dict[str, Any]:
+    """The status report as a JSON-ready dict, for monitoring scripts."""
+    return dict(_jsonable(asdict(status)))
+
+
+def default_backup_name(now: datetime) -> str:
+    """newsbot-20251110T120000Z.db: sorts by time, safe on every file system."""
+    return f"newsbot-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.db"
+
+
+def backup(store: Store, source: str, target: Path, now: datetime) -> Path:
+    """Write a verified online backup to `target` (a file, or a folder for a dated name).
+
+    The copy goes to a `.partial` file first and is renamed only when verified, so `target`
+    is never a half-written database, also not when the process is killed.
+    """
+    if target.is_dir():
+        target = target / default_backup_name(now)
+    if target.exists() and target.resolve() == Path(source).resolve():
+        raise ValueError(f"backup target {target} is the database itself")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        store.backup_to(partial)
+        with partial.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    log.info("event=backup_written path=%s bytes=%d", target, target.stat().st_size)
+    return target
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """One article as a JSON-ready dict: the export's line format."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "fetched": article.fetched.isoformat(),
+        "language": article.language,
+        "summary": list(article.summary),
+        "body": article.body,
+        "content_hash": article.content_hash,
+        "links": [
+            {
+                "source": link.name,
+                "title": link.title,
+                "url": link.url,
+                "published": link.published.isoformat() if link.published else None,
+            }
+            for link in article.links
+        ],
+    }
+
+
+def export_jsonl(articles: Iterable[Article], out: TextIO) -> int:
+    """Write one JSON object per article and line; returns how many were written."""
+    count = 0
+    for article in articles:
+        out.write(json.dumps(article_json(article), ensure_ascii=False) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,310 @@
+"""Matrix over matrix-nio: log in, join rooms on invite, answer `!`/`/` commands, send HTML.
+
+The sync token lives in the app's store, so after a restart the bot neither answers old
+messages again nor misses the ones that arrived while it was down (up to `max_age`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    InviteMemberEvent,
+    JoinError,
+    LoginResponse,
+    MatrixInvitedRoom,
+    MatrixRoom,
+    RoomMemberEvent,
+    RoomMessageText,
+    RoomSendError,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from bot.errors import ChatGone, NewsbotError
+from bot.records import Reply
+from bot.render import MATRIX_LIMIT, matrix_body, split_reply
+from bot.texts import t
+from bot.transports.base import Incoming, OnChatGone, OnMessage
+
+log = logging.getLogger(__name__)
+
+PREFIX = "matrix:"
+SYNC_TIMEOUT_MS = 30_000
+# Messages older than this when the bot first sees them are not answered (after a long outage).
+MAX_AGE = timedelta(hours=1)
+ATTEMPTS = 4
+# Longest we wait for handlers in flight when stopping.
+STOP_GRACE = 30.0
+# Bots send m.notice so that other bots do not answer them (Matrix spec, 11.2.1.1).
+MSGTYPE = "m.notice"
+LoadToken = Callable[[], Awaitable[str | None]]
+SaveToken = Callable[[str], Awaitable[None]]
+
+
+def chat_key(room_id: str) -> str:
+    """Matrix room id → platform-qualified chat key."""
+    return PREFIX + room_id
+
+
+def room_id(chat: str) -> str:
+    """Platform-qualified chat key → Matrix room id."""
+    if not chat.startswith(PREFIX):
+        raise ValueError(f"not a Matrix chat: {chat!r}")
+    return chat.removeprefix(PREFIX)
+
+
+def is_allowed(user_id: str, allowed: tuple[str, ...]) -> bool:
+    """True when `allowed` is empty, names the user, or names the user's server."""
+    if not allowed:
+        return True
+    server = user_id.partition(":")[2]
+    return user_id in allowed or server in allowed
+
+
+class MatrixTransport:
+    """A Matrix bot account: one nio client syncing in the background."""
+
+    name = "matrix"
+
+    def __init__(
+        self,
+        homeserver: str,
+        user_id: str,
+        *,
+        password: str | None = None,
+        access_token: str | None = None,
+        allowed_inviters: tuple[str, ...] = (),
+        on_gone: OnChatGone | None = None,
+        load_token: LoadToken | None = None,
+        save_token: SaveToken | None = None,
+        sync_timeout_ms: int = SYNC_TIMEOUT_MS,
+        device_name: str = "newsbot",
+    ) -> None:
+        if not (password or access_token):
+            raise NewsbotError("Matrix needs a password or an access token")
+        self.client = AsyncClient(
+            homeserver,
+            user_id,
+            config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False),
+        )
+        self.user_id = user_id
+        self._password = password
+        self._access_token = access_token
+        self.allowed_inviters = allowed_inviters
+        self.on_gone = on_gone
+        self._load_token = load_token
+        self._save_token = save_token
+        self.sync_timeout_ms = sync_timeout_ms
+        self.device_name = device_name
+        self.limit = MATRIX_LIMIT
+        self._on_message: OnMessage | None = None
+        self._token: str | None = None
+        self._ready = False
+        self._stopping = False
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.synced = asyncio.Event()
+
+    # --- the Transport port ---------------------------------------------------------------
+
+    async def start(self, on_message: OnMessage) -> None:
+        """Log in, catch up from the stored sync token, then sync in the background."""
+        self._on_message = on_message
+        await self._login()
+        self._token = await self._load_token() if self._load_token else None
+        client = self.client
+        client.add_event_callback(self._on_invite, InviteMemberEvent)
+        client.add_event_callback(self._on_text, RoomMessageText)
+        client.add_event_callback(self._on_member, RoomMemberEvent)
+        if self._token is None:
+            # A first start: take the rooms' state, join pending invites, answer nothing old.
+            await self._sync_once(timeout_ms=0, full_state=True)
+        self._ready = True
+        self._idle.set()
+        self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+        log.info("event=matrix_started user=%s resumed=%s", self.user_id, self._token is not None)
+
+    async def stop(self) -> None:
+        """Finish handlers in flight, stop syncing, save the sync token, close the session."""
+        self._stopping = True
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._idle_wait(), STOP_GRACE)
+            except TimeoutError:
+                log.warning("event=matrix_stop_timeout busy=%d", self._busy)
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._store_token()
+        await self.client.close()
+        log.info("event=matrix_stopped user=%s", self.user_id)
+
+    async def send(self, chat: str, reply: Reply) -> None:
+        """Send HTML messages with a plain-text body; raises ChatGone when the room is gone."""
+        room = room_id(chat)
+        parts = split_reply(reply, self.limit, buttons_as_text=True)
+        while parts:
+            part = parts.pop(0)
+            plain, html = matrix_body(part)
+            content = {
+                "msgtype": MSGTYPE,
+                "body": plain,
+                "format": "org.matrix.custom.html",
+                "formatted_body": html,
+            }
+            error = await self._send_content(chat, room, content)
+            if error == "M_TOO_LARGE":
+                smaller = split_reply(part, max(256, self.limit // 4), buttons_as_text=True)
+                if len(smaller) <= 1:
+                    raise NewsbotError(f"matrix message too large for {chat}")
+                parts[:0] = smaller
+
+    # --- internals --------------------------------------------------------------------------
+
+    async def _login(self) -> None:
+        client = self.client
+        if self._access_token:
+            client.access_token = self._access_token
+            who = await client.whoami()
+            if not isinstance(who, WhoamiResponse):
+                raise NewsbotError(f"matrix access token rejected: {who.status_code}")
+            client.user_id = who.user_id
+            client.device_id = who.device_id or ""
+        else:
+            response = await client.login(self._password or "", device_name=self.device_name)
+            if not isinstance(response, LoginResponse):
+                raise NewsbotError(f"matrix login failed for {self.user_id}: {response.message}")
+        log.info("event=matrix_login user=%s device=%s", client.user_id, client.device_id)
+
+    async def _send_content(self, chat: str, room: str, content: dict[str, Any]) -> str | None:
+        """One event with retries; returns "M_TOO_LARGE" for the caller to split."""
+        for attempt in range(1, ATTEMPTS + 1):
+            response = await self.client.room_send(
+                room, "m.room.message", content, ignore_unverified_devices=True
+            )
+            if not isinstance(response, RoomSendError):
+                return None
+            code = response.status_code or ""
+            if code == "M_FORBIDDEN":
+                log.info("event=matrix_chat_gone chat=%s reason=%r", chat, response.message)
+                raise ChatGone(chat)
+            if code == "M_TOO_LARGE":
+                return code
+            if attempt == ATTEMPTS:
+                break
+            wait = (response.retry_after_ms or 0) / 1000 or 0.5 * 2**attempt
+            log.warning("event=matrix_send_retry chat=%s code=%s wait=%.1f", chat, code, wait)
+            await asyncio.sleep(wait)
+        raise NewsbotError(f"matrix send to {chat} failed: {code}")
+
+    async def _idle_wait(self) -> None:
+        while self._busy:
+            self._idle.clear()
+            await self._idle.wait()
+
+    async def _store_token(self) -> None:
+        if self._token and self._save_token is not None:
+            await self._save_token(self._token)
+
+    async def _sync_once(self, timeout_ms: int, full_state: bool = False) -> bool:
+        response = await self.client.sync(
+            timeout=timeout_ms, since=self._token, full_state=full_state or None
+        )
+        if not isinstance(response, SyncResponse):
+            log.warning("event=matrix_sync_failed error=%r", getattr(response, "message", ""))
+            return False
+        # Every callback of this batch has run: only now is the token safe to keep.
+        self._token = response.next_batch
+        await self._store_token()
+        self.synced.set()
+        return True
+
+    async def _sync_loop(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                ok = await self._sync_once(self.sync_timeout_ms)
+            except Exception as exc:  # any transport failure: back off, never end the sync
+                log.warning("event=matrix_sync_error error=%r", str(exc))
+                ok = False
+            failures = 0 if ok else failures + 1
+            if failures:
+                await asyncio.sleep(min(60.0, 0.5 * 2**failures))
+
+    def _track(self, delta: int) -> None:
+        self._busy += delta
+        if not self._busy:
+            self._idle.set()
+
+    async def _on_invite(self, room: MatrixInvitedRoom, event: InviteMemberEvent) -> None:
+        if event.state_key != self.client.user_id or event.membership != "invite":
+            return
+        if not is_allowed(event.sender, self.allowed_inviters):
+            log.info("event=matrix_invite_refused room=%s sender=%s", room.room_id, event.sender)
+            await self.client.room_leave(room.room_id)
+            return
+        response = await self.client.join(room.room_id)
+        if isinstance(response, JoinError):
+            log.warning("event=matrix_join_failed room=%s error=%r", room.room_id, response.message)
+        else:
+            log.info("event=matrix_joined room=%s inviter=%s", room.room_id, event.sender)
+
+    async def _on_text(self, room: MatrixRoom, event: RoomMessageText) -> None:
+        if not self._ready or event.sender == self.client.user_id:
+            return
+        relates = event.source.get("content", {}).get("m.relates_to", {})
+        if relates.get("rel_type") == "m.replace":
+            return  # an edit of an earlier message, which was answered already
+        age_ms = time.time() * 1000 - event.server_timestamp
+        if age_ms > MAX_AGE.total_seconds() * 1000:
+            log.info(
+                "event=matrix_old_message_skipped room=%s age_s=%d", room.room_id, age_ms // 1000
+            )
+            return
+        self._track(+1)
+        try:
+            await self._answer(room, event)
+        finally:
+            self._track(-1)
+
+    async def _answer(self, room: MatrixRoom, event: RoomMessageText) -> None:
+        chat = chat_key(room.room_id)
+        incoming = Incoming(chat, PREFIX + event.sender, event.body)
+        reply = await self._on_message(incoming) if self._on_message else None
+        if reply is None:
+            if room.member_count > 2 or not event.body.strip():
+                return  # chatter in a group room is not for the bot
+            reply = Reply.text(t("de", "not_a_command"), ok=False)
+        try:
+            await self.send(chat, reply)
+        except ChatGone:
+            await self._gone(chat, "forbidden")
+        except NewsbotError:
+            log.exception("event=matrix_reply_failed chat=%s", chat)
+
+    async def _on_member(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
+        if event.membership not in ("leave", "ban"):
+            return
+        chat = chat_key(room.room_id)
+        if event.state_key == self.client.user_id:
+            if event.sender != self.client.user_id:
+                await self._gone(chat, f"bot {event.membership}")
+            return
+        if self._ready and room.joined_count <= 1:
+            # Everyone else left: nobody reads this room any more.
+            await self.client.room_leave(room.room_id)
+            await self._gone(chat, "room empty")
+
+    async def _gone(self, chat: str, reason: str) -> None:
+        log.info("event=chat_gone chat=%s reason=%s", chat, reason)
+        if self.on_gone is not None:
+            await self.on_gone(chat, reason)

@@ -1,0 +1,386 @@
+"""A fake Telegram Bot API server (aiohttp on 127.0.0.1) that speaks the real wire protocol.
+
+It keeps what each chat "sees" (messages with later edits applied), validates Telegram HTML
+the way the real server does (allowed tags, balanced, 4096 UTF-16 units after parsing), and
+can answer 429 with retry_after, 403 "bot was blocked", or a chat migration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+# RetryAfter.retry_after warns unless PTB is told to use timedelta already.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+BOT_USER = {
+    "id": 4242,
+    "is_bot": True,
+    "first_name": "DigestBot",
+    "username": "digest_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+# Telegram's HTML subset (core.telegram.org/bots/api#html-style).
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "tg-spoiler", "span", "blockquote", "tg-emoji",
+}  # fmt: skip
+NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+MESSAGE_LIMIT = 4096
+
+
+class TelegramHTMLError(ValueError):
+    """What the real server answers as 400 "can't parse entities"."""
+
+
+class _TelegramHTML(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.text: list[str] = []
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise TelegramHTMLError(f'Unsupported start tag "{tag}"')
+        if tag == "a" and not dict(attrs).get("href"):
+            raise TelegramHTMLError("Can't find end of the entity: <a> without href")
+        self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raise TelegramHTMLError(f'Unsupported start tag "{tag}/"')
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise TelegramHTMLError(f'Unexpected end tag "{tag}"')
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data:
+            raise TelegramHTMLError("Unclosed start tag")
+        self.text.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in NAMED_ENTITIES:
+            raise TelegramHTMLError(f'Unsupported HTML entity "&{name};"')
+        self.text.append(NAMED_ENTITIES[name])
+
+    def handle_charref(self, name: str) -> None:
+        code = int(name[1:], 16) if name[:1] in "xX" else int(name)
+        self.text.append(chr(code))
+
+    def unknown_decl(self, data: str) -> None:
+        raise TelegramHTMLError("Unsupported declaration")
+
+    def handle_comment(self, data: str) -> None:
+        raise TelegramHTMLError("Unsupported comment")
+
+
+def parse_telegram_html(html: str) -> str:
+    """The visible text of a Telegram HTML message; raises TelegramHTMLError like the server."""
+    parser = _TelegramHTML()
+    parser.feed(html)
+    parser.close()
+    if parser.stack:
+        raise TelegramHTMLError(f"Can't find end tag corresponding to start tag {parser.stack[-1]}")
+    return "".join(parser.text)
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class Sent:
+    """One message the bot sent, as the chat shows it now."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+    link_preview_options: dict[str, Any] | None
+    edits: int = 0
+
+    @property
+    def visible(self) -> str:
+        """The text the user reads (HTML parsed)."""
+        return parse_telegram_html(self.text) if self.parse_mode == "HTML" else self.text
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+@dataclass
+class FakeBotAPI:
+    """The fake server's state; tests push updates and read `sent` and `calls`."""
+
+    token: str = TOKEN
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    answered: list[dict[str, Any]] = field(default_factory=list)
+    # method → retry_after seconds: answer the next call(s) with 429, one entry per call.
+    flood: dict[str, list[int]] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)
+    migrated: dict[int, int] = field(default_factory=dict)
+    # What the server accepts per message; tests lower it to provoke "message is too long".
+    limit: int = MESSAGE_LIMIT
+    port: int = 0
+    _update_id: int = 1
+    _message_id: int = 100
+    _runner: web.AppRunner | None = None
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def base_url(self) -> str:
+        """What TELEGRAM_API_URL is set to: the token is appended by PTB."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # --- what users do --------------------------------------------------------------------
+
+    def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = self._update_id
+        self._update_id += 1
+        self.updates.append(update)
+        self._new_update.set()
+
+    def _next_message_id(self) -> int:
+        self._message_id += 1
+        return self._message_id
+
+    def push_text(
+        self,
+        text: str,
+        chat_id: int = 777,
+        user_id: int = 555,
+        *,
+        language_code: str | None = "de",
+        chat_type: str = "private",
+    ) -> None:
+        """A user writes `text` in a chat."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Tester"}
+        if language_code:
+            user["language_code"] = language_code
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        chat.update({"first_name": "Tester"} if chat_type == "private" else {"title": "Gruppe"})
+        msg: dict[str, Any] = {
+            "message_id": self._next_message_id(),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        self._push({"message": msg})
+
+    def push_button(self, message: Sent, label: str, user_id: int = 555) -> None:
+        """A user taps the inline button labelled `label` under a bot message."""
+        data = dict(message.buttons)[label]
+        self._push(
+            {
+                "callback_query": {
+                    "id": f"cq{self._update_id}",
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+                    "chat_instance": "ci1",
+                    "data": data,
+                    "message": {
+                        "message_id": message.message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": message.chat_id, "type": "private"},
+                        "from": BOT_USER,
+                        "text": message.visible,
+                    },
+                }
+            }
+        )
+
+    def push_migration(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group becomes a supergroup: the service message Telegram posts in the old group."""
+        self.migrated[old_chat_id] = new_chat_id
+        self._push(
+            {
+                "message": {
+                    "message_id": self._next_message_id(),
+                    "date": int(time.time()),
+                    "chat": {"id": old_chat_id, "type": "group", "title": "Gruppe"},
+                    "from": {"id": 555, "is_bot": False, "first_name": "Tester"},
+                    "migrate_to_chat_id": new_chat_id,
+                }
+            }
+        )
+
+    def push_blocked(self, chat_id: int, user_id: int = 555) -> None:
+        """A user blocks the bot: later sends get 403, and a my_chat_member update arrives."""
+        self.blocked.add(chat_id)
+        member = {"id": BOT_USER["id"], "is_bot": True, "first_name": "DigestBot"}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": {"id": chat_id, "type": "private", "first_name": "Tester"},
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "member", "user": member},
+                    "new_chat_member": {"status": "kicked", "user": member, "until_date": 0},
+                }
+            }
+        )
+
+    def screen(self, chat_id: int) -> list[Sent]:
+        """What a chat shows: the bot's messages to it, in order."""
+        return [m for m in self.sent if m.chat_id == chat_id]
+
+    def count(self, method: str) -> int:
+        """How often the bot called a Bot API method."""
+        return sum(1 for m, _ in self.calls if m == method)
+
+    # --- the server -----------------------------------------------------------------------
+
+    @staticmethod
+    def _error(code: int, description: str, **parameters: Any) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return web.json_response(body, status=code)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data)
+        params: dict[str, Any] = {}
+        for key, value in (await request.post()).items():
+            try:
+                params[key] = json.loads(str(value))
+            except ValueError:
+                params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        if self.flood.get(method):
+            return self._error(
+                429, "Too Many Requests: retry later", retry_after=self.flood[method].pop(0)
+            )
+        handler = getattr(self, "m_" + method.lower(), None)
+        if handler is None:
+            return web.json_response({"ok": True, "result": True})
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    async def m_getme(self, p: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    async def m_getupdates(self, p: dict[str, Any]) -> Any:
+        offset = int(p.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._new_update.clear()
+            timeout = min(float(p.get("timeout") or 0), 0.5)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        return self.updates[: int(p.get("limit") or 100)]
+
+    def _check_text(self, p: dict[str, Any]) -> str | web.Response:
+        chat_id = int(p["chat_id"])
+        if chat_id in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            return self._error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[chat_id],
+            )
+        text = str(p.get("text", ""))
+        if p.get("parse_mode") == "HTML":
+            try:
+                text = parse_telegram_html(text)
+            except TelegramHTMLError as exc:
+                return self._error(400, f"Bad Request: can't parse entities: {exc}")
+        if not text.strip():
+            return self._error(400, "Bad Request: message text is empty")
+        if utf16_len(text) > self.limit:
+            return self._error(400, "Bad Request: message is too long")
+        return text
+
+    def _message(self, sent: Sent) -> dict[str, Any]:
+        return {
+            "message_id": sent.message_id,
+            "date": int(time.time()),
+            "from": BOT_USER,
+            "chat": {"id": sent.chat_id, "type": "private"},
+            "text": sent.visible,
+        }
+
+    async def m_sendmessage(self, p: dict[str, Any]) -> Any:
+        checked = self._check_text(p)
+        if isinstance(checked, web.Response):
+            return checked
+        sent = Sent(
+            int(p["chat_id"]),
+            self._next_message_id(),
+            str(p["text"]),
+            p.get("parse_mode"),
+            p.get("reply_markup"),
+            p.get("link_preview_options"),
+        )
+        self.sent.append(sent)
+        return self._message(sent)
+
+    async def m_editmessagetext(self, p: dict[str, Any]) -> Any:
+        checked = self._check_text(p)
+        if isinstance(checked, web.Response):
+            return checked
+        chat_id, message_id = int(p["chat_id"]), int(p["message_id"])
+        for sent in self.sent:
+            if (sent.chat_id, sent.message_id) == (chat_id, message_id):
+                if sent.text == p["text"] and sent.reply_markup == p.get("reply_markup"):
+                    return self._error(400, "Bad Request: message is not modified")
+                sent.text, sent.parse_mode = str(p["text"]), p.get("parse_mode")
+                sent.reply_markup = p.get("reply_markup")
+                sent.edits += 1
+                return self._message(sent)
+        return self._error(400, "Bad Request: message to edit not found")
+
+    async def m_answercallbackquery(self, p: dict[str, Any]) -> Any:
+        self.answered.append(p)
+        return True
+
+    async def start(self) -> FakeBotAPI:
+        """Listen on 127.0.0.1 on a free port."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def stop(self) -> None:
+        """Close the server."""
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,206 @@
+"""The command core on a real in-memory Store: every command, both languages, admins, alerts."""
+
+from __future__ import annotations
+
+import ast
+import string
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.commands import (
+    COMMANDS,
+    Context,
+    alert_matches,
+    alert_words,
+    handle,
+    parse,
+    reader_language,
+)
+from bot.records import NewArticle, Reply
+from bot.render import to_plain
+from bot.store import Store
+from bot.texts import MESSAGES
+from tests.conftest import ROOT
+
+CHAT = "telegram:1"
+
+
+def say(store: Store, now: datetime, text: str, **ctx: object) -> str:
+    """The plain text of the bot's answer to `text`."""
+    reply = handle(text, Context(CHAT, now, "telegram:5", **ctx), store)  # type: ignore[arg-type]
+    assert isinstance(reply, Reply)
+    return to_plain(reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("/search venezuela russland", ("search", "venezuela russland")),
+        ("/Search@digest_test_bot  venezuela ", ("search", "venezuela")),
+        ("!help", ("help", "")),
+        ("  /start", ("start", "")),
+        ("hallo /start", None),
+        ("/", None),
+        ("!!", None),
+    ],
+)
+def test_parse(text: str, parsed: tuple[str, str] | None) -> None:
+    assert parse(text) == parsed
+
+
+def test_every_text_exists_in_german_and_english_with_the_same_fields() -> None:
+    for key, (de, en) in MESSAGES.items():
+        assert de and en, key
+        fields_de = {f for _, f, _, _ in string.Formatter().parse(de) if f}
+        fields_en = {f for _, f, _, _ in string.Formatter().parse(en) if f}
+        assert fields_de == fields_en, key
+    for command in COMMANDS.values():
+        assert command.help_de and command.help_en, command.name
+
+
+def test_core_modules_import_no_io_or_platform_library() -> None:
+    forbidden = {"telegram", "nio", "aiohttp", "httpx", "sqlite3", "sqlite_utils", "asyncio",
+                 "socket", "requests", "bot.store", "bot.transports", "bot.app"}  # fmt: skip
+    for name in ("commands", "render", "texts"):
+        tree = ast.parse((ROOT / "bot" / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                assert not any(module == f or module.startswith(f + ".") for f in forbidden), (
+                    name,
+                    module,
+                )
+
+
+def test_help_in_both_languages_lists_admin_commands_only_for_admins(
+    store: Store, now: datetime
+) -> None:
+    german = say(store, now, "/help")
+    english = say(store, now, "/help", language="en")
+    admin = say(store, now, "/help", is_admin=True)
+    assert "/search WÖRTER — Artikel suchen" in german
+    assert "/search WÖRTER — Search articles" in english
+    assert "/addfeed" not in german and "/addfeed URL — Feed eintragen" in admin
+    for name, command in COMMANDS.items():
+        assert (f"/{name}" in german) != command.admin
+
+
+def test_language_choice_beats_the_platform_hint(store: Store, now: datetime) -> None:
+    assert reader_language(None, "en-US") == "en"
+    assert reader_language(None, "fr") == "de"
+    assert reader_language("de", "en") == "de"
+    assert say(store, now, "/start", language="en").startswith("Welcome!")
+    assert say(store, now, "/settings sprache de", language="en") == "Gespeichert."
+    assert say(store, now, "/start", language="en").startswith("Willkommen!")
+    assert say(store, now, "/settings language en") == "Saved."
+    assert say(store, now, "/start").startswith("Welcome!")
+
+
+def test_first_reply_language_is_kept_for_digests(store: Store, now: datetime) -> None:
+    say(store, now, "/subscribe 07:30", language="en")
+    assert store.chat_language(CHAT) == "en"
+
+
+def test_settings_show_and_change_everything(store: Store, now: datetime) -> None:
+    assert "Überblick: nicht abonniert" in say(store, now, "/settings")
+    assert "Abonniere ihn zuerst" in say(store, now, "/settings zeit 08:00")
+    say(store, now, "/subscribe 07:30")
+    shown = say(store, now, "/settings zeit 6.15")
+    assert "Überblick: 06:15" in shown
+    assert "Zeitzone: Europe/Vienna" in say(store, now, "/settings zone Europe/Vienna")
+    assert "Meldungen pro Überblick: 8" in say(store, now, "/settings meldungen 8")
+    assert "Sätze pro Meldung: 3" in say(store, now, "/settings sätze 3")
+    assert store.settings(CHAT).stories == 8 and store.settings(CHAT).sentences == 3
+    assert "von 1 bis 20" in say(store, now, "/settings meldungen 0")
+    assert "von 1 bis 5" in say(store, now, "/settings saetze ²")
+    assert "Zeitzone Mars/Olympus kenne ich nicht" in say(store, now, "/settings zone Mars/Olympus")
+    assert "Das verstehe ich nicht" in say(store, now, "/settings farbe blau")
+    assert "Deutsch (de) und Englisch (en)" in say(store, now, "/settings sprache fr")
+
+
+def test_alerts_are_folded_plain_words(store: Store, now: datetime) -> None:
+    assert "„strasse grunen“" in say(store, now, "/alert Straße GRÜNEN straße")
+    assert "[1] strasse grunen" in say(store, now, "/alerts")
+    [alert] = store.alerts(CHAT)
+    assert alert_matches(alert.words, "Die Grünen sperren die Strasse.")
+    assert not alert_matches(alert.words, "Die Grünen tagen.")
+    assert "Alarm 1 gelöscht" in say(store, now, "/unalert 1")
+    assert say(store, now, "/unalert 1") == "Einen Alarm mit der Nummer 1 hast du nicht."
+    assert "Worauf soll ich achten" in say(store, now, "/alert .*+?")
+
+
+def test_alerts_never_run_user_regular_expressions() -> None:
+    evil = alert_words("(a+)+$ " + "a" * 30)
+    started = time.perf_counter()
+    assert not alert_matches(evil, "a" * 50_000 + "!")
+    assert time.perf_counter() - started < 0.5
+
+
+def test_alert_limit(store: Store, now: datetime) -> None:
+    for i in range(20):
+        say(store, now, f"/alert wort{i}")
+    assert "schon 20 Alarme" in say(store, now, "/alert noch eins")
+
+
+def test_admin_commands(store: Store, now: datetime) -> None:
+    assert "dürfen nur die Betreiber" in say(store, now, "/addfeed https://example.org/rss")
+    added = say(store, now, "/addfeed https://example.org/rss", is_admin=True)
+    assert added.startswith("Feed 1 eingetragen: https://example.org/rss")
+    assert "https://example.org/rss" in say(store, now, "/feeds", is_admin=True)
+    assert "Welcher Feed?" in say(store, now, "/addfeed javascript:alert(1)", is_admin=True)
+    assert "Feed 1 entfernt" in say(store, now, "/removefeed 1", is_admin=True)
+    assert "keine Feeds" in say(store, now, "/feeds", is_admin=True)
+    assert "Artikel: 0" in say(store, now, "/stats", is_admin=True)
+
+
+def test_search_pages_are_kept_server_side(store: Store, now: datetime) -> None:
+    for i in range(7):
+        store.add_article(
+            NewArticle(f"Grönland {i}", "dpa", f"Grönland Text {i}.", (), now - timedelta(hours=i)),
+            now,
+        )
+    reply = handle("/search grönland", Context(CHAT, now), store)
+    assert reply is not None
+    [button] = reply.buttons
+    assert button.command.startswith("/more 2 ") and len(button.command.encode()) <= 64
+    assert "(Seite 2 von 2)" in say(store, now, button.command)
+    assert "Das waren alle Treffer" in say(store, now, "/more")
+    assert "(Seite 1 von 2)" in say(store, now, "/more 1")
+    assert "1 Treffer" in say(store, now, "/search text 3")
+    assert "keine Suche zum Weiterblättern" in say(store, now, button.command)  # stale button
+
+
+def test_more_without_a_search(store: Store, now: datetime) -> None:
+    assert "Suche zuerst" in say(store, now, "/more")
+
+
+def test_wrong_arguments_get_usage_not_errors(store: Store, now: datetime) -> None:
+    assert "Beispiel: /article 1" in say(store, now, "/article eins")
+    assert "Beispiel: /article 1" in say(store, now, "/article ٣")
+    assert "/subscribe HH:MM" in say(store, now, "/subscribe 25:00")
+    assert "/subscribe HH:MM" in say(store, now, "/subscribe 07:30 Europe/Berlin extra")
+    assert "zu lang" in say(store, now, "/search " + "x" * 2000)
+    assert "Welchen Alarm?" in say(store, now, "/unalert")
+    assert handle("nur Text", Context(CHAT, now), store) is None
+
+
+def test_digest_and_latest(seeded_store: Store, now: datetime) -> None:
+    digest = say(seeded_store, now, "/digest")
+    assert digest.startswith("Nachrichten vom 10.11.2025")
+    assert "Die neuesten Artikel:" in say(seeded_store, now, "/latest")
+    english = say(seeded_store, now, "/digest", language="en")
+    assert english.startswith("News of 10.11.2025")
+
+
+def test_command_names_fit_telegram() -> None:
+    for command in COMMANDS.values():
+        assert command.name.isascii() and command.name.islower()
+        assert len(command.name) <= 32  # Telegram's limit for bot command names

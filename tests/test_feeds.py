@@ -1,0 +1,202 @@
+"""Feeds against a real-looking news site on 127.0.0.1: items, conditional GET, backoff, errors."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from bot.ingest.feeds import RETRY_FIRST, poll_feeds, retry_delay
+from bot.ingest.pages import make_client
+from bot.query import parse_query
+from bot.store import Store
+from tests.fakes.feed_site import FeedSite, german_text
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest_asyncio.fixture
+async def feed_site() -> AsyncIterator[FeedSite]:
+    site = await FeedSite().start()
+    rng = random.Random(5)
+    site.publish(
+        "kanzler-haushalt",
+        "Kanzler verteidigt den Haushalt im Bundestag",
+        german_text(rng, 160)
+        + "\n\nDie Gießerei in Duisburg bleibt geschlossen, sagte die Polizei.",
+        T0 - timedelta(hours=3),
+    )
+    site.publish("streik-bahn", "Streik legt die Bahn lahm", german_text(rng, 140), T0)
+    yield site
+    await site.stop()
+
+
+@pytest_asyncio.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client(httpx.Timeout(1.0, connect=1.0)) as c:
+        yield c
+
+
+async def test_poll_stores_new_items_with_clean_page_text(
+    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+) -> None:
+    feed = store.add_feed(feed_site.url("/feed.xml"), T0)
+    report = await poll_feeds(store, client, T0)
+    assert len(report.added) == 2
+    assert report.failed == ()
+    titles = {store.article(i).title for i in report.added}  # type: ignore[union-attr]
+    assert titles == {"Kanzler verteidigt den Haushalt im Bundestag", "Streik legt die Bahn lahm"}
+    article = store.article(report.added[0])
+    assert article is not None
+    assert article.source == "Testnachrichten"
+    assert article.url is not None
+    assert article.url.endswith(".html")
+    assert article.summary
+    for junk in ("Kaninchenzüchter", "Zirkusdirektor", "Impressum", "Startseite"):
+        assert junk not in article.body
+        assert store.search(parse_query(junk), 5).total == 0
+    assert store.search(parse_query("Giesserei"), 5).total == 1
+    assert all(ua.startswith("newsbot/") for ua in feed_site.user_agents)
+    stored = store.feed(feed.id)
+    assert stored is not None
+    assert stored.title == "Testnachrichten"
+    assert stored.etag == feed_site.etag
+    assert stored.failures == 0
+
+
+async def test_next_poll_is_conditional_and_fetches_only_new_items(
+    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+) -> None:
+    store.add_feed(feed_site.url("/feed.xml"), T0)
+    await poll_feeds(store, client, T0)
+    early = await poll_feeds(store, client, T0 + timedelta(minutes=5))
+    assert early.polled == 0  # not due yet
+    again = await poll_feeds(store, client, T0 + timedelta(minutes=31))
+    assert again.not_modified == 1
+    assert again.added == ()
+    assert feed_site.conditional[-1][0] == feed_site.etag
+    pages = feed_site.hits["/artikel/streik-bahn.html"]
+    feed_site.publish("hochwasser", "Hochwasser am Rhein", german_text(random.Random(9), 150), T0)
+    third = await poll_feeds(store, client, T0 + timedelta(minutes=62))
+    assert len(third.added) == 1
+    assert store.article(third.added[0]).title == "Hochwasser am Rhein"  # type: ignore[union-attr]
+    assert feed_site.hits["/artikel/streik-bahn.html"] == pages  # old items are not re-fetched
+
+
+async def test_failing_feed_backs_off_then_recovers(
+    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+) -> None:
+    feed = store.add_feed(feed_site.url("/feed.xml"), T0)
+    feed_site.failing = True
+    now = T0
+    delays = []
+    for expected_failures in (1, 2, 3, 4):
+        report = await poll_feeds(store, client, now)
+        assert report.failed == ((feed.id, "HTTP 500"),)
+        state = store.feed(feed.id)
+        assert state is not None
+        assert state.failures == expected_failures
+        assert state.next_fetch is not None
+        delays.append(state.next_fetch - now)
+        hits = feed_site.hits["/feed.xml"]
+        # Polling before the retry time leaves the server alone.
+        assert (
+            await poll_feeds(store, client, state.next_fetch - timedelta(seconds=1))
+        ).polled == 0
+        assert feed_site.hits["/feed.xml"] == hits
+        now = state.next_fetch
+    assert delays == [RETRY_FIRST, RETRY_FIRST * 2, RETRY_FIRST * 4, RETRY_FIRST * 8]
+    broken = store.feed(feed.id)
+    assert broken is not None
+    assert broken.is_failing
+    assert broken.error == "HTTP 500"
+    assert retry_delay(50) == timedelta(hours=24)
+
+    feed_site.failing = False
+    report = await poll_feeds(store, client, now)
+    assert report.failed == ()
+    assert len(report.added) == 2
+    healed = store.feed(feed.id)
+    assert healed is not None
+    assert (healed.failures, healed.error, healed.is_failing) == (0, None, False)
+    assert healed.next_fetch == now + timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/broken.xml", "not a feed"),
+        ("/wartung.xml", "not a feed"),
+        ("/nowhere.xml", "HTTP 404"),
+        ("/slow.xml", "timeout"),
+        ("/huge.xml", "too large"),
+        ("/huge-declared.xml", "too large"),
+    ],
+)
+async def test_bad_feeds_fail_with_a_clear_error(
+    store: Store, feed_site: FeedSite, client: httpx.AsyncClient, path: str, error: str
+) -> None:
+    feed = store.add_feed(feed_site.url(path), T0)
+    report = await poll_feeds(store, client, T0)
+    assert len(report.failed) == 1
+    assert error in report.failed[0][1]
+    state = store.feed(feed.id)
+    assert state is not None
+    assert state.failures == 1
+    assert error in (state.error or "")
+    assert store.count_articles() == 0
+
+
+async def test_unreachable_server_is_a_failure_not_a_crash(
+    store: Store, client: httpx.AsyncClient
+) -> None:
+    site = await FeedSite().start()
+    url = site.url("/feed.xml")
+    await site.stop()
+    store.add_feed(url, T0)
+    report = await poll_feeds(store, client, T0)
+    assert report.failed
+    assert "Connect" in report.failed[0][1]
+
+
+async def test_redirected_feed_is_followed(
+    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+) -> None:
+    store.add_feed(feed_site.url("/old-feed"), T0)
+    report = await poll_feeds(store, client, T0)
+    assert len(report.added) == 2
+
+
+async def test_missing_page_falls_back_to_the_feed_text(
+    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+) -> None:
+    feed_site.gone.add("streik-bahn")
+    store.add_feed(feed_site.url("/feed.xml"), T0)
+    report = await poll_feeds(store, client, T0)
+    assert len(report.added) == 2
+    bahn = [store.article(i) for i in report.added]
+    short = [a for a in bahn if a is not None and a.title.startswith("Streik")]
+    assert short
+    assert "Kommentare" not in short[0].body
+    assert len(short[0].body) < 1000  # only the feed's first paragraph
+
+
+async def test_latin1_feed_and_cp1252_page_keep_their_umlauts(
+    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+) -> None:
+    body = german_text(random.Random(3), 150) + "\n\nÄrger über die Straßenbahn in Köln."
+    feed_site.publish("latin-koeln", "Ärger über Straßenbahn in Köln", body, T0)
+    feed_site.stories[-1].slug = "latin-koeln"
+    store.add_feed(feed_site.url("/latin1.xml"), T0)
+    report = await poll_feeds(store, client, T0)
+    assert len(report.added) == 1
+    article = store.article(report.added[0])
+    assert article is not None
+    assert article.title == "Ärger über Straßenbahn in Köln"
+    assert article.source == "Süddeutsche Testzeitung"
+    assert "Straßenbahn in Köln" in article.body

@@ -1,0 +1,103 @@
+"""Ingesting page-dump folders: clean text only, batches, a worker pool, and SIGKILL resume."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.files import IngestOptions, ingest_paths
+from bot.query import parse_query
+from bot.store import Store
+from tests.conftest import SEEDS
+from tests.fakes.feed_site import german_text
+
+
+def write_dumps(folder: Path, count: int) -> None:
+    folder.mkdir()
+    rng = random.Random(11)
+    for n in range(count):
+        title = f"Meldung {n}: {german_text(rng, 6).rstrip('.')}"
+        text = f"{title}\n\n{n % 28 + 1:02d}.11.2025 - 09:00\n\n{german_text(rng, 70)}\n"
+        (folder / f"meldung-{n:04d}.txt").write_text(text)
+
+
+@pytest.mark.parametrize("junk", ["weiterlesen", "Kommentare", "spendenfinanziert", "Newsletter"])
+def test_teasers_comments_and_appeals_are_not_indexed(seeded_store: Store, junk: str) -> None:
+    assert seeded_store.search(parse_query(junk), 5).total == 0
+
+
+def test_pool_ingest_stores_each_file_once_and_reports_progress(
+    tmp_path: Path, db_path: Path, now: datetime
+) -> None:
+    write_dumps(tmp_path / "dumps", 40)
+    ticks: list[tuple[int, int]] = []
+    store = Store.open(db_path)
+    try:
+        options = IngestOptions(workers=2, batch=16)
+        results = list(
+            ingest_paths(
+                store,
+                [tmp_path / "dumps"],
+                now,
+                options=options,
+                progress=lambda d, t: ticks.append((d, t)),
+            )
+        )
+        assert [r.status for r in results].count("added") == 40
+        assert ticks[-1] == (40, 40)
+        again = list(ingest_paths(store, [tmp_path / "dumps", SEEDS], now, workers=0))
+        assert [r.status for r in again].count("duplicate") == 40
+        assert [r.status for r in again].count("added") == 2
+        assert store.count_articles() == 42
+    finally:
+        store.close()
+
+
+def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    write_dumps(folder, 1000)
+    env = {**os.environ, "NEWSBOT_DB": str(db_path), "NEWSBOT_CONFIG": ""}
+    command = [sys.executable, "-m", "bot", "ingest", str(folder)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(db_path, timeout=1) as conn:
+                stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+        if stored >= 200:
+            break
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert 0 < stored < 1000
+
+    rerun = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert "1000 added" not in rerun.stdout
+    store = Store.open(db_path)
+    try:
+        assert store.count_articles() == 1000
+        rows = store.db.execute(
+            "SELECT count(DISTINCT origin), count(DISTINCT title) FROM articles"
+        ).fetchone()
+        assert rows == (1000, 1000)
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        store.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+        assert store.search(parse_query("Meldung"), 5).total == 1000
+    finally:
+        store.close()

@@ -1,0 +1,272 @@
+"""Matrix end to end against a real Synapse on 127.0.0.1: invite, join, commands, digests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from nio import AsyncClient, LoginResponse, RoomCreateResponse, RoomMessageNotice
+
+from bot.app import MATRIX_SYNC_KEY, chat_events, make_handler
+from bot.commands import digest_for, render_digest
+from bot.config import Config
+from bot.store import Store
+from bot.transports.matrix import MatrixTransport
+from tests.conftest import ROOT
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
+
+pytestmark = [pytest.mark.integration, pytest.mark.synapse]
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="module")
+def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
+    """One Synapse for the whole module (starts in about a second)."""
+    skip_or_fail_without_synapse()
+    server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Account:
+    """A registered user: id and password."""
+
+    user_id: str
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def bot_account(homeserver: Homeserver) -> Account:
+    """A fresh bot user."""
+    return Account(homeserver.register(f"bot{uuid.uuid4().hex[:8]}", PASSWORD))
+
+
+@pytest_asyncio.fixture
+async def alice(homeserver: Homeserver) -> AsyncIterator[Person]:
+    """A logged-in human user with a nio client."""
+    user_id = homeserver.register(f"alice{uuid.uuid4().hex[:8]}", PASSWORD)
+    client = AsyncClient(homeserver.url, user_id)
+    assert isinstance(await client.login(PASSWORD), LoginResponse)
+    person = Person(client)
+    client.add_event_callback(person.on_notice, RoomMessageNotice)  # type: ignore[arg-type]
+    await client.sync(timeout=0)
+    yield person
+    await client.close()
+
+
+class Person:
+    """A human in Matrix: creates rooms, writes, and reads the bot's notices."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+        self.notices: list[tuple[str, str, str, str]] = []  # room, sender, body, html
+
+    def on_notice(self, room: object, event: RoomMessageNotice) -> None:
+        """Collect m.notice events (the bot's replies)."""
+        html = event.source["content"].get("formatted_body", "")
+        self.notices.append((getattr(room, "room_id", ""), event.sender, event.body, html))
+
+    async def room_with(self, bot_id: str) -> str:
+        """Create a room and invite the bot."""
+        response = await self.client.room_create(name="Nachrichten", invite=[bot_id])
+        assert isinstance(response, RoomCreateResponse)
+        return str(response.room_id)
+
+    async def say(self, room_id: str, text: str) -> None:
+        """Send an m.text message."""
+        await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+
+    async def wait_notice(self, predicate: Callable[[str], bool], timeout: float = 20) -> tuple:
+        """Sync until a notice whose body matches arrives; returns (room, sender, body, html)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for notice in self.notices:
+                if predicate(notice[2]):
+                    return notice
+            await self.client.sync(timeout=300)
+        raise AssertionError(f"no matching notice; got {[n[2][:60] for n in self.notices]}")
+
+    async def members(self, room_id: str) -> list[str]:
+        """Joined members of a room."""
+        response = await self.client.joined_members(room_id)
+        return [m.user_id for m in getattr(response, "members", [])]
+
+
+def make_transport(
+    homeserver: Homeserver, account: Account, store: Store, **kwargs: object
+) -> MatrixTransport:
+    """The transport as `newsbot run` builds it, with the sync token in the store."""
+    on_gone, _ = chat_events(store)
+
+    async def load() -> str | None:
+        return store.load_state(MATRIX_SYNC_KEY)
+
+    async def save(token: str) -> None:
+        store.save_state(MATRIX_SYNC_KEY, token)
+
+    return MatrixTransport(
+        homeserver.url,
+        account.user_id,
+        password=account.password,
+        on_gone=on_gone,
+        load_token=load,
+        save_token=save,
+        sync_timeout_ms=500,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@asynccontextmanager
+async def serving(
+    homeserver: Homeserver, account: Account, store: Store, now: datetime, **kwargs: object
+) -> AsyncIterator[MatrixTransport]:
+    """A started Matrix transport wired to the command core."""
+    transport = make_transport(homeserver, account, store, **kwargs)
+    await transport.start(make_handler(Config(), store, lambda: now))
+    try:
+        yield transport
+    finally:
+        await transport.stop()
+
+
+async def wait_for(predicate: Callable[[], object], timeout: float = 20) -> None:
+    """Poll until `predicate()` is true."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def joined(person: Person, room_id: str, user_id: str) -> None:
+    """Wait until `user_id` has joined the room."""
+    end = time.monotonic() + 20
+    while user_id not in await person.members(room_id):
+        assert time.monotonic() < end, "bot did not join"
+        await asyncio.sleep(0.1)
+
+
+async def test_invited_bot_joins_answers_search_and_delivers_digest(
+    homeserver: Homeserver, bot_account: Account, alice: Person, seeded_store: Store, now: datetime
+) -> None:
+    async with serving(homeserver, bot_account, seeded_store, now) as transport:
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        await alice.say(room, "!search venezuela")
+        _, sender, body, html = await alice.wait_notice(lambda b: "venezuela" in b)
+        assert sender == bot_account.user_id
+        assert body.startswith("2 Treffer für „venezuela“ (Seite 1 von 1):")
+        assert "<p>" in html and "<b>Kreml fordert friedliche Lösung" in html
+
+        digest = digest_for(seeded_store, f"matrix:{room}", now, "de")
+        await transport.send(f"matrix:{room}", render_digest(digest, "de"))
+        _, _, body, html = await alice.wait_notice(lambda b: b.startswith("Nachrichten vom"))
+    assert "Russland erwägt Venezuelas Bitte" in body
+    assert html.startswith("<p><b>Nachrichten vom 10.11.2025</b></p>")
+
+
+async def test_restart_answers_new_messages_only_and_ignores_own(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    async with serving(homeserver, bot_account, store, now):
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        await alice.say(room, "!start")
+        await alice.wait_notice(lambda b: b.startswith("Willkommen"))
+    token = store.load_state(MATRIX_SYNC_KEY)
+    assert token
+
+    await alice.say(room, "/settings")  # written while the bot is down
+    async with serving(homeserver, bot_account, store, now):
+        await alice.wait_notice(lambda b: b.startswith("Deine Einstellungen"))
+        await alice.say(room, "!help")
+        await alice.wait_notice(lambda b: b.startswith("Befehle:"))
+    bodies = [n[2] for n in alice.notices]
+    assert sum(b.startswith("Willkommen") for b in bodies) == 1  # "!start" not answered twice
+    assert sum(b.startswith("Befehle:") for b in bodies) == 1  # its own help text not re-read
+    assert store.load_state(MATRIX_SYNC_KEY) != token
+
+
+async def test_room_everyone_left_ends_subscription(
+    homeserver: Homeserver,
+    bot_account: Account,
+    alice: Person,
+    store: Store,
+    now: datetime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO")
+    async with serving(homeserver, bot_account, store, now):
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        await alice.say(room, "!subscribe 07:30")
+        await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+        assert store.subscription(f"matrix:{room}") is not None
+        await alice.client.room_leave(room)
+        await wait_for(lambda: store.subscription(f"matrix:{room}") is None)
+    assert f"event=subscriptions_ended chat=matrix:{room} reason=room empty" in caplog.text
+
+
+async def test_invites_only_from_allowed_servers(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    allowed = ("example.org",)
+    async with serving(homeserver, bot_account, store, now, allowed_inviters=allowed) as t:
+        room = await alice.room_with(bot_account.user_id)
+        await wait_for(lambda: t.client.next_batch and room not in t.client.invited_rooms)
+        await asyncio.sleep(1.0)
+        assert bot_account.user_id not in await alice.members(room)
+
+
+async def test_newsbot_run_serves_both_platforms_in_one_process(
+    homeserver: Homeserver, bot_account: Account, alice: Person, tmp_path: Path
+) -> None:
+    api = await FakeBotAPI().start()
+    db = tmp_path / "run.db"
+    (tmp_path / "none.toml").write_text("")
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_URL": api.base_url,
+        "MATRIX_HOMESERVER": homeserver.url,
+        "MATRIX_USER_ID": bot_account.user_id,
+        "MATRIX_PASSWORD": bot_account.password,
+        "NEWSBOT_DB": str(db),
+        "NEWSBOT_CONFIG": str(tmp_path / "none.toml"),
+    }
+    env.pop("MATRIX_ACCESS_TOKEN", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        await alice.say(room, "!start")
+        api.push_text("/start")
+        await alice.wait_notice(lambda b: b.startswith("Willkommen"), timeout=30)
+        await wait_for(lambda: api.screen(777), timeout=30)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+        await api.stop()
+    assert proc.returncode == 0, stderr.decode()
+    assert api.screen(777)[0].visible.startswith("Willkommen!")
+    store = Store.open(db)
+    try:
+        assert store.load_state(MATRIX_SYNC_KEY)
+    finally:
+        store.close()
+    assert PASSWORD not in stderr.decode()

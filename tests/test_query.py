@@ -1,0 +1,139 @@
+"""German keyword search: word forms, umlauts, compounds, ranking, filters, snippets, safety."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.query import HIT_END, HIT_START, parse_query
+from bot.records import NewArticle
+from bot.store import Store
+from tests.fakes.feed_site import german_text
+
+NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
+
+
+def put(store: Store, title: str, text: str, source: str = "dpa", days_ago: int = 1) -> int:
+    article = NewArticle(
+        title=title,
+        source=source,
+        body=text + " " + german_text(random.Random(title), 40),
+        summary=(),
+        published=NOW - timedelta(days=days_ago),
+    )
+    status, article_id = store.add_article(article, NOW)
+    assert status == "added"
+    return article_id
+
+
+def found(store: Store, text: str) -> list[int]:
+    page = store.search(parse_query(text), 20, now=NOW)
+    return [hit.article.id for hit in page.hits]
+
+
+@pytest.fixture
+def library(store: Store) -> dict[str, int]:
+    return {
+        "russland": put(store, "Gespräche in Moskau", "Russlands Außenminister reiste ab."),
+        "rakete": put(store, "Neue Waffe", "Eine Rakete wurde getestet."),
+        "strasse": put(store, "Verkehr", "Die Straße bleibt gesperrt."),
+        "exact": put(store, "Luftabwehr im Test", "Die Luftabwehr übte."),
+        "compound": put(store, "Lieferung", "Moskau lieferte Luftabwehrsysteme."),
+        "old": put(store, "Venezuela früher", "Venezuela und Öl.", "Reuters", days_ago=300),
+        "new": put(store, "Venezuela heute", "Venezuela und Öl.", "dpa", days_ago=0),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("Russland", "russland"),
+        ("Raketen", "rakete"),
+        ("Strasse", "strasse"),
+        ("STRASSE", "strasse"),
+        ("Straße", "strasse"),
+        ("aussenminister", "russland"),
+        ("Systeme", "compound"),
+    ],
+)
+def test_search_matches_german_word_forms(
+    store: Store, library: dict[str, int], query: str, key: str
+) -> None:
+    assert library[key] in found(store, query)
+
+
+def test_compound_part_ranks_below_exact_word(store: Store, library: dict[str, int]) -> None:
+    ids = found(store, "Luftabwehr")
+    assert ids[:2] == [library["exact"], library["compound"]]
+
+
+def test_newer_article_ranks_first_when_text_is_equal(
+    store: Store, library: dict[str, int]
+) -> None:
+    assert found(store, "Venezuela Öl")[:2] == [library["new"], library["old"]]
+
+
+def test_filters_by_date_and_source(store: Store, library: dict[str, int]) -> None:
+    assert found(store, "venezuela quelle:reuters") == [library["old"]]
+    assert found(store, "venezuela seit:2025-11-01") == [library["new"]]
+    assert found(store, "venezuela quelle:%") == []
+
+
+def test_snippet_marks_matched_word_forms(store: Store, library: dict[str, int]) -> None:
+    page = store.search(parse_query("Raketen"), 5, now=NOW)
+    assert f"{HIT_START}Rakete{HIT_END}" in page.hits[0].snippet
+
+
+def test_paging_counts_all_and_returns_each_hit_once(store: Store) -> None:
+    ids = {
+        put(store, f"Bericht {n}", f"Hochwasser Nummer {n} am Rhein.", days_ago=n)
+        for n in range(12)
+    }
+    pages = [store.search(parse_query("Hochwasser"), 5, offset, now=NOW) for offset in (0, 5, 10)]
+    assert [p.total for p in pages] == [12, 12, 12]
+    seen = [hit.article.id for p in pages for hit in p.hits]
+    assert sorted(seen) == sorted(ids)
+    assert store.search(parse_query("Hochwasser"), 5, 40, now=NOW).hits == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        "AND(",
+        "*",
+        "NEAR",
+        "NEAR(a b)",
+        "OR",
+        "NOT",
+        '"unclosed',
+        "a AND",
+        "^x",
+        "{title}: x",
+        "col:umn",
+        "Ru*",
+        "-",
+        "(((",
+        "'; DROP TABLE articles; --",
+    ],
+)
+def test_operator_text_is_a_safe_query(store: Store, library: dict[str, int], text: str) -> None:
+    query = parse_query(text)
+    page = store.search(query, 5, now=NOW)
+    assert page.total >= 0
+    assert store.count_articles() == len(library)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_is_a_valid_fts_query(text: str) -> None:
+    store = Store.memory()
+    try:
+        put(store, "Venezuela heute", "Venezuela und Öl.")
+        store.search(parse_query(text), 5, now=NOW)
+    finally:
+        store.close()

@@ -1,0 +1,101 @@
+"""`newsbot run` as a process: started with a config file, stopped by SIGTERM, database intact."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.test_deploy import container_env, dockerfile, exec_form
+
+NEWSBOT = str(Path(sys.executable).parent / "newsbot")
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API on 127.0.0.1, in the test's loop."""
+    api = await FakeBotAPI().start()
+    yield api
+    await api.stop()
+
+
+def assert_consistent(db: Path) -> None:
+    """The database file alone is complete and passes every check SQLite has."""
+    # A clean close checkpoints the WAL into the database and removes it.
+    assert not Path(f"{db}-wal").exists()
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+    store = Store.open_readonly(db)
+    try:
+        assert store.check() == 0
+    finally:
+        store.close()
+
+
+async def wait_until(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("entry", ["newsbot run", "container entry point"])
+async def test_run_exits_cleanly_on_sigterm(
+    entry: str, bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "newsbot.db"
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'db = "{db}"\n'
+        "console = false\n"
+        f'telegram_token = "{TOKEN}"\n'
+        f'telegram_api_url = "{bot_api.base_url}"\n'
+        'log_level = "DEBUG"\n'
+    )
+    if entry == "newsbot run":
+        argv = [NEWSBOT, "--config", str(config), "run"]
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    else:
+        stage = dockerfile()
+        argv = exec_form(stage.instructions["ENTRYPOINT"][0]) + exec_form(
+            stage.instructions["CMD"][0]
+        )
+        env = {**container_env(db), "NEWSBOT_CONFIG": str(config)}
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await wait_until(lambda: bot_api.count("getUpdates") > 0, "the bot to poll")
+        bot_api.push_text("/start", chat_id=777)
+        await wait_until(lambda: bot_api.screen(777), "the reply to /start")
+        assert proc.returncode is None
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    log = err.decode()
+    assert proc.returncode == 0, log
+    assert "event=transport_stopped" in log
+    assert TOKEN not in log + out.decode()
+    assert_consistent(db)

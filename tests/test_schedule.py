@@ -1,0 +1,172 @@
+"""Digest timing: DST, the autumn repeat, restarts, late and missed digests, alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import time_machine
+
+from bot.app import utc_now
+from bot.delivery import DeliveryQueue
+from bot.ingest.files import ingest_paths
+from bot.records import Reply, Subscription
+from bot.render import to_plain
+from bot.schedule import DigestScheduler, due_digests, fire_times, next_digest_at
+from bot.store import Store
+from tests.conftest import SEEDS
+
+BERLIN = "Europe/Berlin"
+CHAT = "console:alice"
+CREATED = datetime(2025, 10, 1, tzinfo=UTC)
+
+
+def sub(at: str = "07:00", chat: str = CHAT) -> Subscription:
+    return Subscription(chat, at, BERLIN, CREATED)
+
+
+def test_seven_oclock_berlin_across_both_dst_switches() -> None:
+    spring = next_digest_at(sub(), datetime(2026, 3, 28, 7, tzinfo=UTC))
+    assert spring == datetime(2026, 3, 29, 5, tzinfo=UTC)  # 07:00 CEST
+    autumn = next_digest_at(sub(), datetime(2026, 10, 24, 6, tzinfo=UTC))
+    assert autumn == datetime(2026, 10, 25, 6, tzinfo=UTC)  # 07:00 CET
+    before = next_digest_at(sub(), datetime(2026, 10, 24, 4, tzinfo=UTC))
+    assert before == datetime(2026, 10, 24, 5, tzinfo=UTC)  # 07:00 CEST the day before
+
+
+def test_digest_inside_the_autumn_repeat_fires_once() -> None:
+    fires = fire_times(
+        sub("02:30"), datetime(2026, 10, 24, 12, tzinfo=UTC), datetime(2026, 10, 26, 12, tzinfo=UTC)
+    )
+    assert fires == [
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 26, 1, 30, tzinfo=UTC),
+    ]
+    after_first = next_digest_at(sub("02:30"), datetime(2026, 10, 25, 0, 30, tzinfo=UTC))
+    assert after_first == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+
+
+def test_digest_inside_the_spring_gap_fires_once_after_it() -> None:
+    fires = fire_times(
+        sub("02:30"), datetime(2026, 3, 28, 12, tzinfo=UTC), datetime(2026, 3, 29, 12, tzinfo=UTC)
+    )
+    assert fires == [datetime(2026, 3, 29, 1, 30, tzinfo=UTC)]
+
+
+def test_due_on_time_late_and_missed() -> None:
+    fire = datetime(2025, 11, 10, 6, tzinfo=UTC)  # 07:00 CET
+    never = lambda d: False  # noqa: E731
+    assert [d.action for d in due_digests(sub(), fire + timedelta(seconds=5), never)] == [
+        "missed",
+        "missed",
+        "send",
+    ]  # the two days before, within the lookback, are reported
+    fresh = Subscription(CHAT, "07:00", BERLIN, fire - timedelta(hours=1))
+    assert [d.action for d in due_digests(fresh, fire + timedelta(seconds=5), never)] == ["send"]
+    assert [d.action for d in due_digests(fresh, fire + timedelta(hours=2), never)] == ["late"]
+    missed = due_digests(fresh, fire + timedelta(hours=7), never)
+    assert [d.action for d in missed] == ["missed"]
+    logged = lambda d: d == date(2025, 11, 10)  # noqa: E731
+    assert due_digests(fresh, fire + timedelta(minutes=1), logged) == []
+
+
+def test_subscribing_after_the_time_is_not_a_missed_digest() -> None:
+    fresh = Subscription(CHAT, "07:00", BERLIN, datetime(2025, 11, 10, 9, tzinfo=UTC))
+    assert due_digests(fresh, datetime(2025, 11, 10, 10, tzinfo=UTC), lambda d: False) == []
+
+
+class Recorder:
+    """A transport that keeps what it sends."""
+
+    name = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def start(self, on_message: object) -> None: ...
+    async def stop(self) -> None: ...
+
+    async def send(self, chat: str, reply: Reply) -> None:
+        self.sent.append((chat, to_plain(reply)))
+
+
+async def run_scheduler(store: Store, recorder: Recorder, at: datetime) -> None:
+    """One process lifetime at `at`: start, catch up, deliver, stop."""
+    queue = DeliveryQueue({"console": recorder})
+    await queue.start()
+    with time_machine.travel(at, tick=False):
+        scheduler = DigestScheduler(store, queue, clock=utc_now)
+        await scheduler.sync()
+        await queue.join()
+    await queue.stop()
+
+
+def seeded(store: Store) -> Store:
+    list(ingest_paths(store, [SEEDS], datetime(2025, 11, 10, 5, tzinfo=UTC)))
+    store.subscribe(sub(), CREATED)
+    return store
+
+
+async def test_restart_right_after_sending_does_not_resend(store: Store) -> None:
+    seeded(store)
+    recorder = Recorder()
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC))
+    assert len(recorder.sent) == 1
+    assert "Kreml fordert" in recorder.sent[0][1]
+    assert "Verspätet" not in recorder.sent[0][1]
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 0, 30, tzinfo=UTC))
+    assert len(recorder.sent) == 1
+    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
+
+
+async def test_two_hours_down_sends_the_missed_digest_once_with_a_note(store: Store) -> None:
+    seeded(store)
+    recorder = Recorder()
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 8, tzinfo=UTC))
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 8, 1, tzinfo=UTC))
+    assert len(recorder.sent) == 1
+    assert recorder.sent[0][1].startswith("Verspätet: Dieser Überblick war für 07:00 Uhr geplant")
+
+
+async def test_a_digest_older_than_the_grace_is_logged_as_missed(store: Store) -> None:
+    seeded(store)
+    recorder = Recorder()
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 13, tzinfo=UTC))
+    assert recorder.sent == []
+    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "missed"
+
+
+async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
+    from bot.schedule import push_alerts
+
+    now = datetime(2025, 11, 10, 12, tzinfo=UTC)
+    ids = [r.article_id for r in ingest_paths(store, [SEEDS], now) if r.article_id]
+    store.add_alert(CHAT, ("venezuela",), now)
+    store.add_alert(CHAT, ("maduro",), now)
+    store.add_alert("console:bob", ("luftabwehrsysteme",), now)
+    recorder = Recorder()
+    queue = DeliveryQueue({"console": recorder})
+    await queue.start()
+    await push_alerts(store, queue, ids, now)
+    await queue.join()
+    await push_alerts(store, queue, ids, now)
+    await queue.join()
+    await queue.stop()
+    chats = sorted(chat for chat, _ in recorder.sent)
+    assert chats == [CHAT, CHAT, "console:bob"]
+
+
+async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
+    store.subscribe(sub("07:30"), CREATED)
+    queue = DeliveryQueue({"console": Recorder()})
+    with time_machine.travel(datetime(2025, 11, 10, 5, tzinfo=UTC), tick=False):
+        scheduler = DigestScheduler(store, queue, clock=utc_now)
+        await scheduler.start()
+        job = scheduler.scheduler.get_job(f"digest:{CHAT}")
+        assert job is not None
+        assert job.next_run_time == datetime(2025, 11, 10, 6, 30, tzinfo=UTC)
+        assert job.misfire_grace_time == 6 * 3600
+        assert job.coalesce
+        store.unsubscribe(CHAT)
+        await scheduler.sync()
+        assert scheduler.scheduler.get_job(f"digest:{CHAT}") is None
+        await scheduler.stop()
