@@ -5,18 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import httpx
 
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
+from bot.delivery import DeliveryQueue
+from bot.ingest.feeds import poll_feeds
+from bot.ingest.pages import make_client
 from bot.records import Reply
+from bot.schedule import DigestScheduler
 from bot.store import Store
 from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
 
 log = logging.getLogger(__name__)
 MATRIX_SYNC_KEY = "matrix:sync_token"
+# On SIGTERM, queued sends get this long to go out (systemd and compose wait 30 s).
+SHUTDOWN_SEND_GRACE = 20.0
 
 
 def make_handler(config: Config, store: Store, clock: Callable[[], datetime]) -> OnMessage:
@@ -106,23 +114,78 @@ async def serve(
     transports: Sequence[Transport],
     *,
     until: asyncio.Event | None = None,
+    schedule: bool = False,
 ) -> None:
-    """Run the transports until SIGTERM/SIGINT (or `until` is set), then stop them cleanly."""
+    """Run the transports (and, with `schedule`, the digest/feed scheduler) until SIGTERM/SIGINT.
+
+    Shutdown order keeps messages: stop taking new jobs, let queued sends finish, then stop the
+    transports (which finish handlers in flight and save the Matrix sync token).
+    """
     stop = until or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     on_message = make_handler(config, store, utc_now)
     started: list[Transport] = []
+    queue: DeliveryQueue | None = None
+    scheduler: DigestScheduler | None = None
+    client: httpx.AsyncClient | None = None
     try:
         for transport in transports:
             await transport.start(on_message)
             started.append(transport)
             log.info("event=transport_started name=%s", transport.name)
+        if schedule:
+            on_gone, _ = chat_events(store)
+            queue = DeliveryQueue(
+                {t.name: t for t in started}, on_gone=lambda chat: on_gone(chat, "send")
+            )
+            await queue.start()
+            client = make_client()
+            scheduler = DigestScheduler(
+                store,
+                queue,
+                clock=utc_now,
+                grace=timedelta(hours=config.digest_grace_hours),
+                poll=feed_poller(store, client),
+                poll_every=timedelta(minutes=config.feed_interval_minutes),
+            )
+            await scheduler.start()
+            log.info("event=scheduler_started jobs=%d", len(scheduler.scheduler.get_jobs()))
         await stop.wait()
     finally:
+        log.info("event=shutdown")
+        if scheduler is not None:
+            await scheduler.stop()
+        if queue is not None:
+            try:
+                await asyncio.wait_for(queue.join(), SHUTDOWN_SEND_GRACE)
+            except TimeoutError:
+                log.warning("event=shutdown_unsent pending=%d", queue.pending())
+            await queue.stop()
         for transport in reversed(started):
             await transport.stop()
             log.info("event=transport_stopped name=%s", transport.name)
+        if client is not None:
+            await client.aclose()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+def feed_poller(
+    store: Store, client: httpx.AsyncClient
+) -> Callable[[datetime], Awaitable[list[int]]]:
+    """The scheduler's feed job: poll due feeds, return the ids of new articles."""
+
+    async def poll(now: datetime) -> list[int]:
+        report = await poll_feeds(store, client, now)
+        if report.polled:
+            log.info(
+                "event=feeds_polled polled=%d added=%d failed=%d",
+                report.polled,
+                len(report.added),
+                len(report.failed),
+            )
+        return list(report.added)
+
+    return poll

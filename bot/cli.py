@@ -21,7 +21,7 @@ from bot.commands import PAGE_SIZE, render_digest
 from bot.config import Config, load_config
 from bot.digest import build_digest
 from bot.digest import to_json as digest_json
-from bot.errors import BadInput, ConfigError
+from bot.errors import BadInput, ConfigError, NewsbotError
 from bot.ingest.feeds import PollReport, poll_feeds
 from bot.ingest.files import ingest_paths, read_dump
 from bot.ingest.opml import is_opml, parse_opml, to_opml
@@ -294,7 +294,7 @@ async def _console(config: Config, store: Store) -> None:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    if not (config.telegram_enabled or config.matrix_enabled):
+    if not (config.telegram_enabled or config.matrix_enabled or config.console):
         print(
             "newsbot run: no transport is configured. Set TELEGRAM_BOT_TOKEN for Telegram, or\n"
             "MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_PASSWORD (or MATRIX_ACCESS_TOKEN)\n"
@@ -307,6 +307,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     store = _open_store(config)
     try:
         asyncio.run(_run(config, store))
+    except NewsbotError as exc:
+        print(f"newsbot run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         store.close()
     return EXIT_OK
@@ -314,7 +317,12 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 async def _run(config: Config, store: Store) -> None:
     """Serve every configured transport in one event loop until SIGTERM or SIGINT."""
-    await serve(config, store, build_transports(config, store))
+    transports = build_transports(config, store)
+    console: ConsoleTransport | None = None
+    if config.console:
+        console = ConsoleTransport()
+        transports.append(console)
+    await serve(config, store, transports, schedule=True, until=console.closed if console else None)
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:

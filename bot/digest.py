@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,8 @@ DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
 MAX_WINDOW = timedelta(days=7)
 MAX_SENTENCES = 3
+# Rankings kept per Stories (one per `now`); a run asks with a single `now`.
+MAX_RANKINGS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +66,42 @@ def _best(group: Sequence[Article]) -> Article:
     return max(group, key=lambda a: (len(a.summary) >= 2, centrality(a), len(a.body), -a.id))
 
 
-def _matches(group: Sequence[Article], keywords: tuple[str, ...]) -> bool:
-    """Keyword filter: any plain word must occur, no `-word` may; words match by stem prefix."""
-    wanted = [stem(k) for k in keywords if not k.startswith("-")]
-    unwanted = [stem(k[1:]) for k in keywords if k.startswith("-") and len(k) > 1]
-    roots = {term for a in group for term in features(a).terms}
+@dataclass(frozen=True, slots=True)
+class _Keywords:
+    """A chat's keywords as stems: any `wanted` must occur, no `unwanted` may."""
 
-    def has(root: str) -> bool:
-        return any(r.startswith(root) for r in roots)
+    wanted: tuple[str, ...]
+    unwanted: tuple[str, ...]
 
-    if any(has(u) for u in unwanted):
-        return False
-    return not wanted or any(has(w) for w in wanted)
+    @classmethod
+    def of(cls, keywords: tuple[str, ...]) -> _Keywords:
+        """Stem the plain words and the `-word`s once per digest, not once per story."""
+        return cls(
+            tuple(stem(k) for k in keywords if not k.startswith("-")),
+            tuple(stem(k[1:]) for k in keywords if k.startswith("-") and len(k) > 1),
+        )
+
+    def match(self, roots: Sequence[str]) -> bool:
+        """Whether a story's sorted stems pass; a keyword matches any stem it is a prefix of."""
+
+        def has(root: str) -> bool:
+            i = bisect_left(roots, root)
+            return i < len(roots) and roots[i].startswith(root)
+
+        if any(has(u) for u in self.unwanted):
+            return False
+        return not self.wanted or any(has(w) for w in self.wanted)
+
+
+def _roots(group: Sequence[Article]) -> tuple[str, ...]:
+    """Every stem of the group's articles, sorted (so a prefix test is one bisection)."""
+    return tuple(sorted({term for a in group for term in features(a).terms}))
+
+
+def _fresh_until(article: Article, now: datetime) -> datetime | None:
+    """The latest `since` for which `is_fresh(article, since, now)` holds (None: it never does)."""
+    times = [t for t in (article.published, article.fetched) if t is not None and t <= now]
+    return max(times, default=None)
 
 
 def is_fresh(article: Article, since: datetime, now: datetime) -> bool:
@@ -103,29 +130,104 @@ def to_story(group: Sequence[Article], sentences: int) -> Story:
     )
 
 
+# Rank key of a story: score, latest article, newest first id, then the earlier group wins.
+_Rank = tuple[float, datetime, int, int]
+
+
+def _rank(group: Sequence[Article], index: int, now: datetime) -> _Rank:
+    """The rank key of a story (or of its fresh part) at `now`."""
+    return (score(group, now), max(a.when for a in group), -group[0].id, -index)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    """What every window at one `now` shares: when each story is fresh, and the full ranking."""
+
+    # Story g is whole in a window when `since <= first[g]` (all its articles are fresh),
+    # absent when `since > last[g]`, and partly fresh in between (only `spread` stories).
+    first: tuple[datetime | None, ...]
+    last: tuple[datetime | None, ...]
+    ranked: tuple[tuple[_Rank, int], ...]
+    spread: tuple[int, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Stories:
     """Articles grouped into stories once, so many chats' digests share the work."""
 
     groups: tuple[tuple[Article, ...], ...]
+    # Memos, not state: the ranking per `now` (a run asks with one) and each story's stems.
+    _rankings: dict[datetime, _Ranking] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _roots: dict[int, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, articles: Sequence[Article]) -> Stories:
         """Group articles into stories (the expensive step, done once per run)."""
         return cls(tuple(group_stories(articles)))
 
+    def _ranking(self, now: datetime) -> _Ranking:
+        """Freshness bounds and the ranking of whole stories at `now` (computed once)."""
+        known = self._rankings.get(now)
+        if known is not None:
+            return known
+        first: list[datetime | None] = []
+        last: list[datetime | None] = []
+        ranked: list[tuple[_Rank, int]] = []
+        spread: list[int] = []
+        for g, group in enumerate(self.groups):
+            bounds = [_fresh_until(a, now) for a in group]
+            known_bounds = [b for b in bounds if b is not None]
+            lo = min(known_bounds) if len(known_bounds) == len(bounds) else None
+            hi = max(known_bounds, default=None)
+            first.append(lo)
+            last.append(hi)
+            if lo is not None:
+                ranked.append((_rank(group, g, now), g))
+            if hi is not None and lo != hi:
+                spread.append(g)
+        ranked.sort(reverse=True)
+        ranking = _Ranking(tuple(first), tuple(last), tuple(ranked), tuple(spread))
+        if len(self._rankings) >= MAX_RANKINGS:
+            self._rankings.clear()
+        self._rankings[now] = ranking
+        return ranking
+
+    def _group_roots(self, g: int) -> tuple[str, ...]:
+        roots = self._roots.get(g)
+        if roots is None:
+            roots = self._roots[g] = _roots(self.groups[g])
+        return roots
+
     def digest(
         self, *, day: date, since: datetime, now: datetime, options: DigestOptions
     ) -> Digest:
         """One chat's digest: stories with articles in [since, now], ranked, filtered, cut."""
-        ranked: list[tuple[float, datetime, int, tuple[Article, ...]]] = []
-        for group in self.groups:
-            fresh = tuple(a for a in group if is_fresh(a, since, now))
-            if not fresh or (options.keywords and not _matches(fresh, options.keywords)):
+        ranking = self._ranking(now)
+        keywords = _Keywords.of(options.keywords) if options.keywords else None
+        chosen: list[tuple[_Rank, tuple[Article, ...]]] = []
+        # Whole stories come ranked: the first `stories` that pass are all a whole one can add.
+        for rank, g in ranking.ranked:
+            if len(chosen) >= options.stories:
+                break
+            lo = ranking.first[g]
+            if lo is None or since > lo:
                 continue
-            ranked.append((score(fresh, now), max(a.when for a in fresh), -fresh[0].id, fresh))
-        ranked.sort(key=lambda r: r[:3], reverse=True)
-        entries = tuple(to_story(r[3], options.sentences) for r in ranked[: options.stories])
+            if keywords is None or keywords.match(self._group_roots(g)):
+                chosen.append((rank, self.groups[g]))
+        # Stories straddling `since` enter with their fresh articles only, ranked as such.
+        for g in ranking.spread:
+            lo, hi = ranking.first[g], ranking.last[g]
+            if hi is None or since > hi or (lo is not None and since <= lo):
+                continue
+            fresh = tuple(a for a in self.groups[g] if is_fresh(a, since, now))
+            if keywords is None or keywords.match(_roots(fresh)):
+                chosen.append((_rank(fresh, g, now), fresh))
+        chosen.sort(key=lambda c: c[0], reverse=True)
+        entries = tuple(to_story(c[1], options.sentences) for c in chosen[: options.stories])
         return Digest(date=day, stories=entries, since=since)
 
 

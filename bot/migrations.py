@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from bot.query import compound_tails
+from bot.query import compound_tails, index_text
 
 migrations = Migrations("newsbot")
 
@@ -151,6 +151,68 @@ def m004_digest_schedule(db: Database) -> None:
         {"chat": str, "requested": str, "sent": str},
         pk="chat",
     )
+
+
+@migrations()
+def m005_stem_index(db: Database) -> None:
+    """The FTS index holds stems only, with compounds found through a table, not prefix queries.
+
+    Columns `title_stems`, `body_stems` and `parts` (stems of long words) replace `stems` and
+    the reversed `parts`; `compounds` lists every long stem with its reversed form, so the
+    compounds that start or end with a query word are one B-tree range scan each. Prefix
+    queries had to merge every matching term's doclist and cost up to 80 ms at 100k articles.
+    The triggers ignore updates of other columns, so storing a summary leaves the index alone.
+    """
+    articles = db.table("articles")
+    articles.disable_fts()
+    articles.add_column("title_stems", str, not_null_default="")
+    articles.add_column("body_stems", str, not_null_default="")
+    db.execute(
+        "CREATE TABLE compounds (stem TEXT PRIMARY KEY, tail TEXT NOT NULL,"
+        " articles INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX compounds_tail ON compounds (tail)")
+    counts: dict[str, int] = {}
+    for row in list(db.query("SELECT id, title, body FROM articles")):
+        index = index_text(row["title"], row["body"])
+        db.execute(
+            "UPDATE articles SET title_stems = ?, body_stems = ?, parts = ? WHERE id = ?",
+            [index.title, index.body, " ".join(index.compounds), row["id"]],
+        )
+        for compound in index.compounds:
+            counts[compound] = counts.get(compound, 0) + 1
+    db.conn.executemany(
+        "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)",
+        [(stem, stem[::-1], n) for stem, n in counts.items()],
+    )
+    db.execute("ALTER TABLE articles DROP COLUMN stems")
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5(title_stems, body_stems, parts,"
+        " content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0, 0.3)')"
+    )
+    # One statement per execute: executescript() would commit the migration's transaction.
+    db.execute(
+        "CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN"
+        " INSERT INTO articles_fts (rowid, title_stems, body_stems, parts)"
+        " VALUES (new.id, new.title_stems, new.body_stems, new.parts); END"
+    )
+    db.execute(
+        "CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN"
+        " INSERT INTO articles_fts (articles_fts, rowid, title_stems, body_stems, parts)"
+        " VALUES ('delete', old.id, old.title_stems, old.body_stems, old.parts); END"
+    )
+    db.execute(
+        "CREATE TRIGGER articles_au AFTER UPDATE OF title_stems, body_stems, parts ON articles"
+        " BEGIN"
+        " INSERT INTO articles_fts (articles_fts, rowid, title_stems, body_stems, parts)"
+        " VALUES ('delete', old.id, old.title_stems, old.body_stems, old.parts);"
+        " INSERT INTO articles_fts (rowid, title_stems, body_stems, parts)"
+        " VALUES (new.id, new.title_stems, new.body_stems, new.parts); END"
+    )
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
 
 
 def migrate(db: Database) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -20,21 +21,31 @@ _STEMMER = GermanStemmer()
 # More words than this add nothing to a news search and only slow FTS5 down.
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
-# Words this long are usually compounds; their tails go into the `parts` column.
+# Stems this long are usually compounds; they go into the `parts` column.
 MIN_COMPOUND = 8
-# Stems shorter than this are matched whole, never as a prefix or compound part.
+# Stems shorter than this are matched whole, never as the head or tail of a compound.
 MIN_PART = 4
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A parsed search: the words, the MATCH expression and the filters."""
+    """A parsed search: the words, their stems, the exact-stem MATCH expression and filters."""
 
     words: tuple[str, ...]
     match: str
     since: date | None = None
     source: str | None = None
     problem: str | None = None
+    roots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexText:
+    """What the search index holds for one article (the FTS columns of the `articles` row)."""
+
+    title: str
+    body: str
+    compounds: tuple[str, ...]
 
 
 def fold(text: str) -> str:
@@ -59,31 +70,46 @@ def stem(word: str) -> str:
     return _cached_stem(word.casefold())
 
 
+@lru_cache(maxsize=400_000)
+def _index_stem(word: str) -> str:
+    # Keyed on the word as written, so the hot path skips casefolding; "" drops a too-long word.
+    return stem(word) if len(word) <= MAX_WORD_LENGTH else ""
+
+
 def stems(text: str) -> str:
-    """The text as a space-separated string of German stems (the FTS shadow column)."""
-    return " ".join(stem(w) for w in words(text) if len(w) <= MAX_WORD_LENGTH)
+    """The text as a space-separated string of German stems."""
+    return " ".join(filter(None, map(_index_stem, words(text))))
+
+
+def index_text(title: str, body: str) -> IndexText:
+    """Stems of title and body, and the stems of their long words (likely compounds)."""
+    title_stems = list(filter(None, map(_index_stem, words(title))))
+    body_stems = list(filter(None, map(_index_stem, words(body))))
+    compounds = {s for s in (*title_stems, *body_stems) if len(s) >= MIN_COMPOUND}
+    return IndexText(" ".join(title_stems), " ".join(body_stems), tuple(sorted(compounds)))
 
 
 def compound_tails(text: str) -> str:
-    """Reversed stems of the long words (likely compounds): the FTS `parts` column.
-
-    A prefix query on a reversed stem matches words that end in it, so `Systeme` finds
-    `Luftabwehrsysteme` without a trigram index.
-    """
+    """Reversed stems of the long words: the index column of migration m003 (since replaced)."""
     out = {stem(w)[::-1] for w in words(text) if MIN_COMPOUND <= len(w) <= MAX_WORD_LENGTH}
     return " ".join(sorted(out))
 
 
-def _term(word: str) -> str:
-    surface = fold(word)
-    root = stem(word)
-    if len(root) < MIN_PART:
-        # A short stem as a prefix matches half the vocabulary; match it whole.
-        return f'({{title body}} : "{surface}" OR stems : "{root}")'
-    # Prefix on the stem: Russland→Russlands, Luftabwehr→Luftabwehrsysteme; prefix on the
-    # reversed stem: Systeme→Luftabwehrsysteme. Both score in low-weighted columns, so an
-    # exact word ranks above a compound that only contains it.
-    return f'({{title body}} : "{surface}" OR stems : "{root}"* OR parts : "{root[::-1]}"*)'
+def _exact(root: str) -> str:
+    return f'{{title_stems body_stems}} : "{root}"'
+
+
+def to_match(roots: Sequence[str], compounds: Mapping[str, Sequence[str]]) -> str:
+    """The MATCH expression for every root, each also matching its known compounds.
+
+    Compounds match in the low-weighted `parts` column only, so an exact word ranks above a
+    compound that merely contains it (`Luftabwehr` above `Luftabwehrsysteme`).
+    """
+    terms = []
+    for root in roots:
+        alternatives = [_exact(root), *(f'parts : "{c}"' for c in compounds.get(root, ()))]
+        terms.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(terms)
 
 
 def parse_query(text: str) -> Query:
@@ -103,8 +129,8 @@ def parse_query(text: str) -> Query:
     found = [w for w in words(rest) if len(w) <= MAX_WORD_LENGTH][:MAX_WORDS]
     if not found and problem is None:
         problem = "empty"
-    match = " AND ".join(_term(w) for w in found)
-    return Query(tuple(found), match, since, source, problem)
+    roots = tuple(dict.fromkeys(stem(w) for w in found))
+    return Query(tuple(found), to_match(roots, {}), since, source, problem, roots)
 
 
 # Markers around matched words in a snippet; the command core turns them into bold spans.

@@ -86,11 +86,16 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """A page of search results and how many there are in all."""
+    """A page of search results and how many there are in all.
+
+    When `capped`, there are more than `total` matches and only the first `total` can be paged
+    through: show the count as "1000+".
+    """
 
     hits: tuple[SearchHit, ...]
     total: int
     offset: int
+    capped: bool = False
 
 
 @dataclass(frozen=True, slots=True)

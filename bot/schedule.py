@@ -167,6 +167,9 @@ class DigestScheduler:
         self.scheduler.add_job(
             self.sync, IntervalTrigger(seconds=self.sync_every.total_seconds()), id="sync"
         )
+        unfinished = await self.store.run(partial(self.store.abandon_unfinished, self.clock()))
+        for chat, day in unfinished:
+            log.warning("event=digest_outcome_unknown chat=%s date=%s action=not_resent", chat, day)
         await self.sync()
         self.scheduler.start()
 
@@ -257,6 +260,11 @@ class DigestScheduler:
                 continue
             if due.action == "late":
                 reply = late_note(reply, due, zones[due.chat], language)
+            claim = partial(
+                self.store.claim_delivery, due.chat, due.date, at=now, scheduled=due.scheduled
+            )
+            if not await self.store.run(claim):
+                continue
             self._in_flight.add((due.chat, due.date))
             self.queue.put(
                 Outgoing(
@@ -267,16 +275,15 @@ class DigestScheduler:
     def _on_sent(self, due: Due) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
             note = f"late by {self.clock() - due.scheduled}" if due.action == "late" else ""
-            await self.store.run(
-                lambda: self.store.record_delivery(
-                    due.chat,
-                    due.date,
-                    status="sent",
-                    at=self.clock(),
-                    scheduled=due.scheduled,
-                    note=note,
-                )
+            finish = partial(
+                self.store.finish_delivery,
+                due.chat,
+                due.date,
+                status="sent",
+                at=self.clock(),
+                note=note,
             )
+            await self.store.run(finish)
             self._in_flight.discard((due.chat, due.date))
 
         return done
@@ -284,16 +291,15 @@ class DigestScheduler:
     def _on_failed(self, due: Due) -> Callable[[str], Awaitable[None]]:
         async def failed(reason: str) -> None:
             status = "gone" if reason == "gone" else "failed"
-            await self.store.run(
-                lambda: self.store.record_delivery(
-                    due.chat,
-                    due.date,
-                    status=status,
-                    at=self.clock(),
-                    scheduled=due.scheduled,
-                    note=reason,
-                )
+            finish = partial(
+                self.store.finish_delivery,
+                due.chat,
+                due.date,
+                status=status,
+                at=self.clock(),
+                note=reason,
             )
+            await self.store.run(finish)
             self._in_flight.discard((due.chat, due.date))
 
         return failed

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlite_utils import Database
 
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
 from bot.migrations import migrate
-from bot.query import Query, compound_tails, make_snippet, stems
+from bot.query import MIN_PART, Query, index_text, make_snippet, to_match
 from bot.records import (
     FEED_FAILING_AFTER,
     Alert,
@@ -33,9 +34,12 @@ from bot.records import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# bm25 ranks only this many best matches before the recency boost re-orders them: enough for
-# 40 pages of 5, and it keeps a query for a word in every second article under 20 ms at 100k.
-CANDIDATES = 200
+# A search ranks at most this many matches, the newest (by rowid): 200 pages of 5. Ranking
+# every match costs ~1.7 µs each in bm25 alone, 170 ms for a word in all 100k articles; a word
+# in more articles than this gets "1000+" hits and its newest 1000 ranked.
+CANDIDATES = 1000
+# Compounds tried per query word (`Luftabwehr` → `Luftabwehrsysteme`), the most used first.
+COMPOUNDS = 12
 # A match published today weighs up to (1 + RECENCY_BOOST) times one from long ago; the boost
 # halves after RECENCY_DAYS.
 RECENCY_BOOST = 0.5
@@ -53,6 +57,11 @@ def _dt(value: str | None) -> datetime | None:
 def _like(text: str) -> str:
     """Escape LIKE wildcards so `quelle:%` matches a literal percent sign."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _by_score(row: tuple[int, str, float]) -> tuple[float, int]:
+    """Best boosted bm25 first (FTS5 ranks are negative), then the newer article."""
+    return row[2], -row[0]
 
 
 class Store:
@@ -78,6 +87,9 @@ class Store:
         if db.journal_mode != "wal":
             db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
+        # 64 MiB of page cache (default 2 MiB): ingest updates five indexes at random places,
+        # and at 100k articles the default cache made each insert wait on page reads.
+        db.execute("PRAGMA cache_size = -65536")
         return cls(db)
 
     @classmethod
@@ -113,15 +125,22 @@ class Store:
         transaction, so an ingest killed midway resumes where it stopped.
         """
         results: list[tuple[str, int]] = []
+        compounds: Counter[str] = Counter()
         with self.db.atomic():
             for new in batch:
-                status, article_id = self._add_one(new, now)
+                status, article_id = self._add_one(new, now, compounds)
                 if new.origin:
                     self.mark_seen(new.origin, status, now, article_id)
                 results.append((status, article_id))
+            # Once per batch, not per article: a batch of 1000 repeats most of its compounds.
+            self.db.conn.executemany(
+                "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)"
+                " ON CONFLICT (stem) DO UPDATE SET articles = articles + excluded.articles",
+                [(stem, stem[::-1], n) for stem, n in compounds.items()],
+            )
         return results
 
-    def _add_one(self, new: NewArticle, now: datetime) -> tuple[str, int]:
+    def _add_one(self, new: NewArticle, now: datetime, compounds: Counter[str]) -> tuple[str, int]:
         url_key = normalize_url(new.url) if new.url else None
         digest = content_hash(new.title, new.body)
         sql = "SELECT id, source FROM articles WHERE content_hash = ? OR url_key = ? LIMIT 1"
@@ -139,11 +158,12 @@ class Store:
                 self._link(twin, new)
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin
-        text = new.title + "\n" + new.body
+        index = index_text(new.title, new.body)
+        compounds.update(index.compounds)
         cur = self.db.execute(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, stems, parts, origin, minhash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " body, summary, content_hash, title_stems, body_stems, parts, origin, minhash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 new.url,
                 url_key,
@@ -155,8 +175,9 @@ class Store:
                 new.body,
                 json.dumps(list(new.summary), ensure_ascii=False),
                 digest,
-                stems(text),
-                compound_tails(text),
+                index.title,
+                index.body,
+                " ".join(index.compounds),
                 new.origin,
                 sig,
             ],
@@ -260,42 +281,92 @@ class Store:
     def search(
         self, query: Query, limit: int, offset: int = 0, *, now: datetime | None = None
     ) -> SearchPage:
-        """Ranked full-text search: bm25 with a recency boost, filters, snippets and paging."""
+        """Ranked full-text search: bm25 with a recency boost, filters, snippets and paging.
+
+        Articles matching every word's stem come first, ranked; those matching a word only
+        through a compound (`Luftabwehr` in `Luftabwehrsysteme`) follow, newest first.
+        """
         if not query.match:
             return SearchPage((), 0, offset)
-        where = ["articles_fts MATCH :match"]
-        args: dict[str, Any] = {"match": query.match}
-        if query.since is not None:
-            where.append("coalesce(a.published, a.fetched) >= :since")
-            args["since"] = query.since.isoformat()
-        if query.source:
-            where.append("a.source LIKE :source ESCAPE '\\'")
-            args["source"] = "%" + _like(query.source) + "%"
-        join = " JOIN articles a ON a.id = articles_fts.rowid" if len(where) > 1 else ""
-        base = f"FROM articles_fts{join} WHERE {' AND '.join(where)}"
-        total = int(self.db.execute(f"SELECT count(*) {base}", args).fetchone()[0])
-        if total <= offset:
-            return SearchPage((), total, offset)
-        args |= {
-            "window": max(CANDIDATES, 2 * (offset + limit)),
+        compounds = {root: self._compounds(root) for root in query.roots}
+        match = to_match(query.roots, compounds)
+        args: dict[str, Any] = {
             "now": _iso(now or datetime.now(UTC)),
             "boost": RECENCY_BOOST,
             "days": RECENCY_DAYS,
-            "limit": limit,
-            "offset": offset,
+            "window": CANDIDATES + 1,
         }
+        where = ""
+        if query.since is not None:
+            where += " AND coalesce(a.published, a.fetched) >= :since"
+            args["since"] = query.since.isoformat()
+        if query.source:
+            where += " AND a.source LIKE :source ESCAPE '\\'"
+            args["source"] = "%" + _like(query.source) + "%"
+        if match == query.match:
+            ranked = sorted(self._candidates(match, where, args), key=_by_score)
+            capped = len(ranked) > CANDIDATES
+        else:
+            # bm25 reads every matching article of each of its phrases once per query, so
+            # only the exact stems are ranked; the compounds just widen the match.
+            found = self._candidates(match, where, args, scored=False)
+            exact = sorted(self._candidates(query.match, where, args), key=_by_score)
+            known = {row[0] for row in exact}
+            # Newest first: dates are ISO strings in UTC, which sort as text.
+            rest = sorted(
+                (r for r in found if r[0] not in known), key=lambda r: (r[1], r[0]), reverse=True
+            )
+            ranked = exact + rest
+            capped = len(found) > CANDIDATES or len(exact) > CANDIDATES
+        ranked = ranked[:CANDIDATES]
+        ids = [row[0] for row in ranked[offset : offset + limit]]
+        rows = {
+            r["id"]: r
+            for r in self.db.query(
+                "SELECT * FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(ids)],
+            )
+        }
+        hits = tuple(
+            SearchHit(self._article(rows[i]), make_snippet(rows[i]["body"], query)) for i in ids
+        )
+        return SearchPage(hits, len(ranked), offset, capped)
+
+    def _candidates(
+        self, match: str, where: str, args: dict[str, Any], *, scored: bool = True
+    ) -> list[tuple[int, str, float]]:
+        """The newest matches (up to CANDIDATES + 1): id, date and (if scored) boosted bm25."""
+        score = (
+            "articles_fts.rank * (1 + :boost / (1 + max(0, julianday(:now)"
+            " - julianday(coalesce(a.published, a.fetched))) / :days))"
+            if scored
+            else "0.0"
+        )
         sql = (
             # Only fixed SQL and named placeholders are joined here.
-            "WITH hits AS (SELECT articles_fts.rowid AS id, articles_fts.rank AS rank"  # noqa: S608
-            f" {base} ORDER BY articles_fts.rank LIMIT :window)"
-            " SELECT a.*, hits.rank * (1 + :boost / (1 + max(0, julianday(:now)"
-            " - julianday(coalesce(a.published, a.fetched))) / :days)) AS score"
-            " FROM hits JOIN articles a ON a.id = hits.id"
-            " ORDER BY score, a.id DESC LIMIT :limit OFFSET :offset"
+            f"SELECT articles_fts.rowid, coalesce(a.published, a.fetched), {score}"  # noqa: S608
+            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            f" WHERE articles_fts MATCH :match{where}"
+            " ORDER BY articles_fts.rowid DESC LIMIT :window"
         )
-        rows = list(self.db.query(sql, args))
-        hits = tuple(SearchHit(self._article(r), make_snippet(r["body"], query)) for r in rows)
-        return SearchPage(hits, total, offset)
+        return [
+            (int(r[0]), str(r[1]), float(r[2]))
+            for r in self.db.execute(sql, args | {"match": match})
+        ]
+
+    def _compounds(self, root: str) -> list[str]:
+        """Stored compounds that start or end with `root`, the most widely used first."""
+        if len(root) < MIN_PART:
+            return []
+        head, tail = root, root[::-1]
+        rows = self.db.execute(
+            "SELECT stem FROM (SELECT stem, articles FROM compounds WHERE stem > :head"
+            " AND stem < :head || char(1114111) UNION SELECT stem, articles FROM compounds"
+            " WHERE tail > :tail AND tail < :tail || char(1114111))"
+            " ORDER BY articles DESC, stem LIMIT :n",
+            {"head": head, "tail": tail, "n": COMPOUNDS},
+        )
+        return [str(r[0]) for r in rows]
 
     # --- feeds ----------------------------------------------------------------------------
 
@@ -595,6 +666,41 @@ class Store:
                 [chat, digest_date.isoformat(), _iso(at), status, note, _iso(scheduled)],
             )
             return cur.rowcount > 0
+
+    def claim_delivery(
+        self, chat: str, digest_date: date, *, at: datetime, scheduled: datetime | None = None
+    ) -> bool:
+        """Mark the digest of (chat, date) as being sent, before sending; False if already logged.
+
+        Claiming first makes delivery at-most-once: a crash mid-send leaves a `sending` row
+        that `abandon_unfinished` turns into a logged `unknown`, never a second post.
+        """
+        return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
+
+    def finish_delivery(
+        self, chat: str, digest_date: date, *, status: str, at: datetime, note: str = ""
+    ) -> None:
+        """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET status = ?, sent = ?, note = ?"
+                " WHERE chat = ? AND digest_date = ?",
+                [status, _iso(at), note, chat, digest_date.isoformat()],
+            )
+
+    def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
+        """Turn deliveries left `sending` by a stopped process into `unknown`; returns them."""
+        with self.db.atomic():
+            rows = self.db.execute(
+                "SELECT chat, digest_date FROM deliveries WHERE status = 'sending'"
+            ).fetchall()
+            self.db.execute(
+                "UPDATE deliveries SET status = 'unknown', sent = ?,"
+                " note = 'the process stopped while sending; not resent'"
+                " WHERE status = 'sending'",
+                [_iso(now)],
+            )
+        return [(str(chat), str(day)) for chat, day in rows]
 
     def digest_keywords(self, chat: str) -> tuple[str, ...]:
         """The chat's digest keyword filter (`-word` excludes)."""

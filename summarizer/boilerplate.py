@@ -46,7 +46,9 @@ _RELATED = re.compile(
     r"""^(?:
       (?:weitere|ähnliche|verwandte|aktuelle|neueste|beliebte|empfohlene|passende|mehr|andere)\s+
       (?:meldungen|artikel|beiträge|themen|nachrichten|news|posts|stories|storys|videos|inhalte|
-         rezepte|produkte|berichte|texte|links|beitrage)\b.{0,30}
+         rezepte|produkte|berichte|texte|links|beitrage|pressemitteilungen|meldungen|termine|
+         veranstaltungen|empfehlungen|tipps|ratgeber|tests|angebote)\b.{0,40}
+    | top\s*\d+\b.{0,60}
     | (?:mehr|weiteres|alles|neues)\s+(?:zum|zu\s+diesem|aus\s+dem|aus\s+der|vom|von)\s+
       (?:thema|themen|ressort|bereich|autor|autorin)\b.{0,40}
     | (?:das|dies|diese\s+artikel|folgendes)\s+könnte\s+(?:sie|dich|euch)\s+(?:auch\s+)?
@@ -64,6 +66,7 @@ _RELATED = re.compile(
 _JUNK = re.compile(
     r"""
       ^@\s*[\w.-]+\.\w{2,4}$                                   # agency tag "@ dpa.de"
+    | ^weiterlesen\b
     | \b(?:weiterlesen|weiter\s+lesen|mehr\s+lesen|read\s+more|zum\s+artikel|artikel\s+lesen|
          mehr\s+erfahren|mehr\s+anzeigen)\b\W{0,5}$
     | \bCC[\s-]BY\b | \bvia\s+Wikimedia\b | \bWikimedia\s+Commons\b | \bcreative\s+commons\b
@@ -89,7 +92,8 @@ _JUNK = re.compile(
       (?:\s*(?:teilen|folgen|öffnen|senden|verschicken))?\W*$
     | \bdiese[rs]?\s+(?:beitrag|eintrag|artikel)\s+wurde\s+(?:veröffentlicht|abgelegt|geschrieben)\b
     | \bveröffentlicht\s+in\s*:|\bverschlagwortet\s+mit\b|\bgetaggt\s+mit\b|\bkategorien?\s*:
-    | ^(?:lesen|lest|lies|hören|hört|sehen|seht|schauen)\s+(?:sie\s+)?(?:hier|auch|mehr|dazu|außerdem)\b
+    | ^(?:lesen|lest|lies|hören|hört|sehen|seht|schauen)\s+(?:sie\s+)?
+      (?:hier|auch|mehr|dazu|außerdem)\b
     | ^>>|<<$ | ^inhaltsverzeichnis\b | \bohne\s+gewähr\b | ^kommentieren\b
     | ^(?:weitere|aktuelle|neueste|ähnliche|verwandte|passende|beliebte|meistgelesene|top)\s+
       [\w-]+(?:\s+[\w-]+){0,2}\s*:?$
@@ -112,6 +116,53 @@ _JUNK = re.compile(
     """,
     _FLAGS | re.VERBOSE,
 )
+
+# Labels and calls to action that are junk as a short block but fine inside a sentence.
+_SHORT_JUNK = re.compile(
+    r"""
+      ^(?:empfohlen|empfehlungen)\b | ^(?:noch\s+)?mehr\s+(?:infos?|informationen)\b
+    | ^auch\s+(?:auf|bei)\s+\S+\.\w{2,4}\b
+    | \b(?:bestellen|jetzt\s+kaufen|in\s+den\s+warenkorb|zum\s+shop|abspeichern|herunterladen)\b
+    """,
+    _FLAGS | re.VERBOSE,
+)
+SHORT_JUNK_WORDS = 8
+
+_STRONG = re.compile(
+    r"""
+      \bCC[\s-]BY\b | \bvia\s+Wikimedia\b | \bWikimedia\s+Commons\b | \bcreative\s+commons\b
+    | ^(?:foto|fotos|bild|bilder|grafik|bildquelle|bildnachweis|titelbild|beitragsbild|titelfoto|
+         symbolbild|symbolfoto|copyright|credit)\s*:
+    | ©\s*\S | \balle\s+rechte\s+vorbehalten\b | \bspendenfinanziert\b
+    | \bzeige?n?\s+alle\s+(?:beiträge|artikel)\s+von\b
+    | \b(?:pingback|trackback)\b
+    | \((?:foto|fotos|bild|quelle|grafik)\s*:[^)]{1,60}\)\W*$
+    | \b(?:foto|bild|quelle)\s*:\s*[^.\n]{0,40}(?:/|©|getty|dpa|fotolia|istock|shutterstock|
+         adobe\s*stock|imago|picture[\s-]alliance|unsplash|pixabay)
+    | \b(?:weiterlesen|weiter\s+lesen|mehr\s+lesen|read\s+more|mehr\s+erfahren)\W{0,5}$
+    | \bum\s+\d{1,2}[:.]\d{2}\s*(?:uhr)?\b.{0,20}\b(?:antworten|reply|melden)\b
+    | \bdiese[rs]?\s+(?:beitrag|eintrag|artikel)\s+wurde\s+(?:veröffentlicht|abgelegt)\b
+    | \bverschlagwortet\s+mit\b
+    | \be-?mail-?adresse\s+wird\s+nicht\s+veröffentlicht\b
+    | \b(?:wir\s+)?verwenden\s+cookies\b | \bdiese\s+(?:web)?seite\s+(?:verwendet|nutzt)\s+cookies\b
+    """,
+    _FLAGS | re.VERBOSE,
+)
+# A block this long that ends like a sentence is running text unless a _STRONG shape says not.
+PROSE_WORDS = 30
+_WORDS = re.compile(r"\w+")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'“”»«’)\]]*$")
+
+# Consent dialogs are long, well-formed prose; they give themselves away by talking about
+# cookies together with consent, settings or storage.
+_COOKIE = re.compile(r"\bcookies?\b|\btechnische\s+speicherung\b", _FLAGS)
+_CONSENT = re.compile(
+    r"\b(?:einwilligung|zustimm|akzeptier|ablehn|einstellung|speicherung|tracking|widerruf|"
+    r"geräteinformation|personalisiert|drittanbieter|anbieter|datenschutz|browser)",
+    _FLAGS,
+)
+# A teaser cut off by the site mid-word: "… erzielt Konzernumsatz von 3,9 Mrd. EUR bei solidem A..."
+_TRUNCATED = re.compile(r"[^\W\d_]\s?\.\.\.$")
 
 _AGENCY_LINE = re.compile(
     r"^\(?(?:dpa|afp|reuters|ap|epd|kna|dts|sid|apa|ots|idea)(?:[/,\s]\w+)*\)?$", _FLAGS
@@ -137,7 +188,14 @@ def is_junk(block: str) -> bool:
         return True
     if _AGENCY_LINE.match(text):
         return True
-    # Long running text that merely mentions a cookie or a newsletter is still text.
-    if len(text) > 400 and text.count(". ") >= 3:
-        return False
+    if _COOKIE.search(text) and _CONSENT.search(text):
+        return True
+    if len(text) <= 200 and _TRUNCATED.search(text):
+        return True
+    # Running text that merely mentions a cookie, a newsletter or the AGB is still text; only
+    # credit, copyright and comment-stamp shapes make a sentence-long block junk.
+    if len(_WORDS.findall(text)) >= PROSE_WORDS and _ENDS_SENTENCE.search(text):
+        return bool(_STRONG.search(text))
+    if len(_WORDS.findall(text)) <= SHORT_JUNK_WORDS and _SHORT_JUNK.search(text):
+        return True
     return bool(_JUNK.search(text))

@@ -22,7 +22,7 @@ def split_sentences(text: str) -> list[str]:
         pending = ""
         for piece in segment("de", line):
             pending += piece
-            if _ORDINAL_END.search(pending.rstrip()):
+            if _ORDINAL_END.search(pending.rstrip()[-4:]):
                 continue
             stripped = pending.strip()
             pending = ""

@@ -6,7 +6,6 @@ import ast
 import string
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -53,12 +52,14 @@ def test_parse(text: str, parsed: tuple[str, str] | None) -> None:
 
 def test_every_text_exists_in_german_and_english_with_the_same_fields() -> None:
     for key, (de, en) in MESSAGES.items():
-        assert de and en, key
+        assert de, key
+        assert en, key
         fields_de = {f for _, f, _, _ in string.Formatter().parse(de) if f}
         fields_en = {f for _, f, _, _ in string.Formatter().parse(en) if f}
         assert fields_de == fields_en, key
     for command in COMMANDS.values():
-        assert command.help_de and command.help_en, command.name
+        assert command.help_de, command.name
+        assert command.help_en, command.name
 
 
 def test_core_modules_import_no_io_or_platform_library() -> None:
@@ -88,7 +89,8 @@ def test_help_in_both_languages_lists_admin_commands_only_for_admins(
     admin = say(store, now, "/help", is_admin=True)
     assert "/search WÖRTER — Artikel suchen" in german
     assert "/search WÖRTER — Search articles" in english
-    assert "/addfeed" not in german and "/addfeed URL — Feed eintragen" in admin
+    assert "/addfeed" not in german
+    assert "/addfeed URL — Feed eintragen" in admin
     for name, command in COMMANDS.items():
         assert (f"/{name}" in german) != command.admin
 
@@ -118,7 +120,8 @@ def test_settings_show_and_change_everything(store: Store, now: datetime) -> Non
     assert "Zeitzone: Europe/Vienna" in say(store, now, "/settings zone Europe/Vienna")
     assert "Meldungen pro Überblick: 8" in say(store, now, "/settings meldungen 8")
     assert "Sätze pro Meldung: 3" in say(store, now, "/settings sätze 3")
-    assert store.settings(CHAT).stories == 8 and store.settings(CHAT).sentences == 3
+    assert store.settings(CHAT).stories == 8
+    assert store.settings(CHAT).sentences == 3
     assert "von 1 bis 20" in say(store, now, "/settings meldungen 0")
     assert "von 1 bis 5" in say(store, now, "/settings saetze ²")
     assert "Zeitzone Mars/Olympus kenne ich nicht" in say(store, now, "/settings zone Mars/Olympus")
@@ -170,7 +173,8 @@ def test_search_pages_are_kept_server_side(store: Store, now: datetime) -> None:
     reply = handle("/search grönland", Context(CHAT, now), store)
     assert reply is not None
     [button] = reply.buttons
-    assert button.command.startswith("/more 2 ") and len(button.command.encode()) <= 64
+    assert button.command.startswith("/more 2 ")
+    assert len(button.command.encode()) <= 64
     assert "(Seite 2 von 2)" in say(store, now, button.command)
     assert "Das waren alle Treffer" in say(store, now, "/more")
     assert "(Seite 1 von 2)" in say(store, now, "/more 1")
@@ -202,5 +206,6 @@ def test_digest_and_latest(seeded_store: Store, now: datetime) -> None:
 
 def test_command_names_fit_telegram() -> None:
     for command in COMMANDS.values():
-        assert command.name.isascii() and command.name.islower()
+        assert command.name.isascii()
+        assert command.name.islower()
         assert len(command.name) <= 32  # Telegram's limit for bot command names

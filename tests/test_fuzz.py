@@ -27,6 +27,18 @@ NASTY = [
     "(a+)+$", "٣", "²", "\n\n", "\t", " ", "#1", "[1]", "-1", "99999999999999999999",
 ]  # fmt: skip
 WORDS = ["venezuela", "Russland", "Grönland", "Straße", "strasse", "Kreml", "dpa", "TKP"]
+# Well-formed arguments, so the fuzz also walks the success paths that touch the database.
+VALID = {
+    "search": ["venezuela", "russland seite:1", "kreml quelle:dpa", "venezuela seit:2025-11-01"],
+    "article": ["1", "2", "#1", "[2]"],
+    "subscribe": ["07:30", "6.15 Europe/Vienna", "23:59 America/New_York"],
+    "settings": ["sprache en", "sprache de", "meldungen 3", "saetze 2", "zeit 08:00", "zone UTC"],
+    "alert": ["Grönland", "straße kreml"],
+    "unalert": ["1", "2"],
+    "addfeed": ["https://example.org/rss", "http://127.0.0.1/feed.xml"],
+    "removefeed": ["1", "2"],
+    "more": ["", "1", "2"],
+}
 
 
 def message(rng: random.Random) -> str:
@@ -36,6 +48,8 @@ def message(rng: random.Random) -> str:
         return "".join(chr(rng.randrange(0x20, 0x3000)) for _ in range(rng.randrange(0, 60)))
     prefix = rng.choice(["/", "!", "/", "", " /"])
     name = rng.choice(NAMES)
+    if kind < 0.35 and name in VALID:
+        return f"/{name} {rng.choice(VALID[name])}"
     parts = [rng.choice(NASTY + WORDS) for _ in range(rng.choice([0, 1, 1, 2, 3, 5, 12]))]
     if rng.random() < 0.03:
         parts.append(rng.choice(WORDS) * rng.randrange(50, 400))  # huge argument

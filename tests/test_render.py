@@ -1,4 +1,4 @@
-"""Rendering replies for Telegram (HTML ≤ 4096) and Matrix (HTML + plain), escaping and splitting."""
+"""Rendering for Telegram (HTML ≤ 4096) and Matrix (HTML + plain): escaping and splitting."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ class _MatrixHTML(HTMLParser):
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack.pop() == tag, tag
+        assert self.stack, tag
+        assert self.stack.pop() == tag, tag
 
 
 def check_matrix_html(html: str) -> None:
@@ -48,7 +49,9 @@ def visible(chunks: list[str]) -> str:
 
 
 def test_user_and_article_strings_are_escaped() -> None:
-    reply = Reply(((Span("<script>alert(1)</script> & Co", bold=True, url='https://x.org/?a="1"&b'),),))
+    reply = Reply(
+        ((Span("<script>alert(1)</script> & Co", bold=True, url='https://x.org/?a="1"&b'),),)
+    )
     [html] = telegram_chunks(reply)
     assert html == (
         '<a href="https://x.org/?a=&quot;1&quot;&amp;b"><b>&lt;script&gt;alert(1)&lt;/script&gt;'
@@ -125,9 +128,7 @@ spans = st.builds(
 )
 replies = st.builds(
     Reply,
-    paragraphs=st.lists(st.lists(spans, min_size=1, max_size=4).map(tuple), max_size=20).map(
-        tuple
-    ),
+    paragraphs=st.lists(st.lists(spans, min_size=1, max_size=4).map(tuple), max_size=20).map(tuple),
 )
 
 

@@ -28,7 +28,7 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
     await api.stop()
 
 
-def assert_consistent(db: Path) -> None:
+def assert_consistent(db: Path, articles: int = 0) -> None:
     """The database file alone is complete and passes every check SQLite has."""
     # A clean close checkpoints the WAL into the database and removes it.
     assert not Path(f"{db}-wal").exists()
@@ -41,7 +41,7 @@ def assert_consistent(db: Path) -> None:
         conn.close()
     store = Store.open_readonly(db)
     try:
-        assert store.check() == 0
+        assert store.check() == articles
     finally:
         store.close()
 
@@ -99,3 +99,58 @@ async def test_run_exits_cleanly_on_sigterm(
     assert "event=transport_stopped" in log
     assert TOKEN not in log + out.decode()
     assert_consistent(db)
+
+
+async def test_run_sends_a_digest_missed_during_downtime_once(
+    bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """A subscriber's 07:00-ish digest, missed while the bot was down, arrives late, once."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.ingest.files import ingest_paths
+    from bot.records import Subscription
+    from tests.conftest import SEEDS
+
+    db = tmp_path / "newsbot.db"
+    now = datetime.now(UTC)
+    store = Store.open(db)
+    list(ingest_paths(store, [SEEDS], now - timedelta(hours=3)))
+    due = (now - timedelta(hours=2)).astimezone(ZoneInfo("Europe/Berlin"))
+    store.subscribe(
+        Subscription("telegram:1001", due.strftime("%H:%M"), "Europe/Berlin"),
+        now - timedelta(days=2),
+    )
+    store.close()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "NEWSBOT_DB": str(db),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": bot_api.base_url,
+    }
+
+    async def one_lifetime() -> str:
+        polls = bot_api.count("getUpdates")
+        proc = await asyncio.create_subprocess_exec(
+            NEWSBOT, "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            await wait_until(lambda: bot_api.count("getUpdates") > polls + 1, "the bot to poll")
+            await asyncio.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        assert proc.returncode == 0, err.decode()
+        return err.decode()
+
+    await one_lifetime()
+    await wait_until(lambda: bot_api.screen(1001), "the late digest")
+    digests = [m for m in bot_api.screen(1001) if "Verspätet" in m.text]
+    assert len(digests) == 1
+    await one_lifetime()
+    assert len([m for m in bot_api.screen(1001) if "Verspätet" in m.text]) == 1
+    assert_consistent(db, articles=2)

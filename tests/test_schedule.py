@@ -170,3 +170,21 @@ async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
         await scheduler.sync()
         assert scheduler.scheduler.get_job(f"digest:{CHAT}") is None
         await scheduler.stop()
+
+
+async def test_a_send_cut_off_by_a_crash_is_never_resent_and_is_logged(store: Store) -> None:
+    seeded(store)
+    at = datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC)
+    # What a process killed between claiming and finishing a send leaves behind.
+    assert store.claim_delivery(CHAT, date(2025, 11, 10), at=at)
+    recorder = Recorder()
+    queue = DeliveryQueue({"console": recorder})
+    await queue.start()
+    with time_machine.travel(at + timedelta(minutes=1), tick=False):
+        scheduler = DigestScheduler(store, queue, clock=utc_now)
+        await scheduler.start()
+        await queue.join()
+        await scheduler.stop()
+    await queue.stop()
+    assert recorder.sent == []
+    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "unknown"

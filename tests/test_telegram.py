@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ import pytest_asyncio
 from bot.app import chat_events, make_handler
 from bot.commands import digest_for, render_digest
 from bot.config import Config
-from bot.errors import ChatGone
+from bot.errors import ChatGone, NewsbotError
 from bot.records import NewArticle, Reply, Span
 from bot.store import Store
 from bot.transports.telegram import TelegramTransport
@@ -37,9 +37,9 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
     await api.stop()
 
 
-async def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+async def wait_for(predicate: Callable[[], object], within: float = 10.0) -> None:
     """Poll until `predicate()` is true."""
-    end = time.monotonic() + timeout
+    end = time.monotonic() + within
     while not predicate():
         assert time.monotonic() < end, "timed out"
         await asyncio.sleep(0.02)
@@ -139,7 +139,8 @@ async def test_subscribe_and_digest_delivery(
         answer = await ask(bot_api, "/subscribe 07:30 Europe/Vienna")
         assert "jeden Tag um 07:30 Uhr (Europe/Vienna)" in answer.visible
         sub = seeded_store.subscription("telegram:777")
-        assert sub is not None and (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
+        assert sub is not None
+        assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
         digest = digest_for(seeded_store, "telegram:777", now, "de")
         await transport.send("telegram:777", render_digest(digest, "de"))
     message = bot_api.screen(777)[-1]
@@ -190,7 +191,8 @@ async def test_group_migration_keeps_subscription(
         await transport.send("telegram:-123", Reply.text("Überblick"))
     assert store.subscription("telegram:-123") is None
     sub = store.subscription("telegram:-100123")
-    assert sub is not None and sub.time == "06:45"
+    assert sub is not None
+    assert sub.time == "06:45"
     assert store.settings("telegram:-100123").stories == 3
     assert [m.visible for m in bot_api.screen(-100123)] == ["Überblick"]
 
@@ -214,7 +216,7 @@ async def test_long_reply_splits_between_paragraphs(
 async def test_server_saying_too_long_gets_finer_split(
     bot_api: FakeBotAPI, store: Store, now: datetime
 ) -> None:
-    bot_api.limit = 1500
+    bot_api.limit = 700
     paragraphs = tuple((Span(f"Teil {i} " + "x" * 900),) for i in range(6))
     async with serving(bot_api, store, now) as transport:
         await transport.send("telegram:6", Reply(paragraphs))
@@ -261,7 +263,7 @@ async def test_newsbot_run_serves_telegram_and_stops_on_sigterm(
     )
     try:
         bot_api.push_text("/start")
-        await wait_for(lambda: bot_api.screen(777), timeout=30)
+        await wait_for(lambda: bot_api.screen(777), within=30)
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -277,3 +279,37 @@ def test_transport_builder_accepts_any_bot_api_url(store: Store) -> None:
     assert transport.application.bot.rate_limiter is not None
 
 
+async def test_commands_are_published_in_both_languages(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    async with serving(bot_api, store, now):
+        pass
+    published = [p for m, p in bot_api.calls if m == "setMyCommands"]
+    assert len(published) == 2
+    german, english = published
+    assert {"command": "search", "description": german["commands"][3]["description"]} in german[
+        "commands"
+    ]
+    assert english["language_code"] == "en"
+    names = {c["command"] for c in german["commands"]}
+    assert "start" in names
+    assert "stats" not in names  # admin commands stay unadvertised
+
+
+async def test_a_wrong_token_is_a_clear_error(bot_api: FakeBotAPI, store: Store) -> None:
+    transport = TelegramTransport("1:wrong", bot_api.base_url)
+    with pytest.raises(NewsbotError, match="rejected TELEGRAM_BOT_TOKEN"):
+        await transport.start(make_handler(Config(), store, lambda: datetime.now(UTC)))
+    await transport.stop()
+
+
+async def test_groups_hear_only_commands_for_this_bot(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    async with serving(bot_api, store, now):
+        bot_api.push_text("/start@other_bot", chat_id=-5, chat_type="group")
+        bot_api.push_text("/quatsch", chat_id=-5, chat_type="group")
+        bot_api.push_text("Guten Morgen zusammen", chat_id=-5, chat_type="group")
+        answer = await ask(bot_api, "/help@digest_test_bot", chat_id=-5, chat_type="group")
+    assert [m.visible.split("\n")[0] for m in bot_api.screen(-5)] == ["Befehle:"]
+    assert answer.visible.startswith("Befehle:")

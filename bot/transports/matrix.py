@@ -30,7 +30,7 @@ from nio import (
 
 from bot.errors import ChatGone, NewsbotError
 from bot.records import Reply
-from bot.render import MATRIX_LIMIT, matrix_body, split_reply
+from bot.render import MATRIX_LIMIT, matrix_body, split_reply, utf16_len
 from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnMessage
 
@@ -163,7 +163,8 @@ class MatrixTransport:
             }
             error = await self._send_content(chat, room, content)
             if error == "M_TOO_LARGE":
-                smaller = split_reply(part, max(256, self.limit // 4), buttons_as_text=True)
+                size = max(256, utf16_len(html) // 2)
+                smaller = split_reply(part, size, buttons_as_text=True)
                 if len(smaller) <= 1:
                     raise NewsbotError(f"matrix message too large for {chat}")
                 parts[:0] = smaller

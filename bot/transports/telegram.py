@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import (
+    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -23,6 +24,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -40,9 +42,9 @@ from telegram.ext import (
 )
 
 from bot.commands import COMMANDS
-from bot.errors import ChatGone
+from bot.errors import ChatGone, NewsbotError
 from bot.records import Button, Reply
-from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html, to_plain
+from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html, to_plain, utf16_len
 from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage
 
@@ -128,10 +130,11 @@ class TelegramTransport:
         app = self.application
         only_messages = filters.UpdateType.MESSAGE
         app.add_handler(CommandHandler(sorted(COMMANDS), self._on_text, filters=only_messages))
-        app.add_handler(MessageHandler(only_messages & filters.COMMAND, self._on_text))
-        app.add_handler(
-            MessageHandler(only_messages & filters.TEXT & filters.ChatType.PRIVATE, self._on_text)
-        )
+        # Unknown commands and chatter get a hint only in private chats: in a group they may be
+        # meant for another bot or for people.
+        private = only_messages & filters.ChatType.PRIVATE
+        app.add_handler(MessageHandler(private & filters.COMMAND, self._on_text))
+        app.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -143,7 +146,13 @@ class TelegramTransport:
         """Initialize PTB, then poll (or listen for the webhook) in the background."""
         self._on_message = on_message
         app = self.application
-        await app.initialize()
+        try:
+            await app.initialize()
+        except InvalidToken as exc:
+            # PTB marks the bot uninitialized, so shutdown() would skip closing the HTTP pool.
+            await app.bot.request.shutdown()
+            raise NewsbotError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from exc
+        await self._publish_commands()
         await app.start()
         updater = app.updater
         if updater is None:  # only when built with .updater(None), which we never do
@@ -188,7 +197,7 @@ class TelegramTransport:
                 if "too long" not in exc.message.lower():
                     raise
                 # The renderer measured generously, yet the server disagrees: split finer.
-                smaller = split_reply(part, max(256, self.limit // 4))
+                smaller = split_reply(part, max(256, utf16_len(telegram_html(part)) // 2))
                 if len(smaller) <= 1:
                     raise
                 log.warning("event=telegram_split chat=%s parts=%d", chat, len(smaller))
@@ -196,6 +205,18 @@ class TelegramTransport:
                 continue
             if message is not None and message.chat.id != target:
                 target = message.chat.id  # the chat migrated while we were sending
+
+    async def _publish_commands(self) -> None:
+        """Tell Telegram the command list with help in German (default) and English."""
+        bot = self.application.bot
+        public = [c for c in COMMANDS.values() if not c.admin]
+        try:
+            await bot.set_my_commands([BotCommand(c.name, c.help("de")[:256]) for c in public])
+            await bot.set_my_commands(
+                [BotCommand(c.name, c.help("en")[:256]) for c in public], language_code="en"
+            )
+        except TelegramError as exc:
+            log.warning("event=telegram_commands_not_set error=%r", str(exc))
 
     # --- sending ----------------------------------------------------------------------------
 

@@ -1,0 +1,91 @@
+"""Duplicate detection as pure functions: URL keys, content hashes and MinHash signatures."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.dedup import (
+    BANDS,
+    bands,
+    content_hash,
+    is_near_duplicate,
+    normalize_url,
+    signature,
+    similarity,
+)
+from tests.fakes.feed_site import german_text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.tagesschau.de/inland/a.html",
+        "http://tagesschau.de/inland/a.html",
+        "https://TAGESSCHAU.de/inland/a.html#kommentare",
+        "https://tagesschau.de/inland/a.html/",
+        "https://tagesschau.de:443/inland//a.html",
+        "https://tagesschau.de/inland/a.html?utm_source=rss&utm_medium=feed",
+        "https://tagesschau.de/inland/a.html?fbclid=abc&at_medium=x&wt_mc=y",
+        "  https://tagesschau.de/inland/a.html  ",
+    ],
+)
+def test_url_variants_of_one_page_share_a_key(url: str) -> None:
+    assert normalize_url(url) == "tagesschau.de/inland/a.html"
+
+
+def test_url_key_keeps_meaningful_parameters_in_any_order() -> None:
+    a = normalize_url("https://example.org/artikel?id=7&seite=2&utm_campaign=x")
+    b = normalize_url("https://example.org/artikel?seite=2&id=7")
+    assert a == b == "example.org/artikel?id=7&seite=2"
+    assert normalize_url("https://example.org/artikel?id=8") != a
+
+
+def test_url_key_keeps_a_non_default_port_and_the_path_case() -> None:
+    assert normalize_url("http://example.org:8080/A") == "example.org:8080/A"
+    assert normalize_url("https://example.org/A") != normalize_url("https://example.org/a")
+
+
+def test_content_hash_ignores_case_and_spacing_only() -> None:
+    assert content_hash("Titel", "Ein  Text.\n") == content_hash("TITEL ", "ein text.")
+    assert content_hash("Titel", "Ein Text.") != content_hash("Titel", "Ein Test.")
+    assert content_hash("Titel A", "Text") != content_hash("Titel B", "Text")
+
+
+def test_short_bodies_get_no_signature() -> None:
+    assert signature("Zu kurz für eine Signatur.") is None
+
+
+def test_signature_is_deterministic_and_banded() -> None:
+    body = german_text(random.Random(1), 120)
+    sig = signature(body)
+    assert sig is not None
+    assert sig == signature(body)
+    assert len(bands(sig)) == BANDS
+    assert bands(sig) == bands(signature(body) or b"")
+
+
+def test_same_story_with_an_edited_sentence_is_a_near_duplicate() -> None:
+    body = german_text(random.Random(2), 200)
+    edited = body.replace(body.split(". ")[3], "Die Agentur ergänzte später eine Stellungnahme")
+    a, b = signature(body), signature(edited)
+    assert a is not None
+    assert b is not None
+    assert a != b
+    assert is_near_duplicate(a, b)
+    assert set(bands(a)) & set(bands(b))
+
+
+def test_different_stories_are_not_near_duplicates() -> None:
+    a = signature(german_text(random.Random(3), 200))
+    b = signature(german_text(random.Random(4), 200))
+    assert a is not None
+    assert b is not None
+    assert similarity(a, b) < 0.2
+    assert not is_near_duplicate(a, b)
+
+
+def test_similarity_of_mismatched_signatures_is_zero() -> None:
+    assert similarity(b"", b"") == 0.0
+    assert similarity(b"\x00" * 8, b"\x00" * 4) == 0.0
