@@ -290,7 +290,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 async def _console(config: Config, store: Store) -> None:
     console = ConsoleTransport()
-    await serve(config, store, [console], until=console.closed)
+    await serve(config, store, [console], until=console.closed, schedule=True)
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:

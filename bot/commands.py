@@ -58,6 +58,7 @@ class Library(Protocol):
     def subscribe(self, sub: Subscription, now: datetime) -> None: ...
     def unsubscribe(self, chat: str) -> bool: ...
     def subscription(self, chat: str) -> Subscription | None: ...
+    def request_digest(self, chat: str, now: datetime) -> None: ...
     def chat_language(self, chat: str) -> str | None: ...
     def update_settings(
         self,
@@ -364,8 +365,13 @@ def _article(req: Request) -> Reply:
     return Reply(tuple(paragraphs))
 
 
+_NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
+
+
 def _subscribe(req: Request) -> Reply:
-    parts = req.args.split()
+    words = req.args.split()
+    at_once = any(w.casefold() in _NOW_WORDS for w in words)
+    parts = [w for w in words if w.casefold() not in _NOW_WORDS]
     if not parts or len(parts) > 2 or not _TIME.match(parts[0]):
         return Reply.text(t(req.language, "subscribe_usage"), ok=False)
     hour, minute = _TIME.match(parts[0]).groups()  # type: ignore[union-attr]
@@ -376,8 +382,11 @@ def _subscribe(req: Request) -> Reply:
         return Reply.text(t(req.language, "subscribe_bad_zone", zone=zone), ok=False)
     at = f"{int(hour):02d}:{minute}"
     req.library.subscribe(Subscription(req.ctx.chat, at, zone, req.ctx.now), req.ctx.now)
+    if at_once:
+        req.library.request_digest(req.ctx.chat, req.ctx.now)
     _keep_language(req)
-    return Reply.text(t(req.language, "subscribed", time=at, zone=zone))
+    first = t(req.language, "subscribed_now" if at_once else "subscribed_next", time=at)
+    return Reply.text(t(req.language, "subscribed", time=at, zone=zone) + " " + first)
 
 
 def _keep_language(req: Request) -> None:
@@ -580,9 +589,9 @@ _TABLE = (
     Command("article", "ID", "Einen Artikel ganz lesen", "Read one article in full", _article),
     Command(
         "subscribe",
-        "HH:MM [Zone]",
-        "Täglichen Überblick abonnieren, z. B. /subscribe 07:30",
-        "Get a daily digest, e.g. /subscribe 07:30",
+        "HH:MM [Zone] [jetzt]",
+        "Täglichen Überblick abonnieren, z. B. /subscribe 07:30 (mit „jetzt“: den ersten sofort)",
+        "Get a daily digest, e.g. /subscribe 07:30 (with “now”: the first one at once)",
         _subscribe,
     ),
     Command(

@@ -6,11 +6,13 @@ restart behaviour are tested without a running scheduler.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,6 +32,8 @@ DEFAULT_GRACE = timedelta(hours=6)
 ON_TIME = timedelta(minutes=5)
 # How far back a restart looks for digests it missed (each one is logged as missed).
 LOOKBACK = timedelta(days=3)
+# On shutdown, a running job (a feed poll, a summary batch) gets this long to finish.
+JOB_STOP_GRACE = 15.0
 
 
 def trigger_for(sub: Subscription) -> CronTrigger:
@@ -155,6 +159,7 @@ class DigestScheduler:
         )
         self._jobs: dict[str, Subscription] = {}
         self._in_flight: set[tuple[str, date]] = set()
+        self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         """Build every job from the database, start the scheduler, then catch up at once."""
@@ -174,12 +179,28 @@ class DigestScheduler:
         self.scheduler.start()
 
     async def stop(self) -> None:
-        """Stop firing jobs (sends already queued are the queue's to finish)."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        """Stop firing jobs and let the ones running finish (sends queued are the queue's)."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        # Jobs submitted a moment ago start on the next loop turn and register themselves.
+        await asyncio.sleep(0)
+        running = self._running - {asyncio.current_task()}
+        if running:
+            await asyncio.wait(running, timeout=JOB_STOP_GRACE)
+        # shutdown() cancels whatever still runs (APScheduler's asyncio executor cannot wait).
+        self.scheduler.shutdown(wait=False)
+
+    def _track(self) -> None:
+        """Remember the running job's task, so `stop` waits for it instead of cutting it off."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
     async def sync(self) -> None:
         """Match jobs to subscriptions, send asked-for digests, catch up on missed ones."""
+        self._track()
         subs = await self.store.run(self.store.subscriptions)
         wanted = {s.chat: s for s in subs}
         for chat in set(self._jobs) - set(wanted):
@@ -202,6 +223,7 @@ class DigestScheduler:
 
     async def fire(self, chat: str) -> None:
         """A digest job fired: check the chat against the log and send what is due."""
+        self._track()
         sub = self._jobs.get(chat)
         if sub is not None:
             await self.run_due([sub])
@@ -320,6 +342,7 @@ class DigestScheduler:
 
     async def poll_and_alert(self) -> None:
         """Poll the feeds, then push keyword alerts for the articles that are new."""
+        self._track()
         if self.poll is None:
             return
         new_ids = list(await self.poll(self.clock()))
@@ -328,6 +351,7 @@ class DigestScheduler:
 
     async def summarize_new(self) -> None:
         """Summarize stored articles that have no summary yet (feeds store text first)."""
+        self._track()
         from summarizer import summarize
 
         def work() -> int:

@@ -57,10 +57,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "There is no article number {id}.",
     ),
     "subscribe_usage": (
-        "So abonnierst du den täglichen Überblick: /subscribe HH:MM [Zeitzone], "
-        "zum Beispiel /subscribe 07:30 Europe/Berlin",
-        "To get the daily digest: /subscribe HH:MM [time zone], "
-        "for example /subscribe 07:30 Europe/Berlin",
+        "So abonnierst du den täglichen Überblick: /subscribe HH:MM [Zeitzone] [jetzt], "
+        "zum Beispiel /subscribe 07:30 Europe/Berlin (mit „jetzt“ kommt der erste sofort)",
+        "To get the daily digest: /subscribe HH:MM [time zone] [now], "
+        "for example /subscribe 07:30 Europe/Berlin (with “now” the first one comes at once)",
     ),
     "subscribe_bad_zone": (
         "Die Zeitzone {zone} kenne ich nicht. Beispiel: Europe/Berlin",
@@ -69,6 +69,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "subscribed": (
         "Abonniert: jeden Tag um {time} Uhr ({zone}) kommt dein Überblick.",
         "Subscribed: your digest arrives every day at {time} ({zone}).",
+    ),
+    "subscribed_now": (
+        "Den aktuellen Überblick schicke ich dir gleich.",
+        "I'll send you the current digest right away.",
+    ),
+    "subscribed_next": (
+        "Der erste kommt zur nächsten geplanten Zeit; wer ihn sofort will: /subscribe {time} jetzt",
+        "The first one comes at the next scheduled time; to get one now: /subscribe {time} now",
     ),
     "unsubscribed": (
         "Abbestellt. Du bekommst keinen täglichen Überblick mehr.",

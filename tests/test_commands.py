@@ -209,3 +209,17 @@ def test_command_names_fit_telegram() -> None:
         assert command.name.isascii()
         assert command.name.islower()
         assert len(command.name) <= 32  # Telegram's limit for bot command names
+
+
+def test_new_subscriber_chooses_a_digest_now_or_at_the_next_time(
+    store: Store, now: datetime
+) -> None:
+    later = say(store, now, "/subscribe 07:30")
+    assert "nächsten geplanten Zeit" in later
+    assert store.pending_requests() == []
+    at_once = say(store, now, "/subscribe 07:30 Europe/Vienna jetzt")
+    assert "schicke ich dir gleich" in at_once
+    assert store.pending_requests() == [CHAT]
+    sub = store.subscription(CHAT)
+    assert sub is not None
+    assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
