@@ -70,14 +70,23 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
     on_gone, on_moved = chat_events(store)
     transports: list[Transport] = []
     if config.telegram_enabled and config.telegram_token:
-        from bot.transports.telegram import TelegramTransport
+        from bot.transports.telegram import TelegramTransport, Webhook
 
+        webhook = None
+        if config.telegram_webhook_url and config.telegram_webhook_secret:
+            webhook = Webhook(
+                config.telegram_webhook_url,
+                config.telegram_webhook_secret,
+                listen=config.telegram_webhook_listen,
+                port=config.telegram_webhook_port,
+            )
         transports.append(
             TelegramTransport(
                 config.telegram_token,
                 config.telegram_api_url,
                 on_gone=on_gone,
                 on_moved=on_moved,
+                webhook=webhook,
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
@@ -95,6 +104,7 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 config.matrix_user_id,
                 password=config.matrix_password,
                 access_token=config.matrix_access_token,
+                allowed_inviters=config.matrix_allowed_inviters,
                 on_gone=on_gone,
                 load_token=load_token,
                 save_token=save_token,

@@ -7,12 +7,14 @@ came from (file or environment variable). Secret values never appear in a messag
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,19 +46,45 @@ ENV = {
     "feed_interval_minutes": "NEWSBOT_FEED_INTERVAL_MINUTES",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
     "telegram_api_url": "TELEGRAM_API_URL",
+    "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL",
+    "telegram_webhook_listen": "TELEGRAM_WEBHOOK_LISTEN",
+    "telegram_webhook_port": "TELEGRAM_WEBHOOK_PORT",
+    "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
     "matrix_homeserver": "MATRIX_HOMESERVER",
     "matrix_user_id": "MATRIX_USER_ID",
     "matrix_password": "MATRIX_PASSWORD",
     "matrix_access_token": "MATRIX_ACCESS_TOKEN",
+    "matrix_allowed_inviters": "MATRIX_ALLOWED_INVITERS",
 }
-SECRETS = {"telegram_token", "matrix_password", "matrix_access_token"}
+SECRETS = {"telegram_token", "telegram_webhook_secret", "matrix_password", "matrix_access_token"}
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 # Inclusive bounds; beyond them a value is a typo, not a choice.
-_RANGES = {"digest_grace_hours": (0, 24), "feed_interval_minutes": (1, 24 * 60)}
+_RANGES = {
+    "digest_grace_hours": (0, 24),
+    "feed_interval_minutes": (1, 24 * 60),
+    "telegram_webhook_port": (1, 65535),
+}
 _MATRIX_USER = re.compile(r"^@[^:\s]+:[^\s]+$")
+# A Matrix server name with an optional port (spec: appendices#server-name). A dotless name
+# other than localhost is refused: it is far more often a user id missing its "@" and server.
+_MATRIX_SERVER = re.compile(
+    r"^(?:\[[0-9A-Fa-f:.]+\]|localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d{1,5})?$"
+)
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+# Telegram's rule for setWebhook's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Without a local Bot API server, Telegram posts only to HTTPS on these ports.
+_WEBHOOK_PORTS = (443, 80, 88, 8443)
+_LIST_HINTS = {
+    "admins": "expected a list of user ids, e.g. telegram:123456 or matrix:@ann:example.org",
+    "matrix_allowed_inviters": (
+        "expected a list of Matrix user ids or server names, e.g. @ann:example.org or example.org"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -72,12 +100,24 @@ class Config:
     digest_grace_hours: int = 6
     feed_interval_minutes: int = 30
     telegram_token: Secret | None = None
-    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_api_url: str = TELEGRAM_API_URL
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: Secret | None = None
     matrix_homeserver: str | None = None
     matrix_user_id: str | None = None
     matrix_password: Secret | None = None
     matrix_access_token: Secret | None = None
+    matrix_allowed_inviters: tuple[str, ...] = ()
     source: str = field(default="defaults", compare=False)
+
+    def __post_init__(self) -> None:
+        """A webhook without a configured secret gets a random one, new at every start."""
+        # Made here rather than in the transport so that the log redactor knows it: PTB logs
+        # setWebhook's parameters, secret_token included, at DEBUG.
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            object.__setattr__(self, "telegram_webhook_secret", Secret(token_urlsafe(32)))
 
     @property
     def telegram_enabled(self) -> bool:
@@ -104,7 +144,7 @@ KEYS = tuple(f.name for f in fields(Config) if f.name != "source")
 
 def _kind(key: str) -> str:
     default = next(f.default for f in fields(Config) if f.name == key)
-    if key == "admins":
+    if isinstance(default, tuple):
         return "list"
     if isinstance(default, bool):
         return "bool"
@@ -125,16 +165,9 @@ def _convert(key: str, value: Any, origin: str) -> Any:
         if isinstance(value, str):
             value = [v for v in (part.strip() for part in value.split(",")) if v]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise bad(
-                "expected a list of user ids, e.g. telegram:123456 or matrix:@ann:example.org"
-            )
-        for user in value:
-            platform, _, rest = user.partition(":")
-            if not platform or not rest:
-                raise bad(
-                    f"{user!r} is not a platform-qualified user id;"
-                    " write telegram:123456 or matrix:@ann:example.org"
-                )
+            raise bad(_LIST_HINTS[key])
+        for item in value:
+            _check_item(key, item, bad)
         return tuple(value)
     if kind == "bool":
         if isinstance(value, bool):
@@ -161,8 +194,26 @@ def _convert(key: str, value: Any, origin: str) -> Any:
         # Never echo the value: a half-pasted token is still a secret.
         if not value or any(c.isspace() for c in value):
             raise bad("is empty or contains whitespace; paste the value exactly as issued")
+        if key == "telegram_webhook_secret" and not _WEBHOOK_SECRET.match(value):
+            raise bad("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return Secret(value)
     return _check(key, value.strip(), bad)
+
+
+def _check_item(key: str, item: str, bad: Any) -> None:
+    """One entry of a list setting: a platform-qualified user id, or a Matrix user or server."""
+    if key == "admins":
+        platform, _, rest = item.partition(":")
+        if not platform or not rest:
+            raise bad(
+                f"{item!r} is not a platform-qualified user id;"
+                " write telegram:123456 or matrix:@ann:example.org"
+            )
+    elif not (_MATRIX_USER.match(item) or _MATRIX_SERVER.match(item)):
+        raise bad(
+            f"{item!r} is neither a Matrix user id like @ann:example.org"
+            " nor a server name like example.org"
+        )
 
 
 def _check(key: str, value: str, bad: Any) -> str:
@@ -182,20 +233,63 @@ def _check(key: str, value: str, bad: Any) -> str:
         if value.lower() not in LOG_FORMATS:
             raise bad(f"expected one of {', '.join(LOG_FORMATS)}, got {value!r}")
         return value.lower()
-    elif key in ("telegram_api_url", "matrix_homeserver"):
+    elif key in ("telegram_api_url", "telegram_webhook_url", "matrix_homeserver"):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise bad(f"expected an http:// or https:// URL, got {value!r}")
         if parts.username or parts.password:
             raise bad("must not carry a user name or password; use the secret settings")
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
+        except ValueError:
+            raise bad(f"the port in {value!r} is not a number from 0 to 65535") from None
+    elif key == "telegram_webhook_listen":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOST.match(value):
+                raise bad(
+                    f"expected an address to listen on, like 127.0.0.1 or 0.0.0.0, got {value!r}"
+                ) from None
     elif key == "matrix_user_id" and not _MATRIX_USER.match(value):
         raise bad(f"expected a full Matrix user id like @newsbot:example.org, got {value!r}")
     return value
 
 
+def _check_webhook(values: dict[str, Any]) -> None:
+    """A webhook needs a bot token, and Telegram's own servers post only to HTTPS on 4 ports."""
+    url = values.get("telegram_webhook_url")
+    if not url:
+        return
+    if not values.get("telegram_token"):
+        raise ConfigError(
+            "telegram_token (env TELEGRAM_BOT_TOKEN): missing; telegram_webhook_url is set,"
+            " so the Telegram webhook needs the bot's token"
+        )
+    if values.get("telegram_api_url", TELEGRAM_API_URL) != TELEGRAM_API_URL:
+        return  # a local Bot API server also posts to http:// and to any port
+    parts = urlsplit(url)
+    where = "telegram_webhook_url (env TELEGRAM_WEBHOOK_URL)"
+    if parts.scheme != "https":
+        raise ConfigError(
+            f"{where}: Telegram posts only to https:// URLs, got {url!r};"
+            " let a reverse proxy terminate TLS"
+        )
+    port = parts.port
+    if port is not None and port not in _WEBHOOK_PORTS:
+        raise ConfigError(f"{where}: Telegram posts only to ports 443, 80, 88 or 8443, got {port}")
+
+
 def _check_together(values: dict[str, Any]) -> None:
-    """Settings that only make sense as a group: Matrix needs server, user and a credential."""
-    matrix = ("matrix_homeserver", "matrix_user_id", "matrix_password", "matrix_access_token")
+    """Settings that only make sense as a group: a webhook, and Matrix's server and login."""
+    _check_webhook(values)
+    matrix = (
+        "matrix_homeserver",
+        "matrix_user_id",
+        "matrix_password",
+        "matrix_access_token",
+        "matrix_allowed_inviters",
+    )
     if not any(values.get(k) for k in matrix):
         return
     for key in ("matrix_homeserver", "matrix_user_id"):

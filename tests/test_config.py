@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_transports
 from bot.cli import main
 from bot.config import ENV, KEYS, Config, Secret, load_config
 from bot.errors import ConfigError
+from bot.store import Store
+from bot.transports.matrix import MatrixTransport
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:AAH-very-secret-token-value-0123456789"
@@ -91,6 +95,50 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ('telegram_api_url = "api.telegram.org"\n', {}, ["telegram_api_url", "http"]),
         ('db = ""\n', {}, ["db", "empty"]),
         ("", {"MATRIX_USER_ID": "newsbot"}, ["matrix_user_id", "@newsbot:example.org"]),
+        ("telegram_webhook_port = 0\n", {}, ["telegram_webhook_port", "between 1 and 65535"]),
+        ("", {"TELEGRAM_WEBHOOK_PORT": "https"}, ["TELEGRAM_WEBHOOK_PORT", "whole number"]),
+        (
+            'telegram_webhook_listen = "127.0.0.1:8443"\n',
+            {},
+            ["telegram_webhook_listen", "like 127.0.0.1", "127.0.0.1:8443"],
+        ),
+        ('telegram_webhook_url = "bot.example.org/tg"\n', {}, ["telegram_webhook_url", "https"]),
+        (
+            "",
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org:99999/tg"},
+            ["telegram_webhook_url", "TELEGRAM_WEBHOOK_URL", "port"],
+        ),
+        (
+            'telegram_webhook_url = "https://bot.example.org/tg"\n',
+            {},
+            ["telegram_token", "TELEGRAM_BOT_TOKEN", "missing", "telegram_webhook_url"],
+        ),
+        (
+            f'telegram_token = "{TOKEN}"\ntelegram_webhook_url = "http://bot.example.org/tg"\n',
+            {},
+            ["telegram_webhook_url", "https://", "reverse proxy"],
+        ),
+        (
+            f'telegram_token = "{TOKEN}"\n',
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org:8080/tg"},
+            ["TELEGRAM_WEBHOOK_URL", "443, 80, 88 or 8443", "8080"],
+        ),
+        (
+            'matrix_allowed_inviters = ["alice"]\n',
+            {},
+            ["matrix_allowed_inviters", "'alice'", "@ann:example.org", "example.org"],
+        ),
+        (
+            "",
+            {"MATRIX_ALLOWED_INVITERS": "@ann:example.org, https://example.org"},
+            ["MATRIX_ALLOWED_INVITERS", "https://example.org", "server name"],
+        ),
+        ("matrix_allowed_inviters = [1]\n", {}, ["matrix_allowed_inviters", "server names"]),
+        (
+            'matrix_allowed_inviters = "example.org"\n',
+            {},
+            ["matrix_homeserver", "missing", "matrix_allowed_inviters is set"],
+        ),
     ],
 )
 def test_bad_values_name_the_key(
@@ -197,3 +245,83 @@ def test_help_never_shows_secrets() -> None:
         assert "usage: newsbot" in result.stdout
         assert TOKEN not in result.stdout + result.stderr
         assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_webhook_settings_are_typed_with_safe_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f'telegram_token = "{TOKEN}"\n'
+        'telegram_webhook_url = "https://bot.example.org/newsbot/telegram"\n'
+        "telegram_webhook_port = 443\n",
+    )
+    config = load_config(path, {"TELEGRAM_WEBHOOK_LISTEN": "10.0.0.5"})
+    assert config.telegram_webhook_url == "https://bot.example.org/newsbot/telegram"
+    assert (config.telegram_webhook_listen, config.telegram_webhook_port) == ("10.0.0.5", 443)
+    polling = load_config(None, {"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert polling.telegram_webhook_url is None
+    assert polling.telegram_webhook_secret is None
+    assert (polling.telegram_webhook_listen, polling.telegram_webhook_port) == ("127.0.0.1", 8443)
+
+
+def test_webhook_secret_is_generated_when_unset_and_never_shown() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg"}
+    first, second = load_config(None, env), load_config(None, env)
+    secret = first.telegram_webhook_secret
+    assert isinstance(secret, Secret)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32,256}", secret)  # what Telegram accepts
+    assert secret != second.telegram_webhook_secret
+    assert secret not in repr(first)
+    assert secret in first.secrets()  # so the log redactor masks it
+    given = load_config(None, {**env, "TELEGRAM_WEBHOOK_SECRET": "my-Own_secret1"})
+    assert given.telegram_webhook_secret == "my-Own_secret1"
+    assert "my-Own_secret1" not in repr(given)
+    # A secret Telegram would refuse is named, never quoted.
+    with pytest.raises(ConfigError) as info:
+        load_config(None, {**env, "TELEGRAM_WEBHOOK_SECRET": "no/slashes+allowed"})
+    assert "TELEGRAM_WEBHOOK_SECRET" in str(info.value)
+    assert "A-Z, a-z, 0-9, _ and -" in str(info.value)
+    assert "slashes" not in str(info.value)
+
+
+def test_http_webhook_is_allowed_with_a_local_bot_api_server() -> None:
+    config = load_config(
+        None,
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": "http://telegram-bot-api:8081/bot",
+            "TELEGRAM_WEBHOOK_URL": "http://newsbot:8080/tg",
+            "TELEGRAM_WEBHOOK_PORT": "8080",
+        },
+    )
+    assert config.telegram_webhook_url == "http://newsbot:8080/tg"
+
+
+def test_matrix_allowed_inviters_from_file_and_environment(tmp_path: Path) -> None:
+    matrix = {
+        "MATRIX_HOMESERVER": "https://matrix.example.org",
+        "MATRIX_USER_ID": "@newsbot:example.org",
+        "MATRIX_ACCESS_TOKEN": "syt_abc",
+    }
+    path = write(tmp_path, 'matrix_allowed_inviters = ["@ann:example.org", "example.com"]\n')
+    assert load_config(path, matrix).matrix_allowed_inviters == (
+        "@ann:example.org",
+        "example.com",
+    )
+    env = {**matrix, "MATRIX_ALLOWED_INVITERS": " @bob:chat.example.net ,matrix.org:8448, "}
+    assert load_config(path, env).matrix_allowed_inviters == (
+        "@bob:chat.example.net",
+        "matrix.org:8448",
+    )
+    assert load_config(None, matrix).matrix_allowed_inviters == ()  # anyone may invite
+
+
+async def test_build_transports_passes_allowed_inviters_to_matrix(store: Store) -> None:
+    env = {
+        "MATRIX_HOMESERVER": "https://matrix.example.org",
+        "MATRIX_USER_ID": "@newsbot:example.org",
+        "MATRIX_ACCESS_TOKEN": "syt_abc",
+        "MATRIX_ALLOWED_INVITERS": "@ann:example.org,example.com",
+    }
+    (transport,) = build_transports(load_config(None, env), store)
+    assert isinstance(transport, MatrixTransport)
+    assert transport.allowed_inviters == ("@ann:example.org", "example.com")

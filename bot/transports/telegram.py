@@ -1,15 +1,16 @@
 """Telegram over python-telegram-bot v22: `Application` with handlers, `AIORateLimiter`, HTML.
 
-Long polling by default, a webhook as an option. Any Bot API server works: `api_url` is PTB's
-`base_url`, the token appended after it.
+Long polling by default, a webhook (PTB's tornado server behind a TLS proxy) as an option. Any
+Bot API server works: `api_url` is PTB's `base_url`, the token appended after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -38,6 +39,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    Updater,
     filters,
 )
 
@@ -64,13 +66,16 @@ _GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_inv
 
 @dataclass(frozen=True, slots=True)
 class Webhook:
-    """Where Telegram posts updates when polling is off: public URL, local listener, secret."""
+    """Where Telegram posts updates when polling is off: public URL, secret, local listener.
+
+    The local server answers on the URL's path, so a proxy forwards requests unchanged. The
+    secret is required: Telegram sends it with every update, and a request without it is 403.
+    """
 
     url: str
+    secret: str = field(repr=False)
     listen: str = "127.0.0.1"
     port: int = 8443
-    path: str = "telegram"
-    secret: str | None = None
 
 
 def chat_key(chat_id: int) -> str:
@@ -165,16 +170,37 @@ class TelegramTransport:
             )
             log.info("event=telegram_polling bot=%s", app.bot.username)
         else:
-            hook = self.webhook
+            await self._start_webhook(updater, self.webhook)
+
+    async def _start_webhook(self, updater: Updater, hook: Webhook) -> None:
+        """Register the webhook with Telegram (setWebhook), then listen for its POSTs."""
+        app = self.application
+        try:
             await updater.start_webhook(
                 listen=hook.listen,
                 port=hook.port,
-                url_path=hook.path,
+                url_path=urlsplit(hook.url).path,
                 webhook_url=hook.url,
                 secret_token=hook.secret,
                 allowed_updates=Update.ALL_TYPES,
             )
-            log.info("event=telegram_webhook bot=%s port=%s", app.bot.username, hook.port)
+        except (OSError, TelegramError) as exc:
+            # serve() stops only transports that started, so close PTB's HTTP pool here.
+            await app.stop()
+            await app.shutdown()
+            if isinstance(exc, TelegramError):
+                raise NewsbotError(f"Telegram refused the webhook: {exc.message}") from exc
+            # setWebhook has succeeded by now; Telegram keeps the updates until someone listens.
+            raise NewsbotError(
+                f"cannot listen for the Telegram webhook on {hook.listen}:{hook.port}:"
+                f" {exc.strerror or exc}"
+            ) from exc
+        log.info(
+            "event=telegram_webhook bot=%s listen=%s port=%s",
+            app.bot.username,
+            hook.listen,
+            hook.port,
+        )
 
     async def stop(self) -> None:
         """Stop fetching updates, finish the update being handled, close the HTTP pool."""

@@ -140,6 +140,8 @@ class FakeBotAPI:
     migrated: dict[int, int] = field(default_factory=dict)
     # What the server accepts per message; tests lower it to provoke "message is too long".
     limit: int = MESSAGE_LIMIT
+    # setWebhook's parameters while a webhook is set; getUpdates is refused meanwhile.
+    webhook: dict[str, Any] | None = None
     port: int = 0
     _update_id: int = 1
     _message_id: int = 100
@@ -292,7 +294,28 @@ class FakeBotAPI:
     async def m_getme(self, p: dict[str, Any]) -> Any:
         return BOT_USER
 
+    async def m_setwebhook(self, p: dict[str, Any]) -> Any:
+        if not p.get("url"):
+            self.webhook = None
+        elif not str(p["url"]).startswith("https://"):
+            return self._error(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        else:
+            self.webhook = p
+        return True
+
+    async def m_deletewebhook(self, p: dict[str, Any]) -> Any:
+        self.webhook = None
+        return True
+
     async def m_getupdates(self, p: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            return self._error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active;"
+                " use deleteWebhook to delete the webhook first",
+            )
         offset = int(p.get("offset") or 0)
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
         if not self.updates:
