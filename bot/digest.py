@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -59,11 +60,17 @@ def _best(group: Sequence[Article]) -> Article:
     if len(group) == 1:
         return group[0]
 
-    def centrality(a: Article) -> float:
-        mine = features(a).entities
-        return sum(len(mine & features(b).entities) for b in group if b is not a)
+    # Names shared with each other article, summed: every name counts once per other carrier.
+    entities = [features(a).entities for a in group]
+    carriers = Counter(e for names in entities for e in names)
+    copies = Counter(id(a) for a in group)
 
-    return max(group, key=lambda a: (len(a.summary) >= 2, centrality(a), len(a.body), -a.id))
+    def key(i: int) -> tuple[bool, int, int, int]:
+        a = group[i]
+        centrality = sum(carriers[e] for e in entities[i]) - copies[id(a)] * len(entities[i])
+        return (len(a.summary) >= 2, centrality, len(a.body), -a.id)
+
+    return group[max(range(len(group)), key=key)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +163,15 @@ class Stories:
     """Articles grouped into stories once, so many chats' digests share the work."""
 
     groups: tuple[tuple[Article, ...], ...]
-    # Memos, not state: the ranking per `now` (a run asks with one) and each story's stems.
+    # Memos, not state: the ranking per `now` (a run asks with one), each story's stems and
+    # its entry when whole (most chats' top stories are the same).
     _rankings: dict[datetime, _Ranking] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _roots: dict[int, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _entries: dict[tuple[int, int], Story] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -202,13 +213,20 @@ class Stories:
             roots = self._roots[g] = _roots(self.groups[g])
         return roots
 
+    def _entry(self, g: int, sentences: int) -> Story:
+        key = (g, sentences)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = to_story(self.groups[g], sentences)
+        return entry
+
     def digest(
         self, *, day: date, since: datetime, now: datetime, options: DigestOptions
     ) -> Digest:
         """One chat's digest: stories with articles in [since, now], ranked, filtered, cut."""
         ranking = self._ranking(now)
         keywords = _Keywords.of(options.keywords) if options.keywords else None
-        chosen: list[tuple[_Rank, tuple[Article, ...]]] = []
+        chosen: list[tuple[_Rank, int, tuple[Article, ...] | None]] = []
         # Whole stories come ranked: the first `stories` that pass are all a whole one can add.
         for rank, g in ranking.ranked:
             if len(chosen) >= options.stories:
@@ -217,7 +235,7 @@ class Stories:
             if lo is None or since > lo:
                 continue
             if keywords is None or keywords.match(self._group_roots(g)):
-                chosen.append((rank, self.groups[g]))
+                chosen.append((rank, g, None))
         # Stories straddling `since` enter with their fresh articles only, ranked as such.
         for g in ranking.spread:
             lo, hi = ranking.first[g], ranking.last[g]
@@ -225,9 +243,14 @@ class Stories:
                 continue
             fresh = tuple(a for a in self.groups[g] if is_fresh(a, since, now))
             if keywords is None or keywords.match(_roots(fresh)):
-                chosen.append((_rank(fresh, g, now), fresh))
+                chosen.append((_rank(fresh, g, now), g, fresh))
         chosen.sort(key=lambda c: c[0], reverse=True)
-        entries = tuple(to_story(c[1], options.sentences) for c in chosen[: options.stories])
+        entries = tuple(
+            self._entry(g, options.sentences)
+            if fresh is None
+            else to_story(fresh, options.sentences)
+            for _, g, fresh in chosen[: options.stories]
+        )
         return Digest(date=day, stories=entries, since=since)
 
 

@@ -6,12 +6,15 @@ cosine over the window's articles) and they name the same people, places or orga
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.query import fold, stem
 from bot.records import Article
@@ -85,55 +88,125 @@ def features(article: Article) -> Features:
     return Features(dict(terms), frozenset(entities))
 
 
-def _vectors(
-    feats: Sequence[Features],
-) -> tuple[list[dict[str, float]], dict[str, float]]:
-    """TF-IDF unit vectors over the window, and each term's IDF."""
-    df: dict[str, int] = defaultdict(int)
-    for f in feats:
-        for term in f.terms:
-            df[term] += 1
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Flags = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class _Matrix:
+    """A window's TF-IDF unit vectors as one sparse matrix, rows sorted by key."""
+
+    # Row r holds entries ptr[r]:ptr[r + 1]; an entry's key is r * width + term id (sorted).
+    ptr: Ints
+    keys: Ints
+    weights: Floats
+    named: Flags  # the term is one of the row's entities
+    width: int
+
+    @property
+    def rows(self) -> Ints:
+        """The row of each entry."""
+        return self.keys // self.width
+
+    @property
+    def terms(self) -> Ints:
+        """The term id of each entry."""
+        return self.keys % self.width
+
+
+def _matrix(feats: Sequence[Features]) -> _Matrix:
+    """TF-IDF unit vectors over the window (IDF from the window, smoothed for small ones)."""
+    vocab: dict[str, int] = {}
+    sizes = np.fromiter((len(f.terms) for f in feats), np.int64, len(feats))
+    total = int(sizes.sum())
+    ids = np.fromiter(
+        (vocab.setdefault(t, len(vocab)) for f in feats for t in f.terms), np.int64, total
+    )
+    tf = np.fromiter(chain.from_iterable(f.terms.values() for f in feats), np.float64, total)
+    named = np.fromiter((t in f.entities for f in feats for t in f.terms), np.bool_, total)
+    width = max(len(vocab), 1)
+    rows = np.repeat(np.arange(len(feats), dtype=np.int64), sizes)
     # A small window says little about which words are rare; smooth towards a typical day.
     n = max(len(feats), MIN_CORPUS)
-    idf = {term: math.log((n + 1) / (count + 0.5)) for term, count in df.items()}
-    vectors: list[dict[str, float]] = []
-    for f in feats:
-        vec = {term: (1 + math.log(tf)) * idf[term] for term, tf in f.terms.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        vectors.append({term: v / norm for term, v in vec.items()})
-    return vectors, idf
+    idf = np.log((n + 1) / (np.bincount(ids, minlength=width) + 0.5))
+    weights = (1 + np.log(tf)) * idf[ids]
+    norms = np.sqrt(np.bincount(rows, weights * weights, minlength=len(feats)))
+    weights /= np.where(norms > 0, norms, 1.0)[rows]
+    keys = rows * width + ids
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(len(feats) + 1, np.int64)
+    np.cumsum(sizes, out=ptr[1:])
+    return _Matrix(ptr, keys[order], weights[order], named[order], width)
 
 
-def _candidates(
-    feats: Sequence[Features], vectors: Sequence[dict[str, float]]
-) -> dict[tuple[int, int], float]:
-    """Cosine of every pair sharing a discriminative term, via an inverted index."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, f in enumerate(feats):
-        for term in f.entities:
-            postings[term].append(i)
-    cap = max(MIN_DF_CAP, int(MAX_DF_SHARE * len(feats)))
-    pairs: set[tuple[int, int]] = set()
-    for docs in postings.values():
-        if len(docs) < 2 or len(docs) > cap:
-            continue
-        for x, i in enumerate(docs):
-            for j in docs[x + 1 :]:
-                pairs.add((i, j))
-    scores: dict[tuple[int, int], float] = {}
-    for i, j in pairs:
-        a, b = vectors[i], vectors[j]
-        if len(a) > len(b):
-            a, b = b, a
-        scores[(i, j)] = sum(v * b[t] for t, v in a.items() if t in b)
-    return scores
+def _expand(starts: Ints, counts: Ints) -> Ints:
+    """The concatenated ranges starts[k]:starts[k] + counts[k]."""
+    offsets = np.repeat(np.cumsum(counts) - counts - starts, counts)
+    return np.arange(int(counts.sum()), dtype=np.int64) - offsets
 
 
-def _find(parent: list[int], i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+def _candidates(m: _Matrix) -> tuple[Ints, Ints]:
+    """Every pair (i < j) sharing a discriminative entity, via its postings; sorted, distinct."""
+    n = len(m.ptr) - 1
+    terms, rows = m.terms[m.named], m.rows[m.named]
+    df = np.bincount(terms, minlength=m.width)
+    cap = max(MIN_DF_CAP, int(MAX_DF_SHARE * n))
+    keep = (df[terms] >= 2) & (df[terms] <= cap)
+    terms, rows = terms[keep], rows[keep]
+    order = np.lexsort((rows, terms))
+    terms, rows = terms[order], rows[order]
+    # Each posting pairs with the later ones of its term: ends[k] is where its term's run ends.
+    ends = np.searchsorted(terms, terms, side="right")
+    later = ends - np.arange(len(terms)) - 1
+    firsts = np.repeat(rows, later)
+    seconds = rows[_expand(np.arange(1, len(terms) + 1, dtype=np.int64), later)]
+    pairs = np.unique(firsts * n + seconds)
+    return pairs // n, pairs % n
+
+
+# Pairs scored at once: bounds the temporary arrays (entries of the shorter row per pair).
+CHUNK_ENTRIES = 1 << 21
+
+
+def _compare(m: _Matrix, left: Ints, right: Ints) -> tuple[Floats, Ints]:
+    """Cosine and number of shared entities of each pair (left[k], right[k])."""
+    sizes = np.diff(m.ptr)
+    cosines = np.zeros(len(left), np.float64)
+    shared = np.zeros(len(left), np.int64)
+    start = 0
+    while start < len(left):
+        # Look up each entry of the shorter row in the other row's sorted keys.
+        short = np.where(sizes[left[start:]] <= sizes[right[start:]], left[start:], right[start:])
+        other = left[start:] + right[start:] - short
+        counts = sizes[short]
+        stop = max(1, int(np.searchsorted(np.cumsum(counts), CHUNK_ENTRIES, side="right")))
+        short, other, counts = short[:stop], other[:stop], counts[:stop]
+        pair = np.repeat(np.arange(stop, dtype=np.int64), counts)
+        mine = _expand(m.ptr[short], counts)
+        wanted = np.repeat(other * m.width, counts) + m.keys[mine] % m.width
+        theirs = np.minimum(np.searchsorted(m.keys, wanted), len(m.keys) - 1)
+        found = m.keys[theirs] == wanted
+        products = np.where(found, m.weights[mine] * m.weights[theirs], 0.0)
+        cosines[start : start + stop] = np.bincount(pair, products, minlength=stop)
+        both = found & m.named[mine] & m.named[theirs]
+        shared[start : start + stop] = np.bincount(pair, both, minlength=stop).astype(np.int64)
+        start += stop
+    return cosines, shared
+
+
+def _components(n: int, left: Ints, right: Ints) -> Ints:
+    """Each node's connected component, named by its smallest node."""
+    labels = np.arange(n, dtype=np.int64)
+    while True:
+        low = np.minimum(labels[left], labels[right])
+        merged = labels.copy()
+        np.minimum.at(merged, left, low)
+        np.minimum.at(merged, right, low)
+        merged = merged[merged]  # a label is a node of the component no larger than its own
+        if np.array_equal(merged, labels):
+            return labels
+        labels = merged
 
 
 def group_stories(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
@@ -142,28 +215,24 @@ def group_stories(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
     Single-link over pairs that clear both tests (cosine ≥ THRESHOLD and at least
     MIN_SHARED_ENTITIES shared names), so a story grows as new sources report it.
     """
-    feats = [features(a) for a in articles]
-    vectors, _ = _vectors(feats)
-    parent = list(range(len(articles)))
-    for (i, j), score in _candidates(feats, vectors).items():
-        if score < THRESHOLD:
-            continue
-        if len(feats[i].entities & feats[j].entities) < MIN_SHARED_ENTITIES:
-            continue
-        ri, rj = _find(parent, i), _find(parent, j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    groups: dict[int, list[Article]] = defaultdict(list)
-    for i, article in enumerate(articles):
-        groups[_find(parent, i)].append(article)
+    if not articles:
+        return []
+    m = _matrix([features(a) for a in articles])
+    left, right = _candidates(m)
+    cosines, shared = _compare(m, left, right)
+    linked = (cosines >= THRESHOLD) & (shared >= MIN_SHARED_ENTITIES)
+    labels = _components(len(articles), left[linked], right[linked])
+    # Stories in the order of their first article, as the articles came.
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
     return [
-        tuple(sorted(group, key=lambda a: (a.when, a.id), reverse=True))
-        for group in groups.values()
+        tuple(sorted((articles[i] for i in run), key=lambda a: (a.when, a.id), reverse=True))
+        for run in np.split(order, bounds)
     ]
 
 
 def similarity(a: Article, b: Article, context: Iterable[Article] = ()) -> float:
     """The cosine grouping uses for two articles (IDF over `a`, `b` and `context`); for tuning."""
-    arts = [a, b, *context]
-    vectors, _ = _vectors([features(x) for x in arts])
-    return sum(v * vectors[1].get(t, 0.0) for t, v in vectors[0].items())
+    m = _matrix([features(x) for x in (a, b, *context)])
+    cosines, _ = _compare(m, np.array([0]), np.array([1]))
+    return float(cosines[0])
