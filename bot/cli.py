@@ -325,12 +325,19 @@ async def _run(config: Config, store: Store) -> None:
     await serve(config, store, transports, schedule=True, until=console.closed if console else None)
 
 
+def _open_existing(config: Config, command: str) -> Store | None:
+    """Open the database read-only for an operator command; None (and a message) if it can't."""
+    try:
+        return Store.open_readonly(config.db)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"newsbot {command}: cannot open the database: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     """Print the operator's view of the database; --check is the container's health check."""
-    try:
-        store = Store.open_readonly(config.db)
-    except (OSError, sqlite3.Error) as exc:
-        print(f"newsbot status: cannot open the database: {exc}", file=sys.stderr)
+    store = _open_existing(config, "status")
+    if store is None:
         return EXIT_EMPTY
     try:
         if args.check:
@@ -352,10 +359,8 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     """Copy the database with SQLite's online backup API; safe while the bot runs."""
-    try:
-        store = Store.open_readonly(config.db)
-    except (OSError, sqlite3.Error) as exc:
-        print(f"newsbot backup: cannot open the database: {exc}", file=sys.stderr)
+    store = _open_existing(config, "backup")
+    if store is None:
         return EXIT_EMPTY
     try:
         if args.path.endswith(("/", os.sep)):  # a folder the user means, even if it is new
@@ -372,10 +377,8 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     """Print every article (or those stored since --since) as JSON lines."""
-    try:
-        store = Store.open_readonly(config.db)
-    except (OSError, sqlite3.Error) as exc:
-        print(f"newsbot export: cannot open the database: {exc}", file=sys.stderr)
+    store = _open_existing(config, "export")
+    if store is None:
         return EXIT_EMPTY
     since = datetime.combine(args.since, time(0), ZoneInfo(config.timezone)) if args.since else None
     try:

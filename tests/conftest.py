@@ -10,6 +10,7 @@ import pytest
 
 from bot.ingest.files import ingest_paths
 from bot.store import Store
+from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -41,3 +42,12 @@ def seeded_store(store: Store, now: datetime) -> Store:
     results = list(ingest_paths(store, [SEEDS], now))
     assert [r.status for r in results] == ["added", "added"]
     return store
+
+
+@pytest.fixture(scope="module")
+def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
+    """One real Synapse per test module on 127.0.0.1 (starts in about a second)."""
+    skip_or_fail_without_synapse()
+    server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
+    yield server
+    server.stop()

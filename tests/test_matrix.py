@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,19 +27,10 @@ from bot.transports.matrix import MatrixTransport
 from tests.conftest import ROOT
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
-from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
+from tests.fakes.synapse import Homeserver
 
 pytestmark = [pytest.mark.integration, pytest.mark.synapse]
 PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture(scope="module")
-def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
-    """One Synapse for the whole module (starts in about a second)."""
-    skip_or_fail_without_synapse()
-    server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
-    yield server
-    server.stop()
 
 
 @dataclass

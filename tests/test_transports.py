@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,15 +29,6 @@ pytestmark = pytest.mark.integration
 LONG = Reply(
     tuple((Span(f"Absatz {i} ", bold=True), Span("Text & <mehr> " * 50)) for i in range(12))
 )
-
-
-@pytest.fixture(scope="module")
-def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
-    """A Synapse for the Matrix column of the contract."""
-    skip_or_fail_without_synapse()
-    server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
-    yield server
-    server.stop()
 
 
 @dataclass
