@@ -25,6 +25,10 @@ _FUNCTION_WORDS_TEXT = """
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 
 _FLAGS = re.IGNORECASE
+# Every alternative of the long patterns below starts at the text's start, at a word's start or at
+# "©", "(" or "<". Saying so up front lets the engine leave every other position after one test
+# instead of trying each alternative there: about four times faster on a sentence, same matches.
+_GUARD = r"(?:^|\b(?=\w)|(?=[©(<]))"
 
 # Blocks that announce the end of the article: what follows is comments, teasers or the footer.
 _COMMENTS = re.compile(
@@ -64,7 +68,8 @@ _RELATED = re.compile(
 
 # Blocks that are furniture wherever they stand.
 _JUNK = re.compile(
-    r"""
+    _GUARD
+    + r"""(?:
       ^@\s*[\w.-]+\.\w{2,4}$                                   # agency tag "@ dpa.de"
     | ^weiterlesen\b
     | \b(?:weiterlesen|weiter\s+lesen|mehr\s+lesen|read\s+more|zum\s+artikel|artikel\s+lesen|
@@ -113,7 +118,7 @@ _JUNK = re.compile(
     | ^(?:von|by|autor(?:in)?|text|redaktion|interview)\s*:?\s*
       [A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){0,3}
       (?:\s*[,|/|-]\s*.{0,40})?$
-    """,
+    )""",
     _FLAGS | re.VERBOSE,
 )
 
@@ -129,7 +134,8 @@ _SHORT_JUNK = re.compile(
 SHORT_JUNK_WORDS = 8
 
 _STRONG = re.compile(
-    r"""
+    _GUARD
+    + r"""(?:
       \bCC[\s-]BY\b | \bvia\s+Wikimedia\b | \bWikimedia\s+Commons\b | \bcreative\s+commons\b
     | ^(?:foto|fotos|bild|bilder|grafik|bildquelle|bildnachweis|titelbild|beitragsbild|titelfoto|
          symbolbild|symbolfoto|copyright|credit)\s*:
@@ -137,6 +143,8 @@ _STRONG = re.compile(
     | \bzeige?n?\s+alle\s+(?:beiträge|artikel)\s+von\b
     | \b(?:pingback|trackback)\b
     | \((?:foto|fotos|bild|quelle|grafik)\s*:[^)]{1,60}\)\W*$
+    | \([^()]{0,60}\b(?:getty|fotolia|istock|shutterstock|adobe\s*stock|imago|picture[\s-]alliance|
+         unsplash|pixabay)\b[^()]{0,30}\)\W*$
     | \b(?:foto|bild|quelle)\s*:\s*[^.\n]{0,40}(?:/|©|getty|dpa|fotolia|istock|shutterstock|
          adobe\s*stock|imago|picture[\s-]alliance|unsplash|pixabay)
     | \b(?:weiterlesen|weiter\s+lesen|mehr\s+lesen|read\s+more|mehr\s+erfahren)\W{0,5}$
@@ -145,7 +153,7 @@ _STRONG = re.compile(
     | \bverschlagwortet\s+mit\b
     | \be-?mail-?adresse\s+wird\s+nicht\s+veröffentlicht\b
     | \b(?:wir\s+)?verwenden\s+cookies\b | \bdiese\s+(?:web)?seite\s+(?:verwendet|nutzt)\s+cookies\b
-    """,
+    )""",
     _FLAGS | re.VERBOSE,
 )
 # A block this long that ends like a sentence is running text unless a _STRONG shape says not.
@@ -198,4 +206,4 @@ def is_junk(block: str) -> bool:
         return bool(_STRONG.search(text))
     if len(_WORDS.findall(text)) <= SHORT_JUNK_WORDS and _SHORT_JUNK.search(text):
         return True
-    return bool(_JUNK.search(text))
+    return bool(_JUNK.search(text) or _STRONG.search(text))

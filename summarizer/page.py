@@ -57,6 +57,9 @@ STANDFIRST_WORDS = 6
 # Text set apart from the article by this many junk blocks is a promo or "about us" box.
 DETACH_JUNK = 2
 DETACH_ROUNDS = 4
+# A subtitle this long is a standfirst sentence; the title above it is looked for this far up.
+STANDFIRST_SENTENCE_WORDS = 10
+STANDFIRST_REACH = 6
 # Only the run's last block is checked for an author box.
 AUTHOR_TAIL = 1
 # Blocks of at most this many words that occur twice are labels or menu entries.
@@ -283,11 +286,21 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
             found_title, title_index = raw[i], i
             break
     # Headline directly above the text with another headline just above it: the upper one is the
-    # title, the lower one a subtitle that belongs to the body.
-    if title_index == start - 1:
-        for i in range(title_index - 1, max(title_index - 3, -1), -1):
-            if blocks[i].junk or blocks[i].section_break:
+    # title, the lower one a subtitle that belongs to the body. A sentence-long subtitle (a
+    # standfirst without its full stop) may be set apart from both by a date line or a byline.
+    standfirst = (
+        title_index >= 0
+        and blocks[title_index].words >= STANDFIRST_SENTENCE_WORDS
+        and ":" not in raw[title_index]  # "Thema: Aussage" is how titles, not standfirsts, read
+    )
+    between = blocks[title_index + 1 : start]
+    if title_index == start - 1 or (standfirst and all(b.junk for b in between)):
+        reach = STANDFIRST_REACH if standfirst else 3
+        for i in range(title_index - 1, max(title_index - reach, -1), -1):
+            if blocks[i].section_break or (blocks[i].junk and not standfirst):
                 break
+            if blocks[i].junk:
+                continue
             if _is_headline(blocks[i]) and find_date(raw[i]) is None:
                 found_title, title_index, start = raw[i], i, title_index
                 break

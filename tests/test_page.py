@@ -154,6 +154,9 @@ def test_sentence_with_a_date_is_no_dateline() -> None:
         "Facebook",
         "Wir verwenden Cookies, um Ihnen das beste Nutzererlebnis zu bieten.",
         "2,6 Minuten Lesezeit",
+        "Maxi Taucher ist in der Weltspitze der Junioren angekommen. (Foto: Privat)",
+        "Das Hermelin ist im Winter mit seinem weißen Fell gut getarnt. (mlharing / iStock.com)",
+        "Der Vize bei der Pressekonferenz. Foto: Verband/Max Muster",
     ],
 )
 def test_junk_blocks(block: str) -> None:
@@ -166,6 +169,7 @@ def test_junk_blocks(block: str) -> None:
         "Russland ist ein Verbündeter des venezolanischen Staatschefs Maduro.",
         "Bittet Maduro um Militärhilfe aus Moskau?",
         "Die Sprecherin sagte, man werde angemessen reagieren.",
+        "Die Kanzlerin reiste am Montag nach Paris, um dort über Energiepolitik zu sprechen. (dpa)",
     ],
 )
 def test_article_blocks_are_not_junk(block: str) -> None:
@@ -185,6 +189,30 @@ def test_article_blocks_are_not_junk(block: str) -> None:
 )
 def test_section_breaks(block: str) -> None:
     assert is_section_break(block)
+
+
+def test_standfirst_below_a_dateline_is_body_and_the_headline_above_is_the_title() -> None:
+    article = (
+        "Die Corona-Pandemie hat weiter massiven Einfluss auf internationale Sportereignisse und "
+        "führt auch im Schwimmsport zu Verschiebungen. Der Weltverband hat nun bestätigt, dass "
+        "die beiden kommenden Weltmeisterschaften jeweils um ein Jahr verschoben werden müssen. "
+        "Die Titelkämpfe in Japan waren ursprünglich für den Mai geplant gewesen."
+    )
+    standfirst = (
+        "Was seit Wochen vermutet wurde, ist vom Weltverband nun offiziell bestätigt worden"
+    )
+    dump = "\n\n".join(
+        [
+            "Startseite",
+            "Weltmeisterschaften im Schwimmen verschoben",
+            "01.02.2022",
+            standfirst,
+            article,
+        ]
+    )
+    page = parse_page(dump)
+    assert page.title == "Weltmeisterschaften im Schwimmen verschoben"
+    assert page.paragraphs == (standfirst, article)
 
 
 def test_given_title_means_text_is_already_the_body() -> None:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from nltk.stem.snowball import GermanStemmer
 
-from summarizer.ranking import DEFAULT_WEIGHTS, is_candidate, rank
+from summarizer.ranking import DEFAULT_WEIGHTS, is_candidate, rank, stemmer, to_term_ids
+
+# Words whose stems differ between Snowball versions or exercise umlauts, ß and the u/y rules.
+STEM_WORDS = [
+    "bezeichnet", "gegründet", "aktuelle", "kilometer", "system", "goebbels", "moers", "inseln",
+    "regeln", "michael", "israel", "zuerst", "eröffnete", "häuser", "straße", "bauer", "feuer",
+    "äußerst", "heizungsgesetz", "bundesverfassungsgericht", "verwendeten", "getötet", "",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -14,6 +22,7 @@ from summarizer.ranking import DEFAULT_WEIGHTS, is_candidate, rank
         "Lesen Sie auch:",
         "Foto",
         "und dann ging er nach Hause, ohne ein Wort zu sagen.",
+        "Wenn wir Gehaltserhöhungen bekommen oder einen neuen Lippenstift tragen.",
     ],
 )
 def test_not_candidates(sentence: str) -> None:
@@ -51,3 +60,25 @@ def test_word_budget_caps_length() -> None:
     )
     words = sum(len(s.split()) for s in rank(text, 3))
     assert words <= max(DEFAULT_WEIGHTS.budget_words, 9)
+
+
+def test_stems_are_nltks_german_snowball_stems() -> None:
+    assert stemmer()(STEM_WORDS) == [GermanStemmer().stem(w) for w in STEM_WORDS]
+
+
+def test_term_ids_share_stems_and_drop_stop_words() -> None:
+    ids, size = to_term_ids([("Die", "Häuser", "brennen"), ("das", "Haus"), ()])
+    assert size == 2
+    assert ids[0][0] == ids[1][0]
+    assert ids[2] == []
+
+
+def test_sentence_that_points_back_only_follows_its_predecessor() -> None:
+    text = (
+        "Der Bundestag hat am Donnerstag das umstrittene Heizungsgesetz beschlossen. "
+        "Die Opposition kündigte eine Klage vor dem Bundesverfassungsgericht in Karlsruhe an. "
+        "Die Abstimmung im Parlament dauerte bis spät in die Nacht hinein. "
+        "Doch das Heizungsgesetz im Bundestag bleibt umstritten, sagen die Verbände."
+    )
+    assert not any(s.startswith("Doch") for s in rank(text, 3))
+    assert rank(text, 4)[-1].startswith("Doch")
