@@ -16,7 +16,7 @@ import pytest
 
 from bot.ingest.files import IngestOptions, ingest_paths
 from bot.query import parse_query
-from bot.store import Store
+from bot.store import CANDIDATES, Store
 from tests.conftest import SEEDS
 from tests.fakes.feed_site import german_text
 
@@ -98,6 +98,10 @@ def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_
         assert rows == (1000, 1000)
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         store.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
-        assert store.search(parse_query("Meldung"), 5).total == 1000
+        page = store.search(parse_query("Meldung"), 5)
+        assert (page.total, page.capped) == (CANDIDATES, True)
+        for n in (500, 777, 999):
+            hits = store.search(parse_query(f"Meldung {n}"), 5).hits
+            assert [hit.article.title.split(":")[0] for hit in hits] == [f"Meldung {n}"]
     finally:
         store.close()

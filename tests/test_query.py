@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.query import HIT_END, HIT_START, parse_query
 from bot.records import NewArticle
-from bot.store import Store
+from bot.store import CANDIDATES, Store
 from tests.fakes.feed_site import german_text
 
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
@@ -137,3 +137,48 @@ def test_any_text_is_a_valid_fts_query(text: str) -> None:
         store.search(parse_query(text), 5, now=NOW)
     finally:
         store.close()
+
+
+def test_word_only_in_a_compound_is_found_with_another_word(
+    store: Store, library: dict[str, int]
+) -> None:
+    assert found(store, "Moskau Systeme") == [library["compound"]]
+
+
+def test_exact_word_ranks_above_a_newer_compound(store: Store) -> None:
+    exact = put(store, "Verteidigung", "Die Luftabwehr wurde verstärkt.", days_ago=20)
+    compound = put(store, "Lieferung", "Neue Luftabwehrraketen kamen an.", days_ago=0)
+    assert found(store, "Luftabwehr") == [exact, compound]
+    page = store.search(parse_query("Luftabwehr"), 5, now=NOW)
+    assert f"{HIT_START}Luftabwehrraketen{HIT_END}" in page.hits[1].snippet
+
+
+def test_word_in_most_articles_still_filters_and_the_rarer_word_ranks(store: Store) -> None:
+    for n in range(8):
+        put(store, f"Meldung {n}", "Neues aus dem Tierpark.")
+    in_title = put(store, "Giraffe geboren", "Der Tierpark freut sich.", days_ago=3)
+    in_body = put(store, "Nachwuchs", "Im Tierpark kam eine Giraffe zur Welt.", days_ago=2)
+    put(store, "Im Zoo", "Eine Giraffe wurde geboren.")
+    assert found(store, "Tierpark Giraffe") == [in_title, in_body]
+
+
+def test_more_matches_than_can_be_paged_are_shown_as_capped(store: Store) -> None:
+    batch = [
+        NewArticle(f"Meldung {n}", "dpa", f"Streik Nummer {n}.", (), NOW - timedelta(minutes=n))
+        for n in range(CANDIDATES + 1)
+    ]
+    store.add_articles(batch, NOW)
+    page = store.search(parse_query("Streik"), 5, now=NOW)
+    assert (page.total, page.capped) == (CANDIDATES, True)
+    assert page.hits[0].article.title == "Meldung 0"
+    assert store.search(parse_query("Streik"), 5, CANDIDATES, now=NOW).hits == ()
+    assert store.search(parse_query("Nummer 7"), 5, now=NOW).capped is False
+
+
+def test_function_words_are_not_searched(store: Store, library: dict[str, int]) -> None:
+    assert found(store, "Die Rakete") == [library["rakete"]]
+    page = store.search(parse_query("die und das"), 5, now=NOW)
+    assert (page.total, page.hits) == (0, ())
+    snippet = store.search(parse_query("die Rakete"), 5, now=NOW).hits[0].snippet
+    assert f"{HIT_START}Rakete{HIT_END}" in snippet
+    assert f"{HIT_START}Eine{HIT_END}" not in snippet
