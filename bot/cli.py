@@ -208,7 +208,12 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     text = " ".join(args.words)
     query = parse_query(text)
     if query.problem:
-        print("newsbot search: give at least one word, e.g. newsbot search venezuela")
+        problems = {
+            "bad-date": "the date after seit: must be YYYY-MM-DD, e.g. seit:2025-11-01",
+            "common": "only very common words; search for a keyword, e.g. venezuela",
+        }
+        hint = problems.get(query.problem, "give at least one word, e.g. newsbot search venezuela")
+        print(f"newsbot search: {hint}", file=sys.stderr)
         return EXIT_USAGE
     store = _open_store(config)
     try:
@@ -218,7 +223,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     if not page.hits:
         print(f"Keine Artikel zu „{' '.join(query.words)}“ gefunden.")
         return EXIT_EMPTY
-    print(f"{page.total} Treffer für „{' '.join(query.words)}“:\n")
+    total = f"{page.total}+" if page.capped else str(page.total)
+    print(f"{total} Treffer für „{' '.join(query.words)}“:\n")
     for hit in page.hits:
         a = hit.article
         when = a.published.date().isoformat() if a.published else "ohne Datum"

@@ -304,6 +304,8 @@ def _search_page(req: Request, text: str, page: int) -> Reply:
     if query.problem == "empty":
         return Reply.text(t(req.language, "search_usage"), ok=False)
     shown = " ".join(query.words)
+    if query.problem == "common":
+        return Reply.text(t(req.language, "search_common", query=shown), ok=False)
     result = req.library.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     if result.total == 0:
         return Reply.text(t(req.language, "search_none", query=shown), ok=False)
@@ -312,7 +314,8 @@ def _search_page(req: Request, text: str, page: int) -> Reply:
         return Reply.text(t(req.language, "more_end", query=shown), ok=False)
     req.library.remember_search(req.ctx.chat, text, page)
     key = search_key(text)
-    head = t(req.language, "search_head", total=result.total, query=shown, page=page, pages=pages)
+    total = f"{result.total}+" if result.capped else str(result.total)
+    head = t(req.language, "search_head", total=total, query=shown, page=page, pages=pages)
     paragraphs: list[tuple[Span, ...]] = [(Span(head),)]
     for hit in result.hits:
         paragraphs.append(_article_line(hit.article, req.language))

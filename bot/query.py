@@ -132,6 +132,8 @@ def parse_query(text: str) -> Query:
     if not found and problem is None:
         problem = "empty"
     roots = tuple(dict.fromkeys(filter(None, map(_index_stem, found))))
+    if found and not roots and problem is None:
+        problem = "common"
     return Query(tuple(found), to_match(roots), since, source, problem, roots)
 
 

@@ -29,6 +29,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Keine Artikel zu „{query}“ gefunden.",
         "No articles found for “{query}”.",
     ),
+    "search_common": (
+        "„{query}“ besteht nur aus ganz häufigen Wörtern. Such nach einem Stichwort, "
+        "zum Beispiel /search venezuela",
+        "“{query}” has only very common words. Search for a keyword, for example /search venezuela",
+    ),
     "search_head": (
         "{total} Treffer für „{query}“ (Seite {page} von {pages}):",
         "{total} results for “{query}” (page {page} of {pages}):",

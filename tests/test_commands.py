@@ -223,3 +223,17 @@ def test_new_subscriber_chooses_a_digest_now_or_at_the_next_time(
     sub = store.subscription(CHAT)
     assert sub is not None
     assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
+
+
+def test_search_of_only_common_words_says_so(seeded_store: Store, now: datetime) -> None:
+    assert "nur aus ganz häufigen Wörtern" in say(seeded_store, now, "/search die und der")
+
+
+def test_a_capped_total_is_shown_as_a_lower_bound(store: Store, now: datetime) -> None:
+    from bot.store import CANDIDATES
+
+    body = "Die Regierung in Berlin berät über den Haushalt und die Schuldenbremse. " * 3
+    for i in range(CANDIDATES + 3):
+        article = NewArticle(f"Haushalt {i}", "dpa", f"{body} Nummer {i}.", (), now)
+        store.add_article(article, now)
+    assert f"{CANDIDATES}+ Treffer" in say(store, now, "/search haushalt")
