@@ -35,6 +35,8 @@ _SUBORDINATORS_TEXT = """
     bevor dass daß falls indem nachdem obwohl seitdem sobald sodass solange während weil wenn
 """
 SUBORDINATORS = frozenset(_SUBORDINATORS_TEXT.split())
+# Quotation marks that open a quote in German text.
+_OPENING_QUOTES = ("„", "»", "“", '"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,20 @@ def is_candidate(
     return not (words and words[0].lower() in SUBORDINATORS and "," not in sentence)
 
 
+def join_quote_intros(sentences: Sequence[str]) -> list[str]:
+    """Sentences with each colon-ended quote introduction joined to the quote that follows it."""
+    # German press texts introduce a statement with "X, Vorsitzender von Y, zum Entwurf:" and
+    # put the quote in the next paragraph; apart they are a dangling lead-in and an unattributed
+    # quote, together one complete sentence.
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and joined[-1].endswith(":") and sentence.startswith(_OPENING_QUOTES):
+            joined[-1] = f"{joined[-1]} {sentence}"
+        else:
+            joined.append(sentence)
+    return joined
+
+
 def needs_context(words: tuple[str, ...]) -> bool:
     """True when a sentence opens by pointing back ("Doch", "Außerdem", "Er") to the one before."""
     return bool(words) and words[0].lower() in CONTEXT_OPENERS
@@ -149,7 +165,7 @@ def rank(
     """Best `count` sentences of a news body, in article order."""
     if count <= 0:
         return []
-    sentences = split_sentences(text)[:MAX_SENTENCES]
+    sentences = join_quote_intros(split_sentences(text))[:MAX_SENTENCES]
     if not sentences:
         return []
     words = [to_words(s) for s in sentences]

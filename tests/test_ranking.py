@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from nltk.stem.snowball import GermanStemmer
 
-from summarizer.ranking import DEFAULT_WEIGHTS, is_candidate, rank, stemmer, to_term_ids
+from summarizer.ranking import (
+    DEFAULT_WEIGHTS,
+    is_candidate,
+    join_quote_intros,
+    rank,
+    stemmer,
+    to_term_ids,
+)
 
 # Words whose stems differ between Snowball versions or exercise umlauts, ß and the u/y rules.
 STEM_WORDS = [
@@ -82,3 +89,20 @@ def test_sentence_that_points_back_only_follows_its_predecessor() -> None:
     )
     assert not any(s.startswith("Doch") for s in rank(text, 3))
     assert rank(text, 4)[-1].startswith("Doch")
+
+
+def test_quote_introduction_is_joined_to_its_quote() -> None:
+    sentences = [
+        "Anna Beispiel, Vorsitzende des Verbands, zum neuen Gesetz:",
+        "„Jetzt kann es endlich losgehen.",
+        "Die Fristen sind lang:",
+        "Zwei Jahre bleiben den Firmen.",
+    ]
+    assert join_quote_intros(sentences) == [
+        f"{sentences[0]} {sentences[1]}",
+        "Die Fristen sind lang:",
+        "Zwei Jahre bleiben den Firmen.",
+    ]
+    rule = "Die Regeln gelten ab dem nächsten Jahr für alle Betriebe."
+    body = "\n\n".join([*sentences[:2], rule])
+    assert rank(body, 1)[0].startswith("Anna Beispiel")
