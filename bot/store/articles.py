@@ -1,0 +1,203 @@
+"""Stored articles (sqlite-utils): adding with deduplication, seen inputs, links, lookups."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
+from bot.query import index_text
+from bot.records import Article, Link, NewArticle
+from bot.store.base import StoreBase, _dt, _iso
+
+# The package's logger, as before the split into modules: log lines keep logger=bot.store.
+log = logging.getLogger("bot.store")
+
+
+class Articles(StoreBase):
+    """Articles, their further sources (links) and the inputs already seen."""
+
+    def add_article(self, new: NewArticle, now: datetime) -> tuple[str, int]:
+        """Store an article once; returns ("added" | "duplicate", id)."""
+        return self.add_articles([new], now)[0]
+
+    def add_articles(self, batch: Sequence[NewArticle], now: datetime) -> list[tuple[str, int]]:
+        """Store a batch in one transaction; each is "added" or a "duplicate" of a stored id.
+
+        A duplicate has the same normalized URL, the same content hash, or a near-identical
+        body (the same wire story under a new headline); a duplicate from another source is
+        kept as a further link of the stored article. Each `origin` is marked seen in the same
+        transaction, so an ingest killed midway resumes where it stopped.
+        """
+        results: list[tuple[str, int]] = []
+        compounds: Counter[str] = Counter()
+        with self.db.atomic():
+            for new in batch:
+                status, article_id = self._add_one(new, now, compounds)
+                if new.origin:
+                    self.mark_seen(new.origin, status, now, article_id)
+                results.append((status, article_id))
+            # Once per batch, not per article: a batch of 1000 repeats most of its compounds.
+            self.db.conn.executemany(
+                "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)"
+                " ON CONFLICT (stem) DO UPDATE SET articles = articles + excluded.articles",
+                [(stem, stem[::-1], n) for stem, n in compounds.items()],
+            )
+        return results
+
+    def _add_one(self, new: NewArticle, now: datetime, compounds: Counter[str]) -> tuple[str, int]:
+        url_key = normalize_url(new.url) if new.url else None
+        digest = content_hash(new.title, new.body)
+        sql = "SELECT id, source FROM articles WHERE content_hash = ? OR url_key = ? LIMIT 1"
+        row = self.db.execute(sql, [digest, url_key]).fetchone()
+        if row:
+            if row[1] != new.source:
+                self._link(int(row[0]), new)
+            log.debug("event=duplicate kind=exact id=%d", row[0])
+            return "duplicate", int(row[0])
+        sig = signature(new.body)
+        keys = bands(sig) if sig else []
+        if sig:
+            twin = self._near_duplicate(sig, keys)
+            if twin is not None:
+                self._link(twin, new)
+                log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
+                return "duplicate", twin
+        index = index_text(new.title, new.body)
+        compounds.update(index.compounds)
+        cur = self.db.execute(
+            "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
+            " body, summary, content_hash, title_stems, body_stems, origin, minhash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                new.url,
+                url_key,
+                new.source,
+                new.title,
+                _iso(new.published),
+                _iso(now),
+                new.language,
+                new.body,
+                json.dumps(list(new.summary), ensure_ascii=False),
+                digest,
+                index.title,
+                index.body,
+                new.origin,
+                sig,
+            ],
+        )
+        article_id = int(cur.lastrowid or 0)
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO article_bands (band, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in keys],
+        )
+        return "added", article_id
+
+    def _near_duplicate(self, sig: bytes, keys: list[int]) -> int | None:
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            "SELECT DISTINCT a.id, a.minhash FROM article_bands b JOIN articles a"  # noqa: S608
+            f" ON a.id = b.article_id WHERE b.band IN ({marks}) ORDER BY a.id LIMIT 50",
+            keys,
+        ).fetchall()
+        for article_id, other in rows:
+            if other and is_near_duplicate(sig, bytes(other)):
+                return int(article_id)
+        return None
+
+    def _link(self, article_id: int, new: NewArticle) -> None:
+        self.add_links(article_id, [Link(new.source, new.title, new.url, new.published)])
+
+    def mark_seen(
+        self, key: str, status: str, now: datetime, article_id: int | None = None
+    ) -> None:
+        """Remember that an input (a file path, a feed item) was handled, whatever came of it."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR REPLACE INTO seen (key, article_id, status, at) VALUES (?, ?, ?, ?)",
+                [key, article_id, status, _iso(now)],
+            )
+
+    def seen(self, keys: Iterable[str]) -> dict[str, int | None]:
+        """Which of these inputs were handled before, with the article each became (if any)."""
+        out: dict[str, int | None] = {}
+        chunk: list[str] = []
+        for key in [*keys, None]:
+            if key is not None:
+                chunk.append(key)
+            if chunk and (key is None or len(chunk) == 500):
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT key, article_id FROM seen WHERE key IN ({marks})"  # noqa: S608
+                out.update({k: v for k, v in self.db.execute(sql, chunk).fetchall()})
+                chunk = []
+        return out
+
+    def has_url(self, url: str) -> bool:
+        """True when an article with this (normalized) URL is stored."""
+        sql = "SELECT 1 FROM articles WHERE url_key = ? LIMIT 1"
+        return self.db.execute(sql, [normalize_url(url)]).fetchone() is not None
+
+    def _article(self, row: dict[str, Any]) -> Article:
+        links = tuple(
+            Link(r["source"], r["title"], r["url"], _dt(r["published"]))
+            for r in self.db.query("SELECT * FROM article_links WHERE article_id = ?", [row["id"]])
+        )
+        return Article(
+            id=row["id"],
+            title=row["title"],
+            source=row["source"],
+            body=row["body"],
+            summary=tuple(json.loads(row["summary"] or "[]")),
+            published=_dt(row["published"]),
+            fetched=datetime.fromisoformat(row["fetched"]),
+            url=row["url"],
+            language=row["language"] or "de",
+            content_hash=row["content_hash"],
+            links=links,
+        )
+
+    def article(self, article_id: int) -> Article | None:
+        """One article by id."""
+        rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+        return self._article(rows[0]) if rows else None
+
+    def latest(self, limit: int) -> list[Article]:
+        """The newest articles, by publication (or fetch) time."""
+        sql = "SELECT * FROM articles ORDER BY coalesce(published, fetched) DESC, id DESC LIMIT ?"
+        return [self._article(r) for r in self.db.query(sql, [limit])]
+
+    def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]:
+        """Articles published or stored in [since, until): what is new to a chat since then."""
+        upper = _iso(until) or "9999"
+        sql = (
+            "SELECT * FROM articles WHERE (published >= :since AND published < :until)"
+            " OR (fetched >= :since AND fetched < :until)"
+            " ORDER BY coalesce(published, fetched) DESC"
+        )
+        return [
+            self._article(r) for r in self.db.query(sql, {"since": _iso(since), "until": upper})
+        ]
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def add_links(self, article_id: int, links: Iterable[Link]) -> None:
+        """Record further sources of the same article."""
+        self.db.table("article_links").insert_all(
+            (
+                {
+                    "article_id": article_id,
+                    "source": link.name,
+                    "title": link.title,
+                    "url": link.url,
+                    "published": _iso(link.published),
+                }
+                for link in links
+            ),
+            ignore=True,
+        )

@@ -1,0 +1,173 @@
+"""Chats (sqlite-utils): settings, subscriptions, alerts and small named state values."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.records import Alert, ChatSettings, Subscription
+from bot.store.base import StoreBase, _dt, _iso
+
+
+class Chats(StoreBase):
+    """Each chat's settings, digest subscription, keyword alerts and state."""
+
+    def ensure_chat(self, chat: str, now: datetime) -> None:
+        """Create the chat's row with default settings if it is new."""
+        self.db.table("chats").insert({"key": chat, "created": _iso(now)}, ignore=True)
+
+    def settings(self, chat: str) -> ChatSettings:
+        """The chat's settings (defaults for a chat never seen)."""
+        rows = list(self.db.query("SELECT * FROM chats WHERE key = ?", [chat]))
+        if not rows:
+            return ChatSettings()
+        r = rows[0]
+        return ChatSettings(r["language"], r["stories"], r["sentences"], bool(r["send_empty"]))
+
+    def subscribe(self, sub: Subscription, now: datetime) -> None:
+        """Create or replace the chat's digest subscription."""
+        with self.db.atomic():
+            self.ensure_chat(sub.chat, now)
+            self.db.table("subscriptions").upsert(
+                {
+                    "chat": sub.chat,
+                    "time": sub.time,
+                    "timezone": sub.timezone,
+                    "created": _iso(sub.created or now),
+                },
+                pk="chat",
+            )
+
+    def unsubscribe(self, chat: str) -> bool:
+        """End the chat's subscription; False when it had none."""
+        with self.db.atomic():
+            cur = self.db.execute("DELETE FROM subscriptions WHERE chat = ?", [chat])
+            return cur.rowcount > 0
+
+    def subscription(self, chat: str) -> Subscription | None:
+        """The chat's subscription, if any."""
+        rows = list(self.db.query("SELECT * FROM subscriptions WHERE chat = ?", [chat]))
+        return self._subscription(rows[0]) if rows else None
+
+    def subscriptions(self) -> list[Subscription]:
+        """Every active subscription."""
+        rows = self.db.query("SELECT * FROM subscriptions ORDER BY chat")
+        return [self._subscription(r) for r in rows]
+
+    @staticmethod
+    def _subscription(row: dict[str, Any]) -> Subscription:
+        return Subscription(row["chat"], row["time"], row["timezone"], _dt(row["created"]))
+
+    def chat_language(self, chat: str) -> str | None:
+        """The language the chat chose (or was first answered in); None for a new chat."""
+        row = self.db.execute("SELECT language FROM chats WHERE key = ?", [chat]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def update_settings(
+        self,
+        chat: str,
+        now: datetime,
+        *,
+        language: str | None = None,
+        stories: int | None = None,
+        sentences: int | None = None,
+    ) -> ChatSettings:
+        """Change some of the chat's settings (creating the chat); returns them all."""
+        changes = {
+            k: v
+            for k, v in (("language", language), ("stories", stories), ("sentences", sentences))
+            if v is not None
+        }
+        with self.db.atomic():
+            self.ensure_chat(chat, now)
+            if changes:
+                self.db.table("chats").update(chat, changes)
+        return self.settings(chat)
+
+    def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
+        """Store a keyword alert (folded plain words); returns its id."""
+        with self.db.atomic():
+            self.ensure_chat(chat, now)
+            table = self.db.table("alerts")
+            table.insert({"chat": chat, "words": " ".join(words), "created": _iso(now)})
+            return int(table.last_pk or 0)
+
+    def alerts(self, chat: str | None = None) -> list[Alert]:
+        """The chat's alerts (every chat's when `chat` is None), oldest first."""
+        sql, args = "SELECT * FROM alerts ORDER BY id", []
+        if chat is not None:
+            sql, args = "SELECT * FROM alerts WHERE chat = ? ORDER BY id", [chat]
+        return [
+            Alert(r["id"], r["chat"], tuple(r["words"].split()), _dt(r["created"]))
+            for r in self.db.query(sql, args)
+        ]
+
+    def remove_alert(self, chat: str, alert_id: int) -> bool:
+        """Delete one of the chat's alerts; False when the chat has no such alert."""
+        with self.db.atomic():
+            self.db.execute(
+                "DELETE FROM alert_hits WHERE alert_id IN "
+                "(SELECT id FROM alerts WHERE id = ? AND chat = ?)",
+                [alert_id, chat],
+            )
+            cur = self.db.execute("DELETE FROM alerts WHERE id = ? AND chat = ?", [alert_id, chat])
+            return cur.rowcount > 0
+
+    def load_state(self, key: str) -> str | None:
+        """A small named value (sync token, last search), or None."""
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def save_state(self, key: str, value: str | None) -> None:
+        """Set (or with None, delete) a small named value."""
+        with self.db.atomic():
+            if value is None:
+                self.db.execute("DELETE FROM state WHERE key = ?", [key])
+            else:
+                self.db.table("state").upsert({"key": key, "value": value}, pk="key")
+
+    def remember_search(self, chat: str, text: str, page: int) -> None:
+        """Keep the chat's last search and page, so buttons and /more carry only a page."""
+        self.save_state(f"search:{chat}", json.dumps([text, page], ensure_ascii=False))
+
+    def last_search(self, chat: str) -> tuple[str, int] | None:
+        """The chat's last search text and the page it saw."""
+        value = self.load_state(f"search:{chat}")
+        if value is None:
+            return None
+        text, page = json.loads(value)
+        return str(text), int(page)
+
+    def forget_chat(self, chat: str) -> bool:
+        """End a gone chat's subscription and alerts; True when it had any."""
+        with self.db.atomic():
+            subs = self.db.execute("DELETE FROM subscriptions WHERE chat = ?", [chat]).rowcount
+            self.db.execute(
+                "DELETE FROM alert_hits WHERE alert_id IN (SELECT id FROM alerts WHERE chat = ?)",
+                [chat],
+            )
+            alerts = self.db.execute("DELETE FROM alerts WHERE chat = ?", [chat]).rowcount
+            self.db.execute("DELETE FROM state WHERE key = ?", [f"search:{chat}"])
+            return subs + alerts > 0
+
+    def move_chat(self, old: str, new: str) -> None:
+        """A chat got a new key (Telegram group → supergroup): carry settings and subscriptions."""
+        with self.db.atomic():
+            row = self.db.execute("SELECT * FROM chats WHERE key = ?", [old]).fetchone()
+            if row is None:
+                return
+            columns = [d[0] for d in self.db.execute("SELECT * FROM chats LIMIT 0").description]
+            values = dict(zip(columns, row, strict=True))
+            values["key"] = new
+            self.db.table("chats").insert(values, replace=True)
+            for table in ("subscriptions", "alerts", "deliveries"):
+                self.db.execute(
+                    f"UPDATE OR REPLACE {table} SET chat = ? WHERE chat = ?",  # noqa: S608
+                    [new, old],
+                )
+            self.db.execute(
+                "UPDATE OR REPLACE state SET key = ? WHERE key = ?",
+                [f"search:{new}", f"search:{old}"],
+            )
+            self.db.execute("DELETE FROM chats WHERE key = ?", [old])

@@ -1,0 +1,92 @@
+"""Polled feeds (sqlite-utils): the feed list, due times, validators and failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.records import Feed
+from bot.store.base import StoreBase, _dt, _iso
+
+
+class Feeds(StoreBase):
+    """The feeds to poll and how their last polls went."""
+
+    def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
+        """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
+        url = url.strip()
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO feeds (url, title, failures, created) VALUES (?, ?, 0, ?)",
+                [url, title, _iso(now)],
+            )
+            if title:
+                self.db.execute(
+                    "UPDATE feeds SET title = ? WHERE url = ? AND title IS NULL", [title, url]
+                )
+        rows = list(self.db.query("SELECT * FROM feeds WHERE url = ?", [url]))
+        return self._feed(rows[0])
+
+    def feeds(self) -> list[Feed]:
+        """Every feed, in the order they were added."""
+        return [self._feed(r) for r in self.db.query("SELECT * FROM feeds ORDER BY id")]
+
+    def feed(self, feed_id: int) -> Feed | None:
+        """One feed by id."""
+        rows = list(self.db.query("SELECT * FROM feeds WHERE id = ?", [feed_id]))
+        return self._feed(rows[0]) if rows else None
+
+    def remove_feed(self, feed_id: int) -> bool:
+        """Stop polling a feed; its articles stay. False when there is no such feed."""
+        with self.db.atomic():
+            cur = self.db.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
+            return cur.rowcount > 0
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        """Feeds whose next fetch time has come (or that were never fetched)."""
+        sql = "SELECT * FROM feeds WHERE next_fetch IS NULL OR next_fetch <= ? ORDER BY id"
+        return [self._feed(r) for r in self.db.query(sql, [_iso(now)])]
+
+    def feed_fetched(self, feed: Feed, now: datetime, next_fetch: datetime) -> Feed:
+        """Record a successful poll: validators for the next conditional GET, errors cleared."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE feeds SET title = coalesce(?, title), etag = ?, last_modified = ?,"
+                " last_fetched = ?, next_fetch = ?, failures = 0, error = NULL WHERE id = ?",
+                [
+                    feed.title,
+                    feed.etag,
+                    feed.last_modified,
+                    _iso(now),
+                    _iso(next_fetch),
+                    feed.id,
+                ],
+            )
+        return self.feed(feed.id) or feed
+
+    def feed_failed(self, feed_id: int, error: str, now: datetime, next_fetch: datetime) -> Feed:
+        """Record a failed poll: one more failure in a row, the error, and the backed-off retry."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE feeds SET failures = failures + 1, error = ?, last_fetched = ?,"
+                " next_fetch = ? WHERE id = ?",
+                [error, _iso(now), _iso(next_fetch), feed_id],
+            )
+        feed = self.feed(feed_id)
+        if feed is None:
+            raise KeyError(feed_id)
+        return feed
+
+    @staticmethod
+    def _feed(row: dict[str, Any]) -> Feed:
+        return Feed(
+            id=row["id"],
+            url=row["url"],
+            title=row["title"],
+            failures=row["failures"] or 0,
+            error=row["error"],
+            last_fetched=_dt(row["last_fetched"]),
+            next_fetch=_dt(row["next_fetch"]),
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+        )
