@@ -294,35 +294,29 @@ class DigestScheduler:
                 )
             )
 
+    async def _finish(self, due: Due, status: str, note: str) -> None:
+        """Record how a claimed digest delivery ended."""
+        finish = partial(
+            self.store.finish_delivery,
+            due.chat,
+            due.date,
+            status=status,
+            at=self.clock(),
+            note=note,
+        )
+        await self.store.run(finish)
+        self._in_flight.discard((due.chat, due.date))
+
     def _on_sent(self, due: Due) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
             note = f"late by {self.clock() - due.scheduled}" if due.action == "late" else ""
-            finish = partial(
-                self.store.finish_delivery,
-                due.chat,
-                due.date,
-                status="sent",
-                at=self.clock(),
-                note=note,
-            )
-            await self.store.run(finish)
-            self._in_flight.discard((due.chat, due.date))
+            await self._finish(due, "sent", note)
 
         return done
 
     def _on_failed(self, due: Due) -> Callable[[str], Awaitable[None]]:
         async def failed(reason: str) -> None:
-            status = "gone" if reason == "gone" else "failed"
-            finish = partial(
-                self.store.finish_delivery,
-                due.chat,
-                due.date,
-                status=status,
-                at=self.clock(),
-                note=reason,
-            )
-            await self.store.run(finish)
-            self._in_flight.discard((due.chat, due.date))
+            await self._finish(due, "gone" if reason == "gone" else "failed", reason)
 
         return failed
 
