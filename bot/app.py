@@ -37,6 +37,7 @@ def make_handler(config: Config, store: Store, clock: Callable[[], datetime]) ->
             user=message.user,
             language=message.language,
             is_admin=message.user in config.admins,
+            timezone=config.timezone,
         )
         try:
             return await store.run(lambda: handle(message.text, ctx, store))

@@ -120,6 +120,8 @@ class Context:
     # The platform's hint (Telegram `language_code`); a language chosen in /settings wins.
     language: str | None = None
     is_admin: bool = False
+    # The operator's default zone (config `timezone`) for chats that have not chosen one.
+    timezone: str = DEFAULT_ZONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +380,7 @@ def _subscribe(req: Request) -> Reply:
     if not parts or len(parts) > 2 or not _TIME.match(parts[0]):
         return Reply.text(t(req.language, "subscribe_usage"), ok=False)
     hour, minute = _TIME.match(parts[0]).groups()  # type: ignore[union-attr]
-    zone = parts[1] if len(parts) == 2 else DEFAULT_ZONE
+    zone = parts[1] if len(parts) == 2 else req.ctx.timezone
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -436,7 +438,7 @@ def _show_settings(req: Request) -> Reply:
         "settings_show",
         name=f"{t(req.language, 'language_name')} ({req.language})",
         time=sub.time if sub else off,
-        zone=sub.timezone if sub else DEFAULT_ZONE,
+        zone=sub.timezone if sub else req.ctx.timezone,
         stories=settings.stories,
         sentences=settings.sentences,
     )

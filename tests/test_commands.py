@@ -237,3 +237,11 @@ def test_a_capped_total_is_shown_as_a_lower_bound(store: Store, now: datetime) -
         article = NewArticle(f"Haushalt {i}", "dpa", f"{body} Nummer {i}.", (), now)
         store.add_article(article, now)
     assert f"{CANDIDATES}+ Treffer" in say(store, now, "/search haushalt")
+
+
+def test_a_new_chat_gets_the_operators_default_zone(store: Store, now: datetime) -> None:
+    reply = say(store, now, "/subscribe 06:45", timezone="Europe/Zurich")
+    assert "(Europe/Zurich)" in reply
+    sub = store.subscription(CHAT)
+    assert sub is not None
+    assert sub.timezone == "Europe/Zurich"
