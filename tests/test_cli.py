@@ -137,3 +137,23 @@ def test_help_teaches_the_subcommands(db_path: Path) -> None:
     result = newsbot("--help", db=db_path)
     for sub in ("demo", "ingest", "summarize", "search", "digest", "run"):
         assert sub in result.stdout
+
+
+def test_ingest_skips_english_and_too_short_pages_with_reasons(
+    tmp_path: Path, db_path: Path
+) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    english = (
+        "Kremlin calls for a peaceful solution\n\n"
+        + "Russia is an ally of the Venezuelan leader, and it is unclear how far Moscow can "
+        "defend him against pressure from Washington, officials said on Sunday. " * 4
+    )
+    (folder / "english.txt").write_text(english)
+    (folder / "short.txt").write_text("Kurz\n\nNur ein Satz.")
+    result = newsbot("ingest", str(folder), db=db_path)
+    assert result.returncode == 1
+    assert "english.txt: not a German article" in result.stdout
+    assert "short.txt:" in result.stdout
+    assert "0 added, 0 duplicates, 2 skipped" in result.stdout
+    assert newsbot("search", "Kremlin", db=db_path).returncode == 1

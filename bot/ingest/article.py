@@ -50,7 +50,13 @@ def to_article(
     page = parse_page(text, title=title)
     body = page.body.strip()
     if not body:
-        raise BadInput("no article text found")
+        # The cleaner reads German prose; a page in another language usually leaves nothing.
+        long_enough = len(_WORD.findall(text)) >= MIN_BODY_WORDS
+        raise BadInput(
+            "not a German article"
+            if long_enough and not is_german(text)
+            else "no article text found"
+        )
     if len(_WORD.findall(body)) < MIN_BODY_WORDS:
         raise BadInput("article text too short")
     if not is_german(body):
