@@ -250,16 +250,7 @@ class DigestScheduler:
                 due.scheduled.isoformat(),
                 now.isoformat(),
             )
-            record = partial(
-                self.store.record_delivery,
-                due.chat,
-                due.date,
-                status="missed",
-                at=now,
-                scheduled=due.scheduled,
-                note=f"missed by {now - due.scheduled}",
-            )
-            await self.store.run(record)
+            await self._log(due, "missed", now, f"missed by {now - due.scheduled}")
         sending = [d for d in dues if d.action != "missed"]
         if sending:
             zones = {s.chat: s.timezone for s in subs}
@@ -270,15 +261,7 @@ class DigestScheduler:
         for due in dues:
             reply, _, language = built[due.chat]
             if reply is None:
-                record = partial(
-                    self.store.record_delivery,
-                    due.chat,
-                    due.date,
-                    status="empty",
-                    at=now,
-                    scheduled=due.scheduled,
-                )
-                await self.store.run(record)
+                await self._log(due, "empty", now)
                 continue
             if due.action == "late":
                 reply = late_note(reply, due, zones[due.chat], language)
@@ -293,6 +276,19 @@ class DigestScheduler:
                     due.chat, reply, f"digest:{due.date}", self._on_sent(due), self._on_failed(due)
                 )
             )
+
+    async def _log(self, due: Due, status: str, now: datetime, note: str = "") -> None:
+        """Log a digest that is not sent (missed, empty) in the delivery log, once."""
+        record = partial(
+            self.store.record_delivery,
+            due.chat,
+            due.date,
+            status=status,
+            at=now,
+            scheduled=due.scheduled,
+            note=note,
+        )
+        await self.store.run(record)
 
     async def _finish(self, due: Due, status: str, note: str) -> None:
         """Record how a claimed digest delivery ended."""

@@ -54,6 +54,18 @@ async def wait_until(condition: Callable[[], object], what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+async def terminate(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    """SIGTERM the bot and collect its output; kill it only if it does not stop in 30 s."""
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
 @pytest.mark.parametrize("entry", ["newsbot run", "container entry point"])
 async def test_run_exits_cleanly_on_sigterm(
     entry: str, bot_api: FakeBotAPI, tmp_path: Path
@@ -88,12 +100,8 @@ async def test_run_exits_cleanly_on_sigterm(
         bot_api.push_text("/start", chat_id=777)
         await wait_until(lambda: bot_api.screen(777), "the reply to /start")
         assert proc.returncode is None
-        proc.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        out, err = await terminate(proc)
     log = err.decode()
     assert proc.returncode == 0, log
     assert "event=transport_stopped" in log
@@ -138,12 +146,8 @@ async def test_run_sends_a_digest_missed_during_downtime_once(
         try:
             await wait_until(lambda: bot_api.count("getUpdates") > polls + 1, "the bot to poll")
             await asyncio.sleep(0.5)
-            proc.send_signal(signal.SIGTERM)
-            _, err = await asyncio.wait_for(proc.communicate(), 30)
         finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+            _, err = await terminate(proc)
         assert proc.returncode == 0, err.decode()
         return err.decode()
 
