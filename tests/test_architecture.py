@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORE = [
     "bot/records.py",
-    "bot/commands.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "commands").glob("*.py")),
     "bot/digest.py",
     "bot/query.py",
     "bot/render.py",

@@ -1,0 +1,137 @@
+"""What every command shares: the store protocols, Context, Request, Command and the limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.query import Query
+from bot.records import Alert, Article, ChatSettings, Reply, SearchPage, Subscription
+from bot.texts import LANGUAGES
+
+# Longer arguments are refused with a message rather than searched: no headline needs more.
+MAX_ARGS = 1000
+PAGE_SIZE = 5
+LATEST = 10
+DEFAULT_ZONE = "Europe/Berlin"
+MAX_ALERTS = 20
+STORIES_RANGE = (1, 20)
+SENTENCES_RANGE = (1, 5)
+
+
+class Library(Protocol):
+    """What the command core needs from the store."""
+
+    def search(self, query: Query, limit: int, offset: int = 0) -> SearchPage: ...
+    def latest(self, limit: int) -> list[Article]: ...
+    def article(self, article_id: int) -> Article | None: ...
+    def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]: ...
+    def settings(self, chat: str) -> ChatSettings: ...
+    def subscribe(self, sub: Subscription, now: datetime) -> None: ...
+    def unsubscribe(self, chat: str) -> bool: ...
+    def subscription(self, chat: str) -> Subscription | None: ...
+    def request_digest(self, chat: str, now: datetime) -> None: ...
+    def chat_language(self, chat: str) -> str | None: ...
+    def update_settings(
+        self,
+        chat: str,
+        now: datetime,
+        *,
+        language: str | None = None,
+        stories: int | None = None,
+        sentences: int | None = None,
+    ) -> ChatSettings: ...
+    def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int: ...
+    def alerts(self, chat: str) -> list[Alert]: ...
+    def remove_alert(self, chat: str, alert_id: int) -> bool: ...
+    def remember_search(self, chat: str, text: str, page: int) -> None: ...
+    def last_search(self, chat: str) -> tuple[str, int] | None: ...
+    def stats(self, now: datetime) -> StatsInfo: ...
+    def feeds(self) -> Sequence[FeedInfo]: ...
+    def add_feed(self, url: str, now: datetime, title: str | None = None) -> FeedInfo: ...
+    def remove_feed(self, id: int) -> bool: ...
+
+
+class StatsInfo(Protocol):
+    """The figures `/stats` shows (the store's `Stats` record has these fields)."""
+
+    @property
+    def articles(self) -> int: ...
+    @property
+    def articles_24h(self) -> int: ...
+    @property
+    def feeds(self) -> int: ...
+    @property
+    def feeds_failing(self) -> int: ...
+    @property
+    def chats(self) -> int: ...
+    @property
+    def subscriptions(self) -> int: ...
+    @property
+    def alerts(self) -> int: ...
+
+
+class FeedInfo(Protocol):
+    """What `/feeds` shows of a feed (the store's `Feed` record has these fields)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who asks, where, and when: a platform-qualified chat key and an aware `now`."""
+
+    chat: str
+    now: datetime
+    user: str = ""
+    # The platform's hint (Telegram `language_code`); a language chosen in /settings wins.
+    language: str | None = None
+    is_admin: bool = False
+    # The operator's default zone (config `timezone`) for chats that have not chosen one.
+    timezone: str = DEFAULT_ZONE
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One parsed command with everything a handler needs."""
+
+    args: str
+    ctx: Context
+    library: Library
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A chat command: name, argument synopsis, help in German and English, handler."""
+
+    name: str
+    synopsis: str
+    help_de: str
+    help_en: str
+    run: Callable[[Request], Reply]
+    admin: bool = False
+
+    def help(self, language: str) -> str:
+        """The help line in the reader's language."""
+        return self.help_en if language == "en" else self.help_de
+
+
+def reader_language(chosen: str | None, hint: str | None) -> str:
+    """The chat's chosen language, else the platform's hint (`en-GB` → en), else German."""
+    if chosen in LANGUAGES:
+        return chosen
+    short = (hint or "").split("-")[0].lower()
+    return short if short in LANGUAGES else "de"
+
+
+def _id_arg(args: str) -> int | None:
+    arg = args.strip().lstrip("#[").rstrip("]")
+    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 12 else None

@@ -1,0 +1,108 @@
+"""The reading commands: /start, /digest, /search, /more, /latest and /article."""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+
+from bot.commands.base import LATEST, PAGE_SIZE, Request, _id_arg
+from bot.commands.replies import _article_line, _marked, digest_for, render_digest
+from bot.query import parse_query
+from bot.records import Button, Reply, Span
+from bot.texts import t
+
+_PAGE = re.compile(r"(?i)\b(?:seite|page):(\d{1,4})\b")
+_MORE = re.compile(r"^(\d{1,4})(?:\s+([0-9a-f]{1,8}))?$")
+
+
+def search_key(text: str) -> str:
+    """A short fingerprint of a search, so a stale "next" button is recognised."""
+    return format(zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0xFFFFFF, "x")
+
+
+def _start(req: Request) -> Reply:
+    return Reply.text(t(req.language, "welcome"))
+
+
+def _digest(req: Request) -> Reply:
+    digest = digest_for(req.library, req.ctx.chat, req.ctx.now, req.language)
+    return render_digest(digest, req.language)
+
+
+def _search(req: Request) -> Reply:
+    page_match = _PAGE.search(req.args)
+    page = max(1, int(page_match.group(1))) if page_match else 1
+    text = _PAGE.sub(" ", req.args).strip()
+    return _search_page(req, text, page)
+
+
+def _search_page(req: Request, text: str, page: int) -> Reply:
+    query = parse_query(text)
+    if query.problem == "bad-date":
+        return Reply.text(t(req.language, "search_bad_date"), ok=False)
+    if query.problem == "empty":
+        return Reply.text(t(req.language, "search_usage"), ok=False)
+    shown = " ".join(query.words)
+    if query.problem == "common":
+        return Reply.text(t(req.language, "search_common", query=shown), ok=False)
+    result = req.library.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    if result.total == 0:
+        return Reply.text(t(req.language, "search_none", query=shown), ok=False)
+    pages = math.ceil(result.total / PAGE_SIZE)
+    if not result.hits:
+        return Reply.text(t(req.language, "more_end", query=shown), ok=False)
+    req.library.remember_search(req.ctx.chat, text, page)
+    key = search_key(text)
+    total = f"{result.total}+" if result.capped else str(result.total)
+    head = t(req.language, "search_head", total=total, query=shown, page=page, pages=pages)
+    paragraphs: list[tuple[Span, ...]] = [(Span(head),)]
+    for hit in result.hits:
+        paragraphs.append(_article_line(hit.article, req.language))
+        summary = " ".join(hit.article.summary[:2])
+        paragraphs.append((Span(summary),) if summary else _marked(hit.snippet))
+    buttons: list[Button] = []
+    # Buttons carry only a page and a fingerprint (Telegram allows 64 bytes of callback data);
+    # the search text itself stays in the store.
+    if page > 1:
+        buttons.append(Button(t(req.language, "prev"), f"/more {page - 1} {key}"))
+    if page < pages:
+        buttons.append(Button(t(req.language, "next"), f"/more {page + 1} {key}"))
+    return Reply(tuple(paragraphs), buttons=tuple(buttons))
+
+
+def _more(req: Request) -> Reply:
+    last = req.library.last_search(req.ctx.chat)
+    arg = req.args.strip().lower()
+    match = _MORE.match(arg)
+    if last is None or (arg and match is None):
+        return Reply.text(t(req.language, "more_none"), ok=False)
+    text, shown = last
+    if match is None:
+        return _search_page(req, text, shown + 1)
+    if match.group(2) and match.group(2) != search_key(text):
+        return Reply.text(t(req.language, "more_none"), ok=False)
+    return _search_page(req, text, max(1, int(match.group(1))))
+
+
+def _latest(req: Request) -> Reply:
+    articles = req.library.latest(LATEST)
+    if not articles:
+        return Reply.text(t(req.language, "latest_none"))
+    lines: list[tuple[Span, ...]] = [(Span(t(req.language, "latest_head"), bold=True),)]
+    lines += [_article_line(a, req.language) for a in articles]
+    return Reply(tuple(lines))
+
+
+def _article(req: Request) -> Reply:
+    article_id = _id_arg(req.args)
+    if article_id is None:
+        return Reply.text(t(req.language, "article_usage"), ok=False)
+    article = req.library.article(article_id)
+    if article is None:
+        return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
+    paragraphs: list[tuple[Span, ...]] = [_article_line(article, req.language)]
+    if article.summary:
+        paragraphs.append((Span(" ".join(article.summary)),))
+    paragraphs += [(Span(p),) for p in article.body.split("\n\n") if p.strip()]
+    return Reply(tuple(paragraphs))
