@@ -29,7 +29,7 @@ from bot.ingest.pages import make_client
 from bot.logs import setup_logging
 from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
 from bot.query import parse_query
-from bot.records import Digest
+from bot.records import ChatSettings, Digest
 from bot.render import to_plain
 from bot.schedule import chat_digest
 from bot.store import Store
@@ -245,7 +245,7 @@ def day_digest(store: Store, config: Config, day: date | None, now: datetime) ->
     else:
         since = datetime.combine(day, time(0), zone)
         until = since + timedelta(days=1)
-    settings = store.settings("cli")
+    settings = ChatSettings()
     articles = store.articles_since(since, until)
     return build_digest(
         articles, day=day, since=since, stories=settings.stories, sentences=settings.sentences

@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.commands import render_digest
+from bot.commands import DEFAULT_ZONE, render_digest
 from bot.delivery import DeliveryQueue, Outgoing
 from bot.digest import DigestOptions, Stories, window_since
 from bot.records import Article, Digest, Reply, Span, Subscription
@@ -355,6 +355,24 @@ class DigestScheduler:
             log.info("event=summarized count=%d", done)
 
 
+Plan = tuple[datetime, DigestOptions, str, date]
+
+
+def _plan(store: Store, chat: str, now: datetime, *, force: bool = False) -> Plan:
+    """A chat's digest window start, options, language and local date (`force`: last 24 h)."""
+    settings = store.settings(chat)
+    options = DigestOptions(
+        stories=settings.stories,
+        sentences=settings.sentences,
+        keywords=store.digest_keywords(chat),
+        send_empty=settings.send_empty,
+    )
+    last = None if force else store.last_digest_at(chat)
+    sub = store.subscription(chat)
+    day = now.astimezone(ZoneInfo(sub.timezone if sub else DEFAULT_ZONE)).date()
+    return window_since(last, now), options, settings.language, day
+
+
 def build_for(
     store: Store, chats: list[str], now: datetime, *, force: bool = False
 ) -> dict[str, tuple[Reply | None, DigestOptions, str]]:
@@ -363,30 +381,13 @@ def build_for(
     Articles are loaded and grouped into stories once for all chats; chats with the same
     window and settings share one digest.
     """
-    plans: dict[str, tuple[datetime, DigestOptions, str, date]] = {}
-    for chat in chats:
-        settings = store.settings(chat)
-        options = DigestOptions(
-            stories=settings.stories,
-            sentences=settings.sentences,
-            keywords=store.digest_keywords(chat),
-            send_empty=settings.send_empty,
-        )
-        last = None if force else store.last_digest_at(chat)
-        sub = store.subscription(chat)
-        zone = ZoneInfo(sub.timezone if sub else "Europe/Berlin")
-        plans[chat] = (
-            window_since(last, now),
-            options,
-            settings.language,
-            now.astimezone(zone).date(),
-        )
+    plans = {chat: _plan(store, chat, now, force=force) for chat in chats}
     if not plans:
         return {}
     earliest = min(p[0] for p in plans.values())
     articles: list[Article] = store.articles_since(earliest, now + timedelta(seconds=1))
     stories = Stories.of(articles)
-    cache: dict[tuple[datetime, DigestOptions, str, date], Reply | None] = {}
+    cache: dict[Plan, Reply | None] = {}
     out: dict[str, tuple[Reply | None, DigestOptions, str]] = {}
     for chat, plan in plans.items():
         if plan not in cache:
@@ -400,16 +401,7 @@ def build_for(
 
 def chat_digest(store: Store, chat: str, now: datetime) -> Digest:
     """What the chat would get now: its window, settings and keyword filter (nothing is sent)."""
-    settings = store.settings(chat)
-    options = DigestOptions(
-        stories=settings.stories,
-        sentences=settings.sentences,
-        keywords=store.digest_keywords(chat),
-        send_empty=settings.send_empty,
-    )
-    since = window_since(store.last_digest_at(chat), now)
-    sub = store.subscription(chat)
-    day = now.astimezone(ZoneInfo(sub.timezone if sub else "Europe/Berlin")).date()
+    since, options, _, day = _plan(store, chat, now)
     articles = store.articles_since(since, now + timedelta(seconds=1))
     return Stories.of(articles).digest(day=day, since=since, now=now, options=options)
 

@@ -29,7 +29,7 @@ from bot.commands.base import (
     reader_language,
 )
 from bot.commands.news import _article, _digest, _latest, _more, _search, _start, search_key
-from bot.commands.replies import HIT_END, HIT_START, digest_for, render_digest
+from bot.commands.replies import digest_for, render_digest
 from bot.commands.subscriptions import (
     _alert,
     _alerts,
@@ -40,6 +40,7 @@ from bot.commands.subscriptions import (
     alert_matches,
     alert_words,
 )
+from bot.query import HIT_END, HIT_START
 from bot.records import Reply, Span
 from bot.render import clean
 from bot.texts import t

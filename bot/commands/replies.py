@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.base import DEFAULT_ZONE, Library
 from bot.digest import build_digest
+from bot.query import HIT_END, HIT_START
 from bot.records import Article, Digest, Reply, Span
 from bot.texts import t
-
-HIT_START, HIT_END = "\x02", "\x03"
 
 
 def _date(value: datetime | None, language: str) -> str:
