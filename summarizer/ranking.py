@@ -37,6 +37,13 @@ _SUBORDINATORS_TEXT = """
 SUBORDINATORS = frozenset(_SUBORDINATORS_TEXT.split())
 # Quotation marks that open a quote in German text.
 _OPENING_QUOTES = ("„", "»", "“", '"')
+# Words that address the reader. Lower-case "ihr" is usually "her"/"their", so it only counts as
+# "you" right after the opening verb ("Habt ihr …?"); capitalised forms count past the first word.
+_READER_WORDS_TEXT = """
+    du dich dir dein deine deinen deinem deiner deines euch euer eure euren eurem eurer eures
+"""
+_READER_WORDS = frozenset(_READER_WORDS_TEXT.split())
+_POLITE_WORDS = frozenset({"Sie", "Ihnen", "Ihr", "Ihre", "Ihren", "Ihrem", "Ihrer", "Ihres"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,11 @@ class Weights:
 
     Measured on German web pages against their publishers' descriptions (~26 words): the lead
     prior carries most of the signal, title overlap helps, centrality only a little, and about
-    55 words (2–3 sentences, what a digest shows) beat longer summaries.
+    55 words (2–3 sentences, what a digest shows) beat longer summaries. Past
+    `budget_base_words` of text the budget grows with the square root of the length, so a long
+    report gets a summary in proportion (on Wikipedia-length texts: ~60 words, Lead-3's length).
+    An article may open with the question it answers ("Warum …?"); such an opening question
+    (within the first `opening_questions` sentences) may be picked unless it addresses the reader.
     """
 
     position: float = 1.0
@@ -56,6 +67,9 @@ class Weights:
     min_words: int = 6
     max_words: int = 60
     budget_words: int = 55
+    budget_base_words: int = 1000
+    budget_growth: float = 0.5
+    opening_questions: int = 1
     bad_endings: tuple[str, ...] = ("?", ":", ",", ";", "-", "–")
 
 
@@ -113,6 +127,32 @@ def is_candidate(
     if not (first.isupper() or first.isdigit()):
         return False
     return not (words and words[0].lower() in SUBORDINATORS and "," not in sentence)
+
+
+def addresses_reader(words: tuple[str, ...]) -> bool:
+    """True when a sentence speaks to the reader: du, ihr/euch, or the polite Sie/Ihnen."""
+    if any(w.lower() in _READER_WORDS for w in words):
+        return True
+    if any(w in _POLITE_WORDS for w in words[1:]) or (words and words[0] in {"Sie", "Ihr", "Du"}):
+        return True
+    return len(words) > 1 and words[1] == "ihr"
+
+
+def is_opening_question(
+    sentence: str, weights: Weights = DEFAULT_WEIGHTS, words: tuple[str, ...] | None = None
+) -> bool:
+    """True for a question that states the article's topic rather than asking the reader."""
+    words = to_words(sentence) if words is None else words
+    stripped = sentence.rstrip()
+    if not stripped.endswith("?") or addresses_reader(words):
+        return False
+    return is_candidate(stripped.rstrip("?") + ".", weights, words)
+
+
+def word_budget(text: str, weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """Words a summary of `text` may use: the base budget, growing as √length past a base length."""
+    growth: float = max(1.0, len(text.split()) / weights.budget_base_words) ** weights.budget_growth
+    return weights.budget_words * growth
 
 
 def join_quote_intros(sentences: Sequence[str]) -> list[str]:
@@ -186,8 +226,15 @@ def rank(
     )
     sizes = np.array([len(w) for w in words])
     candidates = np.array(
-        [i for i, s in enumerate(sentences) if is_candidate(s, weights, words[i])], dtype=np.intp
+        [
+            i
+            for i, s in enumerate(sentences)
+            if is_candidate(s, weights, words[i])
+            or (i < weights.opening_questions and is_opening_question(s, weights, words[i]))
+        ],
+        dtype=np.intp,
     )
+    budget = word_budget(text, weights)
     closest = np.zeros(n)  # each sentence's highest similarity to one already chosen
     needs = np.array([needs_context(w) for w in words])
     after_chosen = np.zeros(n, dtype=bool)  # the sentence before is in the summary
@@ -207,6 +254,6 @@ def rank(
         similarity = vectors @ vectors[best]
         closest = np.maximum(closest, similarity)
         used = sizes[chosen].sum()
-        keep = (similarity[candidates] < 0.8) & (used + sizes[candidates] <= weights.budget_words)
+        keep = (similarity[candidates] < 0.8) & (used + sizes[candidates] <= budget)
         candidates = candidates[keep]
     return [sentences[i] for i in sorted(chosen)]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from nltk.stem.snowball import GermanStemmer
 
 from summarizer.ranking import (
     DEFAULT_WEIGHTS,
+    addresses_reader,
     is_candidate,
     join_quote_intros,
     rank,
     stemmer,
     to_term_ids,
+    word_budget,
 )
+from summarizer.sentences import to_words
 
 # Words whose stems differ between Snowball versions or exercise umlauts, ß and the u/y rules.
 STEM_WORDS = [
@@ -106,3 +111,61 @@ def test_quote_introduction_is_joined_to_its_quote() -> None:
     rule = "Die Regeln gelten ab dem nächsten Jahr für alle Betriebe."
     body = "\n\n".join([*sentences[:2], rule])
     assert rank(body, 1)[0].startswith("Anna Beispiel")
+
+
+MIETEN = (
+    "Die Mieten in Berlin sind im vergangenen Jahr um fast zehn Prozent gestiegen. "
+    "Besonders teuer wurden kleine Wohnungen in der Innenstadt und am Stadtrand. "
+    "Der Senat will nun mit einem neuen Wohnungsbauprogramm gegensteuern."
+)
+
+
+def test_article_may_open_with_the_question_it_answers() -> None:
+    text = f"Warum steigen die Mieten in Berlin seit Jahren so stark? {MIETEN}"
+    summary = rank(text, 3, title="Mieten in Berlin steigen stark")
+    assert summary[0] == "Warum steigen die Mieten in Berlin seit Jahren so stark?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Kennen Sie das Gefühl, wenn die Miete in Berlin schon wieder steigt?",
+        "Hast du dich auch schon über die Mieten in Berlin geärgert?",
+        "Wisst ihr, warum die Mieten in Berlin so stark steigen?",
+    ],
+)
+def test_question_to_the_reader_is_never_picked(question: str) -> None:
+    assert question not in rank(f"{question} {MIETEN}", 4, title="Mieten in Berlin")
+
+
+def test_question_later_in_the_text_is_never_picked() -> None:
+    text = f"{MIETEN} Warum steigen die Mieten in Berlin seit Jahren so stark?"
+    assert not any(s.endswith("?") for s in rank(text, 4, title="Mieten in Berlin"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Was bedeutet das für Sie persönlich?", True),
+        ("Habt ihr das schon gewusst?", True),
+        ("Was verdient eine Pflegerin und wie hoch ist ihr Lohn?", False),
+        ("Sie sagte, ihr Mann sei krank.", True),  # sentence-initial Sie may be the reader
+        ("Warum sinken die Preise für Strom?", False),
+    ],
+)
+def test_addresses_reader(sentence: str, expected: bool) -> None:
+    assert addresses_reader(to_words(sentence)) is expected
+
+
+def test_budget_grows_with_the_length_of_long_texts() -> None:
+    short, long = " ".join(["Wort"] * 800), " ".join(["Wort"] * 4000)
+    assert word_budget(short) == DEFAULT_WEIGHTS.budget_words
+    assert word_budget(long) == 2 * DEFAULT_WEIGHTS.budget_words
+    names = ["".join(p).capitalize() for p in itertools.product(*[["ka", "lo", "mi", "ru"]] * 5)]
+    sentence = (
+        "Der Verband {} fordert vom Land {} nach einer langen Debatte im Landtag am Montag "
+        "mehr Geld für die Stadt {} und den Kreis {}."
+    )
+    text = " ".join(sentence.format(*names[i : i + 4]) for i in range(0, 240 * 4, 4))
+    words = sum(len(s.split()) for s in rank(text, 3))
+    assert DEFAULT_WEIGHTS.budget_words < words <= word_budget(text)
