@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.query import stem
-from bot.records import Article, Digest, Link, Story
+from bot.records import Article, ChatSettings, Digest, Link, Story
 from bot.stories import features, group_stories
 
 # A story's weight halves every day, so a two-source story from yesterday ties with a
@@ -40,6 +41,38 @@ def window_since(last_digest: datetime | None, now: datetime) -> datetime:
     if last_digest is None:
         return now - DEFAULT_WINDOW
     return max(last_digest, now - MAX_WINDOW)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPlan:
+    """What decides one chat's digest: window start, options, language, local date and zone."""
+
+    since: datetime
+    options: DigestOptions
+    language: str
+    day: date
+    zone: str
+
+
+def plan_digest(
+    settings: ChatSettings,
+    keywords: tuple[str, ...],
+    zone: str,
+    now: datetime,
+    last_digest: datetime | None = None,
+) -> DigestPlan:
+    """A chat's digest plan from its settings, keyword filter and zone (no last digest: 24 h).
+
+    The scheduler and the `/digest` command both plan through here, so they cannot drift apart.
+    """
+    options = DigestOptions(
+        stories=settings.stories,
+        sentences=settings.sentences,
+        keywords=keywords,
+        send_empty=settings.send_empty,
+    )
+    day = now.astimezone(ZoneInfo(zone)).date()
+    return DigestPlan(window_since(last_digest, now), options, settings.language, day, zone)
 
 
 def _links(group: Sequence[Article]) -> tuple[Link, ...]:
@@ -252,6 +285,10 @@ class Stories:
             for _, g, fresh in chosen[: options.stories]
         )
         return Digest(date=day, stories=entries, since=since)
+
+    def planned(self, plan: DigestPlan, now: datetime) -> Digest:
+        """The digest a chat's plan describes, at `now`."""
+        return self.digest(day=plan.day, since=plan.since, now=now, options=plan.options)
 
 
 def build_digest(

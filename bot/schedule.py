@@ -19,9 +19,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.commands import DEFAULT_ZONE, render_digest
+from bot.commands import chat_plan, chat_zone, render_digest
 from bot.delivery import DeliveryQueue, Outgoing
-from bot.digest import DigestOptions, Stories, window_since
+from bot.digest import DigestOptions, DigestPlan, Stories
 from bot.records import Article, Digest, Reply, Span, Subscription
 from bot.store import Store
 from bot.texts import t
@@ -355,22 +355,10 @@ class DigestScheduler:
             log.info("event=summarized count=%d", done)
 
 
-Plan = tuple[datetime, DigestOptions, str, date]
-
-
-def _plan(store: Store, chat: str, now: datetime, *, force: bool = False) -> Plan:
-    """A chat's digest window start, options, language and local date (`force`: last 24 h)."""
-    settings = store.settings(chat)
-    options = DigestOptions(
-        stories=settings.stories,
-        sentences=settings.sentences,
-        keywords=store.digest_keywords(chat),
-        send_empty=settings.send_empty,
-    )
+def _plan(store: Store, chat: str, now: datetime, *, force: bool = False) -> DigestPlan:
+    """A chat's digest plan since its last digest (`force`: the last 24 h, as `/digest` shows)."""
     last = None if force else store.last_digest_at(chat)
-    sub = store.subscription(chat)
-    day = now.astimezone(ZoneInfo(sub.timezone if sub else DEFAULT_ZONE)).date()
-    return window_since(last, now), options, settings.language, day
+    return chat_plan(store, chat, now, chat_zone(store, chat), last)
 
 
 def build_for(
@@ -379,31 +367,30 @@ def build_for(
     """Each chat's rendered digest (None when empty and the chat wants no empty digest).
 
     Articles are loaded and grouped into stories once for all chats; chats with the same
-    window and settings share one digest.
+    window, settings and zone share one digest.
     """
     plans = {chat: _plan(store, chat, now, force=force) for chat in chats}
     if not plans:
         return {}
-    earliest = min(p[0] for p in plans.values())
+    earliest = min(p.since for p in plans.values())
     articles: list[Article] = store.articles_since(earliest, now + timedelta(seconds=1))
     stories = Stories.of(articles)
-    cache: dict[Plan, Reply | None] = {}
+    cache: dict[DigestPlan, Reply | None] = {}
     out: dict[str, tuple[Reply | None, DigestOptions, str]] = {}
     for chat, plan in plans.items():
         if plan not in cache:
-            since, options, language, day = plan
-            digest = stories.digest(day=day, since=since, now=now, options=options)
-            empty = not digest.stories and not options.send_empty
-            cache[plan] = None if empty else render_digest(digest, language)
-        out[chat] = (cache[plan], plan[1], plan[2])
+            digest = stories.planned(plan, now)
+            empty = not digest.stories and not plan.options.send_empty
+            cache[plan] = None if empty else render_digest(digest, plan.language, plan.zone)
+        out[chat] = (cache[plan], plan.options, plan.language)
     return out
 
 
 def chat_digest(store: Store, chat: str, now: datetime) -> Digest:
     """What the chat would get now: its window, settings and keyword filter (nothing is sent)."""
-    since, options, _, day = _plan(store, chat, now)
-    articles = store.articles_since(since, now + timedelta(seconds=1))
-    return Stories.of(articles).digest(day=day, since=since, now=now, options=options)
+    plan = _plan(store, chat, now)
+    articles = store.articles_since(plan.since, now + timedelta(seconds=1))
+    return Stories.of(articles).planned(plan, now)
 
 
 async def push_alerts(

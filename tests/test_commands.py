@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 import string
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -252,3 +253,58 @@ def test_a_new_chat_gets_the_operators_default_zone(store: Store, now: datetime)
     sub = store.subscription(CHAT)
     assert sub is not None
     assert sub.timezone == "Europe/Zurich"
+
+
+def test_digest_shows_only_stories_the_chats_keyword_filter_lets_through(
+    seeded_store: Store, now: datetime
+) -> None:
+    body = "Der Bundestag beschließt den Haushalt für 2026 nach langer Debatte über die Schulden."
+    budget = NewArticle("Bundestag beschließt Haushalt", "ZDF", body, (body,), now)
+    seeded_store.add_article(budget, now)
+    unfiltered = say(seeded_store, now, "/digest")
+    assert "Bundestag beschließt Haushalt" in unfiltered
+    assert "Venezuela" in unfiltered
+    seeded_store.set_digest_keywords(CHAT, ("haushalt",), now)
+    only_budget = say(seeded_store, now, "/digest")
+    assert "Bundestag beschließt Haushalt" in only_budget
+    assert "Venezuela" not in only_budget
+    seeded_store.set_digest_keywords(CHAT, ("-haushalt",), now)
+    without_budget = say(seeded_store, now, "/digest")
+    assert "Haushalt" not in without_budget
+    assert "Venezuela" in without_budget
+
+
+def test_digest_follows_the_chats_story_count(seeded_store: Store, now: datetime) -> None:
+    body = "Der Bundestag beschließt den Haushalt für 2026 nach langer Debatte über die Schulden."
+    seeded_store.add_article(NewArticle("Bundestag beschließt Haushalt", "ZDF", body, (), now), now)
+    assert len(re.findall(r"^\d+\. ", say(seeded_store, now, "/digest"), re.M)) == 2
+    say(seeded_store, now, "/settings meldungen 1")
+    assert len(re.findall(r"^\d+\. ", say(seeded_store, now, "/digest"), re.M)) == 1
+
+
+# 03:00 UTC on 11 November: already the 11th in Berlin, still the 10th in New York.
+LATE = datetime(2025, 11, 11, 3, 0, tzinfo=UTC)
+
+
+def test_a_subscribed_chat_sees_dates_and_times_in_its_own_zone(seeded_store: Store) -> None:
+    say(seeded_store, LATE, "/subscribe 07:30 America/New_York")
+    digest = say(seeded_store, LATE, "/digest")
+    assert digest.startswith("Nachrichten vom 10.11.2025")
+    # dpa published 08:13 UTC on 2 November, TKP 23:00 UTC on 9 November.
+    assert "(02.11.2025 03:13)" in digest
+    assert "TKP (09.11.2025 18:00)" in digest
+    latest = say(seeded_store, LATE, "/latest")
+    assert "TKP, 09.11.2025 18:00" in latest
+    assert "dpa, 02.11.2025 03:13" in latest
+    assert "dpa, 02.11.2025 03:13" in say(seeded_store, LATE, "/search kreml")
+    assert "TKP, 09.11.2025 18:00" in say(seeded_store, LATE, "/article 2")
+
+
+def test_a_chat_without_subscription_sees_the_default_zone(seeded_store: Store) -> None:
+    digest = say(seeded_store, LATE, "/digest")
+    assert digest.startswith("Nachrichten vom 11.11.2025")
+    assert "(02.11.2025 09:13)" in digest
+    assert "TKP (10.11.2025)" in digest  # midnight in Berlin: the date alone
+    assert "dpa, 02.11.2025 09:13" in say(seeded_store, LATE, "/latest")
+    operator = say(seeded_store, LATE, "/latest", timezone="America/New_York")
+    assert "dpa, 02.11.2025 03:13" in operator

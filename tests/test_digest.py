@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.digest import DigestOptions, Stories, build_digest, to_json, window_since
+from bot.digest import (
+    DigestOptions,
+    Stories,
+    build_digest,
+    plan_digest,
+    to_json,
+    window_since,
+)
 from bot.ingest.files import ingest_paths
-from bot.records import Article
+from bot.records import Article, ChatSettings
 from bot.store import Store
 from tests.conftest import SEEDS
 
@@ -75,3 +82,15 @@ def test_window_starts_at_last_digest_or_a_day_ago() -> None:
     assert window_since(None, NOW) == NOW - timedelta(hours=24)
     assert window_since(NOW - timedelta(hours=3), NOW) == NOW - timedelta(hours=3)
     assert window_since(NOW - timedelta(days=30), NOW) == NOW - timedelta(days=7)
+
+
+def test_a_plan_carries_the_chats_settings_keywords_and_local_date() -> None:
+    settings = ChatSettings(language="en", stories=3, sentences=1, send_empty=False)
+    late = datetime(2025, 11, 11, 3, tzinfo=UTC)  # the 11th in Berlin, the 10th in New York
+    plan = plan_digest(settings, ("wahl", "-sport"), "America/New_York", late)
+    assert plan.options == DigestOptions(3, 1, ("wahl", "-sport"), send_empty=False)
+    assert (plan.language, plan.day, plan.zone) == ("en", date(2025, 11, 10), "America/New_York")
+    assert plan.since == late - timedelta(hours=24)
+    berlin = plan_digest(settings, (), "Europe/Berlin", late, late - timedelta(hours=3))
+    assert berlin.day == date(2025, 11, 11)
+    assert berlin.since == late - timedelta(hours=3)

@@ -165,7 +165,7 @@ async def test_invited_bot_joins_answers_search_and_delivers_digest(
         for article in seeded_store.latest(2):
             assert f"<b>{escape(article.title, quote=False)}</b>" in html
 
-        digest = digest_for(seeded_store, f"matrix:{room}", now, "de")
+        digest = digest_for(seeded_store, f"matrix:{room}", now)
         await transport.send(f"matrix:{room}", render_digest(digest, "de"))
         _, _, body, html = await alice.wait_notice(lambda b: b.startswith("Nachrichten vom"))
     assert "Russland erwägt Venezuelas Bitte" in body

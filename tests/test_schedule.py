@@ -7,11 +7,18 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 
 from bot.app import utc_now
+from bot.commands import Context, handle
 from bot.delivery import DeliveryQueue
 from bot.ingest.files import ingest_paths
-from bot.records import Reply, Subscription
+from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
-from bot.schedule import DigestScheduler, due_digests, fire_times, next_digest_at
+from bot.schedule import (
+    DigestScheduler,
+    build_for,
+    due_digests,
+    fire_times,
+    next_digest_at,
+)
 from bot.store import Store
 from tests.conftest import SEEDS
 
@@ -188,3 +195,37 @@ async def test_a_send_cut_off_by_a_crash_is_never_resent_and_is_logged(store: St
     await queue.stop()
     assert recorder.sent == []
     assert store.delivery_status(CHAT, date(2025, 11, 10)) == "unknown"
+
+
+async def test_a_scheduled_digest_is_dated_and_timed_in_the_subscribers_zone(
+    store: Store,
+) -> None:
+    list(ingest_paths(store, [SEEDS], datetime(2025, 11, 10, 5, tzinfo=UTC)))
+    store.subscribe(Subscription(CHAT, "21:00", "America/New_York", CREATED), CREATED)
+    recorder = Recorder()
+    # 21:00 in New York on 10 November is already 11 November in Berlin.
+    await run_scheduler(store, recorder, datetime(2025, 11, 11, 2, 0, 1, tzinfo=UTC))
+    assert len(recorder.sent) == 1
+    text = recorder.sent[0][1]
+    assert text.startswith("Nachrichten vom 10.11.2025")
+    assert "(02.11.2025 03:13)" in text
+    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
+
+
+def test_the_digest_command_shows_what_the_scheduler_would_send_now(store: Store) -> None:
+    now = datetime(2025, 11, 11, 3, tzinfo=UTC)
+    list(ingest_paths(store, [SEEDS], now - timedelta(hours=2)))
+    body = "Der Bundestag beschließt den Haushalt für 2026 nach langer Debatte über die Schulden."
+    store.add_article(NewArticle("Bundestag beschließt Haushalt", "ZDF", body, (body,), now), now)
+    store.subscribe(Subscription(CHAT, "07:00", "America/New_York", CREATED), CREATED)
+    store.update_settings(CHAT, now, language="en", sentences=1)
+    shown: set[str] = set()
+    for keywords in ((), ("venezuela",), ("-venezuela",)):
+        store.set_digest_keywords(CHAT, keywords, now)
+        scheduled = build_for(store, [CHAT], now, force=True)[CHAT][0]
+        asked = handle("/digest", Context(CHAT, now), store)
+        assert scheduled is not None
+        assert asked == scheduled
+        assert to_plain(asked).startswith("News of 10.11.2025")
+        shown.add(to_plain(asked))
+    assert len(shown) == 3  # each filter changed what both show

@@ -141,7 +141,7 @@ async def test_subscribe_and_digest_delivery(
         sub = seeded_store.subscription("telegram:777")
         assert sub is not None
         assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
-        digest = digest_for(seeded_store, "telegram:777", now, "de")
+        digest = digest_for(seeded_store, "telegram:777", now)
         await transport.send("telegram:777", render_digest(digest, "de"))
     message = bot_api.screen(777)[-1]
     assert message.visible.startswith("Nachrichten vom 10.11.2025")

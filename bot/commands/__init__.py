@@ -26,10 +26,11 @@ from bot.commands.base import (
     Library,
     Request,
     StatsInfo,
+    chat_zone,
     reader_language,
 )
 from bot.commands.news import _article, _digest, _latest, _more, _search, _start, search_key
-from bot.commands.replies import digest_for, render_digest
+from bot.commands.replies import chat_plan, digest_for, render_digest
 from bot.commands.subscriptions import (
     _alert,
     _alerts,
@@ -64,6 +65,8 @@ __all__ = [
     "StatsInfo",
     "alert_matches",
     "alert_words",
+    "chat_plan",
+    "chat_zone",
     "digest_for",
     "handle",
     "is_feed_url",
@@ -99,7 +102,8 @@ def handle(text: str, ctx: Context, library: Library) -> Reply | None:
         return Reply.text(t(language, "admin_only", command="/" + name), ok=False)
     if len(args) > MAX_ARGS:
         return Reply.text(t(language, "too_long", length=len(args), limit=MAX_ARGS), ok=False)
-    return command.run(Request(args, ctx, library, language))
+    zone = chat_zone(library, ctx.chat, ctx.timezone)
+    return command.run(Request(args, ctx, library, language, zone))
 
 
 # /help lists the table, so it lives beside it.

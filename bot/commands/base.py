@@ -32,6 +32,7 @@ class Library(Protocol):
     def subscribe(self, sub: Subscription, now: datetime) -> None: ...
     def unsubscribe(self, chat: str) -> bool: ...
     def subscription(self, chat: str) -> Subscription | None: ...
+    def digest_keywords(self, chat: str) -> tuple[str, ...]: ...
     def request_digest(self, chat: str, now: datetime) -> None: ...
     def chat_language(self, chat: str) -> str | None: ...
     def update_settings(
@@ -106,6 +107,8 @@ class Request:
     ctx: Context
     library: Library
     language: str
+    # The zone every date in the reply is shown in: see `chat_zone`.
+    zone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,12 @@ def reader_language(chosen: str | None, hint: str | None) -> str:
         return chosen
     short = (hint or "").split("-")[0].lower()
     return short if short in LANGUAGES else "de"
+
+
+def chat_zone(library: Library, chat: str, default: str = DEFAULT_ZONE) -> str:
+    """The zone a chat's dates are shown in: its subscription's, else `default` (the operator's)."""
+    sub = library.subscription(chat)
+    return sub.timezone if sub else default
 
 
 def _id_arg(args: str) -> int | None:

@@ -26,8 +26,8 @@ def _start(req: Request) -> Reply:
 
 
 def _digest(req: Request) -> Reply:
-    digest = digest_for(req.library, req.ctx.chat, req.ctx.now, req.language)
-    return render_digest(digest, req.language)
+    digest = digest_for(req.library, req.ctx.chat, req.ctx.now, zone=req.zone)
+    return render_digest(digest, req.language, req.zone)
 
 
 def _search(req: Request) -> Reply:
@@ -58,7 +58,7 @@ def _search_page(req: Request, text: str, page: int) -> Reply:
     head = t(req.language, "search_head", total=total, query=shown, page=page, pages=pages)
     paragraphs: list[tuple[Span, ...]] = [(Span(head),)]
     for hit in result.hits:
-        paragraphs.append(_article_line(hit.article, req.language))
+        paragraphs.append(_article_line(hit.article, req.language, req.zone))
         summary = " ".join(hit.article.summary[:2])
         paragraphs.append((Span(summary),) if summary else _marked(hit.snippet))
     buttons: list[Button] = []
@@ -90,7 +90,7 @@ def _latest(req: Request) -> Reply:
     if not articles:
         return Reply.text(t(req.language, "latest_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "latest_head"), bold=True),)]
-    lines += [_article_line(a, req.language) for a in articles]
+    lines += [_article_line(a, req.language, req.zone) for a in articles]
     return Reply(tuple(lines))
 
 
@@ -101,7 +101,7 @@ def _article(req: Request) -> Reply:
     article = req.library.article(article_id)
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
-    paragraphs: list[tuple[Span, ...]] = [_article_line(article, req.language)]
+    paragraphs: list[tuple[Span, ...]] = [_article_line(article, req.language, req.zone)]
     if article.summary:
         paragraphs.append((Span(" ".join(article.summary)),))
     paragraphs += [(Span(p),) for p in article.body.split("\n\n") if p.strip()]

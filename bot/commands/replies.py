@@ -6,17 +6,18 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.commands.base import DEFAULT_ZONE, Library
-from bot.digest import build_digest
+from bot.commands.base import DEFAULT_ZONE, Library, chat_zone
+from bot.digest import DigestPlan, Stories, plan_digest
 from bot.query import HIT_END, HIT_START
 from bot.records import Article, Digest, Reply, Span
 from bot.texts import t
 
 
-def _date(value: datetime | None, language: str) -> str:
+def _date(value: datetime | None, language: str, zone: str) -> str:
+    """A date and time as the chat reads it: in its own zone, the time left out at midnight."""
     if value is None:
         return t(language, "undated")
-    local = value.astimezone(ZoneInfo(DEFAULT_ZONE))
+    local = value.astimezone(ZoneInfo(zone))
     return (
         local.strftime("%d.%m.%Y %H:%M")
         if local.hour or local.minute
@@ -33,16 +34,19 @@ def _marked(text: str) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def _article_line(article: Article, language: str) -> tuple[Span, ...]:
+def _article_line(article: Article, language: str, zone: str) -> tuple[Span, ...]:
     return (
         Span(f"[{article.id}] "),
         Span(article.title, bold=True, url=article.url),
-        Span(f" — {article.source}, {_date(article.published, language)}"),
+        Span(f" — {article.source}, {_date(article.published, language, zone)}"),
     )
 
 
-def render_digest(digest: Digest, language: str) -> Reply:
-    """A digest as a reply: a heading, then each story with summary and sources."""
+def render_digest(digest: Digest, language: str, zone: str = DEFAULT_ZONE) -> Reply:
+    """A digest as a reply: a heading, then each story with summary and sources (times in `zone`).
+
+    The heading's date is the digest's own, already the local date in the chat's zone.
+    """
     head = (Span(t(language, "digest_head", date=digest.date.strftime("%d.%m.%Y")), bold=True),)
     if not digest.stories:
         return Reply((head, (Span(t(language, "digest_empty")),)))
@@ -58,22 +62,24 @@ def render_digest(digest: Digest, language: str) -> Reply:
             sources.append(Span(link.name, url=link.url))
             # A merged story names each source's own headline, so no report is hidden.
             own = f": {link.title}" if link.title and link.title != story.headline else ""
-            sources.append(Span(f"{own} ({_date(link.published, language)})"))
+            sources.append(Span(f"{own} ({_date(link.published, language, zone)})"))
         paragraphs.append(tuple(sources))
     return Reply(tuple(paragraphs))
 
 
-def digest_for(library: Library, chat: str, now: datetime, language: str) -> Digest:
-    """The digest a chat gets now: what arrived in the last 24 hours."""
-    settings = library.settings(chat)
-    since = now - timedelta(hours=24)
-    sub = library.subscription(chat)
-    zone = ZoneInfo(sub.timezone if sub else DEFAULT_ZONE)
-    articles = library.articles_since(since)
-    return build_digest(
-        articles,
-        day=now.astimezone(zone).date(),
-        since=since,
-        stories=settings.stories,
-        sentences=settings.sentences,
-    )
+def chat_plan(
+    library: Library, chat: str, now: datetime, zone: str, last_digest: datetime | None = None
+) -> DigestPlan:
+    """The chat's digest plan read through the library: the scheduler's and `/digest`'s."""
+    keywords = library.digest_keywords(chat)
+    return plan_digest(library.settings(chat), keywords, zone, now, last_digest)
+
+
+def digest_for(library: Library, chat: str, now: datetime, zone: str | None = None) -> Digest:
+    """What the chat's scheduled digest would hold if built now over the last 24 hours.
+
+    Its date is local to `zone` (None: the chat's own, see `chat_zone`).
+    """
+    plan = chat_plan(library, chat, now, zone or chat_zone(library, chat))
+    articles = library.articles_since(plan.since, now + timedelta(seconds=1))
+    return Stories.of(articles).planned(plan, now)

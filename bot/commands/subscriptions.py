@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.base import MAX_ALERTS, SENTENCES_RANGE, STORIES_RANGE, Request, _id_arg
@@ -135,7 +136,7 @@ def _settings(req: Request) -> Reply:
     if sub is None:
         return Reply.text(t(req.language, "settings_need_subscription"), ok=False)
     at, zone = (value, sub.timezone) if key == "time" else (sub.time, value)
-    reply = _subscribe(Request(f"{at} {zone}", req.ctx, req.library, req.language))
+    reply = _subscribe(replace(req, args=f"{at} {zone}"))
     return _show_settings(req) if reply.ok else reply
 
 
