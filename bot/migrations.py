@@ -2,11 +2,69 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from functools import lru_cache
+
+from nltk.stem.snowball import GermanStemmer
 from sqlite_utils import Database, Migrations
 
-from bot.query import compound_tails, index_text
-
 migrations = Migrations("newsbot")
+
+# Frozen copies of bot/query.py's indexing as of m003 and m005: a migration must mean the same
+# thing forever, whatever the live search code becomes. Do not edit; add a new migration.
+_FROZEN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_FROZEN_STEMMER = GermanStemmer()
+_FROZEN_MAX_WORD_LENGTH = 40
+_FROZEN_MIN_COMPOUND = 8
+_FROZEN_STOPWORDS = frozenset(
+    (  # noqa: SIM905 (a word list reads best as one string)
+        "der die das den dem des ein eine einen einem einer eines und oder aber doch sondern "
+        "ist sind war waren wird werden wurde wurden hat haben hatte hatten sei "
+        "nicht auch noch nur schon so wie als wenn dass daß ob um zu zum zur "
+        "im in ins an am auf aus bei mit von vom für über vor nach durch gegen ohne bis "
+        "er sie es wir ihr ich sich ihm ihn ihnen ihre ihren ihrem ihrer sein seine seinen "
+        "seinem seiner man dies diese dieser dieses diesem diesen"
+    ).split()
+)
+
+
+def _frozen_words(text: str) -> list[str]:
+    """Frozen copy of `query.words` as of m003; do not edit."""
+    return _FROZEN_WORD.findall(text)
+
+
+@lru_cache(maxsize=200_000)
+def _frozen_stem(word: str) -> str:
+    """Frozen copy of `query.stem` as of m003: Snowball stem, casefolded, umlauts folded."""
+    stemmed = _FROZEN_STEMMER.stem(word.casefold())
+    folded = unicodedata.normalize("NFC", stemmed).casefold()
+    return folded.replace("ä", "a").replace("ö", "o").replace("ü", "u")
+
+
+def _frozen_compound_tails(text: str) -> str:
+    """Frozen copy of `query.compound_tails` as of m003: reversed stems of long words."""
+    out = {
+        _frozen_stem(w)[::-1]
+        for w in _frozen_words(text)
+        if _FROZEN_MIN_COMPOUND <= len(w) <= _FROZEN_MAX_WORD_LENGTH
+    }
+    return " ".join(sorted(out))
+
+
+def _frozen_index_stem(word: str) -> str:
+    """Frozen copy of `query._index_stem` as of m005; "" drops the word. Do not edit."""
+    if len(word) > _FROZEN_MAX_WORD_LENGTH or word.casefold() in _FROZEN_STOPWORDS:
+        return ""
+    return word if word.isdecimal() else _frozen_stem(word)
+
+
+def _frozen_index_text(title: str, body: str) -> tuple[str, str, tuple[str, ...]]:
+    """Frozen copy of `query.index_text` as of m005: title stems, body stems, long stems."""
+    title_stems = list(filter(None, map(_frozen_index_stem, _frozen_words(title))))
+    body_stems = list(filter(None, map(_frozen_index_stem, _frozen_words(body))))
+    compounds = {s for s in {*title_stems, *body_stems} if len(s) >= _FROZEN_MIN_COMPOUND}
+    return " ".join(title_stems), " ".join(body_stems), tuple(sorted(compounds))
 
 
 @migrations()
@@ -117,7 +175,7 @@ def m003_dedup_and_compounds(db: Database) -> None:
     for row in list(db.query("SELECT id, title, body FROM articles")):
         db.execute(
             "UPDATE articles SET parts = ? WHERE id = ?",
-            [compound_tails(row["title"] + "\n" + row["body"]), row["id"]],
+            [_frozen_compound_tails(row["title"] + "\n" + row["body"]), row["id"]],
         )
     articles.enable_fts(
         ["title", "body", "stems", "parts"],
@@ -174,12 +232,12 @@ def m005_stem_index(db: Database) -> None:
     db.execute("CREATE INDEX compounds_tail ON compounds (tail)")
     counts: dict[str, int] = {}
     for row in list(db.query("SELECT id, title, body FROM articles")):
-        index = index_text(row["title"], row["body"])
+        title_stems, body_stems, compounds = _frozen_index_text(row["title"], row["body"])
         db.execute(
             "UPDATE articles SET title_stems = ?, body_stems = ? WHERE id = ?",
-            [index.title, index.body, row["id"]],
+            [title_stems, body_stems, row["id"]],
         )
-        for compound in index.compounds:
+        for compound in compounds:
             counts[compound] = counts.get(compound, 0) + 1
     db.conn.executemany(
         "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)",
@@ -216,3 +274,4 @@ def m005_stem_index(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)
+    _frozen_stem.cache_clear()  # only migrations use it; don't hold its memory while serving

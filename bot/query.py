@@ -98,12 +98,6 @@ def index_text(title: str, body: str) -> IndexText:
     return IndexText(" ".join(title_stems), " ".join(body_stems), tuple(sorted(compounds)))
 
 
-def compound_tails(text: str) -> str:
-    """Reversed stems of the long words: the index column of migration m003 (since replaced)."""
-    out = {stem(w)[::-1] for w in words(text) if MIN_COMPOUND <= len(w) <= MAX_WORD_LENGTH}
-    return " ".join(sorted(out))
-
-
 def to_match(roots: Sequence[str], compounds: Mapping[str, Sequence[str]] | None = None) -> str:
     """The FTS5 MATCH expression: every root, or one of its compounds (`Luftabwehrsysteme`)."""
     terms = []
