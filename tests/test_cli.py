@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -137,6 +139,30 @@ def test_help_teaches_the_subcommands(db_path: Path) -> None:
     result = newsbot("--help", db=db_path)
     for sub in ("demo", "ingest", "summarize", "search", "digest", "run"):
         assert sub in result.stdout
+
+
+def test_console_script_in_pyproject_runs_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    target = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["newsbot"]
+    module, _, name = target.partition(":")
+    with pytest.raises(SystemExit) as exited:
+        getattr(import_module(module), name)(["--help"])
+    assert exited.value.code == 0
+    assert "newsbot demo" in capsys.readouterr().out
+
+
+def test_demo_finds_the_sample_articles_from_any_folder(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSBOT_CONFIG": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "demo.db"), "demo", "--no-console"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Kreml fordert friedliche Lösung zwischen USA und Venezuela" in result.stdout
 
 
 def test_ingest_skips_english_and_too_short_pages_with_reasons(

@@ -1,0 +1,135 @@
+"""`newsbot` command line: demo, ingest, summarize, search, digest, run."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.cli.base import EXIT_USAGE
+from bot.cli.ingesting import cmd_feeds, cmd_ingest
+from bot.cli.operations import cmd_backup, cmd_export, cmd_status
+from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize
+from bot.cli.serving import cmd_demo, cmd_run
+from bot.config import Config, load_config
+from bot.errors import ConfigError
+from bot.logs import setup_logging
+
+DESCRIPTION = """\
+newsbot: German news digests for Telegram, Matrix and the console.
+
+Start here:
+  newsbot demo                       ingest the sample articles, print today's digest,
+                                     then chat with the bot in this terminal
+  newsbot ingest FOLDER              store page dumps (.txt files)
+  newsbot search venezuela russland  search stored articles
+  newsbot run                        serve Telegram/Matrix as configured
+
+The database is ./newsbot.db unless --db or NEWSBOT_DB says otherwise.
+"""
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand and its help."""
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--db", help="SQLite database file (default ./newsbot.db, or NEWSBOT_DB)")
+    parser.add_argument("--config", type=Path, help="TOML config file (or NEWSBOT_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="ingest seeds/, print today's digest, open the console chat")
+    p.add_argument("--no-console", action="store_true", help="print the digest and exit")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("ingest", help="store page dumps (files, folders), feed URLs and OPML files")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("feeds", help="the feed list: feeds add URL… | list | remove ID… | export")
+    feeds_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    feeds_sub.add_parser("list", help="every feed with its state")
+    feeds_sub.add_parser("export", help="print the feed list as OPML")
+    fp = feeds_sub.add_parser("add", help="add feeds by URL")
+    fp.add_argument("urls", nargs="+", metavar="URL")
+    fp = feeds_sub.add_parser("remove", help="remove feeds by id")
+    fp.add_argument("ids", nargs="+", type=int, metavar="ID")
+    p.set_defaults(func=cmd_feeds)
+
+    p = sub.add_parser("summarize", help="clean and summarize one page dump (or JSONL on stdin)")
+    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("-n", "--sentences", type=int, default=3, help="summary length (default 3)")
+    p.add_argument("--json", action="store_true", help="print title, date, source, body, summary")
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='batch: read {"id","text"[,"title"]} lines on stdin, print one JSON line each',
+    )
+    p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("search", help="search stored articles (exit 1 when nothing is found)")
+    p.add_argument("words", nargs="+", metavar="WORD")
+    p.add_argument("--limit", type=int, default=0, help="results to show (default 5)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("digest", help="print the digest of the last 24 hours or of --date")
+    p.add_argument("--date", type=_date_arg, help="a calendar day, YYYY-MM-DD")
+    p.add_argument("--chat", metavar="ID", help="what this chat would get now (its settings)")
+    p.add_argument("--dry-run", action="store_true", help="only show; nothing is sent or logged")
+    p.add_argument("--json", action="store_true", help="print the digest as JSON data")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "status", help="last ingest, feed errors, next digests, failed deliveries, database size"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--check", action="store_true", help="health check: exit 1 unless the database reads"
+    )
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("backup", help="copy the database safely while the bot runs")
+    p.add_argument("path", metavar="PATH", help="backup file, or a folder for a dated file name")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("export", help="print stored articles as JSON lines")
+    p.add_argument("--since", type=_date_arg, help="only articles stored since YYYY-MM-DD")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, build the Config once, run one subcommand; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"newsbot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.db:
+        config = Config(**{**config.__dict__, "db": args.db})
+    # `run` logs at the configured level; one-shot commands talk on stdout and log warnings only.
+    level = int(logging.getLevelName(config.log_level))
+    if args.command != "run":
+        level = max(level, logging.WARNING)
+    setup_logging(config, level=min(level, logging.INFO) if args.verbose else level)
+    try:
+        return int(args.func(args, config))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,25 @@
+"""What every `newsbot` subcommand shares: exit codes and opening the database."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+from bot.config import Config
+from bot.store import Store
+
+EXIT_OK, EXIT_EMPTY, EXIT_USAGE = 0, 1, 2
+
+
+def open_store(config: Config) -> Store:
+    """Open (and migrate) the database read-write."""
+    return Store.open(config.db)
+
+
+def open_existing(config: Config, command: str) -> Store | None:
+    """Open the database read-only for an operator command; None (and a message) if it can't."""
+    try:
+        return Store.open_readonly(config.db)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"newsbot {command}: cannot open the database: {exc}", file=sys.stderr)
+        return None

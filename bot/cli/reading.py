@@ -1,0 +1,148 @@
+"""The reading subcommands: summarize a page dump, search articles, print a digest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.app import utc_now
+from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
+from bot.commands import PAGE_SIZE, render_digest
+from bot.config import Config
+from bot.digest import build_digest
+from bot.digest import to_json as digest_json
+from bot.errors import BadInput
+from bot.ingest.files import read_dump
+from bot.query import parse_query
+from bot.records import ChatSettings, Digest
+from bot.render import to_plain
+from bot.schedule import chat_digest
+from bot.store import Store
+from summarizer import parse_page, summarize
+
+
+def _summary_record(text: str, sentences: int, title: str | None = None) -> dict[str, Any]:
+    page = parse_page(text, title=title)
+    return {
+        "title": page.title,
+        "published": page.published.isoformat() if page.published else None,
+        "source": page.source,
+        "body": page.body,
+        "summary": summarize(page.body, sentences, title=page.title or None),
+    }
+
+
+def cmd_summarize(args: argparse.Namespace, config: Config) -> int:
+    if args.jsonl:
+        return _summarize_jsonl(args.sentences)
+    if not args.file:
+        print("newsbot summarize: give a FILE or --jsonl", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        record = _summary_record(read_dump(Path(args.file)), args.sentences)
+    except (BadInput, OSError) as exc:
+        print(f"newsbot summarize: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(record["title"])
+    print(" · ".join(x for x in (record["published"], record["source"]) if x))
+    print()
+    for sentence in record["summary"]:
+        print(f"- {sentence}")
+    return EXIT_OK if record["summary"] else EXIT_EMPTY
+
+
+def _summarize_jsonl(sentences: int) -> int:
+    """One JSON object in, one out, per line; a bad line gets an `error` and the run goes on."""
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        ident: Any = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("expected a JSON object")
+            ident = obj.get("id")
+            text = obj.get("text")
+            if not isinstance(text, str):
+                raise ValueError("missing string field 'text'")
+            title = obj.get("title")
+            out = {"id": ident, **_summary_record(text, sentences, title if title else None)}
+        except (ValueError, TypeError) as exc:
+            out = {"id": ident, "error": f"line {number}: {exc}"}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    text = " ".join(args.words)
+    query = parse_query(text)
+    if query.problem:
+        problems = {
+            "bad-date": "the date after seit: must be YYYY-MM-DD, e.g. seit:2025-11-01",
+            "common": "only very common words; search for a keyword, e.g. venezuela",
+        }
+        hint = problems.get(query.problem, "give at least one word, e.g. newsbot search venezuela")
+        print(f"newsbot search: {hint}", file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store(config)
+    try:
+        page = store.search(query, args.limit or PAGE_SIZE)
+    finally:
+        store.close()
+    if not page.hits:
+        print(f"Keine Artikel zu „{' '.join(query.words)}“ gefunden.")
+        return EXIT_EMPTY
+    total = f"{page.total}+" if page.capped else str(page.total)
+    print(f"{total} Treffer für „{' '.join(query.words)}“:\n")
+    for hit in page.hits:
+        a = hit.article
+        when = a.published.date().isoformat() if a.published else "ohne Datum"
+        print(f"[{a.id}] {a.title} — {a.source}, {when}")
+        for sentence in a.summary[:2]:
+            print(f"    {sentence}")
+        print()
+    return EXIT_OK
+
+
+def day_digest(store: Store, config: Config, day: date | None, now: datetime) -> Digest:
+    """A calendar day's digest in the configured zone, or the last 24 hours when no day."""
+    zone = ZoneInfo(config.timezone)
+    until: datetime | None
+    if day is None:
+        since, until = now - timedelta(hours=24), None
+        day = now.astimezone(zone).date()
+    else:
+        since = datetime.combine(day, time(0), zone)
+        until = since + timedelta(days=1)
+    settings = ChatSettings()
+    articles = store.articles_since(since, until)
+    return build_digest(
+        articles, day=day, since=since, stories=settings.stories, sentences=settings.sentences
+    )
+
+
+def cmd_digest(args: argparse.Namespace, config: Config) -> int:
+    store = open_store(config)
+    now = utc_now()
+    try:
+        if args.chat:
+            digest = chat_digest(store, args.chat, now)
+            language = store.settings(args.chat).language
+        else:
+            digest = day_digest(store, config, args.date, now)
+            language = "de"
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
+    else:
+        print(to_plain(render_digest(digest, language)))
+    return EXIT_OK if digest.stories else EXIT_EMPTY
