@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -11,11 +12,12 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.cli import build_parser
-from bot.config import ENV, KEYS, load_config
+from bot.config import ENV, KEYS, Config, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -145,6 +147,40 @@ def test_compose_file_structure() -> None:
     assert bot["environment"]["NEWSBOT_DB"] == "/data/newsbot.db"
     assert bot["depends_on"]["synapse"]["required"] is False
     assert set(compose["volumes"]) == {"newsbot-data", "synapse-data"}
+
+
+def compose_with(env: dict[str, str]) -> Any:
+    """deploy/compose.yaml as Compose reads it with `env`: `${VAR:-default}` values filled in."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (not a dev dependency)")
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, str):
+            value = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1]) or m[2], value)
+            assert "$" not in value, f"a substitution this test does not understand: {value}"
+        return value
+
+    return fill(yaml.safe_load((DEPLOY / "compose.yaml").read_text()))
+
+
+@pytest.mark.parametrize("port", [None, "8081"])
+def test_compose_publishes_the_webhook_port_the_bot_listens_on(port: str | None) -> None:
+    dotenv = {"TELEGRAM_WEBHOOK_PORT": port} if port else {}
+    expected = int(port) if port else Config().telegram_webhook_port
+    bot = compose_with(dotenv)["services"]["bot"]
+    assert bot["ports"] == [f"127.0.0.1:{expected}:{expected}"]
+    # The container's environment wins over the env_file (.env) in Compose.
+    webhook = {
+        "TELEGRAM_BOT_TOKEN": "123456:AAH-very-secret-token-value-0123456789",
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/newsbot/telegram",
+        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+    }
+    config = load_config(None, {**dotenv, **webhook, **bot["environment"]})
+    assert config.telegram_webhook_port == expected
+    assert ipaddress.ip_address(config.telegram_webhook_listen).is_unspecified
 
 
 def _verify_unit_copies(tmp_path: Path) -> list[Path]:
