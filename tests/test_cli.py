@@ -7,11 +7,14 @@ import os
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 
+from bot.records import Subscription
+from bot.store import Store
 from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
@@ -86,6 +89,21 @@ def test_digest_for_a_date(db_path: Path) -> None:
     assert "Russland erwägt" not in day.stdout
     bad = newsbot("digest", "--date", "gestern", db=db_path)
     assert bad.returncode == 2
+
+
+def test_digest_for_a_chat_shows_its_stories_in_its_zone(db_path: Path) -> None:
+    newsbot("ingest", str(SEEDS), db=db_path)
+    store = Store.open(db_path)
+    now = datetime.now(UTC)
+    store.subscribe(Subscription("telegram:1", "07:00", "America/New_York"), now)
+    store.subscribe(Subscription("telegram:2", "07:00", "Europe/Berlin"), now)
+    store.close()
+    new_york = newsbot("digest", "--chat", "telegram:1", db=db_path)
+    berlin = newsbot("digest", "--chat", "telegram:2", db=db_path)
+    assert new_york.returncode == 0, new_york.stderr
+    # dpa's report is dated 02.11.2025 09:13 Berlin time: 03:13 in New York.
+    assert "02.11.2025 03:13" in new_york.stdout
+    assert "02.11.2025 09:13" in berlin.stdout
 
 
 def test_summarize_json(db_path: Path) -> None:

@@ -86,7 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="print the digest of the last 24 hours or of --date")
     p.add_argument("--date", type=_date_arg, help="a calendar day, YYYY-MM-DD")
     p.add_argument("--chat", metavar="ID", help="what this chat would get now (its settings)")
-    p.add_argument("--dry-run", action="store_true", help="only show; nothing is sent or logged")
     p.add_argument("--json", action="store_true", help="print the digest as JSON data")
     p.set_defaults(func=cmd_digest)
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
-from bot.commands import PAGE_SIZE, render_digest
+from bot.commands import PAGE_SIZE, chat_zone, render_digest
 from bot.config import Config
 from bot.digest import build_digest
 from bot.digest import to_json as digest_json
@@ -136,13 +136,14 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
         if args.chat:
             digest = chat_digest(store, args.chat, now)
             language = store.settings(args.chat).language
+            zone = chat_zone(store, args.chat, config.timezone)
         else:
             digest = day_digest(store, config, args.date, now)
-            language = "de"
+            language, zone = "de", config.timezone
     finally:
         store.close()
     if args.json:
         print(json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
     else:
-        print(to_plain(render_digest(digest, language)))
+        print(to_plain(render_digest(digest, language, zone)))
     return EXIT_OK if digest.stories else EXIT_EMPTY
