@@ -55,8 +55,10 @@ _RELATED = re.compile(
     | top\s*\d+\b.{0,60}
     | (?:mehr|weiteres|alles|neues)\s+(?:zum|zu\s+diesem|aus\s+dem|aus\s+der|vom|von)\s+
       (?:thema|themen|ressort|bereich|autor|autorin)\b.{0,40}
-    | (?:das|dies|diese\s+artikel|folgendes)\s+könnte\s+(?:sie|dich|euch)\s+(?:auch\s+)?
+    | (?:das|dies|diese\s+(?:artikel|beiträge|themen)|folgendes)\s+könnten?\s+
+      (?:sie|dich|dir|euch|ihnen)\s+(?:auch\s+|ebenfalls\s+|außerdem\s+)?
       (?:interessieren|gefallen)\b.{0,20}
+    | (?:dir|ihnen|euch)\s+könnten?\s+(?:auch\s+|ebenfalls\s+)?(?:gefallen|interessieren)\b.{0,20}
     | (?:auch|ebenfalls)\s+interessant\b.{0,20}
     | (?:lesen|lest|lies)\s+(?:sie\s+)?(?:auch|mehr|weiter)\b.{0,20}
     | (?:related|more)\s+(?:posts|articles|stories)\b.{0,20}
@@ -83,6 +85,11 @@ _JUNK = re.compile(
     | \bunterstützen\s+sie\s+(?:uns|unsere)\b
     | \bunterstütze\s+(?:uns|unsere)\b | \bwir\s+bitten\s+um\s+(?:ihre\s+|eure\s+|deine\s+)?
       (?:unterstützung|spende)
+    | \bin\s+(?:dein|ihr|euer)\s+(?:e-?mail-?)?(?:postfach|posteingang)\b
+    | \bwerden\s+sie\s+(?:jetzt\s+)?mitglied\b | \bwerde\s+(?:jetzt\s+)?mitglied\b
+    | ^(?:weitere|mehr)\s+(?:informationen|infos|details)\b[^.]{0,100}(?::|https?://|www\.)
+    | \b(?:finden|lesen|erfahren|erklären|zeigen)\s+(?:sie|wir|du|ihr)\b[^.]{0,60}\bin\s+unserem\s+
+      (?:[\w-]+\s+)?(?:beitrag|artikel|ratgeber|newsblog|liveblog|blog|dossier|special|überblick)\b
     | \bnewsletter\b | \babonnier(?:e|en|t)\b | \babo\s+abschließen\b | \bjetzt\s+abonnieren\b
     | \bcookies?\b | \bdatenschutzerklärung\b | \bdatenschutzhinweise?\b
     | \bnutzungsbedingungen\b | \bimpressum\b | \bagb\b
@@ -104,7 +111,7 @@ _JUNK = re.compile(
       [\w-]+(?:\s+[\w-]+){0,2}\s*:?$
     | \bum\s+\d{1,2}[:.]\d{2}\s*(?:uhr)?\b.{0,20}\b(?:antworten|reply|melden)\b
     | \b(?:antworten|reply|melden|zitieren)\W*$
-    | \bdaumen\s+(?:hoch|runter)\b | \bgefällt\s+mir\b | \bbloggern\s+gefällt\b | \blikes?\b\W*$
+    | \bdaumen\s+(?:hoch|runter)\b | \bbloggern\s+gefällt\b | \blikes?\b\W*$
     | \bminuten?\s+lesezeit\b | \blesezeit\b | \blesedauer\b | \breading\s+time\b
     | \b(?:anmelden|einloggen|registrieren|login|log\s+in|passwort\s+vergessen)\b\W*$
     | \bsie\s+sind\s+(?:hier|nicht\s+angemeldet)\b | \bbesucher\s+(?:sind\s+)?online\b
@@ -127,6 +134,7 @@ _SHORT_JUNK = re.compile(
     r"""
       ^(?:empfohlen|empfehlungen)\b | ^(?:noch\s+)?mehr\s+(?:infos?|informationen)\b
     | ^auch\s+(?:auf|bei)\s+\S+\.\w{2,4}\b
+    | ^gefällt\s+mir\b
     | \b(?:bestellen|jetzt\s+kaufen|in\s+den\s+warenkorb|zum\s+shop|abspeichern|herunterladen)\b
     """,
     _FLAGS | re.VERBOSE,
@@ -152,6 +160,7 @@ _STRONG = re.compile(
     | \bdiese[rs]?\s+(?:beitrag|eintrag|artikel)\s+wurde\s+(?:veröffentlicht|abgelegt)\b
     | \bverschlagwortet\s+mit\b
     | \be-?mail-?adresse\s+wird\s+nicht\s+veröffentlicht\b
+    | \bich\s+(?:habe|akzeptiere|stimme|bestätige|willige)\b[^.]{0,40}\bdatenschutz
     | \b(?:wir\s+)?verwenden\s+cookies\b | \bdiese\s+(?:web)?seite\s+(?:verwendet|nutzt)\s+cookies\b
     )""",
     _FLAGS | re.VERBOSE,
@@ -164,6 +173,13 @@ _ENDS_SENTENCE = re.compile(r"[.!?…][\"'“”»«’)\]]*$")
 # Consent dialogs are long, well-formed prose; they give themselves away by talking about
 # cookies together with consent, settings or storage.
 _COOKIE = re.compile(r"\bcookies?\b|\btechnische\s+speicherung\b", _FLAGS)
+# The privacy notice of a contact form: "Wenn Sie uns per Kontaktformular Anfragen zukommen lassen,
+# werden Ihre Angaben … gespeichert."
+_FORM_NOTICE = re.compile(
+    r"\b(?:kontakt|anfrage)formular\w*\b.{0,120}\bihre\s+(?:angaben|daten)\b"
+    r".{0,160}\b(?:gespeichert|verarbeitet)\b",
+    _FLAGS,
+)
 _CONSENT = re.compile(
     r"\b(?:einwilligung|zustimm|akzeptier|ablehn|einstellung|speicherung|tracking|widerruf|"
     r"geräteinformation|personalisiert|drittanbieter|anbieter|datenschutz|browser)",
@@ -175,6 +191,18 @@ _TRUNCATED = re.compile(r"[^\W\d_]\s?\.\.\.$")
 _AGENCY_LINE = re.compile(
     r"^\(?(?:dpa|afp|reuters|ap|epd|kna|dts|sid|apa|ots|idea)(?:[/,\s]\w+)*\)?$", _FLAGS
 )
+
+# A link that stands for the rest of a teaser: the block above it is another story's teaser.
+_READ_MORE = re.compile(
+    r"^(?:jetzt\s+)?(?:weiterlesen|weiter\s+lesen|mehr\s+lesen|mehr\s+erfahren|zum\s+artikel|"
+    r"zum\s+beitrag|artikel\s+lesen|herunterladen|read\s+more)\W*$",
+    _FLAGS,
+)
+
+
+def is_read_more(block: str) -> bool:
+    """True for a block that is only a link to more ("Weiterlesen", "Mehr erfahren")."""
+    return bool(_READ_MORE.match(" ".join(block.split())))
 
 
 def is_comments_header(block: str) -> bool:
@@ -197,6 +225,8 @@ def is_junk(block: str) -> bool:
     if _AGENCY_LINE.match(text):
         return True
     if _COOKIE.search(text) and _CONSENT.search(text):
+        return True
+    if _FORM_NOTICE.search(text):
         return True
     if len(text) <= 200 and _TRUNCATED.search(text):
         return True

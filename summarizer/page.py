@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from summarizer.boilerplate import FUNCTION_WORDS, is_comments_header, is_junk, is_section_break
+from summarizer.boilerplate import (
+    FUNCTION_WORDS,
+    is_comments_header,
+    is_junk,
+    is_read_more,
+    is_section_break,
+)
 from summarizer.dates import find_date, is_dateline
 
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
@@ -30,6 +36,7 @@ _AUTHOR_BOX = re.compile(
     r"|Als\s+[\w\s-]{3,60}?\s+(?:bin|betreue|schreibe|arbeite)\s+ich\b"
     r"|Über\s+(?:den|die)\s+Autor(?:in)?\b)"
 )
+_CONTINUATION = re.compile(r"[a-zäöüß]+[\s,]")
 _AGENCY_TAG = re.compile(r"^@\s*([\w-]+)\.\w{2,4}$")
 _AGENCY_PAREN = re.compile(
     r"^[\w .\-/]{0,40}\(\s*(dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|idea)"
@@ -52,6 +59,17 @@ JUNK_COST_CAP = 15.0
 # A lead paragraph (≥ LEAD_MIN_WORDS) up to LEAD_GAP blocks above the run is taken back.
 LEAD_GAP = 20
 LEAD_MIN_WORDS = 30
+# A shorter lead (≥ SHORT_LEAD_WORDS) right under the headline is taken back when only junk (date
+# line, share bar, photo credit) and bylines of at most BYLINE_WORDS words set it apart from the
+# run, at most SHORT_LEAD_GAP blocks up. Measured: 12–15 words and gaps of 8–12 score the same; a
+# longer "byline" starts to swallow the lead's own short sentences.
+SHORT_LEAD_WORDS = 12
+SHORT_LEAD_GAP = 8
+BYLINE_WORDS = 4
+# Items of a list announced by a colon at the run's end: at most this many, each this short (the
+# length of ingredients, steps and feature lists; longer blocks are scored as text anyway).
+LIST_MAX_ITEMS = 15
+LIST_ITEM_WORDS = 25
 # A standfirst between headline and text has at least this many words.
 STANDFIRST_WORDS = 6
 # Text set apart from the article by this many junk blocks is a promo or "about us" box.
@@ -154,7 +172,10 @@ def _mark_repeats(blocks: list[Block]) -> list[Block]:
         seen[b.text.casefold()] = seen.get(b.text.casefold(), 0) + 1
     return [
         replace(b, junk=True)
-        if not b.junk and seen[b.text.casefold()] > 1 and b.words <= REPEAT_MAX_WORDS
+        if not b.junk
+        and seen[b.text.casefold()] > 1
+        and b.words <= REPEAT_MAX_WORDS
+        and not (b.words >= 4 and b.text.endswith(":"))
         else b
         for b in blocks
     ]
@@ -209,6 +230,10 @@ def _is_opening_line(block: Block) -> bool:
     )
 
 
+def _is_list_item(block: Block) -> bool:
+    return not block.junk and not block.section_break and block.words <= LIST_ITEM_WORDS
+
+
 def extend_run(blocks: list[Block], start: int, end: int) -> tuple[int, int]:
     """Grow the run over lists, tables and subheadings up to the last text before any junk."""
     j = end
@@ -219,6 +244,11 @@ def extend_run(blocks: list[Block], start: int, end: int) -> tuple[int, int]:
     # A closing line ("Vielen Dank für das Gespräch!") is short but still the article's.
     if end < len(blocks) and _is_closing_line(blocks[end]):
         end += 1
+    # A list announced by the run's last line ("Sie brauchen:") belongs to the article.
+    if end > 0 and blocks[end - 1].text.endswith(":"):
+        stop = min(len(blocks), end + LIST_MAX_ITEMS)
+        while end < stop and _is_list_item(blocks[end]):
+            end += 1
     # A lead paragraph is often cut off from the rest by a photo credit, share buttons or a
     # fact box; take it back when it is real prose a few blocks above the run.
     j = start - 1
@@ -227,6 +257,36 @@ def extend_run(blocks: list[Block], start: int, end: int) -> tuple[int, int]:
             start = j
         j -= 1
     return start, end
+
+
+def short_lead(blocks: list[Block], start: int) -> int:
+    """Start of the run, moved up to a short lead under the headline that junk sets apart."""
+    j, junk = start - 1, 0
+    while j >= 0 and start - j <= SHORT_LEAD_GAP:
+        if blocks[j].section_break:
+            return start
+        if blocks[j].junk:
+            junk += 1
+        elif blocks[j].words > BYLINE_WORDS:
+            break
+        j -= 1
+    if j < 1 or junk == 0 or start - j > SHORT_LEAD_GAP:
+        return start
+    lead = blocks[j]
+    if lead.is_prose and lead.words >= SHORT_LEAD_WORDS and _is_headline(blocks[j - 1]):
+        return j
+    return start
+
+
+def _continues_above(blocks: list[Block], start: int) -> bool:
+    """True when the run's first block starts with a lower-case word below a headline-like line."""
+    return bool(_CONTINUATION.match(blocks[start].text)) and _is_headline(blocks[start - 1])
+
+
+def teasers_before_read_more(raw: list[str], blocks: list[Block], start: int, end: int) -> set[int]:
+    """Blocks of the run followed by a "Weiterlesen" or "Mehr erfahren" link, and their titles."""
+    teasers = {i - 1 for i in range(start + 1, min(end + 1, len(raw))) if is_read_more(raw[i])}
+    return teasers | {i - 1 for i in teasers if i > 0 and _is_headline(blocks[i - 1])}
 
 
 def trim_author_box(blocks: list[Block], start: int, end: int) -> int:
@@ -280,6 +340,12 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
     # An opening line ("Liebe Leserinnen und Leser,", "Leitsätze des Gerichts:") is text.
     if start > 0 and _is_opening_line(blocks[start - 1]):
         start -= 1
+    # A text that starts mid-sentence ("findet in diesem Jahr statt …") began in the block above.
+    if 0 < start < end and _continues_above(blocks, start):
+        start -= 1
+    lead = short_lead(blocks, start)
+    gap = set(range(lead + 1, start))  # the date line, byline and credit between lead and text
+    start = lead
     found_title, title_index = "", -1
     for i in range(start - 1, max(start - 12, -1), -1):
         if _is_headline(blocks[i]) and find_date(raw[i]) is None:
@@ -316,10 +382,11 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
             and blocks[start - 1].words >= STANDFIRST_WORDS
         ):
             start -= 1
+    left_out = gap | teasers_before_read_more(raw, blocks, start, end)
     paragraphs = [
         b.text
-        for b in blocks[start:end]
-        if not b.junk and not b.section_break and b.text != found_title
+        for i, b in enumerate(blocks[start:end], start)
+        if not b.junk and not b.section_break and b.text != found_title and i not in left_out
     ]
     return PageDump(found_title, published, find_source(raw), tuple(paragraphs))
 

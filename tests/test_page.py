@@ -261,3 +261,102 @@ def test_parse_page_on_dump_shaped_text(parts: list[str]) -> None:
     page = parse_page(text)
     for paragraph in page.paragraphs:
         assert paragraph.strip()
+
+
+_PARAGRAPH_A = (
+    "Der Stadtrat hat am Dienstagabend nach langer Debatte beschlossen, die Buslinien im Norden "
+    "der Stadt ab dem kommenden Frühjahr im Zehn-Minuten-Takt fahren zu lassen. Die Kosten von "
+    "rund zwei Millionen Euro im Jahr sollen zur Hälfte aus Landesmitteln gedeckt werden."
+)
+_PARAGRAPH_B = (
+    "Die Verkehrsbetriebe wollen dafür zwölf neue Fahrerinnen und Fahrer einstellen und drei "
+    "zusätzliche Elektrobusse anschaffen. Die Opposition hatte einen noch dichteren Takt "
+    "gefordert, fand dafür aber keine Mehrheit, weil die Finanzierung nicht gesichert war."
+)
+
+
+def test_short_lead_under_the_headline_is_taken_back_across_dateline_byline_and_credit() -> None:
+    lead = "Die Busse im Norden der Stadt fahren ab dem Frühjahr deutlich häufiger als bisher."
+    dump = "\n\n".join(
+        [
+            "Startseite",
+            "Politik",
+            "Neuer Takt für die Buslinien im Norden",
+            lead,
+            "Stand: 14.03.2023",
+            "Anna Beispiel",
+            "Teilen",
+            "Foto: Stadtwerke",
+            _PARAGRAPH_A,
+            _PARAGRAPH_B,
+        ]
+    )
+    page = parse_page(dump)
+    assert page.title == "Neuer Takt für die Buslinien im Norden"
+    assert page.paragraphs == (lead, _PARAGRAPH_A, _PARAGRAPH_B)
+
+
+def test_short_prose_above_the_text_without_a_headline_is_not_a_lead() -> None:
+    teaser = "Der Bürgermeister lädt am Samstag zu einem Tag der offenen Tür ins Rathaus ein."
+    dump = "\n\n".join(["Menü", teaser, "Teilen", _PARAGRAPH_A, _PARAGRAPH_B])
+    assert parse_page(dump).paragraphs == (_PARAGRAPH_A, _PARAGRAPH_B)
+
+
+def test_list_announced_by_a_colon_at_the_end_of_the_text_is_kept() -> None:
+    intro = "Für den Teig brauchen Sie:"
+    items = ["250 g Mehl", "2 Eier", "1 Prise Salz", "100 ml Milch"]
+    dump = "\n\n".join([_PARAGRAPH_A, _PARAGRAPH_B, intro, *items, "Drucken", "Impressum"])
+    assert parse_page(dump).paragraphs == (_PARAGRAPH_A, _PARAGRAPH_B, intro, *items)
+
+
+def test_repeated_list_intro_is_text_not_a_label() -> None:
+    intro = "Gehen Sie dazu folgendermaßen vor:"
+    first = ["1. Öffnen Sie die Einstellungen.", "2. Wählen Sie den Punkt Konto."]
+    second = ["1. Tippen Sie auf das Profilbild.", "2. Wählen Sie den Punkt Abmelden."]
+    dump = "\n\n".join([_PARAGRAPH_A, intro, *first, _PARAGRAPH_B, intro, *second, "Teilen"])
+    assert parse_page(dump).paragraphs[-3:] == (intro, *second)
+
+
+def test_text_starting_mid_sentence_takes_the_line_above() -> None:
+    opening = "Der große Malwettbewerb für Schulkinder"
+    rest = (
+        "findet in diesem Jahr schon zum fünften Mal statt. Kinder zwischen sechs und zwölf Jahren "
+        "können bis Ende April ein Bild zum Thema Wasser einschicken, die besten werden im Sommer "
+        "im Rathaus ausgestellt."
+    )
+    dump = "\n\n".join(
+        ["Blog", "Malen für saubere Seen", "Veröffentlicht am 3. März 2023", opening, rest]
+    )
+    page = parse_page(dump)
+    assert page.paragraphs == (opening, rest)
+    assert page.title == "Malen für saubere Seen"
+
+
+def test_teaser_followed_by_a_read_more_link_is_left_out() -> None:
+    teaser = (
+        "In unserem Seminar zur Buchhaltung lernen Sie an zwei Tagen, wie Sie Belege richtig "
+        "erfassen und den Jahresabschluss vorbereiten, mit vielen Übungen aus der Praxis."
+    )
+    dump = "\n\n".join(
+        [
+            _PARAGRAPH_A,
+            _PARAGRAPH_B,
+            "Seminar zur Buchhaltung",
+            teaser,
+            "Mehr erfahren",
+            _PARAGRAPH_A[:90] + ".",
+        ]
+    )
+    page = parse_page(dump)
+    assert teaser not in page.paragraphs
+    assert "Seminar zur Buchhaltung" not in page.paragraphs
+    assert page.paragraphs[:2] == (_PARAGRAPH_A, _PARAGRAPH_B)
+
+
+def test_related_stories_header_ends_the_article() -> None:
+    teaser = (
+        "Warum die Straßenbahn im Süden der Stadt seit Wochen ausfällt und wann die Fahrgäste "
+        "wieder mit einem regulären Betrieb auf der ganzen Strecke rechnen können."
+    )
+    dump = "\n\n".join([_PARAGRAPH_A, _PARAGRAPH_B, "Das könnte dir auch gefallen", teaser])
+    assert parse_page(dump).paragraphs == (_PARAGRAPH_A, _PARAGRAPH_B)
