@@ -10,6 +10,8 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -37,9 +39,17 @@ ROWS = HASHES // BANDS
 NEAR_DUPLICATE = 0.6
 # Shorter bodies share too many shingles by chance to be called near-duplicates.
 MIN_SHINGLES = 20
-_rng = np.random.default_rng(20251110)
-_XOR = _rng.integers(0, 2**63, size=HASHES, dtype=np.uint64)
-_MUL = _rng.integers(0, 2**63, size=HASHES, dtype=np.uint64) | np.uint64(1)
+# Constants of the row hashes, from a fixed byte stream (a seeded numpy Generator's stream may
+# change between numpy versions; stored signatures must not).
+_STREAM = np.frombuffer(hashlib.shake_128(b"newsbot minhash").digest(16 * HASHES), dtype="<u8")
+_XOR = _STREAM[:HASHES].astype(np.uint64)
+_MUL = _STREAM[HASHES:].astype(np.uint64) | np.uint64(1)
+# A shingle's hash is a polynomial in its characters: Σ c_i·P^(n-1-i) mod 2**64, for every
+# shingle at once from prefix sums of c_i·P^-i (P is odd, so it has an inverse mod 2**64).
+_POLY = 0x9E3779B97F4A7C15
+_UP = np.uint64(_POLY)
+_DOWN = np.uint64(pow(_POLY, -1, 2**64))
+_HIGH = np.uint64(32)
 
 
 def normalize_url(url: str) -> str:
@@ -63,29 +73,64 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("", netloc, path, urlencode(query), "")).removeprefix("//")
 
 
-def _folded_words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text).casefold()
-    return _WORD.findall(text)
-
-
 def content_hash(title: str, body: str) -> str:
     """A hash of the normalized text, so the same article stored twice is one row."""
     text = " ".join((title + "\n" + body).split()).casefold()
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def signature(body: str) -> bytes | None:
-    """The MinHash signature of a body's 4-word shingles; None when the body is too short."""
-    words = _folded_words(body)
-    shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
-    if len(shingles) < MIN_SHINGLES:
+# Powers for bodies up to this many characters are kept (1 MiB at most); a longer body's are
+# computed for it alone, so one huge page does not pin hundreds of megabytes.
+_CACHED_POWERS = 1 << 16
+
+
+def _compute_powers(size: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """P^i and P^-i mod 2**64 for i < size."""
+    up = np.full(size, _UP, dtype=np.uint64)
+    down = np.full(size, _DOWN, dtype=np.uint64)
+    up[0] = down[0] = 1
+    return np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64)
+
+
+_cached_powers = lru_cache(maxsize=8)(_compute_powers)
+
+
+def _powers(size: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    return _cached_powers(size) if size <= _CACHED_POWERS else _compute_powers(size)
+
+
+def signature(body: str, words: Sequence[str] | None = None) -> bytes | None:
+    """The MinHash signature of a body's 4-word shingles; None when the body is too short.
+
+    Words are those of the NFC-normalized body, case folded. `words`, when given, must be the
+    body's words as `query.words` finds them, so a caller that split the body already saves
+    doing it again (they are used when the body is NFC-normalized, as nearly all text is).
+    """
+    if words is None or not unicodedata.is_normalized("NFC", body):
+        words = _WORD.findall(unicodedata.normalize("NFC", body))
+    if len(words) < MIN_SHINGLES + SHINGLE - 1:
         return None
-    values = np.fromiter(
-        (zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles)
-    )
-    # One cheap universal-style hash per row: xor, multiply (wrapping mod 2**64), keep high bits.
-    mixed = ((values[None, :] ^ _XOR[:, None]) * _MUL[:, None]) >> np.uint64(32)
-    mins: npt.NDArray[np.uint32] = mixed.min(axis=1).astype(np.uint32)
+    # The casefolded words, NUL between them, as code points: one array op per step, however
+    # many words; casefolding maps each character alone, so the words stay the words.
+    text = "\0".join(words).casefold().encode("utf-32-le")
+    codes = np.frombuffer(text, dtype="<u4").astype(np.uint64)
+    size = len(codes)
+    up, down = _powers(1 << max(12, size.bit_length()))
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(codes * down[:size], out=prefix[1:])
+    gaps = np.flatnonzero(codes == 0)
+    starts = np.concatenate(([0], gaps[: 1 - SHINGLE] + 1))
+    ends = np.concatenate((gaps[SHINGLE - 1 :], [size]))
+    # The hash of characters [start, end) is (prefix[end] - prefix[start]) * P^(end - 1).
+    shingles = (prefix[ends] - prefix[starts]) * up[ends - 1]
+    # Repeated shingles leave every minimum unchanged; only their count needs them distinct.
+    shingles.sort()
+    if 1 + np.count_nonzero(shingles[1:] != shingles[:-1]) < MIN_SHINGLES:
+        return None
+    # One cheap universal-style hash per row: xor, multiply (wrapping mod 2**64), high 32 bits;
+    # the high bits of the smallest product are the smallest high bits.
+    mixed = (shingles[None, :] ^ _XOR[:, None]) * _MUL[:, None]
+    mins: npt.NDArray[np.uint32] = (mixed.min(axis=1) >> _HIGH).astype(np.uint32)
     return mins.tobytes()
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+import zlib
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from nltk.stem.snowball import GermanStemmer
 from sqlite_utils import Database, Migrations
 
@@ -65,6 +69,54 @@ def _frozen_index_text(title: str, body: str) -> tuple[str, str, tuple[str, ...]
     body_stems = list(filter(None, map(_frozen_index_stem, _frozen_words(body))))
     compounds = {s for s in {*title_stems, *body_stems} if len(s) >= _FROZEN_MIN_COMPOUND}
     return " ".join(title_stems), " ".join(body_stems), tuple(sorted(compounds))
+
+
+# Frozen copy of bot/dedup.py's signature and bands as of m006: stored signatures must keep
+# meaning what they meant when stored. Do not edit; add a new migration.
+_M006_SHINGLE = 4
+_M006_HASHES = 32
+_M006_BANDS = 8
+_M006_MIN_SHINGLES = 20
+_M006_STREAM = np.frombuffer(
+    hashlib.shake_128(b"newsbot minhash").digest(16 * _M006_HASHES), dtype="<u8"
+)
+_M006_XOR = _M006_STREAM[:_M006_HASHES].astype(np.uint64)
+_M006_MUL = _M006_STREAM[_M006_HASHES:].astype(np.uint64) | np.uint64(1)
+_M006_POLY = 0x9E3779B97F4A7C15
+
+
+def _m006_signature(body: str) -> bytes | None:
+    """Frozen copy of `dedup.signature` as of m006: MinHash of 4-word shingles. Do not edit."""
+    words = _FROZEN_WORD.findall(unicodedata.normalize("NFC", body))
+    if len(words) < _M006_MIN_SHINGLES + _M006_SHINGLE - 1:
+        return None
+    text = "\0".join(words).casefold().encode("utf-32-le")
+    codes = np.frombuffer(text, dtype="<u4").astype(np.uint64)
+    size = len(codes)
+    up = np.full(size, np.uint64(_M006_POLY), dtype=np.uint64)
+    down = np.full(size, np.uint64(pow(_M006_POLY, -1, 2**64)), dtype=np.uint64)
+    up[0] = down[0] = 1
+    up, down = np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(codes * down, out=prefix[1:])
+    gaps = np.flatnonzero(codes == 0)
+    starts = np.concatenate(([0], gaps[: 1 - _M006_SHINGLE] + 1))
+    ends = np.concatenate((gaps[_M006_SHINGLE - 1 :], [size]))
+    shingles = (prefix[ends] - prefix[starts]) * up[ends - 1]
+    if len(np.unique(shingles)) < _M006_MIN_SHINGLES:
+        return None
+    mixed = ((shingles[None, :] ^ _M006_XOR[:, None]) * _M006_MUL[:, None]) >> np.uint64(32)
+    mins: npt.NDArray[np.uint32] = mixed.min(axis=1).astype(np.uint32)
+    return mins.tobytes()
+
+
+def _m006_bands(sig: bytes) -> list[int]:
+    """Frozen copy of `dedup.bands` as of m006: one locality-sensitive key per band."""
+    size = _M006_HASHES // _M006_BANDS * 4
+    return [
+        (band << 32) | zlib.crc32(sig[band * size : (band + 1) * size])
+        for band in range(_M006_BANDS)
+    ]
 
 
 @migrations()
@@ -269,6 +321,35 @@ def m005_stem_index(db: Database) -> None:
         " VALUES (new.id, new.title_stems, new.body_stems); END"
     )
     db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+
+
+@migrations()
+def m006_minhash_v2(db: Database) -> None:
+    """Near-duplicate signatures hash shingles from the words' characters in a few array ops.
+
+    The new signatures differ from the old ones, so every stored article gets its new
+    signature and band keys: a story stored before is still found when it comes again.
+    """
+    db.execute("DELETE FROM article_bands")
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, body FROM articles WHERE id > ? ORDER BY id LIMIT 1000", [last]
+        ).fetchall()
+        if not rows:
+            break
+        signatures: list[tuple[bytes | None, int]] = []
+        keys: list[tuple[int, int]] = []
+        for article_id, body in rows:
+            sig = _m006_signature(body)
+            signatures.append((sig, article_id))
+            if sig:
+                keys.extend((key, article_id) for key in _m006_bands(sig))
+        db.conn.executemany("UPDATE articles SET minhash = ? WHERE id = ?", signatures)
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO article_bands (band, article_id) VALUES (?, ?)", keys
+        )
+        last = rows[-1][0]
 
 
 def migrate(db: Database) -> None:

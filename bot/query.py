@@ -12,12 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import is_
+from typing import cast
 
-from nltk.stem.snowball import GermanStemmer
+from summarizer.ranking import stemmer
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# The same words when the text has no underscore, found faster (a class with a hole is slow).
+_WORD_NO_UNDERSCORE = re.compile(r"\w+", re.UNICODE)
 _FILTER = re.compile(r"(?i)\b(seit|since|quelle|source):(\S*)")
-_STEMMER = GermanStemmer()
 # More words than this add nothing to a news search and only slow FTS5 down.
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
@@ -68,12 +72,19 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The letter/digit words of a text."""
-    return _WORD.findall(text)
+    return (_WORD if "_" in text else _WORD_NO_UNDERSCORE).findall(text)
+
+
+def stems(folded: list[str]) -> list[str]:
+    """German Snowball stems of casefolded words, umlauts and ß folded, in one stemmer call."""
+    # PyStemmer's C code when it gives NLTK's stems, else NLTK's; fold() makes the two agree
+    # on the few letters whose lower() and casefold() differ.
+    return [fold(s) for s in stemmer()(folded)]
 
 
 @lru_cache(maxsize=200_000)
 def _cached_stem(word: str) -> str:
-    return fold(_STEMMER.stem(word))
+    return stems([word])[0]
 
 
 def stem(word: str) -> str:
@@ -82,19 +93,46 @@ def stem(word: str) -> str:
     return _cached_stem(word.casefold())
 
 
-@lru_cache(maxsize=400_000)
-def _index_stem(word: str) -> str:
-    # Keyed on the word as written, so the hot path skips casefolding; "" drops the word.
-    if len(word) > MAX_WORD_LENGTH or word.casefold() in STOPWORDS:
-        return ""
-    return word if word.isdecimal() else stem(word)
+# The index stem of each word as written ("" drops the word), so the hot path skips
+# casefolding. A plain dict, emptied when full: a lookup costs two thirds of lru_cache's, and
+# news vocabulary is Zipfian, so the common words are back after a few articles.
+_INDEX_STEMS: dict[str, str] = {}
+MAX_CACHED_WORDS = 400_000
 
 
-def index_text(title: str, body: str) -> IndexText:
-    """Stems of title and body, and the stems of their long words (likely compounds)."""
-    title_stems = list(filter(None, map(_index_stem, words(title))))
-    body_stems = list(filter(None, map(_index_stem, words(body))))
-    compounds = {s for s in {*title_stems, *body_stems} if len(s) >= MIN_COMPOUND}
+def _index_stems(found: list[str]) -> list[str]:
+    """The index stem of each word; words not seen before are stemmed in one batch."""
+    cache = _INDEX_STEMS
+    known = list(map(cache.get, found))
+    if None not in known:
+        return cast(list[str], known)
+    new = set(compress(found, map(is_, known, repeat(None))))
+    if len(cache) + len(new) > MAX_CACHED_WORDS:
+        cache.clear()
+    fresh: dict[str, str] = {}
+    todo: list[str] = []
+    for word in new:
+        if len(word) > MAX_WORD_LENGTH or word.casefold() in STOPWORDS:
+            fresh[word] = ""
+        elif word.isdecimal():
+            fresh[word] = word
+        else:
+            todo.append(word)
+    fresh.update(zip(todo, stems([w.casefold() for w in todo]), strict=True))
+    cache.update(fresh)
+    # From `fresh`, not the cache: a search on another thread may empty the cache meanwhile.
+    return [fresh[w] if s is None else s for w, s in zip(found, known, strict=True)]
+
+
+def index_text(title: str, body: str, body_words: list[str] | None = None) -> IndexText:
+    """Stems of title and body, and the stems of their long words (likely compounds).
+
+    `body_words`, when given, must be `words(body)`: the caller split the body already.
+    """
+    title_stems = list(filter(None, _index_stems(words(title))))
+    body_stems = list(filter(None, _index_stems(words(body) if body_words is None else body_words)))
+    compounds = {s for s in body_stems if len(s) >= MIN_COMPOUND}
+    compounds.update(s for s in title_stems if len(s) >= MIN_COMPOUND)
     return IndexText(" ".join(title_stems), " ".join(body_stems), tuple(sorted(compounds)))
 
 
@@ -125,7 +163,7 @@ def parse_query(text: str) -> Query:
     found = [w for w in words(rest) if len(w) <= MAX_WORD_LENGTH][:MAX_WORDS]
     if not found and problem is None:
         problem = "empty"
-    roots = tuple(dict.fromkeys(filter(None, map(_index_stem, found))))
+    roots = tuple(dict.fromkeys(filter(None, _index_stems(found))))
     if found and not roots and problem is None:
         problem = "common"
     return Query(tuple(found), to_match(roots), since, source, problem, roots)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.dedup import (
     signature,
     similarity,
 )
+from bot.query import words
 from tests.fakes.feed_site import german_text
 
 
@@ -89,3 +91,18 @@ def test_different_stories_are_not_near_duplicates() -> None:
 def test_similarity_of_mismatched_signatures_is_zero() -> None:
     assert similarity(b"", b"") == 0.0
     assert similarity(b"\x00" * 8, b"\x00" * 4) == 0.0
+
+
+def test_signature_of_given_words_equals_splitting_the_body() -> None:
+    body = german_text(random.Random(6), 150) + " Straße snake_case"
+    assert signature(body, words(body)) == signature(body)
+    # Decomposed umlauts: the given words (split at the combining marks) are not used.
+    decomposed = unicodedata.normalize("NFD", body)
+    assert signature(decomposed, words(decomposed)) == signature(body)
+    # Case does not matter, as before.
+    assert signature(body.upper(), words(body.upper())) == signature(body)
+
+
+def test_repeated_shingles_count_once() -> None:
+    # 150 words, but only five distinct shingles: too few to tell stories apart.
+    assert signature("Die Bahn streikt heute wieder. " * 30) is None

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import ast
+import random
+import re
+import unicodedata
+import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+import pytest
 from sqlite_utils import Database
 
-from bot.migrations import migrate, migrations
+from bot.dedup import bands, signature
+from bot.migrations import _m006_bands, _m006_signature, migrate, migrations
+from bot.query import words
+from bot.records import NewArticle
+from bot.store import Store
+from tests.fakes.feed_site import german_text
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "bot" / "migrations.py"
 
@@ -59,3 +71,82 @@ def test_m005_indexes_old_articles_as_stems_and_lists_their_compounds() -> None:
         ("uberweisungstrag", "gartsgnusiewrebu", 1),
     ]
     db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def m005_signature(body: str) -> bytes | None:
+    """`dedup.signature` as stored before m006: crc32 of joined shingles, seeded numpy rows."""
+    text = unicodedata.normalize("NFC", body).casefold()
+    found = re.findall(r"[^\W_]+", text)
+    shingles = {" ".join(found[i : i + 4]) for i in range(len(found) - 3)}
+    if len(shingles) < 20:
+        return None
+    rng = np.random.default_rng(20251110)
+    xor = rng.integers(0, 2**63, size=32, dtype=np.uint64)
+    mul = rng.integers(0, 2**63, size=32, dtype=np.uint64) | np.uint64(1)
+    values = np.array([zlib.crc32(s.encode()) for s in shingles], dtype=np.uint64)
+    mixed = ((values[None, :] ^ xor[:, None]) * mul[:, None]) >> np.uint64(32)
+    return bytes(mixed.min(axis=1).astype(np.uint32).tobytes())
+
+
+def test_m006_gives_stored_articles_the_new_signature_so_a_repeat_is_found() -> None:
+    db = Database(memory=True)
+    migrations.apply(db, stop_before="m006_minhash_v2")
+    body = german_text(random.Random(5), 150)
+    short = "Zu kurz für eine Signatur."
+    for n, text in enumerate((body, short)):
+        old = m005_signature(text)
+        article_id = (
+            db.table("articles")
+            .insert(
+                {
+                    "title": f"Kanzler reist nach Paris {n}",
+                    "source": "dpa",
+                    "body": text,
+                    "fetched": "2025-11-10T12:00:00+00:00",
+                    "content_hash": f"h{n}",
+                    "minhash": old,
+                }
+            )
+            .last_pk
+        )
+        for key in bands(old) if old else []:
+            db.table("article_bands").insert({"band": key, "article_id": article_id})
+    assert m005_signature(body) != signature(body)
+    migrate(db)
+    assert db.execute("SELECT minhash FROM articles ORDER BY id").fetchall() == [
+        (signature(body),),
+        (None,),
+    ]
+    assert db.execute("SELECT band, article_id FROM article_bands ORDER BY band").fetchall() == [
+        (key, 1) for key in sorted(bands(signature(body) or b""))
+    ]
+    # The same wire story under a new headline, after the upgrade: one article, two sources.
+    store = Store(db)
+    edited = ". ".join([*body.split(". ")[:-2], "Die Agentur ergänzte eine Stellungnahme"])
+    again = store.add_article(
+        NewArticle(
+            title="Scholz in Paris eingetroffen",
+            source="Reuters",
+            body=edited,
+            summary=(),
+            published=None,
+            url="https://r.example/1",
+        ),
+        datetime(2025, 11, 10, 13, 0, tzinfo=UTC),
+    )
+    assert again == ("duplicate", 1)
+    stored = store.article(1)
+    assert stored is not None
+    assert [link.name for link in stored.links] == ["Reuters"]
+    assert store.count_articles() == 2
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_m006_frozen_signature_equals_the_live_one(seed: int) -> None:
+    rng = random.Random(seed)
+    body = german_text(rng, rng.randint(10, 400))
+    if seed % 3 == 1:
+        body = unicodedata.normalize("NFD", body.upper()) + " İstanbul ﬁnanzen snake_case ß"
+    assert _m006_signature(body) == signature(body) == signature(body, words(body))
+    sig = signature(body)
+    assert _m006_bands(sig or b"") == bands(sig or b"")

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nltk.stem.snowball import GermanStemmer
 
+from bot import query
 from bot.query import HIT_END, HIT_START, parse_query
 from bot.records import NewArticle
 from bot.store import CANDIDATES, Store
@@ -182,3 +184,44 @@ def test_function_words_are_not_searched(store: Store, library: dict[str, int]) 
     snippet = store.search(parse_query("die Rakete"), 5, now=NOW).hits[0].snippet
     assert f"{HIT_START}Rakete{HIT_END}" in snippet
     assert f"{HIT_START}Eine{HIT_END}" not in snippet
+
+
+STEM_WORDS = [
+    "Häuser", "Straße", "straßen", "Luftabwehrsysteme", "bezeichnet", "Überweisungsträger",
+    "Bäume", "laufen", "läuft", "Kindern", "Mädchen", "aufeinanderfolgenden", "Königinnen",
+    "Zeitungen", "Bauer", "Bayern", "euer", "Ruhe", "Mäuse", "Abc123", "ΣΊΣΥΦΟΣ", "İstanbul",
+    "ǅemal", "ﬁnanzen", "Ꭰrmal", "x", "zu", "a" * 41,
+]  # fmt: skip
+
+
+def test_batched_stems_equal_nltks_per_word_stems() -> None:
+    nltk = GermanStemmer()
+    folded = [w.casefold() for w in STEM_WORDS]
+    assert query.stems(folded) == [query.fold(nltk.stem(w)) for w in folded]
+    assert [query.stem(w) for w in STEM_WORDS] == [query.fold(nltk.stem(w)) for w in folded]
+
+
+def test_index_stems_drop_function_words_keep_numbers_and_survive_a_full_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = " ".join([*STEM_WORDS, "2025", "Die", "DER"])
+    expected = [
+        "" if len(w) > 40 or w.casefold() in query.STOPWORDS else query.stem(w)
+        for w in query.words(text)
+    ]
+    expected[-3:] = ["2025", "", ""]
+    assert query._index_stems(query.words(text)) == expected
+    # A full cache is emptied and refilled, and gives the same stems.
+    monkeypatch.setattr(query, "MAX_CACHED_WORDS", 5)
+    assert query._index_stems(query.words(text.upper()))[-3:] == ["2025", "", ""]
+    assert query._index_stems(query.words(text)) == expected
+    assert len(query._INDEX_STEMS) <= len(expected)
+
+
+def test_index_text_of_given_body_words_equals_splitting_the_body() -> None:
+    body = german_text(random.Random(9), 120) + " snake_case Straße"
+    title = "Luftabwehrsysteme für Kiew"
+    given = query.index_text(title, body, query.words(body))
+    assert given == query.index_text(title, body)
+    assert query.words("a_b c") == ["a", "b", "c"]
+    assert query.words("ab c") == ["ab", "c"]

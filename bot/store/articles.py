@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
-from bot.query import index_text
+from bot.query import index_text, words
 from bot.records import Article, Link, NewArticle
 from bot.store.base import StoreBase, _dt, _iso
 
@@ -59,7 +59,9 @@ class Articles(StoreBase):
                 self._link(int(row[0]), new)
             log.debug("event=duplicate kind=exact id=%d", row[0])
             return "duplicate", int(row[0])
-        sig = signature(new.body)
+        # Split once: the signature and the index both start from the body's words.
+        body_words = words(new.body)
+        sig = signature(new.body, body_words)
         keys = bands(sig) if sig else []
         if sig:
             twin = self._near_duplicate(sig, keys)
@@ -67,7 +69,7 @@ class Articles(StoreBase):
                 self._link(twin, new)
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin
-        index = index_text(new.title, new.body)
+        index = index_text(new.title, new.body, body_words)
         compounds.update(index.compounds)
         cur = self.db.execute(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
