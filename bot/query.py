@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import is_
 from typing import cast
 
 from summarizer.ranking import stemmer
@@ -106,7 +104,7 @@ def _index_stems(found: list[str]) -> list[str]:
     known = list(map(cache.get, found))
     if None not in known:
         return cast(list[str], known)
-    new = set(compress(found, map(is_, known, repeat(None))))
+    new = {word for word, known_stem in zip(found, known, strict=True) if known_stem is None}
     if len(cache) + len(new) > MAX_CACHED_WORDS:
         cache.clear()
     fresh: dict[str, str] = {}
