@@ -36,6 +36,7 @@ _AUTHOR_BOX = re.compile(
     r"|Als\s+[\w\s-]{3,60}?\s+(?:bin|betreue|schreibe|arbeite)\s+ich\b"
     r"|Über\s+(?:den|die)\s+Autor(?:in)?\b)"
 )
+_NAME_LINE = re.compile(r"^(?:Von\s+)?[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){1,3}$")
 _CONTINUATION = re.compile(r"[a-zäöüß]+[\s,]")
 _AGENCY_TAG = re.compile(r"^@\s*([\w-]+)\.\w{2,4}$")
 _AGENCY_PAREN = re.compile(
@@ -293,7 +294,8 @@ def trim_author_box(blocks: list[Block], start: int, end: int) -> int:
     """End of the run without a trailing author box ("Anna Muster ist Redakteurin …")."""
     for i in range(end - 1, max(start, end - AUTHOR_TAIL) - 1, -1):
         if _AUTHOR_BOX.match(blocks[i].text) and sum(b.words for b in blocks[start:i]) >= 50:
-            return i
+            # The author's name, set as its own line above the box, goes with it.
+            return i - 1 if i - 1 > start and _NAME_LINE.match(blocks[i - 1].text) else i
     return end
 
 

@@ -360,3 +360,14 @@ def test_related_stories_header_ends_the_article() -> None:
     )
     dump = "\n\n".join([_PARAGRAPH_A, _PARAGRAPH_B, "Das könnte dir auch gefallen", teaser])
     assert parse_page(dump).paragraphs == (_PARAGRAPH_A, _PARAGRAPH_B)
+
+
+def test_author_box_at_the_end_goes_with_the_name_line_above_it() -> None:
+    box = (
+        "Anna Beispiel ist Redakteurin im Ressort Stadt und schreibt seit 2015 über Verkehr, "
+        "Wohnen und die Verwaltung."
+    )
+    dump = "\n\n".join(
+        ["Neuer Takt für die Buslinien", _PARAGRAPH_A, _PARAGRAPH_B, "Anna Beispiel", box]
+    )
+    assert parse_page(dump).paragraphs == (_PARAGRAPH_A, _PARAGRAPH_B)
