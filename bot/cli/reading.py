@@ -134,7 +134,7 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     now = utc_now()
     try:
         if args.chat:
-            digest = chat_digest(store, args.chat, now)
+            digest = chat_digest(store, args.chat, now, config.timezone)
             language = store.settings(args.chat).language
             zone = chat_zone(store, args.chat, config.timezone)
         else:
