@@ -21,15 +21,26 @@ pytestmark = pytest.mark.integration
 
 
 def newsbot(
-    *args: str, db: Path, stdin: str | None = None, env: dict[str, str] | None = None
+    *args: str,
+    db: Path,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSBOT_DB": str(db), "NEWSBOT_CONFIG": "", **(env or {})}
+    env = {
+        **os.environ,
+        "NEWSBOT_DB": str(db),
+        "NEWSBOT_CONFIG": "",
+        "PYTHONPATH": str(ROOT),
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         timeout=120,
         check=False,
     )
@@ -169,16 +180,7 @@ def test_console_script_in_pyproject_runs_the_cli(capsys: pytest.CaptureFixture[
 
 
 def test_demo_finds_the_sample_articles_from_any_folder(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSBOT_CONFIG": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(tmp_path / "demo.db"), "demo", "--no-console"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    result = newsbot("demo", "--no-console", db=tmp_path / "demo.db", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Kreml fordert friedliche Lösung zwischen USA und Venezuela" in result.stdout
 
