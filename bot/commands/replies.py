@@ -14,15 +14,17 @@ from bot.texts import t
 
 
 def _date(value: datetime | None, language: str, zone: str) -> str:
-    """A date and time as the chat reads it: in its own zone, the time left out at midnight."""
+    """A date and time as the chat reads it, in its own zone; a date without a time stays as is.
+
+    A page that gives only a date ("10. November 2025") is stored as midnight in the zone dates
+    are read in (Europe/Berlin); moved to New York it would become a made-up "09.11. 18:00".
+    """
     if value is None:
         return t(language, "undated")
-    local = value.astimezone(ZoneInfo(zone))
-    return (
-        local.strftime("%d.%m.%Y %H:%M")
-        if local.hour or local.minute
-        else local.strftime("%d.%m.%Y")
-    )
+    as_read = value.astimezone(ZoneInfo(DEFAULT_ZONE))
+    if not (as_read.hour or as_read.minute or as_read.second):
+        return as_read.strftime("%d.%m.%Y")
+    return value.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
 
 
 def _marked(text: str) -> tuple[Span, ...]:
