@@ -19,10 +19,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.commands import DEFAULT_ZONE, chat_plan, chat_zone, render_digest
+from bot.commands import chat_plan, chat_zone, render_digest
 from bot.delivery import DeliveryQueue, Outgoing
 from bot.digest import DigestOptions, DigestPlan, Stories
-from bot.records import Article, Digest, Reply, Span, Subscription
+from bot.records import Article, Reply, Span, Subscription
 from bot.store import Store
 from bot.texts import t
 
@@ -355,15 +355,10 @@ class DigestScheduler:
             log.info("event=summarized count=%d", done)
 
 
-def _plan(
-    store: Store, chat: str, now: datetime, *, force: bool = False, zone: str = DEFAULT_ZONE
-) -> DigestPlan:
-    """A chat's digest plan since its last digest (`force`: the last 24 h, as `/digest` shows).
-
-    `zone` is for a chat without a subscription (the operator's); a subscriber's is its own.
-    """
+def _plan(store: Store, chat: str, now: datetime, *, force: bool = False) -> DigestPlan:
+    """A chat's digest plan since its last digest (`force`: the last 24 h, as `/digest` shows)."""
     last = None if force else store.last_digest_at(chat)
-    return chat_plan(store, chat, now, chat_zone(store, chat, zone), last)
+    return chat_plan(store, chat, now, chat_zone(store, chat), last)
 
 
 def build_for(
@@ -389,13 +384,6 @@ def build_for(
             cache[plan] = None if empty else render_digest(digest, plan.language, plan.zone)
         out[chat] = (cache[plan], plan.options, plan.language)
     return out
-
-
-def chat_digest(store: Store, chat: str, now: datetime, zone: str = DEFAULT_ZONE) -> Digest:
-    """What the chat would get now: its window, settings and keyword filter (nothing is sent)."""
-    plan = _plan(store, chat, now, zone=zone)
-    articles = store.articles_since(plan.since, now + timedelta(seconds=1))
-    return Stories.of(articles).planned(plan, now)
 
 
 async def push_alerts(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
-from bot.commands import PAGE_SIZE, chat_zone, render_digest
+from bot.commands import PAGE_SIZE, chat_zone, digest_for, render_digest
 from bot.config import Config
 from bot.digest import build_digest
 from bot.digest import to_json as digest_json
@@ -21,7 +21,6 @@ from bot.ingest.files import read_dump
 from bot.query import parse_query
 from bot.records import ChatSettings, Digest
 from bot.render import to_plain
-from bot.schedule import chat_digest
 from bot.store import Store
 from summarizer import parse_page, summarize
 
@@ -134,9 +133,10 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     now = utc_now()
     try:
         if args.chat:
-            digest = chat_digest(store, args.chat, now, config.timezone)
-            language = store.settings(args.chat).language
             zone = chat_zone(store, args.chat, config.timezone)
+            last = store.last_digest_at(args.chat)
+            digest = digest_for(store, args.chat, now, zone, last)
+            language = store.settings(args.chat).language
         else:
             digest = day_digest(store, config, args.date, now)
             language, zone = "de", config.timezone

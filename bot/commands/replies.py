@@ -77,11 +77,17 @@ def chat_plan(
     return plan_digest(library.settings(chat), keywords, zone, now, last_digest)
 
 
-def digest_for(library: Library, chat: str, now: datetime, zone: str | None = None) -> Digest:
-    """What the chat's scheduled digest would hold if built now over the last 24 hours.
+def digest_for(
+    library: Library,
+    chat: str,
+    now: datetime,
+    zone: str | None = None,
+    last_digest: datetime | None = None,
+) -> Digest:
+    """What the chat's scheduled digest would hold if built now, since `last_digest` (or 24 h).
 
     Its date is local to `zone` (None: the chat's own, see `chat_zone`).
     """
-    plan = chat_plan(library, chat, now, zone or chat_zone(library, chat))
+    plan = chat_plan(library, chat, now, zone or chat_zone(library, chat), last_digest)
     articles = library.articles_since(plan.since, now + timedelta(seconds=1))
     return Stories.of(articles).planned(plan, now)
