@@ -35,7 +35,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         detail = f"#{result.article_id} {result.title}" if result.article_id else result.reason
         print(f"  {result.status:9} {Path(result.path).name}: {detail}")
     print()
-    print(to_plain(render_digest(day_digest(store, config, None, now), "de")))
+    print(to_plain(render_digest(day_digest(store, config, None, now), "de", config.timezone)))
     if args.no_console:
         store.close()
         return EXIT_OK
