@@ -6,24 +6,13 @@ import re
 from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.alerts import alert_words
 from bot.commands.base import MAX_ALERTS, SENTENCES_RANGE, STORIES_RANGE, Request, _id_arg
-from bot.query import MAX_WORD_LENGTH, MAX_WORDS, fold, words
+from bot.query import fold
 from bot.records import Reply, Span, Subscription
 from bot.texts import LANGUAGES, t
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-
-
-def alert_words(text: str) -> tuple[str, ...]:
-    """The plain words of an alert, folded for case and umlauts, duplicates removed."""
-    found = [fold(w) for w in words(text) if len(w) <= MAX_WORD_LENGTH]
-    return tuple(dict.fromkeys(found))[:MAX_WORDS]
-
-
-def alert_matches(alert: tuple[str, ...], text: str) -> bool:
-    """True when every alert word occurs as a word of `text` (folded; no regular expressions)."""
-    present = {fold(w) for w in words(text)}
-    return bool(alert) and all(word in present for word in alert)
 
 
 _NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
