@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.outbound import entry_problem
 
 
 class Secret(str):
@@ -44,6 +45,8 @@ ENV = {
     "console": "NEWSBOT_CONSOLE",
     "digest_grace_hours": "NEWSBOT_DIGEST_GRACE_HOURS",
     "feed_interval_minutes": "NEWSBOT_FEED_INTERVAL_MINUTES",
+    "fetch_timeout_seconds": "NEWSBOT_FETCH_TIMEOUT_SECONDS",
+    "fetch_allow": "NEWSBOT_FETCH_ALLOW",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
     "telegram_api_url": "TELEGRAM_API_URL",
     "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL",
@@ -66,6 +69,7 @@ _FALSE = {"0", "false", "no", "off"}
 _RANGES = {
     "digest_grace_hours": (0, 24),
     "feed_interval_minutes": (1, 24 * 60),
+    "fetch_timeout_seconds": (1, 600),
     "telegram_webhook_port": (1, 65535),
 }
 _MATRIX_USER = re.compile(r"^@[^:\s]+:[^\s]+$")
@@ -84,6 +88,7 @@ _LIST_HINTS = {
     "matrix_allowed_inviters": (
         "expected a list of Matrix user ids or server names, e.g. @ann:example.org or example.org"
     ),
+    "fetch_allow": "expected a list of host names or networks, e.g. feeds.intranet or 10.1.0.0/16",
 }
 
 
@@ -99,6 +104,10 @@ class Config:
     console: bool = False
     digest_grace_hours: int = 6
     feed_interval_minutes: int = 30
+    # Total time for one fetch (connect, redirects and every read), feed or article page.
+    fetch_timeout_seconds: int = 30
+    # Hosts and networks feeds may reach though they are internal (loopback, private, …).
+    fetch_allow: tuple[str, ...] = ()
     telegram_token: Secret | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     telegram_webhook_url: str | None = None
@@ -202,7 +211,11 @@ def _convert(key: str, value: Any, origin: str) -> Any:
 
 def _check_item(key: str, item: str, bad: Any) -> None:
     """One entry of a list setting: a platform-qualified user id, or a Matrix user or server."""
-    if key == "admins":
+    if key == "fetch_allow":
+        problem = entry_problem(item)
+        if problem:
+            raise bad(problem)
+    elif key == "admins":
         platform, _, rest = item.partition(":")
         if not platform or not rest:
             raise bad(

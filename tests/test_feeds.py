@@ -6,12 +6,12 @@ import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 import pytest_asyncio
 
 from bot.ingest.feeds import RETRY_FIRST, poll_feeds, retry_delay
-from bot.ingest.pages import make_client
+from bot.ingest.fetch import Fetcher, FetchOptions
+from bot.outbound import Allowed
 from bot.query import parse_query
 from bot.store import Store
 from tests.fakes.feed_site import FeedSite, german_text
@@ -36,14 +36,18 @@ async def feed_site() -> AsyncIterator[FeedSite]:
     await site.stop()
 
 
+# The test site runs on 127.0.0.1, an address the fetcher refuses unless the operator allows it.
+LOOPBACK = Allowed.parse(["127.0.0.1"])
+
+
 @pytest_asyncio.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(httpx.Timeout(1.0, connect=1.0)) as c:
+async def client() -> AsyncIterator[Fetcher]:
+    async with Fetcher(FetchOptions(deadline=1.0, allowed=LOOPBACK)) as c:
         yield c
 
 
 async def test_poll_stores_new_items_with_clean_page_text(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     feed = store.add_feed(feed_site.url("/feed.xml"), T0)
     report = await poll_feeds(store, client, T0)
@@ -70,7 +74,7 @@ async def test_poll_stores_new_items_with_clean_page_text(
 
 
 async def test_next_poll_is_conditional_and_fetches_only_new_items(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     store.add_feed(feed_site.url("/feed.xml"), T0)
     await poll_feeds(store, client, T0)
@@ -89,7 +93,7 @@ async def test_next_poll_is_conditional_and_fetches_only_new_items(
 
 
 async def test_failing_feed_backs_off_then_recovers(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     feed = store.add_feed(feed_site.url("/feed.xml"), T0)
     feed_site.failing = True
@@ -139,7 +143,7 @@ async def test_failing_feed_backs_off_then_recovers(
     ],
 )
 async def test_bad_feeds_fail_with_a_clear_error(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient, path: str, error: str
+    store: Store, feed_site: FeedSite, client: Fetcher, path: str, error: str
 ) -> None:
     feed = store.add_feed(feed_site.url(path), T0)
     report = await poll_feeds(store, client, T0)
@@ -153,7 +157,7 @@ async def test_bad_feeds_fail_with_a_clear_error(
 
 
 async def test_unreachable_server_is_a_failure_not_a_crash(
-    store: Store, client: httpx.AsyncClient
+    store: Store, client: Fetcher
 ) -> None:
     site = await FeedSite().start()
     url = site.url("/feed.xml")
@@ -165,7 +169,7 @@ async def test_unreachable_server_is_a_failure_not_a_crash(
 
 
 async def test_redirected_feed_is_followed(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     store.add_feed(feed_site.url("/old-feed"), T0)
     report = await poll_feeds(store, client, T0)
@@ -173,7 +177,7 @@ async def test_redirected_feed_is_followed(
 
 
 async def test_missing_page_falls_back_to_the_feed_text(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     feed_site.gone.add("streik-bahn")
     store.add_feed(feed_site.url("/feed.xml"), T0)
@@ -187,7 +191,7 @@ async def test_missing_page_falls_back_to_the_feed_text(
 
 
 async def test_latin1_feed_and_cp1252_page_keep_their_umlauts(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     body = german_text(random.Random(3), 150) + "\n\nÄrger über die Straßenbahn in Köln."
     feed_site.publish("latin-koeln", "Ärger über Straßenbahn in Köln", body, T0)

@@ -9,14 +9,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import utc_now
+from bot.app import fetch_options, poll_options, utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
 from bot.config import Config
 from bot.errors import BadInput
 from bot.ingest.feeds import PollReport, poll_feeds
 from bot.ingest.files import ingest_paths
 from bot.ingest.opml import is_opml, parse_opml, to_opml
-from bot.ingest.pages import make_client
+from bot.ingest.fetch import Fetcher
 from bot.store import Store
 
 log = logging.getLogger("newsbot")
@@ -62,7 +62,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             print(f"newsbot ingest: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if feed_ids:
-            report = asyncio.run(_poll(store, feed_ids, now))
+            report = asyncio.run(_poll(store, config, feed_ids, now))
             counts["added"] += len(report.added)
             counts["duplicate"] += report.duplicates
             counts["skipped"] += report.skipped
@@ -79,10 +79,10 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK if counts["added"] or counts["duplicate"] else EXIT_EMPTY
 
 
-async def _poll(store: Store, feed_ids: list[int], now: datetime) -> PollReport:
+async def _poll(store: Store, config: Config, feed_ids: list[int], now: datetime) -> PollReport:
     feeds = [f for f in store.feeds() if f.id in feed_ids]
-    async with make_client() as client:
-        return await poll_feeds(store, client, now, feeds)
+    async with Fetcher(fetch_options(config)) as fetcher:
+        return await poll_feeds(store, fetcher, now, feeds, poll_options(config))
 
 
 def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
