@@ -59,6 +59,8 @@ ENV = {
     "matrix_access_token": "MATRIX_ACCESS_TOKEN",
     "matrix_allowed_inviters": "MATRIX_ALLOWED_INVITERS",
 }
+# The example config's ids: left in by mistake, they would hand operator commands to strangers.
+PLACEHOLDER_ADMINS = frozenset({"telegram:123456789", "matrix:@you:example.org"})
 SECRETS = {"telegram_token", "telegram_webhook_secret", "matrix_password", "matrix_access_token"}
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -217,6 +219,11 @@ def _check_item(key: str, item: str, bad: Any) -> None:
             raise bad(problem)
     elif key == "admins":
         platform, _, rest = item.partition(":")
+        if item in PLACEHOLDER_ADMINS:
+            raise bad(
+                f"{item!r} is the example's placeholder and would make a stranger an operator;"
+                " put your own id (or none)"
+            )
         if not platform or not rest:
             raise bad(
                 f"{item!r} is not a platform-qualified user id;"
