@@ -41,6 +41,7 @@ def make_handler(config: Config, store: Store, clock: Callable[[], datetime]) ->
             language=message.language,
             is_admin=message.user in config.admins,
             timezone=config.timezone,
+            fetch_allow=config.fetch_allow,
         )
         try:
             return await store.run(lambda: handle(message.text, ctx, store))

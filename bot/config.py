@@ -236,11 +236,44 @@ def _check_item(key: str, item: str, bad: Any) -> None:
         )
 
 
+# Kernel and device file systems: SQLite cannot keep a database there.
+_SYSTEM_DIRS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def db_path_problem(value: str) -> str | None:
+    """Why `value` cannot be the database file (None when it can be tried)."""
+    if "\x00" in value:
+        return "holds a NUL character"
+    path = Path(value).expanduser()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        return f"cannot be resolved: {exc}"
+    system = [d for d in _SYSTEM_DIRS if resolved == d or d in resolved.parents]
+    if system:
+        return f"{value!r} is under {system[0]}, a system folder; name a file on a disk"
+    if path.is_dir():
+        return f"{value!r} is a folder; name a file, e.g. {path / DEFAULT_DB}"
+    return None
+
+
+def check_db_path(value: str, origin: str) -> str:
+    """The db setting, or ConfigError naming where the bad value came from."""
+    problem = db_path_problem(value)
+    if problem:
+        raise ConfigError(f"db (from {origin}): {problem}")
+    return value
+
+
 def _check(key: str, value: str, bad: Any) -> str:
     """Key-specific checks of a plain string setting; returns the normalized value."""
     if not value:
         raise bad("must not be empty")
-    if key == "timezone":
+    if key == "db":
+        problem = db_path_problem(value)
+        if problem:
+            raise bad(problem)
+    elif key == "timezone":
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -339,6 +372,15 @@ def _read_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         # The decoder's message names line and column but never quotes the line's text.
         raise ConfigError(f"config file {path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"config file {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line});"
+            " save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot be read: {exc.strerror or exc}") from exc
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.errors import ChatGone
+from bot.logs import redact
 from bot.records import Reply
 from bot.transports.base import Transport
 
@@ -254,7 +255,9 @@ class DeliveryQueue:
                 )
                 self._chats[chat].popleft()
                 self.failed += 1
-                await self._callback(item.on_failed, f"{type(exc).__name__}: {exc}"[:200])
+                # Stored as the failure note: an error page may echo the token in the URL.
+                note = redact(f"{type(exc).__name__}: {exc}")[:200]
+                await self._callback(item.on_failed, note)
                 self._done(chat)
                 return
             delay = (

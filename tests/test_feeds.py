@@ -156,9 +156,7 @@ async def test_bad_feeds_fail_with_a_clear_error(
     assert store.count_articles() == 0
 
 
-async def test_unreachable_server_is_a_failure_not_a_crash(
-    store: Store, client: Fetcher
-) -> None:
+async def test_unreachable_server_is_a_failure_not_a_crash(store: Store, client: Fetcher) -> None:
     site = await FeedSite().start()
     url = site.url("/feed.xml")
     await site.stop()

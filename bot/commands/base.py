@@ -97,6 +97,8 @@ class Context:
     is_admin: bool = False
     # The operator's default zone (config `timezone`) for chats that have not chosen one.
     timezone: str = DEFAULT_ZONE
+    # Internal hosts and networks the operator lets feeds reach (config `fetch_allow`).
+    fetch_allow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
