@@ -97,7 +97,8 @@ def _embedded(address: Address) -> Address:
 
 def address_kind(address: Address) -> str | None:
     """What makes an address internal (loopback, private, …); None for a public address."""
-    for candidate in dict.fromkeys((address, _embedded(address))):
+    # The embedded IPv4 address first: it names what the connection would really reach.
+    for candidate in dict.fromkeys((_embedded(address), address)):
         for kind, hit in (
             ("unspecified", candidate.is_unspecified),
             ("loopback", candidate.is_loopback),

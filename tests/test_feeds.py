@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 
-from bot.ingest.feeds import RETRY_FIRST, poll_feeds, retry_delay
-from bot.ingest.fetch import Fetcher, FetchOptions
+from bot.ingest.feeds import RETRY_FIRST, FeedPoller, PollOptions, poll_feeds, retry_delay
+from bot.ingest.fetch import Fetched, Fetcher, FetchOptions
 from bot.outbound import Allowed
 from bot.query import parse_query
 from bot.store import Store
@@ -202,3 +202,75 @@ async def test_latin1_feed_and_cp1252_page_keep_their_umlauts(
     assert article.title == "Ärger über Straßenbahn in Köln"
     assert article.source == "Süddeutsche Testzeitung"
     assert "Straßenbahn in Köln" in article.body
+
+
+async def test_a_big_feed_is_stored_whole_over_polls(store: Store, client: Fetcher) -> None:
+    site = await FeedSite().start()
+    try:
+        rng = random.Random(21)
+        for n in range(250):
+            site.publish(f"m{n}", f"Meldung {n} aus dem Rathaus", german_text(rng, 40), T0)
+            site.gone.add(f"m{n}")  # no pages: the feed's own text is stored, quickly
+        feed = store.add_feed(site.url("/feed.xml"), T0)
+        added = []
+        now = T0
+        for _ in range(4):
+            report = await poll_feeds(store, client, now)
+            added.append(len(report.added))
+            state = store.feed(feed.id)
+            assert state is not None
+            if state.next_fetch is None or state.next_fetch > now:
+                break
+            now += timedelta(minutes=1)  # due again at once while items are left
+        assert added == [100, 100, 50]
+        assert store.count_articles() == 250
+        # Drained: the validators are kept again, so the next poll is conditional.
+        later = await poll_feeds(store, client, now + timedelta(minutes=31))
+        assert later.not_modified == 1
+    finally:
+        await site.stop()
+
+
+async def test_the_configured_interval_is_honoured_down_to_one_minute(
+    store: Store, feed_site: FeedSite, client: Fetcher
+) -> None:
+    feed = store.add_feed(feed_site.url("/feed.xml"), T0)
+    every = PollOptions(every=timedelta(minutes=1))
+    await poll_feeds(store, client, T0, options=every)
+    state = store.feed(feed.id)
+    assert state is not None
+    assert state.next_fetch == T0 + timedelta(minutes=1)
+    again = await poll_feeds(store, client, T0 + timedelta(minutes=1), options=every)
+    assert again.polled == 1
+    assert feed_site.hits["/feed.xml"] == 2
+
+
+async def test_a_feed_removed_during_its_poll_loses_no_other_alert(
+    store: Store, feed_site: FeedSite
+) -> None:
+    dead = await FeedSite().start()
+    url = dead.url("/feed.xml")
+    await dead.stop()
+    doomed = store.add_feed(url, T0)
+    store.add_feed(feed_site.url("/feed.xml"), T0)
+    alerted: list[int] = []
+
+    async def on_added(ids: list[int]) -> None:
+        alerted.extend(ids)
+
+    class RemovingFetcher(Fetcher):
+        """Removes the doomed feed just as its fetch fails, like `/removefeed` mid-poll."""
+
+        async def get(
+            self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None
+        ) -> Fetched:
+            if url == doomed.url:
+                store.remove_feed(doomed.id)
+            return await super().get(url, headers, max_bytes)
+
+    async with RemovingFetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
+        poller = FeedPoller(store, fetcher, on_added=on_added)
+        assert await poller.cycle(T0) == 2
+        await poller.wait(10)
+    assert store.feed(doomed.id) is None
+    assert len(alerted) == 2  # the good feed's two new articles reached the alert step
