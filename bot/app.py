@@ -8,13 +8,12 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-import httpx
-
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
-from bot.ingest.feeds import poll_feeds
-from bot.ingest.pages import make_client
+from bot.ingest.feeds import FeedPoller, PollOptions
+from bot.ingest.fetch import Fetcher, FetchOptions
+from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
 from bot.store import Store
@@ -25,6 +24,10 @@ log = logging.getLogger(__name__)
 MATRIX_SYNC_KEY = "matrix:sync_token"
 # On SIGTERM, queued sends get this long to go out (systemd and compose wait 30 s).
 SHUTDOWN_SEND_GRACE = 20.0
+# On SIGTERM, feed polls in flight get this long before they are cancelled.
+SHUTDOWN_POLL_GRACE = 3.0
+# The poll job looks for due feeds this often; each feed's own interval decides when it is due.
+POLL_CHECK_EVERY = timedelta(minutes=1)
 
 
 def make_handler(
@@ -47,6 +50,7 @@ def make_handler(
             is_admin=message.user in config.admins,
             timezone=config.timezone,
             private=message.private,
+            fetch_allow=config.fetch_allow,
         )
         reply: Reply | None
         try:
@@ -147,6 +151,28 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
     return transports
 
 
+async def until_stopped(work: Awaitable[object], stop: asyncio.Event) -> bool:
+    """Run `work` until it ends or `stop` is set (then cancel it); True when it ended."""
+    task = asyncio.ensure_future(work)
+    waiter = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task.done():
+        task.result()  # its error, if any, is the caller's
+        return True
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return False
+
+
+async def stop_quietly(transport: Transport, grace: float = 5.0) -> None:
+    """Stop a transport that did not finish starting; whatever goes wrong is only logged."""
+    try:
+        await asyncio.wait_for(transport.stop(), grace)
+    except Exception as exc:  # a half-started client may fail to stop in any way
+        log.warning("event=transport_stop_failed name=%s error=%r", transport.name, str(exc))
+
+
 def utc_now() -> datetime:
     """The wall clock, timezone-aware."""
     return datetime.now(UTC)
@@ -178,22 +204,28 @@ async def serve(
 
     on_message = make_handler(config, store, utc_now, queue, poke)
     started: list[Transport] = []
-    client: httpx.AsyncClient | None = None
+    fetcher: Fetcher | None = None
+    poller: FeedPoller | None = None
     try:
         await queue.start()
         for transport in transports:
-            await transport.start(on_message)
+            if not await until_stopped(transport.start(on_message), stop):
+                # Stopped while starting (a homeserver that does not answer): close what the
+                # half start opened, then shut down like any other stop.
+                await stop_quietly(transport)
+                break
             started.append(transport)
             log.info("event=transport_started name=%s", transport.name)
-        if schedule:
-            client = make_client()
+        if schedule and not stop.is_set():
+            fetcher = Fetcher(fetch_options(config))
+            poller = FeedPoller(store, fetcher, poll_options(config))
             scheduler = DigestScheduler(
                 store,
                 queue,
                 clock=utc_now,
                 grace=timedelta(hours=config.digest_grace_hours),
-                poll=feed_poller(store, client),
-                poll_every=timedelta(minutes=config.feed_interval_minutes),
+                poll=poller.cycle,
+                poll_every=POLL_CHECK_EVERY,
                 default_zone=config.timezone,
             )
             await scheduler.start()
@@ -201,6 +233,8 @@ async def serve(
         await stop.wait()
     finally:
         log.info("event=shutdown")
+        if poller is not None:
+            await poller.stop(SHUTDOWN_POLL_GRACE)
         if scheduler is not None:
             await scheduler.stop()
         try:
@@ -211,26 +245,19 @@ async def serve(
         for transport in reversed(started):
             await transport.stop()
             log.info("event=transport_stopped name=%s", transport.name)
-        if client is not None:
-            await client.aclose()
+        if fetcher is not None:
+            await fetcher.aclose()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
 
 
-def feed_poller(
-    store: Store, client: httpx.AsyncClient
-) -> Callable[[datetime], Awaitable[list[int]]]:
-    """The scheduler's feed job: poll due feeds, return the ids of new articles."""
+def fetch_options(config: Config) -> FetchOptions:
+    """How feeds and pages are fetched: the configured deadline and allowed internal hosts."""
+    return FetchOptions(
+        deadline=float(config.fetch_timeout_seconds), allowed=Allowed.parse(config.fetch_allow)
+    )
 
-    async def poll(now: datetime) -> list[int]:
-        report = await poll_feeds(store, client, now)
-        if report.polled:
-            log.info(
-                "event=feeds_polled polled=%d added=%d failed=%d",
-                report.polled,
-                len(report.added),
-                len(report.failed),
-            )
-        return list(report.added)
 
-    return poll
+def poll_options(config: Config) -> PollOptions:
+    """How feeds are polled: every `feed_interval_minutes` after a good poll."""
+    return PollOptions(every=timedelta(minutes=config.feed_interval_minutes))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.outbound import entry_problem
 from bot.records import DEFAULT_ZONE
 
 
@@ -45,6 +46,8 @@ ENV = {
     "console": "NEWSBOT_CONSOLE",
     "digest_grace_hours": "NEWSBOT_DIGEST_GRACE_HOURS",
     "feed_interval_minutes": "NEWSBOT_FEED_INTERVAL_MINUTES",
+    "fetch_timeout_seconds": "NEWSBOT_FETCH_TIMEOUT_SECONDS",
+    "fetch_allow": "NEWSBOT_FETCH_ALLOW",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
     "telegram_api_url": "TELEGRAM_API_URL",
     "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL",
@@ -57,6 +60,8 @@ ENV = {
     "matrix_access_token": "MATRIX_ACCESS_TOKEN",
     "matrix_allowed_inviters": "MATRIX_ALLOWED_INVITERS",
 }
+# The example config's ids: left in by mistake, they would hand operator commands to strangers.
+PLACEHOLDER_ADMINS = frozenset({"telegram:123456789", "matrix:@you:example.org"})
 SECRETS = {"telegram_token", "telegram_webhook_secret", "matrix_password", "matrix_access_token"}
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -67,6 +72,7 @@ _FALSE = {"0", "false", "no", "off"}
 _RANGES = {
     "digest_grace_hours": (0, 24),
     "feed_interval_minutes": (1, 24 * 60),
+    "fetch_timeout_seconds": (1, 600),
     "telegram_webhook_port": (1, 65535),
 }
 _MATRIX_USER = re.compile(r"^@[^:\s]+:[^\s]+$")
@@ -85,6 +91,7 @@ _LIST_HINTS = {
     "matrix_allowed_inviters": (
         "expected a list of Matrix user ids or server names, e.g. @ann:example.org or example.org"
     ),
+    "fetch_allow": "expected a list of host names or networks, e.g. feeds.intranet or 10.1.0.0/16",
 }
 
 
@@ -100,6 +107,10 @@ class Config:
     console: bool = False
     digest_grace_hours: int = 6
     feed_interval_minutes: int = 30
+    # Total time for one fetch (connect, redirects and every read), feed or article page.
+    fetch_timeout_seconds: int = 30
+    # Hosts and networks feeds may reach though they are internal (loopback, private, …).
+    fetch_allow: tuple[str, ...] = ()
     telegram_token: Secret | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     telegram_webhook_url: str | None = None
@@ -203,8 +214,17 @@ def _convert(key: str, value: Any, origin: str) -> Any:
 
 def _check_item(key: str, item: str, bad: Any) -> None:
     """One entry of a list setting: a platform-qualified user id, or a Matrix user or server."""
-    if key == "admins":
+    if key == "fetch_allow":
+        problem = entry_problem(item)
+        if problem:
+            raise bad(problem)
+    elif key == "admins":
         platform, _, rest = item.partition(":")
+        if item in PLACEHOLDER_ADMINS:
+            raise bad(
+                f"{item!r} is the example's placeholder and would make a stranger an operator;"
+                " put your own id (or none)"
+            )
         if not platform or not rest:
             raise bad(
                 f"{item!r} is not a platform-qualified user id;"
@@ -217,11 +237,44 @@ def _check_item(key: str, item: str, bad: Any) -> None:
         )
 
 
+# Kernel and device file systems: SQLite cannot keep a database there.
+_SYSTEM_DIRS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def db_path_problem(value: str) -> str | None:
+    """Why `value` cannot be the database file (None when it can be tried)."""
+    if "\x00" in value:
+        return "holds a NUL character"
+    path = Path(value).expanduser()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        return f"cannot be resolved: {exc}"
+    system = [d for d in _SYSTEM_DIRS if resolved == d or d in resolved.parents]
+    if system:
+        return f"{value!r} is under {system[0]}, a system folder; name a file on a disk"
+    if path.is_dir():
+        return f"{value!r} is a folder; name a file, e.g. {path / DEFAULT_DB}"
+    return None
+
+
+def check_db_path(value: str, origin: str) -> str:
+    """The db setting, or ConfigError naming where the bad value came from."""
+    problem = db_path_problem(value)
+    if problem:
+        raise ConfigError(f"db (from {origin}): {problem}")
+    return value
+
+
 def _check(key: str, value: str, bad: Any) -> str:
     """Key-specific checks of a plain string setting; returns the normalized value."""
     if not value:
         raise bad("must not be empty")
-    if key == "timezone":
+    if key == "db":
+        problem = db_path_problem(value)
+        if problem:
+            raise bad(problem)
+    elif key == "timezone":
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -320,6 +373,15 @@ def _read_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         # The decoder's message names line and column but never quotes the line's text.
         raise ConfigError(f"config file {path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"config file {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line});"
+            " save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot be read: {exc.strerror or exc}") from exc
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:

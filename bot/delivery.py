@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, SendError, TooLarge
+from bot.logs import redact
 from bot.records import Reply
 from bot.transports.base import Limits, Transport
 
@@ -405,12 +406,13 @@ class Delivery:
                 item.label,
                 job.tries,
                 action.delay,
-                action.reason,
+                redact(action.reason),
             )
             self.pacers[platform_of(chat)].hold(chat, self.clock() + action.delay)
             self._retry(chat, action.delay)
             return
-        reason = action.reason or f"{type(exc).__name__}: {exc}"[:300]
+        # Stored as the failure note: an error page may echo the token in the URL.
+        reason = redact(action.reason or f"{type(exc).__name__}: {exc}")[:300]
         log.error(
             "event=delivery_failed chat=%s label=%s tries=%d error=%r",
             chat,

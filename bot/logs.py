@@ -6,6 +6,7 @@ The redacting filter sits on the handler, so it sees records from every library'
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -13,15 +14,55 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
+from urllib.parse import quote, quote_plus
 
 from bot.config import Config
 
 MASK = "***"
-# The Bot API puts the token in the path: https://api.telegram.org/bot123456:AA…/getUpdates.
-_BOT_TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+# The Bot API puts the token in the path: https://api.telegram.org/bot123456:AA…/getUpdates,
+# and an error page may echo it URL-encoded (%3A). A bare token is digits, ":" and 35 more.
+_BOT_TOKEN = re.compile(r"(?i)bot\d+(?::|%3A)[A-Za-z0-9_-]+")
+_BARE_TOKEN = re.compile(r"(?i)\b\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}")
 # Matrix clients may send the access token as a query parameter or an Authorization header.
 _QUERY_TOKEN = re.compile(r"(?i)(access_token|password|token)=[^&\s\"']+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+# A login or token body echoed back: {"password": "…"}, and the same inside a JSON string.
+_SECRET_KEYS = r"(?:password|access_token|token|secret_token)"  # noqa: S105 - key names, no secret
+_JSON_SECRET = re.compile(rf'(?i)("{_SECRET_KEYS}"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+_JSON_SECRET_ESCAPED = re.compile(rf'(?i)(\\"{_SECRET_KEYS}\\"\s*:\s*\\")(.*?)((?<!\\\\)\\")')
+
+
+def secret_forms(secret: str) -> set[str]:
+    """A secret as it may appear in outside text: raw, JSON-escaped, URL-encoded, HTML-escaped."""
+    forms = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        html.escape(secret),
+    }
+    forms |= {json.dumps(f)[1:-1] for f in list(forms)}  # escaped twice: JSON inside JSON
+    return {f for f in forms if f}
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Text from outside (an error body, a URL, an exception) with every secret masked.
+
+    Redact where such text is stored or printed: log lines, failure notes, `status`, stderr.
+    """
+    forms = sorted({f for s in secrets if s for f in secret_forms(s)}, key=len, reverse=True)
+    for form in forms:
+        text = text.replace(form, MASK)
+    text = _BOT_TOKEN.sub("bot" + MASK, text)
+    text = _BARE_TOKEN.sub(MASK, text)
+    text = _QUERY_TOKEN.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _JSON_SECRET.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = _JSON_SECRET_ESCAPED.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+
+
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 _HANDLER_MARK = "_newsbot_handler"
 # Libraries that log every request at INFO, with URLs that carry tokens.
@@ -33,16 +74,11 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        # Longest first, so a secret that contains another is masked whole.
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.secrets = tuple(s for s in secrets if s)
 
     def redact(self, text: str) -> str:
-        """The text with every secret replaced by ***."""
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        text = _BOT_TOKEN.sub("bot" + MASK, text)
-        text = _QUERY_TOKEN.sub(lambda m: f"{m.group(1)}={MASK}", text)
-        return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+        """The text with every secret (in any escaped form) replaced by ***."""
+        return redact(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Render the message now, masked, so no formatter sees the raw arguments."""

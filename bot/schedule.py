@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -122,7 +122,8 @@ def late_note(reply: Reply, due: Due, zone: str, language: str) -> Reply:
     return Reply((note, *reply.paragraphs), reply.buttons, reply.link_previews, reply.ok)
 
 
-PollFeeds = Callable[[datetime], Awaitable[Iterable[int]]]
+# Starts the due feeds' polls and returns; each feed hands its new article ids to the callback.
+PollFeeds = Callable[[datetime, Callable[[list[int]], Awaitable[None]]], Awaitable[object]]
 
 
 class DigestScheduler:
@@ -411,11 +412,14 @@ class DigestScheduler:
         return failed
 
     async def poll_and_alert(self) -> None:
-        """Poll the feeds, then push keyword alerts for the articles that are new."""
+        """Start the due feeds' polls; each pushes keyword alerts for its new articles."""
         self._track()
         if self.poll is None:
             return
-        new_ids = list(await self.poll(self.clock()))
+        await self.poll(self.clock(), self.alert)
+
+    async def alert(self, new_ids: list[int]) -> None:
+        """Push keyword alerts for newly stored articles."""
         if new_ids:
             await push_alerts(self.store, self.queue, new_ids, self.clock())
 

@@ -200,6 +200,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Which feed? Example: /addfeed https://www.tagesschau.de/xml/rss2",
     ),
     "addfeed_done": ("Feed {id} eingetragen: {url}", "Feed {id} added: {url}"),
+    "addfeed_refused": (
+        "Diesen Feed trage ich nicht ein: {reason}",
+        "I won't add this feed: {reason}",
+    ),
+    "url_refused_scheme": (
+        "Ich lade nur http://- und https://-Adressen.",
+        "I only fetch http:// and https:// URLs.",
+    ),
+    "url_refused_host": (
+        "Die Adresse hat keinen gültigen Host ({detail}).",
+        "The URL has no valid host ({detail}).",
+    ),
+    "url_refused_internal": (
+        "Das ist eine interne Adresse ({detail}).",
+        "That is an internal address ({detail}).",
+    ),
     "removefeed_usage": (
         "Welcher Feed? Beispiel: /removefeed 1 (die Nummern zeigt /feeds)",
         "Which feed? Example: /removefeed 1 (/feeds shows the numbers)",

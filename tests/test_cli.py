@@ -203,3 +203,31 @@ def test_ingest_skips_english_and_too_short_pages_with_reasons(
     assert "short.txt:" in result.stdout
     assert "0 added, 0 duplicates, 2 skipped" in result.stdout
     assert newsbot("search", "Kremlin", db=db_path).returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("not a url", "not a URL"),
+        ("example.org/feed", "only http:// and https://"),
+        ("ftp://example.org/feed", "only http:// and https://"),
+        ("http://127.0.0.1:9/feed.xml", "127.0.0.1 is a loopback address"),
+        ("http://10.0.0.1/feed.xml", "10.0.0.1 is a private address"),
+    ],
+)
+def test_feeds_add_refuses_bad_and_internal_urls_with_the_reason(
+    db_path: Path, url: str, says: str
+) -> None:
+    result = newsbot("feeds", "add", url, db=db_path)
+    assert result.returncode == 2
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr
+    listed = newsbot("feeds", "list", db=db_path)
+    assert url not in listed.stdout
+
+
+def test_feeds_add_takes_an_allowed_intranet_feed(db_path: Path) -> None:
+    env = {"NEWSBOT_FETCH_ALLOW": "10.1.0.0/16"}
+    result = newsbot("feeds", "add", "http://10.1.2.3/rss", db=db_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "http://10.1.2.3/rss" in result.stdout

@@ -171,6 +171,30 @@ def test_admin_commands(store: Store, now: datetime) -> None:
     assert "Artikel: 0" in say(store, now, "/stats", is_admin=True)
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://127.0.0.1:8080/feed.xml", "interne Adresse (127.0.0.1 is a loopback address"),
+        ("http://[::ffff:10.0.0.1]/rss", "interne Adresse"),
+        ("http://localhost/rss", "interne Adresse"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+    ],
+)
+def test_addfeed_refuses_internal_addresses_and_says_why(
+    store: Store, now: datetime, url: str, says: str
+) -> None:
+    answer = say(store, now, f"/addfeed {url}", is_admin=True)
+    assert "Diesen Feed trage ich nicht ein" in answer
+    assert says in answer
+    assert store.feeds() == []
+
+
+def test_addfeed_takes_an_intranet_feed_the_operator_allowed(store: Store, now: datetime) -> None:
+    url = "http://10.1.2.3/rss"
+    allowed = say(store, now, f"/addfeed {url}", is_admin=True, fetch_allow=("10.1.0.0/16",))
+    assert allowed.startswith("Feed 1 eingetragen")
+
+
 def test_search_pages_are_kept_server_side(store: Store, now: datetime) -> None:
     for i in range(7):
         store.add_article(

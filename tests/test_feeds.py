@@ -6,12 +6,12 @@ import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 import pytest_asyncio
 
-from bot.ingest.feeds import RETRY_FIRST, poll_feeds, retry_delay
-from bot.ingest.pages import make_client
+from bot.ingest.feeds import RETRY_FIRST, FeedPoller, PollOptions, poll_feeds, retry_delay
+from bot.ingest.fetch import Fetched, Fetcher, FetchOptions
+from bot.outbound import Allowed
 from bot.query import parse_query
 from bot.store import Store
 from tests.fakes.feed_site import FeedSite, german_text
@@ -36,14 +36,18 @@ async def feed_site() -> AsyncIterator[FeedSite]:
     await site.stop()
 
 
+# The test site runs on 127.0.0.1, an address the fetcher refuses unless the operator allows it.
+LOOPBACK = Allowed.parse(["127.0.0.1"])
+
+
 @pytest_asyncio.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client(httpx.Timeout(1.0, connect=1.0)) as c:
+async def client() -> AsyncIterator[Fetcher]:
+    async with Fetcher(FetchOptions(deadline=1.0, allowed=LOOPBACK)) as c:
         yield c
 
 
 async def test_poll_stores_new_items_with_clean_page_text(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     feed = store.add_feed(feed_site.url("/feed.xml"), T0)
     report = await poll_feeds(store, client, T0)
@@ -70,7 +74,7 @@ async def test_poll_stores_new_items_with_clean_page_text(
 
 
 async def test_next_poll_is_conditional_and_fetches_only_new_items(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     store.add_feed(feed_site.url("/feed.xml"), T0)
     await poll_feeds(store, client, T0)
@@ -89,7 +93,7 @@ async def test_next_poll_is_conditional_and_fetches_only_new_items(
 
 
 async def test_failing_feed_backs_off_then_recovers(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     feed = store.add_feed(feed_site.url("/feed.xml"), T0)
     feed_site.failing = True
@@ -139,7 +143,7 @@ async def test_failing_feed_backs_off_then_recovers(
     ],
 )
 async def test_bad_feeds_fail_with_a_clear_error(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient, path: str, error: str
+    store: Store, feed_site: FeedSite, client: Fetcher, path: str, error: str
 ) -> None:
     feed = store.add_feed(feed_site.url(path), T0)
     report = await poll_feeds(store, client, T0)
@@ -152,9 +156,7 @@ async def test_bad_feeds_fail_with_a_clear_error(
     assert store.count_articles() == 0
 
 
-async def test_unreachable_server_is_a_failure_not_a_crash(
-    store: Store, client: httpx.AsyncClient
-) -> None:
+async def test_unreachable_server_is_a_failure_not_a_crash(store: Store, client: Fetcher) -> None:
     site = await FeedSite().start()
     url = site.url("/feed.xml")
     await site.stop()
@@ -165,7 +167,7 @@ async def test_unreachable_server_is_a_failure_not_a_crash(
 
 
 async def test_redirected_feed_is_followed(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     store.add_feed(feed_site.url("/old-feed"), T0)
     report = await poll_feeds(store, client, T0)
@@ -173,7 +175,7 @@ async def test_redirected_feed_is_followed(
 
 
 async def test_missing_page_falls_back_to_the_feed_text(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     feed_site.gone.add("streik-bahn")
     store.add_feed(feed_site.url("/feed.xml"), T0)
@@ -187,7 +189,7 @@ async def test_missing_page_falls_back_to_the_feed_text(
 
 
 async def test_latin1_feed_and_cp1252_page_keep_their_umlauts(
-    store: Store, feed_site: FeedSite, client: httpx.AsyncClient
+    store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     body = german_text(random.Random(3), 150) + "\n\nÄrger über die Straßenbahn in Köln."
     feed_site.publish("latin-koeln", "Ärger über Straßenbahn in Köln", body, T0)
@@ -200,3 +202,75 @@ async def test_latin1_feed_and_cp1252_page_keep_their_umlauts(
     assert article.title == "Ärger über Straßenbahn in Köln"
     assert article.source == "Süddeutsche Testzeitung"
     assert "Straßenbahn in Köln" in article.body
+
+
+async def test_a_big_feed_is_stored_whole_over_polls(store: Store, client: Fetcher) -> None:
+    site = await FeedSite().start()
+    try:
+        rng = random.Random(21)
+        for n in range(250):
+            site.publish(f"m{n}", f"Meldung {n} aus dem Rathaus", german_text(rng, 40), T0)
+            site.gone.add(f"m{n}")  # no pages: the feed's own text is stored, quickly
+        feed = store.add_feed(site.url("/feed.xml"), T0)
+        added = []
+        now = T0
+        for _ in range(4):
+            report = await poll_feeds(store, client, now)
+            added.append(len(report.added))
+            state = store.feed(feed.id)
+            assert state is not None
+            if state.next_fetch is None or state.next_fetch > now:
+                break
+            now += timedelta(minutes=1)  # due again at once while items are left
+        assert added == [100, 100, 50]
+        assert store.count_articles() == 250
+        # Drained: the validators are kept again, so the next poll is conditional.
+        later = await poll_feeds(store, client, now + timedelta(minutes=31))
+        assert later.not_modified == 1
+    finally:
+        await site.stop()
+
+
+async def test_the_configured_interval_is_honoured_down_to_one_minute(
+    store: Store, feed_site: FeedSite, client: Fetcher
+) -> None:
+    feed = store.add_feed(feed_site.url("/feed.xml"), T0)
+    every = PollOptions(every=timedelta(minutes=1))
+    await poll_feeds(store, client, T0, options=every)
+    state = store.feed(feed.id)
+    assert state is not None
+    assert state.next_fetch == T0 + timedelta(minutes=1)
+    again = await poll_feeds(store, client, T0 + timedelta(minutes=1), options=every)
+    assert again.polled == 1
+    assert feed_site.hits["/feed.xml"] == 2
+
+
+async def test_a_feed_removed_during_its_poll_loses_no_other_alert(
+    store: Store, feed_site: FeedSite
+) -> None:
+    dead = await FeedSite().start()
+    url = dead.url("/feed.xml")
+    await dead.stop()
+    doomed = store.add_feed(url, T0)
+    store.add_feed(feed_site.url("/feed.xml"), T0)
+    alerted: list[int] = []
+
+    async def on_added(ids: list[int]) -> None:
+        alerted.extend(ids)
+
+    class RemovingFetcher(Fetcher):
+        """Removes the doomed feed just as its fetch fails, like `/removefeed` mid-poll."""
+
+        async def get(
+            self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None
+        ) -> Fetched:
+            if url == doomed.url:
+                store.remove_feed(doomed.id)
+            return await super().get(url, headers, max_bytes)
+
+    async with RemovingFetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
+        poller = FeedPoller(store, fetcher, on_added=on_added)
+        assert await poller.cycle(T0) == 2
+        await poller.wait(10)
+    assert store.feed(doomed.id) is None
+    assert len(alerted) == 2  # the good feed's two new articles reached the alert step

@@ -105,3 +105,74 @@ def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_
             assert [hit.article.title.split(":")[0] for hit in hits] == [f"Meldung {n}"]
     finally:
         store.close()
+
+
+def test_two_ingests_on_one_database_both_finish_and_store_each_article_once(
+    tmp_path: Path, db_path: Path
+) -> None:
+    folder = tmp_path / "dumps"
+    write_dumps(folder, 300)
+    env = {**os.environ, "NEWSBOT_DB": str(db_path), "NEWSBOT_CONFIG": ""}
+    command = [sys.executable, "-m", "bot", "ingest", str(folder)]
+    procs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=240) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err.decode()
+        assert b"Traceback" not in err
+        assert b"locked" not in err
+    store = Store.open(db_path)
+    try:
+        assert store.count_articles() == 300
+        rows = store.db.execute("SELECT count(DISTINCT origin) FROM articles").fetchone()
+        assert rows == (300,)
+    finally:
+        store.close()
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_ingest_workers_end_when_their_parent_is_killed(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    write_dumps(folder, 1500)
+    env = {**os.environ, "NEWSBOT_DB": str(db_path), "NEWSBOT_CONFIG": ""}
+    command = [sys.executable, "-m", "bot", "ingest", str(folder)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = _children(proc.pid)
+        if workers:
+            break
+        time.sleep(0.05)
+    assert workers, "no worker processes seen"
+    time.sleep(0.5)
+    workers = _children(proc.pid) or workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "workers outlived their parent"

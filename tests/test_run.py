@@ -158,3 +158,68 @@ async def test_run_sends_a_digest_missed_during_downtime_once(
     await one_lifetime()
     assert len([m for m in bot_api.screen(1001) if "Verspätet" in m.text]) == 1
     assert_consistent(db, articles=2)
+
+
+async def test_ingest_beside_a_running_bot_loses_no_alert(
+    bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    import random
+    from datetime import UTC, datetime
+
+    from tests.fakes.feed_site import FeedSite, german_text
+    from tests.test_ingest import write_dumps
+
+    site = await FeedSite().start()
+    rng = random.Random(17)
+    now = datetime.now(UTC)
+    for n in range(12):
+        site.publish(
+            f"bahn{n}", f"Bahnstreik Nummer {n} legt den Verkehr lahm", german_text(rng, 120), now
+        )
+    db = tmp_path / "newsbot.db"
+    store = Store.open(db)
+    store.add_alert("telegram:777", ("bahnstreik",), now)
+    store.add_feed(site.url("/feed.xml"), now)
+    store.close()
+    write_dumps(tmp_path / "dumps", 400)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "NEWSBOT_CONFIG": "",
+        "NEWSBOT_DB": str(db),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": bot_api.base_url,
+        # The test's feed site is on loopback: allowed here explicitly.
+        "NEWSBOT_FETCH_ALLOW": "127.0.0.1",
+        "NEWSBOT_FETCH_TIMEOUT_SECONDS": "10",
+    }
+    ingest = await asyncio.create_subprocess_exec(
+        NEWSBOT, "ingest", str(tmp_path / "dumps"), env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    bot = await asyncio.create_subprocess_exec(
+        NEWSBOT, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await wait_until(lambda: len(bot_api.screen(777)) >= 12, "12 alerts")
+        _, ingest_err = await asyncio.wait_for(ingest.communicate(), 240)
+        assert ingest.returncode == 0, ingest_err.decode()
+        await asyncio.sleep(1)  # the last alert's hit is recorded after its send
+    finally:
+        _, err = await terminate(bot)
+        if ingest.returncode is None:
+            ingest.kill()
+            await ingest.wait()
+        await site.stop()
+    assert bot.returncode == 0, err.decode()
+    assert b"locked" not in err
+    assert b"Traceback" not in err
+    assert len(bot_api.screen(777)) == 12
+    conn = sqlite3.connect(db)
+    try:
+        hits = conn.execute("SELECT count(DISTINCT article_id) FROM alert_hits").fetchone()[0]
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.close()
+    assert hits == 12
+    assert articles == 412

@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.cli.base import EXIT_USAGE
+from bot.cli.base import EXIT_EMPTY, EXIT_USAGE
 from bot.cli.ingesting import cmd_feeds, cmd_ingest
 from bot.cli.operations import cmd_backup, cmd_export, cmd_status
 from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize
 from bot.cli.serving import cmd_demo, cmd_run
-from bot.config import Config, load_config
-from bot.errors import ConfigError
-from bot.logs import setup_logging
+from bot.config import Config, check_db_path, load_config
+from bot.errors import ConfigError, NewsbotError
+from bot.logs import redact, setup_logging
 
 DESCRIPTION = """\
 newsbot: German news digests for Telegram, Matrix and the console.
@@ -118,11 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
+        if args.db:
+            config = Config(**{**config.__dict__, "db": check_db_path(args.db, "--db")})
     except ConfigError as exc:
-        print(f"newsbot: configuration error: {exc}", file=sys.stderr)
+        print(f"newsbot: configuration error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    if args.db:
-        config = Config(**{**config.__dict__, "db": args.db})
     # `run` logs at the configured level; one-shot commands talk on stdout and log warnings only.
     level = int(logging.getLevelName(config.log_level))
     if args.command != "run":
@@ -132,3 +133,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, config))
     except KeyboardInterrupt:
         return 130
+    except NewsbotError as exc:
+        # Start-up problems the bot names itself (a Bot API that is not there, a login refused).
+        _report(args, config, str(exc))
+        return EXIT_USAGE
+    except Exception as exc:  # anything else: one line, the traceback only with -v
+        _report(args, config, f"unexpected error: {type(exc).__name__}: {exc}")
+        return EXIT_EMPTY
+
+
+def one_line(text: str) -> str:
+    """A message on one line (an error body may hold newlines)."""
+    return " ".join(text.split())
+
+
+def _report(args: argparse.Namespace, config: Config, message: str) -> None:
+    """Print an error for the operator: one line, secrets masked; with -v the traceback too."""
+    secrets = config.secrets()
+    if args.verbose:
+        print(redact(traceback.format_exc(), secrets), file=sys.stderr, end="")
+    print(f"newsbot {args.command}: {redact(one_line(message), secrets)}", file=sys.stderr)

@@ -6,14 +6,18 @@ import sqlite3
 import sys
 
 from bot.config import Config
+from bot.errors import NewsbotError
 from bot.store import Store
 
 EXIT_OK, EXIT_EMPTY, EXIT_USAGE = 0, 1, 2
 
 
 def open_store(config: Config) -> Store:
-    """Open (and migrate) the database read-write."""
-    return Store.open(config.db)
+    """Open (and migrate) the database read-write; NewsbotError naming the file if it can't."""
+    try:
+        return Store.open(config.db)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        raise NewsbotError(f"cannot open the database {config.db!r} (setting db): {exc}") from exc
 
 
 def open_existing(config: Config, command: str) -> Store | None:

@@ -9,25 +9,38 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import utc_now
+from bot.app import fetch_options, poll_options, utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
 from bot.config import Config
 from bot.errors import BadInput
 from bot.ingest.feeds import PollReport, poll_feeds
+from bot.ingest.fetch import Fetcher
 from bot.ingest.files import ingest_paths
 from bot.ingest.opml import is_opml, parse_opml, to_opml
-from bot.ingest.pages import make_client
+from bot.logs import redact
+from bot.outbound import Allowed, url_refusal
 from bot.store import Store
 
 log = logging.getLogger("newsbot")
 
 
-def _feed_inputs(store: Store, args: list[str], now: datetime) -> tuple[list[Path], list[int]]:
+def feed_url_problem(url: str, config: Config) -> str | None:
+    """Why a feed URL is refused (not http(s), no host, an internal address), or None."""
+    refusal = url_refusal(url.strip(), Allowed.parse(config.fetch_allow))
+    return None if refusal is None else f"{url!r}: {refusal}"
+
+
+def _feed_inputs(
+    store: Store, config: Config, args: list[str], now: datetime
+) -> tuple[list[Path], list[int]]:
     """Split ingest arguments: feed URLs and OPML files become feeds, the rest are paths."""
     paths: list[Path] = []
     feed_ids: list[int] = []
     for arg in args:
         if arg.startswith(("http://", "https://")):
+            problem = feed_url_problem(arg, config)
+            if problem:
+                raise BadInput(f"refused feed {problem}")
             feed_ids.append(store.add_feed(arg, now).id)
             continue
         path = Path(arg)
@@ -57,17 +70,17 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     now = utc_now()
     try:
         try:
-            paths, feed_ids = _feed_inputs(store, args.paths, now)
+            paths, feed_ids = _feed_inputs(store, config, args.paths, now)
         except BadInput as exc:
             print(f"newsbot ingest: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if feed_ids:
-            report = asyncio.run(_poll(store, feed_ids, now))
+            report = asyncio.run(_poll(store, config, feed_ids, now))
             counts["added"] += len(report.added)
             counts["duplicate"] += report.duplicates
             counts["skipped"] += report.skipped
             for feed_id, error in report.failed:
-                print(f"failed    feed {feed_id}: {error}")
+                print(redact(f"failed    feed {feed_id}: {error}", config.secrets()))
         for result in ingest_paths(store, paths, now, progress=_progress):
             counts[result.status] += 1
             label = {"added": "added", "duplicate": "duplicate", "skipped": "skipped"}
@@ -79,16 +92,21 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK if counts["added"] or counts["duplicate"] else EXIT_EMPTY
 
 
-async def _poll(store: Store, feed_ids: list[int], now: datetime) -> PollReport:
+async def _poll(store: Store, config: Config, feed_ids: list[int], now: datetime) -> PollReport:
     feeds = [f for f in store.feeds() if f.id in feed_ids]
-    async with make_client() as client:
-        return await poll_feeds(store, client, now, feeds)
+    async with Fetcher(fetch_options(config)) as fetcher:
+        return await poll_feeds(store, fetcher, now, feeds, poll_options(config))
 
 
 def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config)
     try:
         if args.action == "add":
+            problems = [p for p in (feed_url_problem(u, config) for u in args.urls) if p]
+            for problem in problems:
+                print(f"newsbot feeds add: refused {problem}", file=sys.stderr)
+            if problems:
+                return EXIT_USAGE
             for url in args.urls:
                 feed = store.add_feed(url, utc_now())
                 print(f"{feed.id:4} {feed.url}")
@@ -102,7 +120,8 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
         else:
             for feed in store.feeds():
                 state = f"FEHLER ({feed.failures}x): {feed.error}" if feed.is_failing else "ok"
-                print(f"{feed.id:4} {feed.url}  {feed.title or ''}  {state}")
+                line = f"{feed.id:4} {feed.url}  {feed.title or ''}  {state}"
+                print(redact(line, config.secrets()))
     finally:
         store.close()
     return EXIT_OK

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, open_existing
 from bot.config import Config
+from bot.logs import redact
 from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
 
 
@@ -33,10 +34,12 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         return EXIT_EMPTY
     finally:
         store.close()
+    # Failure notes and feed errors are text from outside (error pages, URLs): masked here too.
+    secrets = config.secrets()
     if args.json:
-        print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
+        print(redact(json.dumps(status_json(status), ensure_ascii=False, indent=2), secrets))
     else:
-        print(render_status(status, now))
+        print(redact(render_status(status, now), secrets))
     return EXIT_OK
 
 

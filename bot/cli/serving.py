@@ -13,7 +13,6 @@ from bot.app import build_transports, serve, utc_now
 from bot.cli.base import EXIT_OK, EXIT_USAGE, open_store
 from bot.cli.reading import default_digest
 from bot.config import Config
-from bot.errors import NewsbotError
 from bot.ingest.files import ingest_paths
 from bot.render import render_digest, to_plain
 from bot.store import Store
@@ -67,10 +66,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     store = open_store(config)
     try:
+        # A NewsbotError (Bot API not there, login refused) is printed, masked, by main().
         asyncio.run(_run(config, store))
-    except NewsbotError as exc:
-        print(f"newsbot run: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     finally:
         store.close()
     return EXIT_OK

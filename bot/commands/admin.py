@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bot.commands.base import Request, _id_arg
+from bot.outbound import Allowed, url_refusal
 from bot.records import Reply, Span
 from bot.texts import t
 
@@ -35,6 +36,11 @@ def _addfeed(req: Request) -> Reply:
     url = req.args.strip()
     if not is_feed_url(url):
         return Reply.text(t(req.language, "addfeed_usage"), ok=False)
+    # The fetcher's own rules (bot.outbound): only http(s), no internal host unless allowed.
+    refusal = url_refusal(url, Allowed.parse(req.ctx.fetch_allow))
+    if refusal is not None:
+        reason = t(req.language, f"url_refused_{refusal.code}", detail=refusal.detail)
+        return Reply.text(t(req.language, "addfeed_refused", reason=reason), ok=False)
     feed = req.library.add_feed(url, req.ctx.now)
     return Reply.text(t(req.language, "addfeed_done", id=feed.id, url=feed.url))
 

@@ -108,6 +108,8 @@ class Context:
     # A one-to-one chat, where a message that is no command gets a hint (in a group it is
     # meant for people or another bot).
     private: bool = True
+    # Internal hosts and networks the operator lets feeds reach (config `fetch_allow`).
+    fetch_allow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
-"""RSS and Atom feeds (feedparser over httpx): conditional GET, per-feed backoff, new items stored.
+"""RSS and Atom feeds (feedparser over bot.ingest.fetch): conditional GET, backoff, items stored.
 
-`poll_feeds` is what the scheduler calls on an interval; it returns the ids of new articles.
+`FeedPoller` is what the scheduler calls every minute: it starts a poll of each due feed that is
+not still being polled and returns at once, so a slow server delays only its own feed.
+`poll_feeds` polls a set of feeds and waits for all of them (`newsbot ingest URL`).
 """
 
 from __future__ import annotations
@@ -10,17 +12,18 @@ import html
 import logging
 import re
 from calendar import timegm
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
-import httpx
 
 from bot.errors import BadInput
-from bot.ingest.pages import FetchError, Item, fetch, fetch_item
+from bot.ingest.fetch import Fetcher, FetchError
+from bot.ingest.pages import Item, fetch_item
 from bot.records import Feed, NewArticle
 from bot.store import Store
 
@@ -30,12 +33,14 @@ POLL_EVERY = timedelta(minutes=30)
 # so it recovers on its own when its server comes back.
 RETRY_FIRST = timedelta(minutes=10)
 RETRY_MAX = timedelta(hours=24)
-MAX_FEED_BYTES = 5_000_000
-# New items taken per poll; a feed that suddenly lists thousands of items is drained over polls.
+# New items taken per poll; a feed listing more is polled again at the next cycle (its
+# validators are not kept meanwhile, so the server answers in full) until all are stored.
 MAX_ITEMS = 100
 # Article pages fetched at once across all feeds: polite to servers, enough to fill the pipe.
 PAGE_CONCURRENCY = 4
+# Feeds polled at once; a slow one holds one slot until its deadlines pass.
 FEED_CONCURRENCY = 4
+OnAdded = Callable[[list[int]], Awaitable[None]]
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"(?i)</p\s*>|<br\s*/?>|</h\d\s*>|</li\s*>")
 
@@ -73,20 +78,111 @@ def retry_delay(failures: int) -> timedelta:
     return min(delay, RETRY_MAX)
 
 
+@dataclass(frozen=True, slots=True)
+class PollOptions:
+    """How feeds are polled: the interval after a good poll, feeds and pages at once."""
+
+    every: timedelta = POLL_EVERY
+    feeds_at_once: int = FEED_CONCURRENCY
+    pages_at_once: int = PAGE_CONCURRENCY
+
+
+class FeedPoller:
+    """Polls due feeds concurrently (bounded); a feed still in its poll is skipped, not awaited.
+
+    `cycle` returns as soon as the polls are started, so a poll that overruns never stops the
+    next cycle from polling the other feeds; each feed's new articles go to `on_added` when
+    that feed is done.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        options: PollOptions | None = None,
+        on_added: OnAdded | None = None,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.options = options or PollOptions()
+        self.on_added = on_added
+        self._feed_gate = asyncio.Semaphore(self.options.feeds_at_once)
+        self._page_gate = asyncio.Semaphore(self.options.pages_at_once)
+        self._active: dict[int, asyncio.Task[FeedResult]] = {}
+
+    async def cycle(self, now: datetime, on_added: OnAdded | None = None) -> int:
+        """Start a poll of every due feed not being polled; returns how many were started."""
+        due = await self.store.run(lambda: self.store.due_feeds(now))
+        started = 0
+        for feed in due:
+            if feed.id in self._active:
+                continue
+            task = asyncio.create_task(self._poll(feed, now, on_added or self.on_added))
+            self._active[feed.id] = task
+            task.add_done_callback(partial(self._finished, feed.id))
+            started += 1
+        if started:
+            log.info("event=feed_polls_started started=%d running=%d", started, len(self._active))
+        return started
+
+    async def _poll(self, feed: Feed, now: datetime, on_added: OnAdded | None) -> FeedResult:
+        async with self._feed_gate:
+            try:
+                result = await poll_feed(
+                    self.store, self.fetcher, feed, now, self._page_gate, self.options.every
+                )
+            except Exception as exc:  # one feed's bug must not end the others' polls
+                log.exception("event=feed_poll_crashed feed=%d", feed.id)
+                return FeedResult(feed.id, error=f"{type(exc).__name__}: {exc}")
+        if result.added and on_added is not None:
+            try:
+                await on_added(list(result.added))
+            except Exception:
+                log.exception("event=feed_alerts_failed feed=%d", feed.id)
+        return result
+
+    def _finished(self, feed_id: int, _: asyncio.Task[FeedResult]) -> None:
+        self._active.pop(feed_id, None)
+
+    def running(self) -> int:
+        """Feeds being polled now."""
+        return len(self._active)
+
+    async def wait(self, grace: float | None = None) -> None:
+        """Wait for the polls running now, at most `grace` seconds (None: until they end)."""
+        tasks = list(self._active.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Give running polls `grace` seconds, then cancel what is left (stores commit whole)."""
+        await self.wait(grace)
+        tasks = list(self._active.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def poll_feeds(
     store: Store,
-    client: httpx.AsyncClient,
+    fetcher: Fetcher,
     now: datetime,
     feeds: Sequence[Feed] | None = None,
+    options: PollOptions | None = None,
 ) -> PollReport:
-    """Poll every due feed (or `feeds`), store new items; never raises for a bad feed."""
+    """Poll every due feed (or `feeds`) and wait for all; never raises for a bad feed."""
+    opts = options or PollOptions()
     due = list(feeds) if feeds is not None else await store.run(lambda: store.due_feeds(now))
-    feed_gate = asyncio.Semaphore(FEED_CONCURRENCY)
-    page_gate = asyncio.Semaphore(PAGE_CONCURRENCY)
+    feed_gate = asyncio.Semaphore(opts.feeds_at_once)
+    page_gate = asyncio.Semaphore(opts.pages_at_once)
 
     async def one(feed: Feed) -> FeedResult:
         async with feed_gate:
-            return await poll_feed(store, client, feed, now, page_gate)
+            try:
+                return await poll_feed(store, fetcher, feed, now, page_gate, opts.every)
+            except Exception as exc:  # one feed's bug must not end the others' polls
+                log.exception("event=feed_poll_crashed feed=%d", feed.id)
+                return FeedResult(feed.id, error=f"{type(exc).__name__}: {exc}")
 
     results = await asyncio.gather(*(one(feed) for feed in due))
     report = PollReport(
@@ -110,19 +206,20 @@ async def poll_feeds(
 
 async def poll_feed(
     store: Store,
-    client: httpx.AsyncClient,
+    fetcher: Fetcher,
     feed: Feed,
     now: datetime,
     page_gate: asyncio.Semaphore | None = None,
+    every: timedelta = POLL_EVERY,
 ) -> FeedResult:
-    """Fetch one feed with a conditional GET and store its new items."""
+    """Fetch one feed with a conditional GET and store its new items (at most MAX_ITEMS)."""
     headers: dict[str, str] = {}
     if feed.etag:
         headers["If-None-Match"] = feed.etag
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     try:
-        fetched = await fetch(client, feed.url, headers, max_bytes=MAX_FEED_BYTES)
+        fetched = await fetcher.get(feed.url, headers)
         parsed = await asyncio.to_thread(
             feedparser.parse,
             fetched.content,
@@ -139,20 +236,27 @@ async def poll_feed(
         last_modified=fetched.last_modified or feed.last_modified,
     )
     if fetched.status == 304:
-        await store.run(lambda: store.feed_fetched(polled, now, now + POLL_EVERY))
+        await store.run(lambda: store.feed_fetched(polled, now, now + every))
         log.info("event=feed_not_modified feed=%d", feed.id)
         return FeedResult(feed.id, not_modified=True)
     source = polled.title or urlsplit(feed.url).hostname or feed.url
-    items = [i for i in (_item(e, source) for e in parsed.entries[:MAX_ITEMS]) if i is not None]
+    items = [i for i in (_item(e, source) for e in parsed.entries) if i is not None]
     known = await store.run(lambda: store.seen(i.key for i in items))
-    fresh = [i for i in items if i.key not in known]
-    fresh = await store.run(lambda: [i for i in fresh if not (i.url and store.has_url(i.url))])
+    unseen = [i for i in items if i.key not in known]
+    unseen = await store.run(lambda: [i for i in unseen if not (i.url and store.has_url(i.url))])
+    fresh = unseen[:MAX_ITEMS]
+    if len(unseen) > MAX_ITEMS:
+        # The rest comes at the next cycle: due again at once, and asked for in full.
+        polled = replace(polled, etag=feed.etag, last_modified=feed.last_modified)
+        next_fetch = now
+    else:
+        next_fetch = now + every
     gate = page_gate or asyncio.Semaphore(PAGE_CONCURRENCY)
 
     async def build(item: Item) -> NewArticle | str:
         async with gate:
             try:
-                return await fetch_item(client, item)
+                return await fetch_item(fetcher, item)
             except BadInput as exc:
                 return str(exc)
 
@@ -168,25 +272,31 @@ async def poll_feed(
                     "event=item_skipped feed=%d url=%s reason=%r", feed.id, item.url, reason
                 )
                 store.mark_seen(item.key, "skipped", now)
-            store.feed_fetched(polled, now, now + POLL_EVERY)
+            store.feed_fetched(polled, now, next_fetch)
         return stored
 
     stored = await store.run(save)
     added = tuple(i for status, i in stored if status == "added")
     log.info(
-        "event=feed_polled feed=%d items=%d new=%d added=%d skipped=%d",
+        "event=feed_polled feed=%d items=%d new=%d added=%d skipped=%d left=%d",
         feed.id,
         len(items),
         len(fresh),
         len(added),
         len(bad),
+        len(unseen) - len(fresh),
     )
     return FeedResult(feed.id, added, len(stored) - len(added), len(bad))
 
 
 async def _failed(store: Store, feed: Feed, error: str, now: datetime) -> FeedResult:
     delay = retry_delay(feed.failures + 1)
-    after = await store.run(lambda: store.feed_failed(feed.id, error, now, now + delay))
+    try:
+        after = await store.run(lambda: store.feed_failed(feed.id, error, now, now + delay))
+    except KeyError:
+        # Removed while it was being polled: nothing to record.
+        log.info("event=feed_removed_during_poll feed=%d", feed.id)
+        return FeedResult(feed.id, error=error)
     log.warning(
         "event=feed_failed feed=%d url=%s failures=%d retry_in_s=%d error=%r",
         feed.id,

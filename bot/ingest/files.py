@@ -6,8 +6,13 @@ stored in one transaction together with the files it came from, so a killed run 
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -148,8 +153,38 @@ def _parsed(files: list[Path], opts: IngestOptions) -> Iterator[NewArticle | str
         for file in files:
             yield parse_file(file, opts.sentences)
         return
-    with ProcessPoolExecutor(max_workers=opts.workers) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=opts.workers, initializer=die_with_parent, initargs=(os.getpid(),)
+    )
+    with pool:
         yield from pool.map(parse_file, files, [opts.sentences] * len(files), chunksize=8)
+
+
+# Linux's prctl option: the kernel sends this process a signal when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """A pool worker's start: end this process when `parent` dies, even by SIGKILL.
+
+    Linux signals the worker at once (prctl PR_SET_PDEATHSIG); elsewhere, and as a backstop, a
+    thread checks every second whether the worker was orphaned.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
 def _store_batches(

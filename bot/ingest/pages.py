@@ -1,4 +1,4 @@
-"""Article pages over HTTP (httpx) → clean text (trafilatura), with size caps and charset care."""
+"""Article pages (fetched by bot.ingest.fetch) → clean text (trafilatura), with charset care."""
 
 from __future__ import annotations
 
@@ -9,89 +9,16 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
 import trafilatura
 
-from bot.errors import BadInput, NewsbotError
+from bot.errors import BadInput
 from bot.ingest.article import to_article
+from bot.ingest.fetch import Fetcher, FetchError
 from bot.records import NewArticle
 
 log = logging.getLogger(__name__)
-USER_AGENT = "newsbot/0.1 (German news digest bot; polls each feed at most every 30 minutes)"
-# A news page is well under 2 MB of HTML and a feed under 5 MB; a larger answer is a mistake or
-# an attack, and is refused while streaming, before it is held in memory.
-MAX_PAGE_BYTES = 5_000_000
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
-
-
-class FetchError(NewsbotError):
-    """A URL could not be fetched: HTTP error status, timeout, refused, or too large."""
-
-
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """One HTTP answer: final URL, status, the headers we use, and the body bytes."""
-
-    url: str
-    status: int
-    content: bytes
-    content_type: str = ""
-    charset: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    permanent_redirect: bool = False
-
-
-def make_client(timeout: httpx.Timeout = TIMEOUT) -> httpx.AsyncClient:
-    """The HTTP client for feeds and pages: timeouts, a polite User-Agent, redirects followed."""
-    return httpx.AsyncClient(
-        timeout=timeout,
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=True,
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
-    )
-
-
-async def fetch(
-    client: httpx.AsyncClient,
-    url: str,
-    headers: dict[str, str] | None = None,
-    max_bytes: int = MAX_PAGE_BYTES,
-) -> Fetched:
-    """GET a URL, refusing error statuses and bodies over `max_bytes`; raises `FetchError`."""
-    merged = {"User-Agent": USER_AGENT, **(headers or {})}
-    try:
-        async with client.stream("GET", url, headers=merged, follow_redirects=True) as resp:
-            if resp.status_code >= 400:
-                raise FetchError(f"HTTP {resp.status_code}")
-            declared = resp.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"response too large ({declared} bytes)")
-            chunks: list[bytes] = []
-            size = 0
-            # Decoded bytes are counted, so a small gzip bomb is refused as well.
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError(f"response too large (over {max_bytes} bytes)")
-                chunks.append(chunk)
-            body = b"".join(chunks)
-            return Fetched(
-                url=str(resp.url),
-                status=resp.status_code,
-                content=body,
-                content_type=resp.headers.get("content-type", ""),
-                charset=resp.charset_encoding,
-                etag=resp.headers.get("etag"),
-                last_modified=resp.headers.get("last-modified"),
-                permanent_redirect=any(r.status_code in (301, 308) for r in resp.history),
-            )
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"timeout ({type(exc).__name__})") from exc
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def decode_html(content: bytes, charset: str | None) -> str:
@@ -188,12 +115,12 @@ def item_article(item: Item, html: str | None) -> NewArticle:
     raise BadInput("; ".join(problems) or "no text in page or feed")
 
 
-async def fetch_item(client: httpx.AsyncClient, item: Item) -> NewArticle:
+async def fetch_item(fetcher: Fetcher, item: Item) -> NewArticle:
     """Fetch an item's page and build its article (falls back to the feed's text)."""
     html: str | None = None
     if item.url:
         try:
-            fetched = await fetch(client, item.url)
+            fetched = await fetcher.get(item.url)
             html = decode_html(fetched.content, fetched.charset)
         except FetchError as exc:
             log.warning("event=page_failed url=%s error=%r", item.url, str(exc))

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from bot.migrations import migrate
 from bot.store.articles import Articles
+from bot.store.base import WriterDatabase
 from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
@@ -56,7 +57,9 @@ class Store(Operations, Deliveries, Search, Chats, Feeds, Articles):
         self._executor: ThreadPoolExecutor | None = None
         self.db.execute("PRAGMA foreign_keys = ON")
         if migrate_schema:
-            migrate(self.db)
+            # Under the write lock, so two processes opening a new file migrate it once.
+            with self.db.atomic():
+                migrate(self.db)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -64,7 +67,7 @@ class Store(Operations, Deliveries, Search, Chats, Feeds, Articles):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        db = Database(conn)
+        db = WriterDatabase(conn)
         if db.journal_mode != "wal":
             db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
@@ -76,7 +79,7 @@ class Store(Operations, Deliveries, Search, Chats, Feeds, Articles):
     @classmethod
     def memory(cls) -> Store:
         """An in-memory store, for tests and dry runs."""
-        return cls(Database(sqlite3.connect(":memory:", check_same_thread=False)))
+        return cls(WriterDatabase(sqlite3.connect(":memory:", check_same_thread=False)))
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the store's own thread so the event loop never blocks on SQLite."""

@@ -1,4 +1,4 @@
-"""Telegram over python-telegram-bot v22: `Application` with handlers, `AIORateLimiter`, HTML.
+"""Telegram over python-telegram-bot v22: `Application` with handlers, HTML, one call per send.
 
 Long polling by default, a webhook (PTB's tornado server behind a TLS proxy) as an option. Any
 Bot API server works: `api_url` is PTB's `base_url`, the token appended after it.
@@ -146,6 +146,7 @@ class TelegramTransport:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place.
         self.application = ApplicationBuilder().token(token).base_url(api_url).build()
+        self.api_url = api_url
         self.on_gone = on_gone
         self.on_moved = on_moved
         self.webhook = webhook
@@ -177,10 +178,25 @@ class TelegramTransport:
         app = self.application
         try:
             await app.initialize()
-        except InvalidToken as exc:
+        except InvalidToken:
+            # PTB says "token rejected" for 401 and 404 alike; ask again to tell them apart.
+            status = await self._get_me_status()
             # PTB marks the bot uninitialized, so shutdown() would skip closing the HTTP pool.
             await app.bot.request.shutdown()
-            raise NewsbotError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from exc
+            if status == 401:
+                raise NewsbotError(
+                    "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)"
+                ) from None
+            raise NewsbotError(
+                f"the Bot API at {self.api_url} (TELEGRAM_API_URL) answered {status or 'an error'}"
+                " to getMe: check that the URL ends in /bot and that TELEGRAM_BOT_TOKEN is complete"
+            ) from None
+        except TelegramError as exc:
+            await app.bot.request.shutdown()
+            # The message may quote an error page that echoes the token; main() masks it.
+            raise NewsbotError(
+                f"cannot reach the Bot API at {self.api_url} (TELEGRAM_API_URL): {exc.message}"
+            ) from None
         await self._publish_commands()
         await app.start()
         updater = app.updater
@@ -195,6 +211,15 @@ class TelegramTransport:
             log.info("event=telegram_polling bot=%s", app.bot.username)
         else:
             await self._start_webhook(updater, self.webhook)
+
+    async def _get_me_status(self) -> int | None:
+        """The HTTP status of a plain getMe, without PTB's mapping of 401 and 404 to one error."""
+        bot = self.application.bot
+        try:
+            status, _ = await bot.request.do_request(f"{bot.base_url}/getMe", "POST")
+        except TelegramError:
+            return None
+        return status
 
     async def _start_webhook(self, updater: Updater, hook: Webhook) -> None:
         """Register the webhook with Telegram (setWebhook), then listen for its POSTs."""

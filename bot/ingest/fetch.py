@@ -1,0 +1,222 @@
+"""Outbound HTTP for feeds and pages (httpx, httpcore): one deadline, a size cap, no internal hosts.
+
+Every connection, including each redirect hop's, resolves the host itself and refuses it unless
+every address is public or allowed by the operator (`bot.outbound`), then connects to a checked
+address, so a name that resolves differently a moment later cannot slip through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import httpcore
+import httpx
+
+from bot.errors import NewsbotError
+from bot.outbound import Allowed, address_refusal, url_refusal
+
+log = logging.getLogger(__name__)
+USER_AGENT = "newsbot/0.1 (German news digest bot; polls each feed at most every 30 minutes)"
+# A news page is well under 2 MB of HTML and a feed under 5 MB; a larger answer is a mistake or
+# an attack, and is refused while streaming, before it is held in memory.
+MAX_BYTES = 5_000_000
+DEADLINE = 30.0
+MAX_REDIRECTS = 5
+
+
+class FetchError(NewsbotError):
+    """A URL could not be fetched: refused, HTTP error status, deadline passed, or too large."""
+
+
+class Blocked(httpcore.ConnectError):
+    """A connection refused because its address is internal (raised inside httpcore)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """How fetching behaves: total deadline per fetch, size cap, the operator's allow list."""
+
+    deadline: float = DEADLINE
+    max_bytes: int = MAX_BYTES
+    allowed: Allowed = field(default_factory=Allowed)
+    max_connections: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One HTTP answer: final URL, status, the headers we use, and the body bytes."""
+
+    url: str
+    status: int
+    content: bytes
+    content_type: str = ""
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: bool = False
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, resolving and checking every address before it connects."""
+
+    def __init__(self, allowed: Allowed, backend: httpcore.AsyncNetworkBackend | None = None):
+        self.allowed = allowed
+        self.backend = backend or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Connect to the first checked address of `host`; refuse if any address is internal."""
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        for address in addresses:
+            # One internal address among public ones is refused too: which one a client
+            # picks is not ours to predict.
+            refusal = address_refusal(host, address, self.allowed)
+            if refusal is not None:
+                raise Blocked(str(refusal))
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self.backend.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error or httpcore.ConnectError(f"no address for {host}")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Never: feeds are fetched over TCP only."""
+        raise Blocked("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        """httpcore's retry pause, from the wrapped backend."""
+        await self.backend.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport on a connection pool whose every connection goes through the guard."""
+
+    def __init__(self, options: FetchOptions) -> None:
+        limits = httpx.Limits(
+            max_connections=options.max_connections,
+            max_keepalive_connections=max(1, options.max_connections // 2),
+        )
+        super().__init__(limits=limits, trust_env=False)
+        # httpx builds its pool without a way to pass a network backend; this is its own
+        # construction (httpx 0.28, no proxy) with the guard added.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(options.allowed),
+        )
+
+
+class Fetcher:
+    """GETs feeds and pages under one total deadline and a size cap, from public hosts only."""
+
+    def __init__(self, options: FetchOptions | None = None) -> None:
+        self.options = options or FetchOptions()
+        timeout = httpx.Timeout(self.options.deadline)
+        self.client = httpx.AsyncClient(
+            transport=GuardedTransport(self.options),
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            # Proxies from the environment would make the guard check the proxy, not the site.
+            trust_env=False,
+            event_hooks={"request": [self._check_request]},
+        )
+
+    async def _check_request(self, request: httpx.Request) -> None:
+        """Every request, redirect hops included: http(s) and no internal name or literal."""
+        refusal = url_refusal(str(request.url), self.options.allowed)
+        if refusal is not None:
+            raise FetchError(f"refused: {refusal}")
+
+    async def get(
+        self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None
+    ) -> Fetched:
+        """GET a URL, refusing error statuses and big bodies; raises `FetchError`."""
+        deadline = self.options.deadline
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._get(url, headers or {}, max_bytes or self.options.max_bytes)
+        except TimeoutError:
+            raise FetchError(f"timeout: no complete answer within {deadline:g} s") from None
+
+    async def _get(self, url: str, headers: dict[str, str], max_bytes: int) -> Fetched:
+        refusal = url_refusal(url, self.options.allowed)
+        if refusal is not None:
+            raise FetchError(f"refused: {refusal}")
+        try:
+            async with self.client.stream("GET", url, headers=headers) as resp:
+                if resp.status_code >= 400:
+                    raise FetchError(f"HTTP {resp.status_code}")
+                declared = resp.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise FetchError(f"response too large ({declared} bytes)")
+                chunks: list[bytes] = []
+                size = 0
+                # Decoded bytes are counted, so a small gzip bomb is refused as well.
+                async for chunk in resp.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(f"response too large (over {max_bytes} bytes)")
+                    chunks.append(chunk)
+                return Fetched(
+                    url=str(resp.url),
+                    status=resp.status_code,
+                    content=b"".join(chunks),
+                    content_type=resp.headers.get("content-type", ""),
+                    charset=resp.charset_encoding,
+                    etag=resp.headers.get("etag"),
+                    last_modified=resp.headers.get("last-modified"),
+                    permanent_redirect=any(r.status_code in (301, 308) for r in resp.history),
+                )
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timeout ({type(exc).__name__})") from exc
+        except httpx.TooManyRedirects as exc:
+            raise FetchError(f"more than {MAX_REDIRECTS} redirects") from exc
+        except httpx.HTTPError as exc:
+            if isinstance(exc.__cause__, Blocked):
+                raise FetchError(f"refused: {exc.__cause__}") from exc
+            raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.client.aclose()
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

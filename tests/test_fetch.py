@@ -1,0 +1,306 @@
+"""Fetching against hostile servers on 127.0.0.1: trickling answers, internal addresses."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from bot.ingest.feeds import FeedPoller, PollOptions, poll_feeds
+from bot.ingest.fetch import Fetcher, FetchError, FetchOptions
+from bot.outbound import Allowed, address_kind, url_refusal
+from bot.store import Store
+from tests.fakes.feed_site import FeedSite, german_text, page_html, rss
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
+# The test servers listen on loopback, which the fetcher refuses unless allowed explicitly.
+LOOPBACK = Allowed.parse(["127.0.0.1"])
+
+
+class Hostile:
+    """A second site: a feed that trickles one byte a second, and pages that trickle or redirect."""
+
+    def __init__(self, good: FeedSite) -> None:
+        self.good = good
+        self.base = ""
+        self._runner: web.AppRunner | None = None
+
+    async def trickle(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        try:
+            for _ in range(600):
+                await response.write(b" ")
+                await asyncio.sleep(1)
+        except (ConnectionResetError, RuntimeError):
+            pass
+        return response
+
+    async def redirect(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(request.query["to"])
+
+    async def start(self) -> Hostile:
+        app = web.Application()
+        app.router.add_get("/trickle.xml", self.trickle)
+        app.router.add_get("/trickle.html", self.trickle)
+        app.router.add_get("/go", self.redirect)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+@pytest_asyncio.fixture
+async def site() -> AsyncIterator[FeedSite]:
+    s = await FeedSite().start()
+    s.publish("kanzler", "Kanzler verteidigt den Haushalt", german_text(random.Random(1), 150), T0)
+    yield s
+    await s.stop()
+
+
+@pytest_asyncio.fixture
+async def hostile(site: FeedSite) -> AsyncIterator[Hostile]:
+    h = await Hostile(site).start()
+    yield h
+    await h.stop()
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 - an address to refuse, not to bind
+        ("100.64.0.1", "not public"),
+        ("::1", "loopback"),
+        ("fe80::1", "link-local"),
+        ("fc00::1", "private"),
+        ("ff02::1", "multicast"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("64:ff9b::a00:1", "private"),
+        ("2002:7f00:1::", "loopback"),
+        ("93.184.215.14", None),
+        ("2a00:1450:4001:80b::200e", None),
+    ],
+)
+def test_address_kinds(address: str, kind: str | None) -> None:
+    assert address_kind(ipaddress.ip_address(address)) == kind
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("not a url", "scheme"),
+        ("ftp://example.org/feed", "scheme"),
+        ("file:///etc/passwd", "scheme"),
+        ("javascript:alert(1)", "scheme"),
+        ("http:///feed", "host"),
+        ("http://user:pw@example.org/feed", "host"),
+        ("http://localhost:8080/feed", "internal"),
+        ("http://LOCALHOST./feed", "internal"),
+        ("http://app.localhost/feed", "internal"),
+        ("http://127.0.0.1/feed", "internal"),
+        ("http://[::1]/feed", "internal"),
+        ("http://[::ffff:127.0.0.1]/feed", "internal"),
+        ("http://192.168.1.1/feed", "internal"),
+        ("https://www.tagesschau.de/xml/rss2", None),
+    ],
+)
+def test_url_refusals(url: str, code: str | None) -> None:
+    refusal = url_refusal(url, Allowed())
+    assert (refusal.code if refusal else None) == code
+
+
+def test_allowed_hosts_and_networks() -> None:
+    allowed = Allowed.parse(["feeds.intranet.example", "10.1.0.0/16", "::1"])
+    assert url_refusal("http://feeds.intranet.example/x", allowed) is None
+    assert url_refusal("http://10.1.2.3/x", allowed) is None
+    assert url_refusal("http://[::1]/x", allowed) is None
+    assert url_refusal("http://[::ffff:10.1.2.3]/x", allowed) is None
+    assert url_refusal("http://10.2.0.1/x", allowed) is not None
+    with pytest.raises(ValueError, match="neither a host name"):
+        Allowed.parse(["http://x/"])
+
+
+async def test_a_trickling_answer_ends_at_the_deadline(hostile: Hostile) -> None:
+    async with Fetcher(FetchOptions(deadline=1.5, allowed=LOOPBACK)) as fetcher:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="timeout"):
+            await fetcher.get(hostile.base + "/trickle.xml")
+        assert time.monotonic() - started < 4
+
+
+async def test_internal_addresses_are_refused_at_connection_and_on_redirects(
+    site: FeedSite, hostile: Hostile
+) -> None:
+    async with Fetcher(FetchOptions(deadline=2)) as fetcher:
+        with pytest.raises(FetchError, match=r"refused: 127\.0\.0\.1 is a loopback address"):
+            await fetcher.get(site.url("/feed.xml"))
+        # A name that resolves to loopback is refused on its resolved address.
+        port = site.base.rsplit(":", 1)[1]
+        with pytest.raises(FetchError, match=r"refused: localhost"):
+            await fetcher.get(f"http://localhost:{port}/feed.xml")
+    only_hostile_port = Allowed.parse(["127.0.0.1"])
+    async with Fetcher(FetchOptions(deadline=2, allowed=only_hostile_port)) as fetcher:
+        # Allowed server, redirecting to a private address: refused at the hop.
+        with pytest.raises(FetchError, match=r"refused: 10\.0\.0\.1 is a private address"):
+            await fetcher.get(hostile.base + "/go?to=http://10.0.0.1/secret")
+        with pytest.raises(FetchError, match="refused"):
+            await fetcher.get(hostile.base + "/go?to=http://[::ffff:169.254.169.254]/latest")
+    assert site.hits.get("/feed.xml") is None
+
+
+class Intranet:
+    """A feed whose items and redirects point at internal pages (the "secret" one on loopback).
+
+    The feed is served on 127.0.0.2 (the one address the test allows); the pages it links to
+    are on 127.0.0.1 and 10.0.0.7, which stay refused.
+    """
+
+    def __init__(self) -> None:
+        self.base = ""
+        self.feed_base = ""
+        self.hits: list[str] = []
+        self._runner: web.AppRunner | None = None
+
+    async def feed(self, request: web.Request) -> web.StreamResponse:
+        self.hits.append(request.path)
+        rng = random.Random(3)
+        items = "".join(
+            f"<item><title>{title}</title><link>{link}</link>"
+            f"<description>{german_text(rng, 30)}</description></item>"
+            for title, link in (
+                ("Interne Seite direkt", f"{self.base}/geheim.html"),
+                ("Interne Seite umgeleitet", f"{self.base}/umleitung"),
+                ("Private Adresse", "http://10.0.0.7/intern.html"),
+            )
+        )
+        return web.Response(text=rss([], self.base).replace("</channel>", items + "</channel>"))
+
+    async def secret(self, request: web.Request) -> web.StreamResponse:
+        self.hits.append(request.path)
+        body = german_text(random.Random(4), 150) + "\n\nGEHEIMES Passwort der Buchhaltung."
+        return web.Response(text=page_html("Geheim", body), content_type="text/html")
+
+    async def redirect(self, request: web.Request) -> web.StreamResponse:
+        self.hits.append(request.path)
+        raise web.HTTPFound(f"{self.base}/geheim.html")
+
+    async def start(self) -> Intranet:
+        app = web.Application()
+        app.router.add_get("/feed.xml", self.feed)
+        app.router.add_get("/geheim.html", self.secret)
+        app.router.add_get("/umleitung", self.redirect)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.2", 0).start()
+        ports = {host: port for host, port in self._runner.addresses}
+        self.base = f"http://127.0.0.1:{ports['127.0.0.1']}"
+        self.feed_base = f"http://127.0.0.2:{ports['127.0.0.2']}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+async def test_feed_pointing_at_internal_pages_stores_none_of_them(store: Store) -> None:
+    intranet = await Intranet().start()
+    try:
+        store.add_feed(intranet.feed_base + "/feed.xml", T0)
+        options = FetchOptions(deadline=2, allowed=Allowed.parse(["127.0.0.2"]))
+        async with Fetcher(options) as fetcher:
+            report = await poll_feeds(store, fetcher, T0)
+        assert report.failed == ()
+        assert intranet.hits == ["/feed.xml"]  # no item page, no redirect was fetched
+        assert not any("GEHEIMES" in a.body for a in store.latest(10))
+    finally:
+        await intranet.stop()
+
+
+async def test_allowing_the_network_stores_the_intranet_page(store: Store) -> None:
+    intranet = await Intranet().start()
+    try:
+        store.add_feed(intranet.base + "/feed.xml", T0)
+        async with Fetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
+            await poll_feeds(store, fetcher, T0)
+        assert "/geheim.html" in intranet.hits
+        assert any("GEHEIMES" in a.body for a in store.latest(10))
+    finally:
+        await intranet.stop()
+
+
+async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule(
+    store: Store, site: FeedSite, hostile: Hostile
+) -> None:
+    slow_feed = store.add_feed(hostile.base + "/trickle.xml", T0)
+    # A good feed whose one item links to a trickling page.
+    slow_item_site = FeedSite()
+    slow_item_site.publish("x", "Streik legt die Bahn lahm", german_text(random.Random(8), 120), T0)
+
+    async def feed(request: web.Request) -> web.StreamResponse:
+        base = slow_item_site.base
+        xml = rss(slow_item_site.stories, base)
+        xml = xml.replace(f"{base}/artikel/x.html", hostile.base + "/trickle.html")
+        return web.Response(text=xml, content_type="application/rss+xml")
+
+    slow_item_site.feed = feed  # type: ignore[method-assign]
+    await slow_item_site.start()
+    try:
+        store.add_feed(slow_item_site.url("/feed.xml"), T0)
+        good = store.add_feed(site.url("/feed.xml"), T0)
+        alerted: list[int] = []
+
+        async def on_added(ids: list[int]) -> None:
+            alerted.extend(ids)
+
+        options = FetchOptions(deadline=3, allowed=LOOPBACK)
+        async with Fetcher(options) as fetcher:
+            poller = FeedPoller(store, fetcher, PollOptions(every=timedelta(minutes=1)), on_added)
+            # Cycle 1: every feed starts; the good one finishes while the slow ones trickle.
+            assert await poller.cycle(T0) == 3
+            await _until(lambda: site.hits.get("/artikel/kanzler.html", 0) == 1, 2.5)
+            await _until(lambda: len(alerted) == 1, 1.0)
+            assert poller.running() == 2
+            # Cycle 2, a minute later: the good feed is polled again though the others still run.
+            polls = site.hits["/feed.xml"]
+            assert await poller.cycle(T0 + timedelta(minutes=1)) == 1
+            await _until(lambda: site.hits["/feed.xml"] == polls + 1, 1.0)
+            await poller.wait(5)
+            assert poller.running() == 0
+        slow = store.feed(slow_feed.id)
+        assert slow is not None
+        assert slow.failures == 1
+        assert "timeout" in (slow.error or "")
+        assert store.feed(good.id).failures == 0  # type: ignore[union-attr]
+        # The slow item's page timed out; the item is stored from the feed's own text.
+        titles = {a.title for a in store.latest(10)}
+        assert "Streik legt die Bahn lahm" in titles
+    finally:
+        await slow_item_site.stop()
+
+
+async def _until(condition: object, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)

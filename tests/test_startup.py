@@ -1,0 +1,328 @@
+"""`newsbot` at start and stop as an operator meets it: one-line errors, no secrets, SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from aiohttp import web
+
+from bot.config import load_config
+from bot.errors import ConfigError
+from bot.store import Store
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+TOKEN = "123456:SECRET-token-abcdefghijklmnopqrstuvwxyz"
+PASSWORD = 'pa"ss\\wörd-secret'
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound and released at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` with only `env` set; returns (exit status, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "NEWSBOT_CONFIG": "", **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def forms(secret: str) -> list[str]:
+    """The secret as outside text may carry it: raw, JSON-escaped, URL-encoded."""
+    return [secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+            quote(secret, safe="")]  # fmt: skip
+
+
+def assert_no_secret(*texts: str) -> None:
+    for text in texts:
+        for secret in (TOKEN, PASSWORD, TOKEN.split(":")[1]):
+            for form in forms(secret):
+                assert form not in text, f"{form!r} leaked"
+
+
+class EchoServer:
+    """A Bot API and homeserver stand-in whose error pages echo the request (path and body)."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.base = ""
+        self._runner: web.AppRunner | None = None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.text()
+        echo = f"<html>error at {request.method} {request.path} body={body}</html>"
+        method = request.path.rsplit("/", 1)[-1]
+        if self.mode == "404":
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        if self.mode == "matrix":
+            if request.path.endswith("/versions"):
+                return web.json_response({"versions": ["v1.1", "v1.11"]})
+            return web.json_response(
+                {"errcode": "M_FORBIDDEN", "error": f"Invalid login {body}"}, status=403
+            )
+        if self.mode == "send-fails" and method != "sendMessage":
+            return web.json_response({"ok": True, "result": _result(method)})
+        return web.Response(status=400 if method == "sendMessage" else 500, text=echo)
+
+    async def start(self) -> EchoServer:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def _result(method: str) -> object:
+    if method == "getMe":
+        return {"id": 1, "is_bot": True, "first_name": "Bot", "username": "echo_bot"}
+    return True
+
+
+@pytest.fixture
+async def echo(request: pytest.FixtureRequest) -> AsyncIterator[EchoServer]:
+    server = await EchoServer(request.param).start()
+    yield server
+    await server.stop()
+
+
+# --- item 11: every start-up error is one line and exit status 2 -------------------------------
+
+
+def _one_line_exit_2(code: int, err: str) -> str:
+    """The error is one line (`run` may log its own shutdown beside it), no traceback."""
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = [line for line in err.strip().splitlines() if not line.startswith("ts=")]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("newsbot")
+    return lines[0]
+
+
+async def test_config_file_that_is_not_utf8(tmp_path: Path) -> None:
+    config = tmp_path / "newsbot.toml"
+    config.write_bytes(b'timezone = "Europe/Berlin"\n# Gr\xfc\xdfe\n')
+    code, _, err = await newsbot("--config", str(config), "status", env={})
+    line = _one_line_exit_2(code, err)
+    assert str(config) in line
+    assert "UTF-8" in line
+    assert "line 2" in line
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "says"),
+    [
+        ("env", "{tmp}", "is a folder"),
+        ("env", "/proc/newsbot.db", "under /proc"),
+        ("flag", "{tmp}", "is a folder"),
+        ("flag", "/proc/self/newsbot.db", "under /proc"),
+        ("toml", "bad\\u0000name.db", "NUL"),
+    ],
+)
+async def test_unusable_database_paths(tmp_path: Path, where: str, value: str, says: str) -> None:
+    value = value.format(tmp=tmp_path)
+    args: list[str] = []
+    env: dict[str, str] = {}
+    if where == "env":
+        env["NEWSBOT_DB"] = value
+        origin = "NEWSBOT_DB"
+    elif where == "flag":
+        args = ["--db", value]
+        origin = "--db"
+    else:
+        config = tmp_path / "newsbot.toml"
+        config.write_text(f'db = "{value}"\n')
+        args = ["--config", str(config)]
+        origin = str(config)
+    code, _, err = await newsbot(*args, "ingest", str(tmp_path), env=env)
+    line = _one_line_exit_2(code, err)
+    assert says in line
+    assert f"db (from {origin})" in line
+
+
+@pytest.mark.parametrize("echo", ["404"], indirect=True)
+async def test_bot_api_404_is_not_reported_as_a_rejected_token(echo: EchoServer) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
+    code, _, err = await newsbot("run", env=env)
+    line = _one_line_exit_2(code, err)
+    assert "401" not in line
+    assert "404" in line
+    assert "TELEGRAM_API_URL" in line
+    assert_no_secret(err)
+
+
+async def test_bot_api_url_pointing_at_nothing() -> None:
+    url = f"http://127.0.0.1:{free_port()}/bot"
+    code, _, err = await newsbot("run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url})
+    line = _one_line_exit_2(code, err)
+    assert "cannot reach the Bot API" in line
+    assert url in line
+    assert_no_secret(err)
+
+
+def test_example_config_grants_nobody_anything() -> None:
+    example = ROOT / "deploy" / "newsbot.example.toml"
+    assert load_config(example, {}).admins == ()
+    placeholder = 'admins = ["telegram:123456789", "matrix:@you:example.org"]'
+    assert f"# {placeholder}" in example.read_text()
+    # Uncommented as it stands, it is refused at start instead of making strangers operators.
+    with pytest.raises(ConfigError, match="placeholder"):
+        load_config(None, {"NEWSBOT_ADMINS": "telegram:123456789"})
+
+
+# --- item 4: secrets never leave the process ---------------------------------------------------
+
+
+@pytest.mark.parametrize("echo", ["500"], indirect=True)
+async def test_bot_api_error_page_echoing_the_token_stays_masked_at_start(
+    echo: EchoServer,
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
+    for verbose in ((), ("-v",)):
+        code, out, err = await newsbot(*verbose, "run", env=env)
+        assert code == 2
+        assert "getMe" in err  # the echo is reported, masked
+        assert_no_secret(out, err)
+
+
+@pytest.mark.parametrize("echo", ["send-fails"], indirect=True)
+async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status(
+    echo: EchoServer, db_path: Path
+) -> None:
+    import io
+
+    from bot.config import Config, Secret
+    from bot.delivery import Delivery, Outgoing
+    from bot.logs import setup_logging
+    from bot.records import Reply
+    from bot.transports.telegram import TelegramTransport
+
+    config = Config(db=str(db_path), telegram_token=Secret(TOKEN))
+    logged = io.StringIO()
+    handler = setup_logging(config, level=10, stream=logged)
+    store = Store.open(db_path)
+    now = datetime.now(UTC)
+    day = now.date()
+    store.claim_delivery("telegram:777", day, at=now)
+    transport = TelegramTransport(TOKEN, echo.base + "/bot")
+    notes: list[str] = []
+
+    async def failed(note: str) -> None:
+        notes.append(note)
+        store.finish_delivery("telegram:777", day, status="failed", at=now, note=note)
+
+    await transport.application.initialize()
+    queue = Delivery({"telegram": transport}, retries=0, backoff=0.01)
+    await queue.start()
+    try:
+        queue.put(Outgoing("telegram:777", Reply.text("Hallo"), "digest:x", on_failed=failed))
+        await asyncio.wait_for(queue.join(), 30)
+    finally:
+        await queue.stop()
+        await transport.application.shutdown()
+        store.close()
+        import logging
+
+        logging.getLogger().removeHandler(handler)
+    assert notes
+    assert "sendMessage" in notes[0]  # the echo is kept, the token is not
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_DB": str(db_path)}
+    _, text, err1 = await newsbot("status", env=env)
+    _, data, err2 = await newsbot("status", "--json", env=env)
+    assert "sendMessage" in text
+    assert_no_secret(notes[0], logged.getvalue(), text, data, err1, err2)
+    # Masked before it was stored, so even the file does not hold it.
+    raw = await asyncio.to_thread(db_path.read_bytes)
+    assert_no_secret(raw.decode("utf-8", "replace"))
+
+
+@pytest.mark.parametrize("echo", ["matrix"], indirect=True)
+async def test_homeserver_echoing_the_password_stays_masked(echo: EchoServer) -> None:
+    env = {
+        "MATRIX_HOMESERVER": echo.base,
+        "MATRIX_USER_ID": "@newsbot:example.org",
+        "MATRIX_PASSWORD": PASSWORD,
+        "NEWSBOT_LOG_LEVEL": "DEBUG",
+    }
+    code, out, err = await newsbot("-v", "run", env=env)
+    assert code == 2
+    assert "matrix login failed" in err
+    assert "Invalid login" in err
+    assert_no_secret(out, err)
+
+
+# --- item 5: SIGTERM ends the bot in every state -------------------------------------------------
+
+
+async def test_sigterm_ends_a_bot_whose_homeserver_is_unreachable(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "NEWSBOT_CONFIG": "",
+        "NEWSBOT_DB": str(tmp_path / "newsbot.db"),
+        "MATRIX_HOMESERVER": f"http://127.0.0.1:{free_port()}",
+        "MATRIX_USER_ID": "@newsbot:example.org",
+        "MATRIX_PASSWORD": PASSWORD,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        # Wait until it tries to log in (the signal handlers are in place by then).
+        assert proc.stderr is not None
+        seen = b""
+        while b"timed out" not in seen.lower():
+            seen += await asyncio.wait_for(proc.stderr.readline(), 30)
+        await asyncio.sleep(1)
+        assert proc.returncode is None
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, err = await asyncio.wait_for(proc.communicate(), 10)
+        assert time.monotonic() - started < 10
+        assert proc.returncode == 0, err.decode()
+        assert_no_secret(err.decode())
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert (tmp_path / "newsbot.db").exists()
