@@ -22,16 +22,23 @@ import numpy as np
 import numpy.typing as npt
 from wordfreq import get_frequency_dict
 
-from bot.query import fold, stem, stems
+from bot.query import fold, stem, stems, words
 from bot.records import Article
 from summarizer.algorithms import german_stop_words
 
 _WORD = re.compile(r"[^\W\d_]+")
-# The first word of a sentence is capitalised in any case, so it is not taken for a name.
-_OPENER = re.compile(r"(?:^|[.!?:«»„“\"]\s*)([^\W\d_]+)")
+# Words that say what kind of piece it is, not what happened: shared by unrelated articles.
+FORMAT_WORDS = frozenset(
+    (  # noqa: SIM905 (a word list reads best as one string)
+        "liveblog newsblog liveticker ticker livestream live kommentar meinung analyse "
+        "interview podcast video exklusiv eilmeldung update newsletter gastbeitrag"
+    ).split()
+)
+# Glued kickers and camel case: "MeinungIran" is "Meinung Iran".
+_GLUED = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])")
 TITLE_WEIGHT = 2.0
 LEAD_WEIGHT = 0.5
-LEAD_CHARS = 2000
+LEAD_CHARS = 1200
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +49,16 @@ class Tuning:
     checked on the other half: see bench/stories.py.
     """
 
-    link: float = 0.28  # cosine from which two articles may be one story
+    link: float = 0.28  # cosine from which two articles (feed teasers) may be one story
+    # The same for two full pages: their many more words spread the weight, so one event's
+    # pages score lower (the seeds, one event a week apart: 0.25; near misses stay under 0.2).
+    link_full: float = 0.22
     join: float = 0.2  # least cosine of two stories' centroids for them to merge
     window_penalty: float = 0.5  # IDF lost per e-fold of the window's articles carrying a stem
-    unknown_rarity: float = 13.0  # IDF of a stem not in the frequency list (names, compounds)
+    unknown_rarity: float = 15.0  # IDF of a stem not in the frequency list (names, compounds)
     min_idf: float = 1.0
     # Only stems at least this rare propose candidate pairs (a pair sharing none cannot link).
-    posting_idf: float = 6.0
+    posting_idf: float = 8.0
     # A stem in more than this share of the window's articles proposes no pairs (at least
     # MIN_DF_CAP may), so a 10,000-article window stays fast.
     max_df_share: float = 0.05
@@ -67,7 +77,7 @@ def _stop_words() -> frozenset[str]:
 def _root(word: str) -> str | None:
     """The folded German stem of a surface word, None for stop words (cached: words recur)."""
     folded = fold(word)
-    if len(folded) < 2 or folded in _stop_words():
+    if len(folded) < 2 or folded in _stop_words() or folded in FORMAT_WORDS:
         return None
     if word[0].isupper() and folded.endswith("s") and len(folded) > 5:
         folded = folded[:-1]  # the genitive of names: Venezuelas, Maduros, Russlands
@@ -88,41 +98,40 @@ def rarity() -> dict[str, float]:
         table[root] += freqs[word]
     return {root: -math.log(f) for root, f in table.items()}
 
+
+@lru_cache(maxsize=200_000)
+def _roots(word: str) -> tuple[str, ...]:
+    """The stems a surface word counts as: one, or one per part of a glued word ("MeinungIran")."""
+    if word[1:].islower() and word.isalpha():
+        root = _root(word)
+        return () if root is None else (root,)
+    parts = (p for piece in _WORD.findall(word) for p in _GLUED.split(piece))
+    return tuple(root for part in parts if (root := _root(part)) is not None)
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
-    """What grouping compares: weighted stems and the named entities of one article."""
+    """What grouping compares: the weighted stems of one article."""
 
     terms: dict[str, float]
-    entities: frozenset[str]
+    full: bool = False  # a full page: its body holds more than the summary
 
 
 @lru_cache(maxsize=50_000)
 def features(article: Article) -> Features:
-    """Stems of title (weighted), summary and lead, plus capitalised words not opening a sentence.
+    """Stems of title (weighted), summary and lead (when the body is more than the summary).
 
     Cached per article: a running bot sees each article in several digests.
     """
     terms: dict[str, float] = defaultdict(float)
-    entities: set[str] = set()
     summary = " ".join(article.summary)
     # A feed item's body is often its teaser, the summary already counted.
     lead = article.body[:LEAD_CHARS] if len(article.body) > len(summary) + 20 else ""
-    parts = ((article.title, TITLE_WEIGHT), (summary, 1.0), (lead, LEAD_WEIGHT))
-    for text, weight in parts:
-        counts = Counter(_WORD.findall(text))
-        openers = set(_OPENER.findall(text))
-        if weight == TITLE_WEIGHT:
-            openers.clear()  # a title's first word is usually its subject: Russland erwägt …
-        for word, count in counts.items():
-            root = _root(word)
-            if root is None:
-                continue
-            terms[root] += weight * count
-            # Acronyms (USA, TASS) and capitalised words inside a sentence: names, and German
-            # nouns too; the IDF weighting and the document-frequency cap keep the rare ones.
-            if (word.isupper() or (word[0].isupper() and len(word) > 2)) and word not in openers:
-                entities.add(root)
-    return Features(dict(terms), frozenset(entities))
+    for text, weight in ((article.title, TITLE_WEIGHT), (summary, 1.0), (lead, LEAD_WEIGHT)):
+        for word, count in Counter(words(text)).items():
+            for root in _roots(word):
+                terms[root] += weight * count
+    return Features(dict(terms), bool(lead))
 
 
 Ints = npt.NDArray[np.int64]
@@ -140,6 +149,7 @@ class _Matrix:
     weights: Floats
     idf: Floats  # per term id
     df: Ints  # per term id: the window's articles carrying it
+    full: Flags  # per row: a full page
     width: int
 
     @property
@@ -177,7 +187,8 @@ def _matrix(feats: Sequence[Features], tuning: Tuning) -> _Matrix:
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(len(feats) + 1, np.int64)
     np.cumsum(sizes, out=ptr[1:])
-    return _Matrix(ptr, keys[order], weights[order], idf, df, width)
+    full = np.fromiter((f.full for f in feats), np.bool_, len(feats))
+    return _Matrix(ptr, keys[order], weights[order], idf, df, full, width)
 
 
 def _expand(starts: Ints, counts: Ints) -> Ints:
@@ -261,7 +272,8 @@ def _cluster(m: _Matrix, left: Ints, right: Ints, cosines: Floats, tuning: Tunin
             norms[r] = 1.0
         return sums[r]
 
-    linked = np.flatnonzero(cosines >= tuning.link)
+    bar = np.where(m.full[left] & m.full[right], tuning.link_full, tuning.link)
+    linked = np.flatnonzero(cosines >= bar)
     order = linked[np.argsort(-cosines[linked], kind="stable")]
     for i, j in zip(left[order].tolist(), right[order].tolist(), strict=True):
         a, b = find(i), find(j)
@@ -306,3 +318,47 @@ def similarity(a: Article, b: Article, context: Iterable[Article] = ()) -> float
     """The cosine grouping uses for two articles (window: `a`, `b` and `context`); for tuning."""
     m = _matrix([features(x) for x in (a, b, *context)], DEFAULT_TUNING)
     return float(_cosines(m, np.array([0]), np.array([1]))[0])
+
+
+# Headlines that announce a format rather than the news: live streams, tickers, blogs, opinion
+# and podcasts ("Livestream: USA und Venezuela: Jetzt live: …", "MeinungIran: …").
+_FORMAT_ANYWHERE = re.compile(
+    r"(?i:live-?blog|news-?blog|live-?stream|live-?ticker|news-?ticker|jetzt live|podcast)|\+\+\+"
+)
+_FORMAT_OPENING = re.compile(
+    r"^\W*(?:(?i:kommentar|meinung|analyse|interview|video|live|ticker|eilmeldung)\b"
+    r"|(?:Meinung|Kommentar)(?=[A-ZÄÖÜ]))"
+)
+_GLUED_KICKER = re.compile(r"^(?:Meinung|Kommentar)(?=[A-ZÄÖÜ])")
+# A leading "kicker:" segment, at most this long (longer text before a colon is the headline).
+_SEGMENT = re.compile(r"^([^:]{1,40}):\s*")
+
+
+def is_kicker(title: str) -> bool:
+    """True when a headline announces a format (ticker, live stream, comment) not the event."""
+    return bool(_FORMAT_ANYWHERE.search(title) or _FORMAT_OPENING.search(title))
+
+
+def plain_headline(title: str) -> str:
+    """The headline without its format segments: "Livestream: USA: Jetzt live: X" → "USA: X"."""
+    kept: list[str] = []
+    rest = title.strip()
+    while (m := _SEGMENT.match(rest)) and rest[m.end() :].strip():
+        segment = _GLUED_KICKER.sub("", m.group(1))
+        if not is_kicker(segment):
+            kept.append(segment)
+        rest = rest[m.end() :]
+    rest = _GLUED_KICKER.sub("", rest)
+    plain = ": ".join([*kept, rest.strip(" +")]).strip()
+    return plain or title.strip()
+
+
+def centrality(group: Sequence[Article]) -> list[float]:
+    """How well each article stands for its group: cosine of its vector with the others' sum."""
+    if len(group) < 2:
+        return [1.0] * len(group)
+    m = _matrix([features(a) for a in group], DEFAULT_TUNING)
+    n = len(group)
+    total = np.bincount(m.terms, m.weights, minlength=m.width)
+    mine = m.weights * (total[m.terms] - m.weights)
+    return [float(x) for x in np.bincount(m.rows, mine, minlength=n)]

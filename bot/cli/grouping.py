@@ -67,9 +67,13 @@ def cmd_stories(args: argparse.Namespace, config: Config) -> int:
         label = f"s{min(a.id for a in group)}"
         story_of.update((a.id, label) for a in group)
     for row in rows:
-        out = {"id": row["id"], "error": row["error"]} if "error" in row else {
-            "id": row["id"],
-            "story": story_of[row["line"]],
-        }
+        out = (
+            {"id": row["id"], "error": row["error"]}
+            if "error" in row
+            else {
+                "id": row["id"],
+                "story": story_of[row["line"]],
+            }
+        )
         print(json.dumps(out, ensure_ascii=False))
     return EXIT_OK
