@@ -49,15 +49,12 @@ def measure() -> tuple[float, float, int]:
 def baseline() -> tuple[float, float, int]:
     """The same measurement with BASELINE's bot/ (a temporary checkout of that tree)."""
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", BASELINE, "bot", "summarizer", "bench"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        command = ["git", "-C", str(ROOT), "archive", BASELINE, "bot", "summarizer", "bench"]
+        archive = subprocess.run(command, check=True, capture_output=True).stdout  # noqa: S603
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)  # noqa: S603, S607
         (Path(tmp) / "bench" / "stories.py").write_text(Path(__file__).read_text())
         code = "import bench.stories as s; print(*s.measure())"
-        out = subprocess.run(
+        out = subprocess.run(  # noqa: S603 (this interpreter, fixed code)
             [sys.executable, "-c", code], cwd=tmp, check=True, capture_output=True, text=True
         ).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])

@@ -62,6 +62,10 @@ def bcubed(pred: Sequence[int], gold: Sequence[str], ids: Sequence[int]) -> tupl
     return p, r, 2 * p * r / (p + r)
 
 
+def show(prf: Sequence[float]) -> str:
+    return "P {:.3f} R {:.3f} F1 {:.3f}".format(*prf)
+
+
 def labels(articles: Sequence[Article], tuning: Tuning) -> list[int]:
     pred = [0] * len(articles)
     for k, group in enumerate(group_stories(articles, tuning)):
@@ -83,19 +87,16 @@ def main(path: str) -> None:
     default = labels(articles, DEFAULT_TUNING)
     every = list(range(len(articles)))
     print(f"{path}: {len(articles)} items, halves of {len(halves[0])} and {len(halves[1])}")
-    print("defaults on all items: P %.3f R %.3f F1 %.3f" % bcubed(default, gold, every))
+    print(f"defaults on all items: {show(bcubed(default, gold, every))}")
     for fit in (0, 1):
         test = 1 - fit
         ok = [t for t in points if scores[t][fit][0] >= MIN_PRECISION] or points
         best = max(ok, key=lambda t: scores[t][fit][2])
         knobs = ", ".join(f"{n}={getattr(best, n)}" for n in names)
         print(f"\nfit on half {fit}: {knobs}")
-        print("  in-sample (half %d): P %.3f R %.3f F1 %.3f" % (fit, *scores[best][fit]))
-        print("  held-out  (half %d): P %.3f R %.3f F1 %.3f" % (test, *scores[best][test]))
-        print(
-            "  defaults  (half %d): P %.3f R %.3f F1 %.3f"
-            % (test, *bcubed(default, gold, halves[test]))
-        )
+        print(f"  in-sample (half {fit}): {show(scores[best][fit])}")
+        print(f"  held-out  (half {test}): {show(scores[best][test])}")
+        print(f"  defaults  (half {test}): {show(bcubed(default, gold, halves[test]))}")
 
 
 if __name__ == "__main__":
