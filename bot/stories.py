@@ -46,7 +46,7 @@ class Tuning:
     """The knobs of grouping, together so an evaluation can vary them.
 
     Fitted on one half of a hand-labelled day of German front pages (stories split by label) and
-    checked on the other half: see bench/stories.py.
+    checked on the other half: see bench/stories_fit.py.
     """
 
     link: float = 0.28  # cosine from which two articles (feed teasers) may be one story
