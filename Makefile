@@ -45,6 +45,7 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/summarize.py
 	$(VENV)/bin/python bench/search.py
 	$(VENV)/bin/python bench/digest.py
+	$(VENV)/bin/python bench/stories.py
 
 clean:
 	rm -rf $(VENV) .tools .synapse-venv

@@ -8,22 +8,17 @@ the bench all come through here.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.query import stem
 from bot.records import DEFAULT_ZONE, Article, ChatSettings, Digest, Link, Story, Subscription
-from bot.stories import features, group_stories
+from bot.stories import centrality, features, group_stories, is_kicker, plain_headline
 
-# A story's weight halves every day, so a two-source story from yesterday ties with a
-# one-source story from now: editors lead with what several outlets carry, if it is fresh.
-HALF_LIFE = timedelta(hours=24)
 DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
 MAX_WINDOW = timedelta(days=7)
@@ -111,35 +106,35 @@ def build_digests(
     return out
 
 
-def _links(group: Sequence[Article]) -> tuple[Link, ...]:
-    seen: set[tuple[str, str | None]] = set()
-    out: list[Link] = []
-    for article in sorted(group, key=lambda a: (a.when, a.id)):
+def _links(group: Sequence[Article], order: Sequence[int]) -> tuple[Link, ...]:
+    """One link per outlet, the first of `order` (best first) that outlet has; oldest first."""
+    chosen: dict[str, Link] = {}
+    for i in order:
+        article = group[i]
         own = Link(article.source, article.title, article.url, article.published)
         for link in (own, *article.links):
-            key = (link.name, link.url or link.title)
-            if key not in seen:
-                seen.add(key)
-                out.append(link)
-    return tuple(out)
+            chosen.setdefault(link.name, link)
+    far = datetime.max.replace(tzinfo=UTC)
+    return tuple(sorted(chosen.values(), key=lambda link: (link.published or far, link.name)))
 
 
-def _best(group: Sequence[Article]) -> Article:
-    """The article that leads the entry: a full summary, the most central, the longest."""
-    if len(group) == 1:
-        return group[0]
+def _order(group: Sequence[Article]) -> list[int]:
+    """The group's articles best headline first: plain headlines, most representative, newest."""
+    central = centrality(group)
+    return sorted(
+        range(len(group)),
+        key=lambda i: (is_kicker(group[i].title), -central[i], -group[i].when.timestamp()),
+    )
 
-    # Names shared with each other article, summed: every name counts once per other carrier.
-    entities = [features(a).entities for a in group]
-    carriers = Counter(e for names in entities for e in names)
-    copies = Counter(id(a) for a in group)
 
-    def key(i: int) -> tuple[bool, int, int, int]:
-        a = group[i]
-        centrality = sum(carriers[e] for e in entities[i]) - copies[id(a)] * len(entities[i])
-        return (len(a.summary) >= 2, centrality, len(a.body), -a.id)
-
-    return group[max(range(len(group)), key=key)]
+def _summary_source(group: Sequence[Article], order: Sequence[int]) -> Article:
+    """The best full article: a summary of several sentences, a long body, then the order."""
+    rank = {i: k for k, i in enumerate(order)}
+    best = max(
+        range(len(group)),
+        key=lambda i: (min(len(group[i].summary), MAX_SENTENCES), len(group[i].body), -rank[i]),
+    )
+    return group[best]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,32 +182,32 @@ def is_fresh(article: Article, since: datetime, now: datetime) -> bool:
     return since <= article.fetched <= now
 
 
-def score(group: Sequence[Article], now: datetime) -> float:
-    """How prominent a story is: distinct sources, halved for every day of age."""
-    sources = len({a.source for a in group} | {link.name for a in group for link in a.links})
-    age = max(now - max(a.when for a in group), timedelta(0))
-    return sources * math.pow(0.5, age / HALF_LIFE)
+def score(group: Sequence[Article]) -> int:
+    """How prominent a story is: the distinct outlets that carry it (editors lead with those)."""
+    return len({a.source for a in group} | {link.name for a in group for link in a.links})
 
 
 def to_story(group: Sequence[Article], sentences: int) -> Story:
-    """One story entry: the best article's headline and summary, and every source's link."""
-    best = _best(group)
+    """One entry: the most representative plain headline, the best full article's summary,
+    and every outlet once."""
+    order = _order(group)
+    best = group[order[0]]
     return Story(
-        headline=best.title,
-        summary=best.summary[: max(1, min(sentences, MAX_SENTENCES))],
-        links=_links(group),
+        headline=plain_headline(best.title),
+        summary=_summary_source(group, order).summary[: max(1, min(sentences, MAX_SENTENCES))],
+        links=_links(group, order),
         article_ids=tuple(a.id for a in group),
         latest=max(a.when for a in group),
     )
 
 
-# Rank key of a story: score, latest article, newest first id, then the earlier group wins.
-_Rank = tuple[float, datetime, int, int]
+# Rank key of a story: outlets, latest article, newest first id, then the earlier group wins.
+_Rank = tuple[int, datetime, int, int]
 
 
 def _rank(group: Sequence[Article], index: int, now: datetime) -> _Rank:
-    """The rank key of a story (or of its fresh part) at `now`."""
-    return (score(group, now), max(a.when for a in group), -group[0].id, -index)
+    """The rank key of a story (or of its fresh part): most outlets, then freshness."""
+    return (score(group), max(a.when for a in group), -group[0].id, -index)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,16 @@
 """Same-story grouping across sources (pure): articles about one event become one group.
 
-Two articles are one story when their titles and summaries share weighted word stems (TF-IDF
-cosine over the window's articles) and they name the same people, places or organisations.
+Each article is a TF-IDF vector of its word stems (title weighted over teaser and lead). A stem's
+IDF is how rare its words are in German at large (wordfreq's frequency list, so one day's window
+need not tell), lowered for stems that many of the window's articles carry. Pairs of articles
+above `link` are joined strongest first, each join only while the two stories' centroids stay
+within `join` of each other: a story grows as sources report it, but a chain of loosely related
+articles (one club's transfers, one country's news) cannot pull two events into one.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -15,25 +20,52 @@ from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
+from wordfreq import get_frequency_dict
 
-from bot.query import fold, stem
+from bot.query import fold, stem, stems, words
 from bot.records import Article
 from summarizer.algorithms import german_stop_words
 
 _WORD = re.compile(r"[^\W\d_]+")
-# The first word of a sentence is capitalised in any case, so it is not taken for a name.
-_OPENER = re.compile(r"(?:^|[.!?:«»„“\"]\s*)([^\W\d_]+)")
-# Measured on the seeds and on near-miss pairs in tests/test_stories.py (same country, other
-# event): same-event pairs score 0.27–0.6, the near misses at most 0.19.
-THRESHOLD = 0.22
-MIN_SHARED_ENTITIES = 3
-# A term carried by more than this share of the window's articles says nothing about the event.
-MAX_DF_SHARE = 0.05
-MIN_DF_CAP = 30
+# Words that say what kind of piece it is, not what happened: shared by unrelated articles.
+FORMAT_WORDS = frozenset(
+    (  # noqa: SIM905 (a word list reads best as one string)
+        "liveblog newsblog liveticker ticker livestream live kommentar meinung analyse "
+        "interview podcast video exklusiv eilmeldung update newsletter gastbeitrag"
+    ).split()
+)
+# Glued kickers and camel case: "MeinungIran" is "Meinung Iran".
+_GLUED = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])")
 TITLE_WEIGHT = 2.0
 LEAD_WEIGHT = 0.5
-LEAD_CHARS = 2000
-MIN_CORPUS = 50
+LEAD_CHARS = 1200
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The knobs of grouping, together so an evaluation can vary them.
+
+    Fitted on one half of a hand-labelled day of German front pages (stories split by label) and
+    checked on the other half: see bench/stories_fit.py.
+    """
+
+    link: float = 0.28  # cosine from which two articles (feed teasers) may be one story
+    # The same for two full pages: their many more words spread the weight, so one event's
+    # pages score lower (the seeds, one event a week apart: 0.25; near misses stay under 0.2).
+    link_full: float = 0.22
+    join: float = 0.2  # least cosine of two stories' centroids for them to merge
+    window_penalty: float = 0.5  # IDF lost per e-fold of the window's articles carrying a stem
+    unknown_rarity: float = 15.0  # IDF of a stem not in the frequency list (names, compounds)
+    min_idf: float = 1.0
+    # Only stems at least this rare propose candidate pairs (a pair sharing none cannot link).
+    posting_idf: float = 8.0
+    # A stem in more than this share of the window's articles proposes no pairs (at least
+    # MIN_DF_CAP may), so a 10,000-article window stays fast.
+    max_df_share: float = 0.05
+
+
+DEFAULT_TUNING = Tuning()
+MIN_DF_CAP = 30
 
 
 @lru_cache(maxsize=1)
@@ -45,47 +77,61 @@ def _stop_words() -> frozenset[str]:
 def _root(word: str) -> str | None:
     """The folded German stem of a surface word, None for stop words (cached: words recur)."""
     folded = fold(word)
-    if len(folded) < 2 or folded in _stop_words():
+    if len(folded) < 2 or folded in _stop_words() or folded in FORMAT_WORDS:
         return None
     if word[0].isupper() and folded.endswith("s") and len(folded) > 5:
         folded = folded[:-1]  # the genitive of names: Venezuelas, Maduros, Russlands
     return stem(folded)
 
 
+@lru_cache(maxsize=1)
+def rarity() -> dict[str, float]:
+    """-ln(frequency) of each German stem in general text: its word forms' frequencies summed.
+
+    wordfreq's "small" German list (39,000 words, read from the installed package in ~10 ms):
+    past those, every word is rare enough to count fully.
+    """
+    freqs = get_frequency_dict("de", "small")
+    words = [w for w in freqs if _WORD.fullmatch(w)]
+    table: dict[str, float] = defaultdict(float)
+    for root, word in zip(stems([fold(w) for w in words]), words, strict=True):
+        table[root] += freqs[word]
+    return {root: -math.log(f) for root, f in table.items()}
+
+
+@lru_cache(maxsize=200_000)
+def _roots(word: str) -> tuple[str, ...]:
+    """The stems a surface word counts as: one, or one per part of a glued word ("MeinungIran")."""
+    if word[1:].islower() and word.isalpha():
+        root = _root(word)
+        return () if root is None else (root,)
+    parts = (p for piece in _WORD.findall(word) for p in _GLUED.split(piece))
+    return tuple(root for part in parts if (root := _root(part)) is not None)
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
-    """What grouping compares: weighted stems and the named entities of one article."""
+    """What grouping compares: the weighted stems of one article."""
 
     terms: dict[str, float]
-    entities: frozenset[str]
+    full: bool = False  # a full page: its body holds more than the summary
 
 
 @lru_cache(maxsize=50_000)
 def features(article: Article) -> Features:
-    """Stems of title (weighted), summary and lead, plus capitalised words not opening a sentence.
+    """Stems of title (weighted), summary and lead (when the body is more than the summary).
 
     Cached per article: a running bot sees each article in several digests.
     """
     terms: dict[str, float] = defaultdict(float)
-    entities: set[str] = set()
     summary = " ".join(article.summary)
-    lead = article.body[:LEAD_CHARS]
-    parts = ((article.title, TITLE_WEIGHT), (summary, 1.0), (lead, LEAD_WEIGHT))
-    for text, weight in parts:
-        counts = Counter(_WORD.findall(text))
-        openers = set(_OPENER.findall(text))
-        if weight == TITLE_WEIGHT:
-            openers.clear()  # a title's first word is usually its subject: Russland erwägt …
-        for word, count in counts.items():
-            root = _root(word)
-            if root is None:
-                continue
-            terms[root] += weight * count
-            # Acronyms (USA, TASS) and capitalised words inside a sentence: names, and German
-            # nouns too; the IDF weighting and the document-frequency cap keep the rare ones.
-            if (word.isupper() or (word[0].isupper() and len(word) > 2)) and word not in openers:
-                entities.add(root)
-    return Features(dict(terms), frozenset(entities))
+    # A feed item's body is often its teaser, the summary already counted.
+    lead = article.body[:LEAD_CHARS] if len(article.body) > len(summary) + 20 else ""
+    for text, weight in ((article.title, TITLE_WEIGHT), (summary, 1.0), (lead, LEAD_WEIGHT)):
+        for word, count in Counter(words(text)).items():
+            for root in _roots(word):
+                terms[root] += weight * count
+    return Features(dict(terms), bool(lead))
 
 
 Ints = npt.NDArray[np.int64]
@@ -101,7 +147,9 @@ class _Matrix:
     ptr: Ints
     keys: Ints
     weights: Floats
-    named: Flags  # the term is one of the row's entities
+    idf: Floats  # per term id
+    df: Ints  # per term id: the window's articles carrying it
+    full: Flags  # per row: a full page
     width: int
 
     @property
@@ -115,8 +163,8 @@ class _Matrix:
         return self.keys % self.width
 
 
-def _matrix(feats: Sequence[Features]) -> _Matrix:
-    """TF-IDF unit vectors over the window (IDF from the window, smoothed for small ones)."""
+def _matrix(feats: Sequence[Features], tuning: Tuning) -> _Matrix:
+    """TF-IDF unit vectors over the window: general rarity, less for stems the window is full of."""
     vocab: dict[str, int] = {}
     sizes = np.fromiter((len(f.terms) for f in feats), np.int64, len(feats))
     total = int(sizes.sum())
@@ -124,12 +172,14 @@ def _matrix(feats: Sequence[Features]) -> _Matrix:
         (vocab.setdefault(t, len(vocab)) for f in feats for t in f.terms), np.int64, total
     )
     tf = np.fromiter(chain.from_iterable(f.terms.values() for f in feats), np.float64, total)
-    named = np.fromiter((t in f.entities for f in feats for t in f.terms), np.bool_, total)
     width = max(len(vocab), 1)
     rows = np.repeat(np.arange(len(feats), dtype=np.int64), sizes)
-    # A small window says little about which words are rare; smooth towards a typical day.
-    n = max(len(feats), MIN_CORPUS)
-    idf = np.log((n + 1) / (np.bincount(ids, minlength=width) + 0.5))
+    df = np.bincount(ids, minlength=width)
+    table = rarity()
+    general = np.fromiter((table.get(t, tuning.unknown_rarity) for t in vocab), np.float64)
+    general = np.minimum(np.resize(general, width), tuning.unknown_rarity)
+    idf = general - tuning.window_penalty * np.log(np.maximum(df, 1))
+    idf = np.maximum(idf, tuning.min_idf)
     weights = (1 + np.log(tf)) * idf[ids]
     norms = np.sqrt(np.bincount(rows, weights * weights, minlength=len(feats)))
     weights /= np.where(norms > 0, norms, 1.0)[rows]
@@ -137,7 +187,8 @@ def _matrix(feats: Sequence[Features]) -> _Matrix:
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(len(feats) + 1, np.int64)
     np.cumsum(sizes, out=ptr[1:])
-    return _Matrix(ptr, keys[order], weights[order], named[order], width)
+    full = np.fromiter((f.full for f in feats), np.bool_, len(feats))
+    return _Matrix(ptr, keys[order], weights[order], idf, df, full, width)
 
 
 def _expand(starts: Ints, counts: Ints) -> Ints:
@@ -146,13 +197,12 @@ def _expand(starts: Ints, counts: Ints) -> Ints:
     return np.arange(int(counts.sum()), dtype=np.int64) - offsets
 
 
-def _candidates(m: _Matrix) -> tuple[Ints, Ints]:
-    """Every pair (i < j) sharing a discriminative entity, via its postings; sorted, distinct."""
+def _candidates(m: _Matrix, tuning: Tuning) -> tuple[Ints, Ints]:
+    """Every pair (i < j) sharing a rare enough stem, via its postings; sorted, distinct."""
     n = len(m.ptr) - 1
-    terms, rows = m.terms[m.named], m.rows[m.named]
-    df = np.bincount(terms, minlength=m.width)
-    cap = max(MIN_DF_CAP, int(MAX_DF_SHARE * n))
-    keep = (df[terms] >= 2) & (df[terms] <= cap)
+    terms, rows = m.terms, m.rows
+    cap = max(MIN_DF_CAP, int(tuning.max_df_share * n))
+    keep = (m.df[terms] >= 2) & (m.df[terms] <= cap) & (m.idf[terms] >= tuning.posting_idf)
     terms, rows = terms[keep], rows[keep]
     order = np.lexsort((rows, terms))
     terms, rows = terms[order], rows[order]
@@ -169,11 +219,10 @@ def _candidates(m: _Matrix) -> tuple[Ints, Ints]:
 CHUNK_ENTRIES = 1 << 21
 
 
-def _compare(m: _Matrix, left: Ints, right: Ints) -> tuple[Floats, Ints]:
-    """Cosine and number of shared entities of each pair (left[k], right[k])."""
+def _cosines(m: _Matrix, left: Ints, right: Ints) -> Floats:
+    """The cosine of each pair of rows (left[k], right[k])."""
     sizes = np.diff(m.ptr)
     cosines = np.zeros(len(left), np.float64)
-    shared = np.zeros(len(left), np.int64)
     start = 0
     while start < len(left):
         # Look up each entry of the shorter row in the other row's sorted keys.
@@ -189,50 +238,127 @@ def _compare(m: _Matrix, left: Ints, right: Ints) -> tuple[Floats, Ints]:
         found = m.keys[theirs] == wanted
         products = np.where(found, m.weights[mine] * m.weights[theirs], 0.0)
         cosines[start : start + stop] = np.bincount(pair, products, minlength=stop)
-        both = found & m.named[mine] & m.named[theirs]
-        shared[start : start + stop] = np.bincount(pair, both, minlength=stop).astype(np.int64)
         start += stop
-    return cosines, shared
+    return cosines
 
 
-def _components(n: int, left: Ints, right: Ints) -> Ints:
-    """Each node's connected component, named by its smallest node."""
-    labels = np.arange(n, dtype=np.int64)
-    while True:
-        low = np.minimum(labels[left], labels[right])
-        merged = labels.copy()
-        np.minimum.at(merged, left, low)
-        np.minimum.at(merged, right, low)
-        merged = merged[merged]  # a label is a node of the component no larger than its own
-        if np.array_equal(merged, labels):
-            return labels
-        labels = merged
+def _row(m: _Matrix, r: int) -> dict[int, float]:
+    """Row r as a term id → weight map."""
+    lo, hi = int(m.ptr[r]), int(m.ptr[r + 1])
+    return dict(zip((m.keys[lo:hi] % m.width).tolist(), m.weights[lo:hi].tolist(), strict=True))
 
 
-def group_stories(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
+def _cluster(m: _Matrix, left: Ints, right: Ints, cosines: Floats, tuning: Tuning) -> list[int]:
+    """Each row's story (its root row): linked pairs joined strongest first, centroids permitting.
+
+    A story's centroid is the sum of its unit vectors; two stories merge only while the cosine of
+    their centroids stays at least `join`, so a story's vocabulary grows with it, yet a single
+    strong pair between two big stories does not fuse them.
+    """
+    n = len(m.ptr) - 1
+    parent = list(range(n))
+    sums: dict[int, dict[int, float]] = {}
+    norms: dict[int, float] = {}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def centroid(r: int) -> dict[int, float]:
+        if r not in sums:
+            sums[r] = _row(m, r)
+            norms[r] = 1.0
+        return sums[r]
+
+    bar = np.where(m.full[left] & m.full[right], tuning.link_full, tuning.link)
+    linked = np.flatnonzero(cosines >= bar)
+    order = linked[np.argsort(-cosines[linked], kind="stable")]
+    for i, j in zip(left[order].tolist(), right[order].tolist(), strict=True):
+        a, b = find(i), find(j)
+        if a == b:
+            continue
+        ca, cb = centroid(a), centroid(b)
+        if len(ca) < len(cb):
+            a, b, ca, cb = b, a, cb, ca
+        dot = sum(w * ca.get(t, 0.0) for t, w in cb.items())
+        if dot < tuning.join * math.sqrt(norms[a] * norms[b]):
+            continue
+        for t, w in cb.items():
+            ca[t] = ca.get(t, 0.0) + w
+        norms[a] += norms[b] + 2 * dot
+        del sums[b], norms[b]
+        parent[b] = a
+    return [find(i) for i in range(n)]
+
+
+def group_stories(
+    articles: Sequence[Article], tuning: Tuning = DEFAULT_TUNING
+) -> list[tuple[Article, ...]]:
     """Partition articles into stories; each group is ordered newest first.
 
-    Single-link over pairs that clear both tests (cosine ≥ THRESHOLD and at least
-    MIN_SHARED_ENTITIES shared names), so a story grows as new sources report it.
+    Groups come in the order of their first article as given.
     """
     if not articles:
         return []
-    m = _matrix([features(a) for a in articles])
-    left, right = _candidates(m)
-    cosines, shared = _compare(m, left, right)
-    linked = (cosines >= THRESHOLD) & (shared >= MIN_SHARED_ENTITIES)
-    labels = _components(len(articles), left[linked], right[linked])
-    # Stories in the order of their first article, as the articles came.
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    m = _matrix([features(a) for a in articles], tuning)
+    left, right = _candidates(m, tuning)
+    labels = _cluster(m, left, right, _cosines(m, left, right), tuning)
+    groups: dict[int, list[Article]] = {}
+    for article, label in zip(articles, labels, strict=True):
+        groups.setdefault(label, []).append(article)
     return [
-        tuple(sorted((articles[i] for i in run), key=lambda a: (a.when, a.id), reverse=True))
-        for run in np.split(order, bounds)
+        tuple(sorted(group, key=lambda a: (a.when, a.id), reverse=True))
+        for group in groups.values()
     ]
 
 
 def similarity(a: Article, b: Article, context: Iterable[Article] = ()) -> float:
-    """The cosine grouping uses for two articles (IDF over `a`, `b` and `context`); for tuning."""
-    m = _matrix([features(x) for x in (a, b, *context)])
-    cosines, _ = _compare(m, np.array([0]), np.array([1]))
-    return float(cosines[0])
+    """The cosine grouping uses for two articles (window: `a`, `b` and `context`); for tuning."""
+    m = _matrix([features(x) for x in (a, b, *context)], DEFAULT_TUNING)
+    return float(_cosines(m, np.array([0]), np.array([1]))[0])
+
+
+# Headlines that announce a format rather than the news: live streams, tickers, blogs, opinion
+# and podcasts ("Livestream: USA und Venezuela: Jetzt live: …", "MeinungIran: …").
+_FORMAT_ANYWHERE = re.compile(
+    r"(?i:live-?blog|news-?blog|live-?stream|live-?ticker|news-?ticker|jetzt live|podcast)|\+\+\+"
+)
+_FORMAT_OPENING = re.compile(
+    r"^\W*(?:(?i:kommentar|meinung|analyse|interview|video|live|ticker|eilmeldung)\b"
+    r"|(?:Meinung|Kommentar)(?=[A-ZÄÖÜ]))"
+)
+_GLUED_KICKER = re.compile(r"^(?:Meinung|Kommentar)(?=[A-ZÄÖÜ])")
+# A leading "kicker:" segment, at most this long (longer text before a colon is the headline).
+_SEGMENT = re.compile(r"^([^:]{1,40}):\s*")
+
+
+def is_kicker(title: str) -> bool:
+    """True when a headline announces a format (ticker, live stream, comment) not the event."""
+    return bool(_FORMAT_ANYWHERE.search(title) or _FORMAT_OPENING.search(title))
+
+
+def plain_headline(title: str) -> str:
+    """The headline without its format segments: "Livestream: USA: Jetzt live: X" → "USA: X"."""
+    kept: list[str] = []
+    rest = title.strip()
+    while (m := _SEGMENT.match(rest)) and rest[m.end() :].strip():
+        segment = _GLUED_KICKER.sub("", m.group(1))
+        if not is_kicker(segment):
+            kept.append(segment)
+        rest = rest[m.end() :]
+    rest = _GLUED_KICKER.sub("", rest)
+    plain = ": ".join([*kept, rest.strip(" +")]).strip()
+    return plain or title.strip()
+
+
+def centrality(group: Sequence[Article]) -> list[float]:
+    """How well each article stands for its group: cosine of its vector with the others' sum."""
+    if len(group) < 2:
+        return [1.0] * len(group)
+    m = _matrix([features(a) for a in group], DEFAULT_TUNING)
+    n = len(group)
+    total = np.bincount(m.terms, m.weights, minlength=m.width)
+    mine = m.weights * (total[m.terms] - m.weights)
+    return [float(x) for x in np.bincount(m.rows, mine, minlength=n)]

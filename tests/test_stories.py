@@ -1,13 +1,14 @@
-"""Same-story grouping: the seeds merge, near misses on the same country do not."""
+"""Same-story grouping: one event's reports merge as they arrive; near misses stay apart."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from bot.digest import build_digest
 from bot.ingest.files import ingest_paths
 from bot.records import Article
 from bot.store import Store
-from bot.stories import group_stories
+from bot.stories import group_stories, is_kicker, plain_headline
 from tests.conftest import SEEDS
 
 NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
@@ -56,3 +57,138 @@ def test_same_country_other_event_stays_apart(store: Store) -> None:
 def test_empty_and_single() -> None:
     assert group_stories([]) == []
     assert group_stories(NEAR_MISSES[:1]) == [(NEAR_MISSES[0],)]
+
+
+def teaser(i: int, title: str, text: str, source: str, hours: float = 0) -> Article:
+    """A feed item: title and teaser, the teaser its body and summary."""
+    when = NOW - timedelta(hours=hours)
+    return Article(i, title, source, text, (text,), when, when)
+
+
+def together(groups: list[tuple[Article, ...]], *ids: int) -> bool:
+    return any({a.id for a in g} >= set(ids) for g in groups)
+
+
+DORTMUND = "Borussia Dortmund"
+TWO_MATCHES = [
+    teaser(20, "Bundesliga: Dortmund gewinnt gegen Leverkusen mit 3:1",
+           f"{DORTMUND} gewinnt das Topspiel gegen Bayer Leverkusen. Guirassy trifft doppelt.",
+           "dpa"),
+    teaser(21, "BVB schlägt Leverkusen: Guirassy trifft doppelt beim 3:1",
+           "Dortmund siegt im Topspiel gegen Leverkusen, Guirassy trifft zweimal.", "kicker"),
+    teaser(22, "DFB-Pokal: Dortmund scheitert in Freiburg im Elfmeterschießen",
+           f"{DORTMUND} ist im Pokal-Achtelfinale beim SC Freiburg ausgeschieden.", "dpa"),
+    teaser(23, "Pokal-Aus für den BVB: Freiburg gewinnt das Elfmeterschießen",
+           "Der SC Freiburg wirft Dortmund aus dem Pokal, Atubolu hält zwei Elfmeter.",
+           "Spiegel"),
+]  # fmt: skip
+
+TWO_RULINGS = [
+    teaser(30, "Bundesverfassungsgericht kippt Wahlrechtsreform teilweise",
+           "Karlsruhe erklärt die Streichung der Grundmandatsklausel für verfassungswidrig.",
+           "dpa"),
+    teaser(31, "Karlsruhe: Grundmandatsklausel bleibt – Wahlrecht teilweise verfassungswidrig",
+           "Das Bundesverfassungsgericht beanstandet die Wahlrechtsreform der Ampel.", "SZ"),
+    teaser(32, "Bundesverfassungsgericht billigt Solidaritätszuschlag",
+           "Karlsruhe weist die Verfassungsbeschwerde gegen den Solidaritätszuschlag ab.", "dpa"),
+    teaser(33, "Soli bleibt: Karlsruhe weist Klage gegen Solidaritätszuschlag ab",
+           "Das Bundesverfassungsgericht hält den Solidaritätszuschlag für verfassungsgemäß.",
+           "FAZ"),
+]  # fmt: skip
+
+
+def test_two_matches_of_one_club_stay_apart() -> None:
+    groups = group_stories(TWO_MATCHES)
+    assert together(groups, 20, 21)
+    assert together(groups, 22, 23)
+    assert not together(groups, 20, 22)
+
+
+def test_two_court_rulings_stay_apart() -> None:
+    groups = group_stories(TWO_RULINGS)
+    assert together(groups, 30, 31)
+    assert together(groups, 32, 33)
+    assert not together(groups, 30, 32)
+
+
+GROWING = [
+    teaser(40, "Brand in Crans-Montana: Viele Tote in Bar im Schweizer Skiort",
+           "In der Silvesternacht bricht in einer Bar in Crans-Montana ein Feuer aus.", "dpa", 20),
+    teaser(41, "Feuer in Crans-Montana: Behörden sprechen von rund 40 Toten",
+           "Die Walliser Polizei meldet rund 40 Tote nach dem Brand in der Bar in Crans-Montana.",
+           "SZ", 16),
+    teaser(42, "Brandkatastrophe in Crans-Montana: Identifizierung der Opfer dauert Tage",
+           "Die Opfer des Feuers in der Bar in Crans-Montana sind schwer zu identifizieren.",
+           "FAZ", 12),
+    teaser(43, "Crans-Montana: Ermittler sehen Feuerfontänen als Brandursache",
+           "Wunderkerzen auf Champagnerflaschen lösten das Feuer in der Bar in Crans-Montana aus.",
+           "Zeit", 8),
+    teaser(44, "Nach dem Brand von Crans-Montana: Betreiber der Bar äußern sich",
+           "Das Betreiber-Ehepaar der Bar in Crans-Montana ist nach dem Feuer am Boden zerstört.",
+           "Bild", 2),
+]  # fmt: skip
+
+
+def test_a_growing_story_keeps_its_identity_over_the_day() -> None:
+    """As the day's reports arrive, each new one joins the story; none splits it."""
+    others = [*TWO_MATCHES, *TWO_RULINGS]
+    for k in range(2, len(GROWING) + 1):
+        groups = group_stories([*others, *GROWING[:k]])
+        assert together(groups, *(a.id for a in GROWING[:k])), k
+        story = next(g for g in groups if GROWING[0] in g)
+        assert {a.id for a in story} == {a.id for a in GROWING[:k]}
+
+
+def test_full_pages_of_one_event_merge_and_teasers_of_one_topic_do_not(store: Store) -> None:
+    groups = group_stories([*seeds(store), *TWO_MATCHES, *TWO_RULINGS, *NEAR_MISSES])
+    assert together(groups, 1, 2)
+    assert not together(groups, 20, 22)
+    assert not together(groups, 30, 32)
+
+
+def test_kicker_headlines_are_recognised_and_cleaned() -> None:
+    assert is_kicker("Livestream: USA und Venezuela: Jetzt live: Trump spricht")
+    assert is_kicker("Rhein-Main-Liveblog: Hessen erwartet winterliche Tage")
+    assert is_kicker("Kommentar: Ans Söder-Wunder muss man glauben")
+    assert is_kicker("MeinungIran: Diesmal könnte es wirklich ernst werden")
+    assert not is_kicker("Brand in Crans-Montana: Identifizierung der Opfer beginnt")
+    assert (
+        plain_headline("Livestream: USA und Venezuela: Jetzt live: Trump spricht")
+        == "USA und Venezuela: Trump spricht"
+    )
+    assert plain_headline("MeinungIran: Diesmal wird es ernst") == "Iran: Diesmal wird es ernst"
+    assert plain_headline("Liveblog") == "Liveblog"
+
+
+def test_an_entry_leads_with_a_plain_headline_and_lists_each_outlet_once() -> None:
+    live = teaser(
+        50,
+        "Livestream: Crans-Montana: Jetzt live: Pressekonferenz zum Brand in der Bar",
+        "Die Polizei in Crans-Montana informiert über den Brand in der Bar.",
+        "Bild",
+        1,
+    )
+    full = Article(51, "Brand in Crans-Montana: Ermittler sehen Feuerfontänen als Ursache", "Zeit",
+                   "Die Ermittler in Crans-Montana nennen die Ursache des Brandes. " * 30,
+                   ("Wunderkerzen lösten das Feuer in der Bar in Crans-Montana aus.",
+                    "Die Ermittler sichern Spuren in der Bar.", "Die Opfer werden identifiziert."),
+                   NOW, NOW)  # fmt: skip
+    group = (live, *GROWING, full)
+    assert len(group_stories(group)) == 1
+    digest = build_digest(group, day=NOW.date(), since=NOW - timedelta(hours=24), now=NOW)
+    story = digest.stories[0]
+    assert not is_kicker(story.headline)
+    assert story.headline in {a.title for a in group}
+    assert story.summary == full.summary[:2]
+    names = [link.name for link in story.links]
+    assert sorted(names) == sorted({a.source for a in group})
+
+
+def test_the_top_stories_are_those_most_outlets_carry_each_once() -> None:
+    day = [*TWO_MATCHES, *TWO_RULINGS, *GROWING, *NEAR_MISSES]
+    digest = build_digest(day, day=NOW.date(), since=NOW - timedelta(hours=24), now=NOW)
+    assert set(digest.stories[0].article_ids) == {a.id for a in GROWING}
+    outlets = [len({link.name for link in s.links}) for s in digest.stories]
+    assert outlets == sorted(outlets, reverse=True)
+    shown = [i for s in digest.stories for i in s.article_ids]
+    assert len(shown) == len(set(shown))

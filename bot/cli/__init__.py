@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.cli.base import EXIT_EMPTY, EXIT_USAGE
+from bot.cli.grouping import cmd_stories
 from bot.cli.ingesting import cmd_feeds, cmd_ingest
 from bot.cli.operations import cmd_backup, cmd_export, cmd_status
 from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize
@@ -78,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
         help='batch: read {"id","text"[,"title"]} lines on stdin, print one JSON line each',
     )
     p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("stories", help="group JSONL items on stdin into stories as the digest does")
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        required=True,
+        help='read {"id","title","text","source","published","url"} lines, print {"id","story"}',
+    )
+    p.set_defaults(func=cmd_stories)
 
     p = sub.add_parser("search", help="search stored articles (exit 1 when nothing is found)")
     p.add_argument("words", nargs="+", metavar="WORD")
