@@ -1,4 +1,4 @@
-"""Our news scorer: lead prior, centrality, title overlap, MMR redundancy and a length budget."""
+"""Our news scorer: sentence features, a trained linear score, MMR redundancy, a length budget."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from nltk.stem.snowball import GermanStemmer
 
 from summarizer.algorithms import german_stop_words
 from summarizer.boilerplate import is_junk
+from summarizer.linear import LinearModel, load_packaged
 from summarizer.sentences import split_sentences, to_words
 
 # Articles longer than this are cut before scoring; news puts the story first, so nothing a
 # 3-sentence summary needs is lost.
 MAX_SENTENCES = 150
+SENTENCE_MODEL_FILE = "sentences.json"
 
 # An HTML title often ends in the site's name: "Apple kippt Pläne - heise online".
 _SITE_SUFFIX = re.compile(r"\s+[-|»–—:·]\s+[^-|»–—:·]{1,40}$")
@@ -48,10 +50,11 @@ _POLITE_WORDS = frozenset({"Sie", "Ihnen", "Ihr", "Ihre", "Ihren", "Ihrem", "Ihr
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Tunable weights of the scorer, kept together so evaluation can vary them.
+    """Hand settings of candidate filtering and the length budget, kept together.
 
-    Measured on German web pages against their publishers' descriptions (~26 words): the lead
-    prior carries most of the signal, title overlap helps, centrality only a little, and about
+    How sentences score (lead prior, centrality, title overlap) and how much redundancy costs are
+    learned: see `sentence_model` and summarizer.train. Measured on German web pages and news
+    against their publishers' descriptions and leads (~19–26 words): about
     55 words (2–3 sentences, what a digest shows) beat longer summaries. Past
     `budget_base_words` of text the budget grows with the square root of the length, so a long
     report gets a summary in proportion (on Wikipedia-length texts: ~60 words, Lead-3's length).
@@ -59,11 +62,6 @@ class Weights:
     (within the first `opening_questions` sentences) may be picked unless it addresses the reader.
     """
 
-    position: float = 1.0
-    centrality: float = 0.3
-    title: float = 0.7
-    redundancy: float = 0.7
-    decay: float = 0.25
     min_words: int = 6
     max_words: int = 60
     budget_words: int = 55
@@ -195,36 +193,93 @@ def to_matrix(rows: Sequence[Sequence[str]]) -> np.ndarray:
     return np.asarray(m / norms)
 
 
-def rank(
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An article split and measured once: what scoring and selection both read."""
+
+    sentences: list[str]
+    words: list[tuple[str, ...]]
+    vectors: np.ndarray
+    features: np.ndarray
+    candidates: np.ndarray
+    needs: np.ndarray
+    budget: float
+
+
+# Columns of the sentence feature matrix, in order; the model file names them the same way.
+SENTENCE_FEATURES: tuple[str, ...] = (
+    "position_prior",
+    "first",
+    "centrality",
+    "title_similarity",
+    "title_missing_position",
+    "log_words",
+    "words_squared",
+    "lead_similarity",
+    "line_start",
+)
+
+
+def _line_starts(text: str, sentences: Sequence[str]) -> np.ndarray:
+    """1 where a sentence opens a line (a paragraph) of the text, else 0."""
+    out = np.zeros(len(sentences))
+    cursor = 0
+    for i, sentence in enumerate(sentences):
+        at = text.find(sentence[:40], cursor)
+        if at < 0:
+            continue
+        out[i] = 1.0 if at == 0 or text[at - 1] == "\n" else 0.0
+        cursor = at + 1
+    return out
+
+
+def sentence_features(
     text: str,
-    count: int,
-    *,
-    title: str | None = None,
-    weights: Weights = DEFAULT_WEIGHTS,
-) -> list[str]:
-    """Best `count` sentences of a news body, in article order."""
-    if count <= 0:
-        return []
-    sentences = join_quote_intros(split_sentences(text))[:MAX_SENTENCES]
-    if not sentences:
-        return []
-    words = [to_words(s) for s in sentences]
-    title_words = to_words(strip_site_name(title)) if title else ()
-    matrix = to_matrix([*words, title_words])
-    vectors, title_vector = matrix[:-1], matrix[-1]
-    n = len(sentences)
+    words: Sequence[tuple[str, ...]],
+    vectors: np.ndarray,
+    title_vector: np.ndarray | None,
+    sentences: Sequence[str],
+) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per sentence."""
+    n = len(words)
+    index = np.arange(n, dtype=float)
+    position = 1.0 / (1.0 + 0.25 * index) ** 2
     # Row sums of the cosine matrix S = V·Vᵀ are V·(Vᵀ·1): no n×n product is needed, and small
     # matrix products are slow when a busy BLAS spreads them over threads.
     centrality = (vectors @ vectors.sum(axis=0) - 1.0) / max(n - 1, 1)
     if centrality.max() > 0:
         centrality = centrality / centrality.max()
-    position = 1.0 / (1.0 + weights.decay * np.arange(n)) ** 2
-    score = (
-        weights.position * position
-        + weights.centrality * centrality
-        + weights.title * (vectors @ title_vector)
+    lead = vectors @ vectors[0]
+    lead[0] = 0.0
+    sizes = np.array([max(len(w), 1) for w in words], dtype=float)
+    return np.column_stack(
+        [
+            position,
+            index == 0,
+            centrality,
+            vectors @ title_vector if title_vector is not None else np.zeros(n),
+            position * (title_vector is None),
+            np.log(sizes),
+            (sizes / 25.0) ** 2,
+            lead,
+            _line_starts(text, sentences),
+        ]
+    ).astype(float)
+
+
+def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_WEIGHTS) -> Prepared:
+    """Split an article into sentences and measure each for scoring and selection."""
+    sentences = join_quote_intros(split_sentences(text))[:MAX_SENTENCES]
+    words = [to_words(s) for s in sentences]
+    title_words = to_words(strip_site_name(title)) if title else ()
+    matrix = to_matrix([*words, title_words])
+    vectors = matrix[:-1]
+    title_vector = matrix[-1] if title_words else None
+    features = (
+        sentence_features(text, words, vectors, title_vector, sentences)
+        if sentences
+        else np.empty((0, len(SENTENCE_FEATURES)))
     )
-    sizes = np.array([len(w) for w in words])
     candidates = np.array(
         [
             i
@@ -234,16 +289,29 @@ def rank(
         ],
         dtype=np.intp,
     )
-    budget = word_budget(text, weights)
+    needs = np.array([needs_context(w) for w in words], dtype=bool)
+    return Prepared(
+        sentences, words, vectors, features, candidates, needs, word_budget(text, weights)
+    )
+
+
+def select(
+    prepared: Prepared, scores: np.ndarray, count: int, redundancy: float, budget: float
+) -> list[int]:
+    """Greedy picks by score less redundancy with what is already picked, within a word budget."""
+    sentences, vectors = prepared.sentences, prepared.vectors
+    n = len(sentences)
+    sizes = np.array([len(w) for w in prepared.words])
+    candidates = prepared.candidates
+    needs = prepared.needs
     closest = np.zeros(n)  # each sentence's highest similarity to one already chosen
-    needs = np.array([needs_context(w) for w in words])
     after_chosen = np.zeros(n, dtype=bool)  # the sentence before is in the summary
     chosen: list[int] = []
     while candidates.size and len(chosen) < count:
         ready = candidates[~needs[candidates] | after_chosen[candidates]]
         if not ready.size:
             break
-        best = int(ready[np.argmax(score[ready] - weights.redundancy * closest[ready])])
+        best = int(ready[np.argmax(scores[ready] - redundancy * closest[ready])])
         candidates = candidates[candidates != best]
         # The junk rules are costly, so only a sentence about to be picked is checked.
         if is_junk(sentences[best]):
@@ -256,4 +324,31 @@ def rank(
         used = sizes[chosen].sum()
         keep = (similarity[candidates] < 0.8) & (used + sizes[candidates] <= budget)
         candidates = candidates[keep]
-    return [sentences[i] for i in sorted(chosen)]
+    return sorted(chosen)
+
+
+@lru_cache(maxsize=1)
+def sentence_model() -> LinearModel:
+    """The shipped sentence scorer (summarizer/models/sentences.json, made by summarizer.train)."""
+    return load_packaged(SENTENCE_MODEL_FILE)
+
+
+def rank(
+    text: str,
+    count: int,
+    *,
+    title: str | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+    model: LinearModel | None = None,
+) -> list[str]:
+    """Best `count` sentences of a news body, in article order."""
+    if count <= 0:
+        return []
+    prepared = prepare(text, title=title, weights=weights)
+    if not prepared.sentences:
+        return []
+    model = sentence_model() if model is None else model
+    scores = model.logits(prepared.features)
+    redundancy = model.setting("redundancy", 0.0)
+    picked = select(prepared, scores, count, redundancy, prepared.budget)
+    return [prepared.sentences[i] for i in picked]
