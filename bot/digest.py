@@ -165,7 +165,8 @@ def to_story(group: Sequence[Article], sentences: int) -> Story:
         headline=best.title,
         summary=best.summary[: max(1, min(sentences, MAX_SENTENCES))],
         links=_links(group),
-        article_ids=tuple(a.id for a in group),
+        # The lead article first: the digest entry's "/article N" shows it.
+        article_ids=(best.id, *(a.id for a in group if a is not best)),
         latest=max(a.when for a in group),
     )
 

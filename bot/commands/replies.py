@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.base import DEFAULT_ZONE, Library, chat_zone
 from bot.digest import DigestPlan, Stories, plan_digest
 from bot.query import HIT_END, HIT_START
-from bot.records import Article, Digest, Reply, Span
+from bot.records import Article, Digest, Reply, Span, date_only, known_source
 from bot.texts import t
 
 
@@ -21,10 +21,15 @@ def _date(value: datetime | None, language: str, zone: str) -> str:
     """
     if value is None:
         return t(language, "undated")
-    as_read = value.astimezone(ZoneInfo(DEFAULT_ZONE))
-    if not (as_read.hour or as_read.minute or as_read.second):
-        return as_read.strftime("%d.%m.%Y")
+    day = date_only(value)
+    if day is not None:
+        return day.strftime("%d.%m.%Y")
     return value.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+def source_name(name: str, language: str) -> str:
+    """The source as a reader sees it; an unknown one says so in the reader's language."""
+    return known_source(name) or t(language, "unknown_source")
 
 
 def _marked(text: str) -> tuple[Span, ...]:
@@ -40,32 +45,46 @@ def _article_line(article: Article, language: str, zone: str) -> tuple[Span, ...
     return (
         Span(f"[{article.id}] "),
         Span(article.title, bold=True, url=article.url),
-        Span(f" — {article.source}, {_date(article.published, language, zone)}"),
+        Span(f" — {source_name(article.source, language)}, "),
+        Span(_date(article.published, language, zone)),
     )
 
 
-def render_digest(digest: Digest, language: str, zone: str = DEFAULT_ZONE) -> Reply:
-    """A digest as a reply: a heading, then each story with summary and sources (times in `zone`).
+def render_digest(
+    digest: Digest, language: str, zone: str = DEFAULT_ZONE, *, calendar_day: bool = False
+) -> Reply:
+    """A digest as a reply: what it covers, then each story with summary, sources and a way on.
 
-    The heading's date is the digest's own, already the local date in the chat's zone.
+    A digest covers what is new since its window start ("Neu seit …"); with `calendar_day` it
+    is one day's news ("Nachrichten vom …"). Each source keeps its own date, and each entry ends
+    with the `/article` command that shows its lead article in full.
     """
-    head = (Span(t(language, "digest_head", date=digest.date.strftime("%d.%m.%Y")), bold=True),)
+    if calendar_day:
+        title = t(language, "digest_day_head", date=digest.date.strftime("%d.%m.%Y"))
+    else:
+        since = digest.since.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+        title = t(language, "digest_head", since=since)
+    head = (Span(title, bold=True),)
     if not digest.stories:
-        return Reply((head, (Span(t(language, "digest_empty")),)))
+        empty = t(language, "digest_day_empty" if calendar_day else "digest_empty")
+        return Reply((head, (Span(empty),)))
     paragraphs: list[tuple[Span, ...]] = [head]
     for number, story in enumerate(digest.stories, 1):
-        paragraphs.append((Span(f"{number}. "), Span(story.headline, bold=True)))
+        lead = next((k.url for k in story.links if k.title == story.headline), None)
+        paragraphs.append((Span(f"{number}. "), Span(story.headline, bold=True, url=lead)))
         if story.summary:
             paragraphs.append((Span(" ".join(story.summary)),))
         sources: list[Span] = [Span(t(language, "sources") + ": ")]
         for i, link in enumerate(story.links):
             if i:
                 sources.append(Span(", "))
-            sources.append(Span(link.name, url=link.url))
+            sources.append(Span(source_name(link.name, language), url=link.url))
             # A merged story names each source's own headline, so no report is hidden.
             own = f": {link.title}" if link.title and link.title != story.headline else ""
             sources.append(Span(f"{own} ({_date(link.published, language, zone)})"))
         paragraphs.append(tuple(sources))
+        if story.article_ids:
+            paragraphs.append((Span(f"→ /article {story.article_ids[0]}"),))
     return Reply(tuple(paragraphs))
 
 

@@ -72,13 +72,16 @@ class Chats(StoreBase):
         language: str | None = None,
         stories: int | None = None,
         sentences: int | None = None,
+        send_empty: bool | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
-        changes = {
-            k: v
-            for k, v in (("language", language), ("stories", stories), ("sentences", sentences))
-            if v is not None
-        }
+        given = (
+            ("language", language),
+            ("stories", stories),
+            ("sentences", sentences),
+            ("send_empty", None if send_empty is None else int(send_empty)),
+        )
+        changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():
             self.ensure_chat(chat, now)
             if changes:

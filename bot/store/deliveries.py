@@ -106,6 +106,14 @@ class Deliveries(Chats, Articles):
                 {"chat": chat, "requested": _iso(now), "sent": None}, pk="chat"
             )
 
+    def digest_shown(self, chat: str, now: datetime) -> None:
+        """The chat got its digest in a command's reply now: its next digest starts here."""
+        with self.db.atomic():
+            self.ensure_chat(chat, now)
+            self.db.table("digest_requests").upsert(
+                {"chat": chat, "requested": _iso(now), "sent": _iso(now)}, pk="chat"
+            )
+
     def pending_requests(self) -> list[str]:
         """Chats waiting for their first digest."""
         rows = self.db.execute("SELECT chat FROM digest_requests WHERE sent IS NULL ORDER BY 1")

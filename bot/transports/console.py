@@ -14,6 +14,15 @@ CHAT = "console:local"
 PROMPT = "> "
 
 
+_QUIT = frozenset({"quit", "exit", "q", "beenden", "ende"})
+
+
+def is_quit(text: str) -> bool:
+    """True for what ends the console chat: `/quit`, `/quit now`, `exit`, `/beenden`."""
+    first = text.split(maxsplit=1)[0].lstrip("/!").casefold() if text.strip() else ""
+    return first in _QUIT and (text.startswith(("/", "!")) or len(text.split()) == 1)
+
+
 class ConsoleTransport:
     """A chat in the terminal, so the whole bot runs locally with no platform at all."""
 
@@ -41,14 +50,12 @@ class ConsoleTransport:
                 if not line:
                     break
                 text = line.strip()
-                if text in ("/quit", "/exit", "quit", "exit"):
+                if is_quit(text):
                     break
                 if not text:
                     continue
                 reply = await on_message(Incoming(CHAT, "console:user", text))
-                if reply is None:
-                    self._write("Befehle beginnen mit /, zum Beispiel /help.")
-                else:
+                if reply is not None:
                     await self.send(CHAT, reply)
         finally:
             self.closed.set()

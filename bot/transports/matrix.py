@@ -28,10 +28,10 @@ from nio import (
     WhoamiResponse,
 )
 
+from bot.commands import is_command
 from bot.errors import ChatGone, NewsbotError
 from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply, utf16_len
-from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnMessage
 
 log = logging.getLogger(__name__)
@@ -279,12 +279,12 @@ class MatrixTransport:
 
     async def _answer(self, room: MatrixRoom, event: RoomMessageText) -> None:
         chat = chat_key(room.room_id)
+        if not is_command(event.body) and (room.member_count > 2 or not event.body.strip()):
+            return  # chatter in a group room is not for the bot
         incoming = Incoming(chat, PREFIX + event.sender, event.body)
         reply = await self._on_message(incoming) if self._on_message else None
         if reply is None:
-            if room.member_count > 2 or not event.body.strip():
-                return  # chatter in a group room is not for the bot
-            reply = Reply.text(t("de", "not_a_command"), ok=False)
+            return
         try:
             await self.send(chat, reply)
         except ChatGone:
