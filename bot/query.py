@@ -184,7 +184,7 @@ def parse_query(text: str) -> Query:
     plain = " ".join(tok for tok in tokens if not tok.startswith("-") and tok not in OR_WORDS)
     found = [w for w in words(plain) if len(w) <= MAX_WORD_LENGTH][:MAX_WORDS]
     phrase_roots = [" ".join(filter(None, _index_stems(words(p)))) for p in phrases]
-    shown = found + [f'"{p.strip()}"' for p in phrases if p.strip()]
+    shown = found + [p.strip() for p in phrases if p.strip()]
     if not shown and problem is None and not filters:
         problem = "empty"
     roots = tuple(dict.fromkeys([*filter(None, _index_stems(found)), *filter(None, phrase_roots)]))

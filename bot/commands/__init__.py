@@ -137,23 +137,25 @@ _TABLE = (
     Command(
         "digest",
         ("", ""),
-        "Die wichtigsten Nachrichten der letzten 24 Stunden",
-        "The main news of the last 24 hours",
+        "Die wichtigsten Nachrichten seit deinem letzten Überblick (sonst 24 Stunden)",
+        "The main news since your last digest (else the last 24 hours)",
         _digest,
     ),
     Command(
         "search",
         ("WÖRTER", "WORDS"),
-        "Artikel suchen, z. B. /search venezuela seit:2025-11-01 quelle:dpa",
-        "Search articles, e.g. /search venezuela since:2025-11-01 source:dpa",
+        "Artikel suchen, z. B. /search venezuela -kreml „genaue Wortfolge“ "
+        "seit:2025-11-01 quelle:dpa",
+        "Search articles, e.g. /search venezuela -kremlin “exact phrase” "
+        "since:2025-11-01 source:dpa",
         _search,
     ),
     Command("latest", ("", ""), "Die neuesten Artikel", "The newest articles", _latest),
     Command(
         "article",
         ("NUMMER", "NUMBER"),
-        "Einen Artikel ganz lesen",
-        "Read one article in full",
+        "Einen Artikel ganz lesen (die Nummer steht im Überblick und bei jedem Treffer)",
+        "Read one article in full (the number is in the digest and at each result)",
         _article,
     ),
     Command(
@@ -187,8 +189,8 @@ _TABLE = (
     Command(
         "alert",
         ("WÖRTER [-WORT]", "WORDS [-WORD]"),
-        "Bei neuen Artikeln mit diesen Wörtern Bescheid sagen",
-        "Tell me about new articles with these words",
+        "Bei neuen Artikeln mit diesen Wörtern Bescheid sagen (-wort schließt aus)",
+        "Tell me about new articles with these words (-word excludes)",
         _alert,
     ),
     Command("alerts", ("", ""), "Deine Alarme", "Your alerts", _alerts),

@@ -200,8 +200,8 @@ def _show_settings(req: Request) -> Reply:
     lines: list[tuple[Span, ...]] = [(Span(t(lang, "settings_head"), bold=True),)]
     for setting in SETTINGS:
         label = t(lang, "setting_" + setting.key)
-        lines.append((Span(f"{label}: "), Span(values[setting.key], bold=True)))
-        lines.append((Span(f"  {setting.example(lang)}"),))
+        value = Span(values[setting.key], bold=True)
+        lines.append((Span(f"{label}: "), value, Span(f"\n  {setting.example(lang)}")))
     return Reply(tuple(lines))
 
 
