@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.query import stem
-from bot.records import Article, ChatSettings, Digest, Link, Story
+from bot.records import Article, ChatSettings, Digest, Link, Story, known_source, to_iso
 from bot.stories import features, group_stories
 
 # A story's weight halves every day, so a two-source story from yesterday ties with a
@@ -319,10 +319,10 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "summary": " ".join(story.summary),
                 "sources": [
                     {
-                        "name": link.name,
+                        "name": known_source(link.name),
                         "title": link.title,
                         "url": link.url,
-                        "published": link.published.isoformat() if link.published else None,
+                        "published": to_iso(link.published),
                     }
                     for link in story.links
                 ],

@@ -17,6 +17,10 @@ class Chats(StoreBase):
         """Create the chat's row with default settings if it is new."""
         self.db.table("chats").insert({"key": chat, "created": _iso(now)}, ignore=True)
 
+    def has_chat(self, chat: str) -> bool:
+        """True when the chat has written to the bot (or was set up) before."""
+        return self.db.execute("SELECT 1 FROM chats WHERE key = ?", [chat]).fetchone() is not None
+
     def settings(self, chat: str) -> ChatSettings:
         """The chat's settings (defaults for a chat never seen)."""
         rows = list(self.db.query("SELECT * FROM chats WHERE key = ?", [chat]))
