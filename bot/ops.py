@@ -113,7 +113,8 @@ def render_status(status: Status, now: datetime) -> str:
         f"feeds         {o.feeds}, {o.feeds_failing} failing",
     ]
     for feed in status.feed_problems:
-        lines.append(f"  {feed.url}  {feed.health}: {feed.error or 'unknown error'}")
+        failed = f"{feed.health} ({feed.failures}× failed)"
+        lines.append(f"  {feed.url}  {failed}: {feed.error or 'unknown error'}")
     lines.append(f"next digests  {len(status.next_digests)}")
     for nd in status.next_digests:
         local = nd.at.astimezone(ZoneInfo(nd.timezone)) if nd.at else None

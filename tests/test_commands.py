@@ -314,3 +314,36 @@ def test_a_chat_without_subscription_sees_the_default_zone(seeded_store: Store) 
     assert "dpa, 02.11.2025 09:13" in say(seeded_store, LATE, "/latest")
     operator = say(seeded_store, LATE, "/latest", timezone="America/New_York")
     assert "dpa, 02.11.2025 03:13" in operator
+
+
+def test_feed_health_reads_the_same_in_feeds_and_stats(store: Store, now: datetime) -> None:
+    feed = store.add_feed("https://example.org/rss", now)
+    assert "noch nicht abgerufen" in say(store, now, "/feeds", is_admin=True)
+    for _ in range(3):
+        store.feed_failed(feed.id, "HTTP 404", now, now)
+    assert "gestört (3× fehlgeschlagen): HTTP 404" in say(store, now, "/feeds", is_admin=True)
+    assert "Feeds: 1 (1 gestört)" in say(store, now, "/stats", is_admin=True)
+    english = say(store, now, "/feeds", is_admin=True, language="en")
+    assert "failing (failed 3×): HTTP 404" in english
+
+
+def test_huge_numbers_name_nothing_rather_than_confuse(store: Store, now: datetime) -> None:
+    huge = "9" * 30
+    assert f"Nummer {huge} gibt es nicht" in say(store, now, f"/article {huge}")
+    assert f"Nummer {huge} hast du nicht" in say(store, now, f"/unalert {huge}")
+
+
+def test_subscribe_keeps_what_it_does_not_name(store: Store, now: datetime) -> None:
+    say(store, now, "/subscribe 07:30 America/Caracas")
+    assert "08:00 Uhr (America/Caracas)" in say(store, now, "/subscribe 08:00")
+    assert "08:00 Uhr (Europe/Berlin)" in say(store, now, "/subscribe Berlin")
+    assert "schon jeden Tag um 08:00 Uhr (Europe/Berlin)" in say(store, now, "/subscribe jetzt")
+    assert "08:00 Uhr (America/New_York)" in say(store, now, "/subscribe new york")
+
+
+def test_alert_exclusion_is_honoured(store: Store, now: datetime) -> None:
+    say(store, now, "/alert bundesliga -sport")
+    [alert] = store.alerts(CHAT)
+    assert alert.words == ("bundesliga", "-sport")
+    assert alert_matches(alert.words, "Die Bundesliga und die Politik")
+    assert not alert_matches(alert.words, "Bundesliga: Sport am Wochenende")
