@@ -11,15 +11,20 @@ from bot.texts import t
 
 
 def alert_words(text: str) -> tuple[str, ...]:
-    """The plain words of an alert, folded for case and umlauts, duplicates removed."""
-    found = [fold(w) for w in words(text) if len(w) <= MAX_WORD_LENGTH]
+    """An alert's words, folded for case and umlauts, duplicates removed; `-word` excludes."""
+    found: list[str] = []
+    for token in text.split():
+        sign = "-" if token.startswith("-") else ""
+        found += [sign + fold(w) for w in words(token) if len(w) <= MAX_WORD_LENGTH]
     return tuple(dict.fromkeys(found))[:MAX_WORDS]
 
 
 def alert_matches(alert: tuple[str, ...], text: str) -> bool:
-    """True when every alert word occurs as a word of `text` (folded; no regular expressions)."""
+    """True when every alert word occurs in `text` and no `-word` does (folded, whole words)."""
     present = {fold(w) for w in words(text)}
-    return bool(alert) and all(word in present for word in alert)
+    wanted = [w for w in alert if not w.startswith("-")]
+    unwanted = [w[1:] for w in alert if w.startswith("-")]
+    return bool(wanted) and all(w in present for w in wanted) and not present & set(unwanted)
 
 
 @dataclass(frozen=True, slots=True)

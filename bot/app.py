@@ -35,11 +35,9 @@ def make_handler(
     store: Store,
     clock: Callable[[], datetime],
     delivery: Delivery,
-    after: Callable[[], None] | None = None,
 ) -> OnMessage:
     """The one message handler every transport calls: the command core on the store's thread,
-    its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages),
-    then `after` (the scheduler looks for a digest the command asked for)."""
+    its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages)."""
 
     async def on_message(message: Incoming) -> None:
         ctx = Context(
@@ -61,8 +59,6 @@ def make_handler(
             reply = Reply.text(t(language, "failed"), ok=False)
         if reply is None:
             return
-        if after is not None:
-            after()
         item = Outgoing(
             message.chat,
             reply,
@@ -197,12 +193,7 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     queue = make_delivery(store, transports)
     scheduler: DigestScheduler | None = None
-
-    def poke() -> None:
-        if scheduler is not None:
-            scheduler.poke()
-
-    on_message = make_handler(config, store, utc_now, queue, poke)
+    on_message = make_handler(config, store, utc_now, queue)
     started: list[Transport] = []
     fetcher: Fetcher | None = None
     poller: FeedPoller | None = None

@@ -16,7 +16,17 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.query import stem
-from bot.records import DEFAULT_ZONE, Article, ChatSettings, Digest, Link, Story, Subscription
+from bot.records import (
+    DEFAULT_ZONE,
+    Article,
+    ChatSettings,
+    Digest,
+    Link,
+    Story,
+    Subscription,
+    known_source,
+    to_iso,
+)
 from bot.stories import centrality, features, group_stories, is_kicker, plain_headline
 
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -196,7 +206,8 @@ def to_story(group: Sequence[Article], sentences: int) -> Story:
         headline=plain_headline(best.title),
         summary=_summary_source(group, order).summary[: max(1, min(sentences, MAX_SENTENCES))],
         links=_links(group, order),
-        article_ids=tuple(a.id for a in group),
+        # The lead article first: the digest entry's "/article N" shows it.
+        article_ids=(best.id, *(a.id for a in group if a is not best)),
         latest=max(a.when for a in group),
     )
 
@@ -329,10 +340,10 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "summary": " ".join(story.summary),
                 "sources": [
                     {
-                        "name": link.name,
+                        "name": known_source(link.name),
                         "title": link.title,
                         "url": link.url,
-                        "published": link.published.isoformat() if link.published else None,
+                        "published": to_iso(link.published),
                     }
                     for link in story.links
                 ],

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.records import Article, Feed, Subscription
+from bot.records import Article, Feed, Subscription, known_source, to_iso
 from bot.schedule import next_digest_at
 from bot.store import FailedDelivery, Stats, Store
 
@@ -114,10 +114,11 @@ def render_status(status: Status, now: datetime) -> str:
         f"last ingest   {_ago(o.last_ingest, now)}",
         f"last poll     {_ago(o.last_feed_poll, now)}",
         f"chats         {o.chats}, {o.subscriptions} subscriptions, {o.alerts} alerts",
-        f"feeds         {o.feeds}, {len(status.feed_problems)} with errors",
+        f"feeds         {o.feeds}, {o.feeds_failing} failing",
     ]
     for feed in status.feed_problems:
-        lines.append(f"  {feed.url}  {feed.failures}× failed: {feed.error or 'unknown error'}")
+        failed = f"{feed.health} ({feed.failures}× failed)"
+        lines.append(f"  {feed.url}  {failed}: {feed.error or 'unknown error'}")
     lines.append(f"next digests  {len(status.next_digests)}")
     for nd in status.next_digests:
         local = nd.at.astimezone(ZoneInfo(nd.timezone)) if nd.at else None
@@ -181,9 +182,9 @@ def article_json(article: Article) -> dict[str, Any]:
     return {
         "id": article.id,
         "title": article.title,
-        "source": article.source,
+        "source": known_source(article.source),
         "url": article.url,
-        "published": article.published.isoformat() if article.published else None,
+        "published": to_iso(article.published),
         "fetched": article.fetched.isoformat(),
         "language": article.language,
         "summary": list(article.summary),
@@ -191,10 +192,10 @@ def article_json(article: Article) -> dict[str, Any]:
         "content_hash": article.content_hash,
         "links": [
             {
-                "source": link.name,
+                "source": known_source(link.name),
                 "title": link.title,
                 "url": link.url,
-                "published": link.published.isoformat() if link.published else None,
+                "published": to_iso(link.published),
             }
             for link in article.links
         ],

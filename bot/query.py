@@ -51,6 +51,10 @@ class Query:
     source: str | None = None
     problem: str | None = None
     roots: tuple[str, ...] = ()
+    # Stems of `-word`s: an article with any of them is left out.
+    excluded: tuple[str, ...] = ()
+    # The filters as typed (`quelle:dpa`), so a reply can name the one that emptied a result.
+    filters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +148,26 @@ def to_match(roots: Sequence[str], compounds: Mapping[str, Sequence[str]] | None
     return " AND ".join(terms)
 
 
+# "exact phrase" in straight, German or English quotes.
+_PHRASE = re.compile(r'"([^"]*)"|„([^“”"]*)[“”"]|“([^”"]*)[”"]')
+# What people type into search boxes to join words; this search finds articles with all words.
+OR_WORDS = frozenset({"OR", "ODER", "|", "||"})
+
+
 def parse_query(text: str) -> Query:
-    """Parse user text into a safe FTS5 query; `problem` is set when nothing is searchable."""
+    """Parse user text into a safe FTS5 query; `problem` is set when nothing is searchable.
+
+    Words must all occur; "a phrase" must occur as written (its stems adjacent), `-word` must
+    not occur; `seit:`/`quelle:` alone list the newest articles they allow. `OR` is refused
+    (problem "or"), since a search box's OR would silently mean AND here.
+    """
     since: date | None = None
     source: str | None = None
     problem: str | None = None
-    for key, value in _FILTER.findall(text):
+    filters: list[str] = []
+    for match in _FILTER.finditer(text):
+        key, value = match.group(1), match.group(2)
+        filters.append(match.group(0))
         if key.lower() in ("seit", "since"):
             try:
                 since = date.fromisoformat(value)
@@ -158,13 +176,24 @@ def parse_query(text: str) -> Query:
         else:
             source = value or None
     rest = _FILTER.sub(" ", text)
-    found = [w for w in words(rest) if len(w) <= MAX_WORD_LENGTH][:MAX_WORDS]
-    if not found and problem is None:
+    phrases = [next(g for g in m.groups() if g is not None) for m in _PHRASE.finditer(rest)]
+    tokens = _PHRASE.sub(" ", rest).split()
+    if any(token in OR_WORDS for token in tokens) and problem is None:
+        problem = "or"
+    excluded = [w for tok in tokens if tok.startswith("-") for w in words(tok)]
+    plain = " ".join(tok for tok in tokens if not tok.startswith("-") and tok not in OR_WORDS)
+    found = [w for w in words(plain) if len(w) <= MAX_WORD_LENGTH][:MAX_WORDS]
+    phrase_roots = [" ".join(filter(None, _index_stems(words(p)))) for p in phrases]
+    shown = found + [p.strip() for p in phrases if p.strip()]
+    if not shown and problem is None and not filters:
         problem = "empty"
-    roots = tuple(dict.fromkeys(filter(None, _index_stems(found))))
-    if found and not roots and problem is None:
+    roots = tuple(dict.fromkeys([*filter(None, _index_stems(found)), *filter(None, phrase_roots)]))
+    if shown and not roots and problem is None:
         problem = "common"
-    return Query(tuple(found), to_match(roots), since, source, problem, roots)
+    without = tuple(dict.fromkeys(filter(None, _index_stems(excluded[:MAX_WORDS]))))
+    return Query(
+        tuple(shown), to_match(roots), since, source, problem, roots, without, tuple(filters)
+    )
 
 
 # Markers around matched words in a snippet; the command core turns them into bold spans.
@@ -173,9 +202,14 @@ SNIPPET_WORDS = 24
 _TOKEN = re.compile(r"\S+")
 
 
+def _wanted(query: Query) -> tuple[str, ...]:
+    """The single stems a snippet marks: every root, and each word of a phrase."""
+    return tuple(part for root in query.roots for part in root.split())
+
+
 def is_match(token: str, query: Query) -> bool:
     """True when a word of the text is one the query looks for (same stem, or compound part)."""
-    return _is_match(token, query.roots)
+    return _is_match(token, _wanted(query))
 
 
 def _is_match(token: str, wants: Sequence[str]) -> bool:
@@ -194,7 +228,7 @@ def make_snippet(text: str, query: Query, width: int = SNIPPET_WORDS) -> str:
     tokens = _TOKEN.findall(text)
     if not tokens:
         return ""
-    wants = query.roots
+    wants = _wanted(query)
     # News text repeats its words, so each distinct token is checked once.
     checked: dict[str, bool] = {}
 

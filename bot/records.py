@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 # The zone dates are read and shown in unless a chat or the operator chose another.
 DEFAULT_ZONE = "Europe/Berlin"
@@ -68,6 +69,19 @@ class Feed:
     next_fetch: datetime | None
     etag: str | None = None
     last_modified: str | None = None
+
+    @property
+    def health(self) -> str:
+        """A feed's health, one notion for every view: `new`, `ok`, `retrying` or `failing`.
+
+        `failing` after FEED_FAILING_AFTER failed polls in a row (what /stats and status count);
+        `retrying` after fewer, which a working feed sometimes has.
+        """
+        if self.is_failing:
+            return "failing"
+        if self.failures:
+            return "retrying"
+        return "new" if self.last_fetched is None else "ok"
 
     @property
     def is_failing(self) -> bool:
@@ -188,3 +202,30 @@ class Reply:
     def text(cls, *paragraphs: str, ok: bool = True) -> Reply:
         """A reply of plain paragraphs."""
         return cls(tuple((Span(p),) for p in paragraphs), ok=ok)
+
+
+# A page that gives only a date is stored as midnight in this zone (summarizer/dates.py).
+_DATES_ZONE = ZoneInfo("Europe/Berlin")
+# Sources stored before unknown ones were left empty carry this placeholder as data.
+_UNKNOWN_SOURCES = frozenset({"", "unbekannt"})
+
+
+def date_only(value: datetime) -> date | None:
+    """The calendar date of a date given without a time (stored as midnight Berlin), else None."""
+    local = value.astimezone(_DATES_ZONE)
+    if local.hour or local.minute or local.second or local.microsecond:
+        return None
+    return local.date()
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """A date or time as JSON data: `2026-11-28` for a date alone, else the full ISO time."""
+    if value is None:
+        return None
+    day = date_only(value)
+    return day.isoformat() if day is not None else value.isoformat()
+
+
+def known_source(name: str | None) -> str | None:
+    """The source's name, or None when it is not known (presentation shows a placeholder)."""
+    return None if name is None or name.strip() in _UNKNOWN_SOURCES else name

@@ -13,7 +13,7 @@ from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.records import DEFAULT_ZONE, Digest, Reply, Span
+from bot.records import DEFAULT_ZONE, Digest, Reply, Span, date_only, known_source
 from bot.texts import t
 
 # Telegram rejects a message over 4096 characters after entity parsing; it counts UTF-16 code
@@ -208,32 +208,50 @@ def shown_date(value: datetime | None, language: str, zone: str) -> str:
     """
     if value is None:
         return t(language, "undated")
-    as_read = value.astimezone(ZoneInfo(DEFAULT_ZONE))
-    if not (as_read.hour or as_read.minute or as_read.second):
-        return as_read.strftime("%d.%m.%Y")
+    day = date_only(value)
+    if day is not None:
+        return day.strftime("%d.%m.%Y")
     return value.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
 
 
-def render_digest(digest: Digest, language: str, zone: str = DEFAULT_ZONE) -> Reply:
-    """A digest as a reply: a heading, then each story with summary and sources (times in `zone`).
+def source_name(name: str, language: str) -> str:
+    """The source as a reader sees it; an unknown one says so in the reader's language."""
+    return known_source(name) or t(language, "unknown_source")
 
-    The heading's date is the digest's own, already the local date in the chat's zone.
+
+def render_digest(
+    digest: Digest, language: str, zone: str = DEFAULT_ZONE, *, calendar_day: bool = False
+) -> Reply:
+    """A digest as a reply: what it covers, then each story with summary, sources and a way on.
+
+    A digest covers what is new since its window start ("Neu seit …"); with `calendar_day` it
+    is one day's news ("Nachrichten vom …"). Each source keeps its own date, and each entry ends
+    with the `/article` command that shows its lead article in full.
     """
-    head = (Span(t(language, "digest_head", date=digest.date.strftime("%d.%m.%Y")), bold=True),)
+    if calendar_day:
+        title = t(language, "digest_day_head", date=digest.date.strftime("%d.%m.%Y"))
+    else:
+        since = digest.since.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+        title = t(language, "digest_head", since=since)
+    head = (Span(title, bold=True),)
     if not digest.stories:
-        return Reply((head, (Span(t(language, "digest_empty")),)))
+        empty = t(language, "digest_day_empty" if calendar_day else "digest_empty")
+        return Reply((head, (Span(empty),)))
     paragraphs: list[tuple[Span, ...]] = [head]
     for number, story in enumerate(digest.stories, 1):
-        paragraphs.append((Span(f"{number}. "), Span(story.headline, bold=True)))
+        lead = next((k.url for k in story.links if k.title == story.headline), None)
+        paragraphs.append((Span(f"{number}. "), Span(story.headline, bold=True, url=lead)))
         if story.summary:
             paragraphs.append((Span(" ".join(story.summary)),))
         sources: list[Span] = [Span(t(language, "sources") + ": ")]
         for i, link in enumerate(story.links):
             if i:
                 sources.append(Span(", "))
-            sources.append(Span(link.name, url=link.url))
+            sources.append(Span(source_name(link.name, language), url=link.url))
             # A merged story names each source's own headline, so no report is hidden.
             own = f": {link.title}" if link.title and link.title != story.headline else ""
             sources.append(Span(f"{own} ({shown_date(link.published, language, zone)})"))
         paragraphs.append(tuple(sources))
+        if story.article_ids:
+            paragraphs.append((Span(f"→ /article {story.article_ids[0]}"),))
     return Reply(tuple(paragraphs))

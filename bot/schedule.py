@@ -166,9 +166,8 @@ class DigestScheduler:
             },
         )
         self._jobs: dict[str, Subscription] = {}
-        # Digests queued in this process and not yet ended: (chat, date), and asked-for chats.
+        # Digests queued in this process and not yet ended: (chat, date).
         self._in_flight: set[tuple[str, date]] = set()
-        self._requested: set[str] = set()
         self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
@@ -182,17 +181,11 @@ class DigestScheduler:
         self.scheduler.add_job(
             self.sync, IntervalTrigger(seconds=self.sync_every.total_seconds()), id="sync"
         )
-        self.scheduler.add_job(self.send_requested, IntervalTrigger(hours=24), id="requested")
         unfinished = await self.store.run(partial(self.store.abandon_unfinished, self.clock()))
         for chat, day in unfinished:
             log.warning("event=digest_outcome_unknown chat=%s date=%s action=not_resent", chat, day)
         await self.sync()
         self.scheduler.start()
-
-    def poke(self) -> None:
-        """Look for asked-for digests now (a chat just typed `/subscribe … jetzt`)."""
-        if self.scheduler.running:
-            self.scheduler.modify_job("requested", next_run_time=self.clock())
 
     async def stop(self) -> None:
         """Stop firing jobs and let the ones running finish (sends queued are the queue's)."""
@@ -215,7 +208,7 @@ class DigestScheduler:
             task.add_done_callback(self._running.discard)
 
     async def sync(self) -> None:
-        """Match jobs to subscriptions, send asked-for digests, catch up on missed ones."""
+        """Match jobs to subscriptions and catch up on missed digests."""
         self._track()
         subs = await self.store.run(self.store.subscriptions)
         wanted = {s.chat: s for s in subs}
@@ -233,7 +226,6 @@ class DigestScheduler:
                 )
                 self._jobs[chat] = sub
         await self.run_due(list(wanted.values()))
-        await self.send_requested()
 
     async def fire(self, chat: str) -> None:
         """A digest job fired: check the chat against the log and send what is due."""
@@ -357,57 +349,6 @@ class DigestScheduler:
     def _on_failed(self, due: Due) -> Callable[[str], Awaitable[None]]:
         async def failed(reason: str) -> None:
             await self._finish(due, "gone" if reason == "gone" else "failed", reason)
-
-        return failed
-
-    async def send_requested(self) -> None:
-        """Digests asked for with `/subscribe … jetzt`: the last 24 hours, at once, claimed
-        right before sending like every digest."""
-        self._track()
-        pending = await self.store.run(self.store.pending_requests)
-        chats = [c for c in pending if c not in self._requested]
-        if not chats:
-            return
-        now = self.clock()
-        built = await self.store.run(lambda: self.build(chats, now, fresh=True))
-        for chat in chats:
-            reply = built[chat].reply
-            if reply is None:
-                await self.store.run(partial(self.store.claim_request, chat, now))
-                continue
-            self._requested.add(chat)
-            self.queue.put(
-                Outgoing(
-                    chat,
-                    reply,
-                    "digest:now",
-                    on_sent=self._request_sent(chat),
-                    on_failed=self._request_failed(chat),
-                    claim=self._claim_request(chat),
-                )
-            )
-
-    def _claim_request(self, chat: str) -> Callable[[], Awaitable[bool]]:
-        async def claim() -> bool:
-            ok = await self.store.run(partial(self.store.claim_request, chat, self.clock()))
-            if not ok:
-                self._requested.discard(chat)
-            return ok
-
-        return claim
-
-    def _request_sent(self, chat: str) -> Callable[[], Awaitable[None]]:
-        async def sent() -> None:
-            self._requested.discard(chat)
-
-        return sent
-
-    def _request_failed(self, chat: str) -> Callable[[str], Awaitable[None]]:
-        async def failed(reason: str) -> None:
-            # Not sent: the window goes back to the last digest, so the next one carries it.
-            await self.store.run(partial(self.store.drop_request, chat))
-            self._requested.discard(chat)
-            log.error("event=digest_request_failed chat=%s reason=%r", chat, reason)
 
         return failed
 

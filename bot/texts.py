@@ -17,17 +17,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Den Befehl {command} kenne ich nicht. /help zeigt, was ich kann.",
         "I don't know the command {command}. /help shows what I can do.",
     ),
-    "search_usage": (
-        "Wonach soll ich suchen? Beispiel: /search venezuela russland",
-        "What should I search for? Example: /search venezuela russland",
-    ),
     "search_bad_date": (
         "Das Datum bei seit: verstehe ich nicht. Beispiel: seit:2025-11-01",
         "I don't understand the date after since:. Example: since:2025-11-01",
-    ),
-    "search_none": (
-        "Keine Artikel zu „{query}“ gefunden.",
-        "No articles found for “{query}”.",
     ),
     "search_common": (
         "„{query}“ besteht nur aus ganz häufigen Wörtern. Such nach einem Stichwort, "
@@ -40,11 +32,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "next": ("weiter ▶", "next ▶"),
     "prev": ("◀ zurück", "◀ back"),
-    "digest_head": ("Nachrichten vom {date}", "News of {date}"),
-    "digest_empty": (
-        "Seit dem letzten Überblick gibt es nichts Neues.",
-        "Nothing new since the last digest.",
-    ),
     "digest_late": (
         "Verspätet: Dieser Überblick war für {time} Uhr geplant; der Bot war nicht erreichbar.",
         "Late: this digest was due at {time}; the bot was unavailable.",
@@ -72,17 +59,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "To get the daily digest: /subscribe HH:MM [time zone] [now], "
         "for example /subscribe 07:30 Europe/Berlin (with “now” the first one comes at once)",
     ),
-    "subscribe_bad_zone": (
-        "Die Zeitzone {zone} kenne ich nicht. Beispiel: Europe/Berlin",
-        "I don't know the time zone {zone}. Example: Europe/Berlin",
-    ),
     "subscribed": (
         "Abonniert: jeden Tag um {time} Uhr ({zone}) kommt dein Überblick.",
         "Subscribed: your digest arrives every day at {time} ({zone}).",
-    ),
-    "subscribed_now": (
-        "Den aktuellen Überblick schicke ich dir gleich.",
-        "I'll send you the current digest right away.",
     ),
     "subscribed_next": (
         "Der erste kommt zur nächsten geplanten Zeit; wer ihn sofort will: /subscribe {time} jetzt",
@@ -102,10 +81,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "published": ("veröffentlicht", "published"),
     "undated": ("ohne Datum", "undated"),
-    "not_a_command": (
-        "Befehle beginnen mit / oder !, zum Beispiel /help.",
-        "Commands start with / or !, for example /help.",
-    ),
     "failed": (
         "Da ist etwas schiefgegangen. Bitte versuch es gleich noch einmal.",
         "Something went wrong. Please try again in a moment.",
@@ -116,47 +91,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sorry, only the operators of this bot may use {command}. /help shows what you can do.",
     ),
     "trimmed": ("… (gekürzt)", "… (shortened)"),
-    "more_none": (
-        "Es gibt keine Suche zum Weiterblättern. Suche zuerst mit /search WÖRTER.",
-        "There is no search to page through. Search first with /search WORDS.",
-    ),
     "more_end": (
         "Das waren alle Treffer für „{query}“.",
         "Those were all results for “{query}”.",
     ),
-    "settings_show": (
-        "Deine Einstellungen:\n"
-        "Sprache: {name}\n"
-        "Überblick: {time}\n"
-        "Zeitzone: {zone}\n"
-        "Meldungen pro Überblick: {stories}\n"
-        "Sätze pro Meldung: {sentences}\n"
-        "Ändern mit /settings sprache en, /settings zeit 07:30, /settings zone Europe/Vienna, "
-        "/settings meldungen 5 oder /settings saetze 2.",
-        "Your settings:\n"
-        "Language: {name}\n"
-        "Digest: {time}\n"
-        "Time zone: {zone}\n"
-        "Stories per digest: {stories}\n"
-        "Sentences per story: {sentences}\n"
-        "Change with /settings language de, /settings time 07:30, /settings zone Europe/Vienna, "
-        "/settings stories 5 or /settings sentences 2.",
-    ),
     "settings_off": ("nicht abonniert", "not subscribed"),
-    "settings_usage": (
-        "Das verstehe ich nicht. Beispiele: /settings sprache en, /settings zeit 07:30, "
-        "/settings zone Europe/Berlin, /settings meldungen 5, /settings saetze 2",
-        "I don't understand that. Examples: /settings language de, /settings time 07:30, "
-        "/settings zone Europe/Berlin, /settings stories 5, /settings sentences 2",
-    ),
-    "settings_bad_language": (
-        "Ich spreche Deutsch (de) und Englisch (en). Beispiel: /settings sprache en",
-        "I speak German (de) and English (en). Example: /settings language de",
-    ),
-    "settings_bad_number": (
-        "Bitte eine Zahl von {low} bis {high}.",
-        "Please give a number from {low} to {high}.",
-    ),
     "settings_need_subscription": (
         "Zeit und Zeitzone gelten für den täglichen Überblick. Abonniere ihn zuerst, "
         "zum Beispiel mit /subscribe 07:30",
@@ -169,8 +108,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "What should I watch for? Example: /alert greenland tariffs",
     ),
     "alert_added": (
-        "Alarm {id} angelegt: ich melde mich bei neuen Artikeln mit „{words}“.",
-        "Alert {id} created: I'll tell you about new articles with “{words}”.",
+        "Alarm {id} angelegt: ich melde mich bei neuen Artikeln mit {words}.",
+        "Alert {id} created: I'll tell you about new articles with {words}.",
     ),
     "alert_limit": (
         "Du hast schon {limit} Alarme. Lösche erst einen mit /unalert ID.",
@@ -195,6 +134,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No feeds are configured. Add one: /addfeed URL",
     ),
     "feeds_head": ("Feeds:", "Feeds:"),
+    "feed_new": ("noch nicht abgerufen", "not fetched yet"),
+    "feed_ok": ("in Ordnung", "ok"),
+    "feed_retrying": (
+        "{failures}× fehlgeschlagen, wird wiederholt",
+        "failed {failures}×, retrying",
+    ),
+    "feed_failing": ("gestört ({failures}× fehlgeschlagen)", "failing (failed {failures}×)"),
     "addfeed_usage": (
         "Welcher Feed? Beispiel: /addfeed https://www.tagesschau.de/xml/rss2",
         "Which feed? Example: /addfeed https://www.tagesschau.de/xml/rss2",
@@ -227,13 +173,162 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "stats": (
         "Artikel: {articles} ({articles_24h} in den letzten 24 Stunden)\n"
-        "Feeds: {feeds} ({feeds_failing} mit Fehlern)\nChats: {chats}\n"
+        "Feeds: {feeds} ({feeds_failing} gestört)\nChats: {chats}\n"
         "Abonnements: {subscriptions}\nAlarme: {alerts}",
         "Articles: {articles} ({articles_24h} in the last 24 hours)\n"
         "Feeds: {feeds} ({feeds_failing} failing)\nChats: {chats}\n"
         "Subscriptions: {subscriptions}\nAlerts: {alerts}",
     ),
     "language_name": ("Deutsch", "English"),
+    "digest_head": ("Neu seit {since}", "New since {since}"),
+    "digest_day_head": ("Nachrichten vom {date}", "News of {date}"),
+    "digest_empty": (
+        "Seit dem letzten Überblick gibt es nichts Neues.",
+        "Nothing new since the last digest.",
+    ),
+    "digest_day_empty": (
+        "Für diesen Tag sind keine Artikel gespeichert.",
+        "No articles are stored for that day.",
+    ),
+    "digest_read_on": (
+        "Ganz lesen: /article NUMMER, z. B. /article {id}",
+        "Read in full: /article NUMBER, e.g. /article {id}",
+    ),
+    "unknown_source": ("unbekannte Quelle", "unknown source"),
+    "not_a_command": (
+        "Befehle beginnen mit / oder !, zum Beispiel /help.",
+        "Commands start with / or !, for example /help.",
+    ),
+    "console_quit": (
+        "/quit oder Strg-D beendet den Konsolen-Chat.",
+        "/quit or Ctrl-D ends the console chat.",
+    ),
+    "search_usage": (
+        "Wonach soll ich suchen? Beispiel: /search venezuela russland",
+        "What should I search for? Example: /search venezuela russland",
+    ),
+    "search_none": (
+        "Keine Artikel zu „{query}“ gefunden.",
+        "No articles found for “{query}”.",
+    ),
+    "search_none_filtered": (
+        "Zu „{query}“ gibt es Artikel, aber keinen mit {filter}.",
+        "There are articles about “{query}”, but none with {filter}.",
+    ),
+    "search_none_filter_only": (
+        "Keine Artikel mit {filter}.",
+        "No articles with {filter}.",
+    ),
+    "search_or": (
+        "„{word}“ verknüpft keine Suchwörter: ich suche Artikel, die alle Wörter enthalten. "
+        "Such nacheinander, zum Beispiel /search {first} und dann /search {second}",
+        "“{word}” does not join search words: I find articles with every word. "
+        "Search one after the other, for example /search {first} then /search {second}",
+    ),
+    "search_tips": (
+        "Tipps: „genaue Wortfolge“, -wort schließt aus, seit:2025-11-01, quelle:dpa",
+        "Tips: “exact phrase”, -word excludes, since:2025-11-01, source:dpa",
+    ),
+    "more_none": (
+        "Es gibt keine Suche zum Weiterblättern. Suche zuerst mit /search WÖRTER.",
+        "There is no search to page through. Search first with /search WORDS.",
+    ),
+    "more_nothing_found": (
+        "Zu „{query}“ gab es keine Treffer, also auch keine weiteren.",
+        "There were no results for “{query}”, so there are no more.",
+    ),
+    "not_a_number": (
+        "„{value}“ ist keine Nummer. Beispiel: {example}",
+        "“{value}” is not a number. Example: {example}",
+    ),
+    "bad_time": (
+        "„{value}“ ist keine Uhrzeit: Stunden 00 bis 23, Minuten 00 bis 59. Beispiel: {example}",
+        "“{value}” is not a time of day: hours 00 to 23, minutes 00 to 59. Example: {example}",
+    ),
+    "bad_zone": (
+        "Die Zeitzone „{zone}“ kenne ich nicht. Beispiel: {example}",
+        "I don't know the time zone “{zone}”. Example: {example}",
+    ),
+    "zone_candidates": (
+        "„{zone}“ ist nicht eindeutig. Meinst du {candidates}? Beispiel: {example}",
+        "“{zone}” is not clear. Do you mean {candidates}? Example: {example}",
+    ),
+    "extra_args": (
+        "Mit „{extra}“ kann ich hier nichts anfangen. Beispiel: {example}",
+        "I can't use “{extra}” here. Example: {example}",
+    ),
+    "subscribe_example": (
+        "/subscribe 07:30 Europe/Berlin jetzt",
+        "/subscribe 07:30 Europe/Berlin now",
+    ),
+    "subscribe_zone_example": ("/subscribe 07:30 Europe/Vienna", "/subscribe 07:30 Europe/Vienna"),
+    "subscribed_already": (
+        "Dein Überblick kommt schon jeden Tag um {time} Uhr ({zone}).",
+        "Your digest already arrives every day at {time} ({zone}).",
+    ),
+    "settings_head": (
+        "Deine Einstellungen (ändern mit dem Befehl darunter):",
+        "Your settings (change with the command below each):",
+    ),
+    "setting_language": ("Sprache", "Language"),
+    "setting_time": ("Überblick täglich um", "Daily digest at"),
+    "setting_zone": ("Zeitzone", "Time zone"),
+    "setting_stories": ("Meldungen pro Überblick", "Stories per digest"),
+    "setting_sentences": ("Sätze pro Meldung", "Sentences per story"),
+    "setting_empty": ("Überblick auch an Tagen ohne Neues", "Digest on days with nothing new"),
+    "setting_topics": (
+        "Themen des Überblicks (-wort schließt aus)",
+        "Digest topics (-word excludes)",
+    ),
+    "at_time": ("{time} Uhr", "{time}"),
+    "topics_all": ("alle", "all"),
+    "yes": ("ja", "yes"),
+    "no": ("nein", "no"),
+    "settings_unknown": (
+        "Eine Einstellung „{name}“ gibt es nicht. Es gibt: {names}. "
+        "Beispiel: /settings meldungen 5",
+        "There is no setting “{name}”. There are: {names}. Example: /settings stories 5",
+    ),
+    "settings_no_value": (
+        "Welcher Wert für {name}? Beispiel: {example}",
+        "Which value for {name}? Example: {example}",
+    ),
+    "settings_bad_language": (
+        "„{value}“ kenne ich nicht. Ich spreche Deutsch (de) und Englisch (en). "
+        "Beispiel: /settings sprache en",
+        "I don't know “{value}”. I speak German (de) and English (en). "
+        "Example: /settings language de",
+    ),
+    "settings_bad_number": (
+        "„{value}“ passt nicht: {name} ist eine Zahl von {low} bis {high}. Beispiel: {example}",
+        "“{value}” does not fit: {name} is a number from {low} to {high}. Example: {example}",
+    ),
+    "settings_bad_yes_no": (
+        "„{value}“ passt nicht: bitte ja oder nein. Beispiel: {example}",
+        "“{value}” does not fit: please yes or no. Example: {example}",
+    ),
+    "settings_bad_topics": (
+        "„{value}“ taugt nicht als Thema (zu kurz oder zu häufig; höchstens 8 Wörter). "
+        "Beispiel: {example}; alle Themen wieder: /settings themen alle",
+        "“{value}” does not work as a topic (too short or too common; at most 8 words). "
+        "Example: {example}; all topics again: /settings topics all",
+    ),
+    "alert_bad_word": (
+        "„{word}“ ist zu kurz oder zu häufig für einen Alarm. Beispiel: /alert grönland zölle",
+        "“{word}” is too short or too common for an alert. Example: /alert greenland tariffs",
+    ),
+    "alert_only_excluded": (
+        "„{words}“ schließt nur aus; ein Alarm braucht ein Wort, auf das ich achten soll. "
+        "Beispiel: /alert bundesliga -werbung",
+        "“{words}” only excludes; an alert needs a word to watch for. "
+        "Example: /alert bundesliga -advert",
+    ),
+    "alert_exists": (
+        "Diesen Alarm hast du schon: {id} „{words}“ (/alerts zeigt alle).",
+        "You already have this alert: {id} “{words}” (/alerts shows them all).",
+    ),
+    "alert_words": ("„{words}“", "“{words}”"),
+    "alert_words_without": ("„{words}“, ohne „{without}“", "“{words}”, without “{without}”"),
 }
 
 

@@ -231,3 +231,68 @@ def test_feeds_add_takes_an_allowed_intranet_feed(db_path: Path) -> None:
     result = newsbot("feeds", "add", "http://10.1.2.3/rss", db=db_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "http://10.1.2.3/rss" in result.stdout
+
+
+def test_global_options_work_after_the_subcommand_too(tmp_path: Path, db_path: Path) -> None:
+    assert newsbot("ingest", str(ROOT / "seeds"), db=db_path).returncode == 0
+    elsewhere = tmp_path / "unused.db"
+    after = newsbot("search", "venezuela", "--db", str(db_path), db=elsewhere)
+    before = newsbot("--db", str(db_path), "search", "venezuela", db=elsewhere)
+    assert after.returncode == before.returncode == 0, after.stderr
+    assert after.stdout == before.stdout
+    assert "2 Treffer" in after.stdout
+
+
+@pytest.mark.parametrize("name", ["ingest", "search", "digest", "backup", "run"])
+def test_each_subcommand_help_has_a_purpose_and_an_example(name: str, db_path: Path) -> None:
+    out = newsbot(name, "--help", db=db_path).stdout
+    assert "example:\n  newsbot" in out or "example:\n  NEWSBOT" in out
+    if name == "ingest":
+        assert "URL" in out
+        assert "opml" in out
+    if name == "search":
+        assert "seit:" in out
+        assert "quelle:" in out
+    if name == "digest":
+        assert "telegram:" in out
+    if name == "run":
+        assert "console" in out
+
+
+def test_cli_refuses_what_would_mislead(tmp_path: Path, db_path: Path) -> None:
+    assert newsbot("ingest", str(ROOT / "seeds"), db=db_path).returncode == 0
+    limit = newsbot("search", "venezuela", "--limit", "-1", db=db_path)
+    assert limit.returncode == 2
+    assert "at least 1" in limit.stderr
+    nowhere = newsbot("search", "venezuela", db=tmp_path / "none.db", cwd=tmp_path)
+    assert nowhere.returncode == 2
+    assert not (tmp_path / "none.db").exists()  # search never creates a database
+    day = newsbot("digest", "--date", "2020-01-01", db=db_path)
+    assert "Nachrichten vom 01.01.2020" in day.stdout
+    assert "keine Artikel gespeichert" in day.stdout
+    assert "letzten Überblick" not in day.stdout
+    unknown = newsbot("digest", "--chat", "nosuch", db=db_path)
+    assert unknown.returncode == 2
+    assert "telegram:123456789" in unknown.stderr
+    backup = newsbot("backup", str(tmp_path / "no" / "such" / "x.db"), db=db_path)
+    assert backup.returncode == 1
+    assert not (tmp_path / "no").exists()
+
+
+def test_unknown_source_is_null_data_and_a_date_alone_stays_a_date(
+    tmp_path: Path, db_path: Path
+) -> None:
+    page = tmp_path / "page.txt"
+    body = " ".join(
+        ["Der Bundestag hat am Freitag über den Haushalt beraten und ihn mit Mehrheit beschlossen."]
+        * 4
+    )
+    title = "Der Bundestag beschließt den Haushalt für das kommende Jahr"
+    page.write_text(f"{title}\n\n28. November 2026\n\n{body}\n", encoding="utf-8")
+    assert newsbot("ingest", str(page), db=db_path).returncode == 0
+    [line] = newsbot("export", db=db_path).stdout.splitlines()
+    exported = json.loads(line)
+    assert exported["source"] is None
+    assert exported["published"] == "2026-11-28"
+    found = newsbot("search", "haushalt", db=db_path).stdout
+    assert "unbekannte Quelle, 2026-11-28" in found

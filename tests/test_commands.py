@@ -95,7 +95,7 @@ def test_help_in_both_languages_lists_admin_commands_only_for_admins(
     english = say(store, now, "/help", language="en")
     admin = say(store, now, "/help", is_admin=True)
     assert "/search WÖRTER — Artikel suchen" in german
-    assert "/search WÖRTER — Search articles" in english
+    assert "/search WORDS — Search articles" in english
     assert "/addfeed" not in german
     assert "/addfeed URL — Feed eintragen" in admin
     for name, command in COMMANDS.items():
@@ -119,11 +119,11 @@ def test_first_reply_language_is_kept_for_digests(store: Store, now: datetime) -
 
 
 def test_settings_show_and_change_everything(store: Store, now: datetime) -> None:
-    assert "Überblick: nicht abonniert" in say(store, now, "/settings")
+    assert "Überblick täglich um: nicht abonniert" in say(store, now, "/settings")
     assert "Abonniere ihn zuerst" in say(store, now, "/settings zeit 08:00")
     say(store, now, "/subscribe 07:30")
     shown = say(store, now, "/settings zeit 6.15")
-    assert "Überblick: 06:15" in shown
+    assert "Überblick täglich um: 06:15 Uhr" in shown
     assert "Zeitzone: Europe/Vienna" in say(store, now, "/settings zone Europe/Vienna")
     assert "Meldungen pro Überblick: 8" in say(store, now, "/settings meldungen 8")
     assert "Sätze pro Meldung: 3" in say(store, now, "/settings sätze 3")
@@ -131,8 +131,10 @@ def test_settings_show_and_change_everything(store: Store, now: datetime) -> Non
     assert store.settings(CHAT).sentences == 3
     assert "von 1 bis 20" in say(store, now, "/settings meldungen 0")
     assert "von 1 bis 5" in say(store, now, "/settings saetze ²")
-    assert "Zeitzone Mars/Olympus kenne ich nicht" in say(store, now, "/settings zone Mars/Olympus")
-    assert "Das verstehe ich nicht" in say(store, now, "/settings farbe blau")
+    assert "Zeitzone „Mars/Olympus“ kenne ich nicht" in say(
+        store, now, "/settings zone Mars/Olympus"
+    )
+    assert "Eine Einstellung „farbe“ gibt es nicht" in say(store, now, "/settings farbe blau")
     assert "Deutsch (de) und Englisch (en)" in say(store, now, "/settings sprache fr")
 
 
@@ -157,7 +159,7 @@ def test_alerts_never_run_user_regular_expressions() -> None:
 def test_alert_limit(store: Store, now: datetime) -> None:
     for i in range(20):
         say(store, now, f"/alert wort{i}")
-    assert "schon 20 Alarme" in say(store, now, "/alert noch eins")
+    assert "schon 20 Alarme" in say(store, now, "/alert grönland zölle")
 
 
 def test_admin_commands(store: Store, now: datetime) -> None:
@@ -220,8 +222,8 @@ def test_more_without_a_search(store: Store, now: datetime) -> None:
 def test_wrong_arguments_get_usage_not_errors(store: Store, now: datetime) -> None:
     assert "Beispiel: /article 1" in say(store, now, "/article eins")
     assert "Beispiel: /article 1" in say(store, now, "/article ٣")
-    assert "/subscribe HH:MM" in say(store, now, "/subscribe 25:00")
-    assert "/subscribe HH:MM" in say(store, now, "/subscribe 07:30 Europe/Berlin extra")
+    assert "„25:00“ ist keine Uhrzeit" in say(store, now, "/subscribe 25:00")
+    assert "Mit „extra“ kann ich" in say(store, now, "/subscribe 07:30 Europe/Berlin extra")
     assert "zu lang" in say(store, now, "/search " + "x" * 2000)
     assert "Welchen Alarm?" in say(store, now, "/unalert")
     # Chatter in a group is for people; in a private chat it gets the one hint, from the core.
@@ -233,10 +235,10 @@ def test_wrong_arguments_get_usage_not_errors(store: Store, now: datetime) -> No
 
 def test_digest_and_latest(seeded_store: Store, now: datetime) -> None:
     digest = say(seeded_store, now, "/digest")
-    assert digest.startswith("Nachrichten vom 10.11.2025")
+    assert digest.startswith("Neu seit 09.11.2025 13:00")
     assert "Die neuesten Artikel:" in say(seeded_store, now, "/latest")
     english = say(seeded_store, now, "/digest", language="en")
-    assert english.startswith("News of 10.11.2025")
+    assert english.startswith("New since 09.11.2025 13:00")
 
 
 def test_command_names_fit_telegram() -> None:
@@ -251,10 +253,11 @@ def test_new_subscriber_chooses_a_digest_now_or_at_the_next_time(
 ) -> None:
     later = say(store, now, "/subscribe 07:30")
     assert "nächsten geplanten Zeit" in later
-    assert store.pending_requests() == []
+    assert store.last_digest_at(CHAT) is None
     at_once = say(store, now, "/subscribe 07:30 Europe/Vienna jetzt")
-    assert "schicke ich dir gleich" in at_once
-    assert store.pending_requests() == [CHAT]
+    # The digest rides on the reply itself, and the next one starts from here.
+    assert "\n\nNeu seit " in at_once
+    assert store.last_digest_at(CHAT) == now
     sub = store.subscription(CHAT)
     assert sub is not None
     assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
@@ -316,7 +319,7 @@ LATE = datetime(2025, 11, 11, 3, 0, tzinfo=UTC)
 def test_a_subscribed_chat_sees_dates_and_times_in_its_own_zone(seeded_store: Store) -> None:
     say(seeded_store, LATE, "/subscribe 07:30 America/New_York")
     digest = say(seeded_store, LATE, "/digest")
-    assert digest.startswith("Nachrichten vom 10.11.2025")
+    assert digest.startswith("Neu seit 09.11.2025 22:00")  # 24 hours ago, New York time
     # dpa published 08:13 UTC on 2 November; TKP gives only the date 10 November, which stays
     # that date rather than becoming a made-up "09.11.2025 18:00".
     assert "(02.11.2025 03:13)" in digest
@@ -331,9 +334,42 @@ def test_a_subscribed_chat_sees_dates_and_times_in_its_own_zone(seeded_store: St
 
 def test_a_chat_without_subscription_sees_the_default_zone(seeded_store: Store) -> None:
     digest = say(seeded_store, LATE, "/digest")
-    assert digest.startswith("Nachrichten vom 11.11.2025")
+    assert digest.startswith("Neu seit 10.11.2025 04:00")
     assert "(02.11.2025 09:13)" in digest
     assert "TKP (10.11.2025)" in digest  # midnight in Berlin: the date alone
     assert "dpa, 02.11.2025 09:13" in say(seeded_store, LATE, "/latest")
     operator = say(seeded_store, LATE, "/latest", timezone="America/New_York")
     assert "dpa, 02.11.2025 03:13" in operator
+
+
+def test_feed_health_reads_the_same_in_feeds_and_stats(store: Store, now: datetime) -> None:
+    feed = store.add_feed("https://example.org/rss", now)
+    assert "noch nicht abgerufen" in say(store, now, "/feeds", is_admin=True)
+    for _ in range(3):
+        store.feed_failed(feed.id, "HTTP 404", now, now)
+    assert "gestört (3× fehlgeschlagen): HTTP 404" in say(store, now, "/feeds", is_admin=True)
+    assert "Feeds: 1 (1 gestört)" in say(store, now, "/stats", is_admin=True)
+    english = say(store, now, "/feeds", is_admin=True, language="en")
+    assert "failing (failed 3×): HTTP 404" in english
+
+
+def test_huge_numbers_name_nothing_rather_than_confuse(store: Store, now: datetime) -> None:
+    huge = "9" * 30
+    assert f"Nummer {huge} gibt es nicht" in say(store, now, f"/article {huge}")
+    assert f"Nummer {huge} hast du nicht" in say(store, now, f"/unalert {huge}")
+
+
+def test_subscribe_keeps_what_it_does_not_name(store: Store, now: datetime) -> None:
+    say(store, now, "/subscribe 07:30 America/Caracas")
+    assert "08:00 Uhr (America/Caracas)" in say(store, now, "/subscribe 08:00")
+    assert "08:00 Uhr (Europe/Berlin)" in say(store, now, "/subscribe Berlin")
+    assert "schon jeden Tag um 08:00 Uhr (Europe/Berlin)" in say(store, now, "/subscribe jetzt")
+    assert "08:00 Uhr (America/New_York)" in say(store, now, "/subscribe new york")
+
+
+def test_alert_exclusion_is_honoured(store: Store, now: datetime) -> None:
+    say(store, now, "/alert bundesliga -sport")
+    [alert] = store.alerts(CHAT)
+    assert alert.words == ("bundesliga", "-sport")
+    assert alert_matches(alert.words, "Die Bundesliga und die Politik")
+    assert not alert_matches(alert.words, "Bundesliga: Sport am Wochenende")

@@ -37,7 +37,7 @@ def test_console_search_finds_both_seeds(db_path: Path) -> None:
 
 def test_console_digest_and_inflected_search(db_path: Path) -> None:
     out = chat(["/digest", "/search Russlands"], db_path)
-    assert "Nachrichten vom" in out
+    assert "Neu seit" in out
     assert "Treffer für „Russlands“" in out
 
 
@@ -49,8 +49,8 @@ def test_console_bad_input_gets_clear_messages(db_path: Path) -> None:
     assert "Den Befehl /frobnicate kenne ich nicht" in out
     assert "Wonach soll ich suchen?" in out
     assert "zu lang" in out
-    assert "Welcher Artikel?" in out
-    assert "So abonnierst du" in out
+    assert "„abc“ ist keine Nummer. Beispiel: /article 1" in out
+    assert "„25:99“ ist keine Uhrzeit" in out
     assert "Befehle beginnen mit /" in out
 
 

@@ -165,9 +165,9 @@ async def test_invited_bot_joins_answers_search_and_delivers_digest(
         plan = plan_chat(seeded_store, f"matrix:{room}", now, default_zone="Europe/Berlin")
         digest = build_digests(seeded_store, {"": plan}, now)[""]
         assert await transport.send(f"matrix:{room}", render_digest(digest, "de")) == "sent"
-        _, _, body, html = await alice.wait_notice(lambda b: b.startswith("Nachrichten vom"))
+        _, _, body, html = await alice.wait_notice(lambda b: b.startswith("Neu seit"))
     assert "Russland erwägt Venezuelas Bitte" in body
-    assert html.startswith("<p><b>Nachrichten vom 10.11.2025</b></p>")
+    assert html.startswith("<p><b>Neu seit 09.11.2025 13:00</b></p>")
 
 
 async def test_restart_answers_new_messages_only_and_ignores_own(

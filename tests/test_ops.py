@@ -76,7 +76,8 @@ def test_status_reports_ingest_feeds_digests_and_failures(seeded_db: Path, now: 
     ]
     assert [(d.chat, d.status) for d in status.failed_deliveries] == [("telegram:2", "gone")]
     text = render_status(status, now)
-    assert "https://example.org/rss  1× failed: HTTP 503" in text
+    assert "https://example.org/rss  retrying (1× failed): HTTP 503" in text
+    assert ", 0 failing" in text  # one failed poll is "retrying", as in /stats and /feeds
     assert "telegram:1  07:00 Europe/Berlin → 2025-11-11 07:00 CET (in 18 h)" in text
     assert "telegram:2  2025-11-10  gone: bot was blocked by the user" in text
     assert "articles      2 from 2 sources" in text
@@ -131,6 +132,7 @@ def test_backup_while_ingest_writes_holds_every_committed_article(
         while len(committed) < 30:
             committed.update(int(i) for i in writer.stdout.readline().split())
         target = tmp_path / "backups" / "copy.db"
+        target.parent.mkdir()  # backup makes no folders: a typo must not become a tree
         assert main(["--db", str(db_path), "backup", str(target)]) == 0
         after: set[int] = set()
         while len(after) < 15:  # the writer went on while and after the backup ran

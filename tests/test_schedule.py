@@ -215,7 +215,7 @@ async def test_a_scheduled_digest_is_dated_and_timed_in_the_subscribers_zone(
     await run_scheduler(store, recorder, datetime(2025, 11, 11, 2, 0, 1, tzinfo=UTC))
     assert len(recorder.sent) == 1
     text = recorder.sent[0][1]
-    assert text.startswith("Nachrichten vom 10.11.2025")
+    assert text.startswith("Neu seit 09.11.2025 21:00")  # 24 hours before, New York time
     assert "(02.11.2025 03:13)" in text
     assert store.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
 
@@ -235,6 +235,6 @@ async def test_the_digest_command_shows_what_the_scheduler_would_send_now(store:
         asked = handle("/digest", Context(CHAT, now), store)
         assert scheduled is not None
         assert asked == scheduled
-        assert to_plain(asked).startswith("News of 10.11.2025")
+        assert to_plain(asked).startswith("New since 09.11.2025 22:00")
         shown.add(to_plain(asked))
     assert len(shown) == 3  # each filter changed what both show

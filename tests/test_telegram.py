@@ -139,7 +139,7 @@ async def test_subscribe_and_digest_delivery(
         digest = build_digests(seeded_store, {"": plan}, now)[""]
         assert await transport.send("telegram:777", render_digest(digest, "de")) == "sent"
     message = bot_api.screen(777)[-1]
-    assert message.visible.startswith("Nachrichten vom 10.11.2025")
+    assert message.visible.startswith("Neu seit 09.11.2025 13:00")
     assert "Grönland: Meldung 0 über Zölle & <Grenzen>" in message.visible
     assert "Russland erwägt Venezuelas Bitte" in message.visible
     assert '<a href="https://example.org/0?a=1&amp;b=2">' in message.text

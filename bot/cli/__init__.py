@@ -41,22 +41,85 @@ def _date_arg(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--db", default=default, help="SQLite database file (default ./newsbot.db, or NEWSBOT_DB)"
+    )
+    parser.add_argument(
+        "--config", type=Path, default=default, help="TOML config file (or NEWSBOT_CONFIG)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log what happens"
+    )
+
+
+# One example per subcommand, shown under its --help.
+EXAMPLES = {
+    "demo": "newsbot demo --no-console",
+    "ingest": "newsbot ingest pages/ https://www.tagesschau.de/xml/rss2 feeds.opml",
+    "feeds": "newsbot feeds add https://www.tagesschau.de/xml/rss2",
+    "summarize": "newsbot summarize seeds/dpa-kreml-venezuela-2025-11-02.txt -n 2",
+    "search": "newsbot search venezuela -kreml seit:2025-11-01 quelle:dpa --limit 10",
+    "digest": "newsbot digest --chat telegram:123456789   (or matrix:!room:server, console:local)",
+    "run": "NEWSBOT_CONSOLE=true newsbot run",
+    "status": "newsbot status --json",
+    "backup": "newsbot backup /var/backups/newsbot/",
+    "export": "newsbot export --since 2025-11-01 -o articles.jsonl",
+}
+
+
+class _Subcommands:
+    """add_parser with the global options, the help line as description and an example."""
+
+    def __init__(self, action: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        self.action = action
+        self.parents: list[argparse.ArgumentParser] = []
+
+    def add_parser(self, name: str, *, help: str) -> argparse.ArgumentParser:
+        return self.action.add_parser(  # type: ignore[no-any-return]
+            name,
+            help=help,
+            description=help[:1].upper() + help[1:] + ".",
+            epilog=f"example:\n  {EXAMPLES[name]}",
+            parents=self.parents,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1: {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand and its help."""
     parser = argparse.ArgumentParser(
         prog="newsbot", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--db", help="SQLite database file (default ./newsbot.db, or NEWSBOT_DB)")
-    parser.add_argument("--config", type=Path, help="TOML config file (or NEWSBOT_CONFIG)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _global_options(parser, None)
+    # The same options after the subcommand (`newsbot search x --db y.db`); SUPPRESS keeps a
+    # value given before the subcommand when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
+    sub = _Subcommands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    sub.parents = [common]
 
     p = sub.add_parser("demo", help="ingest seeds/, print today's digest, open the console chat")
     p.add_argument("--no-console", action="store_true", help="print the digest and exit")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("ingest", help="store page dumps (files, folders), feed URLs and OPML files")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a .txt page dump, a folder of them, an http(s) feed URL or an .opml feed list",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("feeds", help="the feed list: feeds add URL… | list | remove ID… | export")
@@ -90,17 +153,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stories)
 
     p = sub.add_parser("search", help="search stored articles (exit 1 when nothing is found)")
-    p.add_argument("words", nargs="+", metavar="WORD")
-    p.add_argument("--limit", type=int, default=0, help="results to show (default 5)")
+    p.add_argument(
+        "words",
+        nargs="+",
+        metavar="WORD",
+        help='words (all must occur), "a phrase", -word to exclude, seit:YYYY-MM-DD, quelle:NAME',
+    )
+    p.add_argument("--limit", type=_positive, default=0, help="results to show (default 5)")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("digest", help="print the digest of the last 24 hours or of --date")
     p.add_argument("--date", type=_date_arg, help="a calendar day, YYYY-MM-DD")
-    p.add_argument("--chat", metavar="ID", help="what this chat would get now (its settings)")
+    p.add_argument(
+        "--chat",
+        metavar="ID",
+        help="what this chat would get now: telegram:CHAT_ID, matrix:!ROOM:SERVER or console:local",
+    )
     p.add_argument("--json", action="store_true", help="print the digest as JSON data")
     p.set_defaults(func=cmd_digest)
 
-    p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix)")
+    p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix, console)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(

@@ -119,7 +119,9 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
             print(to_opml(store.feeds(), utc_now()), end="")
         else:
             for feed in store.feeds():
-                state = f"FEHLER ({feed.failures}x): {feed.error}" if feed.is_failing else "ok"
+                state = feed.health + (
+                    f" ({feed.failures}x): {feed.error}" if feed.failures else ""
+                )
                 line = f"{feed.id:4} {feed.url}  {feed.title or ''}  {state}"
                 print(redact(line, config.secrets()))
     finally:

@@ -49,8 +49,11 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     if store is None:
         return EXIT_EMPTY
     try:
-        if args.path.endswith(("/", os.sep)):  # a folder the user means, even if it is new
-            Path(args.path).mkdir(parents=True, exist_ok=True)
+        folder = Path(args.path) if args.path.endswith(("/", os.sep)) else Path(args.path).parent
+        if not folder.is_dir():
+            # A typo in a path must not become a tree of new folders.
+            print(f"newsbot backup: no such folder: {folder}", file=sys.stderr)
+            return EXIT_EMPTY
         target = backup(store, config.db, Path(args.path), utc_now())
     except (OSError, ValueError, sqlite3.Error) as exc:
         print(f"newsbot backup: {exc}", file=sys.stderr)

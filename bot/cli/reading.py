@@ -8,9 +8,10 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
-from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
+from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing, open_store
 from bot.commands import PAGE_SIZE
 from bot.config import Config
 from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_recent
@@ -18,9 +19,10 @@ from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
 from bot.query import parse_query
-from bot.records import Digest
-from bot.render import render_digest, to_plain
+from bot.records import Digest, date_only
+from bot.render import render_digest, source_name, to_plain
 from bot.store import Store
+from bot.texts import t
 from summarizer import parse_page, summarize
 
 
@@ -90,7 +92,9 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
         hint = problems.get(query.problem, "give at least one word, e.g. newsbot search venezuela")
         print(f"newsbot search: {hint}", file=sys.stderr)
         return EXIT_USAGE
-    store = open_store(config)
+    store = open_existing(config, "search")
+    if store is None:
+        return EXIT_USAGE
     try:
         page = store.search(query, args.limit or PAGE_SIZE)
     finally:
@@ -102,8 +106,12 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     print(f"{total} Treffer für „{' '.join(query.words)}“:\n")
     for hit in page.hits:
         a = hit.article
-        when = a.published.date().isoformat() if a.published else "ohne Datum"
-        print(f"[{a.id}] {a.title} — {a.source}, {when}")
+        shown = t("de", "undated")
+        if a.published is not None:
+            # A date alone stays that date; a time is dated in the configured zone.
+            day = date_only(a.published) or a.published.astimezone(ZoneInfo(config.timezone)).date()
+            shown = day.isoformat()
+        print(f"[{a.id}] {a.title} — {source_name(a.source, 'de')}, {shown}")
         for sentence in a.summary[:2]:
             print(f"    {sentence}")
         print()
@@ -120,6 +128,13 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config)
     now = utc_now()
     try:
+        if args.chat and store.subscription(args.chat) is None and not store.has_chat(args.chat):
+            print(
+                f"newsbot digest: no chat {args.chat!r} in {config.db}; chat ids look like "
+                "telegram:123456789, matrix:!room:server or console:local",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         plan: DigestPlan
         if args.chat:
             plan = plan_chat(store, args.chat, now, default_zone=config.timezone)
@@ -134,5 +149,6 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
     else:
-        print(to_plain(render_digest(digest, language, zone)))
+        day = args.date is not None and not args.chat
+        print(to_plain(render_digest(digest, language, zone, calendar_day=day)))
     return EXIT_OK if digest.stories else EXIT_EMPTY

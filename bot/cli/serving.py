@@ -58,7 +58,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         print(
             "newsbot run: no transport is configured. Set TELEGRAM_BOT_TOKEN for Telegram, or\n"
             "MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_PASSWORD (or MATRIX_ACCESS_TOKEN)\n"
-            "for Matrix. To try the bot without any account, run: newsbot demo",
+            "for Matrix, or NEWSBOT_CONSOLE=true to chat in this terminal. To try the bot\n"
+            "without any account, run: newsbot demo",
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -10,6 +10,7 @@ and the digest; news.py, subscriptions.py and admin.py the handlers; this module
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.commands.admin import _addfeed, _feeds, _removefeed, _stats, is_feed_url
 from bot.commands.base import (
@@ -61,6 +62,7 @@ __all__ = [
     "StatsInfo",
     "chat_zone",
     "handle",
+    "is_command",
     "is_feed_url",
     "parse",
     "reader_language",
@@ -80,8 +82,9 @@ def parse(text: str) -> tuple[str, str] | None:
 
 def handle(text: str, ctx: Context, library: Library) -> Reply | None:
     """Answer one chat message; None for chatter in a group (meant for people, not the bot)."""
-    # Lone surrogates and control characters can be neither stored nor sent anywhere.
-    parsed = parse(clean(text))
+    # Lone surrogates and control characters can be neither stored nor sent anywhere; a
+    # decomposed umlaut (o + U+0308, as macOS keyboards send it) is one letter from here on.
+    parsed = parse(unicodedata.normalize("NFC", clean(text)))
     if parsed is None and (not ctx.private or not text.strip()):
         return None
     language = reader_language(library.chat_language(ctx.chat), ctx.language)
@@ -99,85 +102,113 @@ def handle(text: str, ctx: Context, library: Library) -> Reply | None:
     return command.run(Request(args, ctx, library, language, zone))
 
 
+def is_command(text: str) -> bool:
+    """True when the text is a command (transports use it to ignore chatter in group rooms)."""
+    return parse(clean(text)) is not None
+
+
 # /help lists the table, so it lives beside it.
 def _help(req: Request) -> Reply:
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "help_title"), bold=True),)]
     for command in COMMANDS.values():
         if command.admin and not req.ctx.is_admin:
             continue
-        usage = f"/{command.name}" + (f" {command.synopsis}" if command.synopsis else "")
+        usage = command.usage(req.language)
         lines.append((Span(usage, bold=True), Span(" — " + command.help(req.language))))
+    if req.ctx.chat.startswith(CONSOLE_PREFIX):
+        lines.append((Span(t(req.language, "console_quit")),))
     return Reply(tuple(lines))
 
 
+# Chats in the terminal (transports/console.py); only there does /quit end the chat.
+CONSOLE_PREFIX = "console:"
+
+
 _TABLE = (
-    Command("start", "", "Begrüßung und erste Schritte", "Welcome and first steps", _start),
-    Command("help", "", "Alle Befehle", "Every command", _help),
+    Command("start", ("", ""), "Begrüßung und erste Schritte", "Welcome and first steps", _start),
+    Command("help", ("", ""), "Alle Befehle", "Every command", _help),
     Command(
         "digest",
-        "",
-        "Die wichtigsten Nachrichten der letzten 24 Stunden",
-        "The main news of the last 24 hours",
+        ("", ""),
+        "Die wichtigsten Nachrichten seit deinem letzten Überblick (sonst 24 Stunden)",
+        "The main news since your last digest (else the last 24 hours)",
         _digest,
     ),
     Command(
         "search",
-        "WÖRTER",
-        "Artikel suchen, z. B. /search venezuela seit:2025-11-01 quelle:dpa",
-        "Search articles, e.g. /search venezuela since:2025-11-01 source:dpa",
+        ("WÖRTER", "WORDS"),
+        "Artikel suchen, z. B. /search venezuela -kreml „genaue Wortfolge“ "
+        "seit:2025-11-01 quelle:dpa",
+        "Search articles, e.g. /search venezuela -kremlin “exact phrase” "
+        "since:2025-11-01 source:dpa",
         _search,
     ),
-    Command("latest", "", "Die neuesten Artikel", "The newest articles", _latest),
-    Command("article", "ID", "Einen Artikel ganz lesen", "Read one article in full", _article),
+    Command("latest", ("", ""), "Die neuesten Artikel", "The newest articles", _latest),
+    Command(
+        "article",
+        ("NUMMER", "NUMBER"),
+        "Einen Artikel ganz lesen (die Nummer steht im Überblick und bei jedem Treffer)",
+        "Read one article in full (the number is in the digest and at each result)",
+        _article,
+    ),
     Command(
         "subscribe",
-        "HH:MM [Zone] [jetzt]",
+        ("HH:MM [ZEITZONE] [jetzt]", "HH:MM [TIME_ZONE] [now]"),
         "Täglichen Überblick abonnieren, z. B. /subscribe 07:30 (mit „jetzt“: den ersten sofort)",
         "Get a daily digest, e.g. /subscribe 07:30 (with “now”: the first one at once)",
         _subscribe,
     ),
     Command(
         "unsubscribe",
-        "",
+        ("", ""),
         "Täglichen Überblick abbestellen",
         "Stop the daily digest",
         _unsubscribe,
     ),
     Command(
         "more",
-        "",
+        ("", ""),
         "Die nächsten Treffer der letzten Suche",
         "The next results of the last search",
         _more,
     ),
     Command(
         "settings",
-        "[NAME WERT]",
+        ("[NAME WERT]", "[NAME VALUE]"),
         "Einstellungen zeigen oder ändern, z. B. /settings sprache en",
         "Show or change settings, e.g. /settings language de",
         _settings,
     ),
     Command(
         "alert",
-        "WÖRTER",
-        "Bei neuen Artikeln mit diesen Wörtern Bescheid sagen",
-        "Tell me about new articles with these words",
+        ("WÖRTER [-WORT]", "WORDS [-WORD]"),
+        "Bei neuen Artikeln mit diesen Wörtern Bescheid sagen (-wort schließt aus)",
+        "Tell me about new articles with these words (-word excludes)",
         _alert,
     ),
-    Command("alerts", "", "Deine Alarme", "Your alerts", _alerts),
-    Command("unalert", "ID", "Einen Alarm löschen", "Remove an alert", _unalert),
-    Command("feeds", "", "Alle Feeds (Betreiber)", "Every feed (operators)", _feeds, admin=True),
+    Command("alerts", ("", ""), "Deine Alarme", "Your alerts", _alerts),
+    Command("unalert", ("NUMMER", "NUMBER"), "Einen Alarm löschen", "Remove an alert", _unalert),
     Command(
-        "addfeed", "URL", "Feed eintragen (Betreiber)", "Add a feed (operators)", _addfeed, True
+        "feeds", ("", ""), "Alle Feeds (Betreiber)", "Every feed (operators)", _feeds, admin=True
+    ),
+    Command(
+        "addfeed",
+        ("URL", "URL"),
+        "Feed eintragen (Betreiber)",
+        "Add a feed (operators)",
+        _addfeed,
+        True,
     ),
     Command(
         "removefeed",
-        "ID",
+        ("NUMMER", "NUMBER"),
         "Feed entfernen (Betreiber)",
         "Remove a feed (operators)",
         _removefeed,
         admin=True,
     ),
-    Command("stats", "", "Zahlen zum Bot (Betreiber)", "Bot figures (operators)", _stats, True),
+    Command(
+        "stats", ("", ""), "Zahlen zum Bot (Betreiber)", "Bot figures (operators)", _stats, True
+    ),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in _TABLE}

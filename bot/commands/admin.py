@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.commands.base import Request, _id_arg
+from bot.commands.base import Request, _id_arg, is_stored_id
 from bot.outbound import Allowed, url_refusal
 from bot.records import Reply, Span
 from bot.texts import t
@@ -17,7 +17,9 @@ def _feeds(req: Request) -> Reply:
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "feeds_head"), bold=True),)]
     for feed in feeds:
         title = f"{feed.title} — " if feed.title else ""
-        lines.append((Span(f"[{feed.id}] {title}"), Span(feed.url)))
+        health = t(req.language, "feed_" + feed.health, failures=feed.failures)
+        error = f": {feed.error}" if feed.error and feed.failures else ""
+        lines.append((Span(f"[{feed.id}] {title}"), Span(feed.url), Span(f" — {health}{error}")))
     return Reply(tuple(lines))
 
 
@@ -49,7 +51,7 @@ def _removefeed(req: Request) -> Reply:
     feed_id = _id_arg(req.args)
     if feed_id is None:
         return Reply.text(t(req.language, "removefeed_usage"), ok=False)
-    if req.library.remove_feed(feed_id):
+    if is_stored_id(feed_id) and req.library.remove_feed(feed_id):
         return Reply.text(t(req.language, "removefeed_done", id=feed_id))
     return Reply.text(t(req.language, "removefeed_missing", id=feed_id), ok=False)
 

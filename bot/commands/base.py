@@ -41,7 +41,6 @@ class Library(Protocol):
     def subscription(self, chat: str) -> Subscription | None: ...
     def last_digest_at(self, chat: str) -> datetime | None: ...
     def digest_keywords(self, chat: str) -> tuple[str, ...]: ...
-    def request_digest(self, chat: str, now: datetime) -> None: ...
     def chat_language(self, chat: str) -> str | None: ...
     def update_settings(
         self,
@@ -51,7 +50,10 @@ class Library(Protocol):
         language: str | None = None,
         stories: int | None = None,
         sentences: int | None = None,
+        send_empty: bool | None = None,
     ) -> ChatSettings: ...
+    def set_digest_keywords(self, chat: str, keywords: Sequence[str], now: datetime) -> None: ...
+    def digest_shown(self, chat: str, now: datetime) -> None: ...
     def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int: ...
     def alerts(self, chat: str) -> list[Alert]: ...
     def remove_alert(self, chat: str, alert_id: int) -> bool: ...
@@ -91,6 +93,12 @@ class FeedInfo(Protocol):
     def url(self) -> str: ...
     @property
     def title(self) -> str | None: ...
+    @property
+    def failures(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def health(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +137,8 @@ class Command:
     """A chat command: name, argument synopsis, help in German and English, handler."""
 
     name: str
-    synopsis: str
+    # The arguments as (German, English) text, e.g. ("WÖRTER", "WORDS").
+    synopsis: tuple[str, str]
     help_de: str
     help_en: str
     run: Callable[[Request], Reply]
@@ -138,6 +147,11 @@ class Command:
     def help(self, language: str) -> str:
         """The help line in the reader's language."""
         return self.help_en if language == "en" else self.help_de
+
+    def usage(self, language: str) -> str:
+        """`/name ARGS` with the argument names in the reader's language."""
+        args = self.synopsis[1] if language == "en" else self.synopsis[0]
+        return f"/{self.name}" + (f" {args}" if args else "")
 
 
 def reader_language(chosen: str | None, hint: str | None) -> str:
@@ -148,6 +162,16 @@ def reader_language(chosen: str | None, hint: str | None) -> str:
     return short if short in LANGUAGES else "de"
 
 
+# SQLite's largest integer: a larger number is a fine number that names nothing stored.
+MAX_ID = 2**63 - 1
+
+
 def _id_arg(args: str) -> int | None:
+    """`7`, `#7` or `[7]` → 7 (any length); None when it is not a number."""
     arg = args.strip().lstrip("#[").rstrip("]")
-    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 12 else None
+    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 100 else None
+
+
+def is_stored_id(number: int) -> bool:
+    """True when the number can name a stored row at all (SQLite integers are 64-bit)."""
+    return 0 < number <= MAX_ID

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from dataclasses import replace
 
-from bot.commands.base import LATEST, PAGE_SIZE, Request, _id_arg
+from bot.commands.base import LATEST, PAGE_SIZE, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
-from bot.query import parse_query
+from bot.query import OR_WORDS, Query, parse_query
 from bot.records import Button, Reply, Span
-from bot.render import render_digest
+from bot.render import render_digest, shown_date, source_name
 from bot.texts import t
 
 # One page of `/article`: about one Telegram message, so an answer stays within the budget.
@@ -44,25 +45,34 @@ def _search(req: Request) -> Reply:
     return _search_page(req, text, page)
 
 
-def _search_page(req: Request, text: str, page: int) -> Reply:
+def _search_page(req: Request, text: str, page: int, *, paging: bool = False) -> Reply:
     query = parse_query(text)
     if query.problem == "bad-date":
         return Reply.text(t(req.language, "search_bad_date"), ok=False)
     if query.problem == "empty":
-        return Reply.text(t(req.language, "search_usage"), ok=False)
+        tips = t(req.language, "search_tips")
+        return Reply.text(t(req.language, "search_usage"), tips, ok=False)
     shown = " ".join(query.words)
+    if query.problem == "or":
+        first, second = [*query.words, "venezuela", "kreml"][:2]
+        word = next(w for w in text.split() if w in OR_WORDS)
+        reply = t(req.language, "search_or", word=word, first=first, second=second)
+        return Reply.text(reply, ok=False)
     if query.problem == "common":
         return Reply.text(t(req.language, "search_common", query=shown), ok=False)
     result = req.library.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    # Remembered even without hits, so /more speaks of this search, not the one before.
+    req.library.remember_search(req.ctx.chat, text, page)
     if result.total == 0:
-        return Reply.text(t(req.language, "search_none", query=shown), ok=False)
+        if paging:
+            return Reply.text(t(req.language, "more_nothing_found", query=shown or text), ok=False)
+        return _nothing_found(req, query, shown)
     pages = math.ceil(result.total / PAGE_SIZE)
     if not result.hits:
-        return Reply.text(t(req.language, "more_end", query=shown), ok=False)
-    req.library.remember_search(req.ctx.chat, text, page)
+        return Reply.text(t(req.language, "more_end", query=shown or text), ok=False)
     key = search_key(text)
     total = f"{result.total}+" if result.capped else str(result.total)
-    head = t(req.language, "search_head", total=total, query=shown, page=page, pages=pages)
+    head = t(req.language, "search_head", total=total, query=shown or text, page=page, pages=pages)
     paragraphs: list[tuple[Span, ...]] = [(Span(head),)]
     for hit in result.hits:
         paragraphs.append(_article_line(hit.article, req.language, req.zone))
@@ -78,6 +88,25 @@ def _search_page(req: Request, text: str, page: int) -> Reply:
     return Reply(tuple(paragraphs), buttons=tuple(buttons))
 
 
+def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
+    """No hits: name the filter that emptied the result, so nobody thinks nothing exists."""
+    if not query.filters:
+        return Reply.text(t(req.language, "search_none", query=shown), ok=False)
+    if not query.match:
+        filters = " ".join(query.filters)
+        return Reply.text(t(req.language, "search_none_filter_only", filter=filters), ok=False)
+    unfiltered = replace(query, since=None, source=None, filters=())
+    if req.library.search(unfiltered, 1).total == 0:
+        return Reply.text(t(req.language, "search_none", query=shown), ok=False)
+    culprits = [
+        typed
+        for typed in query.filters
+        if req.library.search(parse_query(f"{shown} {typed}"), 1).total == 0
+    ]
+    named = " ".join(culprits or query.filters)
+    return Reply.text(t(req.language, "search_none_filtered", query=shown, filter=named), ok=False)
+
+
 def _more(req: Request) -> Reply:
     last = req.library.last_search(req.ctx.chat)
     arg = req.args.strip().lower()
@@ -86,10 +115,10 @@ def _more(req: Request) -> Reply:
         return Reply.text(t(req.language, "more_none"), ok=False)
     text, shown = last
     if match is None:
-        return _search_page(req, text, shown + 1)
+        return _search_page(req, text, shown + 1, paging=True)
     if match.group(2) and match.group(2) != search_key(text):
         return Reply.text(t(req.language, "more_none"), ok=False)
-    return _search_page(req, text, max(1, int(match.group(1))))
+    return _search_page(req, text, max(1, int(match.group(1))), paging=True)
 
 
 def _latest(req: Request) -> Reply:
@@ -128,21 +157,28 @@ def article_pages(body: str, size: int = ARTICLE_PAGE) -> list[str]:
 
 def _article(req: Request) -> Reply:
     first, _, rest = req.args.strip().partition(" ")
+    if not first:
+        return Reply.text(t(req.language, "article_usage"), ok=False)
     article_id = _id_arg(first)
     rest = rest.strip()
     page = (
         1 if not rest else int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 7 else 0
     )
     if article_id is None or page < 1:
-        return Reply.text(t(req.language, "article_usage"), ok=False)
-    article = req.library.article(article_id)
+        value = first if article_id is None else rest
+        example = "/article 1" if article_id is None else f"/article {article_id} 2"
+        text = t(req.language, "not_a_number", value=value, example=example)
+        return Reply.text(text, ok=False)
+    article = req.library.article(article_id) if is_stored_id(article_id) else None
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
     pages = article_pages(article.body)
     page = min(page, len(pages))
-    paragraphs: list[tuple[Span, ...]] = [_article_line(article, req.language, req.zone)]
-    if article.summary and page == 1:
-        paragraphs.append((Span(" ".join(article.summary)),))
+    # Title, source and date, then the text; the summary is the text's own opening, not repeated.
+    head = (Span(article.title, bold=True, url=article.url),)
+    where = f"{source_name(article.source, req.language)}, "
+    where += shown_date(article.published, req.language, req.zone)
+    paragraphs: list[tuple[Span, ...]] = [head, (Span(where),)]
     paragraphs += [(Span(p),) for p in pages[page - 1].split("\n\n") if p.strip()]
     buttons: tuple[Button, ...] = ()
     if len(pages) > 1:

@@ -3,40 +3,112 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import dataclass
 
 from bot.alerts import alert_words
-from bot.commands.base import MAX_ALERTS, SENTENCES_RANGE, STORIES_RANGE, Request, _id_arg
-from bot.query import fold
+from bot.commands.base import (
+    MAX_ALERTS,
+    SENTENCES_RANGE,
+    STORIES_RANGE,
+    Request,
+    _id_arg,
+    is_stored_id,
+)
+from bot.commands.zones import find_zone
+from bot.digest import build_digests, plan_chat
+from bot.query import STOPWORDS, fold
 from bot.records import Reply, Span, Subscription
+from bot.render import render_digest
 from bot.texts import LANGUAGES, t
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+# What a reader means as a time, even when it is not one (25:99, 24:00, 7.5).
+_TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{1,2}$")
+# Shorter alert words match inside too many other words' texts to mean anything ("a", "x").
+MIN_ALERT_WORD = 2
+MAX_TOPICS = 8
+
+_NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
+_YES = frozenset({"ja", "yes", "an", "on", "true", "1"})
+_NO = frozenset({"nein", "no", "aus", "off", "false", "0"})
+_ALL_TOPICS = frozenset({"alle", "all", "keine", "none", "aus", "off", "-"})
+_LANGUAGE_WORDS = {"de": "de", "deutsch": "de", "german": "de", "en": "en"}
+_LANGUAGE_WORDS |= {"englisch": "en", "english": "en"}
 
 
 _NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
 
 
+def _time_arg(req: Request, value: str, example: str) -> str | Reply:
+    """`7:30` → `07:30`; anything else a reply naming the wrong part and the right example."""
+    match = _TIME.match(value)
+    if match is None:
+        return Reply.text(t(req.language, "bad_time", value=value, example=example), ok=False)
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def _zone_arg(req: Request, value: str, example: str) -> str | Reply:
+    """A zone as typed (any case, a city alone) → its name; else the candidates or an example."""
+    found = find_zone(value)
+    if found.zone is not None:
+        return found.zone
+    if found.candidates:
+        shown = ", ".join(found.candidates)
+        return Reply.text(
+            t(req.language, "zone_candidates", zone=value, candidates=shown, example=example),
+            ok=False,
+        )
+    return Reply.text(t(req.language, "bad_zone", zone=value, example=example), ok=False)
+
+
 def _subscribe(req: Request) -> Reply:
-    words = req.args.split()
-    at_once = any(w.casefold() in _NOW_WORDS for w in words)
-    parts = [w for w in words if w.casefold() not in _NOW_WORDS]
-    if not parts or len(parts) > 2 or not _TIME.match(parts[0]):
+    tokens = req.args.split()
+    at_once = any(w.casefold() in _NOW_WORDS for w in tokens)
+    rest = [w for w in tokens if w.casefold() not in _NOW_WORDS]
+    sub = req.library.subscription(req.ctx.chat)
+    example = t(req.language, "subscribe_example")
+    at: str | None = None
+    if rest and _TIME_LIKE.match(rest[0]):
+        checked = _time_arg(req, rest.pop(0), example)
+        if isinstance(checked, Reply):
+            return checked
+        at = checked
+    zone: str | None = None
+    if rest:
+        # A zone may be typed with spaces ("New York"); failing that, its first word is the zone.
+        whole = find_zone(" ".join(rest))
+        if whole.zone is not None:
+            zone, rest = whole.zone, []
+        else:
+            checked = _zone_arg(req, rest.pop(0), t(req.language, "subscribe_zone_example"))
+            if isinstance(checked, Reply):
+                return checked
+            zone = checked
+    if rest:
+        return Reply.text(
+            t(req.language, "extra_args", extra=" ".join(rest), example=example), ok=False
+        )
+    if at is None and sub is None:
         return Reply.text(t(req.language, "subscribe_usage"), ok=False)
-    hour, minute = _TIME.match(parts[0]).groups()  # type: ignore[union-attr]
-    zone = parts[1] if len(parts) == 2 else req.ctx.timezone
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return Reply.text(t(req.language, "subscribe_bad_zone", zone=zone), ok=False)
-    at = f"{int(hour):02d}:{minute}"
-    req.library.subscribe(Subscription(req.ctx.chat, at, zone, req.ctx.now), req.ctx.now)
-    if at_once:
-        req.library.request_digest(req.ctx.chat, req.ctx.now)
+    # A command changes only what it names: the time and zone left out stay as they were.
+    at = at or (sub.time if sub else None)
+    zone = zone or (sub.timezone if sub else req.ctx.timezone)
+    assert at is not None  # noqa: S101 - both branches above set it
+    changed = sub is None or (sub.time, sub.timezone) != (at, zone)
+    if changed:
+        req.library.subscribe(Subscription(req.ctx.chat, at, zone, req.ctx.now), req.ctx.now)
     _keep_language(req)
-    first = t(req.language, "subscribed_now" if at_once else "subscribed_next", time=at)
-    return Reply.text(t(req.language, "subscribed", time=at, zone=zone) + " " + first)
+    key = "subscribed" if changed else "subscribed_already"
+    head = t(req.language, key, time=at, zone=zone)
+    if not at_once:
+        return Reply.text(head + " " + t(req.language, "subscribed_next", time=at))
+    # The first digest rides on this reply: "at once" means now, not at the next scheduler tick.
+    chat, now = req.ctx.chat, req.ctx.now
+    plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
+    digest = build_digests(req.library, {chat: plan}, now)[chat]
+    req.library.digest_shown(chat, now)
+    shown = render_digest(digest, req.language, plan.zone)
+    return Reply(((Span(head),), *shown.paragraphs), shown.buttons)
 
 
 def _keep_language(req: Request) -> None:
@@ -46,54 +118,96 @@ def _keep_language(req: Request) -> None:
 
 
 def _unsubscribe(req: Request) -> Reply:
+    if req.args.strip():
+        example = "/unsubscribe"
+        return Reply.text(t(req.language, "extra_args", extra=req.args, example=example), ok=False)
     if req.library.unsubscribe(req.ctx.chat):
         return Reply.text(t(req.language, "unsubscribed"))
     return Reply.text(t(req.language, "not_subscribed"))
 
 
-_SETTING_KEYS = {
-    "sprache": "language",
-    "language": "language",
-    "lang": "language",
-    "zeit": "time",
-    "uhrzeit": "time",
-    "time": "time",
-    "zone": "zone",
-    "zeitzone": "zone",
-    "timezone": "zone",
-    "tz": "zone",
-    "meldungen": "stories",
-    "anzahl": "stories",
-    "stories": "stories",
-    "satze": "sentences",
-    "saetze": "sentences",
-    "lange": "sentences",
-    "laenge": "sentences",
-    "sentences": "sentences",
-    "summary": "sentences",
-}
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One chat setting: its name in each language, the words accepted for it, an example value."""
+
+    key: str
+    names: tuple[str, str]
+    aliases: frozenset[str]
+    examples: tuple[str, str]
+
+    def name(self, language: str) -> str:
+        """The setting's name as the reader types it."""
+        return self.names[1] if language == "en" else self.names[0]
+
+    def example(self, language: str) -> str:
+        """`/settings NAME VALUE` with a value that works, in the reader's words."""
+        value = self.examples[1] if language == "en" else self.examples[0]
+        return f"/settings {self.name(language)} {value}"
+
+
+SETTINGS = (
+    Setting("language", ("sprache", "language"), frozenset({"lang"}), ("en", "de")),
+    Setting("time", ("zeit", "time"), frozenset({"uhrzeit"}), ("07:30", "07:30")),
+    Setting(
+        "zone",
+        ("zone", "zone"),
+        frozenset({"zeitzone", "timezone", "tz"}),
+        ("Europe/Vienna", "Europe/Vienna"),
+    ),
+    Setting("stories", ("meldungen", "stories"), frozenset({"anzahl"}), ("5", "5")),
+    Setting(
+        "sentences", ("saetze", "sentences"), frozenset({"satze", "laenge", "lange"}), ("2", "2")
+    ),
+    Setting("empty", ("leer", "empty"), frozenset({"leertage"}), ("nein", "no")),
+    Setting(
+        "topics",
+        ("themen", "topics"),
+        frozenset({"thema", "topic", "keywords", "stichworte"}),
+        ("wahl -sport", "election -sport"),
+    ),
+)
+_BY_NAME = {n: s for s in SETTINGS for n in (*s.names, *s.aliases)}
+
+
+def _yes_no(language: str, value: bool) -> str:
+    return t(language, "yes" if value else "no")
 
 
 def _show_settings(req: Request) -> Reply:
     settings = req.library.settings(req.ctx.chat)
     sub = req.library.subscription(req.ctx.chat)
-    off = t(req.language, "settings_off")
-    text = t(
-        req.language,
-        "settings_show",
-        name=f"{t(req.language, 'language_name')} ({req.language})",
-        time=sub.time if sub else off,
-        zone=sub.timezone if sub else req.ctx.timezone,
-        stories=settings.stories,
-        sentences=settings.sentences,
-    )
-    return Reply.text(text)
+    topics = req.library.digest_keywords(req.ctx.chat)
+    lang = req.language
+    values = {
+        "language": f"{t(lang, 'language_name')} ({lang})",
+        "time": t(lang, "at_time", time=sub.time) if sub else t(lang, "settings_off"),
+        "zone": sub.timezone if sub else req.ctx.timezone,
+        "stories": str(settings.stories),
+        "sentences": str(settings.sentences),
+        "empty": _yes_no(lang, settings.send_empty),
+        "topics": " ".join(topics) if topics else t(lang, "topics_all"),
+    }
+    lines: list[tuple[Span, ...]] = [(Span(t(lang, "settings_head"), bold=True),)]
+    for setting in SETTINGS:
+        label = t(lang, "setting_" + setting.key)
+        value = Span(values[setting.key], bold=True)
+        lines.append((Span(f"{label}: "), value, Span(f"\n  {setting.example(lang)}")))
+    return Reply(tuple(lines))
 
 
-def _number(req: Request, value: str, bounds: tuple[int, int]) -> int | Reply:
+def _number(req: Request, setting: Setting, value: str, bounds: tuple[int, int]) -> int | Reply:
     low, high = bounds
     if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
-        return Reply.text(t(req.language, "settings_bad_number", low=low, high=high), ok=False)
+        text = t(
+            req.language,
+            "settings_bad_number",
+            value=value,
+            name=setting.name(req.language),
+            low=low,
+            high=high,
+            example=setting.example(req.language),
+        )
+        return Reply.text(text, ok=False)
     return int(value)
 
 
@@ -101,43 +215,124 @@ def _settings(req: Request) -> Reply:
     parts = req.args.split()
     if not parts:
         return _show_settings(req)
-    key = _SETTING_KEYS.get(fold(parts[0]))
-    if key is None or len(parts) != 2:
-        return Reply.text(t(req.language, "settings_usage"), ok=False)
-    value, chat, now = parts[1], req.ctx.chat, req.ctx.now
-    if key == "language":
-        chosen = value.lower()
-        if chosen not in LANGUAGES:
-            return Reply.text(t(req.language, "settings_bad_language"), ok=False)
+    setting = _BY_NAME.get(fold(parts[0]))
+    if setting is None:
+        names = ", ".join(s.name(req.language) for s in SETTINGS)
+        text = t(req.language, "settings_unknown", name=parts[0], names=names)
+        return Reply.text(text, ok=False)
+    values = parts[1:]
+    if not values:
+        name, example = setting.name(req.language), setting.example(req.language)
+        return Reply.text(
+            t(req.language, "settings_no_value", name=name, example=example), ok=False
+        )
+    if setting.key == "topics":
+        return _set_topics(req, setting, values)
+    if len(values) > 1 and not (setting.key == "zone" and find_zone(" ".join(values)).zone):
+        example = setting.example(req.language)
+        return Reply.text(
+            t(req.language, "extra_args", extra=" ".join(values[1:]), example=example), ok=False
+        )
+    return _set_one(req, setting, " ".join(values) if setting.key == "zone" else values[0])
+
+
+def _set_one(req: Request, setting: Setting, value: str) -> Reply:
+    chat, now = req.ctx.chat, req.ctx.now
+    if setting.key == "language":
+        chosen = _LANGUAGE_WORDS.get(value.casefold())
+        if chosen is None or chosen not in LANGUAGES:
+            return Reply.text(t(req.language, "settings_bad_language", value=value), ok=False)
         req.library.update_settings(chat, now, language=chosen)
         return Reply.text(t(chosen, "settings_saved"))
-    if key in ("stories", "sentences"):
-        number = _number(req, value, STORIES_RANGE if key == "stories" else SENTENCES_RANGE)
+    if setting.key in ("stories", "sentences"):
+        bounds = STORIES_RANGE if setting.key == "stories" else SENTENCES_RANGE
+        number = _number(req, setting, value, bounds)
         if isinstance(number, Reply):
             return number
-        if key == "stories":
+        if setting.key == "stories":
             req.library.update_settings(chat, now, stories=number)
         else:
             req.library.update_settings(chat, now, sentences=number)
-        _keep_language(req)
-        return _show_settings(req)
-    sub = req.library.subscription(chat)
-    if sub is None:
-        return Reply.text(t(req.language, "settings_need_subscription"), ok=False)
-    at, zone = (value, sub.timezone) if key == "time" else (sub.time, value)
-    reply = _subscribe(replace(req, args=f"{at} {zone}"))
-    return _show_settings(req) if reply.ok else reply
+    elif setting.key == "empty":
+        folded = value.casefold()
+        if folded not in _YES | _NO:
+            text = t(
+                req.language,
+                "settings_bad_yes_no",
+                value=value,
+                example=setting.example(req.language),
+            )
+            return Reply.text(text, ok=False)
+        req.library.update_settings(chat, now, send_empty=folded in _YES)
+    else:
+        sub = req.library.subscription(chat)
+        if sub is None:
+            return Reply.text(t(req.language, "settings_need_subscription"), ok=False)
+        example = setting.example(req.language)
+        checked = _time_arg(req, value, example) if setting.key == "time" else None
+        if checked is None:
+            checked = _zone_arg(req, value, example)
+        if isinstance(checked, Reply):
+            return checked
+        at, zone = (checked, sub.timezone) if setting.key == "time" else (sub.time, checked)
+        req.library.subscribe(Subscription(chat, at, zone, sub.created), now)
+    _keep_language(req)
+    return _show_settings(req)
+
+
+def _set_topics(req: Request, setting: Setting, values: list[str]) -> Reply:
+    if len(values) == 1 and values[0].casefold() in _ALL_TOPICS:
+        chosen: tuple[str, ...] = ()
+    else:
+        chosen = alert_words(" ".join(values))
+        bad = _bad_word(chosen)
+        if bad is not None or not chosen or len(chosen) > MAX_TOPICS:
+            example = setting.example(req.language)
+            shown = bad or " ".join(values)
+            return Reply.text(
+                t(req.language, "settings_bad_topics", value=shown, example=example), ok=False
+            )
+    req.library.set_digest_keywords(req.ctx.chat, chosen, req.ctx.now)
+    _keep_language(req)
+    return _show_settings(req)
+
+
+def _bad_word(found: tuple[str, ...]) -> str | None:
+    """The first word too short or too common to mean anything in a filter, if any."""
+    for word in found:
+        plain = word.lstrip("-")
+        if len(plain) < MIN_ALERT_WORD or plain in STOPWORDS:
+            return plain
+    return None
 
 
 def _alert(req: Request) -> Reply:
     found = alert_words(req.args)
     if not found:
         return Reply.text(t(req.language, "alert_usage"), ok=False)
-    if len(req.library.alerts(req.ctx.chat)) >= MAX_ALERTS:
+    bad = _bad_word(found)
+    if bad is not None:
+        return Reply.text(t(req.language, "alert_bad_word", word=bad), ok=False)
+    if all(w.startswith("-") for w in found):
+        return Reply.text(t(req.language, "alert_only_excluded", words=" ".join(found)), ok=False)
+    alerts = req.library.alerts(req.ctx.chat)
+    same = next((a for a in alerts if set(a.words) == set(found)), None)
+    if same is not None:
+        text = t(req.language, "alert_exists", id=same.id, words=" ".join(same.words))
+        return Reply.text(text, ok=False)
+    if len(alerts) >= MAX_ALERTS:
         return Reply.text(t(req.language, "alert_limit", limit=MAX_ALERTS), ok=False)
     alert_id = req.library.add_alert(req.ctx.chat, found, req.ctx.now)
     _keep_language(req)
-    return Reply.text(t(req.language, "alert_added", id=alert_id, words=" ".join(found)))
+    return Reply.text(t(req.language, "alert_added", id=alert_id, words=_alert_text(req, found)))
+
+
+def _alert_text(req: Request, found: tuple[str, ...]) -> str:
+    wanted = " ".join(w for w in found if not w.startswith("-"))
+    unwanted = " ".join(w[1:] for w in found if w.startswith("-"))
+    if not unwanted:
+        return t(req.language, "alert_words", words=wanted)
+    return t(req.language, "alert_words_without", words=wanted, without=unwanted)
 
 
 def _alerts(req: Request) -> Reply:
@@ -153,6 +348,6 @@ def _unalert(req: Request) -> Reply:
     alert_id = _id_arg(req.args)
     if alert_id is None:
         return Reply.text(t(req.language, "unalert_usage"), ok=False)
-    if req.library.remove_alert(req.ctx.chat, alert_id):
+    if is_stored_id(alert_id) and req.library.remove_alert(req.ctx.chat, alert_id):
         return Reply.text(t(req.language, "unalert_done", id=alert_id))
     return Reply.text(t(req.language, "unalert_missing", id=alert_id), ok=False)

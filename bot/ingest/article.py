@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 
 from bot.errors import BadInput
@@ -47,6 +48,10 @@ def to_article(
 
     `sentences=0` stores no summary (bulk loads that summarize later, benchmarks).
     """
+    # The one place page text enters from files and feeds: decomposed umlauts become letters.
+    text = unicodedata.normalize("NFC", text)
+    title = unicodedata.normalize("NFC", title) if title else title
+    source = unicodedata.normalize("NFC", source) if source else source
     page = parse_page(text, title=title)
     body = page.body.strip()
     if not body:
@@ -66,7 +71,7 @@ def to_article(
     summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
     return NewArticle(
         title=page.title,
-        source=source or page.source or "unbekannt",
+        source=source or page.source or "",
         body=body,
         summary=tuple(summary),
         published=published or page.published,

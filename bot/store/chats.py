@@ -17,6 +17,10 @@ class Chats(StoreBase):
         """Create the chat's row with default settings if it is new."""
         self.db.table("chats").insert({"key": chat, "created": _iso(now)}, ignore=True)
 
+    def has_chat(self, chat: str) -> bool:
+        """True when the chat has written to the bot (or was set up) before."""
+        return self.db.execute("SELECT 1 FROM chats WHERE key = ?", [chat]).fetchone() is not None
+
     def settings(self, chat: str) -> ChatSettings:
         """The chat's settings (defaults for a chat never seen)."""
         rows = list(self.db.query("SELECT * FROM chats WHERE key = ?", [chat]))
@@ -75,13 +79,16 @@ class Chats(StoreBase):
         language: str | None = None,
         stories: int | None = None,
         sentences: int | None = None,
+        send_empty: bool | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
-        changes = {
-            k: v
-            for k, v in (("language", language), ("stories", stories), ("sentences", sentences))
-            if v is not None
-        }
+        given = (
+            ("language", language),
+            ("stories", stories),
+            ("sentences", sentences),
+            ("send_empty", None if send_empty is None else int(send_empty)),
+        )
+        changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():
             self.ensure_chat(chat, now)
             if changes:

@@ -99,33 +99,13 @@ class Deliveries(Chats, Articles):
             self.ensure_chat(chat, now)
             self.db.table("chats").update(chat, {"digest_keywords": " ".join(keywords)})
 
-    def request_digest(self, chat: str, now: datetime) -> None:
-        """Ask for the latest digest at once (a new subscriber's choice)."""
+    def digest_shown(self, chat: str, now: datetime) -> None:
+        """The chat got its digest in a command's reply now: its next digest starts here."""
         with self.db.atomic():
             self.ensure_chat(chat, now)
             self.db.table("digest_requests").upsert(
-                {"chat": chat, "requested": _iso(now), "sent": None}, pk="chat"
+                {"chat": chat, "requested": _iso(now), "sent": _iso(now)}, pk="chat"
             )
-
-    def pending_requests(self) -> list[str]:
-        """Chats waiting for their first digest."""
-        rows = self.db.execute("SELECT chat FROM digest_requests WHERE sent IS NULL ORDER BY 1")
-        return [str(r[0]) for r in rows]
-
-    def claim_request(self, chat: str, at: datetime) -> bool:
-        """Claim an asked-for digest right before sending it (its window starts here); False
-        when another process or an earlier attempt has it."""
-        with self.db.atomic():
-            cur = self.db.execute(
-                "UPDATE digest_requests SET sent = ? WHERE chat = ? AND sent IS NULL",
-                [_iso(at), chat],
-            )
-            return cur.rowcount > 0
-
-    def drop_request(self, chat: str) -> None:
-        """Forget an asked-for digest that could not be sent (the next digest covers it)."""
-        with self.db.atomic():
-            self.db.execute("DELETE FROM digest_requests WHERE chat = ?", [chat])
 
     def articles_by_id(self, ids: Iterable[int]) -> list[Article]:
         """The articles with these ids, in id order (missing ids are left out)."""

@@ -48,7 +48,7 @@ class Search(Articles):
         Articles matching every word's stem come first, ranked; those matching a word only
         through a compound (`Luftabwehr` in `Luftabwehrsysteme`) follow, newest first.
         """
-        if not query.match:
+        if not query.match and not (query.since or query.source):
             return SearchPage((), 0, offset)
         args: dict[str, Any] = {
             "now": _iso(now or datetime.now(UTC)),
@@ -63,6 +63,14 @@ class Search(Articles):
         if query.source:
             where += " AND a.source LIKE :source ESCAPE '\\'"
             args["source"] = "%" + _like(query.source) + "%"
+        if query.excluded:
+            where += (
+                " AND a.id NOT IN"
+                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :without)"
+            )
+            args["without"] = " OR ".join(f'"{root}"' for root in query.excluded)
+        if not query.match:
+            return self._filtered(query, where, args, limit, offset)
         ranked = self._ranked(query.roots, where, args)
         capped = len(ranked) > CANDIDATES
         match = query.match
@@ -92,6 +100,22 @@ class Search(Articles):
             SearchHit(self._article(rows[i]), make_snippet(rows[i]["body"], query)) for i in ids
         )
         return SearchPage(hits, len(ranked), offset, capped)
+
+    def _filtered(
+        self, query: Query, where: str, args: dict[str, Any], limit: int, offset: int
+    ) -> SearchPage:
+        """A search of filters only (`quelle:dpa`): the newest articles they allow."""
+        sql = (
+            # Only fixed SQL and named placeholders are joined here.
+            "SELECT a.* FROM articles a WHERE 1 = 1"  # noqa: S608
+            f"{where} ORDER BY coalesce(a.published, a.fetched) DESC, a.id DESC LIMIT :window"
+        )
+        rows = list(self.db.query(sql, args))
+        hits = tuple(
+            SearchHit(self._article(r), make_snippet(r["body"], query))
+            for r in rows[offset : offset + limit]
+        )
+        return SearchPage(hits, min(len(rows), CANDIDATES), offset, len(rows) > CANDIDATES)
 
     def _ranked(
         self, roots: Sequence[str], where: str, args: dict[str, Any]

@@ -16,6 +16,15 @@ PROMPT = "> "
 LIMITS = Limits(per_second=1000.0, chat_gap=0.0)
 
 
+_QUIT = frozenset({"quit", "exit", "q", "beenden", "ende"})
+
+
+def is_quit(text: str) -> bool:
+    """True for what ends the console chat: `/quit`, `/quit now`, `exit`, `/beenden`."""
+    first = text.split(maxsplit=1)[0].lstrip("/!").casefold() if text.strip() else ""
+    return first in _QUIT and (text.startswith(("/", "!")) or len(text.split()) == 1)
+
+
 class ConsoleTransport:
     """A chat in the terminal, so the whole bot runs locally with no platform at all."""
 
@@ -45,7 +54,7 @@ class ConsoleTransport:
                 if not line:
                     break
                 text = line.strip()
-                if text in ("/quit", "/exit", "quit", "exit"):
+                if is_quit(text):
                     break
                 if not text:
                     continue
