@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from bot.ingest.files import ingest_paths
 from bot.store import Store
@@ -28,6 +29,14 @@ def store() -> Iterator[Store]:
     s = Store.memory()
     yield s
     s.close()
+
+
+@pytest.fixture
+def memory_db() -> Iterator[Database]:
+    """A bare in-memory sqlite-utils Database, closed afterwards (3.13 warns on a leak)."""
+    db = Database(memory=True)
+    yield db
+    db.close()
 
 
 @pytest.fixture
