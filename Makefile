@@ -2,20 +2,22 @@
 # Both bootstrap uv into .tools/ and install the pinned, hashed requirements-dev.lock into a venv.
 # requirements.lock pins the runtime alone (what the container and the systemd unit install).
 #
-# Another Python: `make test PYTHON=/path/to/python3.13`. The default interpreter's venv is .venv/;
-# any other PYTHON gets its own .venv-X.Y/, so the Pythons never clobber each other.
-# The lock files are universal (one file for 3.11, 3.12 and 3.13, with environment markers).
+# Another Python: `make test PYTHON=/path/to/python3.13`. The default interpreter's version uses
+# .venv/; any other version gets its own .venv-X.Y/, so the Pythons never clobber each other
+# (VENV=DIR overrides). The lock files are universal: each one serves 3.11, 3.12 and 3.13.
 DEFAULT_PYTHON := $(shell command -v python3.11 || command -v python3)
 PYTHON ?= $(DEFAULT_PYTHON)
-ifeq ($(PYTHON),$(DEFAULT_PYTHON))
-VENV ?= .venv
-else
-PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+python_version = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifneq ($(PYTHON),$(DEFAULT_PYTHON))
+PYTHON_VERSION := $(call python_version,$(PYTHON))
 ifeq ($(PYTHON_VERSION),)
-$(error PYTHON=$(PYTHON) does not run)
+$(error PYTHON=$(PYTHON) does not run; give the path of an interpreter)
 endif
+ifneq ($(PYTHON_VERSION),$(call python_version,$(DEFAULT_PYTHON)))
 VENV ?= .venv-$(PYTHON_VERSION)
 endif
+endif
+VENV ?= .venv
 UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 # The oldest Python the project supports; the universal locks resolve for it and every newer one.
