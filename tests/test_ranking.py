@@ -17,7 +17,7 @@ from summarizer.ranking import (
     to_term_ids,
     word_budget,
 )
-from summarizer.sentences import to_words
+from summarizer.german import prose_words as to_words
 
 # Words whose stems differ between Snowball versions or exercise umlauts, ß and the u/y rules.
 STEM_WORDS = [
