@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.commands import chat_plan, chat_zone, render_digest
 from bot.delivery import DeliveryQueue, Outgoing
 from bot.digest import DigestOptions, DigestPlan, Stories
+from bot.query import TextTerms, text_terms
 from bot.records import Article, Reply, Span, Subscription
 from bot.store import Store
 from bot.texts import t
@@ -397,7 +398,8 @@ async def push_alerts(
         articles = store.articles_by_id(article_ids)
         out = []
         for article in articles:
-            text = "\n".join((article.title, *article.summary, article.body))
+            # The terms search indexes for the article, found once for all alerts.
+            text = TextTerms.of(text_terms(f"{article.title}\n{article.body}"))
             by_chat: dict[str, list[int]] = {}
             words: dict[str, tuple[str, ...]] = {}
             for alert in alerts:

@@ -16,11 +16,9 @@ from itertools import chain
 import numpy as np
 import numpy.typing as npt
 
-from bot.query import fold, stem
 from bot.records import Article
-from summarizer.algorithms import german_stop_words
+from summarizer import fold, letter_words, stem, stop_words
 
-_WORD = re.compile(r"[^\W\d_]+")
 # The first word of a sentence is capitalised in any case, so it is not taken for a name.
 _OPENER = re.compile(r"(?:^|[.!?:«»„“\"]\s*)([^\W\d_]+)")
 # Measured on the seeds and on near-miss pairs in tests/test_stories.py (same country, other
@@ -38,7 +36,7 @@ MIN_CORPUS = 50
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
-    return frozenset(fold(w) for w in german_stop_words())
+    return frozenset(fold(w) for w in stop_words())
 
 
 @lru_cache(maxsize=200_000)
@@ -72,7 +70,7 @@ def features(article: Article) -> Features:
     lead = article.body[:LEAD_CHARS]
     parts = ((article.title, TITLE_WEIGHT), (summary, 1.0), (lead, LEAD_WEIGHT))
     for text, weight in parts:
-        counts = Counter(_WORD.findall(text))
+        counts = Counter(letter_words(text))
         openers = set(_OPENER.findall(text))
         if weight == TITLE_WEIGHT:
             openers.clear()  # a title's first word is usually its subject: Russland erwägt …

@@ -16,9 +16,9 @@ from sqlite_utils import Database
 
 from bot.dedup import bands, signature
 from bot.migrations import _m006_bands, _m006_signature, migrate, migrations
-from bot.query import words
 from bot.records import NewArticle
 from bot.store import Store
+from summarizer import words
 from tests.fakes.feed_site import german_text
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "bot" / "migrations.py"

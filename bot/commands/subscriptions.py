@@ -7,23 +7,27 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.base import MAX_ALERTS, SENTENCES_RANGE, STORIES_RANGE, Request, _id_arg
-from bot.query import MAX_WORD_LENGTH, MAX_WORDS, fold, words
+from bot.query import MAX_WORD_LENGTH, MAX_WORDS, TextTerms, matches_all, text_terms, to_wants
 from bot.records import Reply, Span, Subscription
 from bot.texts import LANGUAGES, t
+from summarizer import fold, words
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
 def alert_words(text: str) -> tuple[str, ...]:
-    """The plain words of an alert, folded for case and umlauts, duplicates removed."""
-    found = [fold(w) for w in words(text) if len(w) <= MAX_WORD_LENGTH]
-    return tuple(dict.fromkeys(found))[:MAX_WORDS]
+    """The searchable words of an alert as written, each once (by folded form); no stop words."""
+    found = [w for w in words(text) if len(w) <= MAX_WORD_LENGTH and to_wants([w])]
+    first: dict[str, str] = {}
+    for word in found:
+        first.setdefault(fold(word), word)
+    return tuple(first.values())[:MAX_WORDS]
 
 
-def alert_matches(alert: tuple[str, ...], text: str) -> bool:
-    """True when every alert word occurs as a word of `text` (folded; no regular expressions)."""
-    present = {fold(w) for w in words(text)}
-    return bool(alert) and all(word in present for word in alert)
+def alert_matches(alert: tuple[str, ...], text: str | TextTerms) -> bool:
+    """True when `text` has every alert word as search would find it (any form, compounds)."""
+    present = TextTerms.of(text_terms(text)) if isinstance(text, str) else text
+    return matches_all(to_wants(alert), present)
 
 
 _NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
