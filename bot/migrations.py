@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -13,7 +15,13 @@ import numpy.typing as npt
 from nltk.stem.snowball import GermanStemmer
 from sqlite_utils import Database, Migrations
 
+from bot.query import index_text
+
 migrations = Migrations("newsbot")
+log = logging.getLogger(__name__)
+# Articles re-indexed per statement batch, and how often progress is logged.
+REINDEX_BATCH = 1000
+REINDEX_LOG_EVERY = 10_000
 
 # Frozen copies of bot/query.py's indexing as of m003 and m005: a migration must mean the same
 # thing forever, whatever the live search code becomes. Do not edit; add a new migration.
@@ -350,6 +358,50 @@ def m006_minhash_v2(db: Database) -> None:
             "INSERT OR IGNORE INTO article_bands (band, article_id) VALUES (?, ?)", keys
         )
         last = rows[-1][0]
+
+
+@migrations()
+def m007_lemma_index(db: Database) -> None:
+    """The index holds each word's stem and its lemma's stem (`gefiel` finds `gefallen`).
+
+    Re-indexes with the live `index_text`: any later change of the index terms comes with a
+    re-index migration of its own, so the last one run leaves the index as the code reads it.
+    Progress goes to the log every REINDEX_LOG_EVERY articles.
+    """
+    total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    started = time.perf_counter()
+    counts: dict[str, int] = {}
+    done = last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+            [last, REINDEX_BATCH],
+        ).fetchall()
+        if not rows:
+            break
+        updates = []
+        for article_id, title, body in rows:
+            index = index_text(title, body)
+            updates.append((index.title, index.body, article_id))
+            for compound in index.compounds:
+                counts[compound] = counts.get(compound, 0) + 1
+        # The update trigger replaces each article's row in the FTS index.
+        db.conn.executemany(
+            "UPDATE articles SET title_stems = ?, body_stems = ? WHERE id = ?", updates
+        )
+        before, done, last = done, done + len(rows), rows[-1][0]
+        if done // REINDEX_LOG_EVERY > before // REINDEX_LOG_EVERY or done == total:
+            log.info(
+                "event=reindex done=%d total=%d seconds=%.1f",
+                done,
+                total,
+                time.perf_counter() - started,
+            )
+    db.execute("DELETE FROM compounds")
+    db.conn.executemany(
+        "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)",
+        [(stem, stem[::-1], n) for stem, n in counts.items()],
+    )
 
 
 def migrate(db: Database) -> None:
