@@ -312,3 +312,30 @@ def test_a_chat_without_subscription_sees_the_default_zone(seeded_store: Store) 
     assert "dpa, 02.11.2025 09:13" in say(seeded_store, LATE, "/latest")
     operator = say(seeded_store, LATE, "/latest", timezone="America/New_York")
     assert "dpa, 02.11.2025 03:13" in operator
+
+
+def test_search_finds_both_seeds_by_a_names_genitive(seeded_store: Store, now: datetime) -> None:
+    reply = say(seeded_store, now, "/search Venezuelas")
+    assert "2 Treffer" in reply
+    assert "Kreml fordert friedliche Lösung" in reply
+    assert "Russland erwägt Venezuelas Bitte" in reply
+    assert "Russland erwägt" in say(seeded_store, now, "/search Luftabwehr")
+
+
+def test_search_finds_strong_verb_forms_both_ways(store: Store, now: datetime) -> None:
+    filler = " Die Sitzung in Berlin dauerte bis zum späten Abend, danach gingen alle nach Hause."
+    liked = NewArticle(
+        "Plan im Kabinett", "dpa", "Der Plan gefiel den Ministern." + filler, (), now
+    )
+    pleased = NewArticle(
+        "Konzept vor der Wahl", "dpa", "Das Konzept hat den Wählern gefallen." + filler, (), now
+    )
+    store.add_article(liked, now)
+    store.add_article(pleased, now)
+    by_base = say(store, now, "/search gefallen")
+    assert "Plan im Kabinett" in by_base
+    assert "Konzept vor der Wahl" in by_base
+    by_past = say(store, now, "/search gefiel")
+    assert "Konzept vor der Wahl" in by_past
+    assert "Plan im Kabinett" in by_past
+    assert "1 Treffer" in say(store, now, "/search Wählern Konzept")
