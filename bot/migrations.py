@@ -12,10 +12,9 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+import simplemma
 from nltk.stem.snowball import GermanStemmer
 from sqlite_utils import Database, Migrations
-
-from bot.query import index_text
 
 migrations = Migrations("newsbot")
 log = logging.getLogger(__name__)
@@ -77,6 +76,44 @@ def _frozen_index_text(title: str, body: str) -> tuple[str, str, tuple[str, ...]
     body_stems = list(filter(None, map(_frozen_index_stem, _frozen_words(body))))
     compounds = {s for s in {*title_stems, *body_stems} if len(s) >= _FROZEN_MIN_COMPOUND}
     return " ".join(title_stems), " ".join(body_stems), tuple(sorted(compounds))
+
+
+# Frozen copy of summarizer.german's terms and bot/query.py's index_text as of m007: each
+# word's stem and its lemma's stem (simplemma), sumy's and our stop words. Do not edit.
+_M007_STOPWORDS = _FROZEN_STOPWORDS | frozenset(
+    (  # noqa: SIM905 (a word list reads best as one string)
+        "aber als am an auch auf aus bei bin bis bist da dadurch daher darum das daß dass dein "
+        "deine dem den der des dessen deshalb die dies dieser dieses doch dort du durch ein eine "
+        "einem einen einer eines er es euer eure für hatte hatten hattest hattet hier hinter ich "
+        "ihr ihre im in ist ja jede jedem jeden jeder jedes jener jenes jetzt kann kannst können "
+        "könnt machen mein meine mit muß mußt musst müssen müßt nach nachdem nein nicht nun oder "
+        "seid sein seine sich sie sind soll sollen sollst sollt sonst soweit sowie und unser "
+        "unsere unter vom von vor wann warum was weiter weitere wenn wer werde werden werdet "
+        "weshalb wie wieder wieso wir wird wirst wo woher wohin zu zum zur über"
+    ).split()
+)
+
+
+@lru_cache(maxsize=200_000)
+def _m007_terms(word: str) -> tuple[str, ...]:
+    """Frozen copy of the index terms of one word as of m007. Do not edit."""
+    if len(word) > _FROZEN_MAX_WORD_LENGTH or word.casefold() in _M007_STOPWORDS:
+        return ()
+    if word.isdecimal():
+        return (word,)
+    first = _frozen_stem(word)
+    second = _frozen_stem(str(simplemma.lemmatize(word, "de")))
+    if second == first and len(word) > 4 and word[0].isupper() and word.endswith(("as", "os")):
+        second = _frozen_stem(word[:-1])
+    return (first,) if second == first else (first, second)
+
+
+def _m007_index_text(title: str, body: str) -> tuple[str, str, set[str]]:
+    """Frozen copy of `query.index_text` as of m007: title terms, body terms, long terms."""
+    title_terms = [t for w in _frozen_words(title) for t in _m007_terms(w)]
+    body_terms = [t for w in _frozen_words(body) for t in _m007_terms(w)]
+    compounds = {t for t in (*title_terms, *body_terms) if len(t) >= _FROZEN_MIN_COMPOUND}
+    return " ".join(title_terms), " ".join(body_terms), compounds
 
 
 # Frozen copy of bot/dedup.py's signature and bands as of m006: stored signatures must keep
@@ -364,8 +401,6 @@ def m006_minhash_v2(db: Database) -> None:
 def m007_lemma_index(db: Database) -> None:
     """The index holds each word's stem and its lemma's stem (`gefiel` finds `gefallen`).
 
-    Re-indexes with the live `index_text`: any later change of the index terms comes with a
-    re-index migration of its own, so the last one run leaves the index as the code reads it.
     Progress goes to the log every REINDEX_LOG_EVERY articles.
     """
     total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
@@ -381,9 +416,9 @@ def m007_lemma_index(db: Database) -> None:
             break
         updates = []
         for article_id, title, body in rows:
-            index = index_text(title, body)
-            updates.append((index.title, index.body, article_id))
-            for compound in index.compounds:
+            title_terms, body_terms, compounds = _m007_index_text(title, body)
+            updates.append((title_terms, body_terms, article_id))
+            for compound in compounds:
                 counts[compound] = counts.get(compound, 0) + 1
         # The update trigger replaces each article's row in the FTS index.
         db.conn.executemany(
@@ -407,4 +442,5 @@ def m007_lemma_index(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)
-    _frozen_stem.cache_clear()  # only migrations use it; don't hold its memory while serving
+    _frozen_stem.cache_clear()
+    _m007_terms.cache_clear()  # only migrations use it; don't hold its memory while serving

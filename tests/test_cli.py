@@ -203,3 +203,22 @@ def test_ingest_skips_english_and_too_short_pages_with_reasons(
     assert "short.txt:" in result.stdout
     assert "0 added, 0 duplicates, 2 skipped" in result.stdout
     assert newsbot("search", "Kremlin", db=db_path).returncode == 1
+
+
+def test_terms_jsonl_answers_each_line_and_marks_bad_ones(db_path: Path) -> None:
+    lines = [
+        {"id": "a", "text": "Der Plan gefiel"},
+        "kein JSON",
+        {"id": "b"},
+        {"id": "c", "text": "Häuser in Venezuelas"},
+    ]
+    stdin = "".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines)
+    out = newsbot("terms", "--jsonl", db=db_path, stdin=stdin)
+    assert out.returncode == 0
+    answers = [json.loads(line) for line in out.stdout.splitlines()]
+    assert answers[0] == {"id": "a", "terms": ["plan", "gefiel", "gefall"]}
+    assert "error" in answers[1]
+    assert answers[2]["id"] == "b"
+    assert "error" in answers[2]
+    assert answers[3] == {"id": "c", "terms": ["haus", "venezuelas", "venezuela"]}
+    assert newsbot("terms", "gefallen", db=db_path).stdout.split() == ["gefall"]
