@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-import simplemma
 from nltk.stem.snowball import GermanStemmer
+from simplemma.strategies import DictionaryLookupStrategy
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("newsbot")
@@ -94,6 +94,9 @@ _M007_STOPWORDS = _FROZEN_STOPWORDS | frozenset(
 )
 
 
+_M007_LEMMAS = DictionaryLookupStrategy()
+
+
 @lru_cache(maxsize=200_000)
 def _m007_terms(word: str) -> tuple[str, ...]:
     """Frozen copy of the index terms of one word as of m007. Do not edit."""
@@ -102,7 +105,7 @@ def _m007_terms(word: str) -> tuple[str, ...]:
     if word.isdecimal():
         return (word,)
     first = _frozen_stem(word)
-    second = _frozen_stem(str(simplemma.lemmatize(word, "de")))
+    second = _frozen_stem(_M007_LEMMAS.get_lemma(word, "de") or word)
     if second == first and len(word) > 4 and word[0].isupper() and word.endswith(("as", "os")):
         second = _frozen_stem(word[:-1])
     return (first,) if second == first else (first, second)

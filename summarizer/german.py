@@ -14,8 +14,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import cast
 
-import simplemma
 from nltk.stem.snowball import GermanStemmer
+from simplemma.strategies import DictionaryLookupStrategy
 
 # What a letter is, defined once; the three word shapes below are built from it.
 _LETTERS = r"[^\W\d_]+"
@@ -108,9 +108,20 @@ def stem(word: str) -> str:
     return stems([word])[0]
 
 
+@lru_cache(maxsize=1)
+def _dictionary() -> DictionaryLookupStrategy:
+    return DictionaryLookupStrategy()
+
+
 def lemma(word: str) -> str:
-    """The dictionary form of a German word (`gefiel` → `gefallen`, `Häuser` → `Haus`)."""
-    return str(simplemma.lemmatize(word, LANGUAGE))
+    """The dictionary form of a German word (`gefiel` → `gefallen`, `Häuser` → `Haus`).
+
+    A lookup in simplemma's German dictionary (the word as written, then in the other case);
+    a word it does not know is its own lemma. simplemma's further guesses (suffix rules,
+    decompositions) tie 2 more of 1,399 word-form pairs but cost 3.5 µs more per unknown word,
+    and every ingested article brings new words.
+    """
+    return _dictionary().get_lemma(word, LANGUAGE) or word
 
 
 def is_name_genitive(word: str) -> bool:
@@ -127,20 +138,15 @@ def terms(found: Sequence[str]) -> list[tuple[str, ...]]:
     or the lemmatizer does (`gefiel`, `gefallen`; `Häuser`, `Haus`); a name's genitive also
     gets the stem without its `-s`. Numbers are their own term.
     """
-    content = [w for w in found if not w.isdecimal() and not is_stop_word(w)]
-    bases = [lemma(w) for w in content]
-    own = iter(stems(content))
-    based = iter(stems(bases))
-    out: list[tuple[str, ...]] = []
-    for word in found:
-        if word.isdecimal():
-            out.append((word,))
-            continue
-        if is_stop_word(word):
-            out.append(())
-            continue
-        first, second = next(own), next(based)
+    stop = stop_words()
+    content = [w for w in dict.fromkeys(found) if not w.isdecimal() and w.casefold() not in stop]
+    # One stemmer call for the words and their lemmas.
+    stemmed = stems([*content, *map(lemma, content)])
+    size = len(content)
+    known: dict[str, tuple[str, ...]] = {}
+    for i, word in enumerate(content):
+        first, second = stemmed[i], stemmed[size + i]
         if second == first and is_name_genitive(word):
             second = stem(word[:-1])
-        out.append((first,) if second == first else (first, second))
-    return out
+        known[word] = (first,) if second == first else (first, second)
+    return [(w,) if w.isdecimal() else known.get(w, ()) for w in found]
