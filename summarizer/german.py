@@ -118,8 +118,8 @@ def lemma(word: str) -> str:
 
     A lookup in simplemma's German dictionary (the word as written, then in the other case);
     a word it does not know is its own lemma. simplemma's further guesses (suffix rules,
-    decompositions) tie 2 more of 1,399 word-form pairs but cost 3.5 µs more per unknown word,
-    and every ingested article brings new words.
+    decompositions) raised word-form recall by 0.001 (0.943 → 0.944 on the dev pairs) but
+    cost ~3.5 µs more per unknown word, and every ingested article brings new words.
     """
     return _dictionary().get_lemma(word, LANGUAGE) or word
 
@@ -127,7 +127,7 @@ def lemma(word: str) -> str:
 def is_name_genitive(word: str) -> bool:
     """True for what reads as the genitive of a name ending in a or o: `Chinas`, `Maduros`."""
     # Only -as/-os: German words rarely end in a or o, names often do; -us and -is would tie
-    # `Haus` to `hauen` and `Preis` to nothing useful.
+    # `Haus` to `hauen` and `Paris` to `Pari`.
     return len(word) > 4 and word[0].isupper() and word.endswith(("as", "os"))
 
 
