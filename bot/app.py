@@ -12,7 +12,7 @@ import httpx
 
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
-from bot.delivery import DeliveryQueue
+from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.ingest.feeds import poll_feeds
 from bot.ingest.pages import make_client
 from bot.records import Reply
@@ -27,10 +27,18 @@ MATRIX_SYNC_KEY = "matrix:sync_token"
 SHUTDOWN_SEND_GRACE = 20.0
 
 
-def make_handler(config: Config, store: Store, clock: Callable[[], datetime]) -> OnMessage:
-    """The one message handler every transport calls: the command core on the store's thread."""
+def make_handler(
+    config: Config,
+    store: Store,
+    clock: Callable[[], datetime],
+    delivery: Delivery,
+    after: Callable[[], None] | None = None,
+) -> OnMessage:
+    """The one message handler every transport calls: the command core on the store's thread,
+    its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages),
+    then `after` (the scheduler looks for a digest the command asked for)."""
 
-    async def on_message(message: Incoming) -> Reply | None:
+    async def on_message(message: Incoming) -> None:
         ctx = Context(
             chat=message.chat,
             now=clock(),
@@ -38,15 +46,40 @@ def make_handler(config: Config, store: Store, clock: Callable[[], datetime]) ->
             language=message.language,
             is_admin=message.user in config.admins,
             timezone=config.timezone,
+            private=message.private,
         )
+        reply: Reply | None
         try:
-            return await store.run(lambda: handle(message.text, ctx, store))
+            reply = await store.run(lambda: handle(message.text, ctx, store))
         except Exception:
             log.exception("event=command_failed chat=%s", message.chat)
             language = reader_language(None, message.language)
-            return Reply.text(t(language, "failed"), ok=False)
+            reply = Reply.text(t(language, "failed"), ok=False)
+        if reply is None:
+            return
+        if after is not None:
+            after()
+        item = Outgoing(
+            message.chat,
+            reply,
+            "reply",
+            urgent=True,
+            budget=REPLY_BUDGET,
+            replace=message.replace,
+        )
+        await delivery.deliver(item)
 
     return on_message
+
+
+def make_delivery(store: Store, transports: Sequence[Transport]) -> Delivery:
+    """The one outgoing path for these transports: a gone chat ends, a moved chat follows."""
+    on_gone, on_moved = chat_events(store)
+    return Delivery(
+        {t.name: t for t in transports},
+        on_gone=lambda chat: on_gone(chat, "send"),
+        on_moved=on_moved,
+    )
 
 
 # --- transports: wiring of Telegram and Matrix (issue 6) ----------------------------------
@@ -136,22 +169,23 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    on_message = make_handler(config, store, utc_now)
-    started: list[Transport] = []
-    queue: DeliveryQueue | None = None
+    queue = make_delivery(store, transports)
     scheduler: DigestScheduler | None = None
+
+    def poke() -> None:
+        if scheduler is not None:
+            scheduler.poke()
+
+    on_message = make_handler(config, store, utc_now, queue, poke)
+    started: list[Transport] = []
     client: httpx.AsyncClient | None = None
     try:
+        await queue.start()
         for transport in transports:
             await transport.start(on_message)
             started.append(transport)
             log.info("event=transport_started name=%s", transport.name)
         if schedule:
-            on_gone, _ = chat_events(store)
-            queue = DeliveryQueue(
-                {t.name: t for t in started}, on_gone=lambda chat: on_gone(chat, "send")
-            )
-            await queue.start()
             client = make_client()
             scheduler = DigestScheduler(
                 store,
@@ -160,6 +194,7 @@ async def serve(
                 grace=timedelta(hours=config.digest_grace_hours),
                 poll=feed_poller(store, client),
                 poll_every=timedelta(minutes=config.feed_interval_minutes),
+                default_zone=config.timezone,
             )
             await scheduler.start()
             log.info("event=scheduler_started jobs=%d", len(scheduler.scheduler.get_jobs()))
@@ -168,12 +203,11 @@ async def serve(
         log.info("event=shutdown")
         if scheduler is not None:
             await scheduler.stop()
-        if queue is not None:
-            try:
-                await asyncio.wait_for(queue.join(), SHUTDOWN_SEND_GRACE)
-            except TimeoutError:
-                log.warning("event=shutdown_unsent pending=%d", queue.pending())
-            await queue.stop()
+        try:
+            await asyncio.wait_for(queue.join(), SHUTDOWN_SEND_GRACE)
+        except TimeoutError:
+            log.warning("event=shutdown_unsent pending=%d", queue.pending())
+        await queue.stop()
         for transport in reversed(started):
             await transport.stop()
             log.info("event=transport_stopped name=%s", transport.name)

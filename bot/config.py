@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.records import DEFAULT_ZONE
 
 
 class Secret(str):
@@ -92,7 +93,7 @@ class Config:
     """Every setting of a running bot; secrets are `Secret` strings."""
 
     db: str = DEFAULT_DB
-    timezone: str = "Europe/Berlin"
+    timezone: str = DEFAULT_ZONE
     admins: tuple[str, ...] = ()
     log_level: str = "INFO"
     log_format: str = "text"

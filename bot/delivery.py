@@ -1,6 +1,13 @@
-"""One paced send queue for every chat (asyncio): platform rate limits, retries, backoff.
+"""The one outgoing path: every message to every chat is split, paced, retried and logged here.
 
-The pacing arithmetic (`Pacer`) is pure, so the bench can simulate 10,000 sends without sleeping.
+Transports make one API call per message and raise a typed `SendError`; `decide` (pure) turns
+that error into what happens next, and `Delivery` carries it out: pacing per platform (the
+transport's `limits`), retry with backoff or after the platform's `retry_after`, a finer split
+after `TooLarge`, a moved chat followed, a gone chat's subscriptions ended. Command replies
+(`urgent`) go before queued digests, so a digest burst never makes a user wait for an answer.
+
+A digest is claimed right before its first attempt (`Outgoing.claim`), not when queued: what
+was queued but never tried is still due after a restart.
 """
 
 from __future__ import annotations
@@ -14,37 +21,26 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from bot.errors import ChatGone
+from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, SendError, TooLarge
 from bot.records import Reply
-from bot.transports.base import Transport
+from bot.transports.base import Limits, Transport
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """A platform's send limits: overall rate, gap per chat, and a cap per group and minute."""
-
-    per_second: float
-    chat_gap: float
-    group_per_minute: int | None = None
-
-
-LIMITS: dict[str, Limits] = {
-    # Telegram Bot API FAQ: about 30 messages per second overall, 1 per second to one chat,
-    # 20 per minute to one group.
-    "telegram": Limits(per_second=30.0, chat_gap=1.0, group_per_minute=20),
-    # Synapse's default rc_message allows bursts of 10 then 0.2/s per sender; bot accounts are
-    # usually exempted, so pace gently and rely on M_LIMIT_EXCEEDED's retry_after_ms.
-    "matrix": Limits(per_second=5.0, chat_gap=1.0),
-    "console": Limits(per_second=1000.0, chat_gap=0.0),
-}
-RETRIES = 5
+# Eight tries with doubling backoff span about eight minutes: a Bot API down for two minutes
+# still gets the message through, once.
+RETRIES = 8
 BACKOFF = 2.0
 MAX_BACKOFF = 300.0
+# A platform asking us to wait longer than this for one message is treated as a failure.
+MAX_RETRY_AFTER = 600.0
 MAX_IN_FLIGHT = 32
+# A command reply is at most this many messages; the command itself pages longer answers.
+REPLY_BUDGET = 3
+# Below this many characters a message is not split further.
+MIN_SPLIT = 256
+MAX_MOVES = 3
 
 
 def platform_of(chat: str) -> str:
@@ -52,16 +48,12 @@ def platform_of(chat: str) -> str:
     return chat.partition(":")[0]
 
 
-def is_group(chat: str) -> bool:
-    """Telegram groups and channels have negative chat ids."""
-    return chat.startswith("telegram:-")
-
-
 class Pacer:
     """When the next message may go out on one platform (pure arithmetic on a clock value)."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, is_group: Callable[[str], bool] = lambda chat: False):
         self.limits = limits
+        self.is_group = is_group
         self._next = 0.0
         self._chat_next: dict[str, float] = {}
         self._group_sent: dict[str, deque[float]] = defaultdict(deque)
@@ -70,7 +62,7 @@ class Pacer:
         """The first moment ≥ now at which a send to `chat` keeps every limit."""
         at = max(now, self._next, self._chat_next.get(chat, 0.0))
         cap = self.limits.group_per_minute
-        if cap and is_group(chat):
+        if cap and self.is_group(chat):
             sent = self._group_sent[chat]
             while sent and sent[0] <= at - 60.0:
                 sent.popleft()
@@ -82,7 +74,7 @@ class Pacer:
         """Record a send at `at`."""
         self._next = at + 1.0 / self.limits.per_second
         self._chat_next[chat] = at + self.limits.chat_gap
-        if self.limits.group_per_minute and is_group(chat):
+        if self.limits.group_per_minute and self.is_group(chat):
             self._group_sent[chat].append(at)
 
     def hold(self, chat: str, until: float) -> None:
@@ -90,66 +82,112 @@ class Pacer:
         self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
 
 
-def retry_after(exc: BaseException) -> float | None:
-    """Seconds the platform asked us to wait: `RateLimited`, PTB's RetryAfter, nio's ms field."""
-    value = getattr(exc, "retry_after", None)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, int | float):
-        return float(value)
-    ms = getattr(exc, "retry_after_ms", None)
-    return float(ms) / 1000.0 if isinstance(ms, int | float) else None
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What to do after a failed send: `retry` after `delay`, `split`, `plain`, `gone`,
+    `moved` to `chat`, or `fail` with `reason`."""
+
+    kind: str
+    delay: float = 0.0
+    chat: str = ""
+    reason: str = ""
+
+
+def decide(
+    error: Exception,
+    tries: int,
+    *,
+    retries: int = RETRIES,
+    backoff: float = BACKOFF,
+    editing: bool = False,
+) -> Action:
+    """What a failed send means (pure): `tries` counts the failed attempts, this one included."""
+    if isinstance(error, ChatGone):
+        return Action("gone")
+    if isinstance(error, ChatMoved):
+        return Action("moved", chat=error.new_chat)
+    if isinstance(error, TooLarge):
+        return Action("split")
+    if isinstance(error, Rejected):
+        # A rejected edit (the message is too old or gone) is sent as a new message instead.
+        return Action("new") if editing else Action("fail", reason=str(error))
+    reason = f"{type(error).__name__}: {error}"[:300]
+    if tries > retries:
+        return Action("fail", reason=reason)
+    if isinstance(error, RateLimited):
+        if error.retry_after > MAX_RETRY_AFTER:
+            return Action("fail", reason=reason)
+        return Action("retry", delay=error.retry_after, reason=reason)
+    return Action("retry", delay=min(MAX_BACKOFF, backoff * 2 ** (tries - 1)), reason=reason)
 
 
 OnSent = Callable[[], Awaitable[None]]
 OnFailed = Callable[[str], Awaitable[None]]
+Claim = Callable[[], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message for one chat and what to do once it is sent or given up."""
+    """A message for one chat and what to do around it.
+
+    `claim` runs right before the first attempt; False means someone else has it (skip).
+    `urgent` (command replies) goes before queued digests; `budget` caps the messages;
+    `replace` edits that platform message instead of posting a new one.
+    """
 
     chat: str
     reply: Reply
     label: str
     on_sent: OnSent | None = None
     on_failed: OnFailed | None = None
+    claim: Claim | None = None
+    urgent: bool = False
+    budget: int | None = None
+    replace: str | None = None
 
 
 @dataclass(slots=True)
-class _Attempt:
+class _Job:
     item: Outgoing
+    chat: str
+    parts: list[Reply] = field(default_factory=list)
+    index: int = 0
     tries: int = 0
-    ready: float = 0.0
-    seq: int = field(default=0)
+    moves: int = 0
+    replace: str | None = None
+    size: int = 0
+    started: bool = False
+    done: asyncio.Future[str] | None = field(default=None)
 
 
-class DeliveryQueue:
+class Delivery:
     """Sends queued messages chat by chat, paced per platform; one slow chat never blocks another.
 
-    A failed send is retried with exponential backoff (or after the platform's retry_after);
-    after `retries` failures it is logged and handed to `on_failed`. `ChatGone` drops the chat's
-    messages and calls `on_gone`.
+    Messages to one chat go out in order, one at a time; a chat's urgent message goes before its
+    queued ones, and chats with urgent messages go before the others.
     """
 
     def __init__(
         self,
         transports: Mapping[str, Transport],
         *,
-        limits: Mapping[str, Limits] = LIMITS,
         retries: int = RETRIES,
         backoff: float = BACKOFF,
         on_gone: Callable[[str], Awaitable[None]] | None = None,
+        on_moved: Callable[[str, str], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.transports = dict(transports)
-        self.pacers = {name: Pacer(limits.get(name, LIMITS["matrix"])) for name in transports}
+        self.pacers = {n: Pacer(t.limits, t.is_group) for n, t in self.transports.items()}
         self.retries = retries
         self.backoff = backoff
         self.on_gone = on_gone
+        self.on_moved = on_moved
         self.clock = clock
-        self._chats: dict[str, deque[_Attempt]] = defaultdict(deque)
-        self._ready: list[tuple[float, int, str]] = []
+        self._chats: dict[str, deque[_Job]] = defaultdict(deque)
+        # Two lanes of (ready at, seq, chat, token); a stale token marks an entry to skip.
+        self._lanes: tuple[list[tuple[float, int, str, int]], ...] = ([], [])
+        self._token: dict[str, int] = {}
         self._busy: set[str] = set()
         self._seq = itertools.count()
         self._wake = asyncio.Event()
@@ -161,36 +199,77 @@ class DeliveryQueue:
         self.sent = 0
         self.failed = 0
 
-    def put(self, item: Outgoing) -> None:
-        """Queue a message; it goes out after the chat's earlier ones."""
+    # --- queueing ----------------------------------------------------------------------------
+
+    def put(self, item: Outgoing) -> asyncio.Future[str]:
+        """Queue a message; the future ends with "sent", "skipped", "gone" or "failed: …"."""
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         if platform_of(item.chat) not in self.transports:
             log.error("event=delivery_no_transport chat=%s label=%s", item.chat, item.label)
-            return
+            done.set_result("failed: no transport")
+            return done
+        job = _Job(item, item.chat, replace=item.replace, done=done)
         queue = self._chats[item.chat]
-        queue.append(_Attempt(item))
-        if len(queue) == 1 and item.chat not in self._busy:
-            self._push(item.chat, self.clock())
+        if item.urgent:
+            # After the job already under way (its parts stay together), before the rest.
+            at = 1 if queue and queue[0].started else 0
+            while at < len(queue) and queue[at].item.urgent:
+                at += 1
+            queue.insert(at, job)
+        else:
+            queue.append(job)
+        if item.chat not in self._busy:
+            self._schedule(item.chat, self.clock())
         self._idle.clear()
         self._wake.set()
+        return done
+
+    async def deliver(self, item: Outgoing) -> str:
+        """Queue a message and wait for its outcome."""
+        return await self.put(item)
 
     def pending(self) -> int:
         """Messages not yet sent or given up."""
         return sum(len(q) for q in self._chats.values())
 
-    def _push(self, chat: str, at: float) -> None:
-        heapq.heappush(self._ready, (at, next(self._seq), chat))
+    def _schedule(self, chat: str, at: float) -> None:
+        queue = self._chats.get(chat)
+        if not queue:
+            return
+        token = self._token.get(chat, 0) + 1
+        self._token[chat] = token
+        lane = self._lanes[0 if queue[0].item.urgent else 1]
+        heapq.heappush(lane, (at, next(self._seq), chat, token))
+
+    def _next_ready(self, now: float) -> tuple[str | None, float | None]:
+        """The chat to serve now (urgent lane first), else when the earliest entry is ready."""
+        soonest: float | None = None
+        for lane in self._lanes:
+            while lane and self._token.get(lane[0][2]) != lane[0][3]:
+                heapq.heappop(lane)
+            if not lane:
+                continue
+            at, _, chat, _ = lane[0]
+            if at <= now:
+                heapq.heappop(lane)
+                self._token.pop(chat, None)
+                return chat, None
+            soonest = at if soonest is None else min(soonest, at)
+        return None, soonest
+
+    # --- running -----------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Start the worker in the running loop."""
         if self._worker is None:
-            self._worker = asyncio.create_task(self._run())
+            self._worker = asyncio.create_task(self._run(), name="delivery")
 
     async def join(self) -> None:
         """Wait until every queued message is sent or given up."""
         await self._idle.wait()
 
     async def stop(self) -> None:
-        """Stop the worker; sends in flight finish, queued ones stay unsent (and unlogged)."""
+        """Stop the worker; sends in flight finish, queued ones stay unsent (digests stay due)."""
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
@@ -200,107 +279,199 @@ class DeliveryQueue:
 
     async def _run(self) -> None:
         while True:
-            if not self._ready:
-                if not self._busy and not self.pending():
+            now = self.clock()
+            chat, soonest = self._next_ready(now)
+            if chat is None:
+                if soonest is None and not self._busy and not self.pending():
                     self._idle.set()
                 self._wake.clear()
-                await self._wake.wait()
-                continue
-            at, _, chat = self._ready[0]
-            now = self.clock()
-            if at > now:
-                self._wake.clear()
+                timeout = None if soonest is None else max(0.0, soonest - now)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=at - now)
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
                 continue
-            heapq.heappop(self._ready)
             pacer = self.pacers[platform_of(chat)]
             slot = pacer.earliest(chat, now)
             if slot > now:
-                self._push(chat, slot)
+                self._schedule(chat, slot)
                 continue
             pacer.take(chat, now)
             self._busy.add(chat)
             await self._slots.acquire()
-            task = asyncio.create_task(self._send(chat, self._chats[chat][0]))
+            task = asyncio.create_task(self._attempt(chat, self._chats[chat][0]))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, chat: str, attempt: _Attempt) -> None:
-        item = attempt.item
+    async def _attempt(self, chat: str, job: _Job) -> None:
+        item = job.item
         transport = self.transports[platform_of(chat)]
         try:
-            await transport.send(chat, item.reply)
-        except ChatGone:
-            log.warning("event=chat_gone chat=%s label=%s", chat, item.label)
-            dropped = list(self._chats.pop(chat, ()))
-            for other in dropped:
-                await self._callback(other.item.on_failed, "gone")
-            self.failed += len(dropped)
-            if self.on_gone is not None:
-                await self.on_gone(chat)
-            self._done(chat)
-            return
-        except Exception as exc:
-            attempt.tries += 1
-            wait = retry_after(exc)
-            if attempt.tries > self.retries:
-                log.error(
-                    "event=delivery_failed chat=%s label=%s tries=%d error=%r",
-                    chat,
-                    item.label,
-                    attempt.tries,
-                    str(exc) or type(exc).__name__,
-                )
-                self._chats[chat].popleft()
-                self.failed += 1
-                await self._callback(item.on_failed, f"{type(exc).__name__}: {exc}"[:200])
-                self._done(chat)
+            if not job.started:
+                job.started = True
+                if item.claim is not None and not await item.claim():
+                    log.info("event=delivery_skipped chat=%s label=%s", chat, item.label)
+                    self._end(chat, job, "skipped")
+                    return
+                job.size = transport.size
+                job.parts = transport.split(item.reply, job.size)
+                if item.budget is not None and len(job.parts) > item.budget:
+                    log.warning(
+                        "event=reply_cut chat=%s label=%s parts=%d budget=%d",
+                        chat,
+                        item.label,
+                        len(job.parts),
+                        item.budget,
+                    )
+                    job.parts = job.parts[: item.budget]
+            if job.index >= len(job.parts):
+                await self._sent(chat, job)
                 return
-            delay = (
-                wait
-                if wait is not None
-                else min(MAX_BACKOFF, self.backoff * 2 ** (attempt.tries - 1))
+            await transport.send(job.chat, job.parts[job.index], job.replace)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._failed(chat, job, exc)
+            return
+        finally:
+            self._busy.discard(chat)
+            self._slots.release()
+        job.index += 1
+        job.tries = 0
+        job.replace = None
+        if job.index >= len(job.parts):
+            await self._sent(chat, job)
+        else:
+            self._schedule(chat, self.clock())
+            self._wake.set()
+
+    async def _failed(self, chat: str, job: _Job, exc: Exception) -> None:
+        item = job.item
+        if not isinstance(exc, SendError):
+            log.error(
+                "event=send_error chat=%s label=%s error=%r",
+                chat,
+                item.label,
+                str(exc),
+                exc_info=exc,
             )
+        job.tries += 1
+        action = decide(
+            exc,
+            job.tries,
+            retries=self.retries,
+            backoff=self.backoff,
+            editing=job.replace is not None,
+        )
+        if action.kind == "gone":
+            log.warning("event=chat_gone chat=%s label=%s", chat, item.label)
+            for other in list(self._chats.pop(chat, ())):
+                await self._finish(other, "gone", "gone")
+            self.failed += 1
+            if self.on_gone is not None:
+                await self._call(self.on_gone(chat))
+            self._wake.set()
+            return
+        if action.kind == "moved" and job.moves < MAX_MOVES:
+            job.moves += 1
+            job.tries -= 1
+            log.info("event=chat_moved chat=%s new=%s", job.chat, action.chat)
+            if self.on_moved is not None:
+                await self._call(self.on_moved(job.chat, action.chat))
+            job.chat = action.chat
+            self._retry(chat, 0.0)
+            return
+        if action.kind == "split":
+            transport = self.transports[platform_of(chat)]
+            part = job.parts[job.index]
+            smaller = transport.split(part, job.size)
+            while len(smaller) <= 1 and job.size > MIN_SPLIT:
+                job.size = max(MIN_SPLIT, job.size // 2)
+                smaller = transport.split(part, job.size)
+            if len(smaller) > 1:
+                log.warning("event=split_finer chat=%s parts=%d", chat, len(smaller))
+                job.parts[job.index : job.index + 1] = smaller
+                job.tries -= 1
+                self._retry(chat, 0.0)
+                return
+            action = Action("fail", reason="too large")
+        if action.kind == "new":
+            job.replace = None
+            job.tries -= 1
+            self._retry(chat, 0.0)
+            return
+        if action.kind == "retry":
             log.warning(
                 "event=delivery_retry chat=%s label=%s try=%d delay=%.1f error=%r",
                 chat,
                 item.label,
-                attempt.tries,
-                delay,
-                str(exc) or type(exc).__name__,
+                job.tries,
+                action.delay,
+                action.reason,
             )
-            self.pacers[platform_of(chat)].hold(chat, self.clock() + delay)
-            self._done(chat, at=self.clock() + delay)
+            self.pacers[platform_of(chat)].hold(chat, self.clock() + action.delay)
+            self._retry(chat, action.delay)
             return
-        self._chats[chat].popleft()
-        self.sent += 1
-        log.info("event=delivered chat=%s label=%s tries=%d", chat, item.label, attempt.tries + 1)
-        await self._callback(item.on_sent)
-        self._done(chat)
+        reason = action.reason or f"{type(exc).__name__}: {exc}"[:300]
+        log.error(
+            "event=delivery_failed chat=%s label=%s tries=%d error=%r",
+            chat,
+            item.label,
+            job.tries,
+            reason,
+        )
+        self.failed += 1
+        self._drop(chat, job)
+        await self._finish(job, "failed: " + reason, reason)
+        self._schedule(chat, self.clock())
+        self._wake.set()
 
-    async def _callback(self, fn: Callable[..., Awaitable[None]] | None, *args: str) -> None:
-        if fn is None:
-            return
+    def _retry(self, chat: str, delay: float) -> None:
+        self._schedule(chat, self.clock() + delay)
+        self._wake.set()
+
+    async def _sent(self, chat: str, job: _Job) -> None:
+        self.sent += 1
+        log.info(
+            "event=delivered chat=%s label=%s parts=%d",
+            job.chat,
+            job.item.label,
+            len(job.parts),
+        )
+        self._end(chat, job, "sent")
+        if job.item.on_sent is not None:
+            await self._call(job.item.on_sent())
+
+    def _end(self, chat: str, job: _Job, outcome: str) -> None:
+        self._drop(chat, job)
+        if job.done is not None and not job.done.done():
+            job.done.set_result(outcome)
+        self._schedule(chat, self.clock())
+        self._wake.set()
+
+    def _drop(self, chat: str, job: _Job) -> None:
+        queue = self._chats.get(chat)
+        if queue and queue[0] is job:
+            queue.popleft()
+        if chat in self._chats and not self._chats[chat]:
+            del self._chats[chat]
+
+    async def _finish(self, job: _Job, outcome: str, reason: str) -> None:
+        if job.done is not None and not job.done.done():
+            job.done.set_result(outcome)
+        if job.item.on_failed is not None:
+            await self._call(job.item.on_failed(reason))
+
+    async def _call(self, awaitable: Awaitable[None]) -> None:
         try:
-            await fn(*args)
+            await awaitable
         except Exception:
             log.exception("event=delivery_callback_failed")
 
-    def _done(self, chat: str, at: float | None = None) -> None:
-        self._busy.discard(chat)
-        self._slots.release()
-        queue = self._chats.get(chat)
-        if queue:
-            self._push(chat, self.clock() if at is None else at)
-        elif chat in self._chats:
-            del self._chats[chat]
-        self._wake.set()
 
-
-def simulate(chats: list[str], limits: Limits) -> float:
+def simulate(
+    chats: list[str], limits: Limits, is_group: Callable[[str], bool] = lambda c: False
+) -> float:
     """Seconds one paced platform needs to send one message to each chat (no network time)."""
-    pacer = Pacer(limits)
+    pacer = Pacer(limits, is_group)
     now = 0.0
     for chat in chats:
         now = pacer.earliest(chat, now)

@@ -1,17 +1,23 @@
-"""Articles → ranked stories → Digest (pure): grouping once, selecting per chat."""
+"""The one door to a digest (pure): which stories a chat gets now, ranked, cut, ready to render.
+
+`plan_chat` reads a chat's settings, zone and last digest into a `DigestPlan`; `build_digests`
+loads the articles of every plan's window once, groups them into stories once (`StoryPool`),
+and cuts each plan's digest from that. The scheduler, `/digest`, `newsbot digest`, the demo and
+the bench all come through here.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.query import TextTerms, text_terms, to_wants
-from bot.records import Article, ChatSettings, Digest, Link, Story
+from bot.records import DEFAULT_ZONE, Article, ChatSettings, Digest, Link, Story, Subscription
 from bot.stories import features, group_stories
 
 # A story's weight halves every day, so a two-source story from yesterday ties with a
@@ -21,18 +27,33 @@ DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
 MAX_WINDOW = timedelta(days=7)
 MAX_SENTENCES = 3
-# Rankings kept per Stories (one per `now`); a run asks with a single `now`.
+# Rankings kept per StoryPool (one per `now`); a run asks with a single `now`.
 MAX_RANKINGS = 4
 
 
-@dataclass(frozen=True, slots=True)
-class DigestOptions:
-    """A chat's digest settings: how many stories, how many sentences, which keywords."""
+class Subscriptions(Protocol):
+    """Where a chat's subscription (and so its zone) is found."""
 
-    stories: int = 5
-    sentences: int = 2
-    keywords: tuple[str, ...] = ()
-    send_empty: bool = True
+    def subscription(self, chat: str) -> Subscription | None: ...
+
+
+class DigestSource(Subscriptions, Protocol):
+    """What planning and building a digest read from the store."""
+
+    def settings(self, chat: str) -> ChatSettings: ...
+    def last_digest_at(self, chat: str) -> datetime | None: ...
+    def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPlan:
+    """What decides one digest: the window [since, until), the chat's settings, date and zone."""
+
+    since: datetime
+    settings: ChatSettings
+    day: date
+    zone: str
+    until: datetime | None = None
 
 
 def window_since(last_digest: datetime | None, now: datetime) -> datetime:
@@ -42,36 +63,51 @@ def window_since(last_digest: datetime | None, now: datetime) -> datetime:
     return max(last_digest, now - MAX_WINDOW)
 
 
-@dataclass(frozen=True, slots=True)
-class DigestPlan:
-    """What decides one chat's digest: window start, options, language, local date and zone."""
-
-    since: datetime
-    options: DigestOptions
-    language: str
-    day: date
-    zone: str
+def chat_zone(source: Subscriptions, chat: str, default: str = DEFAULT_ZONE) -> str:
+    """The zone a chat's dates are shown in: its subscription's, else `default` (the operator's)."""
+    sub = source.subscription(chat)
+    return sub.timezone if sub else default
 
 
-def plan_digest(
-    settings: ChatSettings,
-    keywords: tuple[str, ...],
-    zone: str,
-    now: datetime,
-    last_digest: datetime | None = None,
+def plan_chat(
+    source: DigestSource, chat: str, now: datetime, *, default_zone: str, fresh: bool = False
 ) -> DigestPlan:
-    """A chat's digest plan from its settings, keyword filter and zone (no last digest: 24 h).
-
-    The scheduler and the `/digest` command both plan through here, so they cannot drift apart.
-    """
-    options = DigestOptions(
-        stories=settings.stories,
-        sentences=settings.sentences,
-        keywords=keywords,
-        send_empty=settings.send_empty,
-    )
+    """A chat's digest as its schedule would send it now: since its last digest (`fresh`: the
+    last 24 hours, as `/digest` shows), with its settings, dated in its zone."""
+    zone = chat_zone(source, chat, default_zone)
+    last = None if fresh else source.last_digest_at(chat)
     day = now.astimezone(ZoneInfo(zone)).date()
-    return DigestPlan(window_since(last_digest, now), options, settings.language, day, zone)
+    return DigestPlan(window_since(last, now), source.settings(chat), day, zone)
+
+
+def plan_recent(now: datetime, zone: str, settings: ChatSettings | None = None) -> DigestPlan:
+    """The last 24 hours with default settings (the demo, `newsbot digest`)."""
+    day = now.astimezone(ZoneInfo(zone)).date()
+    return DigestPlan(now - DEFAULT_WINDOW, settings or ChatSettings(), day, zone)
+
+
+def plan_day(day: date, zone: str, settings: ChatSettings | None = None) -> DigestPlan:
+    """One calendar day in `zone` (`newsbot digest --date`)."""
+    since = datetime.combine(day, time(0), ZoneInfo(zone))
+    return DigestPlan(since, settings or ChatSettings(), day, zone, since + timedelta(days=1))
+
+
+def build_digests(
+    source: DigestSource, plans: Mapping[str, DigestPlan], now: datetime
+) -> dict[str, Digest]:
+    """Each plan's digest: articles loaded and grouped once for all, equal plans cut once."""
+    if not plans:
+        return {}
+    earliest = min(p.since for p in plans.values())
+    latest = max((p.until or now) for p in plans.values())
+    pool = StoryPool.of(source.articles_since(earliest, latest + timedelta(seconds=1)))
+    cache: dict[DigestPlan, Digest] = {}
+    out: dict[str, Digest] = {}
+    for key, plan in plans.items():
+        if plan not in cache:
+            cache[plan] = pool.cut(plan, now)
+        out[key] = cache[plan]
+    return out
 
 
 def _links(group: Sequence[Article]) -> tuple[Link, ...]:
@@ -186,8 +222,8 @@ class _Ranking:
 
 
 @dataclass(frozen=True, slots=True)
-class Stories:
-    """Articles grouped into stories once, so many chats' digests share the work."""
+class StoryPool:
+    """A window's articles grouped into stories once, from which every chat's digest is cut."""
 
     groups: tuple[tuple[Article, ...], ...]
     # Memos, not state: the ranking per `now` (a run asks with one), each story's terms and
@@ -203,7 +239,7 @@ class Stories:
     )
 
     @classmethod
-    def of(cls, articles: Sequence[Article]) -> Stories:
+    def of(cls, articles: Sequence[Article]) -> StoryPool:
         """Group articles into stories (the expensive step, done once per run)."""
         return cls(tuple(group_stories(articles)))
 
@@ -247,10 +283,11 @@ class Stories:
             entry = self._entries[key] = to_story(self.groups[g], sentences)
         return entry
 
-    def digest(
-        self, *, day: date, since: datetime, now: datetime, options: DigestOptions
-    ) -> Digest:
-        """One chat's digest: stories with articles in [since, now], ranked, filtered, cut."""
+    def cut(self, plan: DigestPlan, now: datetime) -> Digest:
+        """One plan's digest: stories with articles in its window, ranked, filtered, cut."""
+        if plan.until is not None:
+            now = min(now, plan.until)
+        since, options = plan.since, plan.settings
         ranking = self._ranking(now)
         keywords = _Keywords.of(options.keywords) if options.keywords else None
         chosen: list[tuple[_Rank, int, tuple[Article, ...] | None]] = []
@@ -278,28 +315,7 @@ class Stories:
             else to_story(fresh, options.sentences)
             for _, g, fresh in chosen[: options.stories]
         )
-        return Digest(date=day, stories=entries, since=since)
-
-    def planned(self, plan: DigestPlan, now: datetime) -> Digest:
-        """The digest a chat's plan describes, at `now`."""
-        return self.digest(day=plan.day, since=plan.since, now=now, options=plan.options)
-
-
-def build_digest(
-    articles: Sequence[Article],
-    *,
-    day: date,
-    since: datetime,
-    stories: int = 5,
-    sentences: int = 2,
-    now: datetime | None = None,
-    keywords: tuple[str, ...] = (),
-) -> Digest:
-    """The main stories of `articles` since `since`: grouped across sources, ranked, cut."""
-    if now is None:
-        now = max((max(a.when, a.fetched) for a in articles), default=since)
-    options = DigestOptions(stories=stories, sentences=sentences, keywords=keywords)
-    return Stories.of(articles).digest(day=day, since=since, now=now, options=options)
+        return Digest(date=plan.day, stories=entries, since=since)
 
 
 def to_json(digest: Digest) -> dict[str, Any]:

@@ -3,8 +3,13 @@
 NewsbotError
 ├── ConfigError      a bad or missing setting, named by its key
 ├── BadInput         a file or text that cannot become an article
-├── ChatGone         the platform says the chat blocked the bot or no longer exists
-└── RateLimited      the platform asks us to wait `retry_after` seconds (429, M_LIMIT_EXCEEDED)
+└── SendError        what a platform said about one message (transports raise, delivery decides)
+    ├── ChatGone     the chat blocked the bot or no longer exists: its subscriptions end
+    ├── ChatMoved    the chat has a new id (a Telegram group became a supergroup)
+    ├── RateLimited  wait `retry_after` seconds, then try again (429, M_LIMIT_EXCEEDED)
+    ├── TooLarge     the message is over the platform's size: split it finer
+    ├── Transient    a network error or a 5xx: try again later
+    └── Rejected     the platform refused this message for good: do not retry it
 """
 
 
@@ -20,13 +25,37 @@ class BadInput(NewsbotError):
     """Input that cannot become an article (binary, empty, not German, unreadable)."""
 
 
-class ChatGone(NewsbotError):
+class SendError(NewsbotError):
+    """A platform's verdict on one send; `bot.delivery` is the only place that acts on it."""
+
+
+class ChatGone(SendError):
     """The chat blocked the bot, left, or was deleted: its subscriptions end."""
 
 
-class RateLimited(NewsbotError):
+class ChatMoved(SendError):
+    """The chat now lives under `new_chat` (platform-qualified): send there instead."""
+
+    def __init__(self, new_chat: str) -> None:
+        super().__init__(f"chat moved to {new_chat}")
+        self.new_chat = new_chat
+
+
+class RateLimited(SendError):
     """The platform refused a send for now: retry after `retry_after` seconds."""
 
     def __init__(self, retry_after: float, message: str = "") -> None:
         super().__init__(message or f"rate limited, retry after {retry_after:g} s")
         self.retry_after = retry_after
+
+
+class TooLarge(SendError):
+    """The message is larger than the platform accepts, though we measured it to fit."""
+
+
+class Transient(SendError):
+    """A network failure or server error: the same message may go through later."""
+
+
+class Rejected(SendError):
+    """The platform refused this message permanently (a bad request): retrying cannot help."""

@@ -19,6 +19,8 @@ from bot.store import FailedDelivery, Stats, Store
 log = logging.getLogger(__name__)
 # Failed deliveries older than this are history, not something to act on.
 DELIVERY_WINDOW = timedelta(days=7)
+# How many failed deliveries the report lists (it counts them all).
+FAILED_SHOWN = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class Status:
     stats: Stats
     feed_problems: list[Feed]
     next_digests: list[NextDigest]
+    failed_count: int
     failed_deliveries: list[FailedDelivery]
 
 
@@ -66,7 +69,8 @@ def collect_status(store: Store, db_path: str, now: datetime) -> Status:
             (next_digest(s, now) for s in subs),
             key=lambda d: (d.at is None, d.at or now, d.chat),
         ),
-        failed_deliveries=store.failed_deliveries(now - DELIVERY_WINDOW),
+        failed_count=store.failed_delivery_count(now - DELIVERY_WINDOW),
+        failed_deliveries=store.failed_deliveries(now - DELIVERY_WINDOW, FAILED_SHOWN),
     )
 
 
@@ -120,9 +124,11 @@ def render_status(status: Status, now: datetime) -> str:
         when = f"{local:%Y-%m-%d %H:%M %Z} ({_until(local, now)})" if local else "cannot fire"
         lines.append(f"  {nd.chat}  {nd.time} {nd.timezone} → {when}")
     days = DELIVERY_WINDOW.days
-    lines.append(f"failed deliveries (last {days} days)  {len(status.failed_deliveries)}")
+    lines.append(f"failed deliveries (last {days} days)  {status.failed_count}")
     for d in status.failed_deliveries:
         lines.append(f"  {d.chat}  {d.digest_date}  {d.status or 'no status'}: {d.note or ''}")
+    if status.failed_count > len(status.failed_deliveries):
+        lines.append(f"  … and {status.failed_count - len(status.failed_deliveries)} more")
     return "\n".join(line.rstrip() for line in lines)
 
 

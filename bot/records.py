@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+# The zone dates are read and shown in unless a chat or the operator chose another.
+DEFAULT_ZONE = "Europe/Berlin"
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -120,12 +123,16 @@ class Digest:
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    """What a chat chose: language, digest size and summary length."""
+    """What a chat chose: language, digest size, summary length, empty days, keyword filter.
+
+    The one record of these settings and their defaults (`-word` keywords exclude).
+    """
 
     language: str = "de"
     stories: int = 5
     sentences: int = 2
     send_empty: bool = True
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +141,7 @@ class Subscription:
 
     chat: str
     time: str
-    timezone: str = "Europe/Berlin"
+    timezone: str = DEFAULT_ZONE
     created: datetime | None = None
 
 

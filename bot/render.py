@@ -8,10 +8,13 @@ words, so a cut never falls inside a tag.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from bot.records import Reply, Span
+from bot.records import DEFAULT_ZONE, Digest, Reply, Span
+from bot.texts import t
 
 # Telegram rejects a message over 4096 characters after entity parsing; it counts UTF-16 code
 # units, and we measure the HTML itself, which is never shorter than the parsed text.
@@ -84,11 +87,6 @@ def _html_span(span: Span, newline: str = "\n") -> str:
     if is_web_url(span.url):
         text = f'<a href="{escape(span.url or "", quote=True)}">{text}</a>'
     return text
-
-
-def html_paragraphs(reply: Reply) -> list[str]:
-    """Each paragraph as an HTML fragment with every user and article string escaped."""
-    return ["".join(_html_span(s) for s in p) for p in reply.paragraphs]
 
 
 def _escaped_units(char: str) -> int:
@@ -193,11 +191,6 @@ def telegram_html(reply: Reply) -> str:
     return "\n\n".join("".join(_html_span(s) for s in p) for p in reply.paragraphs)
 
 
-def telegram_chunks(reply: Reply, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Telegram HTML messages of at most `limit` UTF-16 units, split between paragraphs."""
-    return [telegram_html(part) for part in split_reply(reply, limit)]
-
-
 def matrix_body(reply: Reply) -> tuple[str, str]:
     """One Matrix message as (plain body, HTML formatted body)."""
     plain = "\n\n".join(_plain(p) for p in reply.paragraphs)
@@ -207,6 +200,40 @@ def matrix_body(reply: Reply) -> tuple[str, str]:
     return plain, html
 
 
-def matrix_chunks(reply: Reply, limit: int = MATRIX_LIMIT) -> list[tuple[str, str]]:
-    """Matrix messages as (plain body, HTML body) pairs; buttons become commands to type."""
-    return [matrix_body(part) for part in split_reply(reply, limit, buttons_as_text=True)]
+def shown_date(value: datetime | None, language: str, zone: str) -> str:
+    """A date and time as the chat reads it, in its own zone; a date without a time stays as is.
+
+    A page that gives only a date ("10. November 2025") is stored as midnight in the zone dates
+    are read in (Europe/Berlin); moved to New York it would become a made-up "09.11. 18:00".
+    """
+    if value is None:
+        return t(language, "undated")
+    as_read = value.astimezone(ZoneInfo(DEFAULT_ZONE))
+    if not (as_read.hour or as_read.minute or as_read.second):
+        return as_read.strftime("%d.%m.%Y")
+    return value.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+def render_digest(digest: Digest, language: str, zone: str = DEFAULT_ZONE) -> Reply:
+    """A digest as a reply: a heading, then each story with summary and sources (times in `zone`).
+
+    The heading's date is the digest's own, already the local date in the chat's zone.
+    """
+    head = (Span(t(language, "digest_head", date=digest.date.strftime("%d.%m.%Y")), bold=True),)
+    if not digest.stories:
+        return Reply((head, (Span(t(language, "digest_empty")),)))
+    paragraphs: list[tuple[Span, ...]] = [head]
+    for number, story in enumerate(digest.stories, 1):
+        paragraphs.append((Span(f"{number}. "), Span(story.headline, bold=True)))
+        if story.summary:
+            paragraphs.append((Span(" ".join(story.summary)),))
+        sources: list[Span] = [Span(t(language, "sources") + ": ")]
+        for i, link in enumerate(story.links):
+            if i:
+                sources.append(Span(", "))
+            sources.append(Span(link.name, url=link.url))
+            # A merged story names each source's own headline, so no report is hidden.
+            own = f": {link.title}" if link.title and link.title != story.headline else ""
+            sources.append(Span(f"{own} ({shown_date(link.published, language, zone)})"))
+        paragraphs.append(tuple(sources))
+    return Reply(tuple(paragraphs))

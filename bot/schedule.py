@@ -1,7 +1,8 @@
-"""Digest, feed and summary jobs on APScheduler 3.x's `AsyncIOScheduler`, rebuilt from the database.
+"""The bot's clock: digest, feed, alert and summary jobs on APScheduler 3.x's `AsyncIOScheduler`.
 
 The timing rules are pure functions over `CronTrigger` (next fire, due, missed), so DST and
-restart behaviour are tested without a running scheduler.
+restart behaviour are tested without a running scheduler. What a digest holds comes from
+`bot.digest`, alert matching from `bot.alerts`, sending from `bot.delivery`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.commands import chat_plan, chat_zone, render_digest
-from bot.delivery import DeliveryQueue, Outgoing
-from bot.digest import DigestOptions, DigestPlan, Stories
-from bot.query import TextTerms, text_terms
-from bot.records import Article, Reply, Span, Subscription
+from bot.alerts import AlertHit, alert_hits, alert_reply
+from bot.delivery import Delivery, Outgoing
+from bot.digest import DigestPlan, build_digests, plan_chat
+from bot.ingest.summaries import summarize_pending
+from bot.records import DEFAULT_ZONE, Reply, Span, Subscription
+from bot.render import render_digest
 from bot.store import Store
 from bot.texts import t
 
@@ -127,19 +129,22 @@ class DigestScheduler:
     """The bot's clock: one cron job per subscription, a feed poll and a summary job.
 
     The database is the single truth: jobs are rebuilt from subscriptions at start and on every
-    sync; what a restart missed is found by `due_digests` against the delivery log.
+    sync; what a restart missed is found by `due_digests` against the delivery log. A digest is
+    claimed in that log right before its first send attempt, so one queued but never tried is
+    still due after a restart, and two processes never both send it.
     """
 
     def __init__(
         self,
         store: Store,
-        queue: DeliveryQueue,
+        queue: Delivery,
         *,
         clock: Callable[[], datetime],
         grace: timedelta = DEFAULT_GRACE,
         poll: PollFeeds | None = None,
         poll_every: timedelta = timedelta(minutes=10),
         sync_every: timedelta = timedelta(minutes=1),
+        default_zone: str = DEFAULT_ZONE,
     ) -> None:
         self.store = store
         self.queue = queue
@@ -148,6 +153,7 @@ class DigestScheduler:
         self.poll = poll
         self.poll_every = poll_every
         self.sync_every = sync_every
+        self.default_zone = default_zone
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             # APScheduler's default grace of 1 s drops a run missed while the loop was busy;
@@ -159,7 +165,9 @@ class DigestScheduler:
             },
         )
         self._jobs: dict[str, Subscription] = {}
+        # Digests queued in this process and not yet ended: (chat, date), and asked-for chats.
         self._in_flight: set[tuple[str, date]] = set()
+        self._requested: set[str] = set()
         self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
@@ -173,11 +181,17 @@ class DigestScheduler:
         self.scheduler.add_job(
             self.sync, IntervalTrigger(seconds=self.sync_every.total_seconds()), id="sync"
         )
+        self.scheduler.add_job(self.send_requested, IntervalTrigger(hours=24), id="requested")
         unfinished = await self.store.run(partial(self.store.abandon_unfinished, self.clock()))
         for chat, day in unfinished:
             log.warning("event=digest_outcome_unknown chat=%s date=%s action=not_resent", chat, day)
         await self.sync()
         self.scheduler.start()
+
+    def poke(self) -> None:
+        """Look for asked-for digests now (a chat just typed `/subscribe … jetzt`)."""
+        if self.scheduler.running:
+            self.scheduler.modify_job("requested", next_run_time=self.clock())
 
     async def stop(self) -> None:
         """Stop firing jobs and let the ones running finish (sends queued are the queue's)."""
@@ -218,9 +232,7 @@ class DigestScheduler:
                 )
                 self._jobs[chat] = sub
         await self.run_due(list(wanted.values()))
-        requested = await self.store.run(self.store.pending_requests)
-        if requested:
-            await self.send_now(requested)
+        await self.send_requested()
 
     async def fire(self, chat: str) -> None:
         """A digest job fired: check the chat against the log and send what is due."""
@@ -254,29 +266,59 @@ class DigestScheduler:
             await self._log(due, "missed", now, f"missed by {now - due.scheduled}")
         sending = [d for d in dues if d.action != "missed"]
         if sending:
-            zones = {s.chat: s.timezone for s in subs}
-            await self._enqueue(sending, zones, now)
+            await self._enqueue(sending, now)
 
-    async def _enqueue(self, dues: list[Due], zones: dict[str, str], now: datetime) -> None:
-        built = await self.store.run(lambda: build_for(self.store, [d.chat for d in dues], now))
+    def build(self, chats: list[str], now: datetime, *, fresh: bool) -> dict[str, Built]:
+        """Each chat's rendered digest as it would be queued now (None: empty and not wanted),
+        through the one digest door."""
+        plans = {
+            chat: plan_chat(self.store, chat, now, default_zone=self.default_zone, fresh=fresh)
+            for chat in chats
+        }
+        digests = build_digests(self.store, plans, now)
+        out: dict[str, Built] = {}
+        for chat, plan in plans.items():
+            digest = digests[chat]
+            empty = not digest.stories and not plan.settings.send_empty
+            language = plan.settings.language
+            reply = None if empty else render_digest(digest, language, plan.zone)
+            out[chat] = Built(reply, plan, language)
+        return out
+
+    async def _enqueue(self, dues: list[Due], now: datetime) -> None:
+        built = await self.store.run(lambda: self.build([d.chat for d in dues], now, fresh=False))
         for due in dues:
-            reply, _, language = built[due.chat]
-            if reply is None:
+            digest = built[due.chat]
+            if digest.reply is None:
                 await self._log(due, "empty", now)
                 continue
+            reply = digest.reply
             if due.action == "late":
-                reply = late_note(reply, due, zones[due.chat], language)
-            claim = partial(
-                self.store.claim_delivery, due.chat, due.date, at=now, scheduled=due.scheduled
-            )
-            if not await self.store.run(claim):
-                continue
+                reply = late_note(reply, due, digest.plan.zone, digest.language)
             self._in_flight.add((due.chat, due.date))
             self.queue.put(
                 Outgoing(
-                    due.chat, reply, f"digest:{due.date}", self._on_sent(due), self._on_failed(due)
+                    due.chat,
+                    reply,
+                    f"digest:{due.date}",
+                    on_sent=self._on_sent(due),
+                    on_failed=self._on_failed(due),
+                    claim=self._claim(due),
                 )
             )
+
+    def _claim(self, due: Due) -> Callable[[], Awaitable[bool]]:
+        async def claim() -> bool:
+            now = self.clock()
+            claimed = partial(
+                self.store.claim_delivery, due.chat, due.date, at=now, scheduled=due.scheduled
+            )
+            if await self.store.run(claimed):
+                return True
+            self._in_flight.discard((due.chat, due.date))
+            return False
+
+        return claim
 
     async def _log(self, due: Due, status: str, now: datetime, note: str = "") -> None:
         """Log a digest that is not sent (missed, empty) in the delivery log, once."""
@@ -317,19 +359,56 @@ class DigestScheduler:
 
         return failed
 
-    async def send_now(self, chats: list[str]) -> None:
-        """A new subscriber's latest digest, at once (its window starts there)."""
+    async def send_requested(self) -> None:
+        """Digests asked for with `/subscribe … jetzt`: the last 24 hours, at once, claimed
+        right before sending like every digest."""
+        self._track()
+        pending = await self.store.run(self.store.pending_requests)
+        chats = [c for c in pending if c not in self._requested]
+        if not chats:
+            return
         now = self.clock()
-        built = await self.store.run(lambda: build_for(self.store, chats, now, force=True))
+        built = await self.store.run(lambda: self.build(chats, now, fresh=True))
         for chat in chats:
-            reply = built[chat][0]
+            reply = built[chat].reply
             if reply is None:
+                await self.store.run(partial(self.store.claim_request, chat, now))
                 continue
+            self._requested.add(chat)
+            self.queue.put(
+                Outgoing(
+                    chat,
+                    reply,
+                    "digest:now",
+                    on_sent=self._request_sent(chat),
+                    on_failed=self._request_failed(chat),
+                    claim=self._claim_request(chat),
+                )
+            )
 
-            async def done(c: str = chat) -> None:
-                await self.store.run(lambda: self.store.finish_request(c, self.clock()))
+    def _claim_request(self, chat: str) -> Callable[[], Awaitable[bool]]:
+        async def claim() -> bool:
+            ok = await self.store.run(partial(self.store.claim_request, chat, self.clock()))
+            if not ok:
+                self._requested.discard(chat)
+            return ok
 
-            self.queue.put(Outgoing(chat, reply, "digest:now", done))
+        return claim
+
+    def _request_sent(self, chat: str) -> Callable[[], Awaitable[None]]:
+        async def sent() -> None:
+            self._requested.discard(chat)
+
+        return sent
+
+    def _request_failed(self, chat: str) -> Callable[[str], Awaitable[None]]:
+        async def failed(reason: str) -> None:
+            # Not sent: the window goes back to the last digest, so the next one carries it.
+            await self.store.run(partial(self.store.drop_request, chat))
+            self._requested.discard(chat)
+            log.error("event=digest_request_failed chat=%s reason=%r", chat, reason)
+
+        return failed
 
     async def poll_and_alert(self) -> None:
         """Poll the feeds, then push keyword alerts for the articles that are new."""
@@ -343,91 +422,34 @@ class DigestScheduler:
     async def summarize_new(self) -> None:
         """Summarize stored articles that have no summary yet (feeds store text first)."""
         self._track()
-        from summarizer import summarize
-
-        def work() -> int:
-            articles = self.store.unsummarized(50)
-            for a in articles:
-                self.store.set_summary(a.id, summarize(a.body, 3, title=a.title))
-            return len(articles)
-
-        done = await self.store.run(work)
+        done = await self.store.run(partial(summarize_pending, self.store))
         if done:
             log.info("event=summarized count=%d", done)
 
 
-def _plan(store: Store, chat: str, now: datetime, *, force: bool = False) -> DigestPlan:
-    """A chat's digest plan since its last digest (`force`: the last 24 h, as `/digest` shows)."""
-    last = None if force else store.last_digest_at(chat)
-    return chat_plan(store, chat, now, chat_zone(store, chat), last)
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A chat's digest ready to queue: the reply (None: empty and not wanted) and its plan."""
+
+    reply: Reply | None
+    plan: DigestPlan
+    language: str
 
 
-def build_for(
-    store: Store, chats: list[str], now: datetime, *, force: bool = False
-) -> dict[str, tuple[Reply | None, DigestOptions, str]]:
-    """Each chat's rendered digest (None when empty and the chat wants no empty digest).
-
-    Articles are loaded and grouped into stories once for all chats; chats with the same
-    window, settings and zone share one digest.
-    """
-    plans = {chat: _plan(store, chat, now, force=force) for chat in chats}
-    if not plans:
-        return {}
-    earliest = min(p.since for p in plans.values())
-    articles: list[Article] = store.articles_since(earliest, now + timedelta(seconds=1))
-    stories = Stories.of(articles)
-    cache: dict[DigestPlan, Reply | None] = {}
-    out: dict[str, tuple[Reply | None, DigestOptions, str]] = {}
-    for chat, plan in plans.items():
-        if plan not in cache:
-            digest = stories.planned(plan, now)
-            empty = not digest.stories and not plan.options.send_empty
-            cache[plan] = None if empty else render_digest(digest, plan.language, plan.zone)
-        out[chat] = (cache[plan], plan.options, plan.language)
-    return out
-
-
-async def push_alerts(
-    store: Store, queue: DeliveryQueue, article_ids: list[int], now: datetime
-) -> int:
+async def push_alerts(store: Store, queue: Delivery, article_ids: list[int], now: datetime) -> int:
     """Queue each new article that matches a chat's alert words to that chat, once."""
-    from bot.commands import alert_matches
 
-    def plan() -> list[tuple[str, list[int], Article, tuple[str, ...]]]:
-        alerts = store.alerts()
-        articles = store.articles_by_id(article_ids)
-        out = []
-        for article in articles:
-            # The terms search indexes for the article, found once for all alerts.
-            text = TextTerms.of(text_terms(f"{article.title}\n{article.body}"))
-            by_chat: dict[str, list[int]] = {}
-            words: dict[str, tuple[str, ...]] = {}
-            for alert in alerts:
-                if alert_matches(alert.words, text):
-                    by_chat.setdefault(alert.chat, []).append(alert.id)
-                    words.setdefault(alert.chat, alert.words)
-            for chat, ids in by_chat.items():
-                if not store.has_alert_hit(ids, article.id):
-                    out.append((chat, ids, article, words[chat]))
-        return out
+    def plan() -> list[tuple[AlertHit, str]]:
+        hits = alert_hits(store.alerts(), store.articles_by_id(article_ids))
+        new = [h for h in hits if not store.has_alert_hit(h.alert_ids, h.article.id)]
+        return [(h, store.settings(h.chat).language) for h in new]
 
     hits = await store.run(plan)
-    for chat, ids, article, words in hits:
-        language = (await store.run(partial(store.settings, chat))).language
-        reply = alert_reply(article, words, language)
+    for hit, language in hits:
 
-        async def sent(ids: list[int] = ids, a: int = article.id) -> None:
+        async def sent(ids: tuple[int, ...] = hit.alert_ids, a: int = hit.article.id) -> None:
             await store.run(lambda: store.record_alert_hits(ids, a, now))
 
-        queue.put(Outgoing(chat, reply, f"alert:{article.id}", sent))
+        reply = alert_reply(hit.article, hit.words, language)
+        queue.put(Outgoing(hit.chat, reply, f"alert:{hit.article.id}", on_sent=sent))
     return len(hits)
-
-
-def alert_reply(article: Article, words: tuple[str, ...], language: str) -> Reply:
-    """One alert message: which words matched, the article's title, source and summary."""
-    head = (Span(t(language, "alert_hit", words=" ".join(words)), bold=True),)
-    title = (Span(article.title, bold=True, url=article.url), Span(f" — {article.source}"))
-    paragraphs = [head, title]
-    if article.summary:
-        paragraphs.append((Span(" ".join(article.summary[:2])),))
-    return Reply(tuple(paragraphs))

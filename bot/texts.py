@@ -57,6 +57,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Welcher Artikel? Beispiel: /article 1",
         "Which article? Example: /article 1",
     ),
+    "article_more": (
+        "Seite {page} von {pages} · weiter mit /article {id} {next}",
+        "Page {page} of {pages} · continue with /article {id} {next}",
+    ),
+    "article_last": ("Seite {page} von {pages}", "Page {page} of {pages}"),
     "article_missing": (
         "Einen Artikel mit der Nummer {id} gibt es nicht.",
         "There is no article number {id}.",

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.app import make_delivery, make_handler
+from bot.config import Config
+from bot.delivery import Delivery, Outgoing
 from bot.ingest.files import ingest_paths
+from bot.records import Reply
 from bot.store import Store
+from bot.transports.base import Transport
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,3 +59,45 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]
     server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
     yield server
     server.stop()
+
+
+async def deliver(transport: Transport, chat: str, reply: Reply, **options: Any) -> str:
+    """Send `reply` to `chat` through the one outgoing path (`bot.delivery`), as the bot does;
+    returns the outcome ("sent", "gone", "failed: …")."""
+    delivery = Delivery({transport.name: transport}, backoff=0.05)
+    await delivery.start()
+    try:
+        return await delivery.deliver(Outgoing(chat, reply, "test", **options))
+    finally:
+        await delivery.stop()
+
+
+@dataclass
+class Running:
+    """A started transport wired as `newsbot run` wires it: the command core, and every
+    message out through the one delivery."""
+
+    transport: Transport
+    delivery: Delivery
+
+    async def send(self, chat: str, reply: Reply) -> str:
+        """Send as the bot sends a digest; the outcome ("sent", "gone", "failed: …")."""
+        return await self.delivery.deliver(Outgoing(chat, reply, "test"))
+
+
+@asynccontextmanager
+async def running(
+    transport: Transport, store: Store, now: datetime, config: Config | None = None
+) -> AsyncIterator[Running]:
+    """Start `transport` with the bot's handler and delivery; stop both on exit."""
+    delivery = make_delivery(store, [transport])
+    handler = make_handler(config or Config(), store, lambda: now, delivery)
+    await delivery.start()
+    try:
+        await transport.start(handler)
+        try:
+            yield Running(transport, delivery)
+        finally:
+            await transport.stop()
+    finally:
+        await delivery.stop()

@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORE = [
     "bot/records.py",
+    "bot/alerts.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "commands").glob("*.py")),
     "bot/digest.py",
     "bot/query.py",

@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.alerts import alert_matches, alert_words
 from bot.commands import (
     COMMANDS,
     Context,
-    alert_matches,
-    alert_words,
     handle,
     parse,
     reader_language,
@@ -203,7 +202,11 @@ def test_wrong_arguments_get_usage_not_errors(store: Store, now: datetime) -> No
     assert "/subscribe HH:MM" in say(store, now, "/subscribe 07:30 Europe/Berlin extra")
     assert "zu lang" in say(store, now, "/search " + "x" * 2000)
     assert "Welchen Alarm?" in say(store, now, "/unalert")
-    assert handle("nur Text", Context(CHAT, now), store) is None
+    # Chatter in a group is for people; in a private chat it gets the one hint, from the core.
+    assert handle("nur Text", Context(CHAT, now, private=False), store) is None
+    hint = handle("nur Text", Context(CHAT, now), store)
+    assert hint is not None
+    assert "Befehle beginnen mit /" in hint.paragraphs[0][0].text
 
 
 def test_digest_and_latest(seeded_store: Store, now: datetime) -> None:

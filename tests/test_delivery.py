@@ -1,21 +1,28 @@
-"""The paced send queue: platform limits, retry_after, backoff, give-up and gone chats."""
+"""The one outgoing path: pacing, retry_after, backoff, give-up, gone and moved chats, finer
+splits, claims per attempt, urgent replies first and the reply budget."""
 
 from __future__ import annotations
 
-from bot.delivery import LIMITS, DeliveryQueue, Limits, Outgoing, Pacer, simulate
-from bot.errors import ChatGone, RateLimited
-from bot.records import Reply
+import asyncio
+
+from bot.delivery import REPLY_BUDGET, Action, Delivery, Outgoing, Pacer, decide, simulate
+from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
+from bot.records import Reply, Span
+from bot.transports.base import Limits
+from bot.transports.telegram import LIMITS as TELEGRAM
+
+FAST = Limits(per_second=1000.0, chat_gap=0.0)
 
 
 def test_pacer_keeps_telegram_limits() -> None:
-    pacer = Pacer(LIMITS["telegram"])
+    group = "telegram:-100"
+    pacer = Pacer(TELEGRAM, is_group=lambda chat: chat == group)
     times = []
     for _ in range(3):
         at = pacer.earliest("telegram:1", 0.0)
         pacer.take("telegram:1", at)
         times.append(at)
     assert times == [0.0, 1.0, 2.0]  # one per second per chat
-    group = "telegram:-100"
     sends = []
     now = 0.0
     for _ in range(21):
@@ -25,64 +32,101 @@ def test_pacer_keeps_telegram_limits() -> None:
     assert sends[20] - sends[0] >= 60.0  # 20 per minute per group
 
 
+def test_a_chat_the_platform_did_not_call_a_group_has_no_group_cap() -> None:
+    # The group rule comes from the platform's chat type, not from the id's spelling.
+    pacer = Pacer(TELEGRAM, is_group=lambda chat: False)
+    now = 0.0
+    for _ in range(21):
+        now = pacer.earliest("telegram:-100", now)
+        pacer.take("telegram:-100", now)
+    assert now == 20.0
+
+
 def test_ten_thousand_chats_take_a_third_of_an_hour_at_30_per_second() -> None:
-    seconds = simulate([f"telegram:{i}" for i in range(10_000)], LIMITS["telegram"])
+    seconds = simulate([f"telegram:{i}" for i in range(10_000)], TELEGRAM)
     assert 333 <= seconds <= 334
 
 
+def test_what_each_platform_error_means_is_decided_without_a_network() -> None:
+    assert decide(ChatGone("blocked"), 1) == Action("gone")
+    assert decide(ChatMoved("telegram:-100"), 1) == Action("moved", chat="telegram:-100")
+    assert decide(TooLarge("too long"), 1) == Action("split")
+    assert decide(RateLimited(7), 1).delay == 7
+    assert decide(RateLimited(7), 1).kind == "retry"
+    assert decide(RateLimited(10_000), 1).kind == "fail"
+    assert [decide(Transient("500"), n, backoff=2).delay for n in (1, 2, 3)] == [2, 4, 8]
+    assert decide(Transient("500"), 9, retries=8).kind == "fail"
+    assert decide(Rejected("bad request"), 1).kind == "fail"
+    assert decide(Rejected("message to edit not found"), 1, editing=True).kind == "new"
+
+
 class Flaky:
-    """Fails the first sends to some chats, then records."""
+    """Fails the first sends to some chats, then records; splits a reply into its paragraphs."""
 
     name = "console"
+    limits = FAST
+    size = 4096
 
-    def __init__(self, failures: dict[str, list[Exception]]) -> None:
-        self.failures = failures
-        self.sent: list[str] = []
+    def __init__(self, failures: dict[str, list[Exception]] | None = None) -> None:
+        self.failures = failures or {}
+        self.sent: list[tuple[str, str]] = []
+        self.delay = 0.0
 
     async def start(self, on_message: object) -> None: ...
     async def stop(self) -> None: ...
 
-    async def send(self, chat: str, reply: Reply) -> None:
+    def split(self, reply: Reply, size: int) -> list[Reply]:
+        return [Reply((p,)) for p in reply.paragraphs] if size >= 100 else [reply]
+
+    def is_group(self, chat: str) -> bool:
+        return False
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
         if self.failures.get(chat):
             raise self.failures[chat].pop(0)
-        self.sent.append(chat)
+        await asyncio.sleep(self.delay)
+        self.sent.append((chat, "".join(s.text for p in part.paragraphs for s in p)))
 
 
-FAST = {"console": Limits(per_second=1000.0, chat_gap=0.0)}
+async def run(delivery: Delivery, *items: Outgoing) -> list[str]:
+    await delivery.start()
+    try:
+        return list(await asyncio.gather(*(delivery.deliver(i) for i in items)))
+    finally:
+        await delivery.stop()
 
 
 async def test_retry_after_and_backoff_do_not_delay_other_chats() -> None:
-    transport = Flaky({"console:a": [RateLimited(0.2), OSError("reset")]})
+    transport = Flaky({"console:a": [RateLimited(0.2), Transient("reset")]})
     results: list[str] = []
 
-    async def ok(chat: str = "") -> None:
+    async def ok() -> None:
         results.append("sent")
 
-    queue = DeliveryQueue({"console": transport}, limits=FAST, backoff=0.05)
-    await queue.start()
-    queue.put(Outgoing("console:a", Reply.text("x"), "t", ok))
-    queue.put(Outgoing("console:b", Reply.text("y"), "t", ok))
-    await queue.join()
-    await queue.stop()
-    assert transport.sent == ["console:b", "console:a"]
+    delivery = Delivery({"console": transport}, backoff=0.05)
+    outcomes = await run(
+        delivery,
+        Outgoing("console:a", Reply.text("x"), "t", ok),
+        Outgoing("console:b", Reply.text("y"), "t", ok),
+    )
+    assert [chat for chat, _ in transport.sent] == ["console:b", "console:a"]
     assert results == ["sent", "sent"]
+    assert outcomes == ["sent", "sent"]
 
 
 async def test_gives_up_after_retries_and_reports() -> None:
-    transport = Flaky({"console:a": [OSError("down")] * 10})
+    transport = Flaky({"console:a": [Transient("down")] * 10})
     failed: list[str] = []
 
     async def on_failed(reason: str) -> None:
         failed.append(reason)
 
-    queue = DeliveryQueue({"console": transport}, limits=FAST, retries=2, backoff=0.01)
-    await queue.start()
-    queue.put(Outgoing("console:a", Reply.text("x"), "t", None, on_failed))
-    await queue.join()
-    await queue.stop()
+    delivery = Delivery({"console": transport}, retries=2, backoff=0.01)
+    [outcome] = await run(delivery, Outgoing("console:a", Reply.text("x"), "t", None, on_failed))
     assert transport.sent == []
     assert len(failed) == 1
     assert "down" in failed[0]
+    assert outcome.startswith("failed")
 
 
 async def test_chat_gone_ends_the_chat() -> None:
@@ -92,11 +136,108 @@ async def test_chat_gone_ends_the_chat() -> None:
     async def on_gone(chat: str) -> None:
         gone.append(chat)
 
-    queue = DeliveryQueue({"console": transport}, limits=FAST, on_gone=on_gone)
-    await queue.start()
-    queue.put(Outgoing("console:a", Reply.text("x"), "t"))
-    queue.put(Outgoing("console:a", Reply.text("y"), "t"))
-    await queue.join()
-    await queue.stop()
+    delivery = Delivery({"console": transport}, on_gone=on_gone)
+    outcomes = await run(
+        delivery,
+        Outgoing("console:a", Reply.text("x"), "t"),
+        Outgoing("console:a", Reply.text("y"), "t"),
+    )
     assert gone == ["console:a"]
     assert transport.sent == []
+    assert outcomes == ["gone", "gone"]
+
+
+async def test_a_moved_chat_is_followed_and_reported() -> None:
+    transport = Flaky({"console:old": [ChatMoved("console:new")]})
+    moves: list[tuple[str, str]] = []
+
+    async def on_moved(old: str, new: str) -> None:
+        moves.append((old, new))
+
+    delivery = Delivery({"console": transport}, on_moved=on_moved)
+    await run(delivery, Outgoing("console:old", Reply.text("Überblick"), "t"))
+    assert moves == [("console:old", "console:new")]
+    assert transport.sent == [("console:new", "Überblick")]
+
+
+async def test_too_large_splits_finer_and_sends_every_part_once() -> None:
+    transport = Flaky({"console:a": [TooLarge("too long")]})
+    reply = Reply(((Span("eins"),), (Span("zwei"),)))
+    transport.split = lambda reply, size: (  # type: ignore[method-assign]
+        [reply] if size >= 4096 else [Reply((p,)) for p in reply.paragraphs]
+    )
+    await run(Delivery({"console": transport}), Outgoing("console:a", reply, "t"))
+    assert transport.sent == [("console:a", "eins"), ("console:a", "zwei")]
+
+
+async def test_a_claim_is_taken_right_before_the_first_attempt_and_can_refuse() -> None:
+    transport = Flaky({"console:a": [Transient("500"), Transient("500")]})
+    claims: list[str] = []
+
+    async def claim_a() -> bool:
+        claims.append("a")
+        return True
+
+    async def claim_b() -> bool:
+        claims.append("b")
+        return False  # another process has it
+
+    delivery = Delivery({"console": transport}, backoff=0.01)
+    outcomes = await run(
+        delivery,
+        Outgoing("console:a", Reply.text("x"), "digest", claim=claim_a),
+        Outgoing("console:b", Reply.text("y"), "digest", claim=claim_b),
+    )
+    assert outcomes == ["sent", "skipped"]
+    assert sorted(claims) == ["a", "b"]  # once each, not once per retry
+    assert transport.sent == [("console:a", "x")]
+
+
+async def test_an_unattempted_message_is_not_claimed_when_the_queue_stops() -> None:
+    transport = Flaky()
+    transport.delay = 0.05
+    claimed: list[int] = []
+
+    def claim(i: int) -> Outgoing:
+        async def take() -> bool:
+            claimed.append(i)
+            return True
+
+        return Outgoing("console:a", Reply.text(str(i)), "digest", claim=take)
+
+    delivery = Delivery({"console": transport})
+    await delivery.start()
+    for i in range(100):
+        delivery.put(claim(i))
+    await asyncio.sleep(0.2)
+    await delivery.stop()
+    # Only what was attempted is claimed: the rest stays due for the next start.
+    assert 1 <= len(claimed) <= 10
+    assert len(transport.sent) >= len(claimed) - 1
+
+
+async def test_a_command_reply_goes_before_queued_digests() -> None:
+    transport = Flaky()
+    transport.delay = 0.001
+    delivery = Delivery({"console": transport})
+    await delivery.start()
+    for i in range(300):
+        delivery.put(Outgoing(f"console:{i}", Reply.text("digest"), "digest"))
+    await asyncio.sleep(0.01)
+    outcome = await delivery.deliver(
+        Outgoing("console:user", Reply.text("help"), "reply", urgent=True)
+    )
+    position = transport.sent.index(("console:user", "help"))
+    await delivery.join()
+    await delivery.stop()
+    assert outcome == "sent"
+    assert position < 50  # of 301 messages, the reply did not wait for the burst
+
+
+async def test_a_reply_never_exceeds_its_budget() -> None:
+    transport = Flaky()
+    huge = Reply(tuple((Span(f"Absatz {i}"),) for i in range(1000)))
+    await run(
+        Delivery({"console": transport}), Outgoing("console:a", huge, "reply", budget=REPLY_BUDGET)
+    )
+    assert len(transport.sent) == REPLY_BUDGET

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from bot.digest import (
-    DigestOptions,
-    Stories,
-    build_digest,
-    plan_digest,
-    to_json,
-    window_since,
-)
+from bot.digest import DigestPlan, StoryPool, plan_chat, to_json, window_since
 from bot.ingest.files import ingest_paths
-from bot.records import Article, ChatSettings
+from bot.records import Article, ChatSettings, Digest, Subscription
 from bot.store import Store
 from tests.conftest import SEEDS
 
@@ -24,6 +18,19 @@ def art(i: int, title: str, source: str, hours_ago: float, summary: str = "") ->
     when = NOW - timedelta(hours=hours_ago)
     text = summary or f"{title} Bericht {i}."
     return Article(i, title, source, text, (text,), when, when, url=f"https://{source}/{i}")
+
+
+def build_digest(
+    articles: Sequence[Article],
+    *,
+    day: date,
+    since: datetime,
+    now: datetime,
+    settings: ChatSettings | None = None,
+) -> Digest:
+    """The digest of a plan over these articles, cut as `bot.digest.build_digests` cuts it."""
+    plan = DigestPlan(since, settings or ChatSettings(), day, "Europe/Berlin")
+    return StoryPool.of(articles).cut(plan, now)
 
 
 def test_seeds_are_one_entry_with_two_sources(store: Store) -> None:
@@ -61,16 +68,17 @@ def test_settings_cut_stories_sentences_and_filter_keywords() -> None:
     articles = [
         art(i, f"{t} in Ort{i}", f"s{i}", i, f"Neues zu {t}.") for i, t in enumerate(topics, 1)
     ]
-    stories = Stories.of(articles)
+    pool = StoryPool.of(articles)
     since = NOW - timedelta(hours=24)
-    three = stories.digest(day=NOW.date(), since=since, now=NOW, options=DigestOptions(stories=3))
-    assert len(three.stories) == 3
-    only = DigestOptions(keywords=("Wahlen",))
-    assert [s.article_ids for s in stories.digest(day=NOW.date(), since=since, now=NOW,
-                                                   options=only).stories] == [(2,)]  # fmt: skip
-    without = DigestOptions(stories=10, keywords=("-wahl",))
-    got = stories.digest(day=NOW.date(), since=since, now=NOW, options=without)
-    assert len(got.stories) == 6
+
+    def cut(settings: ChatSettings) -> Digest:
+        return pool.cut(DigestPlan(since, settings, NOW.date(), "Europe/Berlin"), NOW)
+
+    assert len(cut(ChatSettings(stories=3)).stories) == 3
+    only = ChatSettings(keywords=("Wahlen",))
+    assert [s.article_ids for s in cut(only).stories] == [(2,)]
+    without = ChatSettings(stories=10, keywords=("-wahl",))
+    assert len(cut(without).stories) == 6
 
 
 def test_empty_day_gives_empty_digest() -> None:
@@ -84,13 +92,19 @@ def test_window_starts_at_last_digest_or_a_day_ago() -> None:
     assert window_since(NOW - timedelta(days=30), NOW) == NOW - timedelta(days=7)
 
 
-def test_a_plan_carries_the_chats_settings_keywords_and_local_date() -> None:
-    settings = ChatSettings(language="en", stories=3, sentences=1, send_empty=False)
+def test_a_plan_carries_the_chats_settings_keywords_and_local_date(store: Store) -> None:
+    chat = "telegram:5"
     late = datetime(2025, 11, 11, 3, tzinfo=UTC)  # the 11th in Berlin, the 10th in New York
-    plan = plan_digest(settings, ("wahl", "-sport"), "America/New_York", late)
-    assert plan.options == DigestOptions(3, 1, ("wahl", "-sport"), send_empty=False)
-    assert (plan.language, plan.day, plan.zone) == ("en", date(2025, 11, 10), "America/New_York")
+    store.subscribe(Subscription(chat, "07:00", "America/New_York"), late)
+    store.update_settings(chat, late, language="en", stories=3, sentences=1)
+    store.set_digest_keywords(chat, ("wahl", "-sport"), late)
+    plan = plan_chat(store, chat, late, default_zone="Europe/Berlin")
+    assert plan.settings == ChatSettings("en", 3, 1, True, ("wahl", "-sport"))
+    assert (plan.day, plan.zone) == (date(2025, 11, 10), "America/New_York")
     assert plan.since == late - timedelta(hours=24)
-    berlin = plan_digest(settings, (), "Europe/Berlin", late, late - timedelta(hours=3))
-    assert berlin.day == date(2025, 11, 11)
-    assert berlin.since == late - timedelta(hours=3)
+    store.record_delivery(chat, date(2025, 11, 10), status="sent", at=late - timedelta(hours=3))
+    assert plan_chat(store, chat, late, default_zone="UTC").since == late - timedelta(hours=3)
+    fresh = plan_chat(store, chat, late, default_zone="UTC", fresh=True)
+    assert fresh.since == late - timedelta(hours=24)
+    berlin = plan_chat(store, "telegram:6", late, default_zone="Europe/Berlin")
+    assert (berlin.day, berlin.zone) == (date(2025, 11, 11), "Europe/Berlin")

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from bot.commands import COMMANDS, Context, handle
 from bot.records import Reply
-from bot.render import matrix_chunks, telegram_chunks, utf16_len
+from bot.render import (
+    MATRIX_LIMIT,
+    TELEGRAM_LIMIT,
+    matrix_body,
+    split_reply,
+    telegram_html,
+    utf16_len,
+)
 from bot.store import Store
 from tests.fakes.bot_api import parse_telegram_html
 from tests.test_render import check_matrix_html
@@ -120,3 +127,13 @@ def test_database_file_intact_after_fuzzing(db_path: object, now: datetime) -> N
         store.close()
     with sqlite3.connect(str(db_path)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def telegram_chunks(reply: Reply, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """The Telegram messages the transport sends for `reply`: its split, each part's HTML."""
+    return [telegram_html(part) for part in split_reply(reply, limit)]
+
+
+def matrix_chunks(reply: Reply, limit: int = MATRIX_LIMIT) -> list[tuple[str, str]]:
+    """The Matrix events the transport sends for `reply`: (plain, HTML) per part."""
+    return [matrix_body(part) for part in split_reply(reply, limit, buttons_as_text=True)]

@@ -19,12 +19,12 @@ import pytest
 import pytest_asyncio
 from nio import AsyncClient, LoginResponse, RoomCreateResponse, RoomMessageNotice
 
-from bot.app import MATRIX_SYNC_KEY, chat_events, make_handler
-from bot.commands import digest_for, render_digest
-from bot.config import Config
+from bot.app import MATRIX_SYNC_KEY, chat_events
+from bot.digest import build_digests, plan_chat
+from bot.render import render_digest
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
@@ -125,14 +125,11 @@ def make_transport(
 @asynccontextmanager
 async def serving(
     homeserver: Homeserver, account: Account, store: Store, now: datetime, **kwargs: object
-) -> AsyncIterator[MatrixTransport]:
-    """A started Matrix transport wired to the command core."""
+) -> AsyncIterator[Running]:
+    """A started Matrix transport wired to the command core and the delivery."""
     transport = make_transport(homeserver, account, store, **kwargs)
-    await transport.start(make_handler(Config(), store, lambda: now))
-    try:
-        yield transport
-    finally:
-        await transport.stop()
+    async with running(transport, store, now) as served:
+        yield served
 
 
 async def wait_for(predicate: Callable[[], object], within: float = 20) -> None:
@@ -165,8 +162,9 @@ async def test_invited_bot_joins_answers_search_and_delivers_digest(
         for article in seeded_store.latest(2):
             assert f"<b>{escape(article.title, quote=False)}</b>" in html
 
-        digest = digest_for(seeded_store, f"matrix:{room}", now)
-        await transport.send(f"matrix:{room}", render_digest(digest, "de"))
+        plan = plan_chat(seeded_store, f"matrix:{room}", now, default_zone="Europe/Berlin")
+        digest = build_digests(seeded_store, {"": plan}, now)[""]
+        assert await transport.send(f"matrix:{room}", render_digest(digest, "de")) == "sent"
         _, _, body, html = await alice.wait_notice(lambda b: b.startswith("Nachrichten vom"))
     assert "Russland erwägt Venezuelas Bitte" in body
     assert html.startswith("<p><b>Nachrichten vom 10.11.2025</b></p>")
@@ -220,7 +218,8 @@ async def test_invites_only_from_allowed_servers(
     allowed = ("example.org",)
     async with serving(homeserver, bot_account, store, now, allowed_inviters=allowed) as t:
         room = await alice.room_with(bot_account.user_id)
-        await wait_for(lambda: t.client.next_batch and room not in t.client.invited_rooms)
+        client = t.transport.client  # type: ignore[attr-defined]
+        await wait_for(lambda: client.next_batch and room not in client.invited_rooms)
         await asyncio.sleep(1.0)
         assert bot_account.user_id not in await alice.members(room)
 
@@ -277,14 +276,11 @@ async def test_login_with_an_access_token(
     transport = MatrixTransport(
         homeserver.url, bot_account.user_id, access_token=response.access_token
     )
-    await transport.start(make_handler(Config(), store, lambda: now))
-    try:
+    async with running(transport, store, now):
         room = await alice.room_with(bot_account.user_id)
         await joined(alice, room, bot_account.user_id)
         await alice.say(room, "/start")
         await alice.wait_notice(lambda b: b.startswith("Willkommen"))
-    finally:
-        await transport.stop()
 
 
 def test_missing_synapse_skips_or_fails_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,12 @@ from hypothesis import strategies as st
 
 from bot.records import Button, Reply, Span
 from bot.render import (
+    MATRIX_LIMIT,
+    TELEGRAM_LIMIT,
     clean,
-    matrix_chunks,
-    telegram_chunks,
+    matrix_body,
+    split_reply,
+    telegram_html,
     to_plain,
     utf16_len,
 )
@@ -145,3 +148,13 @@ def test_any_reply_renders_valid_chunks_within_the_limit(reply: Reply, limit: in
         assert utf16_len(html) <= limit
         check_matrix_html(html)
         assert plain.strip()
+
+
+def telegram_chunks(reply: Reply, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """The Telegram messages the transport sends for `reply`: its split, each part's HTML."""
+    return [telegram_html(part) for part in split_reply(reply, limit)]
+
+
+def matrix_chunks(reply: Reply, limit: int = MATRIX_LIMIT) -> list[tuple[str, str]]:
+    """The Matrix events the transport sends for `reply`: (plain, HTML) per part."""
+    return [matrix_body(part) for part in split_reply(reply, limit, buttons_as_text=True)]

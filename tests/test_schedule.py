@@ -8,18 +8,18 @@ import time_machine
 
 from bot.app import utc_now
 from bot.commands import Context, handle
-from bot.delivery import DeliveryQueue
+from bot.delivery import Delivery
 from bot.ingest.files import ingest_paths
 from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
 from bot.schedule import (
     DigestScheduler,
-    build_for,
     due_digests,
     fire_times,
     next_digest_at,
 )
 from bot.store import Store
+from bot.transports.console import LIMITS
 from tests.conftest import SEEDS
 
 BERLIN = "Europe/Berlin"
@@ -85,6 +85,8 @@ class Recorder:
     """A transport that keeps what it sends."""
 
     name = "console"
+    limits = LIMITS
+    size = 4096
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -92,13 +94,19 @@ class Recorder:
     async def start(self, on_message: object) -> None: ...
     async def stop(self) -> None: ...
 
-    async def send(self, chat: str, reply: Reply) -> None:
-        self.sent.append((chat, to_plain(reply)))
+    def split(self, reply: Reply, size: int) -> list[Reply]:
+        return [reply]
+
+    def is_group(self, chat: str) -> bool:
+        return False
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        self.sent.append((chat, to_plain(part)))
 
 
 async def run_scheduler(store: Store, recorder: Recorder, at: datetime) -> None:
     """One process lifetime at `at`: start, catch up, deliver, stop."""
-    queue = DeliveryQueue({"console": recorder})
+    queue = Delivery({"console": recorder})
     await queue.start()
     with time_machine.travel(at, tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
@@ -151,7 +159,7 @@ async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
     store.add_alert(CHAT, ("maduro",), now)
     store.add_alert("console:bob", ("luftabwehrsysteme",), now)
     recorder = Recorder()
-    queue = DeliveryQueue({"console": recorder})
+    queue = Delivery({"console": recorder})
     await queue.start()
     await push_alerts(store, queue, ids, now)
     await queue.join()
@@ -163,7 +171,7 @@ async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
 
 
 async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
-    from bot.commands import alert_words
+    from bot.alerts import alert_words
     from bot.schedule import push_alerts
 
     now = datetime(2025, 11, 10, 12, tzinfo=UTC)
@@ -175,7 +183,7 @@ async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
     ids = [store.add_article(houses, now)[1], store.add_article(other, now)[1]]
     store.add_alert(CHAT, alert_words("Haus"), now)
     recorder = Recorder()
-    queue = DeliveryQueue({"console": recorder})
+    queue = Delivery({"console": recorder})
     await queue.start()
     assert await push_alerts(store, queue, ids, now) == 1
     await queue.join()
@@ -186,7 +194,7 @@ async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
 
 async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
     store.subscribe(sub("07:30"), CREATED)
-    queue = DeliveryQueue({"console": Recorder()})
+    queue = Delivery({"console": Recorder()})
     with time_machine.travel(datetime(2025, 11, 10, 5, tzinfo=UTC), tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
         await scheduler.start()
@@ -207,7 +215,7 @@ async def test_a_send_cut_off_by_a_crash_is_never_resent_and_is_logged(store: St
     # What a process killed between claiming and finishing a send leaves behind.
     assert store.claim_delivery(CHAT, date(2025, 11, 10), at=at)
     recorder = Recorder()
-    queue = DeliveryQueue({"console": recorder})
+    queue = Delivery({"console": recorder})
     await queue.start()
     with time_machine.travel(at + timedelta(minutes=1), tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
@@ -234,7 +242,7 @@ async def test_a_scheduled_digest_is_dated_and_timed_in_the_subscribers_zone(
     assert store.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
 
 
-def test_the_digest_command_shows_what_the_scheduler_would_send_now(store: Store) -> None:
+async def test_the_digest_command_shows_what_the_scheduler_would_send_now(store: Store) -> None:
     now = datetime(2025, 11, 11, 3, tzinfo=UTC)
     list(ingest_paths(store, [SEEDS], now - timedelta(hours=2)))
     body = "Der Bundestag beschließt den Haushalt für 2026 nach langer Debatte über die Schulden."
@@ -244,7 +252,8 @@ def test_the_digest_command_shows_what_the_scheduler_would_send_now(store: Store
     shown: set[str] = set()
     for keywords in ((), ("venezuela",), ("-venezuela",)):
         store.set_digest_keywords(CHAT, keywords, now)
-        scheduled = build_for(store, [CHAT], now, force=True)[CHAT][0]
+        scheduler = DigestScheduler(store, Delivery({}), clock=lambda: now)
+        scheduled = scheduler.build([CHAT], now, fresh=True)[CHAT].reply
         asked = handle("/digest", Context(CHAT, now), store)
         assert scheduled is not None
         assert asked == scheduled

@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.app import chat_events, make_handler
-from bot.commands import digest_for, render_digest
+from bot.app import chat_events
 from bot.config import Config
-from bot.errors import ChatGone, NewsbotError
+from bot.digest import build_digests, plan_chat
+from bot.errors import NewsbotError
 from bot.records import NewArticle, Reply, Span
+from bot.render import render_digest
 from bot.store import Store
 from bot.transports.telegram import TelegramTransport
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Running, running
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 
 pytestmark = pytest.mark.integration
@@ -54,17 +55,10 @@ def make_transport(bot_api: FakeBotAPI, store: Store) -> TelegramTransport:
 
 
 @asynccontextmanager
-async def serving(
-    bot_api: FakeBotAPI, store: Store, now: datetime
-) -> AsyncIterator[TelegramTransport]:
-    """A started transport wired to the command core, stopped on exit."""
-    transport = make_transport(bot_api, store)
-    handler = make_handler(Config(admins=(ADMIN,)), store, lambda: now)
-    await transport.start(handler)
-    try:
-        yield transport
-    finally:
-        await transport.stop()
+async def serving(bot_api: FakeBotAPI, store: Store, now: datetime) -> AsyncIterator[Running]:
+    """A started transport wired to the command core and the delivery, stopped on exit."""
+    async with running(make_transport(bot_api, store), store, now, Config(admins=(ADMIN,))) as r:
+        yield r
 
 
 async def ask(bot_api: FakeBotAPI, text: str, chat_id: int = 777, **kwargs: object) -> Sent:
@@ -141,8 +135,9 @@ async def test_subscribe_and_digest_delivery(
         sub = seeded_store.subscription("telegram:777")
         assert sub is not None
         assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
-        digest = digest_for(seeded_store, "telegram:777", now)
-        await transport.send("telegram:777", render_digest(digest, "de"))
+        plan = plan_chat(seeded_store, "telegram:777", now, default_zone="Europe/Berlin")
+        digest = build_digests(seeded_store, {"": plan}, now)[""]
+        assert await transport.send("telegram:777", render_digest(digest, "de")) == "sent"
     message = bot_api.screen(777)[-1]
     assert message.visible.startswith("Nachrichten vom 10.11.2025")
     assert "Grönland: Meldung 0 über Zölle & <Grenzen>" in message.visible
@@ -173,8 +168,7 @@ async def test_blocked_chat_ends_subscriptions(
         await ask(bot_api, "/alert grönland")
         bot_api.push_blocked(777)
         await wait_for(lambda: store.subscription("telegram:777") is None)
-        with pytest.raises(ChatGone):
-            await transport.send("telegram:777", Reply.text("Dein Überblick"))
+        assert await transport.send("telegram:777", Reply.text("Dein Überblick")) == "gone"
     assert store.alerts("telegram:777") == []
     assert "event=subscriptions_ended chat=telegram:777 reason=blocked" in caplog.text
 
@@ -276,7 +270,9 @@ async def test_newsbot_run_serves_telegram_and_stops_on_sigterm(
 def test_transport_builder_accepts_any_bot_api_url(store: Store) -> None:
     transport = TelegramTransport("1:x", "http://127.0.0.1:9/custom/bot")
     assert transport.application.bot.base_url == "http://127.0.0.1:9/custom/bot1:x"
-    assert transport.application.bot.rate_limiter is not None
+    # One pacing layer: bot.delivery paces and retries; PTB's rate limiter would retry again.
+    assert transport.application.bot.rate_limiter is None
+    assert transport.limits.per_second == 30
 
 
 async def test_commands_are_published_in_both_languages(
@@ -299,7 +295,8 @@ async def test_commands_are_published_in_both_languages(
 async def test_a_wrong_token_is_a_clear_error(bot_api: FakeBotAPI, store: Store) -> None:
     transport = TelegramTransport("1:wrong", bot_api.base_url)
     with pytest.raises(NewsbotError, match="rejected TELEGRAM_BOT_TOKEN"):
-        await transport.start(make_handler(Config(), store, lambda: datetime.now(UTC)))
+        async with running(transport, store, datetime.now(UTC)):
+            pass
     await transport.stop()
 
 

@@ -20,6 +20,7 @@ from bot.transports.base import Incoming, OnMessage, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
 from bot.transports.telegram import TelegramTransport
+from tests.conftest import deliver
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver, is_installed, skip_or_fail_without_synapse
 from tests.test_matrix import PASSWORD, Person, joined
@@ -121,9 +122,8 @@ async def start(h: Harness, on_message: OnMessage) -> None:
         h.chat = f"matrix:{h.room}"
 
 
-async def nothing(_: Incoming) -> Reply | None:
+async def nothing(_: Incoming) -> None:
     """A handler that never answers."""
-    return None
 
 
 async def test_send_splits_and_delivers_everything(
@@ -131,7 +131,7 @@ async def test_send_splits_and_delivers_everything(
 ) -> None:
     h, _ = harness
     await start(h, nothing)
-    await h.transport.send(h.chat, LONG)
+    assert await deliver(h.transport, h.chat, LONG) == "sent"
     texts = await h.texts(2)
     joined_text = "\n".join(texts)
     assert all(f"Absatz {i} " in joined_text for i in range(12))
@@ -155,10 +155,10 @@ async def test_stop_finishes_the_message_in_flight(
         pytest.skip("the console reads stdin until it closes")
     entered = asyncio.Event()
 
-    async def slow(message: Incoming) -> Reply | None:
+    async def slow(message: Incoming) -> None:
         entered.set()
         await asyncio.sleep(0.5)
-        return Reply.text(f"Antwort auf {message.text}")
+        await h.transport.send(message.chat, Reply.text(f"Antwort auf {message.text}"))
 
     await start(h, slow)
     await h.write("/start")

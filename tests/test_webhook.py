@@ -17,12 +17,12 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.app import build_transports, make_handler
-from bot.config import Config, load_config
+from bot.app import build_transports
+from bot.config import load_config
 from bot.errors import NewsbotError
 from bot.store import Store
 from bot.transports.telegram import TelegramTransport, Webhook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, running
 from tests.fakes.bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.integration
@@ -92,13 +92,10 @@ async def test_update_posted_to_the_webhook_is_answered(
     bot_api: FakeBotAPI, store: Store, now: datetime, port: int
 ) -> None:
     transport = webhook_transport(bot_api, Webhook(PUBLIC_URL, SECRET, port=port))
-    await transport.start(make_handler(Config(), store, lambda: now))
-    try:
+    async with running(transport, store, now):
         response = await post(local_url(port), start_update(1), SECRET)
         assert response.status_code == 200
         await wait_for(lambda: bot_api.screen(777))
-    finally:
-        await transport.stop()
     (answer,) = bot_api.screen(777)
     assert answer.parse_mode == "HTML"
     assert answer.visible.startswith("Willkommen!")
@@ -114,14 +111,11 @@ async def test_a_post_without_the_right_secret_is_refused(
     bot_api: FakeBotAPI, store: Store, now: datetime, port: int, secret: str | None
 ) -> None:
     transport = webhook_transport(bot_api, Webhook(PUBLIC_URL, SECRET, port=port))
-    await transport.start(make_handler(Config(), store, lambda: now))
-    try:
+    async with running(transport, store, now):
         refused = await post(local_url(port), start_update(1, chat_id=666), secret)
         # A refused POST never reaches PTB's update queue; the accepted one proves the bot listens.
         accepted = await post(local_url(port), start_update(2), SECRET)
         await wait_for(lambda: bot_api.screen(777))
-    finally:
-        await transport.stop()
     assert refused.status_code == 403
     assert accepted.status_code == 200
     assert bot_api.screen(666) == []
@@ -139,34 +133,27 @@ async def test_config_turns_webhook_mode_on_with_a_generated_secret(
     }
     config = load_config(None, env)
     (transport,) = build_transports(config, store)
-    await transport.start(make_handler(config, store, lambda: now))
-    try:
+    async with running(transport, store, now, config):
         (secret,) = [p["secret_token"] for m, p in bot_api.calls if m == "setWebhook"]
         assert secret == config.telegram_webhook_secret
         assert len(secret) >= 32
         response = await post(local_url(port, env["TELEGRAM_WEBHOOK_URL"]), start_update(1), secret)
         assert response.status_code == 200
         await wait_for(lambda: bot_api.screen(777))
-    finally:
-        await transport.stop()
     assert load_config(None, env).telegram_webhook_secret != secret  # new at every start
 
 
 async def test_polling_after_webhook_mode_takes_the_webhook_down(
     bot_api: FakeBotAPI, store: Store, now: datetime, port: int
 ) -> None:
-    handler = make_handler(Config(), store, lambda: now)
     hooked = webhook_transport(bot_api, Webhook(PUBLIC_URL, SECRET, port=port))
-    await hooked.start(handler)
-    await hooked.stop()
+    async with running(hooked, store, now):
+        pass
     assert bot_api.webhook is not None  # kept, so Telegram holds updates while the bot is down
     polling = TelegramTransport(bot_api.token, bot_api.base_url, poll_timeout=1)
-    await polling.start(handler)
-    try:
+    async with running(polling, store, now):
         bot_api.push_text("/start")
         await wait_for(lambda: bot_api.screen(777))
-    finally:
-        await polling.stop()
     assert bot_api.webhook is None
     assert bot_api.count("deleteWebhook") >= 1
 
@@ -182,7 +169,8 @@ async def test_a_busy_port_is_a_clear_error(
         taken = busy.getsockname()[1]
         transport = webhook_transport(bot_api, Webhook(PUBLIC_URL, SECRET, port=taken))
         with pytest.raises(NewsbotError, match=rf"cannot listen .* on 127\.0\.0\.1:{taken}"):
-            await transport.start(make_handler(Config(), store, lambda: now))
+            async with running(transport, store, now):
+                pass
     assert not transport.application.running
     gc.collect()
 
@@ -193,7 +181,8 @@ async def test_a_url_telegram_refuses_is_a_clear_error(
     hook = Webhook("http://bot.example.org/tg", SECRET, port=port)
     transport = webhook_transport(bot_api, hook)
     with pytest.raises(NewsbotError, match=r"(?i)Telegram refused the webhook: .*https url"):
-        await transport.start(make_handler(Config(), store, lambda: now))
+        async with running(transport, store, now):
+            pass
     assert not transport.application.running
     assert SECRET not in repr(hook)
 

@@ -6,22 +6,21 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
-from bot.commands import PAGE_SIZE, chat_zone, digest_for, render_digest
+from bot.commands import PAGE_SIZE
 from bot.config import Config
-from bot.digest import build_digest
+from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_recent
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
 from bot.query import parse_query, text_terms
-from bot.records import ChatSettings, Digest
-from bot.render import to_plain
+from bot.records import Digest
+from bot.render import render_digest, to_plain
 from bot.store import Store
 from summarizer import parse_page, summarize
 
@@ -132,35 +131,25 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def day_digest(store: Store, config: Config, day: date | None, now: datetime) -> Digest:
+def default_digest(store: Store, config: Config, day: date | None, now: datetime) -> Digest:
     """A calendar day's digest in the configured zone, or the last 24 hours when no day."""
-    zone = ZoneInfo(config.timezone)
-    until: datetime | None
-    if day is None:
-        since, until = now - timedelta(hours=24), None
-        day = now.astimezone(zone).date()
-    else:
-        since = datetime.combine(day, time(0), zone)
-        until = since + timedelta(days=1)
-    settings = ChatSettings()
-    articles = store.articles_since(since, until)
-    return build_digest(
-        articles, day=day, since=since, stories=settings.stories, sentences=settings.sentences
-    )
+    plan = plan_recent(now, config.timezone) if day is None else plan_day(day, config.timezone)
+    return build_digests(store, {"": plan}, now)[""]
 
 
 def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config)
     now = utc_now()
     try:
+        plan: DigestPlan
         if args.chat:
-            zone = chat_zone(store, args.chat, config.timezone)
-            last = store.last_digest_at(args.chat)
-            digest = digest_for(store, args.chat, now, zone, last)
-            language = store.settings(args.chat).language
+            plan = plan_chat(store, args.chat, now, default_zone=config.timezone)
+        elif args.date:
+            plan = plan_day(args.date, config.timezone)
         else:
-            digest = day_digest(store, config, args.date, now)
-            language, zone = "de", config.timezone
+            plan = plan_recent(now, config.timezone)
+        digest = build_digests(store, {"": plan}, now)[""]
+        language, zone = plan.settings.language, plan.zone
     finally:
         store.close()
     if args.json:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 from bot.app import build_transports, serve, utc_now
 from bot.cli.base import EXIT_OK, EXIT_USAGE, open_store
-from bot.cli.reading import day_digest
-from bot.commands import render_digest
+from bot.cli.reading import default_digest
 from bot.config import Config
 from bot.errors import NewsbotError
 from bot.ingest.files import ingest_paths
-from bot.render import to_plain
+from bot.render import render_digest, to_plain
 from bot.store import Store
 from bot.transports.console import ConsoleTransport
 
@@ -35,7 +34,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         detail = f"#{result.article_id} {result.title}" if result.article_id else result.reason
         print(f"  {result.status:9} {Path(result.path).name}: {detail}")
     print()
-    print(to_plain(render_digest(day_digest(store, config, None, now), "de", config.timezone)))
+    print(to_plain(render_digest(default_digest(store, config, None, now), "de", config.timezone)))
     if args.no_console:
         store.close()
         return EXIT_OK

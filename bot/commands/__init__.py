@@ -13,7 +13,6 @@ import re
 
 from bot.commands.admin import _addfeed, _feeds, _removefeed, _stats, is_feed_url
 from bot.commands.base import (
-    DEFAULT_ZONE,
     LATEST,
     MAX_ALERTS,
     MAX_ARGS,
@@ -26,11 +25,9 @@ from bot.commands.base import (
     Library,
     Request,
     StatsInfo,
-    chat_zone,
     reader_language,
 )
 from bot.commands.news import _article, _digest, _latest, _more, _search, _start, search_key
-from bot.commands.replies import chat_plan, digest_for, render_digest
 from bot.commands.subscriptions import (
     _alert,
     _alerts,
@@ -38,11 +35,10 @@ from bot.commands.subscriptions import (
     _subscribe,
     _unalert,
     _unsubscribe,
-    alert_matches,
-    alert_words,
 )
+from bot.digest import chat_zone
 from bot.query import HIT_END, HIT_START
-from bot.records import Reply, Span
+from bot.records import DEFAULT_ZONE, Reply, Span
 from bot.render import clean
 from bot.texts import t
 
@@ -63,16 +59,11 @@ __all__ = [
     "Library",
     "Request",
     "StatsInfo",
-    "alert_matches",
-    "alert_words",
-    "chat_plan",
     "chat_zone",
-    "digest_for",
     "handle",
     "is_feed_url",
     "parse",
     "reader_language",
-    "render_digest",
     "search_key",
 ]
 
@@ -88,13 +79,15 @@ def parse(text: str) -> tuple[str, str] | None:
 
 
 def handle(text: str, ctx: Context, library: Library) -> Reply | None:
-    """Answer one chat message; None when it is not a command at all."""
+    """Answer one chat message; None for chatter in a group (meant for people, not the bot)."""
     # Lone surrogates and control characters can be neither stored nor sent anywhere.
     parsed = parse(clean(text))
-    if parsed is None:
+    if parsed is None and (not ctx.private or not text.strip()):
         return None
-    name, args = parsed
     language = reader_language(library.chat_language(ctx.chat), ctx.language)
+    if parsed is None:
+        return Reply.text(t(language, "not_a_command"), ok=False)
+    name, args = parsed
     command = COMMANDS.get(name)
     if command is None:
         return Reply.text(t(language, "unknown", command="/" + name), ok=False)

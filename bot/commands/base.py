@@ -8,14 +8,21 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.query import Query
-from bot.records import Alert, Article, ChatSettings, Reply, SearchPage, Subscription
+from bot.records import (
+    DEFAULT_ZONE,
+    Alert,
+    Article,
+    ChatSettings,
+    Reply,
+    SearchPage,
+    Subscription,
+)
 from bot.texts import LANGUAGES
 
 # Longer arguments are refused with a message rather than searched: no headline needs more.
 MAX_ARGS = 1000
 PAGE_SIZE = 5
 LATEST = 10
-DEFAULT_ZONE = "Europe/Berlin"
 MAX_ALERTS = 20
 STORIES_RANGE = (1, 20)
 SENTENCES_RANGE = (1, 5)
@@ -32,6 +39,7 @@ class Library(Protocol):
     def subscribe(self, sub: Subscription, now: datetime) -> None: ...
     def unsubscribe(self, chat: str) -> bool: ...
     def subscription(self, chat: str) -> Subscription | None: ...
+    def last_digest_at(self, chat: str) -> datetime | None: ...
     def digest_keywords(self, chat: str) -> tuple[str, ...]: ...
     def request_digest(self, chat: str, now: datetime) -> None: ...
     def chat_language(self, chat: str) -> str | None: ...
@@ -97,6 +105,9 @@ class Context:
     is_admin: bool = False
     # The operator's default zone (config `timezone`) for chats that have not chosen one.
     timezone: str = DEFAULT_ZONE
+    # A one-to-one chat, where a message that is no command gets a hint (in a group it is
+    # meant for people or another bot).
+    private: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +144,6 @@ def reader_language(chosen: str | None, hint: str | None) -> str:
         return chosen
     short = (hint or "").split("-")[0].lower()
     return short if short in LANGUAGES else "de"
-
-
-def chat_zone(library: Library, chat: str, default: str = DEFAULT_ZONE) -> str:
-    """The zone a chat's dates are shown in: its subscription's, else `default` (the operator's)."""
-    sub = library.subscription(chat)
-    return sub.timezone if sub else default
 
 
 def _id_arg(args: str) -> int | None:

@@ -7,10 +7,15 @@ import re
 import zlib
 
 from bot.commands.base import LATEST, PAGE_SIZE, Request, _id_arg
-from bot.commands.replies import _article_line, _marked, digest_for, render_digest
+from bot.commands.replies import _article_line, _marked
+from bot.digest import build_digests, plan_chat
 from bot.query import parse_query
 from bot.records import Button, Reply, Span
+from bot.render import render_digest
 from bot.texts import t
+
+# One page of `/article`: about one Telegram message, so an answer stays within the budget.
+ARTICLE_PAGE = 3000
 
 _PAGE = re.compile(r"(?i)\b(?:seite|page):(\d{1,4})\b")
 _MORE = re.compile(r"^(\d{1,4})(?:\s+([0-9a-f]{1,8}))?$")
@@ -26,8 +31,10 @@ def _start(req: Request) -> Reply:
 
 
 def _digest(req: Request) -> Reply:
-    digest = digest_for(req.library, req.ctx.chat, req.ctx.now, zone=req.zone)
-    return render_digest(digest, req.language, req.zone)
+    chat, now = req.ctx.chat, req.ctx.now
+    plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
+    digest = build_digests(req.library, {chat: plan}, now)[chat]
+    return render_digest(digest, req.language, plan.zone)
 
 
 def _search(req: Request) -> Reply:
@@ -94,15 +101,54 @@ def _latest(req: Request) -> Reply:
     return Reply(tuple(lines))
 
 
+def article_pages(body: str, size: int = ARTICLE_PAGE) -> list[str]:
+    """The body in pages of at most about `size` characters, cut between paragraphs if it can,
+    else between words."""
+    pages: list[str] = []
+    current = ""
+    for paragraph in (p.strip() for p in body.split("\n\n")):
+        while len(paragraph) > size:
+            cut = paragraph.rfind(" ", size // 2, size)
+            cut = cut if cut > 0 else size
+            if current:
+                pages.append(current)
+                current = ""
+            pages.append(paragraph[:cut].rstrip())
+            paragraph = paragraph[cut:].lstrip()
+        if not paragraph:
+            continue
+        if current and len(current) + 2 + len(paragraph) > size:
+            pages.append(current)
+            current = ""
+        current = f"{current}\n\n{paragraph}" if current else paragraph
+    if current:
+        pages.append(current)
+    return pages or [""]
+
+
 def _article(req: Request) -> Reply:
-    article_id = _id_arg(req.args)
-    if article_id is None:
+    first, _, rest = req.args.strip().partition(" ")
+    article_id = _id_arg(first)
+    rest = rest.strip()
+    page = (
+        1 if not rest else int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 7 else 0
+    )
+    if article_id is None or page < 1:
         return Reply.text(t(req.language, "article_usage"), ok=False)
     article = req.library.article(article_id)
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
+    pages = article_pages(article.body)
+    page = min(page, len(pages))
     paragraphs: list[tuple[Span, ...]] = [_article_line(article, req.language, req.zone)]
-    if article.summary:
+    if article.summary and page == 1:
         paragraphs.append((Span(" ".join(article.summary)),))
-    paragraphs += [(Span(p),) for p in article.body.split("\n\n") if p.strip()]
-    return Reply(tuple(paragraphs))
+    paragraphs += [(Span(p),) for p in pages[page - 1].split("\n\n") if p.strip()]
+    buttons: tuple[Button, ...] = ()
+    if len(pages) > 1:
+        at = {"page": page, "pages": len(pages), "id": article_id, "next": page + 1}
+        key = "article_more" if page < len(pages) else "article_last"
+        paragraphs.append((Span(t(req.language, key, **at)),))
+        if page < len(pages):
+            buttons = (Button(t(req.language, "next"), f"/article {article_id} {page + 1}"),)
+    return Reply(tuple(paragraphs), buttons=buttons)

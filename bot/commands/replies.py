@@ -1,30 +1,12 @@
-"""Replies shared by several commands and by scheduled digests: article lines and the digest."""
+"""Reply parts shared by several commands: an article's line and search-hit markers."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from bot.commands.base import DEFAULT_ZONE, Library, chat_zone
-from bot.digest import DigestPlan, Stories, plan_digest
 from bot.query import HIT_END, HIT_START
-from bot.records import Article, Digest, Reply, Span
-from bot.texts import t
-
-
-def _date(value: datetime | None, language: str, zone: str) -> str:
-    """A date and time as the chat reads it, in its own zone; a date without a time stays as is.
-
-    A page that gives only a date ("10. November 2025") is stored as midnight in the zone dates
-    are read in (Europe/Berlin); moved to New York it would become a made-up "09.11. 18:00".
-    """
-    if value is None:
-        return t(language, "undated")
-    as_read = value.astimezone(ZoneInfo(DEFAULT_ZONE))
-    if not (as_read.hour or as_read.minute or as_read.second):
-        return as_read.strftime("%d.%m.%Y")
-    return value.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+from bot.records import Article, Span
+from bot.render import shown_date
 
 
 def _marked(text: str) -> tuple[Span, ...]:
@@ -40,54 +22,5 @@ def _article_line(article: Article, language: str, zone: str) -> tuple[Span, ...
     return (
         Span(f"[{article.id}] "),
         Span(article.title, bold=True, url=article.url),
-        Span(f" — {article.source}, {_date(article.published, language, zone)}"),
+        Span(f" — {article.source}, {shown_date(article.published, language, zone)}"),
     )
-
-
-def render_digest(digest: Digest, language: str, zone: str = DEFAULT_ZONE) -> Reply:
-    """A digest as a reply: a heading, then each story with summary and sources (times in `zone`).
-
-    The heading's date is the digest's own, already the local date in the chat's zone.
-    """
-    head = (Span(t(language, "digest_head", date=digest.date.strftime("%d.%m.%Y")), bold=True),)
-    if not digest.stories:
-        return Reply((head, (Span(t(language, "digest_empty")),)))
-    paragraphs: list[tuple[Span, ...]] = [head]
-    for number, story in enumerate(digest.stories, 1):
-        paragraphs.append((Span(f"{number}. "), Span(story.headline, bold=True)))
-        if story.summary:
-            paragraphs.append((Span(" ".join(story.summary)),))
-        sources: list[Span] = [Span(t(language, "sources") + ": ")]
-        for i, link in enumerate(story.links):
-            if i:
-                sources.append(Span(", "))
-            sources.append(Span(link.name, url=link.url))
-            # A merged story names each source's own headline, so no report is hidden.
-            own = f": {link.title}" if link.title and link.title != story.headline else ""
-            sources.append(Span(f"{own} ({_date(link.published, language, zone)})"))
-        paragraphs.append(tuple(sources))
-    return Reply(tuple(paragraphs))
-
-
-def chat_plan(
-    library: Library, chat: str, now: datetime, zone: str, last_digest: datetime | None = None
-) -> DigestPlan:
-    """The chat's digest plan read through the library: the scheduler's and `/digest`'s."""
-    keywords = library.digest_keywords(chat)
-    return plan_digest(library.settings(chat), keywords, zone, now, last_digest)
-
-
-def digest_for(
-    library: Library,
-    chat: str,
-    now: datetime,
-    zone: str | None = None,
-    last_digest: datetime | None = None,
-) -> Digest:
-    """What the chat's scheduled digest would hold if built now, since `last_digest` (or 24 h).
-
-    Its date is local to `zone` (None: the chat's own, see `chat_zone`).
-    """
-    plan = chat_plan(library, chat, now, zone or chat_zone(library, chat), last_digest)
-    articles = library.articles_since(plan.since, now + timedelta(seconds=1))
-    return Stories.of(articles).planned(plan, now)

@@ -6,28 +6,13 @@ import re
 from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.alerts import alert_words
 from bot.commands.base import MAX_ALERTS, SENTENCES_RANGE, STORIES_RANGE, Request, _id_arg
-from bot.query import MAX_WORD_LENGTH, MAX_WORDS, TextTerms, matches_all, text_terms, to_wants
 from bot.records import Reply, Span, Subscription
 from bot.texts import LANGUAGES, t
-from summarizer import fold, words
+from summarizer import fold
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-
-
-def alert_words(text: str) -> tuple[str, ...]:
-    """The searchable words of an alert as written, each once (by folded form); no stop words."""
-    found = [w for w in words(text) if len(w) <= MAX_WORD_LENGTH and to_wants([w])]
-    first: dict[str, str] = {}
-    for word in found:
-        first.setdefault(fold(word), word)
-    return tuple(first.values())[:MAX_WORDS]
-
-
-def alert_matches(alert: tuple[str, ...], text: str | TextTerms) -> bool:
-    """True when `text` has every alert word as search would find it (any form, compounds)."""
-    present = TextTerms.of(text_terms(text)) if isinstance(text, str) else text
-    return matches_all(to_wants(alert), present)
 
 
 _NOW_WORDS = frozenset({"jetzt", "sofort", "now"})

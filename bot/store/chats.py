@@ -23,7 +23,10 @@ class Chats(StoreBase):
         if not rows:
             return ChatSettings()
         r = rows[0]
-        return ChatSettings(r["language"], r["stories"], r["sentences"], bool(r["send_empty"]))
+        keywords = tuple(r["digest_keywords"].split()) if r.get("digest_keywords") else ()
+        return ChatSettings(
+            r["language"], r["stories"], r["sentences"], bool(r["send_empty"]), keywords
+        )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
         """Create or replace the chat's digest subscription."""

@@ -57,8 +57,9 @@ class Deliveries(Chats, Articles):
     ) -> bool:
         """Mark the digest of (chat, date) as being sent, before sending; False if already logged.
 
-        Claiming first makes delivery at-most-once: a crash mid-send leaves a `sending` row
-        that `abandon_unfinished` turns into a logged `unknown`, never a second post.
+        Claiming right before the first attempt makes delivery at-most-once: a crash mid-send
+        leaves a `sending` row that `abandon_unfinished` turns into a logged `unknown`, never a
+        second post; a digest queued but never attempted has no row and stays due.
         """
         return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
 
@@ -111,10 +112,20 @@ class Deliveries(Chats, Articles):
         rows = self.db.execute("SELECT chat FROM digest_requests WHERE sent IS NULL ORDER BY 1")
         return [str(r[0]) for r in rows]
 
-    def finish_request(self, chat: str, at: datetime) -> None:
-        """Mark a chat's first digest as sent (its window starts here)."""
+    def claim_request(self, chat: str, at: datetime) -> bool:
+        """Claim an asked-for digest right before sending it (its window starts here); False
+        when another process or an earlier attempt has it."""
         with self.db.atomic():
-            self.db.execute("UPDATE digest_requests SET sent = ? WHERE chat = ?", [_iso(at), chat])
+            cur = self.db.execute(
+                "UPDATE digest_requests SET sent = ? WHERE chat = ? AND sent IS NULL",
+                [_iso(at), chat],
+            )
+            return cur.rowcount > 0
+
+    def drop_request(self, chat: str) -> None:
+        """Forget an asked-for digest that could not be sent (the next digest covers it)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM digest_requests WHERE chat = ?", [chat])
 
     def articles_by_id(self, ids: Iterable[int]) -> list[Article]:
         """The articles with these ids, in id order (missing ids are left out)."""

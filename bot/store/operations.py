@@ -39,8 +39,18 @@ class Operations(Feeds, Articles):
         sql = "SELECT * FROM feeds WHERE failures > 0 ORDER BY failures DESC, url"
         return [self._feed(r) for r in self.db.query(sql)]
 
+    def failed_delivery_count(self, since: datetime) -> int:
+        """How many digest deliveries since `since` did not end in a known success."""
+        sql = (
+            "SELECT count(*) FROM deliveries"
+            " WHERE coalesce(status, '') NOT IN (SELECT value FROM json_each(?))"
+            " AND digest_date >= ?"
+        )
+        row = self.db.execute(sql, [json.dumps(DELIVERY_OK), since.date().isoformat()]).fetchone()
+        return int(row[0])
+
     def failed_deliveries(self, since: datetime, limit: int = 20) -> list[FailedDelivery]:
-        """Digest deliveries since `since` whose status is not a known success."""
+        """The newest `limit` digest deliveries since `since` that did not end in a success."""
         sql = (
             "SELECT chat, digest_date, sent, status, note FROM deliveries"
             " WHERE coalesce(status, '') NOT IN (SELECT value FROM json_each(?))"

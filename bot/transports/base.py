@@ -1,4 +1,9 @@
-"""The one small port every transport implements: start, send, stop."""
+"""The one small port every transport implements: start, send one message, stop.
+
+A transport knows its platform (size limit, pacing limits, which chats are groups) and turns
+one platform reply into a typed `SendError`; it never waits, retries or splits after a
+refusal. `bot.delivery` does all of that, for every platform, in one place.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +16,54 @@ from bot.records import Reply
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A chat message as the core sees it: platform-qualified chat and user, text, language."""
+    """A chat message as the core sees it.
+
+    `private`: a one-to-one chat (the platform says so), where chatter gets a hint.
+    `replace`: the platform's id of a bot message to edit in place (a Telegram button press).
+    """
 
     chat: str
     user: str
     text: str
     language: str | None = None
+    private: bool = True
+    replace: str | None = None
 
 
-OnMessage = Callable[[Incoming], Awaitable[Reply | None]]
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """A platform's send limits: overall rate, gap per chat, and a cap per group and minute."""
+
+    per_second: float
+    chat_gap: float
+    group_per_minute: int | None = None
+
+
+OnMessage = Callable[[Incoming], Awaitable[None]]
 # Platform events a transport reports to the app: (chat, reason) and (old chat, new chat).
 OnChatGone = Callable[[str, str], Awaitable[None]]
 OnChatMoved = Callable[[str, str], Awaitable[None]]
 
 
 class Transport(Protocol):
-    """A chat platform: receive messages into `on_message`, send replies to chats."""
+    """A chat platform: messages in through `on_message`, one message out per `send`."""
 
     name: str
+    limits: Limits
+    # The longest message in the platform's own measure; `split` cuts replies to it.
+    size: int
+
+    def split(self, reply: Reply, size: int) -> list[Reply]:
+        """The reply as messages of at most `size` each, as this platform renders them."""
+
+    def is_group(self, chat: str) -> bool:
+        """Whether the platform told us this chat is a group (its per-group limits apply)."""
 
     async def start(self, on_message: OnMessage) -> None:
         """Begin receiving messages; returns once receiving runs in the background."""
 
-    async def send(self, chat: str, reply: Reply) -> None:
-        """Deliver a reply to a chat (raises `ChatGone` when the chat is gone)."""
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        """Send one message (or edit `replace`): one API call, a `SendError` on refusal."""
 
     async def stop(self) -> None:
         """Stop receiving and finish messages in flight."""

@@ -8,10 +8,12 @@ from typing import TextIO
 
 from bot.records import Reply
 from bot.render import to_plain
-from bot.transports.base import Incoming, OnMessage
+from bot.transports.base import Incoming, Limits, OnMessage
 
 CHAT = "console:local"
 PROMPT = "> "
+# The terminal takes whatever comes, at once.
+LIMITS = Limits(per_second=1000.0, chat_gap=0.0)
 
 
 class ConsoleTransport:
@@ -23,6 +25,8 @@ class ConsoleTransport:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.closed = asyncio.Event()
+        self.limits = LIMITS
+        self.size = 1 << 30
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, on_message: OnMessage) -> None:
@@ -45,11 +49,7 @@ class ConsoleTransport:
                     break
                 if not text:
                     continue
-                reply = await on_message(Incoming(CHAT, "console:user", text))
-                if reply is None:
-                    self._write("Befehle beginnen mit /, zum Beispiel /help.")
-                else:
-                    await self.send(CHAT, reply)
+                await on_message(Incoming(CHAT, "console:user", text))
         finally:
             self.closed.set()
 
@@ -57,9 +57,17 @@ class ConsoleTransport:
         print(text, file=self.stdout, flush=True)
         print(file=self.stdout, flush=True)
 
-    async def send(self, chat: str, reply: Reply) -> None:
+    def split(self, reply: Reply, size: int) -> list[Reply]:
+        """A terminal has no message size: the reply stays whole."""
+        return [reply]
+
+    def is_group(self, chat: str) -> bool:
+        """The terminal is one person."""
+        return False
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
         """Print the reply as plain text."""
-        self._write(to_plain(reply))
+        self._write(to_plain(part))
 
     async def stop(self) -> None:
         """Stop reading (the pending readline ends with the process)."""

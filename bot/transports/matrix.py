@@ -11,8 +11,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
+import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -28,11 +28,18 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.errors import ChatGone, NewsbotError
+from bot.errors import (
+    ChatGone,
+    NewsbotError,
+    RateLimited,
+    Rejected,
+    SendError,
+    TooLarge,
+    Transient,
+)
 from bot.records import Reply
-from bot.render import MATRIX_LIMIT, matrix_body, split_reply, utf16_len
-from bot.texts import t
-from bot.transports.base import Incoming, OnChatGone, OnMessage
+from bot.render import MATRIX_LIMIT, matrix_body, split_reply
+from bot.transports.base import Incoming, Limits, OnChatGone, OnMessage
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +47,19 @@ PREFIX = "matrix:"
 SYNC_TIMEOUT_MS = 30_000
 # Messages older than this when the bot first sees them are not answered (after a long outage).
 MAX_AGE = timedelta(hours=1)
-ATTEMPTS = 4
+# Synapse's default rc_message allows bursts of 10 then 0.2/s per sender; bot accounts are
+# usually exempted, so pace gently and rely on M_LIMIT_EXCEEDED's retry_after_ms.
+LIMITS = Limits(per_second=5.0, chat_gap=1.0)
+# What each Matrix error code means for a message (codes not listed: try again later).
+ERRORS: dict[str, type[SendError]] = {
+    "M_FORBIDDEN": ChatGone,
+    "M_NOT_FOUND": ChatGone,
+    "M_TOO_LARGE": TooLarge,
+    "M_BAD_JSON": Rejected,
+    "M_NOT_JSON": Rejected,
+    "M_INVALID_PARAM": Rejected,
+    "M_UNKNOWN_TOKEN": Transient,
+}
 # Longest we wait for handlers in flight when stopping.
 STOP_GRACE = 30.0
 # Bots send m.notice so that other bots do not answer them (Matrix spec, 11.2.1.1).
@@ -59,6 +78,13 @@ def room_id(chat: str) -> str:
     if not chat.startswith(PREFIX):
         raise ValueError(f"not a Matrix chat: {chat!r}")
     return chat.removeprefix(PREFIX)
+
+
+def classify(code: str, message: str, retry_after_ms: int | None) -> SendError:
+    """What a failed room send means (pure: the decision is the `ERRORS` table)."""
+    if code == "M_LIMIT_EXCEEDED":
+        return RateLimited((retry_after_ms or 1000) / 1000, message)
+    return ERRORS.get(code, Transient)(f"{code}: {message}")
 
 
 def is_allowed(user_id: str, allowed: tuple[str, ...]) -> bool:
@@ -93,7 +119,14 @@ class MatrixTransport:
         self.client = AsyncClient(
             homeserver,
             user_id,
-            config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=False),
+            # No retries inside nio (it would sleep through 429s and timeouts on its own):
+            # `bot.delivery` retries sends, the sync loop backs off, and a stop is never stuck.
+            config=AsyncClientConfig(
+                store_sync_tokens=False,
+                encryption_enabled=False,
+                max_limit_exceeded=0,
+                max_timeouts=0,
+            ),
         )
         self.user_id = user_id
         self._password = password
@@ -104,7 +137,8 @@ class MatrixTransport:
         self._save_token = save_token
         self.sync_timeout_ms = sync_timeout_ms
         self.device_name = device_name
-        self.limit = MATRIX_LIMIT
+        self.limits = LIMITS
+        self.size = MATRIX_LIMIT
         self._on_message: OnMessage | None = None
         self._token: str | None = None
         self._ready = False
@@ -148,26 +182,34 @@ class MatrixTransport:
         await self.client.close()
         log.info("event=matrix_stopped user=%s", self.user_id)
 
-    async def send(self, chat: str, reply: Reply) -> None:
-        """Send HTML messages with a plain-text body; raises ChatGone when the room is gone."""
-        room = room_id(chat)
-        parts = split_reply(reply, self.limit, buttons_as_text=True)
-        while parts:
-            part = parts.pop(0)
-            plain, html = matrix_body(part)
-            content = {
-                "msgtype": MSGTYPE,
-                "body": plain,
-                "format": "org.matrix.custom.html",
-                "formatted_body": html,
-            }
-            error = await self._send_content(chat, room, content)
-            if error == "M_TOO_LARGE":
-                size = max(256, utf16_len(html) // 2)
-                smaller = split_reply(part, size, buttons_as_text=True)
-                if len(smaller) <= 1:
-                    raise NewsbotError(f"matrix message too large for {chat}")
-                parts[:0] = smaller
+    def split(self, reply: Reply, size: int) -> list[Reply]:
+        """Messages of at most `size` UTF-16 units, buttons written out as commands."""
+        return split_reply(reply, size, buttons_as_text=True)
+
+    def is_group(self, chat: str) -> bool:
+        """Matrix has no per-room send cap beyond the sender's rate: no room counts as a group."""
+        return False
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        """One m.notice event, HTML with a plain-text body; a `SendError` on refusal."""
+        plain, html = matrix_body(part)
+        content = {
+            "msgtype": MSGTYPE,
+            "body": plain,
+            "format": "org.matrix.custom.html",
+            "formatted_body": html,
+        }
+        try:
+            response = await self.client.room_send(
+                room_id(chat), "m.room.message", content, ignore_unverified_devices=True
+            )
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise Transient(str(exc) or type(exc).__name__) from exc
+        if isinstance(response, RoomSendError):
+            error = classify(response.status_code or "", response.message, response.retry_after_ms)
+            if isinstance(error, ChatGone):
+                log.info("event=matrix_chat_gone chat=%s reason=%r", chat, response.message)
+            raise error
 
     # --- internals --------------------------------------------------------------------------
 
@@ -185,27 +227,6 @@ class MatrixTransport:
             if not isinstance(response, LoginResponse):
                 raise NewsbotError(f"matrix login failed for {self.user_id}: {response.message}")
         log.info("event=matrix_login user=%s device=%s", client.user_id, client.device_id)
-
-    async def _send_content(self, chat: str, room: str, content: dict[str, Any]) -> str | None:
-        """One event with retries; returns "M_TOO_LARGE" for the caller to split."""
-        for attempt in range(1, ATTEMPTS + 1):
-            response = await self.client.room_send(
-                room, "m.room.message", content, ignore_unverified_devices=True
-            )
-            if not isinstance(response, RoomSendError):
-                return None
-            code = response.status_code or ""
-            if code == "M_FORBIDDEN":
-                log.info("event=matrix_chat_gone chat=%s reason=%r", chat, response.message)
-                raise ChatGone(chat)
-            if code == "M_TOO_LARGE":
-                return code
-            if attempt == ATTEMPTS:
-                break
-            wait = (response.retry_after_ms or 0) / 1000 or 0.5 * 2**attempt
-            log.warning("event=matrix_send_retry chat=%s code=%s wait=%.1f", chat, code, wait)
-            await asyncio.sleep(wait)
-        raise NewsbotError(f"matrix send to {chat} failed: {code}")
 
     async def _idle_wait(self) -> None:
         while self._busy:
@@ -278,19 +299,14 @@ class MatrixTransport:
             self._track(-1)
 
     async def _answer(self, room: MatrixRoom, event: RoomMessageText) -> None:
-        chat = chat_key(room.room_id)
-        incoming = Incoming(chat, PREFIX + event.sender, event.body)
-        reply = await self._on_message(incoming) if self._on_message else None
-        if reply is None:
-            if room.member_count > 2 or not event.body.strip():
-                return  # chatter in a group room is not for the bot
-            reply = Reply.text(t("de", "not_a_command"), ok=False)
-        try:
-            await self.send(chat, reply)
-        except ChatGone:
-            await self._gone(chat, "forbidden")
-        except NewsbotError:
-            log.exception("event=matrix_reply_failed chat=%s", chat)
+        if self._on_message is None:
+            return
+        # A direct chat is the bot and one person; chatter in a bigger room is not for the bot.
+        private = room.member_count <= 2
+        incoming = Incoming(
+            chat_key(room.room_id), PREFIX + event.sender, event.body, private=private
+        )
+        await self._on_message(incoming)
 
     async def _on_member(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
         if event.membership not in ("leave", "ban"):

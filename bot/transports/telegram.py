@@ -6,7 +6,6 @@ Bot API server works: `api_url` is PTB's `base_url`, the token appended after it
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,7 +19,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -32,7 +31,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -44,20 +42,27 @@ from telegram.ext import (
 )
 
 from bot.commands import COMMANDS
-from bot.errors import ChatGone, NewsbotError
+from bot.errors import (
+    ChatGone,
+    ChatMoved,
+    NewsbotError,
+    RateLimited,
+    Rejected,
+    SendError,
+    TooLarge,
+    Transient,
+)
 from bot.records import Button, Reply
-from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html, to_plain, utf16_len
-from bot.texts import t
-from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage
+from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html, to_plain
+from bot.transports.base import Incoming, Limits, OnChatGone, OnChatMoved, OnMessage
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 PREFIX = "telegram:"
-# Attempts for one message on network errors and on a flood wait the rate limiter gave up on.
-ATTEMPTS = 4
-# Longest wait we accept from a 429 before giving up on a message (it is then logged).
-MAX_RETRY_AFTER = 60.0
+# Telegram Bot API FAQ: about 30 messages per second overall, 1 per second to one chat,
+# 20 per minute to one group.
+LIMITS = Limits(per_second=30.0, chat_gap=1.0, group_per_minute=20)
 # Telegram allows 1–64 bytes of callback data.
 MAX_CALLBACK_DATA = 64
 # Descriptions of 400s meaning the chat itself is gone.
@@ -94,6 +99,26 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def classify(error: TelegramError) -> SendError:
+    """What a Bot API error means for the message (pure: the decision is data, not I/O)."""
+    if isinstance(error, Forbidden):
+        return ChatGone(error.message)
+    if isinstance(error, ChatMigrated):
+        return ChatMoved(chat_key(int(error.new_chat_id)))
+    if isinstance(error, RetryAfter):
+        return RateLimited(_seconds(error.retry_after), error.message)
+    if isinstance(error, BadRequest):
+        text = error.message.lower()
+        if any(marker in text for marker in _GONE):
+            return ChatGone(error.message)
+        if "too long" in text:
+            return TooLarge(error.message)
+        return Rejected(error.message)
+    if isinstance(error, TimedOut | NetworkError):
+        return Transient(error.message)
+    return Rejected(error.message)
+
+
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     """Inline buttons in one row; each carries its command as callback data (≤ 64 bytes)."""
     usable = [b for b in buttons if 0 < len(b.command.encode()) <= MAX_CALLBACK_DATA]
@@ -116,21 +141,20 @@ class TelegramTransport:
         on_gone: OnChatGone | None = None,
         on_moved: OnChatMoved | None = None,
         webhook: Webhook | None = None,
-        max_retries: int = 3,
         poll_timeout: float = 10.0,
     ) -> None:
-        self.application = (
-            ApplicationBuilder()
-            .token(token)
-            .base_url(api_url)
-            .rate_limiter(AIORateLimiter(max_retries=max_retries))
-            .build()
-        )
+        # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
+        # once, in one place.
+        self.application = ApplicationBuilder().token(token).base_url(api_url).build()
         self.on_gone = on_gone
         self.on_moved = on_moved
         self.webhook = webhook
         self.poll_timeout = poll_timeout
-        self.limit = TELEGRAM_LIMIT
+        self.limits = LIMITS
+        self.size = TELEGRAM_LIMIT
+        # Chat types as Telegram reported them (updates and sent messages): groups get
+        # Telegram's per-group limit.
+        self._kinds: dict[str, str] = {}
         self._on_message: OnMessage | None = None
         app = self.application
         only_messages = filters.UpdateType.MESSAGE
@@ -211,26 +235,58 @@ class TelegramTransport:
             await app.stop()
         await app.shutdown()
 
-    async def send(self, chat: str, reply: Reply) -> None:
-        """Send a reply as HTML messages of ≤ 4096 characters, buttons under the last one."""
-        target = chat_id(chat)
-        parts = split_reply(reply, self.limit)
-        while parts:
-            part = parts.pop(0)
+    def split(self, reply: Reply, size: int) -> list[Reply]:
+        """HTML messages of at most `size` UTF-16 units, buttons under the last one."""
+        return split_reply(reply, size)
+
+    def is_group(self, chat: str) -> bool:
+        """Whether Telegram said this chat is a group or supergroup."""
+        return self._kinds.get(chat) in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        """One HTML message (or an edit of message `replace`); a `SendError` on refusal.
+
+        Markup the server cannot parse is sent once more as plain text: a message is never
+        dropped over markup.
+        """
+        try:
             try:
-                message = await self._send_one(chat, target, part)
+                await self._send_one(chat, part, replace, plain=False)
             except BadRequest as exc:
-                if "too long" not in exc.message.lower():
+                if "can't parse entities" not in exc.message.lower():
                     raise
-                # The renderer measured generously, yet the server disagrees: split finer.
-                smaller = split_reply(part, max(256, utf16_len(telegram_html(part)) // 2))
-                if len(smaller) <= 1:
+                log.warning("event=telegram_html_rejected chat=%s error=%r", chat, exc.message)
+                await self._send_one(chat, part, replace, plain=True)
+        except TelegramError as exc:
+            raise classify(exc) from exc
+
+    async def _send_one(self, chat: str, part: Reply, replace: str | None, *, plain: bool) -> None:
+        bot = self.application.bot
+        text = to_plain(part) if plain else telegram_html(part)
+        mode = None if plain else ParseMode.HTML
+        previews = LinkPreviewOptions(is_disabled=not part.link_previews)
+        markup = keyboard(part.buttons)
+        if not text.strip():
+            log.warning("event=telegram_empty_message chat=%s", chat)
+            return
+        if replace is not None:
+            try:
+                await bot.edit_message_text(
+                    text,
+                    chat_id=chat_id(chat),
+                    message_id=int(replace),
+                    parse_mode=mode,
+                    reply_markup=markup,
+                    link_preview_options=previews,
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
                     raise
-                log.warning("event=telegram_split chat=%s parts=%d", chat, len(smaller))
-                parts[:0] = smaller
-                continue
-            if message is not None and message.chat.id != target:
-                target = message.chat.id  # the chat migrated while we were sending
+            return
+        message = await bot.send_message(
+            chat_id(chat), text, parse_mode=mode, reply_markup=markup, link_preview_options=previews
+        )
+        self._kinds[chat_key(message.chat.id)] = message.chat.type
 
     async def _publish_commands(self) -> None:
         """Tell Telegram the command list with help in German (default) and English."""
@@ -244,81 +300,11 @@ class TelegramTransport:
         except TelegramError as exc:
             log.warning("event=telegram_commands_not_set error=%r", str(exc))
 
-    # --- sending ----------------------------------------------------------------------------
-
-    async def _send_one(self, chat: str, target: int, part: Reply) -> Message | None:
-        """One message with retries; raises ChatGone for blocked or deleted chats."""
-        bot = self.application.bot
-        html = telegram_html(part)
-        previews = LinkPreviewOptions(is_disabled=not part.link_previews)
-        markup = keyboard(part.buttons)
-        plain = False
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                if plain:
-                    return await bot.send_message(
-                        target, to_plain(part), reply_markup=markup, link_preview_options=previews
-                    )
-                return await bot.send_message(
-                    target,
-                    html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=previews,
-                )
-            except Forbidden as exc:
-                log.info("event=telegram_chat_gone chat=%s reason=%r", chat, exc.message)
-                raise ChatGone(chat) from exc
-            except ChatMigrated as exc:
-                new = int(exc.new_chat_id)
-                log.info("event=telegram_chat_migrated chat=%s new=%s", chat, new)
-                if self.on_moved is not None:
-                    await self.on_moved(chat, chat_key(new))
-                target, chat = new, chat_key(new)
-            except BadRequest as exc:
-                text = exc.message.lower()
-                if any(marker in text for marker in _GONE):
-                    log.info("event=telegram_chat_gone chat=%s reason=%r", chat, exc.message)
-                    raise ChatGone(chat) from exc
-                if "can't parse entities" in text and not plain:
-                    # Never drop a message over markup: send it as plain text instead.
-                    log.warning("event=telegram_html_rejected chat=%s error=%r", chat, exc.message)
-                    plain = True
-                    continue
-                if "text is empty" in text:
-                    log.warning("event=telegram_empty_message chat=%s", chat)
-                    return None
-                raise
-            except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
-                if wait > MAX_RETRY_AFTER or attempt == ATTEMPTS:
-                    raise
-                log.warning("event=telegram_flood_wait chat=%s seconds=%s", chat, wait)
-                await asyncio.sleep(wait)
-            except (TimedOut, NetworkError) as exc:
-                if attempt == ATTEMPTS:
-                    raise
-                log.warning(
-                    "event=telegram_network_retry chat=%s attempt=%d error=%r",
-                    chat,
-                    attempt,
-                    str(exc),
-                )
-                await asyncio.sleep(0.5 * 2**attempt)
-        return None
-
     # --- receiving --------------------------------------------------------------------------
 
-    async def _answer(self, incoming: Incoming) -> Reply | None:
-        if self._on_message is None:
-            return None
-        return await self._on_message(incoming)
-
-    async def _reply(self, chat: str, reply: Reply) -> None:
-        try:
-            await self.send(chat, reply)
-        except ChatGone:
-            await self._gone(chat, "blocked")
+    async def _answer(self, incoming: Incoming) -> None:
+        if self._on_message is not None:
+            await self._on_message(incoming)
 
     async def _gone(self, chat: str, reason: str) -> None:
         log.info("event=chat_gone chat=%s reason=%s", chat, reason)
@@ -327,21 +313,20 @@ class TelegramTransport:
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is None or message.text is None or update.effective_chat is None:
+        tchat = update.effective_chat
+        if message is None or message.text is None or tchat is None:
             return
         user = update.effective_user
-        chat = chat_key(update.effective_chat.id)
-        language = user.language_code if user else None
+        chat = chat_key(tchat.id)
+        self._kinds[chat] = tchat.type
         incoming = Incoming(
             chat=chat,
             user=f"{PREFIX}{user.id}" if user else "",
             text=message.text,
-            language=language,
+            language=user.language_code if user else None,
+            private=tchat.type == ChatType.PRIVATE,
         )
-        reply = await self._answer(incoming)
-        if reply is None:
-            reply = Reply.text(t((language or "de")[:2], "not_a_command"), ok=False)
-        await self._reply(chat, reply)
+        await self._answer(incoming)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -352,30 +337,17 @@ class TelegramTransport:
             if not query.data or not isinstance(message, Message):
                 return
             chat = chat_key(message.chat.id)
+            self._kinds[chat] = message.chat.type
             user = query.from_user
-            incoming = Incoming(chat, f"{PREFIX}{user.id}", query.data, user.language_code)
-            reply = await self._answer(incoming)
-            if reply is None:
-                return
-            parts = split_reply(reply, self.limit)
-            if not parts:
-                return
-            first = parts[0]
-            try:
-                await message.edit_text(
-                    telegram_html(first),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(first.buttons),
-                    link_preview_options=LinkPreviewOptions(is_disabled=not first.link_previews),
-                )
-            except BadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    # The message is too old or gone: show the page as a new message instead.
-                    log.info("event=telegram_edit_failed chat=%s error=%r", chat, exc.message)
-                    await self._reply(chat, reply)
-                    return
-            for part in parts[1:]:
-                await self._reply(chat, part)
+            incoming = Incoming(
+                chat,
+                f"{PREFIX}{user.id}",
+                query.data,
+                user.language_code,
+                private=message.chat.type == ChatType.PRIVATE,
+                replace=str(message.message_id),
+            )
+            await self._answer(incoming)
         finally:
             await query.answer()
 

@@ -137,6 +137,8 @@ class FakeBotAPI:
     # method → retry_after seconds: answer the next call(s) with 429, one entry per call.
     flood: dict[str, list[int]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    # Until this time.monotonic() value, sendMessage answers 500 (the Bot API is down).
+    down_until: float = 0.0
     migrated: dict[int, int] = field(default_factory=dict)
     # What the server accepts per message; tests lower it to provoke "message is too long".
     limit: int = MESSAGE_LIMIT
@@ -283,6 +285,8 @@ class FakeBotAPI:
             return self._error(
                 429, "Too Many Requests: retry later", retry_after=self.flood[method].pop(0)
             )
+        if method == "sendMessage" and time.monotonic() < self.down_until:
+            return self._error(500, "Internal Server Error")
         handler = getattr(self, "m_" + method.lower(), None)
         if handler is None:
             return web.json_response({"ok": True, "result": True})

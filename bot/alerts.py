@@ -1,0 +1,62 @@
+"""Keyword alerts (pure): which new articles match which chat's alert words, and the message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.query import MAX_WORD_LENGTH, MAX_WORDS, TextTerms, matches_all, text_terms, to_wants
+from bot.records import Alert, Article, Reply, Span
+from bot.texts import t
+from summarizer import fold, words
+
+
+def alert_words(text: str) -> tuple[str, ...]:
+    """The searchable words of an alert as written, each once (by folded form); no stop words."""
+    found = [w for w in words(text) if len(w) <= MAX_WORD_LENGTH and to_wants([w])]
+    first: dict[str, str] = {}
+    for word in found:
+        first.setdefault(fold(word), word)
+    return tuple(first.values())[:MAX_WORDS]
+
+
+def alert_matches(alert: tuple[str, ...], text: str | TextTerms) -> bool:
+    """True when `text` has every alert word as search would find it (any form, compounds)."""
+    present = TextTerms.of(text_terms(text)) if isinstance(text, str) else text
+    return matches_all(to_wants(alert), present)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertHit:
+    """One article to push to one chat, for these of its alerts."""
+
+    chat: str
+    alert_ids: tuple[int, ...]
+    article: Article
+    words: tuple[str, ...]
+
+
+def alert_hits(alerts: Sequence[Alert], articles: Sequence[Article]) -> list[AlertHit]:
+    """Every (chat, article) pair where one of the chat's alerts matches the article, once."""
+    out: list[AlertHit] = []
+    for article in articles:
+        # The terms search indexes for the article, found once for all alerts.
+        text = TextTerms.of(text_terms(f"{article.title}\n{article.body}"))
+        by_chat: dict[str, list[int]] = {}
+        matched: dict[str, tuple[str, ...]] = {}
+        for alert in alerts:
+            if alert_matches(alert.words, text):
+                by_chat.setdefault(alert.chat, []).append(alert.id)
+                matched.setdefault(alert.chat, alert.words)
+        out += [AlertHit(c, tuple(ids), article, matched[c]) for c, ids in by_chat.items()]
+    return out
+
+
+def alert_reply(article: Article, words: tuple[str, ...], language: str) -> Reply:
+    """One alert message: which words matched, the article's title, source and summary."""
+    head = (Span(t(language, "alert_hit", words=" ".join(words)), bold=True),)
+    title = (Span(article.title, bold=True, url=article.url), Span(f" — {article.source}"))
+    paragraphs = [head, title]
+    if article.summary:
+        paragraphs.append((Span(" ".join(article.summary[:2])),))
+    return Reply(tuple(paragraphs))

@@ -1,0 +1,209 @@
+"""Delivery keeps its promise: restarts mid-burst, a Bot API down around `/subscribe … jetzt`,
+two processes on one database, a reply's size budget, and replies ahead of a digest burst.
+
+`newsbot run` runs as a real process against the fake Bot API on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
+from bot.records import NewArticle, Reply, Subscription
+from bot.schedule import DigestScheduler
+from bot.store import Store
+from tests.conftest import ROOT, SEEDS, running
+from tests.fakes.bot_api import FakeBotAPI
+from tests.test_telegram import make_transport, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest_asyncio.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1."""
+    api = await FakeBotAPI().start()
+    yield api
+    await api.stop()
+
+
+def due_chats(db: Path, count: int) -> list[int]:
+    """`count` private chats whose daily digest was due ten minutes ago, and the seeds."""
+    from bot.ingest.files import ingest_paths
+
+    now = datetime.now(UTC)
+    store = Store.open(db)
+    list(ingest_paths(store, [SEEDS], now - timedelta(hours=1)))
+    at = (now - timedelta(minutes=10)).strftime("%H:%M")
+    created = now - timedelta(days=2)
+    ids = list(range(1, count + 1))
+    for i in ids:
+        store.subscribe(Subscription(f"telegram:{i}", at, "UTC", created), created)
+    store.close()
+    return ids
+
+
+def statuses(db: Path) -> dict[str, str]:
+    """Each chat's logged digest status."""
+    store = Store.open(db)
+    rows = store.db.execute("SELECT chat, status FROM deliveries").fetchall()
+    store.close()
+    return {str(chat): str(status) for chat, status in rows}
+
+
+async def start_bot(bot_api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
+    """`newsbot run` on `db`, talking to the fake Bot API."""
+    env = dict(os.environ)
+    env.update(
+        TELEGRAM_BOT_TOKEN=bot_api.token,
+        TELEGRAM_API_URL=bot_api.base_url,
+        NEWSBOT_DB=str(db),
+        NEWSBOT_CONFIG=str(db.with_suffix(".toml")),
+    )
+    db.with_suffix(".toml").write_text("")
+    for key in ("MATRIX_HOMESERVER", "MATRIX_USER_ID", "MATRIX_PASSWORD", "MATRIX_ACCESS_TOKEN"):
+        env.pop(key, None)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def stop_bot(proc: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> None:
+    if proc.returncode is None:
+        proc.send_signal(sig)
+    await asyncio.wait_for(proc.wait(), 60)
+
+
+def received(bot_api: FakeBotAPI, ids: list[int]) -> dict[int, int]:
+    return {i: len(bot_api.screen(i)) for i in ids}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
+    bot_api: FakeBotAPI, tmp_path: Path, sig: int
+) -> None:
+    db = tmp_path / "bot.db"
+    ids = due_chats(db, 1000)
+    first = await start_bot(bot_api, db)
+    try:
+        await wait_for(lambda: len(bot_api.sent) >= 60, within=60)
+    finally:
+        await stop_bot(first, sig)
+    before = len(bot_api.sent)
+    assert before < 1000  # the burst was cut off
+    second = await start_bot(bot_api, db)
+    try:
+
+        def settled() -> bool:
+            logged = statuses(db)
+            return sum(1 for s in logged.values() if s in ("sent", "unknown")) == len(ids)
+
+        await wait_for(settled, within=90)
+    finally:
+        await stop_bot(second)
+    counts = received(bot_api, ids)
+    logged = statuses(db)
+    unknown = {chat for chat, status in logged.items() if status == "unknown"}
+    assert max(counts.values()) == 1, "a chat got its digest twice"
+    missing = {f"telegram:{i}" for i, n in counts.items() if n == 0}
+    assert missing <= unknown  # only an attempt in flight at the kill may be lost
+    assert len(unknown) <= 10
+    late = [m for m in bot_api.sent if m.visible.startswith("Verspätet")]
+    assert len(late) == len(bot_api.sent)  # due ten minutes ago: every one says it is late
+    assert sum(counts.values()) >= len(ids) - len(unknown)
+
+
+async def test_two_processes_on_one_database_send_no_digest_twice(
+    bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    ids = due_chats(db, 150)
+    one, two = await start_bot(bot_api, db), await start_bot(bot_api, db)
+    try:
+        await wait_for(lambda: len(statuses(db)) == len(ids) and all(
+            s == "sent" for s in statuses(db).values()), within=90)  # fmt: skip
+    finally:
+        await stop_bot(one)
+        await stop_bot(two)
+    assert received(bot_api, ids) == dict.fromkeys(ids, 1)
+
+
+async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
+    bot_api: FakeBotAPI, seeded_store: Store
+) -> None:
+    now = datetime.now(UTC)
+    transport = make_transport(bot_api, seeded_store)
+    async with running(transport, seeded_store, now):
+        delivery = Delivery({"telegram": transport}, backoff=0.5)
+        scheduler = DigestScheduler(
+            seeded_store, delivery, clock=lambda: datetime.now(UTC), sync_every=timedelta(seconds=1)
+        )
+        await delivery.start()
+        await scheduler.start()
+        try:
+            bot_api.down_until = time.monotonic() + 8  # the Bot API answers 500 for 8 s
+            bot_api.push_text("/subscribe 07:00 jetzt")
+            await wait_for(lambda: seeded_store.pending_requests() == [], within=10)
+            scheduler.poke()
+            await asyncio.sleep(10)  # ten syncs pass while it is down
+            # The confirmation and the digest, once each.
+            await wait_for(lambda: len(bot_api.screen(777)) >= 2, within=30)
+            await asyncio.sleep(2)
+        finally:
+            await scheduler.stop()
+            await delivery.stop()
+    digests = [m for m in bot_api.screen(777) if m.visible.startswith("Nachrichten vom")]
+    assert len(digests) == 1
+    assert sum(1 for m, _ in bot_api.calls if m == "sendMessage") > 3  # it was retried
+
+
+async def test_a_huge_article_is_shown_in_pages_within_the_budget(
+    bot_api: FakeBotAPI, store: Store
+) -> None:
+    now = datetime.now(UTC)
+    paragraph = "Der Haushalt wird im Bundestag beraten und am Ende beschlossen. " * 20
+    body = "\n\n".join(f"Absatz {i}: {paragraph}" for i in range(3200))  # about 4 MB
+    assert len(body) > 4_000_000
+    store.add_article(NewArticle("Haushalt", "dpa", body, ("Der Haushalt.",), now), now)
+    async with running(make_transport(bot_api, store), store, now):
+        bot_api.push_text("/article 1")
+        await wait_for(lambda: bot_api.screen(777))
+        await asyncio.sleep(1.5)
+    messages = bot_api.screen(777)
+    assert 1 <= len(messages) <= REPLY_BUDGET
+    assert "weiter mit /article 1 2" in messages[-1].visible
+    assert [label for label, _ in messages[-1].buttons] == ["weiter ▶"]
+
+
+async def test_help_during_a_thousand_chat_burst_is_answered_at_once(
+    bot_api: FakeBotAPI, store: Store
+) -> None:
+    now = datetime.now(UTC)
+    async with running(make_transport(bot_api, store), store, now) as served:
+        for i in range(1, 1001):
+            served.delivery.put(Outgoing(f"telegram:{i}", Reply.text("Überblick"), "digest"))
+        await wait_for(lambda: len(bot_api.sent) >= 30)
+        started = time.monotonic()
+        bot_api.push_text("/help", chat_id=5000)
+        await wait_for(lambda: bot_api.screen(5000), within=10)
+        waited = time.monotonic() - started
+        assert len(bot_api.sent) < 500  # the burst is still going
+        await served.delivery.stop()
+    assert waited < 5
