@@ -36,18 +36,39 @@ MAX_SENTENCES = 3
 MAX_RANKINGS = 4
 
 
-class Subscriptions(Protocol):
-    """Where a chat's subscription (and so its zone) is found."""
+class ChatSettingsPart(Protocol):
+    """Where a chat's settings and subscription (and so its zone) are found."""
 
+    def settings(self, chat: str) -> ChatSettings: ...
     def subscription(self, chat: str) -> Subscription | None: ...
 
 
-class DigestSource(Subscriptions, Protocol):
-    """What planning and building a digest read from the store."""
+class LastDigestPart(Protocol):
+    """When a chat last got its digest."""
 
-    def settings(self, chat: str) -> ChatSettings: ...
     def last_digest_at(self, chat: str) -> datetime | None: ...
+
+
+class ArticleWindowPart(Protocol):
+    """The articles of a time window."""
+
     def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]: ...
+
+
+class Subscriptions(Protocol):
+    """A store whose chats part knows subscriptions (for a chat's zone)."""
+
+    @property
+    def chats(self) -> ChatSettingsPart: ...
+
+
+class DigestSource(Subscriptions, Protocol):
+    """What planning and building a digest read from the store's parts."""
+
+    @property
+    def deliveries(self) -> LastDigestPart: ...
+    @property
+    def articles(self) -> ArticleWindowPart: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +91,7 @@ def window_since(last_digest: datetime | None, now: datetime) -> datetime:
 
 def chat_zone(source: Subscriptions, chat: str, default: str = DEFAULT_ZONE) -> str:
     """The zone a chat's dates are shown in: its subscription's, else `default` (the operator's)."""
-    sub = source.subscription(chat)
+    sub = source.chats.subscription(chat)
     return sub.timezone if sub else default
 
 
@@ -80,9 +101,9 @@ def plan_chat(
     """A chat's digest as its schedule would send it now: since its last digest (`fresh`: the
     last 24 hours, as `/digest` shows), with its settings, dated in its zone."""
     zone = chat_zone(source, chat, default_zone)
-    last = None if fresh else source.last_digest_at(chat)
+    last = None if fresh else source.deliveries.last_digest_at(chat)
     day = now.astimezone(ZoneInfo(zone)).date()
-    return DigestPlan(window_since(last, now), source.settings(chat), day, zone)
+    return DigestPlan(window_since(last, now), source.chats.settings(chat), day, zone)
 
 
 def plan_recent(now: datetime, zone: str, settings: ChatSettings | None = None) -> DigestPlan:
@@ -105,7 +126,7 @@ def build_digests(
         return {}
     earliest = min(p.since for p in plans.values())
     latest = max((p.until or now) for p in plans.values())
-    pool = StoryPool.of(source.articles_since(earliest, latest + timedelta(seconds=1)))
+    pool = StoryPool.of(source.articles.articles_since(earliest, latest + timedelta(seconds=1)))
     cache: dict[DigestPlan, Digest] = {}
     out: dict[str, Digest] = {}
     for key, plan in plans.items():

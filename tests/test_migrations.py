@@ -127,7 +127,7 @@ def test_m006_gives_stored_articles_the_new_signature_so_a_repeat_is_found(
     # The same wire story under a new headline, after the upgrade: one article, two sources.
     store = Store(db)
     edited = ". ".join([*body.split(". ")[:-2], "Die Agentur ergänzte eine Stellungnahme"])
-    again = store.add_article(
+    again = store.articles.add_article(
         NewArticle(
             title="Scholz in Paris eingetroffen",
             source="Reuters",
@@ -139,10 +139,10 @@ def test_m006_gives_stored_articles_the_new_signature_so_a_repeat_is_found(
         datetime(2025, 11, 10, 13, 0, tzinfo=UTC),
     )
     assert again == ("duplicate", 1)
-    stored = store.article(1)
+    stored = store.articles.article(1)
     assert stored is not None
     assert [link.name for link in stored.links] == ["Reuters"]
-    assert store.count_articles() == 2
+    assert store.articles.count_articles() == 2
 
 
 @pytest.mark.parametrize("seed", range(6))

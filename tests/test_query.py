@@ -28,13 +28,13 @@ def put(store: Store, title: str, text: str, source: str = "dpa", days_ago: int 
         summary=(),
         published=NOW - timedelta(days=days_ago),
     )
-    status, article_id = store.add_article(article, NOW)
+    status, article_id = store.articles.add_article(article, NOW)
     assert status == "added"
     return article_id
 
 
 def found(store: Store, text: str) -> list[int]:
-    page = store.search(parse_query(text), 20, now=NOW)
+    page = store.index.search(parse_query(text), 20, now=NOW)
     return [hit.article.id for hit in page.hits]
 
 
@@ -87,7 +87,7 @@ def test_filters_by_date_and_source(store: Store, library: dict[str, int]) -> No
 
 
 def test_snippet_marks_matched_word_forms(store: Store, library: dict[str, int]) -> None:
-    page = store.search(parse_query("Raketen"), 5, now=NOW)
+    page = store.index.search(parse_query("Raketen"), 5, now=NOW)
     assert f"{HIT_START}Rakete{HIT_END}" in page.hits[0].snippet
 
 
@@ -96,11 +96,13 @@ def test_paging_counts_all_and_returns_each_hit_once(store: Store) -> None:
         put(store, f"Bericht {n}", f"Hochwasser Nummer {n} am Rhein.", days_ago=n)
         for n in range(12)
     }
-    pages = [store.search(parse_query("Hochwasser"), 5, offset, now=NOW) for offset in (0, 5, 10)]
+    pages = [
+        store.index.search(parse_query("Hochwasser"), 5, offset, now=NOW) for offset in (0, 5, 10)
+    ]
     assert [p.total for p in pages] == [12, 12, 12]
     seen = [hit.article.id for p in pages for hit in p.hits]
     assert sorted(seen) == sorted(ids)
-    assert store.search(parse_query("Hochwasser"), 5, 40, now=NOW).hits == ()
+    assert store.index.search(parse_query("Hochwasser"), 5, 40, now=NOW).hits == ()
 
 
 @pytest.mark.parametrize(
@@ -126,9 +128,9 @@ def test_paging_counts_all_and_returns_each_hit_once(store: Store) -> None:
 )
 def test_operator_text_is_a_safe_query(store: Store, library: dict[str, int], text: str) -> None:
     query = parse_query(text)
-    page = store.search(query, 5, now=NOW)
+    page = store.index.search(query, 5, now=NOW)
     assert page.total >= 0
-    assert store.count_articles() == len(library)
+    assert store.articles.count_articles() == len(library)
 
 
 @settings(max_examples=150, deadline=None)
@@ -137,7 +139,7 @@ def test_any_text_is_a_valid_fts_query(text: str) -> None:
     store = Store.memory()
     try:
         put(store, "Venezuela heute", "Venezuela und Öl.")
-        store.search(parse_query(text), 5, now=NOW)
+        store.index.search(parse_query(text), 5, now=NOW)
     finally:
         store.close()
 
@@ -152,7 +154,7 @@ def test_exact_word_ranks_above_a_newer_compound(store: Store) -> None:
     exact = put(store, "Verteidigung", "Die Luftabwehr wurde verstärkt.", days_ago=20)
     compound = put(store, "Lieferung", "Neue Luftabwehrraketen kamen an.", days_ago=0)
     assert found(store, "Luftabwehr") == [exact, compound]
-    page = store.search(parse_query("Luftabwehr"), 5, now=NOW)
+    page = store.index.search(parse_query("Luftabwehr"), 5, now=NOW)
     assert f"{HIT_START}Luftabwehrraketen{HIT_END}" in page.hits[1].snippet
 
 
@@ -170,19 +172,19 @@ def test_more_matches_than_can_be_paged_are_shown_as_capped(store: Store) -> Non
         NewArticle(f"Meldung {n}", "dpa", f"Streik Nummer {n}.", (), NOW - timedelta(minutes=n))
         for n in range(CANDIDATES + 1)
     ]
-    store.add_articles(batch, NOW)
-    page = store.search(parse_query("Streik"), 5, now=NOW)
+    store.articles.add_articles(batch, NOW)
+    page = store.index.search(parse_query("Streik"), 5, now=NOW)
     assert (page.total, page.capped) == (CANDIDATES, True)
     assert page.hits[0].article.title == "Meldung 0"
-    assert store.search(parse_query("Streik"), 5, CANDIDATES, now=NOW).hits == ()
-    assert store.search(parse_query("Nummer 7"), 5, now=NOW).capped is False
+    assert store.index.search(parse_query("Streik"), 5, CANDIDATES, now=NOW).hits == ()
+    assert store.index.search(parse_query("Nummer 7"), 5, now=NOW).capped is False
 
 
 def test_function_words_are_not_searched(store: Store, library: dict[str, int]) -> None:
     assert found(store, "Die Rakete") == [library["rakete"]]
-    page = store.search(parse_query("die und das"), 5, now=NOW)
+    page = store.index.search(parse_query("die und das"), 5, now=NOW)
     assert (page.total, page.hits) == (0, ())
-    snippet = store.search(parse_query("die Rakete"), 5, now=NOW).hits[0].snippet
+    snippet = store.index.search(parse_query("die Rakete"), 5, now=NOW).hits[0].snippet
     assert f"{HIT_START}Rakete{HIT_END}" in snippet
     assert f"{HIT_START}Eine{HIT_END}" not in snippet
 

@@ -66,6 +66,7 @@ EXAMPLES = {
     "backup": "newsbot backup /var/backups/newsbot/",
     "export": "newsbot export --since 2025-11-01 -o articles.jsonl",
     "stories": "newsbot stories --jsonl < items.jsonl",
+    "terms": "newsbot terms Venezuelas gefiel Häuser",
 }
 
 

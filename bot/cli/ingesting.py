@@ -41,13 +41,13 @@ def _feed_inputs(
             problem = feed_url_problem(arg, config)
             if problem:
                 raise BadInput(f"refused feed {problem}")
-            feed_ids.append(store.add_feed(arg, now).id)
+            feed_ids.append(store.feeds.add_feed(arg, now).id)
             continue
         path = Path(arg)
         is_list = path.is_file() and path.suffix.lower() in (".opml", ".xml")
         if is_list and is_opml(path.read_bytes()):
             for outline in parse_opml(path.read_bytes()):
-                feed_ids.append(store.add_feed(outline.url, now, outline.title).id)
+                feed_ids.append(store.feeds.add_feed(outline.url, now, outline.title).id)
             continue
         paths.append(path)
     return paths, feed_ids
@@ -93,7 +93,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _poll(store: Store, config: Config, feed_ids: list[int], now: datetime) -> PollReport:
-    feeds = [f for f in store.feeds() if f.id in feed_ids]
+    feeds = [f for f in store.feeds.all() if f.id in feed_ids]
     async with Fetcher(fetch_options(config)) as fetcher:
         return await poll_feeds(store, fetcher, now, feeds, poll_options(config))
 
@@ -108,17 +108,17 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
             if problems:
                 return EXIT_USAGE
             for url in args.urls:
-                feed = store.add_feed(url, utc_now())
+                feed = store.feeds.add_feed(url, utc_now())
                 print(f"{feed.id:4} {feed.url}")
         elif args.action == "remove":
             for feed_id in args.ids:
-                if not store.remove_feed(feed_id):
+                if not store.feeds.remove_feed(feed_id):
                     print(f"newsbot feeds remove: no feed {feed_id}", file=sys.stderr)
                     return EXIT_EMPTY
         elif args.action == "export":
-            print(to_opml(store.feeds(), utc_now()), end="")
+            print(to_opml(store.feeds.all(), utc_now()), end="")
         else:
-            for feed in store.feeds():
+            for feed in store.feeds.all():
                 state = feed.health + (
                     f" ({feed.failures}x): {feed.error}" if feed.failures else ""
                 )

@@ -73,10 +73,10 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     try:
         if args.output:
             with Path(args.output).open("w", encoding="utf-8") as out:
-                count = export_jsonl(store.iter_articles(since), out)
+                count = export_jsonl(store.articles.iter_articles(since), out)
             print(f"{count} articles written to {args.output}", file=sys.stderr)
         else:
-            export_jsonl(store.iter_articles(since), sys.stdout)
+            export_jsonl(store.articles.iter_articles(since), sys.stdout)
             sys.stdout.flush()
     except BrokenPipeError:
         # `newsbot export | head`: the reader has enough; silence the flush at exit.

@@ -117,7 +117,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     if store is None:
         return EXIT_USAGE
     try:
-        page = store.search(query, args.limit or PAGE_SIZE)
+        page = store.index.search(query, args.limit or PAGE_SIZE)
     finally:
         store.close()
     if not page.hits:
@@ -149,7 +149,11 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config)
     now = utc_now()
     try:
-        if args.chat and store.subscription(args.chat) is None and not store.has_chat(args.chat):
+        if (
+            args.chat
+            and store.chats.subscription(args.chat) is None
+            and not store.chats.has_chat(args.chat)
+        ):
             print(
                 f"newsbot digest: no chat {args.chat!r} in {config.db}; chat ids look like "
                 "telegram:123456789, matrix:!room:server or console:local",

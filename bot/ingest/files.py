@@ -129,7 +129,7 @@ def ingest_paths(
             yield IngestResult(str(path), "skipped", reason="no such file or folder")
             continue
         files.extend(find_dumps([path]))
-    done = store.seen(origin_of(f) for f in files)
+    done = store.articles.seen(origin_of(f) for f in files)
     todo: list[Path] = []
     for number, file in enumerate(files, 1):
         article_id = done.get(origin_of(file))
@@ -198,7 +198,7 @@ def _store_batches(
     count = 0
 
     def flush() -> Iterator[IngestResult]:
-        results = store.add_articles([article for _, article in pending], now)
+        results = store.articles.add_articles([article for _, article in pending], now)
         for (file, article), (status, article_id) in zip(pending, results, strict=True):
             log.info("event=ingest path=%s status=%s id=%d", file, status, article_id)
             yield IngestResult(str(file), status, article_id, article.title)

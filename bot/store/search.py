@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlite_utils import Database
+
 from bot.query import MIN_PART, Query, make_snippet, to_match
 from bot.records import SearchHit, SearchPage
 from bot.store.articles import Articles
-from bot.store.base import _iso
+from bot.store.base import Table, _iso
 
 # A search ranks at most this many matches, the newest (by rowid): 100 pages of 5. Ranking
 # every match costs ~1.7 µs each in bm25 alone, 170 ms for a word in all 100k articles; a word
@@ -37,8 +39,12 @@ def _by_score(row: tuple[int, str, float]) -> tuple[float, int]:
     return row[2], -row[0]
 
 
-class Search(Articles):
+class SearchIndex(Table):
     """Ranked search: the stem matches by boosted bm25, then compound matches, newest first."""
+
+    def __init__(self, db: Database, articles: Articles) -> None:
+        super().__init__(db)
+        self.articles = articles
 
     def search(
         self, query: Query, limit: int, offset: int = 0, *, now: datetime | None = None
@@ -98,7 +104,8 @@ class Search(Articles):
             )
         }
         hits = tuple(
-            SearchHit(self._article(rows[i]), make_snippet(rows[i]["body"], query)) for i in ids
+            SearchHit(self.articles.from_row(rows[i]), make_snippet(rows[i]["body"], query))
+            for i in ids
         )
         return SearchPage(hits, len(ranked), offset, capped)
 
@@ -113,7 +120,7 @@ class Search(Articles):
         )
         rows = list(self.db.query(sql, args))
         hits = tuple(
-            SearchHit(self._article(r), make_snippet(r["body"], query))
+            SearchHit(self.articles.from_row(r), make_snippet(r["body"], query))
             for r in rows[offset : offset + limit]
         )
         return SearchPage(hits, min(len(rows), CANDIDATES), offset, len(rows) > CANDIDATES)
