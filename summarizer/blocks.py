@@ -34,6 +34,10 @@ _SHARE = re.compile(
 _LINK_LIKE = re.compile(r"https?://|www\.|\w\.(?:de|com|at|ch|org|net)\b|@\w|\s[|›»>/]\s")
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[•·▪*–-])\s")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…)$")
+# A line of tags or topics: capitalised names separated by commas, dots or bars ("USA, Venezuela").
+_TAG_LIST = re.compile(
+    r"^[A-ZÄÖÜ][\w.&'’-]*(?:\s[A-ZÄÖÜ][\w.&'’-]*)?(?:\s?[,·|/]\s?[A-ZÄÖÜ][\w.&'’-]*(?:\s[A-ZÄÖÜ][\w.&'’-]*)?)+$"
+)
 # Neighbourhood of a block for the surrounding-prose features, in blocks either side.
 WINDOW = 3
 
@@ -102,6 +106,11 @@ def to_blocks(text: str) -> list[str]:
     return [b for b in (_clean(raw) for raw in _BLOCK_BREAK.split(text)) if b]
 
 
+def is_tag_list(text: str) -> bool:
+    """True for a line of tags or topics: "USA, Venezuela", "Politik · Ausland"."""
+    return bool(_TAG_LIST.match(text))
+
+
 def is_headline(block: Block) -> bool:
     """A short single line without a full stop that is neither junk nor a section break."""
     return (
@@ -135,6 +144,7 @@ BLOCK_FEATURES: tuple[str, ...] = (
     "quote",
     "headline",
     "is_title",
+    "above_title",
     "prose",
     "junk",
     "section_break",
@@ -152,6 +162,11 @@ BLOCK_FEATURES: tuple[str, ...] = (
     "next_prose",
     "prev_kept",
     "next_kept",
+    "in_kept_span",
+    "kept_distance",
+    "topic_overlap",
+    "title_overlap",
+    "relative_length",
 )
 
 
@@ -186,6 +201,21 @@ def _shape(block: Block) -> list[float]:
     ]
 
 
+def _content_words(text: str) -> list[str]:
+    return [
+        w
+        for w in (m.casefold() for m in _WORD.findall(text))
+        if len(w) >= 4 and w not in FUNCTION_WORDS and not w.isdigit()
+    ]
+
+
+def _share_in(words: list[str], vocabulary: dict[str, int], own: dict[str, int]) -> float:
+    """Share of the words found in the vocabulary once the block's own counts are taken out."""
+    if not words:
+        return 0.0
+    return sum(vocabulary.get(w, 0) > own.get(w, 0) for w in words) / len(words)
+
+
 def block_features(reading: Reading) -> np.ndarray:
     """Feature matrix of a dump's blocks, one row per block, columns as BLOCK_FEATURES."""
     blocks = reading.blocks
@@ -198,8 +228,23 @@ def block_features(reading: Reading) -> np.ndarray:
     prose = [b.words if b.is_prose else 0 for b in blocks]
     start, end = reading.run
     breaks = np.cumsum([b.section_break for b in blocks])
+    kept = sorted(reading.kept)
+    first, last = (kept[0], kept[-1]) if kept else (n, -1)
+    words = [_content_words(b.text) for b in blocks]
+    # The article's vocabulary: a teaser or a promo box talks about something else.
+    topic: dict[str, int] = {}
+    for i in kept:
+        for w in words[i]:
+            topic[w] = topic.get(w, 0) + 1
+    title = set(words[reading.title_index]) if reading.title_index >= 0 else set()
+    typical = math.log1p(float(np.median([blocks[i].words for i in kept]))) if kept else 0.0
     rows = []
     for i, b in enumerate(blocks):
+        own: dict[str, int] = {}
+        if i in reading.kept:
+            for w in words[i]:
+                own[w] = own.get(w, 0) + 1
+        nearest = min((abs(i - k) for k in kept), default=n)
         distance = start - i if i < start else (i - end + 1 if i >= end else 0)
         # Section breaks between the block and the run: a teaser list under "Weitere Meldungen".
         if i >= end:
@@ -213,6 +258,7 @@ def block_features(reading: Reading) -> np.ndarray:
             [
                 *_shape(b),
                 float(i == reading.title_index),
+                float(i < reading.title_index),
                 float(b.is_prose),
                 float(b.junk),
                 float(b.section_break),
@@ -230,6 +276,11 @@ def block_features(reading: Reading) -> np.ndarray:
                 float(i + 1 < n and blocks[i + 1].is_prose),
                 float(i - 1 in reading.kept),
                 float(i + 1 in reading.kept),
+                float(first <= i <= last),
+                math.log1p(nearest),
+                _share_in(words[i], topic, own),
+                sum(w in title for w in words[i]) / len(words[i]) if words[i] else 0.0,
+                math.log1p(b.words) - typical,
             ]
         )
     return np.asarray(rows, dtype=float)
@@ -241,7 +292,12 @@ def kept_blocks(reading: Reading, model: LinearModel) -> list[int]:
         return []
     logits = model.logits(block_features(reading))
     threshold = model.setting("threshold", 0.0)
-    kept = [int(i) for i in np.flatnonzero(logits > threshold)]
+    # A line of tags is furniture on every site (8 of the 9 on pages_dev are labelled junk).
+    kept = [
+        int(i)
+        for i in np.flatnonzero(logits > threshold)
+        if not is_tag_list(reading.blocks[i].text)
+    ]
     if kept:
         return kept
     if reading.kept:
