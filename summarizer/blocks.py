@@ -32,8 +32,6 @@ _SHARE = re.compile(
     re.IGNORECASE,
 )
 _LINK_LIKE = re.compile(r"https?://|www\.|\w\.(?:de|com|at|ch|org|net)\b|@\w|\s[|›»>/]\s")
-_LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[•·▪*–-])\s")
-_TRUNCATED = re.compile(r"(?:\.\.\.|…)$")
 # A line of tags or topics: capitalised names separated by commas, dots or bars ("USA, Venezuela").
 _TAG_LIST = re.compile(
     r"^[A-ZÄÖÜ][\w.&'’-]*(?:\s[A-ZÄÖÜ][\w.&'’-]*)?(?:\s?[,·|/]\s?[A-ZÄÖÜ][\w.&'’-]*(?:\s[A-ZÄÖÜ][\w.&'’-]*)?)+$"
@@ -136,19 +134,13 @@ BLOCK_FEATURES: tuple[str, ...] = (
     "punct_share",
     "comma_rate",
     "log_lines",
-    "starts_lower",
     "ends_colon",
-    "list_item",
     "link_like",
-    "truncated",
-    "quote",
     "headline",
-    "is_title",
     "above_title",
     "prose",
     "junk",
     "section_break",
-    "dateline",
     "before_read_more",
     "repeated",
     "position",
@@ -175,8 +167,8 @@ def _shape(block: Block) -> list[float]:
     text = block.text
     words = _WORD.findall(text)
     chars = max(len(text), 1)
-    letters = sum(c.isalpha() for c in text)
-    punct = sum(not c.isalnum() and not c.isspace() for c in text)
+    letters = sum(map(str.isalpha, text))
+    punct = len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))
     capital = sum(w[0].isupper() for w in words)
     return [
         math.log1p(block.words),
@@ -187,16 +179,12 @@ def _shape(block: Block) -> list[float]:
         math.log1p(block.sentences),
         min(block.words / max(block.sentences, 1), 40.0) / 40.0,
         capital / len(words) if words else 0.0,
-        sum(c.isdigit() for c in text) / chars,
+        sum(map(str.isdigit, text)) / chars,
         punct / max(letters + punct, 1),
         text.count(",") / max(block.words, 1),
         math.log(1 + text.count("\n")),
-        float(text[:1].islower()),
         float(text.endswith(":")),
-        float(bool(_LIST_ITEM.match(text))),
         float(bool(_LINK_LIKE.search(text))),
-        float(bool(_TRUNCATED.search(text))),
-        float(text[:1] in '„“"»«'),
         float(is_headline(block)),
     ]
 
@@ -214,6 +202,19 @@ def _share_in(words: list[str], vocabulary: dict[str, int], own: dict[str, int])
     if not words:
         return 0.0
     return sum(vocabulary.get(w, 0) > own.get(w, 0) for w in words) / len(words)
+
+
+def _distances(n: int, marked: frozenset[int]) -> list[int]:
+    """Distance of each of n positions to the nearest marked one (n when none is marked)."""
+    out = [n] * n
+    for order in (range(n), range(n - 1, -1, -1)):
+        last = -1
+        for i in order:
+            if i in marked:
+                last = i
+            if last >= 0:
+                out[i] = min(out[i], abs(i - last))
+    return out
 
 
 def block_features(reading: Reading) -> np.ndarray:
@@ -238,13 +239,14 @@ def block_features(reading: Reading) -> np.ndarray:
             topic[w] = topic.get(w, 0) + 1
     title = set(words[reading.title_index]) if reading.title_index >= 0 else set()
     typical = math.log1p(float(np.median([blocks[i].words for i in kept]))) if kept else 0.0
+    nearest_kept = _distances(n, reading.kept)
     rows = []
     for i, b in enumerate(blocks):
         own: dict[str, int] = {}
         if i in reading.kept:
             for w in words[i]:
                 own[w] = own.get(w, 0) + 1
-        nearest = min((abs(i - k) for k in kept), default=n)
+        nearest = nearest_kept[i]
         distance = start - i if i < start else (i - end + 1 if i >= end else 0)
         # Section breaks between the block and the run: a teaser list under "Weitere Meldungen".
         if i >= end:
@@ -257,12 +259,10 @@ def block_features(reading: Reading) -> np.ndarray:
         rows.append(
             [
                 *_shape(b),
-                float(i == reading.title_index),
                 float(i < reading.title_index),
                 float(b.is_prose),
                 float(b.junk),
                 float(b.section_break),
-                float(is_dateline(b.text)),
                 float(i + 1 < n and is_read_more(blocks[i + 1].text)),
                 float(counts[b.text.casefold()] > 1),
                 i / n,
@@ -287,22 +287,30 @@ def block_features(reading: Reading) -> np.ndarray:
 
 
 def kept_blocks(reading: Reading, model: LinearModel) -> list[int]:
-    """Indices of the blocks the model keeps as body; never none when the dump has text."""
-    if not reading.blocks:
+    """Indices of the blocks the model keeps as body; never none when the dump has a block.
+
+    The headline (and any block repeating it) is the title, not body. When the model keeps
+    nothing, the hand rules' body stands in, else the model's best block.
+    """
+    blocks = reading.blocks
+    if not blocks:
         return []
+    title = blocks[reading.title_index].text if reading.title_index >= 0 else None
+    allowed = [b.text != title for b in blocks]
     logits = model.logits(block_features(reading))
     threshold = model.setting("threshold", 0.0)
     # A line of tags is furniture on every site (8 of the 9 on pages_dev are labelled junk).
     kept = [
         int(i)
         for i in np.flatnonzero(logits > threshold)
-        if not is_tag_list(reading.blocks[i].text)
+        if allowed[i] and not is_tag_list(blocks[i].text)
     ]
     if kept:
         return kept
     if reading.kept:
         return sorted(reading.kept)
-    return [int(np.argmax(logits))]
+    candidates = [i for i in range(len(blocks)) if allowed[i]] or list(range(len(blocks)))
+    return [max(candidates, key=lambda i: (float(logits[i]), -i))]
 
 
 @lru_cache(maxsize=1)

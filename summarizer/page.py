@@ -270,10 +270,7 @@ def parse_dump(text: str, model: LinearModel | None) -> PageDump:
     """A page dump parsed with this block classifier, or by the hand rules alone when None."""
     raw = to_blocks(text)
     reading, found_title, published = read_dump(raw)
-    if model is None:
-        kept = sorted(reading.kept)
-    else:
-        kept = [i for i in kept_blocks(reading, model) if raw[i] != found_title]
+    kept = sorted(reading.kept) if model is None else kept_blocks(reading, model)
     return PageDump(found_title, published, find_source(raw), tuple(raw[i] for i in kept))
 
 

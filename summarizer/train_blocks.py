@@ -71,7 +71,7 @@ def to_page(record: dict[str, object]) -> Page:
         ident=str(record["id"]),
         group=host_of(str(record.get("url") or record["id"])),
         features=block_features(reading),
-        title=frozenset(i for i, b in enumerate(raw) if b == title),
+        title=frozenset(i for i, b in enumerate(raw) if title and b == title),
         fallback=tuple(sorted(reading.kept)),
         tags=frozenset(i for i, b in enumerate(raw) if is_tag_list(b)),
         wanted=where(record["must_contain"]),
@@ -103,10 +103,13 @@ def training_rows(pages: Sequence[Page]) -> tuple[np.ndarray, np.ndarray]:
 
 def kept_of(page: Page, logits: np.ndarray, threshold: float) -> set[int]:
     """Blocks kept at this threshold, as summarizer.blocks.kept_blocks keeps them."""
-    kept = {int(i) for i in np.flatnonzero(logits > threshold)} - page.tags
-    if not kept:
-        kept = set(page.fallback) or {int(np.argmax(logits))}
-    return kept - page.title
+    kept = {int(i) for i in np.flatnonzero(logits > threshold)} - page.tags - page.title
+    if kept:
+        return kept
+    if page.fallback:
+        return set(page.fallback)
+    candidates = [i for i in range(len(logits)) if i not in page.title] or list(range(len(logits)))
+    return {max(candidates, key=lambda i: (float(logits[i]), -i))}
 
 
 def counts(pages: Sequence[Page], model: LinearModel, threshold: float) -> tuple[int, int, int]:
