@@ -125,6 +125,11 @@ async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
     assert missing <= unknown  # only an attempt in flight at the kill may be lost
     assert len(unknown) <= 10
     late = [m for m in bot_api.sent if m.visible.startswith("Verspätet")]
+    # The figures behind the closing note: `pytest -s -k mid_burst tests/test_restart.py`.
+    print(
+        f"\n{signal.Signals(sig).name}: {before} sent before the stop, {len(unknown)} logged"
+        f" unknown, {sum(counts.values())} of {len(ids)} chats got exactly one digest"
+    )
     assert len(late) == len(bot_api.sent)  # due ten minutes ago: every one says it is late
     assert sum(counts.values()) >= len(ids) - len(unknown)
 
