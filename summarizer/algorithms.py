@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -104,17 +103,3 @@ def summarize_with_sumy(name: str, text: str, count: int) -> list[str]:
 def summarize_lead(text: str, count: int) -> list[str]:
     """Lead-N: the first N sentences, the classic news baseline."""
     return split_sentences(text)[: max(count, 0)]
-
-
-def sumy_runner(name: str) -> Callable[[str, int], list[str]]:
-    """A `(text, count) -> sentences` callable for a sumy algorithm name."""
-
-    def run(text: str, count: int) -> list[str]:
-        return summarize_with_sumy(name, text, count)
-
-    return run
-
-
-def in_article_order(picked: Sequence[str], text: str) -> list[str]:
-    """Picked sentences sorted by where they first occur in the text."""
-    return sorted(picked, key=lambda s: (text.find(s), s))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from sqlite_utils import Database
 
 from bot.app import make_delivery, make_handler
@@ -19,6 +20,7 @@ from bot.ingest.files import ingest_paths
 from bot.records import Reply
 from bot.store import Store
 from bot.transports.base import Transport
+from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,3 +112,11 @@ async def running(
             await transport.stop()
     finally:
         await delivery.stop()
+
+
+@pytest_asyncio.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1."""
+    api = await FakeBotAPI().start()
+    yield api
+    await api.stop()

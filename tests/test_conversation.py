@@ -11,12 +11,10 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.store import Store
 from tests.fakes.bot_api import FakeBotAPI
@@ -127,13 +125,6 @@ def test_console_conversation_in_german_then_english(db_path: Path) -> None:
     _check("Saved." + english, ENGLISH, "en")
     assert "/quit oder Strg-D" in german  # the console's /help says how to leave
     assert english.rstrip().endswith("Unsubscribed. You won't get a daily digest any more.")
-
-
-@pytest_asyncio.fixture
-async def bot_api() -> AsyncIterator[FakeBotAPI]:
-    api = await FakeBotAPI().start()
-    yield api
-    await api.stop()
 
 
 async def _say(bot_api: FakeBotAPI, text: str, language: str | None) -> str:

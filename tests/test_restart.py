@@ -11,12 +11,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.delivery import REPLY_BUDGET, Outgoing
 from bot.records import NewArticle, Reply, Subscription
@@ -26,14 +24,6 @@ from tests.fakes.bot_api import FakeBotAPI
 from tests.test_telegram import make_transport, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest_asyncio.fixture
-async def bot_api() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    api = await FakeBotAPI().start()
-    yield api
-    await api.stop()
 
 
 def due_chats(db: Path, count: int) -> list[int]:

@@ -7,7 +7,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,14 +18,6 @@ from tests.test_deploy import container_env, dockerfile, exec_form
 
 NEWSBOT = str(Path(sys.executable).parent / "newsbot")
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotAPI]:
-    """The fake Bot API on 127.0.0.1, in the test's loop."""
-    api = await FakeBotAPI().start()
-    yield api
-    await api.stop()
 
 
 def assert_consistent(db: Path, articles: int = 0) -> None:

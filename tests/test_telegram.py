@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.app import chat_events
 from bot.config import Config
@@ -28,14 +27,6 @@ from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 
 pytestmark = pytest.mark.integration
 ADMIN = "telegram:999"
-
-
-@pytest_asyncio.fixture
-async def bot_api() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    api = await FakeBotAPI().start()
-    yield api
-    await api.stop()
 
 
 async def wait_for(predicate: Callable[[], object], within: float = 10.0) -> None:

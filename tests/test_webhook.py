@@ -9,13 +9,12 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from bot.app import build_transports
 from bot.config import load_config
@@ -29,14 +28,6 @@ pytestmark = pytest.mark.integration
 SECRET = "s3cret-Token_for-the-webhook"
 PUBLIC_URL = "https://bot.example.org/newsbot/telegram"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-@pytest_asyncio.fixture
-async def bot_api() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    api = await FakeBotAPI().start()
-    yield api
-    await api.stop()
 
 
 @pytest.fixture

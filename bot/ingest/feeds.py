@@ -267,7 +267,7 @@ async def poll_feed(
     bad = [(i, b) for i, b in zip(fresh, built, strict=True) if isinstance(b, str)]
 
     def save() -> list[tuple[str, int]]:
-        with store.db.atomic():
+        with store.transaction():
             stored = store.articles.add_articles(articles, now)
             for item, reason in bad:
                 log.warning(

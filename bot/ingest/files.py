@@ -92,11 +92,6 @@ def origin_of(path: Path) -> str:
     return "file:" + str(path.resolve())
 
 
-def ingest_file(store: Store, path: Path, now: datetime) -> IngestResult:
-    """Parse, summarize and store one file; never raises for bad input."""
-    return next(ingest_paths(store, [path], now, workers=0))
-
-
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
     """How a large ingest runs: worker processes (0 = inline), batch size, summary length."""
