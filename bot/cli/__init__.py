@@ -32,7 +32,8 @@ Start here:
   newsbot search venezuela russland  search stored articles
   newsbot run                        serve Telegram/Matrix as configured
 
-The database is ./newsbot.db unless --db or NEWSBOT_DB says otherwise.
+The database is ./newsbot.db unless --db or NEWSBOT_DB says otherwise. What the
+subcommands print is German, or English with NEWSBOT_LANGUAGE=en (setting language).
 """
 
 
