@@ -62,7 +62,6 @@ EXAMPLES = {
     "ingest": "newsbot ingest pages/ https://www.tagesschau.de/xml/rss2 feeds.opml",
     "feeds": "newsbot feeds add https://www.tagesschau.de/xml/rss2",
     "summarize": "newsbot summarize seeds/dpa-kreml-venezuela-2025-11-02.txt -n 2",
-    "stories": "newsbot stories --jsonl < items.jsonl",
     "search": "newsbot search venezuela -kreml seit:2025-11-01 quelle:dpa --limit 10",
     "digest": "newsbot digest --chat telegram:123456789   (or matrix:!room:server, console:local)",
     "run": "NEWSBOT_CONSOLE=true newsbot run",
