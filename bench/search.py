@@ -127,12 +127,12 @@ def main() -> None:
         items = [corpus.article(n, now) for n in range(start, min(start + BATCH, args.articles))]
         generating += time.perf_counter() - t
         t, cpu = time.perf_counter(), time.thread_time()
-        store.add_articles(items, now)
+        store.articles.add_articles(items, now)
         rates.append(len(items) / (time.perf_counter() - t))
         cpu_rates.append(len(items) / (time.thread_time() - cpu))
         if (start // BATCH) % 20 == 0:
             print(f"  {start + len(items)} articles, {rates[-1]:.0f}/s", flush=True)
-    count = store.count_articles()
+    count = store.articles.count_articles()
     print(f"built {count} articles in {time.perf_counter() - started:.0f} s ({path})")
     print(f"text generator: {generating / max(1, args.articles) * 1e6:.0f} µs/article")
     tail = max(1, len(rates) // 10)
@@ -156,7 +156,7 @@ def main() -> None:
             while not query.match:
                 query = parse_query(" ".join(corpus.draw(length, top=5000)))
             t, cpu = time.perf_counter(), time.thread_time()
-            page = store.search(query, 5, now=now)
+            page = store.index.search(query, 5, now=now)
             times.append((time.perf_counter() - t) * 1000)
             cpu_times.append((time.thread_time() - cpu) * 1000)
             totals.append(page.total)

@@ -89,11 +89,11 @@ def chat_events(store: Store) -> tuple[OnChatGone, OnChatMoved]:
     """What transports call when a chat blocks the bot or leaves, and when a chat moves."""
 
     async def on_gone(chat: str, reason: str) -> None:
-        ended = await store.run(lambda: store.forget_chat(chat))
+        ended = await store.run(lambda: store.chats.forget_chat(chat))
         log.info("event=subscriptions_ended chat=%s reason=%s had_any=%s", chat, reason, ended)
 
     async def on_moved(old: str, new: str) -> None:
-        await store.run(lambda: store.move_chat(old, new))
+        await store.run(lambda: store.chats.move_chat(old, new))
         log.info("event=chat_moved chat=%s new=%s", old, new)
 
     return on_gone, on_moved
@@ -127,10 +127,10 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
         from bot.transports.matrix import MatrixTransport
 
         async def load_token() -> str | None:
-            return await store.run(lambda: store.load_state(MATRIX_SYNC_KEY))
+            return await store.run(lambda: store.chats.load_state(MATRIX_SYNC_KEY))
 
         async def save_token(token: str) -> None:
-            await store.run(lambda: store.save_state(MATRIX_SYNC_KEY, token))
+            await store.run(lambda: store.chats.save_state(MATRIX_SYNC_KEY, token))
 
         transports.append(
             MatrixTransport(

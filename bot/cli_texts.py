@@ -83,7 +83,11 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "keine Zusammenfassung: kein Satz ist lang genug",
         "no summary: no sentence is long enough",
     ),
-    # search
+    # terms and search
+    "terms_usage": (
+        "Wörter fehlen, z. B. newsbot terms Häuser gefiel, oder --jsonl",
+        "give words, e.g. newsbot terms Häuser gefiel, or --jsonl",
+    ),
     "search_head": ("{total} Treffer für „{query}“:", "{total} results for “{query}”:"),
     "search_bad_date": (
         "das Datum nach seit: schreibt man JJJJ-MM-TT, z. B. seit:2025-11-01",

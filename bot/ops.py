@@ -61,18 +61,18 @@ def next_digest(sub: Subscription, now: datetime) -> NextDigest:
 def collect_status(store: Store, db_path: str, now: datetime) -> Status:
     """Read the status report from the store."""
     wal = Path(db_path + "-wal")
-    subs: list[Subscription] = store.subscriptions()
+    subs: list[Subscription] = store.chats.subscriptions()
     return Status(
         db_path=str(Path(db_path).resolve()),
         wal_bytes=wal.stat().st_size if wal.exists() else 0,
         stats=store.stats(now),
-        feed_problems=store.feed_problems(),
+        feed_problems=store.feeds.feed_problems(),
         next_digests=sorted(
             (next_digest(s, now) for s in subs),
             key=lambda d: (d.at is None, d.at or now, d.chat),
         ),
-        failed_count=store.failed_delivery_count(now - DELIVERY_WINDOW),
-        failed_deliveries=store.failed_deliveries(now - DELIVERY_WINDOW, FAILED_SHOWN),
+        failed_count=store.deliveries.failed_delivery_count(now - DELIVERY_WINDOW),
+        failed_deliveries=store.deliveries.failed_deliveries(now - DELIVERY_WINDOW, FAILED_SHOWN),
     )
 
 

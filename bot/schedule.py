@@ -181,7 +181,9 @@ class DigestScheduler:
         self.scheduler.add_job(
             self.sync, IntervalTrigger(seconds=self.sync_every.total_seconds()), id="sync"
         )
-        unfinished = await self.store.run(partial(self.store.abandon_unfinished, self.clock()))
+        unfinished = await self.store.run(
+            partial(self.store.deliveries.abandon_unfinished, self.clock())
+        )
         for chat, day in unfinished:
             log.warning("event=digest_outcome_unknown chat=%s date=%s action=not_resent", chat, day)
         await self.sync()
@@ -210,7 +212,7 @@ class DigestScheduler:
     async def sync(self) -> None:
         """Match jobs to subscriptions and catch up on missed digests."""
         self._track()
-        subs = await self.store.run(self.store.subscriptions)
+        subs = await self.store.run(self.store.chats.subscriptions)
         wanted = {s.chat: s for s in subs}
         for chat in set(self._jobs) - set(wanted):
             self.scheduler.remove_job(f"digest:{chat}")
@@ -242,7 +244,8 @@ class DigestScheduler:
             dues: list[Due] = []
             for sub in subs:
                 logged = lambda d, c=sub.chat: (  # noqa: E731
-                    (c, d) in self._in_flight or self.store.delivery_status(c, d) is not None
+                    (c, d) in self._in_flight
+                    or self.store.deliveries.delivery_status(c, d) is not None
                 )
                 dues += due_digests(sub, now, logged, self.grace)
             return dues
@@ -304,7 +307,11 @@ class DigestScheduler:
         async def claim() -> bool:
             now = self.clock()
             claimed = partial(
-                self.store.claim_delivery, due.chat, due.date, at=now, scheduled=due.scheduled
+                self.store.deliveries.claim_delivery,
+                due.chat,
+                due.date,
+                at=now,
+                scheduled=due.scheduled,
             )
             if await self.store.run(claimed):
                 return True
@@ -316,7 +323,7 @@ class DigestScheduler:
     async def _log(self, due: Due, status: str, now: datetime, note: str = "") -> None:
         """Log a digest that is not sent (missed, empty) in the delivery log, once."""
         record = partial(
-            self.store.record_delivery,
+            self.store.deliveries.record_delivery,
             due.chat,
             due.date,
             status=status,
@@ -329,7 +336,7 @@ class DigestScheduler:
     async def _finish(self, due: Due, status: str, note: str) -> None:
         """Record how a claimed digest delivery ended."""
         finish = partial(
-            self.store.finish_delivery,
+            self.store.deliveries.finish_delivery,
             due.chat,
             due.date,
             status=status,
@@ -367,7 +374,7 @@ class DigestScheduler:
     async def summarize_new(self) -> None:
         """Summarize stored articles that have no summary yet (feeds store text first)."""
         self._track()
-        done = await self.store.run(partial(summarize_pending, self.store))
+        done = await self.store.run(partial(summarize_pending, self.store.articles))
         if done:
             log.info("event=summarized count=%d", done)
 
@@ -385,15 +392,15 @@ async def push_alerts(store: Store, queue: Delivery, article_ids: list[int], now
     """Queue each new article that matches a chat's alert words to that chat, once."""
 
     def plan() -> list[tuple[AlertHit, str]]:
-        hits = alert_hits(store.alerts(), store.articles_by_id(article_ids))
-        new = [h for h in hits if not store.has_alert_hit(h.alert_ids, h.article.id)]
-        return [(h, store.settings(h.chat).language) for h in new]
+        hits = alert_hits(store.chats.alerts(), store.articles.articles_by_id(article_ids))
+        new = [h for h in hits if not store.deliveries.has_alert_hit(h.alert_ids, h.article.id)]
+        return [(h, store.chats.settings(h.chat).language) for h in new]
 
     hits = await store.run(plan)
     for hit, language in hits:
 
         async def sent(ids: tuple[int, ...] = hit.alert_ids, a: int = hit.article.id) -> None:
-            await store.run(lambda: store.record_alert_hits(ids, a, now))
+            await store.run(lambda: store.deliveries.record_alert_hits(ids, a, now))
 
         reply = alert_reply(hit.article, hit.words, language)
         queue.put(Outgoing(hit.chat, reply, f"alert:{hit.article.id}", on_sent=sent))

@@ -3,9 +3,10 @@
 `summaries`: the sentence scorer is fitted on all dev summaries (in-sample) and, fold by fold, on
 k-1 folds and scored on the fold it never saw (held-out). Folds are by site where a site has
 several pages, else by document (summarizer.train.group_of). Klexikon is never trained on, so
-its figures are out-of-sample either way. `cleaning`: the same for the block classifier of the
-page cleaner on pages_dev. Prints both figures side by side, with Lead-3 and its paired-bootstrap
-p-value; `--predictions` writes the held-out summaries as JSONL for rouge_eval.py.
+its figures are out-of-sample either way; both figures print side by side, with Lead-3 and its
+paired-bootstrap p-value; `--predictions` writes the held-out summaries as JSONL for
+rouge_eval.py. `cleaning`: the same for the block classifier of the page cleaner on pages_dev
+(folds by host), beside the hand rules alone, with per-fold figures.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from summarizer.evaluate import paired_p
 from summarizer.linear import LinearModel
-from summarizer.page import parse_page
+from summarizer.page import parse_dump
 from summarizer.ranking import SENTENCE_FEATURES
 from summarizer.train import (
     EVAL,
@@ -35,6 +35,7 @@ from summarizer.train import (
     rouge_row,
     summary_of,
 )
+from summarizer.train_blocks import PAGES, fit_blocks, load_pages_of
 
 FOLDS = 5
 _HAND = {"position_prior": 1.0, "centrality": 0.3, "title_similarity": 0.7}
@@ -47,7 +48,6 @@ HAND = LinearModel(
     (("redundancy", 0.7),),
 )
 KLEXIKON = EVAL / "summaries_klexikon.jsonl.gz"
-PAGES = EVAL / "pages_dev.jsonl.gz"
 Row = tuple[float, float, float]
 
 
@@ -118,11 +118,17 @@ def _normalized(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def clean_counts(pages: Sequence[dict[str, object]]) -> tuple[int, int, int, int]:
-    """True and false positives, false negatives and empty bodies, counted as clean_eval.py does."""
+Counts = tuple[int, int, int, int]
+
+
+def clean_counts(pages: Sequence[dict[str, object]], model: LinearModel | None) -> Counts:
+    """True and false positives, false negatives and empty bodies, counted as clean_eval.py does.
+
+    `model` is the block classifier to clean with; None cleans by the hand rules alone.
+    """
     tp = fn = fp = empty = 0
     for page in pages:
-        body = _normalized(parse_page(str(page["text"])).body)
+        body = _normalized(parse_dump(str(page["text"]), model).body)
         empty += not body
         for snippet in page["must_contain"]:  # type: ignore[attr-defined]
             found = _normalized(str(snippet)) in body
@@ -137,27 +143,53 @@ def f1_of(tp: int, fn: int, fp: int) -> float:
     return 2 * tp / (2 * tp + fn + fp) if tp else 0.0
 
 
-def crossval_cleaning(pages: Sequence[dict[str, object]], folds: int) -> list[str]:
-    """F1 on all pages and on each fold (by host) of the cleaner as shipped.
+def _clean_line(name: str, counts: Counts) -> str:
+    tp, fn, fp, empty = counts
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return f"  {name:<34}F1 {f1_of(tp, fn, fp):.3f}  P {p:.3f}  R {r:.3f}  empty {empty}"
 
-    The cleaner has no fitted parameters yet: its rules and constants were set by hand while
-    looking at all of pages_dev, so the per-fold figures show the spread, not a held-out estimate.
+
+def _total(parts: Sequence[Counts]) -> Counts:
+    tp, fn, fp, empty = (sum(c[i] for c in parts) for i in range(4))
+    return tp, fn, fp, empty
+
+
+def crossval_cleaning(records: Sequence[dict[str, object]], folds: int) -> list[str]:
+    """Snippet F1 of the hand rules and of the block classifier, in-sample and held-out by fold.
+
+    Folds are by host (pages of one site stay together). The classifier is fitted on all pages
+    (in-sample) and, fold by fold, on the other folds and scored on the fold it never saw.
+    The hand rules were written while looking at all of pages_dev, so their figures are in-sample
+    on every fold.
     """
-    tp, fn, fp, empty = clean_counts(pages)
-    lines = [f"pages_dev ({len(pages)} pages)  F1 {f1_of(tp, fn, fp):.3f}  empty {empty}"]
-    scores = []
-    for fold in range(folds):
-        part = [p for p in pages if fold_of(host_of(str(p.get("url", p["id"]))), folds) == fold]
-        counts = clean_counts(part)
-        scores.append(f1_of(*counts[:3]))
-        lines.append(f"  fold {fold}: {len(part)} pages  F1 {scores[-1]:.3f}  empty {counts[3]}")
-    lines.append(f"  fold mean {statistics.mean(scores):.3f}  (no fitted parameters: not held-out)")
+    pages = load_pages_of(records)
+    fold = [fold_of(p.group, folds) for p in pages]
+    full = fit_blocks(pages)
+    hand_parts, inside_parts, held_parts = [], [], []
+    lines = [f"pages_dev ({len(records)} pages), folds by host"]
+    for k in range(folds):
+        part = [r for r, f in zip(records, fold, strict=True) if f == k]
+        model = fit_blocks([p for p, f in zip(pages, fold, strict=True) if f != k])
+        hand_parts.append(clean_counts(part, None))
+        inside_parts.append(clean_counts(part, full))
+        held_parts.append(clean_counts(part, model))
+        lines.append(f" fold {k}: {len(part)} pages")
+        lines.append(_clean_line("hand rules (in-sample)", hand_parts[-1]))
+        lines.append(_clean_line("classifier in-sample", inside_parts[-1]))
+        lines.append(_clean_line("classifier held-out", held_parts[-1]))
+    lines.append(" all pages (counts pooled over folds)")
+    lines.append(_clean_line("hand rules (in-sample)", _total(hand_parts)))
+    lines.append(_clean_line("classifier in-sample", _total(inside_parts)))
+    lines.append(_clean_line("classifier held-out", _total(held_parts)))
+    lines.append(" fold mean F1")
+    for name, parts in (
+        ("hand rules (in-sample)", hand_parts),
+        ("classifier in-sample", inside_parts),
+        ("classifier held-out", held_parts),
+    ):
+        lines.append(f"  {name:<34}F1 {statistics.mean(f1_of(*c[:3]) for c in parts):.3f}")
     return lines
-
-
-def host_of(url: str) -> str:
-    """The host of a page's URL (its site), or the whole string when it is not a URL."""
-    return urlsplit(url).hostname or url
 
 
 def main(argv: Sequence[str] | None = None) -> None:

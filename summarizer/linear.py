@@ -1,4 +1,4 @@
-"""Linear scorers in numpy: a conditional-logit fit (Newton, L2), scoring, the model JSON file.
+"""Linear scorers in numpy: conditional-logit and logistic fits (Newton, L2), the model JSON file.
 
 Small on purpose: a few features, thousands of rows, fitted in about a second and deterministic
 (no random start, no shuffling), so a training script reproduces its file bit for bit.
@@ -110,6 +110,43 @@ def fit_ranking(
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in w),
         intercept=0.0,
+    )
+
+
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    features: tuple[str, ...],
+    *,
+    l2: float = 1.0,
+    weights: np.ndarray | None = None,
+) -> LinearModel:
+    """Fit an L2-penalised logistic regression of 0/1 labels `y` by Newton's method.
+
+    Features are standardised first, so one `l2` suits them all; the intercept is not penalised.
+    """
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    sample = np.ones(len(x)) if weights is None else weights
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 1e-9
+    w = np.zeros(z.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        grad = z.T @ (sample * (p - y)) + penalty * w
+        hess = (z * (sample * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return LinearModel(
+        features=features,
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in w[:-1]),
+        intercept=float(w[-1]),
     )
 
 

@@ -11,25 +11,24 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from summarizer.blocks import (
+    Block,
+    Reading,
+    block_model,
+    is_headline,
+    kept_blocks,
+    to_block,
+    to_blocks,
+)
 from summarizer.boilerplate import (
-    FUNCTION_WORDS,
     is_comments_header,
     is_junk,
     is_read_more,
     is_section_break,
 )
 from summarizer.dates import find_date, is_dateline
+from summarizer.linear import LinearModel
 
-_BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»«’)\]]*$")
-_SENTENCE_STOP = re.compile(
-    r"[.!?…][\"'“”»«’)\]]*(?=\s+[\"'„“»«(]?[A-ZÄÖÜ0-9])|[.!?…][\"'“”»«’)\]]*$"
-)
-_SHARE = re.compile(
-    r"\b(?:teilen|teile|share|verschicken|versenden|drucken|speichern|merken|empfehlen|twittern)\b",
-    re.IGNORECASE,
-)
 _AUTHOR_BOX = re.compile(
     r"^(?:[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){1,2}\s+(?:ist|war|arbeitet|schreibt|lebt|studierte)\b"
     r"|(?:Hallo|Hi|Hey|Moin),?\s+ich\s+bin\b"
@@ -100,59 +99,6 @@ class PageDump:
     def body(self) -> str:
         """Body paragraphs joined by blank lines."""
         return "\n\n".join(self.paragraphs)
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """One block of a dump with the features the scorer uses."""
-
-    text: str
-    words: int
-    function_share: float
-    ends_sentence: bool
-    junk: bool
-    section_break: bool
-    sentences: int
-
-    @property
-    def is_prose(self) -> bool:
-        """Running text: long enough, ends like a sentence, uses function words."""
-        return (
-            not self.junk
-            and self.words >= 10
-            and self.ends_sentence
-            and self.function_share >= 0.12
-        )
-
-
-def _is_share_bar(text: str, words: list[str]) -> bool:
-    return len(words) <= 8 and bool(_SHARE.search(text))
-
-
-def to_block(text: str) -> Block:
-    """Features of one block."""
-    words = _WORD.findall(text)
-    function = sum(1 for w in words if w.lower() in FUNCTION_WORDS)
-    return Block(
-        text=text,
-        words=len(words),
-        function_share=function / len(words) if words else 0.0,
-        ends_sentence=bool(_SENTENCE_END.search(text)),
-        junk=is_junk(text) or is_dateline(text) or _is_share_bar(text, words),
-        section_break=is_section_break(text),
-        sentences=len(_SENTENCE_STOP.findall(text)) + (0 if _SENTENCE_END.search(text) else 1),
-    )
-
-
-def _clean(block: str) -> str:
-    lines = (" ".join(line.split()) for line in block.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def to_blocks(text: str) -> list[str]:
-    """Non-empty blocks of a dump, spaces collapsed, line breaks inside a block kept."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return [b for b in (_clean(raw) for raw in _BLOCK_BREAK.split(text)) if b]
 
 
 def comments_start(raw: list[str], blocks: list[Block]) -> int:
@@ -274,20 +220,20 @@ def short_lead(blocks: list[Block], start: int) -> int:
     if j < 1 or junk == 0 or start - j > SHORT_LEAD_GAP:
         return start
     lead = blocks[j]
-    if lead.is_prose and lead.words >= SHORT_LEAD_WORDS and _is_headline(blocks[j - 1]):
+    if lead.is_prose and lead.words >= SHORT_LEAD_WORDS and is_headline(blocks[j - 1]):
         return j
     return start
 
 
 def _continues_above(blocks: list[Block], start: int) -> bool:
     """True when the run's first block starts with a lower-case word below a headline-like line."""
-    return bool(_CONTINUATION.match(blocks[start].text)) and _is_headline(blocks[start - 1])
+    return bool(_CONTINUATION.match(blocks[start].text)) and is_headline(blocks[start - 1])
 
 
 def teasers_before_read_more(raw: list[str], blocks: list[Block], start: int, end: int) -> set[int]:
     """Blocks of the run followed by a "Weiterlesen" or "Mehr erfahren" link, and their titles."""
     teasers = {i - 1 for i in range(start + 1, min(end + 1, len(raw))) if is_read_more(raw[i])}
-    return teasers | {i - 1 for i in teasers if i > 0 and _is_headline(blocks[i - 1])}
+    return teasers | {i - 1 for i in teasers if i > 0 and is_headline(blocks[i - 1])}
 
 
 def trim_author_box(blocks: list[Block], start: int, end: int) -> int:
@@ -313,26 +259,28 @@ def trim_detached_tail(blocks: list[Block], start: int, end: int) -> int:
     return end
 
 
-def _is_headline(block: Block) -> bool:
-    return (
-        3 <= block.words <= 30
-        and not block.junk
-        and not block.section_break
-        and not block.text.endswith(".")
-        and "\n" not in block.text
-    )
-
-
 def parse_page(text: str, *, title: str | None = None) -> PageDump:
     """Split a page dump into title, date, source and the article's body paragraphs."""
     if title is not None:
         return _parse_body(text, title.strip())
+    return parse_dump(text, block_model())
+
+
+def parse_dump(text: str, model: LinearModel | None) -> PageDump:
+    """A page dump parsed with this block classifier, or by the hand rules alone when None."""
     raw = to_blocks(text)
-    blocks = [to_block(b) for b in raw]
-    blocks = _mark_repeats(blocks)
-    cut = comments_start(raw, blocks)
-    raw, blocks = raw[:cut], blocks[:cut]
-    start, end = extend_run(blocks, *best_run(blocks))
+    reading, found_title, published = read_dump(raw)
+    kept = sorted(reading.kept) if model is None else kept_blocks(reading, model)
+    return PageDump(found_title, published, find_source(raw), tuple(raw[i] for i in kept))
+
+
+def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
+    """The hand rules' reading of a dump's blocks, the headline and the publication time."""
+    all_blocks = _mark_repeats([to_block(b) for b in all_raw])
+    cut = comments_start(all_raw, all_blocks)
+    raw, blocks = all_raw[:cut], all_blocks[:cut]
+    run = best_run(blocks)
+    start, end = extend_run(blocks, *run)
     end = trim_author_box(blocks, start, end)
     for _ in range(DETACH_ROUNDS):
         end = trim_detached_tail(blocks, start, end)
@@ -350,7 +298,7 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
     start = lead
     found_title, title_index = "", -1
     for i in range(start - 1, max(start - 12, -1), -1):
-        if _is_headline(blocks[i]) and find_date(raw[i]) is None:
+        if is_headline(blocks[i]) and find_date(raw[i]) is None:
             found_title, title_index = raw[i], i
             break
     # Headline directly above the text with another headline just above it: the upper one is the
@@ -369,7 +317,7 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
                 break
             if blocks[i].junk:
                 continue
-            if _is_headline(blocks[i]) and find_date(raw[i]) is None:
+            if is_headline(blocks[i]) and find_date(raw[i]) is None:
                 found_title, title_index, start = raw[i], i, title_index
                 break
     head = raw[max(title_index, 0) : start]
@@ -385,12 +333,13 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
         ):
             start -= 1
     left_out = gap | teasers_before_read_more(raw, blocks, start, end)
-    paragraphs = [
-        b.text
+    kept = frozenset(
+        i
         for i, b in enumerate(blocks[start:end], start)
         if not b.junk and not b.section_break and b.text != found_title and i not in left_out
-    ]
-    return PageDump(found_title, published, find_source(raw), tuple(paragraphs))
+    )
+    reading = Reading(tuple(all_blocks), run, cut, kept, title_index)
+    return reading, found_title, published
 
 
 def _parse_body(text: str, title: str) -> PageDump:

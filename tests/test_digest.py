@@ -36,7 +36,7 @@ def build_digest(
 def test_seeds_are_one_entry_with_two_sources(store: Store) -> None:
     list(ingest_paths(store, [SEEDS], NOW))
     digest = build_digest(
-        store.latest(10), day=NOW.date(), since=NOW - timedelta(hours=24), now=NOW
+        store.articles.latest(10), day=NOW.date(), since=NOW - timedelta(hours=24), now=NOW
     )
     assert len(digest.stories) == 1
     story = digest.stories[0]
@@ -95,14 +95,16 @@ def test_window_starts_at_last_digest_or_a_day_ago() -> None:
 def test_a_plan_carries_the_chats_settings_keywords_and_local_date(store: Store) -> None:
     chat = "telegram:5"
     late = datetime(2025, 11, 11, 3, tzinfo=UTC)  # the 11th in Berlin, the 10th in New York
-    store.subscribe(Subscription(chat, "07:00", "America/New_York"), late)
-    store.update_settings(chat, late, language="en", stories=3, sentences=1)
-    store.set_digest_keywords(chat, ("wahl", "-sport"), late)
+    store.chats.subscribe(Subscription(chat, "07:00", "America/New_York"), late)
+    store.chats.update_settings(chat, late, language="en", stories=3, sentences=1)
+    store.chats.set_digest_keywords(chat, ("wahl", "-sport"), late)
     plan = plan_chat(store, chat, late, default_zone="Europe/Berlin")
     assert plan.settings == ChatSettings("en", 3, 1, True, ("wahl", "-sport"))
     assert (plan.day, plan.zone) == (date(2025, 11, 10), "America/New_York")
     assert plan.since == late - timedelta(hours=24)
-    store.record_delivery(chat, date(2025, 11, 10), status="sent", at=late - timedelta(hours=3))
+    store.deliveries.record_delivery(
+        chat, date(2025, 11, 10), status="sent", at=late - timedelta(hours=3)
+    )
     assert plan_chat(store, chat, late, default_zone="UTC").since == late - timedelta(hours=3)
     fresh = plan_chat(store, chat, late, default_zone="UTC", fresh=True)
     assert fresh.since == late - timedelta(hours=24)

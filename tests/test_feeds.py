@@ -49,13 +49,13 @@ async def client() -> AsyncIterator[Fetcher]:
 async def test_poll_stores_new_items_with_clean_page_text(
     store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
-    feed = store.add_feed(feed_site.url("/feed.xml"), T0)
+    feed = store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
     report = await poll_feeds(store, client, T0)
     assert len(report.added) == 2
     assert report.failed == ()
-    titles = {store.article(i).title for i in report.added}  # type: ignore[union-attr]
+    titles = {store.articles.article(i).title for i in report.added}  # type: ignore[union-attr]
     assert titles == {"Kanzler verteidigt den Haushalt im Bundestag", "Streik legt die Bahn lahm"}
-    article = store.article(report.added[0])
+    article = store.articles.article(report.added[0])
     assert article is not None
     assert article.source == "Testnachrichten"
     assert article.url is not None
@@ -63,10 +63,10 @@ async def test_poll_stores_new_items_with_clean_page_text(
     assert article.summary
     for junk in ("Kaninchenzüchter", "Zirkusdirektor", "Impressum", "Startseite"):
         assert junk not in article.body
-        assert store.search(parse_query(junk), 5).total == 0
-    assert store.search(parse_query("Giesserei"), 5).total == 1
+        assert store.index.search(parse_query(junk), 5).total == 0
+    assert store.index.search(parse_query("Giesserei"), 5).total == 1
     assert all(ua.startswith("newsbot/") for ua in feed_site.user_agents)
-    stored = store.feed(feed.id)
+    stored = store.feeds.feed(feed.id)
     assert stored is not None
     assert stored.title == "Testnachrichten"
     assert stored.etag == feed_site.etag
@@ -76,7 +76,7 @@ async def test_poll_stores_new_items_with_clean_page_text(
 async def test_next_poll_is_conditional_and_fetches_only_new_items(
     store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
-    store.add_feed(feed_site.url("/feed.xml"), T0)
+    store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
     await poll_feeds(store, client, T0)
     early = await poll_feeds(store, client, T0 + timedelta(minutes=5))
     assert early.polled == 0  # not due yet
@@ -88,21 +88,21 @@ async def test_next_poll_is_conditional_and_fetches_only_new_items(
     feed_site.publish("hochwasser", "Hochwasser am Rhein", german_text(random.Random(9), 150), T0)
     third = await poll_feeds(store, client, T0 + timedelta(minutes=62))
     assert len(third.added) == 1
-    assert store.article(third.added[0]).title == "Hochwasser am Rhein"  # type: ignore[union-attr]
+    assert store.articles.article(third.added[0]).title == "Hochwasser am Rhein"  # type: ignore[union-attr]
     assert feed_site.hits["/artikel/streik-bahn.html"] == pages  # old items are not re-fetched
 
 
 async def test_failing_feed_backs_off_then_recovers(
     store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
-    feed = store.add_feed(feed_site.url("/feed.xml"), T0)
+    feed = store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
     feed_site.failing = True
     now = T0
     delays = []
     for expected_failures in (1, 2, 3, 4):
         report = await poll_feeds(store, client, now)
         assert report.failed == ((feed.id, "HTTP 500"),)
-        state = store.feed(feed.id)
+        state = store.feeds.feed(feed.id)
         assert state is not None
         assert state.failures == expected_failures
         assert state.next_fetch is not None
@@ -115,7 +115,7 @@ async def test_failing_feed_backs_off_then_recovers(
         assert feed_site.hits["/feed.xml"] == hits
         now = state.next_fetch
     assert delays == [RETRY_FIRST, RETRY_FIRST * 2, RETRY_FIRST * 4, RETRY_FIRST * 8]
-    broken = store.feed(feed.id)
+    broken = store.feeds.feed(feed.id)
     assert broken is not None
     assert broken.is_failing
     assert broken.error == "HTTP 500"
@@ -125,7 +125,7 @@ async def test_failing_feed_backs_off_then_recovers(
     report = await poll_feeds(store, client, now)
     assert report.failed == ()
     assert len(report.added) == 2
-    healed = store.feed(feed.id)
+    healed = store.feeds.feed(feed.id)
     assert healed is not None
     assert (healed.failures, healed.error, healed.is_failing) == (0, None, False)
     assert healed.next_fetch == now + timedelta(minutes=30)
@@ -145,22 +145,22 @@ async def test_failing_feed_backs_off_then_recovers(
 async def test_bad_feeds_fail_with_a_clear_error(
     store: Store, feed_site: FeedSite, client: Fetcher, path: str, error: str
 ) -> None:
-    feed = store.add_feed(feed_site.url(path), T0)
+    feed = store.feeds.add_feed(feed_site.url(path), T0)
     report = await poll_feeds(store, client, T0)
     assert len(report.failed) == 1
     assert error in report.failed[0][1]
-    state = store.feed(feed.id)
+    state = store.feeds.feed(feed.id)
     assert state is not None
     assert state.failures == 1
     assert error in (state.error or "")
-    assert store.count_articles() == 0
+    assert store.articles.count_articles() == 0
 
 
 async def test_unreachable_server_is_a_failure_not_a_crash(store: Store, client: Fetcher) -> None:
     site = await FeedSite().start()
     url = site.url("/feed.xml")
     await site.stop()
-    store.add_feed(url, T0)
+    store.feeds.add_feed(url, T0)
     report = await poll_feeds(store, client, T0)
     assert report.failed
     assert "Connect" in report.failed[0][1]
@@ -169,7 +169,7 @@ async def test_unreachable_server_is_a_failure_not_a_crash(store: Store, client:
 async def test_redirected_feed_is_followed(
     store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
-    store.add_feed(feed_site.url("/old-feed"), T0)
+    store.feeds.add_feed(feed_site.url("/old-feed"), T0)
     report = await poll_feeds(store, client, T0)
     assert len(report.added) == 2
 
@@ -178,10 +178,10 @@ async def test_missing_page_falls_back_to_the_feed_text(
     store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
     feed_site.gone.add("streik-bahn")
-    store.add_feed(feed_site.url("/feed.xml"), T0)
+    store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
     report = await poll_feeds(store, client, T0)
     assert len(report.added) == 2
-    bahn = [store.article(i) for i in report.added]
+    bahn = [store.articles.article(i) for i in report.added]
     short = [a for a in bahn if a is not None and a.title.startswith("Streik")]
     assert short
     assert "Kommentare" not in short[0].body
@@ -194,10 +194,10 @@ async def test_latin1_feed_and_cp1252_page_keep_their_umlauts(
     body = german_text(random.Random(3), 150) + "\n\nÄrger über die Straßenbahn in Köln."
     feed_site.publish("latin-koeln", "Ärger über Straßenbahn in Köln", body, T0)
     feed_site.stories[-1].slug = "latin-koeln"
-    store.add_feed(feed_site.url("/latin1.xml"), T0)
+    store.feeds.add_feed(feed_site.url("/latin1.xml"), T0)
     report = await poll_feeds(store, client, T0)
     assert len(report.added) == 1
-    article = store.article(report.added[0])
+    article = store.articles.article(report.added[0])
     assert article is not None
     assert article.title == "Ärger über Straßenbahn in Köln"
     assert article.source == "Süddeutsche Testzeitung"
@@ -211,19 +211,19 @@ async def test_a_big_feed_is_stored_whole_over_polls(store: Store, client: Fetch
         for n in range(250):
             site.publish(f"m{n}", f"Meldung {n} aus dem Rathaus", german_text(rng, 40), T0)
             site.gone.add(f"m{n}")  # no pages: the feed's own text is stored, quickly
-        feed = store.add_feed(site.url("/feed.xml"), T0)
+        feed = store.feeds.add_feed(site.url("/feed.xml"), T0)
         added = []
         now = T0
         for _ in range(4):
             report = await poll_feeds(store, client, now)
             added.append(len(report.added))
-            state = store.feed(feed.id)
+            state = store.feeds.feed(feed.id)
             assert state is not None
             if state.next_fetch is None or state.next_fetch > now:
                 break
             now += timedelta(minutes=1)  # due again at once while items are left
         assert added == [100, 100, 50]
-        assert store.count_articles() == 250
+        assert store.articles.count_articles() == 250
         # Drained: the validators are kept again, so the next poll is conditional.
         later = await poll_feeds(store, client, now + timedelta(minutes=31))
         assert later.not_modified == 1
@@ -234,10 +234,10 @@ async def test_a_big_feed_is_stored_whole_over_polls(store: Store, client: Fetch
 async def test_the_configured_interval_is_honoured_down_to_one_minute(
     store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
-    feed = store.add_feed(feed_site.url("/feed.xml"), T0)
+    feed = store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
     every = PollOptions(every=timedelta(minutes=1))
     await poll_feeds(store, client, T0, options=every)
-    state = store.feed(feed.id)
+    state = store.feeds.feed(feed.id)
     assert state is not None
     assert state.next_fetch == T0 + timedelta(minutes=1)
     again = await poll_feeds(store, client, T0 + timedelta(minutes=1), options=every)
@@ -251,8 +251,8 @@ async def test_a_feed_removed_during_its_poll_loses_no_other_alert(
     dead = await FeedSite().start()
     url = dead.url("/feed.xml")
     await dead.stop()
-    doomed = store.add_feed(url, T0)
-    store.add_feed(feed_site.url("/feed.xml"), T0)
+    doomed = store.feeds.add_feed(url, T0)
+    store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
     alerted: list[int] = []
 
     async def on_added(ids: list[int]) -> None:
@@ -265,12 +265,12 @@ async def test_a_feed_removed_during_its_poll_loses_no_other_alert(
             self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None
         ) -> Fetched:
             if url == doomed.url:
-                store.remove_feed(doomed.id)
+                store.feeds.remove_feed(doomed.id)
             return await super().get(url, headers, max_bytes)
 
     async with RemovingFetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
         poller = FeedPoller(store, fetcher, on_added=on_added)
         assert await poller.cycle(T0) == 2
         await poller.wait(10)
-    assert store.feed(doomed.id) is None
+    assert store.feeds.feed(doomed.id) is None
     assert len(alerted) == 2  # the good feed's two new articles reached the alert step

@@ -225,13 +225,13 @@ class Intranet:
 async def test_feed_pointing_at_internal_pages_stores_none_of_them(store: Store) -> None:
     intranet = await Intranet().start()
     try:
-        store.add_feed(intranet.feed_base + "/feed.xml", T0)
+        store.feeds.add_feed(intranet.feed_base + "/feed.xml", T0)
         options = FetchOptions(deadline=2, allowed=Allowed.parse(["127.0.0.2"]))
         async with Fetcher(options) as fetcher:
             report = await poll_feeds(store, fetcher, T0)
         assert report.failed == ()
         assert intranet.hits == ["/feed.xml"]  # no item page, no redirect was fetched
-        assert not any("GEHEIMES" in a.body for a in store.latest(10))
+        assert not any("GEHEIMES" in a.body for a in store.articles.latest(10))
     finally:
         await intranet.stop()
 
@@ -239,11 +239,11 @@ async def test_feed_pointing_at_internal_pages_stores_none_of_them(store: Store)
 async def test_allowing_the_network_stores_the_intranet_page(store: Store) -> None:
     intranet = await Intranet().start()
     try:
-        store.add_feed(intranet.base + "/feed.xml", T0)
+        store.feeds.add_feed(intranet.base + "/feed.xml", T0)
         async with Fetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
             await poll_feeds(store, fetcher, T0)
         assert "/geheim.html" in intranet.hits
-        assert any("GEHEIMES" in a.body for a in store.latest(10))
+        assert any("GEHEIMES" in a.body for a in store.articles.latest(10))
     finally:
         await intranet.stop()
 
@@ -251,7 +251,7 @@ async def test_allowing_the_network_stores_the_intranet_page(store: Store) -> No
 async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule(
     store: Store, site: FeedSite, hostile: Hostile
 ) -> None:
-    slow_feed = store.add_feed(hostile.base + "/trickle.xml", T0)
+    slow_feed = store.feeds.add_feed(hostile.base + "/trickle.xml", T0)
     # A good feed whose one item links to a trickling page.
     slow_item_site = FeedSite()
     slow_item_site.publish("x", "Streik legt die Bahn lahm", german_text(random.Random(8), 120), T0)
@@ -265,8 +265,8 @@ async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule
     slow_item_site.feed = feed  # type: ignore[method-assign]
     await slow_item_site.start()
     try:
-        store.add_feed(slow_item_site.url("/feed.xml"), T0)
-        good = store.add_feed(site.url("/feed.xml"), T0)
+        store.feeds.add_feed(slow_item_site.url("/feed.xml"), T0)
+        good = store.feeds.add_feed(site.url("/feed.xml"), T0)
         alerted: list[int] = []
 
         async def on_added(ids: list[int]) -> None:
@@ -286,13 +286,13 @@ async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule
             await _until(lambda: site.hits["/feed.xml"] == polls + 1, 1.0)
             await poller.wait(5)
             assert poller.running() == 0
-        slow = store.feed(slow_feed.id)
+        slow = store.feeds.feed(slow_feed.id)
         assert slow is not None
         assert slow.failures == 1
         assert "timeout" in (slow.error or "")
-        assert store.feed(good.id).failures == 0  # type: ignore[union-attr]
+        assert store.feeds.feed(good.id).failures == 0  # type: ignore[union-attr]
         # The slow item's page timed out; the item is stored from the feed's own text.
-        titles = {a.title for a in store.latest(10)}
+        titles = {a.title for a in store.articles.latest(10)}
         assert "Streik legt die Bahn lahm" in titles
     finally:
         await slow_item_site.stop()

@@ -89,7 +89,7 @@ def integrity(store: Store) -> None:
 def test_ten_thousand_generated_messages(seeded_store: Store, now: datetime) -> None:
     rng = random.Random(20251110)
     chats = [f"telegram:{i}" for i in range(5)] + ["matrix:!room:localhost"]
-    articles = seeded_store.count_articles()
+    articles = seeded_store.articles.count_articles()
     for _ in range(MESSAGES):
         ctx = Context(
             chat=rng.choice(chats),
@@ -104,8 +104,8 @@ def test_ten_thousand_generated_messages(seeded_store: Store, now: datetime) -> 
         except Exception as exc:
             raise AssertionError(f"message {text!r} broke the bot: {exc!r}") from exc
     integrity(seeded_store)
-    assert seeded_store.count_articles() == articles
-    assert seeded_store.search  # the store still answers
+    assert seeded_store.articles.count_articles() == articles
+    assert seeded_store.index.search  # the store still answers
     assert handle("/search venezuela", Context("telegram:0", now), seeded_store) is not None
 
 

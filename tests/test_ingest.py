@@ -33,7 +33,7 @@ def write_dumps(folder: Path, count: int) -> None:
 
 @pytest.mark.parametrize("junk", ["weiterlesen", "Kommentare", "spendenfinanziert", "Newsletter"])
 def test_teasers_comments_and_appeals_are_not_indexed(seeded_store: Store, junk: str) -> None:
-    assert seeded_store.search(parse_query(junk), 5).total == 0
+    assert seeded_store.index.search(parse_query(junk), 5).total == 0
 
 
 def test_pool_ingest_stores_each_file_once_and_reports_progress(
@@ -58,7 +58,7 @@ def test_pool_ingest_stores_each_file_once_and_reports_progress(
         again = list(ingest_paths(store, [tmp_path / "dumps", SEEDS], now, workers=0))
         assert [r.status for r in again].count("duplicate") == 40
         assert [r.status for r in again].count("added") == 2
-        assert store.count_articles() == 42
+        assert store.articles.count_articles() == 42
     finally:
         store.close()
 
@@ -92,17 +92,17 @@ def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_
     assert "1000 added" not in rerun.stdout
     store = Store.open(db_path)
     try:
-        assert store.count_articles() == 1000
+        assert store.articles.count_articles() == 1000
         rows = store.db.execute(
             "SELECT count(DISTINCT origin), count(DISTINCT title) FROM articles"
         ).fetchone()
         assert rows == (1000, 1000)
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         store.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
-        page = store.search(parse_query("Meldung"), 5)
+        page = store.index.search(parse_query("Meldung"), 5)
         assert (page.total, page.capped) == (CANDIDATES, True)
         for n in (500, 777, 999):
-            hits = store.search(parse_query(f"Meldung {n}"), 5).hits
+            hits = store.index.search(parse_query(f"Meldung {n}"), 5).hits
             assert [hit.article.title.split(":")[0] for hit in hits] == [f"Meldung {n}"]
     finally:
         store.close()
@@ -126,7 +126,7 @@ def test_two_ingests_on_one_database_both_finish_and_store_each_article_once(
         assert b"locked" not in err
     store = Store.open(db_path)
     try:
-        assert store.count_articles() == 300
+        assert store.articles.count_articles() == 300
         rows = store.db.execute("SELECT count(DISTINCT origin) FROM articles").fetchone()
         assert rows == (300,)
     finally:

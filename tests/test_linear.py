@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarizer.linear import fit_ranking, from_json, load_packaged, rounded
+from summarizer.linear import fit_logistic, fit_ranking, from_json, load_packaged, rounded
 from summarizer.ranking import SENTENCE_FEATURES, SENTENCE_MODEL_FILE, prepare, sentence_model
 from summarizer.train import SUMMARY_SETS
 
@@ -56,3 +56,21 @@ def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
     )
     shipped = ROOT / "summarizer" / "models" / SENTENCE_MODEL_FILE
     assert out.read_bytes() == shipped.read_bytes()
+
+
+def test_logistic_fit_learns_the_sign_of_each_feature() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(800, 3))
+    y = (1.5 * x[:, 0] - 1.0 * x[:, 1] + rng.normal(scale=0.5, size=800) > 0).astype(float)
+    model = fit_logistic(x, y, ("a", "b", "c"), l2=0.1)
+    coef = np.asarray(model.coef)
+    assert coef[0] > 0 > coef[1]
+    assert abs(coef[2]) < abs(coef[1]) / 3
+    hits = (model.logits(x) > 0) == (y > 0)
+    assert hits.mean() > 0.85
+
+
+def test_logistic_fit_is_deterministic() -> None:
+    x = np.arange(40.0).reshape(20, 2) % 7
+    y = (x[:, 0] > 3).astype(float)
+    assert fit_logistic(x, y, ("a", "b")) == fit_logistic(x, y, ("a", "b"))

@@ -105,10 +105,10 @@ def make_transport(
     on_gone, _ = chat_events(store)
 
     async def load() -> str | None:
-        return store.load_state(MATRIX_SYNC_KEY)
+        return store.chats.load_state(MATRIX_SYNC_KEY)
 
     async def save(token: str) -> None:
-        store.save_state(MATRIX_SYNC_KEY, token)
+        store.chats.save_state(MATRIX_SYNC_KEY, token)
 
     return MatrixTransport(
         homeserver.url,
@@ -159,7 +159,7 @@ async def test_invited_bot_joins_answers_search_and_delivers_digest(
         assert sender == bot_account.user_id
         assert body.startswith("2 Treffer für „venezuela“ (Seite 1 von 1):")
         assert "<p>" in html
-        for article in seeded_store.latest(2):
+        for article in seeded_store.articles.latest(2):
             assert f"<b>{escape(article.title, quote=False)}</b>" in html
 
         plan = plan_chat(seeded_store, f"matrix:{room}", now, default_zone="Europe/Berlin")
@@ -178,7 +178,7 @@ async def test_restart_answers_new_messages_only_and_ignores_own(
         await joined(alice, room, bot_account.user_id)
         await alice.say(room, "!start")
         await alice.wait_notice(lambda b: b.startswith("Willkommen"))
-    token = store.load_state(MATRIX_SYNC_KEY)
+    token = store.chats.load_state(MATRIX_SYNC_KEY)
     assert token
 
     await alice.say(room, "/settings")  # written while the bot is down
@@ -189,7 +189,7 @@ async def test_restart_answers_new_messages_only_and_ignores_own(
     bodies = [n[2] for n in alice.notices]
     assert sum(b.startswith("Willkommen") for b in bodies) == 1  # "!start" not answered twice
     assert sum(b.startswith("Befehle:") for b in bodies) == 1  # its own help text not re-read
-    assert store.load_state(MATRIX_SYNC_KEY) != token
+    assert store.chats.load_state(MATRIX_SYNC_KEY) != token
 
 
 async def test_room_everyone_left_ends_subscription(
@@ -206,9 +206,9 @@ async def test_room_everyone_left_ends_subscription(
         await joined(alice, room, bot_account.user_id)
         await alice.say(room, "!subscribe 07:30")
         await alice.wait_notice(lambda b: b.startswith("Abonniert"))
-        assert store.subscription(f"matrix:{room}") is not None
+        assert store.chats.subscription(f"matrix:{room}") is not None
         await alice.client.room_leave(room)
-        await wait_for(lambda: store.subscription(f"matrix:{room}") is None)
+        await wait_for(lambda: store.chats.subscription(f"matrix:{room}") is None)
     assert f"event=subscriptions_ended chat=matrix:{room} reason=room empty" in caplog.text
 
 
@@ -260,7 +260,7 @@ async def test_newsbot_run_serves_both_platforms_in_one_process(
     assert api.screen(777)[0].visible.startswith("Willkommen!")
     store = Store.open(db)
     try:
-        assert store.load_state(MATRIX_SYNC_KEY)
+        assert store.chats.load_state(MATRIX_SYNC_KEY)
     finally:
         store.close()
     assert PASSWORD not in stderr.decode()

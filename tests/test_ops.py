@@ -37,7 +37,7 @@ WRITER = textwrap.dedent(
             n += 1
             words = " ".join(f"wort{rng.randrange(10**9)}" for _ in range(60))
             batch.append(NewArticle(f"Meldung {n}", "test", f"Text {n}. {words}.", (), None))
-        results = store.add_articles(batch, datetime.now(UTC))
+        results = store.articles.add_articles(batch, datetime.now(UTC))
         print(" ".join(str(i) for status, i in results if status == "added"), flush=True)
     """
 )
@@ -54,10 +54,10 @@ def seeded_db(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 def test_status_reports_ingest_feeds_digests_and_failures(seeded_db: Path, now: datetime) -> None:
     store = Store.open(seeded_db)
     try:
-        feed = store.add_feed("https://example.org/rss", now)
-        store.feed_failed(feed.id, "HTTP 503", now, now + timedelta(hours=1))
-        store.add_feed("https://example.com/ok.xml", now)
-        store.subscribe(Subscription("telegram:1", "07:00", "Europe/Berlin"), now)
+        feed = store.feeds.add_feed("https://example.org/rss", now)
+        store.feeds.feed_failed(feed.id, "HTTP 503", now, now + timedelta(hours=1))
+        store.feeds.add_feed("https://example.com/ok.xml", now)
+        store.chats.subscribe(Subscription("telegram:1", "07:00", "Europe/Berlin"), now)
         store.db.table("deliveries").insert_all(
             [
                 {"chat": "telegram:1", "digest_date": "2025-11-09", "sent": now.isoformat(),
@@ -170,7 +170,7 @@ def test_backup_while_ingest_writes_holds_every_committed_article(
     assert fts == len(ids)
     restored = Store.open(target)
     try:
-        assert restored.count_articles() == len(ids)
+        assert restored.articles.count_articles() == len(ids)
     finally:
         restored.close()
 
@@ -187,7 +187,7 @@ def test_backup_into_a_folder_gets_a_dated_name(seeded_db: Path, tmp_path: Path)
         store.close()
     copy = Store.open_readonly(path)
     try:
-        assert copy.count_articles() == 2
+        assert copy.articles.count_articles() == 2
     finally:
         copy.close()
 
@@ -223,7 +223,7 @@ def test_export_prints_every_article_as_a_json_line(
 
 
 def test_stats_agree_with_the_tables(seeded_store: Store, now: datetime) -> None:
-    seeded_store.subscribe(Subscription("telegram:9", "08:00"), now)
+    seeded_store.chats.subscribe(Subscription("telegram:9", "08:00"), now)
     stats = seeded_store.stats(now)
     assert (stats.articles, stats.sources, stats.chats, stats.subscriptions) == (2, 2, 1, 1)
     assert stats.articles_24h == 2

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nltk.stem.snowball import GermanStemmer
 
+import summarizer
 from bot import query
 from bot.query import HIT_END, HIT_START, parse_query
 from bot.records import NewArticle
@@ -27,13 +28,13 @@ def put(store: Store, title: str, text: str, source: str = "dpa", days_ago: int 
         summary=(),
         published=NOW - timedelta(days=days_ago),
     )
-    status, article_id = store.add_article(article, NOW)
+    status, article_id = store.articles.add_article(article, NOW)
     assert status == "added"
     return article_id
 
 
 def found(store: Store, text: str) -> list[int]:
-    page = store.search(parse_query(text), 20, now=NOW)
+    page = store.index.search(parse_query(text), 20, now=NOW)
     return [hit.article.id for hit in page.hits]
 
 
@@ -86,7 +87,7 @@ def test_filters_by_date_and_source(store: Store, library: dict[str, int]) -> No
 
 
 def test_snippet_marks_matched_word_forms(store: Store, library: dict[str, int]) -> None:
-    page = store.search(parse_query("Raketen"), 5, now=NOW)
+    page = store.index.search(parse_query("Raketen"), 5, now=NOW)
     assert f"{HIT_START}Rakete{HIT_END}" in page.hits[0].snippet
 
 
@@ -95,11 +96,13 @@ def test_paging_counts_all_and_returns_each_hit_once(store: Store) -> None:
         put(store, f"Bericht {n}", f"Hochwasser Nummer {n} am Rhein.", days_ago=n)
         for n in range(12)
     }
-    pages = [store.search(parse_query("Hochwasser"), 5, offset, now=NOW) for offset in (0, 5, 10)]
+    pages = [
+        store.index.search(parse_query("Hochwasser"), 5, offset, now=NOW) for offset in (0, 5, 10)
+    ]
     assert [p.total for p in pages] == [12, 12, 12]
     seen = [hit.article.id for p in pages for hit in p.hits]
     assert sorted(seen) == sorted(ids)
-    assert store.search(parse_query("Hochwasser"), 5, 40, now=NOW).hits == ()
+    assert store.index.search(parse_query("Hochwasser"), 5, 40, now=NOW).hits == ()
 
 
 @pytest.mark.parametrize(
@@ -125,9 +128,9 @@ def test_paging_counts_all_and_returns_each_hit_once(store: Store) -> None:
 )
 def test_operator_text_is_a_safe_query(store: Store, library: dict[str, int], text: str) -> None:
     query = parse_query(text)
-    page = store.search(query, 5, now=NOW)
+    page = store.index.search(query, 5, now=NOW)
     assert page.total >= 0
-    assert store.count_articles() == len(library)
+    assert store.articles.count_articles() == len(library)
 
 
 @settings(max_examples=150, deadline=None)
@@ -136,7 +139,7 @@ def test_any_text_is_a_valid_fts_query(text: str) -> None:
     store = Store.memory()
     try:
         put(store, "Venezuela heute", "Venezuela und Öl.")
-        store.search(parse_query(text), 5, now=NOW)
+        store.index.search(parse_query(text), 5, now=NOW)
     finally:
         store.close()
 
@@ -151,7 +154,7 @@ def test_exact_word_ranks_above_a_newer_compound(store: Store) -> None:
     exact = put(store, "Verteidigung", "Die Luftabwehr wurde verstärkt.", days_ago=20)
     compound = put(store, "Lieferung", "Neue Luftabwehrraketen kamen an.", days_ago=0)
     assert found(store, "Luftabwehr") == [exact, compound]
-    page = store.search(parse_query("Luftabwehr"), 5, now=NOW)
+    page = store.index.search(parse_query("Luftabwehr"), 5, now=NOW)
     assert f"{HIT_START}Luftabwehrraketen{HIT_END}" in page.hits[1].snippet
 
 
@@ -169,19 +172,19 @@ def test_more_matches_than_can_be_paged_are_shown_as_capped(store: Store) -> Non
         NewArticle(f"Meldung {n}", "dpa", f"Streik Nummer {n}.", (), NOW - timedelta(minutes=n))
         for n in range(CANDIDATES + 1)
     ]
-    store.add_articles(batch, NOW)
-    page = store.search(parse_query("Streik"), 5, now=NOW)
+    store.articles.add_articles(batch, NOW)
+    page = store.index.search(parse_query("Streik"), 5, now=NOW)
     assert (page.total, page.capped) == (CANDIDATES, True)
     assert page.hits[0].article.title == "Meldung 0"
-    assert store.search(parse_query("Streik"), 5, CANDIDATES, now=NOW).hits == ()
-    assert store.search(parse_query("Nummer 7"), 5, now=NOW).capped is False
+    assert store.index.search(parse_query("Streik"), 5, CANDIDATES, now=NOW).hits == ()
+    assert store.index.search(parse_query("Nummer 7"), 5, now=NOW).capped is False
 
 
 def test_function_words_are_not_searched(store: Store, library: dict[str, int]) -> None:
     assert found(store, "Die Rakete") == [library["rakete"]]
-    page = store.search(parse_query("die und das"), 5, now=NOW)
+    page = store.index.search(parse_query("die und das"), 5, now=NOW)
     assert (page.total, page.hits) == (0, ())
-    snippet = store.search(parse_query("die Rakete"), 5, now=NOW).hits[0].snippet
+    snippet = store.index.search(parse_query("die Rakete"), 5, now=NOW).hits[0].snippet
     assert f"{HIT_START}Rakete{HIT_END}" in snippet
     assert f"{HIT_START}Eine{HIT_END}" not in snippet
 
@@ -197,31 +200,32 @@ STEM_WORDS = [
 def test_batched_stems_equal_nltks_per_word_stems() -> None:
     nltk = GermanStemmer()
     folded = [w.casefold() for w in STEM_WORDS]
-    assert query.stems(folded) == [query.fold(nltk.stem(w)) for w in folded]
-    assert [query.stem(w) for w in STEM_WORDS] == [query.fold(nltk.stem(w)) for w in folded]
+    assert summarizer.stems(folded) == [summarizer.fold(nltk.stem(w)) for w in folded]
+    assert [summarizer.stem(w) for w in STEM_WORDS] == [
+        summarizer.fold(nltk.stem(w)) for w in folded
+    ]
 
 
-def test_index_stems_drop_function_words_keep_numbers_and_survive_a_full_cache(
+def test_index_terms_drop_function_words_keep_numbers_and_survive_a_full_cache(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = " ".join([*STEM_WORDS, "2025", "Die", "DER"])
-    expected = [
-        "" if len(w) > 40 or w.casefold() in query.STOPWORDS else query.stem(w)
-        for w in query.words(text)
-    ]
-    expected[-3:] = ["2025", "", ""]
-    assert query._index_stems(query.words(text)) == expected
-    # A full cache is emptied and refilled, and gives the same stems.
+    found = summarizer.words(text)
+    expected = [() if len(w) > 40 else summarizer.terms([w])[0] for w in found]
+    assert expected[-3:] == [("2025",), (), ()]
+    assert ("haus",) in expected
+    assert query.word_terms(found) == expected
+    # A full cache is emptied and refilled, and gives the same terms.
     monkeypatch.setattr(query, "MAX_CACHED_WORDS", 5)
-    assert query._index_stems(query.words(text.upper()))[-3:] == ["2025", "", ""]
-    assert query._index_stems(query.words(text)) == expected
-    assert len(query._INDEX_STEMS) <= len(expected)
+    assert query.word_terms(summarizer.words(text.upper()))[-3:] == [("2025",), (), ()]
+    assert query.word_terms(found) == expected
+    assert len(query._INDEX_TERMS) <= len(expected)
 
 
 def test_index_text_of_given_body_words_equals_splitting_the_body() -> None:
     body = german_text(random.Random(9), 120) + " snake_case Straße"
     title = "Luftabwehrsysteme für Kiew"
-    given = query.index_text(title, body, query.words(body))
+    given = query.index_text(title, body, summarizer.words(body))
     assert given == query.index_text(title, body)
-    assert query.words("a_b c") == ["a", "b", "c"]
-    assert query.words("ab c") == ["ab", "c"]
+    assert summarizer.words("a_b c") == ["a", "b", "c"]
+    assert summarizer.words("ab c") == ["ab", "c"]

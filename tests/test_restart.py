@@ -47,7 +47,7 @@ def due_chats(db: Path, count: int) -> list[int]:
     created = now - timedelta(days=2)
     ids = list(range(1, count + 1))
     for i in ids:
-        store.subscribe(Subscription(f"telegram:{i}", at, "UTC", created), created)
+        store.chats.subscribe(Subscription(f"telegram:{i}", at, "UTC", created), created)
     store.close()
     return ids
 
@@ -145,9 +145,8 @@ async def test_two_processes_on_one_database_send_no_digest_twice(
 
 
 async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
-    bot_api: FakeBotAPI, seeded_store: Store
+    bot_api: FakeBotAPI, seeded_store: Store, now: datetime
 ) -> None:
-    now = datetime.now(UTC)
     async with running(make_transport(bot_api, seeded_store), seeded_store, now):
         bot_api.down_until = time.monotonic() + 8  # the Bot API answers 500 for 8 s
         bot_api.push_text("/subscribe 07:00 jetzt")
@@ -166,7 +165,7 @@ async def test_a_huge_article_is_shown_in_pages_within_the_budget(
     paragraph = "Der Haushalt wird im Bundestag beraten und am Ende beschlossen. " * 20
     body = "\n\n".join(f"Absatz {i}: {paragraph}" for i in range(3200))  # about 4 MB
     assert len(body) > 4_000_000
-    store.add_article(NewArticle("Haushalt", "dpa", body, ("Der Haushalt.",), now), now)
+    store.articles.add_article(NewArticle("Haushalt", "dpa", body, ("Der Haushalt.",), now), now)
     async with running(make_transport(bot_api, store), store, now):
         bot_api.push_text("/article 1")
         await wait_for(lambda: bot_api.screen(777))

@@ -125,7 +125,7 @@ async def test_run_sends_a_digest_missed_during_downtime_once(
     store = Store.open(db)
     list(ingest_paths(store, [SEEDS], now - timedelta(hours=3)))
     due = (now - timedelta(hours=2)).astimezone(ZoneInfo("Europe/Berlin"))
-    store.subscribe(
+    store.chats.subscribe(
         Subscription("telegram:1001", due.strftime("%H:%M"), "Europe/Berlin"),
         now - timedelta(days=2),
     )
@@ -178,8 +178,8 @@ async def test_ingest_beside_a_running_bot_loses_no_alert(
         )
     db = tmp_path / "newsbot.db"
     store = Store.open(db)
-    store.add_alert("telegram:777", ("bahnstreik",), now)
-    store.add_feed(site.url("/feed.xml"), now)
+    store.chats.add_alert("telegram:777", ("bahnstreik",), now)
+    store.feeds.add_feed(site.url("/feed.xml"), now)
     store.close()
     write_dumps(tmp_path / "dumps", 400)
     env = {

@@ -117,7 +117,7 @@ async def run_scheduler(store: Store, recorder: Recorder, at: datetime) -> None:
 
 def seeded(store: Store) -> Store:
     list(ingest_paths(store, [SEEDS], datetime(2025, 11, 10, 5, tzinfo=UTC)))
-    store.subscribe(sub(), CREATED)
+    store.chats.subscribe(sub(), CREATED)
     return store
 
 
@@ -130,7 +130,7 @@ async def test_restart_right_after_sending_does_not_resend(store: Store) -> None
     assert "Verspätet" not in recorder.sent[0][1]
     await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 0, 30, tzinfo=UTC))
     assert len(recorder.sent) == 1
-    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
+    assert store.deliveries.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
 
 
 async def test_two_hours_down_sends_the_missed_digest_once_with_a_note(store: Store) -> None:
@@ -147,7 +147,7 @@ async def test_a_digest_older_than_the_grace_is_logged_as_missed(store: Store) -
     recorder = Recorder()
     await run_scheduler(store, recorder, datetime(2025, 11, 10, 13, tzinfo=UTC))
     assert recorder.sent == []
-    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "missed"
+    assert store.deliveries.delivery_status(CHAT, date(2025, 11, 10)) == "missed"
 
 
 async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
@@ -155,9 +155,9 @@ async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
 
     now = datetime(2025, 11, 10, 12, tzinfo=UTC)
     ids = [r.article_id for r in ingest_paths(store, [SEEDS], now) if r.article_id]
-    store.add_alert(CHAT, ("venezuela",), now)
-    store.add_alert(CHAT, ("maduro",), now)
-    store.add_alert("console:bob", ("luftabwehrsysteme",), now)
+    store.chats.add_alert(CHAT, ("venezuela",), now)
+    store.chats.add_alert(CHAT, ("maduro",), now)
+    store.chats.add_alert("console:bob", ("luftabwehrsysteme",), now)
     recorder = Recorder()
     queue = Delivery({"console": recorder})
     await queue.start()
@@ -170,8 +170,30 @@ async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
     assert chats == [CHAT, CHAT, "console:bob"]
 
 
+async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
+    from bot.alerts import alert_words
+    from bot.schedule import push_alerts
+
+    now = datetime(2025, 11, 10, 12, tzinfo=UTC)
+    filler = " Der Stadtrat berät am Montag darüber, die Anwohner sind gespannt auf das Ergebnis."
+    houses = NewArticle(
+        "Neue Häuser am Hafen", "dpa", "Am Hafen entstehen Häuser." + filler, (), now
+    )
+    other = NewArticle("Radweg am Hafen", "dpa", "Am Hafen entsteht ein Radweg." + filler, (), now)
+    ids = [store.articles.add_article(houses, now)[1], store.articles.add_article(other, now)[1]]
+    store.chats.add_alert(CHAT, alert_words("Haus"), now)
+    recorder = Recorder()
+    queue = Delivery({"console": recorder})
+    await queue.start()
+    assert await push_alerts(store, queue, ids, now) == 1
+    await queue.join()
+    await queue.stop()
+    [(chat, _)] = recorder.sent
+    assert chat == CHAT
+
+
 async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
-    store.subscribe(sub("07:30"), CREATED)
+    store.chats.subscribe(sub("07:30"), CREATED)
     queue = Delivery({"console": Recorder()})
     with time_machine.travel(datetime(2025, 11, 10, 5, tzinfo=UTC), tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
@@ -181,7 +203,7 @@ async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
         assert job.next_run_time == datetime(2025, 11, 10, 6, 30, tzinfo=UTC)
         assert job.misfire_grace_time == 6 * 3600
         assert job.coalesce
-        store.unsubscribe(CHAT)
+        store.chats.unsubscribe(CHAT)
         await scheduler.sync()
         assert scheduler.scheduler.get_job(f"digest:{CHAT}") is None
         await scheduler.stop()
@@ -191,7 +213,7 @@ async def test_a_send_cut_off_by_a_crash_is_never_resent_and_is_logged(store: St
     seeded(store)
     at = datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC)
     # What a process killed between claiming and finishing a send leaves behind.
-    assert store.claim_delivery(CHAT, date(2025, 11, 10), at=at)
+    assert store.deliveries.claim_delivery(CHAT, date(2025, 11, 10), at=at)
     recorder = Recorder()
     queue = Delivery({"console": recorder})
     await queue.start()
@@ -202,14 +224,14 @@ async def test_a_send_cut_off_by_a_crash_is_never_resent_and_is_logged(store: St
         await scheduler.stop()
     await queue.stop()
     assert recorder.sent == []
-    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "unknown"
+    assert store.deliveries.delivery_status(CHAT, date(2025, 11, 10)) == "unknown"
 
 
 async def test_a_scheduled_digest_is_dated_and_timed_in_the_subscribers_zone(
     store: Store,
 ) -> None:
     list(ingest_paths(store, [SEEDS], datetime(2025, 11, 10, 5, tzinfo=UTC)))
-    store.subscribe(Subscription(CHAT, "21:00", "America/New_York", CREATED), CREATED)
+    store.chats.subscribe(Subscription(CHAT, "21:00", "America/New_York", CREATED), CREATED)
     recorder = Recorder()
     # 21:00 in New York on 10 November is already 11 November in Berlin.
     await run_scheduler(store, recorder, datetime(2025, 11, 11, 2, 0, 1, tzinfo=UTC))
@@ -217,19 +239,21 @@ async def test_a_scheduled_digest_is_dated_and_timed_in_the_subscribers_zone(
     text = recorder.sent[0][1]
     assert text.startswith("Neu seit 09.11.2025 21:00")  # 24 hours before, New York time
     assert "(02.11.2025 03:13)" in text
-    assert store.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
+    assert store.deliveries.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
 
 
 async def test_the_digest_command_shows_what_the_scheduler_would_send_now(store: Store) -> None:
     now = datetime(2025, 11, 11, 3, tzinfo=UTC)
     list(ingest_paths(store, [SEEDS], now - timedelta(hours=2)))
     body = "Der Bundestag beschließt den Haushalt für 2026 nach langer Debatte über die Schulden."
-    store.add_article(NewArticle("Bundestag beschließt Haushalt", "ZDF", body, (body,), now), now)
-    store.subscribe(Subscription(CHAT, "07:00", "America/New_York", CREATED), CREATED)
-    store.update_settings(CHAT, now, language="en", sentences=1)
+    store.articles.add_article(
+        NewArticle("Bundestag beschließt Haushalt", "ZDF", body, (body,), now), now
+    )
+    store.chats.subscribe(Subscription(CHAT, "07:00", "America/New_York", CREATED), CREATED)
+    store.chats.update_settings(CHAT, now, language="en", sentences=1)
     shown: set[str] = set()
     for keywords in ((), ("venezuela",), ("-venezuela",)):
-        store.set_digest_keywords(CHAT, keywords, now)
+        store.chats.set_digest_keywords(CHAT, keywords, now)
         scheduler = DigestScheduler(store, Delivery({}), clock=lambda: now)
         scheduled = scheduler.build([CHAT], now, fresh=True)[CHAT].reply
         asked = handle("/digest", Context(CHAT, now), store)

@@ -237,13 +237,13 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     store = Store.open(db_path)
     now = datetime.now(UTC)
     day = now.date()
-    store.claim_delivery("telegram:777", day, at=now)
+    store.deliveries.claim_delivery("telegram:777", day, at=now)
     transport = TelegramTransport(TOKEN, echo.base + "/bot")
     notes: list[str] = []
 
     async def failed(note: str) -> None:
         notes.append(note)
-        store.finish_delivery("telegram:777", day, status="failed", at=now, note=note)
+        store.deliveries.finish_delivery("telegram:777", day, status="failed", at=now, note=note)
 
     await transport.application.initialize()
     queue = Delivery({"telegram": transport}, retries=0, backoff=0.01)
@@ -312,7 +312,9 @@ async def test_sigterm_ends_a_bot_whose_homeserver_is_unreachable(tmp_path: Path
         assert proc.stderr is not None
         seen = b""
         while b"timed out" not in seen.lower():
-            seen += await asyncio.wait_for(proc.stderr.readline(), 30)
+            line = await asyncio.wait_for(proc.stderr.readline(), 30)
+            assert line, f"newsbot run ended instead of waiting: {seen.decode()}"
+            seen += line
         await asyncio.sleep(1)
         assert proc.returncode is None
         proc.send_signal(signal.SIGTERM)

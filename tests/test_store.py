@@ -45,7 +45,7 @@ def test_file_database_uses_wal_and_foreign_keys(db_path: Path) -> None:
 
 def test_migrations_apply_once_and_reopening_keeps_data(db_path: Path, memory_db: Database) -> None:
     store = Store.open(db_path)
-    _, article_id = store.add_article(make(), NOW)
+    _, article_id = store.articles.add_article(make(), NOW)
     store.close()
     store = Store.open(db_path)
     try:
@@ -55,8 +55,8 @@ def test_migrations_apply_once_and_reopening_keeps_data(db_path: Path, memory_db
         assert applied == [m.name for m in migrations.applied(store.db)]
         assert len(applied) == len(set(applied)) == len(migrations.pending(memory_db))
         assert migrations.pending(store.db) == []
-        assert store.count_articles() == 1
-        assert [h.article.id for h in store.search(parse_query("Hochwasser"), 5).hits] == [
+        assert store.articles.count_articles() == 1
+        assert [h.article.id for h in store.index.search(parse_query("Hochwasser"), 5).hits] == [
             article_id
         ]
     finally:
@@ -79,39 +79,41 @@ def test_upgrade_keeps_older_articles_searchable(memory_db: Database) -> None:
     migrate(db)
     store = Store(db)
     for text in ("Rakete", "Strasse", "Luftabwehr", "Systeme"):
-        assert store.search(parse_query(text), 5, now=NOW).total == 1, text
+        assert store.index.search(parse_query(text), 5, now=NOW).total == 1, text
     db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
 
 
 def test_same_url_with_tracking_parameters_is_a_duplicate(store: Store) -> None:
-    first = store.add_article(
+    first = store.articles.add_article(
         make("Erster Bericht", url="https://www.example.org/politik/a.html?id=7"), NOW
     )
-    again = store.add_article(
+    again = store.articles.add_article(
         make(
             "Erster Bericht, aktualisiert",
             url="http://example.org/politik/a.html?utm_source=rss&id=7&fbclid=x#kommentare",
         ),
         NOW,
     )
-    other = store.add_article(
+    other = store.articles.add_article(
         make("Anderer Bericht", url="https://example.org/politik/a.html?id=8"), NOW
     )
     assert first[0] == "added"
     assert again == ("duplicate", first[1])
     assert other[0] == "added"
-    assert store.has_url("https://example.org/politik/a.html?id=7&utm_medium=feed")
-    assert store.count_articles() == 2
+    assert store.articles.has_url("https://example.org/politik/a.html?id=7&utm_medium=feed")
+    assert store.articles.count_articles() == 2
 
 
 def test_same_text_under_another_url_is_a_duplicate(store: Store) -> None:
     body = german_text(random.Random(3), 60)
-    first = store.add_article(make("Streik bei der Bahn", body, url="https://a.example/1"), NOW)
-    again = store.add_article(
+    first = store.articles.add_article(
+        make("Streik bei der Bahn", body, url="https://a.example/1"), NOW
+    )
+    again = store.articles.add_article(
         make("Streik  bei der  Bahn", "  " + body.upper(), url="https://b.example/2"), NOW
     )
     assert again == ("duplicate", first[1])
-    assert store.count_articles() == 1
+    assert store.articles.count_articles() == 1
 
 
 def test_near_duplicate_from_another_source_is_one_article_with_two_links(
@@ -120,47 +122,47 @@ def test_near_duplicate_from_another_source_is_one_article_with_two_links(
     body = german_text(random.Random(5), 150)
     sentences = body.split(". ")
     edited = ". ".join([*sentences[:-2], "Die Agentur ergänzte eine Stellungnahme"])
-    status, article_id = store.add_article(make("Kanzler reist nach Paris", body), NOW)
-    again = store.add_article(
+    status, article_id = store.articles.add_article(make("Kanzler reist nach Paris", body), NOW)
+    again = store.articles.add_article(
         make("Scholz in Paris eingetroffen", edited, source="Reuters", url="https://r.example/1"),
         NOW,
     )
     assert status == "added"
     assert again == ("duplicate", article_id)
-    stored = store.article(article_id)
+    stored = store.articles.article(article_id)
     assert stored is not None
     assert stored.title == "Kanzler reist nach Paris"
     assert [link.name for link in stored.links] == ["Reuters"]
-    assert store.count_articles() == 1
+    assert store.articles.count_articles() == 1
 
 
 def test_different_stories_are_kept_apart(store: Store) -> None:
-    a = store.add_article(make("Wahl in Hessen", german_text(random.Random(1), 150)), NOW)
-    b = store.add_article(make("Wahl in Bayern", german_text(random.Random(2), 150)), NOW)
+    a = store.articles.add_article(make("Wahl in Hessen", german_text(random.Random(1), 150)), NOW)
+    b = store.articles.add_article(make("Wahl in Bayern", german_text(random.Random(2), 150)), NOW)
     assert a[0] == b[0] == "added"
     assert a[1] != b[1]
 
 
 def test_storing_a_summary_keeps_the_article_searchable(store: Store) -> None:
-    _, article_id = store.add_article(make("Sturmflut an der Nordsee"), NOW)
-    store.set_summary(article_id, ["Eine Sturmflut traf die Küste."])
-    page = store.search(parse_query("Sturmflut"), 5, now=NOW)
+    _, article_id = store.articles.add_article(make("Sturmflut an der Nordsee"), NOW)
+    store.articles.set_summary(article_id, ["Eine Sturmflut traf die Küste."])
+    page = store.index.search(parse_query("Sturmflut"), 5, now=NOW)
     assert [h.article.summary for h in page.hits] == [("Eine Sturmflut traf die Küste.",)]
     store.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
 
 
 def test_feeds_are_added_once_listed_in_order_and_removed(store: Store) -> None:
-    first = store.add_feed("https://www.tagesschau.de/xml/rss2 ", NOW)
-    second = store.add_feed("https://www.spiegel.de/schlagzeilen/index.rss", NOW, "Spiegel")
-    again = store.add_feed("https://www.tagesschau.de/xml/rss2", NOW, "Tagesschau")
+    first = store.feeds.add_feed("https://www.tagesschau.de/xml/rss2 ", NOW)
+    second = store.feeds.add_feed("https://www.spiegel.de/schlagzeilen/index.rss", NOW, "Spiegel")
+    again = store.feeds.add_feed("https://www.tagesschau.de/xml/rss2", NOW, "Tagesschau")
     assert again.id == first.id
     assert again.title == "Tagesschau"
-    assert [f.url for f in store.feeds()] == [
+    assert [f.url for f in store.feeds.all()] == [
         "https://www.tagesschau.de/xml/rss2",
         "https://www.spiegel.de/schlagzeilen/index.rss",
     ]
-    assert [f.id for f in store.due_feeds(NOW)] == [first.id, second.id]
-    assert store.remove_feed(first.id) is True
-    assert store.remove_feed(first.id) is False
-    assert [f.title for f in store.feeds()] == ["Spiegel"]
-    assert store.feed(first.id) is None
+    assert [f.id for f in store.feeds.due_feeds(NOW)] == [first.id, second.id]
+    assert store.feeds.remove_feed(first.id) is True
+    assert store.feeds.remove_feed(first.id) is False
+    assert [f.title for f in store.feeds.all()] == ["Spiegel"]
+    assert store.feeds.feed(first.id) is None

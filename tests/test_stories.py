@@ -36,7 +36,7 @@ NEAR_MISSES = [
 
 def seeds(store: Store) -> list[Article]:
     list(ingest_paths(store, [SEEDS], NOW))
-    return store.latest(10)
+    return store.articles.latest(10)
 
 
 def test_the_two_seeds_are_one_story(store: Store) -> None:

@@ -80,7 +80,7 @@ def add_articles(store: Store, now: datetime, count: int, word: str = "Grönland
             published=now - timedelta(hours=i + 1),
             url=f"https://example.org/{i}?a=1&b=2",
         )
-        store.add_article(article, now)
+        store.articles.add_article(article, now)
 
 
 async def test_start_answers_in_german_html(
@@ -132,7 +132,7 @@ async def test_subscribe_and_digest_delivery(
     async with serving(bot_api, seeded_store, now) as transport:
         answer = await ask(bot_api, "/subscribe 07:30 Europe/Vienna")
         assert "jeden Tag um 07:30 Uhr (Europe/Vienna)" in answer.visible
-        sub = seeded_store.subscription("telegram:777")
+        sub = seeded_store.chats.subscription("telegram:777")
         assert sub is not None
         assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
         plan = plan_chat(seeded_store, "telegram:777", now, default_zone="Europe/Berlin")
@@ -167,9 +167,9 @@ async def test_blocked_chat_ends_subscriptions(
         await ask(bot_api, "/subscribe 07:30")
         await ask(bot_api, "/alert grönland")
         bot_api.push_blocked(777)
-        await wait_for(lambda: store.subscription("telegram:777") is None)
+        await wait_for(lambda: store.chats.subscription("telegram:777") is None)
         assert await transport.send("telegram:777", Reply.text("Dein Überblick")) == "gone"
-    assert store.alerts("telegram:777") == []
+    assert store.chats.alerts("telegram:777") == []
     assert "event=subscriptions_ended chat=telegram:777 reason=blocked" in caplog.text
 
 
@@ -180,14 +180,14 @@ async def test_group_migration_keeps_subscription(
         await ask(bot_api, "/subscribe@digest_test_bot 06:45", chat_id=-123, chat_type="group")
         await ask(bot_api, "/settings meldungen 3", chat_id=-123, chat_type="group")
         bot_api.push_migration(-123, -100123)
-        await wait_for(lambda: store.subscription("telegram:-100123") is not None)
+        await wait_for(lambda: store.chats.subscription("telegram:-100123") is not None)
         # A send to the old id still arrives: Telegram answers with the new id and we follow.
         await transport.send("telegram:-123", Reply.text("Überblick"))
-    assert store.subscription("telegram:-123") is None
-    sub = store.subscription("telegram:-100123")
+    assert store.chats.subscription("telegram:-123") is None
+    sub = store.chats.subscription("telegram:-100123")
     assert sub is not None
     assert sub.time == "06:45"
-    assert store.settings("telegram:-100123").stories == 3
+    assert store.chats.settings("telegram:-100123").stories == 3
     assert [m.visible for m in bot_api.screen(-100123)] == ["Überblick"]
 
 

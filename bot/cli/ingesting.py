@@ -59,10 +59,10 @@ def _inputs(store: Store, config: Config, args: list[str], now: datetime) -> Inp
     Raises BadInput (a usage error) for a refused feed URL or a file:// URL of another host.
     """
     inputs = Inputs()
-    known = {feed.id for feed in store.feeds()}
+    known = {feed.id for feed in store.feeds.all()}
 
     def add_feed(url: str, title: str | None = None) -> None:
-        feed = store.add_feed(url, now, title)
+        feed = store.feeds.add_feed(url, now, title)
         inputs.feed_ids.append(feed.id)
         if feed.id not in known:
             inputs.new_feeds.add(feed.id)
@@ -149,7 +149,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             print(f"newsbot ingest: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if inputs.feed_ids:
-            urls = {f.id: f.url for f in store.feeds() if f.id in inputs.feed_ids}
+            urls = {f.id: f.url for f in store.feeds.all() if f.id in inputs.feed_ids}
             report = asyncio.run(_poll(store, config, inputs.feed_ids, now))
             for feed in report.feeds:
                 counts["added"] += len(feed.added)
@@ -183,7 +183,7 @@ def _feed_line(store: Store, feed: FeedResult, url: str, inputs: Inputs, languag
         dropped = ""
         if feed.feed_id in inputs.new_feeds:
             # A dead URL typed once must not stay in the list to be polled (and fail) forever.
-            store.remove_feed(feed.feed_id)
+            store.feeds.remove_feed(feed.feed_id)
             dropped = say(language, "ingest_feed_dropped")
         return say(language, "ingest_feed_failed", url=url, reason=feed.error, dropped=dropped)
     if feed.not_modified:
@@ -199,7 +199,7 @@ def _feed_line(store: Store, feed: FeedResult, url: str, inputs: Inputs, languag
 
 
 async def _poll(store: Store, config: Config, feed_ids: list[int], now: datetime) -> PollReport:
-    feeds = [f for f in store.feeds() if f.id in feed_ids]
+    feeds = [f for f in store.feeds.all() if f.id in feed_ids]
     async with Fetcher(fetch_options(config)) as fetcher:
         return await poll_feeds(store, fetcher, now, feeds, poll_options(config))
 
@@ -214,18 +214,18 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
             if problems:
                 return EXIT_USAGE
             for url in args.urls:
-                feed = store.add_feed(url, utc_now())
+                feed = store.feeds.add_feed(url, utc_now())
                 print(f"{feed.id:4} {feed.url}")
         elif args.action == "remove":
             for feed_id in args.ids:
-                if not store.remove_feed(feed_id):
+                if not store.feeds.remove_feed(feed_id):
                     message = say(config.language, "feeds_missing", id=feed_id)
                     print(f"newsbot feeds remove: {message}", file=sys.stderr)
                     return EXIT_EMPTY
         elif args.action == "export":
-            print(to_opml(store.feeds(), utc_now()), end="")
+            print(to_opml(store.feeds.all(), utc_now()), end="")
         else:
-            for feed in store.feeds():
+            for feed in store.feeds.all():
                 state = t(config.language, "feed_" + feed.health, failures=feed.failures)
                 state += f": {feed.error}" if feed.error else ""
                 line = f"{feed.id:4} {feed.url}  {feed.title or ''}  {state}"

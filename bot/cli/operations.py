@@ -77,11 +77,11 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     try:
         if args.output:
             with Path(args.output).open("w", encoding="utf-8") as out:
-                count = export_jsonl(store.iter_articles(since), out)
+                count = export_jsonl(store.articles.iter_articles(since), out)
             message = say(config.language, "export_written", count=count, path=args.output)
             print(message, file=sys.stderr)
         else:
-            export_jsonl(store.iter_articles(since), sys.stdout)
+            export_jsonl(store.articles.iter_articles(since), sys.stdout)
     except BrokenPipeError:
         raise  # `newsbot export | head`: main() ends quietly
     except (OSError, sqlite3.Error) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_rece
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
-from bot.query import parse_query
+from bot.query import parse_query, text_terms
 from bot.records import ChatSettings, Digest, date_only
 from bot.render import render_digest, source_name, to_plain
 from bot.store import Store
@@ -115,6 +115,23 @@ def _summarize_jsonl(lines: Iterable[str], sentences: int, language: str) -> int
 
     A line whose text yields no summary gets a `notice` saying why.
     """
+
+    def one(text: str, obj: dict[str, Any]) -> dict[str, Any]:
+        title = obj.get("title")
+        if title is not None and not isinstance(title, str):
+            raise ValueError("'title' must be a string")
+        out = _summary_record(text, sentences, title)
+        if not out["summary"]:
+            out["notice"] = say(language, "summary_line_empty")
+        return out
+
+    return _each_jsonl(lines, one)
+
+
+def _each_jsonl(
+    lines: Iterable[str], answer: Callable[[str, dict[str, Any]], dict[str, Any]]
+) -> int:
+    """Read `{"id","text",…}` lines, print `{"id",…answer}` or `{"id","error"}` for each."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -127,15 +144,21 @@ def _summarize_jsonl(lines: Iterable[str], sentences: int, language: str) -> int
             text = obj.get("text")
             if not isinstance(text, str):
                 raise ValueError("missing string field 'text'")
-            title = obj.get("title")
-            if title is not None and not isinstance(title, str):
-                raise ValueError("'title' must be a string")
-            out = {"id": ident, **_summary_record(text, sentences, title)}
-            if not out["summary"]:
-                out["notice"] = say(language, "summary_line_empty")
+            out = {"id": ident, **answer(text, obj)}
         except (ValueError, TypeError) as exc:
             out = {"id": ident, "error": f"line {number}: {exc}"}
         print(json.dumps(out, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
+def cmd_terms(args: argparse.Namespace, config: Config) -> int:
+    """The terms search indexes for a text and looks up for it as a query."""
+    if args.jsonl:
+        return _each_jsonl(sys.stdin, lambda text, _: {"terms": text_terms(text)})
+    if not args.words:
+        print(f"newsbot terms: {say(config.language, 'terms_usage')}", file=sys.stderr)
+        return EXIT_USAGE
+    print(" ".join(text_terms(" ".join(args.words))))
     return EXIT_OK
 
 
@@ -152,7 +175,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     if store is None:
         return EXIT_USAGE
     try:
-        page = store.search(query, args.limit or PAGE_SIZE)
+        page = store.index.search(query, args.limit or PAGE_SIZE)
     finally:
         store.close()
     words = " ".join(query.words)
@@ -190,7 +213,11 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config)
     now = utc_now()
     try:
-        if args.chat and store.subscription(args.chat) is None and not store.has_chat(args.chat):
+        if (
+            args.chat
+            and store.chats.subscription(args.chat) is None
+            and not store.chats.has_chat(args.chat)
+        ):
             message = say(config.language, "digest_no_chat", chat=repr(args.chat), db=config.db)
             print(f"newsbot digest: {message}", file=sys.stderr)
             return EXIT_USAGE

@@ -87,7 +87,7 @@ def handle(text: str, ctx: Context, library: Library) -> Reply | None:
     parsed = parse(unicodedata.normalize("NFC", clean(text)))
     if parsed is None and (not ctx.private or not text.strip()):
         return None
-    language = reader_language(library.chat_language(ctx.chat), ctx.language)
+    language = reader_language(library.chats.chat_language(ctx.chat), ctx.language)
     if parsed is None:
         return Reply.text(t(language, "not_a_command"), ok=False)
     name, args = parsed

@@ -11,7 +11,7 @@ from bot.texts import t
 
 
 def _feeds(req: Request) -> Reply:
-    feeds = req.library.feeds()
+    feeds = req.library.feeds.all()
     if not feeds:
         return Reply.text(t(req.language, "feeds_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "feeds_head"), bold=True),)]
@@ -43,7 +43,7 @@ def _addfeed(req: Request) -> Reply:
     if refusal is not None:
         reason = t(req.language, f"url_refused_{refusal.code}", detail=refusal.detail)
         return Reply.text(t(req.language, "addfeed_refused", reason=reason), ok=False)
-    feed = req.library.add_feed(url, req.ctx.now)
+    feed = req.library.feeds.add_feed(url, req.ctx.now)
     return Reply.text(t(req.language, "addfeed_done", id=feed.id, url=feed.url))
 
 
@@ -51,7 +51,7 @@ def _removefeed(req: Request) -> Reply:
     feed_id = _id_arg(req.args)
     if feed_id is None:
         return Reply.text(t(req.language, "removefeed_usage"), ok=False)
-    if is_stored_id(feed_id) and req.library.remove_feed(feed_id):
+    if is_stored_id(feed_id) and req.library.feeds.remove_feed(feed_id):
         return Reply.text(t(req.language, "removefeed_done", id=feed_id))
     return Reply.text(t(req.language, "removefeed_missing", id=feed_id), ok=False)
 

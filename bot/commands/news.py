@@ -60,9 +60,9 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
         return Reply.text(reply, ok=False)
     if query.problem == "common":
         return Reply.text(t(req.language, "search_common", query=shown), ok=False)
-    result = req.library.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    result = req.library.index.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     # Remembered even without hits, so /more speaks of this search, not the one before.
-    req.library.remember_search(req.ctx.chat, text, page)
+    req.library.chats.remember_search(req.ctx.chat, text, page)
     if result.total == 0:
         if paging:
             return Reply.text(t(req.language, "more_nothing_found", query=shown or text), ok=False)
@@ -96,19 +96,19 @@ def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
         filters = " ".join(query.filters)
         return Reply.text(t(req.language, "search_none_filter_only", filter=filters), ok=False)
     unfiltered = replace(query, since=None, source=None, filters=())
-    if req.library.search(unfiltered, 1).total == 0:
+    if req.library.index.search(unfiltered, 1).total == 0:
         return Reply.text(t(req.language, "search_none", query=shown), ok=False)
     culprits = [
         typed
         for typed in query.filters
-        if req.library.search(parse_query(f"{shown} {typed}"), 1).total == 0
+        if req.library.index.search(parse_query(f"{shown} {typed}"), 1).total == 0
     ]
     named = " ".join(culprits or query.filters)
     return Reply.text(t(req.language, "search_none_filtered", query=shown, filter=named), ok=False)
 
 
 def _more(req: Request) -> Reply:
-    last = req.library.last_search(req.ctx.chat)
+    last = req.library.chats.last_search(req.ctx.chat)
     arg = req.args.strip().lower()
     match = _MORE.match(arg)
     if last is None or (arg and match is None):
@@ -122,7 +122,7 @@ def _more(req: Request) -> Reply:
 
 
 def _latest(req: Request) -> Reply:
-    articles = req.library.latest(LATEST)
+    articles = req.library.articles.latest(LATEST)
     if not articles:
         return Reply.text(t(req.language, "latest_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "latest_head"), bold=True),)]
@@ -169,7 +169,7 @@ def _article(req: Request) -> Reply:
         example = "/article 1" if article_id is None else f"/article {article_id} 2"
         text = t(req.language, "not_a_number", value=value, example=example)
         return Reply.text(text, ok=False)
-    article = req.library.article(article_id) if is_stored_id(article_id) else None
+    article = req.library.articles.article(article_id) if is_stored_id(article_id) else None
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
     pages = article_pages(article.body)

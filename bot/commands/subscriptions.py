@@ -16,10 +16,10 @@ from bot.commands.base import (
 )
 from bot.commands.zones import find_zone
 from bot.digest import build_digests, plan_chat
-from bot.query import STOPWORDS, fold
 from bot.records import Reply, Span, Subscription
 from bot.render import render_digest
 from bot.texts import LANGUAGES, t
+from summarizer import fold, is_stop_word
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 # What a reader means as a time, even when it is not one (25:99, 24:00, 7.5).
@@ -65,7 +65,7 @@ def _subscribe(req: Request) -> Reply:
     tokens = req.args.split()
     at_once = any(w.casefold() in _NOW_WORDS for w in tokens)
     rest = [w for w in tokens if w.casefold() not in _NOW_WORDS]
-    sub = req.library.subscription(req.ctx.chat)
+    sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
     at: str | None = None
     if rest and _TIME_LIKE.match(rest[0]):
@@ -96,7 +96,7 @@ def _subscribe(req: Request) -> Reply:
     assert at is not None  # noqa: S101 - both branches above set it
     changed = sub is None or (sub.time, sub.timezone) != (at, zone)
     if changed:
-        req.library.subscribe(Subscription(req.ctx.chat, at, zone, req.ctx.now), req.ctx.now)
+        req.library.chats.subscribe(Subscription(req.ctx.chat, at, zone, req.ctx.now), req.ctx.now)
     _keep_language(req)
     key = "subscribed" if changed else "subscribed_already"
     head = t(req.language, key, time=at, zone=zone)
@@ -106,22 +106,22 @@ def _subscribe(req: Request) -> Reply:
     chat, now = req.ctx.chat, req.ctx.now
     plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
     digest = build_digests(req.library, {chat: plan}, now)[chat]
-    req.library.digest_shown(chat, now)
+    req.library.deliveries.digest_shown(chat, now)
     shown = render_digest(digest, req.language, plan.zone)
     return Reply(((Span(head),), *shown.paragraphs), shown.buttons)
 
 
 def _keep_language(req: Request) -> None:
     """Persist the language the reader got, so later replies (and digests) keep it."""
-    if req.library.chat_language(req.ctx.chat) != req.language:
-        req.library.update_settings(req.ctx.chat, req.ctx.now, language=req.language)
+    if req.library.chats.chat_language(req.ctx.chat) != req.language:
+        req.library.chats.update_settings(req.ctx.chat, req.ctx.now, language=req.language)
 
 
 def _unsubscribe(req: Request) -> Reply:
     if req.args.strip():
         example = "/unsubscribe"
         return Reply.text(t(req.language, "extra_args", extra=req.args, example=example), ok=False)
-    if req.library.unsubscribe(req.ctx.chat):
+    if req.library.chats.unsubscribe(req.ctx.chat):
         return Reply.text(t(req.language, "unsubscribed"))
     return Reply.text(t(req.language, "not_subscribed"))
 
@@ -174,9 +174,9 @@ def _yes_no(language: str, value: bool) -> str:
 
 
 def _show_settings(req: Request) -> Reply:
-    settings = req.library.settings(req.ctx.chat)
-    sub = req.library.subscription(req.ctx.chat)
-    topics = req.library.digest_keywords(req.ctx.chat)
+    settings = req.library.chats.settings(req.ctx.chat)
+    sub = req.library.chats.subscription(req.ctx.chat)
+    topics = req.library.chats.digest_keywords(req.ctx.chat)
     lang = req.language
     values = {
         "language": f"{t(lang, 'language_name')} ({lang})",
@@ -242,7 +242,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         chosen = _LANGUAGE_WORDS.get(value.casefold())
         if chosen is None or chosen not in LANGUAGES:
             return Reply.text(t(req.language, "settings_bad_language", value=value), ok=False)
-        req.library.update_settings(chat, now, language=chosen)
+        req.library.chats.update_settings(chat, now, language=chosen)
         return Reply.text(t(chosen, "settings_saved"))
     if setting.key in ("stories", "sentences"):
         bounds = STORIES_RANGE if setting.key == "stories" else SENTENCES_RANGE
@@ -250,9 +250,9 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         if isinstance(number, Reply):
             return number
         if setting.key == "stories":
-            req.library.update_settings(chat, now, stories=number)
+            req.library.chats.update_settings(chat, now, stories=number)
         else:
-            req.library.update_settings(chat, now, sentences=number)
+            req.library.chats.update_settings(chat, now, sentences=number)
     elif setting.key == "empty":
         folded = value.casefold()
         if folded not in _YES | _NO:
@@ -263,9 +263,9 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
                 example=setting.example(req.language),
             )
             return Reply.text(text, ok=False)
-        req.library.update_settings(chat, now, send_empty=folded in _YES)
+        req.library.chats.update_settings(chat, now, send_empty=folded in _YES)
     else:
-        sub = req.library.subscription(chat)
+        sub = req.library.chats.subscription(chat)
         if sub is None:
             return Reply.text(t(req.language, "settings_need_subscription"), ok=False)
         example = setting.example(req.language)
@@ -275,7 +275,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         if isinstance(checked, Reply):
             return checked
         at, zone = (checked, sub.timezone) if setting.key == "time" else (sub.time, checked)
-        req.library.subscribe(Subscription(chat, at, zone, sub.created), now)
+        req.library.chats.subscribe(Subscription(chat, at, zone, sub.created), now)
     _keep_language(req)
     return _show_settings(req)
 
@@ -292,7 +292,7 @@ def _set_topics(req: Request, setting: Setting, values: list[str]) -> Reply:
             return Reply.text(
                 t(req.language, "settings_bad_topics", value=shown, example=example), ok=False
             )
-    req.library.set_digest_keywords(req.ctx.chat, chosen, req.ctx.now)
+    req.library.chats.set_digest_keywords(req.ctx.chat, chosen, req.ctx.now)
     _keep_language(req)
     return _show_settings(req)
 
@@ -301,7 +301,7 @@ def _bad_word(found: tuple[str, ...]) -> str | None:
     """The first word too short or too common to mean anything in a filter, if any."""
     for word in found:
         plain = word.lstrip("-")
-        if len(plain) < MIN_ALERT_WORD or plain in STOPWORDS:
+        if len(plain) < MIN_ALERT_WORD or is_stop_word(plain):
             return plain
     return None
 
@@ -315,14 +315,16 @@ def _alert(req: Request) -> Reply:
         return Reply.text(t(req.language, "alert_bad_word", word=bad), ok=False)
     if all(w.startswith("-") for w in found):
         return Reply.text(t(req.language, "alert_only_excluded", words=" ".join(found)), ok=False)
-    alerts = req.library.alerts(req.ctx.chat)
-    same = next((a for a in alerts if set(a.words) == set(found)), None)
+    alerts = req.library.chats.alerts(req.ctx.chat)
+    # The same words in another case or spelling are the same alert.
+    wanted = {fold(w) for w in found}
+    same = next((a for a in alerts if {fold(w) for w in a.words} == wanted), None)
     if same is not None:
         text = t(req.language, "alert_exists", id=same.id, words=" ".join(same.words))
         return Reply.text(text, ok=False)
     if len(alerts) >= MAX_ALERTS:
         return Reply.text(t(req.language, "alert_limit", limit=MAX_ALERTS), ok=False)
-    alert_id = req.library.add_alert(req.ctx.chat, found, req.ctx.now)
+    alert_id = req.library.chats.add_alert(req.ctx.chat, found, req.ctx.now)
     _keep_language(req)
     return Reply.text(t(req.language, "alert_added", id=alert_id, words=_alert_text(req, found)))
 
@@ -336,7 +338,7 @@ def _alert_text(req: Request, found: tuple[str, ...]) -> str:
 
 
 def _alerts(req: Request) -> Reply:
-    alerts = req.library.alerts(req.ctx.chat)
+    alerts = req.library.chats.alerts(req.ctx.chat)
     if not alerts:
         return Reply.text(t(req.language, "alerts_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "alerts_head"), bold=True),)]
@@ -348,6 +350,6 @@ def _unalert(req: Request) -> Reply:
     alert_id = _id_arg(req.args)
     if alert_id is None:
         return Reply.text(t(req.language, "unalert_usage"), ok=False)
-    if is_stored_id(alert_id) and req.library.remove_alert(req.ctx.chat, alert_id):
+    if is_stored_id(alert_id) and req.library.chats.remove_alert(req.ctx.chat, alert_id):
         return Reply.text(t(req.language, "unalert_done", id=alert_id))
     return Reply.text(t(req.language, "unalert_missing", id=alert_id), ok=False)

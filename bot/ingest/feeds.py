@@ -112,7 +112,7 @@ class FeedPoller:
 
     async def cycle(self, now: datetime, on_added: OnAdded | None = None) -> int:
         """Start a poll of every due feed not being polled; returns how many were started."""
-        due = await self.store.run(lambda: self.store.due_feeds(now))
+        due = await self.store.run(lambda: self.store.feeds.due_feeds(now))
         started = 0
         for feed in due:
             if feed.id in self._active:
@@ -172,7 +172,7 @@ async def poll_feeds(
 ) -> PollReport:
     """Poll every due feed (or `feeds`) and wait for all; never raises for a bad feed."""
     opts = options or PollOptions()
-    due = list(feeds) if feeds is not None else await store.run(lambda: store.due_feeds(now))
+    due = list(feeds) if feeds is not None else await store.run(lambda: store.feeds.due_feeds(now))
     feed_gate = asyncio.Semaphore(opts.feeds_at_once)
     page_gate = asyncio.Semaphore(opts.pages_at_once)
 
@@ -236,14 +236,16 @@ async def poll_feed(
         last_modified=fetched.last_modified or feed.last_modified,
     )
     if fetched.status == 304:
-        await store.run(lambda: store.feed_fetched(polled, now, now + every))
+        await store.run(lambda: store.feeds.feed_fetched(polled, now, now + every))
         log.info("event=feed_not_modified feed=%d", feed.id)
         return FeedResult(feed.id, not_modified=True)
     source = polled.title or urlsplit(feed.url).hostname or feed.url
     items = [i for i in (_item(e, source) for e in parsed.entries) if i is not None]
-    known = await store.run(lambda: store.seen(i.key for i in items))
+    known = await store.run(lambda: store.articles.seen(i.key for i in items))
     unseen = [i for i in items if i.key not in known]
-    unseen = await store.run(lambda: [i for i in unseen if not (i.url and store.has_url(i.url))])
+    unseen = await store.run(
+        lambda: [i for i in unseen if not (i.url and store.articles.has_url(i.url))]
+    )
     fresh = unseen[:MAX_ITEMS]
     if len(unseen) > MAX_ITEMS:
         # The rest comes at the next cycle: due again at once, and asked for in full.
@@ -266,13 +268,13 @@ async def poll_feed(
 
     def save() -> list[tuple[str, int]]:
         with store.db.atomic():
-            stored = store.add_articles(articles, now)
+            stored = store.articles.add_articles(articles, now)
             for item, reason in bad:
                 log.warning(
                     "event=item_skipped feed=%d url=%s reason=%r", feed.id, item.url, reason
                 )
-                store.mark_seen(item.key, "skipped", now)
-            store.feed_fetched(polled, now, next_fetch)
+                store.articles.mark_seen(item.key, "skipped", now)
+            store.feeds.feed_fetched(polled, now, next_fetch)
         return stored
 
     stored = await store.run(save)
@@ -292,7 +294,7 @@ async def poll_feed(
 async def _failed(store: Store, feed: Feed, error: str, now: datetime) -> FeedResult:
     delay = retry_delay(feed.failures + 1)
     try:
-        after = await store.run(lambda: store.feed_failed(feed.id, error, now, now + delay))
+        after = await store.run(lambda: store.feeds.feed_failed(feed.id, error, now, now + delay))
     except KeyError:
         # Removed while it was being polled: nothing to record.
         log.info("event=feed_removed_during_poll feed=%d", feed.id)

@@ -134,14 +134,14 @@ def ingest_paths(
             yield IngestResult(str(path), "skipped", reason="no such file or folder")
             continue
         files.extend(find_dumps([path]))
-    done = store.seen(origin_of(f) for f in files)
+    done = store.articles.seen(origin_of(f) for f in files)
     todo: list[Path] = []
     for number, file in enumerate(files, 1):
         article_id = done.get(origin_of(file))
         if article_id is not None:
             if progress:
                 progress(number, len(files))
-            stored = store.article(article_id)
+            stored = store.articles.article(article_id)
             title = stored.title if stored else ""
             yield IngestResult(str(file), "duplicate", article_id, title, reason=READ_BEFORE)
         else:
@@ -196,7 +196,7 @@ def die_with_parent(parent: int) -> None:
 
 def _duplicate(store: Store, path: str, new: NewArticle, article_id: int) -> IngestResult:
     """A duplicate's result: the stored article's title, and same content or nearly the same."""
-    stored = store.article(article_id)
+    stored = store.articles.article(article_id)
     if stored is None:
         return IngestResult(path, "duplicate", article_id, new.title, SAME_CONTENT)
     same = stored.content_hash == content_hash(new.title, new.body)
@@ -216,7 +216,7 @@ def _store_batches(
     count = 0
 
     def flush() -> Iterator[IngestResult]:
-        results = store.add_articles([article for _, article in pending], now)
+        results = store.articles.add_articles([article for _, article in pending], now)
         for (file, article), (status, article_id) in zip(pending, results, strict=True):
             log.info("event=ingest path=%s status=%s id=%d", file, status, article_id)
             if status == "duplicate":

@@ -19,10 +19,10 @@ class Unsummarized(Protocol):
     def set_summary(self, article_id: int, summary: Sequence[str]) -> None: ...
 
 
-def summarize_pending(store: Unsummarized, limit: int = BATCH) -> int:
+def summarize_pending(stored: Unsummarized, limit: int = BATCH) -> int:
     """Summarize up to `limit` stored articles without a summary; returns how many."""
-    articles = store.unsummarized(limit)
+    articles = stored.unsummarized(limit)
     for article in articles:
         summary = summarize(article.body, SUMMARY_SENTENCES, title=article.title)
-        store.set_summary(article.id, summary)
+        stored.set_summary(article.id, summary)
     return len(articles)

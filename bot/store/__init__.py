@@ -1,34 +1,39 @@
-"""The SQLite store (sqlite-utils): the only package that holds SQL; implements `Library`.
+"""The SQLite store (sqlite-utils): the only package that holds SQL.
 
-`Store` is composed from one part per kind of data: `articles`, `search`, `feeds`, `chats`,
-`deliveries` and `operations`, on the shared `base`.
+`Store` is one database file composed of one part per kind of data, each its own module:
+`store.articles`, `store.index` (full-text search), `store.feeds`, `store.chats` and
+`store.deliveries`; the store itself opens, migrates, backs up and reports on the whole file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from bot.migrations import migrate
+from bot.records import FEED_FAILING_AFTER
 from bot.store.articles import Articles
-from bot.store.base import WriterDatabase
+from bot.store.base import WriterDatabase, _iso
 from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
-from bot.store.operations import DELIVERY_OK, FailedDelivery, Operations, Stats
+from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
 from bot.store.search import (
     CANDIDATES,
     COMMON_SAMPLE,
     COMPOUNDS,
     RECENCY_BOOST,
     RECENCY_DAYS,
-    Search,
+    SearchIndex,
 )
 
 __all__ = [
@@ -46,14 +51,19 @@ __all__ = [
 T = TypeVar("T")
 
 
-class Store(Operations, Deliveries, Search, Chats, Feeds, Articles):
-    """Articles, chats, subscriptions and the delivery log in one SQLite file.
+class Store:
+    """Articles, feeds, chats and the delivery log in one SQLite file, one part each.
 
     Synchronous and owned by one thread; async code calls `await store.run(fn)`.
     """
 
     def __init__(self, db: Database, *, migrate_schema: bool = True) -> None:
         self.db = db
+        self.articles = Articles(db)
+        self.index = SearchIndex(db, self.articles)
+        self.feeds = Feeds(db)
+        self.chats = Chats(db)
+        self.deliveries = Deliveries(db, self.chats)
         self._executor: ThreadPoolExecutor | None = None
         self.db.execute("PRAGMA foreign_keys = ON")
         if migrate_schema:
@@ -87,6 +97,10 @@ class Store(Operations, Deliveries, Search, Chats, Feeds, Articles):
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
+    def transaction(self) -> AbstractContextManager[Database]:
+        """One write transaction over every part (the write lock taken at its start)."""
+        return self.db.atomic()
+
     def close(self) -> None:
         """Finish pending work and close the connection."""
         if self._executor is not None:
@@ -103,3 +117,66 @@ class Store(Operations, Deliveries, Search, Chats, Feeds, Articles):
         uri = f"{path.resolve().as_uri()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
         return cls(Database(conn), migrate_schema=False)
+
+    def check(self) -> int:
+        """A cheap read of the schema and the articles table; returns the article count."""
+        self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return self.articles.count_articles()
+
+    def database_bytes(self) -> int:
+        """The database's size in bytes (pages in use and free), without the WAL."""
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        size = self.db.execute("PRAGMA page_size").fetchone()[0]
+        return int(pages) * int(size)
+
+    def stats(self, now: datetime) -> Stats:
+        """Counts for `/stats` and `newsbot status`: one consistent read of small aggregates."""
+
+        def one(sql: str, *args: Any) -> int:
+            return int(self.db.execute(sql, args).fetchone()[0] or 0)
+
+        day_ago = _iso(now - timedelta(hours=24))
+        # One read transaction (a savepoint works inside and outside one), so numbers agree.
+        self.db.execute("SAVEPOINT stats")
+        try:
+            return Stats(
+                articles=one("SELECT count(*) FROM articles"),
+                articles_24h=one("SELECT count(*) FROM articles WHERE fetched >= ?", day_ago),
+                sources=one("SELECT count(DISTINCT source) FROM articles"),
+                chats=one("SELECT count(*) FROM chats"),
+                subscriptions=one("SELECT count(*) FROM subscriptions"),
+                alerts=one("SELECT count(*) FROM alerts"),
+                feeds=one("SELECT count(*) FROM feeds"),
+                feeds_failing=one(
+                    "SELECT count(*) FROM feeds WHERE failures >= ?", FEED_FAILING_AFTER
+                ),
+                deliveries_failed_24h=one(
+                    "SELECT count(*) FROM deliveries WHERE coalesce(status, '')"
+                    " NOT IN (SELECT value FROM json_each(?)) AND sent >= ?",
+                    json.dumps(DELIVERY_OK),
+                    day_ago,
+                ),
+                last_ingest=self.articles.last_ingest(),
+                last_feed_poll=self.feeds.last_feed_poll(),
+                database_bytes=self.database_bytes(),
+            )
+        finally:
+            self.db.execute("RELEASE stats")
+
+    def backup_to(self, target: Path) -> None:
+        """Copy the database into `target` with SQLite's online backup API, then verify it.
+
+        One step (pages=-1) copies inside a single read transaction: in WAL mode that snapshot
+        holds every committed transaction and never blocks the bot's writers, whereas a
+        step-wise copy restarts whenever another connection writes between steps.
+        """
+        dest = sqlite3.connect(str(target))
+        try:
+            self.db.conn.backup(dest, pages=-1)
+            # A backup is one self-contained file: no -wal beside it to lose on copy.
+            dest.execute("PRAGMA journal_mode = DELETE").fetchone()
+            problems = _verify(dest)
+        finally:
+            dest.close()
+        if problems:
+            raise sqlite3.DatabaseError(f"backup failed verification: {'; '.join(problems)}")

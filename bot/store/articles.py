@@ -5,21 +5,22 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
-from bot.query import index_text, words
+from bot.query import index_text
 from bot.records import Article, Link, NewArticle
-from bot.store.base import StoreBase, _dt, _iso
+from bot.store.base import Table, _dt, _iso
+from summarizer import words
 
 # The package's logger, as before the split into modules: log lines keep logger=bot.store.
 log = logging.getLogger("bot.store")
 
 
-class Articles(StoreBase):
-    """Articles, their further sources (links) and the inputs already seen."""
+class Articles(Table):
+    """The articles table: stored articles, their links, the URLs already seen."""
 
     def add_article(self, new: NewArticle, now: datetime) -> tuple[str, int]:
         """Store an article once; returns ("added" | "duplicate", id)."""
@@ -143,34 +144,15 @@ class Articles(StoreBase):
         sql = "SELECT 1 FROM articles WHERE url_key = ? LIMIT 1"
         return self.db.execute(sql, [normalize_url(url)]).fetchone() is not None
 
-    def _article(self, row: dict[str, Any]) -> Article:
-        links = tuple(
-            Link(r["source"], r["title"], r["url"], _dt(r["published"]))
-            for r in self.db.query("SELECT * FROM article_links WHERE article_id = ?", [row["id"]])
-        )
-        return Article(
-            id=row["id"],
-            title=row["title"],
-            source=row["source"],
-            body=row["body"],
-            summary=tuple(json.loads(row["summary"] or "[]")),
-            published=_dt(row["published"]),
-            fetched=datetime.fromisoformat(row["fetched"]),
-            url=row["url"],
-            language=row["language"] or "de",
-            content_hash=row["content_hash"],
-            links=links,
-        )
-
     def article(self, article_id: int) -> Article | None:
         """One article by id."""
         rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
-        return self._article(rows[0]) if rows else None
+        return self.from_row(rows[0]) if rows else None
 
     def latest(self, limit: int) -> list[Article]:
         """The newest articles, by publication (or fetch) time."""
         sql = "SELECT * FROM articles ORDER BY coalesce(published, fetched) DESC, id DESC LIMIT ?"
-        return [self._article(r) for r in self.db.query(sql, [limit])]
+        return [self.from_row(r) for r in self.db.query(sql, [limit])]
 
     def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]:
         """Articles published or stored in [since, until): what is new to a chat since then."""
@@ -181,7 +163,7 @@ class Articles(StoreBase):
             " ORDER BY coalesce(published, fetched) DESC"
         )
         return [
-            self._article(r) for r in self.db.query(sql, {"since": _iso(since), "until": upper})
+            self.from_row(r) for r in self.db.query(sql, {"since": _iso(since), "until": upper})
         ]
 
     def count_articles(self) -> int:
@@ -202,4 +184,56 @@ class Articles(StoreBase):
                 for link in links
             ),
             ignore=True,
+        )
+
+    def articles_by_id(self, ids: Iterable[int]) -> list[Article]:
+        """The articles with these ids, in id order (missing ids are left out)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        sql = "SELECT * FROM articles WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        return [self.from_row(r) for r in self.db.query(sql, [json.dumps(wanted)])]
+
+    def unsummarized(self, limit: int) -> list[Article]:
+        """Stored articles still without a summary, oldest first."""
+        sql = "SELECT * FROM articles WHERE summary IN ('', '[]') ORDER BY id LIMIT ?"
+        return [self.from_row(r) for r in self.db.query(sql, [limit])]
+
+    def set_summary(self, article_id: int, summary: Sequence[str]) -> None:
+        """Store an article's summary sentences."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE articles SET summary = ? WHERE id = ?",
+                [json.dumps(list(summary), ensure_ascii=False), article_id],
+            )
+
+    def iter_articles(self, since: datetime | None = None) -> Iterator[Article]:
+        """Every article (or those stored since `since`) in id order, streamed."""
+        sql = "SELECT * FROM articles WHERE fetched >= ? ORDER BY id"
+        for row in self.db.query(sql, [_iso(since) or ""]):
+            yield self.from_row(row)
+
+    def last_ingest(self) -> datetime | None:
+        """When the newest article was stored."""
+        row = self.db.execute("SELECT max(fetched) FROM articles").fetchone()
+        return _dt(row[0])
+
+    def from_row(self, row: dict[str, Any]) -> Article:
+        """An article record from its row, with the links merged into it."""
+        links = tuple(
+            Link(r["source"], r["title"], r["url"], _dt(r["published"]))
+            for r in self.db.query("SELECT * FROM article_links WHERE article_id = ?", [row["id"]])
+        )
+        return Article(
+            id=row["id"],
+            title=row["title"],
+            source=row["source"],
+            body=row["body"],
+            summary=tuple(json.loads(row["summary"] or "[]")),
+            published=_dt(row["published"]),
+            fetched=datetime.fromisoformat(row["fetched"]),
+            url=row["url"],
+            language=row["language"] or "de",
+            content_hash=row["content_hash"],
+            links=links,
         )

@@ -37,10 +37,11 @@ class WriterDatabase(Database):
             raise
 
 
-class StoreBase:
-    """What every part of the store holds: one sqlite-utils `Database`, set by `Store`."""
+class Table:
+    """One part of the store: the tables of one kind of data, on the shared `Database`."""
 
-    db: Database
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
 
 def _iso(value: datetime | None) -> str | None:

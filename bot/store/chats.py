@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.records import Alert, ChatSettings, Subscription
-from bot.store.base import StoreBase, _dt, _iso
+from bot.store.base import Table, _dt, _iso
 
 
-class Chats(StoreBase):
-    """Each chat's settings, digest subscription, keyword alerts and state."""
+class Chats(Table):
+    """Chats with their settings, subscriptions, alerts and last search; the bot's own state."""
 
     def ensure_chat(self, chat: str, now: datetime) -> None:
         """Create the chat's row with default settings if it is new."""
@@ -181,3 +182,14 @@ class Chats(StoreBase):
                 [f"search:{new}", f"search:{old}"],
             )
             self.db.execute("DELETE FROM chats WHERE key = ?", [old])
+
+    def digest_keywords(self, chat: str) -> tuple[str, ...]:
+        """The chat's digest keyword filter (`-word` excludes)."""
+        row = self.db.execute("SELECT digest_keywords FROM chats WHERE key = ?", [chat]).fetchone()
+        return tuple(row[0].split()) if row and row[0] else ()
+
+    def set_digest_keywords(self, chat: str, keywords: Sequence[str], now: datetime) -> None:
+        """Replace the chat's digest keyword filter."""
+        with self.db.atomic():
+            self.ensure_chat(chat, now)
+            self.db.table("chats").update(chat, {"digest_keywords": " ".join(keywords)})

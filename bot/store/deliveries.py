@@ -1,19 +1,24 @@
-"""Deliveries and digests (sqlite-utils): the at-most-once delivery log, requests, alert hits."""
+"""The delivery log (sqlite-utils): digests claimed and sent at most once, alert hits."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.records import Article
-from bot.store.articles import Articles
-from bot.store.base import _dt, _iso
+from sqlite_utils import Database
+
+from bot.store.base import Table, _dt, _iso
 from bot.store.chats import Chats
+from bot.store.operations import DELIVERY_OK, FailedDelivery
 
 
-class Deliveries(Chats, Articles):
-    """What the scheduler reads and logs: digests sent, requested and filtered; alerts pushed."""
+class Deliveries(Table):
+    """The delivery log: each digest claimed, sent or given up once; alerts pushed."""
+
+    def __init__(self, db: Database, chats: Chats) -> None:
+        super().__init__(db)
+        self.chats = chats
 
     def last_digest_at(self, chat: str) -> datetime | None:
         """When the chat last got a digest (scheduled or asked for at subscribing)."""
@@ -88,32 +93,13 @@ class Deliveries(Chats, Articles):
             )
         return [(str(chat), str(day)) for chat, day in rows]
 
-    def digest_keywords(self, chat: str) -> tuple[str, ...]:
-        """The chat's digest keyword filter (`-word` excludes)."""
-        row = self.db.execute("SELECT digest_keywords FROM chats WHERE key = ?", [chat]).fetchone()
-        return tuple(row[0].split()) if row and row[0] else ()
-
-    def set_digest_keywords(self, chat: str, keywords: Sequence[str], now: datetime) -> None:
-        """Replace the chat's digest keyword filter."""
-        with self.db.atomic():
-            self.ensure_chat(chat, now)
-            self.db.table("chats").update(chat, {"digest_keywords": " ".join(keywords)})
-
     def digest_shown(self, chat: str, now: datetime) -> None:
         """The chat got its digest in a command's reply now: its next digest starts here."""
         with self.db.atomic():
-            self.ensure_chat(chat, now)
+            self.chats.ensure_chat(chat, now)
             self.db.table("digest_requests").upsert(
                 {"chat": chat, "requested": _iso(now), "sent": _iso(now)}, pk="chat"
             )
-
-    def articles_by_id(self, ids: Iterable[int]) -> list[Article]:
-        """The articles with these ids, in id order (missing ids are left out)."""
-        wanted = sorted(set(ids))
-        if not wanted:
-            return []
-        sql = "SELECT * FROM articles WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
-        return [self._article(r) for r in self.db.query(sql, [json.dumps(wanted)])]
 
     def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
         """True when one of these alerts was already pushed for the article."""
@@ -132,15 +118,25 @@ class Deliveries(Chats, Articles):
                 ignore=True,
             )
 
-    def unsummarized(self, limit: int) -> list[Article]:
-        """Stored articles still without a summary, oldest first."""
-        sql = "SELECT * FROM articles WHERE summary IN ('', '[]') ORDER BY id LIMIT ?"
-        return [self._article(r) for r in self.db.query(sql, [limit])]
+    def failed_delivery_count(self, since: datetime) -> int:
+        """How many digest deliveries since `since` did not end in a known success."""
+        sql = (
+            "SELECT count(*) FROM deliveries"
+            " WHERE coalesce(status, '') NOT IN (SELECT value FROM json_each(?))"
+            " AND digest_date >= ?"
+        )
+        row = self.db.execute(sql, [json.dumps(DELIVERY_OK), since.date().isoformat()]).fetchone()
+        return int(row[0])
 
-    def set_summary(self, article_id: int, summary: Sequence[str]) -> None:
-        """Store an article's summary sentences."""
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE articles SET summary = ? WHERE id = ?",
-                [json.dumps(list(summary), ensure_ascii=False), article_id],
-            )
+    def failed_deliveries(self, since: datetime, limit: int = 20) -> list[FailedDelivery]:
+        """The newest `limit` digest deliveries since `since` that did not end in a success."""
+        sql = (
+            "SELECT chat, digest_date, sent, status, note FROM deliveries"
+            " WHERE coalesce(status, '') NOT IN (SELECT value FROM json_each(?))"
+            " AND digest_date >= ? ORDER BY digest_date DESC, chat LIMIT ?"
+        )
+        args = [json.dumps(DELIVERY_OK), since.date().isoformat(), limit]
+        return [
+            FailedDelivery(r["chat"], r["digest_date"], _dt(r["sent"]), r["status"], r["note"])
+            for r in self.db.query(sql, args)
+        ]

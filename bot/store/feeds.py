@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Feed
-from bot.store.base import StoreBase, _dt, _iso
+from bot.store.base import Table, _dt, _iso
 
 
-class Feeds(StoreBase):
-    """The feeds to poll and how their last polls went."""
+class Feeds(Table):
+    """The feeds table: what is polled, when next, and how the last polls went."""
 
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
         """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
@@ -25,16 +25,16 @@ class Feeds(StoreBase):
                     "UPDATE feeds SET title = ? WHERE url = ? AND title IS NULL", [title, url]
                 )
         rows = list(self.db.query("SELECT * FROM feeds WHERE url = ?", [url]))
-        return self._feed(rows[0])
+        return to_feed(rows[0])
 
-    def feeds(self) -> list[Feed]:
+    def all(self) -> list[Feed]:
         """Every feed, in the order they were added."""
-        return [self._feed(r) for r in self.db.query("SELECT * FROM feeds ORDER BY id")]
+        return [to_feed(r) for r in self.db.query("SELECT * FROM feeds ORDER BY id")]
 
     def feed(self, feed_id: int) -> Feed | None:
         """One feed by id."""
         rows = list(self.db.query("SELECT * FROM feeds WHERE id = ?", [feed_id]))
-        return self._feed(rows[0]) if rows else None
+        return to_feed(rows[0]) if rows else None
 
     def remove_feed(self, feed_id: int) -> bool:
         """Stop polling a feed; its articles stay. False when there is no such feed."""
@@ -45,7 +45,7 @@ class Feeds(StoreBase):
     def due_feeds(self, now: datetime) -> list[Feed]:
         """Feeds whose next fetch time has come (or that were never fetched)."""
         sql = "SELECT * FROM feeds WHERE next_fetch IS NULL OR next_fetch <= ? ORDER BY id"
-        return [self._feed(r) for r in self.db.query(sql, [_iso(now)])]
+        return [to_feed(r) for r in self.db.query(sql, [_iso(now)])]
 
     def feed_fetched(self, feed: Feed, now: datetime, next_fetch: datetime) -> Feed:
         """Record a successful poll: validators for the next conditional GET, errors cleared."""
@@ -77,16 +77,26 @@ class Feeds(StoreBase):
             raise KeyError(feed_id)
         return feed
 
-    @staticmethod
-    def _feed(row: dict[str, Any]) -> Feed:
-        return Feed(
-            id=row["id"],
-            url=row["url"],
-            title=row["title"],
-            failures=row["failures"] or 0,
-            error=row["error"],
-            last_fetched=_dt(row["last_fetched"]),
-            next_fetch=_dt(row["next_fetch"]),
-            etag=row["etag"],
-            last_modified=row["last_modified"],
-        )
+    def feed_problems(self) -> list[Feed]:
+        """Feeds whose last polls failed, most failures first."""
+        sql = "SELECT * FROM feeds WHERE failures > 0 ORDER BY failures DESC, url"
+        return [to_feed(r) for r in self.db.query(sql)]
+
+    def last_feed_poll(self) -> datetime | None:
+        """When a feed was last fetched successfully."""
+        row = self.db.execute("SELECT max(last_fetched) FROM feeds WHERE failures = 0").fetchone()
+        return _dt(row[0])
+
+
+def to_feed(row: dict[str, Any]) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        failures=row["failures"] or 0,
+        error=row["error"],
+        last_fetched=_dt(row["last_fetched"]),
+        next_fetch=_dt(row["next_fetch"]),
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+    )

@@ -60,6 +60,8 @@ ERRORS: dict[str, type[SendError]] = {
     "M_INVALID_PARAM": Rejected,
     "M_UNKNOWN_TOKEN": Transient,
 }
+# Longest wait between login attempts while the homeserver cannot be reached.
+LOGIN_RETRY_MAX = 60.0
 # Longest we wait for handlers in flight when stopping.
 STOP_GRACE = 30.0
 # Bots send m.notice so that other bots do not answer them (Matrix spec, 11.2.1.1).
@@ -214,6 +216,25 @@ class MatrixTransport:
     # --- internals --------------------------------------------------------------------------
 
     async def _login(self) -> None:
+        """Log in, waiting for a homeserver that cannot be reached yet (a stop cancels the wait)."""
+        failures = 0
+        while True:
+            try:
+                await self._login_once()
+                return
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                failures += 1
+                wait = min(LOGIN_RETRY_MAX, 2.0**failures)
+                log.warning(
+                    "event=matrix_unreachable homeserver=%s error=%r retry_in_s=%.0f"
+                    " (connection failed or timed out)",
+                    self.client.homeserver,
+                    str(exc) or type(exc).__name__,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+
+    async def _login_once(self) -> None:
         client = self.client
         if self._access_token:
             client.access_token = self._access_token
