@@ -110,12 +110,12 @@ def test_summarize_says_why_there_is_no_summary(
     assert result.stdout == ""  # no blank lines where a summary would be
     assert result.stderr.startswith(f"newsbot summarize: {one_line}: ")
     assert says in result.stderr
-    headline = tmp_path / "titel.txt"
-    headline.write_text("Kreml fordert Lösung\n")
-    only_title = newsbot("summarize", str(headline), "--json", db=db_path, env=env)
-    assert only_title.returncode == 1
-    assert json.loads(only_title.stdout)["summary"] == []
-    assert ("kein Artikeltext" if language == "de" else "no article text") in only_title.stderr
+    blank = tmp_path / "leer.txt"
+    blank.write_text("\n\n")
+    no_text = newsbot("summarize", str(blank), "--json", db=db_path, env=env)
+    assert no_text.returncode == 1
+    assert json.loads(no_text.stdout)["summary"] == []
+    assert ("kein Artikeltext" if language == "de" else "no article text") in no_text.stderr
 
 
 def test_summarize_notices_an_empty_summary_of_a_three_sentence_text(

@@ -124,7 +124,7 @@ def test_health_check_fails_without_creating_a_database(
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database" * 100)
     assert main(["--db", str(garbage), "status", "--check"]) == 1
-    assert "cannot" in capsys.readouterr().err
+    assert "kann die Datenbank" in capsys.readouterr().err
 
 
 def test_backup_while_ingest_writes_holds_every_committed_article(
