@@ -40,6 +40,7 @@ DEFAULT_CONFIG = Path("~/.config/newsbot/config.toml")
 ENV = {
     "db": "NEWSBOT_DB",
     "timezone": "NEWSBOT_TIMEZONE",
+    "language": "NEWSBOT_LANGUAGE",
     "admins": "NEWSBOT_ADMINS",
     "log_level": "NEWSBOT_LOG_LEVEL",
     "log_format": "NEWSBOT_LOG_FORMAT",
@@ -66,6 +67,8 @@ SECRETS = {"telegram_token", "telegram_webhook_secret", "matrix_password", "matr
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+# The languages of the command line's messages (chats choose theirs with /settings).
+LANGUAGES = ("de", "en")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 # Inclusive bounds; beyond them a value is a typo, not a choice.
@@ -101,6 +104,8 @@ class Config:
 
     db: str = DEFAULT_DB
     timezone: str = DEFAULT_ZONE
+    # What `newsbot` subcommands say (status, ingest, search, digest, …): "de" or "en".
+    language: str = "de"
     admins: tuple[str, ...] = ()
     log_level: str = "INFO"
     log_format: str = "text"
@@ -279,6 +284,10 @@ def _check(key: str, value: str, bad: Any) -> str:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise bad(f"unknown time zone {value!r}; use an IANA name like Europe/Berlin") from None
+    elif key == "language":
+        if value.lower() not in LANGUAGES:
+            raise bad(f"expected one of {', '.join(LANGUAGES)}, got {value!r}")
+        return value.lower()
     elif key == "log_level":
         if value.upper() not in LOG_LEVELS:
             raise bad(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")

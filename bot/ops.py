@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.cli_texts import say
 from bot.records import Article, Feed, Subscription, known_source, to_iso
 from bot.schedule import next_digest_at
 from bot.store import FailedDelivery, Stats, Store
+from bot.texts import t
 
 log = logging.getLogger(__name__)
 # Failed deliveries older than this are history, not something to act on.
@@ -84,52 +86,95 @@ def human_bytes(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _ago(then: datetime | None, now: datetime) -> str:
+def _ago(then: datetime | None, now: datetime, language: str) -> str:
     if then is None:
-        return "never"
+        return say(language, "status_never")
     minutes = int((now - then).total_seconds() // 60)
     if minutes < 0:
-        span = "in the future"
+        span = say(language, "status_future")
     elif minutes < 120:
-        span = f"{minutes} min ago"
+        span = say(language, "status_minutes_ago", n=minutes)
     elif minutes < 48 * 60:
-        span = f"{minutes // 60} h ago"
+        span = say(language, "status_hours_ago", n=minutes // 60)
     else:
-        span = f"{minutes // (24 * 60)} days ago"
+        span = say(language, "status_days_ago", n=minutes // (24 * 60))
     return f"{then.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({span})"
 
 
-def _until(at: datetime, now: datetime) -> str:
+def _until(at: datetime, now: datetime, language: str) -> str:
     minutes = int((at - now).total_seconds() // 60)
-    return f"in {minutes} min" if minutes < 120 else f"in {minutes // 60} h"
+    if minutes < 120:
+        return say(language, "status_in_minutes", n=minutes)
+    return say(language, "status_in_hours", n=minutes // 60)
 
 
-def render_status(status: Status, now: datetime) -> str:
-    """The status report as plain text for a terminal."""
-    o = status.stats
-    lines = [
-        f"database      {status.db_path}",
-        f"size          {human_bytes(o.database_bytes)} (+ {human_bytes(status.wal_bytes)} WAL)",
-        f"articles      {o.articles} from {o.sources} sources, {o.articles_24h} in the last 24 h",
-        f"last ingest   {_ago(o.last_ingest, now)}",
-        f"last poll     {_ago(o.last_feed_poll, now)}",
-        f"chats         {o.chats}, {o.subscriptions} subscriptions, {o.alerts} alerts",
-        f"feeds         {o.feeds}, {o.feeds_failing} failing",
+def render_status(status: Status, now: datetime, language: str = "de") -> str:
+    """The status report as plain text for a terminal, in `language`."""
+    o, lang = status.stats, language
+    rows = [
+        ("status_database", status.db_path),
+        (
+            "status_size",
+            say(
+                lang,
+                "status_size_value",
+                size=human_bytes(o.database_bytes),
+                wal=human_bytes(status.wal_bytes),
+            ),
+        ),
+        (
+            "status_articles",
+            say(
+                lang,
+                "status_articles_value",
+                count=o.articles,
+                sources=o.sources,
+                day=o.articles_24h,
+            ),
+        ),
+        ("status_last_ingest", _ago(o.last_ingest, now, lang)),
+        ("status_last_poll", _ago(o.last_feed_poll, now, lang)),
+        (
+            "status_chats",
+            say(
+                lang,
+                "status_chats_value",
+                chats=o.chats,
+                subscriptions=o.subscriptions,
+                alerts=o.alerts,
+            ),
+        ),
+        ("status_feeds", say(lang, "status_feeds_value", feeds=o.feeds, failing=o.feeds_failing)),
     ]
+    labels = {key: say(lang, key) for key, _ in rows}
+    labels["status_next"] = say(lang, "status_next")
+    width = max(len(label) for label in labels.values()) + 2
+    labels["status_failed"] = say(lang, "status_failed", days=DELIVERY_WINDOW.days)
+
+    def line(key: str, value: object) -> str:
+        return f"{labels[key]:{width}}{value}"
+
+    lines = [line(key, value) for key, value in rows]
     for feed in status.feed_problems:
-        failed = f"{feed.health} ({feed.failures}× failed)"
-        lines.append(f"  {feed.url}  {failed}: {feed.error or 'unknown error'}")
-    lines.append(f"next digests  {len(status.next_digests)}")
+        health = t(lang, "feed_" + feed.health, failures=feed.failures)
+        error = feed.error or say(lang, "status_no_error")
+        lines.append(f"  {feed.url}  {health}: {error}")
+    lines.append(line("status_next", len(status.next_digests)))
     for nd in status.next_digests:
         local = nd.at.astimezone(ZoneInfo(nd.timezone)) if nd.at else None
-        when = f"{local:%Y-%m-%d %H:%M %Z} ({_until(local, now)})" if local else "cannot fire"
+        when = (
+            f"{local:%Y-%m-%d %H:%M %Z} ({_until(local, now, lang)})"
+            if local
+            else say(lang, "status_cannot_fire")
+        )
         lines.append(f"  {nd.chat}  {nd.time} {nd.timezone} → {when}")
-    days = DELIVERY_WINDOW.days
-    lines.append(f"failed deliveries (last {days} days)  {status.failed_count}")
+    lines.append(f"{labels['status_failed']}  {status.failed_count}")
     for d in status.failed_deliveries:
-        lines.append(f"  {d.chat}  {d.digest_date}  {d.status or 'no status'}: {d.note or ''}")
+        state = d.status or say(lang, "status_no_status")
+        lines.append(f"  {d.chat}  {d.digest_date}  {state}: {d.note or ''}")
     if status.failed_count > len(status.failed_deliveries):
-        lines.append(f"  … and {status.failed_count - len(status.failed_deliveries)} more")
+        more = status.failed_count - len(status.failed_deliveries)
+        lines.append("  " + say(lang, "status_more", n=more))
     return "\n".join(line.rstrip() for line in lines)
 
 

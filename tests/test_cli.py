@@ -61,8 +61,9 @@ def test_ingest_twice_adds_once(db_path: Path) -> None:
     first = newsbot("ingest", str(SEEDS), db=db_path)
     second = newsbot("ingest", str(SEEDS), db=db_path)
     assert first.returncode == 0
-    assert "2 added, 0 duplicates" in first.stdout
-    assert "0 added, 2 duplicates" in second.stdout
+    assert "2 neu, 0 Duplikate" in first.stdout
+    assert "0 neu, 2 Duplikate" in second.stdout
+    assert second.returncode == 0  # already known is read, not a failure
 
 
 def test_ingest_folder_with_binary_and_latin1_files(tmp_path: Path, db_path: Path) -> None:
@@ -74,9 +75,10 @@ def test_ingest_folder_with_binary_and_latin1_files(tmp_path: Path, db_path: Pat
     latin = latin.replace("»", '"').replace("–", "-")
     (folder / "latin1.txt").write_bytes(latin.encode("cp1252", errors="replace"))
     result = newsbot("ingest", str(folder), db=db_path)
-    assert "binary file" in result.stdout
-    assert "empty.txt" in result.stdout
-    assert "1 added" in result.stdout
+    assert "binary.txt (Binärdatei, keine Textseite)" in result.stdout
+    assert "empty.txt (kein Artikeltext gefunden)" in result.stdout
+    assert "1 neu" in result.stdout
+    assert result.returncode == 1  # two files could not be read
     assert "Traceback" not in result.stderr
 
 
@@ -185,8 +187,15 @@ def test_demo_finds_the_sample_articles_from_any_folder(tmp_path: Path) -> None:
     assert "Kreml fordert friedliche Lösung zwischen USA und Venezuela" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("de", ["english.txt (kein deutscher Artikel)", "0 neu, 0 Duplikate, 2 übersprungen"]),
+        ("en", ["english.txt (not a German article)", "0 added, 0 duplicates, 2 skipped"]),
+    ],
+)
 def test_ingest_skips_english_and_too_short_pages_with_reasons(
-    tmp_path: Path, db_path: Path
+    tmp_path: Path, db_path: Path, language: str, says: list[str]
 ) -> None:
     folder = tmp_path / "dumps"
     folder.mkdir()
@@ -197,20 +206,21 @@ def test_ingest_skips_english_and_too_short_pages_with_reasons(
     )
     (folder / "english.txt").write_text(english)
     (folder / "short.txt").write_text("Kurz\n\nNur ein Satz.")
-    result = newsbot("ingest", str(folder), db=db_path)
+    result = newsbot("ingest", str(folder), db=db_path, env={"NEWSBOT_LANGUAGE": language})
     assert result.returncode == 1
-    assert "english.txt: not a German article" in result.stdout
-    assert "short.txt:" in result.stdout
-    assert "0 added, 0 duplicates, 2 skipped" in result.stdout
+    for text in says:
+        assert text in result.stdout
+    assert "short.txt (" in result.stdout
+    assert result.stderr == ""  # each skip is said once, on stdout, not again as a warning
     assert newsbot("search", "Kremlin", db=db_path).returncode == 1
 
 
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("not a url", "not a URL"),
-        ("example.org/feed", "only http:// and https://"),
-        ("ftp://example.org/feed", "only http:// and https://"),
+        ("not a url", "only fetch http:// and https://"),
+        ("example.org/feed", "only fetch http:// and https://"),
+        ("ftp://example.org/feed", "only fetch http:// and https://"),
         ("http://127.0.0.1:9/feed.xml", "127.0.0.1 is a loopback address"),
         ("http://10.0.0.1/feed.xml", "10.0.0.1 is a private address"),
     ],
@@ -218,7 +228,7 @@ def test_ingest_skips_english_and_too_short_pages_with_reasons(
 def test_feeds_add_refuses_bad_and_internal_urls_with_the_reason(
     db_path: Path, url: str, says: str
 ) -> None:
-    result = newsbot("feeds", "add", url, db=db_path)
+    result = newsbot("feeds", "add", url, db=db_path, env={"NEWSBOT_LANGUAGE": "en"})
     assert result.returncode == 2
     assert says in result.stderr
     assert "Traceback" not in result.stderr

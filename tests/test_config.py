@@ -84,6 +84,8 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ('timezone = "Europe/Berln"\n', {}, ["timezone", "newsbot.toml", "Europe/Berln"]),
         ("", {"NEWSBOT_TIMEZONE": "Mars/Olympus"}, ["timezone", "NEWSBOT_TIMEZONE"]),
         ('log_level = "LOUD"\n', {}, ["log_level", "LOUD"]),
+        ('language = "fr"\n', {}, ["language", "de, en", "fr"]),
+        ("", {"NEWSBOT_LANGUAGE": "deutsch"}, ["language", "NEWSBOT_LANGUAGE", "de, en"]),
         ('log_format = "xml"\n', {}, ["log_format", "text, json"]),
         ('console = "yes"\n', {}, ["console", "true or false"]),
         ("", {"NEWSBOT_CONSOLE": "maybe"}, ["console", "NEWSBOT_CONSOLE"]),

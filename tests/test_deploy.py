@@ -123,7 +123,7 @@ def test_container_health_check_runs_directly(tmp_path: Path) -> None:
     assert ingest.returncode == 0
     result = check()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok: 2 articles")
+    assert result.stdout.startswith("ok: 2 Artikel in")
 
 
 def test_compose_file_validates_with_docker() -> None:

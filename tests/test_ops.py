@@ -75,12 +75,16 @@ def test_status_reports_ingest_feeds_digests_and_failures(seeded_db: Path, now: 
         ("telegram:1", datetime(2025, 11, 11, 6, 0, tzinfo=UTC))
     ]
     assert [(d.chat, d.status) for d in status.failed_deliveries] == [("telegram:2", "gone")]
-    text = render_status(status, now)
-    assert "https://example.org/rss  retrying (1× failed): HTTP 503" in text
+    text = render_status(status, now, "en")
+    assert "https://example.org/rss  failed 1×, retrying: HTTP 503" in text
     assert ", 0 failing" in text  # one failed poll is "retrying", as in /stats and /feeds
     assert "telegram:1  07:00 Europe/Berlin → 2025-11-11 07:00 CET (in 18 h)" in text
     assert "telegram:2  2025-11-10  gone: bot was blocked by the user" in text
     assert "articles      2 from 2 sources" in text
+    german = render_status(status, now, "de")
+    assert "https://example.org/rss  1× fehlgeschlagen, wird wiederholt: HTTP 503" in german
+    assert "(in 18 Std.)" in german
+    assert "Artikel             2 aus 2 Quellen" in german
 
 
 def test_next_digest_follows_daylight_saving_time() -> None:
@@ -91,7 +95,14 @@ def test_next_digest_follows_daylight_saving_time() -> None:
     assert next_digest(Subscription("c", "07:00", "Nowhere/Land"), before_switch).at is None
 
 
-def test_status_cli_text_and_json(seeded_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_cli_text_and_json(
+    seeded_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["--db", str(seeded_db), "status"]) == 0
+    out = capsys.readouterr().out
+    for label in ("Größe", "zuletzt eingelesen", "Feeds", "nächste Überblicke", "Zustellfehler"):
+        assert label in out
+    monkeypatch.setenv("NEWSBOT_LANGUAGE", "en")
     assert main(["--db", str(seeded_db), "status"]) == 0
     out = capsys.readouterr().out
     for label in ("size", "last ingest", "feeds", "next digests", "failed deliveries"):
@@ -106,14 +117,14 @@ def test_health_check_fails_without_creating_a_database(
     tmp_path: Path, seeded_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--db", str(seeded_db), "status", "--check"]) == 0
-    assert capsys.readouterr().out.startswith("ok: 2 articles")
+    assert capsys.readouterr().out.startswith("ok: 2 Artikel in")
     missing = tmp_path / "missing" / "newsbot.db"
     assert main(["--db", str(missing), "status", "--check"]) == 1
     assert not missing.exists()
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database" * 100)
     assert main(["--db", str(garbage), "status", "--check"]) == 1
-    assert "cannot" in capsys.readouterr().err
+    assert "kann die Datenbank" in capsys.readouterr().err
 
 
 def test_backup_while_ingest_writes_holds_every_committed_article(
@@ -141,7 +152,7 @@ def test_backup_while_ingest_writes_holds_every_committed_article(
         writer.kill()
         writer.wait(timeout=10)
         writer.stdout.close()
-    assert capsys.readouterr().out.startswith(f"backup written: {target}")
+    assert capsys.readouterr().out.startswith(f"Sicherung geschrieben: {target}")
     assert not target.with_name("copy.db.partial").exists()
     backup_db = sqlite3.connect(target)
     try:
@@ -185,7 +196,7 @@ def test_backup_of_missing_database_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--db", str(tmp_path / "none.db"), "backup", str(tmp_path / "b.db")]) == 1
-    assert "cannot open the database" in capsys.readouterr().err
+    assert "kann die Datenbank" in capsys.readouterr().err
     assert not (tmp_path / "b.db").exists()
 
 
@@ -203,7 +214,7 @@ def test_export_prints_every_article_as_a_json_line(
 
     out = tmp_path / "articles.jsonl"
     assert main(["--db", str(seeded_db), "export", "-o", str(out)]) == 0
-    assert "2 articles written" in capsys.readouterr().err
+    assert "2 Artikel nach" in capsys.readouterr().err
     assert [json.loads(line) for line in out.read_text().splitlines()] == records
 
     later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.cli.base import EXIT_EMPTY, EXIT_USAGE
+from bot.cli.base import EXIT_EMPTY, EXIT_PIPE, EXIT_USAGE
 from bot.cli.grouping import cmd_stories
 from bot.cli.ingesting import cmd_feeds, cmd_ingest
 from bot.cli.operations import cmd_backup, cmd_export, cmd_status
 from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize, cmd_terms
 from bot.cli.serving import cmd_demo, cmd_run
+from bot.cli_texts import say
 from bot.config import Config, check_db_path, load_config
 from bot.errors import ConfigError, NewsbotError
 from bot.logs import redact, setup_logging
@@ -30,7 +32,8 @@ Start here:
   newsbot search venezuela russland  search stored articles
   newsbot run                        serve Telegram/Matrix as configured
 
-The database is ./newsbot.db unless --db or NEWSBOT_DB says otherwise.
+The database is ./newsbot.db unless --db or NEWSBOT_DB says otherwise. What the
+subcommands print is German, or English with NEWSBOT_LANGUAGE=en (setting language).
 """
 
 
@@ -77,12 +80,15 @@ class _Subcommands:
         self.action = action
         self.parents: list[argparse.ArgumentParser] = []
 
-    def add_parser(self, name: str, *, help: str) -> argparse.ArgumentParser:
+    def add_parser(
+        self, name: str, *, help: str, epilog_extra: str = ""
+    ) -> argparse.ArgumentParser:
+        epilog = f"example:\n  {EXAMPLES[name]}" + (f"\n\n{epilog_extra}" if epilog_extra else "")
         return self.action.add_parser(  # type: ignore[no-any-return]
             name,
             help=help,
             description=help[:1].upper() + help[1:] + ".",
-            epilog=f"example:\n  {EXAMPLES[name]}",
+            epilog=epilog,
             parents=self.parents,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -115,12 +121,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-console", action="store_true", help="print the digest and exit")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("ingest", help="store page dumps (files, folders), feed URLs and OPML files")
+    p = sub.add_parser(
+        "ingest",
+        help="store page dumps (files, folders), feed URLs and OPML files",
+        epilog_extra=(
+            "Each input gets a line (new, duplicate of #N and why, skipped and why, a feed's\n"
+            "counts or failure), then a summary line; a bar shows progress on a terminal.\n"
+            "A new feed URL that fails is not added to the feed list.\n\n"
+            "exit status: 0 every input was read (new or already known),\n"
+            "             1 something could not be read (a skipped file or item, a failed feed),\n"
+            "             2 usage error (a refused URL, a bad option)"
+        ),
+    )
     p.add_argument(
         "paths",
         nargs="+",
         metavar="PATH",
-        help="a .txt page dump, a folder of them, an http(s) feed URL or an .opml feed list",
+        help="a .txt page dump or a folder of them (also as a file:///… URL), an http(s) feed"
+        " URL or an .opml feed list",
     )
     p.set_defaults(func=cmd_ingest)
 
@@ -134,14 +152,26 @@ def build_parser() -> argparse.ArgumentParser:
     fp.add_argument("ids", nargs="+", type=int, metavar="ID")
     p.set_defaults(func=cmd_feeds)
 
-    p = sub.add_parser("summarize", help="clean and summarize one page dump (or JSONL on stdin)")
-    p.add_argument("file", nargs="?", metavar="FILE")
-    p.add_argument("-n", "--sentences", type=int, default=3, help="summary length (default 3)")
+    p = sub.add_parser(
+        "summarize",
+        help="clean and summarize one page dump, or a batch of JSON lines (--jsonl)",
+        epilog_extra="exit status: 0 a summary, 1 no summary (the reason on stderr), 2 usage",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="a .txt page dump; with --jsonl a file of JSON lines (stdin when left out or -)",
+    )
+    p.add_argument(
+        "-n", "--sentences", type=_positive, default=3, help="summary length (default 3)"
+    )
     p.add_argument("--json", action="store_true", help="print title, date, source, body, summary")
     p.add_argument(
         "--jsonl",
         action="store_true",
-        help='batch: read {"id","text"[,"title"]} lines on stdin, print one JSON line each',
+        help='batch: read {"id","text"[,"title"]} lines, print one JSON line each '
+        '("notice" when there is no summary, "error" for a bad line)',
     )
     p.set_defaults(func=cmd_summarize)
 
@@ -216,13 +246,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newsbot: configuration error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    # `run` logs at the configured level; one-shot commands talk on stdout and log warnings only.
-    level = int(logging.getLevelName(config.log_level))
-    if args.command != "run":
-        level = max(level, logging.WARNING)
-    setup_logging(config, level=min(level, logging.INFO) if args.verbose else level)
+    setup_logging(config, level=_log_level(args, config))
     try:
-        return int(args.func(args, config))
+        code = int(args.func(args, config))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # `newsbot search x | head`: the reader has had enough. Point stdout at /dev/null so
+        # the flush at exit finds nothing to complain about; 141 is what a shell shows for
+        # a process ended by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except KeyboardInterrupt:
         return 130
     except NewsbotError as exc:
@@ -230,8 +264,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         _report(args, config, str(exc))
         return EXIT_USAGE
     except Exception as exc:  # anything else: one line, the traceback only with -v
-        _report(args, config, f"unexpected error: {type(exc).__name__}: {exc}")
+        _report(
+            args, config, say(config.language, "unexpected", error=f"{type(exc).__name__}: {exc}")
+        )
         return EXIT_EMPTY
+
+
+def _log_level(args: argparse.Namespace, config: Config) -> int:
+    """One-shot commands log warnings only; `run` logs at the configured level.
+
+    A console chat shares the terminal with the log, so there `run` logs warnings only too;
+    -v brings the INFO events (ours and APScheduler's) back.
+    """
+    level = int(logging.getLevelName(config.log_level))
+    if args.command != "run" or config.console:
+        level = max(level, logging.WARNING)
+    return min(level, logging.INFO) if args.verbose else level
 
 
 def one_line(text: str) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sqlite3
 import sys
 
+from bot.cli_texts import say
 from bot.config import Config
 from bot.errors import NewsbotError
 from bot.store import Store
 
 EXIT_OK, EXIT_EMPTY, EXIT_USAGE = 0, 1, 2
+# A process ended by SIGPIPE shows as 128 + 13 in a shell; `newsbot … | head` ends the same way.
+EXIT_PIPE = 141
 
 
 def open_store(config: Config) -> Store:
@@ -17,7 +20,8 @@ def open_store(config: Config) -> Store:
     try:
         return Store.open(config.db)
     except (OSError, ValueError, sqlite3.Error) as exc:
-        raise NewsbotError(f"cannot open the database {config.db!r} (setting db): {exc}") from exc
+        message = say(config.language, "cannot_open", db=repr(config.db), error=exc)
+        raise NewsbotError(message) from exc
 
 
 def open_existing(config: Config, command: str) -> Store | None:
@@ -25,5 +29,6 @@ def open_existing(config: Config, command: str) -> Store | None:
     try:
         return Store.open_readonly(config.db)
     except (OSError, sqlite3.Error) as exc:
-        print(f"newsbot {command}: cannot open the database: {exc}", file=sys.stderr)
+        message = say(config.language, "cannot_open", db=repr(config.db), error=exc)
+        print(f"newsbot {command}: {message}", file=sys.stderr)
         return None

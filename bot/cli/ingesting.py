@@ -4,92 +4,198 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from bot.app import fetch_options, poll_options, utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
+from bot.cli_texts import reason, say
 from bot.config import Config
 from bot.errors import BadInput
-from bot.ingest.feeds import PollReport, poll_feeds
+from bot.ingest.feeds import FeedResult, PollReport, poll_feeds
 from bot.ingest.fetch import Fetcher
-from bot.ingest.files import ingest_paths
+from bot.ingest.files import IngestResult, ingest_paths
 from bot.ingest.opml import is_opml, parse_opml, to_opml
 from bot.logs import redact
 from bot.outbound import Allowed, url_refusal
 from bot.store import Store
-
-log = logging.getLogger("newsbot")
+from bot.texts import t
 
 
 def feed_url_problem(url: str, config: Config) -> str | None:
     """Why a feed URL is refused (not http(s), no host, an internal address), or None."""
     refusal = url_refusal(url.strip(), Allowed.parse(config.fetch_allow))
-    return None if refusal is None else f"{url!r}: {refusal}"
+    if refusal is None:
+        return None
+    reason = t(config.language, f"url_refused_{refusal.code}", detail=refusal.detail)
+    return say(config.language, "feeds_refused", url=repr(url), reason=reason)
 
 
-def _feed_inputs(
-    store: Store, config: Config, args: list[str], now: datetime
-) -> tuple[list[Path], list[int]]:
-    """Split ingest arguments: feed URLs and OPML files become feeds, the rest are paths."""
-    paths: list[Path] = []
-    feed_ids: list[int] = []
+@dataclass
+class Inputs:
+    """Ingest arguments sorted: page-dump paths, feeds to poll, and which feeds are new."""
+
+    paths: list[Path] = field(default_factory=list)
+    feed_ids: list[int] = field(default_factory=list)
+    new_feeds: set[int] = field(default_factory=set)
+
+
+def file_url_path(url: str) -> Path | None:
+    """The local path of a file:///x (or file://localhost/x) URL; None for another host."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost") or not parts.path:
+        return None
+    return Path(url2pathname(parts.path))
+
+
+def _inputs(store: Store, config: Config, args: list[str], now: datetime) -> Inputs:
+    """Split ingest arguments: feed URLs and OPML files become feeds, the rest are paths.
+
+    Raises BadInput (a usage error) for a refused feed URL or a file:// URL of another host.
+    """
+    inputs = Inputs()
+    known = {feed.id for feed in store.feeds.all()}
+
+    def add_feed(url: str, title: str | None = None) -> None:
+        feed = store.feeds.add_feed(url, now, title)
+        inputs.feed_ids.append(feed.id)
+        if feed.id not in known:
+            inputs.new_feeds.add(feed.id)
+
     for arg in args:
         if arg.startswith(("http://", "https://")):
-            problem = feed_url_problem(arg, config)
-            if problem:
-                raise BadInput(f"refused feed {problem}")
-            feed_ids.append(store.feeds.add_feed(arg, now).id)
+            refusal = url_refusal(arg.strip(), Allowed.parse(config.fetch_allow))
+            if refusal is not None:
+                reason = t(config.language, f"url_refused_{refusal.code}", detail=refusal.detail)
+                raise BadInput(say(config.language, "ingest_refused_feed", url=arg, reason=reason))
+            add_feed(arg)
             continue
-        path = Path(arg)
+        local = file_url_path(arg) if arg.lower().startswith("file:") else Path(arg)
+        if local is None:
+            raise BadInput(say(config.language, "ingest_file_url", url=arg))
+        path = local
         is_list = path.is_file() and path.suffix.lower() in (".opml", ".xml")
         if is_list and is_opml(path.read_bytes()):
             for outline in parse_opml(path.read_bytes()):
-                feed_ids.append(store.feeds.add_feed(outline.url, now, outline.title).id)
+                add_feed(outline.url, outline.title)
             continue
-        paths.append(path)
-    return paths, feed_ids
+        inputs.paths.append(path)
+    return inputs
 
 
-def _progress(done: int, total: int) -> None:
-    """A progress bar on a terminal; a log line every 500 files otherwise."""
-    if sys.stderr.isatty():
-        filled = int(30 * done / max(total, 1))
-        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr)
-        if done == total:
-            print(file=sys.stderr)
-    elif done % 500 == 0 or done == total:
-        log.warning("event=ingest_progress done=%d total=%d", done, total)
+class TerminalProgress:
+    """A progress bar on stderr when it is a terminal; nothing when it is piped or a file."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.active = stream.isatty()
+        self.shown = ""
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.active:
+            return
+        filled = self.WIDTH * done // max(total, 1)
+        bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}"
+        if bar != self.shown:
+            self.stream.write("\r" + bar)
+            self.stream.flush()
+            self.shown = bar
+
+    def clear(self) -> None:
+        """Take the bar off its line, so a result line can be printed in its place."""
+        if self.active and self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = ""
+
+
+def result_line(result: IngestResult, language: str) -> str:
+    """One ingested file as the user reads it: added, duplicate of #N „title“ (why), skipped."""
+    if result.status == "added":
+        return say(
+            language, "ingest_added", path=result.path, id=result.article_id, title=result.title
+        )
+    why = reason(language, result.reason)
+    if result.status == "duplicate":
+        return say(
+            language,
+            "ingest_duplicate",
+            path=result.path,
+            id=result.article_id,
+            title=result.title,
+            reason=why,
+        )
+    return say(language, "ingest_skipped", path=result.path, reason=why)
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    """Store page dumps and poll feeds; exit 0 when every input was read, 1 when one was not."""
+    language = config.language
     store = open_store(config)
-    counts = {"added": 0, "duplicate": 0, "skipped": 0}
+    counts = {"added": 0, "duplicate": 0, "skipped": 0, "failed": 0}
     now = utc_now()
+    progress = TerminalProgress(sys.stderr)
     try:
         try:
-            paths, feed_ids = _feed_inputs(store, config, args.paths, now)
+            inputs = _inputs(store, config, args.paths, now)
         except BadInput as exc:
             print(f"newsbot ingest: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        if feed_ids:
-            report = asyncio.run(_poll(store, config, feed_ids, now))
-            counts["added"] += len(report.added)
-            counts["duplicate"] += report.duplicates
-            counts["skipped"] += report.skipped
-            for feed_id, error in report.failed:
-                print(redact(f"failed    feed {feed_id}: {error}", config.secrets()))
-        for result in ingest_paths(store, paths, now, progress=_progress):
+        if inputs.feed_ids:
+            urls = {f.id: f.url for f in store.feeds.all() if f.id in inputs.feed_ids}
+            report = asyncio.run(_poll(store, config, inputs.feed_ids, now))
+            for feed in report.feeds:
+                counts["added"] += len(feed.added)
+                counts["duplicate"] += feed.duplicates
+                counts["skipped"] += feed.skipped
+                line = _feed_line(store, feed, urls[feed.feed_id], inputs, language)
+                print(redact(line, config.secrets()))
+                counts["failed"] += feed.error is not None
+        for result in ingest_paths(store, inputs.paths, now, progress=progress):
             counts[result.status] += 1
-            label = {"added": "added", "duplicate": "duplicate", "skipped": "skipped"}
-            detail = f"#{result.article_id} {result.title}" if result.article_id else result.reason
-            print(f"{label[result.status]:9} {result.path}: {detail}")
+            progress.clear()
+            print(result_line(result, language))
+        progress.clear()
     finally:
         store.close()
-    print(f"{counts['added']} added, {counts['duplicate']} duplicates, {counts['skipped']} skipped")
-    return EXIT_OK if counts["added"] or counts["duplicate"] else EXIT_EMPTY
+    summary = say(
+        language,
+        "ingest_summary",
+        added=counts["added"],
+        duplicates=counts["duplicate"],
+        skipped=counts["skipped"],
+        failed=counts["failed"],
+    )
+    print(summary)
+    return EXIT_EMPTY if counts["skipped"] or counts["failed"] else EXIT_OK
+
+
+def _feed_line(store: Store, feed: FeedResult, url: str, inputs: Inputs, language: str) -> str:
+    """One polled feed's line; a new feed that failed is taken off the feed list again."""
+    if feed.error is not None:
+        dropped = ""
+        if feed.feed_id in inputs.new_feeds:
+            # A dead URL typed once must not stay in the list to be polled (and fail) forever.
+            store.feeds.remove_feed(feed.feed_id)
+            dropped = say(language, "ingest_feed_dropped")
+        return say(language, "ingest_feed_failed", url=url, reason=feed.error, dropped=dropped)
+    if feed.not_modified:
+        return say(language, "ingest_feed_unchanged", url=url)
+    return say(
+        language,
+        "ingest_feed",
+        url=url,
+        added=len(feed.added),
+        duplicates=feed.duplicates,
+        skipped=feed.skipped,
+    )
 
 
 async def _poll(store: Store, config: Config, feed_ids: list[int], now: datetime) -> PollReport:
@@ -104,7 +210,7 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
         if args.action == "add":
             problems = [p for p in (feed_url_problem(u, config) for u in args.urls) if p]
             for problem in problems:
-                print(f"newsbot feeds add: refused {problem}", file=sys.stderr)
+                print(f"newsbot feeds add: {problem}", file=sys.stderr)
             if problems:
                 return EXIT_USAGE
             for url in args.urls:
@@ -113,15 +219,15 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
         elif args.action == "remove":
             for feed_id in args.ids:
                 if not store.feeds.remove_feed(feed_id):
-                    print(f"newsbot feeds remove: no feed {feed_id}", file=sys.stderr)
+                    message = say(config.language, "feeds_missing", id=feed_id)
+                    print(f"newsbot feeds remove: {message}", file=sys.stderr)
                     return EXIT_EMPTY
         elif args.action == "export":
             print(to_opml(store.feeds.all(), utc_now()), end="")
         else:
             for feed in store.feeds.all():
-                state = feed.health + (
-                    f" ({feed.failures}x): {feed.error}" if feed.failures else ""
-                )
+                state = t(config.language, "feed_" + feed.health, failures=feed.failures)
+                state += f": {feed.error}" if feed.error else ""
                 line = f"{feed.id:4} {feed.url}  {feed.title or ''}  {state}"
                 print(redact(line, config.secrets()))
     finally:

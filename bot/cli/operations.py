@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, open_existing
+from bot.cli_texts import say
 from bot.config import Config
 from bot.logs import redact
 from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
@@ -25,12 +26,13 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         return EXIT_EMPTY
     try:
         if args.check:
-            print(f"ok: {store.check()} articles in {config.db}")
+            print(say(config.language, "status_check", count=store.check(), db=config.db))
             return EXIT_OK
         now = utc_now()
         status = collect_status(store, config.db, now)
     except sqlite3.Error as exc:
-        print(f"newsbot status: cannot read the database {config.db}: {exc}", file=sys.stderr)
+        message = say(config.language, "cannot_read", db=config.db, error=exc)
+        print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
     finally:
         store.close()
@@ -39,7 +41,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(redact(json.dumps(status_json(status), ensure_ascii=False, indent=2), secrets))
     else:
-        print(redact(render_status(status, now), secrets))
+        print(redact(render_status(status, now, config.language), secrets))
     return EXIT_OK
 
 
@@ -52,7 +54,8 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
         folder = Path(args.path) if args.path.endswith(("/", os.sep)) else Path(args.path).parent
         if not folder.is_dir():
             # A typo in a path must not become a tree of new folders.
-            print(f"newsbot backup: no such folder: {folder}", file=sys.stderr)
+            message = say(config.language, "backup_no_folder", path=folder)
+            print(f"newsbot backup: {message}", file=sys.stderr)
             return EXIT_EMPTY
         target = backup(store, config.db, Path(args.path), utc_now())
     except (OSError, ValueError, sqlite3.Error) as exc:
@@ -60,7 +63,8 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
         return EXIT_EMPTY
     finally:
         store.close()
-    print(f"backup written: {target} ({human_bytes(target.stat().st_size)})")
+    size = human_bytes(target.stat().st_size)
+    print(say(config.language, "backup_written", path=target, size=size))
     return EXIT_OK
 
 
@@ -74,13 +78,12 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         if args.output:
             with Path(args.output).open("w", encoding="utf-8") as out:
                 count = export_jsonl(store.articles.iter_articles(since), out)
-            print(f"{count} articles written to {args.output}", file=sys.stderr)
+            message = say(config.language, "export_written", count=count, path=args.output)
+            print(message, file=sys.stderr)
         else:
             export_jsonl(store.articles.iter_articles(since), sys.stdout)
-            sys.stdout.flush()
     except BrokenPipeError:
-        # `newsbot export | head`: the reader has enough; silence the flush at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise  # `newsbot export | head`: main() ends quietly
     except (OSError, sqlite3.Error) as exc:
         print(f"newsbot export: {exc}", file=sys.stderr)
         return EXIT_EMPTY

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing, open_store
+from bot.cli_texts import reason, say
 from bot.commands import PAGE_SIZE
 from bot.config import Config
 from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_recent
@@ -20,59 +21,118 @@ from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
 from bot.query import parse_query, text_terms
-from bot.records import Digest, date_only
+from bot.records import ChatSettings, Digest, date_only
 from bot.render import render_digest, source_name, to_plain
 from bot.store import Store
 from bot.texts import t
-from summarizer import parse_page, summarize
+from summarizer import parse_page, split_sentences, summarize
 
 
 def _summary_record(text: str, sentences: int, title: str | None = None) -> dict[str, Any]:
-    page = parse_page(text, title=title)
+    """Title, date, source, cleaned body and summary of one page.
+
+    The text is cleaned as a page dump whether or not a title comes with it, so headline,
+    teaser and comment lines leave the body either way; a given title replaces the found one.
+    """
+    page = parse_page(text)
+    title = title.strip() if title and title.strip() else None
+    if title and not page.body.strip():
+        # No article found in it as a page: the text is a bare body, as feeds give it.
+        page = parse_page(text, title=title)
+    paragraphs = [p for p in page.paragraphs if p.strip() != title] if title else page.paragraphs
+    body = "\n\n".join(paragraphs)
     return {
-        "title": page.title,
+        "title": title or page.title,
         "published": page.published.isoformat() if page.published else None,
         "source": page.source,
-        "body": page.body,
-        "summary": summarize(page.body, sentences, title=page.title or None),
+        "body": body,
+        "summary": summarize(body, sentences, title=title or page.title or None),
     }
 
 
+def _no_summary(record: dict[str, Any], language: str, path: str) -> str | None:
+    """Why a record has no summary, for the user (None when it has one)."""
+    if record["summary"]:
+        return None
+    if not record["body"].strip():
+        return say(language, "summary_no_text", path=path)
+    count = len(split_sentences(record["body"]))
+    return say(language, "summary_empty", path=path, count=count)
+
+
 def cmd_summarize(args: argparse.Namespace, config: Config) -> int:
+    """Summarize one page dump; exit 0 with a summary, 1 without one, 2 on a usage error."""
+    language = config.language
     if args.jsonl:
-        return _summarize_jsonl(args.sentences)
+        source = args.file or "-"
+        if source == "-":
+            return _summarize_jsonl(sys.stdin, args.sentences, language)
+        try:
+            with Path(source).open(encoding="utf-8") as lines:
+                return _summarize_jsonl(lines, args.sentences, language)
+        except OSError as exc:
+            print(f"newsbot summarize: {_file_problem(source, exc, language)}", file=sys.stderr)
+            return EXIT_USAGE
     if not args.file:
-        print("newsbot summarize: give a FILE or --jsonl", file=sys.stderr)
+        print(f"newsbot summarize: {say(language, 'summarize_usage')}", file=sys.stderr)
         return EXIT_USAGE
     try:
         record = _summary_record(read_dump(Path(args.file)), args.sentences)
-    except (BadInput, OSError) as exc:
-        print(f"newsbot summarize: {args.file}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"newsbot summarize: {_file_problem(args.file, exc, language)}", file=sys.stderr)
         return EXIT_USAGE
+    except BadInput as exc:
+        print(f"newsbot summarize: {args.file}: {reason(language, str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    notice = _no_summary(record, language, args.file)
+    if notice:
+        print(f"newsbot summarize: {notice}", file=sys.stderr)
     if args.json:
         print(json.dumps(record, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    print(record["title"])
-    print(" · ".join(x for x in (record["published"], record["source"]) if x))
-    print()
-    for sentence in record["summary"]:
-        print(f"- {sentence}")
-    return EXIT_OK if record["summary"] else EXIT_EMPTY
+    elif not notice:
+        if record["title"]:
+            print(record["title"])
+        meta = " · ".join(x for x in (record["published"], record["source"]) if x)
+        if meta:
+            print(meta)
+        print()
+        for sentence in record["summary"]:
+            print(f"- {sentence}")
+    return EXIT_EMPTY if notice else EXIT_OK
 
 
-def _summarize_jsonl(sentences: int) -> int:
-    """One JSON object in, one out, per line; a bad line gets an `error` and the run goes on."""
+def _file_problem(path: str, exc: OSError, language: str) -> str:
+    """A file that cannot be read, said plainly (no bare [Errno 2])."""
+    if isinstance(exc, FileNotFoundError):
+        return say(language, "no_such_file", path=path)
+    if isinstance(exc, IsADirectoryError):
+        return say(language, "not_a_file", path=path)
+    return f"{path}: {reason(language, str(exc))}"
+
+
+def _summarize_jsonl(lines: Iterable[str], sentences: int, language: str) -> int:
+    """One JSON object in, one out, per line; a bad line gets an `error` and the run goes on.
+
+    A line whose text yields no summary gets a `notice` saying why.
+    """
 
     def one(text: str, obj: dict[str, Any]) -> dict[str, Any]:
         title = obj.get("title")
-        return _summary_record(text, sentences, title if title else None)
+        if title is not None and not isinstance(title, str):
+            raise ValueError("'title' must be a string")
+        out = _summary_record(text, sentences, title)
+        if not out["summary"]:
+            out["notice"] = say(language, "summary_line_empty")
+        return out
 
-    return _each_jsonl(one)
+    return _each_jsonl(lines, one)
 
 
-def _each_jsonl(answer: Callable[[str, dict[str, Any]], dict[str, Any]]) -> int:
-    """Read `{"id","text",…}` lines on stdin, print `{"id",…answer}` or `{"id","error"}` each."""
-    for number, line in enumerate(sys.stdin, 1):
+def _each_jsonl(
+    lines: Iterable[str], answer: Callable[[str, dict[str, Any]], dict[str, Any]]
+) -> int:
+    """Read `{"id","text",…}` lines, print `{"id",…answer}` or `{"id","error"}` for each."""
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         ident: Any = None
@@ -94,23 +154,21 @@ def _each_jsonl(answer: Callable[[str, dict[str, Any]], dict[str, Any]]) -> int:
 def cmd_terms(args: argparse.Namespace, config: Config) -> int:
     """The terms search indexes for a text and looks up for it as a query."""
     if args.jsonl:
-        return _each_jsonl(lambda text, _: {"terms": text_terms(text)})
+        return _each_jsonl(sys.stdin, lambda text, _: {"terms": text_terms(text)})
     if not args.words:
-        print("newsbot terms: give words, or --jsonl", file=sys.stderr)
+        print(f"newsbot terms: {say(config.language, 'terms_usage')}", file=sys.stderr)
         return EXIT_USAGE
     print(" ".join(text_terms(" ".join(args.words))))
     return EXIT_OK
 
 
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    language = config.language
     text = " ".join(args.words)
     query = parse_query(text)
     if query.problem:
-        problems = {
-            "bad-date": "the date after seit: must be YYYY-MM-DD, e.g. seit:2025-11-01",
-            "common": "only very common words; search for a keyword, e.g. venezuela",
-        }
-        hint = problems.get(query.problem, "give at least one word, e.g. newsbot search venezuela")
+        keys = {"bad-date": "search_bad_date", "common": "search_common"}
+        hint = say(language, keys.get(query.problem, "search_usage"))
         print(f"newsbot search: {hint}", file=sys.stderr)
         return EXIT_USAGE
     store = open_existing(config, "search")
@@ -120,19 +178,20 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
         page = store.index.search(query, args.limit or PAGE_SIZE)
     finally:
         store.close()
+    words = " ".join(query.words)
     if not page.hits:
-        print(f"Keine Artikel zu „{' '.join(query.words)}“ gefunden.")
+        print(t(language, "search_none", query=words))
         return EXIT_EMPTY
     total = f"{page.total}+" if page.capped else str(page.total)
-    print(f"{total} Treffer für „{' '.join(query.words)}“:\n")
+    print(say(language, "search_head", total=total, query=words) + "\n")
     for hit in page.hits:
         a = hit.article
-        shown = t("de", "undated")
+        shown = t(language, "undated")
         if a.published is not None:
             # A date alone stays that date; a time is dated in the configured zone.
             day = date_only(a.published) or a.published.astimezone(ZoneInfo(config.timezone)).date()
             shown = day.isoformat()
-        print(f"[{a.id}] {a.title} — {source_name(a.source, 'de')}, {shown}")
+        print(f"[{a.id}] {a.title} — {source_name(a.source, language)}, {shown}")
         for sentence in a.summary[:2]:
             print(f"    {sentence}")
         print()
@@ -141,7 +200,12 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
 
 def default_digest(store: Store, config: Config, day: date | None, now: datetime) -> Digest:
     """A calendar day's digest in the configured zone, or the last 24 hours when no day."""
-    plan = plan_recent(now, config.timezone) if day is None else plan_day(day, config.timezone)
+    settings = ChatSettings(language=config.language)
+    plan = (
+        plan_recent(now, config.timezone, settings)
+        if day is None
+        else plan_day(day, config.timezone, settings)
+    )
     return build_digests(store, {"": plan}, now)[""]
 
 
@@ -154,19 +218,16 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
             and store.chats.subscription(args.chat) is None
             and not store.chats.has_chat(args.chat)
         ):
-            print(
-                f"newsbot digest: no chat {args.chat!r} in {config.db}; chat ids look like "
-                "telegram:123456789, matrix:!room:server or console:local",
-                file=sys.stderr,
-            )
+            message = say(config.language, "digest_no_chat", chat=repr(args.chat), db=config.db)
+            print(f"newsbot digest: {message}", file=sys.stderr)
             return EXIT_USAGE
         plan: DigestPlan
         if args.chat:
             plan = plan_chat(store, args.chat, now, default_zone=config.timezone)
         elif args.date:
-            plan = plan_day(args.date, config.timezone)
+            plan = plan_day(args.date, config.timezone, ChatSettings(language=config.language))
         else:
-            plan = plan_recent(now, config.timezone)
+            plan = plan_recent(now, config.timezone, ChatSettings(language=config.language))
         digest = build_digests(store, {"": plan}, now)[""]
         language, zone = plan.settings.language, plan.zone
     finally:

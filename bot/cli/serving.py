@@ -6,12 +6,15 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
 from bot.app import build_transports, serve, utc_now
 from bot.cli.base import EXIT_OK, EXIT_USAGE, open_store
+from bot.cli.ingesting import result_line
 from bot.cli.reading import default_digest
+from bot.cli_texts import say
 from bot.config import Config
 from bot.ingest.files import ingest_paths
 from bot.render import render_digest, to_plain
@@ -26,20 +29,20 @@ def seeds_dir() -> Path:
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    language = config.language
     store = open_store(config)
     now = utc_now()
-    print(f"Datenbank: {Path(config.db).resolve()}")
+    print(say(language, "demo_database", path=Path(config.db).resolve()))
     for result in ingest_paths(store, [seeds_dir()], now):
-        detail = f"#{result.article_id} {result.title}" if result.article_id else result.reason
-        print(f"  {result.status:9} {Path(result.path).name}: {detail}")
+        print("  " + result_line(replace(result, path=Path(result.path).name), language))
     print()
-    print(to_plain(render_digest(default_digest(store, config, None, now), "de", config.timezone)))
+    digest = default_digest(store, config, None, now)
+    print(to_plain(render_digest(digest, language, config.timezone)))
     if args.no_console:
         store.close()
         return EXIT_OK
     print()
-    print("Konsolen-Chat: tippe Befehle wie im Telegram-Chat, z. B. /search venezuela.")
-    print("/help zeigt alle Befehle, /quit oder Strg-D beendet.")
+    print(say(language, "demo_console"))
     print()
     try:
         asyncio.run(_console(config, store))
@@ -49,19 +52,13 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _console(config: Config, store: Store) -> None:
-    console = ConsoleTransport()
+    console = ConsoleTransport(language=config.language)
     await serve(config, store, [console], until=console.closed, schedule=True)
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if not (config.telegram_enabled or config.matrix_enabled or config.console):
-        print(
-            "newsbot run: no transport is configured. Set TELEGRAM_BOT_TOKEN for Telegram, or\n"
-            "MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_PASSWORD (or MATRIX_ACCESS_TOKEN)\n"
-            "for Matrix, or NEWSBOT_CONSOLE=true to chat in this terminal. To try the bot\n"
-            "without any account, run: newsbot demo",
-            file=sys.stderr,
-        )
+        print(f"newsbot run: {say(config.language, 'run_no_transport')}", file=sys.stderr)
         return EXIT_USAGE
     # PTB 22 warns that RetryAfter.retry_after becomes a timedelta; opt in now.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -79,6 +76,6 @@ async def _run(config: Config, store: Store) -> None:
     transports = build_transports(config, store)
     console: ConsoleTransport | None = None
     if config.console:
-        console = ConsoleTransport()
+        console = ConsoleTransport(language=config.language)
         transports.append(console)
     await serve(config, store, transports, schedule=True, until=console.closed if console else None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.dedup import content_hash
 from bot.errors import BadInput
 from bot.ingest.article import SUMMARY_SENTENCES, to_article
 from bot.records import NewArticle
@@ -37,9 +38,13 @@ POOL_MIN_FILES = 32
 Progress = Callable[[int, int], None]
 
 
+# Why a file is a duplicate; a duplicate's title is the stored article's.
+READ_BEFORE, SAME_CONTENT, NEARLY_SAME = "read before", "same content", "nearly the same text"
+
+
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """What happened to one file: added, duplicate, or skipped with a reason."""
+    """What happened to one file: added, duplicate (of `article_id`), or skipped; with a reason."""
 
     path: str
     status: str
@@ -131,7 +136,9 @@ def ingest_paths(
         if article_id is not None:
             if progress:
                 progress(number, len(files))
-            yield IngestResult(str(file), "duplicate", article_id, reason="ingested before")
+            stored = store.articles.article(article_id)
+            title = stored.title if stored else ""
+            yield IngestResult(str(file), "duplicate", article_id, title, reason=READ_BEFORE)
         else:
             todo.append(file)
     base = len(files) - len(todo)
@@ -182,6 +189,17 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
+def _duplicate(store: Store, path: str, new: NewArticle, article_id: int) -> IngestResult:
+    """A duplicate's result: the stored article's title, and same content or nearly the same."""
+    stored = store.articles.article(article_id)
+    if stored is None:
+        return IngestResult(path, "duplicate", article_id, new.title, SAME_CONTENT)
+    same = stored.content_hash == content_hash(new.title, new.body)
+    return IngestResult(
+        path, "duplicate", article_id, stored.title, SAME_CONTENT if same else NEARLY_SAME
+    )
+
+
 def _store_batches(
     store: Store,
     files: list[Path],
@@ -196,14 +214,18 @@ def _store_batches(
         results = store.articles.add_articles([article for _, article in pending], now)
         for (file, article), (status, article_id) in zip(pending, results, strict=True):
             log.info("event=ingest path=%s status=%s id=%d", file, status, article_id)
-            yield IngestResult(str(file), status, article_id, article.title)
+            if status == "duplicate":
+                yield _duplicate(store, str(file), article, article_id)
+            else:
+                yield IngestResult(str(file), status, article_id, article.title)
         pending.clear()
 
     for file, parsed in zip(files, _parsed(files, opts), strict=True):
         count += 1
         tick(count)
         if isinstance(parsed, str):
-            log.warning("event=ingest_skipped path=%s reason=%r", file, parsed)
+            # INFO: the caller reports each skip with its reason; a warning would say it twice.
+            log.info("event=ingest_skipped path=%s reason=%r", file, parsed)
             yield IngestResult(str(file), "skipped", reason=parsed)
             continue
         pending.append((file, parsed))

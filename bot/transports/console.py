@@ -30,8 +30,12 @@ class ConsoleTransport:
 
     name = "console"
 
-    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    def __init__(
+        self, stdin: TextIO | None = None, stdout: TextIO | None = None, language: str | None = None
+    ) -> None:
         self.stdin = stdin or sys.stdin
+        # The terminal's language, as a Telegram client reports its own: a chat's setting wins.
+        self.language = language
         self.stdout = stdout or sys.stdout
         self.closed = asyncio.Event()
         self.limits = LIMITS
@@ -58,7 +62,7 @@ class ConsoleTransport:
                     break
                 if not text:
                     continue
-                await on_message(Incoming(CHAT, "console:user", text))
+                await on_message(Incoming(CHAT, "console:user", text, self.language))
         finally:
             self.closed.set()
 

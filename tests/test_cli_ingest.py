@@ -1,0 +1,152 @@
+"""`newsbot ingest` as a user runs it: what each input became, progress, and the exit status."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import random
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.conftest import ROOT, SEEDS
+from tests.fakes.feed_site import FeedSite, german_text
+from tests.test_cli import newsbot
+
+pytestmark = pytest.mark.integration
+DPA = SEEDS / "dpa-kreml-venezuela-2025-11-02.txt"
+DPA_TITLE = "Kreml fordert friedliche Lösung zwischen USA und Venezuela"
+LOOPBACK = {"NEWSBOT_FETCH_ALLOW": "127.0.0.1"}
+
+
+@pytest.mark.parametrize(
+    ("language", "again", "copy"),
+    [
+        ("de", f"= #1 „{DPA_TITLE}“ (schon eingelesen)", f"= #1 „{DPA_TITLE}“ (gleicher Inhalt)"),
+        ("en", f"= #1 “{DPA_TITLE}” (read before)", f"= #1 “{DPA_TITLE}” (same content)"),
+    ],
+)
+def test_a_duplicate_names_the_stored_article_and_why(
+    tmp_path: Path, db_path: Path, language: str, again: str, copy: str
+) -> None:
+    env = {"NEWSBOT_LANGUAGE": language}
+    assert newsbot("ingest", str(DPA), db=db_path, env=env).returncode == 0
+    twin = tmp_path / "kopie.txt"
+    shutil.copy(DPA, twin)
+    result = newsbot("ingest", str(DPA), str(twin), db=db_path, env=env)
+    assert result.returncode == 0, result.stdout  # already known counts as read
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(f"{DPA} {again}"), lines[0]
+    assert lines[1].endswith(f"{twin} {copy}"), lines[1]
+    assert result.stderr == ""
+
+
+def test_progress_is_a_bar_on_a_terminal_and_silent_in_a_pipe(db_path: Path) -> None:
+    piped = newsbot("ingest", str(SEEDS), db=db_path)
+    assert piped.returncode == 0
+    assert piped.stderr == ""  # no progress, no warning lines
+    main, terminal = pty.openpty()
+    env = {**os.environ, "NEWSBOT_DB": str(db_path) + "2", "NEWSBOT_CONFIG": ""}
+    env["PYTHONPATH"] = str(ROOT)
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "ingest", str(SEEDS)],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=env,
+        text=True,
+    ) as proc:
+        os.close(terminal)
+        out, _ = proc.communicate(timeout=120)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(main)
+    assert proc.returncode == 0
+    assert "2 neu" in out
+    screen = shown.decode()
+    assert f"[{'#' * 30}] 2/2" in screen
+    assert "event=" not in screen
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("language", "failed", "summary"),
+    [
+        ("de", "nicht in die Feed-Liste aufgenommen", "0 neu, 0 Duplikate, 0 übersprungen, 1 "),
+        ("en", "not added to the feed list", "0 added, 0 duplicates, 0 skipped, 1 failed"),
+    ],
+)
+def test_a_dead_url_is_counted_as_failed_and_not_added(
+    db_path: Path, language: str, failed: str, summary: str
+) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/feed.xml"
+    env = {**LOOPBACK, "NEWSBOT_LANGUAGE": language}
+    result = newsbot("ingest", url, db=db_path, env=env)
+    assert result.returncode == 1
+    assert url in result.stdout
+    assert failed in result.stdout
+    assert result.stdout.splitlines()[-1].startswith(summary)
+    assert url not in newsbot("feeds", "list", db=db_path).stdout
+
+
+@pytest_asyncio.fixture
+async def feed_site() -> AsyncIterator[FeedSite]:
+    site = await FeedSite().start()
+    rng = random.Random(3)
+    site.publish(
+        "haushalt", "Kanzler verteidigt den Haushalt", german_text(rng, 150), datetime.now(UTC)
+    )
+    yield site
+    await site.stop()
+
+
+async def test_a_feed_read_again_unchanged_exits_0_like_known_files(
+    db_path: Path, feed_site: FeedSite
+) -> None:
+    url = feed_site.url("/feed.xml")
+    first = await asyncio.to_thread(newsbot, "ingest", url, db=db_path, env=LOOPBACK)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"Feed {url}: 1 neu" in first.stdout
+    again = await asyncio.to_thread(newsbot, "ingest", url, db=db_path, env=LOOPBACK)
+    assert again.returncode == 0, again.stdout
+    assert f"Feed {url}: unverändert" in again.stdout
+    listed = await asyncio.to_thread(newsbot, "feeds", "list", db=db_path)
+    assert url in listed.stdout  # a feed that answers stays in the list
+
+
+def test_a_file_url_names_the_local_file(db_path: Path) -> None:
+    result = newsbot("ingest", DPA.as_uri(), db=db_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"neu: {DPA} → #1 „{DPA_TITLE}“" in result.stdout
+    folder = newsbot("ingest", "file://localhost" + str(SEEDS) + "/", db=db_path)
+    assert folder.returncode == 0
+    assert "1 neu, 1 Duplikate" in folder.stdout
+    elsewhere = newsbot("ingest", "file://server/srv/x.txt", db=db_path)
+    assert elsewhere.returncode == 2
+    assert "file:///" in elsewhere.stderr
+    assert "Traceback" not in elsewhere.stderr
+
+
+def test_ingest_help_states_the_exit_status(db_path: Path) -> None:
+    out = newsbot("ingest", "--help", db=db_path).stdout
+    assert "exit status: 0" in out
+    assert "file://" in out
