@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.query import Query
 from bot.records import (
     DEFAULT_ZONE,
     Alert,
+    ArchivedDigest,
     Article,
     ChatSettings,
     Reply,
@@ -51,6 +52,8 @@ class Library(Protocol):
         stories: int | None = None,
         sentences: int | None = None,
         send_empty: bool | None = None,
+        breaking: bool | None = None,
+        quiet: str | None = None,
     ) -> ChatSettings: ...
     def set_digest_keywords(self, chat: str, keywords: Sequence[str], now: datetime) -> None: ...
     def digest_shown(self, chat: str, now: datetime) -> None: ...
@@ -63,6 +66,7 @@ class Library(Protocol):
     def feeds(self) -> Sequence[FeedInfo]: ...
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> FeedInfo: ...
     def remove_feed(self, id: int) -> bool: ...
+    def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None: ...
 
 
 class StatsInfo(Protocol):

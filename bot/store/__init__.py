@@ -1,7 +1,8 @@
 """The SQLite store (sqlite-utils): the only package that holds SQL; implements `Library`.
 
 `Store` is composed from one part per kind of data: `articles`, `search`, `feeds`, `chats`,
-`deliveries` and `operations`, on the shared `base`.
+`deliveries`, `archive` (sent digests), `pushes` (breaking stories, quiet hours) and
+`operations`, on the shared `base`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import TypeVar
 from sqlite_utils import Database
 
 from bot.migrations import migrate
+from bot.store.archive import Archive
 from bot.store.articles import Articles
 from bot.store.base import WriterDatabase
 from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Operations, Stats
+from bot.store.pushes import Held, Pushes
 from bot.store.search import (
     CANDIDATES,
     COMMON_SAMPLE,
@@ -39,6 +42,7 @@ __all__ = [
     "RECENCY_BOOST",
     "RECENCY_DAYS",
     "FailedDelivery",
+    "Held",
     "Stats",
     "Store",
 ]
@@ -46,7 +50,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-class Store(Operations, Deliveries, Search, Chats, Feeds, Articles):
+class Store(Operations, Deliveries, Archive, Pushes, Search, Chats, Feeds, Articles):
     """Articles, chats, subscriptions and the delivery log in one SQLite file.
 
     Synchronous and owned by one thread; async code calls `await store.run(fn)`.
