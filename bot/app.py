@@ -13,8 +13,8 @@ from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.ingest.feeds import FeedPoller, PollOptions
-from bot.inline import InlinePage, inline_search
 from bot.ingest.fetch import Fetcher, FetchOptions
+from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
