@@ -480,7 +480,9 @@ async def push_breaking(
         chats = store.breaking_chats()
         if not chats:
             return []
-        found = breaking_stories(store.articles_since(now - rule.lookback, now), now, rule)
+        # `until` is exclusive: an article stored this very second counts.
+        recent = store.articles_since(now - rule.lookback, now + timedelta(seconds=1))
+        found = breaking_stories(recent, now, rule)
         out: list[tuple[str, Reply, frozenset[int], int]] = []
         for chat in chats if found else ():
             language = store.settings(chat).language
