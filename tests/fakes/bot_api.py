@@ -432,7 +432,10 @@ class FakeBotAPI:
             0 < len(i.encode()) <= INLINE_ID_BYTES for i in ids
         ):
             return self._error(400, "Bad Request: RESULT_ID_INVALID")
-        if len(str(p.get("next_offset") or "").encode()) > INLINE_OFFSET_BYTES:
+        # A String field: the form value "10" is not the number 10.
+        offset = p.get("next_offset")
+        offset = "" if offset is None else str(offset)
+        if len(offset.encode()) > INLINE_OFFSET_BYTES:
             return self._error(400, "Bad Request: NEXT_OFFSET_INVALID")
         for r in results:
             if r.get("type") != "article" or not r.get("title"):
@@ -446,7 +449,8 @@ class FakeBotAPI:
                     return self._error(400, f"Bad Request: can't parse entities: {exc}")
             if not text.strip() or utf16_len(text) > self.limit:
                 return self._error(400, "Bad Request: MESSAGE_TEXT_INVALID")
-        self.inline_answers[str(p["inline_query_id"])] = {**p, "results": results}
+        answer = {**p, "results": results, "next_offset": offset}
+        self.inline_answers[str(p["inline_query_id"])] = answer
         return True
 
     async def start(self) -> FakeBotAPI:
