@@ -27,7 +27,8 @@ NIGHT = datetime(2025, 11, 10, 22, 0, tzinfo=UTC)
 
 # One event as five outlets first report it, each in its own words.
 QUAKE = [
-    ("dpa", "Erdbeben erschüttert Lissabon", "Ein Erdbeben der Stärke 6,8 hat Lissabon erschüttert."),
+    ("dpa", "Erdbeben erschüttert Lissabon",
+     "Ein Erdbeben der Stärke 6,8 hat Lissabon erschüttert."),
     ("Spiegel", "Schweres Erdbeben in Lissabon: Häuser eingestürzt",
      "In Lissabon sind nach dem Erdbeben mehrere Häuser eingestürzt, Retter suchen Verschüttete."),
     ("Zeit", "Portugal: Erdbeben der Stärke 6,8 trifft Lissabon",
