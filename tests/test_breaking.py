@@ -1,4 +1,4 @@
-"""Breaking stories and quiet hours: the dev day replayed, once per story and chat, held at night."""
+"""Breaking stories and quiet hours: the dev day replayed, once per story and chat, held."""
 
 from __future__ import annotations
 
