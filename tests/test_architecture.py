@@ -18,6 +18,9 @@ CORE = [
     "bot/errors.py",
     "bot/stories.py",
     "bot/dedup.py",
+    "bot/breaking.py",
+    "bot/quiet.py",
+    "bot/inline.py",
 ]
 FORBIDDEN = {
     "asyncio",
