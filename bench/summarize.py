@@ -28,7 +28,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
 from sumy.utils import get_stop_words  # noqa: E402
 
 from summarizer import split_sentences, summarize  # noqa: E402
-from summarizer.ranking import stemmer  # noqa: E402
+from summarizer.german import stemmer  # noqa: E402
 from summarizer.sentences import GermanTokenizer  # noqa: E402
 
 DATA = Path("/work/shared/eval/summaries_klexikon.jsonl.gz")

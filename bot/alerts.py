@@ -5,26 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.query import MAX_WORD_LENGTH, MAX_WORDS, fold, words
+from bot.query import MAX_WORD_LENGTH, MAX_WORDS, TextTerms, matches_all, text_terms, to_wants
 from bot.records import Alert, Article, Reply, Span
 from bot.texts import t
+from summarizer import fold, words
 
 
 def alert_words(text: str) -> tuple[str, ...]:
-    """An alert's words, folded for case and umlauts, duplicates removed; `-word` excludes."""
-    found: list[str] = []
+    """An alert's searchable words as written, each once (by folded form), no stop words;
+    `-word` excludes."""
+    first: dict[str, str] = {}
     for token in text.split():
         sign = "-" if token.startswith("-") else ""
-        found += [sign + fold(w) for w in words(token) if len(w) <= MAX_WORD_LENGTH]
-    return tuple(dict.fromkeys(found))[:MAX_WORDS]
+        for word in words(token):
+            if len(word) <= MAX_WORD_LENGTH and to_wants([word]):
+                first.setdefault(sign + fold(word), sign + word)
+    return tuple(first.values())[:MAX_WORDS]
 
 
-def alert_matches(alert: tuple[str, ...], text: str) -> bool:
-    """True when every alert word occurs in `text` and no `-word` does (folded, whole words)."""
-    present = {fold(w) for w in words(text)}
-    wanted = [w for w in alert if not w.startswith("-")]
-    unwanted = [w[1:] for w in alert if w.startswith("-")]
-    return bool(wanted) and all(w in present for w in wanted) and not present & set(unwanted)
+def alert_matches(alert: tuple[str, ...], text: str | TextTerms) -> bool:
+    """True when `text` has every alert word as search would find it (any form, compounds)
+    and none of its `-word`s."""
+    present = TextTerms.of(text_terms(text)) if isinstance(text, str) else text
+    wanted = to_wants(w for w in alert if not w.startswith("-"))
+    unwanted = to_wants(w[1:] for w in alert if w.startswith("-"))
+    return matches_all(wanted, present) and not any(present.has(u) for u in unwanted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,8 @@ def alert_hits(alerts: Sequence[Alert], articles: Sequence[Article]) -> list[Ale
     """Every (chat, article) pair where one of the chat's alerts matches the article, once."""
     out: list[AlertHit] = []
     for article in articles:
-        text = "\n".join((article.title, *article.summary, article.body))
+        # The terms search indexes for the article, found once for all alerts.
+        text = TextTerms.of(text_terms(f"{article.title}\n{article.body}"))
         by_chat: dict[str, list[int]] = {}
         matched: dict[str, tuple[str, ...]] = {}
         for alert in alerts:

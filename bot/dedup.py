@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import numpy.typing as npt
 
+from summarizer import words as split_words
+
 # Query parameters that say who sent the reader, not what the page is.
 TRACKING_PARAMS = frozenset(
     {
@@ -28,7 +30,6 @@ TRACKING_PARAMS = frozenset(
     }
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "oly_", "hsa_")
-_WORD = re.compile(r"[^\W_]+")
 SHINGLE = 4
 HASHES = 32
 BANDS = 8
@@ -103,11 +104,11 @@ def signature(body: str, words: Sequence[str] | None = None) -> bytes | None:
     """The MinHash signature of a body's 4-word shingles; None when the body is too short.
 
     Words are those of the NFC-normalized body, case folded. `words`, when given, must be the
-    body's words as `query.words` finds them, so a caller that split the body already saves
+    body's words as `summarizer.words` finds them, so a caller that split the body already saves
     doing it again (they are used when the body is NFC-normalized, as nearly all text is).
     """
     if words is None or not unicodedata.is_normalized("NFC", body):
-        words = _WORD.findall(unicodedata.normalize("NFC", body))
+        words = split_words(unicodedata.normalize("NFC", body))
     if len(words) < MIN_SHINGLES + SHINGLE - 1:
         return None
     # The casefolded words, NUL between them, as code points: one array op per step, however

@@ -8,14 +8,13 @@ the bench all come through here.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.query import stem
+from bot.query import TextTerms, text_terms, to_wants
 from bot.records import (
     DEFAULT_ZONE,
     Article,
@@ -27,7 +26,7 @@ from bot.records import (
     known_source,
     to_iso,
 )
-from bot.stories import centrality, features, group_stories, is_kicker, plain_headline
+from bot.stories import centrality, group_stories, is_kicker, plain_headline
 
 DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
@@ -149,34 +148,29 @@ def _summary_source(group: Sequence[Article], order: Sequence[int]) -> Article:
 
 @dataclass(frozen=True, slots=True)
 class _Keywords:
-    """A chat's keywords as stems: any `wanted` must occur, no `unwanted` may."""
+    """A chat's keywords as search terms: one `wanted` must match, no `unwanted` may."""
 
-    wanted: tuple[str, ...]
-    unwanted: tuple[str, ...]
+    wanted: tuple[tuple[str, ...], ...]
+    unwanted: tuple[tuple[str, ...], ...]
 
     @classmethod
     def of(cls, keywords: tuple[str, ...]) -> _Keywords:
-        """Stem the plain words and the `-word`s once per digest, not once per story."""
+        """The terms of the plain words and the `-word`s, once per digest, not once per story."""
         return cls(
-            tuple(stem(k) for k in keywords if not k.startswith("-")),
-            tuple(stem(k[1:]) for k in keywords if k.startswith("-") and len(k) > 1),
+            to_wants(k for k in keywords if not k.startswith("-")),
+            to_wants(k[1:] for k in keywords if k.startswith("-") and len(k) > 1),
         )
 
-    def match(self, roots: Sequence[str]) -> bool:
-        """Whether a story's sorted stems pass; a keyword matches any stem it is a prefix of."""
-
-        def has(root: str) -> bool:
-            i = bisect_left(roots, root)
-            return i < len(roots) and roots[i].startswith(root)
-
-        if any(has(u) for u in self.unwanted):
+    def match(self, terms: TextTerms) -> bool:
+        """Whether a story's terms pass, matched as search matches an article."""
+        if any(terms.has(u) for u in self.unwanted):
             return False
-        return not self.wanted or any(has(w) for w in self.wanted)
+        return not self.wanted or any(terms.has(w) for w in self.wanted)
 
 
-def _roots(group: Sequence[Article]) -> tuple[str, ...]:
-    """Every stem of the group's articles, sorted (so a prefix test is one bisection)."""
-    return tuple(sorted({term for a in group for term in features(a).terms}))
+def _terms(group: Sequence[Article]) -> TextTerms:
+    """Every search term of the group's articles."""
+    return TextTerms.of(t for a in group for t in text_terms(f"{a.title}\n{a.body}"))
 
 
 def _fresh_until(article: Article, now: datetime) -> datetime | None:
@@ -238,12 +232,12 @@ class StoryPool:
     """A window's articles grouped into stories once, from which every chat's digest is cut."""
 
     groups: tuple[tuple[Article, ...], ...]
-    # Memos, not state: the ranking per `now` (a run asks with one), each story's stems and
+    # Memos, not state: the ranking per `now` (a run asks with one), each story's terms and
     # its entry when whole (most chats' top stories are the same).
     _rankings: dict[datetime, _Ranking] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _roots: dict[int, tuple[str, ...]] = field(
+    _terms: dict[int, TextTerms] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _entries: dict[tuple[int, int], Story] = field(
@@ -282,11 +276,11 @@ class StoryPool:
         self._rankings[now] = ranking
         return ranking
 
-    def _group_roots(self, g: int) -> tuple[str, ...]:
-        roots = self._roots.get(g)
-        if roots is None:
-            roots = self._roots[g] = _roots(self.groups[g])
-        return roots
+    def _group_terms(self, g: int) -> TextTerms:
+        terms = self._terms.get(g)
+        if terms is None:
+            terms = self._terms[g] = _terms(self.groups[g])
+        return terms
 
     def _entry(self, g: int, sentences: int) -> Story:
         key = (g, sentences)
@@ -310,7 +304,7 @@ class StoryPool:
             lo = ranking.first[g]
             if lo is None or since > lo:
                 continue
-            if keywords is None or keywords.match(self._group_roots(g)):
+            if keywords is None or keywords.match(self._group_terms(g)):
                 chosen.append((rank, g, None))
         # Stories straddling `since` enter with their fresh articles only, ranked as such.
         for g in ranking.spread:
@@ -318,7 +312,7 @@ class StoryPool:
             if hi is None or since > hi or (lo is not None and since <= lo):
                 continue
             fresh = tuple(a for a in self.groups[g] if is_fresh(a, since, now))
-            if keywords is None or keywords.match(_roots(fresh)):
+            if keywords is None or keywords.match(_terms(fresh)):
                 chosen.append((_rank(fresh, g, now), g, fresh))
         chosen.sort(key=lambda c: c[0], reverse=True)
         entries = tuple(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -11,9 +13,14 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 from nltk.stem.snowball import GermanStemmer
+from simplemma.strategies import DictionaryLookupStrategy
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("newsbot")
+log = logging.getLogger(__name__)
+# Articles re-indexed per statement batch, and how often progress is logged.
+REINDEX_BATCH = 1000
+REINDEX_LOG_EVERY = 10_000
 
 # Frozen copies of bot/query.py's indexing as of m003 and m005: a migration must mean the same
 # thing forever, whatever the live search code becomes. Do not edit; add a new migration.
@@ -69,6 +76,47 @@ def _frozen_index_text(title: str, body: str) -> tuple[str, str, tuple[str, ...]
     body_stems = list(filter(None, map(_frozen_index_stem, _frozen_words(body))))
     compounds = {s for s in {*title_stems, *body_stems} if len(s) >= _FROZEN_MIN_COMPOUND}
     return " ".join(title_stems), " ".join(body_stems), tuple(sorted(compounds))
+
+
+# Frozen copy of summarizer.german's terms and bot/query.py's index_text as of m007: each
+# word's stem and its lemma's stem (simplemma), sumy's and our stop words. Do not edit.
+_M007_STOPWORDS = _FROZEN_STOPWORDS | frozenset(
+    (  # noqa: SIM905 (a word list reads best as one string)
+        "aber als am an auch auf aus bei bin bis bist da dadurch daher darum das daß dass dein "
+        "deine dem den der des dessen deshalb die dies dieser dieses doch dort du durch ein eine "
+        "einem einen einer eines er es euer eure für hatte hatten hattest hattet hier hinter ich "
+        "ihr ihre im in ist ja jede jedem jeden jeder jedes jener jenes jetzt kann kannst können "
+        "könnt machen mein meine mit muß mußt musst müssen müßt nach nachdem nein nicht nun oder "
+        "seid sein seine sich sie sind soll sollen sollst sollt sonst soweit sowie und unser "
+        "unsere unter vom von vor wann warum was weiter weitere wenn wer werde werden werdet "
+        "weshalb wie wieder wieso wir wird wirst wo woher wohin zu zum zur über"
+    ).split()
+)
+
+
+_M007_LEMMAS = DictionaryLookupStrategy()
+
+
+@lru_cache(maxsize=200_000)
+def _m007_terms(word: str) -> tuple[str, ...]:
+    """Frozen copy of the index terms of one word as of m007. Do not edit."""
+    if len(word) > _FROZEN_MAX_WORD_LENGTH or word.casefold() in _M007_STOPWORDS:
+        return ()
+    if word.isdecimal():
+        return (word,)
+    first = _frozen_stem(word)
+    second = _frozen_stem(_M007_LEMMAS.get_lemma(word, "de") or word)
+    if second == first and len(word) > 4 and word[0].isupper() and word.endswith(("as", "os")):
+        second = _frozen_stem(word[:-1])
+    return (first,) if second == first else (first, second)
+
+
+def _m007_index_text(title: str, body: str) -> tuple[str, str, set[str]]:
+    """Frozen copy of `query.index_text` as of m007: title terms, body terms, long terms."""
+    title_terms = [t for w in _frozen_words(title) for t in _m007_terms(w)]
+    body_terms = [t for w in _frozen_words(body) for t in _m007_terms(w)]
+    compounds = {t for t in (*title_terms, *body_terms) if len(t) >= _FROZEN_MIN_COMPOUND}
+    return " ".join(title_terms), " ".join(body_terms), compounds
 
 
 # Frozen copy of bot/dedup.py's signature and bands as of m006: stored signatures must keep
@@ -353,7 +401,49 @@ def m006_minhash_v2(db: Database) -> None:
 
 
 @migrations()
-def m007_breaking_quiet_archive(db: Database) -> None:
+def m007_lemma_index(db: Database) -> None:
+    """The index holds each word's stem and its lemma's stem (`gefiel` finds `gefallen`).
+
+    Progress goes to the log every REINDEX_LOG_EVERY articles.
+    """
+    total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    started = time.perf_counter()
+    counts: dict[str, int] = {}
+    done = last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+            [last, REINDEX_BATCH],
+        ).fetchall()
+        if not rows:
+            break
+        updates = []
+        for article_id, title, body in rows:
+            title_terms, body_terms, compounds = _m007_index_text(title, body)
+            updates.append((title_terms, body_terms, article_id))
+            for compound in compounds:
+                counts[compound] = counts.get(compound, 0) + 1
+        # The update trigger replaces each article's row in the FTS index.
+        db.conn.executemany(
+            "UPDATE articles SET title_stems = ?, body_stems = ? WHERE id = ?", updates
+        )
+        before, done, last = done, done + len(rows), rows[-1][0]
+        if done // REINDEX_LOG_EVERY > before // REINDEX_LOG_EVERY or done == total:
+            log.info(
+                "event=reindex done=%d total=%d seconds=%.1f",
+                done,
+                total,
+                time.perf_counter() - started,
+            )
+    db.execute("DELETE FROM compounds")
+    db.conn.executemany(
+        "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)",
+        [(stem, stem[::-1], n) for stem, n in counts.items()],
+    )
+
+
+@migrations()
+def m008_breaking_quiet_archive(db: Database) -> None:
     """Breaking stories and quiet hours per chat, what waits for a quiet time to end, the
     breaking stories each chat was told of, and each sent digest as it was sent."""
     chats = db.table("chats")
@@ -380,4 +470,5 @@ def m007_breaking_quiet_archive(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)
-    _frozen_stem.cache_clear()  # only migrations use it; don't hold its memory while serving
+    _frozen_stem.cache_clear()
+    _m007_terms.cache_clear()  # only migrations use it; don't hold its memory while serving

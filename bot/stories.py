@@ -22,9 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from wordfreq import get_frequency_dict
 
-from bot.query import fold, stem, stems, words
 from bot.records import Article
-from summarizer.algorithms import german_stop_words
+from summarizer import fold, stem, stems, stop_words, words
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Words that say what kind of piece it is, not what happened: shared by unrelated articles.
@@ -70,7 +69,7 @@ MIN_DF_CAP = 30
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
-    return frozenset(fold(w) for w in german_stop_words())
+    return frozenset(fold(w) for w in stop_words())
 
 
 @lru_cache(maxsize=200_000)

@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 from summarizer.algorithms import SUMY_ALGORITHMS, summarize_lead, summarize_with_sumy
+from summarizer.german import (
+    fold,
+    is_stop_word,
+    lemma,
+    letter_words,
+    prose_words,
+    stem,
+    stems,
+    stop_words,
+    terms,
+    words,
+)
 from summarizer.page import PageDump, parse_page
 from summarizer.ranking import rank
 from summarizer.sentences import split_sentences
 
 ALGORITHMS: tuple[str, ...] = ("newsbot", "lead", *SUMY_ALGORITHMS)
 
-__all__ = ["ALGORITHMS", "PageDump", "parse_page", "split_sentences", "summarize"]
+__all__ = [
+    "ALGORITHMS",
+    "PageDump",
+    "fold",
+    "is_stop_word",
+    "lemma",
+    "letter_words",
+    "parse_page",
+    "prose_words",
+    "split_sentences",
+    "stem",
+    "stems",
+    "stop_words",
+    "summarize",
+    "terms",
+    "words",
+]
 
 
 def summarize(

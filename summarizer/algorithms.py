@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -19,8 +19,8 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.reduction import ReductionSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
 
+from summarizer.german import stop_words
 from summarizer.sentences import GermanTokenizer, split_sentences
 
 SUMY_ALGORITHMS: dict[str, type[Any]] = {
@@ -55,22 +55,16 @@ EDMUNDSON_STIGMA = ("vielleicht", "hoffentlich", "eigentlich", "übrigens", "ich
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-@lru_cache(maxsize=1)
-def german_stop_words() -> frozenset[str]:
-    """sumy's German stop word list (shipped inside sumy, no download)."""
-    return frozenset(get_stop_words("german"))
-
-
 @cache
 def _sumy_summarizer(name: str) -> Any:
     """One configured sumy summarizer per algorithm, built once and reused."""
     summarizer = SUMY_ALGORITHMS[name](Stemmer("german"))
-    summarizer.stop_words = german_stop_words()
+    summarizer.stop_words = stop_words()
     if name == "edmundson":
         # Edmundson raises without cue words; these mark reported facts versus hedges and chatter.
         summarizer.bonus_words = EDMUNDSON_BONUS
         summarizer.stigma_words = EDMUNDSON_STIGMA
-        summarizer.null_words = german_stop_words()
+        summarizer.null_words = stop_words()
     return summarizer
 
 

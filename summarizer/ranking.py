@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
 
 import numpy as np
-from nltk.stem.snowball import GermanStemmer
 
-from summarizer.algorithms import german_stop_words
 from summarizer.boilerplate import is_junk
+from summarizer.german import prose_words as to_words
+from summarizer.german import stemmer, stop_words
 from summarizer.linear import LinearModel, load_packaged
-from summarizer.sentences import split_sentences, to_words
+from summarizer.sentences import split_sentences
 
 # Articles longer than this are cut before scoring; news puts the story first, so nothing a
 # 3-sentence summary needs is lost.
@@ -74,34 +73,10 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-# A Snowball German stemmer that gives other stems: PyStemmer 3 ships Snowball 3, which also
-# strips "-et" ("bezeichnet" → "bezeichn"); NLTK and PyStemmer 2 keep it.
-_PROBE = ("bezeichnet", "bezeichnet")
-
-
-@lru_cache(maxsize=1)
-def stemmer() -> Callable[[list[str]], list[str]]:
-    """Snowball German stems of a word list: PyStemmer's C code when it matches NLTK, else NLTK."""
-    # Both run the same Snowball algorithm (equal on 156,000 distinct words of the evaluation
-    # texts); the C one is about seven times faster, which matters because every article is new.
-    try:
-        from Stemmer import Stemmer  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        pass
-    else:
-        fast = Stemmer("german")
-        # Its own cache costs more than it saves: rank() stems each distinct word once.
-        fast.maxCacheSize = 0
-        if fast.stemWord(_PROBE[0]) == _PROBE[1]:
-            return cast(Callable[[list[str]], list[str]], fast.stemWords)
-    slow = GermanStemmer()
-    return lambda words: [slow.stem(w) for w in words]
-
-
 def to_term_ids(rows: Sequence[Sequence[str]]) -> tuple[list[list[int]], int]:
     """Stem ids of each row's content words (stop words dropped) and the number of stems."""
     # Each distinct word is stemmed once, in one batch: there is no cache across articles.
-    stop = german_stop_words()
+    stop = stop_words()
     lowered = [" ".join(row).lower().split() for row in rows]
     distinct = [w for w in dict.fromkeys(w for row in lowered for w in row) if w not in stop]
     ids: dict[str, int] = {}

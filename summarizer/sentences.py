@@ -1,4 +1,4 @@
-"""German sentence and word splitting, and the tokenizer object sumy gets instead of NLTK punkt."""
+"""German sentence splitting, and the tokenizer object sumy gets instead of NLTK punkt."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import re
 
 from sentencex import segment
 
+from summarizer.german import prose_words
+
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 # sentencex ends a sentence after "des 2." or "am 19." before a capitalised noun ("Weltkrieg",
 # "Lebensjahr"); German sentences almost never end on a bare one- or two-digit number.
 _ORDINAL_END = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
-_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -33,11 +34,6 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def to_words(sentence: str) -> tuple[str, ...]:
-    """Letter words of a sentence (numbers dropped, as sumy's own tokenizer does)."""
-    return tuple(_WORD.findall(sentence))
-
-
 class GermanTokenizer:
     """What sumy's parsers need from a tokenizer, backed by sentencex so nothing downloads."""
 
@@ -49,4 +45,4 @@ class GermanTokenizer:
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """Words of one sentence."""
-        return to_words(sentence)
+        return prose_words(sentence)

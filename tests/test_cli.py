@@ -296,3 +296,22 @@ def test_unknown_source_is_null_data_and_a_date_alone_stays_a_date(
     assert exported["published"] == "2026-11-28"
     found = newsbot("search", "haushalt", db=db_path).stdout
     assert "unbekannte Quelle, 2026-11-28" in found
+
+
+def test_terms_jsonl_answers_each_line_and_marks_bad_ones(db_path: Path) -> None:
+    lines = [
+        {"id": "a", "text": "Der Plan gefiel"},
+        "kein JSON",
+        {"id": "b"},
+        {"id": "c", "text": "Häuser in Venezuelas"},
+    ]
+    stdin = "".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines)
+    out = newsbot("terms", "--jsonl", db=db_path, stdin=stdin)
+    assert out.returncode == 0
+    answers = [json.loads(line) for line in out.stdout.splitlines()]
+    assert answers[0] == {"id": "a", "terms": ["plan", "gefiel", "gefall"]}
+    assert "error" in answers[1]
+    assert answers[2]["id"] == "b"
+    assert "error" in answers[2]
+    assert answers[3] == {"id": "c", "terms": ["haus", "venezuelas", "venezuela"]}
+    assert newsbot("terms", "gefallen", db=db_path).stdout.split() == ["gefall"]

@@ -138,12 +138,14 @@ def test_settings_show_and_change_everything(store: Store, now: datetime) -> Non
     assert "Deutsch (de) und Englisch (en)" in say(store, now, "/settings sprache fr")
 
 
-def test_alerts_are_folded_plain_words(store: Store, now: datetime) -> None:
-    assert "„strasse grunen“" in say(store, now, "/alert Straße GRÜNEN straße")
-    assert "[1] strasse grunen" in say(store, now, "/alerts")
+def test_alerts_are_plain_words_matched_in_any_form(store: Store, now: datetime) -> None:
+    assert "„Straße GRÜNEN“" in say(store, now, "/alert Straße GRÜNEN straße der")
+    assert "[1] Straße GRÜNEN" in say(store, now, "/alerts")
     [alert] = store.alerts(CHAT)
     assert alert_matches(alert.words, "Die Grünen sperren die Strasse.")
+    assert alert_matches(alert.words, "Der Grüne sperrt die Straßen.")
     assert not alert_matches(alert.words, "Die Grünen tagen.")
+    assert "Worauf soll ich achten" in say(store, now, "/alert der die das")
     assert "Alarm 1 gelöscht" in say(store, now, "/unalert 1")
     assert say(store, now, "/unalert 1") == "Einen Alarm mit der Nummer 1 hast du nicht."
     assert "Worauf soll ich achten" in say(store, now, "/alert .*+?")
@@ -373,3 +375,30 @@ def test_alert_exclusion_is_honoured(store: Store, now: datetime) -> None:
     assert alert.words == ("bundesliga", "-sport")
     assert alert_matches(alert.words, "Die Bundesliga und die Politik")
     assert not alert_matches(alert.words, "Bundesliga: Sport am Wochenende")
+
+
+def test_search_finds_both_seeds_by_a_names_genitive(seeded_store: Store, now: datetime) -> None:
+    reply = say(seeded_store, now, "/search Venezuelas")
+    assert "2 Treffer" in reply
+    assert "Kreml fordert friedliche Lösung" in reply
+    assert "Russland erwägt Venezuelas Bitte" in reply
+    assert "Russland erwägt" in say(seeded_store, now, "/search Luftabwehr")
+
+
+def test_search_finds_strong_verb_forms_both_ways(store: Store, now: datetime) -> None:
+    filler = " Die Sitzung in Berlin dauerte bis zum späten Abend, danach gingen alle nach Hause."
+    liked = NewArticle(
+        "Plan im Kabinett", "dpa", "Der Plan gefiel den Ministern." + filler, (), now
+    )
+    pleased = NewArticle(
+        "Konzept vor der Wahl", "dpa", "Das Konzept hat den Wählern gefallen." + filler, (), now
+    )
+    store.add_article(liked, now)
+    store.add_article(pleased, now)
+    by_base = say(store, now, "/search gefallen")
+    assert "Plan im Kabinett" in by_base
+    assert "Konzept vor der Wahl" in by_base
+    by_past = say(store, now, "/search gefiel")
+    assert "Konzept vor der Wahl" in by_past
+    assert "Plan im Kabinett" in by_past
+    assert "1 Treffer" in say(store, now, "/search Wählern Konzept")

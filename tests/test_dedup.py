@@ -16,7 +16,7 @@ from bot.dedup import (
     signature,
     similarity,
 )
-from bot.query import words
+from summarizer import words
 from tests.fakes.feed_site import german_text
 
 

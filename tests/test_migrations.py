@@ -15,10 +15,11 @@ import pytest
 from sqlite_utils import Database
 
 from bot.dedup import bands, signature
-from bot.migrations import _m006_bands, _m006_signature, migrate, migrations
-from bot.query import words
+from bot.migrations import _m006_bands, _m006_signature, _m007_index_text, migrate, migrations
+from bot.query import index_text
 from bot.records import NewArticle
 from bot.store import Store
+from summarizer import words
 from tests.fakes.feed_site import german_text
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "bot" / "migrations.py"
@@ -63,7 +64,7 @@ def test_m005_indexes_old_articles_as_stems_and_lists_their_compounds(
     memory_db: Database,
 ) -> None:
     db = old_database(memory_db)
-    migrate(db)
+    migrations.apply(db, stop_before="m006_minhash_v2")
     assert db.execute("SELECT title_stems, body_stems FROM articles").fetchall() == [
         ("neu luftabwehrsystem kiew", "raket kam 2025 strass uberweisungstrag")
     ]
@@ -153,3 +154,30 @@ def test_m006_frozen_signature_equals_the_live_one(seed: int) -> None:
     assert _m006_signature(body) == signature(body) == signature(body, words(body))
     sig = signature(body)
     assert _m006_bands(sig or b"") == bands(sig or b"")
+
+
+def test_m007_reindexes_old_articles_with_lemmas_as_search_indexes_new_ones(
+    caplog: pytest.LogCaptureFixture, memory_db: Database
+) -> None:
+    db = old_database(memory_db)
+    with caplog.at_level("INFO", logger="bot.migrations"):
+        migrate(db)
+    title, body = (
+        "Neue Luftabwehrsysteme für Kiew",
+        ("Die Raketen kamen 2025 über die Straße zum Überweisungsträger."),
+    )
+    live = index_text(title, body)
+    assert db.execute("SELECT title_stems, body_stems FROM articles").fetchall() == [
+        (live.title, live.body)
+    ]
+    assert live.body == "raket kam komm 2025 strass uberweisungstrag"
+    assert "event=reindex done=1 total=1" in caplog.text
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def test_m007_terms_equal_the_live_index_terms() -> None:
+    """The frozen copy means what the live index meant when m007 was written."""
+    text = german_text(random.Random(7), 400) + " gefiel Häuser Venezuelas stieß Maduros 2025"
+    frozen = _m007_index_text("Venezuelas Häuser", text)
+    live = index_text("Venezuelas Häuser", text)
+    assert frozen == (live.title, live.body, set(live.compounds))

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nltk.stem.snowball import GermanStemmer
 
+import summarizer
 from bot import query
 from bot.query import HIT_END, HIT_START, parse_query
 from bot.records import NewArticle
@@ -197,31 +198,32 @@ STEM_WORDS = [
 def test_batched_stems_equal_nltks_per_word_stems() -> None:
     nltk = GermanStemmer()
     folded = [w.casefold() for w in STEM_WORDS]
-    assert query.stems(folded) == [query.fold(nltk.stem(w)) for w in folded]
-    assert [query.stem(w) for w in STEM_WORDS] == [query.fold(nltk.stem(w)) for w in folded]
+    assert summarizer.stems(folded) == [summarizer.fold(nltk.stem(w)) for w in folded]
+    assert [summarizer.stem(w) for w in STEM_WORDS] == [
+        summarizer.fold(nltk.stem(w)) for w in folded
+    ]
 
 
-def test_index_stems_drop_function_words_keep_numbers_and_survive_a_full_cache(
+def test_index_terms_drop_function_words_keep_numbers_and_survive_a_full_cache(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = " ".join([*STEM_WORDS, "2025", "Die", "DER"])
-    expected = [
-        "" if len(w) > 40 or w.casefold() in query.STOPWORDS else query.stem(w)
-        for w in query.words(text)
-    ]
-    expected[-3:] = ["2025", "", ""]
-    assert query._index_stems(query.words(text)) == expected
-    # A full cache is emptied and refilled, and gives the same stems.
+    found = summarizer.words(text)
+    expected = [() if len(w) > 40 else summarizer.terms([w])[0] for w in found]
+    assert expected[-3:] == [("2025",), (), ()]
+    assert ("haus",) in expected
+    assert query.word_terms(found) == expected
+    # A full cache is emptied and refilled, and gives the same terms.
     monkeypatch.setattr(query, "MAX_CACHED_WORDS", 5)
-    assert query._index_stems(query.words(text.upper()))[-3:] == ["2025", "", ""]
-    assert query._index_stems(query.words(text)) == expected
-    assert len(query._INDEX_STEMS) <= len(expected)
+    assert query.word_terms(summarizer.words(text.upper()))[-3:] == [("2025",), (), ()]
+    assert query.word_terms(found) == expected
+    assert len(query._INDEX_TERMS) <= len(expected)
 
 
 def test_index_text_of_given_body_words_equals_splitting_the_body() -> None:
     body = german_text(random.Random(9), 120) + " snake_case Straße"
     title = "Luftabwehrsysteme für Kiew"
-    given = query.index_text(title, body, query.words(body))
+    given = query.index_text(title, body, summarizer.words(body))
     assert given == query.index_text(title, body)
-    assert query.words("a_b c") == ["a", "b", "c"]
-    assert query.words("ab c") == ["ab", "c"]
+    assert summarizer.words("a_b c") == ["a", "b", "c"]
+    assert summarizer.words("ab c") == ["ab", "c"]

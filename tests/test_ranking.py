@@ -7,6 +7,7 @@ import itertools
 import pytest
 from nltk.stem.snowball import GermanStemmer
 
+from summarizer.german import prose_words as to_words
 from summarizer.ranking import (
     DEFAULT_WEIGHTS,
     addresses_reader,
@@ -17,7 +18,6 @@ from summarizer.ranking import (
     to_term_ids,
     word_budget,
 )
-from summarizer.sentences import to_words
 
 # Words whose stems differ between Snowball versions or exercise umlauts, ß and the u/y rules.
 STEM_WORDS = [

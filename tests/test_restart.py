@@ -145,9 +145,8 @@ async def test_two_processes_on_one_database_send_no_digest_twice(
 
 
 async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
-    bot_api: FakeBotAPI, seeded_store: Store
+    bot_api: FakeBotAPI, seeded_store: Store, now: datetime
 ) -> None:
-    now = datetime.now(UTC)
     async with running(make_transport(bot_api, seeded_store), seeded_store, now):
         bot_api.down_until = time.monotonic() + 8  # the Bot API answers 500 for 8 s
         bot_api.push_text("/subscribe 07:00 jetzt")

@@ -170,6 +170,28 @@ async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
     assert chats == [CHAT, CHAT, "console:bob"]
 
 
+async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
+    from bot.alerts import alert_words
+    from bot.schedule import push_alerts
+
+    now = datetime(2025, 11, 10, 12, tzinfo=UTC)
+    filler = " Der Stadtrat berät am Montag darüber, die Anwohner sind gespannt auf das Ergebnis."
+    houses = NewArticle(
+        "Neue Häuser am Hafen", "dpa", "Am Hafen entstehen Häuser." + filler, (), now
+    )
+    other = NewArticle("Radweg am Hafen", "dpa", "Am Hafen entsteht ein Radweg." + filler, (), now)
+    ids = [store.add_article(houses, now)[1], store.add_article(other, now)[1]]
+    store.add_alert(CHAT, alert_words("Haus"), now)
+    recorder = Recorder()
+    queue = Delivery({"console": recorder})
+    await queue.start()
+    assert await push_alerts(store, queue, ids, now) == 1
+    await queue.join()
+    await queue.stop()
+    [(chat, _)] = recorder.sent
+    assert chat == CHAT
+
+
 async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
     store.subscribe(sub("07:30"), CREATED)
     queue = Delivery({"console": Recorder()})

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer import split_sentences
-from summarizer.sentences import GermanTokenizer, to_words
+from summarizer.german import prose_words as to_words
+from summarizer.sentences import GermanTokenizer
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from bot.cli.base import EXIT_EMPTY, EXIT_USAGE
 from bot.cli.grouping import cmd_stories
 from bot.cli.ingesting import cmd_feeds, cmd_ingest
 from bot.cli.operations import cmd_backup, cmd_export, cmd_status
-from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize
+from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize, cmd_terms
 from bot.cli.serving import cmd_demo, cmd_run
 from bot.config import Config, check_db_path, load_config
 from bot.errors import ConfigError, NewsbotError
@@ -152,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
         help='read {"id","title","text","source","published","url"} lines, print {"id","story"}',
     )
     p.set_defaults(func=cmd_stories)
+    p = sub.add_parser("terms", help="the search terms of a text (or of JSONL lines on stdin)")
+    p.add_argument("words", nargs="*", metavar="WORD")
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='batch: read {"id","text"} lines on stdin, print {"id","terms"} lines',
+    )
+    p.set_defaults(func=cmd_terms)
 
     p = sub.add_parser("search", help="search stored articles (exit 1 when nothing is found)")
     p.add_argument(

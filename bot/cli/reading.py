@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_rece
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
-from bot.query import parse_query
+from bot.query import parse_query, text_terms
 from bot.records import Digest, date_only
 from bot.render import render_digest, source_name, to_plain
 from bot.store import Store
@@ -61,6 +62,16 @@ def cmd_summarize(args: argparse.Namespace, config: Config) -> int:
 
 def _summarize_jsonl(sentences: int) -> int:
     """One JSON object in, one out, per line; a bad line gets an `error` and the run goes on."""
+
+    def one(text: str, obj: dict[str, Any]) -> dict[str, Any]:
+        title = obj.get("title")
+        return _summary_record(text, sentences, title if title else None)
+
+    return _each_jsonl(one)
+
+
+def _each_jsonl(answer: Callable[[str, dict[str, Any]], dict[str, Any]]) -> int:
+    """Read `{"id","text",…}` lines on stdin, print `{"id",…answer}` or `{"id","error"}` each."""
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
@@ -73,11 +84,21 @@ def _summarize_jsonl(sentences: int) -> int:
             text = obj.get("text")
             if not isinstance(text, str):
                 raise ValueError("missing string field 'text'")
-            title = obj.get("title")
-            out = {"id": ident, **_summary_record(text, sentences, title if title else None)}
+            out = {"id": ident, **answer(text, obj)}
         except (ValueError, TypeError) as exc:
             out = {"id": ident, "error": f"line {number}: {exc}"}
         print(json.dumps(out, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
+def cmd_terms(args: argparse.Namespace, config: Config) -> int:
+    """The terms search indexes for a text and looks up for it as a query."""
+    if args.jsonl:
+        return _each_jsonl(lambda text, _: {"terms": text_terms(text)})
+    if not args.words:
+        print("newsbot terms: give words, or --jsonl", file=sys.stderr)
+        return EXIT_USAGE
+    print(" ".join(text_terms(" ".join(args.words))))
     return EXIT_OK
 
 

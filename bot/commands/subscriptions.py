@@ -16,11 +16,11 @@ from bot.commands.base import (
 )
 from bot.commands.zones import find_zone
 from bot.digest import build_digests, plan_chat
-from bot.query import STOPWORDS, fold
 from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
 from bot.render import render_digest
 from bot.texts import LANGUAGES, t
+from summarizer import fold, is_stop_word
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 # What a reader means as a time, even when it is not one (25:99, 24:00, 7.5).
@@ -330,7 +330,7 @@ def _bad_word(found: tuple[str, ...]) -> str | None:
     """The first word too short or too common to mean anything in a filter, if any."""
     for word in found:
         plain = word.lstrip("-")
-        if len(plain) < MIN_ALERT_WORD or plain in STOPWORDS:
+        if len(plain) < MIN_ALERT_WORD or is_stop_word(plain):
             return plain
     return None
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from zoneinfo import available_timezones
 
-from bot.query import fold
+from summarizer import fold
 
 # Regions of the tz database whose last part is a city a reader might type alone.
 _REGIONS = frozenset(

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
-from bot.query import index_text, words
+from bot.query import index_text
 from bot.records import Article, Link, NewArticle
 from bot.store.base import StoreBase, _dt, _iso
+from summarizer import words
 
 # The package's logger, as before the split into modules: log lines keep logger=bot.store.
 log = logging.getLogger("bot.store")

@@ -68,14 +68,15 @@ class Search(Articles):
                 " AND a.id NOT IN"
                 " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :without)"
             )
-            args["without"] = " OR ".join(f'"{root}"' for root in query.excluded)
+            terms = dict.fromkeys(t for alternatives in query.excluded for t in alternatives)
+            args["without"] = " OR ".join(f'"{term}"' for term in terms)
         if not query.match:
             return self._filtered(query, where, args, limit, offset)
-        ranked = self._ranked(query.roots, where, args)
+        ranked = self._ranked(query.wants, where, args)
         capped = len(ranked) > CANDIDATES
         match = query.match
         if not capped:
-            match = to_match(query.roots, {root: self._compounds(root) for root in query.roots})
+            match = to_match(query.wants, {root: self._compounds(root) for root in query.roots})
         if match != query.match:
             # bm25 reads every article matching each of its phrases once per query, so only
             # the exact stems are ranked; the compounds just widen the match.
@@ -118,22 +119,22 @@ class Search(Articles):
         return SearchPage(hits, min(len(rows), CANDIDATES), offset, len(rows) > CANDIDATES)
 
     def _ranked(
-        self, roots: Sequence[str], where: str, args: dict[str, Any]
+        self, wants: Sequence[tuple[str, ...]], where: str, args: dict[str, Any]
     ) -> list[tuple[int, str, float]]:
-        """The newest matches of every root (up to CANDIDATES + 1), best boosted bm25 first.
+        """The newest matches of every word (up to CANDIDATES + 1), best boosted bm25 first.
 
-        A root in half the articles or more adds nothing to bm25 (FTS5 clamps its idf to
-        1e-6), yet bm25 reads its whole doclist, ~4 ms at 100k articles. Such a root filters
+        A word in half the articles or more adds nothing to bm25 (FTS5 clamps its idf to
+        1e-6), yet bm25 reads its whole doclist, ~4 ms at 100k articles. Such a word filters
         the matches but is left out of the query that ranks them.
         """
-        common = self._common(roots) if len(roots) > 1 else set()
-        scored = [root for root in roots if root not in common]
+        common = self._common(wants) if len(wants) > 1 else set()
+        scored = [word for word in wants if word not in common]
         if not common or not scored:
-            return sorted(self._candidates(to_match(roots), where, args), key=_by_score)
-        found = self._candidates(to_match(roots), where, args, scored=False)
+            return sorted(self._candidates(to_match(wants), where, args), key=_by_score)
+        found = self._candidates(to_match(wants), where, args, scored=False)
         if not found:
             return []
-        # Every match of all roots is a match of the scored ones, in the same rowid range.
+        # Every match of all wants is a match of the scored ones, in the same rowid range.
         since_first = where + " AND articles_fts.rowid >= :lowest"
         lowest = {"lowest": min(row[0] for row in found), "window": -1}
         scores = {
@@ -141,18 +142,18 @@ class Search(Articles):
         }
         return sorted(((i, day, scores[i]) for i, day, _ in found), key=_by_score)
 
-    def _common(self, roots: Sequence[str]) -> set[str]:
-        """The roots found in at least half of the newest COMMON_SAMPLE articles."""
+    def _common(self, wants: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
+        """The words (by their terms) found in at least half of the newest COMMON_SAMPLE."""
         newest = int(self.db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0)
         sample = min(COMMON_SAMPLE, newest)
         common = set()
-        for root in roots:
+        for word in wants:
             count = self.db.execute(
                 "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
-                [to_match([root]), newest - sample],
+                [to_match([word]), newest - sample],
             ).fetchone()[0]
             if 2 * count >= sample:
-                common.add(root)
+                common.add(word)
         return common
 
     def _candidates(

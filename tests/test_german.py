@@ -1,0 +1,53 @@
+"""German words: one splitting, folding, stop-word list, and search terms that tie word forms."""
+
+from __future__ import annotations
+
+import pytest
+
+import summarizer
+
+
+@pytest.mark.parametrize(
+    ("form", "base"),
+    [
+        ("gefiel", "gefallen"),
+        ("stieß", "stoßen"),
+        ("Häuser", "Haus"),
+        ("näherer", "nah"),
+        ("Venezuelas", "Venezuela"),
+        ("Chinas", "China"),
+        ("Maduros", "Maduro"),
+        ("Verhandlungen", "Verhandlung"),
+    ],
+)
+def test_a_word_form_shares_a_term_with_its_base_form(form: str, base: str) -> None:
+    form_terms, base_terms = summarizer.terms([form, base])
+    assert set(form_terms) & set(base_terms)
+
+
+@pytest.mark.parametrize(("one", "other"), [("Haus", "hauen"), ("Paris", "Pari")])
+def test_unrelated_words_share_no_term(one: str, other: str) -> None:
+    one_terms, other_terms = summarizer.terms([one, other])
+    assert not set(one_terms) & set(other_terms)
+
+
+def test_stop_words_have_no_terms_and_numbers_are_their_own() -> None:
+    assert summarizer.terms(["Der", "und", "2025", "Luftabwehrsysteme"]) == [
+        (),
+        (),
+        ("2025",),
+        ("luftabwehrsystem",),
+    ]
+
+
+def test_words_fold_and_prose_words() -> None:
+    text = "US-Präsident Trump zahlt 5.000 Euro für snake_case Straßen."
+    assert summarizer.words(text) == [
+        "US", "Präsident", "Trump", "zahlt", "5", "000", "Euro", "für", "snake", "case", "Straßen",
+    ]  # fmt: skip
+    assert summarizer.letter_words("Covid 19 Welle") == ["Covid", "Welle"]
+    assert summarizer.prose_words(text)[:2] == ("US-Präsident", "Trump")
+    assert summarizer.fold("Äußerung STRASSE") == "ausserung strasse"
+    assert summarizer.fold("A\u0308rger") == "arger"  # a decomposed umlaut is composed first
+    assert summarizer.is_stop_word("Über")
+    assert not summarizer.is_stop_word("Haus")
