@@ -125,14 +125,14 @@ def main() -> None:
     print("with perfect grouping the rule would announce:", gold_replay(articles, gold, rule))
     if not args.grid:
         return
-    print("\nlink sources hours  messages  stories (+minutes after the first report)")
-    for link in (BREAKING_TUNING.link, 0.2, DEFAULT_TUNING.link):
-        tuning = replace(BREAKING_TUNING, link=link)
+    print("\nlink join sources hours  messages  stories (+minutes after the first report)")
+    for link, join in ((0.15, 0.15), (0.15, 0.2), (0.2, 0.2), (DEFAULT_TUNING.link, 0.2)):
+        tuning = replace(BREAKING_TUNING, link=link, join=join)
         for sources in (3, 4, 5):
-            for hours in (1.0, 2.0, 3.0):
+            for hours in (1.0, 2.0):
                 got = replay(articles, gold, Rule(sources, hours), tuning)
                 shown = ", ".join(f"{a.story} +{a.minutes:.0f}" for a in got)
-                print(f"{link:4g} {sources:7d} {hours:5g} {len(got):9d}  {shown}")
+                print(f"{link:4g} {join:4g} {sources:7d} {hours:5g} {len(got):9d}  {shown}")
     # Held out by outlet: the rule was chosen with all eight; does it hold with any one missing?
     print("\nshipped rule without one outlet: messages  stories")
     for outlet in sorted({a.source for a in articles}):

@@ -145,15 +145,6 @@ _TABLE = (
         _digest,
     ),
     Command(
-        "archive",
-        ("[DATUM]", "[DATE]"),
-        "Den Überblick eines Tages so, wie ich ihn geschickt habe (/archiv 2.1.2026, "
-        "/archiv gestern; ohne Datum den letzten)",
-        "A day's digest exactly as I sent it (/archive 2026-01-02, /archive yesterday; "
-        "with no date the latest)",
-        _archive,
-    ),
-    Command(
         "search",
         ("WÖRTER", "WORDS"),
         "Artikel suchen, z. B. /search venezuela -kreml „genaue Wortfolge“ "
@@ -169,6 +160,15 @@ _TABLE = (
         "Einen Artikel ganz lesen (die Nummer steht im Überblick und bei jedem Treffer)",
         "Read one article in full (the number is in the digest and at each result)",
         _article,
+    ),
+    Command(
+        "archive",
+        ("[DATUM]", "[DATE]"),
+        "Den Überblick eines Tages so, wie ich ihn geschickt habe (/archiv 2.1.2026, "
+        "/archiv gestern; ohne Datum den letzten)",
+        "A day's digest exactly as I sent it (/archive 2026-01-02, /archive yesterday; "
+        "with no date the latest)",
+        _archive,
     ),
     Command(
         "subscribe",
