@@ -7,12 +7,14 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.ingest.feeds import FeedPoller, PollOptions
 from bot.ingest.fetch import Fetcher, FetchOptions
+from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
@@ -26,6 +28,9 @@ MATRIX_SYNC_KEY = "matrix:sync_token"
 SHUTDOWN_SEND_GRACE = 20.0
 # On SIGTERM, feed polls in flight get this long before they are cancelled.
 SHUTDOWN_POLL_GRACE = 3.0
+# Telegram waits about 10 s for an inline answer; the search takes milliseconds, so this only
+# bounds a store thread busy with a long job.
+INLINE_DEADLINE = 5.0
 # The poll job looks for due feeds this often; each feed's own interval decides when it is due.
 POLL_CHECK_EVERY = timedelta(minutes=1)
 
@@ -70,6 +75,26 @@ def make_handler(
         await delivery.deliver(item)
 
     return on_message
+
+
+def make_inline(
+    config: Config, store: Store
+) -> Callable[[str, str, str | None], Awaitable[InlinePage]]:
+    """Inline search (Telegram's `@bot words`): the store's search on its thread, answered in
+    time or not at all (Telegram drops an answer that comes too late)."""
+
+    async def on_inline(text: str, offset: str, language: str | None) -> InlinePage:
+        lang = reader_language(None, language)
+        search = partial(
+            inline_search, text, offset, store.index, language=lang, zone=config.timezone
+        )
+        try:
+            return await asyncio.wait_for(store.run(search), INLINE_DEADLINE)
+        except TimeoutError:
+            log.warning("event=inline_timeout query_length=%d", len(text))
+            return InlinePage(())
+
+    return on_inline
 
 
 def make_delivery(store: Store, transports: Sequence[Transport]) -> Delivery:
@@ -121,6 +146,7 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 on_gone=on_gone,
                 on_moved=on_moved,
                 webhook=webhook,
+                on_inline=make_inline(config, store),
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
@@ -218,6 +244,7 @@ async def serve(
                 poll=poller.cycle,
                 poll_every=POLL_CHECK_EVERY,
                 default_zone=config.timezone,
+                archive=timedelta(days=config.archive_days),
             )
             await scheduler.start()
             log.info("event=scheduler_started jobs=%d", len(scheduler.scheduler.get_jobs()))

@@ -47,6 +47,7 @@ ENV = {
     "console": "NEWSBOT_CONSOLE",
     "digest_grace_hours": "NEWSBOT_DIGEST_GRACE_HOURS",
     "feed_interval_minutes": "NEWSBOT_FEED_INTERVAL_MINUTES",
+    "archive_days": "NEWSBOT_ARCHIVE_DAYS",
     "fetch_timeout_seconds": "NEWSBOT_FETCH_TIMEOUT_SECONDS",
     "fetch_allow": "NEWSBOT_FETCH_ALLOW",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
@@ -75,6 +76,7 @@ _FALSE = {"0", "false", "no", "off"}
 _RANGES = {
     "digest_grace_hours": (0, 24),
     "feed_interval_minutes": (1, 24 * 60),
+    "archive_days": (1, 3650),
     "fetch_timeout_seconds": (1, 600),
     "telegram_webhook_port": (1, 65535),
 }
@@ -112,6 +114,8 @@ class Config:
     console: bool = False
     digest_grace_hours: int = 6
     feed_interval_minutes: int = 30
+    # How long sent digests are kept for /archive and `newsbot digest --sent`.
+    archive_days: int = 90
     # Total time for one fetch (connect, redirects and every read), feed or article page.
     fetch_timeout_seconds: int = 30
     # Hosts and networks feeds may reach though they are internal (loopback, private, …).

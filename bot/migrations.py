@@ -442,6 +442,31 @@ def m007_lemma_index(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_breaking_quiet_archive(db: Database) -> None:
+    """Breaking stories and quiet hours per chat, what waits for a quiet time to end, the
+    breaking stories each chat was told of, and each sent digest as it was sent."""
+    chats = db.table("chats")
+    chats.add_column("breaking", int, not_null_default=0)
+    chats.add_column("quiet", str, not_null_default="")
+    db.table("breaking_sent").create(
+        {"chat": str, "article_id": int, "story": int, "sent": str},
+        pk=("chat", "article_id"),
+    )
+    db.table("held").create(
+        {"id": int, "chat": str, "kind": str, "paragraphs": str, "release": str, "created": str},
+        pk="id",
+        not_null={"chat", "paragraphs", "release"},
+    )
+    db.table("held").create_index(["release"])
+    db.table("digest_archive").create(
+        {"chat": str, "digest_date": str, "sent": str, "reply": str},
+        pk=("chat", "digest_date"),
+        not_null={"reply", "sent"},
+    )
+    db.table("digest_archive").create_index(["sent"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

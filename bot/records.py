@@ -137,9 +137,11 @@ class Digest:
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    """What a chat chose: language, digest size, summary length, empty days, keyword filter.
+    """What a chat chose: language, digest size, summary length, empty days, keyword filter,
+    breaking stories, quiet hours.
 
-    The one record of these settings and their defaults (`-word` keywords exclude).
+    The one record of these settings and their defaults (`-word` keywords exclude; `quiet` is
+    `HH:MM-HH:MM` in the chat's zone, "" for none).
     """
 
     language: str = "de"
@@ -147,6 +149,8 @@ class ChatSettings:
     sentences: int = 2
     send_empty: bool = True
     keywords: tuple[str, ...] = ()
+    breaking: bool = False
+    quiet: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +206,15 @@ class Reply:
     def text(cls, *paragraphs: str, ok: bool = True) -> Reply:
         """A reply of plain paragraphs."""
         return cls(tuple((Span(p),) for p in paragraphs), ok=ok)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedDigest:
+    """A digest as it was sent to a chat: its date (in the chat's zone), when, and the reply."""
+
+    date: date
+    sent: datetime
+    reply: Reply
 
 
 # A page that gives only a date is stored as midnight in this zone (summarizer/dates.py).

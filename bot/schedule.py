@@ -1,4 +1,5 @@
-"""The bot's clock: digest, feed, alert and summary jobs on APScheduler 3.x's `AsyncIOScheduler`.
+"""The bot's clock: digest, feed, alert, breaking-story, quiet-hours, archive and summary jobs on
+APScheduler 3.x's `AsyncIOScheduler`.
 
 The timing rules are pure functions over `CronTrigger` (next fire, due, missed), so DST and
 restart behaviour are tested without a running scheduler. What a digest holds comes from
@@ -21,12 +22,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts import AlertHit, alert_hits, alert_reply
+from bot.breaking import DEFAULT_RULE, Rule, breaking_reply, breaking_stories
 from bot.delivery import Delivery, Outgoing
-from bot.digest import DigestPlan, build_digests, plan_chat
+from bot.digest import DigestPlan, build_digests, chat_zone, plan_chat
 from bot.ingest.summaries import summarize_pending
+from bot.quiet import held_reply, quiet_until
 from bot.records import DEFAULT_ZONE, Reply, Span, Subscription
 from bot.render import render_digest
-from bot.store import Store
+from bot.store import Held, Store
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,8 @@ ON_TIME = timedelta(minutes=5)
 LOOKBACK = timedelta(days=3)
 # On shutdown, a running job (a feed poll, a summary batch) gets this long to finish.
 JOB_STOP_GRACE = 15.0
+# Sent digests are kept this long for /archive unless the config says otherwise.
+DEFAULT_ARCHIVE = timedelta(days=90)
 
 
 def trigger_for(sub: Subscription) -> CronTrigger:
@@ -146,8 +151,12 @@ class DigestScheduler:
         poll_every: timedelta = timedelta(minutes=10),
         sync_every: timedelta = timedelta(minutes=1),
         default_zone: str = DEFAULT_ZONE,
+        archive: timedelta = DEFAULT_ARCHIVE,
+        breaking: Rule = DEFAULT_RULE,
     ) -> None:
         self.store = store
+        self.archive = archive
+        self.breaking = breaking
         self.queue = queue
         self.clock = clock
         self.grace = grace
@@ -180,6 +189,15 @@ class DigestScheduler:
         self.scheduler.add_job(self.summarize_new, IntervalTrigger(minutes=5), id="summarize")
         self.scheduler.add_job(
             self.sync, IntervalTrigger(seconds=self.sync_every.total_seconds()), id="sync"
+        )
+        self.scheduler.add_job(
+            self.release_held,
+            IntervalTrigger(seconds=self.sync_every.total_seconds()),
+            id="release",
+            next_run_time=self.clock(),
+        )
+        self.scheduler.add_job(
+            self.prune_archive, IntervalTrigger(hours=24), id="prune", next_run_time=self.clock()
         )
         unfinished = await self.store.run(
             partial(self.store.deliveries.abandon_unfinished, self.clock())
@@ -297,7 +315,7 @@ class DigestScheduler:
                     due.chat,
                     reply,
                     f"digest:{due.date}",
-                    on_sent=self._on_sent(due),
+                    on_sent=self._on_sent(due, reply),
                     on_failed=self._on_failed(due),
                     claim=self._claim(due),
                 )
@@ -346,9 +364,13 @@ class DigestScheduler:
         await self.store.run(finish)
         self._in_flight.discard((due.chat, due.date))
 
-    def _on_sent(self, due: Due) -> Callable[[], Awaitable[None]]:
+    def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
-            note = f"late by {self.clock() - due.scheduled}" if due.action == "late" else ""
+            now = self.clock()
+            note = f"late by {now - due.scheduled}" if due.action == "late" else ""
+            # Kept as sent (late note and all) for /archive, before the log says "sent".
+            keep = partial(self.store.archive.archive_digest, due.chat, due.date, reply, now)
+            await self.store.run(keep)
             await self._finish(due, "sent", note)
 
         return done
@@ -367,9 +389,24 @@ class DigestScheduler:
         await self.poll(self.clock(), self.alert)
 
     async def alert(self, new_ids: list[int]) -> None:
-        """Push keyword alerts for newly stored articles."""
+        """Push keyword alerts and breaking stories for newly stored articles."""
         if new_ids:
-            await push_alerts(self.store, self.queue, new_ids, self.clock())
+            now = self.clock()
+            await push_alerts(self.store, self.queue, new_ids, now, self.default_zone)
+            await push_breaking(self.store, self.queue, now, self.default_zone, self.breaking)
+
+    async def release_held(self) -> None:
+        """Send what waited for a chat's quiet time to end, as one message per chat."""
+        self._track()
+        await release_held(self.store, self.queue, self.clock())
+
+    async def prune_archive(self) -> None:
+        """Forget archived digests older than the archive keeps them."""
+        self._track()
+        before = self.clock() - self.archive
+        gone = await self.store.run(partial(self.store.archive.prune_archive, before))
+        if gone:
+            log.info("event=archive_pruned count=%d before=%s", gone, before.isoformat())
 
     async def summarize_new(self) -> None:
         """Summarize stored articles that have no summary yet (feeds store text first)."""
@@ -388,20 +425,116 @@ class Built:
     language: str
 
 
-async def push_alerts(store: Store, queue: Delivery, article_ids: list[int], now: datetime) -> int:
-    """Queue each new article that matches a chat's alert words to that chat, once."""
+def _quiet_end(store: Store, chat: str, now: datetime, default_zone: str) -> datetime | None:
+    """When the chat's quiet time holding `now` ends, None when it is not quiet (store thread)."""
+    quiet = store.chats.settings(chat).quiet
+    if not quiet:
+        return None
+    return quiet_until(quiet, chat_zone(store, chat, default_zone), now)
 
-    def plan() -> list[tuple[AlertHit, str]]:
+
+def _hold(store: Store, chat: str, kind: str, reply: Reply, until: datetime, now: datetime) -> None:
+    """Keep a message for the end of the chat's quiet time (store thread)."""
+    store.pushes.hold(chat, kind, reply.paragraphs, until, now)
+    log.info("event=held chat=%s kind=%s until=%s", chat, kind, until.isoformat())
+
+
+async def push_alerts(
+    store: Store,
+    queue: Delivery,
+    article_ids: list[int],
+    now: datetime,
+    default_zone: str = DEFAULT_ZONE,
+) -> int:
+    """Queue each new article that matches a chat's alert words to that chat, once; in the
+    chat's quiet hours it waits for their end."""
+
+    def plan() -> list[tuple[AlertHit, Reply]]:
         hits = alert_hits(store.chats.alerts(), store.articles.articles_by_id(article_ids))
         new = [h for h in hits if not store.deliveries.has_alert_hit(h.alert_ids, h.article.id)]
-        return [(h, store.chats.settings(h.chat).language) for h in new]
+        out: list[tuple[AlertHit, Reply]] = []
+        for hit in new:
+            reply = alert_reply(hit.article, hit.words, store.chats.settings(hit.chat).language)
+            until = _quiet_end(store, hit.chat, now, default_zone)
+            if until is None:
+                out.append((hit, reply))
+                continue
+            _hold(store, hit.chat, "alert", reply, until, now)
+            store.deliveries.record_alert_hits(hit.alert_ids, hit.article.id, now)
+        return out
 
     hits = await store.run(plan)
-    for hit, language in hits:
+    for hit, reply in hits:
 
         async def sent(ids: tuple[int, ...] = hit.alert_ids, a: int = hit.article.id) -> None:
             await store.run(lambda: store.deliveries.record_alert_hits(ids, a, now))
 
-        reply = alert_reply(hit.article, hit.words, language)
         queue.put(Outgoing(hit.chat, reply, f"alert:{hit.article.id}", on_sent=sent))
     return len(hits)
+
+
+async def push_breaking(
+    store: Store,
+    queue: Delivery,
+    now: datetime,
+    default_zone: str = DEFAULT_ZONE,
+    rule: Rule = DEFAULT_RULE,
+) -> int:
+    """Tell each chat that asked for them about stories breaking now, once per story; in the
+    chat's quiet hours the message waits for their end. Returns the messages queued or held."""
+
+    def plan() -> list[tuple[str, Reply, frozenset[int], int]]:
+        chats = store.pushes.breaking_chats()
+        if not chats:
+            return []
+        # `until` is exclusive: an article stored this very second counts.
+        recent = store.articles.articles_since(now - rule.lookback, now + timedelta(seconds=1))
+        found = breaking_stories(recent, now, rule)
+        out: list[tuple[str, Reply, frozenset[int], int]] = []
+        for chat in chats if found else ():
+            language = store.chats.settings(chat).language
+            until = _quiet_end(store, chat, now, default_zone)
+            for story in found:
+                if store.pushes.told_breaking(chat, story.article_ids):
+                    continue
+                reply = breaking_reply(story.story, language)
+                lead = story.story.article_ids[0]
+                if until is None:
+                    out.append((chat, reply, story.article_ids, lead))
+                # Claimed as it is held: it waits once, and no later poll holds it again.
+                elif store.pushes.claim_breaking(chat, story.article_ids, lead, now):
+                    _hold(store, chat, "breaking", reply, until, now)
+        return out
+
+    planned = await store.run(plan)
+    for chat, reply, ids, lead in planned:
+
+        async def claim(c: str = chat, i: frozenset[int] = ids, a: int = lead) -> bool:
+            return await store.run(lambda: store.pushes.claim_breaking(c, i, a, now))
+
+        queue.put(Outgoing(chat, reply, f"breaking:{lead}", claim=claim))
+    return len(planned)
+
+
+async def release_held(store: Store, queue: Delivery, now: datetime) -> int:
+    """Queue what waited for each chat whose quiet time is over, as one message per chat."""
+
+    def plan() -> list[tuple[str, Reply, list[int]]]:
+        by_chat: dict[str, list[Held]] = {}
+        for item in store.pushes.held_due(now):
+            by_chat.setdefault(item.chat, []).append(item)
+        out: list[tuple[str, Reply, list[int]]] = []
+        for chat, items in by_chat.items():
+            language = store.chats.settings(chat).language
+            reply = held_reply([i.paragraphs for i in items], language)
+            out.append((chat, reply, [i.id for i in items]))
+        return out
+
+    planned = await store.run(plan)
+    for chat, reply, ids in planned:
+
+        async def claim(i: list[int] = ids) -> bool:
+            return await store.run(lambda: store.pushes.take_held(i))
+
+        queue.put(Outgoing(chat, reply, "held", claim=claim))
+    return len(planned)

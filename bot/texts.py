@@ -329,6 +329,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "alert_words": ("„{words}“", "“{words}”"),
     "alert_words_without": ("„{words}“, ohne „{without}“", "“{words}”, without “{without}”"),
+    "setting_breaking": (
+        "Eilmeldungen (eine Nachricht, wenn viele Medien zugleich berichten)",
+        "Breaking stories (one message when many outlets report at once)",
+    ),
+    "setting_quiet": (
+        "Ruhezeit (Alarme und Eilmeldungen kommen danach gesammelt)",
+        "Quiet hours (alerts and breaking stories come together afterwards)",
+    ),
+    "quiet_none": ("keine", "none"),
+    "settings_bad_quiet": (
+        "„{value}“ passt nicht: bitte von-bis wie 22:00-07:00, oder aus. Beispiel: {example}",
+        "“{value}” does not fit: please from-to like 22:00-07:00, or off. Example: {example}",
+    ),
+    "breaking_head": ("Eilmeldung:", "Breaking:"),
+    "breaking_outlets": ("Berichtet von {outlets}", "Reported by {outlets}"),
+    "breaking_read_on": ("ganz lesen: /article {id}", "read in full: /article {id}"),
+    "quiet_held": (
+        "Während deiner Ruhezeit gekommen ({count}):",
+        "What came during your quiet hours ({count}):",
+    ),
+    "archive_none": (
+        "Ich habe dir noch keinen täglichen Überblick geschickt. Abonnieren: /subscribe 07:30",
+        "I haven't sent you a daily digest yet. To get one: /subscribe 07:30",
+    ),
+    "archive_none_day": (
+        "Am {date} habe ich dir keinen Überblick geschickt. /archiv ohne Datum zeigt den letzten.",
+        "I sent you no digest on {date}. /archive with no date shows the latest.",
+    ),
+    "archive_bad_date": (
+        "„{value}“ ist kein Datum. Beispiel: /archiv 2.1.2026 oder /archiv gestern",
+        "“{value}” is not a date. Example: /archive 2026-01-02 or /archive yesterday",
+    ),
 }
 
 

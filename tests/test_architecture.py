@@ -19,6 +19,9 @@ CORE = [
     "bot/errors.py",
     "bot/stories.py",
     "bot/dedup.py",
+    "bot/breaking.py",
+    "bot/quiet.py",
+    "bot/inline.py",
 ]
 FORBIDDEN = {
     "asyncio",

@@ -210,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="what this chat would get now: telegram:CHAT_ID, matrix:!ROOM:SERVER or console:local",
     )
     p.add_argument("--json", action="store_true", help="print the digest as JSON data")
+    p.add_argument(
+        "--sent",
+        action="store_true",
+        help="with --chat and --date: the digest the chat got that day, exactly as sent",
+    )
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix, console)")

@@ -209,6 +209,19 @@ def default_digest(store: Store, config: Config, day: date | None, now: datetime
     return build_digests(store, {"": plan}, now)[""]
 
 
+def _print_sent(store: Store, args: argparse.Namespace) -> int:
+    """`digest --chat ID --date D --sent`: the archived digest as it was sent, or why not."""
+    if not args.chat or args.date is None or args.json:
+        print("newsbot digest: --sent needs --chat and --date (and no --json)", file=sys.stderr)
+        return EXIT_USAGE
+    kept = store.archive.archived_digest(args.chat, args.date)
+    if kept is None:
+        print(f"no digest was sent to {args.chat} on {args.date.isoformat()}", file=sys.stderr)
+        return EXIT_EMPTY
+    print(to_plain(kept.reply))
+    return EXIT_OK
+
+
 def cmd_digest(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config)
     now = utc_now()
@@ -221,6 +234,8 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
             message = say(config.language, "digest_no_chat", chat=repr(args.chat), db=config.db)
             print(f"newsbot digest: {message}", file=sys.stderr)
             return EXIT_USAGE
+        if args.sent:
+            return _print_sent(store, args)
         plan: DigestPlan
         if args.chat:
             plan = plan_chat(store, args.chat, now, default_zone=config.timezone)

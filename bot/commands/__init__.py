@@ -28,7 +28,16 @@ from bot.commands.base import (
     StatsInfo,
     reader_language,
 )
-from bot.commands.news import _article, _digest, _latest, _more, _search, _start, search_key
+from bot.commands.news import (
+    _archive,
+    _article,
+    _digest,
+    _latest,
+    _more,
+    _search,
+    _start,
+    search_key,
+)
 from bot.commands.subscriptions import (
     _alert,
     _alerts,
@@ -44,6 +53,7 @@ from bot.render import clean
 from bot.texts import t
 
 __all__ = [
+    "ALIASES",
     "COMMANDS",
     "DEFAULT_ZONE",
     "HIT_END",
@@ -91,7 +101,7 @@ def handle(text: str, ctx: Context, library: Library) -> Reply | None:
     if parsed is None:
         return Reply.text(t(language, "not_a_command"), ok=False)
     name, args = parsed
-    command = COMMANDS.get(name)
+    command = COMMANDS.get(ALIASES.get(name, name))
     if command is None:
         return Reply.text(t(language, "unknown", command="/" + name), ok=False)
     if command.admin and not ctx.is_admin:
@@ -150,6 +160,15 @@ _TABLE = (
         "Einen Artikel ganz lesen (die Nummer steht im Überblick und bei jedem Treffer)",
         "Read one article in full (the number is in the digest and at each result)",
         _article,
+    ),
+    Command(
+        "archive",
+        ("[DATUM]", "[DATE]"),
+        "Den Überblick eines Tages so, wie ich ihn geschickt habe (/archiv 2.1.2026, "
+        "/archiv gestern; ohne Datum den letzten)",
+        "A day's digest exactly as I sent it (/archive 2026-01-02, /archive yesterday; "
+        "with no date the latest)",
+        _archive,
     ),
     Command(
         "subscribe",
@@ -212,3 +231,5 @@ _TABLE = (
     ),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in _TABLE}
+# Other names a command answers to (the German one where it differs); /help lists each once.
+ALIASES: dict[str, str] = {"archiv": "archive"}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.query import Query
 from bot.records import (
     DEFAULT_ZONE,
     Alert,
+    ArchivedDigest,
     Article,
     ChatSettings,
     Reply,
@@ -65,6 +66,8 @@ class ChatsPart(Protocol):
         stories: int | None = None,
         sentences: int | None = None,
         send_empty: bool | None = None,
+        breaking: bool | None = None,
+        quiet: str | None = None,
     ) -> ChatSettings: ...
     def set_digest_keywords(self, chat: str, keywords: Sequence[str], now: datetime) -> None: ...
     def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int: ...
@@ -86,7 +89,14 @@ class FeedsPart(Protocol):
 
     def all(self) -> Sequence[FeedInfo]: ...
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> FeedInfo: ...
-    def remove_feed(self, id: int) -> bool: ...
+    def remove_feed(self, feed_id: int) -> bool: ...
+    def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None: ...
+
+
+class ArchivePart(Protocol):
+    """The digests as they were sent."""
+
+    def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None: ...
 
 
 class Library(Protocol):
@@ -102,6 +112,8 @@ class Library(Protocol):
     def deliveries(self) -> DeliveriesPart: ...
     @property
     def feeds(self) -> FeedsPart: ...
+    @property
+    def archive(self) -> ArchivePart: ...
     def stats(self, now: datetime) -> StatsInfo: ...
 
 

@@ -1,4 +1,4 @@
-"""The reading commands: /start, /digest, /search, /more, /latest and /article."""
+"""The reading commands: /start, /digest, /archive, /search, /more, /latest and /article."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 import re
 import zlib
 from dataclasses import replace
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.commands.base import LATEST, PAGE_SIZE, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
@@ -36,6 +38,42 @@ def _digest(req: Request) -> Reply:
     plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
     digest = build_digests(req.library, {chat: plan}, now)[chat]
     return render_digest(digest, req.language, plan.zone)
+
+
+_DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})?$")
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """`2026-01-02`, `2.1.2026`, `2.1.` (this year), `heute`/`today`, `gestern`/`yesterday`."""
+    word = text.strip().casefold()
+    if word in _DAY_WORDS:
+        return today - timedelta(days=_DAY_WORDS[word])
+    german = _GERMAN_DATE.match(word)
+    try:
+        if german is not None:
+            day, month, year = german.groups()
+            return date(int(year or today.year), int(month), int(day))
+        return date.fromisoformat(word) if len(word) == 10 else None
+    except ValueError:
+        return None
+
+
+def _archive(req: Request) -> Reply:
+    """The digest this chat got on a day (else its latest), exactly as it was sent."""
+    day: date | None = None
+    if req.args.strip():
+        today = req.ctx.now.astimezone(ZoneInfo(req.zone)).date()
+        day = parse_day(req.args, today)
+        if day is None:
+            return Reply.text(t(req.language, "archive_bad_date", value=req.args), ok=False)
+    kept = req.library.archive.archived_digest(req.ctx.chat, day)
+    if kept is not None:
+        return kept.reply
+    if day is None:
+        return Reply.text(t(req.language, "archive_none"), ok=False)
+    shown = day.strftime("%d.%m.%Y") if req.language == "de" else day.isoformat()
+    return Reply.text(t(req.language, "archive_none_day", date=shown), ok=False)
 
 
 def _search(req: Request) -> Reply:

@@ -1,4 +1,4 @@
-"""The per-chat commands: /subscribe, /unsubscribe, /settings and the word alerts."""
+"""The per-chat commands: /subscribe, /unsubscribe, /settings, the word alerts and /archive."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.commands.base import (
 )
 from bot.commands.zones import find_zone
 from bot.digest import build_digests, plan_chat
+from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
 from bot.render import render_digest
 from bot.texts import LANGUAGES, t
@@ -165,6 +166,18 @@ SETTINGS = (
         frozenset({"thema", "topic", "keywords", "stichworte"}),
         ("wahl -sport", "election -sport"),
     ),
+    Setting(
+        "breaking",
+        ("eilmeldungen", "breaking"),
+        frozenset({"eilmeldung", "breaking_news"}),
+        ("an", "on"),
+    ),
+    Setting(
+        "quiet",
+        ("ruhezeit", "quiet"),
+        frozenset({"ruhe", "nachtruhe", "quiet_hours"}),
+        ("22:00-07:00", "22:00-07:00"),
+    ),
 )
 _BY_NAME = {n: s for s in SETTINGS for n in (*s.names, *s.aliases)}
 
@@ -186,6 +199,8 @@ def _show_settings(req: Request) -> Reply:
         "sentences": str(settings.sentences),
         "empty": _yes_no(lang, settings.send_empty),
         "topics": " ".join(topics) if topics else t(lang, "topics_all"),
+        "breaking": _yes_no(lang, settings.breaking),
+        "quiet": settings.quiet or t(lang, "quiet_none"),
     }
     lines: list[tuple[Span, ...]] = [(Span(t(lang, "settings_head"), bold=True),)]
     for setting in SETTINGS:
@@ -228,12 +243,16 @@ def _settings(req: Request) -> Reply:
         )
     if setting.key == "topics":
         return _set_topics(req, setting, values)
-    if len(values) > 1 and not (setting.key == "zone" and find_zone(" ".join(values)).zone):
+    # A zone may be typed with spaces ("New York"), quiet hours too ("22:00 - 07:00").
+    spaced = setting.key == "quiet" or (
+        setting.key == "zone" and find_zone(" ".join(values)).zone is not None
+    )
+    if len(values) > 1 and not spaced:
         example = setting.example(req.language)
         return Reply.text(
             t(req.language, "extra_args", extra=" ".join(values[1:]), example=example), ok=False
         )
-    return _set_one(req, setting, " ".join(values) if setting.key == "zone" else values[0])
+    return _set_one(req, setting, " ".join(values) if spaced else values[0])
 
 
 def _set_one(req: Request, setting: Setting, value: str) -> Reply:
@@ -253,7 +272,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
             req.library.chats.update_settings(chat, now, stories=number)
         else:
             req.library.chats.update_settings(chat, now, sentences=number)
-    elif setting.key == "empty":
+    elif setting.key in ("empty", "breaking"):
         folded = value.casefold()
         if folded not in _YES | _NO:
             text = t(
@@ -263,7 +282,17 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
                 example=setting.example(req.language),
             )
             return Reply.text(text, ok=False)
-        req.library.chats.update_settings(chat, now, send_empty=folded in _YES)
+        if setting.key == "empty":
+            req.library.chats.update_settings(chat, now, send_empty=folded in _YES)
+        else:
+            req.library.chats.update_settings(chat, now, breaking=folded in _YES)
+    elif setting.key == "quiet":
+        quiet = "" if value.casefold() in _NO | _ALL_TOPICS else parse_quiet(value)
+        if quiet is None:
+            example = setting.example(req.language)
+            text = t(req.language, "settings_bad_quiet", value=value, example=example)
+            return Reply.text(text, ok=False)
+        req.library.chats.update_settings(chat, now, quiet=quiet)
     else:
         sub = req.library.chats.subscription(chat)
         if sub is None:

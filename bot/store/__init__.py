@@ -1,8 +1,10 @@
 """The SQLite store (sqlite-utils): the only package that holds SQL.
 
 `Store` is one database file composed of one part per kind of data, each its own module:
-`store.articles`, `store.index` (full-text search), `store.feeds`, `store.chats` and
-`store.deliveries`; the store itself opens, migrates, backs up and reports on the whole file.
+`store.articles`, `store.index` (full-text search), `store.feeds`, `store.chats`,
+`store.deliveries`, `store.archive` (digests as sent) and `store.pushes` (breaking stories told,
+messages held through quiet hours); the store itself opens, migrates, backs up and reports on
+the whole file.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from sqlite_utils import Database
 
 from bot.migrations import migrate
 from bot.records import FEED_FAILING_AFTER
+from bot.store.archive import Archive
 from bot.store.articles import Articles
 from bot.store.base import WriterDatabase, _iso
 from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
+from bot.store.pushes import Held, Pushes
 from bot.store.search import (
     CANDIDATES,
     COMMON_SAMPLE,
@@ -44,6 +48,7 @@ __all__ = [
     "RECENCY_BOOST",
     "RECENCY_DAYS",
     "FailedDelivery",
+    "Held",
     "Stats",
     "Store",
 ]
@@ -64,6 +69,8 @@ class Store:
         self.feeds = Feeds(db)
         self.chats = Chats(db)
         self.deliveries = Deliveries(db, self.chats)
+        self.archive = Archive(db)
+        self.pushes = Pushes(db)
         self._executor: ThreadPoolExecutor | None = None
         self.db.execute("PRAGMA foreign_keys = ON")
         if migrate_schema:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
+
+from bot.records import Button, Reply, Span
 
 
 class WriterDatabase(Database):
@@ -50,3 +53,41 @@ def _iso(value: datetime | None) -> str | None:
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _paragraphs_json(paragraphs: tuple[tuple[Span, ...], ...]) -> list[list[dict[str, object]]]:
+    return [
+        [{"text": s.text, "bold": s.bold, "url": s.url} for s in paragraph]
+        for paragraph in paragraphs
+    ]
+
+
+def _reply_json(reply: Reply) -> str:
+    """A reply as stored: every span, button and flag, so it renders again exactly as sent."""
+    return json.dumps(
+        {
+            "paragraphs": _paragraphs_json(reply.paragraphs),
+            "buttons": [[b.label, b.command] for b in reply.buttons],
+            "link_previews": reply.link_previews,
+            "ok": reply.ok,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _paragraphs(data: list[list[dict[str, object]]]) -> tuple[tuple[Span, ...], ...]:
+    return tuple(
+        tuple(Span(str(s["text"]), bool(s["bold"]), str(s["url"]) if s["url"] else None) for s in p)
+        for p in data
+    )
+
+
+def _reply(text: str) -> Reply:
+    """A stored reply (`_reply_json`) back as the record."""
+    data = json.loads(text)
+    return Reply(
+        _paragraphs(data["paragraphs"]),
+        tuple(Button(label, command) for label, command in data["buttons"]),
+        bool(data["link_previews"]),
+        bool(data["ok"]),
+    )

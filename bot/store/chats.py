@@ -30,7 +30,13 @@ class Chats(Table):
         r = rows[0]
         keywords = tuple(r["digest_keywords"].split()) if r.get("digest_keywords") else ()
         return ChatSettings(
-            r["language"], r["stories"], r["sentences"], bool(r["send_empty"]), keywords
+            r["language"],
+            r["stories"],
+            r["sentences"],
+            bool(r["send_empty"]),
+            keywords,
+            breaking=bool(r.get("breaking")),
+            quiet=r.get("quiet") or "",
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -81,6 +87,8 @@ class Chats(Table):
         stories: int | None = None,
         sentences: int | None = None,
         send_empty: bool | None = None,
+        breaking: bool | None = None,
+        quiet: str | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         given = (
@@ -88,6 +96,8 @@ class Chats(Table):
             ("stories", stories),
             ("sentences", sentences),
             ("send_empty", None if send_empty is None else int(send_empty)),
+            ("breaking", None if breaking is None else int(breaking)),
+            ("quiet", quiet),
         )
         changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():
@@ -151,7 +161,7 @@ class Chats(Table):
         return str(text), int(page)
 
     def forget_chat(self, chat: str) -> bool:
-        """End a gone chat's subscription and alerts; True when it had any."""
+        """End a gone chat's subscription, alerts and breaking stories; True when it had any."""
         with self.db.atomic():
             subs = self.db.execute("DELETE FROM subscriptions WHERE chat = ?", [chat]).rowcount
             self.db.execute(
@@ -160,6 +170,9 @@ class Chats(Table):
             )
             alerts = self.db.execute("DELETE FROM alerts WHERE chat = ?", [chat]).rowcount
             self.db.execute("DELETE FROM state WHERE key = ?", [f"search:{chat}"])
+            # Breaking stories and held messages are pushes too: a gone chat gets none.
+            self.db.execute("DELETE FROM held WHERE chat = ?", [chat])
+            self.db.execute("UPDATE chats SET breaking = 0 WHERE key = ?", [chat])
             return subs + alerts > 0
 
     def move_chat(self, old: str, new: str) -> None:
@@ -172,7 +185,14 @@ class Chats(Table):
             values = dict(zip(columns, row, strict=True))
             values["key"] = new
             self.db.table("chats").insert(values, replace=True)
-            for table in ("subscriptions", "alerts", "deliveries"):
+            for table in (
+                "subscriptions",
+                "alerts",
+                "deliveries",
+                "held",
+                "breaking_sent",
+                "digest_archive",
+            ):
                 self.db.execute(
                     f"UPDATE OR REPLACE {table} SET chat = ? WHERE chat = ?",  # noqa: S608
                     [new, old],

@@ -7,6 +7,7 @@ Bot API server works: `api_url` is PTB's `base_url`, the token appended after it
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     LinkPreviewOptions,
     Message,
     Update,
@@ -36,12 +39,13 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     Updater,
     filters,
 )
 
-from bot.commands import COMMANDS
+from bot.commands import ALIASES, COMMANDS
 from bot.errors import (
     ChatGone,
     ChatMoved,
@@ -52,6 +56,7 @@ from bot.errors import (
     TooLarge,
     Transient,
 )
+from bot.inline import InlinePage
 from bot.records import Button, Reply
 from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html, to_plain
 from bot.transports.base import Incoming, Limits, OnChatGone, OnChatMoved, OnMessage
@@ -65,6 +70,9 @@ PREFIX = "telegram:"
 LIMITS = Limits(per_second=30.0, chat_gap=1.0, group_per_minute=20)
 # Telegram allows 1–64 bytes of callback data.
 MAX_CALLBACK_DATA = 64
+# How long Telegram may serve an inline answer from its cache: a new article is offered after a
+# minute at most.
+INLINE_CACHE_SECONDS = 60
 # Descriptions of 400s meaning the chat itself is gone.
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
 
@@ -93,6 +101,11 @@ def chat_id(chat: str) -> int:
     if not chat.startswith(PREFIX):
         raise ValueError(f"not a Telegram chat: {chat!r}")
     return int(chat.removeprefix(PREFIX))
+
+
+# An inline query (text, offset, the user's language code) → a page of results. Answered with
+# answerInlineQuery: an answer to the query, not a chat message, so it bypasses `bot.delivery`.
+OnInline = Callable[[str, str, str | None], Awaitable[InlinePage]]
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -142,6 +155,7 @@ class TelegramTransport:
         on_moved: OnChatMoved | None = None,
         webhook: Webhook | None = None,
         poll_timeout: float = 10.0,
+        on_inline: OnInline | None = None,
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place.
@@ -151,6 +165,7 @@ class TelegramTransport:
         self.on_moved = on_moved
         self.webhook = webhook
         self.poll_timeout = poll_timeout
+        self.on_inline = on_inline
         self.limits = LIMITS
         self.size = TELEGRAM_LIMIT
         # Chat types as Telegram reported them (updates and sent messages): groups get
@@ -159,7 +174,8 @@ class TelegramTransport:
         self._on_message: OnMessage | None = None
         app = self.application
         only_messages = filters.UpdateType.MESSAGE
-        app.add_handler(CommandHandler(sorted(COMMANDS), self._on_text, filters=only_messages))
+        names = sorted({*COMMANDS, *ALIASES})
+        app.add_handler(CommandHandler(names, self._on_text, filters=only_messages))
         # Unknown commands and chatter get a hint only in private chats: in a group they may be
         # meant for another bot or for people.
         private = only_messages & filters.ChatType.PRIVATE
@@ -167,6 +183,7 @@ class TelegramTransport:
         app.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(InlineQueryHandler(self._on_inline))
         app.add_handler(ChatMemberHandler(self._on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
 
@@ -375,6 +392,36 @@ class TelegramTransport:
             await self._answer(incoming)
         finally:
             await query.answer()
+
+    async def _on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`@bot words` in any chat: one answerInlineQuery with a page of search results."""
+        query = update.inline_query
+        if query is None or self.on_inline is None:
+            return
+        page = await self.on_inline(query.query, query.offset, query.from_user.language_code)
+        results = [
+            InlineQueryResultArticle(
+                id=r.id,
+                title=r.title,
+                description=r.description,
+                url=r.url,
+                input_message_content=InputTextMessageContent(
+                    telegram_html(r.message),
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(
+                        is_disabled=not r.message.link_previews
+                    ),
+                ),
+            )
+            for r in page.results
+        ]
+        try:
+            await query.answer(
+                results, cache_time=INLINE_CACHE_SECONDS, next_offset=page.next_offset
+            )
+        except TelegramError as exc:
+            # A query answered too late ("query is too old") has no one left to answer.
+            log.warning("event=inline_answer_failed error=%r", exc.message)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

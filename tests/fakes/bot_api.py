@@ -29,7 +29,7 @@ BOT_USER = {
     "username": "digest_test_bot",
     "can_join_groups": True,
     "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
+    "supports_inline_queries": True,
 }
 # Telegram's HTML subset (core.telegram.org/bots/api#html-style).
 ALLOWED_TAGS = {
@@ -38,6 +38,10 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 MESSAGE_LIMIT = 4096
+# answerInlineQuery: at most 50 results, ids of 1-64 bytes, next_offset of at most 64 bytes.
+INLINE_RESULTS = 50
+INLINE_ID_BYTES = 64
+INLINE_OFFSET_BYTES = 64
 
 
 class TelegramHTMLError(ValueError):
@@ -134,6 +138,8 @@ class FakeBotAPI:
     sent: list[Sent] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     answered: list[dict[str, Any]] = field(default_factory=list)
+    # answerInlineQuery calls by inline query id, as the server accepted them.
+    inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     # method → retry_after seconds: answer the next call(s) with 429, one entry per call.
     flood: dict[str, list[int]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
@@ -214,6 +220,26 @@ class FakeBotAPI:
                 }
             }
         )
+
+    def push_inline(
+        self, query: str, offset: str = "", user_id: int = 555, language_code: str = "de"
+    ) -> str:
+        """A user types `@bot query` in any chat (scrolled to `offset`); returns the query id."""
+        query_id = f"iq{self._update_id}"
+        user = {"id": user_id, "is_bot": False, "first_name": "Tester"}
+        user["language_code"] = language_code
+        self._push(
+            {
+                "inline_query": {
+                    "id": query_id,
+                    "from": user,
+                    "query": query,
+                    "offset": offset,
+                    "chat_type": "sender",
+                }
+            }
+        )
+        return query_id
 
     def push_migration(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group becomes a supergroup: the service message Telegram posts in the old group."""
@@ -392,6 +418,39 @@ class FakeBotAPI:
 
     async def m_answercallbackquery(self, p: dict[str, Any]) -> Any:
         self.answered.append(p)
+        return True
+
+    async def m_answerinlinequery(self, p: dict[str, Any]) -> Any:
+        """Check the answer as the server does (results, ids, offset, each message's HTML)."""
+        results = p.get("results") or []
+        if isinstance(results, str):
+            results = json.loads(results)
+        if len(results) > INLINE_RESULTS:
+            return self._error(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(
+            0 < len(i.encode()) <= INLINE_ID_BYTES for i in ids
+        ):
+            return self._error(400, "Bad Request: RESULT_ID_INVALID")
+        # A String field: the form value "10" is not the number 10.
+        offset = p.get("next_offset")
+        offset = "" if offset is None else str(offset)
+        if len(offset.encode()) > INLINE_OFFSET_BYTES:
+            return self._error(400, "Bad Request: NEXT_OFFSET_INVALID")
+        for r in results:
+            if r.get("type") != "article" or not r.get("title"):
+                return self._error(400, "Bad Request: RESULT_TYPE_INVALID")
+            content = r.get("input_message_content") or {}
+            text = str(content.get("message_text", ""))
+            if content.get("parse_mode") == "HTML":
+                try:
+                    text = parse_telegram_html(text)
+                except TelegramHTMLError as exc:
+                    return self._error(400, f"Bad Request: can't parse entities: {exc}")
+            if not text.strip() or utf16_len(text) > self.limit:
+                return self._error(400, "Bad Request: MESSAGE_TEXT_INVALID")
+        answer = {**p, "results": results, "next_offset": offset}
+        self.inline_answers[str(p["inline_query_id"])] = answer
         return True
 
     async def start(self) -> FakeBotAPI:

@@ -1,0 +1,89 @@
+"""The digest archive: what a chat was sent, shown again exactly, for a while."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.commands import Context, handle
+from bot.delivery import Delivery
+from bot.render import to_plain
+from bot.schedule import DigestScheduler
+from bot.store import Store
+from tests.test_cli import newsbot
+from tests.test_schedule import CHAT, Recorder, run_scheduler, seeded
+
+# 06:00 UTC is the subscription's 07:00 in Berlin.
+SENT_AT = datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC)
+
+
+def ask(store: Store, text: str, at: datetime = SENT_AT) -> str:
+    reply = handle(text, Context(CHAT, at), store)
+    assert reply is not None
+    return to_plain(reply)
+
+
+async def sent_digest(store: Store) -> str:
+    """The scheduler sends the chat its 07:00 digest; the text the chat got."""
+    seeded(store)
+    recorder = Recorder()
+    await run_scheduler(store, recorder, SENT_AT)
+    [(chat, text)] = recorder.sent
+    assert chat == CHAT
+    return text
+
+
+async def test_archive_shows_the_digest_of_a_day_exactly_as_sent(store: Store) -> None:
+    text = await sent_digest(store)
+    later = SENT_AT + timedelta(days=2)
+    assert ask(store, "/archiv 2025-11-10", later) == text
+    assert ask(store, "/archiv 10.11.2025", later) == text
+    assert ask(store, "/archive 10.11.", later) == text
+    assert ask(store, "/archiv", later) == text  # no date: the latest
+    assert ask(store, "/archiv gestern", SENT_AT + timedelta(days=1)) == text
+
+
+async def test_a_day_without_a_digest_gets_a_clear_answer(store: Store) -> None:
+    await sent_digest(store)
+    assert ask(store, "/archiv 9.11.2025") == (
+        "Am 09.11.2025 habe ich dir keinen Überblick geschickt. "
+        "/archiv ohne Datum zeigt den letzten."
+    )
+    store.chats.update_settings(CHAT, SENT_AT, language="en")
+    assert ask(store, "/archive 2025-11-09") == (
+        "I sent you no digest on 2025-11-09. /archive with no date shows the latest."
+    )
+    assert ask(store, "/archive soon").startswith("“soon” is not a date.")
+    assert ask(store, "/archive 31.2.2025").startswith("“31.2.2025” is not a date.")
+
+
+def test_a_chat_never_sent_a_digest_is_told_how_to_get_one(store: Store) -> None:
+    assert ask(store, "/archiv").startswith("Ich habe dir noch keinen täglichen Überblick")
+
+
+async def test_the_archive_forgets_digests_after_the_configured_days(store: Store) -> None:
+    await sent_digest(store)
+    for days, kept in ((89, True), (91, False)):
+        at = SENT_AT + timedelta(days=days)
+        scheduler = DigestScheduler(
+            store, Delivery({}), clock=lambda at=at: at, archive=timedelta(days=90)
+        )
+        await scheduler.prune_archive()
+        assert (store.archive.archived_digest(CHAT, date(2025, 11, 10)) is not None) is kept
+
+
+@pytest.mark.integration
+async def test_the_cli_prints_the_sent_digest(db_path: Path) -> None:
+    store = Store.open(db_path)
+    text = await sent_digest(store)
+    store.close()
+    shown = newsbot("digest", "--chat", CHAT, "--date", "2025-11-10", "--sent", db=db_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == text + "\n"
+    none = newsbot("digest", "--chat", CHAT, "--date", "2025-11-09", "--sent", db=db_path)
+    assert none.returncode == 1
+    assert "no digest was sent to console:alice on 2025-11-09" in none.stderr
+    usage = newsbot("digest", "--chat", CHAT, "--sent", db=db_path)
+    assert usage.returncode == 2

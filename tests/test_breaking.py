@@ -1,0 +1,208 @@
+"""Breaking stories and quiet hours: the dev day replayed, once per story and chat, held."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bot.commands import Context, handle
+from bot.delivery import Delivery
+from bot.quiet import parse_quiet, quiet_until
+from bot.records import NewArticle, Reply
+from bot.schedule import push_alerts, push_breaking, release_held
+from bot.store import Store
+from tests.conftest import ROOT
+from tests.test_schedule import Recorder
+
+DEV_DAY = Path("/work/shared/eval/stories_dev.jsonl")
+CHAT = "console:anna"
+OTHER = "console:ben"
+# 22:00 UTC on a November night is 23:00 in Berlin, the chats' zone (no subscription).
+NIGHT = datetime(2025, 11, 10, 22, 0, tzinfo=UTC)
+
+# One event as five outlets first report it, each in its own words.
+QUAKE = [
+    ("dpa", "Erdbeben erschüttert Lissabon",
+     "Ein Erdbeben der Stärke 6,8 hat Lissabon erschüttert."),
+    ("Spiegel", "Schweres Erdbeben in Lissabon: Häuser eingestürzt",
+     "In Lissabon sind nach dem Erdbeben mehrere Häuser eingestürzt, Retter suchen Verschüttete."),
+    ("Zeit", "Portugal: Erdbeben der Stärke 6,8 trifft Lissabon",
+     "Das Beben erschütterte Lissabon am späten Abend; die Regierung beruft einen Krisenstab ein."),
+    ("FAZ", "Erdbeben in Lissabon: Regierung ruft Notstand aus",
+     "Nach dem schweren Erdbeben in Lissabon hat Portugals Regierung den Notstand ausgerufen."),
+    ("SZ", "Lissabon nach dem Erdbeben: Die Nacht der Retter",
+     "Wie Helfer in Lissabon nach dem Erdbeben die ganze Nacht nach Verschütteten suchten."),
+]  # fmt: skip
+ORDINARY = [
+    ("dpa", "Bahn erhöht Preise im Fernverkehr", "Die Bahn erhöht die Preise im Fernverkehr."),
+    ("Kicker", "Mainz gewinnt gegen Bochum 2:1", "Mainz hat das Heimspiel gegen Bochum gewonnen."),
+]
+
+
+def add(store: Store, items: list[tuple[str, str, str]], at: datetime) -> list[int]:
+    """Store the items as published and fetched at `at`; their ids."""
+    ids = []
+    for source, title, text in items:
+        new = NewArticle(
+            title, source, text, (text,), at, f"https://{source.lower()}.example/{title}"
+        )
+        status, article_id = store.articles.add_article(new, at)
+        assert status == "added"
+        ids.append(article_id)
+    return ids
+
+
+def say(store: Store, text: str, at: datetime, chat: str = CHAT) -> Reply:
+    reply = handle(text, Context(chat, at), store)
+    assert reply is not None
+    return reply
+
+
+def plain(reply: Reply) -> str:
+    return "\n".join("".join(s.text for s in p) for p in reply.paragraphs)
+
+
+class Bot:
+    """The pushes of a running bot at chosen moments, through the one delivery."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.recorder = Recorder()
+        self.queue = Delivery({"console": self.recorder})
+
+    async def poll(self, at: datetime, ids: list[int]) -> None:
+        """A feed poll stored `ids` at `at`: alerts and breaking stories, then sent."""
+        await self.queue.start()
+        await push_alerts(self.store, self.queue, ids, at)
+        await push_breaking(self.store, self.queue, at)
+        await self.queue.join()
+
+    async def tick(self, at: datetime) -> None:
+        """The release job at `at`."""
+        await self.queue.start()
+        await release_held(self.store, self.queue, at)
+        await self.queue.join()
+
+    def sent(self, chat: str = CHAT) -> list[str]:
+        return [text for c, text in self.recorder.sent if c == chat]
+
+
+async def test_a_breaking_story_pings_once_and_only_chats_that_asked(store: Store) -> None:
+    bot = Bot(store)
+    say(store, "/settings eilmeldungen an", NIGHT - timedelta(days=1))
+    say(store, "/start", NIGHT, chat=OTHER)
+    await bot.poll(NIGHT, add(store, [*ORDINARY, QUAKE[0]], NIGHT))
+    assert bot.sent() == []  # one outlet is news, not breaking news
+    later = NIGHT + timedelta(minutes=25)
+    await bot.poll(later, add(store, QUAKE[1:4], later))
+    [message] = bot.sent()
+    assert message.startswith("Eilmeldung: ")
+    assert "Lissabon" in message.splitlines()[0]
+    assert "Berichtet von " in message
+    for outlet in ("dpa", "Spiegel", "Zeit", "FAZ"):
+        assert outlet in message
+    # The story grows: no second ping, now or at the next poll.
+    grown = later + timedelta(minutes=30)
+    await bot.poll(grown, add(store, QUAKE[4:], grown))
+    await bot.poll(grown + timedelta(minutes=5), [])
+    assert len(bot.sent()) == 1
+    assert bot.sent(OTHER) == []
+    # The next digest still lists it, with every outlet.
+    digest = plain(say(store, "/digest", grown + timedelta(hours=1)))
+    assert "Lissabon" in digest
+    await bot.queue.stop()
+
+
+async def test_a_breaking_story_in_quiet_hours_arrives_once_when_they_end(store: Store) -> None:
+    bot = Bot(store)
+    say(store, "/settings eilmeldungen an", NIGHT - timedelta(days=1))
+    shown = plain(say(store, "/settings ruhezeit 22:00-07:00", NIGHT - timedelta(days=1)))
+    assert "22:00-07:00" in shown
+    say(store, "/alert bahn", NIGHT - timedelta(days=1))
+    await bot.poll(NIGHT, add(store, [*ORDINARY, QUAKE[0]], NIGHT))
+    later = NIGHT + timedelta(minutes=25)
+    await bot.poll(later, add(store, QUAKE[1:4], later))
+    grown = later + timedelta(minutes=30)
+    await bot.poll(grown, add(store, QUAKE[4:], grown))
+    assert bot.sent() == []  # 23:00-23:55 in Berlin: quiet
+    await bot.tick(datetime(2025, 11, 11, 5, 59, tzinfo=UTC))  # 06:59 in Berlin
+    assert bot.sent() == []
+    end = datetime(2025, 11, 11, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    await bot.tick(end)
+    await bot.tick(end + timedelta(minutes=1))
+    [message] = bot.sent()
+    assert message.startswith("Während deiner Ruhezeit gekommen (2):")
+    assert message.count("Eilmeldung: ") == 1
+    assert "Alarm „bahn“" in message
+    # After the quiet time, the next breaking story comes at once.
+    await bot.poll(end + timedelta(hours=1), [])
+    assert len(bot.sent()) == 1
+    await bot.queue.stop()
+
+
+def test_quiet_hours_over_midnight_end_in_the_chats_zone() -> None:
+    assert parse_quiet("22.00 – 7.00") == "22:00-07:00"
+    assert parse_quiet("22:00-22:00") is None
+    assert parse_quiet("25:00-07:00") is None
+    berlin = "Europe/Berlin"
+    end = datetime(2025, 11, 11, 6, tzinfo=UTC)
+    assert quiet_until("22:00-07:00", berlin, NIGHT) == end
+    assert quiet_until("22:00-07:00", berlin, end - timedelta(minutes=1)) == end
+    assert quiet_until("22:00-07:00", berlin, end) is None
+    assert quiet_until("22:00-07:00", berlin, NIGHT - timedelta(hours=1, minutes=1)) is None
+    assert quiet_until("13:00-14:00", berlin, datetime(2025, 11, 10, 12, 30, tzinfo=UTC)) == (
+        datetime(2025, 11, 10, 13, tzinfo=UTC)
+    )
+    assert quiet_until("", berlin, NIGHT) is None
+
+
+def test_settings_in_both_languages(store: Store) -> None:
+    now = NIGHT
+    say(store, "/settings language en", now, chat=OTHER)
+    assert "report at once): yes" in plain(say(store, "/settings breaking on", now, chat=OTHER))
+    shown = plain(say(store, "/settings quiet 23:00-06:30", now, chat=OTHER))
+    assert "Quiet hours" in shown
+    assert "23:00-06:30" in shown
+    assert store.chats.settings(OTHER).breaking
+    assert store.chats.settings(OTHER).quiet == "23:00-06:30"
+    say(store, "/settings quiet off", now, chat=OTHER)
+    assert store.chats.settings(OTHER).quiet == ""
+    wrong = say(store, "/settings quiet late", now, chat=OTHER)
+    assert not wrong.ok
+    assert "22:00-07:00" in plain(wrong)
+    say(store, "/settings eilmeldungen aus", now)
+    assert not store.chats.settings(CHAT).breaking
+
+
+def _replay_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "breaking_replay", ROOT / "bench" / "breaking_replay.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.integration
+def test_the_dev_day_replayed_pings_its_two_sudden_big_stories_once_within_an_hour() -> None:
+    if not DEV_DAY.exists():
+        pytest.skip(f"{DEV_DAY} not on this machine")
+    replay = _replay_module()
+    articles, gold, newsworthy = replay.load(DEV_DAY)
+    found = replay.replay(articles, gold)
+    # Two messages that day: the bar fire in Crans-Montana (the day's biggest story, 40 items
+    # from 6 outlets, 4 of them in its first minute) and Kuntz leaving HSV (5 outlets in an
+    # hour). Iran's protests and the CSU's deportation plan reached 6 outlets too, but over 5 and
+    # 18 hours: running stories for the digest, not breaking news.
+    assert [a.story for a in found] == ["crans-montana-barbrand", "hsv-kuntz-abschied"]
+    assert all(a.minutes <= 60 for a in found)
+    assert "crans-montana-barbrand" in replay.biggest(articles, gold)
+    assert all(newsworthy[i] for i, story in gold.items() if story in {a.story for a in found})

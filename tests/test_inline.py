@@ -1,0 +1,81 @@
+"""Inline search on Telegram: `@bot words` answered with answerInlineQuery, paged by next_offset."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import pytest
+import pytest_asyncio
+
+from bot.app import chat_events, make_inline
+from bot.config import Config
+from bot.inline import INLINE_PAGE
+from bot.query import parse_query
+from bot.store import Store
+from bot.transports.telegram import TelegramTransport
+from tests.conftest import running
+from tests.fakes.bot_api import FakeBotAPI, parse_telegram_html
+from tests.test_telegram import add_articles, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest_asyncio.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1."""
+    api = await FakeBotAPI().start()
+    yield api
+    await api.stop()
+
+
+async def inline(bot_api: FakeBotAPI, text: str, offset: str = "") -> dict[str, object]:
+    """A user types `@bot text`; the answer the server accepted."""
+    query_id = bot_api.push_inline(text, offset)
+    await wait_for(lambda: query_id in bot_api.inline_answers)
+    return bot_api.inline_answers[query_id]
+
+
+async def test_inline_query_offers_search_results_page_by_page(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    add_articles(store, now, INLINE_PAGE + 4)
+    on_gone, on_moved = chat_events(store)
+    config = Config()
+    transport = TelegramTransport(
+        bot_api.token,
+        bot_api.base_url,
+        on_gone=on_gone,
+        on_moved=on_moved,
+        poll_timeout=1,
+        on_inline=make_inline(config, store),
+    )
+    ranked = [h.article.id for h in store.index.search(parse_query("grönland"), 50).hits]
+    async with running(transport, store, now, config):
+        first = await inline(bot_api, "grönland")
+        second = await inline(bot_api, "grönland", str(first["next_offset"]))
+        nothing = await inline(bot_api, "")
+    results = first["results"]
+    assert isinstance(results, list)
+    assert len(results) == INLINE_PAGE
+    assert first["next_offset"] == str(INLINE_PAGE)
+    # The same matching and ranking as /search, a page at a time.
+    rest = second["results"]
+    assert isinstance(rest, list)
+    assert [r["id"] for r in results + rest] == [f"a{i}" for i in ranked]
+    assert second["next_offset"] == ""
+    top = results[0]
+    article = store.articles.article(ranked[0])
+    assert article is not None
+    assert top["type"] == "article"
+    assert top["title"] == article.title
+    assert top["description"].startswith("dpa, ")
+    assert article.summary[0] in top["description"]
+    content = top["input_message_content"]
+    assert content["parse_mode"] == "HTML"
+    shown = parse_telegram_html(content["message_text"])
+    assert shown.startswith(article.title)
+    assert article.summary[0] in shown
+    assert nothing["results"] == []
+    # An answer, not a chat message: nothing was posted anywhere.
+    assert bot_api.sent == []
