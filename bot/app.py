@@ -40,12 +40,15 @@ def make_handler(
     its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages)."""
 
     async def on_message(message: Incoming) -> None:
+        operator = message.user in config.admins
         ctx = Context(
             chat=message.chat,
             now=clock(),
             user=message.user,
             language=message.language,
-            is_admin=message.user in config.admins,
+            is_admin=operator,
+            may_manage=message.may_manage or operator,
+            manage_level=message.manage_level,
             timezone=config.timezone,
             private=message.private,
             fetch_allow=config.fetch_allow,
