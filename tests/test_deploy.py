@@ -10,11 +10,15 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from bot.cli import build_parser
 from bot.config import ENV, KEYS, Config, load_config
@@ -25,6 +29,8 @@ VENV_BIN = Path(sys.executable).parent
 UNITS = ["newsbot.service", "newsbot-backup.service", "newsbot-backup.timer"]
 # Where the image and the unit install newsbot, and the test's own installation.
 IMAGE_BIN, UNIT_PREFIX = "/opt/newsbot/bin", "/opt/newsbot/venv"
+# The Pythons people run the bot on (3.12: Ubuntu 24.04, 3.13: Debian 13); one lock serves all.
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 
 
 @dataclass
@@ -279,3 +285,40 @@ def test_readme_commands_exist() -> None:
     assert used <= commands | {"newsbot"}, used - commands
     for name in [*UNITS, "compose.yaml", "Dockerfile", "newsbot.example.toml", ".env.example"]:
         assert name in readme, name
+
+
+def lock_pins(path: Path) -> list[tuple[Requirement, list[str]]]:
+    """Each pin of a uv-compiled lock file with its hashes (continuation lines joined)."""
+    text = re.sub(r"\\\n\s*", " ", path.read_text())
+    pins = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            spec, *hashes = line.split(" --hash=")
+            pins.append((Requirement(spec.strip()), hashes))
+    return pins
+
+
+@pytest.mark.parametrize("lock", ["requirements.lock", "requirements-dev.lock"])
+def test_lock_pins_each_package_once_with_hashes_on_every_supported_python(lock: str) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    direct = {canonicalize_name(Requirement(dep).name) for dep in project["dependencies"]}
+    assert "://" not in (ROOT / lock).read_text()
+    pins = lock_pins(ROOT / lock)
+    assert all(hashes and str(req.specifier).startswith("==") for req, hashes in pins)
+    for version in SUPPORTED_PYTHONS:
+        assert SpecifierSet(project["requires-python"]).contains(version + ".0")
+        linux = {
+            "python_version": version,
+            "python_full_version": version + ".0",
+            "sys_platform": "linux",
+            "platform_system": "Linux",
+            "platform_python_implementation": "CPython",
+            "implementation_name": "cpython",
+        }
+        names = [
+            canonicalize_name(req.name)
+            for req, _ in pins
+            if req.marker is None or req.marker.evaluate(linux)
+        ]
+        assert len(names) == len(set(names)), version
+        assert direct <= set(names), (version, direct - set(names))

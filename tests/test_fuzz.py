@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from contextlib import closing
 from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -125,7 +126,7 @@ def test_database_file_intact_after_fuzzing(db_path: object, now: datetime) -> N
             check(handle(message(rng), Context("telegram:1", now, is_admin=True), store))
     finally:
         store.close()
-    with sqlite3.connect(str(db_path)) as conn:
+    with closing(sqlite3.connect(str(db_path))) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
         try:
-            with sqlite3.connect(db_path, timeout=1) as conn:
+            with closing(sqlite3.connect(db_path, timeout=1)) as conn:
                 stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         except sqlite3.OperationalError:
             continue

@@ -24,9 +24,8 @@ from tests.fakes.feed_site import german_text
 MIGRATIONS = Path(__file__).resolve().parent.parent / "bot" / "migrations.py"
 
 
-def old_database() -> Database:
-    """A database as the first release left it, holding one article stored back then."""
-    db = Database(memory=True)
+def old_database(db: Database) -> Database:
+    """`db` as the first release left it, holding one article stored back then."""
     migrations.apply(db, stop_before="m003_dedup_and_compounds")
     db.table("articles").insert(
         {
@@ -52,16 +51,18 @@ def test_migrations_import_no_bot_or_summarizer_code() -> None:
     assert not ours, f"bot/migrations.py imports live code: {ours}"
 
 
-def test_m003_fills_the_compound_tail_column_of_old_articles() -> None:
-    db = old_database()
+def test_m003_fills_the_compound_tail_column_of_old_articles(memory_db: Database) -> None:
+    db = old_database(memory_db)
     migrations.apply(db, stop_before="m004_digest_schedule")
     assert db.execute("SELECT parts FROM articles").fetchall() == [
         ("gartsgnusiewrebu metsysrhewbatful",)
     ]
 
 
-def test_m005_indexes_old_articles_as_stems_and_lists_their_compounds() -> None:
-    db = old_database()
+def test_m005_indexes_old_articles_as_stems_and_lists_their_compounds(
+    memory_db: Database,
+) -> None:
+    db = old_database(memory_db)
     migrate(db)
     assert db.execute("SELECT title_stems, body_stems FROM articles").fetchall() == [
         ("neu luftabwehrsystem kiew", "raket kam 2025 strass uberweisungstrag")
@@ -88,8 +89,10 @@ def m005_signature(body: str) -> bytes | None:
     return bytes(mixed.min(axis=1).astype(np.uint32).tobytes())
 
 
-def test_m006_gives_stored_articles_the_new_signature_so_a_repeat_is_found() -> None:
-    db = Database(memory=True)
+def test_m006_gives_stored_articles_the_new_signature_so_a_repeat_is_found(
+    memory_db: Database,
+) -> None:
+    db = memory_db
     migrations.apply(db, stop_before="m006_minhash_v2")
     body = german_text(random.Random(5), 150)
     short = "Zu kurz für eine Signatur."

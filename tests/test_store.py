@@ -43,7 +43,7 @@ def test_file_database_uses_wal_and_foreign_keys(db_path: Path) -> None:
         store.close()
 
 
-def test_migrations_apply_once_and_reopening_keeps_data(db_path: Path) -> None:
+def test_migrations_apply_once_and_reopening_keeps_data(db_path: Path, memory_db: Database) -> None:
     store = Store.open(db_path)
     _, article_id = store.add_article(make(), NOW)
     store.close()
@@ -53,7 +53,7 @@ def test_migrations_apply_once_and_reopening_keeps_data(db_path: Path) -> None:
             r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id")
         ]
         assert applied == [m.name for m in migrations.applied(store.db)]
-        assert len(applied) == len(set(applied)) == len(migrations.pending(Database(memory=True)))
+        assert len(applied) == len(set(applied)) == len(migrations.pending(memory_db))
         assert migrations.pending(store.db) == []
         assert store.count_articles() == 1
         assert [h.article.id for h in store.search(parse_query("Hochwasser"), 5).hits] == [
@@ -63,8 +63,8 @@ def test_migrations_apply_once_and_reopening_keeps_data(db_path: Path) -> None:
         store.close()
 
 
-def test_upgrade_keeps_older_articles_searchable() -> None:
-    db = Database(memory=True)
+def test_upgrade_keeps_older_articles_searchable(memory_db: Database) -> None:
+    db = memory_db
     migrations.apply(db, stop_before="m005_stem_index")
     db.table("articles").insert(
         {

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.digest import build_digest
 from bot.ingest.files import ingest_paths
 from bot.records import Article
 from bot.store import Store
 from bot.stories import group_stories, is_kicker, plain_headline
 from tests.conftest import SEEDS
+from tests.test_digest import build_digest
 
 NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
 

@@ -65,6 +65,7 @@ EXAMPLES = {
     "status": "newsbot status --json",
     "backup": "newsbot backup /var/backups/newsbot/",
     "export": "newsbot export --since 2025-11-01 -o articles.jsonl",
+    "stories": "newsbot stories --jsonl < items.jsonl",
 }
 
 
