@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
@@ -22,6 +23,8 @@ from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Tr
 
 log = logging.getLogger(__name__)
 MATRIX_SYNC_KEY = "matrix:sync_token"
+# The Matrix device's id and end-to-end keys: a folder beside the database.
+MATRIX_KEY_STORE = "matrix-keys"
 # On SIGTERM, queued sends get this long to go out (systemd and compose wait 30 s).
 SHUTDOWN_SEND_GRACE = 20.0
 # On SIGTERM, feed polls in flight get this long before they are cancelled.
@@ -145,6 +148,8 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 on_gone=on_gone,
                 load_token=load_token,
                 save_token=save_token,
+                # The device's encryption keys live beside the database and go with it.
+                key_store=Path(config.db).resolve().parent / MATRIX_KEY_STORE,
             )
         )
     return transports

@@ -104,6 +104,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the bot's operators may use {command}. Reading (/digest, /search, /article) is open "
         "to everyone.",
     ),
+    "matrix_encrypted": (
+        "Dieser Raum ist verschlüsselt, und dieser Bot kann verschlüsselte Räume nicht lesen. "
+        "Lade ihn bitte in einen unverschlüsselten Raum ein; ich verlasse diesen jetzt.",
+        "This room is encrypted, and this bot cannot read encrypted rooms. Please invite it "
+        "to an unencrypted room; I am leaving this one now.",
+    ),
     "trimmed": ("… (gekürzt)", "… (shortened)"),
     "more_end": (
         "Das waren alle Treffer für „{query}“.",
