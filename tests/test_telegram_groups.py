@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from telegram.error import BadRequest
 
+from bot.errors import ChatGone, Rejected, SendError
 from bot.records import NewArticle, Reply
 from bot.schedule import DigestScheduler, next_digest_at
 from bot.store import Store
+from bot.transports.telegram import address, chat_key, classify
 from tests.conftest import Running
 from tests.fakes.bot_api import FakeBotAPI, Sent
 from tests.test_telegram import ADMIN, add_articles, ask, bot_api, serving, wait_for
@@ -163,3 +166,28 @@ async def test_a_reply_thread_in_a_group_without_topics_is_the_group_itself(
         bot_api.push_text("/subscribe 07:00", GROUP, MEMBER, chat_type="supergroup")
         await wait_for(lambda: bot_api.screen(GROUP))
     assert store.subscription(f"telegram:{GROUP}") is not None
+
+
+@pytest.mark.parametrize(
+    ("description", "verdict"),
+    [
+        ("Bad Request: TOPIC_CLOSED", Rejected),
+        ("Bad Request: message thread not found", ChatGone),
+        ("Bad Request: need administrator rights in the channel chat", ChatGone),
+        ("Bad Request: not enough rights to send text messages to the chat", ChatGone),
+        ("Bad Request: message text is empty", Rejected),
+    ],
+)
+def test_what_a_bot_api_refusal_means_in_groups_channels_and_topics(
+    description: str, verdict: type[SendError]
+) -> None:
+    assert type(classify(BadRequest(description))) is verdict
+
+
+@pytest.mark.parametrize(
+    ("chat", "where"),
+    [("telegram:-100123/45", (-100123, 45)), ("telegram:-100123", (-100123, None))],
+)
+def test_a_topic_is_a_chat_key_of_its_own(chat: str, where: tuple[int, int | None]) -> None:
+    assert address(chat) == where
+    assert chat_key(*where) == chat

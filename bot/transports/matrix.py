@@ -316,10 +316,11 @@ class MatrixTransport:
         if not isinstance(response, SyncResponse):
             log.warning("event=matrix_sync_failed error=%r", getattr(response, "message", ""))
             return False
-        await self._keys_ready()
         # Every callback of this batch has run: only now is the token safe to keep.
         self._token = response.next_batch
         await self._store_token()
+        # Keys after the token: a failed key request must not replay (and re-answer) the batch.
+        await self._keys_ready()
         self.synced.set()
         return True
 
