@@ -8,6 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
@@ -24,6 +25,8 @@ from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Tr
 
 log = logging.getLogger(__name__)
 MATRIX_SYNC_KEY = "matrix:sync_token"
+# The Matrix device's id and end-to-end keys: a folder beside the database.
+MATRIX_KEY_STORE = "matrix-keys"
 # On SIGTERM, queued sends get this long to go out (systemd and compose wait 30 s).
 SHUTDOWN_SEND_GRACE = 20.0
 # On SIGTERM, feed polls in flight get this long before they are cancelled.
@@ -45,12 +48,15 @@ def make_handler(
     its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages)."""
 
     async def on_message(message: Incoming) -> None:
+        operator = message.user in config.admins
         ctx = Context(
             chat=message.chat,
             now=clock(),
             user=message.user,
             language=message.language,
-            is_admin=message.user in config.admins,
+            is_admin=operator,
+            may_manage=message.may_manage or operator,
+            manage_level=message.manage_level,
             timezone=config.timezone,
             private=message.private,
             fetch_allow=config.fetch_allow,
@@ -168,6 +174,8 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 on_gone=on_gone,
                 load_token=load_token,
                 save_token=save_token,
+                # The device's encryption keys live beside the database and go with it.
+                key_store=Path(config.db).resolve().parent / MATRIX_KEY_STORE,
             )
         )
     return transports

@@ -90,6 +90,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "/help zeigt, was du tun kannst.",
         "Sorry, only the operators of this bot may use {command}. /help shows what you can do.",
     ),
+    "manage_refused_admins": (
+        "Entschuldige, {command} dürfen hier nur die Administratoren dieser Gruppe "
+        "(und die Betreiber des Bots) verwenden. Lesen (/digest, /search, /article) darf jeder.",
+        "Sorry, only this group's administrators (and the bot's operators) may use {command} "
+        "here. Reading (/digest, /search, /article) is open to everyone.",
+    ),
+    "manage_refused_level": (
+        "Entschuldige, {command} dürfen in diesem Raum nur Mitglieder mit Berechtigungsstufe "
+        "{level} oder höher (Moderatoren) und die Betreiber des Bots verwenden. "
+        "Lesen (/digest, /search, /article) darf jeder.",
+        "Sorry, in this room only members with power level {level} or higher (moderators) and "
+        "the bot's operators may use {command}. Reading (/digest, /search, /article) is open "
+        "to everyone.",
+    ),
+    "matrix_encrypted": (
+        "Dieser Raum ist verschlüsselt, und dieser Bot kann verschlüsselte Räume nicht lesen. "
+        "Lade ihn bitte in einen unverschlüsselten Raum ein; ich verlasse diesen jetzt.",
+        "This room is encrypted, and this bot cannot read encrypted rooms. Please invite it "
+        "to an unencrypted room; I am leaving this one now.",
+    ),
     "trimmed": ("… (gekürzt)", "… (shortened)"),
     "more_end": (
         "Das waren alle Treffer für „{query}“.",

@@ -15,10 +15,11 @@ from bot.commands import (
     COMMANDS,
     Context,
     handle,
+    is_change,
     parse,
     reader_language,
 )
-from bot.records import NewArticle, Reply
+from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
 from bot.store import Store
 from bot.texts import MESSAGES
@@ -404,3 +405,52 @@ def test_search_finds_strong_verb_forms_both_ways(store: Store, now: datetime) -
     assert "Konzept vor der Wahl" in by_past
     assert "Plan im Kabinett" in by_past
     assert "1 Treffer" in say(store, now, "/search Wählern Konzept")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/subscribe 07:30",
+        "/unsubscribe",
+        "/settings sprache en",
+        "/settings themen wahl",
+        "/alert grönland",
+        "/unalert 1",
+    ],
+)
+def test_a_member_who_may_not_manage_the_chat_cannot_change_it(
+    store: Store, now: datetime, text: str
+) -> None:
+    store.chats.subscribe(Subscription(CHAT, "07:00", "Europe/Berlin", now), now)
+    answer = say(store, now, text, may_manage=False, private=False)
+    assert answer.startswith("Entschuldige, /" + text.split()[0][1:])
+    assert "nur die Administratoren dieser Gruppe" in answer
+    sub = store.chats.subscription(CHAT)
+    assert sub is not None
+    assert sub.time == "07:00"
+    assert store.chats.chat_language(CHAT) != "en"
+    assert store.chats.digest_keywords(CHAT) == ()
+    assert store.chats.alerts(CHAT) == []
+
+
+@pytest.mark.parametrize("text", ["/settings", "/digest", "/search venezuela", "/help", "/alerts"])
+def test_reading_commands_stay_open_to_every_member(
+    seeded_store: Store, now: datetime, text: str
+) -> None:
+    answer = say(seeded_store, now, text, may_manage=False, private=False)
+    assert "Entschuldige" not in answer
+
+
+def test_a_matrix_room_names_the_power_level_in_english(store: Store, now: datetime) -> None:
+    answer = say(store, now, "/unsubscribe", may_manage=False, manage_level=50, language="en")
+    assert answer.startswith("Sorry, in this room only members with power level 50 or higher")
+    assert "/unsubscribe" in answer
+
+
+def test_is_change_tells_transports_when_to_ask_for_the_role() -> None:
+    assert is_change("/subscribe 07:30")
+    assert is_change("/settings@digest_test_bot sprache en")
+    assert not is_change("/settings")
+    assert not is_change("/search venezuela")
+    assert not is_change("hallo")
+    assert not is_change("/frobnicate")

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from nio import AsyncClient, LoginResponse, RoomCreateResponse, RoomMessageNotice
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    LoginResponse,
+    RoomCreateResponse,
+    RoomMessageNotice,
+)
 
 from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.digest import build_digests, plan_chat
@@ -66,11 +72,14 @@ class Person:
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
         self.notices: list[tuple[str, str, str, str]] = []  # room, sender, body, html
+        self.decrypted: list[str] = []  # bodies of notices that came end-to-end encrypted
 
     def on_notice(self, room: object, event: RoomMessageNotice) -> None:
         """Collect m.notice events (the bot's replies)."""
         html = event.source["content"].get("formatted_body", "")
         self.notices.append((getattr(room, "room_id", ""), event.sender, event.body, html))
+        if event.decrypted:
+            self.decrypted.append(event.body)
 
     async def room_with(self, bot_id: str) -> str:
         """Create a room and invite the bot."""
@@ -79,8 +88,14 @@ class Person:
         return str(response.room_id)
 
     async def say(self, room_id: str, text: str) -> None:
-        """Send an m.text message."""
-        await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+        """Send an m.text message (encrypted in an encrypted room, for every member's device)."""
+        client = self.client
+        if client.olm is not None:
+            await client.sync(timeout=0)
+            if client.should_query_keys:
+                await client.keys_query()
+        content = {"msgtype": "m.text", "body": text}
+        await client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True)
 
     async def wait_notice(self, predicate: Callable[[str], bool], within: float = 20) -> tuple:
         """Sync until a notice whose body matches arrives; returns (room, sender, body, html)."""
@@ -90,12 +105,37 @@ class Person:
                 if predicate(notice[2]):
                     return notice
             await self.client.sync(timeout=300)
+            if self.client.olm is not None:
+                await self.client.send_to_device_messages()
         raise AssertionError(f"no matching notice; got {[n[2][:60] for n in self.notices]}")
 
     async def members(self, room_id: str) -> list[str]:
         """Joined members of a room."""
         response = await self.client.joined_members(room_id)
         return [m.user_id for m in getattr(response, "members", [])]
+
+
+async def login(homeserver: Homeserver, name: str, keys: Path | None = None) -> Person:
+    """A new human user, logged in; with `keys`, an Element-like client that encrypts."""
+    user_id = homeserver.register(f"{name}{uuid.uuid4().hex[:8]}", PASSWORD)
+    if keys is not None:
+        await asyncio.to_thread(keys.mkdir, parents=True, exist_ok=True)
+    config = AsyncClientConfig(encryption_enabled=keys is not None, store_sync_tokens=False)
+    client = AsyncClient(homeserver.url, user_id, store_path=str(keys or ""), config=config)
+    assert isinstance(await client.login(PASSWORD), LoginResponse)
+    if keys is not None:
+        await client.keys_upload()
+    person = Person(client)
+    client.add_event_callback(person.on_notice, RoomMessageNotice)  # type: ignore[arg-type]
+    await client.sync(timeout=0)
+    return person
+
+
+ENCRYPTED = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
 
 
 def make_transport(
@@ -291,3 +331,102 @@ def test_missing_synapse_skips_or_fails_on_ci(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("NEWSBOT_REQUIRE_SYNAPSE", "1")
     with pytest.raises(pytest.fail.Exception, match="NEWSBOT_REQUIRE_SYNAPSE=1"):
         synapse.skip_or_fail_without_synapse()
+
+
+async def test_a_room_member_below_the_power_level_cannot_change_the_digest(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    bob = await login(homeserver, "bob")
+    try:
+        async with serving(homeserver, bot_account, store, now):
+            created = await alice.client.room_create(
+                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(alice, room, bot_account.user_id)
+            await bob.client.sync(timeout=0)
+            await bob.client.join(room)
+            await joined(alice, room, bob.client.user_id)
+            await alice.say(room, "!subscribe 07:30")
+            await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+            await bob.say(room, "!unsubscribe")
+            _, _, refused, _ = await bob.wait_notice(lambda b: b.startswith("Entschuldige"))
+            await bob.say(room, "!settings")
+            await bob.wait_notice(lambda b: b.startswith("Deine Einstellungen"))
+            await alice.say(room, "!unsubscribe")
+            await alice.wait_notice(lambda b: b.startswith("Abbestellt"))
+    finally:
+        await bob.client.close()
+    assert refused == (
+        "Entschuldige, /unsubscribe dürfen in diesem Raum nur Mitglieder mit "
+        "Berechtigungsstufe 50 oder höher (Moderatoren) und die Betreiber des Bots verwenden. "
+        "Lesen (/digest, /search, /article) darf jeder."
+    )
+    assert store.chats.subscription(f"matrix:{room}") is None
+
+
+async def test_an_encrypted_room_gets_encrypted_answers_and_digests(
+    homeserver: Homeserver,
+    bot_account: Account,
+    seeded_store: Store,
+    now: datetime,
+    tmp_path: Path,
+) -> None:
+    carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
+    bot_keys = tmp_path / "bot-keys"
+    try:
+        async with serving(
+            homeserver, bot_account, seeded_store, now, key_store=bot_keys
+        ) as transport:
+            created = await carol.client.room_create(
+                name="Privat", invite=[bot_account.user_id], initial_state=[ENCRYPTED]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(carol, room, bot_account.user_id)
+            await carol.say(room, "!start")
+            await carol.wait_notice(lambda b: b.startswith("Willkommen"))
+            plan = plan_chat(seeded_store, f"matrix:{room}", now, default_zone="Europe/Berlin")
+            digest = build_digests(seeded_store, {"": plan}, now)[""]
+            assert await transport.send(f"matrix:{room}", render_digest(digest, "de")) == "sent"
+            await carol.wait_notice(lambda b: b.startswith("Neu seit"))
+    finally:
+        await carol.client.close()
+    assert [b.split()[0] for b in carol.decrypted] == ["Willkommen!", "Neu"]
+    # The device id and its keys stay beside the database for the next start.
+    assert (bot_keys / "device_id").read_text()
+    assert any(bot_keys.glob("*.db"))
+
+
+async def test_an_encrypted_room_without_a_key_store_is_told_and_left(
+    homeserver: Homeserver,
+    bot_account: Account,
+    store: Store,
+    now: datetime,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO")
+    carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
+    try:
+        async with serving(homeserver, bot_account, store, now):
+            created = await carol.client.room_create(
+                name="Privat", invite=[bot_account.user_id], initial_state=[ENCRYPTED]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(carol, room, bot_account.user_id)
+            await carol.say(room, "!start")
+            _, sender, body, _ = await carol.wait_notice(lambda b: "verschlüsselt" in b)
+            end = time.monotonic() + 20
+            while bot_account.user_id in await carol.members(room):
+                assert time.monotonic() < end, "the bot did not leave"
+                await asyncio.sleep(0.1)
+    finally:
+        await carol.client.close()
+    assert sender == bot_account.user_id
+    assert "Lade ihn bitte in einen unverschlüsselten Raum ein" in body
+    assert "Please invite it to an unencrypted room" in body
+    assert carol.decrypted == []  # said in plain text, so every client shows it
+    assert f"event=matrix_encrypted_room_left room={room}" in caplog.text

@@ -167,6 +167,7 @@ async def test_blocked_chat_ends_subscriptions(
 async def test_group_migration_keeps_subscription(
     bot_api: FakeBotAPI, store: Store, now: datetime
 ) -> None:
+    bot_api.add_group(-123, admins=[555], kind="group")
     async with serving(bot_api, store, now) as transport:
         await ask(bot_api, "/subscribe@digest_test_bot 06:45", chat_id=-123, chat_type="group")
         await ask(bot_api, "/settings meldungen 3", chat_id=-123, chat_type="group")

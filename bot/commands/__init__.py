@@ -72,6 +72,7 @@ __all__ = [
     "StatsInfo",
     "chat_zone",
     "handle",
+    "is_change",
     "is_command",
     "is_feed_url",
     "parse",
@@ -106,10 +107,42 @@ def handle(text: str, ctx: Context, library: Library) -> Reply | None:
         return Reply.text(t(language, "unknown", command="/" + name), ok=False)
     if command.admin and not ctx.is_admin:
         return Reply.text(t(language, "admin_only", command="/" + name), ok=False)
+    if command.changes is not None and command.changes(args) and not ctx.may_manage:
+        return _refuse_change(ctx, language, name)
     if len(args) > MAX_ARGS:
         return Reply.text(t(language, "too_long", length=len(args), limit=MAX_ARGS), ok=False)
     zone = chat_zone(library, ctx.chat, ctx.timezone)
     return command.run(Request(args, ctx, library, language, zone))
+
+
+def _refuse_change(ctx: Context, language: str, name: str) -> Reply:
+    """One polite line: who may change this chat's digest, and that reading stays open."""
+    if ctx.manage_level is None:
+        text = t(language, "manage_refused_admins", command="/" + name)
+    else:
+        text = t(language, "manage_refused_level", command="/" + name, level=ctx.manage_level)
+    return Reply.text(text, ok=False)
+
+
+def is_change(text: str) -> bool:
+    """True when the text is a command that changes the chat (only its managers may run it).
+
+    Transports ask before they look up a user's role, so reading commands cost no lookup.
+    """
+    parsed = parse(unicodedata.normalize("NFC", clean(text)))
+    if parsed is None:
+        return False
+    command = COMMANDS.get(parsed[0])
+    return command is not None and command.changes is not None and command.changes(parsed[1])
+
+
+def _always(args: str) -> bool:
+    return True
+
+
+def _with_args(args: str) -> bool:
+    """`/settings` alone shows the settings; with a name and value it changes one."""
+    return bool(args.strip())
 
 
 def is_command(text: str) -> bool:
@@ -176,6 +209,7 @@ _TABLE = (
         "Täglichen Überblick abonnieren, z. B. /subscribe 07:30 (mit „jetzt“: den ersten sofort)",
         "Get a daily digest, e.g. /subscribe 07:30 (with “now”: the first one at once)",
         _subscribe,
+        changes=_always,
     ),
     Command(
         "unsubscribe",
@@ -183,6 +217,7 @@ _TABLE = (
         "Täglichen Überblick abbestellen",
         "Stop the daily digest",
         _unsubscribe,
+        changes=_always,
     ),
     Command(
         "more",
@@ -197,6 +232,7 @@ _TABLE = (
         "Einstellungen zeigen oder ändern, z. B. /settings sprache en",
         "Show or change settings, e.g. /settings language de",
         _settings,
+        changes=_with_args,
     ),
     Command(
         "alert",
@@ -204,9 +240,17 @@ _TABLE = (
         "Bei neuen Artikeln mit diesen Wörtern Bescheid sagen (-wort schließt aus)",
         "Tell me about new articles with these words (-word excludes)",
         _alert,
+        changes=_always,
     ),
     Command("alerts", ("", ""), "Deine Alarme", "Your alerts", _alerts),
-    Command("unalert", ("NUMMER", "NUMBER"), "Einen Alarm löschen", "Remove an alert", _unalert),
+    Command(
+        "unalert",
+        ("NUMMER", "NUMBER"),
+        "Einen Alarm löschen",
+        "Remove an alert",
+        _unalert,
+        changes=_always,
+    ),
     Command(
         "feeds", ("", ""), "Alle Feeds (Betreiber)", "Every feed (operators)", _feeds, admin=True
     ),

@@ -162,6 +162,13 @@ class Context:
     # The platform's hint (Telegram `language_code`); a language chosen in /settings wins.
     language: str | None = None
     is_admin: bool = False
+    # Whether this user may change this chat's settings and subscription: the platform decides
+    # (the person in a private chat, a group's administrators, a room's power level) and
+    # operators always may. Reading commands ignore it.
+    may_manage: bool = True
+    # Who may, for the refusal: None for a Telegram group's administrators, else the Matrix
+    # power level the room asks for.
+    manage_level: int | None = None
     # The operator's default zone (config `timezone`) for chats that have not chosen one.
     timezone: str = DEFAULT_ZONE
     # A one-to-one chat, where a message that is no command gets a hint (in a group it is
@@ -194,6 +201,9 @@ class Command:
     help_en: str
     run: Callable[[Request], Reply]
     admin: bool = False
+    # Whether these arguments change the chat (its digest, settings or alerts): then only
+    # those who may manage the chat may run it. None: a reading command, open to everyone.
+    changes: Callable[[str], bool] | None = None
 
     def help(self, language: str) -> str:
         """The help line in the reader's language."""

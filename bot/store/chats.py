@@ -161,18 +161,27 @@ class Chats(Table):
         return str(text), int(page)
 
     def forget_chat(self, chat: str) -> bool:
-        """End a gone chat's subscription, alerts and breaking stories; True when it had any."""
+        """End a gone chat's subscription, alerts and breaking stories, and its topics'
+        (`chat/…`); True when it had any."""
+        # `chat` itself or one of its forum topics, without LIKE's wildcards in the key.
+        match = "(chat = ? OR substr(chat, 1, ?) = ?)"
+        args = [chat, len(chat) + 1, chat + "/"]
         with self.db.atomic():
-            subs = self.db.execute("DELETE FROM subscriptions WHERE chat = ?", [chat]).rowcount
+            subs = self.db.execute(f"DELETE FROM subscriptions WHERE {match}", args).rowcount  # noqa: S608
             self.db.execute(
-                "DELETE FROM alert_hits WHERE alert_id IN (SELECT id FROM alerts WHERE chat = ?)",
-                [chat],
+                f"DELETE FROM alert_hits WHERE alert_id IN (SELECT id FROM alerts WHERE {match})",  # noqa: S608
+                args,
             )
-            alerts = self.db.execute("DELETE FROM alerts WHERE chat = ?", [chat]).rowcount
-            self.db.execute("DELETE FROM state WHERE key = ?", [f"search:{chat}"])
+            alerts = self.db.execute(f"DELETE FROM alerts WHERE {match}", args).rowcount  # noqa: S608
+            self.db.execute(
+                "DELETE FROM state WHERE key = ? OR substr(key, 1, ?) = ?",
+                [f"search:{chat}", len(chat) + 8, f"search:{chat}/"],
+            )
             # Breaking stories and held messages are pushes too: a gone chat gets none.
-            self.db.execute("DELETE FROM held WHERE chat = ?", [chat])
-            self.db.execute("UPDATE chats SET breaking = 0 WHERE key = ?", [chat])
+            self.db.execute(f"DELETE FROM held WHERE {match}", args)  # noqa: S608
+            self.db.execute(
+                "UPDATE chats SET breaking = 0 WHERE key = ? OR substr(key, 1, ?) = ?", args
+            )
             return subs + alerts > 0
 
     def move_chat(self, old: str, new: str) -> None:

@@ -20,6 +20,9 @@ class Incoming:
 
     `private`: a one-to-one chat (the platform says so), where chatter gets a hint.
     `replace`: the platform's id of a bot message to edit in place (a Telegram button press).
+    `may_manage`: the platform says this user may change the chat's digest and settings (the
+    person in a private chat, a group administrator, a room member at the power level asked);
+    `manage_level`: that power level in a Matrix room, None where administrators decide.
     """
 
     chat: str
@@ -28,6 +31,8 @@ class Incoming:
     language: str | None = None
     private: bool = True
     replace: str | None = None
+    may_manage: bool = True
+    manage_level: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

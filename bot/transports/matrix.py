@@ -2,6 +2,9 @@
 
 The sync token lives in the app's store, so after a restart the bot neither answers old
 messages again nor misses the ones that arrived while it was down (up to `max_age`).
+Encrypted rooms work through nio's e2e extra (vodozemac) when a key store folder is given:
+the folder keeps the device id and its keys, and every device is trusted on first use.
+Without one, an encrypted room gets a plain notice that the bot cannot read it, and a leave.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 from nio import (
@@ -21,6 +25,8 @@ from nio import (
     LoginResponse,
     MatrixInvitedRoom,
     MatrixRoom,
+    MegolmEvent,
+    RoomGetStateResponse,
     RoomMemberEvent,
     RoomMessageText,
     RoomSendError,
@@ -28,6 +34,7 @@ from nio import (
     WhoamiResponse,
 )
 
+from bot.commands import is_change
 from bot.errors import (
     ChatGone,
     NewsbotError,
@@ -39,6 +46,7 @@ from bot.errors import (
 )
 from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply
+from bot.texts import t
 from bot.transports.base import Incoming, Limits, OnChatGone, OnMessage
 
 log = logging.getLogger(__name__)
@@ -66,6 +74,10 @@ LOGIN_RETRY_MAX = 60.0
 STOP_GRACE = 30.0
 # Bots send m.notice so that other bots do not answer them (Matrix spec, 11.2.1.1).
 MSGTYPE = "m.notice"
+# From this room version on, a room's creators outrank every power level (MSC4289).
+CREATORS_RANK_FROM = 12
+# Where the key store folder keeps the device id its keys belong to.
+DEVICE_FILE = "device_id"
 LoadToken = Callable[[], Awaitable[str | None]]
 SaveToken = Callable[[str], Awaitable[None]]
 
@@ -115,21 +127,29 @@ class MatrixTransport:
         save_token: SaveToken | None = None,
         sync_timeout_ms: int = SYNC_TIMEOUT_MS,
         device_name: str = "newsbot",
+        key_store: Path | None = None,
     ) -> None:
         if not (password or access_token):
             raise NewsbotError("Matrix needs a password or an access token")
+        self.key_store = key_store
+        if key_store is not None:
+            key_store.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(
             homeserver,
             user_id,
+            store_path=str(key_store) if key_store is not None else "",
             # No retries inside nio (it would sleep through 429s and timeouts on its own):
             # `bot.delivery` retries sends, the sync loop backs off, and a stop is never stuck.
             config=AsyncClientConfig(
                 store_sync_tokens=False,
-                encryption_enabled=False,
+                encryption_enabled=key_store is not None,
                 max_limit_exceeded=0,
                 max_timeouts=0,
             ),
         )
+        self._keys_lock = asyncio.Lock()
+        # Room id → its creators (room version 12 on), from the room's m.room.create event.
+        self._room_creators: dict[str, frozenset[str]] = {}
         self.user_id = user_id
         self._password = password
         self._access_token = access_token
@@ -161,6 +181,7 @@ class MatrixTransport:
         client.add_event_callback(self._on_invite, InviteMemberEvent)
         client.add_event_callback(self._on_text, RoomMessageText)
         client.add_event_callback(self._on_member, RoomMemberEvent)
+        client.add_event_callback(self._on_undecryptable, MegolmEvent)
         if self._token is None:
             # A first start: take the rooms' state, join pending invites, answer nothing old.
             await self._sync_once(timeout_ms=0, full_state=True)
@@ -193,7 +214,10 @@ class MatrixTransport:
         return False
 
     async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
-        """One m.notice event, HTML with a plain-text body; a `SendError` on refusal."""
+        """One m.notice event, HTML with a plain-text body; a `SendError` on refusal.
+
+        In an encrypted room nio encrypts it for every member's device (keys asked first).
+        """
         plain, html = matrix_body(part)
         content = {
             "msgtype": MSGTYPE,
@@ -202,6 +226,7 @@ class MatrixTransport:
             "formatted_body": html,
         }
         try:
+            await self._keys_ready()
             response = await self.client.room_send(
                 room_id(chat), "m.room.message", content, ignore_unverified_devices=True
             )
@@ -241,13 +266,60 @@ class MatrixTransport:
             who = await client.whoami()
             if not isinstance(who, WhoamiResponse):
                 raise NewsbotError(f"matrix access token rejected: {who.status_code}")
-            client.user_id = who.user_id
-            client.device_id = who.device_id or ""
+            # restore_login opens the key store of this device (when encryption is on).
+            client.restore_login(who.user_id, who.device_id or "", self._access_token)
         else:
+            # The same device id as last time, so the keys in the store still belong to it.
+            client.device_id = self._saved_device() or client.device_id
             response = await client.login(self._password or "", device_name=self.device_name)
             if not isinstance(response, LoginResponse):
                 raise NewsbotError(f"matrix login failed for {self.user_id}: {response.message}")
-        log.info("event=matrix_login user=%s device=%s", client.user_id, client.device_id)
+        if self.key_store is not None:
+            (self.key_store / DEVICE_FILE).write_text(client.device_id)
+            await self._keys_ready()
+        log.info(
+            "event=matrix_login user=%s device=%s encryption=%s",
+            client.user_id,
+            client.device_id,
+            self.key_store is not None,
+        )
+
+    def _saved_device(self) -> str | None:
+        if self.key_store is None:
+            return None
+        path = self.key_store / DEVICE_FILE
+        return path.read_text().strip() or None if path.exists() else None
+
+    async def _keys_ready(self) -> None:
+        """Upload, ask for and claim the keys nio says it needs; trust new devices (TOFU).
+
+        Called after every sync and before every send, so a reply in an encrypted room is
+        encrypted for devices that joined in the sync that brought the command.
+        """
+        client = self.client
+        if client.olm is None:
+            return
+        async with self._keys_lock:
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+                self._trust_new_devices()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+            await client.send_to_device_messages()
+
+    def _trust_new_devices(self) -> None:
+        """Trust on first use: a device seen for the first time is trusted, as bots do; one
+        blacklisted or ignored by hand stays so."""
+        client = self.client
+        for user in client.device_store.users:
+            for device in client.device_store.active_user_devices(user):
+                if device.user_id == client.user_id and device.id == client.device_id:
+                    continue
+                if not (device.verified or device.blacklisted or device.ignored):
+                    client.verify_device(device)
+                    log.info("event=matrix_device_trusted user=%s device=%s", user, device.id)
 
     async def _idle_wait(self) -> None:
         while self._busy:
@@ -268,6 +340,8 @@ class MatrixTransport:
         # Every callback of this batch has run: only now is the token safe to keep.
         self._token = response.next_batch
         await self._store_token()
+        # Keys after the token: a failed key request must not replay (and re-answer) the batch.
+        await self._keys_ready()
         self.synced.set()
         return True
 
@@ -322,12 +396,71 @@ class MatrixTransport:
     async def _answer(self, room: MatrixRoom, event: RoomMessageText) -> None:
         if self._on_message is None:
             return
+        if room.encrypted and self.client.olm is None:
+            await self._refuse_encrypted(room)
+            return
         # A direct chat is the bot and one person; chatter in a bigger room is not for the bot.
         private = room.member_count <= 2
+        # In a room, those at the power level the room asks for changing its state (its
+        # `state_default`, 50 unless the room says otherwise) manage the digest.
+        level = room.power_levels.defaults.state_default
+        may_manage = private or not is_change(event.body)
+        if not may_manage:
+            may_manage = event.sender in await self._creators(room) or (
+                room.power_levels.get_user_level(event.sender) >= level
+            )
         incoming = Incoming(
-            chat_key(room.room_id), PREFIX + event.sender, event.body, private=private
+            chat_key(room.room_id),
+            PREFIX + event.sender,
+            event.body,
+            private=private,
+            may_manage=may_manage,
+            manage_level=level,
         )
         await self._on_message(incoming)
+
+    async def _creators(self, room: MatrixRoom) -> frozenset[str]:
+        """Who created the room, when the room version ranks creators above every power level
+        (version 12 on: they are no longer listed in m.room.power_levels). Asked once a room."""
+        if not room.room_version.isdigit() or int(room.room_version) < CREATORS_RANK_FROM:
+            return frozenset()
+        if room.room_id not in self._room_creators:
+            response = await self.client.room_get_state(room.room_id)
+            if not isinstance(response, RoomGetStateResponse):
+                log.warning("event=matrix_state_unknown room=%s", room.room_id)
+                return frozenset()
+            creators: set[str] = set()
+            for state in response.events:
+                if state.get("type") == "m.room.create":
+                    content = state.get("content", {})
+                    creators = {state.get("sender", ""), *content.get("additional_creators", [])}
+            self._room_creators[room.room_id] = frozenset(creators)
+        return self._room_creators[room.room_id]
+
+    async def _refuse_encrypted(self, room: MatrixRoom) -> None:
+        """Without a key store nothing in an encrypted room can be read: say so, then leave."""
+        # Nobody in the room has chosen a language yet: both, German first.
+        notice = t("de", "matrix_encrypted") + "\n\n" + t("en", "matrix_encrypted")
+        content = {"msgtype": MSGTYPE, "body": notice}
+        # An encrypted room accepts a plain event; every member's client shows it.
+        await self.client.room_send(room.room_id, "m.room.message", content)
+        await self.client.room_leave(room.room_id)
+        log.warning("event=matrix_encrypted_room_left room=%s reason=no key store", room.room_id)
+        await self._gone(chat_key(room.room_id), "encrypted room without key store")
+
+    async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        if not self._ready or event.sender == self.client.user_id:
+            return
+        if self.client.olm is None:
+            await self._refuse_encrypted(room)
+            return
+        # Sent before the sender knew this device's keys: ask the sender's devices for them.
+        log.warning(
+            "event=matrix_undecryptable room=%s sender=%s session=%s",
+            room.room_id,
+            event.sender,
+            event.session_id,
+        )
 
     async def _on_member(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
         if event.membership not in ("leave", "ban"):

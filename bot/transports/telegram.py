@@ -1,12 +1,15 @@
 """Telegram over python-telegram-bot v22: `Application` with handlers, HTML, one call per send.
 
 Long polling by default, a webhook (PTB's tornado server behind a TLS proxy) as an option. Any
-Bot API server works: `api_url` is PTB's `base_url`, the token appended after it.
+Bot API server works: `api_url` is PTB's `base_url`, the token appended after it. Private
+chats, groups (administrators manage the digest), channels (`channel_post`) and forum topics
+(one chat key per topic: `telegram:-100123/45`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +17,8 @@ from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
+    Chat,
+    ChatMemberAdministrator,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -21,6 +26,7 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     Update,
+    User,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
@@ -45,7 +51,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import ALIASES, COMMANDS
+from bot.commands import ALIASES, COMMANDS, is_change
 from bot.errors import (
     ChatGone,
     ChatMoved,
@@ -73,8 +79,24 @@ MAX_CALLBACK_DATA = 64
 # How long Telegram may serve an inline answer from its cache: a new article is offered after a
 # minute at most.
 INLINE_CACHE_SECONDS = 60
-# Descriptions of 400s meaning the chat itself is gone.
-_GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
+# Descriptions of 400s meaning the chat itself is gone, or the bot may no longer post there
+# (a channel that took its administrator rights, a deleted forum topic).
+_GONE = (
+    "chat not found",
+    "user is deactivated",
+    "bot was kicked",
+    "peer_id_invalid",
+    "need administrator rights in the channel chat",
+    "not enough rights to send text messages",
+    "chat_write_forbidden",
+    "message thread not found",
+)
+# A closed forum topic may be reopened: the message is lost, the subscription is not.
+TOPIC_CLOSED = "topic_closed"
+# How long a group's administrator list is trusted before Telegram is asked again.
+ADMIN_CACHE_SECONDS = 60.0
+# Who sends an anonymous administrator's messages in a group (the group is `sender_chat`).
+ANONYMOUS_ADMIN = 1087968824
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +113,31 @@ class Webhook:
     port: int = 8443
 
 
-def chat_key(chat_id: int) -> str:
-    """Telegram chat id → platform-qualified chat key."""
-    return f"{PREFIX}{chat_id}"
+def chat_key(chat_id: int, thread: int | None = None) -> str:
+    """Telegram chat id (and forum topic) → platform-qualified chat key.
+
+    A topic is a chat of its own (`telegram:-100123/45`), so each topic keeps its own
+    subscription and settings in every per-chat table.
+    """
+    return f"{PREFIX}{chat_id}" + (f"/{thread}" if thread is not None else "")
 
 
-def chat_id(chat: str) -> int:
-    """Platform-qualified chat key → Telegram chat id."""
+def address(chat: str) -> tuple[int, int | None]:
+    """Platform-qualified chat key → (Telegram chat id, forum topic or None)."""
     if not chat.startswith(PREFIX):
         raise ValueError(f"not a Telegram chat: {chat!r}")
-    return int(chat.removeprefix(PREFIX))
+    base, _, thread = chat.removeprefix(PREFIX).partition("/")
+    return int(base), int(thread) if thread else None
+
+
+def message_key(message: Message) -> str:
+    """The chat key a message belongs to: its forum topic when it was written in one.
+
+    Only `is_topic_message` marks a topic: in a group without topics a reply also carries a
+    `message_thread_id` (the thread of replies), which is not a chat of its own.
+    """
+    thread = message.message_thread_id if message.is_topic_message else None
+    return chat_key(message.chat.id, thread)
 
 
 # An inline query (text, offset, the user's language code) → a page of results. Answered with
@@ -122,6 +159,8 @@ def classify(error: TelegramError) -> SendError:
         return RateLimited(_seconds(error.retry_after), error.message)
     if isinstance(error, BadRequest):
         text = error.message.lower()
+        if TOPIC_CLOSED in text:
+            return Rejected(f"forum topic closed: {error.message}")
         if any(marker in text for marker in _GONE):
             return ChatGone(error.message)
         if "too long" in text:
@@ -171,11 +210,15 @@ class TelegramTransport:
         # Chat types as Telegram reported them (updates and sent messages): groups get
         # Telegram's per-group limit.
         self._kinds: dict[str, str] = {}
+        # Group id → (monotonic time asked, its administrators' user ids).
+        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
         self._on_message: OnMessage | None = None
         app = self.application
         only_messages = filters.UpdateType.MESSAGE
+        # Commands in a channel come as `channel_post`: only its administrators can post there.
+        commands = only_messages | filters.UpdateType.CHANNEL_POST
         names = sorted({*COMMANDS, *ALIASES})
-        app.add_handler(CommandHandler(names, self._on_text, filters=only_messages))
+        app.add_handler(CommandHandler(names, self._on_text, filters=commands))
         # Unknown commands and chatter get a hint only in private chats: in a group they may be
         # meant for another bot or for people.
         private = only_messages & filters.ChatType.PRIVATE
@@ -282,8 +325,8 @@ class TelegramTransport:
         return split_reply(reply, size)
 
     def is_group(self, chat: str) -> bool:
-        """Whether Telegram said this chat is a group or supergroup."""
-        return self._kinds.get(chat) in (ChatType.GROUP, ChatType.SUPERGROUP)
+        """Whether Telegram said this chat is a group, supergroup or channel (20 a minute)."""
+        return self._kinds.get(chat) in (ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL)
 
     async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
         """One HTML message (or an edit of message `replace`); a `SendError` on refusal.
@@ -300,7 +343,10 @@ class TelegramTransport:
                 log.warning("event=telegram_html_rejected chat=%s error=%r", chat, exc.message)
                 await self._send_one(chat, part, replace, plain=True)
         except TelegramError as exc:
-            raise classify(exc) from exc
+            error = classify(exc)
+            if TOPIC_CLOSED in exc.message.lower():
+                log.warning("event=telegram_topic_closed chat=%s", chat)
+            raise error from exc
 
     async def _send_one(self, chat: str, part: Reply, replace: str | None, *, plain: bool) -> None:
         bot = self.application.bot
@@ -311,11 +357,12 @@ class TelegramTransport:
         if not text.strip():
             log.warning("event=telegram_empty_message chat=%s", chat)
             return
+        target, thread = address(chat)
         if replace is not None:
             try:
                 await bot.edit_message_text(
                     text,
-                    chat_id=chat_id(chat),
+                    chat_id=target,
                     message_id=int(replace),
                     parse_mode=mode,
                     reply_markup=markup,
@@ -326,9 +373,14 @@ class TelegramTransport:
                     raise
             return
         message = await bot.send_message(
-            chat_id(chat), text, parse_mode=mode, reply_markup=markup, link_preview_options=previews
+            target,
+            text,
+            parse_mode=mode,
+            reply_markup=markup,
+            link_preview_options=previews,
+            message_thread_id=thread,
         )
-        self._kinds[chat_key(message.chat.id)] = message.chat.type
+        self._kinds[chat] = message.chat.type
 
     async def _publish_commands(self) -> None:
         """Tell Telegram the command list with help in German (default) and English."""
@@ -355,20 +407,53 @@ class TelegramTransport:
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        tchat = update.effective_chat
-        if message is None or message.text is None or tchat is None:
+        if message is None or message.text is None:
             return
         user = update.effective_user
-        chat = chat_key(tchat.id)
+        await self._answer(await self._incoming(message, user, message.text))
+
+    async def _incoming(
+        self, message: Message, user: User | None, text: str, replace: str | None = None
+    ) -> Incoming:
+        """The message as the core sees it, with whether its sender may manage the chat."""
+        tchat = message.chat
+        chat = message_key(message)
         self._kinds[chat] = tchat.type
-        incoming = Incoming(
+        may_manage = True
+        if tchat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and is_change(text):
+            may_manage = await self._is_group_admin(tchat, user, message.sender_chat)
+        return Incoming(
             chat=chat,
+            # A channel post has no user: the channel speaks, and only its administrators can.
             user=f"{PREFIX}{user.id}" if user else "",
-            text=message.text,
+            text=text,
             language=user.language_code if user else None,
             private=tchat.type == ChatType.PRIVATE,
+            replace=replace,
+            may_manage=may_manage,
         )
-        await self._answer(incoming)
+
+    async def _is_group_admin(self, tchat: Chat, user: User | None, sender: Chat | None) -> bool:
+        """Whether Telegram lists the user among the group's administrators (cached briefly)."""
+        if sender is not None and sender.id == tchat.id:
+            return True  # an anonymous administrator writes as the group itself
+        if user is None or user.id == ANONYMOUS_ADMIN:
+            return False
+        cached = self._admins.get(tchat.id)
+        if cached is None or time.monotonic() - cached[0] > ADMIN_CACHE_SECONDS:
+            try:
+                members = await self.application.bot.get_chat_administrators(tchat.id)
+            except TelegramError as exc:
+                # Unknown is not yes: the member is refused and may try again.
+                log.warning(
+                    "event=telegram_admins_unknown chat=%s error=%r",
+                    chat_key(tchat.id),
+                    exc.message,
+                )
+                return False
+            cached = (time.monotonic(), frozenset(m.user.id for m in members))
+            self._admins[tchat.id] = cached
+        return user.id in cached[1]
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -378,18 +463,8 @@ class TelegramTransport:
             message = query.message
             if not query.data or not isinstance(message, Message):
                 return
-            chat = chat_key(message.chat.id)
-            self._kinds[chat] = message.chat.type
-            user = query.from_user
-            incoming = Incoming(
-                chat,
-                f"{PREFIX}{user.id}",
-                query.data,
-                user.language_code,
-                private=message.chat.type == ChatType.PRIVATE,
-                replace=str(message.message_id),
-            )
-            await self._answer(incoming)
+            replace = str(message.message_id)
+            await self._answer(await self._incoming(message, query.from_user, query.data, replace))
         finally:
             await query.answer()
 
@@ -441,10 +516,17 @@ class TelegramTransport:
         change = update.my_chat_member
         if change is None:
             return
-        status = change.new_chat_member.status
+        member = change.new_chat_member
+        status = member.status
+        chat = chat_key(change.chat.id)
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
             reason = "blocked" if change.chat.type == "private" else f"bot {status}"
-            await self._gone(chat_key(change.chat.id), reason)
+            await self._gone(chat, reason)  # the store ends the chat's topics with it
+        elif change.chat.type == ChatType.CHANNEL and not (
+            isinstance(member, ChatMemberAdministrator) and member.can_post_messages
+        ):
+            # In a channel only an administrator allowed to post can deliver a digest.
+            await self._gone(chat, "bot may not post")
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error

@@ -2,7 +2,9 @@
 
 It keeps what each chat "sees" (messages with later edits applied), validates Telegram HTML
 the way the real server does (allowed tags, balanced, 4096 UTF-16 units after parsing), and
-can answer 429 with retry_after, 403 "bot was blocked", or a chat migration.
+can answer 429 with retry_after, 403 "bot was blocked", or a chat migration. Groups have
+administrators (getChatAdministrators, getChatMember), channels get `channel_post` updates,
+forum supergroups have topics (`message_thread_id`) that can be closed ("TOPIC_CLOSED").
 """
 
 from __future__ import annotations
@@ -36,6 +38,25 @@ ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
     "tg-spoiler", "span", "blockquote", "tg-emoji",
 }  # fmt: skip
+# What the Bot API sends for an administrator (every right listed, as the real server does).
+_ADMIN_RIGHTS: dict[str, Any] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_post_messages": True,
+    "can_edit_messages": True,
+    "can_pin_messages": True,
+    "can_manage_topics": True,
+}
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 MESSAGE_LIMIT = 4096
 # answerInlineQuery: at most 50 results, ids of 1-64 bytes, next_offset of at most 64 bytes.
@@ -116,6 +137,8 @@ class Sent:
     reply_markup: dict[str, Any] | None
     link_preview_options: dict[str, Any] | None
     edits: int = 0
+    # The forum topic it was sent to (None: the chat itself, or a topic-less chat).
+    thread: int | None = None
 
     @property
     def visible(self) -> str:
@@ -146,6 +169,14 @@ class FakeBotAPI:
     # Until this time.monotonic() value, sendMessage answers 500 (the Bot API is down).
     down_until: float = 0.0
     migrated: dict[int, int] = field(default_factory=dict)
+    # Chats the bot was removed from: sends get 403 "bot was kicked".
+    kicked: set[int] = field(default_factory=set)
+    # Chat id → its Bot API chat object, for every group and channel a test set up.
+    chats: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Chat id → user ids of its administrators (the first one is the owner).
+    admins: dict[int, list[int]] = field(default_factory=dict)
+    # (chat id, thread id) of closed forum topics: sends there get 400 "TOPIC_CLOSED".
+    closed_topics: set[tuple[int, int]] = field(default_factory=set)
     # What the server accepts per message; tests lower it to provoke "message is too long".
     limit: int = MESSAGE_LIMIT
     # setWebhook's parameters while a webhook is set; getUpdates is refused meanwhile.
@@ -173,6 +204,34 @@ class FakeBotAPI:
         self._message_id += 1
         return self._message_id
 
+    def add_group(
+        self, chat_id: int, admins: list[int], *, forum: bool = False, kind: str = "supergroup"
+    ) -> None:
+        """A group (a forum with topics when `forum`) whose administrators are `admins`."""
+        chat: dict[str, Any] = {"id": chat_id, "type": kind, "title": "Gruppe"}
+        if forum:
+            chat["is_forum"] = True
+        self.chats[chat_id] = chat
+        self.admins[chat_id] = list(admins)
+
+    def add_channel(self, chat_id: int, title: str = "Nachrichtenkanal") -> None:
+        """A channel with the bot as an administrator that may post."""
+        self.chats[chat_id] = {"id": chat_id, "type": "channel", "title": title}
+        self.admins[chat_id] = [1, BOT_USER["id"]]
+
+    def _chat(self, chat_id: int, chat_type: str = "private") -> dict[str, Any]:
+        if chat_id in self.chats:
+            return dict(self.chats[chat_id])
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        chat.update({"first_name": "Tester"} if chat_type == "private" else {"title": "Gruppe"})
+        return chat
+
+    @staticmethod
+    def _entities(msg: dict[str, Any], text: str) -> None:
+        if text.startswith("/"):
+            command = text.split()[0]
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+
     def push_text(
         self,
         text: str,
@@ -181,24 +240,58 @@ class FakeBotAPI:
         *,
         language_code: str | None = "de",
         chat_type: str = "private",
+        thread: int | None = None,
     ) -> None:
-        """A user writes `text` in a chat."""
+        """A user writes `text` in a chat (in forum topic `thread`, if given)."""
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Tester"}
         if language_code:
             user["language_code"] = language_code
-        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
-        chat.update({"first_name": "Tester"} if chat_type == "private" else {"title": "Gruppe"})
+        msg: dict[str, Any] = {
+            "message_id": self._next_message_id(),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type),
+            "from": user,
+            "text": text,
+        }
+        if thread is not None:
+            # As in a forum: every message in a topic carries its thread and says so.
+            msg["message_thread_id"] = thread
+            msg["is_topic_message"] = True
+        self._entities(msg, text)
+        self._push({"message": msg})
+
+    def push_channel_post(self, text: str, chat_id: int) -> None:
+        """An administrator posts `text` in a channel: no `from`, the channel is the sender."""
+        chat = self._chat(chat_id, "channel")
         msg: dict[str, Any] = {
             "message_id": self._next_message_id(),
             "date": int(time.time()),
             "chat": chat,
-            "from": user,
+            "sender_chat": chat,
             "text": text,
         }
-        if text.startswith("/"):
-            command = text.split()[0]
-            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        self._push({"message": msg})
+        self._entities(msg, text)
+        self._push({"channel_post": msg})
+
+    def push_removed(self, chat_id: int, by_user: int = 1) -> None:
+        """An administrator removes the bot from a group or channel (my_chat_member: kicked)."""
+        self.kicked.add(chat_id)
+        member = {"id": BOT_USER["id"], "is_bot": True, "first_name": "DigestBot"}
+        chat = self._chat(chat_id, "supergroup")
+        old: dict[str, Any] = {"status": "member", "user": member}
+        if chat["type"] == "channel":
+            old = {"status": "administrator", "user": member, **_ADMIN_RIGHTS}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": {"id": by_user, "is_bot": False, "first_name": "Owner"},
+                    "date": int(time.time()),
+                    "old_chat_member": old,
+                    "new_chat_member": {"status": "kicked", "user": member, "until_date": 0},
+                }
+            }
+        )
 
     def push_button(self, message: Sent, label: str, user_id: int = 555) -> None:
         """A user taps the inline button labelled `label` under a bot message."""
@@ -275,6 +368,10 @@ class FakeBotAPI:
     def screen(self, chat_id: int) -> list[Sent]:
         """What a chat shows: the bot's messages to it, in order."""
         return [m for m in self.sent if m.chat_id == chat_id]
+
+    def topic(self, chat_id: int, thread: int) -> list[Sent]:
+        """What one forum topic shows: the bot's messages to that thread, in order."""
+        return [m for m in self.screen(chat_id) if m.thread == thread]
 
     def count(self, method: str) -> int:
         """How often the bot called a Bot API method."""
@@ -359,6 +456,12 @@ class FakeBotAPI:
         chat_id = int(p["chat_id"])
         if chat_id in self.blocked:
             return self._error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.kicked:
+            kind = self._chat(chat_id, "supergroup")["type"]
+            return self._error(403, f"Forbidden: bot was kicked from the {kind} chat")
+        thread = p.get("message_thread_id")
+        if thread is not None and (chat_id, int(thread)) in self.closed_topics:
+            return self._error(400, "Bad Request: TOPIC_CLOSED")
         if chat_id in self.migrated:
             return self._error(
                 400,
@@ -378,13 +481,17 @@ class FakeBotAPI:
         return text
 
     def _message(self, sent: Sent) -> dict[str, Any]:
-        return {
+        message: dict[str, Any] = {
             "message_id": sent.message_id,
             "date": int(time.time()),
             "from": BOT_USER,
-            "chat": {"id": sent.chat_id, "type": "private"},
+            "chat": self._chat(sent.chat_id),
             "text": sent.visible,
         }
+        if sent.thread is not None:
+            message["message_thread_id"] = sent.thread
+            message["is_topic_message"] = True
+        return message
 
     async def m_sendmessage(self, p: dict[str, Any]) -> Any:
         checked = self._check_text(p)
@@ -397,6 +504,7 @@ class FakeBotAPI:
             p.get("parse_mode"),
             p.get("reply_markup"),
             p.get("link_preview_options"),
+            thread=int(p["message_thread_id"]) if p.get("message_thread_id") else None,
         )
         self.sent.append(sent)
         return self._message(sent)
@@ -415,6 +523,30 @@ class FakeBotAPI:
                 sent.edits += 1
                 return self._message(sent)
         return self._error(400, "Bad Request: message to edit not found")
+
+    def _member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        user = {"id": user_id, "is_bot": user_id == BOT_USER["id"], "first_name": "Tester"}
+        admins = self.admins.get(chat_id, [])
+        if admins and user_id == admins[0]:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        if user_id in admins:
+            return {"status": "administrator", "user": user, **_ADMIN_RIGHTS}
+        return {"status": "member", "user": user}
+
+    async def m_getchatadministrators(self, p: dict[str, Any]) -> Any:
+        chat_id = int(p["chat_id"])
+        if chat_id in self.kicked:
+            return self._error(403, "Forbidden: bot was kicked from the supergroup chat")
+        if chat_id not in self.chats:
+            return self._error(400, "Bad Request: there are no administrators in the private chat")
+        # The real method lists no bots, except the bot itself when it is an administrator.
+        return [self._member(chat_id, user) for user in self.admins[chat_id]]
+
+    async def m_getchatmember(self, p: dict[str, Any]) -> Any:
+        chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
+        if chat_id in self.kicked:
+            return self._error(403, "Forbidden: bot was kicked from the supergroup chat")
+        return self._member(chat_id, user_id)
 
     async def m_answercallbackquery(self, p: dict[str, Any]) -> Any:
         self.answered.append(p)

@@ -1,0 +1,193 @@
+"""Telegram groups, channels and forum topics against the fake Bot API: who may change a
+group's digest, a channel's digest and its end, one digest per topic in its own thread."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from telegram.error import BadRequest
+
+from bot.errors import ChatGone, Rejected, SendError
+from bot.records import NewArticle, Reply
+from bot.schedule import DigestScheduler, next_digest_at
+from bot.store import Store
+from bot.transports.telegram import address, chat_key, classify
+from tests.conftest import Running
+from tests.fakes.bot_api import FakeBotAPI, Sent
+from tests.test_telegram import ADMIN, add_articles, ask, bot_api, serving, wait_for
+
+pytestmark = pytest.mark.integration
+__all__ = ["bot_api"]  # the fixture, imported so pytest finds it here
+
+GROUP = -100500
+OWNER, MODERATOR, MEMBER = 1, 2, 555
+OPERATOR = int(ADMIN.removeprefix("telegram:"))
+
+
+async def send_due_digests(served: Running, store: Store, now: datetime) -> None:
+    """Run the bot's digest scheduler at each subscription's next digest time after `now`."""
+    for sub in store.chats.subscriptions():
+        at = next_digest_at(sub, now)
+        scheduler = DigestScheduler(store, served.delivery, clock=lambda at=at: at)
+        await scheduler.run_due([sub])
+    await served.delivery.join()
+
+
+async def in_group(bot_api: FakeBotAPI, text: str, user: int, **kwargs: object) -> Sent:
+    """`user` writes `text` in the group; the bot's answer as the group shows it."""
+    return await ask(bot_api, text, GROUP, user_id=user, chat_type="supergroup", **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_member_cannot_change_the_groups_digest_and_is_told_who_can(
+    bot_api: FakeBotAPI, seeded_store: Store, now: datetime
+) -> None:
+    bot_api.add_group(GROUP, admins=[OWNER, MODERATOR])
+    chat = f"telegram:{GROUP}"
+    async with serving(bot_api, seeded_store, now):
+        refused = await in_group(bot_api, "/subscribe 07:30", MEMBER)
+        assert seeded_store.chats.subscription(chat) is None
+        subscribed = await in_group(bot_api, "/subscribe 07:30", MODERATOR)
+        ended = await in_group(bot_api, "/unsubscribe", MEMBER)
+        moved = await in_group(bot_api, "/settings zeit 09:00", MEMBER)
+        reading = await in_group(bot_api, "/search venezuela", MEMBER)
+        sub = seeded_store.chats.subscription(chat)
+        by_operator = await in_group(bot_api, "/settings meldungen 3", OPERATOR)
+        by_owner = await in_group(bot_api, "/unsubscribe", OWNER)
+    assert refused.visible == (
+        "Entschuldige, /subscribe dürfen hier nur die Administratoren dieser Gruppe "
+        "(und die Betreiber des Bots) verwenden. Lesen (/digest, /search, /article) darf jeder."
+    )
+    assert subscribed.visible.startswith("Abonniert: jeden Tag um 07:30 Uhr")
+    assert ended.visible.startswith("Entschuldige, /unsubscribe dürfen hier nur")
+    assert moved.visible.startswith("Entschuldige, /settings dürfen hier nur")
+    assert sub is not None
+    assert sub.time == "07:30"  # neither ended nor moved by the member
+    assert reading.visible.startswith("2 Treffer")
+    assert "Meldungen" in by_operator.visible
+    assert seeded_store.chats.settings(chat).stories == 3
+    assert by_owner.visible.startswith("Abbestellt")
+    assert seeded_store.chats.subscription(chat) is None
+    # Asked once and cached; the reading command asked nothing.
+    assert bot_api.count("getChatAdministrators") == 1
+
+
+async def test_a_channel_subscribes_by_a_post_gets_its_digest_and_ends_when_the_bot_is_removed(
+    bot_api: FakeBotAPI, store: Store, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    channel = -100900
+    chat = f"telegram:{channel}"
+    bot_api.add_channel(channel)
+    add_articles(store, now, 2)
+    async with serving(bot_api, store, now) as served:
+        bot_api.push_channel_post("/subscribe 07:00", channel)
+        await wait_for(lambda: bot_api.screen(channel))
+        assert bot_api.screen(channel)[0].visible.startswith("Abonniert: jeden Tag um 07:00 Uhr")
+        await send_due_digests(served, store, now)
+        digest = bot_api.screen(channel)[-1]
+        assert digest.visible.startswith("Neu seit")
+        assert "Grönland: Meldung 0" in digest.visible
+
+        bot_api.push_removed(channel)
+        await wait_for(lambda: store.chats.subscription(chat) is None)
+        assert await served.send(chat, Reply.text("Überblick")) == "gone"
+    assert f"event=subscriptions_ended chat={chat} reason=bot kicked had_any=True" in caplog.text
+    assert bot_api.count("getChatAdministrators") == 0  # a post in a channel is proof enough
+
+
+async def test_two_topics_of_one_forum_each_get_their_own_digest_in_their_own_thread(
+    bot_api: FakeBotAPI, store: Store, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot_api.add_group(GROUP, admins=[MEMBER], forum=True)
+    stories = {
+        "Grönland": "Dänemark verhandelt mit Washington über Zölle und Rohstoffe der Insel.",
+        "Tennis": "Die Weltranglistenerste gewinnt das Finale in Turin nach drei Sätzen.",
+    }
+    for i, (word, text) in enumerate(stories.items()):
+        article = NewArticle(
+            title=f"{word}: {text[:30]}",
+            source="dpa",
+            body=f"{word}. {text} " * 3,
+            summary=(text,),
+            published=now - timedelta(hours=i + 1),
+            url=f"https://example.org/{i}",
+        )
+        store.articles.add_article(article, now)
+    politics, sport = 11, 22
+    async with serving(bot_api, store, now) as served:
+        first = await in_group(bot_api, "/subscribe 07:00", MEMBER, thread=politics)
+        second = await in_group(bot_api, "/subscribe 08:00 Europe/Vienna", MEMBER, thread=sport)
+        await in_group(bot_api, "/settings themen grönland", MEMBER, thread=politics)
+        await in_group(bot_api, "/settings themen turin", MEMBER, thread=sport)
+        assert (first.thread, second.thread) == (politics, sport)
+        await send_due_digests(served, store, now)
+
+        bot_api.closed_topics.add((GROUP, sport))
+        caplog.set_level("INFO")
+        outcome = await served.send(f"telegram:{GROUP}/{sport}", Reply.text("Nachtrag"))
+    subs = {s.chat: s.time for s in store.chats.subscriptions()}
+    assert subs == {f"telegram:{GROUP}/{politics}": "07:00", f"telegram:{GROUP}/{sport}": "08:00"}
+    assert store.chats.subscription(f"telegram:{GROUP}") is None
+    for thread in (politics, sport):
+        shown = [m.visible for m in bot_api.topic(GROUP, thread)]
+        assert shown[0].startswith("Abonniert")
+        assert sum(text.startswith("Neu seit") for text in shown) == 1, shown
+    sport_digest = next(m for m in bot_api.topic(GROUP, sport) if m.visible.startswith("Neu"))
+    politics_digest = next(m for m in bot_api.topic(GROUP, politics) if m.visible.startswith("Neu"))
+    assert "Turin" in sport_digest.visible
+    assert "Grönland" not in sport_digest.visible
+    assert "Washington" in politics_digest.visible
+    assert "Tennis" not in politics_digest.visible
+    assert all(m.thread is not None for m in bot_api.screen(GROUP))
+    # A closed topic: that message fails, logged as such; the subscription stays for reopening.
+    assert outcome.startswith("failed")
+    assert f"event=telegram_topic_closed chat=telegram:{GROUP}/{sport}" in caplog.text
+    assert store.chats.subscription(f"telegram:{GROUP}/{sport}") is not None
+
+
+async def test_removing_the_bot_from_a_forum_ends_every_topics_digest(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    bot_api.add_group(GROUP, admins=[MEMBER], forum=True)
+    async with serving(bot_api, store, now):
+        await in_group(bot_api, "/subscribe 07:00", MEMBER, thread=11)
+        await in_group(bot_api, "/alert grönland", MEMBER, thread=22)
+        bot_api.push_removed(GROUP)
+        await wait_for(lambda: not store.chats.subscriptions())
+    assert store.chats.alerts(f"telegram:{GROUP}/22") == []
+
+
+async def test_a_reply_thread_in_a_group_without_topics_is_the_group_itself(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    bot_api.add_group(GROUP, admins=[MEMBER])
+    async with serving(bot_api, store, now):
+        bot_api.push_text("/subscribe 07:00", GROUP, MEMBER, chat_type="supergroup")
+        await wait_for(lambda: bot_api.screen(GROUP))
+    assert store.chats.subscription(f"telegram:{GROUP}") is not None
+
+
+@pytest.mark.parametrize(
+    ("description", "verdict"),
+    [
+        ("Bad Request: TOPIC_CLOSED", Rejected),
+        ("Bad Request: message thread not found", ChatGone),
+        ("Bad Request: need administrator rights in the channel chat", ChatGone),
+        ("Bad Request: not enough rights to send text messages to the chat", ChatGone),
+        ("Bad Request: message text is empty", Rejected),
+    ],
+)
+def test_what_a_bot_api_refusal_means_in_groups_channels_and_topics(
+    description: str, verdict: type[SendError]
+) -> None:
+    assert type(classify(BadRequest(description))) is verdict
+
+
+@pytest.mark.parametrize(
+    ("chat", "where"),
+    [("telegram:-100123/45", (-100123, 45)), ("telegram:-100123", (-100123, None))],
+)
+def test_a_topic_is_a_chat_key_of_its_own(chat: str, where: tuple[int, int | None]) -> None:
+    assert address(chat) == where
+    assert chat_key(*where) == chat
