@@ -246,8 +246,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Search one after the other, for example /search {first} then /search {second}",
     ),
     "search_tips": (
-        "Tipps: „genaue Wortfolge“, -wort schließt aus, seit:2025-11-01, quelle:dpa",
-        "Tips: “exact phrase”, -word excludes, since:2025-11-01, source:dpa",
+        "Tipps: jedes Wort muss vorkommen (auch „in Anführungszeichen“), -wort schließt aus, "
+        "seit:2025-11-01, quelle:dpa",
+        "Tips: every word must occur (“quoted” ones too), -word excludes, "
+        "since:2025-11-01, source:dpa",
     ),
     "more_none": (
         "Es gibt keine Suche zum Weiterblättern. Suche zuerst mit /search WÖRTER.",
