@@ -15,7 +15,7 @@ from bot.store import Store
 from bot.transports.telegram import address, chat_key, classify
 from tests.conftest import Running
 from tests.fakes.bot_api import FakeBotAPI, Sent
-from tests.test_telegram import ADMIN, add_articles, ask, bot_api, serving, wait_for
+from tests.test_telegram import ADMIN, add_articles, ask, serving, wait_for
 
 pytestmark = pytest.mark.integration
 __all__ = ["bot_api"]  # the fixture, imported so pytest finds it here
