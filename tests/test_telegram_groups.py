@@ -18,7 +18,6 @@ from tests.fakes.bot_api import FakeBotAPI, Sent
 from tests.test_telegram import ADMIN, add_articles, ask, serving, wait_for
 
 pytestmark = pytest.mark.integration
-__all__ = ["bot_api"]  # the fixture, imported so pytest finds it here
 
 GROUP = -100500
 OWNER, MODERATOR, MEMBER = 1, 2, 555
