@@ -203,6 +203,10 @@ class MatrixTransport:
             self._task = None
         await self._store_token()
         await self.client.close()
+        # nio leaves its key store's SQLite connection open; close it with the client.
+        store = self.client.store
+        if store is not None and not store.database.is_closed():
+            store.database.close()
         log.info("event=matrix_stopped user=%s", self.user_id)
 
     def split(self, reply: Reply, size: int) -> list[Reply]:
