@@ -24,11 +24,11 @@ from summarizer.page import parse_dump
 from summarizer.ranking import SENTENCE_FEATURES
 from summarizer.train import (
     EVAL,
-    METHODS,
     SUMMARY_SETS,
     Doc,
-    fit_sentences,
+    best_model,
     fold_of,
+    grid_scores,
     lead_row,
     load_docs,
     read_jsonl,
@@ -51,6 +51,11 @@ KLEXIKON = EVAL / "summaries_klexikon.jsonl.gz"
 Row = tuple[float, float, float]
 
 
+def _settings(model: LinearModel) -> str:
+    weights = [f"{f} {c:g}" for f, c in zip(model.features, model.coef, strict=True) if c]
+    return ", ".join([*weights, *(f"{k} {v:g}" for k, v in model.extra)])
+
+
 def _line(name: str, rows: Sequence[Row], base: Sequence[Row]) -> str:
     r1, r2, rl = (statistics.mean(r[i] for r in rows) for i in range(3))
     p = paired_p([sum(r) / 3 for r in rows], [sum(b) / 3 for b in base])
@@ -58,18 +63,21 @@ def _line(name: str, rows: Sequence[Row], base: Sequence[Row]) -> str:
 
 
 def crossval_summaries(
-    docs: Sequence[Doc], extra: Sequence[Doc], folds: int, method: str
+    docs: Sequence[Doc], extra: Sequence[Doc], folds: int
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Held-out summaries by document id, and the printed report."""
-    full = fit_sentences(docs, method)
+    table = grid_scores(docs)  # each grid model's ROUGE on each document, once for all fits
+    full = best_model(docs, table, [True] * len(docs))
     held: dict[str, list[str]] = {}
-    for fold in range(folds):
-        train = [d for d in docs if fold_of(d.group, folds) != fold]
-        model = fit_sentences(train, method)
-        for d in docs:
-            if fold_of(d.group, folds) == fold:
-                held[d.ident] = summary_of(d, model)
     lines = []
+    for fold in range(folds):
+        inside = [fold_of(d.group, folds) == fold for d in docs]
+        model = best_model(docs, table, [not i for i in inside])
+        lines.append(f"fold {fold}: {sum(inside)} docs held out, fitted {_settings(model)}")
+        for d, i in zip(docs, inside, strict=True):
+            if i:
+                held[d.ident] = summary_of(d, model)
+    lines.append(f"all dev: {_settings(full)}")
     for name in sorted({d.dataset for d in docs}):
         subset = [d for d in docs if d.dataset == name]
         base = [lead_row(d) for d in subset]
@@ -197,14 +205,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("what", choices=["summaries", "cleaning"])
     ap.add_argument("--folds", type=int, default=FOLDS)
-    ap.add_argument("--method", choices=sorted(METHODS), default="grid", help="summaries only")
     ap.add_argument("--no-klexikon", action="store_true", help="skip the Klexikon rows (slow)")
     ap.add_argument("--predictions", type=Path, help="write held-out summaries here (JSONL)")
     args = ap.parse_args(argv)
     if args.what == "summaries":
         docs = [d for name, path in sorted(SUMMARY_SETS.items()) for d in load_docs(name, path)]
         extra = [] if args.no_klexikon else load_docs("klexikon", KLEXIKON)
-        held, lines = crossval_summaries(docs, extra, args.folds, args.method)
+        held, lines = crossval_summaries(docs, extra, args.folds)
         print("\n".join(lines))
         if args.predictions:
             with args.predictions.open("w", encoding="utf-8") as f:

@@ -70,49 +70,6 @@ def load_packaged(name: str) -> LinearModel:
     return from_json(resources.files("summarizer").joinpath("models", name).read_text("utf-8"))
 
 
-def fit_ranking(
-    x: np.ndarray,
-    target: np.ndarray,
-    groups: np.ndarray,
-    features: tuple[str, ...],
-    *,
-    l2: float = 1.0,
-) -> LinearModel:
-    """Fit a conditional logit: within each group (an article) softmax(x·w) learns `target`.
-
-    `target` holds each row's share of its group (rows of a group sum to 1), so only the order
-    of sentences inside an article is learned, which is all a greedy selection reads.
-    """
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    z = (x - mean) / scale
-    w = np.zeros(z.shape[1])
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    for _ in range(50):
-        logit = z @ w
-        grad = l2 * w
-        hess = np.diag(np.full(len(w), l2 + 1e-9))
-        for a, b in zip(starts, [*starts[1:], len(z)], strict=True):
-            e = np.exp(logit[a:b] - logit[a:b].max())
-            p = e / e.sum()
-            zg = z[a:b]
-            mu = p @ zg
-            grad += zg.T @ (p - target[a:b])
-            hess += (zg * p[:, None]).T @ zg - np.outer(mu, mu)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-10:
-            break
-    return LinearModel(
-        features=features,
-        mean=tuple(float(v) for v in mean),
-        scale=tuple(float(v) for v in scale),
-        coef=tuple(float(v) for v in w),
-        intercept=0.0,
-    )
-
-
 def fit_logistic(
     x: np.ndarray,
     y: np.ndarray,

@@ -22,6 +22,12 @@ SENTENCE_MODEL_FILE = "sentences.json"
 
 # An HTML title often ends in the site's name: "Apple kippt Pläne - heise online".
 _SITE_SUFFIX = re.compile(r"\s+[-|»–—:·]\s+[^-|»–—:·]{1,40}$")
+# A dateline: up to four capitalised place words ("Wien", "Buenos Aires", "Köln/Wien"), an
+# optional agency in brackets, then a dash before the sentence proper.
+_DATELINE = re.compile(
+    r"^(?:[A-ZÄÖÜ][\w.’'-]*(?:[ /][A-ZÄÖÜ][\w.’'-]*){0,3}\s*)?"
+    r"(?:\([A-Za-z][\w /.,-]{0,24}\)\s*)?[–—-]\s+(?=[A-ZÄÖÜ0-9„\"»])"
+)
 _END_CHARS = frozenset(".!…\"'“”»«)]")
 # Openers that point back to the sentence before: in a digest, "Doch …", "Außerdem …" or "Er …"
 # without that sentence reads as a non sequitur, so such a sentence only follows its predecessor.
@@ -147,6 +153,16 @@ def needs_context(words: tuple[str, ...]) -> bool:
     return bool(words) and words[0].lower() in CONTEXT_OPENERS
 
 
+def strip_dateline(sentence: str) -> str:
+    """An article's first sentence without its dateline ("Wien – ", "Berlin (dpa) - ").
+
+    The place and agency say where a report was filed, not what happened; the digest names the
+    source already.
+    """
+    stripped = _DATELINE.sub("", sentence, count=1)
+    return stripped if len(stripped.split()) >= 3 else sentence
+
+
 def strip_site_name(title: str) -> str:
     """A page title without a trailing site name, when enough of the title remains."""
     while (m := _SITE_SUFFIX.search(title)) and len(title[: m.start()].split()) >= 3:
@@ -245,6 +261,8 @@ def sentence_features(
 def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_WEIGHTS) -> Prepared:
     """Split an article into sentences and measure each for scoring and selection."""
     sentences = join_quote_intros(split_sentences(text))[:MAX_SENTENCES]
+    if sentences:
+        sentences[0] = strip_dateline(sentences[0])
     words = [to_words(s) for s in sentences]
     title_words = to_words(strip_site_name(title)) if title else ()
     matrix = to_matrix([*words, title_words])
@@ -271,9 +289,19 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
 
 
 def select(
-    prepared: Prepared, scores: np.ndarray, count: int, redundancy: float, budget: float
+    prepared: Prepared,
+    scores: np.ndarray,
+    count: int,
+    redundancy: float,
+    budget: float,
+    continuation: float = 0.0,
 ) -> list[int]:
-    """Greedy picks by score less redundancy with what is already picked, within a word budget."""
+    """Greedy picks by score less redundancy with what is already picked, within a word budget.
+
+    A sentence right after a picked one gains `continuation`: a summary that reads on from the
+    sentence before it is easier to follow than one that jumps about the article.
+    """
+    scores = np.array(scores, dtype=float)
     sentences, vectors = prepared.sentences, prepared.vectors
     n = len(sentences)
     sizes = np.array([len(w) for w in prepared.words])
@@ -294,6 +322,7 @@ def select(
         chosen.append(best)
         if best + 1 < n:
             after_chosen[best + 1] = True
+            scores[best + 1] += continuation
         similarity = vectors @ vectors[best]
         closest = np.maximum(closest, similarity)
         used = sizes[chosen].sum()
@@ -320,10 +349,19 @@ def rank(
     if count <= 0:
         return []
     prepared = prepare(text, title=title, weights=weights)
+    return picks(prepared, sentence_model() if model is None else model, count)
+
+
+def picks(prepared: Prepared, model: LinearModel, count: int) -> list[str]:
+    """The sentences `model` picks from a prepared article, in article order."""
     if not prepared.sentences:
         return []
-    model = sentence_model() if model is None else model
-    scores = model.logits(prepared.features)
-    redundancy = model.setting("redundancy", 0.0)
-    picked = select(prepared, scores, count, redundancy, prepared.budget)
+    picked = select(
+        prepared,
+        model.logits(prepared.features),
+        count,
+        model.setting("redundancy", 0.0),
+        prepared.budget,
+        model.setting("continuation", 0.0),
+    )
     return [prepared.sentences[i] for i in picked]

@@ -1,10 +1,10 @@
 """`python -m summarizer.train`: fit the sentence scorer on the dev summaries, write its JSON file.
 
-Method `grid` (shipped): the score is the lead prior plus weighted centrality and title overlap,
-and those two weights and the redundancy weight are searched on the ROUGE of the summaries the
-selection makes. Method `rank` (measured, not shipped): a conditional logit over all
-SENTENCE_FEATURES learns which sentences a greedy ROUGE oracle picks. Inputs are read in file
-order and there is no randomness, so the file written is the same on every run.
+The score is the lead prior plus weighted centrality and title overlap; the selection adds a
+redundancy cost and a bonus for reading on from a picked sentence. Those four weights are searched
+on a grid by the ROUGE of the summaries the selection makes (a learned per-sentence scorer was
+measured and lost held out: see the README). Inputs are read in file order and nothing is random,
+so the file written is the same on every run.
 """
 
 from __future__ import annotations
@@ -13,18 +13,17 @@ import argparse
 import gzip
 import itertools
 import json
-import statistics
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from summarizer.algorithms import summarize_lead
-from summarizer.linear import LinearModel, fit_ranking, rounded
+from summarizer.linear import LinearModel
 from summarizer.page import parse_page
-from summarizer.ranking import SENTENCE_FEATURES, Prepared, prepare, select
+from summarizer.ranking import SENTENCE_FEATURES, Prepared, picks, prepare
 from summarizer.rouge import score
 from summarizer.sentences import split_sentences
 
@@ -34,11 +33,11 @@ SUMMARY_SETS = {
     "web": EVAL / "summaries_web_dev.jsonl",
 }
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "sentences.json"
-# L2 strength of the fit (on standardised features); redundancy weights the selection may use.
-L2 = 10.0
+# The weights searched; 0 switches a feature off. Ties go to the first setting in grid order.
 CENTRALITY_GRID = (0.0, 0.15, 0.3, 0.5)
 TITLE_GRID = (0.35, 0.7, 1.0, 1.4)
 REDUNDANCY_GRID = (0.35, 0.7, 1.0)
+CONTINUATION_GRID = (0.0, 0.3, 0.6)
 SUMMARY_SENTENCES = 3
 
 
@@ -76,27 +75,6 @@ def fold_of(group: str, folds: int) -> int:
     return zlib.crc32(group.encode("utf-8")) % folds
 
 
-def oracle_targets(reference: str, sentences: Sequence[str], candidates: np.ndarray) -> np.ndarray:
-    """1 for the sentences a greedy ROUGE oracle picks (up to three candidates), else 0."""
-    picked: list[int] = []
-    best = 0.0
-    while len(picked) < SUMMARY_SENTENCES:
-        gains = []
-        for i in candidates:
-            if int(i) in picked:
-                continue
-            chosen = [sentences[j] for j in sorted([*picked, int(i)])]
-            s = score(reference, "\n".join(chosen))
-            gains.append((s.rouge1.fmeasure + s.rouge2.fmeasure, -int(i)))
-        if not gains or max(gains)[0] <= best:
-            break
-        best, neg = max(gains)
-        picked.append(-neg)
-    out = np.zeros(len(sentences))
-    out[picked] = 1.0
-    return out
-
-
 def load_docs(dataset: str, path: Path) -> list[Doc]:
     """Dev articles of one summary file, cleaned as `newsbot summarize --jsonl` cleans them."""
     docs = []
@@ -120,14 +98,7 @@ def load_docs(dataset: str, path: Path) -> list[Doc]:
 
 def summary_of(doc: Doc, model: LinearModel) -> list[str]:
     """The summary `rank` would give for this document under `model`."""
-    prepared = doc.prepared
-    if not prepared.sentences:
-        return []
-    weight = model.setting("redundancy", 0.0)
-    picked = select(
-        prepared, model.logits(prepared.features), SUMMARY_SENTENCES, weight, prepared.budget
-    )
-    return [prepared.sentences[i] for i in picked]
+    return picks(doc.prepared, model, SUMMARY_SENTENCES)
 
 
 def rouge_row(reference: str, summary: Sequence[str]) -> tuple[float, float, float]:
@@ -141,79 +112,65 @@ def lead_row(doc: Doc) -> tuple[float, float, float]:
     return rouge_row(doc.reference, summarize_lead(doc.body, SUMMARY_SENTENCES))
 
 
-def mean3(rows: Sequence[tuple[float, float, float]]) -> float:
-    """Mean over documents of the mean of R1, R2 and RL."""
-    return statistics.mean(sum(r) / 3 for r in rows) if rows else 0.0
-
-
-def quality(docs: Sequence[Doc], model: LinearModel) -> float:
-    """Mean ROUGE (of R1, R2, RL) of the model's summaries, each dev set counting the same."""
-    datasets = sorted({d.dataset for d in docs})
-    return statistics.mean(
-        mean3([rouge_row(d.reference, summary_of(d, model)) for d in docs if d.dataset == name])
-        for name in datasets
+def grid_model(
+    centrality: float, title: float, redundancy: float, continuation: float
+) -> LinearModel:
+    """The scorer of one grid point: lead prior 1, two weights, and the selection settings."""
+    coef = {"position_prior": 1.0, "centrality": centrality, "title_similarity": title}
+    return LinearModel(
+        SENTENCE_FEATURES,
+        tuple(0.0 for _ in SENTENCE_FEATURES),
+        tuple(1.0 for _ in SENTENCE_FEATURES),
+        tuple(coef.get(f, 0.0) for f in SENTENCE_FEATURES),
+        0.0,
+        (("continuation", continuation), ("redundancy", redundancy)),
     )
 
 
-def with_redundancy(model: LinearModel, redundancy: float) -> LinearModel:
-    """The same scorer with another redundancy weight for the selection."""
-    return replace(model, extra=(("redundancy", redundancy),))
+GRID: tuple[LinearModel, ...] = tuple(
+    grid_model(*point)
+    for point in itertools.product(CENTRALITY_GRID, TITLE_GRID, REDUNDANCY_GRID, CONTINUATION_GRID)
+)
 
 
-def fit_grid(docs: Sequence[Doc]) -> LinearModel:
-    """Lead prior plus weighted centrality and title overlap, weights searched on summary ROUGE."""
-    unit = tuple(1.0 for _ in SENTENCE_FEATURES)
-    zero = tuple(0.0 for _ in SENTENCE_FEATURES)
-
-    def make(centrality: float, title: float, redundancy: float) -> LinearModel:
-        coef = {"position_prior": 1.0, "centrality": centrality, "title_similarity": title}
-        weights = tuple(coef.get(f, 0.0) for f in SENTENCE_FEATURES)
-        return LinearModel(
-            SENTENCE_FEATURES, zero, unit, weights, 0.0, (("redundancy", redundancy),)
-        )
-
-    grid = itertools.product(CENTRALITY_GRID, TITLE_GRID, REDUNDANCY_GRID)
-    # Ties go to the first setting in grid order, so the result does not depend on float noise.
-    scored = [(quality(docs, m), -k, m) for k, m in enumerate(make(*g) for g in grid)]
-    return max(scored, key=lambda t: (t[0], t[1]))[2]
+def grid_scores(docs: Sequence[Doc]) -> np.ndarray:
+    """Mean of R1, R2 and RL of every grid model's summary (rows) of every document (columns)."""
+    table = np.zeros((len(GRID), len(docs)))
+    for j, doc in enumerate(docs):
+        seen: dict[tuple[str, ...], float] = {}  # most grid points pick the same sentences
+        for i, model in enumerate(GRID):
+            summary = tuple(summary_of(doc, model))
+            if summary not in seen:
+                seen[summary] = sum(rouge_row(doc.reference, summary)) / 3
+            table[i, j] = seen[summary]
+    return table
 
 
-def fit_rank(docs: Sequence[Doc]) -> LinearModel:
-    """Conditional logit over all features on greedy-oracle labels, then the redundancy weight."""
-    xs, shares, groups = [], [], []
-    for k, doc in enumerate(docs):
-        cand = doc.prepared.candidates
-        target = oracle_targets(doc.reference, doc.prepared.sentences, cand)[cand]
-        if not cand.size or target.sum() == 0:
-            continue
-        xs.append(doc.prepared.features[cand])
-        shares.append(target / target.sum())
-        groups.append(np.full(cand.size, k))
-    model = rounded(
-        fit_ranking(
-            np.vstack(xs), np.concatenate(shares), np.concatenate(groups), SENTENCE_FEATURES, l2=L2
-        )
+def best_model(docs: Sequence[Doc], table: np.ndarray, use: Sequence[bool]) -> LinearModel:
+    """The grid model with the best mean over the used documents, each dev set counting the same."""
+    datasets = sorted({d.dataset for d, u in zip(docs, use, strict=True) if u})
+    quality = np.mean(
+        [
+            table[:, [j for j, d in enumerate(docs) if use[j] and d.dataset == name]].mean(axis=1)
+            for name in datasets
+        ],
+        axis=0,
     )
-    scored = [(quality(docs, with_redundancy(model, r)), -r) for r in REDUNDANCY_GRID]
-    return with_redundancy(model, -max(scored)[1])
+    return GRID[int(np.argmax(quality))]  # argmax takes the first of equal maxima
 
 
-METHODS = {"grid": fit_grid, "rank": fit_rank}
-
-
-def fit_sentences(docs: Sequence[Doc], method: str = "grid") -> LinearModel:
-    """The sentence scorer fitted on `docs` by the named method."""
-    return METHODS[method](docs)
+def fit_sentences(docs: Sequence[Doc]) -> LinearModel:
+    """The sentence scorer fitted on `docs`."""
+    return best_model(docs, grid_scores(docs), [True] * len(docs))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: fit on the dev sets, write summarizer/models/sentences.json."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the model")
-    ap.add_argument("--method", choices=sorted(METHODS), default="grid")
     args = ap.parse_args(argv)
     docs = [d for name, path in sorted(SUMMARY_SETS.items()) for d in load_docs(name, path)]
-    model = fit_sentences(docs, args.method)
+    model = fit_sentences(docs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(model.to_json(), encoding="utf-8")
 

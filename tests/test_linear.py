@@ -9,32 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarizer.linear import fit_logistic, fit_ranking, from_json, load_packaged, rounded
+from summarizer.linear import fit_logistic, from_json, load_packaged, rounded
 from summarizer.ranking import SENTENCE_FEATURES, SENTENCE_MODEL_FILE, prepare, sentence_model
 from summarizer.train import SUMMARY_SETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_ranking_fit_learns_which_rows_win_inside_each_group() -> None:
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(600, 3))
-    groups = np.repeat(np.arange(60), 10)
-    utility = 2.0 * x[:, 0] - 1.0 * x[:, 2]
-    target = np.zeros(len(x))
-    for g in range(60):
-        rows = np.flatnonzero(groups == g)
-        target[rows[np.argmax(utility[rows])]] = 1.0
-    model = fit_ranking(x, target, groups, ("a", "b", "c"), l2=0.1)
-    coef = np.asarray(model.coef)
-    assert coef[0] > 0 > coef[2]
-    assert abs(coef[1]) < abs(coef[0]) / 3
-
-
 def test_model_survives_its_json_file() -> None:
-    model = rounded(
-        fit_ranking(np.eye(4), np.full(4, 0.25), np.zeros(4, dtype=int), ("a", "b", "c", "d"))
-    )
+    x = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    model = rounded(fit_logistic(x, np.array([0.0, 0.0, 1.0, 1.0]), ("a", "b")))
     assert from_json(model.to_json()) == model
 
 

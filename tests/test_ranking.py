@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 from nltk.stem.snowball import GermanStemmer
 
@@ -13,7 +14,9 @@ from summarizer.ranking import (
     addresses_reader,
     is_candidate,
     join_quote_intros,
+    prepare,
     rank,
+    select,
     stemmer,
     to_term_ids,
     word_budget,
@@ -169,3 +172,41 @@ def test_budget_grows_with_the_length_of_long_texts() -> None:
     text = " ".join(sentence.format(*names[i : i + 4]) for i in range(0, 240 * 4, 4))
     words = sum(len(s.split()) for s in rank(text, 3))
     assert DEFAULT_WEIGHTS.budget_words < words <= word_budget(text)
+
+
+@pytest.mark.parametrize(
+    ("opening", "expected"),
+    [
+        ("Wien – Die Regierung hat am Montag ein neues Budget für Schulen vorgelegt.", "Die"),
+        ("Köln/Wien - Die Regierung hat am Montag ein neues Budget für Schulen vorgelegt.", "Die"),
+        (
+            "Berlin (dpa) - Die Regierung hat am Montag ein neues Budget für Schulen vorgelegt.",
+            "Die",
+        ),
+        ("Die Regierung hat am Montag – überraschend – ein neues Budget vorgelegt.", "Die"),
+        (
+            "Putin-Freund Orban hat am Montag ein neues Budget für Schulen vorgelegt.",
+            "Putin-Freund",
+        ),
+    ],
+)
+def test_summary_drops_the_dateline_of_the_first_sentence(opening: str, expected: str) -> None:
+    text = f"{opening} Es soll Lehrer entlasten und mehr Geld für Schulbauten bringen."
+    summary = rank(text, 2)
+    assert summary[0].split()[0] == expected
+    assert summary[0] in text
+
+
+def test_a_summary_reads_on_from_a_picked_sentence_when_told_to() -> None:
+    text = " ".join(
+        [
+            "Der Stadtrat hat am Montag den neuen Haushalt für das kommende Jahr beschlossen.",
+            "Er sieht höhere Ausgaben für Schulen, Kindergärten und den Nahverkehr vor.",
+            "Die Opposition kritisierte die geplanten Kredite als zu hoch für die Stadt.",
+            "Im Winter hatte der Stadtrat bereits über neue Radwege in der Innenstadt beraten.",
+        ]
+    )
+    prepared = prepare(text)
+    scores = np.array([3.0, 1.0, 1.0, 1.2])
+    assert select(prepared, scores, 2, 0.0, 100.0) == [0, 3]
+    assert select(prepared, scores, 2, 0.0, 100.0, continuation=0.3) == [0, 1]
