@@ -33,7 +33,8 @@ _END_CHARS = frozenset(".!…\"'“”»«)]")
 # without that sentence reads as a non sequitur, so such a sentence only follows its predecessor.
 _CONTEXT_OPENERS_TEXT = """
     aber allerdings also außerdem dabei dadurch dafür dagegen daher damit danach dazu dennoch
-    deshalb deswegen dies doch ebenfalls er jedoch somit trotzdem zudem
+    deshalb deswegen dies diese diesem diesen dieser dieses doch ebenfalls er jedoch somit trotzdem
+    zudem
 """
 CONTEXT_OPENERS = frozenset(_CONTEXT_OPENERS_TEXT.split())
 # A sentence that opens with one of these and has no comma is a bare subordinate clause ("Wenn wir
@@ -282,7 +283,8 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         ],
         dtype=np.intp,
     )
-    needs = np.array([needs_context(w) for w in words], dtype=bool)
+    # The first sentence has nothing before it to point back to but the headline, shown above it.
+    needs = np.array([i > 0 and needs_context(w) for i, w in enumerate(words)], dtype=bool)
     return Prepared(
         sentences, words, vectors, features, candidates, needs, word_budget(text, weights)
     )

@@ -99,6 +99,19 @@ def test_sentence_that_points_back_only_follows_its_predecessor() -> None:
     assert rank(text, 4)[-1].startswith("Doch")
 
 
+def test_a_demonstrative_opening_only_follows_what_it_points_to() -> None:
+    text = (
+        "Dieses einfache Rezept für Bananenkuchen gelingt auch Anfängern ohne jede Mühe. "
+        "Der Kuchen braucht nur reife Bananen, Mehl, Zucker und etwas Backpulver. "
+        "Man kann ihn mit Nüssen, Schokolade oder Zimt nach eigenem Geschmack verfeinern. "
+        "Wer es eilig hat, backt den Teig einfach in kleinen Muffinformen. "
+        "Diese Optionen machen den Bananenkuchen zu einem Rezept für jede Gelegenheit."
+    )
+    summary = rank(text, 2, title="Ein Rezept für jede Gelegenheit")
+    assert summary[0].startswith("Dieses einfache Rezept")  # the headline is shown above it
+    assert not any(s.startswith("Diese Optionen") for s in summary)
+
+
 def test_quote_introduction_is_joined_to_its_quote() -> None:
     sentences = [
         "Anna Beispiel, Vorsitzende des Verbands, zum neuen Gesetz:",
