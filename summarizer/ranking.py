@@ -209,6 +209,7 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     "words_squared",
     "lead_similarity",
     "line_start",
+    "opens_quote",
 )
 
 
@@ -255,6 +256,7 @@ def sentence_features(
             (sizes / 25.0) ** 2,
             lead,
             _line_starts(text, sentences),
+            [s.startswith(_OPENING_QUOTES) for s in sentences],
         ]
     ).astype(float)
 

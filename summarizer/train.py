@@ -38,6 +38,7 @@ CENTRALITY_GRID = (0.0, 0.15, 0.3, 0.5)
 TITLE_GRID = (0.35, 0.7, 1.0, 1.4)
 REDUNDANCY_GRID = (0.35, 0.7, 1.0)
 CONTINUATION_GRID = (0.0, 0.3, 0.6)
+QUOTE_GRID = (0.0, -0.5, -1.0)
 SUMMARY_SENTENCES = 3
 
 
@@ -113,10 +114,15 @@ def lead_row(doc: Doc) -> tuple[float, float, float]:
 
 
 def grid_model(
-    centrality: float, title: float, redundancy: float, continuation: float
+    centrality: float, title: float, redundancy: float, continuation: float, quote: float
 ) -> LinearModel:
     """The scorer of one grid point: lead prior 1, two weights, and the selection settings."""
-    coef = {"position_prior": 1.0, "centrality": centrality, "title_similarity": title}
+    coef = {
+        "position_prior": 1.0,
+        "centrality": centrality,
+        "title_similarity": title,
+        "opens_quote": quote,
+    }
     return LinearModel(
         SENTENCE_FEATURES,
         tuple(0.0 for _ in SENTENCE_FEATURES),
@@ -129,7 +135,9 @@ def grid_model(
 
 GRID: tuple[LinearModel, ...] = tuple(
     grid_model(*point)
-    for point in itertools.product(CENTRALITY_GRID, TITLE_GRID, REDUNDANCY_GRID, CONTINUATION_GRID)
+    for point in itertools.product(
+        CENTRALITY_GRID, TITLE_GRID, REDUNDANCY_GRID, CONTINUATION_GRID, QUOTE_GRID
+    )
 )
 
 
