@@ -59,6 +59,16 @@ def prose_words(sentence: str) -> tuple[str, ...]:
     return tuple(_PROSE_WORD.findall(sentence))
 
 
+# Invisible characters that scraped pages and some keyboards put inside words: soft hyphen,
+# zero-width space, word joiner, byte-order mark. Left in, "Bundes\u00adregierung" is no match.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+
+
+def normalize(text: str) -> str:
+    """Text as the bot reads it: NFC (a decomposed umlaut is one letter), invisible marks gone."""
+    return unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+
+
 def fold(text: str) -> str:
     """NFC, case folded, umlauts and ß folded (`Straße` → `strasse`, `Äußerung` → `ausserung`)."""
     text = unicodedata.normalize("NFC", text).casefold()

@@ -177,3 +177,18 @@ def test_ingest_workers_end_when_their_parent_is_killed(tmp_path: Path, db_path:
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.1)
     assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+
+
+def test_soft_hyphens_and_zero_width_marks_do_not_split_words(
+    store: Store, tmp_path: Path, now: datetime
+) -> None:
+    rng = random.Random(5)
+    page = tmp_path / "meldung.txt"
+    page.write_text(
+        "\ufeffBundes\u00adregierung plant neue Regeln\n\n"
+        f"Die Bundes\u200bregierung hat am Montag neue Regeln vorgestellt. {german_text(rng, 80)}\n"
+    )
+    assert [r.status for r in ingest_paths(store, [page], now)] == ["added"]
+    assert store.index.search(parse_query("Bundesregierung"), 5).total == 1
+    (article,) = store.articles.latest(5)
+    assert article.title == "Bundesregierung plant neue Regeln"

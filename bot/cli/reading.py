@@ -25,7 +25,7 @@ from bot.records import ChatSettings, Digest, date_only
 from bot.render import render_digest, source_name, to_plain
 from bot.store import Store
 from bot.texts import t
-from summarizer import parse_page, split_sentences, summarize
+from summarizer import normalize, parse_page, split_sentences, summarize
 
 
 def _summary_record(text: str, sentences: int, title: str | None = None) -> dict[str, Any]:
@@ -34,8 +34,9 @@ def _summary_record(text: str, sentences: int, title: str | None = None) -> dict
     The text is cleaned as a page dump whether or not a title comes with it, so headline,
     teaser and comment lines leave the body either way; a given title replaces the found one.
     """
+    text = normalize(text)
     page = parse_page(text)
-    title = title.strip() if title and title.strip() else None
+    title = normalize(title).strip() if title and title.strip() else None
     if title and not page.body.strip():
         # No article found in it as a page: the text is a bare body, as feeds give it.
         page = parse_page(text, title=title)

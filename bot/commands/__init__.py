@@ -10,7 +10,6 @@ and the digest; news.py, subscriptions.py and admin.py the handlers; this module
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bot.commands.admin import _addfeed, _feeds, _removefeed, _stats, is_feed_url
 from bot.commands.base import (
@@ -51,6 +50,7 @@ from bot.query import HIT_END, HIT_START
 from bot.records import DEFAULT_ZONE, Reply, Span
 from bot.render import clean
 from bot.texts import t
+from summarizer import normalize
 
 __all__ = [
     "ALIASES",
@@ -95,7 +95,7 @@ def handle(text: str, ctx: Context, library: Library) -> Reply | None:
     """Answer one chat message; None for chatter in a group (meant for people, not the bot)."""
     # Lone surrogates and control characters can be neither stored nor sent anywhere; a
     # decomposed umlaut (o + U+0308, as macOS keyboards send it) is one letter from here on.
-    parsed = parse(unicodedata.normalize("NFC", clean(text)))
+    parsed = parse(normalize(clean(text)))
     if parsed is None and (not ctx.private or not text.strip()):
         return None
     language = reader_language(library.chats.chat_language(ctx.chat), ctx.language)
@@ -129,7 +129,7 @@ def is_change(text: str) -> bool:
 
     Transports ask before they look up a user's role, so reading commands cost no lookup.
     """
-    parsed = parse(unicodedata.normalize("NFC", clean(text)))
+    parsed = parse(normalize(clean(text)))
     if parsed is None:
         return False
     command = COMMANDS.get(parsed[0])

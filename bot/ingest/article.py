@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
 from bot.errors import BadInput
 from bot.records import NewArticle
-from summarizer import is_stop_word, letter_words, parse_page, summarize
+from summarizer import is_stop_word, letter_words, normalize, parse_page, summarize
 
 # German stop words are 24-60 % (median 42 %) of the words of the evaluation web pages; English
 # licence texts have 2.7 % (`in`, `an`, `so`), so a share of 8 % tells them apart.
@@ -39,10 +38,11 @@ def to_article(
 
     `sentences=0` stores no summary (bulk loads that summarize later, benchmarks).
     """
-    # The one place page text enters from files and feeds: decomposed umlauts become letters.
-    text = unicodedata.normalize("NFC", text)
-    title = unicodedata.normalize("NFC", title) if title else title
-    source = unicodedata.normalize("NFC", source) if source else source
+    # The one place page text enters from files and feeds: decomposed umlauts become letters,
+    # soft hyphens and zero-width characters go.
+    text = normalize(text)
+    title = normalize(title) if title else title
+    source = normalize(source) if source else source
     page = parse_page(text, title=title)
     body = page.body.strip()
     if not body:
