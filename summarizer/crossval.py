@@ -62,6 +62,22 @@ def _line(name: str, rows: Sequence[Row], base: Sequence[Row]) -> str:
     return f"  {name:<22}{r1:7.2f}{r2:7.2f}{rl:7.2f}   p(<=lead) {p:.3f}"
 
 
+def _report(head: str, docs: Sequence[Doc], summaries: dict[str, list[list[str]]]) -> list[str]:
+    """Lead-3, the hand weights and each named set of summaries of `docs`, one line each."""
+    base = [lead_row(d) for d in docs]
+    rows = {"hand weights (untrained)": [summary_of(d, HAND) for d in docs], **summaries}
+    return [
+        head,
+        _line("lead-3", base, base),
+        *(
+            _line(
+                name, [rouge_row(d.reference, s) for d, s in zip(docs, picked, strict=True)], base
+            )
+            for name, picked in rows.items()
+        ),
+    ]
+
+
 def crossval_summaries(
     docs: Sequence[Doc], extra: Sequence[Doc], folds: int
 ) -> tuple[dict[str, list[str]], list[str]]:
@@ -80,44 +96,20 @@ def crossval_summaries(
     lines.append(f"all dev: {_settings(full)}")
     for name in sorted({d.dataset for d in docs}):
         subset = [d for d in docs if d.dataset == name]
-        base = [lead_row(d) for d in subset]
-        lines.append(f"{name} ({len(subset)} docs)          R1     R2     RL")
-        lines.append(_line("lead-3", base, base))
-        lines.append(
-            _line(
-                "hand weights (before)",
-                [rouge_row(d.reference, summary_of(d, HAND)) for d in subset],
-                base,
-            )
-        )
-        lines.append(
-            _line("in-sample", [rouge_row(d.reference, summary_of(d, full)) for d in subset], base)
-        )
-        lines.append(
-            _line(
-                f"held-out ({folds} folds)",
-                [rouge_row(d.reference, held[d.ident]) for d in subset],
-                base,
-            )
+        lines += _report(
+            f"{name} ({len(subset)} docs)          R1     R2     RL",
+            subset,
+            {
+                "in-sample": [summary_of(d, full) for d in subset],
+                f"held-out ({folds} folds)": [held[d.ident] for d in subset],
+            },
         )
     for name in sorted({d.dataset for d in extra}):
         subset = [d for d in extra if d.dataset == name]
-        base = [lead_row(d) for d in subset]
-        lines.append(f"{name} ({len(subset)} docs, never trained on)")
-        lines.append(_line("lead-3", base, base))
-        lines.append(
-            _line(
-                "hand weights (before)",
-                [rouge_row(d.reference, summary_of(d, HAND)) for d in subset],
-                base,
-            )
-        )
-        lines.append(
-            _line(
-                "model on all dev",
-                [rouge_row(d.reference, summary_of(d, full)) for d in subset],
-                base,
-            )
+        lines += _report(
+            f"{name} ({len(subset)} docs, never trained on)",
+            subset,
+            {"model on all dev": [summary_of(d, full) for d in subset]},
         )
     return held, lines
 
