@@ -10,22 +10,23 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import parse_clock
 from bot.records import Reply, Span
 from bot.texts import t
 
-_SPAN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)\s*[-–]\s*([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_DASH = re.compile(r"\s*[-–]\s*")
 
 
 def parse_quiet(text: str) -> str | None:
-    """`22:00-07:00` (also `22.00–7.00`) → `22:00-07:00`; None when it is not a time span or
-    starts and ends at the same minute."""
-    match = _SPAN.match(text.strip())
-    if match is None:
+    """`22:00-07:00` (also `22.00–7.00`, `22-7`) → `22:00-07:00`; None when it is not a time
+    span or starts and ends at the same minute."""
+    ends = _DASH.split(text.strip())
+    if len(ends) != 2:
         return None
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    if (h1, m1) == (h2, m2):
+    start, end = parse_clock(ends[0]), parse_clock(ends[1])
+    if start is None or end is None or start == end:
         return None
-    return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
+    return f"{start}-{end}"
 
 
 def _times(quiet: str) -> tuple[time, time]:

@@ -147,6 +147,8 @@ async def test_a_breaking_story_in_quiet_hours_arrives_once_when_they_end(store:
 
 def test_quiet_hours_over_midnight_end_in_the_chats_zone() -> None:
     assert parse_quiet("22.00 – 7.00") == "22:00-07:00"
+    assert parse_quiet("22-7") == "22:00-07:00"
+    assert parse_quiet("10 pm - 6:30 am") == "22:00-06:30"
     assert parse_quiet("22:00-22:00") is None
     assert parse_quiet("25:00-07:00") is None
     berlin = "Europe/Berlin"

@@ -372,6 +372,36 @@ def test_subscribe_keeps_what_it_does_not_name(store: Store, now: datetime) -> N
     assert "08:00 Uhr (America/New_York)" in say(store, now, "/subscribe new york")
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("7:30", "07:30"),
+        ("7.30", "07:30"),
+        ("0730", "07:30"),
+        ("7", "07:00"),
+        ("7 Uhr", "07:00"),
+        ("19:30 Uhr", "19:30"),
+        ("7:30h", "07:30"),
+        ("7pm", "19:00"),
+        ("12 am", "00:00"),
+    ],
+)
+def test_subscribe_understands_times_as_people_type_them(
+    store: Store, now: datetime, typed: str, meant: str
+) -> None:
+    assert f"{meant} Uhr (Europe/Berlin)" in say(store, now, f"/subscribe {typed} Berlin")
+    say(store, now, "/subscribe 06:15")
+    say(store, now, f"/settings zeit {typed}")
+    subscription = store.chats.subscription(CHAT)
+    assert subscription is not None
+    assert subscription.time == meant
+
+
+@pytest.mark.parametrize("typed", ["25:00", "7:60", "24:00", "13pm", "2500"])
+def test_subscribe_names_a_time_that_is_none(store: Store, now: datetime, typed: str) -> None:
+    assert f"„{typed}“ ist keine Uhrzeit" in say(store, now, f"/subscribe {typed} Berlin")
+
+
 def test_alert_exclusion_is_honoured(store: Store, now: datetime) -> None:
     say(store, now, "/alert bundesliga -sport")
     [alert] = store.chats.alerts(CHAT)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.alerts import alert_words
+from bot.clock import looks_like_time, parse_clock
 from bot.commands.base import (
     MAX_ALERTS,
     SENTENCES_RANGE,
@@ -22,14 +22,12 @@ from bot.render import render_digest
 from bot.texts import LANGUAGES, t
 from summarizer import fold, is_stop_word
 
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-# What a reader means as a time, even when it is not one (25:99, 24:00, 7.5).
-_TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{1,2}$")
 # Shorter alert words match inside too many other words' texts to mean anything ("a", "x").
 MIN_ALERT_WORD = 2
 MAX_TOPICS = 8
 
 _NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
+_CLOCK_WORDS = frozenset({"uhr", "h", "am", "pm"})
 _YES = frozenset({"ja", "yes", "an", "on", "true", "1"})
 _NO = frozenset({"nein", "no", "aus", "off", "false", "0"})
 _ALL_TOPICS = frozenset({"alle", "all", "keine", "none", "aus", "off", "-"})
@@ -37,15 +35,12 @@ _LANGUAGE_WORDS = {"de": "de", "deutsch": "de", "german": "de", "en": "en"}
 _LANGUAGE_WORDS |= {"englisch": "en", "english": "en"}
 
 
-_NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
-
-
 def _time_arg(req: Request, value: str, example: str) -> str | Reply:
     """`7:30` → `07:30`; anything else a reply naming the wrong part and the right example."""
-    match = _TIME.match(value)
-    if match is None:
+    at = parse_clock(value)
+    if at is None:
         return Reply.text(t(req.language, "bad_time", value=value, example=example), ok=False)
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+    return at
 
 
 def _zone_arg(req: Request, value: str, example: str) -> str | Reply:
@@ -69,7 +64,10 @@ def _subscribe(req: Request) -> Reply:
     sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
     at: str | None = None
-    if rest and _TIME_LIKE.match(rest[0]):
+    if len(rest) > 1 and looks_like_time(rest[0]) and rest[1].casefold() in _CLOCK_WORDS:
+        # "7:30 Uhr", "7 am": one time of day
+        rest[:2] = [rest[0] + rest[1]]
+    if rest and looks_like_time(rest[0]):
         checked = _time_arg(req, rest.pop(0), example)
         if isinstance(checked, Reply):
             return checked
@@ -243,9 +241,12 @@ def _settings(req: Request) -> Reply:
         )
     if setting.key == "topics":
         return _set_topics(req, setting, values)
-    # A zone may be typed with spaces ("New York"), quiet hours too ("22:00 - 07:00").
-    spaced = setting.key == "quiet" or (
-        setting.key == "zone" and find_zone(" ".join(values)).zone is not None
+    # A zone may be typed with spaces ("New York"), a time and quiet hours too ("7 Uhr",
+    # "22:00 - 07:00").
+    spaced = (
+        setting.key == "quiet"
+        or (setting.key == "time" and looks_like_time(" ".join(values)))
+        or (setting.key == "zone" and find_zone(" ".join(values)).zone is not None)
     )
     if len(values) > 1 and not spaced:
         example = setting.example(req.language)

@@ -1,0 +1,33 @@
+"""Times of day as readers type them (pure): `7:30`, `07.30`, `7`, `0730`, `7:30 Uhr`, `7pm`."""
+
+from __future__ import annotations
+
+import re
+
+_CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?|(\d{1,2})(\d{2})")
+_SUFFIXES = ("uhr", "am", "pm", "h")
+# What a reader means as a time of day, even when it is not one (25:99, 24:00, 7.5, 2500).
+_TIME_LIKE = re.compile(r"\d{1,4}(?:[:.]\d{1,2})?\s*(?:uhr|am|pm|h)?", re.IGNORECASE)
+
+
+def looks_like_time(value: str) -> bool:
+    """True for a word the reader meant as a time of day, valid or not."""
+    return _TIME_LIKE.fullmatch(value.strip()) is not None
+
+
+def parse_clock(value: str) -> str | None:
+    """`HH:MM` of a typed time of day; None when it is none (`25:00`, `7:60`, `13pm`)."""
+    text = value.strip().casefold()
+    suffix = next((s for s in _SUFFIXES if text.endswith(s)), "")
+    match = _CLOCK.fullmatch(text[: len(text) - len(suffix)].rstrip())
+    if match is None:
+        return None
+    hour = int(match.group(1) or match.group(3))
+    minute = int(match.group(2) or match.group(4) or 0)
+    if suffix in ("am", "pm"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
