@@ -484,3 +484,11 @@ def test_is_change_tells_transports_when_to_ask_for_the_role() -> None:
     assert not is_change("/search venezuela")
     assert not is_change("hallo")
     assert not is_change("/frobnicate")
+
+
+@pytest.mark.parametrize("command", ["/digest", "/latest", "/alerts", "/unsubscribe"])
+def test_a_command_without_arguments_names_what_it_cannot_use(
+    store: Store, now: datetime, command: str
+) -> None:
+    reply = say(store, now, f"{command} morgen früh")
+    assert reply == f"Mit „morgen früh“ kann ich hier nichts anfangen. Beispiel: {command}"

@@ -111,6 +111,9 @@ def handle(text: str, ctx: Context, library: Library) -> Reply | None:
         return _refuse_change(ctx, language, name)
     if len(args) > MAX_ARGS:
         return Reply.text(t(language, "too_long", length=len(args), limit=MAX_ARGS), ok=False)
+    if args and not command.takes_args:
+        example = "/" + command.name
+        return Reply.text(t(language, "extra_args", extra=args, example=example), ok=False)
     zone = chat_zone(library, ctx.chat, ctx.timezone)
     return command.run(Request(args, ctx, library, language, zone))
 
@@ -176,6 +179,7 @@ _TABLE = (
         "Die wichtigsten Nachrichten seit deinem letzten Überblick (sonst 24 Stunden)",
         "The main news since your last digest (else the last 24 hours)",
         _digest,
+        takes_args=False,
     ),
     Command(
         "search",
@@ -186,7 +190,9 @@ _TABLE = (
         "since:2025-11-01 source:dpa",
         _search,
     ),
-    Command("latest", ("", ""), "Die neuesten Artikel", "The newest articles", _latest),
+    Command(
+        "latest", ("", ""), "Die neuesten Artikel", "The newest articles", _latest, takes_args=False
+    ),
     Command(
         "article",
         ("NUMMER", "NUMBER"),
@@ -218,6 +224,7 @@ _TABLE = (
         "Stop the daily digest",
         _unsubscribe,
         changes=_always,
+        takes_args=False,
     ),
     Command(
         "more",
@@ -242,7 +249,7 @@ _TABLE = (
         _alert,
         changes=_always,
     ),
-    Command("alerts", ("", ""), "Deine Alarme", "Your alerts", _alerts),
+    Command("alerts", ("", ""), "Deine Alarme", "Your alerts", _alerts, takes_args=False),
     Command(
         "unalert",
         ("NUMMER", "NUMBER"),
@@ -252,7 +259,13 @@ _TABLE = (
         changes=_always,
     ),
     Command(
-        "feeds", ("", ""), "Alle Feeds (Betreiber)", "Every feed (operators)", _feeds, admin=True
+        "feeds",
+        ("", ""),
+        "Alle Feeds (Betreiber)",
+        "Every feed (operators)",
+        _feeds,
+        admin=True,
+        takes_args=False,
     ),
     Command(
         "addfeed",
@@ -271,7 +284,13 @@ _TABLE = (
         admin=True,
     ),
     Command(
-        "stats", ("", ""), "Zahlen zum Bot (Betreiber)", "Bot figures (operators)", _stats, True
+        "stats",
+        ("", ""),
+        "Zahlen zum Bot (Betreiber)",
+        "Bot figures (operators)",
+        _stats,
+        admin=True,
+        takes_args=False,
     ),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in _TABLE}

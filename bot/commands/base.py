@@ -204,6 +204,8 @@ class Command:
     # Whether these arguments change the chat (its digest, settings or alerts): then only
     # those who may manage the chat may run it. None: a reading command, open to everyone.
     changes: Callable[[str], bool] | None = None
+    # False: anything after the name is refused with a hint rather than silently ignored.
+    takes_args: bool = True
 
     def help(self, language: str) -> str:
         """The help line in the reader's language."""

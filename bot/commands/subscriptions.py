@@ -117,9 +117,6 @@ def _keep_language(req: Request) -> None:
 
 
 def _unsubscribe(req: Request) -> Reply:
-    if req.args.strip():
-        example = "/unsubscribe"
-        return Reply.text(t(req.language, "extra_args", extra=req.args, example=example), ok=False)
     if req.library.chats.unsubscribe(req.ctx.chat):
         return Reply.text(t(req.language, "unsubscribed"))
     return Reply.text(t(req.language, "not_subscribed"))
