@@ -8,7 +8,7 @@ words, so a cut never falls inside a tag.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -200,6 +200,21 @@ def matrix_body(reply: Reply) -> tuple[str, str]:
     return plain, html
 
 
+# How a reader writes a day: 10.11.2025 in German, 2025-11-10 (unambiguous) in English.
+_DAY_FORMAT = {"de": "%d.%m.%Y", "en": "%Y-%m-%d"}
+
+
+def shown_day(day: date, language: str) -> str:
+    """A calendar day as the reader's language writes it."""
+    return day.strftime(_DAY_FORMAT.get(language, _DAY_FORMAT["de"]))
+
+
+def shown_time(value: datetime, language: str, zone: str) -> str:
+    """A moment as the reader's language writes it, in the chat's zone: day, then HH:MM."""
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{shown_day(local.date(), language)} {local:%H:%M}"
+
+
 def shown_date(value: datetime | None, language: str, zone: str) -> str:
     """A date and time as the chat reads it, in its own zone; a date without a time stays as is.
 
@@ -210,8 +225,8 @@ def shown_date(value: datetime | None, language: str, zone: str) -> str:
         return t(language, "undated")
     day = date_only(value)
     if day is not None:
-        return day.strftime("%d.%m.%Y")
-    return value.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+        return shown_day(day, language)
+    return shown_time(value, language, zone)
 
 
 def source_name(name: str, language: str) -> str:
@@ -229,9 +244,9 @@ def render_digest(
     with the `/article` command that shows its lead article in full.
     """
     if calendar_day:
-        title = t(language, "digest_day_head", date=digest.date.strftime("%d.%m.%Y"))
+        title = t(language, "digest_day_head", date=shown_day(digest.date, language))
     else:
-        since = digest.since.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+        since = shown_time(digest.since, language, zone)
         title = t(language, "digest_head", since=since)
     head = (Span(title, bold=True),)
     if not digest.stories:

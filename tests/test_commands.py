@@ -241,7 +241,7 @@ def test_digest_and_latest(seeded_store: Store, now: datetime) -> None:
     assert digest.startswith("Neu seit 09.11.2025 13:00")
     assert "Die neuesten Artikel:" in say(seeded_store, now, "/latest")
     english = say(seeded_store, now, "/digest", language="en")
-    assert english.startswith("New since 09.11.2025 13:00")
+    assert english.startswith("New since 2025-11-09 13:00")
 
 
 def test_command_names_fit_telegram() -> None:

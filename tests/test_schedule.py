@@ -259,6 +259,6 @@ async def test_the_digest_command_shows_what_the_scheduler_would_send_now(store:
         asked = handle("/digest", Context(CHAT, now), store)
         assert scheduled is not None
         assert asked == scheduled
-        assert to_plain(asked).startswith("New since 09.11.2025 22:00")
+        assert to_plain(asked).startswith("New since 2025-11-09 22:00")
         shown.add(to_plain(asked))
     assert len(shown) == 3  # each filter changed what both show

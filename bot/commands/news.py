@@ -14,7 +14,7 @@ from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
 from bot.query import OR_WORDS, Query, parse_query
 from bot.records import Button, Reply, Span
-from bot.render import render_digest, shown_date, source_name
+from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
 
 # One page of `/article`: about one Telegram message, so an answer stays within the budget.
@@ -72,7 +72,7 @@ def _archive(req: Request) -> Reply:
         return kept.reply
     if day is None:
         return Reply.text(t(req.language, "archive_none"), ok=False)
-    shown = day.strftime("%d.%m.%Y") if req.language == "de" else day.isoformat()
+    shown = shown_day(day, req.language)
     return Reply.text(t(req.language, "archive_none_day", date=shown), ok=False)
 
 
