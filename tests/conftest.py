@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -120,3 +123,20 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
     api = await FakeBotAPI().start()
     yield api
     await api.stop()
+
+
+def console_chat(lines: list[str], db: Path) -> str:
+    """What `newsbot demo` answers in its console chat to `lines` (one message each)."""
+    env = {**os.environ, "NEWSBOT_DB": str(db), "NEWSBOT_CONFIG": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout.split("Konsolen-Chat", 1)[1]

@@ -2,48 +2,31 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import console_chat
+
 pytestmark = pytest.mark.integration
 
 
-def chat(lines: list[str], db: Path) -> str:
-    env = {**os.environ, "NEWSBOT_DB": str(db), "NEWSBOT_CONFIG": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout.split("Konsolen-Chat", 1)[1]
-
-
 def test_console_search_finds_both_seeds(db_path: Path) -> None:
-    out = chat(["/search venezuela"], db_path)
+    out = console_chat(["/search venezuela"], db_path)
     assert "2 Treffer" in out
     assert "Kreml fordert friedliche Lösung" in out
     assert "Russland erwägt Venezuelas Bitte" in out
 
 
 def test_console_digest_and_inflected_search(db_path: Path) -> None:
-    out = chat(["/digest", "/search Russlands"], db_path)
+    out = console_chat(["/digest", "/search Russlands"], db_path)
     assert "Neu seit" in out
     assert "Treffer für „Russlands“" in out
 
 
 def test_console_bad_input_gets_clear_messages(db_path: Path) -> None:
     huge = "/search " + "x" * 10_000
-    out = chat(
+    out = console_chat(
         ["/frobnicate", "/search", huge, "/article abc", "/subscribe 25:99", "hallo"], db_path
     )
     assert "Den Befehl /frobnicate kenne ich nicht" in out
@@ -55,7 +38,7 @@ def test_console_bad_input_gets_clear_messages(db_path: Path) -> None:
 
 
 def test_console_subscribe_and_unsubscribe(db_path: Path) -> None:
-    out = chat(["/subscribe 07:30 Europe/Vienna", "/unsubscribe", "/unsubscribe"], db_path)
+    out = console_chat(["/subscribe 07:30 Europe/Vienna", "/unsubscribe", "/unsubscribe"], db_path)
     assert "07:30 Uhr (Europe/Vienna)" in out
     assert "Abbestellt" in out
     assert "hattest keinen" in out

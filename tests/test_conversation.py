@@ -8,15 +8,13 @@ own words only, so the i18n check applies to all of it).
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.store import Store
+from tests.conftest import console_chat
 from tests.fakes.bot_api import FakeBotAPI
 from tests.i18n import foreign_words
 from tests.test_telegram import serving, wait_for
@@ -102,24 +100,9 @@ def _check(replies: str, steps: list[Step], language: str) -> None:
     assert "kenne ich nicht" not in replies.replace("Zeitzone", "")
 
 
-def console(lines: list[str], db: Path) -> str:
-    env = {**os.environ, "NEWSBOT_DB": str(db), "NEWSBOT_CONFIG": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.split("Konsolen-Chat", 1)[1]
-
-
 def test_console_conversation_in_german_then_english(db_path: Path) -> None:
     lines = [line for line, _, _ in GERMAN + ENGLISH if line]
-    out = console([*lines, "/quit now", "/help"], db_path)
+    out = console_chat([*lines, "/quit now", "/help"], db_path)
     german, english = out.split("Saved.", 1)
     _check(german, GERMAN, "de")
     _check("Saved." + english, ENGLISH, "en")
