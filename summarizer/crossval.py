@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from summarizer.blocks import BlockModel
 from summarizer.evaluate import paired_p
 from summarizer.linear import LinearModel
 from summarizer.page import parse_dump
@@ -121,7 +122,7 @@ def _normalized(text: str) -> str:
 Counts = tuple[int, int, int, int]
 
 
-def clean_counts(pages: Sequence[dict[str, object]], model: LinearModel | None) -> Counts:
+def clean_counts(pages: Sequence[dict[str, object]], model: BlockModel | None) -> Counts:
     """True and false positives, false negatives and empty bodies, counted as clean_eval.py does.
 
     `model` is the block classifier to clean with; None cleans by the hand rules alone.
