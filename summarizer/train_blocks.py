@@ -5,9 +5,9 @@ only `must_not_contain` snippets is junk (0); other blocks are not trained on. T
 regressions are stacked: the first over BLOCK_FEATURES, the second over the same features plus
 CONTEXT_FEATURES, the first stage's scores around each block. The second is trained on first-stage
 scores from inner cross-validation (folds by host), so it learns how far to trust scores on pages
-the first stage never saw, not its in-sample ones. Then the keep threshold that gives the best
-snippet F1 on the same pages. Inputs are read in file order and nothing is random, so the files
-written are the same on every run.
+the first stage never saw, not its in-sample ones. Each page weighs the same in both fits. Then
+the keep threshold that gives the best snippet F1 on the same pages. Inputs are read in file
+order and nothing is random, so the files written are the same on every run.
 """
 
 from __future__ import annotations
@@ -162,11 +162,22 @@ def f1(tp: int, fn: int, fp: int) -> float:
     return 2 * tp / (2 * tp + fn + fp) if tp else 0.0
 
 
+def page_weights(pages: Sequence[Page]) -> np.ndarray:
+    """Row weights that make each page count the same, however many of its blocks are labelled.
+
+    A snippet found in many blocks (a menu word, a repeated teaser) would otherwise weigh its
+    page several times. The weights average 1, so L2 keeps its strength.
+    """
+    sizes = [len(training_rows([p])[1]) for p in pages]
+    weights = np.concatenate([np.full(n, 1.0 / n) for n in sizes if n])
+    return np.asarray(weights * len(weights) / weights.sum())
+
+
 def _fit(
     pages: Sequence[Page], matrices: Sequence[np.ndarray], names: tuple[str, ...], l2: float
 ) -> LinearModel:
     x, y = training_rows(pages, matrices)
-    return rounded(fit_logistic(x, y, names, l2=l2))
+    return rounded(fit_logistic(x, y, names, l2=l2, weights=page_weights(pages)))
 
 
 def first_stage(pages: Sequence[Page], l2: float = L2) -> LinearModel:
