@@ -2,7 +2,9 @@
 
 A block's features (length, function-word share, punctuation, capitals, digits, link-like text,
 repetition, position, what the hand rules and the best prose run say, its neighbours) go through
-a logistic model fitted by summarizer.train_blocks on pages_dev; the model file ships in
+a logistic model; a second logistic model reads the first one's scores around each block (is it
+between kept blocks, how much of the page's body lies above it, how sure the page is overall)
+and decides. Both are fitted by summarizer.train_blocks on pages_dev; their files ship in
 summarizer/models/.
 """
 
@@ -10,16 +12,24 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from summarizer.boilerplate import FUNCTION_WORDS, is_junk, is_read_more, is_section_break
+from summarizer.boilerplate import (
+    FUNCTION_WORDS,
+    is_about_header,
+    is_junk,
+    is_read_more,
+    is_section_break,
+)
 from summarizer.dates import is_dateline
 from summarizer.linear import LinearModel, load_packaged
 
 BLOCK_MODEL_FILE = "blocks.json"
+CONTEXT_MODEL_FILE = "blocks_context.json"
 
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
@@ -38,6 +48,12 @@ _TAG_LIST = re.compile(
 )
 # Neighbourhood of a block for the surrounding-prose features, in blocks either side.
 WINDOW = 3
+# Items of a list announced by a colon: at most this many, each this short (the length of
+# ingredients, steps and feature lists; longer blocks are scored as text anyway).
+LIST_MAX_ITEMS = 15
+LIST_ITEM_WORDS = 25
+# An about box's text follows its heading directly or under one line (a name, a photo credit).
+ABOUT_REACH = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +125,36 @@ def is_tag_list(text: str) -> bool:
     return bool(_TAG_LIST.match(text))
 
 
+def is_list_item(block: Block) -> bool:
+    """A short block that is neither junk nor a section break: an ingredient, a step, a point."""
+    return not block.junk and not block.section_break and block.words <= LIST_ITEM_WORDS
+
+
+def announced_items(blocks: Sequence[Block]) -> tuple[tuple[int, ...], ...]:
+    """Per block, the list items right under it when it ends with a colon ("Sie brauchen:")."""
+    out: list[tuple[int, ...]] = []
+    for i, block in enumerate(blocks):
+        items: list[int] = []
+        if block.text.endswith(":"):
+            j = i + 1
+            while j < min(len(blocks), i + 1 + LIST_MAX_ITEMS) and is_list_item(blocks[j]):
+                items.append(j)
+                j += 1
+        out.append(tuple(items))
+    return tuple(out)
+
+
+def with_lists(
+    kept: Iterable[int], lists: Sequence[tuple[int, ...]], body: Collection[int]
+) -> list[int]:
+    """The kept blocks plus the items of every list whose announcing line is kept.
+
+    Only items in `body`, the hand rules' body, are taken: a list that ends the article.
+    """
+    chosen = set(kept)
+    return sorted(chosen.union(*((j for j in lists[i] if j in body) for i in list(chosen))))
+
+
 def is_headline(block: Block) -> bool:
     """A short single line without a full stop that is neither junk nor a section break."""
     return (
@@ -159,6 +205,7 @@ BLOCK_FEATURES: tuple[str, ...] = (
     "topic_overlap",
     "title_overlap",
     "relative_length",
+    "after_about",
 )
 
 
@@ -240,6 +287,7 @@ def block_features(reading: Reading) -> np.ndarray:
     title = set(words[reading.title_index]) if reading.title_index >= 0 else set()
     typical = math.log1p(float(np.median([blocks[i].words for i in kept]))) if kept else 0.0
     nearest_kept = _distances(n, reading.kept)
+    about = [is_about_header(b.text) for b in blocks]
     rows = []
     for i, b in enumerate(blocks):
         own: dict[str, int] = {}
@@ -281,12 +329,116 @@ def block_features(reading: Reading) -> np.ndarray:
                 _share_in(words[i], topic, own),
                 sum(w in title for w in words[i]) / len(words[i]) if words[i] else 0.0,
                 math.log1p(b.words) - typical,
+                float(any(about[max(0, i - ABOUT_REACH) : i])),
             ]
         )
     return np.asarray(rows, dtype=float)
 
 
-def kept_blocks(reading: Reading, model: LinearModel) -> list[int]:
+# The second stage: what the first stage's scores say around each block. One column per name, in
+# this order; the second model's columns are BLOCK_FEATURES followed by these.
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "logit",
+    "left_max_1",
+    "right_max_1",
+    "left_mean_1",
+    "right_mean_1",
+    "left_max_3",
+    "right_max_3",
+    "left_mean_3",
+    "right_mean_3",
+    "kept_gap",
+    "in_kept_range",
+    "mass_before",
+    "mass_middle",
+    "page_max",
+    "page_p90",
+    "page_mass",
+    "page_kept_share",
+)
+STACKED_FEATURES = BLOCK_FEATURES + CONTEXT_FEATURES
+# Windows either side for the neighbours' scores, in blocks.
+CONTEXT_WINDOWS = (1, 3)
+# First-stage logits are clipped to ±LOGIT_CLIP so one sure block does not dominate a window.
+LOGIT_CLIP = 8.0
+
+
+def _shifted(values: np.ndarray, k: int, pad: float) -> np.ndarray:
+    """Rows: the values d = 1..k blocks before each block (k > 0) or after it (k < 0)."""
+    n, span = len(values), abs(k)
+    padded = np.concatenate([np.full(span, pad), values, np.full(span, pad)])
+    if k > 0:
+        return np.stack([padded[span - d : span - d + n] for d in range(1, span + 1)])
+    return np.stack([padded[span + d : span + d + n] for d in range(1, span + 1)])
+
+
+def context_features(logits: np.ndarray) -> np.ndarray:
+    """Columns of CONTEXT_FEATURES from the first stage's logits of a dump's blocks.
+
+    Neighbours' scores say whether a short block (a subheading, a list item, a closing line)
+    sits inside the article or among teasers; the share of the page's body probability above a
+    block says whether it is at the article's start, middle or end; page-wide figures say how
+    sure the first stage is on this page, so the keep threshold can move with it.
+    """
+    n = len(logits)
+    if n == 0:
+        return np.zeros((0, len(CONTEXT_FEATURES)))
+    score = np.clip(logits, -LOGIT_CLIP, LOGIT_CLIP)
+    prob = 1.0 / (1.0 + np.exp(-score))
+    columns = [score]
+    for k in CONTEXT_WINDOWS:
+        columns += [
+            _shifted(score, k, -LOGIT_CLIP).max(axis=0),
+            _shifted(score, -k, -LOGIT_CLIP).max(axis=0),
+            _shifted(prob, k, 0.0).mean(axis=0),
+            _shifted(prob, -k, 0.0).mean(axis=0),
+        ]
+    index = np.arange(n)
+    kept = np.flatnonzero(score > 0)
+    if len(kept):
+        # Distance to the nearest other kept block, either side.
+        before = np.searchsorted(kept, index, side="left") - 1
+        after = np.searchsorted(kept, index, side="right")
+        left = np.where(before >= 0, index - kept[np.maximum(before, 0)], n)
+        right = np.where(after < len(kept), kept[np.minimum(after, len(kept) - 1)] - index, n)
+        gap = np.minimum(left, right)
+        inside = ((index >= kept[0]) & (index <= kept[-1])).astype(float)
+    else:
+        gap, inside = np.full(n, n), np.zeros(n)
+    cumulative = np.concatenate([[0.0], np.cumsum(prob)])
+    above = cumulative[:-1] / max(float(cumulative[-1]), 1e-9)
+    columns += [
+        np.log1p(gap),
+        inside,
+        above,
+        above * (1.0 - above),
+        np.full(n, score.max()),
+        np.full(n, np.percentile(score, 90)),
+        np.full(n, math.log1p(float(prob.sum()))),
+        np.full(n, len(kept) / n),
+    ]
+    return np.column_stack(columns)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockModel:
+    """The two-stage block classifier: block features, then the first stage's scores around."""
+
+    first: LinearModel  # BLOCK_FEATURES → logit
+    second: LinearModel  # STACKED_FEATURES → logit; holds the keep threshold
+
+    @property
+    def threshold(self) -> float:
+        """Keep a block whose second-stage logit is above this."""
+        return self.second.setting("threshold", 0.0)
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """Second-stage logits of a dump's blocks from their BLOCK_FEATURES rows."""
+        context = context_features(self.first.logits(features))
+        return self.second.logits(np.hstack([features, context]))
+
+
+def kept_blocks(reading: Reading, model: BlockModel) -> list[int]:
     """Indices of the blocks the model keeps as body; never none when the dump has a block.
 
     The headline (and any block repeating it) is the title, not body. When the model keeps
@@ -298,15 +450,15 @@ def kept_blocks(reading: Reading, model: LinearModel) -> list[int]:
     title = blocks[reading.title_index].text if reading.title_index >= 0 else None
     allowed = [b.text != title for b in blocks]
     logits = model.logits(block_features(reading))
-    threshold = model.setting("threshold", 0.0)
     # A line of tags is furniture on every site (8 of the 9 on pages_dev are labelled junk).
     kept = [
         int(i)
-        for i in np.flatnonzero(logits > threshold)
+        for i in np.flatnonzero(logits > model.threshold)
         if allowed[i] and not is_tag_list(blocks[i].text)
     ]
     if kept:
-        return kept
+        # A list announced by a kept line ("Sie brauchen:") is the article's, item by item.
+        return [i for i in with_lists(kept, announced_items(blocks), reading.kept) if allowed[i]]
     if reading.kept:
         return sorted(reading.kept)
     candidates = [i for i in range(len(blocks)) if allowed[i]] or list(range(len(blocks)))
@@ -314,6 +466,6 @@ def kept_blocks(reading: Reading, model: LinearModel) -> list[int]:
 
 
 @lru_cache(maxsize=1)
-def block_model() -> LinearModel:
-    """The shipped block classifier (summarizer/models/blocks.json, made by train_blocks)."""
-    return load_packaged(BLOCK_MODEL_FILE)
+def block_model() -> BlockModel:
+    """The shipped block classifier (summarizer/models/blocks*.json, made by train_blocks)."""
+    return BlockModel(load_packaged(BLOCK_MODEL_FILE), load_packaged(CONTEXT_MODEL_FILE))

@@ -199,6 +199,20 @@ _READ_MORE = re.compile(
     _FLAGS,
 )
 
+# The heading of an about box: "Über mich", "Über uns", "Über den Autor", "Über Anna Muster",
+# "Zur Person". What follows it describes the site or the writer, not the article.
+_ABOUT_HEADER = re.compile(
+    r"^(?:über|zur\s+person|zum\s+autor|zur\s+autorin|(?:die|der)\s+autor(?:in)?)\b[^.!?:]{0,40}$",
+    _FLAGS,
+)
+ABOUT_HEADER_WORDS = 5
+
+
+def is_about_header(block: str) -> bool:
+    """True for the heading of an about box ("Über mich", "Über den Autor", "Zur Person")."""
+    text = " ".join(block.split())
+    return len(text.split()) <= ABOUT_HEADER_WORDS and bool(_ABOUT_HEADER.match(text))
+
 
 def is_read_more(block: str) -> bool:
     """True for a block that is only a link to more ("Weiterlesen", "Mehr erfahren")."""

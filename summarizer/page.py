@@ -12,10 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from summarizer.blocks import (
+    LIST_MAX_ITEMS,
     Block,
+    BlockModel,
     Reading,
     block_model,
     is_headline,
+    is_list_item,
     kept_blocks,
     to_block,
     to_blocks,
@@ -27,7 +30,6 @@ from summarizer.boilerplate import (
     is_section_break,
 )
 from summarizer.dates import find_date, is_dateline
-from summarizer.linear import LinearModel
 
 _AUTHOR_BOX = re.compile(
     r"^(?:[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){1,2}\s+(?:ist|war|arbeitet|schreibt|lebt|studierte)\b"
@@ -66,10 +68,6 @@ LEAD_MIN_WORDS = 30
 SHORT_LEAD_WORDS = 12
 SHORT_LEAD_GAP = 8
 BYLINE_WORDS = 4
-# Items of a list announced by a colon at the run's end: at most this many, each this short (the
-# length of ingredients, steps and feature lists; longer blocks are scored as text anyway).
-LIST_MAX_ITEMS = 15
-LIST_ITEM_WORDS = 25
 # A standfirst between headline and text has at least this many words.
 STANDFIRST_WORDS = 6
 # Text set apart from the article by this many junk blocks is a promo or "about us" box.
@@ -177,10 +175,6 @@ def _is_opening_line(block: Block) -> bool:
     )
 
 
-def _is_list_item(block: Block) -> bool:
-    return not block.junk and not block.section_break and block.words <= LIST_ITEM_WORDS
-
-
 def extend_run(blocks: list[Block], start: int, end: int) -> tuple[int, int]:
     """Grow the run over lists, tables and subheadings up to the last text before any junk."""
     j = end
@@ -194,7 +188,7 @@ def extend_run(blocks: list[Block], start: int, end: int) -> tuple[int, int]:
     # A list announced by the run's last line ("Sie brauchen:") belongs to the article.
     if end > 0 and blocks[end - 1].text.endswith(":"):
         stop = min(len(blocks), end + LIST_MAX_ITEMS)
-        while end < stop and _is_list_item(blocks[end]):
+        while end < stop and is_list_item(blocks[end]):
             end += 1
     # A lead paragraph is often cut off from the rest by a photo credit, share buttons or a
     # fact box; take it back when it is real prose a few blocks above the run.
@@ -266,7 +260,7 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
     return parse_dump(text, block_model())
 
 
-def parse_dump(text: str, model: LinearModel | None) -> PageDump:
+def parse_dump(text: str, model: BlockModel | None) -> PageDump:
     """A page dump parsed with this block classifier, or by the hand rules alone when None."""
     raw = to_blocks(text)
     reading, found_title, published = read_dump(raw)

@@ -15,8 +15,13 @@ from summarizer import parse_page
 from summarizer.blocks import (
     BLOCK_FEATURES,
     BLOCK_MODEL_FILE,
+    CONTEXT_FEATURES,
+    CONTEXT_MODEL_FILE,
+    STACKED_FEATURES,
+    BlockModel,
     block_features,
     block_model,
+    context_features,
     is_tag_list,
     kept_blocks,
 )
@@ -34,9 +39,25 @@ _ARTICLE = (
 
 def test_shipped_model_loads_from_the_package_and_matches_the_features() -> None:
     model = block_model()
-    assert model.features == BLOCK_FEATURES
-    assert len(model.coef) == len(model.mean) == len(model.scale) == len(BLOCK_FEATURES)
-    assert -2.0 <= model.setting("threshold", 99.0) <= 2.0
+    for stage, names in ((model.first, BLOCK_FEATURES), (model.second, STACKED_FEATURES)):
+        assert stage.features == names
+        assert len(stage.coef) == len(stage.mean) == len(stage.scale) == len(names)
+    assert -2.0 <= model.second.setting("threshold", 99.0) <= 2.0
+
+
+def test_context_marks_a_short_block_between_kept_blocks() -> None:
+    logits = np.array([-5.0, 4.0, -1.0, 3.0, -6.0, -6.0])
+    context = context_features(logits)
+    column = {name: context[:, k] for k, name in enumerate(CONTEXT_FEATURES)}
+    assert context.shape == (6, len(CONTEXT_FEATURES))
+    assert column["in_kept_range"].tolist() == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+    assert column["left_max_1"][2] == 4.0
+    assert column["right_max_1"][2] == 3.0
+    assert column["left_max_1"][0] == column["right_max_1"][5] == -8.0  # nothing beyond the page
+    # The share of the page's body probability above a block grows down the page.
+    assert np.all(np.diff(column["mass_before"]) >= 0)
+    assert column["kept_gap"][2] == pytest.approx(np.log1p(1))
+    assert context_features(np.zeros(0)).shape == (0, len(CONTEXT_FEATURES))
 
 
 def test_feature_matrix_has_one_row_per_block_and_one_column_per_feature() -> None:
@@ -61,13 +82,11 @@ def test_tag_line_is_never_body() -> None:
 
 
 def test_a_model_that_keeps_nothing_falls_back_to_a_block() -> None:
-    keep_nothing = LinearModel(
-        BLOCK_FEATURES,
-        tuple(0.0 for _ in BLOCK_FEATURES),
-        tuple(1.0 for _ in BLOCK_FEATURES),
-        tuple(0.0 for _ in BLOCK_FEATURES),
-        -100.0,
-    )
+    def constant(names: tuple[str, ...], intercept: float) -> LinearModel:
+        n = len(names)
+        return LinearModel(names, (0.0,) * n, (1.0,) * n, (0.0,) * n, intercept)
+
+    keep_nothing = BlockModel(constant(BLOCK_FEATURES, 0.0), constant(STACKED_FEATURES, -100.0))
     reading, _, _ = read_dump(to_blocks("Menü\n\nKontakt"))
     assert kept_blocks(reading, keep_nothing)
     assert parse_dump("Menü\n\nKontakt", keep_nothing).body
@@ -111,9 +130,11 @@ def test_model_scores_differ_between_prose_and_menu() -> None:
 def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
     if not PAGES.exists():
         pytest.skip("pages_dev is not on this machine")
-    out = tmp_path / BLOCK_MODEL_FILE
     subprocess.run(
-        [sys.executable, "-m", "summarizer.train_blocks", "--out", str(out)], check=True, cwd=ROOT
+        [sys.executable, "-m", "summarizer.train_blocks", "--out-dir", str(tmp_path)],
+        check=True,
+        cwd=ROOT,
     )
-    shipped = ROOT / "summarizer" / "models" / BLOCK_MODEL_FILE
-    assert out.read_bytes() == shipped.read_bytes()
+    for name in (BLOCK_MODEL_FILE, CONTEXT_MODEL_FILE):
+        shipped = ROOT / "summarizer" / "models" / name
+        assert (tmp_path / name).read_bytes() == shipped.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.boilerplate import is_junk, is_read_more, is_section_break
+from summarizer.boilerplate import is_about_header, is_junk, is_read_more, is_section_break
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,22 @@ def test_related_story_headers_are_section_breaks(block: str) -> None:
 )
 def test_read_more_links(block: str, expected: bool) -> None:
     assert is_read_more(block) is expected
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("Über mich", True),
+        ("Über uns", True),
+        ("Über den Autor", True),
+        ("Über Anna Muster", True),
+        ("Zur Person", True),
+        ("Die Autorin", True),
+        # A sentence or a long subheading that starts with "Über" is text.
+        ("Über 100 Menschen kamen zur Demonstration.", False),
+        ("Über die Geschichte des Ortes und seiner Menschen heute", False),
+        ("Übersicht", False),
+    ],
+)
+def test_about_box_headers(block: str, expected: bool) -> None:
+    assert is_about_header(block) is expected
