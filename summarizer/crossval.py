@@ -61,7 +61,7 @@ def _settings(model: LinearModel) -> str:
 def _line(name: str, rows: Sequence[Row], base: Sequence[Row]) -> str:
     r1, r2, rl = (statistics.mean(r[i] for r in rows) for i in range(3))
     p = paired_p([sum(r) / 3 for r in rows], [sum(b) / 3 for b in base])
-    return f"  {name:<22}{r1:7.2f}{r2:7.2f}{rl:7.2f}   p(<=lead) {p:.3f}"
+    return f"  {name:<26}{r1:7.2f}{r2:7.2f}{rl:7.2f}   p(<=lead) {p:.3f}"
 
 
 def _report(head: str, docs: Sequence[Doc], summaries: dict[str, list[list[str]]]) -> list[str]:
@@ -99,7 +99,7 @@ def crossval_summaries(
     for name in sorted({d.dataset for d in docs}):
         subset = [d for d in docs if d.dataset == name]
         lines += _report(
-            f"{name} ({len(subset)} docs)          R1     R2     RL",
+            f"{name} ({len(subset)} docs)              R1     R2     RL",
             subset,
             {
                 "in-sample": [summary_of(d, full) for d in subset],
