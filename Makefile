@@ -65,6 +65,7 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/search.py
 	$(VENV)/bin/python bench/digest.py
 	$(VENV)/bin/python bench/stories.py
+	$(VENV)/bin/python bench/clean.py
 
 clean:
 	rm -rf .venv .venv-*/ .tools .synapse-venv
