@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 import time
 import uuid
@@ -148,11 +149,12 @@ def make_transport(
     """The transport as `newsbot run` builds it, with the sync token in the store."""
     on_gone, _ = chat_events(store)
 
+    # On the store's own thread, as in `bot.app`: `on_gone` writes there at the same time.
     async def load() -> str | None:
-        return store.chats.load_state(MATRIX_SYNC_KEY)
+        return await store.run(lambda: store.chats.load_state(MATRIX_SYNC_KEY))
 
     async def save(token: str) -> None:
-        store.chats.save_state(MATRIX_SYNC_KEY, token)
+        await store.run(lambda: store.chats.save_state(MATRIX_SYNC_KEY, token))
 
     return MatrixTransport(
         homeserver.url,
@@ -337,6 +339,31 @@ async def test_closing_a_client_closes_its_key_store(tmp_path: Path) -> None:
     assert not database.is_closed()
     await close_client(client)
     assert database.is_closed()
+
+
+async def test_stop_closes_the_client_even_when_the_token_cannot_be_saved(
+    homeserver: Homeserver, bot_account: Account, store: Store, now: datetime, tmp_path: Path
+) -> None:
+    disk_full = asyncio.Event()
+
+    async def save(token: str) -> None:
+        if disk_full.is_set():
+            raise sqlite3.OperationalError("disk I/O error")
+
+    transport = MatrixTransport(
+        homeserver.url,
+        bot_account.user_id,
+        password=bot_account.password,
+        save_token=save,
+        sync_timeout_ms=500,
+        key_store=tmp_path / "keys",
+    )
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        async with running(transport, store, now):
+            disk_full.set()  # the save at stop fails
+    assert transport.client.client_session is None
+    assert transport.client.store is not None
+    assert transport.client.store.database.is_closed()
 
 
 def test_missing_synapse_skips_or_fails_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -213,8 +213,11 @@ class MatrixTransport:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        await self._store_token()
-        await close_client(self.client)
+        try:
+            await self._store_token()
+        finally:
+            # Closed even when the token cannot be saved: no session or key store left open.
+            await close_client(self.client)
         log.info("event=matrix_stopped user=%s", self.user_id)
 
     def split(self, reply: Reply, size: int) -> list[Reply]:
