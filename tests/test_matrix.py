@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 import time
 import uuid
@@ -29,7 +30,7 @@ from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.digest import build_digests, plan_chat
 from bot.render import render_digest
 from bot.store import Store
-from bot.transports.matrix import MatrixTransport
+from bot.transports.matrix import MatrixTransport, close_client
 from tests.conftest import ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
@@ -63,7 +64,7 @@ async def alice(homeserver: Homeserver) -> AsyncIterator[Person]:
     client.add_event_callback(person.on_notice, RoomMessageNotice)  # type: ignore[arg-type]
     await client.sync(timeout=0)
     yield person
-    await client.close()
+    await person.close()
 
 
 class Person:
@@ -80,6 +81,10 @@ class Person:
         self.notices.append((getattr(room, "room_id", ""), event.sender, event.body, html))
         if event.decrypted:
             self.decrypted.append(event.body)
+
+    async def close(self) -> None:
+        """Log off this client's connections, the key store's SQLite file included."""
+        await close_client(self.client)
 
     async def room_with(self, bot_id: str) -> str:
         """Create a room and invite the bot."""
@@ -144,11 +149,12 @@ def make_transport(
     """The transport as `newsbot run` builds it, with the sync token in the store."""
     on_gone, _ = chat_events(store)
 
+    # On the store's own thread, as in `bot.app`: `on_gone` writes there at the same time.
     async def load() -> str | None:
-        return store.chats.load_state(MATRIX_SYNC_KEY)
+        return await store.run(lambda: store.chats.load_state(MATRIX_SYNC_KEY))
 
     async def save(token: str) -> None:
-        store.chats.save_state(MATRIX_SYNC_KEY, token)
+        await store.run(lambda: store.chats.save_state(MATRIX_SYNC_KEY, token))
 
     return MatrixTransport(
         homeserver.url,
@@ -323,6 +329,43 @@ async def test_login_with_an_access_token(
         await alice.wait_notice(lambda b: b.startswith("Willkommen"))
 
 
+async def test_closing_a_client_closes_its_key_store(tmp_path: Path) -> None:
+    # nio's own close() leaves the key store's SQLite connection to the garbage collector.
+    config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
+    client = AsyncClient("http://127.0.0.1:9", store_path=str(tmp_path), config=config)
+    client.restore_login("@carol:localhost", "CAROL", "token")  # opens the key store, offline
+    assert client.store is not None
+    database = client.store.database
+    assert not database.is_closed()
+    await close_client(client)
+    assert database.is_closed()
+
+
+async def test_stop_closes_the_client_even_when_the_token_cannot_be_saved(
+    homeserver: Homeserver, bot_account: Account, store: Store, now: datetime, tmp_path: Path
+) -> None:
+    disk_full = asyncio.Event()
+
+    async def save(token: str) -> None:
+        if disk_full.is_set():
+            raise sqlite3.OperationalError("disk I/O error")
+
+    transport = MatrixTransport(
+        homeserver.url,
+        bot_account.user_id,
+        password=bot_account.password,
+        save_token=save,
+        sync_timeout_ms=500,
+        key_store=tmp_path / "keys",
+    )
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        async with running(transport, store, now):
+            disk_full.set()  # the save at stop fails
+    assert transport.client.client_session is None
+    assert transport.client.store is not None
+    assert transport.client.store.database.is_closed()
+
+
 def test_missing_synapse_skips_or_fails_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(synapse, "PYTHON", Path("/nonexistent/python"))
     monkeypatch.delenv("NEWSBOT_REQUIRE_SYNAPSE", raising=False)
@@ -357,7 +400,7 @@ async def test_a_room_member_below_the_power_level_cannot_change_the_digest(
             await alice.say(room, "!unsubscribe")
             await alice.wait_notice(lambda b: b.startswith("Abbestellt"))
     finally:
-        await bob.client.close()
+        await bob.close()
     assert refused == (
         "Entschuldige, /unsubscribe dürfen in diesem Raum nur Mitglieder mit "
         "Berechtigungsstufe 50 oder höher (Moderatoren) und die Betreiber des Bots verwenden. "
@@ -392,7 +435,7 @@ async def test_an_encrypted_room_gets_encrypted_answers_and_digests(
             assert await transport.send(f"matrix:{room}", render_digest(digest, "de")) == "sent"
             await carol.wait_notice(lambda b: b.startswith("Neu seit"))
     finally:
-        await carol.client.close()
+        await carol.close()
     assert [b.split()[0] for b in carol.decrypted] == ["Willkommen!", "Neu"]
     # The device id and its keys stay beside the database for the next start.
     assert (bot_keys / "device_id").read_text()
@@ -424,7 +467,7 @@ async def test_an_encrypted_room_without_a_key_store_is_told_and_left(
                 assert time.monotonic() < end, "the bot did not leave"
                 await asyncio.sleep(0.1)
     finally:
-        await carol.client.close()
+        await carol.close()
     assert sender == bot_account.user_id
     assert "Lade ihn bitte in einen unverschlüsselten Raum ein" in body
     assert "Please invite it to an unencrypted room" in body

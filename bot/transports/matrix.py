@@ -109,6 +109,18 @@ def is_allowed(user_id: str, allowed: tuple[str, ...]) -> bool:
     return user_id in allowed or server in allowed
 
 
+async def close_client(client: AsyncClient) -> None:
+    """Close a nio client: its HTTP session and, with encryption on, its key store's SQLite file.
+
+    nio's own `close()` closes only the session; the store opened at login keeps its connection
+    until the garbage collector finds it (Python 3.13 warns about that).
+    """
+    await client.close()
+    store = client.store
+    if store is not None and not store.database.is_closed():
+        store.database.close()
+
+
 class MatrixTransport:
     """A Matrix bot account: one nio client syncing in the background."""
 
@@ -201,12 +213,11 @@ class MatrixTransport:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        await self._store_token()
-        await self.client.close()
-        # nio leaves its key store's SQLite connection open; close it with the client.
-        store = self.client.store
-        if store is not None and not store.database.is_closed():
-            store.database.close()
+        try:
+            await self._store_token()
+        finally:
+            # Closed even when the token cannot be saved: no session or key store left open.
+            await close_client(self.client)
         log.info("event=matrix_stopped user=%s", self.user_id)
 
     def split(self, reply: Reply, size: int) -> list[Reply]:

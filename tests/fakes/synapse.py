@@ -151,6 +151,7 @@ class Homeserver:
                     return self
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
+        self.stop()  # not left running (and unreaped) behind a failed start
         raise RuntimeError("synapse did not start in time")
 
     def stop(self) -> None:
