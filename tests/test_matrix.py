@@ -86,9 +86,11 @@ class Person:
         """Log off this client's connections, the key store's SQLite file included."""
         await close_client(self.client)
 
-    async def room_with(self, bot_id: str) -> str:
-        """Create a room and invite the bot."""
-        response = await self.client.room_create(name="Nachrichten", invite=[bot_id])
+    async def room_with(self, bot_id: str, *, encrypted: bool = False) -> str:
+        """Create a room (end-to-end encrypted if asked) and invite the bot."""
+        response = await self.client.room_create(
+            name="Nachrichten", invite=[bot_id], initial_state=[ENCRYPTED] if encrypted else []
+        )
         assert isinstance(response, RoomCreateResponse)
         return str(response.room_id)
 
@@ -422,11 +424,7 @@ async def test_an_encrypted_room_gets_encrypted_answers_and_digests(
         async with serving(
             homeserver, bot_account, seeded_store, now, key_store=bot_keys
         ) as transport:
-            created = await carol.client.room_create(
-                name="Privat", invite=[bot_account.user_id], initial_state=[ENCRYPTED]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
+            room = await carol.room_with(bot_account.user_id, encrypted=True)
             await joined(carol, room, bot_account.user_id)
             await carol.say(room, "!start")
             await carol.wait_notice(lambda b: b.startswith("Willkommen"))
@@ -454,11 +452,7 @@ async def test_an_encrypted_room_without_a_key_store_is_told_and_left(
     carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
     try:
         async with serving(homeserver, bot_account, store, now):
-            created = await carol.client.room_create(
-                name="Privat", invite=[bot_account.user_id], initial_state=[ENCRYPTED]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
+            room = await carol.room_with(bot_account.user_id, encrypted=True)
             await joined(carol, room, bot_account.user_id)
             await carol.say(room, "!start")
             _, sender, body, _ = await carol.wait_notice(lambda b: "verschlüsselt" in b)
