@@ -1,10 +1,11 @@
 """`python -m summarizer.train`: fit the sentence scorer on the dev summaries, write its JSON file.
 
-The score is the lead prior plus weighted centrality and title overlap; the selection adds a
-redundancy cost and a bonus for reading on from a picked sentence. Those four weights are searched
-on a grid by the ROUGE of the summaries the selection makes (a learned per-sentence scorer was
-measured and lost held out: see the README). Inputs are read in file order and nothing is random,
-so the file written is the same on every run.
+The score is the lead prior plus weighted centrality and title overlap, less a weight for a
+sentence that opens with a quote; the selection adds a redundancy cost and a bonus for reading on
+from a picked sentence. Those five weights are searched on a grid by the ROUGE of the summaries
+the selection makes (learned per-sentence scorers were measured and lost held out: see the
+README). Inputs are read in file order and nothing is random, so the file written is the same on
+every run.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def lead_row(doc: Doc) -> tuple[float, float, float]:
 def grid_model(
     centrality: float, title: float, redundancy: float, continuation: float, quote: float
 ) -> LinearModel:
-    """The scorer of one grid point: lead prior 1, two weights, and the selection settings."""
+    """The scorer of one grid point: lead prior 1, three score weights, two selection settings."""
     coef = {
         "position_prior": 1.0,
         "centrality": centrality,
