@@ -27,7 +27,6 @@ MIN_ALERT_WORD = 2
 MAX_TOPICS = 8
 
 _NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
-_CLOCK_WORDS = frozenset({"uhr", "h", "am", "pm"})
 _YES = frozenset({"ja", "yes", "an", "on", "true", "1"})
 _NO = frozenset({"nein", "no", "aus", "off", "false", "0"})
 _ALL_TOPICS = frozenset({"alle", "all", "keine", "none", "aus", "off", "-"})
@@ -64,9 +63,8 @@ def _subscribe(req: Request) -> Reply:
     sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
     at: str | None = None
-    if len(rest) > 1 and looks_like_time(rest[0]) and rest[1].casefold() in _CLOCK_WORDS:
-        # "7:30 Uhr", "7 am": one time of day
-        rest[:2] = [rest[0] + rest[1]]
+    if len(rest) > 1 and looks_like_time(f"{rest[0]} {rest[1]}"):  # "7:30 Uhr", "7 am"
+        rest[:2] = [f"{rest[0]} {rest[1]}"]
     if rest and looks_like_time(rest[0]):
         checked = _time_arg(req, rest.pop(0), example)
         if isinstance(checked, Reply):
