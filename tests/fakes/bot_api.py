@@ -121,6 +121,12 @@ def parse_telegram_html(html: str) -> str:
     return "".join(parser.text)
 
 
+def visible_text(text: str, parse_mode: object) -> str:
+    """What the user reads of a message text: HTML parsed when the parse mode says so (raises
+    TelegramHTMLError on markup the server would refuse)."""
+    return parse_telegram_html(text) if parse_mode == "HTML" else text
+
+
 def utf16_len(text: str) -> int:
     """Telegram counts message length in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
@@ -143,7 +149,7 @@ class Sent:
     @property
     def visible(self) -> str:
         """The text the user reads (HTML parsed)."""
-        return parse_telegram_html(self.text) if self.parse_mode == "HTML" else self.text
+        return visible_text(self.text, self.parse_mode)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -468,12 +474,10 @@ class FakeBotAPI:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 migrate_to_chat_id=self.migrated[chat_id],
             )
-        text = str(p.get("text", ""))
-        if p.get("parse_mode") == "HTML":
-            try:
-                text = parse_telegram_html(text)
-            except TelegramHTMLError as exc:
-                return self._error(400, f"Bad Request: can't parse entities: {exc}")
+        try:
+            text = visible_text(str(p.get("text", "")), p.get("parse_mode"))
+        except TelegramHTMLError as exc:
+            return self._error(400, f"Bad Request: can't parse entities: {exc}")
         if not text.strip():
             return self._error(400, "Bad Request: message text is empty")
         if utf16_len(text) > self.limit:
@@ -573,12 +577,10 @@ class FakeBotAPI:
             if r.get("type") != "article" or not r.get("title"):
                 return self._error(400, "Bad Request: RESULT_TYPE_INVALID")
             content = r.get("input_message_content") or {}
-            text = str(content.get("message_text", ""))
-            if content.get("parse_mode") == "HTML":
-                try:
-                    text = parse_telegram_html(text)
-                except TelegramHTMLError as exc:
-                    return self._error(400, f"Bad Request: can't parse entities: {exc}")
+            try:
+                text = visible_text(str(content.get("message_text", "")), content.get("parse_mode"))
+            except TelegramHTMLError as exc:
+                return self._error(400, f"Bad Request: can't parse entities: {exc}")
             if not text.strip() or utf16_len(text) > self.limit:
                 return self._error(400, "Bad Request: MESSAGE_TEXT_INVALID")
         answer = {**p, "results": results, "next_offset": offset}
