@@ -438,31 +438,47 @@ class BlockModel:
         return self.second.logits(np.hstack([features, context]))
 
 
-def kept_blocks(reading: Reading, model: BlockModel) -> list[int]:
-    """Indices of the blocks the model keeps as body; never none when the dump has a block.
+def keep(
+    logits: np.ndarray,
+    threshold: float,
+    *,
+    title: Collection[int],
+    tags: Collection[int],
+    lists: Sequence[tuple[int, ...]],
+    fallback: Collection[int],
+) -> list[int]:
+    """The blocks kept as body at this threshold; never none when there is a block.
 
-    The headline (and any block repeating it) is the title, not body. When the model keeps
-    nothing, the hand rules' body stands in, else the model's best block.
+    Blocks repeating the headline (`title`) are never body, nor are tag lines (`tags`: 8 of the
+    9 on pages_dev are labelled junk). A list announced by a kept line ("Sie brauchen:") is the
+    article's, item by item, where the hand rules' body (`fallback`) has it. When the scores
+    keep nothing, the hand rules' body stands in, else the best-scored block.
     """
+    kept = [int(i) for i in np.flatnonzero(logits > threshold) if i not in title and i not in tags]
+    if kept:
+        return [i for i in with_lists(kept, lists, fallback) if i not in title]
+    if fallback:
+        return sorted(fallback)
+    candidates = [i for i in range(len(logits)) if i not in title] or list(range(len(logits)))
+    return [max(candidates, key=lambda i: (float(logits[i]), -i))]
+
+
+def kept_blocks(reading: Reading, model: BlockModel) -> list[int]:
+    """Indices of the blocks the model keeps as body (see `keep`); none only for an empty dump."""
     blocks = reading.blocks
     if not blocks:
         return []
-    title = blocks[reading.title_index].text if reading.title_index >= 0 else None
-    allowed = [b.text != title for b in blocks]
+    headline = blocks[reading.title_index].text if reading.title_index >= 0 else None
     logits = model.logits(block_features(reading))
-    # A line of tags is furniture on every site (8 of the 9 on pages_dev are labelled junk).
-    kept = [
-        int(i)
-        for i in np.flatnonzero(logits > model.threshold)
-        if allowed[i] and not is_tag_list(blocks[i].text)
-    ]
-    if kept:
-        # A list announced by a kept line ("Sie brauchen:") is the article's, item by item.
-        return [i for i in with_lists(kept, announced_items(blocks), reading.kept) if allowed[i]]
-    if reading.kept:
-        return sorted(reading.kept)
-    candidates = [i for i in range(len(blocks)) if allowed[i]] or list(range(len(blocks)))
-    return [max(candidates, key=lambda i: (float(logits[i]), -i))]
+    above = np.flatnonzero(logits > model.threshold)  # only these can be tag lines that matter
+    return keep(
+        logits,
+        model.threshold,
+        title={i for i, b in enumerate(blocks) if b.text == headline},
+        tags={int(i) for i in above if is_tag_list(blocks[i].text)},
+        lists=announced_items(blocks),
+        fallback=reading.kept,
+    )
 
 
 @lru_cache(maxsize=1)

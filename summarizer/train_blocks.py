@@ -32,8 +32,8 @@ from summarizer.blocks import (
     block_features,
     context_features,
     is_tag_list,
+    keep,
     to_blocks,
-    with_lists,
 )
 from summarizer.linear import LinearModel, fit_logistic, rounded
 from summarizer.page import read_dump
@@ -134,14 +134,17 @@ def training_rows(
 
 
 def kept_of(page: Page, logits: np.ndarray, threshold: float) -> set[int]:
-    """Blocks kept at this threshold, as summarizer.blocks.kept_blocks keeps them."""
-    kept = {int(i) for i in np.flatnonzero(logits > threshold)} - page.tags - page.title
-    if kept:
-        return set(with_lists(kept, page.lists, page.fallback)) - page.title
-    if page.fallback:
-        return set(page.fallback)
-    candidates = [i for i in range(len(logits)) if i not in page.title] or list(range(len(logits)))
-    return {max(candidates, key=lambda i: (float(logits[i]), -i))}
+    """Blocks kept at this threshold, by the rule summarizer.blocks.kept_blocks applies."""
+    return set(
+        keep(
+            logits,
+            threshold,
+            title=page.title,
+            tags=page.tags,
+            lists=page.lists,
+            fallback=page.fallback,
+        )
+    )
 
 
 def counts(
