@@ -196,6 +196,7 @@ class Delivery:
         self._idle.set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: asyncio.Task[None] | None = None
+        self._stopped = False
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.sent = 0
         self.failed = 0
@@ -203,11 +204,15 @@ class Delivery:
     # --- queueing ----------------------------------------------------------------------------
 
     def put(self, item: Outgoing) -> asyncio.Future[str]:
-        """Queue a message; the future ends with "sent", "skipped", "gone" or "failed: …"."""
+        """Queue a message; its future ends "sent", "skipped", "gone", "stopped" or "failed: …"."""
         done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         if platform_of(item.chat) not in self.transports:
             log.error("event=delivery_no_transport chat=%s label=%s", item.chat, item.label)
             done.set_result("failed: no transport")
+            return done
+        if self._stopped:
+            log.warning("event=delivery_stopped chat=%s label=%s", item.chat, item.label)
+            done.set_result("stopped")
             return done
         job = _Job(item, item.chat, replace=item.replace, done=done)
         queue = self._chats[item.chat]
@@ -270,13 +275,22 @@ class Delivery:
         await self._idle.wait()
 
     async def stop(self) -> None:
-        """Stop the worker; sends in flight finish, queued ones stay unsent (digests stay due)."""
+        """Stop the worker; sends in flight finish, queued ones stay unsent (digests stay due).
+
+        Whoever still waits on a message hears "stopped", and later messages are refused at
+        once, so a handler awaiting its reply never holds up the transport's own shutdown.
+        """
+        self._stopped = True
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        for queue in self._chats.values():
+            for job in queue:
+                if job.done is not None and not job.done.done():
+                    job.done.set_result("stopped")
 
     async def _run(self) -> None:
         while True:

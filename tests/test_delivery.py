@@ -241,3 +241,22 @@ async def test_a_reply_never_exceeds_its_budget() -> None:
         Delivery({"console": transport}), Outgoing("console:a", huge, "reply", budget=REPLY_BUDGET)
     )
     assert len(transport.sent) == REPLY_BUDGET
+
+
+async def test_whoever_waits_hears_stopped_when_the_queue_stops() -> None:
+    transport = Flaky()
+    transport.delay = 0.05
+    delivery = Delivery({"console": transport})
+    await delivery.start()
+    waiting = [
+        asyncio.ensure_future(delivery.deliver(Outgoing("console:a", Reply.text(str(i)), "reply")))
+        for i in range(20)
+    ]
+    await asyncio.sleep(0.01)
+    await delivery.stop()
+    outcomes = await asyncio.wait_for(asyncio.gather(*waiting), 1)
+    assert outcomes[0] == "sent"  # the send in flight finished
+    assert set(outcomes[1:]) == {"stopped"}
+    late = await asyncio.wait_for(delivery.deliver(Outgoing("console:a", Reply.text("x"), "r")), 1)
+    assert late == "stopped"
+    assert len(transport.sent) == 1

@@ -186,3 +186,15 @@ async def test_help_during_a_thousand_chat_burst_is_answered_at_once(
         assert len(bot_api.sent) < 500  # the burst is still going
         await served.delivery.stop()
     assert waited < 5
+
+
+async def test_a_command_after_the_queue_stopped_does_not_hold_up_shutdown(
+    bot_api: FakeBotAPI, store: Store
+) -> None:
+    transport = make_transport(bot_api, store)
+    async with running(transport, store, datetime.now(UTC)) as served:
+        await served.delivery.stop()  # as `newsbot run` does before it stops the transports
+        bot_api.push_text("/help", chat_id=5001)
+        await asyncio.sleep(1.5)  # the update is fetched and its handler is running
+        await asyncio.wait_for(transport.stop(), 10)
+    assert bot_api.screen(5001) == []
