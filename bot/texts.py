@@ -49,6 +49,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Page {page} of {pages} · continue with /article {id} {next}",
     ),
     "article_last": ("Seite {page} von {pages}", "Page {page} of {pages}"),
+    "article_one_page": (
+        "Artikel {id} hat nur eine Seite: /article {id}",
+        "Article {id} has only one page: /article {id}",
+    ),
+    "article_few_pages": (
+        "Artikel {id} hat nur {pages} Seiten. Die letzte: /article {id} {pages}",
+        "Article {id} has only {pages} pages. The last one: /article {id} {pages}",
+    ),
     "article_missing": (
         "Einen Artikel mit der Nummer {id} gibt es nicht.",
         "There is no article number {id}.",

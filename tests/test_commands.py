@@ -19,6 +19,7 @@ from bot.commands import (
     parse,
     reader_language,
 )
+from bot.commands.news import article_pages
 from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
 from bot.store import Store
@@ -492,3 +493,15 @@ def test_a_command_without_arguments_names_what_it_cannot_use(
 ) -> None:
     reply = say(store, now, f"{command} morgen früh")
     assert reply == f"Mit „morgen früh“ kann ich hier nichts anfangen. Beispiel: {command}"
+
+
+def test_a_page_past_the_end_names_the_last_page(store: Store, now: datetime) -> None:
+    body = "\n\n".join(f"Absatz {i}: " + "Der Rat berät den Haushalt. " * 40 for i in range(60))
+    store.articles.add_article(NewArticle("Haushalt", "dpa", body, ("Der Rat.",), now), now)
+    last = len(article_pages(body))
+    assert last > 1
+    assert f"Seite {last} von {last}" in say(store, now, f"/article 1 {last}")
+    beyond = say(store, now, f"/article 1 {last + 1}")
+    assert beyond == f"Artikel 1 hat nur {last} Seiten. Die letzte: /article 1 {last}"
+    english = say(store, now, "/article 1 999", language="en")
+    assert english == f"Article 1 has only {last} pages. The last one: /article 1 {last}"

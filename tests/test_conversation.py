@@ -64,6 +64,7 @@ GERMAN: list[Step] = [
     ("/article 2", "Russland erwägt Venezuelas Bitte", False),
     ("", "TKP, 10.11.2025", False),
     ("/article 99999999999999999999999999", "Einen Artikel mit der Nummer 9999", True),
+    ("/article 2 9", "Artikel 2 hat nur eine Seite: /article 2", True),
     ("/help", "/search WÖRTER", False),
 ]
 
@@ -86,6 +87,7 @@ ENGLISH: list[Step] = [
     ("/alert kreml", "Alert 2 created", True),
     ("/alert Kreml", "You already have this alert: 2", True),
     ("/article abc", "“abc” is not a number. Example: /article 1", True),
+    ("/article 1 5", "Article 1 has only one page: /article 1", True),
     ("/unsubscribe", "Unsubscribed.", True),
 ]
 

@@ -211,7 +211,9 @@ def _article(req: Request) -> Reply:
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
     pages = article_pages(article.body)
-    page = min(page, len(pages))
+    if page > len(pages):
+        key = "article_one_page" if len(pages) == 1 else "article_few_pages"
+        return Reply.text(t(req.language, key, id=article_id, pages=len(pages)), ok=False)
     # Title, source and date, then the text; the summary is the text's own opening, not repeated.
     head = (Span(article.title, bold=True, url=article.url),)
     where = f"{source_name(article.source, req.language)}, "
