@@ -37,7 +37,7 @@ MAX_RANKINGS = 4
 
 
 class ChatSettingsPart(Protocol):
-    """Where a chat's settings and subscription (and so its zone) are found."""
+    """Where a chat's settings (its zone among them) and subscription are found."""
 
     def settings(self, chat: str) -> ChatSettings: ...
     def subscription(self, chat: str) -> Subscription | None: ...
@@ -90,9 +90,8 @@ def window_since(last_digest: datetime | None, now: datetime) -> datetime:
 
 
 def chat_zone(source: Subscriptions, chat: str, default: str = DEFAULT_ZONE) -> str:
-    """The zone a chat's dates are shown in: its subscription's, else `default` (the operator's)."""
-    sub = source.chats.subscription(chat)
-    return sub.timezone if sub else default
+    """The zone a chat's dates are shown in: the one it chose, else `default` (the operator's)."""
+    return source.chats.settings(chat).zone or default
 
 
 def plan_chat(

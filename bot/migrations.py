@@ -467,6 +467,16 @@ def m008_breaking_quiet_archive(db: Database) -> None:
     db.table("digest_archive").create_index(["sent"])
 
 
+@migrations()
+def m009_chat_zone(db: Database) -> None:
+    """The zone belongs to the chat, not to its subscription: it outlives `/unsubscribe` and
+    can be chosen without a digest. Existing chats take their subscription's zone."""
+    db.table("chats").add_column("zone", str)
+    db.execute(
+        "UPDATE chats SET zone = (SELECT timezone FROM subscriptions WHERE chat = chats.key)"
+    )
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

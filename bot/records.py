@@ -138,10 +138,10 @@ class Digest:
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
     """What a chat chose: language, digest size, summary length, empty days, keyword filter,
-    breaking stories, quiet hours.
+    breaking stories, quiet hours, time zone.
 
     The one record of these settings and their defaults (`-word` keywords exclude; `quiet` is
-    `HH:MM-HH:MM` in the chat's zone, "" for none).
+    `HH:MM-HH:MM` in the chat's zone, "" for none; `zone` None: the operator's default).
     """
 
     language: str = "de"
@@ -151,6 +151,7 @@ class ChatSettings:
     keywords: tuple[str, ...] = ()
     breaking: bool = False
     quiet: str = ""
+    zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,9 +125,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "settings_off": ("nicht abonniert", "not subscribed"),
     "settings_need_subscription": (
-        "Zeit und Zeitzone gelten für den täglichen Überblick. Abonniere ihn zuerst, "
+        "Die Uhrzeit gilt für den täglichen Überblick. Abonniere ihn zuerst, "
         "zum Beispiel mit /subscribe 07:30",
-        "Time and time zone belong to the daily digest. Subscribe first, "
+        "The time is when the daily digest comes. Subscribe first, "
         "for example with /subscribe 07:30",
     ),
     "settings_saved": ("Gespeichert.", "Saved."),

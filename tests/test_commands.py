@@ -505,3 +505,18 @@ def test_a_page_past_the_end_names_the_last_page(store: Store, now: datetime) ->
     assert beyond == f"Artikel 1 hat nur {last} Seiten. Die letzte: /article 1 {last}"
     english = say(store, now, "/article 1 999", language="en")
     assert english == f"Article 1 has only {last} pages. The last one: /article 1 {last}"
+
+
+def test_the_chats_zone_needs_no_digest_and_outlives_unsubscribe(seeded_store: Store) -> None:
+    store = seeded_store
+    assert "dpa, 02.11.2025 09:13" in say(store, LATE, "/latest")  # the operator's Berlin
+    assert "Zeitzone: Asia/Tokyo" in say(store, LATE, "/settings zone Tokio")
+    assert "dpa, 02.11.2025 17:13" in say(store, LATE, "/latest")
+    assert "07:00 Uhr (Asia/Tokyo)" in say(store, LATE, "/subscribe 07:00")
+    assert store.chats.subscription(CHAT).timezone == "Asia/Tokyo"  # type: ignore[union-attr]
+    say(store, LATE, "/unsubscribe")
+    shown = say(store, LATE, "/settings")
+    assert "Überblick täglich um: nicht abonniert\n  /subscribe 07:30" in shown
+    assert "Zeitzone: Asia/Tokyo" in shown
+    assert "dpa, 02.11.2025 17:13" in say(store, LATE, "/latest")
+    assert "08:00 Uhr (Asia/Tokyo)" in say(store, LATE, "/subscribe 08:00")

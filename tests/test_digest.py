@@ -99,7 +99,9 @@ def test_a_plan_carries_the_chats_settings_keywords_and_local_date(store: Store)
     store.chats.update_settings(chat, late, language="en", stories=3, sentences=1)
     store.chats.set_digest_keywords(chat, ("wahl", "-sport"), late)
     plan = plan_chat(store, chat, late, default_zone="Europe/Berlin")
-    assert plan.settings == ChatSettings("en", 3, 1, True, ("wahl", "-sport"))
+    assert plan.settings == ChatSettings(
+        "en", 3, 1, True, ("wahl", "-sport"), zone="America/New_York"
+    )
     assert (plan.day, plan.zone) == (date(2025, 11, 10), "America/New_York")
     assert plan.since == late - timedelta(hours=24)
     store.deliveries.record_delivery(

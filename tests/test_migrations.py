@@ -181,3 +181,15 @@ def test_m007_terms_equal_the_live_index_terms() -> None:
     frozen = _m007_index_text("Venezuelas Häuser", text)
     live = index_text("Venezuelas Häuser", text)
     assert frozen == (live.title, live.body, set(live.compounds))
+
+
+def test_m009_gives_each_subscribed_chat_its_subscriptions_zone(memory_db: Database) -> None:
+    migrations.apply(memory_db, stop_before="m009_chat_zone")
+    for chat in ("telegram:1", "telegram:2"):
+        memory_db.table("chats").insert({"key": chat, "created": "2025-11-10T12:00:00+00:00"})
+    memory_db.table("subscriptions").insert(
+        {"chat": "telegram:1", "time": "07:00", "timezone": "America/New_York", "created": ""}
+    )
+    migrate(memory_db)
+    zones = dict(memory_db.execute("SELECT key, zone FROM chats").fetchall())
+    assert zones == {"telegram:1": "America/New_York", "telegram:2": None}

@@ -89,7 +89,7 @@ def _subscribe(req: Request) -> Reply:
         return Reply.text(t(req.language, "subscribe_usage"), ok=False)
     # A command changes only what it names: the time and zone left out stay as they were.
     at = at or (sub.time if sub else None)
-    zone = zone or (sub.timezone if sub else req.ctx.timezone)
+    zone = zone or req.zone
     assert at is not None  # noqa: S101 - both branches above set it
     changed = sub is None or (sub.time, sub.timezone) != (at, zone)
     if changed:
@@ -187,7 +187,7 @@ def _show_settings(req: Request) -> Reply:
     values = {
         "language": f"{t(lang, 'language_name')} ({lang})",
         "time": t(lang, "at_time", time=sub.time) if sub else t(lang, "settings_off"),
-        "zone": sub.timezone if sub else req.ctx.timezone,
+        "zone": settings.zone or req.ctx.timezone,
         "stories": str(settings.stories),
         "sentences": str(settings.sentences),
         "empty": _yes_no(lang, settings.send_empty),
@@ -199,7 +199,10 @@ def _show_settings(req: Request) -> Reply:
     for setting in SETTINGS:
         label = t(lang, "setting_" + setting.key)
         value = Span(values[setting.key], bold=True)
-        lines.append((Span(f"{label}: "), value, Span(f"\n  {setting.example(lang)}")))
+        # Without a digest there is no time to change: the way to one is /subscribe.
+        example = "/subscribe 07:30" if setting.key == "time" and sub is None else None
+        example = example or setting.example(lang)
+        lines.append((Span(f"{label}: "), value, Span(f"\n  {example}")))
     return Reply(tuple(lines))
 
 
@@ -289,18 +292,23 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
             text = t(req.language, "settings_bad_quiet", value=value, example=example)
             return Reply.text(text, ok=False)
         req.library.chats.update_settings(chat, now, quiet=quiet)
+    elif setting.key == "zone":
+        zone = _zone_arg(req, value, setting.example(req.language))
+        if isinstance(zone, Reply):
+            return zone
+        sub = req.library.chats.subscription(chat)
+        if sub is None:
+            req.library.chats.update_settings(chat, now, zone=zone)
+        else:
+            req.library.chats.subscribe(Subscription(chat, sub.time, zone, sub.created), now)
     else:
         sub = req.library.chats.subscription(chat)
         if sub is None:
             return Reply.text(t(req.language, "settings_need_subscription"), ok=False)
-        example = setting.example(req.language)
-        checked = _time_arg(req, value, example) if setting.key == "time" else None
-        if checked is None:
-            checked = _zone_arg(req, value, example)
-        if isinstance(checked, Reply):
-            return checked
-        at, zone = (checked, sub.timezone) if setting.key == "time" else (sub.time, checked)
-        req.library.chats.subscribe(Subscription(chat, at, zone, sub.created), now)
+        at = _time_arg(req, value, setting.example(req.language))
+        if isinstance(at, Reply):
+            return at
+        req.library.chats.subscribe(Subscription(chat, at, sub.timezone, sub.created), now)
     _keep_language(req)
     return _show_settings(req)
 

@@ -34,6 +34,35 @@ _GERMAN_CITIES = {
     "kiew": "Europe/Kyiv",
     "kyjiw": "Europe/Kyiv",
     "peking": "Asia/Shanghai",
+    "tokio": "Asia/Tokyo",
+    "singapur": "Asia/Singapore",
+    "neu-delhi": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "teheran": "Asia/Tehran",
+    "tiflis": "Asia/Tbilisi",
+    "tel_aviv": "Asia/Jerusalem",
+    "kairo": "Africa/Cairo",
+    "kapstadt": "Africa/Johannesburg",
+    "washington": "America/New_York",
+    "san_francisco": "America/Los_Angeles",
+    "mexiko-stadt": "America/Mexico_City",
+    "mailand": "Europe/Rome",
+    "bozen": "Europe/Rome",
+    "genf": "Europe/Zurich",
+    "basel": "Europe/Zurich",
+    "den_haag": "Europe/Amsterdam",
+    "bukarest": "Europe/Bucharest",
+    "belgrad": "Europe/Belgrade",
+    "sankt_petersburg": "Europe/Moscow",
+    "salzburg": "Europe/Vienna",
+    "graz": "Europe/Vienna",
+    "linz": "Europe/Vienna",
+    "innsbruck": "Europe/Vienna",
+    "stuttgart": "Europe/Berlin",
+    "dusseldorf": "Europe/Berlin",
+    "dresden": "Europe/Berlin",
+    "leipzig": "Europe/Berlin",
+    "hannover": "Europe/Berlin",
 }
 MAX_CANDIDATES = 5
 
@@ -61,7 +90,7 @@ def find_zone(text: str) -> ZoneMatch:
     by_case = {z.casefold(): z for z in zones}
     if key in by_case:
         return ZoneMatch(by_case[key])
-    german = _GERMAN_CITIES.get(fold(text.strip()))
+    german = _GERMAN_CITIES.get(fold(text.strip()).replace(" ", "_"))
     if german in zones:
         return ZoneMatch(german)
     cities = sorted(

@@ -37,12 +37,14 @@ class Chats(Table):
             keywords,
             breaking=bool(r.get("breaking")),
             quiet=r.get("quiet") or "",
+            zone=r.get("zone") or None,
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
-        """Create or replace the chat's digest subscription."""
+        """Create or replace the chat's digest subscription; its zone becomes the chat's."""
         with self.db.atomic():
             self.ensure_chat(sub.chat, now)
+            self.db.table("chats").update(sub.chat, {"zone": sub.timezone})
             self.db.table("subscriptions").upsert(
                 {
                     "chat": sub.chat,
@@ -89,6 +91,7 @@ class Chats(Table):
         send_empty: bool | None = None,
         breaking: bool | None = None,
         quiet: str | None = None,
+        zone: str | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         given = (
@@ -98,6 +101,7 @@ class Chats(Table):
             ("send_empty", None if send_empty is None else int(send_empty)),
             ("breaking", None if breaking is None else int(breaking)),
             ("quiet", quiet),
+            ("zone", zone),
         )
         changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():
