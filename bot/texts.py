@@ -267,6 +267,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Zu „{query}“ gab es keine Treffer, also auch keine weiteren.",
         "There were no results for “{query}”, so there are no more.",
     ),
+    "not_a_page": (
+        "„{value}“ ist keine Seitenzahl: Seiten zählen ab 1. Beispiel: {example}",
+        "“{value}” is not a page number: pages count from 1. Example: {example}",
+    ),
     "not_a_number": (
         "„{value}“ ist keine Nummer. Beispiel: {example}",
         "“{value}” is not a number. Example: {example}",

@@ -46,6 +46,8 @@ def say(store: Store, now: datetime, text: str, **ctx: object) -> str:
         ("hallo /start", None),
         ("/", None),
         ("!!", None),
+        ("/Überblick morgen", ("überblick", "morgen")),
+        ("/2", None),
     ],
 )
 def test_parse(text: str, parsed: tuple[str, str] | None) -> None:
@@ -501,6 +503,7 @@ def test_a_page_past_the_end_names_the_last_page(store: Store, now: datetime) ->
     last = len(article_pages(body))
     assert last > 1
     assert f"Seite {last} von {last}" in say(store, now, f"/article 1 {last}")
+    assert "„0“ ist keine Seitenzahl: Seiten zählen ab 1" in say(store, now, "/article 1 0")
     beyond = say(store, now, f"/article 1 {last + 1}")
     assert beyond == f"Artikel 1 hat nur {last} Seiten. Die letzte: /article 1 {last}"
     english = say(store, now, "/article 1 999", language="en")
@@ -520,3 +523,23 @@ def test_the_chats_zone_needs_no_digest_and_outlives_unsubscribe(seeded_store: S
     assert "Zeitzone: Asia/Tokyo" in shown
     assert "dpa, 02.11.2025 17:13" in say(store, LATE, "/latest")
     assert "08:00 Uhr (Asia/Tokyo)" in say(store, LATE, "/subscribe 08:00")
+
+
+def test_german_command_names_answer_like_the_english_ones(seeded_store: Store) -> None:
+    pairs = [
+        ("/hilfe", "/help"),
+        ("/Suche venezuela", "/search venezuela"),
+        ("/artikel 2", "/article 2"),
+        ("/neueste", "/latest"),
+        ("/überblick", "/digest"),
+        ("/einstellungen", "/settings"),
+        ("/alarme", "/alerts"),
+    ]
+    for german, english in pairs:
+        assert say(seeded_store, LATE, german) == say(seeded_store, LATE, english), german
+    assert "Alarm 1 angelegt" in say(seeded_store, LATE, "/alarm kreml")
+    assert "07:30 Uhr" in say(seeded_store, LATE, "/abo 7:30")
+    assert "abbestellt" in say(seeded_store, LATE, "/abbestellen").casefold()
+    assert say(seeded_store, LATE, "/straße") == (
+        "Den Befehl /straße kenne ich nicht. /help zeigt, was ich kann."
+    )

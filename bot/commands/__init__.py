@@ -80,7 +80,8 @@ __all__ = [
     "search_key",
 ]
 
-_COMMAND = re.compile(r"^[/!]([A-Za-z_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+# A name is letters (umlauts too: /überblick) and underscores; "/2" is not a command.
+_COMMAND = re.compile(r"^[/!]([^\W\d]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
 
 def parse(text: str) -> tuple[str, str] | None:
@@ -295,4 +296,19 @@ _TABLE = (
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in _TABLE}
 # Other names a command answers to (the German one where it differs); /help lists each once.
-ALIASES: dict[str, str] = {"archiv": "archive"}
+ALIASES: dict[str, str] = {
+    "archiv": "archive",
+    "hilfe": "help",
+    "suche": "search",
+    "mehr": "more",
+    "artikel": "article",
+    "neueste": "latest",
+    "ueberblick": "digest",
+    "überblick": "digest",
+    "abo": "subscribe",
+    "abonnieren": "subscribe",
+    "abbestellen": "unsubscribe",
+    "einstellungen": "settings",
+    "alarm": "alert",
+    "alarme": "alerts",
+}

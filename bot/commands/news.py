@@ -202,10 +202,11 @@ def _article(req: Request) -> Reply:
     page = (
         1 if not rest else int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 7 else 0
     )
-    if article_id is None or page < 1:
-        value = first if article_id is None else rest
-        example = "/article 1" if article_id is None else f"/article {article_id} 2"
-        text = t(req.language, "not_a_number", value=value, example=example)
+    if article_id is None:
+        text = t(req.language, "not_a_number", value=first, example="/article 1")
+        return Reply.text(text, ok=False)
+    if page < 1:
+        text = t(req.language, "not_a_page", value=rest, example=f"/article {article_id} 2")
         return Reply.text(text, ok=False)
     article = req.library.articles.article(article_id) if is_stored_id(article_id) else None
     if article is None:
