@@ -90,8 +90,10 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "search_head": ("{total} Treffer für „{query}“:", "{total} results for “{query}”:"),
     "search_bad_date": (
-        "das Datum nach seit: schreibt man JJJJ-MM-TT, z. B. seit:2025-11-01",
-        "the date after seit: must be YYYY-MM-DD, e.g. seit:2025-11-01",
+        "das Datum nach seit: verstehe ich nicht; z. B. seit:2025-11-01, seit:1.11. oder "
+        "seit:gestern",
+        "the date after since: is not one I understand; e.g. since:2025-11-01, since:1.11. or "
+        "since:yesterday",
     ),
     "search_common": (
         "nur ganz häufige Wörter; such nach einem Stichwort, z. B. venezuela",

@@ -1,8 +1,10 @@
-"""Times of day as readers type them (pure): `7:30`, `07.30`, `7`, `0730`, `7:30 Uhr`, `7pm`."""
+"""Times of day and days as readers type them (pure): `7:30`, `07.30`, `7`, `0730`, `7:30 Uhr`,
+`7pm`; `2026-01-02`, `2.1.2026`, `2.1.`, `gestern`."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 _CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?|(\d{1,2})(\d{2})")
 _SUFFIXES = ("uhr", "am", "pm", "h")
@@ -31,3 +33,25 @@ def parse_clock(value: str) -> str | None:
     if hour > 23 or minute > 59:
         return None
     return f"{hour:02d}:{minute:02d}"
+
+
+_DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})?$")
+
+
+def parse_day(text: str, today: date | None) -> date | None:
+    """`2026-01-02`, `2.1.2026`, `2.1.` (this year), `heute`/`today`, `gestern`/`yesterday`;
+    the forms relative to `today` are None without it."""
+    word = text.strip().casefold()
+    if word in _DAY_WORDS:
+        return None if today is None else today - timedelta(days=_DAY_WORDS[word])
+    german = _GERMAN_DATE.match(word)
+    try:
+        if german is not None:
+            day, month, year = german.groups()
+            if year is not None:
+                return date(int(year), int(month), int(day))
+            return None if today is None else date(today.year, int(month), int(day))
+        return date.fromisoformat(word) if len(word) == 10 else None
+    except ValueError:
+        return None

@@ -11,9 +11,11 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, time
 from typing import cast
+from zoneinfo import ZoneInfo
 
+from bot.clock import parse_day
 from summarizer import terms, words
 
 _FILTER = re.compile(r"(?i)\b(seit|since|quelle|source):(\S*)")
@@ -32,7 +34,8 @@ class Query:
 
     words: tuple[str, ...]
     match: str
-    since: date | None = None
+    # Articles published from this moment on (the start of the reader's day).
+    since: datetime | None = None
     source: str | None = None
     problem: str | None = None
     wants: tuple[tuple[str, ...], ...] = ()
@@ -170,14 +173,18 @@ _PHRASE = re.compile(r'"([^"]*)"|„([^“”"]*)[“”"]|“([^”"]*)[”"]')
 OR_WORDS = frozenset({"OR", "ODER", "|", "||"})
 
 
-def parse_query(text: str) -> Query:
+def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Query:
     """Parse user text into a safe FTS5 query; `problem` is set when nothing is searchable.
 
     Every word must occur (in any of its forms); the words of a "quoted phrase" must all occur;
     `-word` must not occur; `seit:`/`quelle:` alone list the newest articles they allow. `OR`
-    is refused (problem "or"), since a search box's OR would silently mean AND here.
+    is refused (problem "or"), since a search box's OR would silently mean AND here. `seit:`
+    takes a day as `/archive` does, from its start in the reader's `zone`; `gestern` and `2.1.`
+    need `now`.
     """
-    since: date | None = None
+    local = ZoneInfo(zone)
+    today = now.astimezone(local).date() if now is not None else None
+    since: datetime | None = None
     source: str | None = None
     problem: str | None = None
     filters: list[str] = []
@@ -185,10 +192,11 @@ def parse_query(text: str) -> Query:
         key, value = match.group(1), match.group(2)
         filters.append(match.group(0))
         if key.lower() in ("seit", "since"):
-            try:
-                since = date.fromisoformat(value)
-            except ValueError:
+            day = parse_day(value, today)
+            if day is None:
                 problem = "bad-date"
+            else:
+                since = datetime.combine(day, time(), local)
         else:
             source = value or None
     rest = _FILTER.sub(" ", text)

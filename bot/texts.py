@@ -18,8 +18,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "I don't know the command {command}. /help shows what I can do.",
     ),
     "search_bad_date": (
-        "Das Datum bei seit: verstehe ich nicht. Beispiel: seit:2025-11-01",
-        "I don't understand the date after since:. Example: since:2025-11-01",
+        "Das Datum bei seit: verstehe ich nicht. Beispiel: seit:2025-11-01, seit:1.11. "
+        "oder seit:gestern",
+        "I don't understand the date after since:. Example: since:2025-11-01, since:1.11. "
+        "or since:yesterday",
     ),
     "search_common": (
         "„{query}“ besteht nur aus ganz häufigen Wörtern. Such nach einem Stichwort, "

@@ -543,3 +543,9 @@ def test_german_command_names_answer_like_the_english_ones(seeded_store: Store) 
     assert say(seeded_store, LATE, "/straße") == (
         "Den Befehl /straße kenne ich nicht. /help zeigt, was ich kann."
     )
+
+
+def test_search_since_a_day_as_readers_write_it(seeded_store: Store) -> None:
+    assert "1 Treffer" in say(seeded_store, LATE, "/search venezuela seit:gestern")
+    assert "2 Treffer" in say(seeded_store, LATE, "/search venezuela seit:1.11.")
+    assert "seit:gestern" in say(seeded_store, LATE, "/search venezuela seit:morgen früh")

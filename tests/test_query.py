@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -229,3 +230,16 @@ def test_index_text_of_given_body_words_equals_splitting_the_body() -> None:
     assert given == query.index_text(title, body)
     assert summarizer.words("a_b c") == ["a", "b", "c"]
     assert summarizer.words("ab c") == ["ab", "c"]
+
+
+def test_since_takes_a_day_as_archive_does_from_its_start_in_the_readers_zone() -> None:
+    now = datetime(2025, 11, 11, 3, tzinfo=UTC)
+    berlin = ZoneInfo("Europe/Berlin")
+    assert parse_query("x seit:1.11.2025").since == datetime(2025, 11, 1, tzinfo=UTC)
+    assert parse_query("x seit:2025-11-01").since == datetime(2025, 11, 1, tzinfo=UTC)
+    yesterday = parse_query("x since:yesterday", now, "Europe/Berlin").since
+    assert yesterday == datetime(2025, 11, 10, tzinfo=berlin)
+    assert parse_query("x seit:1.11.", now).since == datetime(2025, 11, 1, tzinfo=UTC)
+    # A day relative to today means nothing without the reader's now.
+    assert parse_query("x seit:gestern").problem == "bad-date"
+    assert parse_query("x seit:31.2.2025", now).problem == "bad-date"

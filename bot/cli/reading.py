@@ -166,7 +166,7 @@ def cmd_terms(args: argparse.Namespace, config: Config) -> int:
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
     language = config.language
     text = " ".join(args.words)
-    query = parse_query(text)
+    query = parse_query(text, utc_now(), config.timezone)
     if query.problem:
         keys = {"bad-date": "search_bad_date", "common": "search_common"}
         hint = say(language, keys.get(query.problem, "search_usage"))

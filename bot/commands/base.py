@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.query import Query
 from bot.records import (
@@ -189,6 +190,11 @@ class Request:
     language: str
     # The zone every date in the reply is shown in: see `chat_zone`.
     zone: str
+
+    @property
+    def today(self) -> date:
+        """The reader's date: now, in the chat's zone."""
+        return self.ctx.now.astimezone(ZoneInfo(self.zone)).date()
 
 
 @dataclass(frozen=True, slots=True)

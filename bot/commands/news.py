@@ -6,9 +6,9 @@ import math
 import re
 import zlib
 from dataclasses import replace
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
+from bot.clock import parse_day
 from bot.commands.base import LATEST, PAGE_SIZE, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
@@ -40,31 +40,11 @@ def _digest(req: Request) -> Reply:
     return render_digest(digest, req.language, plan.zone)
 
 
-_DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})?$")
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """`2026-01-02`, `2.1.2026`, `2.1.` (this year), `heute`/`today`, `gestern`/`yesterday`."""
-    word = text.strip().casefold()
-    if word in _DAY_WORDS:
-        return today - timedelta(days=_DAY_WORDS[word])
-    german = _GERMAN_DATE.match(word)
-    try:
-        if german is not None:
-            day, month, year = german.groups()
-            return date(int(year or today.year), int(month), int(day))
-        return date.fromisoformat(word) if len(word) == 10 else None
-    except ValueError:
-        return None
-
-
 def _archive(req: Request) -> Reply:
     """The digest this chat got on a day (else its latest), exactly as it was sent."""
     day: date | None = None
     if req.args.strip():
-        today = req.ctx.now.astimezone(ZoneInfo(req.zone)).date()
-        day = parse_day(req.args, today)
+        day = parse_day(req.args, req.today)
         if day is None:
             return Reply.text(t(req.language, "archive_bad_date", value=req.args), ok=False)
     kept = req.library.archive.archived_digest(req.ctx.chat, day)
@@ -83,8 +63,13 @@ def _search(req: Request) -> Reply:
     return _search_page(req, text, page)
 
 
+def _parse(req: Request, text: str) -> Query:
+    """The reader's search text, its days taken in the chat's zone."""
+    return parse_query(text, req.ctx.now, req.zone)
+
+
 def _search_page(req: Request, text: str, page: int, *, paging: bool = False) -> Reply:
-    query = parse_query(text)
+    query = _parse(req, text)
     if query.problem == "bad-date":
         return Reply.text(t(req.language, "search_bad_date"), ok=False)
     if query.problem == "empty":
@@ -139,7 +124,7 @@ def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
     culprits = [
         typed
         for typed in query.filters
-        if req.library.index.search(parse_query(f"{shown} {typed}"), 1).total == 0
+        if req.library.index.search(_parse(req, f"{shown} {typed}"), 1).total == 0
     ]
     named = " ".join(culprits or query.filters)
     return Reply.text(t(req.language, "search_none_filtered", query=shown, filter=named), ok=False)

@@ -65,7 +65,7 @@ class SearchIndex(Table):
         where = ""
         if query.since is not None:
             where += " AND coalesce(a.published, a.fetched) >= :since"
-            args["since"] = query.since.isoformat()
+            args["since"] = _iso(query.since)
         if query.source:
             where += " AND a.source LIKE :source ESCAPE '\\'"
             args["source"] = "%" + _like(query.source) + "%"

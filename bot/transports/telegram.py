@@ -217,7 +217,9 @@ class TelegramTransport:
         only_messages = filters.UpdateType.MESSAGE
         # Commands in a channel come as `channel_post`: only its administrators can post there.
         commands = only_messages | filters.UpdateType.CHANNEL_POST
-        names = sorted({*COMMANDS, *ALIASES})
+        # Telegram's command names are [a-z0-9_]: "/überblick" comes as plain text (answered in
+        # private chats by the text handler below).
+        names = sorted(n for n in {*COMMANDS, *ALIASES} if n.isascii())
         app.add_handler(CommandHandler(names, self._on_text, filters=commands))
         # Unknown commands and chatter get a hint only in private chats: in a group they may be
         # meant for another bot or for people.
