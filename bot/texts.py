@@ -151,10 +151,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "alerts_head": ("Deine Alarme:", "Your alerts:"),
     "unalert_usage": (
-        "Welchen Alarm? Beispiel: /unalert 1 (die Nummern zeigt /alerts)",
-        "Which alert? Example: /unalert 1 (/alerts shows the numbers)",
+        "Welchen Alarm? Beispiel: /unalert 1, mehrere: /unalert 1 2, alle: /unalert alle "
+        "(die Nummern zeigt /alerts)",
+        "Which alert? Example: /unalert 1, several: /unalert 1 2, all: /unalert all "
+        "(/alerts shows the numbers)",
     ),
     "unalert_done": ("Alarm {id} gelöscht.", "Alert {id} removed."),
+    "unalert_done_many": ("Alarme {ids} gelöscht.", "Alerts {ids} removed."),
+    "unalert_missing_many": (
+        "Alarme mit den Nummern {ids} hast du nicht.",
+        "You have no alerts numbered {ids}.",
+    ),
     "unalert_missing": (
         "Einen Alarm mit der Nummer {id} hast du nicht.",
         "You have no alert number {id}.",

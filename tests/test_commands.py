@@ -549,3 +549,21 @@ def test_search_since_a_day_as_readers_write_it(seeded_store: Store) -> None:
     assert "1 Treffer" in say(seeded_store, LATE, "/search venezuela seit:gestern")
     assert "2 Treffer" in say(seeded_store, LATE, "/search venezuela seit:1.11.")
     assert "seit:gestern" in say(seeded_store, LATE, "/search venezuela seit:morgen früh")
+
+
+def test_unalert_takes_several_numbers_or_all(store: Store, now: datetime) -> None:
+    for words in ("kreml", "wahl", "streik", "hochwasser"):
+        say(store, now, f"/alert {words}")
+    assert say(store, now, "/unalert 1, 2") == "Alarme 1, 2 gelöscht."
+    assert say(store, now, "/unalert 3 9 8") == (
+        "Alarm 3 gelöscht. Alarme mit den Nummern 9, 8 hast du nicht."
+    )
+    assert say(store, now, "/unalert 4 x") == "„x“ ist keine Nummer. Beispiel: /unalert 1"
+    assert say(store, now, "/unalert all") == "Alarm 4 gelöscht."
+    assert say(store, now, "/unalert alle").startswith("Du hast keine Alarme.")
+
+
+def test_subscribe_takes_the_zone_before_the_time(store: Store, now: datetime) -> None:
+    assert "09:30 Uhr (Europe/Vienna)" in say(store, now, "/subscribe Wien 9.30 Uhr")
+    assert "08:00 Uhr (America/New_York)" in say(store, now, "/subscribe New York 8")
+    assert "„25“ ist keine Uhrzeit" in say(store, now, "/subscribe Wien 25")

@@ -72,15 +72,21 @@ def _subscribe(req: Request) -> Reply:
         at = checked
     zone: str | None = None
     if rest:
-        # A zone may be typed with spaces ("New York"); failing that, its first word is the zone.
-        whole = find_zone(" ".join(rest))
-        if whole.zone is not None:
-            zone, rest = whole.zone, []
+        # A zone may be typed with spaces ("New York"): the most words that name one; failing
+        # that, its first word is the zone.
+        size = next((n for n in range(len(rest), 1, -1) if find_zone(" ".join(rest[:n])).zone), 0)
+        if size:
+            zone, rest = find_zone(" ".join(rest[:size])).zone, rest[size:]
         else:
             checked = _zone_arg(req, rest.pop(0), t(req.language, "subscribe_zone_example"))
             if isinstance(checked, Reply):
                 return checked
             zone = checked
+    if at is None and rest and looks_like_time(" ".join(rest)):  # the zone first: "Wien 8 Uhr"
+        checked = _time_arg(req, " ".join(rest), example)
+        if isinstance(checked, Reply):
+            return checked
+        at, rest = checked, []
     if rest:
         return Reply.text(
             t(req.language, "extra_args", extra=" ".join(rest), example=example), ok=False
@@ -380,9 +386,33 @@ def _alerts(req: Request) -> Reply:
 
 
 def _unalert(req: Request) -> Reply:
-    alert_id = _id_arg(req.args)
-    if alert_id is None:
+    """`/unalert 3`, `/unalert 1 2` (or `1,2`), `/unalert alle`."""
+    parts = req.args.replace(",", " ").split()
+    if not parts:
         return Reply.text(t(req.language, "unalert_usage"), ok=False)
-    if is_stored_id(alert_id) and req.library.chats.remove_alert(req.ctx.chat, alert_id):
-        return Reply.text(t(req.language, "unalert_done", id=alert_id))
-    return Reply.text(t(req.language, "unalert_missing", id=alert_id), ok=False)
+    chats, chat = req.library.chats, req.ctx.chat
+    if len(parts) == 1 and parts[0].casefold() in ("alle", "all"):
+        ids = [a.id for a in chats.alerts(chat)]
+        if not ids:
+            return Reply.text(t(req.language, "alerts_none"))
+    else:
+        numbers = {part: _id_arg(part) for part in parts}
+        bad = next((part for part, number in numbers.items() if number is None), None)
+        if bad is not None:
+            text = t(req.language, "not_a_number", value=bad, example="/unalert 1")
+            return Reply.text(text, ok=False)
+        ids = list(dict.fromkeys(n for n in numbers.values() if n is not None))
+    removed = [i for i in ids if is_stored_id(i) and chats.remove_alert(chat, i)]
+    missing = [i for i in ids if i not in removed]
+    lines = []
+    if removed:
+        key = "unalert_done" if len(removed) == 1 else "unalert_done_many"
+        lines.append(t(req.language, key, id=removed[0], ids=_listed(removed)))
+    if missing:
+        key = "unalert_missing" if len(missing) == 1 else "unalert_missing_many"
+        lines.append(t(req.language, key, id=missing[0], ids=_listed(missing)))
+    return Reply.text(" ".join(lines), ok=not missing)
+
+
+def _listed(ids: list[int]) -> str:
+    return ", ".join(map(str, ids))
