@@ -177,6 +177,24 @@ def main() -> None:
             f" {percentile(baseline, 0.5):.1f} ms, p95 {percentile(baseline, 0.95):.1f} ms;"
             f" p95 ratio baseline/ours {percentile(baseline, 0.95) / percentile(times, 0.95):.1f}x"
         )
+    # A quoted phrase: the same ranked search, then each candidate's text checked for order.
+    phrase: list[float] = []
+    plain: list[float] = []
+    for _ in range(args.queries):
+        drawn = " ".join(corpus.draw(2, top=5000))
+        quoted = parse_query(f'"{drawn}"')
+        if not quoted.phrases:
+            continue
+        for query, times in ((parse_query(drawn), plain), (quoted, phrase)):
+            t = time.perf_counter()
+            store.index.search(query, 5, now=now)
+            times.append((time.perf_counter() - t) * 1000)
+    print(
+        f"2-word quoted phrases: p50 {percentile(phrase, 0.5):.1f} ms,"
+        f" p95 {percentile(phrase, 0.95):.1f} ms; the same words unquoted: p50"
+        f" {percentile(plain, 0.5):.1f} ms, p95 {percentile(plain, 0.95):.1f} ms;"
+        f" p95 ratio quoted/unquoted {percentile(phrase, 0.95) / percentile(plain, 0.95):.1f}x"
+    )
     store.close()
 
 

@@ -43,6 +43,8 @@ class Query:
     excluded: tuple[tuple[str, ...], ...] = ()
     # The filters as typed (`quelle:dpa`), so a reply can name the one that emptied a result.
     filters: tuple[str, ...] = ()
+    # Each "quoted phrase" of two or more content words: their terms, in order.
+    phrases: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -216,8 +218,34 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     if shown and not wants and problem is None:
         problem = "common"
     without = to_wants(excluded[:MAX_WORDS])
+    ordered = (tuple(t for t in word_terms(words(p)[:MAX_WORDS]) if t) for p in phrases)
     return Query(
-        tuple(shown), to_match(wants), since, source, problem, wants, without, tuple(filters)
+        tuple(shown),
+        to_match(wants),
+        since,
+        source,
+        problem,
+        wants,
+        without,
+        tuple(filters),
+        tuple(p for p in ordered if len(p) > 1),
+    )
+
+
+def has_phrases(query: Query, text: str) -> bool:
+    """Whether the text holds each quoted phrase's words in order, in any of their forms (the
+    small words between them aside: "Tag der offenen Tür" also finds "Tag einer offenen Tür")."""
+    if not query.phrases:
+        return True
+    found = [set(t) for t in word_terms(words(text)) if t]
+    return all(_in_order(phrase, found) for phrase in query.phrases)
+
+
+def _in_order(phrase: Sequence[Sequence[str]], found: Sequence[set[str]]) -> bool:
+    size = len(phrase)
+    return any(
+        all(not found[i + k].isdisjoint(phrase[k]) for k in range(size))
+        for i in range(len(found) - size + 1)
     )
 
 

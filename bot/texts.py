@@ -263,9 +263,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Search one after the other, for example /search {first} then /search {second}",
     ),
     "search_tips": (
-        "Tipps: jedes Wort muss vorkommen (auch „in Anführungszeichen“), -wort schließt aus, "
-        "seit:2025-11-01, quelle:dpa",
-        "Tips: every word must occur (“quoted” ones too), -word excludes, "
+        "Tipps: jedes Wort muss vorkommen, „in Anführungszeichen“ in dieser Reihenfolge, "
+        "-wort schließt aus, seit:2025-11-01, quelle:dpa",
+        "Tips: every word must occur, “quoted” ones in that order, -word excludes, "
         "since:2025-11-01, source:dpa",
     ),
     "more_none": (

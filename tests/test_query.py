@@ -243,3 +243,13 @@ def test_since_takes_a_day_as_archive_does_from_its_start_in_the_readers_zone() 
     # A day relative to today means nothing without the reader's now.
     assert parse_query("x seit:gestern").problem == "bad-date"
     assert parse_query("x seit:31.2.2025", now).problem == "bad-date"
+
+
+def test_a_quoted_phrase_must_occur_in_that_order(store: Store) -> None:
+    said = put(store, "Gipfel", "Der Kreml fordert friedliche Lösungen für Venezuela.")
+    apart = put(store, "Streit", "Die Lösung wirkt friedlich, sagt der Kreml.")
+    title = put(store, "Friedliche Lösung in Sicht", "Die Gespräche gehen weiter.")
+    assert sorted(found(store, "friedliche Lösung")) == sorted([said, apart, title])
+    assert sorted(found(store, "„friedliche Lösung“")) == sorted([said, title])
+    assert found(store, '"Lösung friedlich" Kreml') == []
+    assert found(store, '"friedliche Lösung" -Gipfel') == [title]

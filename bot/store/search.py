@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.query import MIN_PART, Query, make_snippet, to_match
+from bot.query import MIN_PART, Query, has_phrases, make_snippet, to_match
 from bot.records import SearchHit, SearchPage
 from bot.store.articles import Articles
 from bot.store.base import Table, _iso
@@ -95,6 +95,8 @@ class SearchIndex(Table):
             ranked += rest
             capped = len(found) > CANDIDATES
         ranked = ranked[:CANDIDATES]
+        if query.phrases:
+            ranked = self._with_phrases(query, ranked)
         ids = [row[0] for row in ranked[offset : offset + limit]]
         rows = {
             r["id"]: r
@@ -108,6 +110,19 @@ class SearchIndex(Table):
             for i in ids
         )
         return SearchPage(hits, len(ranked), offset, capped)
+
+    def _with_phrases(
+        self, query: Query, ranked: list[tuple[int, str, float]]
+    ) -> list[tuple[int, str, float]]:
+        """The candidates whose title or text holds each quoted phrase in order (FTS5 knows
+        the words, not the order of their forms)."""
+        texts = self.db.execute(
+            "SELECT id, title || char(10) || body FROM articles"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps([row[0] for row in ranked])],
+        )
+        keep = {i for i, text in texts if has_phrases(query, text)}
+        return [row for row in ranked if row[0] in keep]
 
     def _filtered(
         self, query: Query, where: str, args: dict[str, Any], limit: int, offset: int
