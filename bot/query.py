@@ -175,6 +175,11 @@ _PHRASE = re.compile(r'"([^"]*)"|„([^“”"]*)[“”"]|“([^”"]*)[”"]')
 OR_WORDS = frozenset({"OR", "ODER", "|", "||"})
 
 
+def filter_kind(typed: str) -> str:
+    """`seit:…`/`since:…` → "since", `quelle:…`/`source:…` → "source"."""
+    return "since" if typed.split(":", 1)[0].casefold() in ("seit", "since") else "source"
+
+
 def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Query:
     """Parse user text into a safe FTS5 query; `problem` is set when nothing is searchable.
 

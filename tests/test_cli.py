@@ -90,6 +90,11 @@ def test_search_exit_codes(db_path: Path) -> None:
     assert "Russland erwägt" in found.stdout
     none = newsbot("search", "Quantencomputer", db=db_path)
     assert none.returncode == 1
+    filtered = newsbot("search", "kreml", "seit:2099-01-01", db=db_path)
+    assert filtered.returncode == 1
+    assert filtered.stdout.strip() == (
+        "Zu „kreml“ gibt es Artikel, aber keinen mit seit:2099-01-01."
+    )
     usage = newsbot("search", "***", db=db_path)
     assert usage.returncode == 2
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing, open_store
 from bot.cli_texts import reason, say
-from bot.commands import PAGE_SIZE
+from bot.commands import PAGE_SIZE, nothing_found
 from bot.config import Config
 from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_recent
 from bot.digest import to_json as digest_json
@@ -175,14 +175,15 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     store = open_existing(config, "search")
     if store is None:
         return EXIT_USAGE
+    words = " ".join(query.words)
     try:
         page = store.index.search(query, args.limit or PAGE_SIZE)
+        if not page.hits:
+            key, values = nothing_found(store.index, query, words)
+            print(t(language, key, **values))
+            return EXIT_EMPTY
     finally:
         store.close()
-    words = " ".join(query.words)
-    if not page.hits:
-        print(t(language, "search_none", query=words))
-        return EXIT_EMPTY
     total = f"{page.total}+" if page.capped else str(page.total)
     print(say(language, "search_head", total=total, query=words) + "\n")
     for hit in page.hits:

@@ -35,6 +35,7 @@ from bot.commands.news import (
     _more,
     _search,
     _start,
+    nothing_found,
     search_key,
 )
 from bot.commands.subscriptions import (
@@ -75,6 +76,7 @@ __all__ = [
     "is_change",
     "is_command",
     "is_feed_url",
+    "nothing_found",
     "parse",
     "reader_language",
     "search_key",

@@ -9,10 +9,10 @@ from dataclasses import replace
 from datetime import date
 
 from bot.clock import parse_day
-from bot.commands.base import LATEST, PAGE_SIZE, Request, _id_arg, is_stored_id
+from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
-from bot.query import OR_WORDS, Query, parse_query
+from bot.query import OR_WORDS, Query, filter_kind, parse_query
 from bot.records import Button, Reply, Span
 from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
@@ -112,22 +112,28 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
 
 
 def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
-    """No hits: name the filter that emptied the result, so nobody thinks nothing exists."""
+    key, values = nothing_found(req.library.index, query, shown)
+    return Reply.text(t(req.language, key, **values), ok=False)
+
+
+def nothing_found(index: IndexPart, query: Query, shown: str) -> tuple[str, dict[str, str]]:
+    """Why a search found nothing, as a message key and its values: the filter that emptied
+    the result is named, so nobody thinks nothing exists (the chat and `newsbot search`)."""
     if not query.filters:
-        return Reply.text(t(req.language, "search_none", query=shown), ok=False)
+        return "search_none", {"query": shown}
     if not query.match:
-        filters = " ".join(query.filters)
-        return Reply.text(t(req.language, "search_none_filter_only", filter=filters), ok=False)
+        return "search_none_filter_only", {"filter": " ".join(query.filters)}
     unfiltered = replace(query, since=None, source=None, filters=())
-    if req.library.index.search(unfiltered, 1).total == 0:
-        return Reply.text(t(req.language, "search_none", query=shown), ok=False)
+    if index.search(unfiltered, 1).total == 0:
+        return "search_none", {"query": shown}
+    alone = {
+        "since": replace(unfiltered, since=query.since),
+        "source": replace(unfiltered, source=query.source),
+    }
     culprits = [
-        typed
-        for typed in query.filters
-        if req.library.index.search(_parse(req, f"{shown} {typed}"), 1).total == 0
+        typed for typed in query.filters if index.search(alone[filter_kind(typed)], 1).total == 0
     ]
-    named = " ".join(culprits or query.filters)
-    return Reply.text(t(req.language, "search_none_filtered", query=shown, filter=named), ok=False)
+    return "search_none_filtered", {"query": shown, "filter": " ".join(culprits or query.filters)}
 
 
 def _more(req: Request) -> Reply:
