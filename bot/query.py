@@ -248,10 +248,11 @@ def has_phrases(query: Query, text: str) -> bool:
 
 def _in_order(phrase: Sequence[Sequence[str]], found: Sequence[set[str]]) -> bool:
     size = len(phrase)
-    return any(
-        all(not found[i + k].isdisjoint(phrase[k]) for k in range(size))
-        for i in range(len(found) - size + 1)
-    )
+    head = phrase[0]
+    starts = [
+        i for i, terms in enumerate(found[: len(found) - size + 1]) if not terms.isdisjoint(head)
+    ]
+    return any(all(not found[i + k].isdisjoint(phrase[k]) for k in range(1, size)) for i in starts)
 
 
 # Markers around matched words in a snippet; the command core turns them into bold spans.
