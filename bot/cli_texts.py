@@ -128,6 +128,12 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "account, run: newsbot demo",
     ),
     # database, backup, export, errors
+    "no_database": (
+        "keine Datenbank unter {db}: erst `newsbot ingest ORDNER` oder `newsbot demo`, "
+        "oder --db DATEI angeben",
+        "no database at {db}: run `newsbot ingest FOLDER` or `newsbot demo` first, "
+        "or give --db FILE",
+    ),
     "cannot_open": (
         "kann die Datenbank {db} nicht öffnen: {error}",
         "cannot open the database {db}: {error}",

@@ -196,7 +196,9 @@ def test_backup_of_missing_database_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--db", str(tmp_path / "none.db"), "backup", str(tmp_path / "b.db")]) == 1
-    assert "kann die Datenbank" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert said.startswith(f"newsbot backup: keine Datenbank unter '{tmp_path / 'none.db'}'")
+    assert "newsbot demo" in said
     assert not (tmp_path / "b.db").exists()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from pathlib import Path
 
 from bot.cli_texts import say
 from bot.config import Config
@@ -26,6 +27,10 @@ def open_store(config: Config) -> Store:
 
 def open_existing(config: Config, command: str) -> Store | None:
     """Open the database read-only for an operator command; None (and a message) if it can't."""
+    if not Path(config.db).is_file():
+        message = say(config.language, "no_database", db=repr(str(config.db)))
+        print(f"newsbot {command}: {message}", file=sys.stderr)
+        return None
     try:
         return Store.open_readonly(config.db)
     except (OSError, sqlite3.Error) as exc:
