@@ -89,6 +89,7 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "give words, e.g. newsbot terms Häuser gefiel, or --jsonl",
     ),
     "search_head": ("{total} Treffer für „{query}“:", "{total} results for “{query}”:"),
+    "search_head_one": ("1 Treffer für „{query}“:", "1 result for “{query}”:"),
     "search_bad_date": (
         "das Datum nach seit: verstehe ich nicht; z. B. seit:2025-11-01, seit:1.11. oder "
         "seit:gestern",
@@ -148,6 +149,10 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     "export_written": (
         "{count} Artikel nach {path} geschrieben",
         "{count} articles written to {path}",
+    ),
+    "export_written_one": (
+        "1 Artikel nach {path} geschrieben",
+        "1 article written to {path}",
     ),
     # status
     "status_check": ("ok: {count} Artikel in {db}", "ok: {count} articles in {db}"),

@@ -32,6 +32,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{total} Treffer für „{query}“ (Seite {page} von {pages}):",
         "{total} results for “{query}” (page {page} of {pages}):",
     ),
+    "search_head_one": (
+        "1 Treffer für „{query}“ (Seite 1 von 1):",
+        "1 result for “{query}” (page 1 of 1):",
+    ),
     "next": ("weiter ▶", "next ▶"),
     "prev": ("◀ zurück", "◀ back"),
     "digest_late": (

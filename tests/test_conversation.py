@@ -83,6 +83,8 @@ ENGLISH: list[Step] = [
     ("/settings colour blue", "There is no setting “colour”", True),
     ("/search xyzzyquux", "No articles found for “xyzzyquux”", True),
     ("/more", "There were no results for “xyzzyquux”", True),
+    ("/search „friedliche Lösung“", "1 result for “friedliche Lösung” (page 1 of 1)", False),
+    ("/search „Lösung friedliche“", "No articles found for “Lösung friedliche”", False),
     ("/search venezuela source:bild", "none with source:bild", True),
     ("/alert kreml", "Alert 2 created", True),
     ("/alert Kreml", "You already have this alert: 2", True),

@@ -78,7 +78,8 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         if args.output:
             with Path(args.output).open("w", encoding="utf-8") as out:
                 count = export_jsonl(store.articles.iter_articles(since), out)
-            message = say(config.language, "export_written", count=count, path=args.output)
+            written = "export_written_one" if count == 1 else "export_written"
+            message = say(config.language, written, count=count, path=args.output)
             print(message, file=sys.stderr)
         else:
             export_jsonl(store.articles.iter_articles(since), sys.stdout)

@@ -185,7 +185,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     finally:
         store.close()
     total = f"{page.total}+" if page.capped else str(page.total)
-    print(say(language, "search_head", total=total, query=words) + "\n")
+    head = "search_head_one" if total == "1" else "search_head"
+    print(say(language, head, total=total, query=words) + "\n")
     for hit in page.hits:
         a = hit.article
         shown = t(language, "undated")

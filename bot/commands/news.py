@@ -95,7 +95,8 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
         return Reply.text(t(req.language, "more_end", query=shown or text), ok=False)
     key = search_key(text)
     total = f"{result.total}+" if result.capped else str(result.total)
-    head = t(req.language, "search_head", total=total, query=shown or text, page=page, pages=pages)
+    head_key = "search_head_one" if total == "1" else "search_head"
+    head = t(req.language, head_key, total=total, query=shown or text, page=page, pages=pages)
     paragraphs: list[tuple[Span, ...]] = [(Span(head),)]
     for hit in result.hits:
         paragraphs.append(_article_line(hit.article, req.language, req.zone))
