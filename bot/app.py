@@ -84,7 +84,7 @@ def make_handler(
 
 
 def make_inline(
-    config: Config, store: Store
+    config: Config, store: Store, clock: Callable[[], datetime]
 ) -> Callable[[str, str, str | None], Awaitable[InlinePage]]:
     """Inline search (Telegram's `@bot words`): the store's search on its thread, answered in
     time or not at all (Telegram drops an answer that comes too late)."""
@@ -92,7 +92,13 @@ def make_inline(
     async def on_inline(text: str, offset: str, language: str | None) -> InlinePage:
         lang = reader_language(None, language)
         search = partial(
-            inline_search, text, offset, store.index, language=lang, zone=config.timezone
+            inline_search,
+            text,
+            offset,
+            store.index,
+            language=lang,
+            zone=config.timezone,
+            now=clock(),
         )
         try:
             return await asyncio.wait_for(store.run(search), INLINE_DEADLINE)
@@ -152,7 +158,7 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 on_gone=on_gone,
                 on_moved=on_moved,
                 webhook=webhook,
-                on_inline=make_inline(config, store),
+                on_inline=make_inline(config, store, utc_now),
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:

@@ -8,6 +8,7 @@ the Telegram transport turns an `InlinePage` into answerInlineQuery's results.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.query import Query, parse_query
@@ -75,11 +76,18 @@ def to_result(article: Article, language: str, zone: str) -> InlineResult:
 
 
 def inline_search(
-    text: str, offset: str, library: Searcher, *, language: str, zone: str
+    text: str,
+    offset: str,
+    library: Searcher,
+    *,
+    language: str,
+    zone: str,
+    now: datetime | None = None,
 ) -> InlinePage:
-    """A page of the articles `/search text` would list, from `offset` on."""
+    """A page of the articles `/search text` would list, from `offset` on (`seit:gestern`
+    needs `now`)."""
     start = _offset(offset)
-    query = parse_query(text)
+    query = parse_query(text, now, zone)
     if start is None or query.problem is not None:
         return InlinePage(())
     found = library.search(query, INLINE_PAGE, start)

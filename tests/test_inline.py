@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 
-from bot.app import chat_events, make_inline
+from bot.app import chat_events, make_inline, utc_now
 from bot.config import Config
-from bot.inline import INLINE_PAGE
+from bot.inline import INLINE_PAGE, inline_search
 from bot.query import parse_query
 from bot.store import Store
 from bot.transports.telegram import TelegramTransport
@@ -48,7 +48,7 @@ async def test_inline_query_offers_search_results_page_by_page(
         on_gone=on_gone,
         on_moved=on_moved,
         poll_timeout=1,
-        on_inline=make_inline(config, store),
+        on_inline=make_inline(config, store, utc_now),
     )
     ranked = [h.article.id for h in store.index.search(parse_query("grönland"), 50).hits]
     async with running(transport, store, now, config):
@@ -79,3 +79,18 @@ async def test_inline_query_offers_search_results_page_by_page(
     assert nothing["results"] == []
     # An answer, not a chat message: nothing was posted anywhere.
     assert bot_api.sent == []
+
+
+def test_inline_search_reads_days_as_the_chat_does(seeded_store: Store) -> None:
+    late = datetime(2025, 11, 11, 3, tzinfo=UTC)
+    found = inline_search(
+        "venezuela seit:gestern",
+        "",
+        seeded_store.index,
+        language="de",
+        zone="Europe/Berlin",
+        now=late,
+    )
+    assert [r.title for r in found.results] == [
+        "Russland erwägt Venezuelas Bitte um militärische Hilfe wegen US-Truppen in der Karibik"
+    ]
