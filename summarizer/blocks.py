@@ -94,7 +94,7 @@ def _is_share_bar(text: str, words: list[str]) -> bool:
 def to_block(text: str) -> Block:
     """Features of one block."""
     words = _WORD.findall(text)
-    function = sum(1 for w in words if w.lower() in FUNCTION_WORDS)
+    function = len([w for w in words if w.lower() in FUNCTION_WORDS])
     ends_sentence = bool(_SENTENCE_END.search(text))
     verdict = judge(text)
     return Block(
@@ -278,7 +278,9 @@ def _looks(texts: Sequence[str]) -> dict[str, _Look]:
     """The text-only features of each distinct text."""
     distinct = list(dict.fromkeys(texts))
     looks = {}
-    for text, (letters, alnum, spaces, digits) in zip(distinct, _char_counts(distinct), strict=True):
+    for text, (letters, alnum, spaces, digits) in zip(
+        distinct, _char_counts(distinct), strict=True
+    ):
         words = _WORD.findall(text)
         chars = max(len(text), 1)
         punct = len(text) - alnum - spaces

@@ -160,9 +160,7 @@ _STRONG_SHAPES = r"""
 """
 _STRONG = re.compile(_GUARD + "(?:" + _STRONG_SHAPES + ")", _FLAGS | re.VERBOSE)
 # Furniture of either list in one search: a block matching any shape of the two is junk.
-_JUNK = re.compile(
-    _GUARD + "(?:" + _JUNK_SHAPES + "|" + _STRONG_SHAPES + ")", _FLAGS | re.VERBOSE
-)
+_JUNK = re.compile(_GUARD + "(?:" + _JUNK_SHAPES + "|" + _STRONG_SHAPES + ")", _FLAGS | re.VERBOSE)
 # A block this long that ends like a sentence is running text unless a _STRONG shape says not.
 PROSE_WORDS = 30
 _WORDS = re.compile(r"\w+")

@@ -8,6 +8,7 @@ is the article. Section breaks ("3 Kommentare", "Weitere Meldungen") end it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -107,18 +108,19 @@ def comments_start(raw: list[str], blocks: list[Block]) -> int:
 
 def _mark_repeats(blocks: list[Block]) -> list[Block]:
     """Short blocks that occur more than once (labels, menu entries, comment rules) are junk."""
-    seen: dict[str, int] = {}
+    seen = Counter(b.text.casefold() for b in blocks)
+    marked: dict[Block, Block] = {}  # a block that repeats is marked once
+    out = []
     for b in blocks:
-        seen[b.text.casefold()] = seen.get(b.text.casefold(), 0) + 1
-    return [
-        replace(b, junk=True)
-        if not b.junk
-        and seen[b.text.casefold()] > 1
-        and b.words <= REPEAT_MAX_WORDS
-        and not (b.words >= 4 and b.text.endswith(":"))
-        else b
-        for b in blocks
-    ]
+        if (
+            not b.junk
+            and seen[b.text.casefold()] > 1
+            and b.words <= REPEAT_MAX_WORDS
+            and not (b.words >= 4 and b.text.endswith(":"))
+        ):
+            b = marked.get(b) or marked.setdefault(b, replace(b, junk=True))
+        out.append(b)
+    return out
 
 
 def _score(block: Block) -> float:
