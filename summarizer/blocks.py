@@ -331,10 +331,10 @@ def _after(values: np.ndarray, k: int) -> np.ndarray:
     return _before(values[::-1], k)[::-1]
 
 
-def _shifted_by_one(values: np.ndarray, pad: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The values of the block before and of the block after each one, `pad` beyond the ends."""
-    edge = np.array([pad])
-    return np.concatenate([edge, values[:-1]]), np.concatenate([values[1:], edge])
+def _neighbours(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The flags of the block before and of the block after each one, False beyond the ends."""
+    edge = np.zeros(1, dtype=bool)
+    return np.concatenate([edge, flags[:-1]]), np.concatenate([flags[1:], edge])
 
 
 def block_features(reading: Reading) -> np.ndarray:
@@ -367,13 +367,13 @@ def block_features(reading: Reading) -> np.ndarray:
     between = np.where(
         index >= end,
         breaks[index] - breaks[end],
-        np.where(index < start, breaks[start] - breaks[np.minimum(index + 1, n)], 0),
+        np.where(index < start, breaks[start] - breaks[index + 1], 0),
     )
     distance = np.where(index < start, start - index, np.where(index >= end, index - end + 1, 0))
     near = _before(prose_words, WINDOW) + _after(prose_words, WINDOW)
-    prev_prose, next_prose = _shifted_by_one(prose, False)
-    prev_kept, next_kept = _shifted_by_one(in_kept, False)
-    _, next_read_more = _shifted_by_one(np.array([b.read_more for b in blocks]), False)
+    prev_prose, next_prose = _neighbours(prose)
+    prev_kept, next_kept = _neighbours(in_kept)
+    _, next_read_more = _neighbours(np.array([b.read_more for b in blocks]))
     about = np.array([b.about_header for b in blocks], dtype=np.int64)
     log_words = [math.log1p(b.words) for b in blocks]
     shape = np.array([looks[t].shape for t in texts])
