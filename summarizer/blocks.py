@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from summarizer.boilerplate import (
-    FUNCTION_WORDS,
-    is_about_header,
-    is_junk,
-    is_read_more,
-    is_section_break,
-)
+from summarizer.boilerplate import FUNCTION_WORDS, judge
 from summarizer.dates import is_dateline
 from summarizer.linear import LinearModel, load_packaged
 
@@ -67,6 +62,8 @@ class Block:
     junk: bool
     section_break: bool
     sentences: int
+    read_more: bool  # only a link to more ("Weiterlesen")
+    about_header: bool  # the heading of an about box ("Über mich")
 
     @property
     def is_prose(self) -> bool:
@@ -97,16 +94,35 @@ def _is_share_bar(text: str, words: list[str]) -> bool:
 def to_block(text: str) -> Block:
     """Features of one block."""
     words = _WORD.findall(text)
-    function = sum(1 for w in words if w.lower() in FUNCTION_WORDS)
+    function = len([w for w in words if w.lower() in FUNCTION_WORDS])
+    ends_sentence = bool(_SENTENCE_END.search(text))
+    verdict = judge(text)
     return Block(
         text=text,
         words=len(words),
         function_share=function / len(words) if words else 0.0,
-        ends_sentence=bool(_SENTENCE_END.search(text)),
-        junk=is_junk(text) or is_dateline(text) or _is_share_bar(text, words),
-        section_break=is_section_break(text),
-        sentences=len(_SENTENCE_STOP.findall(text)) + (0 if _SENTENCE_END.search(text) else 1),
+        ends_sentence=ends_sentence,
+        junk=verdict.junk or is_dateline(text) or _is_share_bar(text, words),
+        section_break=verdict.section_break,
+        sentences=len(_SENTENCE_STOP.findall(text)) + (0 if ends_sentence else 1),
+        read_more=verdict.read_more,
+        about_header=verdict.about_header,
     )
+
+
+def to_block_list(texts: Iterable[str]) -> list[Block]:
+    """Features of each block; a text that repeats on the page (a menu entry, a label) is read once.
+
+    A quarter of the blocks of the dev pages repeat one above them.
+    """
+    read: dict[str, Block] = {}
+    out = []
+    for text in texts:
+        block = read.get(text)
+        if block is None:
+            block = read[text] = to_block(text)
+        out.append(block)
+    return out
 
 
 def _clean(block: str) -> str:
@@ -207,48 +223,87 @@ BLOCK_FEATURES: tuple[str, ...] = (
     "relative_length",
     "after_about",
 )
+# The columns that depend on a block's text alone, in the order _looks gives them.
+_TEXT_SHAPE = (
+    "capital_share",
+    "digit_share",
+    "punct_share",
+    "comma_rate",
+    "log_lines",
+    "ends_colon",
+    "link_like",
+)
 
 
-def _shape(block: Block) -> list[float]:
-    """Features of the block's own text, in BLOCK_FEATURES order up to `prose`."""
-    text = block.text
-    words = _WORD.findall(text)
-    chars = max(len(text), 1)
-    letters = sum(map(str.isalpha, text))
-    punct = len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))
-    capital = sum(w[0].isupper() for w in words)
-    return [
-        math.log1p(block.words),
-        float(block.words >= 10),
-        float(block.words >= 30),
-        block.function_share,
-        float(block.ends_sentence),
-        math.log1p(block.sentences),
-        min(block.words / max(block.sentences, 1), 40.0) / 40.0,
-        capital / len(words) if words else 0.0,
-        sum(map(str.isdigit, text)) / chars,
-        punct / max(letters + punct, 1),
-        text.count(",") / max(block.words, 1),
-        math.log(1 + text.count("\n")),
-        float(text.endswith(":")),
-        float(bool(_LINK_LIKE.search(text))),
-        float(is_headline(block)),
-    ]
+# Characters below this are classed by a table made once (2 ms): Latin, Greek, Cyrillic, the
+# general punctuation of „quotes“ and dashes; the rare ones above (CJK, emoji) one by one.
+_TABLE_END = 0x3000
 
 
-def _content_words(text: str) -> list[str]:
+@lru_cache(maxsize=1)
+def _char_classes() -> np.ndarray:
+    """Per character below _TABLE_END: str.isalpha, isalnum, isspace and isdigit, as 0 or 1."""
+    chars = [chr(c) for c in range(_TABLE_END)]
+    tests = (str.isalpha, str.isalnum, str.isspace, str.isdigit)
+    return np.column_stack([np.fromiter(map(test, chars), dtype=np.int64) for test in tests])
+
+
+def _char_counts(texts: Sequence[str]) -> list[list[int]]:
+    """Per text, how many of its characters are letters, letters or digits, spaces and digits.
+
+    Counted as str.isalpha, isalnum, isspace and isdigit count them, for all texts at once.
+    """
+    joined = "".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    flags = _char_classes()[np.minimum(codes, _TABLE_END - 1)]
+    for k in np.flatnonzero(codes >= _TABLE_END):
+        c = joined[k]
+        flags[k] = (c.isalpha(), c.isalnum(), c.isspace(), c.isdigit())
+    totals = np.vstack([np.zeros((1, 4), dtype=np.int64), np.cumsum(flags, axis=0)])
+    ends = np.cumsum([len(t) for t in texts])
+    starts = ends - [len(t) for t in texts]
+    counts: list[list[int]] = (totals[ends] - totals[starts]).tolist()
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """What a block's text alone says (the same for every block with this text)."""
+
+    shape: tuple[float, ...]  # capital_share … link_like in BLOCK_FEATURES
+    content: list[str]  # its content words, case folded
+
+
+def _looks(texts: Sequence[str]) -> dict[str, _Look]:
+    """The text-only features of each distinct text."""
+    distinct = list(dict.fromkeys(texts))
+    looks = {}
+    for text, (letters, alnum, spaces, digits) in zip(
+        distinct, _char_counts(distinct), strict=True
+    ):
+        words = _WORD.findall(text)
+        chars = max(len(text), 1)
+        punct = len(text) - alnum - spaces
+        capital = sum(w[0].isupper() for w in words)
+        shape = (
+            capital / len(words) if words else 0.0,
+            digits / chars,
+            punct / max(letters + punct, 1),
+            text.count(",") / max(len(words), 1),
+            math.log(1 + text.count("\n")),
+            float(text.endswith(":")),
+            float(bool(_LINK_LIKE.search(text))),
+        )
+        looks[text] = _Look(shape, _content_words(words))
+    return looks
+
+
+def _content_words(words: list[str]) -> list[str]:
     return [
         w
-        for w in (m.casefold() for m in _WORD.findall(text))
+        for w in (m.casefold() for m in words)
         if len(w) >= 4 and w not in FUNCTION_WORDS and not w.isdigit()
     ]
-
-
-def _share_in(words: list[str], vocabulary: dict[str, int], own: dict[str, int]) -> float:
-    """Share of the words found in the vocabulary once the block's own counts are taken out."""
-    if not words:
-        return 0.0
-    return sum(vocabulary.get(w, 0) > own.get(w, 0) for w in words) / len(words)
 
 
 def _distances(n: int, marked: frozenset[int]) -> list[int]:
@@ -264,75 +319,109 @@ def _distances(n: int, marked: frozenset[int]) -> list[int]:
     return out
 
 
+def _before(values: np.ndarray, k: int) -> np.ndarray:
+    """Sum of the k values before each position (fewer at the start)."""
+    total = np.concatenate([[0], np.cumsum(values)])
+    index = np.arange(len(values))
+    return np.asarray(total[index] - total[np.maximum(index - k, 0)])
+
+
+def _after(values: np.ndarray, k: int) -> np.ndarray:
+    """Sum of the k values after each position (fewer at the end)."""
+    return _before(values[::-1], k)[::-1]
+
+
+def _neighbours(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The flags of the block before and of the block after each one, False beyond the ends."""
+    edge = np.zeros(1, dtype=bool)
+    return np.concatenate([edge, flags[:-1]]), np.concatenate([flags[1:], edge])
+
+
 def block_features(reading: Reading) -> np.ndarray:
     """Feature matrix of a dump's blocks, one row per block, columns as BLOCK_FEATURES."""
     blocks = reading.blocks
     n = len(blocks)
     if n == 0:
         return np.zeros((0, len(BLOCK_FEATURES)))
-    counts: dict[str, int] = {}
-    for b in blocks:
-        counts[b.text.casefold()] = counts.get(b.text.casefold(), 0) + 1
-    prose = [b.words if b.is_prose else 0 for b in blocks]
+    texts = [b.text for b in blocks]
+    looks = _looks(texts)
+    counts = Counter(t.casefold() for t in texts)
     start, end = reading.run
-    breaks = np.cumsum([b.section_break for b in blocks])
     kept = sorted(reading.kept)
     first, last = (kept[0], kept[-1]) if kept else (n, -1)
-    words = [_content_words(b.text) for b in blocks]
+    words = [looks[t].content for t in texts]
     # The article's vocabulary: a teaser or a promo box talks about something else.
-    topic: dict[str, int] = {}
+    topic: Counter[str] = Counter()
     for i in kept:
-        for w in words[i]:
-            topic[w] = topic.get(w, 0) + 1
+        topic.update(words[i])
     title = set(words[reading.title_index]) if reading.title_index >= 0 else set()
     typical = math.log1p(float(np.median([blocks[i].words for i in kept]))) if kept else 0.0
-    nearest_kept = _distances(n, reading.kept)
-    about = [is_about_header(b.text) for b in blocks]
-    rows = []
-    for i, b in enumerate(blocks):
-        own: dict[str, int] = {}
-        if i in reading.kept:
-            for w in words[i]:
-                own[w] = own.get(w, 0) + 1
-        nearest = nearest_kept[i]
-        distance = start - i if i < start else (i - end + 1 if i >= end else 0)
-        # Section breaks between the block and the run: a teaser list under "Weitere Meldungen".
-        if i >= end:
-            between = int(breaks[i - 1] - (breaks[end - 1] if end > 0 else 0)) if i > 0 else 0
-        elif i < start:
-            between = int(breaks[start - 1] - breaks[i])
-        else:
-            between = 0
-        near = sum(prose[max(0, i - WINDOW) : i]) + sum(prose[i + 1 : i + 1 + WINDOW])
-        rows.append(
-            [
-                *_shape(b),
-                float(i < reading.title_index),
-                float(b.is_prose),
-                float(b.junk),
-                float(b.section_break),
-                float(i + 1 < n and is_read_more(blocks[i + 1].text)),
-                float(counts[b.text.casefold()] > 1),
-                i / n,
-                float(start <= i < end),
-                math.log1p(distance),
-                float(i >= reading.cut),
-                float(min(between, 3)),
-                float(i in reading.kept),
-                math.log1p(near),
-                float(i > 0 and blocks[i - 1].is_prose),
-                float(i + 1 < n and blocks[i + 1].is_prose),
-                float(i - 1 in reading.kept),
-                float(i + 1 in reading.kept),
-                float(first <= i <= last),
-                math.log1p(nearest),
-                _share_in(words[i], topic, own),
-                sum(w in title for w in words[i]) / len(words[i]) if words[i] else 0.0,
-                math.log1p(b.words) - typical,
-                float(any(about[max(0, i - ABOUT_REACH) : i])),
-            ]
-        )
-    return np.asarray(rows, dtype=float)
+
+    index = np.arange(n)
+    in_kept = np.zeros(n, dtype=bool)
+    in_kept[kept] = True
+    prose = np.array([b.is_prose for b in blocks])
+    prose_words = np.array([b.words if b.is_prose else 0 for b in blocks])
+    # Section breaks between the block and the run: a teaser list under "Weitere Meldungen".
+    breaks = np.concatenate([[0], np.cumsum([b.section_break for b in blocks])])
+    between = np.where(
+        index >= end,
+        breaks[index] - breaks[end],
+        np.where(index < start, breaks[start] - breaks[index + 1], 0),
+    )
+    distance = np.where(index < start, start - index, np.where(index >= end, index - end + 1, 0))
+    near = _before(prose_words, WINDOW) + _after(prose_words, WINDOW)
+    prev_prose, next_prose = _neighbours(prose)
+    prev_kept, next_kept = _neighbours(in_kept)
+    _, next_read_more = _neighbours(np.array([b.read_more for b in blocks]))
+    about = np.array([b.about_header for b in blocks], dtype=np.int64)
+    log_words = [math.log1p(b.words) for b in blocks]
+    shape = np.array([looks[t].shape for t in texts])
+
+    def own_share(i: int) -> float:
+        """Share of the block's words in the article's vocabulary, the block's own words aside."""
+        if not words[i]:
+            return 0.0
+        if not in_kept[i]:
+            return sum(w in topic for w in words[i]) / len(words[i])
+        own = Counter(words[i])
+        return sum(topic[w] > own[w] for w in words[i]) / len(words[i])
+
+    columns: dict[str, object] = {
+        "log_words": log_words,
+        "words_10": [b.words >= 10 for b in blocks],
+        "words_30": [b.words >= 30 for b in blocks],
+        "function_share": [b.function_share for b in blocks],
+        "ends_sentence": [b.ends_sentence for b in blocks],
+        "log_sentences": [math.log1p(b.sentences) for b in blocks],
+        "words_per_sentence": [min(b.words / max(b.sentences, 1), 40.0) / 40.0 for b in blocks],
+        **{name: shape[:, k] for k, name in enumerate(_TEXT_SHAPE)},
+        "headline": [is_headline(b) for b in blocks],
+        "above_title": index < reading.title_index,
+        "prose": prose,
+        "junk": [b.junk for b in blocks],
+        "section_break": [b.section_break for b in blocks],
+        "before_read_more": next_read_more,
+        "repeated": [counts[t.casefold()] > 1 for t in texts],
+        "position": index / n,
+        "in_run": (start <= index) & (index < end),
+        "run_distance": [math.log1p(d) for d in distance.tolist()],
+        "after_comments": index >= reading.cut,
+        "breaks_between": np.minimum(between, 3),
+        "hand_kept": in_kept,
+        "near_prose": [math.log1p(v) for v in near.tolist()],
+        "prev_prose": prev_prose,
+        "next_prose": next_prose,
+        "prev_kept": prev_kept,
+        "next_kept": next_kept,
+        "in_kept_span": (first <= index) & (index <= last),
+        "kept_distance": [math.log1p(d) for d in _distances(n, reading.kept)],
+        "topic_overlap": [own_share(i) for i in range(n)],
+        "title_overlap": [sum(w in title for w in ws) / len(ws) if ws else 0.0 for ws in words],
+        "relative_length": [v - typical for v in log_words],
+        "after_about": _before(about, ABOUT_REACH) > 0,
+    }
+    return np.column_stack([np.asarray(columns[name], dtype=float) for name in BLOCK_FEATURES])
 
 
 # The second stage: what the first stage's scores say around each block. One column per name, in

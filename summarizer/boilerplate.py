@@ -9,6 +9,7 @@ stories, more news).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Prose function words. sumy's German list plus frequent ones it lacks; used for the share of
 # function words in a block, which separates running text (about 0.35) from menus and teasers.
@@ -68,20 +69,18 @@ _RELATED = re.compile(
     _FLAGS | re.VERBOSE,
 )
 
-# Blocks that are furniture wherever they stand.
-_JUNK = re.compile(
-    _GUARD
-    + r"""(?:
+# Shapes of blocks that are furniture wherever they stand; _STRONG's shapes below are too, so the
+# ones both lists held are written there only.
+_JUNK_SHAPES = r"""
       ^@\s*[\w.-]+\.\w{2,4}$                                   # agency tag "@ dpa.de"
     | ^weiterlesen\b
     | \b(?:weiterlesen|weiter\s+lesen|mehr\s+lesen|read\s+more|zum\s+artikel|artikel\s+lesen|
          mehr\s+erfahren|mehr\s+anzeigen)\b\W{0,5}$
-    | \bCC[\s-]BY\b | \bvia\s+Wikimedia\b | \bWikimedia\s+Commons\b | \bcreative\s+commons\b
     | ^(?:foto|fotos|bild|bilder|grafik|quelle|bildquelle|bildnachweis|titelbild|beitragsbild|
          titelfoto|symbolbild|symbolfoto|header-?bild|image|photo|credit|copyright|illustration)
       \b\s*(?:[:©]|\(|-\s|von\b|by\b)
-    | ©\s*\S | \(c\)\s*\d{4} | \bcopyright\b | \balle\s+rechte\s+vorbehalten\b
-    | \bspendenfinanziert\b | \b(?:jetzt\s+|bitte\s+)?spenden\b
+    | \(c\)\s*\d{4} | \bcopyright\b
+    | \b(?:jetzt\s+|bitte\s+)?spenden\b
     | \bunterstützen\s+sie\s+(?:uns|unsere)\b
     | \bunterstütze\s+(?:uns|unsere)\b | \bwir\s+bitten\s+um\s+(?:ihre\s+|eure\s+|deine\s+)?
       (?:unterstützung|spende)
@@ -103,13 +102,12 @@ _JUNK = re.compile(
          mastodon|bluesky|youtube|tiktok|e-?mail|mail|rss|rss-feed|link|drucken|print|kopieren)
       (?:\s*(?:teilen|folgen|öffnen|senden|verschicken))?\W*$
     | \bdiese[rs]?\s+(?:beitrag|eintrag|artikel)\s+wurde\s+(?:veröffentlicht|abgelegt|geschrieben)\b
-    | \bveröffentlicht\s+in\s*:|\bverschlagwortet\s+mit\b|\bgetaggt\s+mit\b|\bkategorien?\s*:
+    | \bveröffentlicht\s+in\s*:|\bgetaggt\s+mit\b|\bkategorien?\s*:
     | ^(?:lesen|lest|lies|hören|hört|sehen|seht|schauen)\s+(?:sie\s+)?
       (?:hier|auch|mehr|dazu|außerdem)\b
     | ^>>|<<$ | ^inhaltsverzeichnis\b | \bohne\s+gewähr\b | ^kommentieren\b
     | ^(?:weitere|aktuelle|neueste|ähnliche|verwandte|passende|beliebte|meistgelesene|top)\s+
       [\w-]+(?:\s+[\w-]+){0,2}\s*:?$
-    | \bum\s+\d{1,2}[:.]\d{2}\s*(?:uhr)?\b.{0,20}\b(?:antworten|reply|melden)\b
     | \b(?:antworten|reply|melden|zitieren)\W*$
     | \bdaumen\s+(?:hoch|runter)\b | \bbloggern\s+gefällt\b | \blikes?\b\W*$
     | \bminuten?\s+lesezeit\b | \blesezeit\b | \blesedauer\b | \breading\s+time\b
@@ -118,16 +116,14 @@ _JUNK = re.compile(
     | \bjavascript\b | \bbrowser\b.{0,60}\b(?:aktivieren|unterstützt|veraltet)\b
     | \banzeige\b\W*$ | ^(?:anzeige|werbung|sponsored|advertorial|partner-?inhalt)\b
     | \bmitglied\s+seit\b | \bbeiträge:\s*\d+
-    | \bpflichtfelder\b | \be-?mail-?adresse\s+wird\s+nicht\s+veröffentlicht\b
+    | \bpflichtfelder\b
     | \bfür\s+links\s+auf\s+dieser\s+seite\b | \baffiliate\b | \bprovisions?\b.{0,40}\blinks?\b
     | \bartikel\s+(?:drucken|versenden|teilen|merken)\b
     | \b(?:zuletzt\s+)?aktualisiert\s+(?:am|:)\s*\d | \bstand:\s*\d
     | ^(?:von|by|autor(?:in)?|text|redaktion|interview)\s*:?\s*
       [A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){0,3}
       (?:\s*[,|/|-]\s*.{0,40})?$
-    )""",
-    _FLAGS | re.VERBOSE,
-)
+"""
 
 # Labels and calls to action that are junk as a short block but fine inside a sentence.
 _SHORT_JUNK = re.compile(
@@ -141,9 +137,8 @@ _SHORT_JUNK = re.compile(
 )
 SHORT_JUNK_WORDS = 8
 
-_STRONG = re.compile(
-    _GUARD
-    + r"""(?:
+# Shapes that make even a sentence-long block junk: credits, copyright, comment stamps, consent.
+_STRONG_SHAPES = r"""
       \bCC[\s-]BY\b | \bvia\s+Wikimedia\b | \bWikimedia\s+Commons\b | \bcreative\s+commons\b
     | ^(?:foto|fotos|bild|bilder|grafik|bildquelle|bildnachweis|titelbild|beitragsbild|titelfoto|
          symbolbild|symbolfoto|copyright|credit)\s*:
@@ -162,9 +157,10 @@ _STRONG = re.compile(
     | \be-?mail-?adresse\s+wird\s+nicht\s+veröffentlicht\b
     | \bich\s+(?:habe|akzeptiere|stimme|bestätige|willige)\b[^.]{0,40}\bdatenschutz
     | \b(?:wir\s+)?verwenden\s+cookies\b | \bdiese\s+(?:web)?seite\s+(?:verwendet|nutzt)\s+cookies\b
-    )""",
-    _FLAGS | re.VERBOSE,
-)
+"""
+_STRONG = re.compile(_GUARD + "(?:" + _STRONG_SHAPES + ")", _FLAGS | re.VERBOSE)
+# Furniture of either list in one search: a block matching any shape of the two is junk.
+_JUNK = re.compile(_GUARD + "(?:" + _JUNK_SHAPES + "|" + _STRONG_SHAPES + ")", _FLAGS | re.VERBOSE)
 # A block this long that ends like a sentence is running text unless a _STRONG shape says not.
 PROSE_WORDS = 30
 _WORDS = re.compile(r"\w+")
@@ -208,32 +204,71 @@ _ABOUT_HEADER = re.compile(
 ABOUT_HEADER_WORDS = 5
 
 
+def squeeze(block: str) -> str:
+    """The block on one line, each run of white space one space: the text every rule here reads."""
+    return " ".join(block.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The rules' answers for one block (see the is_… functions of the same names)."""
+
+    junk: bool
+    section_break: bool
+    read_more: bool
+    about_header: bool
+
+
+def judge(block: str) -> Verdict:
+    """All the rules' answers for a block, its text squeezed once for all of them."""
+    text = squeeze(block)
+    return Verdict(
+        junk=_is_junk(text),
+        section_break=_is_section_break(text),
+        read_more=_is_read_more(text),
+        about_header=_is_about_header(text),
+    )
+
+
 def is_about_header(block: str) -> bool:
     """True for the heading of an about box ("Über mich", "Über den Autor", "Zur Person")."""
-    text = " ".join(block.split())
-    return len(text.split()) <= ABOUT_HEADER_WORDS and bool(_ABOUT_HEADER.match(text))
+    return _is_about_header(squeeze(block))
 
 
 def is_read_more(block: str) -> bool:
     """True for a block that is only a link to more ("Weiterlesen", "Mehr erfahren")."""
-    return bool(_READ_MORE.match(" ".join(block.split())))
+    return _is_read_more(squeeze(block))
 
 
 def is_comments_header(block: str) -> bool:
     """True when a block opens a comment section: "4 Kommentare", "Schreibe einen Kommentar"."""
-    text = " ".join(block.split())
+    text = squeeze(block)
     return len(text) <= 200 and bool(_COMMENTS.match(text))
 
 
 def is_section_break(block: str) -> bool:
     """True when a block announces comments, related stories or more news after the article."""
-    text = " ".join(block.split())
-    return len(text) <= 200 and bool(_RELATED.match(text) or _COMMENTS.match(text))
+    return _is_section_break(squeeze(block))
 
 
 def is_junk(block: str) -> bool:
     """True when a block is page furniture rather than article text."""
-    text = " ".join(block.split())
+    return _is_junk(squeeze(block))
+
+
+def _is_about_header(text: str) -> bool:
+    return len(text.split()) <= ABOUT_HEADER_WORDS and bool(_ABOUT_HEADER.match(text))
+
+
+def _is_read_more(text: str) -> bool:
+    return bool(_READ_MORE.match(text))
+
+
+def _is_section_break(text: str) -> bool:
+    return len(text) <= 200 and bool(_RELATED.match(text) or _COMMENTS.match(text))
+
+
+def _is_junk(text: str) -> bool:
     if not text:
         return True
     if _AGENCY_LINE.match(text):
@@ -242,12 +277,15 @@ def is_junk(block: str) -> bool:
         return True
     if _FORM_NOTICE.search(text):
         return True
-    if len(text) <= 200 and _TRUNCATED.search(text):
+    # _TRUNCATED ends with "...$" and a squeezed text never ends with a line break, so only a
+    # text ending with "..." can match; the test spares the search on every other block.
+    if len(text) <= 200 and text.endswith("...") and _TRUNCATED.search(text):
         return True
+    words = len(_WORDS.findall(text))
     # Running text that merely mentions a cookie, a newsletter or the AGB is still text; only
     # credit, copyright and comment-stamp shapes make a sentence-long block junk.
-    if len(_WORDS.findall(text)) >= PROSE_WORDS and _ENDS_SENTENCE.search(text):
+    if words >= PROSE_WORDS and _ENDS_SENTENCE.search(text):
         return bool(_STRONG.search(text))
-    if len(_WORDS.findall(text)) <= SHORT_JUNK_WORDS and _SHORT_JUNK.search(text):
+    if words <= SHORT_JUNK_WORDS and _SHORT_JUNK.search(text):
         return True
-    return bool(_JUNK.search(text) or _STRONG.search(text))
+    return bool(_JUNK.search(text))

@@ -8,6 +8,7 @@ is the article. Section breaks ("3 Kommentare", "Weitere Meldungen") end it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -20,15 +21,10 @@ from summarizer.blocks import (
     is_headline,
     is_list_item,
     kept_blocks,
-    to_block,
+    to_block_list,
     to_blocks,
 )
-from summarizer.boilerplate import (
-    is_comments_header,
-    is_junk,
-    is_read_more,
-    is_section_break,
-)
+from summarizer.boilerplate import is_comments_header, is_junk, is_section_break
 from summarizer.dates import find_date, is_dateline
 
 _AUTHOR_BOX = re.compile(
@@ -112,18 +108,19 @@ def comments_start(raw: list[str], blocks: list[Block]) -> int:
 
 def _mark_repeats(blocks: list[Block]) -> list[Block]:
     """Short blocks that occur more than once (labels, menu entries, comment rules) are junk."""
-    seen: dict[str, int] = {}
+    seen = Counter(b.text.casefold() for b in blocks)
+    marked: dict[Block, Block] = {}  # a block that repeats is marked once
+    out = []
     for b in blocks:
-        seen[b.text.casefold()] = seen.get(b.text.casefold(), 0) + 1
-    return [
-        replace(b, junk=True)
-        if not b.junk
-        and seen[b.text.casefold()] > 1
-        and b.words <= REPEAT_MAX_WORDS
-        and not (b.words >= 4 and b.text.endswith(":"))
-        else b
-        for b in blocks
-    ]
+        if (
+            not b.junk
+            and seen[b.text.casefold()] > 1
+            and b.words <= REPEAT_MAX_WORDS
+            and not (b.words >= 4 and b.text.endswith(":"))
+        ):
+            b = marked.get(b) or marked.setdefault(b, replace(b, junk=True))
+        out.append(b)
+    return out
 
 
 def _score(block: Block) -> float:
@@ -224,9 +221,9 @@ def _continues_above(blocks: list[Block], start: int) -> bool:
     return bool(_CONTINUATION.match(blocks[start].text)) and is_headline(blocks[start - 1])
 
 
-def teasers_before_read_more(raw: list[str], blocks: list[Block], start: int, end: int) -> set[int]:
+def teasers_before_read_more(blocks: list[Block], start: int, end: int) -> set[int]:
     """Blocks of the run followed by a "Weiterlesen" or "Mehr erfahren" link, and their titles."""
-    teasers = {i - 1 for i in range(start + 1, min(end + 1, len(raw))) if is_read_more(raw[i])}
+    teasers = {i - 1 for i in range(start + 1, min(end + 1, len(blocks))) if blocks[i].read_more}
     return teasers | {i - 1 for i in teasers if i > 0 and is_headline(blocks[i - 1])}
 
 
@@ -270,7 +267,7 @@ def parse_dump(text: str, model: BlockModel | None) -> PageDump:
 
 def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
     """The hand rules' reading of a dump's blocks, the headline and the publication time."""
-    all_blocks = _mark_repeats([to_block(b) for b in all_raw])
+    all_blocks = _mark_repeats(to_block_list(all_raw))
     cut = comments_start(all_raw, all_blocks)
     raw, blocks = all_raw[:cut], all_blocks[:cut]
     run = best_run(blocks)
@@ -326,7 +323,7 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
             and blocks[start - 1].words >= STANDFIRST_WORDS
         ):
             start -= 1
-    left_out = gap | teasers_before_read_more(raw, blocks, start, end)
+    left_out = gap | teasers_before_read_more(blocks, start, end)
     kept = frozenset(
         i
         for i, b in enumerate(blocks[start:end], start)

@@ -66,6 +66,28 @@ def test_feature_matrix_has_one_row_per_block_and_one_column_per_feature() -> No
     assert block_features(reading).shape == (4, len(BLOCK_FEATURES))
 
 
+@given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_character_shares_count_as_str_methods_do(texts: list[str]) -> None:
+    # Any characters: superscript digits ("m²"), emoji, CJK, lone surrogates, odd spaces.
+    reading, _, _ = read_dump(to_blocks("\n\n".join(texts)))
+    features = block_features(reading)
+    column = {name: features[:, k] for k, name in enumerate(BLOCK_FEATURES)}
+    for k, block in enumerate(reading.blocks):
+        text = block.text
+        letters = sum(map(str.isalpha, text))
+        punct = len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))
+        assert column["digit_share"][k] == sum(map(str.isdigit, text)) / len(text)
+        assert column["punct_share"][k] == punct / max(letters + punct, 1)
+
+
+def test_character_shares_of_digits_beyond_ascii() -> None:
+    reading, _, _ = read_dump(to_blocks("Fläche 20 m² 🏠 ٣ 一\ud800"))
+    column = dict(zip(BLOCK_FEATURES, block_features(reading)[0], strict=True))
+    text = reading.blocks[0].text
+    assert column["digit_share"] == 4 / len(text)  # "2", "0", "²", "٣"
+
+
 def test_model_keeps_the_article_and_drops_menu_and_footer() -> None:
     dump = "\n\n".join(
         ["Startseite", "Politik", "Neuer Takt für die Buslinien", _ARTICLE, "Impressum", "AGB"]
