@@ -43,7 +43,7 @@ class Query:
     excluded: tuple[tuple[str, ...], ...] = ()
     # The filters as typed (`quelle:dpa`), so a reply can name the one that emptied a result.
     filters: tuple[str, ...] = ()
-    # Each "quoted phrase" of two or more content words: their terms, in order.
+    # Each "quoted phrase" of two or more words: each word's search terms (a small word: itself).
     phrases: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
@@ -223,7 +223,7 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     if shown and not wants and problem is None:
         problem = "common"
     without = to_wants(excluded[:MAX_WORDS])
-    ordered = (tuple(t for t in word_terms(words(p)[:MAX_WORDS]) if t) for p in phrases)
+    ordered = (tuple(_phrase_keys(words(p)[:MAX_WORDS])) for p in phrases)
     return Query(
         tuple(shown),
         to_match(wants),
@@ -238,12 +238,22 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
 
 
 def has_phrases(query: Query, text: str) -> bool:
-    """Whether the text holds each quoted phrase's words in order, in any of their forms (the
-    small words between them aside: "Tag der offenen Tür" also finds "Tag einer offenen Tür")."""
+    """Whether the text holds each quoted phrase's words in that order, each word in any of its
+    forms and a small word as written ("Tag der offenen Tür" finds "am Tag der Offenen Tür",
+    not "Tag einer offenen Tür")."""
     if not query.phrases:
         return True
-    found = [set(t) for t in word_terms(words(text)) if t]
+    found = [set(keys) for keys in _phrase_keys(words(text))]
     return all(_in_order(phrase, found) for phrase in query.phrases)
+
+
+# Marks a small word (one without search terms) compared as written; no term starts with it.
+_SMALL = "\x00"
+
+
+def _phrase_keys(found: list[str]) -> list[tuple[str, ...]]:
+    """Each word's search terms, or a small word (der, nicht) as itself, case folded."""
+    return [t or (_SMALL + w.casefold(),) for w, t in zip(found, word_terms(found), strict=True)]
 
 
 def _in_order(phrase: Sequence[Sequence[str]], found: Sequence[set[str]]) -> bool:

@@ -253,3 +253,7 @@ def test_a_quoted_phrase_must_occur_in_that_order(store: Store) -> None:
     assert sorted(found(store, "„friedliche Lösung“")) == sorted([said, title])
     assert found(store, '"Lösung friedlich" Kreml') == []
     assert found(store, '"friedliche Lösung" -Gipfel') == [title]
+    # Small words count as written: "nicht" is part of what the phrase says.
+    denied = put(store, "Absage", "Die Lösung ist nicht friedlich, sagt der Kreml.")
+    assert found(store, '"Lösung ist nicht friedlich"') == [denied]
+    assert found(store, '"Lösung ist friedlich"') == []
