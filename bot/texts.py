@@ -253,12 +253,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No articles found for “{query}”.",
     ),
     "search_none_filtered": (
-        "Zu „{query}“ gibt es Artikel, aber keinen mit {filter}.",
-        "There are articles about “{query}”, but none with {filter}.",
+        "Zu „{query}“ gibt es Artikel, aber keinen mit „{filter}“.",
+        "There are articles about “{query}”, but none with “{filter}”.",
     ),
     "search_none_filter_only": (
-        "Keine Artikel mit {filter}.",
-        "No articles with {filter}.",
+        "Keine Artikel mit „{filter}“.",
+        "No articles with “{filter}”.",
     ),
     "search_or": (
         "„{word}“ verknüpft keine Suchwörter: ich suche Artikel, die alle Wörter enthalten. "

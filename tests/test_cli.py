@@ -93,7 +93,7 @@ def test_search_exit_codes(db_path: Path) -> None:
     filtered = newsbot("search", "kreml", "seit:2099-01-01", db=db_path)
     assert filtered.returncode == 1
     assert filtered.stdout.strip() == (
-        "Zu „kreml“ gibt es Artikel, aber keinen mit seit:2099-01-01."
+        "Zu „kreml“ gibt es Artikel, aber keinen mit „seit:2099-01-01“."
     )
     usage = newsbot("search", "***", db=db_path)
     assert usage.returncode == 2
