@@ -105,6 +105,14 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "give at least one word, e.g. newsbot search venezuela",
     ),
     # digest
+    "digest_sent_usage": (
+        "--sent braucht --chat und --date (und kein --json)",
+        "--sent needs --chat and --date (and no --json)",
+    ),
+    "digest_none_sent": (
+        "an {chat} wurde am {day} kein Überblick geschickt",
+        "no digest was sent to {chat} on {day}",
+    ),
     "digest_no_chat": (
         "einen Chat {chat} gibt es in {db} nicht; Chat-Kennungen sehen so aus: "
         "telegram:123456789, matrix:!raum:server oder console:local",

@@ -84,6 +84,14 @@ async def test_the_cli_prints_the_sent_digest(db_path: Path) -> None:
     assert shown.stdout == text + "\n"
     none = newsbot("digest", "--chat", CHAT, "--date", "2025-11-09", "--sent", db=db_path)
     assert none.returncode == 1
-    assert "no digest was sent to console:alice on 2025-11-09" in none.stderr
+    assert (
+        none.stderr
+        == "newsbot digest: an console:alice wurde am 2025-11-09 kein Überblick geschickt\n"
+    )
+    english = newsbot(
+        "digest", "--chat", CHAT, "--date", "2025-11-09", "--sent", db=db_path,
+        env={"NEWSBOT_LANGUAGE": "en"},
+    )  # fmt: skip
+    assert "no digest was sent to console:alice on 2025-11-09" in english.stderr
     usage = newsbot("digest", "--chat", CHAT, "--sent", db=db_path)
     assert usage.returncode == 2

@@ -212,14 +212,15 @@ def default_digest(store: Store, config: Config, day: date | None, now: datetime
     return build_digests(store, {"": plan}, now)[""]
 
 
-def _print_sent(store: Store, args: argparse.Namespace) -> int:
+def _print_sent(store: Store, args: argparse.Namespace, language: str) -> int:
     """`digest --chat ID --date D --sent`: the archived digest as it was sent, or why not."""
     if not args.chat or args.date is None or args.json:
-        print("newsbot digest: --sent needs --chat and --date (and no --json)", file=sys.stderr)
+        print(f"newsbot digest: {say(language, 'digest_sent_usage')}", file=sys.stderr)
         return EXIT_USAGE
     kept = store.archive.archived_digest(args.chat, args.date)
     if kept is None:
-        print(f"no digest was sent to {args.chat} on {args.date.isoformat()}", file=sys.stderr)
+        message = say(language, "digest_none_sent", chat=args.chat, day=args.date.isoformat())
+        print(f"newsbot digest: {message}", file=sys.stderr)
         return EXIT_EMPTY
     print(to_plain(kept.reply))
     return EXIT_OK
@@ -238,7 +239,7 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
             print(f"newsbot digest: {message}", file=sys.stderr)
             return EXIT_USAGE
         if args.sent:
-            return _print_sent(store, args)
+            return _print_sent(store, args, config.language)
         plan: DigestPlan
         if args.chat:
             plan = plan_chat(store, args.chat, now, default_zone=config.timezone)
