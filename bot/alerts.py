@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.query import MAX_WORD_LENGTH, MAX_WORDS, TextTerms, matches_all, text_terms, to_wants
+from bot.query import MAX_WORD_LENGTH, TextTerms, matches_all, text_terms, to_wants
 from bot.records import Alert, Article, Reply, Span
 from bot.texts import t
 from summarizer import fold, words
@@ -13,14 +13,14 @@ from summarizer import fold, words
 
 def alert_words(text: str) -> tuple[str, ...]:
     """An alert's searchable words as written, each once (by folded form), no stop words;
-    `-word` excludes."""
+    `-word` excludes. All of them: the caller refuses more than `MAX_WORDS` rather than cut."""
     first: dict[str, str] = {}
     for token in text.split():
         sign = "-" if token.startswith("-") else ""
         for word in words(token):
             if len(word) <= MAX_WORD_LENGTH and to_wants([word]):
                 first.setdefault(sign + fold(word), sign + word)
-    return tuple(first.values())[:MAX_WORDS]
+    return tuple(first.values())
 
 
 def alert_matches(alert: tuple[str, ...], text: str | TextTerms) -> bool:

@@ -360,6 +360,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” does not work as a topic (too short or too common; at most 8 words). "
         "Example: {example}; all topics again: /settings topics all",
     ),
+    "alert_too_many": (
+        "Ein Alarm hat höchstens {limit} Wörter; du hast {count} genannt. "
+        "Beispiel: /alert grönland zölle",
+        "An alert has at most {limit} words; you gave {count}. Example: /alert greenland tariffs",
+    ),
     "alert_bad_word": (
         "„{word}“ ist zu kurz oder zu häufig für einen Alarm. Beispiel: /alert grönland zölle",
         "“{word}” is too short or too common for an alert. Example: /alert greenland tariffs",

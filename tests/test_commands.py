@@ -567,3 +567,16 @@ def test_subscribe_takes_the_zone_before_the_time(store: Store, now: datetime) -
     assert "09:30 Uhr (Europe/Vienna)" in say(store, now, "/subscribe Wien 9.30 Uhr")
     assert "08:00 Uhr (America/New_York)" in say(store, now, "/subscribe New York 8")
     assert "„25“ ist keine Uhrzeit" in say(store, now, "/subscribe Wien 25")
+
+
+def test_too_many_alert_or_topic_words_are_refused_not_cut(store: Store, now: datetime) -> None:
+    nine = " ".join(f"Thema{i}" for i in range(9))
+    assert say(store, now, f"/alert {nine}") == (
+        "Ein Alarm hat höchstens 8 Wörter; du hast 9 genannt. Beispiel: /alert grönland zölle"
+    )
+    assert store.chats.alerts(CHAT) == []
+    assert "höchstens 8 Wörter" in say(store, now, f"/settings themen {nine}")
+    assert store.chats.digest_keywords(CHAT) == ()
+    eight = " ".join(f"Thema{i}" for i in range(8))
+    assert "Alarm 1 angelegt" in say(store, now, f"/alert {eight}")
+    assert len(store.chats.alerts(CHAT)[0].words) == 8

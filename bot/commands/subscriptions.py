@@ -16,6 +16,7 @@ from bot.commands.base import (
 )
 from bot.commands.zones import find_zone
 from bot.digest import build_digests, plan_chat
+from bot.query import MAX_WORDS
 from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
 from bot.render import render_digest
@@ -349,6 +350,9 @@ def _alert(req: Request) -> Reply:
     found = alert_words(req.args)
     if not found:
         return Reply.text(t(req.language, "alert_usage"), ok=False)
+    if len(found) > MAX_WORDS:
+        text = t(req.language, "alert_too_many", count=len(found), limit=MAX_WORDS)
+        return Reply.text(text, ok=False)
     bad = _bad_word(found)
     if bad is not None:
         return Reply.text(t(req.language, "alert_bad_word", word=bad), ok=False)
