@@ -96,6 +96,10 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "the date after since: is not one I understand; e.g. since:2025-11-01, since:1.11. or "
         "since:yesterday",
     ),
+    "search_many": (
+        "eine Suche hat höchstens {limit} Wörter (kleine wie „der“ zählen nicht mit)",
+        "a search has at most {limit} words (small ones like “the” don't count)",
+    ),
     "search_common": (
         "nur ganz häufige Wörter; such nach einem Stichwort, z. B. venezuela",
         "only very common words; search for a keyword, e.g. venezuela",

@@ -219,9 +219,12 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     shown += [p.strip() for p in phrases if p.strip()]
     if not shown and problem is None and not filters:
         problem = "empty"
-    wants = to_wants(found[:MAX_WORDS])
+    wants = to_wants(found)
     if shown and not wants and problem is None:
         problem = "common"
+    if len(wants) > MAX_WORDS and problem is None:
+        problem = "many"  # said, not cut: a search of the first eight would find other articles
+    wants = wants[:MAX_WORDS]
     without = to_wants(excluded[:MAX_WORDS])
     ordered = (tuple(_phrase_keys(words(p)[:MAX_WORDS])) for p in phrases)
     return Query(

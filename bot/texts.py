@@ -23,6 +23,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "I don't understand the date after since:. Example: since:2025-11-01, since:1.11. "
         "or since:yesterday",
     ),
+    "search_many": (
+        "Eine Suche hat höchstens {limit} Wörter (kleine wie „der“ zählen nicht mit). "
+        "Beispiel: /search venezuela russland",
+        "A search has at most {limit} words (small ones like “the” don't count). "
+        "Example: /search venezuela russland",
+    ),
     "search_common": (
         "„{query}“ besteht nur aus ganz häufigen Wörtern. Such nach einem Stichwort, "
         "zum Beispiel /search venezuela",

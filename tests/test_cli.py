@@ -97,6 +97,9 @@ def test_search_exit_codes(db_path: Path) -> None:
     )
     usage = newsbot("search", "***", db=db_path)
     assert usage.returncode == 2
+    many = newsbot("search", *(f"Thema{i}" for i in range(9)), db=db_path)
+    assert many.returncode == 2
+    assert "höchstens 8 Wörter" in many.stderr
 
 
 def test_digest_for_a_date(db_path: Path) -> None:

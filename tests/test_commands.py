@@ -580,3 +580,7 @@ def test_too_many_alert_or_topic_words_are_refused_not_cut(store: Store, now: da
     eight = " ".join(f"Thema{i}" for i in range(8))
     assert "Alarm 1 angelegt" in say(store, now, f"/alert {eight}")
     assert len(store.chats.alerts(CHAT)[0].words) == 8
+    assert say(store, now, f"/search {nine}") == (
+        "Eine Suche hat höchstens 8 Wörter (kleine wie „der“ zählen nicht mit). "
+        "Beispiel: /search venezuela russland"
+    )

@@ -257,3 +257,10 @@ def test_a_quoted_phrase_must_occur_in_that_order(store: Store) -> None:
     denied = put(store, "Absage", "Die Lösung ist nicht friedlich, sagt der Kreml.")
     assert found(store, '"Lösung ist nicht friedlich"') == [denied]
     assert found(store, '"Lösung ist friedlich"') == []
+
+
+def test_more_than_eight_words_are_named_not_cut() -> None:
+    assert parse_query("die Lage in der Ukraine und in Russland heute").problem is None
+    nine = " ".join(f"Thema{i}" for i in range(9))
+    assert parse_query(nine).problem == "many"
+    assert parse_query(" ".join(f"Thema{i}" for i in range(8))).problem is None

@@ -20,7 +20,7 @@ from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_rece
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
-from bot.query import parse_query, text_terms
+from bot.query import MAX_WORDS, parse_query, text_terms
 from bot.records import ChatSettings, Digest, date_only
 from bot.render import render_digest, source_name, to_plain
 from bot.store import Store
@@ -168,8 +168,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     text = " ".join(args.words)
     query = parse_query(text, utc_now(), config.timezone)
     if query.problem:
-        keys = {"bad-date": "search_bad_date", "common": "search_common"}
-        hint = say(language, keys.get(query.problem, "search_usage"))
+        keys = {"bad-date": "search_bad_date", "common": "search_common", "many": "search_many"}
+        hint = say(language, keys.get(query.problem, "search_usage"), limit=MAX_WORDS)
         print(f"newsbot search: {hint}", file=sys.stderr)
         return EXIT_USAGE
     store = open_existing(config, "search")

@@ -12,7 +12,7 @@ from bot.clock import parse_day
 from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
-from bot.query import OR_WORDS, Query, filter_kind, parse_query
+from bot.query import MAX_WORDS, OR_WORDS, Query, filter_kind, parse_query
 from bot.records import Button, Reply, Span
 from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
@@ -83,6 +83,8 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
         return Reply.text(reply, ok=False)
     if query.problem == "common":
         return Reply.text(t(req.language, "search_common", query=shown), ok=False)
+    if query.problem == "many":
+        return Reply.text(t(req.language, "search_many", limit=MAX_WORDS), ok=False)
     result = req.library.index.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     # Remembered even without hits, so /more speaks of this search, not the one before.
     req.library.chats.remember_search(req.ctx.chat, text, page)
