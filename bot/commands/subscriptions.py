@@ -43,6 +43,15 @@ def _time_arg(req: Request, value: str, example: str) -> str | Reply:
     return at
 
 
+def _leading_zone(words: list[str]) -> tuple[str | None, int]:
+    """The zone named by the most leading words (two or more: "New York"), and how many."""
+    for size in range(len(words), 1, -1):
+        zone = find_zone(" ".join(words[:size])).zone
+        if zone is not None:
+            return zone, size
+    return None, 0
+
+
 def _zone_arg(req: Request, value: str, example: str) -> str | Reply:
     """A zone as typed (any case, a city alone) → its name; else the candidates or an example."""
     found = find_zone(value)
@@ -75,9 +84,9 @@ def _subscribe(req: Request) -> Reply:
     if rest:
         # A zone may be typed with spaces ("New York"): the most words that name one; failing
         # that, its first word is the zone.
-        size = next((n for n in range(len(rest), 1, -1) if find_zone(" ".join(rest[:n])).zone), 0)
-        if size:
-            zone, rest = find_zone(" ".join(rest[:size])).zone, rest[size:]
+        zone, size = _leading_zone(rest)
+        if zone is not None:
+            rest = rest[size:]
         else:
             checked = _zone_arg(req, rest.pop(0), t(req.language, "subscribe_zone_example"))
             if isinstance(checked, Reply):
@@ -194,6 +203,7 @@ def _show_settings(req: Request) -> Reply:
     values = {
         "language": f"{t(lang, 'language_name')} ({lang})",
         "time": t(lang, "at_time", time=sub.time) if sub else t(lang, "settings_off"),
+        # Read afresh, not req.zone: this may answer the very command that changed it.
         "zone": settings.zone or req.ctx.timezone,
         "stories": str(settings.stories),
         "sentences": str(settings.sentences),
