@@ -34,7 +34,7 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.commands import is_change
+from bot.commands import resolve
 from bot.errors import (
     ChatGone,
     NewsbotError,
@@ -419,7 +419,8 @@ class MatrixTransport:
         # In a room, those at the power level the room asks for changing its state (its
         # `state_default`, 50 unless the room says otherwise) manage the digest.
         level = room.power_levels.defaults.state_default
-        may_manage = private or not is_change(event.body)
+        resolved = resolve(event.body)
+        may_manage = private or resolved is None or not resolved.changes
         if not may_manage:
             may_manage = event.sender in await self._creators(room) or (
                 room.power_levels.get_user_level(event.sender) >= level

@@ -9,6 +9,7 @@ chats, groups (administrators manage the digest), channels (`channel_post`) and 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import ALIASES, COMMANDS, is_change
+from bot.commands import COMMANDS, resolve
 from bot.errors import (
     ChatGone,
     ChatMoved,
@@ -180,6 +181,19 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([row])
 
 
+def command_names() -> list[str]:
+    """Every name of every command that Telegram can carry as a command, from the table.
+
+    Telegram's command names are [a-z0-9_]: "/überblick" comes as plain text (answered in
+    private chats by the text handler; its keyboard spelling "/ueberblick" is a command).
+    """
+    names = {n for c in COMMANDS.values() for n in c.names}
+    return sorted(n for n in names if _TELEGRAM_NAME.fullmatch(n))
+
+
+_TELEGRAM_NAME = re.compile(r"[a-z0-9_]{1,32}")
+
+
 class TelegramTransport:
     """A Telegram bot: PTB `Application` in, `send` out, every reply rendered as HTML."""
 
@@ -217,10 +231,7 @@ class TelegramTransport:
         only_messages = filters.UpdateType.MESSAGE
         # Commands in a channel come as `channel_post`: only its administrators can post there.
         commands = only_messages | filters.UpdateType.CHANNEL_POST
-        # Telegram's command names are [a-z0-9_]: "/überblick" comes as plain text (answered in
-        # private chats by the text handler below).
-        names = sorted(n for n in {*COMMANDS, *ALIASES} if n.isascii())
-        app.add_handler(CommandHandler(names, self._on_text, filters=commands))
+        app.add_handler(CommandHandler(command_names(), self._on_text, filters=commands))
         # Unknown commands and chatter get a hint only in private chats: in a group they may be
         # meant for another bot or for people.
         private = only_messages & filters.ChatType.PRIVATE
@@ -421,9 +432,16 @@ class TelegramTransport:
         tchat = message.chat
         chat = message_key(message)
         self._kinds[chat] = tchat.type
+        # A channel post comes from the channel's administrators, a button press under it from
+        # any reader: then, as in a group, Telegram is asked whether the presser manages it.
+        asks = tchat.type in (ChatType.GROUP, ChatType.SUPERGROUP) or (
+            tchat.type == ChatType.CHANNEL and replace is not None
+        )
+        resolved = resolve(text)
         may_manage = True
-        if tchat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and is_change(text):
-            may_manage = await self._is_group_admin(tchat, user, message.sender_chat)
+        if asks and resolved is not None and resolved.changes:
+            sender = message.sender_chat if replace is None else None
+            may_manage = await self._is_group_admin(tchat, user, sender)
         return Incoming(
             chat=chat,
             # A channel post has no user: the channel speaks, and only its administrators can.
@@ -458,12 +476,26 @@ class TelegramTransport:
         return user.id in cached[1]
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on one of the bot's buttons: only the reading actions its buttons carry.
+
+        Telegram does not promise that callback data is what the bot put on a button, so any
+        other data is ignored (and logged); the press is answered either way.
+        """
         query = update.callback_query
         if query is None:
             return
         try:
             message = query.message
             if not query.data or not isinstance(message, Message):
+                return
+            resolved = resolve(query.data)
+            if resolved is None or resolved.command is None or not resolved.command.button:
+                log.warning(
+                    "event=telegram_button_refused chat=%s user=%s data=%r",
+                    message_key(message),
+                    query.from_user.id,
+                    query.data[:MAX_CALLBACK_DATA],
+                )
                 return
             replace = str(message.message_id)
             await self._answer(await self._incoming(message, query.from_user, query.data, replace))

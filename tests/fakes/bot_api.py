@@ -301,7 +301,11 @@ class FakeBotAPI:
 
     def push_button(self, message: Sent, label: str, user_id: int = 555) -> None:
         """A user taps the inline button labelled `label` under a bot message."""
-        data = dict(message.buttons)[label]
+        self.push_callback(message, dict(message.buttons)[label], user_id)
+
+    def push_callback(self, message: Sent, data: str, user_id: int = 555) -> None:
+        """A callback query with `data` from under a bot message: what a button sends, or what
+        any client may send (Telegram does not check callback data against the buttons)."""
         self._push(
             {
                 "callback_query": {
@@ -312,7 +316,7 @@ class FakeBotAPI:
                     "message": {
                         "message_id": message.message_id,
                         "date": int(time.time()),
-                        "chat": {"id": message.chat_id, "type": "private"},
+                        "chat": self._chat(message.chat_id),
                         "from": BOT_USER,
                         "text": message.visible,
                     },
