@@ -47,6 +47,59 @@ DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern":
 # What may follow a time of day: `7 Uhr`, `7pm`, `7h`.
 TIME_SUFFIXES = ("uhr", "am", "pm", "h")
 
+# Cities as German readers name them (folded, spaces as `_`) whose zone is named in English
+# or after another city: `/subscribe 7:00 Wien`.
+CITY_ZONES = {
+    "wien": "Europe/Vienna",
+    "zurich": "Europe/Zurich",
+    "bern": "Europe/Zurich",
+    "rom": "Europe/Rome",
+    "moskau": "Europe/Moscow",
+    "warschau": "Europe/Warsaw",
+    "prag": "Europe/Prague",
+    "lissabon": "Europe/Lisbon",
+    "brussel": "Europe/Brussels",
+    "kopenhagen": "Europe/Copenhagen",
+    "athen": "Europe/Athens",
+    "luxemburg": "Europe/Luxembourg",
+    "munchen": "Europe/Berlin",
+    "hamburg": "Europe/Berlin",
+    "koln": "Europe/Berlin",
+    "frankfurt": "Europe/Berlin",
+    "kiew": "Europe/Kyiv",
+    "kyjiw": "Europe/Kyiv",
+    "peking": "Asia/Shanghai",
+    "tokio": "Asia/Tokyo",
+    "singapur": "Asia/Singapore",
+    "neu-delhi": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "teheran": "Asia/Tehran",
+    "tiflis": "Asia/Tbilisi",
+    "tel_aviv": "Asia/Jerusalem",
+    "kairo": "Africa/Cairo",
+    "kapstadt": "Africa/Johannesburg",
+    "washington": "America/New_York",
+    "san_francisco": "America/Los_Angeles",
+    "mexiko-stadt": "America/Mexico_City",
+    "mailand": "Europe/Rome",
+    "bozen": "Europe/Rome",
+    "genf": "Europe/Zurich",
+    "basel": "Europe/Zurich",
+    "den_haag": "Europe/Amsterdam",
+    "bukarest": "Europe/Bucharest",
+    "belgrad": "Europe/Belgrade",
+    "sankt_petersburg": "Europe/Moscow",
+    "salzburg": "Europe/Vienna",
+    "graz": "Europe/Vienna",
+    "linz": "Europe/Vienna",
+    "innsbruck": "Europe/Vienna",
+    "stuttgart": "Europe/Berlin",
+    "dusseldorf": "Europe/Berlin",
+    "dresden": "Europe/Berlin",
+    "leipzig": "Europe/Berlin",
+    "hannover": "Europe/Berlin",
+}
+
 # --- search ----------------------------------------------------------------------------------
 
 # Filter prefixes: `seit:2025-11-01`/`since:…`, `quelle:dpa`/`source:…`, `seite:2`/`page:2`.

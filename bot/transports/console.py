@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.records import Reply
 from bot.render import to_plain
 from bot.transports.base import Incoming, Limits, OnMessage
+from bot.vocabulary import QUIT_WORDS
 
 CHAT = "console:local"
 PROMPT = "> "
@@ -16,13 +17,10 @@ PROMPT = "> "
 LIMITS = Limits(per_second=1000.0, chat_gap=0.0)
 
 
-_QUIT = frozenset({"quit", "exit", "q", "beenden", "ende"})
-
-
 def is_quit(text: str) -> bool:
     """True for what ends the console chat: `/quit`, `/quit now`, `exit`, `/beenden`."""
     first = text.split(maxsplit=1)[0].lstrip("/!").casefold() if text.strip() else ""
-    return first in _QUIT and (text.startswith(("/", "!")) or len(text.split()) == 1)
+    return first in QUIT_WORDS and (text.startswith(("/", "!")) or len(text.split()) == 1)
 
 
 class ConsoleTransport:
