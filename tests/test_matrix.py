@@ -32,7 +32,7 @@ from bot.render import render_digest
 from bot.store import Store
 from bot.transports.base import Limits
 from bot.transports.matrix import MatrixTransport, close_client
-from tests.chat_changes import message, prepare, spellings, state
+from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
 from tests.conftest import ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
@@ -444,7 +444,9 @@ async def test_every_changing_command_in_every_spelling_needs_the_power_level(
             await bob.client.sync(timeout=0)
             await bob.client.join(room)
             await joined(alice, room, bob.client.user_id)
-            for key, spelling in spellings(("!", "/"), bot_suffix=False):
+            tested = spellings(("!", "/"), bot_suffix=False)
+            assert {f"!{n}" for n in GERMAN_NAMES} <= {spelling for _, spelling in tested}
+            for key, spelling in tested:
                 text = message(key, spelling)
                 prepare(store, chat, now)
                 before = state(store, chat)

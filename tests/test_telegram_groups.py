@@ -15,7 +15,7 @@ from bot.schedule import DigestScheduler, next_digest_at
 from bot.store import Store
 from bot.transports.base import Limits
 from bot.transports.telegram import address, chat_key, classify, command_names
-from tests.chat_changes import message, prepare, spellings, state
+from tests.chat_changes import BOT_NAME, GERMAN_NAMES, message, prepare, spellings, state
 from tests.conftest import Running, running
 from tests.fakes.bot_api import FakeBotAPI, Sent
 from tests.test_telegram import ADMIN, add_articles, ask, make_transport, serving, wait_for
@@ -82,6 +82,12 @@ TELEGRAM_SPELLINGS = [
     for key, spelling in spellings(("/",), bot_suffix=True)
     if spelling.removeprefix("/").partition("@")[0] in command_names()
 ]
+
+
+def test_the_telegram_permission_tests_cover_the_german_names() -> None:
+    tested = {spelling for _, spelling in TELEGRAM_SPELLINGS}
+    for name in GERMAN_NAMES:
+        assert {f"/{name}", f"/{name}@{BOT_NAME}"} <= tested, name
 
 
 @pytest.mark.parametrize(("key", "spelling"), TELEGRAM_SPELLINGS)

@@ -181,6 +181,10 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([row])
 
 
+# What Telegram accepts as a bot command name.
+_TELEGRAM_NAME = re.compile(r"[a-z0-9_]{1,32}")
+
+
 def command_names() -> list[str]:
     """Every name of every command that Telegram can carry as a command, from the table.
 
@@ -189,9 +193,6 @@ def command_names() -> list[str]:
     """
     names = {n for c in COMMANDS.values() for n in c.names}
     return sorted(n for n in names if _TELEGRAM_NAME.fullmatch(n))
-
-
-_TELEGRAM_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
 
 class TelegramTransport:
@@ -454,7 +455,8 @@ class TelegramTransport:
         )
 
     async def _is_group_admin(self, tchat: Chat, user: User | None, sender: Chat | None) -> bool:
-        """Whether Telegram lists the user among the group's administrators (cached briefly)."""
+        """Whether Telegram lists the user among the group's (or channel's) administrators
+        (cached briefly)."""
         if sender is not None and sender.id == tchat.id:
             return True  # an anonymous administrator writes as the group itself
         if user is None or user.id == ANONYMOUS_ADMIN:
