@@ -5,8 +5,26 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.delivery import REPLY_BUDGET, Action, Delivery, Outgoing, Pacer, decide, simulate
-from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
+from bot.delivery import (
+    MAX_MOVES,
+    REPLY_BUDGET,
+    Attempt,
+    Delivery,
+    Fail,
+    Follow,
+    Gone,
+    Outcome,
+    Outgoing,
+    Pacer,
+    Retry,
+    SendNew,
+    SendPlain,
+    SplitFiner,
+    Status,
+    decide,
+    simulate,
+)
+from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
 from bot.records import Reply, Span
 from bot.transports.base import Limits
 from bot.transports.telegram import LIMITS as TELEGRAM
@@ -48,16 +66,30 @@ def test_ten_thousand_chats_take_a_third_of_an_hour_at_30_per_second() -> None:
 
 
 def test_what_each_platform_error_means_is_decided_without_a_network() -> None:
-    assert decide(ChatGone("blocked"), 1) == Action("gone")
-    assert decide(ChatMoved("telegram:-100"), 1) == Action("moved", chat="telegram:-100")
-    assert decide(TooLarge("too long"), 1) == Action("split")
-    assert decide(RateLimited(7), 1).delay == 7
-    assert decide(RateLimited(7), 1).kind == "retry"
-    assert decide(RateLimited(10_000), 1).kind == "fail"
-    assert [decide(Transient("500"), n, backoff=2).delay for n in (1, 2, 3)] == [2, 4, 8]
-    assert decide(Transient("500"), 9, retries=8).kind == "fail"
-    assert decide(Rejected("bad request"), 1).kind == "fail"
-    assert decide(Rejected("message to edit not found"), 1, editing=True).kind == "new"
+    first = Attempt(1)
+    assert decide(ChatGone("blocked"), first) == Gone()
+    assert decide(ChatMoved("telegram:-100"), first) == Follow("telegram:-100")
+    assert decide(TooLarge("too long"), Attempt(1, finer=True)) == SplitFiner()
+    assert decide(RateLimited(7), first) == Retry(7, "RateLimited: rate limited, retry after 7 s")
+    assert isinstance(decide(RateLimited(10_000), first), Fail)
+    delays = [decide(Transient("500"), Attempt(n), backoff=2) for n in (1, 2, 3)]
+    assert [a.delay for a in delays if isinstance(a, Retry)] == [2, 4, 8]
+    assert isinstance(decide(Transient("500"), Attempt(9), retries=8), Fail)
+    assert decide(Rejected("bad request"), first) == Fail("bad request")
+    edit = Attempt(1, editing=True)
+    assert decide(Rejected("message to edit not found"), edit) == SendNew()
+
+
+def test_every_sending_rule_has_its_fallback_in_decide() -> None:
+    # Refused markup goes out once more as plain text; plain text refused is given up.
+    assert decide(BadMarkup("can't parse entities"), Attempt(1)) == SendPlain()
+    assert isinstance(decide(BadMarkup("can't parse entities"), Attempt(1, plain=True)), Fail)
+    # A part that no finer split can cut is given up as too large.
+    assert decide(TooLarge("too long"), Attempt(1, finer=False)) == Fail("too large")
+    # A chat is followed through at most MAX_MOVES moves.
+    moved = ChatMoved("telegram:-200")
+    assert decide(moved, Attempt(1, moves=MAX_MOVES - 1)) == Follow("telegram:-200")
+    assert isinstance(decide(moved, Attempt(1, moves=MAX_MOVES)), Fail)
 
 
 class Flaky:
@@ -88,7 +120,7 @@ class Flaky:
         self.sent.append((chat, "".join(s.text for p in part.paragraphs for s in p)))
 
 
-async def run(delivery: Delivery, *items: Outgoing) -> list[str]:
+async def run(delivery: Delivery, *items: Outgoing) -> list[Outcome]:
     await delivery.start()
     try:
         return list(await asyncio.gather(*(delivery.deliver(i) for i in items)))
@@ -111,22 +143,23 @@ async def test_retry_after_and_backoff_do_not_delay_other_chats() -> None:
     )
     assert [chat for chat, _ in transport.sent] == ["console:b", "console:a"]
     assert results == ["sent", "sent"]
-    assert outcomes == ["sent", "sent"]
+    assert outcomes == [Outcome(Status.SENT), Outcome(Status.SENT)]
 
 
 async def test_gives_up_after_retries_and_reports() -> None:
     transport = Flaky({"console:a": [Transient("down")] * 10})
-    failed: list[str] = []
+    failed: list[Outcome] = []
 
-    async def on_failed(reason: str) -> None:
-        failed.append(reason)
+    async def on_failed(outcome: Outcome) -> None:
+        failed.append(outcome)
 
     delivery = Delivery({"console": transport}, retries=2, backoff=0.01)
     [outcome] = await run(delivery, Outgoing("console:a", Reply.text("x"), "t", None, on_failed))
     assert transport.sent == []
     assert len(failed) == 1
-    assert "down" in failed[0]
-    assert outcome.startswith("failed")
+    assert failed[0].status is Status.FAILED
+    assert "down" in failed[0].reason
+    assert outcome == failed[0]
 
 
 async def test_chat_gone_ends_the_chat() -> None:
@@ -144,7 +177,7 @@ async def test_chat_gone_ends_the_chat() -> None:
     )
     assert gone == ["console:a"]
     assert transport.sent == []
-    assert outcomes == ["gone", "gone"]
+    assert [o.status for o in outcomes] == [Status.GONE, Status.GONE]
 
 
 async def test_a_moved_chat_is_followed_and_reported() -> None:
@@ -188,7 +221,7 @@ async def test_a_claim_is_taken_right_before_the_first_attempt_and_can_refuse() 
         Outgoing("console:a", Reply.text("x"), "digest", claim=claim_a),
         Outgoing("console:b", Reply.text("y"), "digest", claim=claim_b),
     )
-    assert outcomes == ["sent", "skipped"]
+    assert outcomes == [Outcome(Status.SENT), Outcome(Status.SKIPPED)]
     assert sorted(claims) == ["a", "b"]  # once each, not once per retry
     assert transport.sent == [("console:a", "x")]
 
@@ -230,7 +263,7 @@ async def test_a_command_reply_goes_before_queued_digests() -> None:
     position = transport.sent.index(("console:user", "help"))
     await delivery.join()
     await delivery.stop()
-    assert outcome == "sent"
+    assert outcome == Outcome(Status.SENT)
     assert position < 50  # of 301 messages, the reply did not wait for the burst
 
 
@@ -255,8 +288,8 @@ async def test_whoever_waits_hears_stopped_when_the_queue_stops() -> None:
     await asyncio.sleep(0.01)
     await delivery.stop()
     outcomes = await asyncio.wait_for(asyncio.gather(*waiting), 1)
-    assert outcomes[0] == "sent"  # the send in flight finished
-    assert set(outcomes[1:]) == {"stopped"}
+    assert outcomes[0] == Outcome(Status.SENT)  # the send in flight finished
+    assert set(outcomes[1:]) == {Outcome(Status.STOPPED)}
     late = await asyncio.wait_for(delivery.deliver(Outgoing("console:a", Reply.text("x"), "r")), 1)
-    assert late == "stopped"
+    assert late == Outcome(Status.STOPPED)
     assert len(transport.sent) == 1
