@@ -88,7 +88,7 @@ class Pacer:
 
 
 class Status(StrEnum):
-    """How a queued message ended (the values are what the delivery log stores)."""
+    """How a queued message ended (the digest log stores `sent`, `gone` and `failed` as such)."""
 
     SENT = "sent"
     # Its claim was refused: another process has it.

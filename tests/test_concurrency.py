@@ -16,7 +16,6 @@ from datetime import datetime
 
 import pytest
 
-from bot.records import Reply, Span
 from bot.store import Store
 from bot.transports.base import Limits
 from tests.conftest import running
@@ -117,20 +116,6 @@ async def test_a_slow_command_in_one_chat_delays_only_that_chat_and_keeps_its_or
     assert group[0].visible.startswith("Entschuldige, /subscribe dürfen hier nur")
     assert searched([m.visible for m in group[1:]]) == [1, 2]
     assert searched([m.visible for m in private]) == [0, 1, 2, 3, 4]
-
-
-async def test_refused_markup_is_sent_once_more_as_plain_text(
-    bot_api: FakeBotAPI, store: Store, now: datetime
-) -> None:
-    bot_api.refuse_markup.add(705)
-    reply = Reply(((Span("Eilmeldung", bold=True), Span(": Haushalt & Zölle")),))
-    transport = make_transport(bot_api, store)
-    async with running(transport, store, now) as served:
-        outcome = await served.send("telegram:705", reply)
-    assert outcome == "sent"
-    assert [m.visible for m in bot_api.screen(705)] == ["Eilmeldung: Haushalt & Zölle"]
-    # One call per send: the refused one with markup, then the plain one.
-    assert bot_api.count("sendMessage") == 2
 
 
 @pytest.mark.synapse

@@ -1,9 +1,16 @@
 """The one outgoing path: pacing, retry_after, backoff, give-up, gone and moved chats, finer
-splits, claims per attempt, urgent replies first and the reply budget."""
+splits, plain text after refused markup, claims per attempt, urgent replies first and the reply
+budget; and the platforms' own notices through it."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
 
 from bot.delivery import (
     MAX_MOVES,
@@ -26,8 +33,15 @@ from bot.delivery import (
 )
 from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
 from bot.records import Reply, Span
+from bot.store import Store
 from bot.transports.base import Limits
 from bot.transports.telegram import LIMITS as TELEGRAM
+from tests.conftest import running
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.synapse import Homeserver
+from tests.test_matrix import PASSWORD, Account, login
+from tests.test_matrix import make_transport as matrix_transport
+from tests.test_telegram import make_transport
 
 FAST = Limits(per_second=1000.0, chat_gap=0.0)
 
@@ -293,3 +307,48 @@ async def test_whoever_waits_hears_stopped_when_the_queue_stops() -> None:
     late = await asyncio.wait_for(delivery.deliver(Outgoing("console:a", Reply.text("x"), "r")), 1)
     assert late == Outcome(Status.STOPPED)
     assert len(transport.sent) == 1
+
+
+@pytest.mark.integration
+async def test_refused_markup_is_sent_once_more_as_plain_text(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    bot_api.refuse_markup.add(705)
+    reply = Reply(((Span("Eilmeldung", bold=True), Span(": Haushalt & Zölle")),))
+    transport = make_transport(bot_api, store)
+    async with running(transport, store, now) as served:
+        outcome = await served.send("telegram:705", reply)
+    assert outcome is Status.SENT
+    assert [m.visible for m in bot_api.screen(705)] == ["Eilmeldung: Haushalt & Zölle"]
+    # One call per send: the refused one with markup, then the plain one.
+    assert bot_api.count("sendMessage") == 2
+
+
+@pytest.mark.integration
+@pytest.mark.synapse
+async def test_a_room_the_bot_cannot_read_is_told_once_through_the_delivery_and_left(
+    homeserver: Homeserver, store: Store, now: datetime, tmp_path: Path
+) -> None:
+    bot = Account(homeserver.register(f"bot{uuid.uuid4().hex[:8]}", PASSWORD))
+    carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
+    try:
+        async with running(matrix_transport(homeserver, bot, store), store, now) as served:
+            room = await carol.room_with(bot.user_id, encrypted=True)
+            end = time.monotonic() + 20
+            while bot.user_id not in await carol.members(room):
+                assert time.monotonic() < end, "the bot did not join"
+                await asyncio.sleep(0.1)
+            for text in ("!start", "!hilfe", "!suche wahl"):
+                await carol.say(room, text)
+            await carol.wait_notice(lambda body: "verschlüsselt" in body)
+            while bot.user_id in await carol.members(room):
+                assert time.monotonic() < end + 20, "the bot did not leave"
+                await asyncio.sleep(0.1)
+            await served.delivery.join()
+            sent = served.delivery.sent
+            await carol.client.sync(timeout=0)
+    finally:
+        await carol.close()
+    told = [body for _, sender, body, _ in carol.notices if sender == bot.user_id]
+    assert len(told) == 1, told
+    assert sent == 1  # the notice went through the one outgoing path
