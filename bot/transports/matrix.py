@@ -1,7 +1,8 @@
 """Matrix over matrix-nio: log in, join rooms on invite, answer `!`/`/` commands, send HTML.
 
 The sync token lives in the app's store, so after a restart the bot neither answers old
-messages again nor misses the ones that arrived while it was down (up to `max_age`).
+messages again nor misses the ones that arrived while it was down (up to `max_age`). A sync
+batch is handled room by room side by side, each room in order, before its token is kept.
 Encrypted rooms work through nio's e2e extra (vodozemac) when a key store folder is given:
 the folder keeps the device id and its keys, and every device is trusted on first use.
 Without one, an encrypted room gets a plain notice that the bot cannot read it, and a leave.

@@ -3,7 +3,8 @@
 Long polling by default, a webhook (PTB's tornado server behind a TLS proxy) as an option. Any
 Bot API server works: `api_url` is PTB's `base_url`, the token appended after it. Private
 chats, groups (administrators manage the digest), channels (`channel_post`) and forum topics
-(one chat key per topic: `telegram:-100123/45`).
+(one chat key per topic: `telegram:-100123/45`). Updates run concurrently, each chat's in the
+order they came (`ChatOrder`).
 """
 
 from __future__ import annotations
@@ -387,7 +388,7 @@ class TelegramTransport:
         )
 
     async def stop(self) -> None:
-        """Stop fetching updates, finish the update being handled, close the HTTP pool."""
+        """Stop fetching updates, finish the updates being handled, close the HTTP pool."""
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
