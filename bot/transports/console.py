@@ -46,12 +46,9 @@ class ConsoleTransport:
 
     async def _loop(self, on_message: OnMessage) -> None:
         loop = asyncio.get_running_loop()
-        interactive = self.stdin.isatty()
+        self._prompt()
         try:
             while True:
-                if interactive:
-                    self.stdout.write(PROMPT)
-                    self.stdout.flush()
                 line = await loop.run_in_executor(None, self.stdin.readline)
                 if not line:
                     break
@@ -59,14 +56,23 @@ class ConsoleTransport:
                 if is_quit(text):
                     break
                 if not text:
+                    self._prompt()
                     continue
+                # Returns once the reply is queued; the prompt follows the reply (`send`).
                 await on_message(Incoming(CHAT, "console:user", text, self.language))
         finally:
             self.closed.set()
 
+    def _prompt(self) -> None:
+        """Ask for the next line, in a terminal only (a pipe gets the answers alone)."""
+        if self.stdin.isatty():
+            self.stdout.write(PROMPT)
+            self.stdout.flush()
+
     def _write(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
         print(file=self.stdout, flush=True)
+        self._prompt()
 
     def split(self, reply: Reply, size: int) -> list[Reply]:
         """A terminal has no message size: the reply stays whole."""
