@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import chat_events
+from bot.commands import COMMANDS
 from bot.config import Config
 from bot.digest import build_digests, plan_chat
 from bot.errors import NewsbotError
 from bot.records import NewArticle, Reply, Span
 from bot.render import render_digest
 from bot.store import Store
-from bot.transports.telegram import TelegramTransport
+from bot.transports.telegram import TelegramTransport, command_names
 from tests.conftest import ROOT, Running, running
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 
@@ -302,3 +303,11 @@ async def test_groups_hear_only_commands_for_this_bot(
         answer = await ask(bot_api, "/help@digest_test_bot", chat_id=-5, chat_type="group")
     assert [m.visible.split("\n")[0] for m in bot_api.screen(-5)] == ["Befehle:"]
     assert answer.visible.startswith("Befehle:")
+
+
+def test_telegram_hears_every_name_of_the_table_it_can_carry() -> None:
+    names = command_names()
+    every = {n for c in COMMANDS.values() for n in c.names}
+    assert {"subscribe", "abo", "abonnieren", "einstellungen", "ueberblick"} <= set(names)
+    # Telegram's command names are [a-z0-9_]: "/überblick" comes as text, the rest as commands.
+    assert every - set(names) == {"überblick"}
