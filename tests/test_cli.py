@@ -1,11 +1,9 @@
-"""The `newsbot` CLI as a user runs it: subprocesses on a real database file."""
+"""The `newsbot` CLI as a user runs it, in this process (`newsbot(...)` from conftest) on a real
+database file; tests/test_process.py spawns the real process for what only a process shows."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from datetime import UTC, datetime
 from importlib import import_module
@@ -15,35 +13,9 @@ import pytest
 
 from bot.records import Subscription
 from bot.store import Store
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, newsbot
 
-pytestmark = pytest.mark.integration
-
-
-def newsbot(
-    *args: str,
-    db: Path,
-    stdin: str | None = None,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "NEWSBOT_DB": str(db),
-        "NEWSBOT_CONFIG": "",
-        "PYTHONPATH": str(ROOT),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+__all__ = ["newsbot"]  # other test files import it from here
 
 
 def test_demo_prints_digest_with_both_seeds(db_path: Path) -> None:
