@@ -70,9 +70,10 @@ def seeded_store(store: Store, now: datetime) -> Store:
     return store
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
-    """One real Synapse per test module on 127.0.0.1 (starts in about a second)."""
+    """One real Synapse for the whole test session on 127.0.0.1; every test registers users
+    of its own (unique names), so tests share the server but no account or room."""
     skip_or_fail_without_synapse()
     server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
     yield server
