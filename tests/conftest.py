@@ -26,12 +26,15 @@ from bot.delivery import Delivery, Outgoing
 from bot.ingest.files import ingest_paths
 from bot.records import Reply
 from bot.store import Store
-from bot.transports.base import Transport
+from bot.transports.base import Limits, Transport
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+# Pacing for tests that are not about pacing: no gap per chat, no real-time wait. Tests pass it
+# to the transports (`limits=FAST`); test_restart's burst test keeps Telegram's real limits.
+FAST = Limits(per_second=1000.0, chat_gap=0.0)
 
 
 @pytest.fixture

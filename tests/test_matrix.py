@@ -31,7 +31,7 @@ from bot.digest import build_digests, plan_chat
 from bot.render import render_digest
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
-from tests.conftest import ROOT, Running, running
+from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
@@ -166,7 +166,7 @@ def make_transport(
         load_token=load,
         save_token=save,
         sync_timeout_ms=500,
-        **kwargs,  # type: ignore[arg-type]
+        **{"limits": FAST, **kwargs},  # type: ignore[arg-type]
     )
 
 

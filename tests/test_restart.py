@@ -19,6 +19,7 @@ import pytest
 from bot.delivery import REPLY_BUDGET, Outgoing
 from bot.records import NewArticle, Reply, Subscription
 from bot.store import Store
+from bot.transports.telegram import LIMITS as TELEGRAM_LIMITS
 from tests.conftest import ROOT, SEEDS, running
 from tests.fakes.bot_api import FakeBotAPI
 from tests.test_telegram import make_transport, wait_for
@@ -177,7 +178,9 @@ async def test_help_during_a_thousand_chat_burst_is_answered_at_once(
     bot_api: FakeBotAPI, store: Store
 ) -> None:
     now = datetime.now(UTC)
-    async with running(make_transport(bot_api, store), store, now) as served:
+    # Telegram's real limits, in real time: the one test that proves the pacing itself holds.
+    transport = make_transport(bot_api, store, limits=TELEGRAM_LIMITS)
+    async with running(transport, store, now) as served:
         for i in range(1, 1001):
             served.delivery.put(Outgoing(f"telegram:{i}", Reply.text("Überblick"), "digest"))
         await wait_for(lambda: len(bot_api.sent) >= 30)

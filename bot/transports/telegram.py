@@ -195,6 +195,7 @@ class TelegramTransport:
         webhook: Webhook | None = None,
         poll_timeout: float = 10.0,
         on_inline: OnInline | None = None,
+        limits: Limits = LIMITS,
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place.
@@ -205,7 +206,7 @@ class TelegramTransport:
         self.webhook = webhook
         self.poll_timeout = poll_timeout
         self.on_inline = on_inline
-        self.limits = LIMITS
+        self.limits = limits  # Telegram's own unless a test or bench injects faster ones
         self.size = TELEGRAM_LIMIT
         # Chat types as Telegram reported them (updates and sent messages): groups get
         # Telegram's per-group limit.
