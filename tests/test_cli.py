@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import tomllib
 from datetime import UTC, datetime
-from importlib import import_module
+from importlib import import_module, metadata
 from pathlib import Path
 
 import pytest
 
 from bot.records import Subscription
 from bot.store import Store
+from bot.version import DISTRIBUTION, user_agent
 from tests.conftest import ROOT, SEEDS, newsbot
 
 __all__ = ["newsbot"]  # other test files import it from here
@@ -150,6 +151,22 @@ def test_help_teaches_the_subcommands(db_path: Path) -> None:
     result = newsbot("--help", db=db_path)
     for sub in ("demo", "ingest", "summarize", "search", "digest", "run"):
         assert sub in result.stdout
+
+
+def test_version_is_the_installed_package_version_and_the_user_agent_says_it() -> None:
+    installed = metadata.version(DISTRIBUTION)
+    result = newsbot("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"newsbot {installed}\n"
+    assert installed == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert user_agent().startswith(f"newsbot/{installed} (")
+
+
+def test_the_distribution_name_in_pyproject_is_the_one_read_for_the_version() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION
+    assert project["scripts"] == {"newsbot": "bot.cli:main"}  # the command keeps its name
+    assert DISTRIBUTION in (ROOT / "README.md").read_text()  # the install line names it
 
 
 def test_console_script_in_pyproject_runs_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
