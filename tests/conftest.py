@@ -37,6 +37,15 @@ SEEDS = ROOT / "seeds"
 FAST = Limits(per_second=1000.0, chat_gap=0.0)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the real homeserver is a `synapse` and `integration` test, marked or not,
+    so `-m "not synapse"` and `make test-fast` leave out every one of them."""
+    for item in items:
+        if "homeserver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.synapse)
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture
 def now() -> datetime:
     """A fixed, timezone-aware 'now' for pure functions."""

@@ -127,6 +127,7 @@ def test_docker_context_sends_only_what_the_image_copies() -> None:
         assert (ROOT / path).exists(), path
 
 
+@pytest.mark.integration
 def test_container_health_check_runs_directly(tmp_path: Path) -> None:
     """The HEALTHCHECK command fails before the database exists and passes once it does."""
     db = tmp_path / "data" / "newsbot.db"
@@ -148,6 +149,7 @@ def test_container_health_check_runs_directly(tmp_path: Path) -> None:
     assert result.stdout.startswith("ok: 2 Artikel in")
 
 
+@pytest.mark.integration
 def test_compose_file_validates_with_docker() -> None:
     if shutil.which("docker") is None:
         pytest.skip("docker is not installed")
@@ -222,6 +224,7 @@ def _verify_unit_copies(tmp_path: Path) -> list[Path]:
     return copies
 
 
+@pytest.mark.integration
 def test_systemd_units_verify(tmp_path: Path) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")

@@ -272,6 +272,7 @@ async def test_invites_only_from_allowed_servers(
         assert bot_account.user_id not in await alice.members(room)
 
 
+@pytest.mark.slow
 async def test_newsbot_run_serves_both_platforms_in_one_process(
     homeserver: Homeserver, bot_account: Account, alice: Person, tmp_path: Path
 ) -> None:

@@ -87,6 +87,7 @@ def received(bot_api: FakeBotAPI, ids: list[int]) -> dict[int, int]:
     return {i: len(bot_api.screen(i)) for i in ids}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
     bot_api: FakeBotAPI, tmp_path: Path, sig: int
@@ -127,6 +128,7 @@ async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
     assert sum(counts.values()) >= len(ids) - len(unknown)
 
 
+@pytest.mark.slow
 async def test_two_processes_on_one_database_send_no_digest_twice(
     bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
@@ -142,6 +144,7 @@ async def test_two_processes_on_one_database_send_no_digest_twice(
     assert received(bot_api, ids) == dict.fromkeys(ids, 1)
 
 
+@pytest.mark.slow
 async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
     bot_api: FakeBotAPI, seeded_store: Store, now: datetime
 ) -> None:
@@ -156,6 +159,7 @@ async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
     assert sum(1 for m, _ in bot_api.calls if m == "sendMessage") > 3  # it was retried
 
 
+@pytest.mark.slow
 async def test_a_huge_article_is_shown_in_pages_within_the_budget(
     bot_api: FakeBotAPI, store: Store
 ) -> None:

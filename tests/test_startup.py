@@ -217,6 +217,7 @@ def test_example_config_grants_nobody_anything() -> None:
 # --- item 4: secrets never leave the process ---------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("echo", ["500"], indirect=True)
 async def test_bot_api_error_page_echoing_the_token_stays_masked_at_start(
     echo: EchoServer,

@@ -238,6 +238,7 @@ async def test_every_sent_message_is_valid_telegram_html(
     assert bot_api.count("sendMessage") == 5
 
 
+@pytest.mark.slow
 async def test_newsbot_run_serves_telegram_and_stops_on_sigterm(
     bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
