@@ -33,7 +33,7 @@ from bot.store import Store
 from bot.transports.base import Limits
 from bot.transports.matrix import MatrixTransport, close_client
 from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
-from tests.conftest import ROOT, Running, running
+from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
@@ -168,7 +168,7 @@ def make_transport(
         load_token=load,
         save_token=save,
         sync_timeout_ms=500,
-        **kwargs,  # type: ignore[arg-type]
+        **{"limits": FAST, **kwargs},  # type: ignore[arg-type]
     )
 
 
@@ -274,6 +274,7 @@ async def test_invites_only_from_allowed_servers(
         assert bot_account.user_id not in await alice.members(room)
 
 
+@pytest.mark.slow
 async def test_newsbot_run_serves_both_platforms_in_one_process(
     homeserver: Homeserver, bot_account: Account, alice: Person, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ from bot.config import load_config
 from bot.errors import ConfigError
 from bot.store import Store
 from tests.conftest import ROOT
+from tests.conftest import newsbot as cli
 
 pytestmark = pytest.mark.integration
 TOKEN = "123456:SECRET-token-abcdefghijklmnopqrstuvwxyz"
@@ -33,8 +34,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    """Run `python -m bot ARGS` with only `env` set; returns (exit status, stdout, stderr)."""
+def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `newsbot ARGS` in this process with only `env` set; (exit status, stdout, stderr)."""
+    result = cli(*args, env={"PATH": "/usr/bin:/bin", **env}, clean_env=True)
+    return result.returncode, result.stdout, result.stderr
+
+
+async def newsbot_process(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` as a process with only `env` set (for `run`, which installs
+    signal handlers and so needs a main thread of its own); (exit status, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -136,7 +144,7 @@ def _one_line_exit_2(code: int, err: str) -> str:
 async def test_config_file_that_is_not_utf8(tmp_path: Path) -> None:
     config = tmp_path / "newsbot.toml"
     config.write_bytes(b'timezone = "Europe/Berlin"\n# Gr\xfc\xdfe\n')
-    code, _, err = await newsbot("--config", str(config), "status", env={})
+    code, _, err = newsbot("--config", str(config), "status", env={})
     line = _one_line_exit_2(code, err)
     assert str(config) in line
     assert "UTF-8" in line
@@ -168,7 +176,7 @@ async def test_unusable_database_paths(tmp_path: Path, where: str, value: str, s
         config.write_text(f'db = "{value}"\n')
         args = ["--config", str(config)]
         origin = str(config)
-    code, _, err = await newsbot(*args, "ingest", str(tmp_path), env=env)
+    code, _, err = newsbot(*args, "ingest", str(tmp_path), env=env)
     line = _one_line_exit_2(code, err)
     assert says in line
     assert f"db (from {origin})" in line
@@ -177,7 +185,7 @@ async def test_unusable_database_paths(tmp_path: Path, where: str, value: str, s
 @pytest.mark.parametrize("echo", ["404"], indirect=True)
 async def test_bot_api_404_is_not_reported_as_a_rejected_token(echo: EchoServer) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
-    code, _, err = await newsbot("run", env=env)
+    code, _, err = await newsbot_process("run", env=env)
     line = _one_line_exit_2(code, err)
     assert "401" not in line
     assert "404" in line
@@ -187,7 +195,9 @@ async def test_bot_api_404_is_not_reported_as_a_rejected_token(echo: EchoServer)
 
 async def test_bot_api_url_pointing_at_nothing() -> None:
     url = f"http://127.0.0.1:{free_port()}/bot"
-    code, _, err = await newsbot("run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url})
+    code, _, err = await newsbot_process(
+        "run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url}
+    )
     line = _one_line_exit_2(code, err)
     assert "cannot reach the Bot API" in line
     assert url in line
@@ -207,13 +217,14 @@ def test_example_config_grants_nobody_anything() -> None:
 # --- item 4: secrets never leave the process ---------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("echo", ["500"], indirect=True)
 async def test_bot_api_error_page_echoing_the_token_stays_masked_at_start(
     echo: EchoServer,
 ) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
     for verbose in ((), ("-v",)):
-        code, out, err = await newsbot(*verbose, "run", env=env)
+        code, out, err = await newsbot_process(*verbose, "run", env=env)
         assert code == 2
         assert "getMe" in err  # the echo is reported, masked
         assert_no_secret(out, err)
@@ -263,8 +274,8 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     assert notes
     assert "sendMessage" in notes[0]  # the echo is kept, the token is not
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_DB": str(db_path)}
-    _, text, err1 = await newsbot("status", env=env)
-    _, data, err2 = await newsbot("status", "--json", env=env)
+    _, text, err1 = newsbot("status", env=env)
+    _, data, err2 = newsbot("status", "--json", env=env)
     assert "sendMessage" in text
     assert_no_secret(notes[0], logged.getvalue(), text, data, err1, err2)
     # Masked before it was stored, so even the file does not hold it.
@@ -280,7 +291,7 @@ async def test_homeserver_echoing_the_password_stays_masked(echo: EchoServer) ->
         "MATRIX_PASSWORD": PASSWORD,
         "NEWSBOT_LOG_LEVEL": "DEBUG",
     }
-    code, out, err = await newsbot("-v", "run", env=env)
+    code, out, err = await newsbot_process("-v", "run", env=env)
     assert code == 2
     assert "matrix login failed" in err
     assert "Invalid login" in err
