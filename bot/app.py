@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -109,13 +109,16 @@ def make_inline(
     return on_inline
 
 
-def make_delivery(store: Store, transports: Sequence[Transport]) -> Delivery:
+def make_delivery(
+    store: Store, transports: Sequence[Transport], secrets: Iterable[str] = ()
+) -> Delivery:
     """The one outgoing path for these transports: a gone chat ends, a moved chat follows."""
     on_gone, on_moved = chat_events(store)
     return Delivery(
         {t.name: t for t in transports},
         on_gone=lambda chat: on_gone(chat, "send"),
         on_moved=on_moved,
+        secrets=secrets,
     )
 
 
@@ -231,7 +234,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    queue = make_delivery(store, transports)
+    queue = make_delivery(store, transports, config.secrets())
     scheduler: DigestScheduler | None = None
     on_message = make_handler(config, store, utc_now, queue)
     started: list[Transport] = []

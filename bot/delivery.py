@@ -19,7 +19,7 @@ import itertools
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, SendError, TooLarge
@@ -177,8 +177,11 @@ class Delivery:
         on_gone: Callable[[str], Awaitable[None]] | None = None,
         on_moved: Callable[[str, str], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        secrets: Iterable[str] = (),
     ) -> None:
         self.transports = dict(transports)
+        # Masked in every spelling before a failure reason is logged or stored as a note.
+        self.secrets = tuple(secrets)
         self.pacers = {n: Pacer(t.limits, t.is_group) for n, t in self.transports.items()}
         self.retries = retries
         self.backoff = backoff
@@ -420,13 +423,13 @@ class Delivery:
                 item.label,
                 job.tries,
                 action.delay,
-                redact(action.reason),
+                redact(action.reason, self.secrets),
             )
             self.pacers[platform_of(chat)].hold(chat, self.clock() + action.delay)
             self._retry(chat, action.delay)
             return
         # Stored as the failure note: an error page may echo the token in the URL.
-        reason = redact(action.reason or f"{type(exc).__name__}: {exc}")[:300]
+        reason = redact(action.reason or f"{type(exc).__name__}: {exc}", self.secrets)[:300]
         log.error(
             "event=delivery_failed chat=%s label=%s tries=%d error=%r",
             chat,
