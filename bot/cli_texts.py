@@ -90,6 +90,10 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "search_head": ("{total} Treffer für „{query}“:", "{total} results for “{query}”:"),
     "search_head_one": ("1 Treffer für „{query}“:", "1 result for “{query}”:"),
+    "date_range": (
+        "{value} liegt außerhalb der Tage, die ich kenne: 1900-01-01 bis 2999-12-31",
+        "{value} is outside the days I know: 1900-01-01 to 2999-12-31",
+    ),
     "search_bad_date": (
         "das Datum nach seit: verstehe ich nicht; z. B. seit:2025-11-01, seit:1.11. oder "
         "seit:gestern",

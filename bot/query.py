@@ -15,7 +15,7 @@ from datetime import datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from bot.clock import parse_day
+from bot.clock import is_known_day, parse_day
 from summarizer import terms, words
 
 _FILTER = re.compile(r"(?i)\b(seit|since|quelle|source):(\S*)")
@@ -202,6 +202,8 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
             day = parse_day(value, today)
             if day is None:
                 problem = "bad-date"
+            elif not is_known_day(day):
+                problem = "date-range"
             else:
                 since = datetime.combine(day, time(), local)
         else:

@@ -18,6 +18,7 @@ from bot.cli.operations import cmd_backup, cmd_export, cmd_status
 from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize, cmd_terms
 from bot.cli.serving import cmd_demo, cmd_run
 from bot.cli_texts import say
+from bot.clock import is_known_day
 from bot.config import Config, check_db_path, load_config
 from bot.errors import ConfigError, NewsbotError
 from bot.logs import redact, setup_logging
@@ -252,6 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: configuration error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(config, level=_log_level(args, config))
+    for option, day in _days(args):
+        if not is_known_day(day):
+            hint = say(config.language, "date_range", value=f"{option} {day.isoformat()}")
+            print(f"newsbot {args.command}: {hint}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         code = int(args.func(args, config))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
@@ -273,6 +279,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args, config, say(config.language, "unexpected", error=f"{type(exc).__name__}: {exc}")
         )
         return EXIT_EMPTY
+
+
+def _days(args: argparse.Namespace) -> list[tuple[str, date]]:
+    """The days given as options (`--date`, `--since`), with the option's name."""
+    return [(f"--{k}", v) for k, v in vars(args).items() if isinstance(v, date)]
 
 
 def _log_level(args: argparse.Namespace, config: Config) -> int:

@@ -8,7 +8,7 @@ import zlib
 from dataclasses import replace
 from datetime import date
 
-from bot.clock import parse_day
+from bot.clock import is_known_day, parse_day
 from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
@@ -47,6 +47,8 @@ def _archive(req: Request) -> Reply:
         day = parse_day(req.args, req.today)
         if day is None:
             return Reply.text(t(req.language, "archive_bad_date", value=req.args), ok=False)
+        if not is_known_day(day):
+            return Reply.text(t(req.language, "date_range", value=req.args.strip()), ok=False)
     kept = req.library.archive.archived_digest(req.ctx.chat, day)
     if kept is not None:
         return kept.reply
@@ -63,6 +65,11 @@ def _search(req: Request) -> Reply:
     return _search_page(req, text, page)
 
 
+def _since_value(query: Query) -> str:
+    """What the reader typed after `seit:`, to quote it back."""
+    return next((f.split(":", 1)[1] for f in query.filters if filter_kind(f) == "since"), "")
+
+
 def _parse(req: Request, text: str) -> Query:
     """The reader's search text, its days taken in the chat's zone."""
     return parse_query(text, req.ctx.now, req.zone)
@@ -72,6 +79,8 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     query = _parse(req, text)
     if query.problem == "bad-date":
         return Reply.text(t(req.language, "search_bad_date"), ok=False)
+    if query.problem == "date-range":
+        return Reply.text(t(req.language, "date_range", value=_since_value(query)), ok=False)
     if query.problem == "empty":
         tips = t(req.language, "search_tips")
         return Reply.text(t(req.language, "search_usage"), tips, ok=False)
