@@ -295,4 +295,6 @@ def fetch_options(config: Config) -> FetchOptions:
 
 def poll_options(config: Config) -> PollOptions:
     """How feeds are polled: every `feed_interval_minutes` after a good poll."""
-    return PollOptions(every=timedelta(minutes=config.feed_interval_minutes))
+    return PollOptions(
+        every=timedelta(minutes=config.feed_interval_minutes), cycle=POLL_CHECK_EVERY
+    )
