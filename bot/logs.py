@@ -6,6 +6,7 @@ The redacting filter sits on the handler, so it sees records from every library'
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import html.entities
@@ -13,7 +14,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -201,6 +202,37 @@ class JsonFormatter(KeyValueFormatter):
         if extra:
             out["exc"] = extra
         return json.dumps(out, ensure_ascii=False)
+
+
+class _HoldBack(logging.Filter):
+    """Drops the records of one library's loggers (unless DEBUG is on)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the library's records while held back; everything else passes."""
+        ours = record.name == self.prefix or record.name.startswith(self.prefix + ".")
+        return not ours or logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+@contextlib.contextmanager
+def held_back(prefix: str) -> Iterator[None]:
+    """Hold back a library's own log lines during a step whose failure we report in one line.
+
+    PTB logs a failed getMe with its traceback before raising; the start-up error the operator
+    reads is ours (`newsbot run: cannot reach the Bot API …`). At DEBUG both are shown.
+    """
+    hold = _HoldBack(prefix)
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(hold)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(hold)
 
 
 def setup_logging(

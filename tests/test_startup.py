@@ -114,6 +114,10 @@ class EchoServer:
             return web.json_response(
                 {"errcode": "M_FORBIDDEN", "error": f"Invalid login {body}"}, status=403
             )
+        if self.mode == "502":
+            return web.Response(
+                status=502, text="<html>Bad Gateway</html>", content_type="text/html"
+            )
         if self.mode.startswith("send-fails") and method != "sendMessage":
             return web.json_response({"ok": True, "result": _result(method)})
         if self.mode == "send-fails-spelled":
@@ -210,6 +214,21 @@ async def test_bot_api_404_is_not_reported_as_a_rejected_token(echo: EchoServer)
     assert "401" not in line
     assert "404" in line
     assert "TELEGRAM_API_URL" in line
+    assert_no_secret(err)
+
+
+@pytest.mark.parametrize("echo", ["404", "500", "502"], indirect=True)
+async def test_bot_api_failures_at_start_are_one_line_without_the_library_traceback(
+    echo: EchoServer,
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
+    code, _, err = await newsbot("run", env=env)
+    line = _one_line_exit_2(code, err)
+    assert echo.base in line
+    # Only our line: PTB's own error line (and its traceback) is held back at start.
+    assert "logger=telegram" not in err
+    assert "exc=" not in err
+    assert "level=error" not in err
     assert_no_secret(err)
 
 

@@ -63,6 +63,7 @@ from bot.errors import (
     Transient,
 )
 from bot.inline import InlinePage
+from bot.logs import held_back
 from bot.records import Button, Reply
 from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html, to_plain
 from bot.transports.base import Incoming, Limits, OnChatGone, OnChatMoved, OnMessage
@@ -238,6 +239,27 @@ class TelegramTransport:
         """Initialize PTB, then poll (or listen for the webhook) in the background."""
         self._on_message = on_message
         app = self.application
+        # PTB logs a failed getMe (an HTML error page) with its traceback before raising;
+        # the operator reads our one line instead.
+        with held_back("telegram"):
+            await self._initialize()
+        await app.start()
+        updater = app.updater
+        if updater is None:  # only when built with .updater(None), which we never do
+            raise RuntimeError("the Telegram application has no updater")
+        if self.webhook is None:
+            await updater.start_polling(
+                timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._on_poll_error,
+            )
+            log.info("event=telegram_polling bot=%s", app.bot.username)
+        else:
+            await self._start_webhook(updater, self.webhook)
+
+    async def _initialize(self) -> None:
+        """PTB's initialize (getMe), its failures told apart and named in one line."""
+        app = self.application
         try:
             await app.initialize()
         except InvalidToken:
@@ -260,19 +282,6 @@ class TelegramTransport:
                 f"cannot reach the Bot API at {self.api_url} (TELEGRAM_API_URL): {exc.message}"
             ) from None
         await self._publish_commands()
-        await app.start()
-        updater = app.updater
-        if updater is None:  # only when built with .updater(None), which we never do
-            raise RuntimeError("the Telegram application has no updater")
-        if self.webhook is None:
-            await updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
-                error_callback=self._on_poll_error,
-            )
-            log.info("event=telegram_polling bot=%s", app.bot.username)
-        else:
-            await self._start_webhook(updater, self.webhook)
 
     async def _get_me_status(self) -> int | None:
         """The HTTP status of a plain getMe, without PTB's mapping of 401 and 404 to one error."""
