@@ -166,6 +166,9 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
         from bot.transports.matrix import MatrixTransport
+        from bot.transports.matrix_keys import PICKLE_KEY_FILE, pickle_key
+
+        data = Path(config.db).resolve().parent
 
         async def load_token() -> str | None:
             return await store.run(lambda: store.chats.load_state(MATRIX_SYNC_KEY))
@@ -184,7 +187,8 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 load_token=load_token,
                 save_token=save_token,
                 # The device's encryption keys live beside the database and go with it.
-                key_store=Path(config.db).resolve().parent / MATRIX_KEY_STORE,
+                key_store=data / MATRIX_KEY_STORE,
+                pickle_key=pickle_key(config.matrix_pickle_key, data / PICKLE_KEY_FILE),
             )
         )
     return transports

@@ -48,6 +48,7 @@ from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply
 from bot.texts import t
 from bot.transports.base import Incoming, Limits, OnChatGone, OnMessage
+from bot.transports.matrix_keys import NIO_DEFAULT_KEY, migrate_pickle_key
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +141,15 @@ class MatrixTransport:
         sync_timeout_ms: int = SYNC_TIMEOUT_MS,
         device_name: str = "newsbot",
         key_store: Path | None = None,
+        pickle_key: str = NIO_DEFAULT_KEY,
     ) -> None:
         if not (password or access_token):
             raise NewsbotError("Matrix needs a password or an access token")
         self.key_store = key_store
         if key_store is not None:
-            key_store.mkdir(parents=True, exist_ok=True)
+            # The device's keys: the owner alone may list or read them, whatever the umask.
+            key_store.mkdir(mode=0o700, parents=True, exist_ok=True)
+            key_store.chmod(0o700)
         self.client = AsyncClient(
             homeserver,
             user_id,
@@ -153,12 +157,14 @@ class MatrixTransport:
             # No retries inside nio (it would sleep through 429s and timeouts on its own):
             # `bot.delivery` retries sends, the sync loop backs off, and a stop is never stuck.
             config=AsyncClientConfig(
+                pickle_key=pickle_key,
                 store_sync_tokens=False,
                 encryption_enabled=key_store is not None,
                 max_limit_exceeded=0,
                 max_timeouts=0,
             ),
         )
+        self._pickle_key = pickle_key
         self._keys_lock = asyncio.Lock()
         # Room id → its creators (room version 12 on), from the room's m.room.create event.
         self._room_creators: dict[str, frozenset[str]] = {}
@@ -282,10 +288,12 @@ class MatrixTransport:
             if not isinstance(who, WhoamiResponse):
                 raise NewsbotError(f"matrix access token rejected: {who.status_code}")
             # restore_login opens the key store of this device (when encryption is on).
+            self._rekey(who.user_id, who.device_id or "")
             client.restore_login(who.user_id, who.device_id or "", self._access_token)
         else:
             # The same device id as last time, so the keys in the store still belong to it.
             client.device_id = self._saved_device() or client.device_id
+            self._rekey(self.user_id, client.device_id)
             response = await client.login(self._password or "", device_name=self.device_name)
             if not isinstance(response, LoginResponse):
                 raise NewsbotError(f"matrix login failed for {self.user_id}: {response.message}")
@@ -298,6 +306,11 @@ class MatrixTransport:
             client.device_id,
             self.key_store is not None,
         )
+
+    def _rekey(self, user_id: str, device_id: str) -> None:
+        """A store from before per-install pickle keys is re-pickled before nio opens it."""
+        if self.key_store is not None:
+            migrate_pickle_key(self.key_store, user_id, device_id, self._pickle_key)
 
     def _saved_device(self) -> str | None:
         if self.key_store is None:
