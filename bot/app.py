@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -29,6 +32,9 @@ MATRIX_SYNC_KEY = "matrix:sync_token"
 MATRIX_KEY_STORE = "matrix-keys"
 # On SIGTERM, queued sends get this long to go out (systemd and compose wait 30 s).
 SHUTDOWN_SEND_GRACE = 20.0
+# After SIGTERM the whole orderly shutdown gets this long; past it (a stuck send, a blocked
+# thread) the process ends anyway, before systemd's and compose's 30 s run out.
+SHUTDOWN_DEADLINE = 27.0
 # On SIGTERM, feed polls in flight get this long before they are cancelled.
 SHUTDOWN_POLL_GRACE = 3.0
 # Telegram waits about 10 s for an inline answer; the search takes milliseconds, so this only
@@ -228,16 +234,31 @@ async def serve(
     *,
     until: asyncio.Event | None = None,
     schedule: bool = False,
+    hard_stop: bool = False,
 ) -> None:
     """Run the transports (and, with `schedule`, the digest/feed scheduler) until SIGTERM/SIGINT.
 
     Shutdown order keeps messages: stop taking new jobs, let queued sends finish, then stop the
-    transports (which finish handlers in flight and save the Matrix sync token).
+    transports (which finish handlers in flight and save the Matrix sync token). With
+    `hard_stop` (the `newsbot run` process), a second signal ends the process at once and the
+    shutdown as a whole is bounded by SHUTDOWN_DEADLINE.
     """
     stop = until or asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def first_signal(sig: int) -> None:
+        log.info("event=stop_requested signal=%s", signal.Signals(sig).name)
+        stop.set()
+        if hard_stop:
+            for again in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(again, exit_now, again, "second_signal")
+            # A thread, not the loop: it fires even when the loop itself is what is stuck.
+            timer = threading.Timer(SHUTDOWN_DEADLINE, exit_now, (sig, "shutdown_deadline"))
+            timer.daemon = True
+            timer.start()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, first_signal, sig)
     queue = make_delivery(store, transports, config.secrets())
     scheduler: DigestScheduler | None = None
     on_message = make_handler(config, store, utc_now, queue)
@@ -288,6 +309,13 @@ async def serve(
             await fetcher.aclose()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+def exit_now(sig: int, why: str) -> None:
+    """End the process at once (a second signal, or a shutdown past its deadline)."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"newsbot run: stopped at once ({why})\n".encode())
+    os._exit(128 + sig)
 
 
 def fetch_options(config: Config) -> FetchOptions:

@@ -18,10 +18,12 @@ from urllib.parse import quote, unquote
 import pytest
 from aiohttp import web
 
+from bot.app import SHUTDOWN_DEADLINE
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.store import Store
 from tests.conftest import ROOT
+from tests.fakes.bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.integration
 TOKEN = "123456:SECRET-token-abcdefghijklmnopqrstuvwxyz"
@@ -375,3 +377,85 @@ async def test_sigterm_ends_a_bot_whose_homeserver_is_unreachable(tmp_path: Path
             proc.kill()
             await proc.wait()
     assert (tmp_path / "newsbot.db").exists()
+
+
+@pytest.fixture
+async def stuck_api(bot_api: FakeBotAPI) -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API, its sendMessage never answering (until the test ends)."""
+    release = asyncio.Event()
+
+    async def never(p: dict[str, object]) -> object:
+        await release.wait()
+        return None
+
+    bot_api.m_sendmessage = never  # type: ignore[method-assign]
+    yield bot_api
+    release.set()
+
+
+async def _bot_stuck_in_a_send(bot_api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
+    """`newsbot run` whose reply to /start hangs in sendMessage (the Bot API never answers)."""
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "NEWSBOT_CONFIG": "",
+        "NEWSBOT_DB": str(tmp_path / "newsbot.db"),
+        "TELEGRAM_BOT_TOKEN": bot_api.token,
+        "TELEGRAM_API_URL": bot_api.base_url,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    bot_api.push_text("/start")
+    deadline = time.monotonic() + 60
+    while bot_api.count("sendMessage") == 0:
+        assert time.monotonic() < deadline, "the bot never tried to answer"
+        assert proc.returncode is None
+        await asyncio.sleep(0.05)
+    return proc
+
+
+async def _ended_within(proc: asyncio.subprocess.Process, seconds: float) -> tuple[float, str]:
+    """Seconds until the process ended (killed, and the test failed, past `seconds`)."""
+    started = time.monotonic()
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), seconds)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(f"still running {seconds} s after the signal") from None
+    return time.monotonic() - started, err.decode()
+
+
+async def test_sigterm_ends_a_bot_stuck_in_a_send_within_the_deadline(
+    stuck_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    proc = await _bot_stuck_in_a_send(stuck_api, tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        took, err = await _ended_within(proc, SHUTDOWN_DEADLINE + 15)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert took < SHUTDOWN_DEADLINE + 5, err
+    assert_no_secret(err)
+
+
+async def test_a_second_signal_ends_the_bot_at_once(stuck_api: FakeBotAPI, tmp_path: Path) -> None:
+    proc = await _bot_stuck_in_a_send(stuck_api, tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1)  # the first one is waiting for the send, within its grace
+        assert proc.returncode is None
+        proc.send_signal(signal.SIGINT)
+        took, err = await _ended_within(proc, 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert took < 5, err
+    assert "stopped at once (second_signal)" in err
+    assert proc.returncode != 0
