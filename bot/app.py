@@ -16,13 +16,16 @@ from pathlib import Path
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
-from bot.ingest.feeds import FeedPoller, PollOptions
+from bot.heartbeat import HEARTBEAT_KEY, Heartbeat
+from bot.heartbeat import to_json as heartbeat_json
+from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions
 from bot.ingest.fetch import Fetcher, FetchOptions
 from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
 from bot.store import Store
+from bot.systemd import notify
 from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
 
@@ -42,6 +45,8 @@ SHUTDOWN_POLL_GRACE = 3.0
 INLINE_DEADLINE = 5.0
 # The poll job looks for due feeds this often; each feed's own interval decides when it is due.
 POLL_CHECK_EVERY = timedelta(minutes=1)
+# A transport without this attribute (console, Telegram webhook) receives without asking.
+_NO_RECEIVE_LOOP = object()
 
 
 def make_handler(
@@ -263,6 +268,7 @@ async def serve(
     scheduler: DigestScheduler | None = None
     on_message = make_handler(config, store, utc_now, queue)
     started: list[Transport] = []
+    started_at = utc_now()
     fetcher: Fetcher | None = None
     poller: FeedPoller | None = None
     try:
@@ -278,20 +284,23 @@ async def serve(
         if schedule and not stop.is_set():
             fetcher = Fetcher(fetch_options(config))
             poller = FeedPoller(store, fetcher, poll_options(config))
+            beat = partial(record_heartbeat, store, started_at, transports)
             scheduler = DigestScheduler(
                 store,
                 queue,
                 clock=utc_now,
                 grace=timedelta(hours=config.digest_grace_hours),
-                poll=poller.cycle,
+                poll=beating(beat, poller.cycle),
                 poll_every=POLL_CHECK_EVERY,
                 default_zone=config.timezone,
                 archive=timedelta(days=config.archive_days),
             )
             await scheduler.start()
             log.info("event=scheduler_started jobs=%d", len(scheduler.scheduler.get_jobs()))
+        notify("READY=1")
         await stop.wait()
     finally:
+        notify("STOPPING=1")
         log.info("event=shutdown")
         if poller is not None:
             await poller.stop(SHUTDOWN_POLL_GRACE)
@@ -309,6 +318,39 @@ async def serve(
             await fetcher.aclose()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+def beating(
+    beat: Callable[[datetime], Awaitable[None]], poll: Callable[[datetime, OnAdded], Awaitable[int]]
+) -> Callable[[datetime, OnAdded], Awaitable[int]]:
+    """The scheduler's minute job with the heartbeat recorded first (`status --check` reads it)."""
+
+    async def tick(now: datetime, on_added: OnAdded) -> int:
+        try:
+            await beat(now)
+        except Exception:  # a full disk must not stop the feeds
+            log.exception("event=heartbeat_failed")
+        return await poll(now, on_added)
+
+    return tick
+
+
+async def record_heartbeat(
+    store: Store, started: datetime, transports: Sequence[Transport], now: datetime
+) -> None:
+    """One store write: this tick, and when each receiving transport last heard back."""
+    receives: dict[str, datetime | None] = {}
+    for transport in transports:
+        if getattr(transport, "webhook", None) is not None:
+            continue  # a webhook hears only when someone writes: silence is no outage there
+        heard = getattr(transport, "last_receive", _NO_RECEIVE_LOOP)
+        if heard is not _NO_RECEIVE_LOOP:
+            receives[transport.name] = (
+                datetime.fromtimestamp(heard, UTC) if isinstance(heard, float) else None
+            )
+    text = heartbeat_json(Heartbeat(now, started, receives))
+    await store.run(lambda: store.chats.save_state(HEARTBEAT_KEY, text))
+    notify("WATCHDOG=1")
 
 
 def exit_now(sig: int, why: str) -> None:

@@ -172,6 +172,14 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # status
     "status_check": ("ok: {count} Artikel in {db}", "ok: {count} articles in {db}"),
+    "status_alive": (
+        "ok: {count} Artikel in {db}; der Bot lebt (letzter Takt vor {age} s)",
+        "ok: {count} articles in {db}; the bot is alive (last tick {age} s ago)",
+    ),
+    "status_silent": (
+        "der Bot schweigt: {parts} (erlaubt: {stale} s, Herzschlag in {db})",
+        "the bot is silent: {parts} (allowed: {stale} s, heartbeat in {db})",
+    ),
     "status_database": ("Datenbank", "database"),
     "status_size": ("Größe", "size"),
     "status_articles": ("Artikel", "articles"),

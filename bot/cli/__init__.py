@@ -226,7 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
-        "--check", action="store_true", help="health check: exit 1 unless the database reads"
+        "--check",
+        action="store_true",
+        help="health check: exit 1 unless the database reads and the running bot's heartbeat "
+        "(scheduler tick, each transport's last receive) is fresh",
+    )
+    p.add_argument(
+        "--stale",
+        type=_positive,
+        default=300,
+        metavar="SECONDS",
+        help="with --check: how long a part may be silent (default 300)",
     )
     p.set_defaults(func=cmd_status)
 

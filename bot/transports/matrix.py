@@ -165,6 +165,8 @@ class MatrixTransport:
             ),
         )
         self._pickle_key = pickle_key
+        # When a sync last came back (seconds since the epoch), for the heartbeat.
+        self.last_receive: float | None = None
         self._keys_lock = asyncio.Lock()
         # Room id → its creators (room version 12 on), from the room's m.room.create event.
         self._room_creators: dict[str, frozenset[str]] = {}
@@ -366,6 +368,7 @@ class MatrixTransport:
             log.warning("event=matrix_sync_failed error=%r", getattr(response, "message", ""))
             return False
         # Every callback of this batch has run: only now is the token safe to keep.
+        self.last_receive = time.time()
         self._token = response.next_batch
         await self._store_token()
         # Keys after the token: a failed key request must not replay (and re-answer) the batch.

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -50,6 +51,7 @@ from telegram.ext import (
     Updater,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.commands import ALIASES, COMMANDS, is_change
 from bot.errors import (
@@ -181,6 +183,18 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([row])
 
 
+class HeardRequest(HTTPXRequest):
+    """PTB's HTTP request for getUpdates, noting when the Bot API last answered (the heartbeat)."""
+
+    heard_at: float | None = None
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """PTB's request; an answer of any status counts as heard."""
+        answer = await super().do_request(*args, **kwargs)
+        self.heard_at = time.time()
+        return answer
+
+
 class TelegramTransport:
     """A Telegram bot: PTB `Application` in, `send` out, every reply rendered as HTML."""
 
@@ -199,7 +213,14 @@ class TelegramTransport:
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place.
-        self.application = ApplicationBuilder().token(token).base_url(api_url).build()
+        self._updates = HeardRequest(connection_pool_size=1)
+        self.application = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(api_url)
+            .get_updates_request(self._updates)
+            .build()
+        )
         self.api_url = api_url
         self.on_gone = on_gone
         self.on_moved = on_moved
@@ -234,6 +255,11 @@ class TelegramTransport:
         app.add_error_handler(self._on_error)
 
     # --- the Transport port ---------------------------------------------------------------
+
+    @property
+    def last_receive(self) -> float | None:
+        """When getUpdates last came back (seconds since the epoch); None before the first."""
+        return self._updates.heard_at
 
     async def start(self, on_message: OnMessage) -> None:
         """Initialize PTB, then poll (or listen for the webhook) in the background."""
