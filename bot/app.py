@@ -56,9 +56,34 @@ def make_handler(
     delivery: Delivery,
 ) -> OnMessage:
     """The one message handler every transport calls: the command core on the store's thread,
-    its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages)."""
+    its reply handed to the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages).
+
+    It returns once the reply is queued, never waiting for the send: a reply held by its own
+    chat's pacing or `retry_after` delays no other chat. The transports call it in each chat's
+    order, and the delivery sends a chat's replies in the order they were queued.
+    """
 
     async def on_message(message: Incoming) -> None:
+        reply = message.answer
+        if reply is None:
+            reply = await run_command(message)
+        if reply is None:
+            return
+        after = message.after
+        delivery.put(
+            Outgoing(
+                message.chat,
+                reply,
+                "reply",
+                on_sent=after,
+                on_failed=None if after is None else lambda _: after(),
+                urgent=True,
+                budget=REPLY_BUDGET,
+                replace=message.replace,
+            )
+        )
+
+    async def run_command(message: Incoming) -> Reply | None:
         operator = message.user in config.admins
         ctx = Context(
             chat=message.chat,
@@ -72,24 +97,12 @@ def make_handler(
             private=message.private,
             fetch_allow=config.fetch_allow,
         )
-        reply: Reply | None
         try:
-            reply = await store.run(lambda: handle(message.text, ctx, store))
+            return await store.run(lambda: handle(message.text, ctx, store))
         except Exception:
             log.exception("event=command_failed chat=%s", message.chat)
             language = reader_language(None, message.language)
-            reply = Reply.text(t(language, "failed"), ok=False)
-        if reply is None:
-            return
-        item = Outgoing(
-            message.chat,
-            reply,
-            "reply",
-            urgent=True,
-            budget=REPLY_BUDGET,
-            replace=message.replace,
-        )
-        await delivery.deliver(item)
+            return Reply.text(t(language, "failed"), ok=False)
 
     return on_message
 

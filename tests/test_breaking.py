@@ -193,6 +193,7 @@ def _replay_module() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_the_dev_day_replayed_pings_its_two_sudden_big_stories_once_within_an_hour() -> None:
     if not DEV_DAY.exists():

@@ -23,6 +23,7 @@ from bot.config import load_config
 from bot.errors import ConfigError
 from bot.store import Store
 from tests.conftest import ROOT
+from tests.conftest import newsbot as cli
 from tests.fakes.bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.integration
@@ -37,8 +38,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    """Run `python -m bot ARGS` with only `env` set; returns (exit status, stdout, stderr)."""
+def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `newsbot ARGS` in this process with only `env` set; (exit status, stdout, stderr)."""
+    result = cli(*args, env={"PATH": "/usr/bin:/bin", **env}, clean_env=True)
+    return result.returncode, result.stdout, result.stderr
+
+
+async def newsbot_process(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` as a process with only `env` set (for `run`, which installs
+    signal handlers and so needs a main thread of its own); (exit status, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -170,7 +178,7 @@ def _one_line_exit_2(code: int, err: str) -> str:
 async def test_config_file_that_is_not_utf8(tmp_path: Path) -> None:
     config = tmp_path / "newsbot.toml"
     config.write_bytes(b'timezone = "Europe/Berlin"\n# Gr\xfc\xdfe\n')
-    code, _, err = await newsbot("--config", str(config), "status", env={})
+    code, _, err = newsbot("--config", str(config), "status", env={})
     line = _one_line_exit_2(code, err)
     assert str(config) in line
     assert "UTF-8" in line
@@ -202,7 +210,7 @@ async def test_unusable_database_paths(tmp_path: Path, where: str, value: str, s
         config.write_text(f'db = "{value}"\n')
         args = ["--config", str(config)]
         origin = str(config)
-    code, _, err = await newsbot(*args, "ingest", str(tmp_path), env=env)
+    code, _, err = newsbot(*args, "ingest", str(tmp_path), env=env)
     line = _one_line_exit_2(code, err)
     assert says in line
     assert f"db (from {origin})" in line
@@ -211,7 +219,7 @@ async def test_unusable_database_paths(tmp_path: Path, where: str, value: str, s
 @pytest.mark.parametrize("echo", ["404"], indirect=True)
 async def test_bot_api_404_is_not_reported_as_a_rejected_token(echo: EchoServer) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
-    code, _, err = await newsbot("run", env=env)
+    code, _, err = await newsbot_process("run", env=env)
     line = _one_line_exit_2(code, err)
     assert "401" not in line
     assert "404" in line
@@ -224,7 +232,7 @@ async def test_bot_api_failures_at_start_are_one_line_without_the_library_traceb
     echo: EchoServer,
 ) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
-    code, _, err = await newsbot("run", env=env)
+    code, _, err = await newsbot_process("run", env=env)
     line = _one_line_exit_2(code, err)
     assert echo.base in line
     # Only our line: PTB's own error line (and its traceback) is held back at start.
@@ -236,7 +244,9 @@ async def test_bot_api_failures_at_start_are_one_line_without_the_library_traceb
 
 async def test_bot_api_url_pointing_at_nothing() -> None:
     url = f"http://127.0.0.1:{free_port()}/bot"
-    code, _, err = await newsbot("run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url})
+    code, _, err = await newsbot_process(
+        "run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url}
+    )
     line = _one_line_exit_2(code, err)
     assert "cannot reach the Bot API" in line
     assert url in line
@@ -256,13 +266,14 @@ def test_example_config_grants_nobody_anything() -> None:
 # --- item 4: secrets never leave the process ---------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("echo", ["500"], indirect=True)
 async def test_bot_api_error_page_echoing_the_token_stays_masked_at_start(
     echo: EchoServer,
 ) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
     for verbose in ((), ("-v",)):
-        code, out, err = await newsbot(*verbose, "run", env=env)
+        code, out, err = await newsbot_process(*verbose, "run", env=env)
         assert code == 2
         assert "getMe" in err  # the echo is reported, masked
         assert_no_secret(out, err)
@@ -275,7 +286,7 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     import io
 
     from bot.config import Config, Secret
-    from bot.delivery import Delivery, Outgoing
+    from bot.delivery import Delivery, Outcome, Outgoing
     from bot.logs import setup_logging
     from bot.records import Reply
     from bot.transports.telegram import TelegramTransport
@@ -290,9 +301,11 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     transport = TelegramTransport(TOKEN, echo.base + "/bot")
     notes: list[str] = []
 
-    async def failed(note: str) -> None:
-        notes.append(note)
-        store.deliveries.finish_delivery("telegram:777", day, status="failed", at=now, note=note)
+    async def failed(outcome: Outcome) -> None:
+        notes.append(outcome.reason)
+        store.deliveries.finish_delivery(
+            "telegram:777", day, status="failed", at=now, note=outcome.reason
+        )
 
     await transport.application.initialize()
     queue = Delivery({"telegram": transport}, retries=0, backoff=0.01, secrets=config.secrets())
@@ -310,8 +323,8 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     assert notes
     assert "sendMessage" in notes[0]  # the echo is kept, the token is not
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_DB": str(db_path)}
-    _, text, err1 = await newsbot("status", env=env)
-    _, data, err2 = await newsbot("status", "--json", env=env)
+    _, text, err1 = newsbot("status", env=env)
+    _, data, err2 = newsbot("status", "--json", env=env)
     assert "sendMessage" in text
     assert_no_secret(notes[0], logged.getvalue(), text, data, err1, err2)
     # Masked before it was stored, so even the file does not hold it.
@@ -327,7 +340,7 @@ async def test_homeserver_echoing_the_password_stays_masked(echo: EchoServer) ->
         "MATRIX_PASSWORD": PASSWORD,
         "NEWSBOT_LOG_LEVEL": "DEBUG",
     }
-    code, out, err = await newsbot("-v", "run", env=env)
+    code, out, err = await newsbot_process("-v", "run", env=env)
     assert code == 2
     assert "matrix login failed" in err
     assert "Invalid login" in err

@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 import sys
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,20 +15,16 @@ from bot.app import utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, open_existing
 from bot.cli_texts import say
 from bot.config import Config
-from bot.heartbeat import HEARTBEAT_KEY, from_json, silent_parts
 from bot.logs import redact
 from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
-from bot.store import Store
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
-    """Print the operator's view of the database; --check is the container's health check."""
+    """Print the operator's view of the database (`--check` is bot/cli/health.py)."""
     store = open_existing(config, "status")
     if store is None:
         return EXIT_EMPTY
     try:
-        if args.check:
-            return _check(args, config, store)
         now = utc_now()
         status = collect_status(store, config.db, now)
     except sqlite3.Error as exc:
@@ -43,25 +39,6 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         print(redact(json.dumps(status_json(status), ensure_ascii=False, indent=2), secrets))
     else:
         print(redact(render_status(status, now, config.language), secrets))
-    return EXIT_OK
-
-
-def _check(args: argparse.Namespace, config: Config, store: Store) -> int:
-    """The health check: the database reads, and a running bot's heartbeat is fresh."""
-    count = store.check()
-    beat = from_json(store.chats.load_state(HEARTBEAT_KEY))
-    if beat is None:  # no bot has run on this database yet: the database is all there is
-        print(say(config.language, "status_check", count=count, db=config.db))
-        return EXIT_OK
-    now = datetime.now(UTC)
-    silent = silent_parts(beat, now, timedelta(seconds=args.stale))
-    if silent:
-        parts = ", ".join(silent)
-        message = say(config.language, "status_silent", parts=parts, stale=args.stale, db=config.db)
-        print(f"newsbot status: {message}", file=sys.stderr)
-        return EXIT_EMPTY
-    age = f"{(now - beat.tick).total_seconds():.0f}"
-    print(say(config.language, "status_alive", count=count, db=config.db, age=age))
     return EXIT_OK
 
 
