@@ -212,7 +212,7 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 save_token=save_token,
                 # The device's encryption keys live beside the database and go with it.
                 key_store=data / MATRIX_KEY_STORE,
-                pickle_key=pickle_key(config.matrix_pickle_key, data / PICKLE_KEY_FILE),
+                pickle_key=partial(pickle_key, config.matrix_pickle_key, data / PICKLE_KEY_FILE),
             )
         )
     return transports

@@ -517,7 +517,12 @@ async def test_a_key_store_from_before_the_pickle_key_is_rekeyed_and_keeps_its_d
         device = (bot_keys / "device_id").read_text()
         # Started again with this install's key: the same device answers, encrypted.
         async with serving(
-            homeserver, bot_account, seeded_store, now, key_store=bot_keys, pickle_key="k" * 43
+            homeserver,
+            bot_account,
+            seeded_store,
+            now,
+            key_store=bot_keys,
+            pickle_key=lambda: "k" * 43,
         ):
             await carol.say(room, "!help")
             await carol.wait_notice(lambda b: b.startswith("Befehle"))

@@ -143,7 +143,7 @@ class MatrixTransport:
         sync_timeout_ms: int = SYNC_TIMEOUT_MS,
         device_name: str = "newsbot",
         key_store: Path | None = None,
-        pickle_key: str = NIO_DEFAULT_KEY,
+        pickle_key: Callable[[], str] | None = None,
         limits: Limits = LIMITS,
     ) -> None:
         if not (password or access_token):
@@ -160,13 +160,13 @@ class MatrixTransport:
             # No retries inside nio (it would sleep through 429s and timeouts on its own):
             # `bot.delivery` retries sends, the sync loop backs off, and a stop is never stuck.
             config=AsyncClientConfig(
-                pickle_key=pickle_key,
                 store_sync_tokens=False,
                 encryption_enabled=key_store is not None,
                 max_limit_exceeded=0,
                 max_timeouts=0,
             ),
         )
+        # Asked for at login, when nio opens the store (it may create the key file then).
         self._pickle_key = pickle_key
         # When a sync last came back (seconds since the epoch), for the heartbeat.
         self.last_receive: float | None = None
@@ -319,7 +319,9 @@ class MatrixTransport:
     def _rekey(self, user_id: str, device_id: str) -> None:
         """A store from before per-install pickle keys is re-pickled before nio opens it."""
         if self.key_store is not None:
-            migrate_pickle_key(self.key_store, user_id, device_id, self._pickle_key)
+            key = self._pickle_key() if self._pickle_key is not None else NIO_DEFAULT_KEY
+            self.client.config.pickle_key = key
+            migrate_pickle_key(self.key_store, user_id, device_id, key)
 
     def _saved_device(self) -> str | None:
         if self.key_store is None:
