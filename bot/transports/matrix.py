@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -320,7 +321,7 @@ class MatrixTransport:
         """A store from before per-install pickle keys is re-pickled before nio opens it."""
         if self.key_store is not None:
             key = self._pickle_key() if self._pickle_key is not None else NIO_DEFAULT_KEY
-            self.client.config.pickle_key = key
+            self.client.config = replace(self.client.config, pickle_key=key)
             migrate_pickle_key(self.key_store, user_id, device_id, key)
 
     def _saved_device(self) -> str | None:
