@@ -76,6 +76,8 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/digest.py
 	$(VENV)/bin/python bench/stories.py
 	$(VENV)/bin/python bench/clean.py
+	$(VENV)/bin/python bench/feeds.py
+	$(VENV)/bin/python bench/memory.py
 
 clean:
 	rm -rf .venv .venv-*/ .tools .synapse-venv

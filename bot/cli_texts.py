@@ -90,6 +90,10 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "search_head": ("{total} Treffer für „{query}“:", "{total} results for “{query}”:"),
     "search_head_one": ("1 Treffer für „{query}“:", "1 result for “{query}”:"),
+    "date_range": (
+        "{value} liegt außerhalb der Tage, die ich kenne: 1900-01-01 bis 2999-12-31",
+        "{value} is outside the days I know: 1900-01-01 to 2999-12-31",
+    ),
     "search_bad_date": (
         "das Datum nach seit: verstehe ich nicht; z. B. seit:2025-11-01, seit:1.11. oder "
         "seit:gestern",
@@ -168,6 +172,14 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # status
     "status_check": ("ok: {count} Artikel in {db}", "ok: {count} articles in {db}"),
+    "status_alive": (
+        "ok: {count} Artikel in {db}; der Bot lebt (letzter Takt vor {age} s)",
+        "ok: {count} articles in {db}; the bot is alive (last tick {age} s ago)",
+    ),
+    "status_silent": (
+        "der Bot schweigt: {parts} (erlaubt: {stale} s, Herzschlag in {db})",
+        "the bot is silent: {parts} (allowed: {stale} s, heartbeat in {db})",
+    ),
     "status_database": ("Datenbank", "database"),
     "status_size": ("Größe", "size"),
     "status_articles": ("Artikel", "articles"),

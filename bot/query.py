@@ -15,7 +15,7 @@ from datetime import datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from bot.clock import parse_day
+from bot.clock import is_known_day, parse_day
 from bot.vocabulary import OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
 from summarizer import terms, words
 
@@ -201,6 +201,8 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
             day = parse_day(value, today)
             if day is None:
                 problem = "bad-date"
+            elif not is_known_day(day):
+                problem = "date-range"
             else:
                 since = datetime.combine(day, time(), local)
         else:

@@ -415,6 +415,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Am {date} habe ich dir keinen Überblick geschickt. /archiv ohne Datum zeigt den letzten.",
         "I sent you no digest on {date}. /archive with no date shows the latest.",
     ),
+    "date_range": (
+        "„{value}“ liegt außerhalb der Tage, die ich kenne: vom 1.1.1900 bis zum 31.12.2999.",
+        "“{value}” is outside the days I know: from 1900-01-01 to 2999-12-31.",
+    ),
+    "archive_more": (
+        "Seite {page} von {pages} · weiter mit /archiv {day} {next}",
+        "Page {page} of {pages} · continue with /archive {day} {next}",
+    ),
+    "archive_last": ("Seite {page} von {pages}", "Page {page} of {pages}"),
+    "archive_no_page": (
+        "Der Überblick vom {day} hat {pages} Seiten. Beispiel: /archiv {day} 2",
+        "The digest of {day} has {pages} pages. Example: /archive {day} 2",
+    ),
     "archive_bad_date": (
         "„{value}“ ist kein Datum. Beispiel: /archiv 2.1.2026 oder /archiv gestern",
         "“{value}” is not a date. Example: /archive 2026-01-02 or /archive yesterday",

@@ -494,6 +494,50 @@ async def test_an_encrypted_room_gets_encrypted_answers_and_digests(
     assert any(bot_keys.glob("*.db"))
 
 
+async def test_a_key_store_from_before_the_pickle_key_is_rekeyed_and_keeps_its_device(
+    homeserver: Homeserver,
+    bot_account: Account,
+    seeded_store: Store,
+    now: datetime,
+    tmp_path: Path,
+) -> None:
+    from nio.store import DefaultStore
+
+    from bot.transports.matrix_keys import NIO_DEFAULT_KEY
+
+    carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
+    bot_keys = tmp_path / "bot-keys"
+    try:
+        # As before this change: the device's keys pickled under nio's public default.
+        async with serving(homeserver, bot_account, seeded_store, now, key_store=bot_keys):
+            room = await carol.room_with(bot_account.user_id, encrypted=True)
+            await joined(carol, room, bot_account.user_id)
+            await carol.say(room, "!start")
+            await carol.wait_notice(lambda b: b.startswith("Willkommen"))
+        device = (bot_keys / "device_id").read_text()
+        # Started again with this install's key: the same device answers, encrypted.
+        async with serving(
+            homeserver,
+            bot_account,
+            seeded_store,
+            now,
+            key_store=bot_keys,
+            pickle_key=lambda: "k" * 43,
+        ):
+            await carol.say(room, "!help")
+            await carol.wait_notice(lambda b: b.startswith("Befehle"))
+    finally:
+        await carol.close()
+    assert (bot_keys / "device_id").read_text() == device
+    assert [b.split()[0] for b in carol.decrypted][:2] == ["Willkommen!", "Befehle:"]
+    public = DefaultStore(bot_account.user_id, device, str(bot_keys), NIO_DEFAULT_KEY)
+    try:
+        with pytest.raises(Exception):  # noqa: B017, PT011 - olm's own error type for a bad key
+            public.load_account()
+    finally:
+        public.database.close()
+
+
 async def test_an_encrypted_room_without_a_key_store_is_told_and_left(
     homeserver: Homeserver,
     bot_account: Account,

@@ -80,7 +80,12 @@ async def stop_bot(proc: asyncio.subprocess.Process, sig: int = signal.SIGTERM) 
     loaded machine stretches that, so the wait is generous (a hang still fails the test)."""
     if proc.returncode is None:
         proc.send_signal(sig)
-    await asyncio.wait_for(proc.wait(), 120)
+    try:
+        await asyncio.wait_for(proc.wait(), 120)
+    except TimeoutError:
+        proc.kill()  # a hang fails this test, and leaves no process behind
+        await proc.wait()
+        raise AssertionError("the bot did not stop within 120 s of the signal") from None
 
 
 def received(bot_api: FakeBotAPI, ids: list[int]) -> dict[int, int]:

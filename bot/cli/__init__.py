@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.cli.base import EXIT_EMPTY, EXIT_PIPE, EXIT_USAGE
 from bot.cli_texts import say
+from bot.clock import is_known_day
 from bot.config import Config, check_db_path, load_config
 from bot.errors import ConfigError, NewsbotError
 from bot.logs import redact, setup_logging
@@ -259,7 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
-        "--check", action="store_true", help="health check: exit 1 unless the database reads"
+        "--check",
+        action="store_true",
+        help="health check: exit 1 unless the database reads and the running bot's heartbeat "
+        "(scheduler tick, each transport's last receive) is fresh",
+    )
+    p.add_argument(
+        "--stale",
+        type=_positive,
+        default=300,
+        metavar="SECONDS",
+        help="with --check: how long a part may be silent (default 300)",
     )
     p.set_defaults(func=_status)
 
@@ -286,6 +297,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: configuration error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(config, level=_log_level(args, config))
+    for option, day in _days(args):
+        if not is_known_day(day):
+            hint = say(config.language, "date_range", value=f"{option} {day.isoformat()}")
+            print(f"newsbot {args.command}: {hint}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         code = int(args.func(args, config))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
@@ -307,6 +323,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args, config, say(config.language, "unexpected", error=f"{type(exc).__name__}: {exc}")
         )
         return EXIT_EMPTY
+
+
+def _days(args: argparse.Namespace) -> list[tuple[str, date]]:
+    """The days given as options (`--date`, `--since`), with the option's name."""
+    return [(f"--{k}", v) for k, v in vars(args).items() if isinstance(v, date)]
 
 
 def _log_level(args: argparse.Namespace, config: Config) -> int:

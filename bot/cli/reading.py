@@ -20,7 +20,7 @@ from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_rece
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
-from bot.query import MAX_WORDS, parse_query, text_terms
+from bot.query import MAX_WORDS, filter_kind, parse_query, text_terms
 from bot.records import ChatSettings, Digest, date_only
 from bot.render import render_digest, source_name, to_plain
 from bot.store import Store
@@ -169,7 +169,9 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     query = parse_query(text, utc_now(), config.timezone)
     if query.problem:
         keys = {"bad-date": "search_bad_date", "common": "search_common", "many": "search_many"}
-        hint = say(language, keys.get(query.problem, "search_usage"), limit=MAX_WORDS)
+        keys["date-range"] = "date_range"
+        since = next((f for f in query.filters if filter_kind(f) == "since"), "")
+        hint = say(language, keys.get(query.problem, "search_usage"), limit=MAX_WORDS, value=since)
         print(f"newsbot search: {hint}", file=sys.stderr)
         return EXIT_USAGE
     store = open_existing(config, "search")
