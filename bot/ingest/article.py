@@ -6,7 +6,14 @@ from datetime import datetime
 
 from bot.errors import BadInput
 from bot.records import NewArticle
-from summarizer import is_stop_word, letter_words, normalize, parse_page, summarize
+from summarizer import (
+    is_stop_word,
+    letter_words,
+    normalize,
+    parse_page,
+    split_sentences,
+    summarize,
+)
 
 # German stop words are 24-60 % (median 42 %) of the words of the evaluation web pages; English
 # licence texts have 2.7 % (`in`, `an`, `so`), so a share of 8 % tells them apart.
@@ -33,11 +40,17 @@ def to_article(
     source: str | None = None,
     published: datetime | None = None,
     sentences: int = SUMMARY_SENTENCES,
+    teaser: bool = False,
 ) -> NewArticle:
     """Clean, check and summarize one page; raises `BadInput` with a reason a user can read.
 
-    `sentences=0` stores no summary (bulk loads that summarize later, benchmarks).
+    `sentences=0` stores no summary (bulk loads that summarize later, benchmarks). `teaser=True`
+    takes a feed item's own short text (title and a sentence or two) as the whole article.
     """
+    if teaser:
+        return _teaser_article(
+            text, origin=origin, url=url, title=title, source=source, published=published
+        )
     # The one place page text enters from files and feeds: decomposed umlauts become letters,
     # soft hyphens and zero-width characters go.
     text = normalize(text)
@@ -66,6 +79,39 @@ def to_article(
         body=body,
         summary=tuple(summary),
         published=published or page.published,
+        url=url,
+        origin=origin,
+    )
+
+
+def _teaser_article(
+    text: str,
+    *,
+    origin: str | None,
+    url: str | None,
+    title: str | None,
+    source: str | None,
+    published: datetime | None,
+) -> NewArticle:
+    """A headline with its teaser (a front-page or feed item): the teaser is body and summary.
+
+    A teaser is too short for the page cleaner and the language share, so only what can be
+    told from so few words is checked: a title, and German when there are enough words.
+    """
+    title = normalize(title or "").strip()
+    body = normalize(text).strip()
+    if not title:
+        raise BadInput("no title found")
+    both = f"{title}\n\n{body}"
+    if len(letter_words(both)) >= MIN_BODY_WORDS and not is_german(both):
+        raise BadInput("not a German article")
+    sentences = split_sentences(body) if body else []
+    return NewArticle(
+        title=title,
+        source=normalize(source).strip() if source else "",
+        body=body or title,
+        summary=tuple(sentences[:SUMMARY_SENTENCES]),
+        published=published,
         url=url,
         origin=origin,
     )
