@@ -45,6 +45,8 @@ class Query:
     filters: tuple[str, ...] = ()
     # Each "quoted phrase" of two or more words: each word's search terms (a small word: itself).
     phrases: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # The `-word`s as typed (without the minus), so a reply can name what left articles out.
+    excluded_words: tuple[str, ...] = ()
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -237,6 +239,7 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
         without,
         tuple(filters),
         tuple(p for p in ordered if len(p) > 1),
+        tuple(excluded[:MAX_WORDS]),
     )
 
 

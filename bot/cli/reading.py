@@ -192,7 +192,7 @@ def _search_jsonl(store: Store, lines: Iterable[str], limit: int, config: Config
                     if hit.article.published
                     else None,
                 }
-                for hit in page.hits
+                for hit in (*page.hits, *page.related)
             ]
             out = {"id": ident, "results": results}
         except (ValueError, TypeError) as exc:
@@ -227,16 +227,21 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     words = " ".join(query.words)
     try:
         page = store.index.search(query, args.limit or PAGE_SIZE)
-        if not page.hits:
+        if not page.hits and not page.related:
             key, values = nothing_found(store.index, query, words)
             print(t(language, key, **values))
             return EXIT_EMPTY
     finally:
         store.close()
-    total = f"{page.total}+" if page.capped else str(page.total)
-    head = "search_head_one" if total == "1" else "search_head"
-    print(say(language, head, total=total, query=words) + "\n")
-    for hit in page.hits:
+    if page.hits:
+        total = f"{page.total}+" if page.capped else str(page.total)
+        head = "search_head_one" if total == "1" else "search_head"
+        print(say(language, head, total=total, query=words) + "\n")
+    else:
+        print(t(language, "search_related_only", query=words) + "\n")
+    for number, hit in enumerate((*page.hits, *page.related)):
+        if page.hits and number == len(page.hits):
+            print(t(language, "search_related") + "\n")
         a = hit.article
         shown = t(language, "undated")
         if a.published is not None:
