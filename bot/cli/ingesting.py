@@ -165,9 +165,10 @@ def _item(obj: Any, source: str | None) -> NewArticle:
         origin=None,
         url=url,
         title=fields["title"],
-        source=fields["source"] or source,
+        source=fields["source"],
         published=_item_published(obj.get("published")),
         teaser=True,
+        given_source=source,
     )
 
 
@@ -231,7 +232,8 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
                 line = _feed_line(store, feed, urls[feed.feed_id], inputs, language)
                 print(redact(line, config.secrets()))
                 counts["failed"] += feed.error is not None
-        for result in ingest_paths(store, inputs.paths, now, progress=progress):
+        found = ingest_paths(store, inputs.paths, now, progress=progress, source=args.source)
+        for result in found:
             counts[result.status] += 1
             progress.clear()
             print(result_line(result, language))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.errors import BadInput
+from bot.outlets import outlet_of
 from bot.records import NewArticle
 from summarizer import (
     is_stop_word,
@@ -41,15 +42,20 @@ def to_article(
     published: datetime | None = None,
     sentences: int = SUMMARY_SENTENCES,
     teaser: bool = False,
+    given_source: str | None = None,
+    file_name: str | None = None,
 ) -> NewArticle:
     """Clean, check and summarize one page; raises `BadInput` with a reason a user can read.
 
     `sentences=0` stores no summary (bulk loads that summarize later, benchmarks). `teaser=True`
     takes a feed item's own short text (title and a sentence or two) as the whole article.
+    The outlet is the one `given_source` names, else the URL's, the feed's (`source`), the
+    page's masthead or the file name's (`bot.outlets.outlet_of`).
     """
     if teaser:
+        outlet = outlet_of(given=given_source, url=url, named=source, file_name=file_name)
         return _teaser_article(
-            text, origin=origin, url=url, title=title, source=source, published=published
+            text, origin=origin, url=url, title=title, source=outlet, published=published
         )
     # The one place page text enters from files and feeds: decomposed umlauts become letters,
     # soft hyphens and zero-width characters go.
@@ -75,7 +81,13 @@ def to_article(
     summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
     return NewArticle(
         title=page.title,
-        source=source or page.source or "",
+        source=outlet_of(
+            given=given_source,
+            url=url,
+            named=source,
+            masthead=page.source,
+            file_name=file_name,
+        ),
         body=body,
         summary=tuple(summary),
         published=published or page.published,
