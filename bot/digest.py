@@ -208,9 +208,21 @@ class _Keywords:
         return not self.wanted or any(terms.has(w) for w in self.wanted)
 
 
+# The lead: about the first three sentences, where a report says what it is about.
+TOPIC_LEAD_CHARS = 400
+
+
 def _terms(group: Sequence[Article]) -> TextTerms:
-    """Every search term of the group's articles."""
-    return TextTerms.of(t for a in group for t in text_terms(f"{a.title}\n{a.body}"))
+    """The search terms of what the group's articles are about: headline, summary and lead.
+
+    A chat's topic (`/settings themen Rente`) picks a story about it, not a Christmas-market
+    report that mentions "eine Rentnerin" once near its end.
+    """
+    return TextTerms.of(
+        t
+        for a in group
+        for t in text_terms(f"{a.title}\n{' '.join(a.summary)}\n{a.body[:TOPIC_LEAD_CHARS]}")
+    )
 
 
 def _fresh_until(article: Article, now: datetime) -> datetime | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.commands import Context, handle
+from bot.digest import build_digests, plan_chat
 from bot.records import NewArticle, Reply
 from bot.render import to_plain
 from bot.store import Store
@@ -108,3 +109,29 @@ def test_an_emptied_result_names_the_exclusion(store: Store) -> None:
     store.articles.add_articles(VENEZUELA, NOW)
     shown = say(store, "/search venezuela -russland")
     assert "2 Treffer wegen -russland ausgeschlossen" in shown
+
+
+def test_spelled_umlauts_fullwidth_letters_and_zero_width_marks_find_the_word(
+    store: Store,
+) -> None:
+    store.articles.add_articles([GLUEHWEIN], NOW)
+    for typed in ("Gluehwein", "Muenchner", "ＭÜＮＣＨＮＥＲ", "Glüh\u200dwein", "Glüh\u200cwein"):
+        shown = say(store, f"/search {typed}")
+        assert "Glühwein wird auf Münchner Christkindlmarkt teurer" in shown, typed
+
+
+def test_an_alert_in_another_word_form_is_the_same_alert(store: Store) -> None:
+    assert "Diesen Alarm hast du schon" not in say(store, "/alert venezuela")
+    assert "Diesen Alarm hast du schon" in say(store, "/alert Venezuelas")
+    assert "Diesen Alarm hast du schon" not in say(store, "/alert München")
+    assert "Diesen Alarm hast du schon" in say(store, "/alert Muenchen")
+    assert "Diesen Alarm hast du schon" not in say(store, "/alert Venezuela Russland")
+
+
+def test_a_topic_takes_stories_about_it_not_a_passing_mention(store: Store) -> None:
+    store.articles.add_articles([RENTE, GLUEHWEIN], NOW)
+    say(store, "/start")
+    say(store, "/settings themen Rente")
+    plan = plan_chat(store, "telegram:1", NOW, default_zone="Europe/Berlin", fresh=True)
+    digest = build_digests(store, {"": plan}, NOW)[""]
+    assert [s.headline for s in digest.stories] == ["Bundestag beschließt Rentenpaket"]
