@@ -33,6 +33,9 @@ DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
 MAX_WINDOW = timedelta(days=7)
 MAX_SENTENCES = 3
+# An entry speaks with an article at least this representative of its story (centrality
+# against the most central one), so a commentary that joined the story never leads it.
+VOICE_CENTRALITY = 0.5
 # Rankings kept per StoryPool (one per `now`); a run asks with a single `now`.
 MAX_RANKINGS = 4
 
@@ -156,11 +159,21 @@ def _links(group: Sequence[Article], order: Sequence[int]) -> tuple[Link, ...]:
 
 
 def _order(group: Sequence[Article]) -> list[int]:
-    """The group's articles best headline first: plain headlines, most representative, newest."""
+    """The group's articles best headline first: plain headlines, most representative, newest.
+
+    Articles far from the story's centre (a commentary or side piece that joined it) are left
+    out of the order's head: they come last, so no entry speaks with them.
+    """
     central = centrality(group)
+    top = max(central, default=0.0)
     return sorted(
         range(len(group)),
-        key=lambda i: (is_kicker(group[i].title), -central[i], -group[i].when.timestamp()),
+        key=lambda i: (
+            central[i] < VOICE_CENTRALITY * top,
+            is_kicker(group[i].title),
+            -central[i],
+            -group[i].when.timestamp(),
+        ),
     )
 
 
@@ -173,10 +186,12 @@ def _voice(group: Sequence[Article], order: Sequence[int]) -> int:
     """
     fullest = max(min(len(a.summary), MAX_SENTENCES) for a in group)
     wanted = min(fullest, 2)
+    central = centrality(group)
+    near = [i for i in order if central[i] >= VOICE_CENTRALITY * max(central)]
     full = (
         [
             i
-            for i in order
+            for i in near
             if not is_kicker(group[i].title) and min(len(group[i].summary), MAX_SENTENCES) >= wanted
         ]
         or [i for i in order if len(group[i].summary) >= wanted]
