@@ -24,6 +24,7 @@ from bot.records import Reply
 from bot.store import Store
 from bot.transports.base import Transport
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.postgres import Cluster, skip_or_fail_without_postgres
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,22 @@ def seeded_store(store: Store, now: datetime) -> Store:
     results = list(ingest_paths(store, [SEEDS], now))
     assert [r.status for r in results] == ["added", "added"]
     return store
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole session (starts in about a second)."""
+    cluster = Cluster.start(skip_or_fail_without_postgres())
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    url = postgres_cluster.create_database()
+    yield url
+    postgres_cluster.drop_database(url)
 
 
 @pytest.fixture(scope="module")
