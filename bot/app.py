@@ -19,7 +19,7 @@ from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
-from bot.store import Store
+from bot.store import Storage
 from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
 
@@ -40,7 +40,7 @@ POLL_CHECK_EVERY = timedelta(minutes=1)
 
 def make_handler(
     config: Config,
-    store: Store,
+    store: Storage,
     clock: Callable[[], datetime],
     delivery: Delivery,
 ) -> OnMessage:
@@ -84,7 +84,7 @@ def make_handler(
 
 
 def make_inline(
-    config: Config, store: Store, clock: Callable[[], datetime]
+    config: Config, store: Storage, clock: Callable[[], datetime]
 ) -> Callable[[str, str, str | None], Awaitable[InlinePage]]:
     """Inline search (Telegram's `@bot words`): the store's search on its thread, answered in
     time or not at all (Telegram drops an answer that comes too late)."""
@@ -109,7 +109,7 @@ def make_inline(
     return on_inline
 
 
-def make_delivery(store: Store, transports: Sequence[Transport]) -> Delivery:
+def make_delivery(store: Storage, transports: Sequence[Transport]) -> Delivery:
     """The one outgoing path for these transports: a gone chat ends, a moved chat follows."""
     on_gone, on_moved = chat_events(store)
     return Delivery(
@@ -122,7 +122,7 @@ def make_delivery(store: Store, transports: Sequence[Transport]) -> Delivery:
 # --- transports: wiring of Telegram and Matrix (issue 6) ----------------------------------
 
 
-def chat_events(store: Store) -> tuple[OnChatGone, OnChatMoved]:
+def chat_events(store: Storage) -> tuple[OnChatGone, OnChatMoved]:
     """What transports call when a chat blocks the bot or leaves, and when a chat moves."""
 
     async def on_gone(chat: str, reason: str) -> None:
@@ -136,7 +136,7 @@ def chat_events(store: Store) -> tuple[OnChatGone, OnChatMoved]:
     return on_gone, on_moved
 
 
-def build_transports(config: Config, store: Store) -> list[Transport]:
+def build_transports(config: Config, store: Storage) -> list[Transport]:
     """The transports the config enables: Telegram, Matrix, or both in one event loop."""
     on_gone, on_moved = chat_events(store)
     transports: list[Transport] = []
@@ -216,7 +216,7 @@ def utc_now() -> datetime:
 
 async def serve(
     config: Config,
-    store: Store,
+    store: Storage,
     transports: Sequence[Transport],
     *,
     until: asyncio.Event | None = None,

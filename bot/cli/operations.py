@@ -17,6 +17,7 @@ from bot.cli_texts import say
 from bot.config import Config
 from bot.logs import redact
 from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
+from bot.store import show_target
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
@@ -26,12 +27,14 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         return EXIT_EMPTY
     try:
         if args.check:
-            print(say(config.language, "status_check", count=store.check(), db=config.db))
+            print(
+                say(config.language, "status_check", count=store.check(), db=show_target(config.db))
+            )
             return EXIT_OK
         now = utc_now()
         status = collect_status(store, config.db, now)
     except sqlite3.Error as exc:
-        message = say(config.language, "cannot_read", db=config.db, error=exc)
+        message = say(config.language, "cannot_read", db=show_target(config.db), error=exc)
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
     finally:

@@ -18,7 +18,7 @@ from bot.cli_texts import say
 from bot.config import Config
 from bot.ingest.files import ingest_paths
 from bot.render import render_digest, to_plain
-from bot.store import Store
+from bot.store import Storage
 from bot.transports.console import ConsoleTransport
 
 
@@ -51,7 +51,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-async def _console(config: Config, store: Store) -> None:
+async def _console(config: Config, store: Storage) -> None:
     console = ConsoleTransport(language=config.language)
     await serve(config, store, [console], until=console.closed, schedule=True)
 
@@ -71,7 +71,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-async def _run(config: Config, store: Store) -> None:
+async def _run(config: Config, store: Storage) -> None:
     """Serve every configured transport in one event loop until SIGTERM or SIGINT."""
     transports = build_transports(config, store)
     console: ConsoleTransport | None = None

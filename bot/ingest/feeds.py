@@ -25,7 +25,7 @@ from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.pages import Item, fetch_item
 from bot.records import Feed, NewArticle
-from bot.store import Store
+from bot.store import Storage
 
 log = logging.getLogger(__name__)
 POLL_EVERY = timedelta(minutes=30)
@@ -97,7 +97,7 @@ class FeedPoller:
 
     def __init__(
         self,
-        store: Store,
+        store: Storage,
         fetcher: Fetcher,
         options: PollOptions | None = None,
         on_added: OnAdded | None = None,
@@ -164,7 +164,7 @@ class FeedPoller:
 
 
 async def poll_feeds(
-    store: Store,
+    store: Storage,
     fetcher: Fetcher,
     now: datetime,
     feeds: Sequence[Feed] | None = None,
@@ -205,7 +205,7 @@ async def poll_feeds(
 
 
 async def poll_feed(
-    store: Store,
+    store: Storage,
     fetcher: Fetcher,
     feed: Feed,
     now: datetime,
@@ -291,7 +291,7 @@ async def poll_feed(
     return FeedResult(feed.id, added, len(stored) - len(added), len(bad))
 
 
-async def _failed(store: Store, feed: Feed, error: str, now: datetime) -> FeedResult:
+async def _failed(store: Storage, feed: Feed, error: str, now: datetime) -> FeedResult:
     delay = retry_delay(feed.failures + 1)
     try:
         after = await store.run(lambda: store.feeds.feed_failed(feed.id, error, now, now + delay))
