@@ -89,6 +89,10 @@ class Cluster:
             "initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
             "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
+        # The superuser needs no password; every other role does, so wrong passwords show.
+        (data / "pg_hba.conf").write_text(
+            "local all postgres trust\nlocal all all scram-sha-256\n", encoding="utf-8"
+        )
         options = " ".join(f"-c {s}" for s in (*SETTINGS, f"unix_socket_directories={folder}"))
         cluster._run(
             "pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-o", options, "-w", "start"

@@ -7,7 +7,6 @@ The steps mirror `bot.store.search.SearchIndex.search` one for one; the constant
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +16,7 @@ from bot.records import SearchHit, SearchPage
 from bot.store.base import _iso
 from bot.store.postgres.articles import Articles
 from bot.store.postgres.base import PgDatabase, Table
-from bot.store.postgres.terms import bm25, fold, idf, julianday, phrases, to_tsquery, tokens
+from bot.store.postgres.terms import bm25, counts, fold, idf, julianday, phrases, to_tsquery
 from bot.store.search import (
     CANDIDATES,
     COMMON_SAMPLE,
@@ -151,7 +150,7 @@ class SearchIndex(Table):
             " WHERE id = ANY(%s)",
             [[row[0] for row in found]],
         ).rows:
-            rank = bm25(terms, weights, Counter(tokens(title)), Counter(tokens(body)), avgdl)
+            rank = bm25(terms, weights, counts(title), counts(body), avgdl)
             age = max(0.0, today - julianday(day))
             out[article_id] = rank * (1 + RECENCY_BOOST / (1 + age / RECENCY_DAYS))
         return out

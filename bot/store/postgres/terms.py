@@ -40,6 +40,12 @@ def tokens(stems: str) -> list[str]:
     return [fold(t) for t in stems.split()]
 
 
+def counts(stems: str) -> Counter[str]:
+    """How often each folded token occurs in a stored `title_stems`/`body_stems` text."""
+    # Stems are lower case already: only a text with other letters than ASCII needs folding.
+    return Counter(stems.split() if stems.isascii() else tokens(stems))
+
+
 def index_row(title_stems: str, body_stems: str) -> tuple[list[str], int]:
     """An article's distinct lexemes (sorted) and its size in tokens, as FTS5 counts it."""
     found = tokens(title_stems) + tokens(body_stems)
