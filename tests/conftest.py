@@ -21,10 +21,11 @@ from bot.config import Config
 from bot.delivery import Delivery, Outgoing
 from bot.ingest.files import ingest_paths
 from bot.records import Reply
-from bot.store import Store
+from bot.store import Storage, Store
+from bot.store.postgres import PostgresStore
 from bot.transports.base import Transport
 from tests.fakes.bot_api import FakeBotAPI
-from tests.fakes.postgres import Cluster, skip_or_fail_without_postgres
+from tests.fakes.postgres import Cluster, empty_postgres, skip_or_fail_without_postgres
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,31 @@ def postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
     url = postgres_cluster.create_database()
     yield url
     postgres_cluster.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_store(postgres_cluster: Cluster) -> Iterator[PostgresStore]:
+    """One PostgreSQL store for the session; `any_store` empties it before each test (a new
+    database and pool per test cost ~0.7 s, emptying the tables ~20 ms)."""
+    s = PostgresStore.open(postgres_cluster.create_database())
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    """The store on each backend in turn: SQLite in memory, then an empty PostgreSQL database.
+
+    A test module runs its tests on both by overriding `store` with it, as test_store.py does.
+    """
+    if request.param == "sqlite":
+        s = Store.memory()
+        yield s
+        s.close()
+        return
+    shared = request.getfixturevalue("postgres_store")
+    empty_postgres(shared)
+    yield shared
 
 
 @pytest.fixture(scope="module")

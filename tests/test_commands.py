@@ -22,9 +22,16 @@ from bot.commands import (
 from bot.commands.news import article_pages
 from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
-from bot.store import Store
+from bot.store import Storage, Store
 from bot.texts import MESSAGES
 from tests.conftest import ROOT
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """This module's tests run on SQLite and on PostgreSQL."""
+    return any_store
+
 
 CHAT = "telegram:1"
 

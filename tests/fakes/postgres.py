@@ -21,6 +21,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.store.postgres import PostgresStore
+
 # Durability is worthless in a cluster deleted after the tests; these make it start and write fast.
 SETTINGS = (
     "listen_addresses=''",
@@ -57,6 +59,26 @@ def skip_or_fail_without_postgres() -> Path:
 
 # Database names made in this process.
 _NAMES = itertools.count()
+
+
+# Tables that refer to others first, so emptying never breaks a foreign key.
+_FIRST = ("article_links", "article_bands", "articles_fts", "alerts", "subscriptions")
+
+
+def empty_postgres(store: PostgresStore) -> None:
+    """Empty every table of the store, ids starting at 1 again: a fresh store in a few ms
+    (TRUNCATE makes new files for every table and index: ~0.3 s)."""
+    found = store.db.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        " AND tablename <> 'newsbot_migrations'"
+    ).rows
+    tables = [*_FIRST, *sorted({str(r[0]) for r in found} - set(_FIRST))]
+    with store.db.atomic():
+        for table in tables:
+            store.db.execute(f"DELETE FROM {table}")  # noqa: S608 - names from pg_tables
+        store.db.execute("INSERT INTO articles_fts_totals VALUES (1, 0, 0)")
+        for table in ("articles", "alerts", "feeds", "held"):
+            store.db.execute(f"ALTER TABLE {table} ALTER COLUMN id RESTART")
 
 
 @dataclass

@@ -41,7 +41,7 @@ class Pushes(Table):
         with self.db.atomic():
             # Two processes claiming overlapping stories for one chat take turns.
             self.db.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_BREAKING_LOCK, chat]
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))", [chat, _BREAKING_LOCK]
             )
             if self.told_breaking(chat, ids):
                 return False
