@@ -75,6 +75,17 @@ class PgDatabase:
             rows = cur.fetchall() if cur.description is not None else []
             return Result(rows, cur.rowcount)
 
+    def fetch(self, sql: str, args: Args = None) -> list[tuple[Any, ...]]:
+        """Run a statement that returns rows and fetch them (in pipeline mode too)."""
+        with self.connection() as conn, conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+
+    def send(self, sql: str, args: Args = None) -> None:
+        """Run a statement whose result is not needed: in pipeline mode, without waiting."""
+        with self.connection() as conn, conn.cursor() as cur:
+            cur.execute(sql, args)
+
     def query(self, sql: str, args: Args = None) -> list[dict[str, Any]]:
         """Run one query; its rows as dicts keyed by column name."""
         with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
