@@ -8,6 +8,7 @@ import random
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import psycopg
@@ -18,7 +19,7 @@ from bot.cli import main
 from bot.errors import StoreError
 from bot.ingest.files import ingest_paths
 from bot.query import parse_query
-from bot.records import NewArticle
+from bot.records import NewArticle, Reply, Span, Subscription
 from bot.store import Storage, Store, open_store
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.schema import INDEX_TABLES, STEPS
@@ -228,3 +229,48 @@ def test_search_returns_the_same_articles_in_the_same_order_on_both(postgres_url
     finally:
         sqlite.close()
         postgres.close()
+
+
+def test_migrate_store_moves_everything_and_checks_it(
+    postgres_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "newsbot.db"
+    sqlite = Store.open(path)
+    list(ingest_paths(sqlite, [SEEDS], NOW))
+    sqlite.articles.add_articles(corpus_articles(120), NOW)
+    sqlite.chats.subscribe(Subscription("tg:1", "07:30", "Europe/Berlin"), NOW)
+    sqlite.chats.update_settings("tg:1", NOW, stories=3, quiet="22:00-06:00")
+    alert = sqlite.chats.add_alert("tg:1", ("venezuela",), NOW)
+    sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
+    sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
+    sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
+    sqlite.close()
+    monkeypatch.setenv("NEWSBOT_DB", str(path))
+    monkeypatch.setenv("NEWSBOT_CONFIG", "")
+    monkeypatch.setenv("NEWSBOT_LANGUAGE", "en")
+    assert main(["migrate-store", "--to", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "articles: 122 rows copied" in out
+    assert "30 searches compared: equal" in out
+    postgres = open_store(postgres_url)
+    try:
+        assert postgres.articles.count_articles() == 122
+        assert postgres.chats.settings("tg:1").stories == 3
+        assert postgres.chats.subscription("tg:1") is not None
+        assert [a.id for a in postgres.chats.alerts("tg:1")] == [alert]
+        assert postgres.deliveries.delivery_status("tg:1", NOW.date()) == "sent"
+        assert postgres.archive.archived_digest("tg:1") is not None
+        assert [f.title for f in postgres.feeds.all()] == ["Beispiel"]
+        assert postgres.index.search(parse_query("Venezuela"), 5, now=NOW).total == 2
+        # New rows get new ids after the copied ones.
+        assert postgres.chats.add_alert("tg:1", ("kreml",), NOW) == alert + 1
+        added = postgres.articles.add_article(corpus_articles(121)[-1], NOW)
+        assert added == ("added", 123)
+    finally:
+        postgres.close()
+    # A second run refuses: the database is no longer empty.
+    assert main(["migrate-store", "--to", postgres_url]) == 1
+    assert "already holds a newsbot store" in capsys.readouterr().err

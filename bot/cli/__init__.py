@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.cli.base import EXIT_EMPTY, EXIT_PIPE, EXIT_USAGE
 from bot.cli.grouping import cmd_stories
 from bot.cli.ingesting import cmd_feeds, cmd_ingest
-from bot.cli.operations import cmd_backup, cmd_export, cmd_status
+from bot.cli.operations import cmd_backup, cmd_export, cmd_migrate_store, cmd_status
 from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize, cmd_terms
 from bot.cli.serving import cmd_demo, cmd_run
 from bot.cli_texts import say
@@ -68,6 +68,7 @@ EXAMPLES = {
     "status": "newsbot status --json",
     "backup": "newsbot backup /var/backups/newsbot/",
     "export": "newsbot export --since 2025-11-01 -o articles.jsonl",
+    "migrate-store": "newsbot migrate-store --to postgresql://newsbot:PASSWORD@db.example/newsbot",
     "stories": "newsbot stories --jsonl < items.jsonl",
     "terms": "newsbot terms Venezuelas gefiel Häuser",
 }
@@ -232,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", metavar="PATH", help="backup file, or a folder for a dated file name")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "migrate-store", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://user:pw@host/db")
+    p.set_defaults(func=cmd_migrate_store)
 
     p = sub.add_parser("export", help="print stored articles as JSON lines")
     p.add_argument("--since", type=_date_arg, help="only articles stored since YYYY-MM-DD")
