@@ -76,12 +76,14 @@ class SearchIndex(Table):
         exact = to_tsquery(query.wants)
         match = exact
         if not capped:
-            match = to_tsquery(query.wants, {r: self._compounds(r) for r in query.roots})
+            match = to_tsquery(query.wants, self._compounds(query.roots))
         if match != exact:
             known = {row[0] for row in ranked}
             found = self._candidates(match, where, args)
             rest = sorted(
-                (r for r in found if r[0] not in known), key=lambda r: (r[1], r[0]), reverse=True
+                ((int(r[0]), str(r[1]), 0.0) for r in found if r[0] not in known),
+                key=lambda r: (r[1], r[0]),
+                reverse=True,
             )
             ranked += rest
             capped = len(found) > CANDIDATES
@@ -132,38 +134,25 @@ class SearchIndex(Table):
         word in half the newest articles filters but is not scored, as on SQLite."""
         common = self._common(wants) if len(wants) > 1 else set()
         scored = [word for word in wants if word not in common]
-        found = self._candidates(to_tsquery(wants), where, args)
+        found = self._candidates(to_tsquery(wants), where, args, stems=True)
         if not found:
             return []
-        scores = self._scores(found, scored or list(wants), now)
-        return sorted(((i, day, scores[i]) for i, day, _ in found), key=_by_score)
-
-    def _scores(
-        self, found: list[Row], wants: Sequence[tuple[str, ...]], now: str
-    ) -> dict[int, float]:
-        """Each found article's bm25 over the phrases of `wants`, with the recency boost."""
-        terms = phrases(wants)
-        totals = self.db.execute("SELECT articles, tokens FROM articles_fts_totals").rows[0]
-        rows, size = int(totals[0]), int(totals[1])
-        hits = dict(
-            self.db.execute(
-                "SELECT term, articles FROM articles_fts_terms WHERE term = ANY(%s)",
-                [sorted(set(terms))],
-            ).rows
-        )
-        weights = [idf(rows, int(hits.get(t, 0))) for t in terms]
-        avgdl = size / rows
+        terms = phrases(scored or list(wants))
+        # The table's size and each term's article count, in one round trip.
+        rows, size, hits = self.db.execute(
+            "SELECT articles, tokens, (SELECT coalesce(json_object_agg(term, articles), '{}')"
+            " FROM articles_fts_terms WHERE term = ANY(%s)) FROM articles_fts_totals",
+            [sorted(set(terms))],
+        ).rows[0]
+        weights = [idf(int(rows), int(hits.get(t, 0))) for t in terms]
+        avgdl = int(size) / int(rows)
         today = julianday(now)
-        out: dict[int, float] = {}
-        for article_id, title, body, day in self.db.execute(
-            "SELECT id, title_stems, body_stems, coalesce(published, fetched) FROM articles"
-            " WHERE id = ANY(%s)",
-            [[row[0] for row in found]],
-        ).rows:
+        ranked = []
+        for article_id, day, title, body in found:
             rank = bm25(terms, weights, counts(title), counts(body), avgdl)
             age = max(0.0, today - julianday(day))
-            out[article_id] = rank * (1 + RECENCY_BOOST / (1 + age / RECENCY_DAYS))
-        return out
+            ranked.append((article_id, day, rank * (1 + RECENCY_BOOST / (1 + age / RECENCY_DAYS))))
+        return sorted(ranked, key=_by_score)
 
     def _common(self, wants: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
         """The words (by their terms) found in at least half of the newest COMMON_SAMPLE."""
@@ -180,31 +169,40 @@ class SearchIndex(Table):
                 common.add(word)
         return common
 
-    def _candidates(self, match: str, where: str, args: dict[str, Any]) -> list[Row]:
-        """The newest matches (up to `window`): id and date (scores come later)."""
+    def _candidates(
+        self, match: str, where: str, args: dict[str, Any], *, stems: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """The newest matches (up to `window`): id, date, and (to score them) their terms."""
+        columns = ", a.title_stems, a.body_stems" if stems else ""
         sql = (
             # The matches first, from the GIN index: asked for the newest matches at once, the
             # planner walks the ids backwards and tests every article's terms on the way.
             # Only fixed SQL and named placeholders are joined here.
             "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
             " WHERE terms @@ %(match)s::tsquery)"
-            " SELECT f.id, coalesce(a.published, a.fetched) FROM f"
+            f" SELECT f.id, coalesce(a.published, a.fetched){columns} FROM f"
             f" JOIN articles a ON a.id = f.id WHERE true{where}"
             " ORDER BY f.id DESC LIMIT %(window)s"
         )
-        return [
-            (int(r[0]), str(r[1]), 0.0) for r in self.db.execute(sql, args | {"match": match}).rows
-        ]
+        return self.db.execute(sql, args | {"match": match}).rows
 
-    def _compounds(self, root: str) -> list[str]:
-        """Stored compounds that start or end with `root`, the most widely used first."""
-        if len(root) < MIN_PART:
-            return []
+    def _compounds(self, roots: Sequence[str]) -> dict[str, list[str]]:
+        """Stored compounds that start or end with each root, the most widely used first (one
+        round trip for all roots)."""
+        wanted = [root for root in roots if len(root) >= MIN_PART]
+        found: dict[str, list[str]] = {root: [] for root in roots}
+        if not wanted:
+            return found
         rows = self.db.execute(
-            "SELECT stem FROM (SELECT stem, articles FROM compounds WHERE stem > %(head)s"
-            " AND stem < %(head)s || chr(1114111) UNION SELECT stem, articles FROM compounds"
-            " WHERE tail > %(tail)s AND tail < %(tail)s || chr(1114111)) AS found"
-            " ORDER BY articles DESC, stem LIMIT %(n)s",
-            {"head": root, "tail": root[::-1], "n": COMPOUNDS},
+            "SELECT x.n, c.stem FROM unnest(%(roots)s::text[], %(tails)s::text[])"
+            " WITH ORDINALITY AS x(head, tail, n), LATERAL (SELECT stem, articles FROM"
+            " (SELECT stem, articles FROM compounds WHERE stem > x.head"
+            " AND stem < x.head || chr(1114111) UNION SELECT stem, articles FROM compounds"
+            " WHERE tail > x.tail AND tail < x.tail || chr(1114111)) AS found"
+            " ORDER BY articles DESC, stem LIMIT %(n)s) AS c"
+            " ORDER BY x.n, c.articles DESC, c.stem",
+            {"roots": wanted, "tails": [r[::-1] for r in wanted], "n": COMPOUNDS},
         ).rows
-        return [str(r[0]) for r in rows]
+        for n, stem in rows:
+            found[wanted[int(n) - 1]].append(str(stem))
+        return found
