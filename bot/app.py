@@ -8,7 +8,6 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
@@ -19,7 +18,7 @@ from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
-from bot.store import Storage
+from bot.store import Storage, local_folder
 from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
 
@@ -181,7 +180,7 @@ def build_transports(config: Config, store: Storage) -> list[Transport]:
                 load_token=load_token,
                 save_token=save_token,
                 # The device's encryption keys live beside the database and go with it.
-                key_store=Path(config.db).resolve().parent / MATRIX_KEY_STORE,
+                key_store=local_folder(config.db) / MATRIX_KEY_STORE,
             )
         )
     return transports

@@ -20,7 +20,15 @@ from bot.errors import StoreError
 from bot.ingest.files import ingest_paths
 from bot.query import parse_query
 from bot.records import NewArticle, Reply, Span, Subscription
-from bot.store import Storage, Store, open_store
+from bot.store import (
+    Storage,
+    Store,
+    is_postgres,
+    local_folder,
+    open_store,
+    show_target,
+    sqlite_path,
+)
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.schema import INDEX_TABLES, STEPS
 from bot.store.postgres.terms import julianday
@@ -274,3 +282,18 @@ def test_migrate_store_moves_everything_and_checks_it(
     # A second run refuses: the database is no longer empty.
     assert main(["migrate-store", "--to", postgres_url]) == 1
     assert "already holds a newsbot store" in capsys.readouterr().err
+
+
+def test_db_setting_is_a_sqlite_file_or_a_postgresql_url_shown_without_its_password() -> None:
+    url = "postgresql://newsbot:s3cret-pw@db.example:5433/news"
+    assert is_postgres(url)
+    assert is_postgres("postgres://db.example/news")
+    assert not is_postgres("sqlite:///var/lib/newsbot.db")
+    assert sqlite_path("sqlite:///data/newsbot.db") == Path("data/newsbot.db")
+    assert sqlite_path("sqlite:////var/lib/newsbot.db") == Path("/var/lib/newsbot.db")
+    assert sqlite_path("newsbot.db") == Path("newsbot.db")
+    assert show_target(url) == "postgresql://newsbot@db.example:5433/news"
+    # Matrix keys of a PostgreSQL store live in the working directory, never in a folder
+    # named after the URL (which would hold the password).
+    assert local_folder(url) == Path.cwd()
+    assert local_folder("sqlite:////var/lib/newsbot/newsbot.db") == Path("/var/lib/newsbot")

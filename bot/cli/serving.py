@@ -18,7 +18,7 @@ from bot.cli_texts import say
 from bot.config import Config
 from bot.ingest.files import ingest_paths
 from bot.render import render_digest, to_plain
-from bot.store import Storage
+from bot.store import Storage, is_postgres, show_target
 from bot.transports.console import ConsoleTransport
 
 
@@ -32,7 +32,8 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     language = config.language
     store = open_store(config)
     now = utc_now()
-    print(say(language, "demo_database", path=Path(config.db).resolve()))
+    shown = show_target(config.db) if is_postgres(config.db) else Path(config.db).resolve()
+    print(say(language, "demo_database", path=shown))
     for result in ingest_paths(store, [seeds_dir()], now):
         print("  " + result_line(replace(result, path=Path(result.path).name), language))
     print()

@@ -59,9 +59,11 @@ __all__ = [
     "Store",
     "StoreError",
     "is_postgres",
+    "local_folder",
     "open_store",
     "open_store_readonly",
     "show_target",
+    "sqlite_path",
 ]
 
 SQLITE_SCHEME = "sqlite:///"
@@ -86,6 +88,12 @@ def show_target(target: str | Path) -> str:
 
         return display_url(str(target))
     return str(target)
+
+
+def local_folder(target: str | Path) -> Path:
+    """Where files that go with the store live (Matrix keys): beside a SQLite file; for a
+    PostgreSQL store, which has no folder, the working directory."""
+    return Path.cwd() if is_postgres(target) else sqlite_path(target).resolve().parent
 
 
 def open_store(target: str | Path) -> Storage:
