@@ -11,7 +11,6 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
@@ -24,7 +23,7 @@ from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
-from bot.store import Store
+from bot.store import Storage, local_folder
 from bot.systemd import notify
 from bot.texts import t
 from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
@@ -51,7 +50,7 @@ _NO_RECEIVE_LOOP = object()
 
 def make_handler(
     config: Config,
-    store: Store,
+    store: Storage,
     clock: Callable[[], datetime],
     delivery: Delivery,
 ) -> OnMessage:
@@ -108,7 +107,7 @@ def make_handler(
 
 
 def make_inline(
-    config: Config, store: Store, clock: Callable[[], datetime]
+    config: Config, store: Storage, clock: Callable[[], datetime]
 ) -> Callable[[str, str, str | None], Awaitable[InlinePage]]:
     """Inline search (Telegram's `@bot words`): the store's search on its thread, answered in
     time or not at all (Telegram drops an answer that comes too late)."""
@@ -134,7 +133,7 @@ def make_inline(
 
 
 def make_delivery(
-    store: Store, transports: Sequence[Transport], secrets: Iterable[str] = ()
+    store: Storage, transports: Sequence[Transport], secrets: Iterable[str] = ()
 ) -> Delivery:
     """The one outgoing path for these transports: a gone chat ends, a moved chat follows."""
     on_gone, on_moved = chat_events(store)
@@ -149,7 +148,7 @@ def make_delivery(
 # --- transports: wiring of Telegram and Matrix (issue 6) ----------------------------------
 
 
-def chat_events(store: Store) -> tuple[OnChatGone, OnChatMoved]:
+def chat_events(store: Storage) -> tuple[OnChatGone, OnChatMoved]:
     """What transports call when a chat blocks the bot or leaves, and when a chat moves."""
 
     async def on_gone(chat: str, reason: str) -> None:
@@ -163,7 +162,7 @@ def chat_events(store: Store) -> tuple[OnChatGone, OnChatMoved]:
     return on_gone, on_moved
 
 
-def build_transports(config: Config, store: Store) -> list[Transport]:
+def build_transports(config: Config, store: Storage) -> list[Transport]:
     """The transports the config enables: Telegram, Matrix, or both in one event loop."""
     on_gone, on_moved = chat_events(store)
     transports: list[Transport] = []
@@ -192,7 +191,7 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
         from bot.transports.matrix import MatrixTransport
         from bot.transports.matrix_keys import PICKLE_KEY_FILE, pickle_key
 
-        data = Path(config.db).resolve().parent
+        data = local_folder(config.db)
 
         async def load_token() -> str | None:
             return await store.run(lambda: store.chats.load_state(MATRIX_SYNC_KEY))
@@ -247,7 +246,7 @@ def utc_now() -> datetime:
 
 async def serve(
     config: Config,
-    store: Store,
+    store: Storage,
     transports: Sequence[Transport],
     *,
     until: asyncio.Event | None = None,
@@ -349,7 +348,7 @@ def beating(
 
 
 async def record_heartbeat(
-    store: Store, started: datetime, transports: Sequence[Transport], now: datetime
+    store: Storage, started: datetime, transports: Sequence[Transport], now: datetime
 ) -> None:
     """One store write: this tick, and when each receiving transport last heard back."""
     receives: dict[str, datetime | None] = {}

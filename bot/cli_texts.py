@@ -167,6 +167,28 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "cannot read the database {db}: {error}",
     ),
     "unexpected": ("unerwarteter Fehler: {error}", "unexpected error: {error}"),
+    "migrate_copied": (
+        "{table}: {rows} Zeilen kopiert",
+        "{table}: {rows} rows copied",
+    ),
+    "migrate_done": (
+        "{db} ist nach {to} kopiert; Zeilen gezählt und {searches} Suchen verglichen: gleich."
+        " Jetzt db = {to} setzen.",
+        "{db} is copied to {to}; rows counted and {searches} searches compared: equal."
+        " Now set db = {to}.",
+    ),
+    "migrate_differs": (
+        "nach dem Kopieren weichen die Datenbanken ab: {problem}",
+        "after copying, the databases differ: {problem}",
+    ),
+    "migrate_needs_sqlite": (
+        "die Quelle muss eine SQLite-Datei sein (db oder --db), nicht {db}",
+        "the source must be a SQLite file (db or --db), not {db}",
+    ),
+    "migrate_needs_postgres": (
+        "--to braucht eine PostgreSQL-URL (postgresql://…), nicht {to}",
+        "--to needs a PostgreSQL URL (postgresql://…), not {to}",
+    ),
     "backup_written": ("Sicherung geschrieben: {path} ({size})", "backup written: {path} ({size})"),
     "backup_no_folder": ("den Ordner {path} gibt es nicht", "no such folder: {path}"),
     "export_written": (

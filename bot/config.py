@@ -165,7 +165,9 @@ class Config:
 
     def secrets(self) -> tuple[str, ...]:
         """The configured secret values, for the log redactor."""
-        values = (getattr(self, key) for key in sorted(SECRETS))
+        values = [getattr(self, key) for key in sorted(SECRETS)]
+        # A PostgreSQL URL's password (postgresql://user:PASSWORD@host/db) is one too.
+        values.append(urlsplit(self.db).password if "://" in self.db else None)
         return tuple(str(v) for v in values if v)
 
 

@@ -3,6 +3,7 @@
 NewsbotError
 ├── ConfigError      a bad or missing setting, named by its key
 ├── BadInput         a file or text that cannot become an article
+├── StoreError       the database cannot be opened or reached; one line says which and why
 └── SendError        what a platform said about one message (transports raise, delivery decides)
     ├── ChatGone     the chat blocked the bot or no longer exists: its subscriptions end
     ├── ChatMoved    the chat has a new id (a Telegram group became a supergroup)
@@ -24,6 +25,11 @@ class ConfigError(NewsbotError):
 
 class BadInput(NewsbotError):
     """Input that cannot become an article (binary, empty, not German, unreadable)."""
+
+
+class StoreError(NewsbotError):
+    """The store cannot be opened or reached (no server, wrong password, no such database); the
+    message is one line and never holds a password."""
 
 
 class SendError(NewsbotError):

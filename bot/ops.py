@@ -1,4 +1,4 @@
-"""Operating the bot: the status report, online backups and the JSONL export (over `Store`)."""
+"""Operating the bot: the status report, online backups and the JSONL export (over `Storage`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.cli_texts import say
 from bot.records import Article, Feed, Subscription, known_source, to_iso
 from bot.schedule import next_digest_at
-from bot.store import FailedDelivery, Stats, Store
+from bot.store import FailedDelivery, Stats, Storage, is_postgres, show_target
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -58,13 +58,15 @@ def next_digest(sub: Subscription, now: datetime) -> NextDigest:
     return NextDigest(sub.chat, sub.time, sub.timezone, at)
 
 
-def collect_status(store: Store, db_path: str, now: datetime) -> Status:
+def collect_status(store: Storage, db_path: str, now: datetime) -> Status:
     """Read the status report from the store."""
+    # A PostgreSQL URL is shown without its password, and has no WAL file beside it.
+    remote = is_postgres(db_path)
     wal = Path(db_path + "-wal")
     subs: list[Subscription] = store.chats.subscriptions()
     return Status(
-        db_path=str(Path(db_path).resolve()),
-        wal_bytes=wal.stat().st_size if wal.exists() else 0,
+        db_path=show_target(db_path) if remote else str(Path(db_path).resolve()),
+        wal_bytes=wal.stat().st_size if not remote and wal.exists() else 0,
         stats=store.stats(now),
         feed_problems=store.feeds.feed_problems(),
         next_digests=sorted(
@@ -198,7 +200,7 @@ def default_backup_name(now: datetime) -> str:
     return f"newsbot-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.db"
 
 
-def backup(store: Store, source: str, target: Path, now: datetime) -> Path:
+def backup(store: Storage, source: str, target: Path, now: datetime) -> Path:
     """Write a verified online backup to `target` (a file, or a folder for a dated name).
 
     The copy goes to a `.partial` file first and is renamed only when verified, so `target`

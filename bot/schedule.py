@@ -29,7 +29,7 @@ from bot.ingest.summaries import summarize_pending
 from bot.quiet import held_reply, quiet_until
 from bot.records import DEFAULT_ZONE, Reply, Span, Subscription
 from bot.render import render_digest
-from bot.store import Held, Store
+from bot.store import Held, Storage
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class DigestScheduler:
 
     def __init__(
         self,
-        store: Store,
+        store: Storage,
         queue: Delivery,
         *,
         clock: Callable[[], datetime],
@@ -426,7 +426,7 @@ class Built:
     language: str
 
 
-def _quiet_end(store: Store, chat: str, now: datetime, default_zone: str) -> datetime | None:
+def _quiet_end(store: Storage, chat: str, now: datetime, default_zone: str) -> datetime | None:
     """When the chat's quiet time holding `now` ends, None when it is not quiet (store thread)."""
     quiet = store.chats.settings(chat).quiet
     if not quiet:
@@ -434,14 +434,16 @@ def _quiet_end(store: Store, chat: str, now: datetime, default_zone: str) -> dat
     return quiet_until(quiet, chat_zone(store, chat, default_zone), now)
 
 
-def _hold(store: Store, chat: str, kind: str, reply: Reply, until: datetime, now: datetime) -> None:
+def _hold(
+    store: Storage, chat: str, kind: str, reply: Reply, until: datetime, now: datetime
+) -> None:
     """Keep a message for the end of the chat's quiet time (store thread)."""
     store.pushes.hold(chat, kind, reply.paragraphs, until, now)
     log.info("event=held chat=%s kind=%s until=%s", chat, kind, until.isoformat())
 
 
 async def push_alerts(
-    store: Store,
+    store: Storage,
     queue: Delivery,
     article_ids: list[int],
     now: datetime,
@@ -475,7 +477,7 @@ async def push_alerts(
 
 
 async def push_breaking(
-    store: Store,
+    store: Storage,
     queue: Delivery,
     now: datetime,
     default_zone: str = DEFAULT_ZONE,
@@ -517,7 +519,7 @@ async def push_breaking(
     return len(planned)
 
 
-async def release_held(store: Store, queue: Delivery, now: datetime) -> int:
+async def release_held(store: Storage, queue: Delivery, now: datetime) -> int:
     """Queue what waited for each chat whose quiet time is over, as one message per chat."""
 
     def plan() -> list[tuple[str, Reply, list[int]]]:

@@ -11,9 +11,16 @@ from bot.commands import Context, handle
 from bot.delivery import Delivery
 from bot.render import to_plain
 from bot.schedule import DigestScheduler
-from bot.store import Store
+from bot.store import Storage, Store
 from tests.test_cli import newsbot
 from tests.test_schedule import CHAT, Recorder, run_scheduler, seeded
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """This module's tests run on SQLite and on PostgreSQL."""
+    return any_store
+
 
 # 06:00 UTC is the subscription's 07:00 in Berlin.
 SENT_AT = datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC)

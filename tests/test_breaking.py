@@ -15,9 +15,16 @@ from bot.delivery import Delivery
 from bot.quiet import parse_quiet, quiet_until
 from bot.records import NewArticle, Reply
 from bot.schedule import push_alerts, push_breaking, release_held
-from bot.store import Store
+from bot.store import Storage, Store
 from tests.conftest import ROOT
 from tests.test_schedule import Recorder
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """This module's tests run on SQLite and on PostgreSQL."""
+    return any_store
+
 
 DEV_DAY = Path("/work/shared/eval/stories_dev.jsonl")
 CHAT = "console:anna"

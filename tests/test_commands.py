@@ -21,11 +21,18 @@ from bot.commands import (
 from bot.commands.news import article_pages
 from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
-from bot.store import Store
+from bot.store import Storage, Store
 from bot.texts import MESSAGES
 from tests.chat_changes import ARGS, GERMAN_NAMES, changing_names, message, prepare, spellings
 from tests.chat_changes import state as chat_state
 from tests.conftest import ROOT
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """This module's tests run on SQLite and on PostgreSQL."""
+    return any_store
+
 
 CHAT = "telegram:1"
 

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.digest import DigestPlan, StoryPool, plan_chat, to_json, window_since
 from bot.ingest.files import ingest_paths
 from bot.records import Article, ChatSettings, Digest, Subscription
-from bot.store import Store
+from bot.store import Storage, Store
 from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """This module's tests run on SQLite and on PostgreSQL."""
+    return any_store
+
 
 NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
 

@@ -16,8 +16,15 @@ from bot.ingest.feeds import RETRY_FIRST, FeedPoller, PollOptions, poll_feeds, r
 from bot.ingest.fetch import Fetched, Fetcher, FetchOptions
 from bot.outbound import Allowed
 from bot.query import parse_query
-from bot.store import Store
+from bot.store import Storage, Store
 from tests.fakes.feed_site import FeedSite, german_text
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """This module's tests run on SQLite and on PostgreSQL."""
+    return any_store
+
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import time_machine
 
 from bot.app import utc_now
@@ -18,9 +19,16 @@ from bot.schedule import (
     fire_times,
     next_digest_at,
 )
-from bot.store import Store
+from bot.store import Storage, Store
 from bot.transports.console import LIMITS
 from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """This module's tests run on SQLite and on PostgreSQL."""
+    return any_store
+
 
 BERLIN = "Europe/Berlin"
 CHAT = "console:alice"

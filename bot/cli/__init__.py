@@ -70,6 +70,7 @@ EXAMPLES = {
     "status": "newsbot status --json",
     "backup": "newsbot backup /var/backups/newsbot/",
     "export": "newsbot export --since 2025-11-01 -o articles.jsonl",
+    "migrate-store": "newsbot migrate-store --to postgresql://newsbot:PASSWORD@db.example/newsbot",
     "stories": "newsbot stories --jsonl < items.jsonl",
     "terms": "newsbot terms Venezuelas gefiel Häuser",
 }
@@ -294,6 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", metavar="PATH", help="backup file, or a folder for a dated file name")
     p.set_defaults(func=_command("operations", "cmd_backup"))
+
+    p = sub.add_parser(
+        "migrate-store", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://user:pw@host/db")
+    p.set_defaults(func=_command("operations", "cmd_migrate_store"))
 
     p = sub.add_parser("export", help="print stored articles as JSON lines")
     p.add_argument("--since", type=_date_arg, help="only articles stored since YYYY-MM-DD")

@@ -23,6 +23,8 @@ from bot.heartbeat import HEARTBEAT_KEY, from_json, silent_parts
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     """Print `ok: …` and exit 0 when the database reads and no part of a running bot is silent
     for longer than `--stale` seconds; 1 (and what is wrong) if not."""
+    if str(config.db).startswith(("postgresql:", "postgres:")):
+        return _check_store(args, config)
     path = Path(config.db)
     if not path.is_file():
         message = say(config.language, "no_database", db=repr(str(config.db)))
@@ -34,19 +36,50 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         message = say(config.language, "cannot_read", db=config.db, error=exc)
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
+    return _judge(args, config, count, beat_text)
+
+
+def _check_store(args: argparse.Namespace, config: Config) -> int:
+    """The same check on a PostgreSQL store, through the store (its server has no file to read)."""
+    from bot.cli.base import open_existing
+    from bot.store import StoreError, show_target
+
+    store = open_existing(config, "status")
+    if store is None:
+        return EXIT_EMPTY
+    try:
+        count, beat_text = store.check(), store.chats.load_state(HEARTBEAT_KEY)
+    except StoreError as exc:
+        message = say(config.language, "cannot_read", db=show_target(config.db), error=exc)
+        print(f"newsbot status: {message}", file=sys.stderr)
+        return EXIT_EMPTY
+    finally:
+        store.close()
+    return _judge(args, config, count, beat_text, show_target(config.db))
+
+
+def _judge(
+    args: argparse.Namespace,
+    config: Config,
+    count: int,
+    beat_text: str | None,
+    shown: str | None = None,
+) -> int:
+    """Exit 0 and `ok: …` unless a part of the running bot is silent for longer than --stale."""
+    db = shown or str(config.db)
     beat = from_json(beat_text)
     if beat is None:  # no bot has run on this database yet: the database is all there is
-        print(say(config.language, "status_check", count=count, db=config.db))
+        print(say(config.language, "status_check", count=count, db=db))
         return EXIT_OK
     now = datetime.now(UTC)
     silent = silent_parts(beat, now, timedelta(seconds=args.stale))
     if silent:
         parts = ", ".join(silent)
-        message = say(config.language, "status_silent", parts=parts, stale=args.stale, db=config.db)
+        message = say(config.language, "status_silent", parts=parts, stale=args.stale, db=db)
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
     age = f"{(now - beat.tick).total_seconds():.0f}"
-    print(say(config.language, "status_alive", count=count, db=config.db, age=age))
+    print(say(config.language, "status_alive", count=count, db=db, age=age))
     return EXIT_OK
 
 

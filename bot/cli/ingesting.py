@@ -27,7 +27,7 @@ from bot.ingest.opml import is_opml, parse_opml, to_opml
 from bot.logs import redact
 from bot.outbound import Allowed, url_refusal
 from bot.records import NewArticle
-from bot.store import Store
+from bot.store import Storage
 from bot.texts import t
 
 
@@ -57,7 +57,7 @@ def file_url_path(url: str) -> Path | None:
     return Path(url2pathname(parts.path))
 
 
-def _inputs(store: Store, config: Config, args: list[str], now: datetime) -> Inputs:
+def _inputs(store: Storage, config: Config, args: list[str], now: datetime) -> Inputs:
     """Split ingest arguments: feed URLs and OPML files become feeds, the rest are paths.
 
     Raises BadInput (a usage error) for a refused feed URL or a file:// URL of another host.
@@ -172,7 +172,7 @@ def _item(obj: Any, source: str | None) -> NewArticle:
     )
 
 
-def ingest_jsonl(store: Store, lines: Iterable[str], now: datetime, source: str | None) -> int:
+def ingest_jsonl(store: Storage, lines: Iterable[str], now: datetime, source: str | None) -> int:
     """Store JSON-line items as articles, in one batch; print a line per item; exit code."""
     rows: list[dict[str, Any]] = []
     batch: list[NewArticle] = []
@@ -252,7 +252,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return EXIT_EMPTY if counts["skipped"] or counts["failed"] else EXIT_OK
 
 
-def _feed_line(store: Store, feed: FeedResult, url: str, inputs: Inputs, language: str) -> str:
+def _feed_line(store: Storage, feed: FeedResult, url: str, inputs: Inputs, language: str) -> str:
     """One polled feed's line; a new feed that failed is taken off the feed list again."""
     if feed.error is not None:
         dropped = ""
@@ -273,7 +273,7 @@ def _feed_line(store: Store, feed: FeedResult, url: str, inputs: Inputs, languag
     )
 
 
-async def _poll(store: Store, config: Config, feed_ids: list[int], now: datetime) -> PollReport:
+async def _poll(store: Storage, config: Config, feed_ids: list[int], now: datetime) -> PollReport:
     feeds = [f for f in store.feeds.all() if f.id in feed_ids]
     async with Fetcher(fetch_options(config)) as fetcher:
         return await poll_feeds(store, fetcher, now, feeds, poll_options(config))

@@ -12,11 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import utc_now
-from bot.cli.base import EXIT_EMPTY, EXIT_OK, open_existing
+from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing
 from bot.cli_texts import say
 from bot.config import Config
+from bot.errors import StoreError
 from bot.logs import redact
 from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
+from bot.store import is_postgres, show_target
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
@@ -28,7 +30,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         now = utc_now()
         status = collect_status(store, config.db, now)
     except sqlite3.Error as exc:
-        message = say(config.language, "cannot_read", db=config.db, error=exc)
+        message = say(config.language, "cannot_read", db=show_target(config.db), error=exc)
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
     finally:
@@ -87,4 +89,41 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         return EXIT_EMPTY
     finally:
         store.close()
+    return EXIT_OK
+
+
+def cmd_migrate_store(args: argparse.Namespace, config: Config) -> int:
+    """Copy the SQLite store into an empty PostgreSQL database, then compare the two."""
+    language = config.language
+    if is_postgres(config.db):
+        message = say(language, "migrate_needs_sqlite", db=show_target(config.db))
+        print(f"newsbot migrate-store: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    if not is_postgres(args.to):
+        message = say(language, "migrate_needs_postgres", to=repr(args.to))
+        print(f"newsbot migrate-store: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    if not Path(config.db).is_file():
+        message = say(language, "no_database", db=repr(str(config.db)))
+        print(f"newsbot migrate-store: {message}", file=sys.stderr)
+        return EXIT_EMPTY
+    # Imported here: psycopg loads only for this command and a PostgreSQL store.
+    from bot.store.postgres.copy import move_to_postgres
+
+    try:
+        report = move_to_postgres(config.db, args.to, utc_now())
+    except (OSError, ValueError, sqlite3.Error, StoreError) as exc:
+        print(f"newsbot migrate-store: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    for table, rows in report.rows.items():
+        print(say(language, "migrate_copied", table=table, rows=rows))
+    for problem in report.problems:
+        print(
+            f"newsbot migrate-store: {say(language, 'migrate_differs', problem=problem)}",
+            file=sys.stderr,
+        )
+    if report.problems:
+        return EXIT_EMPTY
+    to = show_target(args.to)
+    print(say(language, "migrate_done", db=config.db, to=to, searches=report.searches))
     return EXIT_OK

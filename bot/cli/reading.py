@@ -23,7 +23,7 @@ from bot.ingest.files import read_dump
 from bot.query import MAX_WORDS, filter_kind, parse_query, text_terms
 from bot.records import ChatSettings, Digest, date_only
 from bot.render import render_digest, source_name, to_plain
-from bot.store import Store
+from bot.store import Storage
 from bot.texts import t
 from summarizer import normalize, parse_page, split_sentences, summarize
 
@@ -163,7 +163,7 @@ def cmd_terms(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def _search_jsonl(store: Store, lines: Iterable[str], limit: int, config: Config) -> int:
+def _search_jsonl(store: Storage, lines: Iterable[str], limit: int, config: Config) -> int:
     """`{"id","query"}` lines in, `{"id","results"}` out, each ranked as /search ranks it."""
     now = utc_now()
     for number, line in enumerate(lines, 1):
@@ -257,7 +257,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def default_digest(store: Store, config: Config, day: date | None, now: datetime) -> Digest:
+def default_digest(store: Storage, config: Config, day: date | None, now: datetime) -> Digest:
     """A calendar day's digest in the configured zone, or the last 24 hours when no day."""
     settings = ChatSettings(language=config.language)
     plan = (
@@ -268,7 +268,7 @@ def default_digest(store: Store, config: Config, day: date | None, now: datetime
     return build_digests(store, {"": plan}, now)[""]
 
 
-def _print_sent(store: Store, args: argparse.Namespace, language: str) -> int:
+def _print_sent(store: Storage, args: argparse.Namespace, language: str) -> int:
     """`digest --chat ID --date D --sent`: the archived digest as it was sent, or why not."""
     if not args.chat or args.date is None or args.json:
         print(f"newsbot digest: {say(language, 'digest_sent_usage')}", file=sys.stderr)

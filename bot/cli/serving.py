@@ -18,7 +18,7 @@ from bot.cli_texts import say
 from bot.config import Config
 from bot.ingest.files import ingest_paths
 from bot.render import render_digest, to_plain
-from bot.store import Store
+from bot.store import Storage, is_postgres, show_target
 from bot.transports.console import ConsoleTransport
 
 
@@ -32,7 +32,8 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     language = config.language
     store = open_store(config)
     now = utc_now()
-    print(say(language, "demo_database", path=Path(config.db).resolve()))
+    shown = show_target(config.db) if is_postgres(config.db) else Path(config.db).resolve()
+    print(say(language, "demo_database", path=shown))
     for result in ingest_paths(store, [seeds_dir()], now):
         print("  " + result_line(replace(result, path=Path(result.path).name), language))
     print()
@@ -51,7 +52,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-async def _console(config: Config, store: Store) -> None:
+async def _console(config: Config, store: Storage) -> None:
     console = ConsoleTransport(language=config.language)
     await serve(config, store, [console], until=console.closed, schedule=True)
 
@@ -71,7 +72,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-async def _run(config: Config, store: Store) -> None:
+async def _run(config: Config, store: Storage) -> None:
     """Serve every configured transport in one event loop until SIGTERM or SIGINT."""
     transports = build_transports(config, store)
     console: ConsoleTransport | None = None

@@ -26,7 +26,7 @@ from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.pages import Item, fetch_item, item_article
 from bot.records import Feed, NewArticle
-from bot.store import Store
+from bot.store import Storage
 
 log = logging.getLogger(__name__)
 POLL_EVERY = timedelta(minutes=30)
@@ -129,7 +129,7 @@ class FeedPoller:
 
     def __init__(
         self,
-        store: Store,
+        store: Storage,
         fetcher: Fetcher,
         options: PollOptions | None = None,
         on_added: OnAdded | None = None,
@@ -317,7 +317,7 @@ class FeedPoller:
 
 
 async def poll_feeds(
-    store: Store,
+    store: Storage,
     fetcher: Fetcher,
     now: datetime,
     feeds: Sequence[Feed] | None = None,
@@ -346,7 +346,7 @@ async def poll_feeds(
     return report
 
 
-async def _failed(store: Store, feed: Feed, error: str, now: datetime) -> FeedResult:
+async def _failed(store: Storage, feed: Feed, error: str, now: datetime) -> FeedResult:
     delay = retry_delay(feed.failures + 1)
     try:
         after = await store.run(lambda: store.feeds.feed_failed(feed.id, error, now, now + delay))

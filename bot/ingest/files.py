@@ -23,7 +23,7 @@ from bot.dedup import content_hash
 from bot.errors import BadInput
 from bot.ingest.article import SUMMARY_SENTENCES, to_article
 from bot.records import NewArticle
-from bot.store import Store
+from bot.store import Storage
 
 log = logging.getLogger(__name__)
 # A page dump is a few kB; anything this large is not one.
@@ -120,7 +120,7 @@ class IngestOptions:
 
 
 def ingest_paths(
-    store: Store,
+    store: Storage,
     paths: Iterable[Path],
     now: datetime,
     *,
@@ -211,7 +211,7 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
-def _duplicate(store: Store, path: str, new: NewArticle, article_id: int) -> IngestResult:
+def _duplicate(store: Storage, path: str, new: NewArticle, article_id: int) -> IngestResult:
     """A duplicate's result: the stored article's title, and same content or nearly the same."""
     stored = store.articles.article(article_id)
     if stored is None:
@@ -223,7 +223,7 @@ def _duplicate(store: Store, path: str, new: NewArticle, article_id: int) -> Ing
 
 
 def _store_batches(
-    store: Store,
+    store: Storage,
     files: list[Path],
     now: datetime,
     opts: IngestOptions,

@@ -1,10 +1,13 @@
-"""The SQLite store (sqlite-utils): the only package that holds SQL.
+"""The store: the only package that holds SQL. `open_store(target)` opens the one the `db`
+setting names: a path or `sqlite:///path` opens `Store` (SQLite, below); a `postgresql://` URL
+opens `bot.store.postgres.PostgresStore`. Both satisfy `bot.store.ports.Storage`, which is all
+the rest of the bot knows.
 
-`Store` is one database file composed of one part per kind of data, each its own module:
-`store.articles`, `store.index` (full-text search), `store.feeds`, `store.chats`,
-`store.deliveries`, `store.archive` (digests as sent) and `store.pushes` (breaking stories told,
-messages held through quiet hours); the store itself opens, migrates, backs up and reports on
-the whole file.
+`Store` (SQLite, sqlite-utils) is one database file composed of one part per kind of data,
+each its own module: `store.articles`, `store.index` (full-text search), `store.feeds`,
+`store.chats`, `store.deliveries`, `store.archive` (digests as sent) and `store.pushes`
+(breaking stories told, messages held through quiet hours); the store itself opens, migrates,
+backs up and reports on the whole file.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from bot.errors import StoreError
 from bot.migrations import migrate
 from bot.records import FEED_FAILING_AFTER
 from bot.store.archive import Archive
@@ -32,6 +36,7 @@ from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
+from bot.store.ports import Storage
 from bot.store.pushes import Held, Pushes
 from bot.store.search import (
     CANDIDATES,
@@ -52,8 +57,69 @@ __all__ = [
     "FailedDelivery",
     "Held",
     "Stats",
+    "Storage",
     "Store",
+    "StoreError",
+    "is_postgres",
+    "local_folder",
+    "open_store",
+    "open_store_readonly",
+    "show_target",
+    "sqlite_path",
 ]
+
+SQLITE_SCHEME = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(target: str | Path) -> bool:
+    """True when the `db` setting names a PostgreSQL database rather than a SQLite file."""
+    return str(target).startswith(POSTGRES_SCHEMES)
+
+
+def sqlite_path(target: str | Path) -> Path:
+    """The file a path or `sqlite:///path` names (`sqlite:////abs` for an absolute path)."""
+    text = str(target)
+    return Path(text[len(SQLITE_SCHEME) :] if text.startswith(SQLITE_SCHEME) else text)
+
+
+def show_target(target: str | Path) -> str:
+    """The `db` setting as shown to people: a URL without its password, or the path."""
+    if is_postgres(target):
+        from bot.store.postgres import display_url
+
+        return display_url(str(target))
+    return str(target)
+
+
+def local_folder(target: str | Path) -> Path:
+    """Where files that go with the store live (Matrix keys): beside a SQLite file; for a
+    PostgreSQL store, which has no folder, the working directory."""
+    return Path.cwd() if is_postgres(target) else sqlite_path(target).resolve().parent
+
+
+def open_store(target: str | Path) -> Storage:
+    """Open (or create) and migrate the store the `db` setting names.
+
+    Raises StoreError (one line) when a PostgreSQL server cannot be used; SQLite's own errors
+    (sqlite3.Error, OSError) pass through as before.
+    """
+    if is_postgres(target):
+        # Imported here: psycopg loads only for a PostgreSQL store.
+        from bot.store.postgres import PostgresStore
+
+        return PostgresStore.open(str(target))
+    return Store.open(sqlite_path(target))
+
+
+def open_store_readonly(target: str | Path) -> Storage:
+    """Open an existing store without migrating it: status, backup, export, health."""
+    if is_postgres(target):
+        from bot.store.postgres import PostgresStore
+
+        return PostgresStore.open(str(target), migrate_schema=False)
+    return Store.open_readonly(sqlite_path(target))
+
 
 T = TypeVar("T")
 

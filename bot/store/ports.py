@@ -1,0 +1,408 @@
+"""The store's ports: one protocol per part, and `Storage`, the whole store.
+
+Every module outside `bot/store/` and the composition root should name these, never a concrete
+store, so it cannot tell (and need not care) whether SQLite or PostgreSQL holds the data. Both
+`bot.store.Store` (SQLite) and `bot.store.postgres.PostgresStore` satisfy `Storage`; mypy checks
+each part against its protocol where the stores are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from bot.query import Query
+from bot.records import (
+    Alert,
+    ArchivedDigest,
+    Article,
+    ChatSettings,
+    Feed,
+    Link,
+    NewArticle,
+    Reply,
+    SearchPage,
+    Span,
+    Subscription,
+)
+from bot.store.operations import FailedDelivery, Stats
+from bot.store.pushes import Held
+
+T = TypeVar("T")
+
+
+class ArticlesPart(Protocol):
+    """The articles table: stored articles, their links, the URLs already seen."""
+
+    def add_article(self, new: NewArticle, now: datetime) -> tuple[str, int]:
+        """Store an article once; returns ("added" | "duplicate", id)."""
+        ...
+
+    def add_articles(self, batch: Sequence[NewArticle], now: datetime) -> list[tuple[str, int]]:
+        """Store a batch in one transaction; each is "added" or a "duplicate" of a stored id."""
+        ...
+
+    def mark_seen(
+        self, key: str, status: str, now: datetime, article_id: int | None = None
+    ) -> None:
+        """Remember that an input (a file path, a feed item) was handled, whatever came of it."""
+        ...
+
+    def seen(self, keys: Iterable[str]) -> dict[str, int | None]:
+        """Which of these inputs were handled before, with the article each became (if any)."""
+        ...
+
+    def has_url(self, url: str) -> bool:
+        """True when an article with this (normalized) URL is stored."""
+        ...
+
+    def article(self, article_id: int) -> Article | None:
+        """One article by id."""
+        ...
+
+    def latest(self, limit: int) -> list[Article]:
+        """The newest articles, by publication (or fetch) time."""
+        ...
+
+    def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]:
+        """Articles published or stored in [since, until): what is new to a chat since then."""
+        ...
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        ...
+
+    def add_links(self, article_id: int, links: Iterable[Link]) -> None:
+        """Record further sources of the same article."""
+        ...
+
+    def articles_by_id(self, ids: Iterable[int]) -> list[Article]:
+        """The articles with these ids, in id order (missing ids are left out)."""
+        ...
+
+    def unsummarized(self, limit: int) -> list[Article]:
+        """Stored articles still without a summary, oldest first."""
+        ...
+
+    def set_summary(self, article_id: int, summary: Sequence[str]) -> None:
+        """Store an articles summary sentences."""
+        ...
+
+    def iter_articles(self, since: datetime | None = None) -> Iterator[Article]:
+        """Every article (or those stored since `since`) in id order, streamed."""
+        ...
+
+    def last_ingest(self) -> datetime | None:
+        """When the newest article was stored."""
+        ...
+
+
+class IndexPart(Protocol):
+    """Ranked search: the stem matches by boosted bm25, then compound matches, newest first."""
+
+    def search(
+        self, query: Query, limit: int, offset: int = 0, *, now: datetime | None = None
+    ) -> SearchPage:
+        """Ranked full-text search: bm25 with a recency boost, filters, snippets and paging."""
+        ...
+
+
+class FeedsPart(Protocol):
+    """The feeds table: what is polled, when next, and how the last polls went."""
+
+    def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
+        """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
+        ...
+
+    def all(self) -> list[Feed]:
+        """Every feed, in the order they were added."""
+        ...
+
+    def feed(self, feed_id: int) -> Feed | None:
+        """One feed by id."""
+        ...
+
+    def remove_feed(self, feed_id: int) -> bool:
+        """Stop polling a feed; its articles stay. False when there is no such feed."""
+        ...
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        """Feeds whose next fetch time has come (or that were never fetched)."""
+        ...
+
+    def feed_fetched(self, feed: Feed, now: datetime, next_fetch: datetime) -> Feed:
+        """Record a successful poll: validators for the next conditional GET, errors cleared."""
+        ...
+
+    def feed_failed(self, feed_id: int, error: str, now: datetime, next_fetch: datetime) -> Feed:
+        """Record a failed poll: one more failure in a row, the error, and the backed-off retry."""
+        ...
+
+    def feed_problems(self) -> list[Feed]:
+        """Feeds whose last polls failed, most failures first."""
+        ...
+
+    def last_feed_poll(self) -> datetime | None:
+        """When a feed was last fetched successfully."""
+        ...
+
+
+class ChatsPart(Protocol):
+    """Chats with their settings, subscriptions, alerts and last search; the bots own state."""
+
+    def ensure_chat(self, chat: str, now: datetime) -> None:
+        """Create the chat's row with default settings if it is new."""
+        ...
+
+    def has_chat(self, chat: str) -> bool:
+        """True when the chat has written to the bot (or was set up) before."""
+        ...
+
+    def settings(self, chat: str) -> ChatSettings:
+        """The chat's settings (defaults for a chat never seen)."""
+        ...
+
+    def subscribe(self, sub: Subscription, now: datetime) -> None:
+        """Create or replace the chat's digest subscription; its zone becomes the chats."""
+        ...
+
+    def unsubscribe(self, chat: str) -> bool:
+        """End the chat's subscription; False when it had none."""
+        ...
+
+    def subscription(self, chat: str) -> Subscription | None:
+        """The chat's subscription, if any."""
+        ...
+
+    def subscriptions(self) -> list[Subscription]:
+        """Every active subscription."""
+        ...
+
+    def chat_language(self, chat: str) -> str | None:
+        """The language the chat chose (or was first answered in); None for a new chat."""
+        ...
+
+    def update_settings(
+        self,
+        chat: str,
+        now: datetime,
+        *,
+        language: str | None = None,
+        stories: int | None = None,
+        sentences: int | None = None,
+        send_empty: bool | None = None,
+        breaking: bool | None = None,
+        quiet: str | None = None,
+        zone: str | None = None,
+    ) -> ChatSettings:
+        """Change some of the chat's settings (creating the chat); returns them all."""
+        ...
+
+    def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
+        """Store a keyword alert (folded plain words); returns its id."""
+        ...
+
+    def alerts(self, chat: str | None = None) -> list[Alert]:
+        """The chat's alerts (every chat's when `chat` is None), oldest first."""
+        ...
+
+    def remove_alert(self, chat: str, alert_id: int) -> bool:
+        """Delete one of the chat's alerts; False when the chat has no such alert."""
+        ...
+
+    def load_state(self, key: str) -> str | None:
+        """A small named value (sync token, last search), or None."""
+        ...
+
+    def save_state(self, key: str, value: str | None) -> None:
+        """Set (or with None, delete) a small named value."""
+        ...
+
+    def remember_search(self, chat: str, text: str, page: int) -> None:
+        """Keep the chat's last search and page, so buttons and /more carry only a page."""
+        ...
+
+    def last_search(self, chat: str) -> tuple[str, int] | None:
+        """The chat's last search text and the page it saw."""
+        ...
+
+    def forget_chat(self, chat: str) -> bool:
+        """End a gone chat's (and its topics') subscription, alerts and pushes."""
+        ...
+
+    def move_chat(self, old: str, new: str) -> None:
+        """A chat got a new key (Telegram group → supergroup): carry settings and subscriptions."""
+        ...
+
+    def digest_keywords(self, chat: str) -> tuple[str, ...]:
+        """The chat's digest keyword filter (`-word` excludes)."""
+        ...
+
+    def set_digest_keywords(self, chat: str, keywords: Sequence[str], now: datetime) -> None:
+        """Replace the chat's digest keyword filter."""
+        ...
+
+
+class DeliveriesPart(Protocol):
+    """The delivery log: each digest claimed, sent or given up once; alerts pushed."""
+
+    def last_digest_at(self, chat: str) -> datetime | None:
+        """When the chat last got a digest (scheduled or asked for at subscribing)."""
+        ...
+
+    def delivery_status(self, chat: str, digest_date: date) -> str | None:
+        """The logged outcome of the chat's digest for that date, None if there is none."""
+        ...
+
+    def record_delivery(
+        self,
+        chat: str,
+        digest_date: date,
+        *,
+        status: str,
+        at: datetime,
+        scheduled: datetime | None = None,
+        note: str = "",
+    ) -> bool:
+        """Log the digest of (chat, date) once, in one transaction; False when already logged."""
+        ...
+
+    def claim_delivery(
+        self, chat: str, digest_date: date, *, at: datetime, scheduled: datetime | None = None
+    ) -> bool:
+        """Mark the digest of (chat, date) as being sent; False if it was logged already."""
+        ...
+
+    def finish_delivery(
+        self, chat: str, digest_date: date, *, status: str, at: datetime, note: str = ""
+    ) -> None:
+        """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
+        ...
+
+    def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
+        """Turn deliveries left `sending` by a stopped process into `unknown`; returns them."""
+        ...
+
+    def digest_shown(self, chat: str, now: datetime) -> None:
+        """The chat got its digest in a commands reply now: its next digest starts here."""
+        ...
+
+    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
+        """True when one of these alerts was already pushed for the article."""
+        ...
+
+    def record_alert_hits(self, alert_ids: Sequence[int], article_id: int, at: datetime) -> None:
+        """Log that an article was pushed for these alerts, in one transaction."""
+        ...
+
+    def failed_delivery_count(self, since: datetime) -> int:
+        """How many digest deliveries since `since` did not end in a known success."""
+        ...
+
+    def failed_deliveries(self, since: datetime, limit: int = 20) -> list[FailedDelivery]:
+        """The newest `limit` digest deliveries since `since` that did not end in a success."""
+        ...
+
+
+class ArchivePart(Protocol):
+    """Sent digests by chat and date (the chat's local date, as in the delivery log)."""
+
+    def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
+        """Keep the digest of (chat, date) exactly as it was sent."""
+        ...
+
+    def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:
+        """The digest the chat got on `day` (None: its latest), or None when none was kept."""
+        ...
+
+    def prune_archive(self, before: datetime) -> int:
+        """Forget digests sent before `before`; returns how many."""
+        ...
+
+
+class PushesPart(Protocol):
+    """Breaking-story announcements per chat and the quiet-hours queue."""
+
+    def breaking_chats(self) -> list[str]:
+        """Chats that asked for breaking stories."""
+        ...
+
+    def told_breaking(self, chat: str, article_ids: Iterable[int]) -> bool:
+        """True when one of these articles was in a breaking story told to the chat."""
+        ...
+
+    def claim_breaking(
+        self, chat: str, article_ids: Iterable[int], story: int, at: datetime
+    ) -> bool:
+        """Mark a breaking story as told to the chat, once; False when told before."""
+        ...
+
+    def hold(
+        self,
+        chat: str,
+        kind: str,
+        paragraphs: tuple[tuple[Span, ...], ...],
+        release: datetime,
+        at: datetime,
+    ) -> None:
+        """Keep a message for the end of the chat's quiet time."""
+        ...
+
+    def held_due(self, now: datetime) -> list[Held]:
+        """Held messages whose quiet time is over, oldest first."""
+        ...
+
+    def take_held(self, ids: Sequence[int]) -> bool:
+        """Remove held messages right before they are sent; False when another run took them."""
+        ...
+
+
+class Storage(Protocol):
+    """The whole store: its parts, plus opening work on its own thread, one transaction over
+    every part, health figures and closing."""
+
+    @property
+    def articles(self) -> ArticlesPart: ...
+    @property
+    def index(self) -> IndexPart: ...
+    @property
+    def feeds(self) -> FeedsPart: ...
+    @property
+    def chats(self) -> ChatsPart: ...
+    @property
+    def deliveries(self) -> DeliveriesPart: ...
+    @property
+    def archive(self) -> ArchivePart: ...
+    @property
+    def pushes(self) -> PushesPart: ...
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run `fn` off the event loop (the store's own thread or pool)."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One write transaction over every part."""
+        ...
+
+    def close(self) -> None:
+        """Finish pending work and close the connections."""
+        ...
+
+    def check(self) -> int:
+        """A cheap read of the schema and the articles; returns the article count."""
+        ...
+
+    def database_bytes(self) -> int:
+        """The database's size in bytes."""
+        ...
+
+    def stats(self, now: datetime) -> Stats:
+        """Counts for `/stats` and `newsbot status`, read consistently."""
+        ...
+
+    def backup_to(self, target: Path) -> None:
+        """Copy the whole database into `target` and verify the copy."""
+        ...

@@ -1,0 +1,130 @@
+"""The delivery log on PostgreSQL (psycopg): digests claimed and sent at most once, alert hits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from bot.store.base import _dt, _iso
+from bot.store.operations import DELIVERY_OK, FailedDelivery
+from bot.store.postgres.base import PgDatabase, Table
+from bot.store.postgres.chats import Chats
+
+
+class Deliveries(Table):
+    """The delivery log: each digest claimed, sent or given up once; alerts pushed."""
+
+    def __init__(self, db: PgDatabase, chats: Chats) -> None:
+        super().__init__(db)
+        self.chats = chats
+
+    def last_digest_at(self, chat: str) -> datetime | None:
+        """When the chat last got a digest (scheduled or asked for at subscribing)."""
+        row = self.db.execute(
+            "SELECT max(t) FROM (SELECT max(sent) AS t FROM deliveries"
+            " WHERE chat = %s AND status = 'sent'"
+            " UNION ALL SELECT sent FROM digest_requests WHERE chat = %s) AS times",
+            [chat, chat],
+        ).rows[0]
+        return _dt(row[0])
+
+    def delivery_status(self, chat: str, digest_date: date) -> str | None:
+        """The logged outcome of the chat's digest for that date, None if there is none."""
+        row = self.db.execute(
+            "SELECT status FROM deliveries WHERE chat = %s AND digest_date = %s",
+            [chat, digest_date.isoformat()],
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def record_delivery(
+        self,
+        chat: str,
+        digest_date: date,
+        *,
+        status: str,
+        at: datetime,
+        scheduled: datetime | None = None,
+        note: str = "",
+    ) -> bool:
+        """Log the digest of (chat, date) once; False when already logged (by any process)."""
+        cur = self.db.execute(
+            "INSERT INTO deliveries (chat, digest_date, sent, status, note, scheduled)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [chat, digest_date.isoformat(), _iso(at), status, note, _iso(scheduled)],
+        )
+        return cur.rowcount > 0
+
+    def claim_delivery(
+        self, chat: str, digest_date: date, *, at: datetime, scheduled: datetime | None = None
+    ) -> bool:
+        """Mark the digest of (chat, date) as being sent, before sending; False if logged."""
+        return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
+
+    def finish_delivery(
+        self, chat: str, digest_date: date, *, status: str, at: datetime, note: str = ""
+    ) -> None:
+        """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
+        self.db.execute(
+            "UPDATE deliveries SET status = %s, sent = %s, note = %s"
+            " WHERE chat = %s AND digest_date = %s",
+            [status, _iso(at), note, chat, digest_date.isoformat()],
+        )
+
+    def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
+        """Turn deliveries left `sending` by a stopped process into `unknown`; returns them."""
+        rows = self.db.execute(
+            "UPDATE deliveries SET status = 'unknown', sent = %s,"
+            " note = 'the process stopped while sending; not resent'"
+            " WHERE status = 'sending' RETURNING chat, digest_date",
+            [_iso(now)],
+        ).rows
+        return sorted((str(chat), str(day)) for chat, day in rows)
+
+    def digest_shown(self, chat: str, now: datetime) -> None:
+        """The chat got its digest in a command's reply now: its next digest starts here."""
+        with self.db.atomic():
+            self.chats.ensure_chat(chat, now)
+            self.db.execute(
+                "INSERT INTO digest_requests (chat, requested, sent) VALUES (%s, %s, %s)"
+                " ON CONFLICT (chat) DO UPDATE SET requested = excluded.requested,"
+                " sent = excluded.sent",
+                [chat, _iso(now), _iso(now)],
+            )
+
+    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
+        """True when one of these alerts was already pushed for the article."""
+        row = self.db.execute(
+            "SELECT 1 FROM alert_hits WHERE article_id = %s AND alert_id = ANY(%s) LIMIT 1",
+            [article_id, list(alert_ids)],
+        ).fetchone()
+        return row is not None
+
+    def record_alert_hits(self, alert_ids: Sequence[int], article_id: int, at: datetime) -> None:
+        """Log that an article was pushed for these alerts, in one statement."""
+        self.db.execute(
+            "INSERT INTO alert_hits (alert_id, article_id, sent)"
+            " SELECT unnest(%s::bigint[]), %s, %s ON CONFLICT DO NOTHING",
+            [list(alert_ids), article_id, _iso(at)],
+        )
+
+    def failed_delivery_count(self, since: datetime) -> int:
+        """How many digest deliveries since `since` did not end in a known success."""
+        row = self.db.execute(
+            "SELECT count(*) FROM deliveries WHERE NOT (coalesce(status, '') = ANY(%s))"
+            " AND digest_date >= %s",
+            [list(DELIVERY_OK), since.date().isoformat()],
+        ).rows[0]
+        return int(row[0])
+
+    def failed_deliveries(self, since: datetime, limit: int = 20) -> list[FailedDelivery]:
+        """The newest `limit` digest deliveries since `since` that did not end in a success."""
+        rows = self.db.query(
+            "SELECT chat, digest_date, sent, status, note FROM deliveries"
+            " WHERE NOT (coalesce(status, '') = ANY(%s))"
+            " AND digest_date >= %s ORDER BY digest_date DESC, chat LIMIT %s",
+            [list(DELIVERY_OK), since.date().isoformat(), limit],
+        )
+        return [
+            FailedDelivery(r["chat"], r["digest_date"], _dt(r["sent"]), r["status"], r["note"])
+            for r in rows
+        ]

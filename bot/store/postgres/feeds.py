@@ -1,0 +1,79 @@
+"""Polled feeds on PostgreSQL (psycopg): the feed list, due times, validators and failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.records import Feed
+from bot.store.base import _iso
+from bot.store.feeds import to_feed
+from bot.store.postgres.base import Table
+
+
+class Feeds(Table):
+    """The feeds table: what is polled, when next, and how the last polls went."""
+
+    def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
+        """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
+        url = url.strip()
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO feeds (url, title, failures, created) VALUES (%s, %s, 0, %s)"
+                " ON CONFLICT (url) DO NOTHING",
+                [url, title, _iso(now)],
+            )
+            if title:
+                self.db.execute(
+                    "UPDATE feeds SET title = %s WHERE url = %s AND title IS NULL", [title, url]
+                )
+            rows = self.db.query("SELECT * FROM feeds WHERE url = %s", [url])
+        return to_feed(rows[0])
+
+    def all(self) -> list[Feed]:
+        """Every feed, in the order they were added."""
+        return [to_feed(r) for r in self.db.query("SELECT * FROM feeds ORDER BY id")]
+
+    def feed(self, feed_id: int) -> Feed | None:
+        """One feed by id."""
+        rows = self.db.query("SELECT * FROM feeds WHERE id = %s", [feed_id])
+        return to_feed(rows[0]) if rows else None
+
+    def remove_feed(self, feed_id: int) -> bool:
+        """Stop polling a feed; its articles stay. False when there is no such feed."""
+        return self.db.execute("DELETE FROM feeds WHERE id = %s", [feed_id]).rowcount > 0
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        """Feeds whose next fetch time has come (or that were never fetched)."""
+        sql = "SELECT * FROM feeds WHERE next_fetch IS NULL OR next_fetch <= %s ORDER BY id"
+        return [to_feed(r) for r in self.db.query(sql, [_iso(now)])]
+
+    def feed_fetched(self, feed: Feed, now: datetime, next_fetch: datetime) -> Feed:
+        """Record a successful poll: validators for the next conditional GET, errors cleared."""
+        self.db.execute(
+            "UPDATE feeds SET title = coalesce(%s, title), etag = %s, last_modified = %s,"
+            " last_fetched = %s, next_fetch = %s, failures = 0, error = NULL WHERE id = %s",
+            [feed.title, feed.etag, feed.last_modified, _iso(now), _iso(next_fetch), feed.id],
+        )
+        return self.feed(feed.id) or feed
+
+    def feed_failed(self, feed_id: int, error: str, now: datetime, next_fetch: datetime) -> Feed:
+        """Record a failed poll: one more failure in a row, the error, and the backed-off retry."""
+        self.db.execute(
+            "UPDATE feeds SET failures = failures + 1, error = %s, last_fetched = %s,"
+            " next_fetch = %s WHERE id = %s",
+            [error, _iso(now), _iso(next_fetch), feed_id],
+        )
+        feed = self.feed(feed_id)
+        if feed is None:
+            raise KeyError(feed_id)
+        return feed
+
+    def feed_problems(self) -> list[Feed]:
+        """Feeds whose last polls failed, most failures first."""
+        sql = "SELECT * FROM feeds WHERE failures > 0 ORDER BY failures DESC, url"
+        return [to_feed(r) for r in self.db.query(sql)]
+
+    def last_feed_poll(self) -> datetime | None:
+        """When a feed was last fetched successfully."""
+        row = self.db.execute("SELECT max(last_fetched) FROM feeds WHERE failures = 0").rows[0]
+        return datetime.fromisoformat(row[0]) if row[0] else None

@@ -1,0 +1,199 @@
+"""The store's parts as a contract, on SQLite and on PostgreSQL alike: what each method gives
+back after the writes a bot makes (the behaviour the rest of the bot relies on)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.query import parse_query
+from bot.records import Button, Link, NewArticle, Reply, Span, Subscription
+from bot.store import Storage
+
+NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
+DAY = date(2025, 11, 10)
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    return any_store
+
+
+def article(n: int, *, origin: str | None = None, hours: int = 0) -> NewArticle:
+    words = ["Hochwasser", "Bahnstreik", "Haushaltsstreit", "Wahlkampf", "Klimagipfel"]
+    return NewArticle(
+        title=f"{words[n % 5]} Nummer {n}",
+        source=["dpa", "Reuters"][n % 2],
+        body=f"Bericht {n}: {words[n % 5]} beschäftigt das Land. " * 3 + f"Kennung{n}x.",
+        summary=(),
+        published=NOW - timedelta(hours=hours or n),
+        url=f"https://example.org/{n}",
+        origin=origin,
+    )
+
+
+def test_articles_are_listed_looked_up_seen_and_summarized(store: Storage) -> None:
+    ids = [store.articles.add_article(article(n, origin=f"file:{n}"), NOW)[1] for n in range(5)]
+    assert store.articles.count_articles() == 5
+    assert [a.id for a in store.articles.latest(3)] == ids[:3]
+    assert [a.id for a in store.articles.articles_by_id([ids[3], ids[1], 999])] == [
+        ids[1],
+        ids[3],
+    ]
+    since = store.articles.articles_since(NOW - timedelta(hours=2, minutes=30), NOW)
+    assert {a.id for a in since} >= {ids[1], ids[2]}
+    assert store.articles.seen(["file:1", "file:9"]) == {"file:1": ids[1]}
+    store.articles.mark_seen("file:9", "skipped", NOW)
+    assert store.articles.seen(["file:9"]) == {"file:9": None}
+    assert [a.id for a in store.articles.unsummarized(2)] == ids[:2]
+    store.articles.set_summary(ids[0], ["Ein Satz."])
+    assert store.articles.article(ids[0]).summary == ("Ein Satz.",)  # type: ignore[union-attr]
+    assert [a.id for a in store.articles.iter_articles()] == ids
+    assert store.articles.last_ingest() == NOW
+    store.articles.add_links(ids[2], [Link("AFP", "Anders betitelt", "https://afp.example", NOW)])
+    assert [link.name for link in store.articles.article(ids[2]).links] == ["AFP"]  # type: ignore[union-attr]
+    assert store.articles.article(12345) is None
+
+
+def test_search_filters_by_source_date_and_excluded_words(store: Storage) -> None:
+    for n in range(10):
+        store.articles.add_article(article(n, hours=n * 24 + 1), NOW)
+    every = store.index.search(parse_query("Hochwasser"), 10, now=NOW)
+    assert [h.article.title for h in every.hits] == ["Hochwasser Nummer 0", "Hochwasser Nummer 5"]
+    only = store.index.search(parse_query("Hochwasser quelle:REUTERS"), 10, now=NOW)
+    assert [h.article.source for h in only.hits] == ["Reuters"]
+    recent = store.index.search(parse_query("seit:8.11.2025", NOW), 10, now=NOW)
+    assert [h.article.title for h in recent.hits] == [
+        "Hochwasser Nummer 0",
+        "Bahnstreik Nummer 1",
+        "Haushaltsstreit Nummer 2",
+    ]
+    without = store.index.search(parse_query("Nummer -Hochwasser -Wahlkampf"), 20, now=NOW)
+    assert without.total == 6
+    # A compound's part finds it: Streit → Haushaltsstreit.
+    assert store.index.search(parse_query("Streit"), 5, now=NOW).total == 2
+
+
+def test_chats_keep_settings_subscriptions_alerts_and_state(store: Storage) -> None:
+    assert store.chats.has_chat("tg:1") is False
+    settings = store.chats.update_settings("tg:1", NOW, language="en", stories=3, breaking=True)
+    assert (settings.language, settings.stories, settings.breaking) == ("en", 3, True)
+    assert store.chats.chat_language("tg:1") == "en"
+    store.chats.subscribe(Subscription("tg:1", "07:30", "Europe/Berlin"), NOW)
+    store.chats.subscribe(Subscription("tg:1", "08:00", "Europe/Vienna"), NOW)
+    assert [(s.time, s.timezone) for s in store.chats.subscriptions()] == [
+        ("08:00", "Europe/Vienna")
+    ]
+    assert store.chats.settings("tg:1").zone == "Europe/Vienna"
+    first = store.chats.add_alert("tg:1", ("bahn", "streik"), NOW)
+    second = store.chats.add_alert("tg:1/7", ("wahl",), NOW)
+    assert [a.words for a in store.chats.alerts()] == [("bahn", "streik"), ("wahl",)]
+    assert store.chats.remove_alert("tg:2", first) is False
+    assert store.chats.remove_alert("tg:1", first) is True
+    store.chats.set_digest_keywords("tg:1", ["klima", "-sport"], NOW)
+    assert store.chats.digest_keywords("tg:1") == ("klima", "-sport")
+    store.chats.remember_search("tg:1", "Bahn „Streik“", 2)
+    assert store.chats.last_search("tg:1") == ("Bahn „Streik“", 2)
+    store.chats.save_state("sync", "s1")
+    store.chats.save_state("sync", "s2")
+    assert store.chats.load_state("sync") == "s2"
+    store.chats.save_state("sync", None)
+    assert store.chats.load_state("sync") is None
+    assert store.chats.forget_chat("tg:1") is True
+    assert store.chats.subscription("tg:1") is None
+    assert store.chats.alerts() == []
+    assert store.chats.last_search("tg:1") is None
+    assert store.chats.settings("tg:1").breaking is False
+    assert second not in [a.id for a in store.chats.alerts()]
+    assert store.chats.unsubscribe("tg:1") is False
+
+
+def test_a_moved_chat_keeps_everything_under_its_new_key(store: Storage) -> None:
+    store.chats.update_settings("tg:-1", NOW, stories=7)
+    store.chats.subscribe(Subscription("tg:-1", "06:00", "UTC"), NOW)
+    store.chats.add_alert("tg:-1", ("gas",), NOW)
+    store.deliveries.record_delivery("tg:-1", DAY, status="sent", at=NOW)
+    store.chats.remember_search("tg:-1", "Gas", 1)
+    store.chats.move_chat("tg:-1", "tg:-100")
+    assert store.chats.has_chat("tg:-1") is False
+    assert store.chats.settings("tg:-100").stories == 7
+    assert store.chats.subscription("tg:-100") is not None
+    assert [a.chat for a in store.chats.alerts()] == ["tg:-100"]
+    assert store.deliveries.delivery_status("tg:-100", DAY) == "sent"
+    assert store.chats.last_search("tg:-100") == ("Gas", 1)
+
+
+def test_deliveries_are_claimed_once_finished_and_abandoned(store: Storage) -> None:
+    assert store.deliveries.claim_delivery("tg:1", DAY, at=NOW) is True
+    assert store.deliveries.claim_delivery("tg:1", DAY, at=NOW) is False
+    assert store.deliveries.claim_delivery("tg:2", DAY, at=NOW) is True
+    store.deliveries.finish_delivery("tg:1", DAY, status="sent", at=NOW)
+    assert store.deliveries.delivery_status("tg:1", DAY) == "sent"
+    assert store.deliveries.last_digest_at("tg:1") == NOW
+    assert store.deliveries.abandon_unfinished(NOW) == [("tg:2", DAY.isoformat())]
+    assert store.deliveries.delivery_status("tg:2", DAY) == "unknown"
+    assert store.deliveries.failed_delivery_count(NOW - timedelta(days=1)) == 1
+    assert [f.chat for f in store.deliveries.failed_deliveries(NOW - timedelta(days=1))] == ["tg:2"]
+    later = NOW + timedelta(hours=3)
+    store.deliveries.digest_shown("tg:1", later)
+    assert store.deliveries.last_digest_at("tg:1") == later
+    assert store.deliveries.has_alert_hit([1, 2], 10) is False
+    store.deliveries.record_alert_hits([1, 2], 10, NOW)
+    store.deliveries.record_alert_hits([2], 10, NOW)
+    assert store.deliveries.has_alert_hit([2, 3], 10) is True
+
+
+def test_archive_keeps_each_digest_as_sent_and_prunes_old_ones(store: Storage) -> None:
+    reply = Reply(
+        ((Span("Guten Morgen", bold=True), Span(" – fünf Themen", url="https://x.example")),),
+        (Button("Mehr", "/more"),),
+    )
+    store.archive.archive_digest("tg:1", DAY - timedelta(days=40), reply, NOW - timedelta(days=40))
+    store.archive.archive_digest("tg:1", DAY, reply, NOW)
+    latest = store.archive.archived_digest("tg:1")
+    assert latest is not None
+    assert (latest.date, latest.sent, latest.reply) == (DAY, NOW, reply)
+    assert store.archive.prune_archive(NOW - timedelta(days=30)) == 1
+    assert store.archive.archived_digest("tg:1", DAY - timedelta(days=40)) is None
+
+
+def test_pushes_tell_a_breaking_story_once_and_hold_messages(store: Storage) -> None:
+    store.chats.update_settings("tg:1", NOW, breaking=True)
+    store.chats.update_settings("tg:2", NOW)
+    assert store.pushes.breaking_chats() == ["tg:1"]
+    assert store.pushes.claim_breaking("tg:1", [3, 4], 1, NOW) is True
+    assert store.pushes.claim_breaking("tg:1", [4, 5], 2, NOW) is False
+    assert store.pushes.told_breaking("tg:1", [5, 3]) is True
+    paragraphs = ((Span("Eilmeldung"),),)
+    store.pushes.hold("tg:1", "alert", paragraphs, NOW + timedelta(hours=1), NOW)
+    store.pushes.hold("tg:1", "breaking", paragraphs, NOW + timedelta(hours=2), NOW)
+    due = store.pushes.held_due(NOW + timedelta(hours=1))
+    assert [(h.kind, h.paragraphs) for h in due] == [("alert", paragraphs)]
+    assert store.pushes.take_held([due[0].id]) is True
+    assert store.pushes.take_held([due[0].id]) is False
+
+
+def test_stats_and_check_count_what_is_stored(store: Storage) -> None:
+    for n in range(3):
+        store.articles.add_article(article(n), NOW)
+    store.feeds.add_feed("https://example.org/feed", NOW)
+    store.chats.subscribe(Subscription("tg:1", "07:00", "UTC"), NOW)
+    stats = store.stats(NOW)
+    assert (stats.articles, stats.articles_24h, stats.sources, stats.feeds) == (3, 3, 2, 1)
+    assert (stats.chats, stats.subscriptions, stats.last_ingest) == (1, 1, NOW)
+    assert stats.database_bytes > 0
+    assert store.check() == 3
+
+
+def test_a_transaction_over_parts_is_undone_as_one(store: Storage) -> None:
+    def change_then_fail() -> None:
+        with store.transaction():
+            store.chats.update_settings("tg:1", NOW, stories=2)
+            store.feeds.add_feed("https://example.org/feed", NOW)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    assert store.chats.has_chat("tg:1") is False
+    assert store.feeds.all() == []

@@ -1,0 +1,299 @@
+"""The PostgreSQL store against a real server: the same schema as SQLite, migrated once however
+many processes start, errors named in one line without the password, and search that returns
+the same articles in the same order as SQLite's."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from bench.search import Corpus
+from bot.cli import main
+from bot.errors import StoreError
+from bot.ingest.files import ingest_paths
+from bot.query import parse_query
+from bot.records import NewArticle, Reply, Span, Subscription
+from bot.store import (
+    Storage,
+    Store,
+    is_postgres,
+    local_folder,
+    open_store,
+    show_target,
+    sqlite_path,
+)
+from bot.store.postgres import PostgresStore
+from bot.store.postgres.schema import INDEX_TABLES, STEPS
+from bot.store.postgres.terms import julianday
+from tests.conftest import SEEDS
+from tests.fakes.postgres import Cluster
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
+
+
+def sqlite_columns(store: Store) -> dict[str, set[str]]:
+    names = [
+        r[0]
+        for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not r[0].startswith(("sqlite_", "_sqlite_", "articles_fts"))
+    ]
+    return {n: {c[1] for c in store.db.execute(f"PRAGMA table_info([{n}])")} for n in names}
+
+
+def postgres_columns(url: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    with psycopg.connect(url) as conn:
+        for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public'"
+        ):
+            if table not in INDEX_TABLES and table != "newsbot_migrations":
+                out.setdefault(table, set()).add(column)
+    return out
+
+
+def test_schema_has_the_same_tables_and_columns_as_sqlite(postgres_url: str) -> None:
+    open_store(postgres_url).close()
+    sqlite = Store.memory()
+    try:
+        assert postgres_columns(postgres_url) == sqlite_columns(sqlite)
+    finally:
+        sqlite.close()
+
+
+def test_processes_starting_together_migrate_once(postgres_url: str) -> None:
+    start = threading.Barrier(6)
+    stores: list[PostgresStore] = []
+    errors: list[BaseException] = []
+
+    def opening() -> None:
+        start.wait()
+        try:
+            stores.append(PostgresStore.open(postgres_url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opening) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in stores:
+        store.close()
+    assert errors == []
+    with psycopg.connect(postgres_url) as conn:
+        applied = [r[0] for r in conn.execute("SELECT name FROM newsbot_migrations")]
+    assert applied == [name for name, _ in STEPS]
+
+
+def test_reopening_keeps_the_data_and_migrates_nothing(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    list(ingest_paths(store, [SEEDS], NOW))
+    store.close()
+    store = open_store(postgres_url)
+    try:
+        assert store.articles.count_articles() == 2
+        assert store.index.search(parse_query("Venezuela"), 5, now=NOW).total == 2
+    finally:
+        store.close()
+
+
+def test_open_errors_name_the_server_the_password_and_the_database(
+    postgres_cluster: Cluster, postgres_url: str
+) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE ROLE reader LOGIN PASSWORD 'right-horse-battery'")
+    socket = postgres_cluster.folder
+    cases = {
+        f"postgresql://reader:wrong-staple@/postgres?host={socket}": "wrong password for user",
+        f"postgresql://postgres@/nowhere?host={socket}": "database nowhere does not exist",
+        "postgresql://reader:wrong-staple@/x?host=/nonexistent": "cannot reach the PostgreSQL",
+    }
+    for url, expected in cases.items():
+        with pytest.raises(StoreError) as caught:
+            open_store(url)
+        message = str(caught.value)
+        assert expected in message
+        assert "wrong-staple" not in message
+        assert "\n" not in message
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE reader")
+
+
+@pytest.mark.parametrize("command", [["search", "Venezuela"], ["status"]])
+def test_cli_names_a_wrong_password_in_one_line_without_it(
+    postgres_cluster: Cluster,
+    postgres_url: str,
+    command: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE ROLE cli_reader LOGIN PASSWORD 'right-horse-battery'")
+    try:
+        url = f"postgresql://cli_reader:wrong-staple@/postgres?host={postgres_cluster.folder}"
+        monkeypatch.setenv("NEWSBOT_DB", url)
+        monkeypatch.setenv("NEWSBOT_CONFIG", "")
+        assert main(command) != 0
+        captured = capsys.readouterr()
+        assert "wrong password for user cli_reader" in captured.err
+        assert "wrong-staple" not in captured.err + captured.out
+        assert len(captured.err.strip().splitlines()) == 1
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("DROP ROLE cli_reader")
+
+
+def test_julianday_equals_sqlites() -> None:
+    rng = random.Random(4)
+    conn = sqlite3.connect(":memory:")
+    for _ in range(300):
+        moment = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(
+            seconds=rng.uniform(0, 2e8), microseconds=rng.choice([0, rng.randint(0, 999_999)])
+        )
+        text = moment.isoformat()
+        assert julianday(text) == conn.execute("SELECT julianday(?)", [text]).fetchone()[0]
+    conn.close()
+
+
+def corpus_articles(count: int) -> list[NewArticle]:
+    """German-like articles with inflected forms and compounds, spread over three weeks."""
+    corpus = Corpus(29, lemmas=1500)
+    articles = []
+    for n in range(count):
+        article = corpus.article(n, NOW)
+        published = NOW - timedelta(minutes=n * 71 + n % 7)
+        articles.append(
+            NewArticle(
+                title=article.title,
+                source=article.source,
+                body=article.body,
+                summary=(),
+                published=published if n % 9 else None,
+                url=article.url,
+            )
+        )
+    return articles
+
+
+def queries(articles: list[NewArticle], count: int) -> list[str]:
+    """Searches of every kind: 1-3 words, quoted phrases from the texts, `-word`, filters."""
+    corpus = Corpus(29, lemmas=1500)
+    corpus.rng = np.random.default_rng(11)
+    rng = random.Random(3)
+    out = []
+    for i in range(count):
+        kind = i % 6
+        if kind < 3:
+            out.append(" ".join(corpus.draw(kind + 1, top=400)))
+        elif kind == 3:
+            words = rng.choice(articles).body.split()
+            at = rng.randrange(len(words) - 3)
+            out.append('"' + " ".join(words[at : at + rng.choice([2, 3])]).strip(".") + '"')
+        elif kind == 4:
+            a, b = corpus.draw(2, top=200)
+            out.append(f"{a} -{b}")
+        else:
+            word = corpus.draw(1, top=300)[0]
+            out.append(rng.choice([f"{word} quelle:dpa", f"{word} seit:5.11.2025"]))
+    # Compound parts: the head or tail of a long stored word.
+    for word in corpus.draw(60, top=1500):
+        if len(word) >= 10:
+            out.append(word[: len(word) // 2 + 1] if len(out) % 2 else word[len(word) // 2 - 1 :])
+    return out
+
+
+def ranking(store: Storage, text: str) -> tuple[list[int], int, bool]:
+    page = store.index.search(parse_query(text, NOW, "Europe/Berlin"), 20, now=NOW)
+    return [hit.article.id for hit in page.hits], page.total, page.capped
+
+
+def test_search_returns_the_same_articles_in_the_same_order_on_both(postgres_url: str) -> None:
+    articles = corpus_articles(400)
+    sqlite = Store.memory()
+    postgres = open_store(postgres_url)
+    try:
+        for start in range(0, len(articles), 200):
+            batch = articles[start : start + 200]
+            assert sqlite.articles.add_articles(batch, NOW) == postgres.articles.add_articles(
+                batch, NOW
+            )
+        texts = queries(articles, 300)
+        assert len(texts) > 300
+        both = {t: (ranking(sqlite, t), ranking(postgres, t)) for t in texts}
+        assert [t for t, (lite, pg) in both.items() if lite != pg] == []
+        found = [t for t, (lite, _) in both.items() if lite[1] > 1]
+        # The queries are worth comparing: most find several articles to order.
+        assert len(found) > len(texts) // 2
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
+def test_migrate_store_moves_everything_and_checks_it(
+    postgres_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "newsbot.db"
+    sqlite = Store.open(path)
+    list(ingest_paths(sqlite, [SEEDS], NOW))
+    sqlite.articles.add_articles(corpus_articles(120), NOW)
+    sqlite.chats.subscribe(Subscription("tg:1", "07:30", "Europe/Berlin"), NOW)
+    sqlite.chats.update_settings("tg:1", NOW, stories=3, quiet="22:00-06:00")
+    alert = sqlite.chats.add_alert("tg:1", ("venezuela",), NOW)
+    sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
+    sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
+    sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
+    sqlite.close()
+    monkeypatch.setenv("NEWSBOT_DB", str(path))
+    monkeypatch.setenv("NEWSBOT_CONFIG", "")
+    monkeypatch.setenv("NEWSBOT_LANGUAGE", "en")
+    assert main(["migrate-store", "--to", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "articles: 122 rows copied" in out
+    assert "30 searches compared: equal" in out
+    postgres = open_store(postgres_url)
+    try:
+        assert postgres.articles.count_articles() == 122
+        assert postgres.chats.settings("tg:1").stories == 3
+        assert postgres.chats.subscription("tg:1") is not None
+        assert [a.id for a in postgres.chats.alerts("tg:1")] == [alert]
+        assert postgres.deliveries.delivery_status("tg:1", NOW.date()) == "sent"
+        assert postgres.archive.archived_digest("tg:1") is not None
+        assert [f.title for f in postgres.feeds.all()] == ["Beispiel"]
+        assert postgres.index.search(parse_query("Venezuela"), 5, now=NOW).total == 2
+        # New rows get new ids after the copied ones.
+        assert postgres.chats.add_alert("tg:1", ("kreml",), NOW) == alert + 1
+        added = postgres.articles.add_article(corpus_articles(121)[-1], NOW)
+        assert added == ("added", 123)
+    finally:
+        postgres.close()
+    # A second run refuses: the database is no longer empty.
+    assert main(["migrate-store", "--to", postgres_url]) == 1
+    assert "already holds a newsbot store" in capsys.readouterr().err
+
+
+def test_db_setting_is_a_sqlite_file_or_a_postgresql_url_shown_without_its_password() -> None:
+    url = "postgresql://newsbot:s3cret-pw@db.example:5433/news"
+    assert is_postgres(url)
+    assert is_postgres("postgres://db.example/news")
+    assert not is_postgres("sqlite:///var/lib/newsbot.db")
+    assert sqlite_path("sqlite:///data/newsbot.db") == Path("data/newsbot.db")
+    assert sqlite_path("sqlite:////var/lib/newsbot.db") == Path("/var/lib/newsbot.db")
+    assert sqlite_path("newsbot.db") == Path("newsbot.db")
+    assert show_target(url) == "postgresql://newsbot@db.example:5433/news"
+    # Matrix keys of a PostgreSQL store live in the working directory, never in a folder
+    # named after the URL (which would hold the password).
+    assert local_folder(url) == Path.cwd()
+    assert local_folder("sqlite:////var/lib/newsbot/newsbot.db") == Path("/var/lib/newsbot")
