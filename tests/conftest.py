@@ -18,9 +18,10 @@ from sqlite_utils import Database
 
 from bot.app import make_delivery, make_handler
 from bot.config import Config
-from bot.delivery import Delivery, Outgoing, Status
+from bot.delivery import Delivery, Outgoing
 from bot.ingest.files import ingest_paths
 from bot.records import Reply
+from bot.send_policy import Status
 from bot.store import Store
 from bot.transports.base import Transport
 from tests.fakes.bot_api import FakeBotAPI
