@@ -1,12 +1,12 @@
 """The one outgoing path: every message to every chat is split, paced, retried and logged here.
 
-Transports make one API call per send and raise a typed `SendError`; `decide` (pure) turns
-that error into an `Action`, and `Delivery` carries it out: pacing per platform (the
-transport's `limits`), retry with backoff or after the platform's `retry_after`, a finer split
-after `TooLarge`, plain text after refused markup, a moved chat followed, a gone chat's
-subscriptions ended. Every message ends with an `Outcome`. `put` returns at once: a command
-handler hands its reply over and never waits for the send. Command replies (`urgent`) go
-before queued digests, so a digest burst never makes a user wait for an answer.
+Transports make one API call per send and raise a typed `SendError`; `decide` (pure, in
+`bot.send_policy`) turns that error into an `Action`, and `Delivery` carries it out: pacing
+per platform (the transport's `limits`), retry with backoff or after the platform's
+`retry_after`, a finer split after `TooLarge`, plain text after refused markup, a moved chat
+followed, a gone chat's subscriptions ended. Every message ends with an `Outcome`. `put`
+returns at once: a command handler hands its reply over and never waits for the send. Command
+replies (`urgent`) go before queued digests, so a digest burst never makes a user wait.
 
 A digest is claimed right before its first attempt (`Outgoing.claim`), not when queued: what
 was queued but never tried is still due after a restart.
@@ -23,29 +23,38 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, SendError, TooLarge
+from bot.errors import SendError, TooLarge
 from bot.logs import redact
 from bot.records import Reply
 from bot.render import plain_reply
+from bot.send_policy import (
+    BACKOFF,
+    RETRIES,
+    SENT,
+    SKIPPED,
+    STOPPED,
+    Attempt,
+    Fail,
+    Follow,
+    Gone,
+    Outcome,
+    Retry,
+    SendNew,
+    SendPlain,
+    SplitFiner,
+    Status,
+    decide,
+)
 from bot.transports.base import Limits, Transport
 
 log = logging.getLogger(__name__)
 
-# Eight tries with doubling backoff span about eight minutes: a Bot API down for two minutes
-# still gets the message through, once.
-RETRIES = 8
-BACKOFF = 2.0
-MAX_BACKOFF = 300.0
-# A platform asking us to wait longer than this for one message is treated as a failure.
-MAX_RETRY_AFTER = 600.0
 MAX_IN_FLIGHT = 32
 # A command reply is at most this many messages; the command itself pages longer answers.
 REPLY_BUDGET = 3
 # Below this many characters a message is not split further.
 MIN_SPLIT = 256
-MAX_MOVES = 3
 
 
 def platform_of(chat: str) -> str:
@@ -85,127 +94,6 @@ class Pacer:
     def hold(self, chat: str, until: float) -> None:
         """Send nothing to `chat` before `until` (the platform's retry_after)."""
         self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
-
-
-class Status(StrEnum):
-    """How a queued message ended (the digest log stores `sent`, `gone` and `failed` as such)."""
-
-    SENT = "sent"
-    # Its claim was refused: another process has it.
-    SKIPPED = "skipped"
-    # The chat blocked the bot or no longer exists; its subscriptions end.
-    GONE = "gone"
-    # The queue stopped before it was tried; a digest stays due for the next start.
-    STOPPED = "stopped"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A message's end: its `status`, and for `gone` and `failed` why (redacted, ≤ 300 chars)."""
-
-    status: Status
-    reason: str = ""
-
-
-# The outcomes without a reason, made once (a frozen dataclass costs a microsecond to build).
-SENT = Outcome(Status.SENT)
-SKIPPED = Outcome(Status.SKIPPED)
-STOPPED = Outcome(Status.STOPPED)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """What `decide` knows about a failed send besides the error.
-
-    `tries` counts the failed attempts at this part that may be retried, this one included;
-    `moves` the moved chats followed so far; `editing` says it edited an earlier message;
-    `plain` that it was already the plain-text form; `finer` that a finer split cuts it in two
-    or more parts.
-    """
-
-    tries: int
-    moves: int = 0
-    editing: bool = False
-    plain: bool = False
-    finer: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Retry:
-    """Send the same part again after `delay` seconds (`reason`: the error, for the log)."""
-
-    delay: float
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Follow:
-    """The chat moved: send to `chat` from now on, at once."""
-
-    chat: str
-
-
-@dataclass(frozen=True, slots=True)
-class SplitFiner:
-    """The part is too large: send it as the finer split's parts, at once."""
-
-
-@dataclass(frozen=True, slots=True)
-class SendPlain:
-    """The platform refused the markup: send the part as plain text, at once."""
-
-
-@dataclass(frozen=True, slots=True)
-class SendNew:
-    """The edited message is gone or too old: post the part as a new message, at once."""
-
-
-@dataclass(frozen=True, slots=True)
-class Gone:
-    """The chat is gone: drop everything queued for it and end its subscriptions."""
-
-
-@dataclass(frozen=True, slots=True)
-class Fail:
-    """Give the message up: `reason` is logged and reported to its owner."""
-
-    reason: str
-
-
-# Everything `decide` returns.
-Action = Retry | Follow | SplitFiner | SendPlain | SendNew | Gone | Fail
-
-
-def decide(
-    error: Exception,
-    attempt: Attempt,
-    *,
-    retries: int = RETRIES,
-    backoff: float = BACKOFF,
-) -> Action:
-    """What a failed send means (pure): every sending rule, one table of cases."""
-    reason = f"{type(error).__name__}: {error}"[:300]
-    if isinstance(error, ChatGone):
-        return Gone()
-    if isinstance(error, ChatMoved):
-        # A chain of moves is a loop (or a platform bug), not a chat to follow for ever.
-        return Follow(error.new_chat) if attempt.moves < MAX_MOVES else Fail(reason)
-    if isinstance(error, TooLarge):
-        return SplitFiner() if attempt.finer else Fail("too large")
-    if isinstance(error, BadMarkup):
-        # A message is never dropped over markup; plain text has none left to refuse.
-        return Fail(reason) if attempt.plain else SendPlain()
-    if isinstance(error, Rejected):
-        # A rejected edit (the message is too old or gone) is sent as a new message instead.
-        return SendNew() if attempt.editing else Fail(str(error)[:300])
-    if attempt.tries > retries:
-        return Fail(reason)
-    if isinstance(error, RateLimited):
-        if error.retry_after > MAX_RETRY_AFTER:
-            return Fail(reason)
-        return Retry(error.retry_after, reason)
-    return Retry(min(MAX_BACKOFF, backoff * 2 ** (attempt.tries - 1)), reason)
 
 
 OnSent = Callable[[], Awaitable[None]]

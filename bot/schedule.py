@@ -23,12 +23,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts import AlertHit, alert_hits, alert_reply
 from bot.breaking import DEFAULT_RULE, Rule, breaking_reply, breaking_stories
-from bot.delivery import Delivery, Outcome, Outgoing
+from bot.delivery import Delivery, Outgoing
 from bot.digest import DigestPlan, build_digests, chat_zone, plan_chat
 from bot.ingest.summaries import summarize_pending
 from bot.quiet import held_reply, quiet_until
 from bot.records import DEFAULT_ZONE, Reply, Span, Subscription
 from bot.render import render_digest
+from bot.send_policy import Outcome
 from bot.store import Held, Storage
 from bot.texts import t
 

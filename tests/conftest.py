@@ -22,9 +22,10 @@ from sqlite_utils import Database
 from bot.app import make_delivery, make_handler
 from bot.cli import main
 from bot.config import Config
-from bot.delivery import Delivery, Outgoing, Status
+from bot.delivery import Delivery, Outgoing
 from bot.ingest.files import ingest_paths
 from bot.records import Reply
+from bot.send_policy import Status
 from bot.store import Storage, Store
 from bot.store.postgres import PostgresStore
 from bot.transports.base import Limits, Transport

@@ -23,6 +23,7 @@ CORE = [
     "bot/breaking.py",
     "bot/quiet.py",
     "bot/inline.py",
+    "bot/send_policy.py",
 ]
 FORBIDDEN = {
     "asyncio",

@@ -12,27 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import (
+from bot.delivery import REPLY_BUDGET, Delivery, Outgoing, Pacer, simulate
+from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
+from bot.records import Reply, Span
+from bot.send_policy import (
     MAX_MOVES,
-    REPLY_BUDGET,
     Attempt,
-    Delivery,
     Fail,
     Follow,
     Gone,
     Outcome,
-    Outgoing,
-    Pacer,
     Retry,
     SendNew,
     SendPlain,
     SplitFiner,
     Status,
     decide,
-    simulate,
 )
-from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
-from bot.records import Reply, Span
 from bot.store import Store
 from bot.transports.base import Limits
 from bot.transports.telegram import LIMITS as TELEGRAM

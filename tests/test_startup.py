@@ -286,9 +286,10 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     import io
 
     from bot.config import Config, Secret
-    from bot.delivery import Delivery, Outcome, Outgoing
+    from bot.delivery import Delivery, Outgoing
     from bot.logs import setup_logging
     from bot.records import Reply
+    from bot.send_policy import Outcome
     from bot.transports.telegram import TelegramTransport
 
     config = Config(db=str(db_path), telegram_token=Secret(TOKEN))
