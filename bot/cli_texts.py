@@ -15,6 +15,13 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "Duplikat: {path} = #{id} „{title}“ ({reason})",
         "duplicate: {path} = #{id} “{title}” ({reason})",
     ),
+    "ingest_usage": (
+        "Ordner, Dateien oder Feed-URLs angeben, oder --jsonl mit JSON-Zeilen auf stdin"
+        " (nicht beides), z. B. `newsbot ingest seiten/`"
+        " oder `newsbot ingest --jsonl < items.jsonl`",
+        "give folders, files or feed URLs, or --jsonl with JSON lines on stdin (not both),"
+        " e.g. `newsbot ingest pages/` or `newsbot ingest --jsonl < items.jsonl`",
+    ),
     "ingest_skipped": ("übersprungen: {path} ({reason})", "skipped: {path} ({reason})"),
     "ingest_feed": (
         "Feed {url}: {added} neu, {duplicates} Duplikate, {skipped} übersprungen",

@@ -254,6 +254,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Wonach soll ich suchen? Beispiel: /search venezuela russland",
         "What should I search for? Example: /search venezuela russland",
     ),
+    "search_none_excluded": (
+        "Keine Artikel zu „{query}“: {count} Treffer wegen {without} ausgeschlossen.",
+        "No articles for “{query}”: {count} results left out by {without}.",
+    ),
+    "search_related": (
+        "Nicht alle Suchwörter, aber alle bis auf eines:",
+        "Not every word, but all but one:",
+    ),
+    "search_related_only": (
+        "Kein Artikel enthält alle Wörter von „{query}“; diese enthalten alle bis auf eines:",
+        "No article has every word of “{query}”; these have all but one:",
+    ),
     "search_none": (
         "Keine Artikel zu „{query}“ gefunden.",
         "No articles found for “{query}”.",

@@ -171,14 +171,25 @@ def with_lists(
     return sorted(chosen.union(*((j for j in lists[i] if j in body) for i in list(chosen))))
 
 
+# A navigation trail: "Startseite > Politik > Deutschland", "Home › Sport › Fußball".
+_BREADCRUMB = re.compile(r"^[^>›»/|]{1,40}(?:\s[>›»/|]\s[^>›»/|]{1,40}){2,}$")
+
+
+def is_breadcrumb(text: str) -> bool:
+    """True for a navigation trail of three or more short parts ("Startseite > Inland > …")."""
+    return bool(_BREADCRUMB.match(text.strip()))
+
+
 def is_headline(block: Block) -> bool:
-    """A short single line without a full stop that is neither junk nor a section break."""
+    """A short single line without a full stop that is neither junk, a section break nor a
+    navigation trail."""
     return (
         3 <= block.words <= 30
         and not block.junk
         and not block.section_break
         and not block.text.endswith(".")
         and "\n" not in block.text
+        and not is_breadcrumb(block.text)
     )
 
 

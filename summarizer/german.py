@@ -104,12 +104,17 @@ def prose_words(sentence: str) -> tuple[str, ...]:
 
 
 # Invisible characters that scraped pages and some keyboards put inside words: soft hyphen,
-# zero-width space, word joiner, byte-order mark. Left in, "Bundes\u00adregierung" is no match.
-_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+# zero-width space, non-joiner and joiner, word joiner, byte-order mark. Left in,
+# "Bundes\u00adregierung" is no match.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# Compatibility letters that look like plain ones: fullwidth forms (Ｍünchen) and ligatures (ﬁ).
+_COMPATIBLE = re.compile("[\ufb00-\ufb06\uff01-\uff5e]+")
 
 
 def normalize(text: str) -> str:
-    """Text as the bot reads it: NFC (a decomposed umlaut is one letter), invisible marks gone."""
+    """Text as the bot reads it: NFC (a decomposed umlaut is one letter), invisible marks gone,
+    fullwidth letters and ligatures as plain letters (their NFKC form)."""
+    text = _COMPATIBLE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     return unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
 
 

@@ -162,7 +162,11 @@ def test_summarize_jsonl_reads_the_named_file(tmp_path: Path, db_path: Path) -> 
     assert result.returncode == 0, result.stderr
     [out] = [json.loads(line) for line in result.stdout.splitlines()]
     assert out["id"] == "tkp"
-    assert len(out["summary"]) == 3
+    # The same summary as `newsbot summarize FILE`: two sentences within the length budget,
+    # without "Jede dieser Optionen …", which points back at options the summary never names.
+    assert out["summary"][0].startswith("Ein russischer Gesetzgeber hat erklärt")
+    assert len(out["summary"]) == 2
+    assert not any(s.startswith("Jede dieser") for s in out["summary"])
 
 
 def test_summarize_jsonl_cleans_titled_text_like_untitled(db_path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from bot.store import Store
 from bot.transports.base import Limits
+from bot.transports.matrix import LIMITS as MATRIX_LIMITS
 from tests.conftest import running
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
@@ -129,7 +130,8 @@ async def test_thirty_searches_in_a_matrix_room_delay_another_room_by_seconds_at
     alice = await login(homeserver, "alice")
     try:
         # The bot paces each room to one message a second: thirty answers take half a minute.
-        async with running(matrix_transport(homeserver, bot, seeded_store), seeded_store, now):
+        paced = matrix_transport(homeserver, bot, seeded_store, limits=MATRIX_LIMITS)
+        async with running(paced, seeded_store, now):
             busy = await alice.room_with(bot.user_id)
             other = await alice.room_with(bot.user_id)
             await joined(alice, busy, bot.user_id)

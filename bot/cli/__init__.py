@@ -170,10 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
         help="a .txt page dump or a folder of them (also as a file:///… URL), an http(s) feed"
         " URL or an .opml feed list",
+    )
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='batch: read {"id","title","text","source","published","url"} lines on stdin'
+        ' (the items of `stories --jsonl`), print {"id","status","article"} for each',
+    )
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        help="the outlet these articles come from (when the page or item does not say)",
     )
     p.set_defaults(func=_command("ingesting", "cmd_ingest"))
 
@@ -230,11 +241,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="search stored articles (exit 1 when nothing is found)")
     p.add_argument(
         "words",
-        nargs="+",
+        nargs="*",
         metavar="WORD",
         help='words (all must occur), "a phrase", -word to exclude, seit:YYYY-MM-DD, quelle:NAME',
     )
     p.add_argument("--limit", type=_positive, default=0, help="results to show (default 5)")
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='batch: read {"id","query"} lines on stdin, print'
+        ' {"id","results":[{"url","title","source","published"}…]} ranked as /search ranks',
+    )
     p.set_defaults(func=_command("reading", "cmd_search"))
 
     p = sub.add_parser("digest", help="print the digest of the last 24 hours or of --date")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -13,7 +14,7 @@ from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
-from bot.records import Button, Reply, Span
+from bot.records import Button, Reply, SearchHit, Span
 from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
 from bot.vocabulary import OR_WORDS, PAGE_PREFIXES
@@ -140,6 +141,9 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     result = req.library.index.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     # Remembered even without hits, so /more speaks of this search, not the one before.
     req.library.chats.remember_search(req.ctx.chat, text, page)
+    if result.total == 0 and result.related and not paging:
+        head = t(req.language, "search_related_only", query=shown or text)
+        return Reply(((Span(head),), *_hit_lines(result.related, req)))
     if result.total == 0:
         if paging:
             return Reply.text(t(req.language, "more_nothing_found", query=shown or text), ok=False)
@@ -152,10 +156,10 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     head_key = "search_head_one" if total == "1" else "search_head"
     head = t(req.language, head_key, total=total, query=shown or text, page=page, pages=pages)
     paragraphs: list[tuple[Span, ...]] = [(Span(head),)]
-    for hit in result.hits:
-        paragraphs.append(_article_line(hit.article, req.language, req.zone))
-        summary = " ".join(hit.article.summary[:2])
-        paragraphs.append((Span(summary),) if summary else _marked(hit.snippet))
+    paragraphs += _hit_lines(result.hits, req)
+    if result.related:
+        paragraphs.append((Span(t(req.language, "search_related")),))
+        paragraphs += _hit_lines(result.related, req)
     buttons: list[Button] = []
     # Buttons carry only a page and a fingerprint (Telegram allows 64 bytes of callback data);
     # the search text itself stays in the store.
@@ -166,6 +170,16 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     return Reply(tuple(paragraphs), buttons=tuple(buttons))
 
 
+def _hit_lines(hits: Sequence[SearchHit], req: Request) -> list[tuple[Span, ...]]:
+    """Each hit as its headline line and its summary (or the snippet around the match)."""
+    lines: list[tuple[Span, ...]] = []
+    for hit in hits:
+        lines.append(_article_line(hit.article, req.language, req.zone))
+        summary = " ".join(hit.article.summary[:2])
+        lines.append((Span(summary),) if summary else _marked(hit.snippet))
+    return lines
+
+
 def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
     key, values = nothing_found(req.library.index, query, shown)
     return Reply.text(t(req.language, key, **values), ok=False)
@@ -174,6 +188,17 @@ def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
 def nothing_found(index: IndexPart, query: Query, shown: str) -> tuple[str, dict[str, str]]:
     """Why a search found nothing, as a message key and its values: the filter that emptied
     the result is named, so nobody thinks nothing exists (the chat and `newsbot search`)."""
+    if query.excluded and query.match:
+        kept = replace(query, excluded=(), excluded_words=())
+        left_out = index.search(kept, 1).total
+        if left_out:
+            # Said first: "nothing" would hide that the words themselves were found.
+            without = " ".join(f"-{word}" for word in query.excluded_words)
+            return "search_none_excluded", {
+                "query": shown,
+                "count": str(left_out),
+                "without": without,
+            }
     if not query.filters:
         return "search_none", {"query": shown}
     if not query.match:
