@@ -37,9 +37,9 @@ RETRY_MAX = timedelta(hours=24)
 # New items taken per poll; a feed listing more is polled again at the next cycle, from what
 # was read (not downloaded and parsed again), until all are stored.
 MAX_ITEMS = 100
-# Article pages fetched at once across all feeds: polite to servers, enough to fill the pipe;
-# each polled feed may hold its share (8 // 4 = 2), so a feed of slow pages delays only itself.
-PAGE_CONCURRENCY = 8
+# Article pages fetched at once across all feeds; each polled feed may hold its share
+# (16 // 4 = 4, what one feed had before), so a feed of slow pages delays only itself.
+PAGE_CONCURRENCY = 16
 # One feed's page fetches end by this; pages not come by then are taken from the feed's text.
 POLL_DEADLINE = timedelta(minutes=2)
 # Feeds polled at once; a slow one holds one slot until its deadlines pass.

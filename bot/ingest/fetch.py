@@ -44,7 +44,9 @@ class FetchOptions:
     deadline: float = DEADLINE
     max_bytes: int = MAX_BYTES
     allowed: Allowed = field(default_factory=Allowed)
-    max_connections: int = 8
+    # Feeds (4) and their pages (16) at once: the pool never makes one feed's fetch wait for a
+    # connection another feed's slow pages hold (bot.ingest.feeds budgets those per feed).
+    max_connections: int = 20
 
 
 @dataclass(frozen=True, slots=True)
