@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
+from bot.digest_delivery import on_digest_shown
 from bot.ingest.feeds import FeedPoller, PollOptions
 from bot.ingest.fetch import Fetcher, FetchOptions
 from bot.inline import InlinePage, inline_search
@@ -70,10 +71,14 @@ def make_handler(
             reply = Reply.text(t(language, "failed"), ok=False)
         if reply is None:
             return
+        shown = None
+        if reply.digest_of is not None:
+            shown = on_digest_shown(store, message.chat, reply.digest_of, reply, ctx.now, clock)
         item = Outgoing(
             message.chat,
             reply,
             "reply",
+            on_sent=shown,
             urgent=True,
             budget=REPLY_BUDGET,
             replace=message.replace,

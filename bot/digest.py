@@ -1,14 +1,15 @@
-"""The one door to a digest (pure): which stories a chat gets now, ranked, cut, ready to render.
+"""The one door to a digest (pure): which stories a chat gets now, ranked, cut, rendered.
 
-`plan_chat` reads a chat's settings, zone and last digest into a `DigestPlan`; `build_digests`
-loads the articles of every plan's window once, groups them into stories once (`StoryPool`),
-and cuts each plan's digest from that. The scheduler, `/digest`, `newsbot digest`, the demo and
-the bench all come through here.
+`for_chat` is the digest a chat gets (its reply, plan, the empty rule, a late note): `/digest`,
+`/subscribe … jetzt`, `newsbot digest --chat` and the demo ask it for one chat. The scheduler
+and the bench build a minute's due chats together with `for_chats`: `plan_chat` reads each
+chat's settings, zone and last digest into a `DigestPlan`, the articles of every plan's window
+are grouped into stories once (`StoryPool`), and each chat's digest is cut from that pool.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -21,12 +22,16 @@ from bot.records import (
     ChatSettings,
     Digest,
     Link,
+    Reply,
+    Span,
     Story,
     Subscription,
     known_source,
     to_iso,
 )
+from bot.render import render_digest
 from bot.stories import centrality, group_stories, is_kicker, plain_headline
+from bot.texts import t
 
 DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
@@ -117,15 +122,26 @@ def plan_day(day: date, zone: str, settings: ChatSettings | None = None) -> Dige
     return DigestPlan(since, settings or ChatSettings(), day, zone, since + timedelta(days=1))
 
 
+def window_of(plans: Iterable[DigestPlan], now: datetime) -> tuple[datetime, datetime]:
+    """The article window [since, until) that covers every plan (`until` exclusive)."""
+    listed = list(plans)
+    earliest = min(p.since for p in listed)
+    latest = max((p.until or now) for p in listed)
+    return earliest, latest + timedelta(seconds=1)
+
+
+def load_pool(source: DigestSource, plans: Iterable[DigestPlan], now: datetime) -> StoryPool:
+    """The stories of every plan's window: articles loaded and grouped once for all."""
+    return StoryPool.of(source.articles.articles_since(*window_of(plans, now)))
+
+
 def build_digests(
     source: DigestSource, plans: Mapping[str, DigestPlan], now: datetime
 ) -> dict[str, Digest]:
     """Each plan's digest: articles loaded and grouped once for all, equal plans cut once."""
     if not plans:
         return {}
-    earliest = min(p.since for p in plans.values())
-    latest = max((p.until or now) for p in plans.values())
-    pool = StoryPool.of(source.articles.articles_since(earliest, latest + timedelta(seconds=1)))
+    pool = load_pool(source, plans.values(), now)
     cache: dict[DigestPlan, Digest] = {}
     out: dict[str, Digest] = {}
     for key, plan in plans.items():
@@ -133,6 +149,78 @@ def build_digests(
             cache[plan] = pool.cut(plan, now)
         out[key] = cache[plan]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDigest:
+    """The digest a chat gets: the plan, the digest, and the reply in the chat's language.
+
+    `wanted` is the empty rule: a digest without stories is sent only to chats that asked for
+    empty ones (`/digest` shows it either way).
+    """
+
+    chat: str
+    plan: DigestPlan
+    digest: Digest
+    reply: Reply
+
+    @property
+    def wanted(self) -> bool:
+        """Whether the schedule sends it: it has stories, or the chat wants empty digests."""
+        return bool(self.digest.stories) or self.plan.settings.send_empty
+
+
+def late_note(reply: Reply, scheduled: datetime, zone: str, language: str) -> Reply:
+    """The digest with a first paragraph saying it comes late, and when it was due."""
+    when = scheduled.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    note = (Span(t(language, "digest_late", time=when)),)
+    return Reply((note, *reply.paragraphs), reply.buttons, reply.link_previews, reply.ok)
+
+
+def for_chats(
+    pool: StoryPool,
+    plans: Mapping[str, DigestPlan],
+    now: datetime,
+    *,
+    late: Mapping[str, datetime] | None = None,
+    language: str | None = None,
+) -> Iterator[ChatDigest]:
+    """Each chat's digest cut from one pool, yielded as it is cut, so the first can be sent
+    while the rest are built. `late` maps a chat to the time its digest was due (the note);
+    `language` overrides the chats' own (a command answers in the reader's)."""
+    late = late or {}
+    cut: dict[DigestPlan, Digest] = {}
+    shown: dict[tuple[DigestPlan, str, datetime | None], Reply] = {}
+    for chat, plan in plans.items():
+        digest = cut.get(plan)
+        if digest is None:
+            digest = cut[plan] = pool.cut(plan, now)
+        lang = language or plan.settings.language
+        due = late.get(chat)
+        key = (plan, lang, due)
+        reply = shown.get(key)
+        if reply is None:
+            reply = render_digest(digest, lang, plan.zone)
+            if due is not None:
+                reply = late_note(reply, due, plan.zone, lang)
+            shown[key] = reply
+        yield ChatDigest(chat, plan, digest, reply)
+
+
+def for_chat(
+    source: DigestSource,
+    chat: str,
+    now: datetime,
+    *,
+    default_zone: str,
+    fresh: bool = False,
+    language: str | None = None,
+) -> ChatDigest:
+    """The digest a chat gets now: since its last digest (`fresh`: the last 24 hours, as
+    `/digest` shows), with its settings, dated in its zone; the same cut the scheduler sends."""
+    plan = plan_chat(source, chat, now, default_zone=default_zone, fresh=fresh)
+    pool = load_pool(source, [plan], now)
+    return next(for_chats(pool, {chat: plan}, now, language=language))
 
 
 def _links(group: Sequence[Article], order: Sequence[int]) -> tuple[Link, ...]:

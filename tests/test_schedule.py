@@ -9,7 +9,9 @@ import time_machine
 from bot.app import utc_now
 from bot.commands import Context, handle
 from bot.delivery import Delivery
+from bot.digest import for_chats, load_pool, plan_chat
 from bot.ingest.files import ingest_paths
+from bot.pushes import Outbox
 from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
 from bot.schedule import (
@@ -115,6 +117,14 @@ async def run_scheduler(store: Store, recorder: Recorder, at: datetime) -> None:
     await queue.stop()
 
 
+async def push_alerts(store: Store, queue: Delivery, ids: list[int], now: datetime) -> int:
+    """A feed poll stored `ids` at `now`: alerts planned into the outbox, then sent."""
+    outbox = Outbox(store, queue, clock=lambda: now)
+    planned = await outbox.plan_alerts(ids, now)
+    await outbox.send_due(now)
+    return planned
+
+
 def seeded(store: Store) -> Store:
     list(ingest_paths(store, [SEEDS], datetime(2025, 11, 10, 5, tzinfo=UTC)))
     store.chats.subscribe(sub(), CREATED)
@@ -151,8 +161,6 @@ async def test_a_digest_older_than_the_grace_is_logged_as_missed(store: Store) -
 
 
 async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
-    from bot.schedule import push_alerts
-
     now = datetime(2025, 11, 10, 12, tzinfo=UTC)
     ids = [r.article_id for r in ingest_paths(store, [SEEDS], now) if r.article_id]
     store.chats.add_alert(CHAT, ("venezuela",), now)
@@ -172,7 +180,6 @@ async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
 
 async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
     from bot.alerts import alert_words
-    from bot.schedule import push_alerts
 
     now = datetime(2025, 11, 10, 12, tzinfo=UTC)
     filler = " Der Stadtrat berät am Montag darüber, die Anwohner sind gespannt auf das Ergebnis."
@@ -254,11 +261,12 @@ async def test_the_digest_command_shows_what_the_scheduler_would_send_now(store:
     shown: set[str] = set()
     for keywords in ((), ("venezuela",), ("-venezuela",)):
         store.chats.set_digest_keywords(CHAT, keywords, now)
-        scheduler = DigestScheduler(store, Delivery({}), clock=lambda: now)
-        scheduled = scheduler.build([CHAT], now, fresh=True)[CHAT].reply
+        # Cut as the scheduler cuts a due minute's chats, over /digest's window.
+        plans = {CHAT: plan_chat(store, CHAT, now, default_zone="Europe/Berlin", fresh=True)}
+        [scheduled] = for_chats(load_pool(store, plans.values(), now), plans, now)
         asked = handle("/digest", Context(CHAT, now), store)
-        assert scheduled is not None
-        assert asked == scheduled
+        assert scheduled.wanted
+        assert asked == scheduled.reply
         assert to_plain(asked).startswith("New since 2025-11-09 22:00")
         shown.add(to_plain(asked))
     assert len(shown) == 3  # each filter changed what both show

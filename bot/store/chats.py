@@ -181,8 +181,11 @@ class Chats(Table):
                 "DELETE FROM state WHERE key = ? OR substr(key, 1, ?) = ?",
                 [f"search:{chat}", len(chat) + 8, f"search:{chat}/"],
             )
-            # Breaking stories and held messages are pushes too: a gone chat gets none.
-            self.db.execute(f"DELETE FROM held WHERE {match}", args)  # noqa: S608
+            # Alerts and breaking stories not yet tried are pushes to a chat that is gone.
+            self.db.execute(
+                f"UPDATE pushes SET status = 'gone' WHERE status = 'planned' AND {match}",  # noqa: S608
+                args,
+            )
             self.db.execute(
                 "UPDATE chats SET breaking = 0 WHERE key = ? OR substr(key, 1, ?) = ?", args
             )
@@ -202,7 +205,7 @@ class Chats(Table):
                 "subscriptions",
                 "alerts",
                 "deliveries",
-                "held",
+                "pushes",
                 "breaking_sent",
                 "digest_archive",
             ):
