@@ -9,13 +9,14 @@ are grouped into stories once (`StoryPool`), and each chat's digest is cut from 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.query import TextTerms, text_terms, to_wants
+from bot.query import MIN_PART, TextTerms, text_terms, to_wants
 from bot.records import (
     DEFAULT_ZONE,
     Article,
@@ -189,21 +190,19 @@ def for_chats(
     while the rest are built. `late` maps a chat to the time its digest was due (the note);
     `language` overrides the chats' own (a command answers in the reader's)."""
     late = late or {}
-    cut: dict[DigestPlan, Digest] = {}
-    shown: dict[tuple[DigestPlan, str, datetime | None], Reply] = {}
     for chat, plan in plans.items():
-        digest = cut.get(plan)
+        digest = pool._cuts.get((plan, now))
         if digest is None:
-            digest = cut[plan] = pool.cut(plan, now)
+            digest = pool._cuts[plan, now] = pool.cut(plan, now)
         lang = language or plan.settings.language
         due = late.get(chat)
-        key = (plan, lang, due)
-        reply = shown.get(key)
+        key = (plan, now, lang, due)
+        reply = pool._replies.get(key)
         if reply is None:
             reply = render_digest(digest, lang, plan.zone)
             if due is not None:
                 reply = late_note(reply, due, plan.zone, lang)
-            shown[key] = reply
+            pool._replies[key] = reply
         yield ChatDigest(chat, plan, digest, reply)
 
 
@@ -274,6 +273,60 @@ class _Keywords:
         if any(terms.has(u) for u in self.unwanted):
             return False
         return not self.wanted or any(terms.has(w) for w in self.wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class _TermIndex:
+    """Every story's search terms turned round: term → stories, so a topic filter looks its
+    words up instead of testing every story (`TextTerms.has` over the whole pool at once)."""
+
+    exact: dict[str, frozenset[int]]
+    # Long terms (compounds) sorted forwards and backwards with their story, for the prefix
+    # and suffix matches `TextTerms.has` allows.
+    heads: tuple[str, ...]
+    head_stories: tuple[int, ...]
+    tails: tuple[str, ...]
+    tail_stories: tuple[int, ...]
+
+    @classmethod
+    def of(cls, terms: Sequence[TextTerms]) -> _TermIndex:
+        """The index of each story's terms (story g has `terms[g]`)."""
+        exact: dict[str, set[int]] = {}
+        heads: list[tuple[str, int]] = []
+        tails: list[tuple[str, int]] = []
+        for g, found in enumerate(terms):
+            for term in found.exact:
+                exact.setdefault(term, set()).add(g)
+            heads += ((h, g) for h in found.heads)
+            tails += ((t, g) for t in found.tails)
+        heads.sort()
+        tails.sort()
+        return cls(
+            {k: frozenset(v) for k, v in exact.items()},
+            tuple(h for h, _ in heads),
+            tuple(g for _, g in heads),
+            tuple(t for t, _ in tails),
+            tuple(g for _, g in tails),
+        )
+
+    def stories(self, alternatives: Sequence[str]) -> set[int]:
+        """The stories whose terms match one of a word's terms (as `TextTerms.has` decides)."""
+        out: set[int] = set()
+        for want in alternatives:
+            out |= self.exact.get(want, frozenset())
+            if len(want) >= MIN_PART:
+                out |= _prefixed(self.heads, self.head_stories, want)
+                out |= _prefixed(self.tails, self.tail_stories, want[::-1])
+        return out
+
+
+def _prefixed(ordered: Sequence[str], stories: Sequence[int], prefix: str) -> set[int]:
+    out: set[int] = set()
+    i = bisect_left(ordered, prefix)
+    while i < len(ordered) and ordered[i].startswith(prefix):
+        out.add(stories[i])
+        i += 1
+    return out
 
 
 def _terms(group: Sequence[Article]) -> TextTerms:
@@ -351,6 +404,18 @@ class StoryPool:
     _entries: dict[tuple[int, int], Story] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Each plan's digest and reply at a `now`: a burst's equal plans are cut and rendered once.
+    _cuts: dict[tuple[DigestPlan, datetime], Digest] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _replies: dict[tuple[DigestPlan, datetime, str, datetime | None], Reply] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    # The term index (built at the first topic filter) and each filter's passing stories.
+    _index: list[_TermIndex] = field(default_factory=list, init=False, repr=False, compare=False)
+    _passing: dict[tuple[str, ...], tuple[_Keywords, set[int] | None, set[int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, articles: Sequence[Article]) -> StoryPool:
@@ -397,13 +462,34 @@ class StoryPool:
             entry = self._entries[key] = to_story(self.groups[g], sentences)
         return entry
 
+    def _filter(self, words: tuple[str, ...]) -> tuple[_Keywords, set[int] | None, set[int]]:
+        """A topic filter's terms, the whole stories it lets in (None: any) and those it keeps
+        out; looked up in the term index once per distinct filter."""
+        known = self._passing.get(words)
+        if known is not None:
+            return known
+        if not self._index:
+            terms = [self._group_terms(g) for g in range(len(self.groups))]
+            self._index.append(_TermIndex.of(terms))
+        index, keywords = self._index[0], _Keywords.of(words)
+        wanted: set[int] | None = None
+        if keywords.wanted:
+            wanted = set().union(*(index.stories(w) for w in keywords.wanted))
+        unwanted = set().union(*(index.stories(u) for u in keywords.unwanted))
+        self._passing[words] = (keywords, wanted, unwanted)
+        return keywords, wanted, unwanted
+
     def cut(self, plan: DigestPlan, now: datetime) -> Digest:
         """One plan's digest: stories with articles in its window, ranked, filtered, cut."""
         if plan.until is not None:
             now = min(now, plan.until)
         since, options = plan.since, plan.settings
         ranking = self._ranking(now)
-        keywords = _Keywords.of(options.keywords) if options.keywords else None
+        keywords: _Keywords | None = None
+        wanted: set[int] | None = None
+        unwanted: set[int] = set()
+        if options.keywords:
+            keywords, wanted, unwanted = self._filter(options.keywords)
         chosen: list[tuple[_Rank, int, tuple[Article, ...] | None]] = []
         # Whole stories come ranked: the first `stories` that pass are all a whole one can add.
         for rank, g in ranking.ranked:
@@ -412,7 +498,7 @@ class StoryPool:
             lo = ranking.first[g]
             if lo is None or since > lo:
                 continue
-            if keywords is None or keywords.match(self._group_terms(g)):
+            if (wanted is None or g in wanted) and g not in unwanted:
                 chosen.append((rank, g, None))
         # Stories straddling `since` enter with their fresh articles only, ranked as such.
         for g in ranking.spread:

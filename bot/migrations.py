@@ -512,6 +512,14 @@ def m010_push_outbox(db: Database) -> None:
     db.table("held").drop()
 
 
+@migrations()
+def m011_next_due(db: Database) -> None:
+    """Each subscription's next digest time, so the clock reads only what is due (NULL: not
+    computed yet; the next tick computes it, and finds what a restart missed)."""
+    db.table("subscriptions").add_column("next_due", str)
+    db.table("subscriptions").create_index(["next_due"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -112,12 +112,15 @@ PollFeeds = Callable[[datetime, Callable[[list[int]], Awaitable[None]]], Awaitab
 
 
 class DigestScheduler:
-    """The bot's clock: one cron job per subscription, a feed poll, the outbox's turn and a
-    summary job.
+    """The bot's clock: a tick at every minute for the digests due then, a feed poll, the
+    outbox's turn and a summary job.
 
-    The database is the single truth: jobs are rebuilt from subscriptions at start and on every
-    sync; what a restart missed is found by `due_digests` against the delivery log, and pushes
-    planned but never tried wait in the outbox.
+    No job per subscription: each subscription's next digest time is kept in the store
+    (indexed), so a tick reads only what is due, and start-up and an idle minute cost the same
+    for ten chats or a hundred thousand. The database is the single truth: a subscription new
+    or changed has no time yet and is computed at the next tick; what a restart missed is still
+    due (its time is kept until the delivery log has the digest) and `due_digests` decides, with
+    the grace and the late note, what to send and what to log as missed.
     """
 
     def __init__(
@@ -157,20 +160,18 @@ class DigestScheduler:
                 "max_instances": 1,
             },
         )
-        self._jobs: dict[str, Subscription] = {}
         self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
-        """Build every job from the database, start the scheduler, then catch up at once."""
+        """Catch up on what is due (and what a stopped process left), then start the jobs."""
         if self.poll is not None:
             every = IntervalTrigger(seconds=self.poll_every.total_seconds())
             self.scheduler.add_job(
                 self.poll_and_alert, every, id="poll", next_run_time=self.clock()
             )
         self.scheduler.add_job(self.summarize_new, IntervalTrigger(minutes=5), id="summarize")
-        self.scheduler.add_job(
-            self.sync, IntervalTrigger(seconds=self.sync_every.total_seconds()), id="sync"
-        )
+        # Digest times are whole minutes: the tick wakes on each minute's first second.
+        self.scheduler.add_job(self.tick, CronTrigger(second=0, timezone=UTC), id="tick")
         self.scheduler.add_job(
             self.send_pushes,
             IntervalTrigger(seconds=self.sync_every.total_seconds()),
@@ -186,7 +187,7 @@ class DigestScheduler:
         for chat, day in unfinished:
             log.warning("event=digest_outcome_unknown chat=%s date=%s action=not_resent", chat, day)
         await self.outbox.recover(self.clock())
-        await self.sync()
+        await self.tick()
         self.scheduler.start()
 
     async def stop(self) -> None:
@@ -209,38 +210,26 @@ class DigestScheduler:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def sync(self) -> None:
-        """Match jobs to subscriptions and catch up on missed digests."""
+    async def tick(self) -> None:
+        """Send the digests due by now (and log missed ones); keep each chat's next time."""
         self._track()
-        subs = await self.store.run(self.store.chats.subscriptions)
-        wanted = {s.chat: s for s in subs}
-        for chat in set(self._jobs) - set(wanted):
-            self.scheduler.remove_job(f"digest:{chat}")
-            del self._jobs[chat]
-        for chat, sub in wanted.items():
-            if self._jobs.get(chat) != sub:
-                self.scheduler.add_job(
-                    self.fire,
-                    trigger_for(sub),
-                    args=[chat],
-                    id=f"digest:{chat}",
-                    replace_existing=True,
-                )
-                self._jobs[chat] = sub
-        await self.run_due(list(wanted.values()))
-
-    async def fire(self, chat: str) -> None:
-        """A digest job fired: check the chat against the log and send what is due."""
-        self._track()
-        sub = self._jobs.get(chat)
-        if sub is not None:
-            await self.run_due([sub])
-
-    async def run_due(self, subs: list[Subscription]) -> None:
-        """Send due digests for these subscriptions; log missed ones."""
         now = self.clock()
+        subs = await self.store.run(partial(self.store.chats.due_subscriptions, now))
+        # A chat whose digest is still queued in this process is looked at again once it ends.
+        busy = {chat for chat, _ in self.digests.in_flight}
+        await self.run_due([s for s in subs if s.chat not in busy], now)
+
+    async def run_due(self, subs: list[Subscription], now: datetime | None = None) -> None:
+        """Send due digests for these subscriptions; log missed ones; then keep the next digest
+        time of each whose digests are all logged (a queued one keeps its time until then)."""
+        now = now or self.clock()
         dues = await self.store.run(partial(self._due, subs, now))
         await self.digests.send(dues, now)
+        busy = {chat for chat, _ in self.digests.in_flight}
+        settled = [s for s in subs if s.chat not in busy]
+        if settled:
+            nexts = {s.chat: next_digest_at(s, now) for s in settled}
+            await self.store.run(partial(self.store.chats.set_next_due, nexts))
 
     def _due(self, subs: list[Subscription], now: datetime) -> list[Due]:
         """The digests of these subscriptions due by `now` and not logged (store thread)."""

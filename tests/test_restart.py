@@ -17,7 +17,7 @@ from random import Random
 
 import pytest
 
-from bot.delivery import REPLY_BUDGET, Outgoing
+from bot.delivery import MAX_IN_FLIGHT, REPLY_BUDGET, Outgoing
 from bot.records import NewArticle, Reply, Subscription
 from bot.store import Store
 from tests.conftest import ROOT, SEEDS, running
@@ -180,7 +180,9 @@ async def test_a_restart_mid_alert_burst_leaves_every_chat_exactly_one_alert(
     assert max(counts.values()) == 1, "a chat got its alert twice"
     missing = {f"telegram:{i}" for i, n in counts.items() if n == 0}
     assert missing <= unknown  # only an attempt in flight at the kill may be lost
-    assert len(unknown) <= 10
+    # At most the attempts under way at the kill: claimed, and their outcome not yet written
+    # (the delivery runs at most MAX_IN_FLIGHT at once; 1-13 seen on a loaded machine).
+    assert len(unknown) <= MAX_IN_FLIGHT
     assert all("bahnstreik" in m.visible.casefold() for m in bot_api.sent)
     # The figures behind the closing note: `pytest -s -k mid_alert tests/test_restart.py`.
     print(

@@ -112,7 +112,7 @@ async def run_scheduler(store: Store, recorder: Recorder, at: datetime) -> None:
     await queue.start()
     with time_machine.travel(at, tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
-        await scheduler.sync()
+        await scheduler.tick()
         await queue.join()
     await queue.stop()
 
@@ -199,21 +199,43 @@ async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
     assert chat == CHAT
 
 
-async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
+async def test_the_clock_keeps_each_subscriptions_next_digest_time(store: Store) -> None:
     store.chats.subscribe(sub("07:30"), CREATED)
     queue = Delivery({"console": Recorder()})
     with time_machine.travel(datetime(2025, 11, 10, 5, tzinfo=UTC), tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
         await scheduler.start()
-        job = scheduler.scheduler.get_job(f"digest:{CHAT}")
-        assert job is not None
-        assert job.next_run_time == datetime(2025, 11, 10, 6, 30, tzinfo=UTC)
-        assert job.misfire_grace_time == 6 * 3600
-        assert job.coalesce
+        assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 10, 6, 30, tzinfo=UTC)
+        # One tick for every chat, no job per subscription.
+        assert not [j for j in scheduler.scheduler.get_jobs() if j.id.startswith("digest")]
+        # A changed subscription is computed afresh at the next tick.
+        store.chats.subscribe(sub("08:15"), CREATED)
+        assert store.chats.next_due_at(CHAT) is None
+        await scheduler.tick()
+        assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 10, 7, 15, tzinfo=UTC)
         store.chats.unsubscribe(CHAT)
-        await scheduler.sync()
-        assert scheduler.scheduler.get_job(f"digest:{CHAT}") is None
+        await scheduler.tick()
+        assert store.chats.due_subscriptions(datetime(2025, 11, 12, tzinfo=UTC)) == []
         await scheduler.stop()
+
+
+async def test_a_tick_reads_only_the_subscriptions_due(store: Store) -> None:
+    seeded(store)
+    for n in range(50):
+        store.chats.subscribe(sub("18:00", chat=f"console:late{n}"), CREATED)
+    recorder = Recorder()
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 5, 59, tzinfo=UTC))
+    assert recorder.sent == []
+    # At 07:00 Berlin only the one chat due then is read, and it gets its digest.
+    assert [
+        s.chat for s in store.chats.due_subscriptions(datetime(2025, 11, 10, 6, tzinfo=UTC))
+    ] == [CHAT]
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC))
+    assert [chat for chat, _ in recorder.sent] == [CHAT]
+    # The next minute's tick finds it logged and keeps tomorrow's time.
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 1, tzinfo=UTC))
+    assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 11, 6, tzinfo=UTC)
+    assert len(recorder.sent) == 1
 
 
 async def test_a_send_cut_off_by_a_crash_is_never_resent_and_is_logged(store: Store) -> None:
