@@ -15,6 +15,7 @@ from functools import partial
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
+from bot.digest_delivery import on_digest_shown
 from bot.heartbeat import HEARTBEAT_KEY, Heartbeat
 from bot.heartbeat import to_json as heartbeat_json
 from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions
@@ -63,18 +64,23 @@ def make_handler(
     """
 
     async def on_message(message: Incoming) -> None:
+        now = clock()
         reply = message.answer
         if reply is None:
-            reply = await run_command(message)
+            reply = await run_command(message, now)
         if reply is None:
             return
         after = message.after
+        on_sent = after
+        if reply.digest_of is not None:
+            # A digest riding on the reply (`/subscribe … jetzt`) counts once it is sent.
+            on_sent = on_digest_shown(store, message.chat, reply.digest_of, reply, now, clock)
         delivery.put(
             Outgoing(
                 message.chat,
                 reply,
                 "reply",
-                on_sent=after,
+                on_sent=on_sent,
                 on_failed=None if after is None else lambda _: after(),
                 urgent=True,
                 budget=REPLY_BUDGET,
@@ -82,11 +88,11 @@ def make_handler(
             )
         )
 
-    async def run_command(message: Incoming) -> Reply | None:
+    async def run_command(message: Incoming, now: datetime) -> Reply | None:
         operator = message.user in config.admins
         ctx = Context(
             chat=message.chat,
-            now=clock(),
+            now=now,
             user=message.user,
             language=message.language,
             is_admin=operator,

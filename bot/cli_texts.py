@@ -230,6 +230,11 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "{chats}, {subscriptions} Abonnements, {alerts} Alarme",
         "{chats}, {subscriptions} subscriptions, {alerts} alerts",
     ),
+    "status_pushes": ("Push-Meldungen", "pushes"),
+    "status_pushes_value": (
+        "{dropped} zu alt verworfen (24 Std.)",
+        "{dropped} dropped as too old (24 h)",
+    ),
     "status_feeds_value": ("{feeds}, {failing} gestört", "{feeds}, {failing} failing"),
     "status_never": ("nie", "never"),
     "status_future": ("in der Zukunft", "in the future"),

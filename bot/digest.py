@@ -1,33 +1,39 @@
-"""The one door to a digest (pure): which stories a chat gets now, ranked, cut, ready to render.
+"""The one door to a digest (pure): which stories a chat gets now, ranked, cut, rendered.
 
-`plan_chat` reads a chat's settings, zone and last digest into a `DigestPlan`; `build_digests`
-loads the articles of every plan's window once, groups them into stories once (`StoryPool`),
-and cuts each plan's digest from that. The scheduler, `/digest`, `newsbot digest`, the demo and
-the bench all come through here.
+`for_chat` is the digest a chat gets (its reply, plan, the empty rule, a late note): `/digest`,
+`/subscribe … jetzt`, `newsbot digest --chat` and the demo ask it for one chat. The scheduler
+and the bench build a minute's due chats together with `for_chats`: `plan_chat` reads each
+chat's settings, zone and last digest into a `DigestPlan`, the articles of every plan's window
+are grouped into stories once (`StoryPool`), and each chat's digest is cut from that pool.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.outlets import publisher
-from bot.query import TextTerms, text_terms, to_wants
+from bot.query import MIN_PART, TextTerms, text_terms, to_wants
 from bot.records import (
     DEFAULT_ZONE,
     Article,
     ChatSettings,
     Digest,
     Link,
+    Reply,
+    Span,
     Story,
     Subscription,
     known_source,
     to_iso,
 )
+from bot.render import render_digest
 from bot.stories import centrality, group_stories, is_kicker, plain_headline
+from bot.texts import t
 
 DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
@@ -127,15 +133,26 @@ def plan_day(day: date, zone: str, settings: ChatSettings | None = None) -> Dige
     return DigestPlan(since, settings or ChatSettings(), day, zone, until)
 
 
+def window_of(plans: Iterable[DigestPlan], now: datetime) -> tuple[datetime, datetime]:
+    """The article window [since, until) that covers every plan (`until` exclusive)."""
+    listed = list(plans)
+    earliest = min(p.since for p in listed)
+    latest = max((p.until or now) for p in listed)
+    return earliest, latest + timedelta(seconds=1)
+
+
+def load_pool(source: DigestSource, plans: Iterable[DigestPlan], now: datetime) -> StoryPool:
+    """The stories of every plan's window: articles loaded and grouped once for all."""
+    return StoryPool.of(source.articles.articles_since(*window_of(plans, now)))
+
+
 def build_digests(
     source: DigestSource, plans: Mapping[str, DigestPlan], now: datetime
 ) -> dict[str, Digest]:
     """Each plan's digest: articles loaded and grouped once for all, equal plans cut once."""
     if not plans:
         return {}
-    earliest = min(p.since for p in plans.values())
-    latest = max((p.until or now) for p in plans.values())
-    pool = StoryPool.of(source.articles.articles_since(earliest, latest + timedelta(seconds=1)))
+    pool = load_pool(source, plans.values(), now)
     cache: dict[DigestPlan, Digest] = {}
     out: dict[str, Digest] = {}
     for key, plan in plans.items():
@@ -143,6 +160,76 @@ def build_digests(
             cache[plan] = pool.cut(plan, now)
         out[key] = cache[plan]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDigest:
+    """The digest a chat gets: the plan, the digest, and the reply in the chat's language.
+
+    `wanted` is the empty rule: a digest without stories is sent only to chats that asked for
+    empty ones (`/digest` shows it either way).
+    """
+
+    chat: str
+    plan: DigestPlan
+    digest: Digest
+    reply: Reply
+
+    @property
+    def wanted(self) -> bool:
+        """Whether the schedule sends it: it has stories, or the chat wants empty digests."""
+        return bool(self.digest.stories) or self.plan.settings.send_empty
+
+
+def late_note(reply: Reply, scheduled: datetime, zone: str, language: str) -> Reply:
+    """The digest with a first paragraph saying it comes late, and when it was due."""
+    when = scheduled.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    note = (Span(t(language, "digest_late", time=when)),)
+    return Reply((note, *reply.paragraphs), reply.buttons, reply.link_previews, reply.ok)
+
+
+def for_chats(
+    pool: StoryPool,
+    plans: Mapping[str, DigestPlan],
+    now: datetime,
+    *,
+    late: Mapping[str, datetime] | None = None,
+    language: str | None = None,
+) -> Iterator[ChatDigest]:
+    """Each chat's digest cut from one pool, yielded as it is cut, so the first can be sent
+    while the rest are built. `late` maps a chat to the time its digest was due (the note);
+    `language` overrides the chats' own (a command answers in the reader's)."""
+    late = late or {}
+    for chat, plan in plans.items():
+        digest = pool._cuts.get((plan, now))
+        if digest is None:
+            digest = pool._cuts[plan, now] = pool.cut(plan, now)
+        lang = language or plan.settings.language
+        due = late.get(chat)
+        key = (plan, now, lang, due)
+        reply = pool._replies.get(key)
+        if reply is None:
+            reply = render_digest(digest, lang, plan.zone)
+            if due is not None:
+                reply = late_note(reply, due, plan.zone, lang)
+            pool._replies[key] = reply
+        yield ChatDigest(chat, plan, digest, reply)
+
+
+def for_chat(
+    source: DigestSource,
+    chat: str,
+    now: datetime,
+    *,
+    default_zone: str,
+    fresh: bool = False,
+    language: str | None = None,
+) -> ChatDigest:
+    """The digest a chat gets now: since its last digest (`fresh`: the last 24 hours, as
+    `/digest` shows), with its settings, dated in its zone; the same cut the scheduler sends."""
+    plan = plan_chat(source, chat, now, default_zone=default_zone, fresh=fresh)
+    pool = load_pool(source, [plan], now)
+    return next(for_chats(pool, {chat: plan}, now, language=language))
 
 
 def _links(group: Sequence[Article], order: Sequence[int]) -> tuple[Link, ...]:
@@ -225,6 +312,60 @@ class _Keywords:
 
 # The lead: about the first three sentences, where a report says what it is about.
 TOPIC_LEAD_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class _TermIndex:
+    """Every story's search terms turned round: term → stories, so a topic filter looks its
+    words up instead of testing every story (`TextTerms.has` over the whole pool at once)."""
+
+    exact: dict[str, frozenset[int]]
+    # Long terms (compounds) sorted forwards and backwards with their story, for the prefix
+    # and suffix matches `TextTerms.has` allows.
+    heads: tuple[str, ...]
+    head_stories: tuple[int, ...]
+    tails: tuple[str, ...]
+    tail_stories: tuple[int, ...]
+
+    @classmethod
+    def of(cls, terms: Sequence[TextTerms]) -> _TermIndex:
+        """The index of each story's terms (story g has `terms[g]`)."""
+        exact: dict[str, set[int]] = {}
+        heads: list[tuple[str, int]] = []
+        tails: list[tuple[str, int]] = []
+        for g, found in enumerate(terms):
+            for term in found.exact:
+                exact.setdefault(term, set()).add(g)
+            heads += ((h, g) for h in found.heads)
+            tails += ((t, g) for t in found.tails)
+        heads.sort()
+        tails.sort()
+        return cls(
+            {k: frozenset(v) for k, v in exact.items()},
+            tuple(h for h, _ in heads),
+            tuple(g for _, g in heads),
+            tuple(t for t, _ in tails),
+            tuple(g for _, g in tails),
+        )
+
+    def stories(self, alternatives: Sequence[str]) -> set[int]:
+        """The stories whose terms match one of a word's terms (as `TextTerms.has` decides)."""
+        out: set[int] = set()
+        for want in alternatives:
+            out |= self.exact.get(want, frozenset())
+            if len(want) >= MIN_PART:
+                out |= _prefixed(self.heads, self.head_stories, want)
+                out |= _prefixed(self.tails, self.tail_stories, want[::-1])
+        return out
+
+
+def _prefixed(ordered: Sequence[str], stories: Sequence[int], prefix: str) -> set[int]:
+    out: set[int] = set()
+    i = bisect_left(ordered, prefix)
+    while i < len(ordered) and ordered[i].startswith(prefix):
+        out.add(stories[i])
+        i += 1
+    return out
 
 
 def _terms(group: Sequence[Article]) -> TextTerms:
@@ -311,6 +452,18 @@ class StoryPool:
     _entries: dict[tuple[int, int], Story] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Each plan's digest and reply at a `now`: a burst's equal plans are cut and rendered once.
+    _cuts: dict[tuple[DigestPlan, datetime], Digest] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _replies: dict[tuple[DigestPlan, datetime, str, datetime | None], Reply] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    # The term index (built at the first topic filter) and each filter's passing stories.
+    _index: list[_TermIndex] = field(default_factory=list, init=False, repr=False, compare=False)
+    _passing: dict[tuple[str, ...], tuple[_Keywords, set[int] | None, set[int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, articles: Sequence[Article]) -> StoryPool:
@@ -357,13 +510,34 @@ class StoryPool:
             entry = self._entries[key] = to_story(self.groups[g], sentences)
         return entry
 
+    def _filter(self, words: tuple[str, ...]) -> tuple[_Keywords, set[int] | None, set[int]]:
+        """A topic filter's terms, the whole stories it lets in (None: any) and those it keeps
+        out; looked up in the term index once per distinct filter."""
+        known = self._passing.get(words)
+        if known is not None:
+            return known
+        if not self._index:
+            terms = [self._group_terms(g) for g in range(len(self.groups))]
+            self._index.append(_TermIndex.of(terms))
+        index, keywords = self._index[0], _Keywords.of(words)
+        wanted: set[int] | None = None
+        if keywords.wanted:
+            wanted = set().union(*(index.stories(w) for w in keywords.wanted))
+        unwanted = set().union(*(index.stories(u) for u in keywords.unwanted))
+        self._passing[words] = (keywords, wanted, unwanted)
+        return keywords, wanted, unwanted
+
     def cut(self, plan: DigestPlan, now: datetime) -> Digest:
         """One plan's digest: stories with articles in its window, ranked, filtered, cut."""
         if plan.until is not None:
             now = min(now, plan.until)
         since, options = plan.since, plan.settings
         ranking = self._ranking(now)
-        keywords = _Keywords.of(options.keywords) if options.keywords else None
+        keywords: _Keywords | None = None
+        wanted: set[int] | None = None
+        unwanted: set[int] = set()
+        if options.keywords:
+            keywords, wanted, unwanted = self._filter(options.keywords)
         chosen: list[tuple[_Rank, int, tuple[Article, ...] | None]] = []
         # Whole stories come ranked: the first `stories` that pass are all a whole one can add.
         for rank, g in ranking.ranked:
@@ -372,7 +546,7 @@ class StoryPool:
             lo = ranking.first[g]
             if lo is None or since > lo:
                 continue
-            if keywords is None or keywords.match(self._group_terms(g)):
+            if (wanted is None or g in wanted) and g not in unwanted:
                 chosen.append((rank, g, None))
         # Stories straddling `since` enter with their fresh articles only, ranked as such.
         for g in ranking.spread:

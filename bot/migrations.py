@@ -477,6 +477,49 @@ def m009_chat_zone(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_push_outbox(db: Database) -> None:
+    """Alerts and breaking stories go through an outbox: planned when their article is stored,
+    claimed right before their one attempt, so a restart sends what was planned and never tried.
+    What waited for a quiet time to end moves in as planned pushes held until then."""
+    db.table("pushes").create(
+        {
+            "id": int,
+            "chat": str,
+            "kind": str,
+            "key": str,
+            "reply": str,
+            "planned": str,
+            "due": str,
+            "held": int,
+            "status": str,
+            "attempted": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"chat", "kind", "key", "reply", "planned", "due", "status"},
+        defaults={"held": 0, "status": "planned", "note": ""},
+    )
+    db.table("pushes").create_index(["chat", "key"], unique=True)
+    db.table("pushes").create_index(["status", "due"])
+    db.execute(
+        "INSERT INTO pushes (chat, kind, key, reply, planned, due, held, status)"
+        " SELECT chat, kind, 'held:' || id,"
+        " json_object('paragraphs', json(paragraphs), 'buttons', json('[]'),"
+        " 'link_previews', json('false'), 'ok', json('true')),"
+        " coalesce(created, release), release, 1, 'planned' FROM held"
+    )
+    db.table("held").drop()
+
+
+@migrations()
+def m011_next_due(db: Database) -> None:
+    """Each subscription's next digest time, so the clock reads only what is due (NULL: not
+    computed yet; the next tick computes it, and finds what a restart missed)."""
+    db.table("subscriptions").add_column("next_due", str)
+    db.table("subscriptions").create_index(["next_due"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -147,6 +147,7 @@ def render_status(status: Status, now: datetime, language: str = "de") -> str:
             ),
         ),
         ("status_feeds", say(lang, "status_feeds_value", feeds=o.feeds, failing=o.feeds_failing)),
+        ("status_pushes", say(lang, "status_pushes_value", dropped=o.pushes_dropped_24h)),
     ]
     labels = {key: say(lang, key) for key, _ in rows}
     labels["status_next"] = say(lang, "status_next")

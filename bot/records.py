@@ -204,6 +204,9 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     link_previews: bool = False
     ok: bool = True
+    # The chat's digest of this date rides on the reply (`/subscribe … jetzt`): once sent it
+    # is archived and the chat's next digest starts from it, as with a scheduled one.
+    digest_of: date | None = None
 
     @classmethod
     def text(cls, *paragraphs: str, ok: bool = True) -> Reply:

@@ -36,7 +36,8 @@ def clean(text: str) -> str:
 
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+    # The codec counts in C; a generator over the characters cost a fifth of a send's CPU.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def is_web_url(url: str | None) -> bool:

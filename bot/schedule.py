@@ -1,9 +1,10 @@
-"""The bot's clock: digest, feed, alert, breaking-story, quiet-hours, archive and summary jobs on
-APScheduler 3.x's `AsyncIOScheduler`.
+"""The bot's clock (APScheduler 3.x's `AsyncIOScheduler`): when digests are due, feed polls,
+the push outbox's turns, summaries and archive pruning.
 
 The timing rules are pure functions over `CronTrigger` (next fire, due, missed), so DST and
-restart behaviour are tested without a running scheduler. What a digest holds comes from
-`bot.digest`, alert matching from `bot.alerts`, sending from `bot.delivery`.
+restart behaviour are tested without a running scheduler. The jobs only say *when*: what a
+digest holds is `bot.digest`, sending it `bot.digest_delivery`, alerts and breaking stories
+`bot.pushes`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -21,17 +21,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.alerts import AlertHit, alert_hits, alert_reply
-from bot.breaking import DEFAULT_RULE, Rule, breaking_reply, breaking_stories
-from bot.delivery import Delivery, Outgoing
-from bot.digest import DigestPlan, build_digests, chat_zone, plan_chat
+from bot.breaking import DEFAULT_RULE, Rule
+from bot.delivery import Delivery
+from bot.digest_delivery import DigestSender, Due
 from bot.ingest.summaries import summarize_pending
-from bot.quiet import held_reply, quiet_until
-from bot.records import DEFAULT_ZONE, Reply, Span, Subscription
-from bot.render import render_digest
-from bot.send_policy import Outcome
-from bot.store import Held, Storage
-from bot.texts import t
+from bot.pushes import PUSH_GRACE, Outbox
+from bot.records import DEFAULT_ZONE, Subscription
+from bot.store import Storage
 
 log = logging.getLogger(__name__)
 DEFAULT_GRACE = timedelta(hours=6)
@@ -87,16 +83,6 @@ def next_digest_at(sub: Subscription, now: datetime) -> datetime:
     raise AssertionError("a daily trigger fires within two days")  # pragma: no cover
 
 
-@dataclass(frozen=True, slots=True)
-class Due:
-    """A digest to act on: send it (on time or late) or log it as missed."""
-
-    chat: str
-    date: date
-    scheduled: datetime
-    action: str  # "send" | "late" | "missed"
-
-
 def due_digests(
     sub: Subscription,
     now: datetime,
@@ -121,24 +107,20 @@ def due_digests(
     return out
 
 
-def late_note(reply: Reply, due: Due, zone: str, language: str) -> Reply:
-    """The digest with a first paragraph saying it comes late, and when it was due."""
-    when = due.scheduled.astimezone(ZoneInfo(zone)).strftime("%H:%M")
-    note = (Span(t(language, "digest_late", time=when)),)
-    return Reply((note, *reply.paragraphs), reply.buttons, reply.link_previews, reply.ok)
-
-
 # Starts the due feeds' polls and returns; each feed hands its new article ids to the callback.
 PollFeeds = Callable[[datetime, Callable[[list[int]], Awaitable[None]]], Awaitable[object]]
 
 
 class DigestScheduler:
-    """The bot's clock: one cron job per subscription, a feed poll and a summary job.
+    """The bot's clock: a tick at every minute for the digests due then, a feed poll, the
+    outbox's turn and a summary job.
 
-    The database is the single truth: jobs are rebuilt from subscriptions at start and on every
-    sync; what a restart missed is found by `due_digests` against the delivery log. A digest is
-    claimed in that log right before its first send attempt, so one queued but never tried is
-    still due after a restart, and two processes never both send it.
+    No job per subscription: each subscription's next digest time is kept in the store
+    (indexed), so a tick reads only what is due, and start-up and an idle minute cost the same
+    for ten chats or a hundred thousand. The database is the single truth: a subscription new
+    or changed has no time yet and is computed at the next tick; what a restart missed is still
+    due (its time is kept until the delivery log has the digest) and `due_digests` decides, with
+    the grace and the late note, what to send and what to log as missed.
     """
 
     def __init__(
@@ -154,17 +136,20 @@ class DigestScheduler:
         default_zone: str = DEFAULT_ZONE,
         archive: timedelta = DEFAULT_ARCHIVE,
         breaking: Rule = DEFAULT_RULE,
+        push_grace: timedelta = PUSH_GRACE,
     ) -> None:
         self.store = store
         self.archive = archive
-        self.breaking = breaking
-        self.queue = queue
         self.clock = clock
         self.grace = grace
         self.poll = poll
         self.poll_every = poll_every
         self.sync_every = sync_every
         self.default_zone = default_zone
+        self.digests = DigestSender(store, queue, clock=clock, default_zone=default_zone)
+        self.outbox = Outbox(
+            store, queue, clock=clock, default_zone=default_zone, rule=breaking, grace=push_grace
+        )
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             # APScheduler's default grace of 1 s drops a run missed while the loop was busy;
@@ -175,26 +160,22 @@ class DigestScheduler:
                 "max_instances": 1,
             },
         )
-        self._jobs: dict[str, Subscription] = {}
-        # Digests queued in this process and not yet ended: (chat, date).
-        self._in_flight: set[tuple[str, date]] = set()
         self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
-        """Build every job from the database, start the scheduler, then catch up at once."""
+        """Catch up on what is due (and what a stopped process left), then start the jobs."""
         if self.poll is not None:
             every = IntervalTrigger(seconds=self.poll_every.total_seconds())
             self.scheduler.add_job(
                 self.poll_and_alert, every, id="poll", next_run_time=self.clock()
             )
         self.scheduler.add_job(self.summarize_new, IntervalTrigger(minutes=5), id="summarize")
+        # Digest times are whole minutes: the tick wakes on each minute's first second.
+        self.scheduler.add_job(self.tick, CronTrigger(second=0, timezone=UTC), id="tick")
         self.scheduler.add_job(
-            self.sync, IntervalTrigger(seconds=self.sync_every.total_seconds()), id="sync"
-        )
-        self.scheduler.add_job(
-            self.release_held,
+            self.send_pushes,
             IntervalTrigger(seconds=self.sync_every.total_seconds()),
-            id="release",
+            id="pushes",
             next_run_time=self.clock(),
         )
         self.scheduler.add_job(
@@ -205,7 +186,8 @@ class DigestScheduler:
         )
         for chat, day in unfinished:
             log.warning("event=digest_outcome_unknown chat=%s date=%s action=not_resent", chat, day)
-        await self.sync()
+        await self.outbox.recover(self.clock())
+        await self.tick()
         self.scheduler.start()
 
     async def stop(self) -> None:
@@ -228,179 +210,57 @@ class DigestScheduler:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def sync(self) -> None:
-        """Match jobs to subscriptions and catch up on missed digests."""
+    async def tick(self) -> None:
+        """Send the digests due by now (and log missed ones); keep each chat's next time."""
         self._track()
-        subs = await self.store.run(self.store.chats.subscriptions)
-        wanted = {s.chat: s for s in subs}
-        for chat in set(self._jobs) - set(wanted):
-            self.scheduler.remove_job(f"digest:{chat}")
-            del self._jobs[chat]
-        for chat, sub in wanted.items():
-            if self._jobs.get(chat) != sub:
-                self.scheduler.add_job(
-                    self.fire,
-                    trigger_for(sub),
-                    args=[chat],
-                    id=f"digest:{chat}",
-                    replace_existing=True,
-                )
-                self._jobs[chat] = sub
-        await self.run_due(list(wanted.values()))
-
-    async def fire(self, chat: str) -> None:
-        """A digest job fired: check the chat against the log and send what is due."""
-        self._track()
-        sub = self._jobs.get(chat)
-        if sub is not None:
-            await self.run_due([sub])
-
-    async def run_due(self, subs: list[Subscription]) -> None:
-        """Send due digests for these subscriptions; log missed ones."""
         now = self.clock()
+        subs = await self.store.run(partial(self.store.chats.due_subscriptions, now))
+        # A chat whose digest is still queued in this process is looked at again once it ends.
+        busy = {chat for chat, _ in self.digests.in_flight}
+        await self.run_due([s for s in subs if s.chat not in busy], now)
 
-        def plan() -> list[Due]:
-            dues: list[Due] = []
-            for sub in subs:
-                logged = lambda d, c=sub.chat: (  # noqa: E731
-                    (c, d) in self._in_flight
-                    or self.store.deliveries.delivery_status(c, d) is not None
-                )
-                dues += due_digests(sub, now, logged, self.grace)
-            return dues
+    async def run_due(self, subs: list[Subscription], now: datetime | None = None) -> None:
+        """Send due digests for these subscriptions; log missed ones; then keep the next digest
+        time of each whose digests are all logged (a queued one keeps its time until then)."""
+        now = now or self.clock()
+        dues = await self.store.run(partial(self._due, subs, now))
+        await self.digests.send(dues, now)
+        busy = {chat for chat, _ in self.digests.in_flight}
+        settled = [s for s in subs if s.chat not in busy]
+        if settled:
+            nexts = {s.chat: next_digest_at(s, now) for s in settled}
+            await self.store.run(partial(self.store.chats.set_next_due, nexts))
 
-        dues = await self.store.run(plan)
-        for due in (d for d in dues if d.action == "missed"):
-            log.warning(
-                "event=digest_missed chat=%s date=%s due=%s now=%s",
-                due.chat,
-                due.date,
-                due.scheduled.isoformat(),
-                now.isoformat(),
-            )
-            await self._log(due, "missed", now, f"missed by {now - due.scheduled}")
-        sending = [d for d in dues if d.action != "missed"]
-        if sending:
-            await self._enqueue(sending, now)
-
-    def build(self, chats: list[str], now: datetime, *, fresh: bool) -> dict[str, Built]:
-        """Each chat's rendered digest as it would be queued now (None: empty and not wanted),
-        through the one digest door."""
-        plans = {
-            chat: plan_chat(self.store, chat, now, default_zone=self.default_zone, fresh=fresh)
-            for chat in chats
-        }
-        digests = build_digests(self.store, plans, now)
-        out: dict[str, Built] = {}
-        for chat, plan in plans.items():
-            digest = digests[chat]
-            empty = not digest.stories and not plan.settings.send_empty
-            language = plan.settings.language
-            reply = None if empty else render_digest(digest, language, plan.zone)
-            out[chat] = Built(reply, plan, language)
-        return out
-
-    async def _enqueue(self, dues: list[Due], now: datetime) -> None:
-        built = await self.store.run(lambda: self.build([d.chat for d in dues], now, fresh=False))
-        for due in dues:
-            digest = built[due.chat]
-            if digest.reply is None:
-                await self._log(due, "empty", now)
-                continue
-            reply = digest.reply
-            if due.action == "late":
-                reply = late_note(reply, due, digest.plan.zone, digest.language)
-            self._in_flight.add((due.chat, due.date))
-            self.queue.put(
-                Outgoing(
-                    due.chat,
-                    reply,
-                    f"digest:{due.date}",
-                    on_sent=self._on_sent(due, reply),
-                    on_failed=self._on_failed(due),
-                    claim=self._claim(due),
-                )
-            )
-
-    def _claim(self, due: Due) -> Callable[[], Awaitable[bool]]:
-        async def claim() -> bool:
-            now = self.clock()
-            claimed = partial(
-                self.store.deliveries.claim_delivery,
-                due.chat,
-                due.date,
-                at=now,
-                scheduled=due.scheduled,
-            )
-            if await self.store.run(claimed):
-                return True
-            self._in_flight.discard((due.chat, due.date))
-            return False
-
-        return claim
-
-    async def _log(self, due: Due, status: str, now: datetime, note: str = "") -> None:
-        """Log a digest that is not sent (missed, empty) in the delivery log, once."""
-        record = partial(
-            self.store.deliveries.record_delivery,
-            due.chat,
-            due.date,
-            status=status,
-            at=now,
-            scheduled=due.scheduled,
-            note=note,
-        )
-        await self.store.run(record)
-
-    async def _finish(self, due: Due, status: str, note: str) -> None:
-        """Record how a claimed digest delivery ended."""
-        finish = partial(
-            self.store.deliveries.finish_delivery,
-            due.chat,
-            due.date,
-            status=status,
-            at=self.clock(),
-            note=note,
-        )
-        await self.store.run(finish)
-        self._in_flight.discard((due.chat, due.date))
-
-    def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
-        async def done() -> None:
-            now = self.clock()
-            note = f"late by {now - due.scheduled}" if due.action == "late" else ""
-            # Kept as sent (late note and all) for /archive, before the log says "sent".
-            keep = partial(self.store.archive.archive_digest, due.chat, due.date, reply, now)
-            await self.store.run(keep)
-            await self._finish(due, "sent", note)
-
-        return done
-
-    def _on_failed(self, due: Due) -> Callable[[Outcome], Awaitable[None]]:
-        async def failed(outcome: Outcome) -> None:
-            # The outcome's status is what the log stores: gone or failed.
-            await self._finish(due, outcome.status.value, outcome.reason)
-
-        return failed
+    def _due(self, subs: list[Subscription], now: datetime) -> list[Due]:
+        """The digests of these subscriptions due by `now` and not logged (store thread)."""
+        in_flight = self.digests.in_flight
+        status = self.store.deliveries.delivery_status
+        dues: list[Due] = []
+        for sub in subs:
+            logged = lambda d, c=sub.chat: (c, d) in in_flight or status(c, d) is not None  # noqa: E731
+            dues += due_digests(sub, now, logged, self.grace)
+        return dues
 
     async def poll_and_alert(self) -> None:
-        """Start the due feeds' polls; each pushes keyword alerts for its new articles."""
+        """Start the due feeds' polls; each plans pushes for its new articles."""
         self._track()
         if self.poll is None:
             return
         await self.poll(self.clock(), self.alert)
 
     async def alert(self, new_ids: list[int]) -> None:
-        """Push keyword alerts and breaking stories for newly stored articles."""
+        """Plan keyword alerts and breaking stories for newly stored articles, then send them."""
         if new_ids:
             now = self.clock()
-            await push_alerts(self.store, self.queue, new_ids, now, self.default_zone)
-            await push_breaking(self.store, self.queue, now, self.default_zone, self.breaking)
+            await self.outbox.plan_alerts(new_ids, now)
+            await self.outbox.plan_breaking(now)
+            await self.outbox.send_due(now)
 
-    async def release_held(self) -> None:
-        """Send what waited for a chat's quiet time to end, as one message per chat."""
+    async def send_pushes(self) -> None:
+        """Send what is due in the outbox: what waited for a quiet time to end, what a restart
+        found planned and never tried."""
         self._track()
-        await release_held(self.store, self.queue, self.clock())
+        await self.outbox.send_due(self.clock())
 
     async def prune_archive(self) -> None:
         """Forget archived digests older than the archive keeps them."""
@@ -416,129 +276,3 @@ class DigestScheduler:
         done = await self.store.run(partial(summarize_pending, self.store.articles))
         if done:
             log.info("event=summarized count=%d", done)
-
-
-@dataclass(frozen=True, slots=True)
-class Built:
-    """A chat's digest ready to queue: the reply (None: empty and not wanted) and its plan."""
-
-    reply: Reply | None
-    plan: DigestPlan
-    language: str
-
-
-def _quiet_end(store: Storage, chat: str, now: datetime, default_zone: str) -> datetime | None:
-    """When the chat's quiet time holding `now` ends, None when it is not quiet (store thread)."""
-    quiet = store.chats.settings(chat).quiet
-    if not quiet:
-        return None
-    return quiet_until(quiet, chat_zone(store, chat, default_zone), now)
-
-
-def _hold(
-    store: Storage, chat: str, kind: str, reply: Reply, until: datetime, now: datetime
-) -> None:
-    """Keep a message for the end of the chat's quiet time (store thread)."""
-    store.pushes.hold(chat, kind, reply.paragraphs, until, now)
-    log.info("event=held chat=%s kind=%s until=%s", chat, kind, until.isoformat())
-
-
-async def push_alerts(
-    store: Storage,
-    queue: Delivery,
-    article_ids: list[int],
-    now: datetime,
-    default_zone: str = DEFAULT_ZONE,
-) -> int:
-    """Queue each new article that matches a chat's alert words to that chat, once; in the
-    chat's quiet hours it waits for their end."""
-
-    def plan() -> list[tuple[AlertHit, Reply]]:
-        hits = alert_hits(store.chats.alerts(), store.articles.articles_by_id(article_ids))
-        new = [h for h in hits if not store.deliveries.has_alert_hit(h.alert_ids, h.article.id)]
-        out: list[tuple[AlertHit, Reply]] = []
-        for hit in new:
-            reply = alert_reply(hit.article, hit.words, store.chats.settings(hit.chat).language)
-            until = _quiet_end(store, hit.chat, now, default_zone)
-            if until is None:
-                out.append((hit, reply))
-                continue
-            _hold(store, hit.chat, "alert", reply, until, now)
-            store.deliveries.record_alert_hits(hit.alert_ids, hit.article.id, now)
-        return out
-
-    hits = await store.run(plan)
-    for hit, reply in hits:
-
-        async def sent(ids: tuple[int, ...] = hit.alert_ids, a: int = hit.article.id) -> None:
-            await store.run(lambda: store.deliveries.record_alert_hits(ids, a, now))
-
-        queue.put(Outgoing(hit.chat, reply, f"alert:{hit.article.id}", on_sent=sent))
-    return len(hits)
-
-
-async def push_breaking(
-    store: Storage,
-    queue: Delivery,
-    now: datetime,
-    default_zone: str = DEFAULT_ZONE,
-    rule: Rule = DEFAULT_RULE,
-) -> int:
-    """Tell each chat that asked for them about stories breaking now, once per story; in the
-    chat's quiet hours the message waits for their end. Returns the messages queued or held."""
-
-    def plan() -> list[tuple[str, Reply, frozenset[int], int]]:
-        chats = store.pushes.breaking_chats()
-        if not chats:
-            return []
-        # `until` is exclusive: an article stored this very second counts.
-        recent = store.articles.articles_since(now - rule.lookback, now + timedelta(seconds=1))
-        found = breaking_stories(recent, now, rule)
-        out: list[tuple[str, Reply, frozenset[int], int]] = []
-        for chat in chats if found else ():
-            language = store.chats.settings(chat).language
-            until = _quiet_end(store, chat, now, default_zone)
-            for story in found:
-                if store.pushes.told_breaking(chat, story.article_ids):
-                    continue
-                reply = breaking_reply(story.story, language)
-                lead = story.story.article_ids[0]
-                if until is None:
-                    out.append((chat, reply, story.article_ids, lead))
-                # Claimed as it is held: it waits once, and no later poll holds it again.
-                elif store.pushes.claim_breaking(chat, story.article_ids, lead, now):
-                    _hold(store, chat, "breaking", reply, until, now)
-        return out
-
-    planned = await store.run(plan)
-    for chat, reply, ids, lead in planned:
-
-        async def claim(c: str = chat, i: frozenset[int] = ids, a: int = lead) -> bool:
-            return await store.run(lambda: store.pushes.claim_breaking(c, i, a, now))
-
-        queue.put(Outgoing(chat, reply, f"breaking:{lead}", claim=claim))
-    return len(planned)
-
-
-async def release_held(store: Storage, queue: Delivery, now: datetime) -> int:
-    """Queue what waited for each chat whose quiet time is over, as one message per chat."""
-
-    def plan() -> list[tuple[str, Reply, list[int]]]:
-        by_chat: dict[str, list[Held]] = {}
-        for item in store.pushes.held_due(now):
-            by_chat.setdefault(item.chat, []).append(item)
-        out: list[tuple[str, Reply, list[int]]] = []
-        for chat, items in by_chat.items():
-            language = store.chats.settings(chat).language
-            reply = held_reply([i.paragraphs for i in items], language)
-            out.append((chat, reply, [i.id for i in items]))
-        return out
-
-    planned = await store.run(plan)
-    for chat, reply, ids in planned:
-
-        async def claim(i: list[int] = ids) -> bool:
-            return await store.run(lambda: store.pushes.take_held(i))
-
-        queue.put(Outgoing(chat, reply, "held", claim=claim))
-    return len(planned)

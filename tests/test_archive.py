@@ -12,8 +12,11 @@ from bot.delivery import Delivery
 from bot.render import to_plain
 from bot.schedule import DigestScheduler
 from bot.store import Storage, Store
+from tests.conftest import running
+from tests.fakes.bot_api import FakeBotAPI
 from tests.test_cli import newsbot
 from tests.test_schedule import CHAT, Recorder, run_scheduler, seeded
+from tests.test_telegram import make_transport, wait_for
 
 
 @pytest.fixture
@@ -141,3 +144,22 @@ def test_a_digest_sent_as_eight_messages_is_read_whole_page_by_page(store: Store
     assert past is not None
     assert not past.ok
     assert f"has {page} pages" in to_plain(past)
+
+
+@pytest.mark.integration
+async def test_a_digest_asked_for_at_subscribing_is_in_the_archive(
+    bot_api: FakeBotAPI, seeded_store: Store, now: datetime
+) -> None:
+    async with running(make_transport(bot_api, seeded_store), seeded_store, now):
+        bot_api.push_text("/subscribe 07:00 jetzt")
+        await wait_for(lambda: bot_api.screen(777))
+        [digest] = bot_api.screen(777)
+        assert "Russland erwägt Venezuelas Bitte" in digest.visible
+        # Recorded once sent: the archive has it as sent, and the next digest starts there.
+        await wait_for(lambda: seeded_store.archive.archived_digest("telegram:777"))
+        assert seeded_store.deliveries.last_digest_at("telegram:777") == now
+        bot_api.push_text("/archiv")
+        await wait_for(lambda: len(bot_api.screen(777)) == 2)
+    archived = bot_api.screen(777)[1].visible
+    assert "Russland erwägt Venezuelas Bitte" in archived
+    assert archived == digest.visible

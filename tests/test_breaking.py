@@ -12,9 +12,9 @@ import pytest
 
 from bot.commands import Context, handle
 from bot.delivery import Delivery
+from bot.pushes import Outbox
 from bot.quiet import parse_quiet, quiet_until
 from bot.records import NewArticle, Reply
-from bot.schedule import push_alerts, push_breaking, release_held
 from bot.store import Storage, Store
 from tests.conftest import ROOT
 from tests.test_schedule import Recorder
@@ -81,18 +81,23 @@ class Bot:
         self.store = store
         self.recorder = Recorder()
         self.queue = Delivery({"console": self.recorder})
+        self.at = NIGHT
+        self.outbox = Outbox(store, self.queue, clock=lambda: self.at)
 
     async def poll(self, at: datetime, ids: list[int]) -> None:
-        """A feed poll stored `ids` at `at`: alerts and breaking stories, then sent."""
+        """A feed poll stored `ids` at `at`: alerts and breaking stories planned, then sent."""
+        self.at = at
         await self.queue.start()
-        await push_alerts(self.store, self.queue, ids, at)
-        await push_breaking(self.store, self.queue, at)
+        await self.outbox.plan_alerts(ids, at)
+        await self.outbox.plan_breaking(at)
+        await self.outbox.send_due(at)
         await self.queue.join()
 
     async def tick(self, at: datetime) -> None:
-        """The release job at `at`."""
+        """The outbox's turn at `at` (what waited for a quiet time goes now)."""
+        self.at = at
         await self.queue.start()
-        await release_held(self.store, self.queue, at)
+        await self.outbox.send_due(at)
         await self.queue.join()
 
     def sent(self, chat: str = CHAT) -> list[str]:
@@ -217,3 +222,30 @@ def test_the_dev_day_replayed_pings_its_two_sudden_big_stories_once_within_an_ho
     assert all(a.minutes <= 60 for a in found)
     assert "crans-montana-barbrand" in replay.biggest(articles, gold)
     assert all(newsworthy[i] for i, story in gold.items() if story in {a.story for a in found})
+
+
+async def test_a_push_left_past_its_grace_is_dropped_logged_and_counted(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.ops import collect_status, render_status
+
+    store.chats.add_alert(CHAT, ("erdbeben",), NIGHT)
+    ids = add(store, QUAKE[:1], NIGHT)
+    down = Bot(store)
+    # The bot planned the alert and stopped before it was tried; it comes back next morning.
+    assert await down.outbox.plan_alerts(ids, NIGHT) == 1
+    bot = Bot(store)
+    await bot.tick(NIGHT + timedelta(hours=1))
+    assert len(bot.sent()) == 1  # within the grace: sent after the restart
+    later = add(store, [("Spiegel", "Erdbeben in Lissabon: Häuser eingestürzt", "Ein Erdbeben.")],
+                NIGHT + timedelta(hours=2))  # fmt: skip
+    assert await down.outbox.plan_alerts(later, NIGHT + timedelta(hours=2)) == 1
+    morning = NIGHT + timedelta(hours=9)
+    await bot.tick(morning)
+    assert len(bot.sent()) == 1  # too old: not sent
+    assert "event=push_dropped chat=console:anna key=alert:" in caplog.text
+    assert store.stats(morning).pushes_dropped_24h == 1
+    shown = render_status(collect_status(store, ":memory:", morning), morning, "en")
+    assert "1 dropped as too old (24 h)" in shown
+    await bot.queue.stop()
+    await down.queue.stop()

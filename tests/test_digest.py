@@ -121,3 +121,37 @@ def test_a_plan_carries_the_chats_settings_keywords_and_local_date(store: Store)
     assert fresh.since == late - timedelta(hours=24)
     berlin = plan_chat(store, "telegram:6", late, default_zone="Europe/Berlin")
     assert (berlin.day, berlin.zone) == (date(2025, 11, 11), "Europe/Berlin")
+
+
+def test_a_topic_filter_by_the_term_index_lets_in_what_matching_each_story_does() -> None:
+    from bot.alerts import alert_matches
+
+    texts = [
+        ("Bahnstreik legt den Fernverkehr lahm", "dpa"),
+        ("Streik bei der Bahn: Pendler warten", "SZ"),
+        ("Neue Häuser am Hafen geplant", "taz"),
+        ("Hausbau wird teurer", "FAZ"),
+        ("Venezuela bittet Russland um Hilfe", "ZDF"),
+        ("Stadtrat beschließt Radwege", "taz"),
+        ("Klimagipfel ohne Einigung", "dpa"),
+        ("Energiepreise steigen wieder", "SZ"),
+    ]
+    articles = [art(i, title, src, i) for i, (title, src) in enumerate(texts, 1)]
+    pool = StoryPool.of(articles)
+    for keywords in (
+        ("bahn",), ("haus",), ("-bahn",), ("streik", "-bahn"), ("energie", "klima"),
+        ("venezuela",), ("hafen", "-häuser"), ("preise",),
+    ):  # fmt: skip
+        settings = ChatSettings(stories=50, keywords=keywords)
+        plan = DigestPlan(NOW - timedelta(hours=24), settings, NOW.date(), "Europe/Berlin")
+        shown = {s.article_ids[0] for s in pool.cut(plan, NOW).stories}
+        wanted = [k for k in keywords if not k.startswith("-")]
+        unwanted = [k[1:] for k in keywords if k.startswith("-")]
+        # What each story passes on its own, as search matches it (any word, no excluded one).
+        expected = {
+            a.id
+            for a in articles
+            if (not wanted or any(alert_matches((w,), f"{a.title}\n{a.body}") for w in wanted))
+            and not any(alert_matches((u,), f"{a.title}\n{a.body}") for u in unwanted)
+        }
+        assert shown == expected, keywords

@@ -10,7 +10,9 @@ import time_machine
 from bot.app import utc_now
 from bot.commands import Context, handle
 from bot.delivery import Delivery
+from bot.digest import for_chats, load_pool, plan_chat
 from bot.ingest.files import ingest_paths
+from bot.pushes import Outbox
 from bot.records import NewArticle, Reply, Subscription
 from bot.render import to_plain
 from bot.schedule import (
@@ -118,9 +120,17 @@ async def run_scheduler(store: Store, recorder: Recorder, at: datetime) -> None:
     await queue.start()
     with time_machine.travel(at, tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
-        await scheduler.sync()
+        await scheduler.tick()
         await queue.join()
     await queue.stop()
+
+
+async def push_alerts(store: Store, queue: Delivery, ids: list[int], now: datetime) -> int:
+    """A feed poll stored `ids` at `now`: alerts planned into the outbox, then sent."""
+    outbox = Outbox(store, queue, clock=lambda: now)
+    planned = await outbox.plan_alerts(ids, now)
+    await outbox.send_due(now)
+    return planned
 
 
 def seeded(store: Store) -> Store:
@@ -159,8 +169,6 @@ async def test_a_digest_older_than_the_grace_is_logged_as_missed(store: Store) -
 
 
 async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
-    from bot.schedule import push_alerts
-
     now = datetime(2025, 11, 10, 12, tzinfo=UTC)
     ids = [r.article_id for r in ingest_paths(store, [SEEDS], now) if r.article_id]
     store.chats.add_alert(CHAT, ("venezuela",), now)
@@ -180,7 +188,6 @@ async def test_alert_fires_once_per_article_and_chat(store: Store) -> None:
 
 async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
     from bot.alerts import alert_words
-    from bot.schedule import push_alerts
 
     now = datetime(2025, 11, 10, 12, tzinfo=UTC)
     filler = " Der Stadtrat berät am Montag darüber, die Anwohner sind gespannt auf das Ergebnis."
@@ -200,21 +207,43 @@ async def test_alert_on_a_word_fires_for_its_other_forms(store: Store) -> None:
     assert chat == CHAT
 
 
-async def test_jobs_are_built_from_subscriptions(store: Store) -> None:
+async def test_the_clock_keeps_each_subscriptions_next_digest_time(store: Store) -> None:
     store.chats.subscribe(sub("07:30"), CREATED)
     queue = Delivery({"console": Recorder()})
     with time_machine.travel(datetime(2025, 11, 10, 5, tzinfo=UTC), tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
         await scheduler.start()
-        job = scheduler.scheduler.get_job(f"digest:{CHAT}")
-        assert job is not None
-        assert job.next_run_time == datetime(2025, 11, 10, 6, 30, tzinfo=UTC)
-        assert job.misfire_grace_time == 6 * 3600
-        assert job.coalesce
+        assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 10, 6, 30, tzinfo=UTC)
+        # One tick for every chat, no job per subscription.
+        assert not [j for j in scheduler.scheduler.get_jobs() if j.id.startswith("digest")]
+        # A changed subscription is computed afresh at the next tick.
+        store.chats.subscribe(sub("08:15"), CREATED)
+        assert store.chats.next_due_at(CHAT) is None
+        await scheduler.tick()
+        assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 10, 7, 15, tzinfo=UTC)
         store.chats.unsubscribe(CHAT)
-        await scheduler.sync()
-        assert scheduler.scheduler.get_job(f"digest:{CHAT}") is None
+        await scheduler.tick()
+        assert store.chats.due_subscriptions(datetime(2025, 11, 12, tzinfo=UTC)) == []
         await scheduler.stop()
+
+
+async def test_a_tick_reads_only_the_subscriptions_due(store: Store) -> None:
+    seeded(store)
+    for n in range(50):
+        store.chats.subscribe(sub("18:00", chat=f"console:late{n}"), CREATED)
+    recorder = Recorder()
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 5, 59, tzinfo=UTC))
+    assert recorder.sent == []
+    # At 07:00 Berlin only the one chat due then is read, and it gets its digest.
+    assert [
+        s.chat for s in store.chats.due_subscriptions(datetime(2025, 11, 10, 6, tzinfo=UTC))
+    ] == [CHAT]
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC))
+    assert [chat for chat, _ in recorder.sent] == [CHAT]
+    # The next minute's tick finds it logged and keeps tomorrow's time.
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 1, tzinfo=UTC))
+    assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 11, 6, tzinfo=UTC)
+    assert len(recorder.sent) == 1
 
 
 async def test_a_send_cut_off_by_a_crash_is_never_resent_and_is_logged(store: Store) -> None:
@@ -262,11 +291,12 @@ async def test_the_digest_command_shows_what_the_scheduler_would_send_now(store:
     shown: set[str] = set()
     for keywords in ((), ("venezuela",), ("-venezuela",)):
         store.chats.set_digest_keywords(CHAT, keywords, now)
-        scheduler = DigestScheduler(store, Delivery({}), clock=lambda: now)
-        scheduled = scheduler.build([CHAT], now, fresh=True)[CHAT].reply
+        # Cut as the scheduler cuts a due minute's chats, over /digest's window.
+        plans = {CHAT: plan_chat(store, CHAT, now, default_zone="Europe/Berlin", fresh=True)}
+        [scheduled] = for_chats(load_pool(store, plans.values(), now), plans, now)
         asked = handle("/digest", Context(CHAT, now), store)
-        assert scheduled is not None
-        assert asked == scheduled
+        assert scheduled.wanted
+        assert asked == scheduled.reply
         assert to_plain(asked).startswith("New since 2025-11-09 22:00")
         shown.add(to_plain(asked))
     assert len(shown) == 3  # each filter changed what both show

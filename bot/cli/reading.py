@@ -16,7 +16,7 @@ from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing, open_st
 from bot.cli_texts import reason, say
 from bot.commands import PAGE_SIZE, nothing_found
 from bot.config import Config
-from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_recent
+from bot.digest import build_digests, for_chat, plan_day, plan_recent
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
@@ -296,20 +296,19 @@ def cmd_digest(args: argparse.Namespace, config: Config) -> int:
             return EXIT_USAGE
         if args.sent:
             return _print_sent(store, args, config.language)
-        plan: DigestPlan
         if args.chat:
-            plan = plan_chat(store, args.chat, now, default_zone=config.timezone)
-        elif args.date:
-            plan = plan_day(args.date, config.timezone, ChatSettings(language=config.language))
+            # The chat's digest as its schedule would send it now, through the one door.
+            chosen = for_chat(store, args.chat, now, default_zone=config.timezone)
+            digest, reply = chosen.digest, chosen.reply
         else:
-            plan = plan_recent(now, config.timezone, ChatSettings(language=config.language))
-        digest = build_digests(store, {"": plan}, now)[""]
-        language, zone = plan.settings.language, plan.zone
+            digest = default_digest(store, config, args.date, now)
+            reply = render_digest(
+                digest, config.language, config.timezone, calendar_day=args.date is not None
+            )
     finally:
         store.close()
     if args.json:
         print(json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
     else:
-        day = args.date is not None and not args.chat
-        print(to_plain(render_digest(digest, language, zone, calendar_day=day)))
+        print(to_plain(reply))
     return EXIT_OK if digest.stories else EXIT_EMPTY

@@ -13,13 +13,13 @@ from pathlib import Path
 from bot.app import build_transports, serve, utc_now
 from bot.cli.base import EXIT_OK, EXIT_USAGE, open_store
 from bot.cli.ingesting import result_line
-from bot.cli.reading import default_digest
 from bot.cli_texts import say
 from bot.config import Config
+from bot.digest import for_chat
 from bot.ingest.files import ingest_paths
-from bot.render import render_digest, to_plain
+from bot.render import to_plain
 from bot.store import Storage, is_postgres, show_target
-from bot.transports.console import ConsoleTransport
+from bot.transports.console import CHAT, ConsoleTransport
 
 
 def seeds_dir() -> Path:
@@ -32,13 +32,14 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     language = config.language
     store = open_store(config)
     now = utc_now()
-    shown = show_target(config.db) if is_postgres(config.db) else Path(config.db).resolve()
-    print(say(language, "demo_database", path=shown))
+    where = show_target(config.db) if is_postgres(config.db) else Path(config.db).resolve()
+    print(say(language, "demo_database", path=where))
     for result in ingest_paths(store, [seeds_dir()], now):
         print("  " + result_line(replace(result, path=Path(result.path).name), language))
     print()
-    digest = default_digest(store, config, None, now)
-    print(to_plain(render_digest(digest, language, config.timezone)))
+    # What `/digest` shows in the console chat: the one door every digest comes through.
+    shown = for_chat(store, CHAT, now, default_zone=config.timezone, fresh=True, language=language)
+    print(to_plain(shown.reply))
     if args.no_console:
         store.close()
         return EXIT_OK

@@ -86,7 +86,6 @@ class DeliveriesPart(Protocol):
     """When a chat last got its digest."""
 
     def last_digest_at(self, chat: str) -> datetime | None: ...
-    def digest_shown(self, chat: str, now: datetime) -> None: ...
 
 
 class FeedsPart(Protocol):

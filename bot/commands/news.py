@@ -12,10 +12,10 @@ from datetime import date
 from bot.clock import is_known_day, parse_day
 from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
-from bot.digest import build_digests, plan_chat
+from bot.digest import for_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
 from bot.records import Button, Reply, SearchHit, Span
-from bot.render import render_digest, shown_date, shown_day, source_name
+from bot.render import shown_date, shown_day, source_name
 from bot.texts import t
 from bot.vocabulary import OR_WORDS, PAGE_PREFIXES
 
@@ -40,9 +40,10 @@ def _start(req: Request) -> Reply:
 
 def _digest(req: Request) -> Reply:
     chat, now = req.ctx.chat, req.ctx.now
-    plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
-    digest = build_digests(req.library, {chat: plan}, now)[chat]
-    return render_digest(digest, req.language, plan.zone)
+    zone = req.ctx.timezone
+    return for_chat(
+        req.library, chat, now, default_zone=zone, fresh=True, language=req.language
+    ).reply
 
 
 def _archive(req: Request) -> Reply:

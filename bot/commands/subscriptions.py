@@ -15,11 +15,10 @@ from bot.commands.base import (
     is_stored_id,
 )
 from bot.commands.zones import find_zone
-from bot.digest import build_digests, plan_chat
+from bot.digest import for_chat
 from bot.query import MAX_WORDS
 from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
-from bot.render import render_digest
 from bot.texts import LANGUAGES, t
 from bot.vocabulary import (
     ALL_WORDS,
@@ -118,11 +117,11 @@ def _subscribe(req: Request) -> Reply:
         return Reply.text(head + " " + t(req.language, "subscribed_next", time=at))
     # The first digest rides on this reply: "at once" means now, not at the next scheduler tick.
     chat, now = req.ctx.chat, req.ctx.now
-    plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
-    digest = build_digests(req.library, {chat: plan}, now)[chat]
-    req.library.deliveries.digest_shown(chat, now)
-    shown = render_digest(digest, req.language, plan.zone)
-    return Reply(((Span(head),), *shown.paragraphs), shown.buttons)
+    # Recorded and archived once sent (`Reply.digest_of`), like a scheduled digest.
+    zone = req.ctx.timezone
+    shown = for_chat(req.library, chat, now, default_zone=zone, fresh=True, language=req.language)
+    paragraphs = ((Span(head),), *shown.reply.paragraphs)
+    return Reply(paragraphs, shown.reply.buttons, digest_of=shown.plan.day)
 
 
 def _keep_language(req: Request) -> None:

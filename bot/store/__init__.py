@@ -3,11 +3,11 @@ setting names: a path or `sqlite:///path` opens `Store` (SQLite, below); a `post
 opens `bot.store.postgres.PostgresStore`. Both satisfy `bot.store.ports.Storage`, which is all
 the rest of the bot knows.
 
-`Store` (SQLite, sqlite-utils) is one database file composed of one part per kind of data,
-each its own module: `store.articles`, `store.index` (full-text search), `store.feeds`,
-`store.chats`, `store.deliveries`, `store.archive` (digests as sent) and `store.pushes`
-(breaking stories told, messages held through quiet hours); the store itself opens, migrates,
-backs up and reports on the whole file.
+`Store` (SQLite, sqlite-utils) is one database file composed of one part per kind of data, each its own module:
+`store.articles`, `store.index` (full-text search), `store.feeds`, `store.chats`,
+`store.deliveries`, `store.archive` (digests as sent) and `store.pushes` (the outbox of alerts
+and breaking stories, held through quiet hours); the store itself opens, migrates, backs up
+and reports on the whole file.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
 from bot.store.ports import Storage
-from bot.store.pushes import Held, Pushes
+from bot.store.pushes import Push, Pushes, PushLeft
 from bot.store.search import (
     CANDIDATES,
     COMMON_SAMPLE,
@@ -55,7 +55,8 @@ __all__ = [
     "RECENCY_BOOST",
     "RECENCY_DAYS",
     "FailedDelivery",
-    "Held",
+    "Push",
+    "PushLeft",
     "Stats",
     "Storage",
     "Store",
@@ -240,6 +241,10 @@ class Store:
                     "SELECT count(*) FROM deliveries WHERE coalesce(status, '')"
                     " NOT IN (SELECT value FROM json_each(?)) AND sent >= ?",
                     json.dumps(DELIVERY_OK),
+                    day_ago,
+                ),
+                pushes_dropped_24h=one(
+                    "SELECT count(*) FROM pushes WHERE status = 'dropped' AND attempted >= ?",
                     day_ago,
                 ),
                 last_ingest=self.articles.last_ingest(),

@@ -1,9 +1,8 @@
-"""The delivery log (sqlite-utils): digests claimed and sent at most once, alert hits."""
+"""The delivery log (sqlite-utils): digests claimed and sent at most once."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlite_utils import Database
@@ -14,7 +13,7 @@ from bot.store.operations import DELIVERY_OK, FailedDelivery
 
 
 class Deliveries(Table):
-    """The delivery log: each digest claimed, sent or given up once; alerts pushed."""
+    """The delivery log: each digest claimed, sent or given up once."""
 
     def __init__(self, db: Database, chats: Chats) -> None:
         super().__init__(db)
@@ -99,23 +98,6 @@ class Deliveries(Table):
             self.chats.ensure_chat(chat, now)
             self.db.table("digest_requests").upsert(
                 {"chat": chat, "requested": _iso(now), "sent": _iso(now)}, pk="chat"
-            )
-
-    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
-        """True when one of these alerts was already pushed for the article."""
-        row = self.db.execute(
-            "SELECT 1 FROM alert_hits WHERE article_id = ?"
-            " AND alert_id IN (SELECT value FROM json_each(?)) LIMIT 1",
-            [article_id, json.dumps(list(alert_ids))],
-        ).fetchone()
-        return row is not None
-
-    def record_alert_hits(self, alert_ids: Sequence[int], article_id: int, at: datetime) -> None:
-        """Log that an article was pushed for these alerts, in one transaction."""
-        with self.db.atomic():
-            self.db.table("alert_hits").insert_all(
-                ({"alert_id": a, "article_id": article_id, "sent": _iso(at)} for a in alert_ids),
-                ignore=True,
             )
 
     def failed_delivery_count(self, since: datetime) -> int:

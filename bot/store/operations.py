@@ -34,6 +34,8 @@ class Stats:
     feeds: int
     feeds_failing: int
     deliveries_failed_24h: int
+    # Alerts and breaking stories planned but too old to send when their turn came.
+    pushes_dropped_24h: int
     last_ingest: datetime | None
     last_feed_poll: datetime | None
     database_bytes: int

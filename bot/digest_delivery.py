@@ -1,0 +1,193 @@
+"""Scheduled digests through the one `Delivery`: due chats built together, each claimed in the
+delivery log right before its attempt, archived and recorded once sent.
+
+A minute's due chats are planned on the store's thread, their window is loaded once and grouped
+once off it (`StoryPool`), and each chat's digest is cut (`bot.digest.for_chats`) and queued as
+soon as it is cut, in small slices, so the first goes out within seconds while the rest are
+still being built, and the store's thread stays free for claims and commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+
+from bot.delivery import Delivery, Outgoing
+from bot.digest import ChatDigest, DigestPlan, StoryPool, for_chats, plan_chat, window_of
+from bot.records import Reply
+from bot.send_policy import Outcome
+from bot.store import Storage
+
+log = logging.getLogger(__name__)
+# Chats planned per turn of the store's thread, and cut per turn of a worker thread: small
+# enough that claims and commands wait milliseconds, large enough that the turns cost nothing.
+PLAN_SLICE = 500
+CUT_SLICE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A digest to act on: send it (on time or late) or log it as missed."""
+
+    chat: str
+    date: date
+    scheduled: datetime
+    action: str  # "send" | "late" | "missed"
+
+
+def plan_chats(
+    store: Storage, chats: Sequence[str], now: datetime, default_zone: str
+) -> dict[str, DigestPlan]:
+    """Each chat's plan as its schedule sends it now (store thread)."""
+    return {chat: plan_chat(store, chat, now, default_zone=default_zone) for chat in chats}
+
+
+def build_due(
+    pool: StoryPool, plans: dict[str, DigestPlan], dues: Sequence[Due], now: datetime
+) -> list[ChatDigest]:
+    """The digests of these due chats, cut from the pool, with the late note where late."""
+    late = {d.chat: d.scheduled for d in dues if d.action == "late"}
+    return list(for_chats(pool, {d.chat: plans[d.chat] for d in dues}, now, late=late))
+
+
+class DigestSender:
+    """Sends due digests once each: claimed right before the first attempt, archived and
+    logged as sent after it; a restart finds what was never tried still due."""
+
+    def __init__(
+        self, store: Storage, queue: Delivery, *, clock: Callable[[], datetime], default_zone: str
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.clock = clock
+        self.default_zone = default_zone
+        # Digests queued in this process and not yet ended: (chat, date).
+        self.in_flight: set[tuple[str, date]] = set()
+
+    async def send(self, dues: Sequence[Due], now: datetime) -> None:
+        """Log the missed ones; build the rest together and queue each as it is cut."""
+        for due in (d for d in dues if d.action == "missed"):
+            log.warning(
+                "event=digest_missed chat=%s date=%s due=%s now=%s",
+                due.chat,
+                due.date,
+                due.scheduled.isoformat(),
+                now.isoformat(),
+            )
+            await self._log(due, "missed", now, f"missed by {now - due.scheduled}")
+        sending = [d for d in dues if d.action != "missed"]
+        if not sending:
+            return
+        plans: dict[str, DigestPlan] = {}
+        for i in range(0, len(sending), PLAN_SLICE):
+            chats = [d.chat for d in sending[i : i + PLAN_SLICE]]
+            plans |= await self.store.run(
+                partial(plan_chats, self.store, chats, now, self.default_zone)
+            )
+        since, until = window_of(plans.values(), now)
+        articles = await self.store.run(partial(self.store.articles.articles_since, since, until))
+        # Grouping and cutting run off the store's thread: claims and commands go on meanwhile.
+        pool = await asyncio.to_thread(StoryPool.of, articles)
+        for i in range(0, len(sending), CUT_SLICE):
+            part = sending[i : i + CUT_SLICE]
+            built = await asyncio.to_thread(build_due, pool, plans, part, now)
+            for due, digest in zip(part, built, strict=True):
+                await self._queue(due, digest, now)
+
+    async def _queue(self, due: Due, digest: ChatDigest, now: datetime) -> None:
+        if not digest.wanted:
+            await self._log(due, "empty", now)
+            return
+        self.in_flight.add((due.chat, due.date))
+        self.queue.put(
+            Outgoing(
+                due.chat,
+                digest.reply,
+                f"digest:{due.date}",
+                on_sent=self._on_sent(due, digest.reply),
+                on_failed=self._on_failed(due),
+                claim=self._claim(due),
+            )
+        )
+
+    def _claim(self, due: Due) -> Callable[[], Awaitable[bool]]:
+        async def claim() -> bool:
+            claimed = partial(
+                self.store.deliveries.claim_delivery,
+                due.chat,
+                due.date,
+                at=self.clock(),
+                scheduled=due.scheduled,
+            )
+            if await self.store.run(claimed):
+                return True
+            self.in_flight.discard((due.chat, due.date))
+            return False
+
+        return claim
+
+    async def _log(self, due: Due, status: str, now: datetime, note: str = "") -> None:
+        """Log a digest that is not sent (missed, empty) in the delivery log, once."""
+        record = partial(
+            self.store.deliveries.record_delivery,
+            due.chat,
+            due.date,
+            status=status,
+            at=now,
+            scheduled=due.scheduled,
+            note=note,
+        )
+        await self.store.run(record)
+
+    async def _finish(self, due: Due, status: str, note: str) -> None:
+        """Record how a claimed digest delivery ended."""
+        finish = partial(
+            self.store.deliveries.finish_delivery,
+            due.chat,
+            due.date,
+            status=status,
+            at=self.clock(),
+            note=note,
+        )
+        await self.store.run(finish)
+        self.in_flight.discard((due.chat, due.date))
+
+    def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
+        async def done() -> None:
+            now = self.clock()
+            note = f"late by {now - due.scheduled}" if due.action == "late" else ""
+            # Kept as sent (late note and all) for /archive, before the log says "sent".
+            keep = partial(self.store.archive.archive_digest, due.chat, due.date, reply, now)
+            await self.store.run(keep)
+            await self._finish(due, "sent", note)
+
+        return done
+
+    def _on_failed(self, due: Due) -> Callable[[Outcome], Awaitable[None]]:
+        async def failed(outcome: Outcome) -> None:
+            # The outcome's status is what the log stores: gone or failed.
+            await self._finish(due, outcome.status.value, outcome.reason)
+
+        return failed
+
+
+def on_digest_shown(
+    store: Storage,
+    chat: str,
+    day: date,
+    reply: Reply,
+    built: datetime,
+    clock: Callable[[], datetime],
+) -> Callable[[], Awaitable[None]]:
+    """What happens once a digest that rides on a command's reply (`/subscribe … jetzt`) is
+    sent: archived as sent, and the chat's next digest starts where this one was built."""
+
+    async def done() -> None:
+        await store.run(partial(store.archive.archive_digest, chat, day, reply, clock()))
+        await store.run(partial(store.deliveries.digest_shown, chat, built))
+
+    return done

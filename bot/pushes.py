@@ -1,0 +1,188 @@
+"""Pushes outside the digest: keyword alerts, breaking stories and what waited for a chat's quiet
+hours, through the store's outbox.
+
+A push is planned into the outbox when its article is stored (`plan_alerts`, `plan_breaking`),
+due at once or at the end of the chat's quiet time; `send_due` hands what is due to the one
+`Delivery`, claimed right before its attempt. So a push planned and never tried survives a
+restart (sent by the next start), one cut off mid-attempt is logged `unknown` and never resent,
+and one left longer than `PUSH_GRACE` past its time is dropped, logged and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from bot.alerts import alert_hits, alert_reply
+from bot.breaking import DEFAULT_RULE, Rule, breaking_reply, breaking_stories
+from bot.delivery import Delivery, Outgoing
+from bot.digest import chat_zone
+from bot.quiet import held_reply, quiet_until
+from bot.records import DEFAULT_ZONE, Reply
+from bot.send_policy import Outcome
+from bot.store import Push, PushLeft, Storage
+
+log = logging.getLogger(__name__)
+# An alert or breaking story is news for a while; one that could not go out within two hours of
+# its time (the bot was down, the platform refused) is dropped: the next digest carries it.
+PUSH_GRACE = timedelta(hours=2)
+
+
+def quiet_end(store: Storage, chat: str, now: datetime, default_zone: str) -> datetime | None:
+    """When the chat's quiet time holding `now` ends, None when it is not quiet (store thread)."""
+    quiet = store.chats.settings(chat).quiet
+    if not quiet:
+        return None
+    return quiet_until(quiet, chat_zone(store, chat, default_zone), now)
+
+
+class Outbox:
+    """Plans pushes into the store and sends the due ones through the delivery, each once."""
+
+    def __init__(
+        self,
+        store: Storage,
+        queue: Delivery,
+        *,
+        clock: Callable[[], datetime],
+        default_zone: str = DEFAULT_ZONE,
+        rule: Rule = DEFAULT_RULE,
+        grace: timedelta = PUSH_GRACE,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.clock = clock
+        self.default_zone = default_zone
+        self.rule = rule
+        self.grace = grace
+        # Outbox rows queued in this process and not yet ended (not queued twice).
+        self._queued: set[int] = set()
+
+    async def recover(self, now: datetime) -> None:
+        """At start: what a stopped process left mid-attempt is `unknown`, never resent."""
+        left = await self.store.run(partial(self.store.pushes.abandon_unfinished, now))
+        for push in left:
+            log.warning(
+                "event=push_outcome_unknown chat=%s key=%s action=not_resent", push.chat, push.key
+            )
+
+    async def plan_alerts(self, article_ids: Sequence[int], now: datetime) -> int:
+        """Plan each new article that matches a chat's alert words for that chat, once; in the
+        chat's quiet hours it is due at their end. Returns how many were planned."""
+        if not article_ids:
+            return 0
+        return await self.store.run(partial(self._plan_alerts, list(article_ids), now))
+
+    def _plan_alerts(self, article_ids: list[int], now: datetime) -> int:
+        store = self.store
+        hits = alert_hits(store.chats.alerts(), store.articles.articles_by_id(article_ids))
+        planned = 0
+        for hit in hits:
+            if store.pushes.has_alert_hit(hit.alert_ids, hit.article.id):
+                continue
+            reply = alert_reply(hit.article, hit.words, store.chats.settings(hit.chat).language)
+            due = quiet_end(store, hit.chat, now, self.default_zone) or now
+            planned += store.pushes.plan_alert(
+                hit.chat, hit.alert_ids, hit.article.id, reply, due, now
+            )
+        return planned
+
+    async def plan_breaking(self, now: datetime) -> int:
+        """Plan stories breaking now for each chat that asked for them, once per story; in the
+        chat's quiet hours it is due at their end. Returns how many were planned."""
+        return await self.store.run(partial(self._plan_breaking, now))
+
+    def _plan_breaking(self, now: datetime) -> int:
+        store = self.store
+        chats = store.pushes.breaking_chats()
+        if not chats:
+            return 0
+        # `until` is exclusive: an article stored this very second counts.
+        recent = store.articles.articles_since(now - self.rule.lookback, now + timedelta(seconds=1))
+        found = breaking_stories(recent, now, self.rule)
+        planned = 0
+        for chat in chats if found else ():
+            language = store.chats.settings(chat).language
+            due = quiet_end(store, chat, now, self.default_zone) or now
+            for story in found:
+                if store.pushes.told_breaking(chat, story.article_ids):
+                    continue
+                reply = breaking_reply(story.story, language)
+                lead = story.story.article_ids[0]
+                planned += store.pushes.plan_breaking(
+                    chat, story.article_ids, lead, reply, due, now
+                )
+        return planned
+
+    async def send_due(self, now: datetime) -> int:
+        """Queue every push due by `now` (what waited for a quiet time: one message per chat);
+        drop what is older than the grace. Returns the messages queued."""
+        dropped = await self.store.run(partial(self.store.pushes.drop_stale, now - self.grace, now))
+        for left in dropped:
+            _log_dropped(left, now)
+        due = await self.store.run(partial(self.store.pushes.due, now))
+        waited: dict[str, list[Push]] = {}
+        messages: list[tuple[str, Reply, str, list[int]]] = []
+        for push in due:
+            if push.id in self._queued:
+                continue
+            if push.held:
+                waited.setdefault(push.chat, []).append(push)
+            else:
+                messages.append((push.chat, push.reply, push.key, [push.id]))
+        if waited:
+            languages = await self.store.run(partial(self._languages, list(waited)))
+            for chat, items in waited.items():
+                reply = held_reply([i.reply.paragraphs for i in items], languages[chat])
+                messages.append((chat, reply, "held", [i.id for i in items]))
+        for chat, reply, label, ids in messages:
+            self._queued.update(ids)
+            self.queue.put(
+                Outgoing(
+                    chat,
+                    reply,
+                    label,
+                    claim=self._claim(ids),
+                    on_sent=self._finish(ids, "sent"),
+                    on_failed=self._failed(ids),
+                )
+            )
+        return len(messages)
+
+    def _languages(self, chats: list[str]) -> dict[str, str]:
+        return {chat: self.store.chats.settings(chat).language for chat in chats}
+
+    def _claim(self, ids: list[int]) -> Callable[[], Awaitable[bool]]:
+        async def claim() -> bool:
+            taken = await self.store.run(partial(self.store.pushes.claim, ids, self.clock()))
+            if not taken:
+                self._queued.difference_update(ids)
+            return taken
+
+        return claim
+
+    def _finish(self, ids: list[int], status: str, note: str = "") -> Callable[[], Awaitable[None]]:
+        async def done() -> None:
+            await self.store.run(partial(self.store.pushes.finish, ids, status, self.clock(), note))
+            self._queued.difference_update(ids)
+
+        return done
+
+    def _failed(self, ids: list[int]) -> Callable[[Outcome], Awaitable[None]]:
+        async def failed(outcome: Outcome) -> None:
+            await self._finish(ids, outcome.status.value, outcome.reason)()
+
+        return failed
+
+
+def _log_dropped(push: PushLeft, now: datetime) -> None:
+    due = push.due.isoformat() if push.due else "?"
+    log.warning(
+        "event=push_dropped chat=%s key=%s due=%s now=%s reason=too_old",
+        push.chat,
+        push.key,
+        due,
+        now.isoformat(),
+    )
