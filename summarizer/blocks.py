@@ -4,7 +4,7 @@ A block's features (length, function-word share, punctuation, capitals, digits, 
 repetition, position, what the hand rules and the best prose run say, its neighbours) go through
 a logistic model; a second logistic model reads the first one's scores around each block (is it
 between kept blocks, how much of the page's body lies above it, how sure the page is overall)
-and decides. Both are fitted by summarizer.train_blocks on pages_dev; their files ship in
+and decides. Both are fitted by tools.train_blocks on pages_dev; their files ship in
 summarizer/models/.
 """
 

@@ -48,7 +48,7 @@ LANGUAGE = "de"
 
 
 # --- Frozen with the shipped block model -------------------------------------------------------
-# summarizer/models/blocks*.json were fitted (summarizer.train_blocks) on block features counted
+# summarizer/models/blocks*.json were fitted (tools.train_blocks) on block features counted
 # with these: a change alters the model's inputs, so it needs a refit, never an edit alone.
 
 # Prose function words: their share in a block separates running text (about 0.35) from menus

@@ -72,7 +72,7 @@ class Weights:
     """Hand settings of candidate filtering and the length budget, kept together.
 
     How sentences score (lead prior, centrality, title overlap) and how much redundancy costs are
-    learned: see `sentence_model` and summarizer.train. Measured on German web pages and news
+    learned: see `sentence_model` and tools.train. Measured on German web pages and news
     against their publishers' descriptions and leads (~19–26 words): about
     55 words (2–3 sentences, what a digest shows) beat longer summaries. Past
     `budget_base_words` of text the budget grows with the square root of the length, so a long
@@ -384,7 +384,7 @@ def repeats(one: frozenset[str], other: frozenset[str]) -> bool:
 
 @lru_cache(maxsize=1)
 def sentence_model() -> LinearModel:
-    """The shipped sentence scorer (summarizer/models/sentences.json, made by summarizer.train)."""
+    """The shipped sentence scorer (summarizer/models/sentences.json, made by tools.train)."""
     return load_packaged(SENTENCE_MODEL_FILE)
 
 

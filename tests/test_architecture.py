@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -59,17 +60,13 @@ def imports(path: Path) -> set[str]:
 
 PURE = [
     *CORE,
-    *sorted(
-        str(p.relative_to(ROOT))
-        for p in (ROOT / "summarizer").glob("*.py")
-        if p.name != "evaluate.py"
-    ),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "summarizer").glob("*.py")),
 ]
 
 
 @pytest.mark.parametrize("module", [m for m in PURE if (ROOT / m).exists()])
 def test_pure_module_imports_no_io(module: str) -> None:
-    """The command core and the summarizer (but its evaluation script) do no I/O themselves."""
+    """The command core and the summarizer do no I/O themselves."""
     forbidden = FORBIDDEN | {"bot"} if module.startswith("summarizer/") else FORBIDDEN
     bad = {
         name
@@ -88,3 +85,17 @@ def test_bot_uses_only_the_summarizer_package_api() -> None:
         if name.startswith("summarizer.")
     }
     assert not inner
+
+
+def test_the_runtime_never_imports_the_training_and_evaluation_tools() -> None:
+    """tools/ (training, cross-validation, ROUGE) stays out of the wheel, so nothing the bot
+    runs may need it; the wheel ships `bot` and `summarizer` only."""
+    runtime = [*(ROOT / "bot").rglob("*.py"), *(ROOT / "summarizer").glob("*.py")]
+    bad = {
+        str(p.relative_to(ROOT))
+        for p in runtime
+        if any(n == "tools" or n.startswith("tools.") for n in imports(p))
+    }
+    assert not bad, f"{bad} import tools/"
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    assert wheel["targets"]["wheel"]["packages"] == ["bot", "summarizer"]

@@ -27,7 +27,7 @@ from summarizer.blocks import (
 )
 from summarizer.linear import LinearModel
 from summarizer.page import parse_dump, read_dump, to_blocks
-from summarizer.train_blocks import PAGES
+from tools.train_blocks import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 _ARTICLE = (
@@ -154,7 +154,7 @@ def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
     if not PAGES.exists():
         pytest.skip("pages_dev is not on this machine")
     subprocess.run(
-        [sys.executable, "-m", "summarizer.train_blocks", "--out-dir", str(tmp_path)],
+        [sys.executable, "-m", "tools.train_blocks", "--out-dir", str(tmp_path)],
         check=True,
         cwd=ROOT,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.boundaries import boundaries, score_boundaries
+from tools.boundaries import boundaries, score_boundaries
 
 
 def test_boundaries_are_end_offsets_without_the_text_end() -> None:

@@ -1,8 +1,8 @@
-"""The cleaning protocol of summarizer.crossval: folds by host, held-out lines, other splits."""
+"""The cleaning protocol of tools.crossval: folds by host, held-out lines, other splits."""
 
 from __future__ import annotations
 
-from summarizer.crossval import crossval_cleaning
+from tools.crossval import crossval_cleaning
 
 _TOPICS = [
     ("Stadtrat", "die Buslinien im Norden der Stadt künftig im Zehn-Minuten-Takt fahren zu lassen"),

@@ -60,7 +60,7 @@ def test_words_fold_and_prose_words() -> None:
 
 def test_the_block_models_function_words_are_frozen() -> None:
     """The shipped block model was fitted on shares of exactly these words: editing the list
-    without a refit (summarizer.train_blocks) would feed the model inputs it never saw."""
+    without a refit (tools.train_blocks) would feed the model inputs it never saw."""
     listed = " ".join(sorted(BLOCK_MODEL_FUNCTION_WORDS)).encode()
     assert len(BLOCK_MODEL_FUNCTION_WORDS) == 143
     assert hashlib.sha256(listed).hexdigest() == (

@@ -11,7 +11,7 @@ import pytest
 
 from summarizer.linear import fit_logistic, from_json, load_packaged, rounded
 from summarizer.ranking import SENTENCE_FEATURES, SENTENCE_MODEL_FILE, prepare, sentence_model
-from summarizer.train import SUMMARY_SETS
+from tools.train import SUMMARY_SETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,9 +36,7 @@ def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
     if not all(path.exists() for path in SUMMARY_SETS.values()):
         pytest.skip("the dev summaries are not on this machine")
     out = tmp_path / "sentences.json"
-    subprocess.run(
-        [sys.executable, "-m", "summarizer.train", "--out", str(out)], check=True, cwd=ROOT
-    )
+    subprocess.run([sys.executable, "-m", "tools.train", "--out", str(out)], check=True, cwd=ROOT)
     shipped = ROOT / "summarizer" / "models" / SENTENCE_MODEL_FILE
     assert out.read_bytes() == shipped.read_bytes()
 

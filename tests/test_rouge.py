@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.rouge import rouge_lsum, rouge_n, score, tokenize
+from tools.rouge import rouge_lsum, rouge_n, score, tokenize
 
 
 def test_tokens_keep_umlauts_and_eszett() -> None:

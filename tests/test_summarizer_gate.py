@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from summarizer import parse_page
-from summarizer.evaluate import evaluate
+from tools.evaluate import evaluate
 
 FLOORS = json.loads(
     (Path(__file__).resolve().parent.parent / "summarizer" / "floors.json").read_text("utf-8")

@@ -1,4 +1,4 @@
-"""`python -m summarizer.boundaries DATA.jsonl`: sentence-boundary precision, recall and F1.
+"""`python -m tools.boundaries DATA.jsonl`: sentence-boundary precision, recall and F1.
 
 DATA is JSONL with `text` and its gold `sentences` (the format of sentences_de_ud.jsonl). A
 boundary is the character offset where a sentence ends inside the text; the text's own end

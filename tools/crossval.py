@@ -1,8 +1,8 @@
-"""`python -m summarizer.crossval`: in-sample and cross-validated quality of the trained parts.
+"""`python -m tools.crossval`: in-sample and cross-validated quality of the trained parts.
 
 `summaries`: the sentence scorer is fitted on all dev summaries (in-sample) and, fold by fold, on
 k-1 folds and scored on the fold it never saw (held-out). Folds are by site where a site has
-several pages, else by document (summarizer.train.group_of). Klexikon is never trained on, so
+several pages, else by document (tools.train.group_of). Klexikon is never trained on, so
 its figures are out-of-sample either way; both figures print side by side, with Lead-3 and its
 paired-bootstrap p-value; `--predictions` writes the held-out summaries as JSONL for
 rouge_eval.py. `cleaning`: the same for the block classifier of the page cleaner on pages_dev
@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from summarizer.blocks import BlockModel
-from summarizer.evaluate import paired_p
 from summarizer.linear import LinearModel
 from summarizer.page import parse_dump
-from summarizer.train import (
+from tools.evaluate import paired_p
+from tools.train import (
     EVAL,
     SUMMARY_SETS,
     Doc,
@@ -37,7 +37,7 @@ from summarizer.train import (
     rouge_row,
     summary_of,
 )
-from summarizer.train_blocks import PAGES, Page, fit_blocks, load_pages_of
+from tools.train_blocks import PAGES, Page, fit_blocks, load_pages_of
 
 FOLDS = 5
 # The weights chosen by hand before any were trained: centrality 0.3, title 0.7, redundancy 0.7.

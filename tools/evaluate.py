@@ -1,4 +1,4 @@
-"""`python -m summarizer.evaluate DATA.jsonl`: ROUGE of ours, Lead-N and sumy's algorithms.
+"""`python -m tools.evaluate DATA.jsonl`: ROUGE of ours, Lead-N and sumy's algorithms.
 
 DATA is JSONL (optionally .gz) with `id`, `text`, `summary` and optionally `title`, the format of
 /work/shared/eval. Scores match rouge_eval.py's (same tokenizer, summary-level ROUGE-L); the one
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from summarizer import ALGORITHMS, parse_page, split_sentences, summarize
-from summarizer.rouge import score, tokenize
+from tools.rouge import score, tokenize
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-"""`python -m summarizer.train_blocks`: fit the cleaner's block classifier, write its JSON files.
+"""`python -m tools.train_blocks`: fit the cleaner's block classifier, write its JSON files.
 
 Labels come from pages_dev: a block holding a `must_contain` snippet is body (1), a block holding
 only `must_not_contain` snippets is junk (0); other blocks are not trained on. Two logistic
@@ -37,10 +37,10 @@ from summarizer.blocks import (
 )
 from summarizer.linear import LinearModel, fit_logistic, rounded
 from summarizer.page import read_dump
-from summarizer.train import EVAL, fold_of, read_jsonl
+from tools.train import EVAL, fold_of, read_jsonl
 
 PAGES = EVAL / "pages_dev.jsonl.gz"
-MODEL_DIR = Path(__file__).resolve().parent / "models"
+MODEL_DIR = Path(__file__).resolve().parent.parent / "summarizer" / "models"
 # L2 strengths on standardised features tried for the first stage: the one with the lowest
 # inner-CV log-loss on the training pages is used (30 on all of pages_dev).
 L2_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
@@ -48,7 +48,7 @@ L2_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 # best of 0.3 to 100 was 10 too).
 L2 = 10.0
 # Inner folds (by host) that give the second stage first-stage scores of unseen pages; the salt
-# keeps them from repeating the outer folds of summarizer.crossval.
+# keeps them from repeating the outer folds of tools.crossval.
 INNER_FOLDS = 5
 INNER_SALT = "inner:"
 # Keep thresholds tried on the logit, lowest first; ties go to the first.

@@ -1,4 +1,4 @@
-"""`python -m summarizer.train`: fit the sentence scorer on the dev summaries, write its JSON file.
+"""`python -m tools.train`: fit the sentence scorer on the dev summaries, write its JSON file.
 
 The score is the lead prior plus weighted centrality and title overlap, less a weight for a
 sentence that opens with a quote; the selection adds a redundancy cost and a bonus for reading on
@@ -25,15 +25,15 @@ from summarizer.algorithms import summarize_lead
 from summarizer.linear import LinearModel
 from summarizer.page import parse_page
 from summarizer.ranking import SENTENCE_FEATURES, Prepared, picks, prepare
-from summarizer.rouge import score
 from summarizer.sentences import split_sentences
+from tools.rouge import score
 
 EVAL = Path("/work/shared/eval")
 SUMMARY_SETS = {
     "news": EVAL / "summaries_news_dev.jsonl",
     "web": EVAL / "summaries_web_dev.jsonl",
 }
-MODEL_PATH = Path(__file__).resolve().parent / "models" / "sentences.json"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "summarizer" / "models" / "sentences.json"
 # The weights searched; 0 switches a feature off. Ties go to the first setting in grid order.
 CENTRALITY_GRID = (0.0, 0.15, 0.3, 0.5)
 TITLE_GRID = (0.35, 0.7, 1.0, 1.4)
