@@ -332,6 +332,8 @@ def test_migrate_store_moves_everything_and_checks_it(
     sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
     sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
     sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
+    held = Reply(((Span("Eilmeldung"),),))
+    sqlite.pushes.plan_alert("tg:1", [alert], 1, held, NOW + timedelta(hours=1), NOW)
     sqlite.close()
     monkeypatch.setenv("NEWSBOT_DB", str(path))
     monkeypatch.setenv("NEWSBOT_CONFIG", "")
@@ -349,11 +351,15 @@ def test_migrate_store_moves_everything_and_checks_it(
         assert postgres.deliveries.delivery_status("tg:1", NOW.date()) == "sent"
         assert postgres.archive.archived_digest("tg:1") is not None
         assert [f.title for f in postgres.feeds.all()] == ["Beispiel"]
+        [push] = postgres.pushes.due(NOW + timedelta(hours=1))
+        assert (push.id, push.key, push.reply, push.held) == (1, "alert:1", held, True)
         assert postgres.index.search(parse_query("Venezuela"), 5, now=NOW).total == 2
         # New rows get new ids after the copied ones.
         assert postgres.chats.add_alert("tg:1", ("kreml",), NOW) == alert + 1
         added = postgres.articles.add_article(corpus_articles(121)[-1], NOW)
         assert added == ("added", 123)
+        assert postgres.pushes.plan_alert("tg:1", [alert], 2, held, NOW, NOW) is True
+        assert [p.id for p in postgres.pushes.due(NOW)] == [2]
     finally:
         postgres.close()
     # A second run refuses: the database is no longer empty.
