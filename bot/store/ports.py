@@ -165,7 +165,8 @@ class ChatsPart(Protocol):
         ...
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
-        """Create or replace the chat's digest subscription; its zone becomes the chats."""
+        """Create or replace the chat's digest subscription; its zone becomes the chat's, and
+        its next digest time is computed afresh (it is due to the next `due_subscriptions`)."""
         ...
 
     def unsubscribe(self, chat: str) -> bool:
