@@ -9,7 +9,7 @@ import pytest
 
 from bot.query import parse_query
 from bot.records import Button, Link, NewArticle, Reply, Span, Subscription
-from bot.store import Storage
+from bot.store import PushLeft, Storage
 
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 DAY = date(2025, 11, 10)
@@ -138,10 +138,6 @@ def test_deliveries_are_claimed_once_finished_and_abandoned(store: Storage) -> N
     later = NOW + timedelta(hours=3)
     store.deliveries.digest_shown("tg:1", later)
     assert store.deliveries.last_digest_at("tg:1") == later
-    assert store.deliveries.has_alert_hit([1, 2], 10) is False
-    store.deliveries.record_alert_hits([1, 2], 10, NOW)
-    store.deliveries.record_alert_hits([2], 10, NOW)
-    assert store.deliveries.has_alert_hit([2, 3], 10) is True
 
 
 def test_archive_keeps_each_digest_as_sent_and_prunes_old_ones(store: Storage) -> None:
@@ -158,20 +154,109 @@ def test_archive_keeps_each_digest_as_sent_and_prunes_old_ones(store: Storage) -
     assert store.archive.archived_digest("tg:1", DAY - timedelta(days=40)) is None
 
 
-def test_pushes_tell_a_breaking_story_once_and_hold_messages(store: Storage) -> None:
+ALERT = Reply(((Span("Alarm: ", bold=True), Span("Hochwasser", url="https://x.example")),))
+BREAKING = Reply(((Span("Eilmeldung"),),), (Button("Mehr", "/more"),))
+
+
+def test_pushes_plan_a_breaking_story_and_an_alert_once(store: Storage) -> None:
     store.chats.update_settings("tg:1", NOW, breaking=True)
     store.chats.update_settings("tg:2", NOW)
     assert store.pushes.breaking_chats() == ["tg:1"]
-    assert store.pushes.claim_breaking("tg:1", [3, 4], 1, NOW) is True
-    assert store.pushes.claim_breaking("tg:1", [4, 5], 2, NOW) is False
+    assert store.pushes.plan_breaking("tg:1", [3, 4], 1, BREAKING, NOW, NOW) is True
+    # The same story, grown or regrouped, is not planned again for the chat.
+    assert store.pushes.plan_breaking("tg:1", [4, 5], 2, BREAKING, NOW, NOW) is False
     assert store.pushes.told_breaking("tg:1", [5, 3]) is True
-    paragraphs = ((Span("Eilmeldung"),),)
-    store.pushes.hold("tg:1", "alert", paragraphs, NOW + timedelta(hours=1), NOW)
-    store.pushes.hold("tg:1", "breaking", paragraphs, NOW + timedelta(hours=2), NOW)
-    due = store.pushes.held_due(NOW + timedelta(hours=1))
-    assert [(h.kind, h.paragraphs) for h in due] == [("alert", paragraphs)]
-    assert store.pushes.take_held([due[0].id]) is True
-    assert store.pushes.take_held([due[0].id]) is False
+    assert store.pushes.told_breaking("tg:2", [3]) is False
+    assert store.pushes.has_alert_hit([1, 2], 10) is False
+    assert store.pushes.plan_alert("tg:2", [1, 2], 10, ALERT, NOW, NOW) is True
+    assert store.pushes.plan_alert("tg:2", [2], 10, ALERT, NOW, NOW) is False
+    assert store.pushes.has_alert_hit([2, 3], 10) is True
+    due = store.pushes.due(NOW)
+    assert [(p.chat, p.kind, p.key, p.reply, p.due, p.held) for p in due] == [
+        ("tg:1", "breaking", "breaking:1", BREAKING, NOW, False),
+        ("tg:2", "alert", "alert:10", ALERT, NOW, False),
+    ]
+
+
+def test_pushes_held_through_quiet_hours_come_due_when_they_end(store: Storage) -> None:
+    store.pushes.plan_alert("tg:1", [1], 10, ALERT, NOW + timedelta(hours=2), NOW)
+    store.pushes.plan_alert("tg:1", [1], 11, ALERT, NOW + timedelta(hours=1), NOW)
+    assert store.pushes.due(NOW) == []
+    due = store.pushes.due(NOW + timedelta(hours=1))
+    assert [(p.key, p.held, p.due) for p in due] == [("alert:11", True, NOW + timedelta(hours=1))]
+    # Oldest planned first, as they were written.
+    assert [p.key for p in store.pushes.due(NOW + timedelta(hours=2))] == ["alert:10", "alert:11"]
+
+
+def test_pushes_are_claimed_once_all_or_none_and_finished(store: Storage) -> None:
+    for article_id in (10, 11, 12):
+        store.pushes.plan_alert("tg:1", [1], article_id, ALERT, NOW, NOW)
+    a, b, c = (p.id for p in store.pushes.due(NOW))
+    assert store.pushes.claim([a, b], NOW) is True
+    assert store.pushes.claim([a], NOW) is False
+    # One of them taken: none is claimed, so `c` is still free for its own attempt.
+    assert store.pushes.claim([b, c], NOW) is False
+    assert [p.id for p in store.pushes.due(NOW)] == [c]
+    store.pushes.finish([a], "sent", NOW)
+    store.pushes.finish([b], "failed", NOW, "403 Forbidden")
+    assert store.pushes.claim([c], NOW) is True
+    store.pushes.finish([c], "sent", NOW)
+    assert store.pushes.due(NOW + timedelta(days=1)) == []
+    assert store.pushes.claim([a], NOW) is False
+    # Nothing claimed is left `sending`, so a restart finds nothing cut off.
+    assert store.pushes.abandon_unfinished(NOW) == []
+
+
+def test_pushes_cut_off_become_unknown_and_old_ones_are_dropped(store: Storage) -> None:
+    early, late = NOW - timedelta(hours=5), NOW - timedelta(minutes=5)
+    store.pushes.plan_alert("tg:1", [1], 10, ALERT, early, early)
+    store.pushes.plan_alert("tg:1", [1], 11, ALERT, early, early)
+    store.pushes.plan_breaking("tg:2", [20], 7, BREAKING, late, late)
+    first = store.pushes.due(NOW)[0]
+    assert store.pushes.claim([first.id], early) is True
+    # A restart: the push cut off mid-attempt is never resent.
+    assert store.pushes.abandon_unfinished(NOW) == [PushLeft("tg:1", "alert:10", early)]
+    assert store.pushes.abandon_unfinished(NOW) == []
+    assert store.pushes.claim([first.id], NOW) is False
+    dropped = store.pushes.drop_stale(NOW - timedelta(hours=1), NOW)
+    assert dropped == [PushLeft("tg:1", "alert:11", early)]
+    assert store.pushes.drop_stale(NOW - timedelta(hours=1), NOW) == []
+    assert [p.key for p in store.pushes.due(NOW)] == ["breaking:7"]
+    assert store.stats(NOW).pushes_dropped_24h == 1
+    assert store.stats(NOW + timedelta(days=2)).pushes_dropped_24h == 0
+
+
+def test_a_gone_chat_gets_none_of_its_planned_pushes(store: Storage) -> None:
+    store.chats.add_alert("tg:1", ("hochwasser",), NOW)
+    store.pushes.plan_alert("tg:1", [1], 10, ALERT, NOW, NOW)
+    store.pushes.plan_alert("tg:1/5", [1], 11, ALERT, NOW, NOW)
+    store.pushes.plan_alert("tg:2", [2], 10, ALERT, NOW, NOW)
+    assert store.chats.forget_chat("tg:1") is True
+    assert [p.chat for p in store.pushes.due(NOW)] == ["tg:2"]
+
+
+def test_subscriptions_come_due_by_their_next_digest_time(store: Storage) -> None:
+    for chat in ("tg:1", "tg:2", "tg:3"):
+        store.chats.subscribe(Subscription(chat, "07:00", "Europe/Berlin"), NOW)
+    # Not computed yet: every new subscription is due, so the next tick computes it.
+    assert [s.chat for s in store.chats.due_subscriptions(NOW)] == ["tg:1", "tg:2", "tg:3"]
+    assert store.chats.next_due_at("tg:1") is None
+    store.chats.set_next_due(
+        {"tg:1": NOW + timedelta(hours=1), "tg:2": NOW, "tg:3": NOW + timedelta(days=1)}
+    )
+    assert [s.chat for s in store.chats.due_subscriptions(NOW)] == ["tg:2"]
+    assert [s.chat for s in store.chats.due_subscriptions(NOW + timedelta(hours=1))] == [
+        "tg:1",
+        "tg:2",
+    ]
+    assert store.chats.next_due_at("tg:1") == NOW + timedelta(hours=1)
+    # A changed subscription is computed afresh.
+    store.chats.subscribe(Subscription("tg:3", "18:00", "Europe/Berlin"), NOW)
+    assert store.chats.next_due_at("tg:3") is None
+    assert [s.chat for s in store.chats.due_subscriptions(NOW)] == ["tg:2", "tg:3"]
+    store.chats.unsubscribe("tg:2")
+    assert [s.chat for s in store.chats.due_subscriptions(NOW)] == ["tg:3"]
+    assert store.chats.next_due_at("tg:2") is None
 
 
 def test_stats_and_check_count_what_is_stored(store: Storage) -> None:

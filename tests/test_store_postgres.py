@@ -4,6 +4,7 @@ the same articles in the same order as SQLite's."""
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import threading
@@ -29,6 +30,7 @@ from bot.store import (
     show_target,
     sqlite_path,
 )
+from bot.store.base import _paragraphs_json
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.schema import INDEX_TABLES, STEPS
 from bot.store.postgres.terms import julianday
@@ -93,6 +95,81 @@ def test_processes_starting_together_migrate_once(postgres_url: str) -> None:
     with psycopg.connect(postgres_url) as conn:
         applied = [r[0] for r in conn.execute("SELECT name FROM newsbot_migrations")]
     assert applied == [name for name, _ in STEPS]
+
+
+def test_messages_held_before_the_outbox_move_into_it_as_held_pushes(postgres_url: str) -> None:
+    paragraphs = ((Span("Eilmeldung: ", bold=True), Span("Flut", url="https://x.example")),)
+    release = NOW + timedelta(hours=2)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        # A database from before m010, holding one message through a quiet time.
+        conn.execute(
+            "CREATE TABLE newsbot_migrations"
+            ' (name text COLLATE "C" PRIMARY KEY, applied_at text NOT NULL)'
+        )
+        name, first = STEPS[0]
+        first(conn)
+        conn.execute("INSERT INTO newsbot_migrations VALUES (%s, %s)", [name, NOW.isoformat()])
+        conn.execute(
+            "INSERT INTO held (chat, kind, paragraphs, release, created)"
+            " VALUES ('tg:1', 'alert', %s, %s, %s)",
+            [json.dumps(_paragraphs_json(paragraphs)), release.isoformat(), NOW.isoformat()],
+        )
+    store = PostgresStore.open(postgres_url)
+    try:
+        assert store.pushes.due(release - timedelta(minutes=1)) == []
+        [push] = store.pushes.due(release)
+        assert (push.chat, push.kind, push.key, push.due, push.held) == (
+            "tg:1",
+            "alert",
+            "held:1",
+            release,
+            True,
+        )
+        assert push.reply == Reply(paragraphs)
+        assert store.pushes.claim([push.id], release) is True
+    finally:
+        store.close()
+
+
+def test_stores_planning_and_claiming_at_once_plan_and_claim_each_push_once(
+    postgres_url: str,
+) -> None:
+    stores = [PostgresStore.open(postgres_url) for _ in range(4)]
+    reply = Reply(((Span("Eilmeldung"),),))
+    start = threading.Barrier(len(stores))
+    planned: list[bool] = []
+    claimed: list[bool] = []
+    errors: list[BaseException] = []
+
+    def each(store: PostgresStore, n: int) -> None:
+        try:
+            start.wait()
+            # Overlapping groupings of one story, and one alert for one article.
+            planned.append(store.pushes.plan_breaking("tg:1", [1, 2 + n], n, reply, NOW, NOW))
+            planned.append(store.pushes.plan_alert("tg:2", [7, 8], 10, reply, NOW, NOW))
+            start.wait()
+            ids = [p.id for p in store.pushes.due(NOW)]
+            start.wait()
+            claimed.append(store.pushes.claim(ids, NOW))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=each, args=(s, n)) for n, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert planned.count(True) == 2
+        assert claimed.count(True) == 1
+        assert stores[0].pushes.due(NOW) == []
+        # Both pushes were claimed, by one store: each is `sending` once.
+        left = stores[0].pushes.abandon_unfinished(NOW)
+        assert sorted(p.chat for p in left) == ["tg:1", "tg:2"]
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_reopening_keeps_the_data_and_migrates_nothing(postgres_url: str) -> None:
@@ -255,6 +332,8 @@ def test_migrate_store_moves_everything_and_checks_it(
     sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
     sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
     sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
+    held = Reply(((Span("Eilmeldung"),),))
+    sqlite.pushes.plan_alert("tg:1", [alert], 1, held, NOW + timedelta(hours=1), NOW)
     sqlite.close()
     monkeypatch.setenv("NEWSBOT_DB", str(path))
     monkeypatch.setenv("NEWSBOT_CONFIG", "")
@@ -272,11 +351,15 @@ def test_migrate_store_moves_everything_and_checks_it(
         assert postgres.deliveries.delivery_status("tg:1", NOW.date()) == "sent"
         assert postgres.archive.archived_digest("tg:1") is not None
         assert [f.title for f in postgres.feeds.all()] == ["Beispiel"]
+        [push] = postgres.pushes.due(NOW + timedelta(hours=1))
+        assert (push.id, push.key, push.reply, push.held) == (1, "alert:1", held, True)
         assert postgres.index.search(parse_query("Venezuela"), 5, now=NOW).total == 2
         # New rows get new ids after the copied ones.
         assert postgres.chats.add_alert("tg:1", ("kreml",), NOW) == alert + 1
         added = postgres.articles.add_article(corpus_articles(121)[-1], NOW)
         assert added == ("added", 123)
+        assert postgres.pushes.plan_alert("tg:1", [alert], 2, held, NOW, NOW) is True
+        assert [p.id for p in postgres.pushes.due(NOW)] == [2]
     finally:
         postgres.close()
     # A second run refuses: the database is no longer empty.

@@ -8,7 +8,7 @@ each part against its protocol where the stores are built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -25,11 +25,10 @@ from bot.records import (
     NewArticle,
     Reply,
     SearchPage,
-    Span,
     Subscription,
 )
 from bot.store.operations import FailedDelivery, Stats
-from bot.store.pushes import Held
+from bot.store.pushes import Push, PushLeft
 
 T = TypeVar("T")
 
@@ -166,7 +165,8 @@ class ChatsPart(Protocol):
         ...
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
-        """Create or replace the chat's digest subscription; its zone becomes the chats."""
+        """Create or replace the chat's digest subscription; its zone becomes the chat's, and
+        its next digest time is computed afresh (it is due to the next `due_subscriptions`)."""
         ...
 
     def unsubscribe(self, chat: str) -> bool:
@@ -179,6 +179,19 @@ class ChatsPart(Protocol):
 
     def subscriptions(self) -> list[Subscription]:
         """Every active subscription."""
+        ...
+
+    def due_subscriptions(self, now: datetime) -> list[Subscription]:
+        """Subscriptions whose next digest is due by `now`, or not computed yet (new or
+        changed by `subscribe`); an indexed read however many chats subscribe."""
+        ...
+
+    def set_next_due(self, due: Mapping[str, datetime]) -> None:
+        """Keep each chat's next digest time (chat → when), in one transaction."""
+        ...
+
+    def next_due_at(self, chat: str) -> datetime | None:
+        """When the chat's next digest is due, as the scheduler keeps it (None: not computed)."""
         ...
 
     def chat_language(self, chat: str) -> str | None:
@@ -230,7 +243,8 @@ class ChatsPart(Protocol):
         ...
 
     def forget_chat(self, chat: str) -> bool:
-        """End a gone chat's (and its topics') subscription, alerts and pushes."""
+        """End a gone chat's (and its topics') subscription and alerts; its planned pushes
+        become `gone`. True when it had a subscription or an alert."""
         ...
 
     def move_chat(self, old: str, new: str) -> None:
@@ -247,7 +261,7 @@ class ChatsPart(Protocol):
 
 
 class DeliveriesPart(Protocol):
-    """The delivery log: each digest claimed, sent or given up once; alerts pushed."""
+    """The delivery log: each digest claimed, sent or given up once."""
 
     def last_digest_at(self, chat: str) -> datetime | None:
         """When the chat last got a digest (scheduled or asked for at subscribing)."""
@@ -290,14 +304,6 @@ class DeliveriesPart(Protocol):
         """The chat got its digest in a commands reply now: its next digest starts here."""
         ...
 
-    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
-        """True when one of these alerts was already pushed for the article."""
-        ...
-
-    def record_alert_hits(self, alert_ids: Sequence[int], article_id: int, at: datetime) -> None:
-        """Log that an article was pushed for these alerts, in one transaction."""
-        ...
-
     def failed_delivery_count(self, since: datetime) -> int:
         """How many digest deliveries since `since` did not end in a known success."""
         ...
@@ -324,39 +330,71 @@ class ArchivePart(Protocol):
 
 
 class PushesPart(Protocol):
-    """Breaking-story announcements per chat and the quiet-hours queue."""
+    """The push outbox: alerts and breaking stories planned when their article is stored,
+    claimed right before their one attempt, finished once; and what each chat was told.
+
+    A push is `planned` (due now, or held until the chat's quiet time ends), `sending` from its
+    claim, then `sent`, `failed` or `gone`; `unknown` when its process stopped mid-attempt (never
+    resent), `dropped` when it waited past being news.
+    """
 
     def breaking_chats(self) -> list[str]:
         """Chats that asked for breaking stories."""
         ...
 
     def told_breaking(self, chat: str, article_ids: Iterable[int]) -> bool:
-        """True when one of these articles was in a breaking story told to the chat."""
+        """True when one of these articles was in a breaking story planned for the chat."""
         ...
 
-    def claim_breaking(
-        self, chat: str, article_ids: Iterable[int], story: int, at: datetime
-    ) -> bool:
-        """Mark a breaking story as told to the chat, once; False when told before."""
+    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
+        """True when one of these alerts was already planned for the article."""
         ...
 
-    def hold(
+    def plan_alert(
         self,
         chat: str,
-        kind: str,
-        paragraphs: tuple[tuple[Span, ...], ...],
-        release: datetime,
+        alert_ids: Sequence[int],
+        article_id: int,
+        reply: Reply,
+        due: datetime,
         at: datetime,
-    ) -> None:
-        """Keep a message for the end of the chat's quiet time."""
+    ) -> bool:
+        """Plan an article's alert for a chat, due at `due`, once across processes: False when
+        one of these alerts already has it. The hit and the push are written together."""
         ...
 
-    def held_due(self, now: datetime) -> list[Held]:
-        """Held messages whose quiet time is over, oldest first."""
+    def plan_breaking(
+        self,
+        chat: str,
+        article_ids: Iterable[int],
+        story: int,
+        reply: Reply,
+        due: datetime,
+        at: datetime,
+    ) -> bool:
+        """Plan a breaking story for a chat, once across processes: False when any of its
+        articles was in a story planned before (the same story, grown or regrouped)."""
         ...
 
-    def take_held(self, ids: Sequence[int]) -> bool:
-        """Remove held messages right before they are sent; False when another run took them."""
+    def due(self, now: datetime) -> list[Push]:
+        """Planned pushes that may go now, oldest first."""
+        ...
+
+    def claim(self, ids: Sequence[int], at: datetime) -> bool:
+        """Mark planned pushes as being sent, right before the attempt, all or none; False when
+        another run has any of them."""
+        ...
+
+    def finish(self, ids: Sequence[int], status: str, at: datetime, note: str = "") -> None:
+        """Record how claimed pushes ended (`sent`, `failed`, `gone`)."""
+        ...
+
+    def abandon_unfinished(self, now: datetime) -> list[PushLeft]:
+        """Turn pushes left `sending` by a stopped process into `unknown`; returns them."""
+        ...
+
+    def drop_stale(self, before: datetime, now: datetime) -> list[PushLeft]:
+        """Drop planned pushes due before `before` (too old to be news); returns them."""
         ...
 
 

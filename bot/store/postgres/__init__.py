@@ -170,6 +170,10 @@ class PostgresStore:
                     list(DELIVERY_OK),
                     day_ago,
                 ),
+                pushes_dropped_24h=one(
+                    "SELECT count(*) FROM pushes WHERE status = 'dropped' AND attempted >= %s",
+                    day_ago,
+                ),
                 last_ingest=self.articles.last_ingest(),
                 last_feed_poll=self.feeds.last_feed_poll(),
                 database_bytes=self.database_bytes(),

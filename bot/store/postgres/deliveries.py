@@ -1,8 +1,7 @@
-"""The delivery log on PostgreSQL (psycopg): digests claimed and sent at most once, alert hits."""
+"""The delivery log on PostgreSQL (psycopg): digests claimed and sent at most once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.store.base import _dt, _iso
@@ -12,7 +11,7 @@ from bot.store.postgres.chats import Chats
 
 
 class Deliveries(Table):
-    """The delivery log: each digest claimed, sent or given up once; alerts pushed."""
+    """The delivery log: each digest claimed, sent or given up once."""
 
     def __init__(self, db: PgDatabase, chats: Chats) -> None:
         super().__init__(db)
@@ -90,22 +89,6 @@ class Deliveries(Table):
                 " sent = excluded.sent",
                 [chat, _iso(now), _iso(now)],
             )
-
-    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
-        """True when one of these alerts was already pushed for the article."""
-        row = self.db.execute(
-            "SELECT 1 FROM alert_hits WHERE article_id = %s AND alert_id = ANY(%s) LIMIT 1",
-            [article_id, list(alert_ids)],
-        ).fetchone()
-        return row is not None
-
-    def record_alert_hits(self, alert_ids: Sequence[int], article_id: int, at: datetime) -> None:
-        """Log that an article was pushed for these alerts, in one statement."""
-        self.db.execute(
-            "INSERT INTO alert_hits (alert_id, article_id, sent)"
-            " SELECT unnest(%s::bigint[]), %s, %s ON CONFLICT DO NOTHING",
-            [list(alert_ids), article_id, _iso(at)],
-        )
 
     def failed_delivery_count(self, since: datetime) -> int:
         """How many digest deliveries since `since` did not end in a known success."""

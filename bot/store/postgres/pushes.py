@@ -1,23 +1,31 @@
-"""Pushes outside the digest on PostgreSQL (psycopg): breaking stories told to each chat, and
-messages held back during a chat's quiet hours until they end."""
+"""The push outbox on PostgreSQL (psycopg): alerts and breaking stories planned when their
+article is stored, claimed right before their one attempt, and what each chat was already told.
+
+The states are SQLite's (`bot.store.pushes`): `planned` (maybe `held` until a quiet time ends),
+`sending` from the claim, then `sent`, `failed` or `gone`; `unknown` when a process stopped
+mid-attempt, `dropped` when too old. Several processes may share the database, so planning
+takes an advisory lock per article (alerts) or per chat (breaking stories) and claiming locks
+the rows it takes (`FOR UPDATE SKIP LOCKED`): each push is planned once and claimed once.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from bot.records import Span
-from bot.store.base import _dt, _iso, _paragraphs, _paragraphs_json
+from bot.records import Reply
+from bot.store.base import _dt, _iso, _reply, _reply_json
 from bot.store.postgres.base import Table
-from bot.store.pushes import Held
+from bot.store.pushes import Push, PushLeft
 
-# pg_advisory_xact_lock key space for claiming a chat's breaking story (hashed with the chat).
+# pg_advisory_xact_lock key spaces (hashed with the chat or the article) for planning.
 _BREAKING_LOCK = 0x627265616B
+_ALERT_LOCK = 0x616C657274
 
 
 class Pushes(Table):
-    """Breaking-story announcements per chat and the quiet-hours queue."""
+    """Alerts and breaking stories per chat, planned, claimed and finished once each."""
 
     def breaking_chats(self) -> list[str]:
         """Chats that asked for breaking stories."""
@@ -25,21 +33,61 @@ class Pushes(Table):
         return [str(r[0]) for r in rows]
 
     def told_breaking(self, chat: str, article_ids: Iterable[int]) -> bool:
-        """True when one of these articles was in a breaking story told to the chat."""
+        """True when one of these articles was in a breaking story planned for the chat."""
         known = self.db.execute(
             "SELECT 1 FROM breaking_sent WHERE chat = %s AND article_id = ANY(%s) LIMIT 1",
             [chat, sorted(set(article_ids))],
         ).fetchone()
         return known is not None
 
-    def claim_breaking(
-        self, chat: str, article_ids: Iterable[int], story: int, at: datetime
+    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
+        """True when one of these alerts was already planned for the article."""
+        row = self.db.execute(
+            "SELECT 1 FROM alert_hits WHERE article_id = %s AND alert_id = ANY(%s) LIMIT 1",
+            [article_id, list(alert_ids)],
+        ).fetchone()
+        return row is not None
+
+    def plan_alert(
+        self,
+        chat: str,
+        alert_ids: Sequence[int],
+        article_id: int,
+        reply: Reply,
+        due: datetime,
+        at: datetime,
     ) -> bool:
-        """Mark a breaking story as told to the chat, once: False when any of its articles was
-        in a story told before (the same story, grown or regrouped)."""
+        """Plan an article's alert for a chat, once: False when one of these alerts already
+        has it. The hit and the push are written in one transaction."""
+        with self.db.atomic():
+            # Two processes planning alerts for one article take turns.
+            self.db.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))",
+                [str(article_id), _ALERT_LOCK],
+            )
+            if self.has_alert_hit(alert_ids, article_id):
+                return False
+            self.db.execute(
+                "INSERT INTO alert_hits (alert_id, article_id, sent)"
+                " SELECT unnest(%s::bigint[]), %s, %s ON CONFLICT DO NOTHING",
+                [list(alert_ids), article_id, _iso(at)],
+            )
+            return self._plan(chat, "alert", f"alert:{article_id}", reply, due, at)
+
+    def plan_breaking(
+        self,
+        chat: str,
+        article_ids: Iterable[int],
+        story: int,
+        reply: Reply,
+        due: datetime,
+        at: datetime,
+    ) -> bool:
+        """Plan a breaking story for a chat, once: False when any of its articles was in a
+        story planned before (the same story, grown or regrouped)."""
         ids = sorted(set(article_ids))
         with self.db.atomic():
-            # Two processes claiming overlapping stories for one chat take turns.
+            # Two processes planning overlapping stories for one chat take turns.
             self.db.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))", [chat, _BREAKING_LOCK]
             )
@@ -50,40 +98,96 @@ class Pushes(Table):
                 " SELECT %s, unnest(%s::bigint[]), %s, %s ON CONFLICT DO NOTHING",
                 [chat, ids, story, _iso(at)],
             )
-            return True
+            return self._plan(chat, "breaking", f"breaking:{story}", reply, due, at)
 
-    def hold(
-        self,
-        chat: str,
-        kind: str,
-        paragraphs: tuple[tuple[Span, ...], ...],
-        release: datetime,
-        at: datetime,
-    ) -> None:
-        """Keep a message for the end of the chat's quiet time."""
-        self.db.execute(
-            "INSERT INTO held (chat, kind, paragraphs, release, created)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            [
-                chat,
-                kind,
-                json.dumps(_paragraphs_json(paragraphs), ensure_ascii=False),
-                _iso(release),
-                _iso(at),
-            ],
+    def _plan(
+        self, chat: str, kind: str, key: str, reply: Reply, due: datetime, at: datetime
+    ) -> bool:
+        cur = self.db.execute(
+            "INSERT INTO pushes (chat, kind, key, reply, planned, due, held, status)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, 'planned') ON CONFLICT (chat, key) DO NOTHING",
+            [chat, kind, key, _reply_json(reply), _iso(at), _iso(due), int(due > at)],
         )
+        return cur.rowcount > 0
 
-    def held_due(self, now: datetime) -> list[Held]:
-        """Held messages whose quiet time is over, oldest first."""
-        out: list[Held] = []
-        for r in self.db.query("SELECT * FROM held WHERE release <= %s ORDER BY id", [_iso(now)]):
-            release = _dt(r["release"])
-            assert release is not None  # noqa: S101 - the column is NOT NULL
-            paragraphs = _paragraphs(json.loads(r["paragraphs"]))
-            out.append(Held(r["id"], r["chat"], r["kind"], paragraphs, release))
+    def due(self, now: datetime) -> list[Push]:
+        """Planned pushes that may go now, oldest first."""
+        sql = "SELECT * FROM pushes WHERE status = 'planned' AND due <= %s ORDER BY id"
+        out: list[Push] = []
+        for r in self.db.query(sql, [_iso(now)]):
+            due = _dt(r["due"])
+            assert due is not None  # noqa: S101 - the column is NOT NULL
+            out.append(
+                Push(
+                    r["id"],
+                    r["chat"],
+                    r["kind"],
+                    r["key"],
+                    _reply(r["reply"]),
+                    due,
+                    bool(r["held"]),
+                )
+            )
         return out
 
-    def take_held(self, ids: Sequence[int]) -> bool:
-        """Remove held messages right before they are sent; False when another run took them."""
-        cur = self.db.execute("DELETE FROM held WHERE id = ANY(%s)", [list(ids)])
-        return cur.rowcount == len(ids)
+    def claim(self, ids: Sequence[int], at: datetime) -> bool:
+        """Mark planned pushes as being sent, right before the attempt; False when another
+        run has any of them (nothing is claimed then)."""
+        wanted = sorted(set(ids))
+        with self.db.atomic():
+            # Rows another run is claiming right now are skipped, so they count as taken.
+            free = self.db.execute(
+                "SELECT id FROM pushes WHERE id = ANY(%s) AND status = 'planned'"
+                " ORDER BY id FOR UPDATE SKIP LOCKED",
+                [wanted],
+            ).rows
+            if len(free) != len(wanted):
+                return False
+            self.db.execute(
+                "UPDATE pushes SET status = 'sending', attempted = %s WHERE id = ANY(%s)",
+                [_iso(at), wanted],
+            )
+            return True
+
+    def finish(self, ids: Sequence[int], status: str, at: datetime, note: str = "") -> None:
+        """Record how claimed pushes ended (`sent`, `failed`, `gone`)."""
+        self.db.execute(
+            "UPDATE pushes SET status = %s, attempted = %s, note = %s WHERE id = ANY(%s)",
+            [status, _iso(at), note, list(ids)],
+        )
+
+    def abandon_unfinished(self, now: datetime) -> list[PushLeft]:
+        """Turn pushes left `sending` by a stopped process into `unknown`; returns them."""
+        return self._leave(
+            "status = 'sending'",
+            [],
+            "unknown",
+            "the process stopped while sending; not resent",
+            now,
+        )
+
+    def drop_stale(self, before: datetime, now: datetime) -> list[PushLeft]:
+        """Drop planned pushes due before `before` (too old to be news); returns them."""
+        return self._leave(
+            "status = 'planned' AND due < %s", [_iso(before)], "dropped", "too old to send", now
+        )
+
+    def _leave(
+        self, where: str, args: list[Any], status: str, note: str, now: datetime
+    ) -> list[PushLeft]:
+        rows = self.db.execute(
+            # One statement, so a push is left once however many processes run it.
+            "WITH changed AS (UPDATE pushes SET status = %s, attempted = %s, note = %s"  # noqa: S608 - fixed clauses
+            f" WHERE {where} RETURNING id, chat, key, due)"
+            " SELECT chat, key, due FROM changed ORDER BY id",
+            [status, _iso(now), note, *args],
+        ).rows
+        return [PushLeft(str(chat), str(key), _dt(due)) for chat, key, due in rows]
+
+    def count(self, status: str, since: datetime) -> int:
+        """Pushes that ended in `status` since `since` (`newsbot status` shows the dropped)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM pushes WHERE status = %s AND attempted >= %s",
+            [status, _iso(since)],
+        ).rows[0]
+        return int(row[0])
