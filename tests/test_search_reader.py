@@ -1,15 +1,18 @@
-"""/search ranks as a reader would: headline and lead first, all-but-one words after, and an
-emptied result names the exclusion that emptied it."""
+"""/search ranks as a reader would: headline and lead first, all-but-one words after, an outlet
+found by the names the outlet table knows, and an emptied result names the exclusion that
+emptied it. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.commands import Context, handle
 from bot.digest import build_digests, plan_chat
 from bot.records import NewArticle, Reply
 from bot.render import to_plain
-from bot.store import Store
+from bot.store import Storage
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -83,19 +86,25 @@ VENEZUELA = [
 ]
 
 
-def say(store: Store, text: str) -> str:
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """The reader's search on SQLite and on PostgreSQL."""
+    return any_store
+
+
+def say(store: Storage, text: str) -> str:
     reply = handle(text, Context("telegram:1", NOW, "telegram:5"), store)
     assert isinstance(reply, Reply)
     return to_plain(reply)
 
 
-def test_a_headline_match_outranks_a_passing_mention_deep_in_the_body(store: Store) -> None:
+def test_a_headline_match_outranks_a_passing_mention_deep_in_the_body(store: Storage) -> None:
     store.articles.add_articles([RENTE, GLUEHWEIN], NOW)
     shown = say(store, "/search Rente")
     assert shown.index("Bundestag beschließt Rentenpaket") < shown.index("Glühwein wird")
 
 
-def test_articles_with_all_words_but_one_follow_and_are_said_to(store: Store) -> None:
+def test_articles_with_all_words_but_one_follow_and_are_said_to(store: Storage) -> None:
     store.articles.add_articles([HOCHZEIT, GLUEHWEIN], NOW)
     shown = say(store, "/search Bohlen Hochzeit")
     assert "Kein Artikel enthält alle Wörter von „Bohlen Hochzeit“" in shown
@@ -105,14 +114,23 @@ def test_articles_with_all_words_but_one_follow_and_are_said_to(store: Store) ->
     assert "Keine Artikel" in say(store, '/search "Bohlen Hochzeit"')
 
 
-def test_an_emptied_result_names_the_exclusion(store: Store) -> None:
+def test_quelle_finds_an_outlet_by_any_name_the_outlet_table_knows(store: Storage) -> None:
+    store.articles.add_articles([RENTE, GLUEHWEIN], NOW)
+    for typed in ("sz", "SZ", "sueddeutsche.de", "Süddeutsche"):
+        shown = say(store, f"/search Kosten quelle:{typed}")
+        assert "1 Treffer" in shown, typed
+        assert "Glühwein wird auf Münchner Christkindlmarkt teurer" in shown, typed
+    assert "aber keinen mit „quelle:ARD“" in say(store, "/search Kosten quelle:ARD")
+
+
+def test_an_emptied_result_names_the_exclusion(store: Storage) -> None:
     store.articles.add_articles(VENEZUELA, NOW)
     shown = say(store, "/search venezuela -russland")
     assert "2 Treffer wegen -russland ausgeschlossen" in shown
 
 
 def test_spelled_umlauts_fullwidth_letters_and_zero_width_marks_find_the_word(
-    store: Store,
+    store: Storage,
 ) -> None:
     store.articles.add_articles([GLUEHWEIN], NOW)
     for typed in ("Gluehwein", "Muenchner", "ＭÜＮＣＨＮＥＲ", "Glüh\u200dwein", "Glüh\u200cwein"):
@@ -120,7 +138,7 @@ def test_spelled_umlauts_fullwidth_letters_and_zero_width_marks_find_the_word(
         assert "Glühwein wird auf Münchner Christkindlmarkt teurer" in shown, typed
 
 
-def test_an_alert_in_another_word_form_is_the_same_alert(store: Store) -> None:
+def test_an_alert_in_another_word_form_is_the_same_alert(store: Storage) -> None:
     assert "Diesen Alarm hast du schon" not in say(store, "/alert venezuela")
     assert "Diesen Alarm hast du schon" in say(store, "/alert Venezuelas")
     assert "Diesen Alarm hast du schon" not in say(store, "/alert München")
@@ -128,7 +146,7 @@ def test_an_alert_in_another_word_form_is_the_same_alert(store: Store) -> None:
     assert "Diesen Alarm hast du schon" not in say(store, "/alert Venezuela Russland")
 
 
-def test_a_topic_takes_stories_about_it_not_a_passing_mention(store: Store) -> None:
+def test_a_topic_takes_stories_about_it_not_a_passing_mention(store: Storage) -> None:
     store.articles.add_articles([RENTE, GLUEHWEIN], NOW)
     say(store, "/start")
     say(store, "/settings themen Rente")

@@ -252,7 +252,8 @@ def corpus_articles(count: int) -> list[NewArticle]:
         articles.append(
             NewArticle(
                 title=article.title,
-                source=article.source,
+                # Some under the outlet table's display name, which `quelle:sz` finds.
+                source="Süddeutsche Zeitung" if n % 10 == 3 else article.source,
                 body=article.body,
                 summary=(),
                 published=published if n % 9 else None,
@@ -286,12 +287,21 @@ def queries(articles: list[NewArticle], count: int) -> list[str]:
     for word in corpus.draw(60, top=1500):
         if len(word) >= 10:
             out.append(word[: len(word) // 2 + 1] if len(out) % 2 else word[len(word) // 2 - 1 :])
+    # Few full matches, so articles with all words but one follow as related results.
+    for _ in range(40):
+        out.append(" ".join(corpus.draw(2, top=1500) + corpus.draw(rng.choice([0, 1]), top=300)))
+    # Outlet names the source column does not contain: `sz` is "Süddeutsche Zeitung", `ARD`
+    # is "tagesschau" in the outlet table.
+    for word in corpus.draw(20, top=300):
+        out.append(f"{word} quelle:{rng.choice(['sz', 'ARD', 'sueddeutsche.de'])}")
     return out
 
 
-def ranking(store: Storage, text: str) -> tuple[list[int], int, bool]:
+def ranking(store: Storage, text: str) -> tuple[list[int], list[int], int, bool]:
+    """The ids of a first page of 20 and of its related results, the total and the cap."""
     page = store.index.search(parse_query(text, NOW, "Europe/Berlin"), 20, now=NOW)
-    return [hit.article.id for hit in page.hits], page.total, page.capped
+    hits = [hit.article.id for hit in page.hits]
+    return hits, [hit.article.id for hit in page.related], page.total, page.capped
 
 
 def test_search_returns_the_same_articles_in_the_same_order_on_both(postgres_url: str) -> None:
@@ -308,9 +318,13 @@ def test_search_returns_the_same_articles_in_the_same_order_on_both(postgres_url
         assert len(texts) > 300
         both = {t: (ranking(sqlite, t), ranking(postgres, t)) for t in texts}
         assert [t for t, (lite, pg) in both.items() if lite != pg] == []
-        found = [t for t, (lite, _) in both.items() if lite[1] > 1]
-        # The queries are worth comparing: most find several articles to order.
+        found = [t for t, (lite, _) in both.items() if lite[2] > 1]
+        # The queries are worth comparing: most find several articles to order, some offer
+        # related results, and `quelle:` finds articles by the outlet table's names.
         assert len(found) > len(texts) // 2
+        assert len([t for t, (lite, _) in both.items() if len(lite[1]) > 1]) >= 10
+        outlet = [t for t in texts if "quelle:sz" in t or "quelle:ARD" in t]
+        assert len([t for t in outlet if both[t][0][2] > 0]) >= 5
     finally:
         sqlite.close()
         postgres.close()

@@ -38,8 +38,8 @@ from bot.store.feeds import Feeds
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
 from bot.store.ports import Storage
 from bot.store.pushes import Push, Pushes, PushLeft
+from bot.store.ranking import CANDIDATES
 from bot.store.search import (
-    CANDIDATES,
     COMMON_SAMPLE,
     COMPOUNDS,
     RECENCY_BOOST,

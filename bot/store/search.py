@@ -9,17 +9,20 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.outlets import outlets
-from bot.query import MIN_PART, Query, TextTerms, has_phrases, make_snippet, to_match
+from bot.query import MIN_PART, Query, has_phrases, make_snippet, to_match
 from bot.records import SearchHit, SearchPage
 from bot.store.articles import Articles
 from bot.store.base import Table, _iso
+from bot.store.ranking import (
+    CANDIDATES,
+    LEAD_CHARS,
+    Row,
+    outlet_name,
+    reader_order,
+    related,
+    wants_related,
+)
 
-# A search ranks at most this many matches, the newest (by rowid): 100 pages of 5. Ranking
-# every match costs ~1.7 µs each in bm25 alone, 170 ms for a word in all 100k articles; a word
-# in more articles than this gets "500+" hits and its newest 500 ranked (1000 cost ~5 ms more
-# at p95 for 3-word queries at 100k).
-CANDIDATES = 500
 # Newest articles a query word is counted in to tell whether it is in half of all articles.
 COMMON_SAMPLE = 1000
 # Compounds tried per query word (`Luftabwehr` → `Luftabwehrsysteme`), the most used first.
@@ -28,12 +31,6 @@ COMPOUNDS = 12
 # halves after RECENCY_DAYS.
 RECENCY_BOOST = 0.5
 RECENCY_DAYS = 14.0
-# The lead: the terms of the body's first sentences (about 40 words). A word in the headline or
-# the lead is what the article is about; one passing mention further down is not.
-LEAD_CHARS = 400
-# Fewer full matches than this, and articles with all words but one are offered after them
-# (`Bohlen Hochzeit` finds the reports that say "geheiratet"), the rarer words kept first.
-RELATED_BELOW = 20
 
 
 def _like(text: str) -> str:
@@ -41,7 +38,7 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _by_score(row: tuple[int, str, float]) -> tuple[float, int]:
+def _by_score(row: Row) -> tuple[float, int]:
     """Best boosted bm25 first (FTS5 ranks are negative), then the newer article."""
     return row[2], -row[0]
 
@@ -77,7 +74,7 @@ class SearchIndex(Table):
             # `quelle:sz` finds "Süddeutsche Zeitung": a name the outlet table knows counts too.
             where += " AND (a.source LIKE :source ESCAPE '\\' OR a.source = :outlet)"
             args["source"] = "%" + _like(query.source) + "%"
-            args["outlet"] = outlets().display(query.source) or query.source
+            args["outlet"] = outlet_name(query.source)
         if query.excluded:
             where += (
                 " AND a.id NOT IN"
@@ -108,12 +105,17 @@ class SearchIndex(Table):
             ranked = self._with_phrases(query, ranked)
         ranked = self._reader_order(query.wants, ranked)
         ids = [row[0] for row in ranked[offset : offset + limit]]
-        related: list[int] = []
+        others: list[int] = []
         room = limit - len(ids)
-        if room > 0 and offset <= len(ranked) < RELATED_BELOW and not query.phrases:
-            related = self._related(query, where, args, {row[0] for row in ranked})[:room]
+        if wants_related(query, len(ranked), offset, room):
+            known = {row[0] for row in ranked}
+            others = related(
+                query.wants,
+                lambda words: self._reader_order(words, self._ranked(words, where, args)),
+                known,
+            )[:room]
         hits = self._hits(ids, query)
-        return SearchPage(hits, len(ranked), offset, capped, self._hits(related, query))
+        return SearchPage(hits, len(ranked), offset, capped, self._hits(others, query))
 
     def _hits(self, ids: list[int], query: Query) -> tuple[SearchHit, ...]:
         """The articles of these ids as hits with snippets, in the order given."""
@@ -129,52 +131,18 @@ class SearchIndex(Table):
             for i in ids
         )
 
-    def _reader_order(
-        self, wants: Sequence[tuple[str, ...]], ranked: list[tuple[int, str, float]]
-    ) -> list[tuple[int, str, float]]:
-        """Articles naming more of the words in headline or lead first, then as ranked.
-
-        A word in the headline counts two, in the lead one, so "Bundestag beschließt
-        Rentenpaket" comes before a market report that mentions "eine Rentnerin" in passing,
-        whether the word matched as a stem or as part of a compound.
-        """
+    def _reader_order(self, wants: Sequence[tuple[str, ...]], ranked: list[Row]) -> list[Row]:
+        """The ranked articles in reader order (`bot.store.ranking.reader_order`)."""
         if not ranked:
             return ranked
-        rows = self.db.execute(
+        heads = self.db.execute(
             "SELECT id, title_stems, substr(body_stems, 1, :lead) FROM articles"
             " WHERE id IN (SELECT value FROM json_each(:ids))",
             {"lead": LEAD_CHARS, "ids": json.dumps([row[0] for row in ranked])},
         )
-        weight: dict[int, int] = {}
-        for article_id, title, lead in rows:
-            in_title = TextTerms.of((title or "").split())
-            in_lead = TextTerms.of((lead or "").split()[:-1])  # the last may be cut
-            weight[article_id] = sum(
-                2 if in_title.has(word) else 1 if in_lead.has(word) else 0 for word in wants
-            )
-        order = {row[0]: n for n, row in enumerate(ranked)}
-        return sorted(ranked, key=lambda row: (-weight.get(row[0], 0), order[row[0]]))
+        return reader_order(wants, ranked, heads)
 
-    def _related(
-        self, query: Query, where: str, args: dict[str, Any], known: set[int]
-    ) -> list[int]:
-        """Articles with every word but one, for a search of two words or more: those missing
-        the most widely used word first, each group ranked as a search of its words."""
-        if len(query.wants) < 2:
-            return []
-        groups = []
-        for i in range(len(query.wants)):
-            rest = [w for n, w in enumerate(query.wants) if n != i]
-            found = self._reader_order(rest, self._ranked(rest, where, args))
-            groups.append([row[0] for row in found[:CANDIDATES] if row[0] not in known])
-        out: list[int] = []
-        for group in sorted(groups, key=len):
-            out += [i for i in group if i not in out]
-        return out
-
-    def _with_phrases(
-        self, query: Query, ranked: list[tuple[int, str, float]]
-    ) -> list[tuple[int, str, float]]:
+    def _with_phrases(self, query: Query, ranked: list[Row]) -> list[Row]:
         """The candidates whose title or text holds each quoted phrase in order (FTS5 knows
         the words, not the order of their forms)."""
         texts = self.db.execute(
@@ -203,7 +171,7 @@ class SearchIndex(Table):
 
     def _ranked(
         self, wants: Sequence[tuple[str, ...]], where: str, args: dict[str, Any]
-    ) -> list[tuple[int, str, float]]:
+    ) -> list[Row]:
         """The newest matches of every word (up to CANDIDATES + 1), best boosted bm25 first.
 
         A word in half the articles or more adds nothing to bm25 (FTS5 clamps its idf to
@@ -241,7 +209,7 @@ class SearchIndex(Table):
 
     def _candidates(
         self, match: str, where: str, args: dict[str, Any], *, scored: bool = True
-    ) -> list[tuple[int, str, float]]:
+    ) -> list[Row]:
         """The newest matches (up to `window`): id, date and (if scored) boosted bm25."""
         score = (
             "articles_fts.rank * (1 + :boost / (1 + max(0, julianday(:now)"

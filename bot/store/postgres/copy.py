@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.query import parse_query
+from bot.records import SearchPage
 from bot.store import Store, sqlite_path
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.terms import index_row
@@ -119,11 +120,20 @@ def _differences(
         query = parse_query(" ".join(rng.sample(words, min(2, len(words)))))
         if not query.match:
             continue
-        lite = [h.article.id for h in source.index.search(query, 10, now=now).hits]
-        pg = [h.article.id for h in target.index.search(query, 10, now=now).hits]
+        lite = _answer(source.index.search(query, 10, now=now))
+        pg = _answer(target.index.search(query, 10, now=now))
         if lite != pg:
             problems.append(f"search {' '.join(query.words)!r}: {lite} vs {pg}")
     return problems
+
+
+def _answer(page: SearchPage) -> tuple[list[int], list[int], int]:
+    """What a search shows: its hits, its related results (by id) and its total."""
+    return (
+        [h.article.id for h in page.hits],
+        [h.article.id for h in page.related],
+        page.total,
+    )
 
 
 def move_to_postgres(path: str, url: str, now: datetime) -> CopyReport:

@@ -3,6 +3,8 @@ bm25 with SQLite's recency boost, compounds and phrase check, so both backends r
 articles in the same order (`tests/test_store_postgres.py` checks a few hundred queries).
 
 The steps mirror `bot.store.search.SearchIndex.search` one for one; the constants are its.
+What follows the match and score (reader order, related results, the outlet name `quelle:`
+matches) is `bot.store.ranking`'s, called by both.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ from bot.store.base import _iso
 from bot.store.postgres.articles import Articles
 from bot.store.postgres.base import PgDatabase, Table
 from bot.store.postgres.terms import bm25, counts, fold, idf, julianday, phrases, to_tsquery
-from bot.store.search import (
+from bot.store.ranking import (
     CANDIDATES,
+    LEAD_CHARS,
+    Row,
+    outlet_name,
+    reader_order,
+    related,
+    wants_related,
+)
+from bot.store.search import (
     COMMON_SAMPLE,
     COMPOUNDS,
     RECENCY_BOOST,
@@ -26,8 +36,6 @@ from bot.store.search import (
     _by_score,
     _like,
 )
-
-Row = tuple[int, str, float]
 
 
 class SearchIndex(Table):
@@ -61,8 +69,9 @@ class SearchIndex(Table):
             where += " AND coalesce(a.published, a.fetched) >= %(since)s"
             args["since"] = _iso(query.since)
         if query.source:
-            where += " AND a.source ILIKE %(source)s"
+            where += " AND (a.source ILIKE %(source)s OR a.source = %(outlet)s)"
             args["source"] = "%" + _like(query.source) + "%"
+            args["outlet"] = outlet_name(query.source)
         if query.excluded:
             where += (
                 " AND a.id NOT IN (SELECT id FROM articles_fts WHERE terms @@ %(without)s::tsquery)"
@@ -90,15 +99,37 @@ class SearchIndex(Table):
         ranked = ranked[:CANDIDATES]
         if query.phrases:
             ranked = self._with_phrases(query, ranked)
+        ranked = self._reader_order(query.wants, ranked)
         ids = [row[0] for row in ranked[offset : offset + limit]]
+        others: list[int] = []
+        room = limit - len(ids)
+        if wants_related(query, len(ranked), offset, room):
+            known = {row[0] for row in ranked}
+            others = related(
+                query.wants,
+                lambda words: self._reader_order(words, self._ranked(words, where, args, now_iso)),
+                known,
+            )[:room]
+        hits = self._hits(ids, query)
+        return SearchPage(hits, len(ranked), offset, capped, self._hits(others, query))
+
+    def _hits(self, ids: list[int], query: Query) -> tuple[SearchHit, ...]:
+        """The articles of these ids as hits with snippets, in the order given."""
         rows = {
             r["id"]: r for r in self.db.query("SELECT * FROM articles WHERE id = ANY(%s)", [ids])
         }
-        found_articles = {a.id: a for a in self.articles.from_rows([rows[i] for i in ids])}
-        hits = tuple(
-            SearchHit(found_articles[i], make_snippet(rows[i]["body"], query)) for i in ids
-        )
-        return SearchPage(hits, len(ranked), offset, capped)
+        found = {a.id: a for a in self.articles.from_rows([rows[i] for i in ids])}
+        return tuple(SearchHit(found[i], make_snippet(rows[i]["body"], query)) for i in ids)
+
+    def _reader_order(self, wants: Sequence[tuple[str, ...]], ranked: list[Row]) -> list[Row]:
+        """The ranked articles in reader order (`bot.store.ranking.reader_order`)."""
+        if not ranked:
+            return ranked
+        heads = self.db.execute(
+            "SELECT id, title_stems, substr(body_stems, 1, %s) FROM articles WHERE id = ANY(%s)",
+            [LEAD_CHARS, [row[0] for row in ranked]],
+        ).rows
+        return reader_order(wants, ranked, heads)
 
     def _with_phrases(self, query: Query, ranked: list[Row]) -> list[Row]:
         """The candidates whose title or text holds each quoted phrase in order."""
