@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -449,16 +450,22 @@ async def test_every_changing_command_in_every_spelling_needs_the_power_level(
             assert {f"!{n}" for n in GERMAN_NAMES} <= {spelling for _, spelling in tested}
             for key, spelling in tested:
                 text = message(key, spelling)
-                prepare(store, chat, now)
-                before = state(store, chat)
+                await store.run(partial(prepare, store, chat, now))
+                before = await store.run(partial(state, store, chat))
                 seen = len(bob.notices)
                 await bob.say(room, text)
                 refused = await next_notice(bob, seen)
-                if not refused.startswith("Entschuldige") or state(store, chat) != before:
+                if (
+                    not refused.startswith("Entschuldige")
+                    or await store.run(partial(state, store, chat)) != before
+                ):
                     wrong.append(f"member {text!r}: {refused[:60]!r}")
                 await alice.say(room, text)
                 done = await next_notice(bob, seen + 1)
-                if done.startswith("Entschuldige") or state(store, chat) == before:
+                if (
+                    done.startswith("Entschuldige")
+                    or await store.run(partial(state, store, chat)) == before
+                ):
                     wrong.append(f"creator {text!r}: {done[:60]!r}")
     finally:
         await bob.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -213,17 +214,22 @@ async def test_the_clock_keeps_each_subscriptions_next_digest_time(store: Store)
     with time_machine.travel(datetime(2025, 11, 10, 5, tzinfo=UTC), tick=False):
         scheduler = DigestScheduler(store, queue, clock=utc_now)
         await scheduler.start()
-        assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 10, 6, 30, tzinfo=UTC)
+        # While the scheduler runs, the store is used on its own thread, as the bot does.
+        assert await store.run(partial(store.chats.next_due_at, CHAT)) == datetime(
+            2025, 11, 10, 6, 30, tzinfo=UTC
+        )
         # One tick for every chat, no job per subscription.
         assert not [j for j in scheduler.scheduler.get_jobs() if j.id.startswith("digest")]
         # A changed subscription is computed afresh at the next tick.
-        store.chats.subscribe(sub("08:15"), CREATED)
-        assert store.chats.next_due_at(CHAT) is None
+        await store.run(partial(store.chats.subscribe, sub("08:15"), CREATED))
+        assert await store.run(partial(store.chats.next_due_at, CHAT)) is None
         await scheduler.tick()
-        assert store.chats.next_due_at(CHAT) == datetime(2025, 11, 10, 7, 15, tzinfo=UTC)
-        store.chats.unsubscribe(CHAT)
+        due = await store.run(partial(store.chats.next_due_at, CHAT))
+        assert due == datetime(2025, 11, 10, 7, 15, tzinfo=UTC)
+        await store.run(partial(store.chats.unsubscribe, CHAT))
         await scheduler.tick()
-        assert store.chats.due_subscriptions(datetime(2025, 11, 12, tzinfo=UTC)) == []
+        later = datetime(2025, 11, 12, tzinfo=UTC)
+        assert await store.run(partial(store.chats.due_subscriptions, later)) == []
         await scheduler.stop()
 
 

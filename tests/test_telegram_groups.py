@@ -4,6 +4,7 @@ group's digest, a channel's digest and its end, one digest per topic in its own 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from telegram.error import BadRequest
@@ -103,15 +104,15 @@ async def test_every_changing_command_in_every_spelling_is_for_administrators_on
     async with running(transport, store, now, Config(admins=(ADMIN,))):
         for chat_id, thread in ((GROUP, None), (FORUM, TOPIC)):
             chat = chat_key(chat_id, thread)
-            prepare(store, chat, now)
-            before = state(store, chat)
+            await store.run(partial(prepare, store, chat, now))
+            before = await store.run(partial(state, store, chat))
             kind = {"user_id": MEMBER, "chat_type": "supergroup", "thread": thread}
             refused = await ask(bot_api, text, chat_id, **kind)  # type: ignore[arg-type]
             assert refused.visible.startswith("Entschuldige, /"), (chat, refused.visible)
-            assert state(store, chat) == before, chat
+            assert await store.run(partial(state, store, chat)) == before, chat
             done = await ask(bot_api, text, chat_id, **{**kind, "user_id": OWNER})  # type: ignore[arg-type]
             assert not done.visible.startswith("Entschuldige"), (chat, done.visible)
-            assert state(store, chat) != before, chat
+            assert await store.run(partial(state, store, chat)) != before, chat
 
 
 async def test_a_channel_reader_cannot_change_the_channel_by_a_forged_button(
@@ -127,12 +128,12 @@ async def test_a_channel_reader_cannot_change_the_channel_by_a_forged_button(
         bot_api.push_channel_post("/search grönland", CHANNEL)
         await wait_for(lambda: len(bot_api.screen(CHANNEL)) == 2)
         results = bot_api.screen(CHANNEL)[-1]
-        before = state(store, chat)
+        before = await store.run(partial(state, store, chat))
         forged = ["/unsubscribe", "/abbestellen", "/settings meldungen 3", "/alert kreml", "/x"]
         for data in forged:
             bot_api.push_callback(results, data, user_id=MEMBER)
         await wait_for(lambda: len(bot_api.answered) == len(forged))
-        assert state(store, chat) == before
+        assert await store.run(partial(state, store, chat)) == before
         assert store.chats.subscription(chat) is not None
         assert len(bot_api.screen(CHANNEL)) == 2  # nothing answered, nothing edited
         assert results.edits == 0
