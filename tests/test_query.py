@@ -1,4 +1,5 @@
-"""German keyword search: word forms, umlauts, compounds, ranking, filters, snippets, safety."""
+"""German keyword search: word forms, umlauts, compounds, ranking, filters, snippets, safety;
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ import summarizer
 from bot import query
 from bot.query import HIT_END, HIT_START, parse_query
 from bot.records import NewArticle
-from bot.store import CANDIDATES, Store
+from bot.store import CANDIDATES, Storage, Store
 from tests.fakes.feed_site import german_text
 
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 
 
-def put(store: Store, title: str, text: str, source: str = "dpa", days_ago: int = 1) -> int:
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """Search runs on SQLite and on PostgreSQL alike."""
+    return any_store
+
+
+def put(store: Storage, title: str, text: str, source: str = "dpa", days_ago: int = 1) -> int:
     article = NewArticle(
         title=title,
         source=source,
@@ -34,13 +41,13 @@ def put(store: Store, title: str, text: str, source: str = "dpa", days_ago: int 
     return article_id
 
 
-def found(store: Store, text: str) -> list[int]:
+def found(store: Storage, text: str) -> list[int]:
     page = store.index.search(parse_query(text), 20, now=NOW)
     return [hit.article.id for hit in page.hits]
 
 
 @pytest.fixture
-def library(store: Store) -> dict[str, int]:
+def library(store: Storage) -> dict[str, int]:
     return {
         "russland": put(store, "Gespräche in Moskau", "Russlands Außenminister reiste ab."),
         "rakete": put(store, "Neue Waffe", "Eine Rakete wurde getestet."),
@@ -65,34 +72,34 @@ def library(store: Store) -> dict[str, int]:
     ],
 )
 def test_search_matches_german_word_forms(
-    store: Store, library: dict[str, int], query: str, key: str
+    store: Storage, library: dict[str, int], query: str, key: str
 ) -> None:
     assert library[key] in found(store, query)
 
 
-def test_compound_part_ranks_below_exact_word(store: Store, library: dict[str, int]) -> None:
+def test_compound_part_ranks_below_exact_word(store: Storage, library: dict[str, int]) -> None:
     ids = found(store, "Luftabwehr")
     assert ids[:2] == [library["exact"], library["compound"]]
 
 
 def test_newer_article_ranks_first_when_text_is_equal(
-    store: Store, library: dict[str, int]
+    store: Storage, library: dict[str, int]
 ) -> None:
     assert found(store, "Venezuela Öl")[:2] == [library["new"], library["old"]]
 
 
-def test_filters_by_date_and_source(store: Store, library: dict[str, int]) -> None:
+def test_filters_by_date_and_source(store: Storage, library: dict[str, int]) -> None:
     assert found(store, "venezuela quelle:reuters") == [library["old"]]
     assert found(store, "venezuela seit:2025-11-01") == [library["new"]]
     assert found(store, "venezuela quelle:%") == []
 
 
-def test_snippet_marks_matched_word_forms(store: Store, library: dict[str, int]) -> None:
+def test_snippet_marks_matched_word_forms(store: Storage, library: dict[str, int]) -> None:
     page = store.index.search(parse_query("Raketen"), 5, now=NOW)
     assert f"{HIT_START}Rakete{HIT_END}" in page.hits[0].snippet
 
 
-def test_paging_counts_all_and_returns_each_hit_once(store: Store) -> None:
+def test_paging_counts_all_and_returns_each_hit_once(store: Storage) -> None:
     ids = {
         put(store, f"Bericht {n}", f"Hochwasser Nummer {n} am Rhein.", days_ago=n)
         for n in range(12)
@@ -127,7 +134,7 @@ def test_paging_counts_all_and_returns_each_hit_once(store: Store) -> None:
         "'; DROP TABLE articles; --",
     ],
 )
-def test_operator_text_is_a_safe_query(store: Store, library: dict[str, int], text: str) -> None:
+def test_operator_text_is_a_safe_query(store: Storage, library: dict[str, int], text: str) -> None:
     query = parse_query(text)
     page = store.index.search(query, 5, now=NOW)
     assert page.total >= 0
@@ -146,12 +153,12 @@ def test_any_text_is_a_valid_fts_query(text: str) -> None:
 
 
 def test_word_only_in_a_compound_is_found_with_another_word(
-    store: Store, library: dict[str, int]
+    store: Storage, library: dict[str, int]
 ) -> None:
     assert found(store, "Moskau Systeme") == [library["compound"]]
 
 
-def test_exact_word_ranks_above_a_newer_compound(store: Store) -> None:
+def test_exact_word_ranks_above_a_newer_compound(store: Storage) -> None:
     exact = put(store, "Verteidigung", "Die Luftabwehr wurde verstärkt.", days_ago=20)
     compound = put(store, "Lieferung", "Neue Luftabwehrraketen kamen an.", days_ago=0)
     assert found(store, "Luftabwehr") == [exact, compound]
@@ -159,7 +166,7 @@ def test_exact_word_ranks_above_a_newer_compound(store: Store) -> None:
     assert f"{HIT_START}Luftabwehrraketen{HIT_END}" in page.hits[1].snippet
 
 
-def test_word_in_most_articles_still_filters_and_the_rarer_word_ranks(store: Store) -> None:
+def test_word_in_most_articles_still_filters_and_the_rarer_word_ranks(store: Storage) -> None:
     for n in range(8):
         put(store, f"Meldung {n}", "Neues aus dem Tierpark.")
     in_title = put(store, "Giraffe geboren", "Der Tierpark freut sich.", days_ago=3)
@@ -168,7 +175,7 @@ def test_word_in_most_articles_still_filters_and_the_rarer_word_ranks(store: Sto
     assert found(store, "Tierpark Giraffe") == [in_title, in_body]
 
 
-def test_more_matches_than_can_be_paged_are_shown_as_capped(store: Store) -> None:
+def test_more_matches_than_can_be_paged_are_shown_as_capped(store: Storage) -> None:
     batch = [
         NewArticle(f"Meldung {n}", "dpa", f"Streik Nummer {n}.", (), NOW - timedelta(minutes=n))
         for n in range(CANDIDATES + 1)
@@ -181,7 +188,7 @@ def test_more_matches_than_can_be_paged_are_shown_as_capped(store: Store) -> Non
     assert store.index.search(parse_query("Nummer 7"), 5, now=NOW).capped is False
 
 
-def test_function_words_are_not_searched(store: Store, library: dict[str, int]) -> None:
+def test_function_words_are_not_searched(store: Storage, library: dict[str, int]) -> None:
     assert found(store, "Die Rakete") == [library["rakete"]]
     page = store.index.search(parse_query("die und das"), 5, now=NOW)
     assert (page.total, page.hits) == (0, ())
@@ -245,7 +252,7 @@ def test_since_takes_a_day_as_archive_does_from_its_start_in_the_readers_zone() 
     assert parse_query("x seit:31.2.2025", now).problem == "bad-date"
 
 
-def test_a_quoted_phrase_must_occur_in_that_order(store: Store) -> None:
+def test_a_quoted_phrase_must_occur_in_that_order(store: Storage) -> None:
     said = put(store, "Gipfel", "Der Kreml fordert friedliche Lösungen für Venezuela.")
     apart = put(store, "Streit", "Die Lösung wirkt friedlich, sagt der Kreml.")
     title = put(store, "Friedliche Lösung in Sicht", "Die Gespräche gehen weiter.")

@@ -1,5 +1,6 @@
 """The ranking steps every store backend shares, as pure functions over rows the backend
-fetched: the reader order, the related results and the `quelle:` outlet name.
+fetched: compound matches after the ranked ones, the reader order, the related results and the
+`quelle:` outlet name.
 
 Each backend only finds and scores matches its own way; what a reader sees ordered after that
 is decided here, once, so SQLite and PostgreSQL cannot drift apart
@@ -9,6 +10,7 @@ is decided here, once, so SQLite and PostgreSQL cannot drift apart
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from bot.outlets import outlets
 from bot.query import Query, TextTerms
@@ -34,6 +36,18 @@ RELATED_BELOW = 20
 def outlet_name(source: str) -> str:
     """The source name `quelle:` also matches exactly: `sz` → "Süddeutsche Zeitung"."""
     return outlets().display(source) or source
+
+
+def then_newest(ranked: list[Row], found: Iterable[Sequence[Any]]) -> list[Row]:
+    """The ranked (stem) matches, then the other `found` ones (id, date: compound matches)
+    newest first. Dates are ISO strings in UTC, which sort as text."""
+    known = {row[0] for row in ranked}
+    rest = sorted(
+        ((int(r[0]), str(r[1]), 0.0) for r in found if r[0] not in known),
+        key=lambda r: (r[1], r[0]),
+        reverse=True,
+    )
+    return ranked + rest
 
 
 def reader_order(

@@ -20,6 +20,7 @@ from bot.store.ranking import (
     outlet_name,
     reader_order,
     related,
+    then_newest,
     wants_related,
 )
 
@@ -92,13 +93,8 @@ class SearchIndex(Table):
         if match != query.match:
             # bm25 reads every article matching each of its phrases once per query, so only
             # the exact stems are ranked; the compounds just widen the match.
-            known = {row[0] for row in ranked}
             found = self._candidates(match, where, args, scored=False)
-            # Newest first: dates are ISO strings in UTC, which sort as text.
-            rest = sorted(
-                (r for r in found if r[0] not in known), key=lambda r: (r[1], r[0]), reverse=True
-            )
-            ranked += rest
+            ranked = then_newest(ranked, found)
             capped = len(found) > CANDIDATES
         ranked = ranked[:CANDIDATES]
         if query.phrases:

@@ -26,6 +26,7 @@ from bot.store.ranking import (
     outlet_name,
     reader_order,
     related,
+    then_newest,
     wants_related,
 )
 from bot.store.search import (
@@ -87,14 +88,8 @@ class SearchIndex(Table):
         if not capped:
             match = to_tsquery(query.wants, self._compounds(query.roots))
         if match != exact:
-            known = {row[0] for row in ranked}
             found = self._candidates(match, where, args)
-            rest = sorted(
-                ((int(r[0]), str(r[1]), 0.0) for r in found if r[0] not in known),
-                key=lambda r: (r[1], r[0]),
-                reverse=True,
-            )
-            ranked += rest
+            ranked = then_newest(ranked, found)
             capped = len(found) > CANDIDATES
         ranked = ranked[:CANDIDATES]
         if query.phrases:
