@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from bot.allowed_urls import Allowed
 from bot.commands import Context, handle, reader_language
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
@@ -21,13 +22,12 @@ from bot.heartbeat import to_json as heartbeat_json
 from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions
 from bot.ingest.fetch import Fetcher, FetchOptions
 from bot.inline import InlinePage, inline_search
-from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
 from bot.store import Storage, local_folder
 from bot.systemd import notify
 from bot.texts import t
-from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
+from bot.transports.port import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
 
 log = logging.getLogger(__name__)
 MATRIX_SYNC_KEY = "matrix:sync_token"

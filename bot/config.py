@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.allowed_urls import entry_problem
 from bot.errors import ConfigError
-from bot.outbound import entry_problem
 from bot.records import DEFAULT_ZONE
 
 

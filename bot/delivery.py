@@ -46,7 +46,7 @@ from bot.send_policy import (
     Status,
     decide,
 )
-from bot.transports.base import Limits, Transport
+from bot.transports.port import Limits, Transport
 
 log = logging.getLogger(__name__)
 

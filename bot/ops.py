@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.cli_texts import say
+from bot.cli.texts import say
 from bot.records import Article, Feed, Subscription, known_source, to_iso
 from bot.schedule import next_digest_at
 from bot.store import FailedDelivery, Stats, Storage, is_postgres, show_target

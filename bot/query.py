@@ -15,7 +15,7 @@ from datetime import datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from bot.clock import is_known_day, parse_day
+from bot.typed_times import is_known_day, parse_day
 from bot.vocabulary import OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
 from summarizer import normalize, terms, words
 

@@ -10,9 +10,9 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import parse_clock
 from bot.records import Reply, Span
 from bot.texts import t
+from bot.typed_times import parse_clock
 
 _DASH = re.compile(r"\s*[-–]\s*")
 

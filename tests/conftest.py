@@ -28,7 +28,7 @@ from bot.records import Reply
 from bot.send_policy import Status
 from bot.store import Storage, Store
 from bot.store.postgres import PostgresStore
-from bot.transports.base import Limits, Transport
+from bot.transports.port import Limits, Transport
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.postgres import Cluster, empty_postgres, skip_or_fail_without_postgres
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_texts import CLI_MESSAGES
+from bot.cli.texts import CLI_MESSAGES
 from summarizer import parse_page
 from tests.conftest import ROOT, SEEDS
 from tests.i18n import foreign_words

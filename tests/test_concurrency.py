@@ -17,8 +17,8 @@ from datetime import datetime
 import pytest
 
 from bot.store import Store
-from bot.transports.base import Limits
 from bot.transports.matrix import LIMITS as MATRIX_LIMITS
+from bot.transports.port import Limits
 from tests.conftest import running
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver

@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.clock import FIRST_DAY, LAST_DAY
 from bot.commands import Context, handle
 from bot.inline import inline_search
 from bot.render import to_plain
 from bot.store import Store
+from bot.typed_times import FIRST_DAY, LAST_DAY
 
 NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
 ZONES = ["UTC", "Pacific/Kiritimati", "Etc/GMT+12", "Europe/Berlin"]

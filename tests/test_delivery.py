@@ -30,7 +30,7 @@ from bot.send_policy import (
     decide,
 )
 from bot.store import Store
-from bot.transports.base import Limits
+from bot.transports.port import Limits
 from bot.transports.telegram import LIMITS as TELEGRAM
 from tests.conftest import running
 from tests.fakes.bot_api import FakeBotAPI

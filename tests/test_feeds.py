@@ -12,9 +12,9 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.allowed_urls import Allowed
 from bot.ingest.feeds import RETRY_FIRST, FeedPoller, PollOptions, poll_feeds, retry_delay
 from bot.ingest.fetch import Fetched, Fetcher, FetchOptions
-from bot.outbound import Allowed
 from bot.query import parse_query
 from bot.store import Storage, Store
 from tests.fakes.feed_site import FeedSite, german_text

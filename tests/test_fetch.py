@@ -13,9 +13,9 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.allowed_urls import Allowed, address_kind, url_refusal
 from bot.ingest.feeds import FeedPoller, PollOptions, poll_feeds
 from bot.ingest.fetch import Fetcher, FetchError, FetchOptions
-from bot.outbound import Allowed, address_kind, url_refusal
 from bot.store import Store
 from tests.fakes.feed_site import FeedSite, german_text, page_html, rss
 

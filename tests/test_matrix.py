@@ -31,8 +31,8 @@ from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.digest import build_digests, plan_chat
 from bot.render import render_digest
 from bot.store import Store
-from bot.transports.base import Limits
 from bot.transports.matrix import MatrixTransport, close_client
+from bot.transports.port import Limits
 from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
 from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes import synapse

@@ -15,14 +15,14 @@ import pytest
 from sqlite_utils import Database
 
 from bot.dedup import bands, signature
-from bot.migrations import _m006_bands, _m006_signature, _m007_index_text, migrate, migrations
 from bot.query import index_text
 from bot.records import NewArticle
 from bot.store import Store
+from bot.store.migrations import _m006_bands, _m006_signature, _m007_index_text, migrate, migrations
 from summarizer import words
 from tests.fakes.feed_site import german_text
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "bot" / "migrations.py"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "bot" / "store" / "migrations.py"
 
 
 def old_database(db: Database) -> Database:
@@ -46,10 +46,10 @@ def test_migrations_import_no_bot_or_summarizer_code() -> None:
         if isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative import in bot/migrations.py"
+            assert node.level == 0, "relative import in bot/store/migrations.py"
             imported.add(node.module or "")
     ours = {n for n in imported if n.split(".")[0] in ("bot", "summarizer")}
-    assert not ours, f"bot/migrations.py imports live code: {ours}"
+    assert not ours, f"bot/store/migrations.py imports live code: {ours}"
 
 
 def test_m003_fills_the_compound_tail_column_of_old_articles(memory_db: Database) -> None:
@@ -160,7 +160,7 @@ def test_m007_reindexes_old_articles_with_lemmas_as_search_indexes_new_ones(
     caplog: pytest.LogCaptureFixture, memory_db: Database
 ) -> None:
     db = old_database(memory_db)
-    with caplog.at_level("INFO", logger="bot.migrations"):
+    with caplog.at_level("INFO", logger="bot.store.migrations"):
         migrate(db)
     title, body = (
         "Neue Luftabwehrsysteme für Kiew",

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from bot.migrations import migrate, migrations
 from bot.query import parse_query
 from bot.records import NewArticle
 from bot.store import Storage, Store
+from bot.store.migrations import migrate, migrations
 from tests.fakes.feed_site import german_text
 
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)

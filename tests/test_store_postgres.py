@@ -30,10 +30,10 @@ from bot.store import (
     show_target,
     sqlite_path,
 )
-from bot.store.base import _paragraphs_json
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.schema import INDEX_TABLES, STEPS
 from bot.store.postgres.terms import julianday
+from bot.store.table import _paragraphs_json
 from tests.conftest import SEEDS
 from tests.fakes.postgres import Cluster
 

@@ -22,7 +22,7 @@ from bot.errors import NewsbotError
 from bot.records import NewArticle, Reply, Span
 from bot.render import render_digest
 from bot.store import Store
-from bot.transports.base import Limits
+from bot.transports.port import Limits
 from bot.transports.telegram import TelegramTransport, command_names
 from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len

@@ -14,7 +14,7 @@ from bot.errors import ChatGone, Rejected, SendError
 from bot.records import NewArticle, Reply
 from bot.schedule import DigestScheduler, next_digest_at
 from bot.store import Store
-from bot.transports.base import Limits
+from bot.transports.port import Limits
 from bot.transports.telegram import address, chat_key, classify, command_names
 from tests.chat_changes import BOT_NAME, GERMAN_NAMES, message, prepare, spellings, state
 from tests.conftest import Running, running

@@ -16,9 +16,9 @@ from nio import AsyncClient, LoginResponse, RoomMessageNotice
 from bot.errors import ChatGone
 from bot.records import Reply, Span
 from bot.store import Store
-from bot.transports.base import Incoming, OnMessage, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
+from bot.transports.port import Incoming, OnMessage, Transport
 from bot.transports.telegram import TelegramTransport
 from tests.conftest import FAST, deliver
 from tests.fakes.bot_api import FakeBotAPI

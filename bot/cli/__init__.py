@@ -17,12 +17,12 @@ from datetime import date
 from importlib import import_module
 from pathlib import Path
 
-from bot.cli.base import EXIT_EMPTY, EXIT_PIPE, EXIT_USAGE
-from bot.cli_texts import say
-from bot.clock import is_known_day
+from bot.cli.opening import EXIT_EMPTY, EXIT_PIPE, EXIT_USAGE
+from bot.cli.texts import say
 from bot.config import Config, check_db_path, load_config
 from bot.errors import ConfigError, NewsbotError
 from bot.logs import redact, setup_logging
+from bot.typed_times import is_known_day
 
 DESCRIPTION = """\
 newsbot: German news digests for Telegram, Matrix and the console.
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help='read {"id","title","text","source","published","url"} lines, print {"id","story"}',
     )
-    p.set_defaults(func=_command("grouping", "cmd_stories"))
+    p.set_defaults(func=_command("stories", "cmd_stories"))
     p = sub.add_parser("terms", help="the search terms of a text (or of JSONL lines on stdin)")
     p.add_argument("words", nargs="*", metavar="WORD")
     p.add_argument(

@@ -14,8 +14,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.cli.base import EXIT_EMPTY, EXIT_OK
-from bot.cli_texts import say
+from bot.cli.opening import EXIT_EMPTY, EXIT_OK
+from bot.cli.texts import say
 from bot.config import Config
 from bot.heartbeat import HEARTBEAT_KEY, from_json, silent_parts
 
@@ -41,7 +41,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
 
 def _check_store(args: argparse.Namespace, config: Config) -> int:
     """The same check on a PostgreSQL store, through the store (its server has no file to read)."""
-    from bot.cli.base import open_existing
+    from bot.cli.opening import open_existing
     from bot.store import StoreError, show_target
 
     store = open_existing(config, "status")

@@ -14,9 +14,10 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from bot.allowed_urls import Allowed, url_refusal
 from bot.app import fetch_options, poll_options, utc_now
-from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
-from bot.cli_texts import reason, say
+from bot.cli.opening import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
+from bot.cli.texts import reason, say
 from bot.config import Config
 from bot.errors import BadInput
 from bot.ingest.article import to_article
@@ -25,7 +26,6 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.files import IngestResult, ingest_paths
 from bot.ingest.opml import is_opml, parse_opml, to_opml
 from bot.logs import redact
-from bot.outbound import Allowed, url_refusal
 from bot.records import NewArticle
 from bot.store import Storage
 from bot.texts import t

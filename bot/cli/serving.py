@@ -11,9 +11,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from bot.app import build_transports, serve, utc_now
-from bot.cli.base import EXIT_OK, EXIT_USAGE, open_store
 from bot.cli.ingesting import result_line
-from bot.cli_texts import say
+from bot.cli.opening import EXIT_OK, EXIT_USAGE, open_store
+from bot.cli.texts import say
 from bot.config import Config
 from bot.digest import for_chat
 from bot.ingest.files import ingest_paths

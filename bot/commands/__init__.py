@@ -1,13 +1,14 @@
 """The chat command core: the command table, `resolve(text)` and `handle(text, ctx, library)`.
 
 Pure: transports turn platform messages into text and a `Context`, and render the `Reply`.
-The database is reached only through the small `Library` protocol, which `store.Store` implements.
+The database is reached only through the small `CommandStore` protocol, which both stores
+implement.
 
-base.py holds the protocols, Context, Request, Command and limits; replies.py the article lines
-and the digest; news.py, subscriptions.py and admin.py the handlers; this module the table and
-`resolve`, the only parser of commands. A command is one `_TABLE` entry with all its names, so
-adding one (with its German name) is one change, and Telegram's command list, /help and the
-permission check follow from it.
+request.py holds the protocols, Context, Request, Command and limits; article_lines.py an
+article's line and search-hit markers; news.py, subscriptions.py and admin.py the handlers;
+this module the table and `resolve`, the only parser of commands. A command is one `_TABLE`
+entry with all its names, so adding one (with its German name) is one change, and Telegram's
+command list, /help and the permission check follow from it.
 """
 
 from __future__ import annotations
@@ -16,21 +17,6 @@ import re
 from dataclasses import dataclass
 
 from bot.commands.admin import _addfeed, _feeds, _removefeed, _stats, is_feed_url
-from bot.commands.base import (
-    LATEST,
-    MAX_ALERTS,
-    MAX_ARGS,
-    PAGE_SIZE,
-    SENTENCES_RANGE,
-    STORIES_RANGE,
-    Command,
-    Context,
-    FeedInfo,
-    Library,
-    Request,
-    StatsInfo,
-    reader_language,
-)
 from bot.commands.news import (
     _archive,
     _article,
@@ -41,6 +27,21 @@ from bot.commands.news import (
     _start,
     nothing_found,
     search_key,
+)
+from bot.commands.request import (
+    LATEST,
+    MAX_ALERTS,
+    MAX_ARGS,
+    PAGE_SIZE,
+    SENTENCES_RANGE,
+    STORIES_RANGE,
+    Command,
+    CommandStore,
+    Context,
+    FeedInfo,
+    Request,
+    StatsInfo,
+    reader_language,
 )
 from bot.commands.subscriptions import (
     _alert,
@@ -69,9 +70,9 @@ __all__ = [
     "SENTENCES_RANGE",
     "STORIES_RANGE",
     "Command",
+    "CommandStore",
     "Context",
     "FeedInfo",
-    "Library",
     "Request",
     "Resolved",
     "StatsInfo",
@@ -118,7 +119,7 @@ def resolve(text: str) -> Resolved | None:
     return Resolved(_BY_NAME.get(name), name, (match.group(2) or "").strip())
 
 
-def handle(text: str, ctx: Context, library: Library) -> Reply | None:
+def handle(text: str, ctx: Context, library: CommandStore) -> Reply | None:
     """Answer one chat message; None for chatter in a group (meant for people, not the bot)."""
     resolved = resolve(text)
     if resolved is None and (not ctx.private or not text.strip()):

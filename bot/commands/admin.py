@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.commands.base import Request, _id_arg, is_stored_id
-from bot.outbound import Allowed, url_refusal
+from bot.allowed_urls import Allowed, url_refusal
+from bot.commands.request import Request, _id_arg, is_stored_id
 from bot.records import Reply, Span
 from bot.texts import t
 
@@ -38,7 +38,7 @@ def _addfeed(req: Request) -> Reply:
     url = req.args.strip()
     if not is_feed_url(url):
         return Reply.text(t(req.language, "addfeed_usage"), ok=False)
-    # The fetcher's own rules (bot.outbound): only http(s), no internal host unless allowed.
+    # The fetcher's own rules (bot.allowed_urls): only http(s), no internal host unless allowed.
     refusal = url_refusal(url, Allowed.parse(req.ctx.fetch_allow))
     if refusal is not None:
         reason = t(req.language, f"url_refused_{refusal.code}", detail=refusal.detail)

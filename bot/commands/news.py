@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from bot.clock import is_known_day, parse_day
-from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
-from bot.commands.replies import _article_line, _marked
+from bot.commands.article_lines import _article_line, _marked
+from bot.commands.request import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.digest import for_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
 from bot.records import Button, Reply, SearchHit, Span
 from bot.render import shown_date, shown_day, source_name
 from bot.texts import t
+from bot.typed_times import is_known_day, parse_day
 from bot.vocabulary import OR_WORDS, PAGE_PREFIXES
 
 # One page of `/article`: about one Telegram message, so an answer stays within the budget.

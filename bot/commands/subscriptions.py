@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.alerts import alert_words, same_alert
-from bot.clock import looks_like_time, parse_clock
-from bot.commands.base import (
+from bot.commands.request import (
     MAX_ALERTS,
     SENTENCES_RANGE,
     STORIES_RANGE,
@@ -20,6 +19,7 @@ from bot.query import MAX_WORDS
 from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
 from bot.texts import LANGUAGES, t
+from bot.typed_times import looks_like_time, parse_clock
 from bot.vocabulary import (
     ALL_WORDS,
     LANGUAGE_WORDS,

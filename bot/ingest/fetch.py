@@ -1,7 +1,7 @@
 """Outbound HTTP for feeds and pages (httpx, httpcore): one deadline, a size cap, no internal hosts.
 
 Every connection, including each redirect hop's, resolves the host itself and refuses it unless
-every address is public or allowed by the operator (`bot.outbound`), then connects to a checked
+every address is public or allowed by the operator (`bot.allowed_urls`), then connects to a checked
 address, so a name that resolves differently a moment later cannot slip through.
 """
 
@@ -17,8 +17,8 @@ from types import TracebackType
 import httpcore
 import httpx
 
+from bot.allowed_urls import Allowed, address_refusal, url_refusal
 from bot.errors import NewsbotError
-from bot.outbound import Allowed, address_refusal, url_refusal
 from bot.version import user_agent
 
 log = logging.getLogger(__name__)

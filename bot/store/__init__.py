@@ -27,14 +27,13 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from bot.errors import StoreError
-from bot.migrations import migrate
 from bot.records import FEED_FAILING_AFTER
 from bot.store.archive import Archive
 from bot.store.articles import Articles
-from bot.store.base import WriterDatabase, _iso
 from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
+from bot.store.migrations import migrate
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
 from bot.store.ports import Storage
 from bot.store.pushes import Push, Pushes, PushLeft
@@ -46,6 +45,7 @@ from bot.store.search import (
     RECENCY_DAYS,
     SearchIndex,
 )
+from bot.store.table import WriterDatabase, _iso
 
 __all__ = [
     "CANDIDATES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.records import ArchivedDigest, Reply
-from bot.store.base import Table, _dt, _iso, _reply, _reply_json
+from bot.store.table import Table, _dt, _iso, _reply, _reply_json
 
 
 class Archive(Table):

@@ -13,7 +13,7 @@ from typing import Any
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
 from bot.query import index_text
 from bot.records import Article, Link, NewArticle
-from bot.store.base import Table, _dt, _iso
+from bot.store.table import Table, _dt, _iso
 from summarizer import words
 
 # The package's logger, as before the split into modules: log lines keep logger=bot.store.

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Alert, ChatSettings, Subscription
-from bot.store.base import Table, _dt, _iso
+from bot.store.table import Table, _dt, _iso
 
 
 class Chats(Table):

@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
-from bot.store.base import Table, _dt, _iso
 from bot.store.chats import Chats
 from bot.store.operations import DELIVERY_OK, FailedDelivery
+from bot.store.table import Table, _dt, _iso
 
 
 class Deliveries(Table):

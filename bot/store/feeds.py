@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Feed
-from bot.store.base import Table, _dt, _iso
+from bot.store.table import Table, _dt, _iso
 
 
 class Feeds(Table):

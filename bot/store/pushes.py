@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.records import Reply
-from bot.store.base import Table, _dt, _iso, _reply, _reply_json
+from bot.store.table import Table, _dt, _iso, _reply, _reply_json
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from sqlite_utils import Database
 from bot.query import MIN_PART, Query, has_phrases, make_snippet, to_match
 from bot.records import SearchHit, SearchPage
 from bot.store.articles import Articles
-from bot.store.base import Table, _iso
 from bot.store.ranking import (
     CANDIDATES,
     LEAD_CHARS,
@@ -23,6 +22,7 @@ from bot.store.ranking import (
     then_newest,
     wants_related,
 )
+from bot.store.table import Table, _iso
 
 # Newest articles a query word is counted in to tell whether it is in half of all articles.
 COMMON_SAMPLE = 1000

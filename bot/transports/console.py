@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bot.records import Reply
 from bot.render import to_plain
-from bot.transports.base import Incoming, Limits, OnMessage
+from bot.transports.port import Incoming, Limits, OnMessage
 from bot.vocabulary import QUIT_WORDS
 
 CHAT = "console:local"

@@ -50,8 +50,8 @@ from bot.errors import (
 from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply
 from bot.texts import t
-from bot.transports.base import Incoming, Limits, OnChatGone, OnMessage
 from bot.transports.matrix_keys import NIO_DEFAULT_KEY, migrate_pickle_key
+from bot.transports.port import Incoming, Limits, OnChatGone, OnMessage
 
 log = logging.getLogger(__name__)
 

@@ -74,7 +74,7 @@ from bot.inline import InlinePage
 from bot.logs import held_back
 from bot.records import Button, Reply
 from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html
-from bot.transports.base import Incoming, Limits, OnChatGone, OnChatMoved, OnMessage
+from bot.transports.port import Incoming, Limits, OnChatGone, OnChatMoved, OnMessage
 
 log = logging.getLogger(__name__)
 

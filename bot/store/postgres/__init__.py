@@ -23,7 +23,6 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
 from bot.records import FEED_FAILING_AFTER
-from bot.store.base import _iso
 from bot.store.operations import DELIVERY_OK, Stats
 from bot.store.postgres.archive import Archive
 from bot.store.postgres.articles import Articles
@@ -34,6 +33,7 @@ from bot.store.postgres.feeds import Feeds
 from bot.store.postgres.pushes import Pushes
 from bot.store.postgres.schema import migrate
 from bot.store.postgres.search import SearchIndex
+from bot.store.table import _iso
 
 __all__ = ["PostgresStore", "display_url"]
 

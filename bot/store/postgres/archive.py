@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.records import ArchivedDigest, Reply
-from bot.store.base import _dt, _iso, _reply, _reply_json
 from bot.store.postgres.base import Table
+from bot.store.table import _dt, _iso, _reply, _reply_json
 
 
 class Archive(Table):

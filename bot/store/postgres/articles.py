@@ -13,9 +13,9 @@ from typing import Any
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
 from bot.query import index_text
 from bot.records import Article, Link, NewArticle
-from bot.store.base import _dt, _iso
 from bot.store.postgres.base import Table
 from bot.store.postgres.terms import index_row
+from bot.store.table import _dt, _iso
 from summarizer import words
 
 log = logging.getLogger("bot.store")

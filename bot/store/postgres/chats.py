@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Alert, ChatSettings, Subscription
-from bot.store.base import _dt, _iso
 from bot.store.postgres.base import Table
+from bot.store.table import _dt, _iso
 
 # A chat's key or one of its forum topics' (`chat/…`), without LIKE's wildcards in the key.
 _CHAT_OR_TOPIC = "(chat = %(chat)s OR left(chat, %(n)s) = %(topic)s)"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.store.base import _dt, _iso
 from bot.store.operations import DELIVERY_OK, FailedDelivery
 from bot.store.postgres.base import PgDatabase, Table
 from bot.store.postgres.chats import Chats
+from bot.store.table import _dt, _iso
 
 
 class Deliveries(Table):

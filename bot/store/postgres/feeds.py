@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.records import Feed
-from bot.store.base import _iso
 from bot.store.feeds import to_feed
 from bot.store.postgres.base import Table
+from bot.store.table import _iso
 
 
 class Feeds(Table):

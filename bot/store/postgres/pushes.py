@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Reply
-from bot.store.base import _dt, _iso, _reply, _reply_json
 from bot.store.postgres.base import Table
 from bot.store.pushes import Push, PushLeft
+from bot.store.table import _dt, _iso, _reply, _reply_json
 
 # pg_advisory_xact_lock key spaces (hashed with the chat or the article) for planning.
 _BREAKING_LOCK = 0x627265616B

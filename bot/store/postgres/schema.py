@@ -3,7 +3,7 @@ later migration (m010 the push outbox, m011 subscriptions' next digest time), an
 that applies pending steps once, under an advisory lock, however many processes start.
 
 From here on every schema change is written for both backends (a migration in
-`bot/migrations.py` and a step here under the same name); `tests/test_store_postgres.py`
+`bot/store/migrations.py` and a step here under the same name); `tests/test_store_postgres.py`
 asserts both end with the same tables and columns. Text is compared byte-wise (`COLLATE "C"`)
 as SQLite compares it, so keys sort and ISO dates compare the same on both.
 """
@@ -147,7 +147,7 @@ def _next_due(conn: psycopg.Connection[Any]) -> None:
     conn.execute(b"CREATE INDEX idx_subscriptions_next_due ON subscriptions (next_due)")
 
 
-# (name, step) in order; a new schema change is appended here and to bot/migrations.py.
+# (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
     ("m010_push_outbox", _push_outbox),

@@ -15,7 +15,6 @@ from typing import Any
 
 from bot.query import MIN_PART, Query, has_phrases, make_snippet
 from bot.records import SearchHit, SearchPage
-from bot.store.base import _iso
 from bot.store.postgres.articles import Articles
 from bot.store.postgres.base import PgDatabase, Table
 from bot.store.postgres.terms import bm25, counts, fold, idf, julianday, phrases, to_tsquery
@@ -37,6 +36,7 @@ from bot.store.search import (
     _by_score,
     _like,
 )
+from bot.store.table import _iso
 
 
 class SearchIndex(Table):

@@ -102,7 +102,7 @@ class ArchivePart(Protocol):
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None: ...
 
 
-class Library(Protocol):
+class CommandStore(Protocol):
     """The store as the command core sees it: its parts, and the figures of `/stats`."""
 
     @property
@@ -188,7 +188,7 @@ class Request:
 
     args: str
     ctx: Context
-    library: Library
+    library: CommandStore
     language: str
     # The zone every date in the reply is shown in: see `chat_zone`.
     zone: str

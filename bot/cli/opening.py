@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli_texts import say
+from bot.cli.texts import say
 from bot.config import Config
 from bot.errors import NewsbotError
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import utc_now
-from bot.cli.base import EXIT_OK
+from bot.cli.opening import EXIT_OK
 from bot.config import Config
 from bot.records import Article
 from bot.stories import group_stories
