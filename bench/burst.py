@@ -33,7 +33,7 @@ from tests.fakes.bot_api import FakeBotAPI  # noqa: E402 - the checkout's own fa
 # Leave the bot this long after its start before the due minute (start-up, the first poll).
 LEAD = timedelta(seconds=25)
 UNPACED = (
-    "import bot.transports.telegram as t, bot.transports.base as b, sys\n"
+    "import bot.transports.telegram as t, bot.transports.port as b, sys\n"
     "t.LIMITS = b.Limits(per_second=100000.0, chat_gap=0.0)\n"
     "from bot.cli import main\n"
     "sys.exit(main(['run']))\n"

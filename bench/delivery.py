@@ -17,7 +17,7 @@ import time
 
 from bot.delivery import Delivery, Outgoing
 from bot.records import Reply
-from bot.transports.base import Limits
+from bot.transports.port import Limits
 
 ROUNDS = 7
 FREE = Limits(per_second=1e9, chat_gap=0.0)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.allowed_urls import Allowed
 from bot.ingest.feeds import FeedPoller, PollOptions, poll_feeds
 from bot.ingest.fetch import Fetcher, FetchOptions
-from bot.outbound import Allowed
 from bot.store import Store
 from tests.fakes.feed_site import german_text
 
