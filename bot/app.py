@@ -11,9 +11,10 @@ from functools import partial
 from pathlib import Path
 
 from bot.commands import Context, handle, reader_language
+from bot.commands.admin import finish_addfeed
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
-from bot.ingest.feeds import FeedPoller, PollOptions
+from bot.ingest.feeds import FeedPoller, PollOptions, check_feed
 from bot.ingest.fetch import Fetcher, FetchOptions
 from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
@@ -36,6 +37,7 @@ SHUTDOWN_POLL_GRACE = 3.0
 INLINE_DEADLINE = 5.0
 # The poll job looks for due feeds this often; each feed's own interval decides when it is due.
 POLL_CHECK_EVERY = timedelta(minutes=1)
+MINUTE = timedelta(minutes=1)
 
 
 def make_handler(
@@ -64,6 +66,8 @@ def make_handler(
         reply: Reply | None
         try:
             reply = await store.run(lambda: handle(message.text, ctx, store))
+            if reply is not None and reply.fetch is not None:
+                reply = await _finish_fetch(config, store, ctx, reply.fetch)
         except Exception:
             log.exception("event=command_failed chat=%s", message.chat)
             language = reader_language(None, message.language)
@@ -81,6 +85,14 @@ def make_handler(
         await delivery.deliver(item)
 
     return on_message
+
+
+async def _finish_fetch(config: Config, store: Store, ctx: Context, url: str) -> Reply:
+    """Fetch once what a command asked for (/addfeed: is it a feed?), then let it answer."""
+    async with Fetcher(fetch_options(config)) as fetcher:
+        check = await check_feed(fetcher, url)
+    log.info("event=feed_checked url=%s problem=%s", url, check.problem)
+    return await store.run(lambda: finish_addfeed(check, ctx, store))
 
 
 def make_inline(
@@ -248,6 +260,9 @@ async def serve(
             started.append(transport)
             log.info("event=transport_started name=%s", transport.name)
         if schedule and not stop.is_set():
+            every = poll_options(config).every
+            moved = await store.run(lambda: store.feeds.reschedule(every))
+            log.info("event=feeds_rescheduled every_min=%d moved=%d", every / MINUTE, moved)
             fetcher = Fetcher(fetch_options(config))
             poller = FeedPoller(store, fetcher, poll_options(config))
             scheduler = DigestScheduler(

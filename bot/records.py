@@ -94,6 +94,20 @@ FEED_FAILING_AFTER = 3
 
 
 @dataclass(frozen=True, slots=True)
+class FeedCheck:
+    """One trial fetch of a URL someone wants to add as a feed: its title, or why not.
+
+    `problem` is None for a feed, else `not_feed`, `missing` (404, 410), `status` (another
+    HTTP error, in `status`), `timeout`, `too_large`, `refused` or `unreachable`.
+    """
+
+    url: str
+    problem: str | None = None
+    status: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     """One ranked search result with a snippet of the matched words."""
 
@@ -202,6 +216,9 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     link_previews: bool = False
     ok: bool = True
+    # A URL to fetch once before the command can answer (/addfeed checks that it is a feed):
+    # the app fetches it and calls `bot.commands.finish_addfeed`; this reply is not sent.
+    fetch: str | None = None
 
     @classmethod
     def text(cls, *paragraphs: str, ok: bool = True) -> Reply:

@@ -193,6 +193,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Which feed? Example: /addfeed https://www.tagesschau.de/xml/rss2",
     ),
     "addfeed_done": ("Feed {id} eingetragen: {url}", "Feed {id} added: {url}"),
+    "addfeed_not_url": (
+        "„{url}“: das ist keine URL. Welcher Feed? Beispiel: "
+        "/addfeed https://www.tagesschau.de/xml/rss2",
+        "“{url}”: that is not a URL. Which feed? Example: "
+        "/addfeed https://www.tagesschau.de/xml/rss2",
+    ),
+    # Why a URL is not added as a feed (after „Diesen Feed trage ich nicht ein: “).
+    "feed_duplicate": ("schon eingetragen als Feed {id}", "already added as feed {id}"),
+    "feed_problem_not_feed": (
+        "kein RSS/Atom-Feed (die Adresse liefert eine Webseite oder anderen Text)",
+        "not an RSS/Atom feed (the address returns a web page or other text)",
+    ),
+    "feed_problem_missing": (
+        "diese Adresse gibt es nicht (HTTP {status})",
+        "there is no such address (HTTP {status})",
+    ),
+    "feed_problem_status": (
+        "der Server antwortet mit dem Fehler HTTP {status}",
+        "the server answers with the error HTTP {status}",
+    ),
+    "feed_problem_timeout": (
+        "der Server antwortet nicht rechtzeitig",
+        "the server does not answer in time",
+    ),
+    "feed_problem_too_large": ("die Antwort ist zu groß", "the answer is too large"),
+    "feed_problem_refused": (
+        "die Adresse leitet auf eine interne Adresse um",
+        "the address redirects to an internal address",
+    ),
+    "feed_problem_unreachable": (
+        "der Server ist nicht erreichbar",
+        "the server cannot be reached",
+    ),
     "addfeed_refused": (
         "Diesen Feed trage ich nicht ein: {reason}",
         "I won't add this feed: {reason}",
