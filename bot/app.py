@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from bot.commands import Context, handle, reader_language
+from bot.access import Access
+from bot.commands import Context, handle, is_command, reader_language
 from bot.commands.admin import finish_addfeed
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
@@ -22,7 +23,14 @@ from bot.records import Reply
 from bot.schedule import DigestScheduler
 from bot.store import Store
 from bot.texts import t
-from bot.transports.base import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
+from bot.transports.base import (
+    Incoming,
+    MayJoin,
+    OnChatGone,
+    OnChatMoved,
+    OnMessage,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 MATRIX_SYNC_KEY = "matrix:sync_token"
@@ -49,7 +57,19 @@ def make_handler(
     """The one message handler every transport calls: the command core on the store's thread,
     its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages)."""
 
+    access = access_of(config)
+
     async def on_message(message: Incoming) -> None:
+        if not access.allows(message.chat, message.user):
+            # Private mode: one polite line for a command or a private message, nothing else.
+            if message.private or is_command(message.text):
+                log.info("event=stranger_refused chat=%s user=%s", message.chat, message.user)
+                language = reader_language(None, message.language)
+                refusal = Reply.text(t(language, "private_refused"), ok=False)
+                await delivery.deliver(
+                    Outgoing(message.chat, refusal, "reply", urgent=True, budget=REPLY_BUDGET)
+                )
+            return
         operator = message.user in config.admins
         ctx = Context(
             chat=message.chat,
@@ -93,6 +113,21 @@ async def _finish_fetch(config: Config, store: Store, ctx: Context, url: str) ->
         check = await check_feed(fetcher, url)
     log.info("event=feed_checked url=%s problem=%s", url, check.problem)
     return await store.run(lambda: finish_addfeed(check, ctx, store))
+
+
+def access_of(config: Config) -> Access:
+    """Who may use the bot: the config's private-mode lists, operators always."""
+    return Access(config.allowed_chats, config.allowed_users, config.admins)
+
+
+def make_may_join(config: Config) -> MayJoin:
+    """What transports ask when the bot is added to a group: may it stay (private mode)?"""
+    access = access_of(config)
+
+    async def may_join(chat: str, adder: str | None) -> bool:
+        return access.allows_adder(chat, adder)
+
+    return may_join
 
 
 def make_inline(
@@ -171,6 +206,7 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 on_moved=on_moved,
                 webhook=webhook,
                 on_inline=make_inline(config, store, utc_now),
+                may_join=make_may_join(config),
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
@@ -194,6 +230,7 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 save_token=save_token,
                 # The device's encryption keys live beside the database and go with it.
                 key_store=Path(config.db).resolve().parent / MATRIX_KEY_STORE,
+                may_join=make_may_join(config),
             )
         )
     return transports

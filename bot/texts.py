@@ -13,6 +13,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "/search WORDS searches. /help lists every command.",
     ),
     "help_title": ("Befehle:", "Commands:"),
+    "private_refused": (
+        "Entschuldige, dieser Bot ist privat und antwortet nur den Leuten, für die er läuft.",
+        "Sorry, this bot is private and answers only the people it runs for.",
+    ),
     "unknown": (
         "Den Befehl {command} kenne ich nicht. /help zeigt, was ich kann.",
         "I don't know the command {command}. /help shows what I can do.",

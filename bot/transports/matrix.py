@@ -47,7 +47,7 @@ from bot.errors import (
 from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply
 from bot.texts import t
-from bot.transports.base import Incoming, Limits, OnChatGone, OnMessage
+from bot.transports.base import Incoming, Limits, MayJoin, OnChatGone, OnMessage
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ class MatrixTransport:
         sync_timeout_ms: int = SYNC_TIMEOUT_MS,
         device_name: str = "newsbot",
         key_store: Path | None = None,
+        may_join: MayJoin | None = None,
     ) -> None:
         if not (password or access_token):
             raise NewsbotError("Matrix needs a password or an access token")
@@ -166,6 +167,7 @@ class MatrixTransport:
         self._password = password
         self._access_token = access_token
         self.allowed_inviters = allowed_inviters
+        self.may_join = may_join
         self.on_gone = on_gone
         self._load_token = load_token
         self._save_token = save_token
@@ -382,6 +384,13 @@ class MatrixTransport:
             return
         if not is_allowed(event.sender, self.allowed_inviters):
             log.info("event=matrix_invite_refused room=%s sender=%s", room.room_id, event.sender)
+            await self.client.room_leave(room.room_id)
+            return
+        # Private mode (config allowed_chats/allowed_users): the app decides.
+        if self.may_join is not None and not await self.may_join(
+            chat_key(room.room_id), f"{PREFIX}{event.sender}"
+        ):
+            log.info("event=left_unallowed_group chat=%s added_by=%s", room.room_id, event.sender)
             await self.client.room_leave(room.room_id)
             return
         response = await self.client.join(room.room_id)
