@@ -477,6 +477,14 @@ def m009_chat_zone(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_silent_previews(db: Database) -> None:
+    """Per chat: pushes without a notification sound, and link previews (both off)."""
+    chats = db.table("chats")
+    chats.add_column("silent", int, not_null_default=0)
+    chats.add_column("previews", int, not_null_default=0)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

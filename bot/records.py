@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -166,6 +166,9 @@ class ChatSettings:
     breaking: bool = False
     quiet: str = ""
     zone: str | None = None
+    # Digests, alerts and breaking stories without a notification sound; with link previews.
+    silent: bool = False
+    previews: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +219,10 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     link_previews: bool = False
     ok: bool = True
+    # None: a command reply, sent the platform's usual way. For a push (digest, alert,
+    # breaking story): True without a notification sound (Telegram disable_notification,
+    # Matrix m.notice), False with one (Matrix m.text). See `as_push`.
+    silent: bool | None = None
     # A URL to fetch once before the command can answer (/addfeed checks that it is a feed):
     # the app fetches it and calls `bot.commands.finish_addfeed`; this reply is not sent.
     fetch: str | None = None
@@ -224,6 +231,11 @@ class Reply:
     def text(cls, *paragraphs: str, ok: bool = True) -> Reply:
         """A reply of plain paragraphs."""
         return cls(tuple((Span(p),) for p in paragraphs), ok=ok)
+
+
+def as_push(reply: Reply, settings: ChatSettings) -> Reply:
+    """A digest, alert or breaking story as the chat chose to get it: quiet, with previews."""
+    return replace(reply, silent=settings.silent, link_previews=settings.previews)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -27,7 +27,7 @@ from bot.delivery import Delivery, Outgoing
 from bot.digest import DigestPlan, build_digests, chat_zone, plan_chat
 from bot.ingest.summaries import summarize_pending
 from bot.quiet import held_reply, quiet_until
-from bot.records import DEFAULT_ZONE, Reply, Span, Subscription
+from bot.records import DEFAULT_ZONE, Reply, Span, Subscription, as_push
 from bot.render import render_digest
 from bot.store import Held, Store
 from bot.texts import t
@@ -124,7 +124,7 @@ def late_note(reply: Reply, due: Due, zone: str, language: str) -> Reply:
     """The digest with a first paragraph saying it comes late, and when it was due."""
     when = due.scheduled.astimezone(ZoneInfo(zone)).strftime("%H:%M")
     note = (Span(t(language, "digest_late", time=when)),)
-    return Reply((note, *reply.paragraphs), reply.buttons, reply.link_previews, reply.ok)
+    return replace(reply, paragraphs=(note, *reply.paragraphs))
 
 
 # Starts the due feeds' polls and returns; each feed hands its new article ids to the callback.
@@ -295,7 +295,8 @@ class DigestScheduler:
             digest = digests[chat]
             empty = not digest.stories and not plan.settings.send_empty
             language = plan.settings.language
-            reply = None if empty else render_digest(digest, language, plan.zone)
+            rendered = render_digest(digest, language, plan.zone)
+            reply = None if empty else as_push(rendered, plan.settings)
             out[chat] = Built(reply, plan, language)
         return out
 
@@ -454,7 +455,8 @@ async def push_alerts(
         new = [h for h in hits if not store.deliveries.has_alert_hit(h.alert_ids, h.article.id)]
         out: list[tuple[AlertHit, Reply]] = []
         for hit in new:
-            reply = alert_reply(hit.article, hit.words, store.chats.settings(hit.chat).language)
+            settings = store.chats.settings(hit.chat)
+            reply = as_push(alert_reply(hit.article, hit.words, settings.language), settings)
             until = _quiet_end(store, hit.chat, now, default_zone)
             if until is None:
                 out.append((hit, reply))
@@ -492,12 +494,13 @@ async def push_breaking(
         found = breaking_stories(recent, now, rule)
         out: list[tuple[str, Reply, frozenset[int], int]] = []
         for chat in chats if found else ():
-            language = store.chats.settings(chat).language
+            settings = store.chats.settings(chat)
+            language = settings.language
             until = _quiet_end(store, chat, now, default_zone)
             for story in found:
                 if store.pushes.told_breaking(chat, story.article_ids):
                     continue
-                reply = breaking_reply(story.story, language)
+                reply = as_push(breaking_reply(story.story, language), settings)
                 lead = story.story.article_ids[0]
                 if until is None:
                     out.append((chat, reply, story.article_ids, lead))
@@ -525,8 +528,8 @@ async def release_held(store: Store, queue: Delivery, now: datetime) -> int:
             by_chat.setdefault(item.chat, []).append(item)
         out: list[tuple[str, Reply, list[int]]] = []
         for chat, items in by_chat.items():
-            language = store.chats.settings(chat).language
-            reply = held_reply([i.paragraphs for i in items], language)
+            settings = store.chats.settings(chat)
+            reply = as_push(held_reply([i.paragraphs for i in items], settings.language), settings)
             out.append((chat, reply, [i.id for i in items]))
         return out
 

@@ -372,6 +372,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "at_time": ("{time} Uhr", "{time}"),
     "topics_all": ("alle", "all"),
+    "setting_silent": (
+        "Leise (Überblick, Alarme und Eilmeldungen ohne Benachrichtigungston)",
+        "Silent (digest, alerts and breaking stories without a notification sound)",
+    ),
+    "setting_previews": (
+        "Linkvorschau in Überblick und Alarmen",
+        "Link previews in digests and alerts",
+    ),
+    "on": ("an", "on"),
+    "off": ("aus", "off"),
     "yes": ("ja", "yes"),
     "no": ("nein", "no"),
     "settings_unknown": (

@@ -13,7 +13,7 @@ from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
 from bot.query import MAX_WORDS, OR_WORDS, Query, filter_kind, parse_query
-from bot.records import Button, Reply, Span
+from bot.records import Button, Reply, Span, as_push
 from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
 
@@ -37,7 +37,8 @@ def _digest(req: Request) -> Reply:
     chat, now = req.ctx.chat, req.ctx.now
     plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
     digest = build_digests(req.library, {chat: plan}, now)[chat]
-    return render_digest(digest, req.language, plan.zone)
+    # The same message the scheduler would send: quiet and with previews as the chat chose.
+    return as_push(render_digest(digest, req.language, plan.zone), plan.settings)
 
 
 def _archive(req: Request) -> Reply:

@@ -187,7 +187,16 @@ SETTINGS = (
         frozenset({"ruhe", "nachtruhe", "quiet_hours"}),
         ("22:00-07:00", "22:00-07:00"),
     ),
+    Setting("silent", ("leise", "silent"), frozenset({"lautlos", "stumm", "mute"}), ("an", "on")),
+    Setting(
+        "previews",
+        ("vorschau", "previews"),
+        frozenset({"linkvorschau", "preview", "link_previews"}),
+        ("an", "on"),
+    ),
 )
+# Settings that are on or off: their hint shows the value that changes something.
+_SWITCHES = ("empty", "breaking", "silent", "previews")
 _BY_NAME = {n: s for s in SETTINGS for n in (*s.names, *s.aliases)}
 
 
@@ -195,7 +204,12 @@ def _yes_no(language: str, value: bool) -> str:
     return t(language, "yes" if value else "no")
 
 
-def _show_settings(req: Request) -> Reply:
+def _on_off(language: str, value: bool) -> str:
+    return t(language, "on" if value else "off")
+
+
+def _values(req: Request) -> tuple[dict[str, str], dict[str, bool]]:
+    """Each setting's value as shown, and the switches' state (for hints)."""
     settings = req.library.chats.settings(req.ctx.chat)
     sub = req.library.chats.subscription(req.ctx.chat)
     topics = req.library.chats.digest_keywords(req.ctx.chat)
@@ -211,16 +225,52 @@ def _show_settings(req: Request) -> Reply:
         "topics": " ".join(topics) if topics else t(lang, "topics_all"),
         "breaking": _yes_no(lang, settings.breaking),
         "quiet": settings.quiet or t(lang, "quiet_none"),
+        "silent": _on_off(lang, settings.silent),
+        "previews": _on_off(lang, settings.previews),
     }
+    switches = {
+        "empty": settings.send_empty,
+        "breaking": settings.breaking,
+        "silent": settings.silent,
+        "previews": settings.previews,
+    }
+    return values, switches
+
+
+def _hint(req: Request, setting: Setting, switches: dict[str, bool], subscribed: bool) -> str:
+    """The example under a setting: for a switch the other value (what would change)."""
+    lang = req.language
+    # Without a digest there is no time to change: the way to one is /subscribe.
+    if setting.key == "time" and not subscribed:
+        return "/subscribe 07:30"
+    if setting.key in _SWITCHES:
+        on = switches[setting.key]
+        if setting.key in ("empty", "breaking"):
+            other = t(lang, "no" if on else "yes")
+        else:
+            other = t(lang, "off" if on else "on")
+        return f"/settings {setting.name(lang)} {other}"
+    return setting.example(lang)
+
+
+def _show_settings(req: Request) -> Reply:
+    values, switches = _values(req)
+    subscribed = req.library.chats.subscription(req.ctx.chat) is not None
+    lang = req.language
     lines: list[tuple[Span, ...]] = [(Span(t(lang, "settings_head"), bold=True),)]
     for setting in SETTINGS:
         label = t(lang, "setting_" + setting.key)
         value = Span(values[setting.key], bold=True)
-        # Without a digest there is no time to change: the way to one is /subscribe.
-        example = "/subscribe 07:30" if setting.key == "time" and sub is None else None
-        example = example or setting.example(lang)
+        example = _hint(req, setting, switches, subscribed)
         lines.append((Span(f"{label}: "), value, Span(f"\n  {example}")))
     return Reply(tuple(lines))
+
+
+def _changed(req: Request, setting: Setting) -> Reply:
+    """One line for a group: the setting that changed and its value now."""
+    values, _ = _values(req)
+    label = t(req.language, "setting_" + setting.key)
+    return Reply.text(f"{t(req.language, 'settings_saved')} {label}: {values[setting.key]}")
 
 
 def _number(req: Request, setting: Setting, value: str, bounds: tuple[int, int]) -> int | Reply:
@@ -288,7 +338,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
             req.library.chats.update_settings(chat, now, stories=number)
         else:
             req.library.chats.update_settings(chat, now, sentences=number)
-    elif setting.key in ("empty", "breaking"):
+    elif setting.key in _SWITCHES:
         folded = value.casefold()
         if folded not in _YES | _NO:
             text = t(
@@ -298,10 +348,15 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
                 example=setting.example(req.language),
             )
             return Reply.text(text, ok=False)
+        on = folded in _YES
         if setting.key == "empty":
-            req.library.chats.update_settings(chat, now, send_empty=folded in _YES)
+            req.library.chats.update_settings(chat, now, send_empty=on)
+        elif setting.key == "breaking":
+            req.library.chats.update_settings(chat, now, breaking=on)
+        elif setting.key == "silent":
+            req.library.chats.update_settings(chat, now, silent=on)
         else:
-            req.library.chats.update_settings(chat, now, breaking=folded in _YES)
+            req.library.chats.update_settings(chat, now, previews=on)
     elif setting.key == "quiet":
         quiet = "" if value.casefold() in _NO | _ALL_TOPICS else parse_quiet(value)
         if quiet is None:
@@ -327,7 +382,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
             return at
         req.library.chats.subscribe(Subscription(chat, at, sub.timezone, sub.created), now)
     _keep_language(req)
-    return _show_settings(req)
+    return _changed(req, setting)
 
 
 def _set_topics(req: Request, setting: Setting, values: list[str]) -> Reply:
@@ -344,7 +399,7 @@ def _set_topics(req: Request, setting: Setting, values: list[str]) -> Reply:
             )
     req.library.chats.set_digest_keywords(req.ctx.chat, chosen, req.ctx.now)
     _keep_language(req)
-    return _show_settings(req)
+    return _changed(req, setting)
 
 
 def _bad_word(found: tuple[str, ...]) -> str | None:

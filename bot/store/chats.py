@@ -38,6 +38,8 @@ class Chats(Table):
             breaking=bool(r.get("breaking")),
             quiet=r.get("quiet") or "",
             zone=r.get("zone") or None,
+            silent=bool(r.get("silent")),
+            previews=bool(r.get("previews")),
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -92,6 +94,8 @@ class Chats(Table):
         breaking: bool | None = None,
         quiet: str | None = None,
         zone: str | None = None,
+        silent: bool | None = None,
+        previews: bool | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         given = (
@@ -102,6 +106,8 @@ class Chats(Table):
             ("breaking", None if breaking is None else int(breaking)),
             ("quiet", quiet),
             ("zone", zone),
+            ("silent", None if silent is None else int(silent)),
+            ("previews", None if previews is None else int(previews)),
         )
         changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():

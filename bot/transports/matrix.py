@@ -74,6 +74,7 @@ LOGIN_RETRY_MAX = 60.0
 STOP_GRACE = 30.0
 # Bots send m.notice so that other bots do not answer them (Matrix spec, 11.2.1.1).
 MSGTYPE = "m.notice"
+LOUD_MSGTYPE = "m.text"
 # From this room version on, a room's creators outrank every power level (MSC4289).
 CREATORS_RANK_FROM = 12
 # Where the key store folder keeps the device id its keys belong to.
@@ -237,7 +238,8 @@ class MatrixTransport:
         """
         plain, html = matrix_body(part)
         content = {
-            "msgtype": MSGTYPE,
+            # A push the chat wants to hear is m.text; clients by default mute notices.
+            "msgtype": LOUD_MSGTYPE if part.silent is False else MSGTYPE,
             "body": plain,
             "format": "org.matrix.custom.html",
             "formatted_body": html,

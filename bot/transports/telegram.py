@@ -383,6 +383,8 @@ class TelegramTransport:
             reply_markup=markup,
             link_preview_options=previews,
             message_thread_id=thread,
+            # A chat's quiet pushes (/settings leise an) arrive without a sound.
+            disable_notification=bool(part.silent),
         )
         self._kinds[chat] = message.chat.type
 

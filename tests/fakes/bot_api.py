@@ -145,6 +145,8 @@ class Sent:
     edits: int = 0
     # The forum topic it was sent to (None: the chat itself, or a topic-less chat).
     thread: int | None = None
+    # Sent with disable_notification: it arrives without a sound.
+    silent: bool = False
 
     @property
     def visible(self) -> str:
@@ -526,6 +528,7 @@ class FakeBotAPI:
             p.get("reply_markup"),
             p.get("link_preview_options"),
             thread=int(p["message_thread_id"]) if p.get("message_thread_id") else None,
+            silent=str(p.get("disable_notification", "")).lower() in ("true", "1"),
         )
         self.sent.append(sent)
         return self._message(sent)
