@@ -485,6 +485,14 @@ def m010_silent_previews(db: Database) -> None:
     chats.add_column("previews", int, not_null_default=0)
 
 
+@migrations()
+def m011_digest_times_days(db: Database) -> None:
+    """More than one digest a day (`07:00 18:00`) and weekdays only (`mon-fri`)."""
+    subscriptions = db.table("subscriptions")
+    subscriptions.add_column("more_times", str, not_null_default="")
+    subscriptions.add_column("days", str, not_null_default="")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -173,12 +173,21 @@ class ChatSettings:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A chat's daily digest at a local time in its own time zone."""
+    """A chat's digest at one or more local times a day in its own time zone, every day or
+    on weekdays only (`days` is CronTrigger's day_of_week, "mon-fri"; "" every day)."""
 
     chat: str
     time: str
     timezone: str = DEFAULT_ZONE
     created: datetime | None = None
+    # Further times of day after `time` (`/subscribe 07:00 18:00`), ascending.
+    more_times: tuple[str, ...] = ()
+    days: str = ""
+
+    @property
+    def times(self) -> tuple[str, ...]:
+        """Every time of day a digest comes, the first one first."""
+        return (self.time, *self.more_times)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -44,22 +46,50 @@ JOB_STOP_GRACE = 15.0
 DEFAULT_ARCHIVE = timedelta(days=90)
 
 
-def trigger_for(sub: Subscription) -> CronTrigger:
-    """The subscription's daily trigger at HH:MM in its own time zone."""
-    hour, minute = (int(x) for x in sub.time.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(sub.timezone))
+def trigger_for(sub: Subscription) -> BaseTrigger:
+    """The subscription's trigger: each HH:MM in its own time zone, on its days."""
+    zone = ZoneInfo(sub.timezone)
+    triggers = [
+        CronTrigger(
+            hour=int(at[:2]), minute=int(at[3:]), day_of_week=sub.days or None, timezone=zone
+        )
+        for at in sub.times
+    ]
+    return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
 
 
 def digest_date(sub: Subscription, fire: datetime) -> date:
-    """The local calendar date a fire time belongs to: the dedupe key with the chat."""
+    """The local calendar date a fire time belongs to (the archive's day)."""
     return fire.astimezone(ZoneInfo(sub.timezone)).date()
 
 
+# The delivery log's key with the chat: a date, or `date Thh:mm` for a day's later digest.
+DigestKey = date | str
+
+
+def digest_key(sub: Subscription, fire: datetime) -> DigestKey:
+    """The dedupe key with the chat: the local date for a day's first digest time (as before
+    there were several), `date Thh:mm` for a later one."""
+    local = fire.astimezone(ZoneInfo(sub.timezone))
+    at = _slot(sub, local)
+    return local.date() if at == sub.times[0] else f"{local.date().isoformat()}T{at}"
+
+
+def _slot(sub: Subscription, local: datetime) -> str:
+    """Which of the subscription's times a local fire time is (a spring-gap fire runs late)."""
+    clock = local.strftime("%H:%M")
+    if clock in sub.times:
+        return clock
+    earlier = [t for t in sub.times if t <= clock]
+    return earlier[-1] if earlier else sub.times[0]
+
+
 def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[datetime]:
-    """Every fire time in [start, end], once per local date (the autumn repeat is dropped)."""
+    """Every fire time in [start, end], once per local date and time of day (the autumn repeat
+    is dropped)."""
     trigger = trigger_for(sub)
     out: list[datetime] = []
-    seen: set[date] = set()
+    seen: set[DigestKey] = set()
     cursor = start
     while True:
         fire = trigger.get_next_fire_time(None, cursor)
@@ -69,9 +99,9 @@ def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[dateti
             # CronTrigger 3.11 can return the earlier wall-clock twin in the repeated hour.
             cursor += timedelta(hours=1)
             continue
-        day = digest_date(sub, fire)
-        if day not in seen:
-            seen.add(day)
+        key = digest_key(sub, fire)
+        if key not in seen:
+            seen.add(key)
             # In UTC: a wall-clock time in the spring gap never compares equal across zones.
             out.append(fire.astimezone(UTC))
         cursor = fire + timedelta(minutes=1)
@@ -80,10 +110,11 @@ def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[dateti
 def next_digest_at(sub: Subscription, now: datetime) -> datetime:
     """When the chat's next digest is due after `now` (its first firing of a local date)."""
     start = now + timedelta(microseconds=1)
-    for fire in fire_times(sub, start - timedelta(hours=2), start + timedelta(days=2)):
+    # A weekday subscription may wait over a weekend; any trigger fires within a week.
+    for fire in fire_times(sub, start - timedelta(hours=2), start + timedelta(days=8)):
         if fire >= start:
             return fire
-    raise AssertionError("a daily trigger fires within two days")  # pragma: no cover
+    raise AssertionError("a digest trigger fires within a week")  # pragma: no cover
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +125,14 @@ class Due:
     date: date
     scheduled: datetime
     action: str  # "send" | "late" | "missed"
+    # The delivery log's key (`digest_key`): the date, or `date Thh:mm` for a later time.
+    key: DigestKey | None = None
 
 
 def due_digests(
     sub: Subscription,
     now: datetime,
-    logged: Callable[[date], bool],
+    logged: Callable[[DigestKey], bool],
     grace: timedelta = DEFAULT_GRACE,
 ) -> list[Due]:
     """The chat's digests that should have fired by `now` and are not in the delivery log.
@@ -108,7 +141,7 @@ def due_digests(
     other unlogged one is reported as missed, so nothing is skipped silently.
     """
     start = max(now - LOOKBACK, sub.created or now - LOOKBACK)
-    fires = [f for f in fire_times(sub, start, now) if not logged(digest_date(sub, f))]
+    fires = [f for f in fire_times(sub, start, now) if not logged(digest_key(sub, f))]
     out: list[Due] = []
     for i, fire in enumerate(fires):
         late = now - fire
@@ -116,7 +149,7 @@ def due_digests(
         action = "missed"
         if newest and late <= grace:
             action = "send" if late <= ON_TIME else "late"
-        out.append(Due(sub.chat, digest_date(sub, fire), fire, action))
+        out.append(Due(sub.chat, digest_date(sub, fire), fire, action, digest_key(sub, fire)))
     return out
 
 
@@ -176,7 +209,7 @@ class DigestScheduler:
         )
         self._jobs: dict[str, Subscription] = {}
         # Digests queued in this process and not yet ended: (chat, date).
-        self._in_flight: set[tuple[str, date]] = set()
+        self._in_flight: set[tuple[str, DigestKey]] = set()
         self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
@@ -310,7 +343,7 @@ class DigestScheduler:
             reply = digest.reply
             if due.action == "late":
                 reply = late_note(reply, due, digest.plan.zone, digest.language)
-            self._in_flight.add((due.chat, due.date))
+            self._in_flight.add((due.chat, due.key or due.date))
             self.queue.put(
                 Outgoing(
                     due.chat,
@@ -328,13 +361,13 @@ class DigestScheduler:
             claimed = partial(
                 self.store.deliveries.claim_delivery,
                 due.chat,
-                due.date,
+                due.key or due.date,
                 at=now,
                 scheduled=due.scheduled,
             )
             if await self.store.run(claimed):
                 return True
-            self._in_flight.discard((due.chat, due.date))
+            self._in_flight.discard((due.chat, due.key or due.date))
             return False
 
         return claim
@@ -344,7 +377,7 @@ class DigestScheduler:
         record = partial(
             self.store.deliveries.record_delivery,
             due.chat,
-            due.date,
+            due.key or due.date,
             status=status,
             at=now,
             scheduled=due.scheduled,
@@ -357,13 +390,13 @@ class DigestScheduler:
         finish = partial(
             self.store.deliveries.finish_delivery,
             due.chat,
-            due.date,
+            due.key or due.date,
             status=status,
             at=self.clock(),
             note=note,
         )
         await self.store.run(finish)
-        self._in_flight.discard((due.chat, due.date))
+        self._in_flight.discard((due.chat, due.key or due.date))
 
     def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
         async def done() -> None:

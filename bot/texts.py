@@ -84,8 +84,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "for example /subscribe 07:30 Europe/Berlin (with “now” the first one comes at once)",
     ),
     "subscribed": (
-        "Abonniert: jeden Tag um {time} Uhr ({zone}) kommt dein Überblick.",
-        "Subscribed: your digest arrives every day at {time} ({zone}).",
+        "Abonniert: {when} ({zone}) kommt dein Überblick.",
+        "Subscribed: your digest arrives {when} ({zone}).",
+    ),
+    "days_all": ("jeden Tag um {time} Uhr", "every day at {time}"),
+    "days_mon_fri": ("montags bis freitags um {time} Uhr", "Monday to Friday at {time}"),
+    "days_sat_sun": ("samstags und sonntags um {time} Uhr", "on Saturdays and Sundays at {time}"),
+    "days_only_mon_fri": ("montags bis freitags", "Monday to Friday"),
+    "days_only_sat_sun": ("samstags und sonntags", "on Saturdays and Sundays"),
+    "and": (" und ", " and "),
+    "subscribe_too_many": (
+        "Höchstens {limit} Uhrzeiten am Tag. Beispiel: {example}",
+        "At most {limit} times a day. Example: {example}",
     ),
     "subscribed_next": (
         "Der erste kommt zur nächsten geplanten Zeit; wer ihn sofort will: /subscribe {time} jetzt",
@@ -353,8 +363,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "subscribe_zone_example": ("/subscribe 07:30 Europe/Vienna", "/subscribe 07:30 Europe/Vienna"),
     "subscribed_already": (
-        "Dein Überblick kommt schon jeden Tag um {time} Uhr ({zone}).",
-        "Your digest already arrives every day at {time} ({zone}).",
+        "Dein Überblick kommt schon {when} ({zone}).",
+        "Your digest already arrives {when} ({zone}).",
     ),
     "settings_head": (
         "Deine Einstellungen (ändern mit dem Befehl darunter):",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.alerts import alert_words
-from bot.clock import looks_like_time, parse_clock
+from bot.clock import is_spoken_time, looks_like_time, parse_clock, parse_spoken
 from bot.commands.base import (
     MAX_ALERTS,
     SENTENCES_RANGE,
@@ -66,20 +66,100 @@ def _zone_arg(req: Request, value: str, example: str) -> str | Reply:
     return Reply.text(t(req.language, "bad_zone", zone=value, example=example), ok=False)
 
 
+# Days a digest may be limited to, as readers type them → CronTrigger's day_of_week.
+_DAY_WORDS = {
+    "mo-fr": "mon-fri",
+    "montag-freitag": "mon-fri",
+    "wochentags": "mon-fri",
+    "werktags": "mon-fri",
+    "weekdays": "mon-fri",
+    "mon-fri": "mon-fri",
+    "sa-so": "sat,sun",
+    "wochenende": "sat,sun",
+    "weekend": "sat,sun",
+    "weekends": "sat,sun",
+    "täglich": "",
+    "taeglich": "",
+    "daily": "",
+}
+# More digests a day than this are a mistake rather than a wish.
+MAX_TIMES = 4
+
+
+def _days_words(tokens: list[str]) -> tuple[str | None, list[str]]:
+    """The days named among the words (None: none named), and the other words."""
+    days: str | None = None
+    rest: list[str] = []
+    for word in tokens:
+        found = _DAY_WORDS.get(word.casefold().replace("–", "-"))
+        if found is None:
+            rest.append(word)
+        else:
+            days = found
+    return days, rest
+
+
+def _spoken_prefix(words: list[str]) -> list[str]:
+    """The leading words that may say a time ("halb acht", "abends"); a zone may follow."""
+    out: list[str] = []
+    for word in words:
+        # After "halb", "viertel vor" … comes the hour, whatever the reader typed there.
+        needs_hour = bool(out) and out[-1].casefold() in _NEEDS_HOUR
+        if not (needs_hour or is_spoken_time([word]) or looks_like_time(word)):
+            break
+        out.append(word)
+    return out
+
+
+_NEEDS_HOUR = frozenset({"halb", "viertel", "dreiviertel", "vor", "nach", "um"})
+
+
+def _days_key(days: str) -> str:
+    return days.replace(",", "_").replace("-", "_") or "all"
+
+
+def _joined_times(language: str, times: tuple[str, ...]) -> str:
+    if len(times) == 1:
+        return times[0]
+    return t(language, "and").join([", ".join(times[:-1]), times[-1]])
+
+
+def when_text(language: str, times: tuple[str, ...], days: str) -> str:
+    """`jeden Tag um 07:00 und 18:00 Uhr`, `Monday to Friday at 07:00`."""
+    return t(language, f"days_{_days_key(days)}", time=_joined_times(language, times))
+
+
+def times_text(language: str, times: tuple[str, ...], days: str) -> str:
+    """The settings' value: `07:00 und 18:00 Uhr`, with the days when not every day."""
+    at = t(language, "at_time", time=_joined_times(language, times))
+    return at + (", " + t(language, f"days_only_{_days_key(days)}") if days else "")
+
+
 def _subscribe(req: Request) -> Reply:
     tokens = req.args.split()
     at_once = any(w.casefold() in _NOW_WORDS for w in tokens)
-    rest = [w for w in tokens if w.casefold() not in _NOW_WORDS]
+    days, rest = _days_words([w for w in tokens if w.casefold() not in _NOW_WORDS])
     sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
-    at: str | None = None
-    if len(rest) > 1 and looks_like_time(f"{rest[0]} {rest[1]}"):  # "7:30 Uhr", "7 am"
-        rest[:2] = [f"{rest[0]} {rest[1]}"]
-    if rest and looks_like_time(rest[0]):
+    times: list[str] = []
+    while rest:
+        if len(rest) > 1 and looks_like_time(f"{rest[0]} {rest[1]}"):  # "7:30 Uhr", "7 am"
+            rest[:2] = [f"{rest[0]} {rest[1]}"]
+        if not looks_like_time(rest[0]):
+            break
         checked = _time_arg(req, rest.pop(0), example)
         if isinstance(checked, Reply):
             return checked
-        at = checked
+        times.append(checked)
+    spoken_words = _spoken_prefix(rest)
+    if spoken_words and is_spoken_time(spoken_words):
+        # Said in words ("halb acht", "7 uhr morgens"): understood, or a time problem.
+        rest = rest[len(spoken_words) :]
+        said = " ".join([*times[-1:], *spoken_words])
+        spoken = parse_spoken(said)
+        if spoken is None:
+            return Reply.text(t(req.language, "bad_time", value=said, example=example), ok=False)
+        times = [*times[:-1], spoken]
     zone: str | None = None
     if rest:
         # A zone may be typed with spaces ("New York"): the most words that name one; failing
@@ -92,29 +172,33 @@ def _subscribe(req: Request) -> Reply:
             if isinstance(checked, Reply):
                 return checked
             zone = checked
-    if at is None and rest and looks_like_time(" ".join(rest)):  # the zone first: "Wien 8 Uhr"
+    if not times and rest and looks_like_time(" ".join(rest)):  # the zone first: "Wien 8 Uhr"
         checked = _time_arg(req, " ".join(rest), example)
         if isinstance(checked, Reply):
             return checked
-        at, rest = checked, []
+        times, rest = [checked], []
     if rest:
         return Reply.text(
             t(req.language, "extra_args", extra=" ".join(rest), example=example), ok=False
         )
-    if at is None and sub is None:
+    if not times and sub is None:
         return Reply.text(t(req.language, "subscribe_usage"), ok=False)
-    # A command changes only what it names: the time and zone left out stay as they were.
-    at = at or (sub.time if sub else None)
+    chosen = tuple(sorted(set(times))) if times else (sub.times if sub else ())
+    if len(chosen) > MAX_TIMES:
+        text = t(req.language, "subscribe_too_many", limit=MAX_TIMES, example=example)
+        return Reply.text(text, ok=False)
+    # A command changes only what it names: the times, days and zone left out stay.
+    days = days if days is not None else (sub.days if sub else "")
     zone = zone or req.zone
-    assert at is not None  # noqa: S101 - both branches above set it
-    changed = sub is None or (sub.time, sub.timezone) != (at, zone)
+    new = Subscription(req.ctx.chat, chosen[0], zone, req.ctx.now, chosen[1:], days)
+    changed = sub is None or (sub.times, sub.timezone, sub.days) != (chosen, zone, days)
     if changed:
-        req.library.chats.subscribe(Subscription(req.ctx.chat, at, zone, req.ctx.now), req.ctx.now)
+        req.library.chats.subscribe(new, req.ctx.now)
     _keep_language(req)
     key = "subscribed" if changed else "subscribed_already"
-    head = t(req.language, key, time=at, zone=zone)
+    head = t(req.language, key, when=when_text(req.language, chosen, days), zone=zone)
     if not at_once:
-        return Reply.text(head + " " + t(req.language, "subscribed_next", time=at))
+        return Reply.text(head + " " + t(req.language, "subscribed_next", time=" ".join(chosen)))
     # The first digest rides on this reply: "at once" means now, not at the next scheduler tick.
     chat, now = req.ctx.chat, req.ctx.now
     plan = plan_chat(req.library, chat, now, default_zone=req.ctx.timezone, fresh=True)
@@ -216,7 +300,7 @@ def _values(req: Request) -> tuple[dict[str, str], dict[str, bool]]:
     lang = req.language
     values = {
         "language": f"{t(lang, 'language_name')} ({lang})",
-        "time": t(lang, "at_time", time=sub.time) if sub else t(lang, "settings_off"),
+        "time": times_text(lang, sub.times, sub.days) if sub else t(lang, "settings_off"),
         # Read afresh, not req.zone: this may answer the very command that changed it.
         "zone": settings.zone or req.ctx.timezone,
         "stories": str(settings.stories),
@@ -372,7 +456,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         if sub is None:
             req.library.chats.update_settings(chat, now, zone=zone)
         else:
-            req.library.chats.subscribe(Subscription(chat, sub.time, zone, sub.created), now)
+            req.library.chats.subscribe(replace(sub, timezone=zone), now)
     else:
         sub = req.library.chats.subscription(chat)
         if sub is None:
@@ -380,7 +464,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         at = _time_arg(req, value, setting.example(req.language))
         if isinstance(at, Reply):
             return at
-        req.library.chats.subscribe(Subscription(chat, at, sub.timezone, sub.created), now)
+        req.library.chats.subscribe(replace(sub, time=at, more_times=()), now)
     _keep_language(req)
     return _changed(req, setting)
 

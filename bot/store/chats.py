@@ -53,6 +53,8 @@ class Chats(Table):
                     "time": sub.time,
                     "timezone": sub.timezone,
                     "created": _iso(sub.created or now),
+                    "more_times": " ".join(sub.more_times),
+                    "days": sub.days,
                 },
                 pk="chat",
             )
@@ -75,7 +77,14 @@ class Chats(Table):
 
     @staticmethod
     def _subscription(row: dict[str, Any]) -> Subscription:
-        return Subscription(row["chat"], row["time"], row["timezone"], _dt(row["created"]))
+        return Subscription(
+            row["chat"],
+            row["time"],
+            row["timezone"],
+            _dt(row["created"]),
+            tuple((row.get("more_times") or "").split()),
+            row.get("days") or "",
+        )
 
     def chat_language(self, chat: str) -> str | None:
         """The language the chat chose (or was first answered in); None for a new chat."""
