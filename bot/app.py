@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from bot.access import Access
-from bot.commands import Context, handle, is_command, reader_language
+from bot.commands import Context, handle, reader_language, resolve
 from bot.commands.admin import finish_addfeed
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
@@ -55,21 +55,46 @@ def make_handler(
     delivery: Delivery,
 ) -> OnMessage:
     """The one message handler every transport calls: the command core on the store's thread,
-    its reply through the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages)."""
+    its reply handed to the delivery (ahead of queued digests, at most `REPLY_BUDGET` messages).
+
+    It returns once the reply is queued, never waiting for the send: a reply held by its own
+    chat's pacing or `retry_after` delays no other chat. The transports call it in each chat's
+    order, and the delivery sends a chat's replies in the order they were queued.
+    """
 
     access = access_of(config)
 
     async def on_message(message: Incoming) -> None:
         if not access.allows(message.chat, message.user):
             # Private mode: one polite line for a command or a private message, nothing else.
-            if message.private or is_command(message.text):
+            if message.private or resolve(message.text) is not None:
                 log.info("event=stranger_refused chat=%s user=%s", message.chat, message.user)
                 language = reader_language(None, message.language)
                 refusal = Reply.text(t(language, "private_refused"), ok=False)
-                await delivery.deliver(
+                delivery.put(
                     Outgoing(message.chat, refusal, "reply", urgent=True, budget=REPLY_BUDGET)
                 )
             return
+        reply = message.answer
+        if reply is None:
+            reply = await run_command(message)
+        if reply is None:
+            return
+        after = message.after
+        delivery.put(
+            Outgoing(
+                message.chat,
+                reply,
+                "reply",
+                on_sent=after,
+                on_failed=None if after is None else lambda _: after(),
+                urgent=True,
+                budget=REPLY_BUDGET,
+                replace=message.replace,
+            )
+        )
+
+    async def run_command(message: Incoming) -> Reply | None:
         operator = message.user in config.admins
         ctx = Context(
             chat=message.chat,
@@ -83,26 +108,15 @@ def make_handler(
             private=message.private,
             fetch_allow=config.fetch_allow,
         )
-        reply: Reply | None
         try:
             reply = await store.run(lambda: handle(message.text, ctx, store))
             if reply is not None and reply.fetch is not None:
                 reply = await _finish_fetch(config, store, ctx, reply.fetch)
+            return reply
         except Exception:
             log.exception("event=command_failed chat=%s", message.chat)
             language = reader_language(None, message.language)
-            reply = Reply.text(t(language, "failed"), ok=False)
-        if reply is None:
-            return
-        item = Outgoing(
-            message.chat,
-            reply,
-            "reply",
-            urgent=True,
-            budget=REPLY_BUDGET,
-            replace=message.replace,
-        )
-        await delivery.deliver(item)
+            return Reply.text(t(language, "failed"), ok=False)
 
     return on_message
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from bot.vocabulary import DAY_WORDS, TIME_SUFFIXES
+
 _CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?|(\d{1,2})(\d{2})")
-_SUFFIXES = ("uhr", "am", "pm", "h")
 # What a reader means as a time of day, even when it is not one (25:99, 24:00, 7.5, 2500).
-_TIME_LIKE = re.compile(r"\d{1,4}(?:[:.]\d{1,2})?\s*(?:uhr|am|pm|h)?", re.IGNORECASE)
+_TIME_LIKE = re.compile(
+    rf"\d{{1,4}}(?:[:.]\d{{1,2}})?\s*(?:{'|'.join(TIME_SUFFIXES)})?", re.IGNORECASE
+)
 
 
 def looks_like_time(value: str) -> bool:
@@ -20,7 +23,7 @@ def looks_like_time(value: str) -> bool:
 def parse_clock(value: str) -> str | None:
     """`HH:MM` of a typed time of day; None when it is none (`25:00`, `7:60`, `13pm`)."""
     text = value.strip().casefold()
-    suffix = next((s for s in _SUFFIXES if text.endswith(s)), "")
+    suffix = next((s for s in TIME_SUFFIXES if text.endswith(s)), "")
     match = _CLOCK.fullmatch(text[: len(text) - len(suffix)].rstrip())
     if match is None:
         return None
@@ -35,7 +38,6 @@ def parse_clock(value: str) -> str | None:
     return f"{hour:02d}:{minute:02d}"
 
 
-_DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})?$")
 
 
@@ -43,8 +45,8 @@ def parse_day(text: str, today: date | None) -> date | None:
     """`2026-01-02`, `2.1.2026`, `2.1.` (this year), `heute`/`today`, `gestern`/`yesterday`;
     the forms relative to `today` are None without it."""
     word = text.strip().casefold()
-    if word in _DAY_WORDS:
-        return None if today is None else today - timedelta(days=_DAY_WORDS[word])
+    if word in DAY_WORDS:
+        return None if today is None else today - timedelta(days=DAY_WORDS[word])
     german = _GERMAN_DATE.match(word)
     try:
         if german is not None:

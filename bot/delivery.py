@@ -1,10 +1,12 @@
 """The one outgoing path: every message to every chat is split, paced, retried and logged here.
 
-Transports make one API call per message and raise a typed `SendError`; `decide` (pure) turns
-that error into what happens next, and `Delivery` carries it out: pacing per platform (the
+Transports make one API call per send and raise a typed `SendError`; `decide` (pure) turns
+that error into an `Action`, and `Delivery` carries it out: pacing per platform (the
 transport's `limits`), retry with backoff or after the platform's `retry_after`, a finer split
-after `TooLarge`, a moved chat followed, a gone chat's subscriptions ended. Command replies
-(`urgent`) go before queued digests, so a digest burst never makes a user wait for an answer.
+after `TooLarge`, plain text after refused markup, a moved chat followed, a gone chat's
+subscriptions ended. Every message ends with an `Outcome`. `put` returns at once: a command
+handler hands its reply over and never waits for the send. Command replies (`urgent`) go
+before queued digests, so a digest burst never makes a user wait for an answer.
 
 A digest is claimed right before its first attempt (`Outgoing.claim`), not when queued: what
 was queued but never tried is still due after a restart.
@@ -21,10 +23,12 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, SendError, TooLarge
+from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, SendError, TooLarge
 from bot.logs import redact
 from bot.records import Reply
+from bot.render import plain_reply
 from bot.transports.base import Limits, Transport
 
 log = logging.getLogger(__name__)
@@ -83,47 +87,130 @@ class Pacer:
         self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """What to do after a failed send: `retry` after `delay`, `split`, `plain`, `gone`,
-    `moved` to `chat`, or `fail` with `reason`."""
+class Status(StrEnum):
+    """How a queued message ended (the digest log stores `sent`, `gone` and `failed` as such)."""
 
-    kind: str
-    delay: float = 0.0
-    chat: str = ""
+    SENT = "sent"
+    # Its claim was refused: another process has it.
+    SKIPPED = "skipped"
+    # The chat blocked the bot or no longer exists; its subscriptions end.
+    GONE = "gone"
+    # The queue stopped before it was tried; a digest stays due for the next start.
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A message's end: its `status`, and for `gone` and `failed` why (redacted, ≤ 300 chars)."""
+
+    status: Status
     reason: str = ""
+
+
+# The outcomes without a reason, made once (a frozen dataclass costs a microsecond to build).
+SENT = Outcome(Status.SENT)
+SKIPPED = Outcome(Status.SKIPPED)
+STOPPED = Outcome(Status.STOPPED)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What `decide` knows about a failed send besides the error.
+
+    `tries` counts the failed attempts at this part that may be retried, this one included;
+    `moves` the moved chats followed so far; `editing` says it edited an earlier message;
+    `plain` that it was already the plain-text form; `finer` that a finer split cuts it in two
+    or more parts.
+    """
+
+    tries: int
+    moves: int = 0
+    editing: bool = False
+    plain: bool = False
+    finer: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Send the same part again after `delay` seconds (`reason`: the error, for the log)."""
+
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """The chat moved: send to `chat` from now on, at once."""
+
+    chat: str
+
+
+@dataclass(frozen=True, slots=True)
+class SplitFiner:
+    """The part is too large: send it as the finer split's parts, at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlain:
+    """The platform refused the markup: send the part as plain text, at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendNew:
+    """The edited message is gone or too old: post the part as a new message, at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """The chat is gone: drop everything queued for it and end its subscriptions."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fail:
+    """Give the message up: `reason` is logged and reported to its owner."""
+
+    reason: str
+
+
+# Everything `decide` returns.
+Action = Retry | Follow | SplitFiner | SendPlain | SendNew | Gone | Fail
 
 
 def decide(
     error: Exception,
-    tries: int,
+    attempt: Attempt,
     *,
     retries: int = RETRIES,
     backoff: float = BACKOFF,
-    editing: bool = False,
 ) -> Action:
-    """What a failed send means (pure): `tries` counts the failed attempts, this one included."""
+    """What a failed send means (pure): every sending rule, one table of cases."""
+    reason = f"{type(error).__name__}: {error}"[:300]
     if isinstance(error, ChatGone):
-        return Action("gone")
+        return Gone()
     if isinstance(error, ChatMoved):
-        return Action("moved", chat=error.new_chat)
+        # A chain of moves is a loop (or a platform bug), not a chat to follow for ever.
+        return Follow(error.new_chat) if attempt.moves < MAX_MOVES else Fail(reason)
     if isinstance(error, TooLarge):
-        return Action("split")
+        return SplitFiner() if attempt.finer else Fail("too large")
+    if isinstance(error, BadMarkup):
+        # A message is never dropped over markup; plain text has none left to refuse.
+        return Fail(reason) if attempt.plain else SendPlain()
     if isinstance(error, Rejected):
         # A rejected edit (the message is too old or gone) is sent as a new message instead.
-        return Action("new") if editing else Action("fail", reason=str(error))
-    reason = f"{type(error).__name__}: {error}"[:300]
-    if tries > retries:
-        return Action("fail", reason=reason)
+        return SendNew() if attempt.editing else Fail(str(error)[:300])
+    if attempt.tries > retries:
+        return Fail(reason)
     if isinstance(error, RateLimited):
         if error.retry_after > MAX_RETRY_AFTER:
-            return Action("fail", reason=reason)
-        return Action("retry", delay=error.retry_after, reason=reason)
-    return Action("retry", delay=min(MAX_BACKOFF, backoff * 2 ** (tries - 1)), reason=reason)
+            return Fail(reason)
+        return Retry(error.retry_after, reason)
+    return Retry(min(MAX_BACKOFF, backoff * 2 ** (attempt.tries - 1)), reason)
 
 
 OnSent = Callable[[], Awaitable[None]]
-OnFailed = Callable[[str], Awaitable[None]]
+# Called with the outcome of a message given up: `gone` or `failed`, with its reason.
+OnFailed = Callable[[Outcome], Awaitable[None]]
 Claim = Callable[[], Awaitable[bool]]
 
 
@@ -151,14 +238,16 @@ class Outgoing:
 class _Job:
     item: Outgoing
     chat: str
+    done: asyncio.Future[Outcome]
     parts: list[Reply] = field(default_factory=list)
     index: int = 0
     tries: int = 0
     moves: int = 0
     replace: str | None = None
     size: int = 0
+    # The part under way is the plain-text form of what was rendered (after `SendPlain`).
+    plain: bool = False
     started: bool = False
-    done: asyncio.Future[str] | None = field(default=None)
 
 
 class Delivery:
@@ -203,18 +292,18 @@ class Delivery:
 
     # --- queueing ----------------------------------------------------------------------------
 
-    def put(self, item: Outgoing) -> asyncio.Future[str]:
-        """Queue a message; its future ends "sent", "skipped", "gone", "stopped" or "failed: …"."""
-        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    def put(self, item: Outgoing) -> asyncio.Future[Outcome]:
+        """Queue a message and return at once; the future ends with its `Outcome`."""
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         if platform_of(item.chat) not in self.transports:
             log.error("event=delivery_no_transport chat=%s label=%s", item.chat, item.label)
-            done.set_result("failed: no transport")
+            done.set_result(Outcome(Status.FAILED, "no transport"))
             return done
         if self._stopped:
             log.warning("event=delivery_stopped chat=%s label=%s", item.chat, item.label)
-            done.set_result("stopped")
+            done.set_result(STOPPED)
             return done
-        job = _Job(item, item.chat, replace=item.replace, done=done)
+        job = _Job(item, item.chat, done, replace=item.replace)
         queue = self._chats[item.chat]
         if item.urgent:
             # After the job already under way (its parts stay together), before the rest.
@@ -230,8 +319,8 @@ class Delivery:
         self._wake.set()
         return done
 
-    async def deliver(self, item: Outgoing) -> str:
-        """Queue a message and wait for its outcome."""
+    async def deliver(self, item: Outgoing) -> Outcome:
+        """Queue a message and wait for its outcome (for tests: the bot itself never waits)."""
         return await self.put(item)
 
     def pending(self) -> int:
@@ -277,8 +366,8 @@ class Delivery:
     async def stop(self) -> None:
         """Stop the worker; sends in flight finish, queued ones stay unsent (digests stay due).
 
-        Whoever still waits on a message hears "stopped", and later messages are refused at
-        once, so a handler awaiting its reply never holds up the transport's own shutdown.
+        Whoever still waits on a message hears `stopped`, and later messages are refused at
+        once, so nothing waiting on the queue holds up the transports' own shutdown.
         """
         self._stopped = True
         if self._worker is not None:
@@ -289,8 +378,8 @@ class Delivery:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         for queue in self._chats.values():
             for job in queue:
-                if job.done is not None and not job.done.done():
-                    job.done.set_result("stopped")
+                if not job.done.done():
+                    job.done.set_result(STOPPED)
 
     async def _run(self) -> None:
         while True:
@@ -317,6 +406,7 @@ class Delivery:
             task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, chat: str, job: _Job) -> None:
+        """One transport call for the job's next part (after its claim, on its first try)."""
         item = job.item
         transport = self.transports[platform_of(chat)]
         try:
@@ -324,7 +414,7 @@ class Delivery:
                 job.started = True
                 if item.claim is not None and not await item.claim():
                     log.info("event=delivery_skipped chat=%s label=%s", chat, item.label)
-                    self._end(chat, job, "skipped")
+                    self._end(chat, job, SKIPPED)
                     return
                 job.size = transport.size
                 job.parts = transport.split(item.reply, job.size)
@@ -352,13 +442,14 @@ class Delivery:
         job.index += 1
         job.tries = 0
         job.replace = None
+        job.plain = False
         if job.index >= len(job.parts):
             await self._sent(chat, job)
         else:
-            self._schedule(chat, self.clock())
-            self._wake.set()
+            self._retry(chat, 0.0)
 
     async def _failed(self, chat: str, job: _Job, exc: Exception) -> None:
+        """Carry out what `decide` makes of a failed send; nothing here overrides it."""
         item = job.item
         if not isinstance(exc, SendError):
             log.error(
@@ -368,77 +459,85 @@ class Delivery:
                 str(exc),
                 exc_info=exc,
             )
-        job.tries += 1
-        action = decide(
-            exc,
-            job.tries,
-            retries=self.retries,
-            backoff=self.backoff,
+        part = job.parts[job.index]
+        # Only a size refusal needs the finer cut, which costs a render or two.
+        finer, size = (
+            self._finer(chat, part, job.size) if isinstance(exc, TooLarge) else ([], job.size)
+        )
+        attempt = Attempt(
+            job.tries + 1,
+            moves=job.moves,
             editing=job.replace is not None,
+            plain=job.plain,
+            finer=len(finer) > 1,
         )
-        if action.kind == "gone":
-            log.warning("event=chat_gone chat=%s label=%s", chat, item.label)
-            for other in list(self._chats.pop(chat, ())):
-                await self._finish(other, "gone", "gone")
-            self.failed += 1
-            if self.on_gone is not None:
-                await self._call(self.on_gone(chat))
-            self._wake.set()
-            return
-        if action.kind == "moved" and job.moves < MAX_MOVES:
-            job.moves += 1
-            job.tries -= 1
-            log.info("event=chat_moved chat=%s new=%s", job.chat, action.chat)
-            if self.on_moved is not None:
-                await self._call(self.on_moved(job.chat, action.chat))
-            job.chat = action.chat
-            self._retry(chat, 0.0)
-            return
-        if action.kind == "split":
-            transport = self.transports[platform_of(chat)]
-            part = job.parts[job.index]
-            smaller = transport.split(part, job.size)
-            while len(smaller) <= 1 and job.size > MIN_SPLIT:
-                job.size = max(MIN_SPLIT, job.size // 2)
-                smaller = transport.split(part, job.size)
-            if len(smaller) > 1:
-                log.warning("event=split_finer chat=%s parts=%d", chat, len(smaller))
-                job.parts[job.index : job.index + 1] = smaller
-                job.tries -= 1
+        match decide(exc, attempt, retries=self.retries, backoff=self.backoff):
+            case Retry(delay, reason):
+                job.tries += 1
+                log.warning(
+                    "event=delivery_retry chat=%s label=%s try=%d delay=%.1f error=%r",
+                    chat,
+                    item.label,
+                    job.tries,
+                    delay,
+                    redact(reason),
+                )
+                self.pacers[platform_of(chat)].hold(chat, self.clock() + delay)
+                self._retry(chat, delay)
+            case Follow(new):
+                job.moves += 1
+                log.info("event=chat_moved chat=%s new=%s", job.chat, new)
+                if self.on_moved is not None:
+                    await self._call(self.on_moved(job.chat, new))
+                job.chat = new
                 self._retry(chat, 0.0)
-                return
-            action = Action("fail", reason="too large")
-        if action.kind == "new":
-            job.replace = None
-            job.tries -= 1
-            self._retry(chat, 0.0)
-            return
-        if action.kind == "retry":
-            log.warning(
-                "event=delivery_retry chat=%s label=%s try=%d delay=%.1f error=%r",
-                chat,
-                item.label,
-                job.tries,
-                action.delay,
-                redact(action.reason),
-            )
-            self.pacers[platform_of(chat)].hold(chat, self.clock() + action.delay)
-            self._retry(chat, action.delay)
-            return
-        # Stored as the failure note: an error page may echo the token in the URL.
-        reason = redact(action.reason or f"{type(exc).__name__}: {exc}")[:300]
-        log.error(
-            "event=delivery_failed chat=%s label=%s tries=%d error=%r",
-            chat,
-            item.label,
-            job.tries,
-            reason,
-        )
-        self.failed += 1
-        self._drop(chat, job)
-        await self._finish(job, "failed: " + reason, reason)
-        self._schedule(chat, self.clock())
-        self._wake.set()
+            case SplitFiner():
+                log.warning("event=split_finer chat=%s parts=%d", chat, len(finer))
+                job.parts[job.index : job.index + 1] = finer
+                job.size = size
+                self._retry(chat, 0.0)
+            case SendPlain():
+                log.warning(
+                    "event=send_plain chat=%s label=%s error=%r", chat, item.label, str(exc)
+                )
+                job.parts[job.index] = plain_reply(part)
+                job.plain = True
+                self._retry(chat, 0.0)
+            case SendNew():
+                job.replace = None
+                self._retry(chat, 0.0)
+            case Gone():
+                log.warning("event=chat_gone chat=%s label=%s", chat, item.label)
+                self.failed += 1
+                gone = Outcome(Status.GONE, redact(f"{type(exc).__name__}: {exc}")[:300])
+                for other in list(self._chats.pop(chat, ())):
+                    await self._finish(other, gone)
+                if self.on_gone is not None:
+                    await self._call(self.on_gone(chat))
+                self._wake.set()
+            case Fail(reason):
+                # Stored as the failure note: an error page may echo the token in the URL.
+                note = redact(reason)[:300]
+                log.error(
+                    "event=delivery_failed chat=%s label=%s tries=%d error=%r",
+                    chat,
+                    item.label,
+                    attempt.tries,
+                    note,
+                )
+                self.failed += 1
+                self._drop(chat, job)
+                await self._finish(job, Outcome(Status.FAILED, note))
+                self._retry(chat, 0.0)
+
+    def _finer(self, chat: str, part: Reply, size: int) -> tuple[list[Reply], int]:
+        """The part split at the largest halved size that cuts it, down to `MIN_SPLIT`."""
+        transport = self.transports[platform_of(chat)]
+        smaller = transport.split(part, size)
+        while len(smaller) <= 1 and size > MIN_SPLIT:
+            size = max(MIN_SPLIT, size // 2)
+            smaller = transport.split(part, size)
+        return smaller, size
 
     def _retry(self, chat: str, delay: float) -> None:
         self._schedule(chat, self.clock() + delay)
@@ -452,16 +551,15 @@ class Delivery:
             job.item.label,
             len(job.parts),
         )
-        self._end(chat, job, "sent")
+        self._end(chat, job, SENT)
         if job.item.on_sent is not None:
             await self._call(job.item.on_sent())
 
-    def _end(self, chat: str, job: _Job, outcome: str) -> None:
+    def _end(self, chat: str, job: _Job, outcome: Outcome) -> None:
         self._drop(chat, job)
-        if job.done is not None and not job.done.done():
+        if not job.done.done():
             job.done.set_result(outcome)
-        self._schedule(chat, self.clock())
-        self._wake.set()
+        self._retry(chat, 0.0)
 
     def _drop(self, chat: str, job: _Job) -> None:
         queue = self._chats.get(chat)
@@ -470,11 +568,11 @@ class Delivery:
         if chat in self._chats and not self._chats[chat]:
             del self._chats[chat]
 
-    async def _finish(self, job: _Job, outcome: str, reason: str) -> None:
-        if job.done is not None and not job.done.done():
+    async def _finish(self, job: _Job, outcome: Outcome) -> None:
+        if not job.done.done():
             job.done.set_result(outcome)
         if job.item.on_failed is not None:
-            await self._call(job.item.on_failed(reason))
+            await self._call(job.item.on_failed(outcome))
 
     async def _call(self, awaitable: Awaitable[None]) -> None:
         try:

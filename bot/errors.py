@@ -8,6 +8,7 @@ NewsbotError
     ├── ChatMoved    the chat has a new id (a Telegram group became a supergroup)
     ├── RateLimited  wait `retry_after` seconds, then try again (429, M_LIMIT_EXCEEDED)
     ├── TooLarge     the message is over the platform's size: split it finer
+    ├── BadMarkup    the platform cannot parse the message's markup: send it as plain text
     ├── Transient    a network error or a 5xx: try again later
     └── Rejected     the platform refused this message for good: do not retry it
 """
@@ -51,6 +52,10 @@ class RateLimited(SendError):
 
 class TooLarge(SendError):
     """The message is larger than the platform accepts, though we measured it to fit."""
+
+
+class BadMarkup(SendError):
+    """The platform could not parse the message's markup; the same words as plain text can go."""
 
 
 class Transient(SendError):

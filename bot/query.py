@@ -16,9 +16,10 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from bot.clock import parse_day
+from bot.vocabulary import OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
 from summarizer import terms, words
 
-_FILTER = re.compile(r"(?i)\b(seit|since|quelle|source):(\S*)")
+_FILTER = re.compile(rf"(?i)\b({'|'.join((*SINCE_PREFIXES, *SOURCE_PREFIXES))}):(\S*)")
 # More words than this add nothing to a news search and only slow FTS5 down.
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
@@ -171,13 +172,11 @@ def matches_all(wants: Sequence[Sequence[str]], text: TextTerms) -> bool:
 
 # "words in quotes" in straight, German or English quotes.
 _PHRASE = re.compile(r'"([^"]*)"|„([^“”"]*)[“”"]|“([^”"]*)[”"]')
-# What people type into search boxes to join words; this search finds articles with all words.
-OR_WORDS = frozenset({"OR", "ODER", "|", "||"})
 
 
 def filter_kind(typed: str) -> str:
     """`seit:…`/`since:…` → "since", `quelle:…`/`source:…` → "source"."""
-    return "since" if typed.split(":", 1)[0].casefold() in ("seit", "since") else "source"
+    return "since" if typed.split(":", 1)[0].casefold() in SINCE_PREFIXES else "source"
 
 
 def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Query:
@@ -198,7 +197,7 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     for match in _FILTER.finditer(text):
         key, value = match.group(1), match.group(2)
         filters.append(match.group(0))
-        if key.lower() in ("seit", "since"):
+        if key.casefold() in SINCE_PREFIXES:
             day = parse_day(value, today)
             if day is None:
                 problem = "bad-date"
@@ -209,6 +208,7 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     rest = _FILTER.sub(" ", text)
     phrases = [next(g for g in m.groups() if g is not None) for m in _PHRASE.finditer(rest)]
     tokens = _PHRASE.sub(" ", rest).split()
+    # A search box's OR would silently mean AND here: refused with a hint.
     if any(token in OR_WORDS for token in tokens) and problem is None:
         problem = "or"
     excluded = [w for tok in tokens if tok.startswith("-") for w in words(tok)]

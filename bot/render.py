@@ -65,6 +65,15 @@ def to_plain(reply: Reply) -> str:
     return "\n\n".join(p for p in parts if p.strip())
 
 
+def plain_reply(reply: Reply) -> Reply:
+    """The reply without markup: each paragraph one plain span (links written out), same buttons.
+
+    What is sent when a platform refuses the markup: escaped text alone always parses.
+    """
+    paragraphs = tuple((Span(_plain(p)),) for p in reply.paragraphs)
+    return Reply(paragraphs, reply.buttons, reply.link_previews, reply.ok)
+
+
 def _with_button_line(reply: Reply) -> tuple[tuple[Span, ...], ...]:
     """The paragraphs, plus the buttons as a line of commands for platforms without buttons."""
     if not reply.buttons:

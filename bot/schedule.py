@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts import AlertHit, alert_hits, alert_reply
 from bot.breaking import DEFAULT_RULE, Rule, breaking_reply, breaking_stories
-from bot.delivery import Delivery, Outgoing
+from bot.delivery import Delivery, Outcome, Outgoing
 from bot.digest import DigestPlan, build_digests, chat_zone, plan_chat
 from bot.ingest.summaries import summarize_pending
 from bot.quiet import held_reply, quiet_until
@@ -409,9 +409,10 @@ class DigestScheduler:
 
         return done
 
-    def _on_failed(self, due: Due) -> Callable[[str], Awaitable[None]]:
-        async def failed(reason: str) -> None:
-            await self._finish(due, "gone" if reason == "gone" else "failed", reason)
+    def _on_failed(self, due: Due) -> Callable[[Outcome], Awaitable[None]]:
+        async def failed(outcome: Outcome) -> None:
+            # The outcome's status is what the log stores: gone or failed.
+            await self._finish(due, outcome.status.value, outcome.reason)
 
         return failed
 

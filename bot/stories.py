@@ -23,9 +23,8 @@ import numpy.typing as npt
 from wordfreq import get_frequency_dict
 
 from bot.records import Article
-from summarizer import fold, stem, stems, stop_words, words
+from summarizer import fold, folded_stop_words, is_letter_word, letter_words, stem, stems, words
 
-_WORD = re.compile(r"[^\W\d_]+")
 # Words that say what kind of piece it is, not what happened: shared by unrelated articles.
 FORMAT_WORDS = frozenset(
     (  # noqa: SIM905 (a word list reads best as one string)
@@ -67,16 +66,11 @@ DEFAULT_TUNING = Tuning()
 MIN_DF_CAP = 30
 
 
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    return frozenset(fold(w) for w in stop_words())
-
-
 @lru_cache(maxsize=200_000)
 def _root(word: str) -> str | None:
     """The folded German stem of a surface word, None for stop words (cached: words recur)."""
     folded = fold(word)
-    if len(folded) < 2 or folded in _stop_words() or folded in FORMAT_WORDS:
+    if len(folded) < 2 or folded in folded_stop_words() or folded in FORMAT_WORDS:
         return None
     if word[0].isupper() and folded.endswith("s") and len(folded) > 5:
         folded = folded[:-1]  # the genitive of names: Venezuelas, Maduros, Russlands
@@ -91,7 +85,7 @@ def rarity() -> dict[str, float]:
     past those, every word is rare enough to count fully.
     """
     freqs = get_frequency_dict("de", "small")
-    words = [w for w in freqs if _WORD.fullmatch(w)]
+    words = [w for w in freqs if is_letter_word(w)]
     table: dict[str, float] = defaultdict(float)
     for root, word in zip(stems([fold(w) for w in words]), words, strict=True):
         table[root] += freqs[word]
@@ -104,7 +98,7 @@ def _roots(word: str) -> tuple[str, ...]:
     if word[1:].islower() and word.isalpha():
         root = _root(word)
         return () if root is None else (root,)
-    parts = (p for piece in _WORD.findall(word) for p in _GLUED.split(piece))
+    parts = (p for piece in letter_words(word) for p in _GLUED.split(piece))
     return tuple(root for part in parts if (root := _root(part)) is not None)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from summarizer.algorithms import SUMY_ALGORITHMS, summarize_lead, summarize_with_sumy
 from summarizer.german import (
     fold,
+    folded_stop_words,
+    is_letter_word,
     is_stop_word,
     lemma,
     letter_words,
@@ -26,6 +28,8 @@ __all__ = [
     "ALGORITHMS",
     "PageDump",
     "fold",
+    "folded_stop_words",
+    "is_letter_word",
     "is_stop_word",
     "lemma",
     "letter_words",

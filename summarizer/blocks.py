@@ -19,15 +19,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from summarizer.boilerplate import FUNCTION_WORDS, judge
+from summarizer.boilerplate import judge
 from summarizer.dates import is_dateline
+from summarizer.german import BLOCK_MODEL_FUNCTION_WORDS, block_words
 from summarizer.linear import LinearModel, load_packaged
 
 BLOCK_MODEL_FILE = "blocks.json"
 CONTEXT_MODEL_FILE = "blocks_context.json"
 
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'“”»«’)\]]*$")
 _SENTENCE_STOP = re.compile(
     r"[.!?…][\"'“”»«’)\]]*(?=\s+[\"'„“»«(]?[A-ZÄÖÜ0-9])|[.!?…][\"'“”»«’)\]]*$"
@@ -93,8 +93,8 @@ def _is_share_bar(text: str, words: list[str]) -> bool:
 
 def to_block(text: str) -> Block:
     """Features of one block."""
-    words = _WORD.findall(text)
-    function = len([w for w in words if w.lower() in FUNCTION_WORDS])
+    words = block_words(text)
+    function = len([w for w in words if w.lower() in BLOCK_MODEL_FUNCTION_WORDS])
     ends_sentence = bool(_SENTENCE_END.search(text))
     verdict = judge(text)
     return Block(
@@ -275,7 +275,7 @@ def _looks(texts: Sequence[str]) -> dict[str, _Look]:
     for text, (letters, alnum, spaces, digits) in zip(
         distinct, _char_counts(distinct), strict=True
     ):
-        words = _WORD.findall(text)
+        words = block_words(text)
         chars = max(len(text), 1)
         punct = len(text) - alnum - spaces
         capital = sum(w[0].isupper() for w in words)
@@ -296,7 +296,7 @@ def _content_words(words: list[str]) -> list[str]:
     return [
         w
         for w in (m.casefold() for m in words)
-        if len(w) >= 4 and w not in FUNCTION_WORDS and not w.isdigit()
+        if len(w) >= 4 and w not in BLOCK_MODEL_FUNCTION_WORDS and not w.isdigit()
     ]
 
 

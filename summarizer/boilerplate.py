@@ -11,19 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Prose function words. sumy's German list plus frequent ones it lacks; used for the share of
-# function words in a block, which separates running text (about 0.35) from menus and teasers.
-_FUNCTION_WORDS_TEXT = """
-    aber als am an auch auf aus bei bin bis bist da dadurch daher darum das dass daß dein deine
-    dem den der des deshalb dessen die dies diese diesem diesen dieser dieses doch dort du durch
-    ein eine einem einen einer eines er es euer eure für hatte hatten hat habe haben hier hinter
-    ich ihr ihre ihren ihm ihn im in ist ja jede jedem jeden jeder jedes jetzt kann können man
-    mein meine mit muss müssen nach nachdem nicht noch nun nur ob oder schon sehr sei sein seine
-    seinen sich sie sind so soll sollen sowie um und uns unser unsere unter viel vom von vor war
-    waren was wenn wer werden wie wieder wir wird wurde wurden zu zum zur über gegen seit ohne
-    mehr keine kein einen zwei drei beim bereits immer dann denn weil damit also etwa
-"""
-FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+from summarizer.german import rule_word_count
 
 _FLAGS = re.IGNORECASE
 # Every alternative of the long patterns below starts at the text's start, at a word's start or at
@@ -163,7 +151,6 @@ _STRONG = re.compile(_GUARD + "(?:" + _STRONG_SHAPES + ")", _FLAGS | re.VERBOSE)
 _JUNK = re.compile(_GUARD + "(?:" + _JUNK_SHAPES + "|" + _STRONG_SHAPES + ")", _FLAGS | re.VERBOSE)
 # A block this long that ends like a sentence is running text unless a _STRONG shape says not.
 PROSE_WORDS = 30
-_WORDS = re.compile(r"\w+")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'“”»«’)\]]*$")
 
 # Consent dialogs are long, well-formed prose; they give themselves away by talking about
@@ -281,7 +268,7 @@ def _is_junk(text: str) -> bool:
     # text ending with "..." can match; the test spares the search on every other block.
     if len(text) <= 200 and text.endswith("...") and _TRUNCATED.search(text):
         return True
-    words = len(_WORDS.findall(text))
+    words = rule_word_count(text)
     # Running text that merely mentions a cookie, a newsletter or the AGB is still text; only
     # credit, copyright and comment-stamp shapes make a sentence-long block junk.
     if words >= PROSE_WORDS and _ENDS_SENTENCE.search(text):

@@ -9,15 +9,11 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from summarizer.german import MONTHS, WEEKDAYS, letter_words
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
-_MONTHS = {
-    "januar": 1, "jan": 1, "jänner": 1, "februar": 2, "feb": 2, "märz": 3, "mär": 3, "maerz": 3,
-    "april": 4, "apr": 4, "mai": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8,
-    "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11,
-    "nov": 11, "dezember": 12, "dez": 12,
-}  # fmt: skip
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # An optional time after the date: "- 09:13:55", ", 12:25 Uhr", "um 9.30 Uhr".
 _TIME = r"(?:[\s,|–—-]{0,4}(?:um\s+)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*Uhr)?(?!\d))?"
 _NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)" + _TIME)
@@ -28,14 +24,13 @@ _ISO = re.compile(
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
     r"(Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
 )
-_WEEKDAY = r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|mo|di|mi|do|fr|sa|so"
+_WEEKDAY = "|".join(WEEKDAYS)
 _DATELINE_FILLER = re.compile(
     r"\b(?:" + _WEEKDAY + r"|veröffentlicht|publiziert|erschienen|aktualisiert|geändert|"
     r"zuletzt|erstellt|datum|stand|am|um|uhr|von|vom|by|on|posted|in|und|lesezeit|lesedauer|"
     r"minuten?|min|ca|autor|autorin|redaktion)\b",
     re.IGNORECASE,
 )
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _from_match(m: re.Match[str], kind: str) -> datetime | None:
@@ -50,7 +45,7 @@ def _from_match(m: re.Match[str], kind: str) -> datetime | None:
             if ":" not in offset:
                 offset = offset[:3] + ":" + offset[3:]
             return datetime.fromisoformat(local.replace(tzinfo=None).isoformat() + offset)
-        month = _MONTHS[g[1].lower()] if kind == "long" else int(g[1])
+        month = MONTHS[g[1].lower()] if kind == "long" else int(g[1])
         hour, minute, second = int(g[3] or 0), int(g[4] or 0), int(g[5] or 0)
         return datetime(int(g[2]), month, int(g[0]), hour, minute, second, tzinfo=BERLIN)
     except (ValueError, KeyError):
@@ -80,4 +75,4 @@ def is_dateline(text: str) -> bool:
     if len(text) > 140 or find_date(text) is None:
         return False
     rest = _DATELINE_FILLER.sub(" ", _strip_dates(text))
-    return len(_LETTERS.findall(rest)) <= 3
+    return len(letter_words(rest)) <= 3

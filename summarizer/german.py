@@ -1,8 +1,10 @@
-"""German words in one place: splitting, folding, stop words, Snowball stems and lemmas.
+"""German words in one place: splitting, folding, stop words, Snowball stems and lemmas, month
+and weekday names, and the word counts the shipped block model was fitted on (frozen).
 
 Every other module takes its words from here (sumy's `nlp/` idea): the search index, queries,
-alerts, story grouping, deduplication and the summarizer all split and normalise alike.
-Lemmas come from simplemma, whose German dictionary ships inside the package.
+alerts, story grouping, deduplication, the junk rules, the block model, date finding and the
+summarizer all split and normalise alike. Lemmas come from simplemma, whose German dictionary
+ships inside the package.
 """
 
 from __future__ import annotations
@@ -44,6 +46,42 @@ _PROBE = ("bezeichnet", "bezeichnet")
 LANGUAGE = "de"
 
 
+# --- Frozen with the shipped block model -------------------------------------------------------
+# summarizer/models/blocks*.json were fitted (summarizer.train_blocks) on block features counted
+# with these: a change alters the model's inputs, so it needs a refit, never an edit alone.
+
+# Prose function words: their share in a block separates running text (about 0.35) from menus
+# and teasers. sumy's German list plus frequent ones it lacks, as they were when fitted.
+_BLOCK_MODEL_FUNCTION_WORDS_TEXT = """
+    aber als am an auch auf aus bei bin bis bist da dadurch daher darum das dass daß dein deine
+    dem den der des deshalb dessen die dies diese diesem diesen dieser dieses doch dort du durch
+    ein eine einem einen einer eines er es euer eure für hatte hatten hat habe haben hier hinter
+    ich ihr ihre ihren ihm ihn im in ist ja jede jedem jeden jeder jedes jetzt kann können man
+    mein meine mit muss müssen nach nachdem nicht noch nun nur ob oder schon sehr sei sein seine
+    seinen sich sie sind so soll sollen sowie um und uns unser unsere unter viel vom von vor war
+    waren was wenn wer werden wie wieder wir wird wurde wurden zu zum zur über gegen seit ohne
+    mehr keine kein einen zwei drei beim bereits immer dann denn weil damit also etwa
+"""
+BLOCK_MODEL_FUNCTION_WORDS = frozenset(_BLOCK_MODEL_FUNCTION_WORDS_TEXT.split())
+# A block's words as the model counts them: letters and digits, hyphens and apostrophes inside.
+_BLOCK_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+# A line's words as the junk rules count them (their thresholds, 8 and 30 words, were set on it).
+_RULE_WORD = re.compile(r"\w+")
+
+
+def block_words(text: str) -> list[str]:
+    """A block's words as the block model counts them (frozen with the model)."""
+    return _BLOCK_WORD.findall(text)
+
+
+def rule_word_count(text: str) -> int:
+    """How many words the junk rules see in a line (runs of word characters)."""
+    return len(_RULE_WORD.findall(text))
+
+
+# --- Words for search, alerts, grouping and scoring ------------------------------------------
+
+
 def words(text: str) -> list[str]:
     """The letter/digit words of a text, in order."""
     return (_WORD if "_" in text else _WORD_NO_UNDERSCORE).findall(text)
@@ -52,6 +90,11 @@ def words(text: str) -> list[str]:
 def letter_words(text: str) -> list[str]:
     """The runs of letters of a text (numbers dropped): what counts as prose."""
     return _LETTER_WORD.findall(text)
+
+
+def is_letter_word(text: str) -> bool:
+    """True when the text is one run of letters (no digit, space or mark)."""
+    return _LETTER_WORD.fullmatch(text) is not None
 
 
 def prose_words(sentence: str) -> tuple[str, ...]:
@@ -85,6 +128,26 @@ def stop_words() -> frozenset[str]:
 def is_stop_word(word: str) -> bool:
     """True for a German function word (any case)."""
     return word.casefold() in stop_words()
+
+
+@lru_cache(maxsize=1)
+def folded_stop_words() -> frozenset[str]:
+    """The stop words folded (`über` → `uber`), for matching folded words."""
+    return frozenset(fold(w) for w in stop_words())
+
+
+# Month names and their abbreviations as German pages write them (Austrian `Jänner` too).
+MONTHS = {
+    "januar": 1, "jan": 1, "jänner": 1, "februar": 2, "feb": 2, "märz": 3, "mär": 3, "maerz": 3,
+    "april": 4, "apr": 4, "mai": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8,
+    "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11,
+    "nov": 11, "dezember": 12, "dez": 12,
+}  # fmt: skip
+# Weekday names and their two-letter abbreviations.
+WEEKDAYS = (
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+    "mo", "di", "mi", "do", "fr", "sa", "so",
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1)

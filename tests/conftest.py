@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from bot.app import make_delivery, make_handler
 from bot.config import Config
-from bot.delivery import Delivery, Outgoing
+from bot.delivery import Delivery, Outgoing, Status
 from bot.ingest.files import ingest_paths
 from bot.records import Reply
 from bot.store import Store
@@ -75,13 +75,13 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]
     server.stop()
 
 
-async def deliver(transport: Transport, chat: str, reply: Reply, **options: Any) -> str:
+async def deliver(transport: Transport, chat: str, reply: Reply, **options: Any) -> Status:
     """Send `reply` to `chat` through the one outgoing path (`bot.delivery`), as the bot does;
-    returns the outcome ("sent", "gone", "failed: …")."""
+    returns how it ended (`Status.SENT`, `GONE`, `FAILED`, …)."""
     delivery = Delivery({transport.name: transport}, backoff=0.05)
     await delivery.start()
     try:
-        return await delivery.deliver(Outgoing(chat, reply, "test", **options))
+        return (await delivery.deliver(Outgoing(chat, reply, "test", **options))).status
     finally:
         await delivery.stop()
 
@@ -94,9 +94,9 @@ class Running:
     transport: Transport
     delivery: Delivery
 
-    async def send(self, chat: str, reply: Reply) -> str:
-        """Send as the bot sends a digest; the outcome ("sent", "gone", "failed: …")."""
-        return await self.delivery.deliver(Outgoing(chat, reply, "test"))
+    async def send(self, chat: str, reply: Reply) -> Status:
+        """Send as the bot sends a digest; how it ended (`Status.SENT`, `GONE`, `FAILED`, …)."""
+        return (await self.delivery.deliver(Outgoing(chat, reply, "test"))).status
 
 
 @asynccontextmanager

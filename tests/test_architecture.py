@@ -16,6 +16,7 @@ CORE = [
     "bot/query.py",
     "bot/render.py",
     "bot/texts.py",
+    "bot/vocabulary.py",
     "bot/errors.py",
     "bot/stories.py",
     "bot/dedup.py",

@@ -1,15 +1,47 @@
 """The one outgoing path: pacing, retry_after, backoff, give-up, gone and moved chats, finer
-splits, claims per attempt, urgent replies first and the reply budget."""
+splits, plain text after refused markup, claims per attempt, urgent replies first and the reply
+budget; and the platforms' own notices through it."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
 
-from bot.delivery import REPLY_BUDGET, Action, Delivery, Outgoing, Pacer, decide, simulate
-from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
+import pytest
+
+from bot.delivery import (
+    MAX_MOVES,
+    REPLY_BUDGET,
+    Attempt,
+    Delivery,
+    Fail,
+    Follow,
+    Gone,
+    Outcome,
+    Outgoing,
+    Pacer,
+    Retry,
+    SendNew,
+    SendPlain,
+    SplitFiner,
+    Status,
+    decide,
+    simulate,
+)
+from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
 from bot.records import Reply, Span
+from bot.store import Store
 from bot.transports.base import Limits
 from bot.transports.telegram import LIMITS as TELEGRAM
+from tests.conftest import running
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.synapse import Homeserver
+from tests.test_matrix import PASSWORD, Account, login
+from tests.test_matrix import make_transport as matrix_transport
+from tests.test_telegram import make_transport
 
 FAST = Limits(per_second=1000.0, chat_gap=0.0)
 
@@ -48,16 +80,30 @@ def test_ten_thousand_chats_take_a_third_of_an_hour_at_30_per_second() -> None:
 
 
 def test_what_each_platform_error_means_is_decided_without_a_network() -> None:
-    assert decide(ChatGone("blocked"), 1) == Action("gone")
-    assert decide(ChatMoved("telegram:-100"), 1) == Action("moved", chat="telegram:-100")
-    assert decide(TooLarge("too long"), 1) == Action("split")
-    assert decide(RateLimited(7), 1).delay == 7
-    assert decide(RateLimited(7), 1).kind == "retry"
-    assert decide(RateLimited(10_000), 1).kind == "fail"
-    assert [decide(Transient("500"), n, backoff=2).delay for n in (1, 2, 3)] == [2, 4, 8]
-    assert decide(Transient("500"), 9, retries=8).kind == "fail"
-    assert decide(Rejected("bad request"), 1).kind == "fail"
-    assert decide(Rejected("message to edit not found"), 1, editing=True).kind == "new"
+    first = Attempt(1)
+    assert decide(ChatGone("blocked"), first) == Gone()
+    assert decide(ChatMoved("telegram:-100"), first) == Follow("telegram:-100")
+    assert decide(TooLarge("too long"), Attempt(1, finer=True)) == SplitFiner()
+    assert decide(RateLimited(7), first) == Retry(7, "RateLimited: rate limited, retry after 7 s")
+    assert isinstance(decide(RateLimited(10_000), first), Fail)
+    delays = [decide(Transient("500"), Attempt(n), backoff=2) for n in (1, 2, 3)]
+    assert [a.delay for a in delays if isinstance(a, Retry)] == [2, 4, 8]
+    assert isinstance(decide(Transient("500"), Attempt(9), retries=8), Fail)
+    assert decide(Rejected("bad request"), first) == Fail("bad request")
+    edit = Attempt(1, editing=True)
+    assert decide(Rejected("message to edit not found"), edit) == SendNew()
+
+
+def test_every_sending_rule_has_its_fallback_in_decide() -> None:
+    # Refused markup goes out once more as plain text; plain text refused is given up.
+    assert decide(BadMarkup("can't parse entities"), Attempt(1)) == SendPlain()
+    assert isinstance(decide(BadMarkup("can't parse entities"), Attempt(1, plain=True)), Fail)
+    # A part that no finer split can cut is given up as too large.
+    assert decide(TooLarge("too long"), Attempt(1, finer=False)) == Fail("too large")
+    # A chat is followed through at most MAX_MOVES moves.
+    moved = ChatMoved("telegram:-200")
+    assert decide(moved, Attempt(1, moves=MAX_MOVES - 1)) == Follow("telegram:-200")
+    assert isinstance(decide(moved, Attempt(1, moves=MAX_MOVES)), Fail)
 
 
 class Flaky:
@@ -88,7 +134,7 @@ class Flaky:
         self.sent.append((chat, "".join(s.text for p in part.paragraphs for s in p)))
 
 
-async def run(delivery: Delivery, *items: Outgoing) -> list[str]:
+async def run(delivery: Delivery, *items: Outgoing) -> list[Outcome]:
     await delivery.start()
     try:
         return list(await asyncio.gather(*(delivery.deliver(i) for i in items)))
@@ -111,22 +157,23 @@ async def test_retry_after_and_backoff_do_not_delay_other_chats() -> None:
     )
     assert [chat for chat, _ in transport.sent] == ["console:b", "console:a"]
     assert results == ["sent", "sent"]
-    assert outcomes == ["sent", "sent"]
+    assert outcomes == [Outcome(Status.SENT), Outcome(Status.SENT)]
 
 
 async def test_gives_up_after_retries_and_reports() -> None:
     transport = Flaky({"console:a": [Transient("down")] * 10})
-    failed: list[str] = []
+    failed: list[Outcome] = []
 
-    async def on_failed(reason: str) -> None:
-        failed.append(reason)
+    async def on_failed(outcome: Outcome) -> None:
+        failed.append(outcome)
 
     delivery = Delivery({"console": transport}, retries=2, backoff=0.01)
     [outcome] = await run(delivery, Outgoing("console:a", Reply.text("x"), "t", None, on_failed))
     assert transport.sent == []
     assert len(failed) == 1
-    assert "down" in failed[0]
-    assert outcome.startswith("failed")
+    assert failed[0].status is Status.FAILED
+    assert "down" in failed[0].reason
+    assert outcome == failed[0]
 
 
 async def test_chat_gone_ends_the_chat() -> None:
@@ -144,7 +191,7 @@ async def test_chat_gone_ends_the_chat() -> None:
     )
     assert gone == ["console:a"]
     assert transport.sent == []
-    assert outcomes == ["gone", "gone"]
+    assert [o.status for o in outcomes] == [Status.GONE, Status.GONE]
 
 
 async def test_a_moved_chat_is_followed_and_reported() -> None:
@@ -188,7 +235,7 @@ async def test_a_claim_is_taken_right_before_the_first_attempt_and_can_refuse() 
         Outgoing("console:a", Reply.text("x"), "digest", claim=claim_a),
         Outgoing("console:b", Reply.text("y"), "digest", claim=claim_b),
     )
-    assert outcomes == ["sent", "skipped"]
+    assert outcomes == [Outcome(Status.SENT), Outcome(Status.SKIPPED)]
     assert sorted(claims) == ["a", "b"]  # once each, not once per retry
     assert transport.sent == [("console:a", "x")]
 
@@ -230,7 +277,7 @@ async def test_a_command_reply_goes_before_queued_digests() -> None:
     position = transport.sent.index(("console:user", "help"))
     await delivery.join()
     await delivery.stop()
-    assert outcome == "sent"
+    assert outcome == Outcome(Status.SENT)
     assert position < 50  # of 301 messages, the reply did not wait for the burst
 
 
@@ -255,8 +302,53 @@ async def test_whoever_waits_hears_stopped_when_the_queue_stops() -> None:
     await asyncio.sleep(0.01)
     await delivery.stop()
     outcomes = await asyncio.wait_for(asyncio.gather(*waiting), 1)
-    assert outcomes[0] == "sent"  # the send in flight finished
-    assert set(outcomes[1:]) == {"stopped"}
+    assert outcomes[0] == Outcome(Status.SENT)  # the send in flight finished
+    assert set(outcomes[1:]) == {Outcome(Status.STOPPED)}
     late = await asyncio.wait_for(delivery.deliver(Outgoing("console:a", Reply.text("x"), "r")), 1)
-    assert late == "stopped"
+    assert late == Outcome(Status.STOPPED)
     assert len(transport.sent) == 1
+
+
+@pytest.mark.integration
+async def test_refused_markup_is_sent_once_more_as_plain_text(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    bot_api.refuse_markup.add(705)
+    reply = Reply(((Span("Eilmeldung", bold=True), Span(": Haushalt & Zölle")),))
+    transport = make_transport(bot_api, store)
+    async with running(transport, store, now) as served:
+        outcome = await served.send("telegram:705", reply)
+    assert outcome is Status.SENT
+    assert [m.visible for m in bot_api.screen(705)] == ["Eilmeldung: Haushalt & Zölle"]
+    # One call per send: the refused one with markup, then the plain one.
+    assert bot_api.count("sendMessage") == 2
+
+
+@pytest.mark.integration
+@pytest.mark.synapse
+async def test_a_room_the_bot_cannot_read_is_told_once_through_the_delivery_and_left(
+    homeserver: Homeserver, store: Store, now: datetime, tmp_path: Path
+) -> None:
+    bot = Account(homeserver.register(f"bot{uuid.uuid4().hex[:8]}", PASSWORD))
+    carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
+    try:
+        async with running(matrix_transport(homeserver, bot, store), store, now) as served:
+            room = await carol.room_with(bot.user_id, encrypted=True)
+            end = time.monotonic() + 20
+            while bot.user_id not in await carol.members(room):
+                assert time.monotonic() < end, "the bot did not join"
+                await asyncio.sleep(0.1)
+            for text in ("!start", "!hilfe", "!suche wahl"):
+                await carol.say(room, text)
+            await carol.wait_notice(lambda body: "verschlüsselt" in body)
+            while bot.user_id in await carol.members(room):
+                assert time.monotonic() < end + 20, "the bot did not leave"
+                await asyncio.sleep(0.1)
+            await served.delivery.join()
+            sent = served.delivery.sent
+            await carol.client.sync(timeout=0)
+    finally:
+        await carol.close()
+    told = [body for _, sender, body, _ in carol.notices if sender == bot.user_id]
+    assert len(told) == 1, told
+    assert sent == 1  # the notice went through the one outgoing path

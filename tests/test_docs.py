@@ -36,6 +36,11 @@ def test_every_chat_command_is_in_the_readme_and_has_help(name: str) -> None:
     assert command.help("en").strip()
 
 
+@pytest.mark.parametrize("name", sorted({n for c in COMMANDS.values() for n in c.names}))
+def test_every_name_of_a_chat_command_is_in_the_readme(name: str) -> None:
+    assert f"`/{name}" in table_rows("Chat commands"), name
+
+
 @pytest.mark.parametrize("name", sorted(subcommands()))
 def test_every_cli_subcommand_is_in_the_readme_and_has_help(name: str) -> None:
     assert re.search(rf"^\| `newsbot {name}\b", table_rows("Command line"), re.MULTILINE), name

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from pathlib import Path
+
 import pytest
 
 import summarizer
+from summarizer.german import BLOCK_MODEL_FUNCTION_WORDS
 
 
 @pytest.mark.parametrize(
@@ -51,3 +56,23 @@ def test_words_fold_and_prose_words() -> None:
     assert summarizer.fold("A\u0308rger") == "arger"  # a decomposed umlaut is composed first
     assert summarizer.is_stop_word("Über")
     assert not summarizer.is_stop_word("Haus")
+
+
+def test_the_block_models_function_words_are_frozen() -> None:
+    """The shipped block model was fitted on shares of exactly these words: editing the list
+    without a refit (summarizer.train_blocks) would feed the model inputs it never saw."""
+    listed = " ".join(sorted(BLOCK_MODEL_FUNCTION_WORDS)).encode()
+    assert len(BLOCK_MODEL_FUNCTION_WORDS) == 143
+    assert hashlib.sha256(listed).hexdigest() == (
+        "161130b7cc990d2acd7e786e4ff3210efaa7cfbf912bbf2ca2701d709feb18af"
+    )
+
+
+def test_every_german_word_list_of_the_summarizer_and_grouping_lives_in_german_py() -> None:
+    """Nobody else writes a word regex or a word list (sumy's nlp/ idea): the modules that
+    used to keep their own now take them from summarizer/german.py."""
+    root = Path(__file__).resolve().parent.parent
+    own = re.compile(r"re\.compile\(r\"(?:\\w\+|\[\^\\W[^\"]*\]\+)|FUNCTION_WORDS_TEXT|_MONTHS = ")
+    for name in ("summarizer/boilerplate.py", "summarizer/blocks.py", "summarizer/dates.py",
+                 "bot/stories.py"):  # fmt: skip
+        assert not own.search((root / name).read_text()), name

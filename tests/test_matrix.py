@@ -30,7 +30,9 @@ from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.digest import build_digests, plan_chat
 from bot.render import render_digest
 from bot.store import Store
+from bot.transports.base import Limits
 from bot.transports.matrix import MatrixTransport, close_client
+from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
 from tests.conftest import ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
@@ -409,6 +411,57 @@ async def test_a_room_member_below_the_power_level_cannot_change_the_digest(
         "Lesen (/digest, /search, /article) darf jeder."
     )
     assert store.chats.subscription(f"matrix:{room}") is None
+
+
+async def next_notice(person: Person, seen: int, within: float = 20) -> str:
+    """Sync until notice number `seen` (counting from 0) has arrived; returns its body."""
+    end = time.monotonic() + within
+    while len(person.notices) <= seen:
+        assert time.monotonic() < end, f"no new notice; got {[n[2][:60] for n in person.notices]}"
+        await person.client.sync(timeout=300)
+    return person.notices[seen][2]
+
+
+async def test_every_changing_command_in_every_spelling_needs_the_power_level(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    """`!abo`, `/abbestellen`, `!settings …`: every name of every changing command, with `!` and
+    `/`, is refused to a member below the room's power level and carried out for its creator."""
+    bob = await login(homeserver, "bob")
+    transport = make_transport(homeserver, bot_account, store)
+    # What is tested is who may, not the pacing of one room.
+    transport.limits = Limits(per_second=1000.0, chat_gap=0.0)
+    wrong: list[str] = []
+    try:
+        async with running(transport, store, now):
+            created = await alice.client.room_create(
+                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            chat = f"matrix:{room}"
+            await joined(alice, room, bot_account.user_id)
+            await bob.client.sync(timeout=0)
+            await bob.client.join(room)
+            await joined(alice, room, bob.client.user_id)
+            tested = spellings(("!", "/"), bot_suffix=False)
+            assert {f"!{n}" for n in GERMAN_NAMES} <= {spelling for _, spelling in tested}
+            for key, spelling in tested:
+                text = message(key, spelling)
+                prepare(store, chat, now)
+                before = state(store, chat)
+                seen = len(bob.notices)
+                await bob.say(room, text)
+                refused = await next_notice(bob, seen)
+                if not refused.startswith("Entschuldige") or state(store, chat) != before:
+                    wrong.append(f"member {text!r}: {refused[:60]!r}")
+                await alice.say(room, text)
+                done = await next_notice(bob, seen + 1)
+                if done.startswith("Entschuldige") or state(store, chat) == before:
+                    wrong.append(f"creator {text!r}: {done[:60]!r}")
+    finally:
+        await bob.close()
+    assert not wrong
 
 
 async def test_an_encrypted_room_gets_encrypted_answers_and_digests(

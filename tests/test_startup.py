@@ -226,7 +226,7 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     import io
 
     from bot.config import Config, Secret
-    from bot.delivery import Delivery, Outgoing
+    from bot.delivery import Delivery, Outcome, Outgoing
     from bot.logs import setup_logging
     from bot.records import Reply
     from bot.transports.telegram import TelegramTransport
@@ -241,9 +241,11 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     transport = TelegramTransport(TOKEN, echo.base + "/bot")
     notes: list[str] = []
 
-    async def failed(note: str) -> None:
-        notes.append(note)
-        store.deliveries.finish_delivery("telegram:777", day, status="failed", at=now, note=note)
+    async def failed(outcome: Outcome) -> None:
+        notes.append(outcome.reason)
+        store.deliveries.finish_delivery(
+            "telegram:777", day, status="failed", at=now, note=outcome.reason
+        )
 
     await transport.application.initialize()
     queue = Delivery({"telegram": transport}, retries=0, backoff=0.01)

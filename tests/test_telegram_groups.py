@@ -8,18 +8,23 @@ from datetime import datetime, timedelta
 import pytest
 from telegram.error import BadRequest
 
+from bot.config import Config
 from bot.errors import ChatGone, Rejected, SendError
 from bot.records import NewArticle, Reply
 from bot.schedule import DigestScheduler, next_digest_at
 from bot.store import Store
-from bot.transports.telegram import address, chat_key, classify
-from tests.conftest import Running
+from bot.transports.base import Limits
+from bot.transports.telegram import address, chat_key, classify, command_names
+from tests.chat_changes import BOT_NAME, GERMAN_NAMES, message, prepare, spellings, state
+from tests.conftest import Running, running
 from tests.fakes.bot_api import FakeBotAPI, Sent
-from tests.test_telegram import ADMIN, add_articles, ask, serving, wait_for
+from tests.test_telegram import ADMIN, add_articles, ask, make_transport, serving, wait_for
 
 pytestmark = pytest.mark.integration
 
 GROUP = -100500
+FORUM, TOPIC = -100600, 11
+CHANNEL = -100900
 OWNER, MODERATOR, MEMBER = 1, 2, 555
 OPERATOR = int(ADMIN.removeprefix("telegram:"))
 
@@ -69,6 +74,77 @@ async def test_a_member_cannot_change_the_groups_digest_and_is_told_who_can(
     assert seeded_store.chats.subscription(chat) is None
     # Asked once and cached; the reading command asked nothing.
     assert bot_api.count("getChatAdministrators") == 1
+
+
+# Every changing command in every spelling Telegram carries as a command (`/abo`, `/abo@bot`).
+TELEGRAM_SPELLINGS = [
+    (key, spelling)
+    for key, spelling in spellings(("/",), bot_suffix=True)
+    if spelling.removeprefix("/").partition("@")[0] in command_names()
+]
+
+
+def test_the_telegram_permission_tests_cover_the_german_names() -> None:
+    tested = {spelling for _, spelling in TELEGRAM_SPELLINGS}
+    for name in GERMAN_NAMES:
+        assert {f"/{name}", f"/{name}@{BOT_NAME}"} <= tested, name
+
+
+@pytest.mark.parametrize(("key", "spelling"), TELEGRAM_SPELLINGS)
+async def test_every_changing_command_in_every_spelling_is_for_administrators_only(
+    bot_api: FakeBotAPI, store: Store, now: datetime, key: str, spelling: str
+) -> None:
+    bot_api.add_group(GROUP, admins=[OWNER])
+    bot_api.add_group(FORUM, admins=[OWNER], forum=True)
+    text = message(key, spelling)
+    transport = make_transport(bot_api, store)
+    # What is tested is who may, not Telegram's pacing of one chat.
+    transport.limits = Limits(per_second=1000.0, chat_gap=0.0)
+    async with running(transport, store, now, Config(admins=(ADMIN,))):
+        for chat_id, thread in ((GROUP, None), (FORUM, TOPIC)):
+            chat = chat_key(chat_id, thread)
+            prepare(store, chat, now)
+            before = state(store, chat)
+            kind = {"user_id": MEMBER, "chat_type": "supergroup", "thread": thread}
+            refused = await ask(bot_api, text, chat_id, **kind)  # type: ignore[arg-type]
+            assert refused.visible.startswith("Entschuldige, /"), (chat, refused.visible)
+            assert state(store, chat) == before, chat
+            done = await ask(bot_api, text, chat_id, **{**kind, "user_id": OWNER})  # type: ignore[arg-type]
+            assert not done.visible.startswith("Entschuldige"), (chat, done.visible)
+            assert state(store, chat) != before, chat
+
+
+async def test_a_channel_reader_cannot_change_the_channel_by_a_forged_button(
+    bot_api: FakeBotAPI, store: Store, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    chat = chat_key(CHANNEL)
+    bot_api.add_channel(CHANNEL)
+    add_articles(store, now, 12)
+    async with serving(bot_api, store, now):
+        bot_api.push_channel_post("/subscribe 07:00", CHANNEL)
+        await wait_for(lambda: len(bot_api.screen(CHANNEL)) == 1)
+        bot_api.push_channel_post("/search grönland", CHANNEL)
+        await wait_for(lambda: len(bot_api.screen(CHANNEL)) == 2)
+        results = bot_api.screen(CHANNEL)[-1]
+        before = state(store, chat)
+        forged = ["/unsubscribe", "/abbestellen", "/settings meldungen 3", "/alert kreml", "/x"]
+        for data in forged:
+            bot_api.push_callback(results, data, user_id=MEMBER)
+        await wait_for(lambda: len(bot_api.answered) == len(forged))
+        assert state(store, chat) == before
+        assert store.chats.subscription(chat) is not None
+        assert len(bot_api.screen(CHANNEL)) == 2  # nothing answered, nothing edited
+        assert results.edits == 0
+        # The bot's own button still pages, for any reader.
+        bot_api.push_button(results, "weiter ▶", user_id=MEMBER)
+        await wait_for(lambda: results.edits == 1 and len(bot_api.answered) == len(forged) + 1)
+    assert "(Seite 2 von 3)" in results.visible
+    refusals = [
+        r.getMessage() for r in caplog.records if "telegram_button_refused" in r.getMessage()
+    ]
+    assert len(refusals) == len(forged)
+    assert f"chat={chat} user={MEMBER} data='/unsubscribe'" in refusals[0]
 
 
 async def test_a_channel_subscribes_by_a_post_gets_its_digest_and_ends_when_the_bot_is_removed(

@@ -1,15 +1,19 @@
-"""The chat command core: a command table, `parse(text)` and `handle(text, ctx, library)`.
+"""The chat command core: the command table, `resolve(text)` and `handle(text, ctx, library)`.
 
 Pure: transports turn platform messages into text and a `Context`, and render the `Reply`.
 The database is reached only through the small `Library` protocol, which `store.Store` implements.
 
 base.py holds the protocols, Context, Request, Command and limits; replies.py the article lines
-and the digest; news.py, subscriptions.py and admin.py the handlers; this module the table.
+and the digest; news.py, subscriptions.py and admin.py the handlers; this module the table and
+`resolve`, the only parser of commands. A command is one `_TABLE` entry with all its names, so
+adding one (with its German name) is one change, and Telegram's command list, /help and the
+permission check follow from it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.commands.admin import _addfeed, _feeds, _removefeed, _stats, is_feed_url
 from bot.commands.base import (
@@ -54,7 +58,6 @@ from bot.texts import t
 from summarizer import normalize
 
 __all__ = [
-    "ALIASES",
     "COMMANDS",
     "DEFAULT_ZONE",
     "HIT_END",
@@ -70,47 +73,65 @@ __all__ = [
     "FeedInfo",
     "Library",
     "Request",
+    "Resolved",
     "StatsInfo",
     "chat_zone",
     "handle",
-    "is_change",
-    "is_command",
     "is_feed_url",
     "nothing_found",
-    "parse",
     "reader_language",
+    "resolve",
     "search_key",
 ]
 
-# A name is letters (umlauts too: /überblick) and underscores; "/2" is not a command.
+# A name is letters (umlauts too: /überblick) and underscores; "/2" is not a command. The
+# `@bot` suffix is Telegram's way to address one bot in a group.
 _COMMAND = re.compile(r"^[/!]([^\W\d]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
 
-def parse(text: str) -> tuple[str, str] | None:
-    """Split `/name@bot args` (or `!name args`) into (name, args); None for non-commands."""
-    match = _COMMAND.match(text.strip())
-    if not match:
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A message read as a command: the command (None for a name no command has), the name as
+    typed (lower case, without `/`, `!` or `@bot`) and the arguments."""
+
+    command: Command | None
+    name: str
+    args: str
+
+    @property
+    def changes(self) -> bool:
+        """Whether it changes the chat, so only those who may manage the chat may run it."""
+        changes = self.command.changes if self.command is not None else None
+        return changes is not None and changes(self.args)
+
+
+def resolve(text: str) -> Resolved | None:
+    """The one reading of a message as a command (`/name@bot args`, `!name args`, any of the
+    command's names); None when it is no command at all. Every question about a message (is it
+    a command, which one, who may run it) is answered from this result, for every spelling."""
+    # Lone surrogates and control characters can be neither stored nor sent anywhere; a
+    # decomposed umlaut (o + U+0308, as macOS keyboards send it) is one letter from here on.
+    match = _COMMAND.match(normalize(clean(text)).strip())
+    if match is None:
         return None
-    return match.group(1).lower(), (match.group(2) or "").strip()
+    name = match.group(1).lower()
+    return Resolved(_BY_NAME.get(name), name, (match.group(2) or "").strip())
 
 
 def handle(text: str, ctx: Context, library: Library) -> Reply | None:
     """Answer one chat message; None for chatter in a group (meant for people, not the bot)."""
-    # Lone surrogates and control characters can be neither stored nor sent anywhere; a
-    # decomposed umlaut (o + U+0308, as macOS keyboards send it) is one letter from here on.
-    parsed = parse(normalize(clean(text)))
-    if parsed is None and (not ctx.private or not text.strip()):
+    resolved = resolve(text)
+    if resolved is None and (not ctx.private or not text.strip()):
         return None
     language = reader_language(library.chats.chat_language(ctx.chat), ctx.language)
-    if parsed is None:
+    if resolved is None:
         return Reply.text(t(language, "not_a_command"), ok=False)
-    name, args = parsed
-    command = COMMANDS.get(ALIASES.get(name, name))
+    command, name, args = resolved.command, resolved.name, resolved.args
     if command is None:
         return Reply.text(t(language, "unknown", command="/" + name), ok=False)
     if command.admin and not ctx.is_admin:
         return Reply.text(t(language, "admin_only", command="/" + name), ok=False)
-    if command.changes is not None and command.changes(args) and not ctx.may_manage:
+    if resolved.changes and not ctx.may_manage:
         return _refuse_change(ctx, language, name)
     if len(args) > MAX_ARGS:
         return Reply.text(t(language, "too_long", length=len(args), limit=MAX_ARGS), ok=False)
@@ -130,18 +151,6 @@ def _refuse_change(ctx: Context, language: str, name: str) -> Reply:
     return Reply.text(text, ok=False)
 
 
-def is_change(text: str) -> bool:
-    """True when the text is a command that changes the chat (only its managers may run it).
-
-    Transports ask before they look up a user's role, so reading commands cost no lookup.
-    """
-    parsed = parse(normalize(clean(text)))
-    if parsed is None:
-        return False
-    command = COMMANDS.get(parsed[0])
-    return command is not None and command.changes is not None and command.changes(parsed[1])
-
-
 def _always(args: str) -> bool:
     return True
 
@@ -149,11 +158,6 @@ def _always(args: str) -> bool:
 def _with_args(args: str) -> bool:
     """`/settings` alone shows the settings; with a name and value it changes one."""
     return bool(args.strip())
-
-
-def is_command(text: str) -> bool:
-    """True when the text is a command (transports use it to ignore chatter in group rooms)."""
-    return parse(clean(text)) is not None
 
 
 # /help lists the table, so it lives beside it.
@@ -175,7 +179,7 @@ CONSOLE_PREFIX = "console:"
 
 _TABLE = (
     Command("start", ("", ""), "Begrüßung und erste Schritte", "Welcome and first steps", _start),
-    Command("help", ("", ""), "Alle Befehle", "Every command", _help),
+    Command("help", ("", ""), "Alle Befehle", "Every command", _help, aliases=("hilfe",)),
     Command(
         "digest",
         ("", ""),
@@ -183,6 +187,7 @@ _TABLE = (
         "The main news since your last digest (else the last 24 hours)",
         _digest,
         takes_args=False,
+        aliases=("überblick",),
     ),
     Command(
         "search",
@@ -192,9 +197,16 @@ _TABLE = (
         "Search articles, e.g. /search venezuela -kremlin “exact phrase” "
         "since:2025-11-01 source:dpa",
         _search,
+        aliases=("suche",),
     ),
     Command(
-        "latest", ("", ""), "Die neuesten Artikel", "The newest articles", _latest, takes_args=False
+        "latest",
+        ("", ""),
+        "Die neuesten Artikel",
+        "The newest articles",
+        _latest,
+        takes_args=False,
+        aliases=("neueste",),
     ),
     Command(
         "article",
@@ -202,6 +214,8 @@ _TABLE = (
         "Einen Artikel ganz lesen (die Nummer steht im Überblick und bei jedem Treffer)",
         "Read one article in full (the number is in the digest and at each result)",
         _article,
+        aliases=("artikel",),
+        button=True,
     ),
     Command(
         "archive",
@@ -211,6 +225,7 @@ _TABLE = (
         "A day's digest exactly as I sent it (/archive 2026-01-02, /archive yesterday; "
         "with no date the latest)",
         _archive,
+        aliases=("archiv",),
     ),
     Command(
         "subscribe",
@@ -219,6 +234,7 @@ _TABLE = (
         "Get a daily digest, e.g. /subscribe 07:30 (with “now”: the first one at once)",
         _subscribe,
         changes=_always,
+        aliases=("abo", "abonnieren"),
     ),
     Command(
         "unsubscribe",
@@ -228,6 +244,7 @@ _TABLE = (
         _unsubscribe,
         changes=_always,
         takes_args=False,
+        aliases=("abbestellen",),
     ),
     Command(
         "more",
@@ -235,6 +252,8 @@ _TABLE = (
         "Die nächsten Treffer der letzten Suche",
         "The next results of the last search",
         _more,
+        aliases=("mehr",),
+        button=True,
     ),
     Command(
         "settings",
@@ -243,6 +262,7 @@ _TABLE = (
         "Show or change settings, e.g. /settings language de",
         _settings,
         changes=_with_args,
+        aliases=("einstellungen",),
     ),
     Command(
         "alert",
@@ -251,8 +271,17 @@ _TABLE = (
         "Tell me about new articles with these words (-word excludes)",
         _alert,
         changes=_always,
+        aliases=("alarm",),
     ),
-    Command("alerts", ("", ""), "Deine Alarme", "Your alerts", _alerts, takes_args=False),
+    Command(
+        "alerts",
+        ("", ""),
+        "Deine Alarme",
+        "Your alerts",
+        _alerts,
+        takes_args=False,
+        aliases=("alarme",),
+    ),
     Command(
         "unalert",
         ("NUMMER", "NUMBER"),
@@ -276,7 +305,7 @@ _TABLE = (
         "Feed eintragen (Betreiber)",
         "Add a feed (operators)",
         _addfeed,
-        True,
+        admin=True,
     ),
     Command(
         "removefeed",
@@ -297,20 +326,5 @@ _TABLE = (
     ),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in _TABLE}
-# Other names a command answers to (the German one where it differs); /help lists each once.
-ALIASES: dict[str, str] = {
-    "archiv": "archive",
-    "hilfe": "help",
-    "suche": "search",
-    "mehr": "more",
-    "artikel": "article",
-    "neueste": "latest",
-    "ueberblick": "digest",
-    "überblick": "digest",
-    "abo": "subscribe",
-    "abonnieren": "subscribe",
-    "abbestellen": "unsubscribe",
-    "einstellungen": "settings",
-    "alarm": "alert",
-    "alarme": "alerts",
-}
+# Every name of every command → the command (tests check that no two commands share a name).
+_BY_NAME: dict[str, Command] = {n: c for c in _TABLE for n in c.names}

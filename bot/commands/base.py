@@ -20,6 +20,7 @@ from bot.records import (
     Subscription,
 )
 from bot.texts import LANGUAGES
+from bot.vocabulary import keyboard_spelling
 
 # Longer arguments are refused with a message rather than searched: no headline needs more.
 MAX_ARGS = 1000
@@ -201,8 +202,13 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A chat command: name, argument synopsis, help in German and English, handler."""
+    """A chat command: its names, argument synopsis, help in German and English, handler.
 
+    The command owns every name it answers to, so a rule about it (who may run it) holds for
+    each spelling: `bot.commands.resolve` looks names up here and nowhere else.
+    """
+
+    # The English name: /help, Telegram's command menu and refusals in English use it.
     name: str
     # The arguments as (German, English) text, e.g. ("WÖRTER", "WORDS").
     synopsis: tuple[str, str]
@@ -215,6 +221,17 @@ class Command:
     changes: Callable[[str], bool] | None = None
     # False: anything after the name is refused with a hint rather than silently ignored.
     takes_args: bool = True
+    # The other names it answers to: the German one where it differs (`abo`, `überblick`).
+    aliases: tuple[str, ...] = ()
+    # Whether the bot's own buttons carry it (paging): a Telegram button press naming any
+    # other command is ignored, since callback data may be forged. Reading commands only.
+    button: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name, `name` first; one with an umlaut also in its keyboard spelling."""
+        given = (self.name, *self.aliases)
+        return tuple(dict.fromkeys((*given, *map(keyboard_spelling, given))))
 
     def help(self, language: str) -> str:
         """The help line in the reader's language."""

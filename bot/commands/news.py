@@ -12,15 +12,16 @@ from bot.clock import parse_day
 from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
-from bot.query import MAX_WORDS, OR_WORDS, Query, filter_kind, parse_query
+from bot.query import MAX_WORDS, Query, filter_kind, parse_query
 from bot.records import Button, Reply, Span, as_push
 from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
+from bot.vocabulary import OR_WORDS, PAGE_PREFIXES
 
 # One page of `/article`: about one Telegram message, so an answer stays within the budget.
 ARTICLE_PAGE = 3000
 
-_PAGE = re.compile(r"(?i)\b(?:seite|page):(\d{1,4})\b")
+_PAGE = re.compile(rf"(?i)\b(?:{'|'.join(PAGE_PREFIXES)}):(\d{{1,4}})\b")
 _MORE = re.compile(r"^(\d{1,4})(?:\s+([0-9a-f]{1,8}))?$")
 
 

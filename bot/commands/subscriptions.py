@@ -21,18 +21,19 @@ from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
 from bot.render import render_digest
 from bot.texts import LANGUAGES, t
+from bot.vocabulary import (
+    ALL_WORDS,
+    LANGUAGE_WORDS,
+    NO_FILTER_WORDS,
+    NO_WORDS,
+    NOW_WORDS,
+    YES_WORDS,
+)
 from summarizer import fold, is_stop_word
 
 # Shorter alert words match inside too many other words' texts to mean anything ("a", "x").
 MIN_ALERT_WORD = 2
 MAX_TOPICS = 8
-
-_NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
-_YES = frozenset({"ja", "yes", "an", "on", "true", "1"})
-_NO = frozenset({"nein", "no", "aus", "off", "false", "0"})
-_ALL_TOPICS = frozenset({"alle", "all", "keine", "none", "aus", "off", "-"})
-_LANGUAGE_WORDS = {"de": "de", "deutsch": "de", "german": "de", "en": "en"}
-_LANGUAGE_WORDS |= {"englisch": "en", "english": "en"}
 
 
 def _time_arg(req: Request, value: str, example: str) -> str | Reply:
@@ -137,8 +138,8 @@ def times_text(language: str, times: tuple[str, ...], days: str) -> str:
 
 def _subscribe(req: Request) -> Reply:
     tokens = req.args.split()
-    at_once = any(w.casefold() in _NOW_WORDS for w in tokens)
-    days, rest = _days_words([w for w in tokens if w.casefold() not in _NOW_WORDS])
+    at_once = any(w.casefold() in NOW_WORDS for w in tokens)
+    days, rest = _days_words([w for w in tokens if w.casefold() not in NOW_WORDS])
     sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
     times: list[str] = []
@@ -408,7 +409,7 @@ def _settings(req: Request) -> Reply:
 def _set_one(req: Request, setting: Setting, value: str) -> Reply:
     chat, now = req.ctx.chat, req.ctx.now
     if setting.key == "language":
-        chosen = _LANGUAGE_WORDS.get(value.casefold())
+        chosen = LANGUAGE_WORDS.get(value.casefold())
         if chosen is None or chosen not in LANGUAGES:
             return Reply.text(t(req.language, "settings_bad_language", value=value), ok=False)
         req.library.chats.update_settings(chat, now, language=chosen)
@@ -424,7 +425,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
             req.library.chats.update_settings(chat, now, sentences=number)
     elif setting.key in _SWITCHES:
         folded = value.casefold()
-        if folded not in _YES | _NO:
+        if folded not in YES_WORDS | NO_WORDS:
             text = t(
                 req.language,
                 "settings_bad_yes_no",
@@ -432,7 +433,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
                 example=setting.example(req.language),
             )
             return Reply.text(text, ok=False)
-        on = folded in _YES
+        on = folded in YES_WORDS
         if setting.key == "empty":
             req.library.chats.update_settings(chat, now, send_empty=on)
         elif setting.key == "breaking":
@@ -442,7 +443,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         else:
             req.library.chats.update_settings(chat, now, previews=on)
     elif setting.key == "quiet":
-        quiet = "" if value.casefold() in _NO | _ALL_TOPICS else parse_quiet(value)
+        quiet = "" if value.casefold() in NO_WORDS | NO_FILTER_WORDS else parse_quiet(value)
         if quiet is None:
             example = setting.example(req.language)
             text = t(req.language, "settings_bad_quiet", value=value, example=example)
@@ -470,7 +471,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
 
 
 def _set_topics(req: Request, setting: Setting, values: list[str]) -> Reply:
-    if len(values) == 1 and values[0].casefold() in _ALL_TOPICS:
+    if len(values) == 1 and values[0].casefold() in NO_FILTER_WORDS:
         chosen: tuple[str, ...] = ()
     else:
         chosen = alert_words(" ".join(values))
@@ -544,7 +545,7 @@ def _unalert(req: Request) -> Reply:
     if not parts:
         return Reply.text(t(req.language, "unalert_usage"), ok=False)
     chats, chat = req.library.chats, req.ctx.chat
-    if len(parts) == 1 and parts[0].casefold() in ("alle", "all"):
+    if len(parts) == 1 and parts[0].casefold() in ALL_WORDS:
         ids = [a.id for a in chats.alerts(chat)]
         if not ids:
             return Reply.text(t(req.language, "alerts_none"))

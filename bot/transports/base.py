@@ -8,7 +8,7 @@ refusal. `bot.delivery` does all of that, for every platform, in one place.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.records import Reply
@@ -23,6 +23,8 @@ class Incoming:
     `may_manage`: the platform says this user may change the chat's digest and settings (the
     person in a private chat, a group administrator, a room member at the power level asked);
     `manage_level`: that power level in a Matrix room, None where administrators decide.
+    `answer`: the platform's own answer, with no command to run (a Matrix room the bot cannot
+    read); `after` runs once that answer went out or was given up (the bot leaves the room).
     """
 
     chat: str
@@ -33,6 +35,8 @@ class Incoming:
     replace: str | None = None
     may_manage: bool = True
     manage_level: int | None = None
+    answer: Reply | None = None
+    after: Callable[[], Awaitable[None]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

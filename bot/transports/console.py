@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.records import Reply
 from bot.render import to_plain
 from bot.transports.base import Incoming, Limits, OnMessage
+from bot.vocabulary import QUIT_WORDS
 
 CHAT = "console:local"
 PROMPT = "> "
@@ -16,13 +17,10 @@ PROMPT = "> "
 LIMITS = Limits(per_second=1000.0, chat_gap=0.0)
 
 
-_QUIT = frozenset({"quit", "exit", "q", "beenden", "ende"})
-
-
 def is_quit(text: str) -> bool:
     """True for what ends the console chat: `/quit`, `/quit now`, `exit`, `/beenden`."""
     first = text.split(maxsplit=1)[0].lstrip("/!").casefold() if text.strip() else ""
-    return first in _QUIT and (text.startswith(("/", "!")) or len(text.split()) == 1)
+    return first in QUIT_WORDS and (text.startswith(("/", "!")) or len(text.split()) == 1)
 
 
 class ConsoleTransport:
@@ -48,12 +46,9 @@ class ConsoleTransport:
 
     async def _loop(self, on_message: OnMessage) -> None:
         loop = asyncio.get_running_loop()
-        interactive = self.stdin.isatty()
+        self._prompt()
         try:
             while True:
-                if interactive:
-                    self.stdout.write(PROMPT)
-                    self.stdout.flush()
                 line = await loop.run_in_executor(None, self.stdin.readline)
                 if not line:
                     break
@@ -61,14 +56,23 @@ class ConsoleTransport:
                 if is_quit(text):
                     break
                 if not text:
+                    self._prompt()
                     continue
+                # Returns once the reply is queued; the prompt follows the reply (`send`).
                 await on_message(Incoming(CHAT, "console:user", text, self.language))
         finally:
             self.closed.set()
 
+    def _prompt(self) -> None:
+        """Ask for the next line, in a terminal only (a pipe gets the answers alone)."""
+        if self.stdin.isatty():
+            self.stdout.write(PROMPT)
+            self.stdout.flush()
+
     def _write(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
         print(file=self.stdout, flush=True)
+        self._prompt()
 
     def split(self, reply: Reply, size: int) -> list[Reply]:
         """A terminal has no message size: the reply stays whole."""

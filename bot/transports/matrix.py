@@ -1,7 +1,8 @@
 """Matrix over matrix-nio: log in, join rooms on invite, answer `!`/`/` commands, send HTML.
 
 The sync token lives in the app's store, so after a restart the bot neither answers old
-messages again nor misses the ones that arrived while it was down (up to `max_age`).
+messages again nor misses the ones that arrived while it was down (up to `max_age`). A sync
+batch is handled room by room side by side, each room in order, before its token is kept.
 Encrypted rooms work through nio's e2e extra (vodozemac) when a key store folder is given:
 the folder keeps the device id and its keys, and every device is trusted on first use.
 Without one, an encrypted room gets a plain notice that the bot cannot read it, and a leave.
@@ -14,6 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -34,7 +36,7 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.commands import is_change
+from bot.commands import resolve
 from bot.errors import (
     ChatGone,
     NewsbotError,
@@ -141,6 +143,7 @@ class MatrixTransport:
         sync_timeout_ms: int = SYNC_TIMEOUT_MS,
         device_name: str = "newsbot",
         key_store: Path | None = None,
+        limits: Limits = LIMITS,
         may_join: MayJoin | None = None,
     ) -> None:
         if not (password or access_token):
@@ -174,7 +177,7 @@ class MatrixTransport:
         self._save_token = save_token
         self.sync_timeout_ms = sync_timeout_ms
         self.device_name = device_name
-        self.limits = LIMITS
+        self.limits = limits
         self.size = MATRIX_LIMIT
         self._on_message: OnMessage | None = None
         self._token: str | None = None
@@ -183,6 +186,10 @@ class MatrixTransport:
         self._busy = 0
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Room id → what this sync batch brought for it, handled in order once the batch is in.
+        self._batch: dict[str, list[Callable[[], Awaitable[None]]]] = {}
+        # Rooms told that the bot cannot read them, until it has left.
+        self._refusing: set[str] = set()
         self.synced = asyncio.Event()
 
     # --- the Transport port ---------------------------------------------------------------
@@ -350,13 +357,15 @@ class MatrixTransport:
             await self._save_token(self._token)
 
     async def _sync_once(self, timeout_ms: int, full_state: bool = False) -> bool:
+        self._batch = {}  # what a failed sync left behind comes again with the same token
         response = await self.client.sync(
             timeout=timeout_ms, since=self._token, full_state=full_state or None
         )
         if not isinstance(response, SyncResponse):
             log.warning("event=matrix_sync_failed error=%r", getattr(response, "message", ""))
             return False
-        # Every callback of this batch has run: only now is the token safe to keep.
+        await self._handle_batch()
+        # Every message of this batch has been handled: only now is the token safe to keep.
         self._token = response.next_batch
         await self._store_token()
         # Keys after the token: a failed key request must not replay (and re-answer) the batch.
@@ -380,6 +389,27 @@ class MatrixTransport:
         self._busy += delta
         if not self._busy:
             self._idle.set()
+
+    def _later(self, room: MatrixRoom, work: Callable[[], Awaitable[None]]) -> None:
+        """Queue work for a room; `_handle_batch` runs it once nio has read the whole batch."""
+        self._batch.setdefault(room.room_id, []).append(work)
+
+    async def _handle_batch(self) -> None:
+        """Each room's messages in order, the rooms side by side: a room whose handling waits
+        (its creators asked, the store busy) delays only itself within the batch, and no
+        handler waits for a send (`bot.delivery` takes the reply)."""
+        batch, self._batch = self._batch, {}
+        self._track(sum(len(work) for work in batch.values()))
+        await asyncio.gather(*(self._handle_room(room, work) for room, work in batch.items()))
+
+    async def _handle_room(self, room: str, work: list[Callable[[], Awaitable[None]]]) -> None:
+        for one in work:
+            try:
+                await one()
+            except Exception:  # one message's failure is logged; the room's others still run
+                log.exception("event=matrix_handler_failed room=%s", room)
+            finally:
+                self._track(-1)
 
     async def _on_invite(self, room: MatrixInvitedRoom, event: InviteMemberEvent) -> None:
         if event.state_key != self.client.user_id or event.membership != "invite":
@@ -413,11 +443,7 @@ class MatrixTransport:
                 "event=matrix_old_message_skipped room=%s age_s=%d", room.room_id, age_ms // 1000
             )
             return
-        self._track(+1)
-        try:
-            await self._answer(room, event)
-        finally:
-            self._track(-1)
+        self._later(room, partial(self._answer, room, event))
 
     async def _answer(self, room: MatrixRoom, event: RoomMessageText) -> None:
         if self._on_message is None:
@@ -430,7 +456,8 @@ class MatrixTransport:
         # In a room, those at the power level the room asks for changing its state (its
         # `state_default`, 50 unless the room says otherwise) manage the digest.
         level = room.power_levels.defaults.state_default
-        may_manage = private or not is_change(event.body)
+        resolved = resolve(event.body)
+        may_manage = private or resolved is None or not resolved.changes
         if not may_manage:
             may_manage = event.sender in await self._creators(room) or (
                 room.power_levels.get_user_level(event.sender) >= level
@@ -464,21 +491,31 @@ class MatrixTransport:
         return self._room_creators[room.room_id]
 
     async def _refuse_encrypted(self, room: MatrixRoom) -> None:
-        """Without a key store nothing in an encrypted room can be read: say so, then leave."""
-        # Nobody in the room has chosen a language yet: both, German first.
-        notice = t("de", "matrix_encrypted") + "\n\n" + t("en", "matrix_encrypted")
-        content = {"msgtype": MSGTYPE, "body": notice}
-        # An encrypted room accepts a plain event; every member's client shows it.
-        await self.client.room_send(room.room_id, "m.room.message", content)
-        await self.client.room_leave(room.room_id)
-        log.warning("event=matrix_encrypted_room_left room=%s reason=no key store", room.room_id)
-        await self._gone(chat_key(room.room_id), "encrypted room without key store")
+        """Without a key store nothing in an encrypted room can be read: say so through the
+        delivery (once, however many messages came), then leave once it went out."""
+        if self._on_message is None or room.room_id in self._refusing:
+            return
+        self._refusing.add(room.room_id)
+        chat = chat_key(room.room_id)
+
+        async def leave() -> None:
+            await self.client.room_leave(room.room_id)
+            self._refusing.discard(room.room_id)
+            log.warning(
+                "event=matrix_encrypted_room_left room=%s reason=no key store", room.room_id
+            )
+            await self._gone(chat, "encrypted room without key store")
+
+        # Nobody in the room has chosen a language yet: both, German first. Without a key
+        # store nio sends it unencrypted, which an encrypted room accepts and every client shows.
+        notice = Reply.text(t("de", "matrix_encrypted"), t("en", "matrix_encrypted"))
+        await self._on_message(Incoming(chat, "", "", private=False, answer=notice, after=leave))
 
     async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
         if not self._ready or event.sender == self.client.user_id:
             return
         if self.client.olm is None:
-            await self._refuse_encrypted(room)
+            self._later(room, partial(self._refuse_encrypted, room))
             return
         # Sent before the sender knew this device's keys: ask the sender's devices for them.
         log.warning(

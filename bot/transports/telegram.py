@@ -3,16 +3,21 @@
 Long polling by default, a webhook (PTB's tornado server behind a TLS proxy) as an option. Any
 Bot API server works: `api_url` is PTB's `base_url`, the token appended after it. Private
 chats, groups (administrators manage the digest), channels (`channel_post`) and forum topics
-(one chat key per topic: `telegram:-100123/45`).
+(one chat key per topic: `telegram:-100123/45`). Updates run concurrently, each chat's in the
+order they came (`ChatOrder`).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
+import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -41,6 +46,7 @@ from telegram.error import (
 )
 from telegram.ext import (
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -51,8 +57,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import ALIASES, COMMANDS, is_change
+from bot.commands import COMMANDS, resolve
 from bot.errors import (
+    BadMarkup,
     ChatGone,
     ChatMoved,
     NewsbotError,
@@ -64,7 +71,7 @@ from bot.errors import (
 )
 from bot.inline import InlinePage
 from bot.records import Button, Reply
-from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html, to_plain
+from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html
 from bot.transports.base import Incoming, Limits, MayJoin, OnChatGone, OnChatMoved, OnMessage
 
 log = logging.getLogger(__name__)
@@ -97,6 +104,10 @@ TOPIC_CLOSED = "topic_closed"
 ADMIN_CACHE_SECONDS = 60.0
 # Who sends an anonymous administrator's messages in a group (the group is `sender_chat`).
 ANONYMOUS_ADMIN = 1087968824
+# Chats whose updates are handled at the same time (PTB's own default for concurrent updates).
+# Each chat takes one slot however many of its updates wait, so a flood from one chat cannot
+# fill them.
+CONCURRENT_CHATS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +172,8 @@ def classify(error: TelegramError) -> SendError:
         text = error.message.lower()
         if TOPIC_CLOSED in text:
             return Rejected(f"forum topic closed: {error.message}")
+        if "can't parse entities" in text:
+            return BadMarkup(error.message)
         if any(marker in text for marker in _GONE):
             return ChatGone(error.message)
         if "too long" in text:
@@ -171,6 +184,61 @@ def classify(error: TelegramError) -> SendError:
     return Rejected(error.message)
 
 
+def update_chat(update: object) -> str | None:
+    """The chat key whose order an update keeps (its forum topic's, when written in one); None
+    for updates of no chat (inline queries), which keep no order."""
+    if not isinstance(update, Update):
+        return None
+    message = update.effective_message
+    if isinstance(message, Message):
+        return message_key(message)
+    chat = update.effective_chat
+    return chat_key(chat.id) if chat is not None else None
+
+
+class ChatOrder(BaseUpdateProcessor):
+    """PTB's concurrent update processing, in order within each chat.
+
+    The first update of an idle chat runs at once and its task then works through whatever
+    that chat sent meanwhile, in arrival order; other chats' updates run beside it. A chat that
+    waits (its administrators asked, the store busy) delays only itself.
+    """
+
+    def __init__(self, max_concurrent_updates: int = CONCURRENT_CHATS) -> None:
+        super().__init__(max_concurrent_updates)
+        self._waiting: dict[str, deque[Awaitable[Any]]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update now, or queue it behind its chat's update being handled."""
+        key = update_chat(update)
+        if key is None:
+            await coroutine
+            return
+        queue = self._waiting.get(key)
+        if queue is not None:
+            queue.append(coroutine)  # the task handling this chat runs it next
+            return
+        queue = self._waiting[key] = deque([coroutine])
+        try:
+            while queue:
+                try:
+                    await queue[0]
+                except Exception:  # PTB's error handler saw handler errors; this is PTB's own
+                    log.exception("event=telegram_update_failed chat=%s", key)
+                queue.popleft()
+        finally:
+            del self._waiting[key]
+            for left in queue:  # cancelled: close the rest so none is left never awaited
+                if inspect.iscoroutine(left):
+                    left.close()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: `Application.stop` waited for every chat's task."""
+
+
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     """Inline buttons in one row; each carries its command as callback data (≤ 64 bytes)."""
     usable = [b for b in buttons if 0 < len(b.command.encode()) <= MAX_CALLBACK_DATA]
@@ -178,6 +246,20 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
         return None
     row = [InlineKeyboardButton(b.label, callback_data=b.command) for b in usable]
     return InlineKeyboardMarkup([row])
+
+
+# What Telegram accepts as a bot command name.
+_TELEGRAM_NAME = re.compile(r"[a-z0-9_]{1,32}")
+
+
+def command_names() -> list[str]:
+    """Every name of every command that Telegram can carry as a command, from the table.
+
+    Telegram's command names are [a-z0-9_]: "/überblick" comes as plain text (answered in
+    private chats by the text handler; its keyboard spelling "/ueberblick" is a command).
+    """
+    names = {n for c in COMMANDS.values() for n in c.names}
+    return sorted(n for n in names if _TELEGRAM_NAME.fullmatch(n))
 
 
 class TelegramTransport:
@@ -195,11 +277,18 @@ class TelegramTransport:
         webhook: Webhook | None = None,
         poll_timeout: float = 10.0,
         on_inline: OnInline | None = None,
+        limits: Limits = LIMITS,
         may_join: MayJoin | None = None,
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
-        # once, in one place.
-        self.application = ApplicationBuilder().token(token).base_url(api_url).build()
+        # once, in one place. Updates run concurrently, in order within each chat.
+        self.application = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(api_url)
+            .concurrent_updates(ChatOrder())
+            .build()
+        )
         self.api_url = api_url
         self.on_gone = on_gone
         self.on_moved = on_moved
@@ -207,7 +296,7 @@ class TelegramTransport:
         self.poll_timeout = poll_timeout
         self.on_inline = on_inline
         self.may_join = may_join
-        self.limits = LIMITS
+        self.limits = limits
         self.size = TELEGRAM_LIMIT
         # Chat types as Telegram reported them (updates and sent messages): groups get
         # Telegram's per-group limit.
@@ -219,10 +308,7 @@ class TelegramTransport:
         only_messages = filters.UpdateType.MESSAGE
         # Commands in a channel come as `channel_post`: only its administrators can post there.
         commands = only_messages | filters.UpdateType.CHANNEL_POST
-        # Telegram's command names are [a-z0-9_]: "/überblick" comes as plain text (answered in
-        # private chats by the text handler below).
-        names = sorted(n for n in {*COMMANDS, *ALIASES} if n.isascii())
-        app.add_handler(CommandHandler(names, self._on_text, filters=commands))
+        app.add_handler(CommandHandler(command_names(), self._on_text, filters=commands))
         # Unknown commands and chatter get a hint only in private chats: in a group they may be
         # meant for another bot or for people.
         private = only_messages & filters.ChatType.PRIVATE
@@ -316,7 +402,7 @@ class TelegramTransport:
         )
 
     async def stop(self) -> None:
-        """Stop fetching updates, finish the update being handled, close the HTTP pool."""
+        """Stop fetching updates, finish the updates being handled, close the HTTP pool."""
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -333,60 +419,47 @@ class TelegramTransport:
         return self._kinds.get(chat) in (ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL)
 
     async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
-        """One HTML message (or an edit of message `replace`); a `SendError` on refusal.
+        """One HTML message (or an edit of message `replace`): one call, a `SendError` on refusal.
 
-        Markup the server cannot parse is sent once more as plain text: a message is never
-        dropped over markup.
+        A reply without markup goes out as escaped text, which always parses: that is how
+        `bot.delivery` sends the plain form after a `BadMarkup`.
         """
-        try:
-            try:
-                await self._send_one(chat, part, replace, plain=False)
-            except BadRequest as exc:
-                if "can't parse entities" not in exc.message.lower():
-                    raise
-                log.warning("event=telegram_html_rejected chat=%s error=%r", chat, exc.message)
-                await self._send_one(chat, part, replace, plain=True)
-        except TelegramError as exc:
-            error = classify(exc)
-            if TOPIC_CLOSED in exc.message.lower():
-                log.warning("event=telegram_topic_closed chat=%s", chat)
-            raise error from exc
-
-    async def _send_one(self, chat: str, part: Reply, replace: str | None, *, plain: bool) -> None:
         bot = self.application.bot
-        text = to_plain(part) if plain else telegram_html(part)
-        mode = None if plain else ParseMode.HTML
-        previews = LinkPreviewOptions(is_disabled=not part.link_previews)
-        markup = keyboard(part.buttons)
+        text = telegram_html(part)
         if not text.strip():
             log.warning("event=telegram_empty_message chat=%s", chat)
             return
+        markup = keyboard(part.buttons)
+        previews = LinkPreviewOptions(is_disabled=not part.link_previews)
         target, thread = address(chat)
-        if replace is not None:
-            try:
-                await bot.edit_message_text(
+        try:
+            if replace is None:
+                message = await bot.send_message(
+                    target,
                     text,
-                    chat_id=target,
-                    message_id=int(replace),
-                    parse_mode=mode,
+                    parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     link_preview_options=previews,
+                    message_thread_id=thread,
+                    # A chat's quiet pushes (/settings leise an) arrive without a sound.
+                    disable_notification=bool(part.silent),
                 )
-            except BadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    raise
-            return
-        message = await bot.send_message(
-            target,
-            text,
-            parse_mode=mode,
-            reply_markup=markup,
-            link_preview_options=previews,
-            message_thread_id=thread,
-            # A chat's quiet pushes (/settings leise an) arrive without a sound.
-            disable_notification=bool(part.silent),
-        )
-        self._kinds[chat] = message.chat.type
+                self._kinds[chat] = message.chat.type
+                return
+            await bot.edit_message_text(
+                text,
+                chat_id=target,
+                message_id=int(replace),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=previews,
+            )
+        except TelegramError as exc:
+            if isinstance(exc, BadRequest) and "not modified" in exc.message.lower():
+                return  # the edit shows what the message already says
+            if TOPIC_CLOSED in exc.message.lower():
+                log.warning("event=telegram_topic_closed chat=%s", chat)
+            raise classify(exc) from exc
 
     async def _publish_commands(self) -> None:
         """Tell Telegram the command list with help in German (default) and English."""
@@ -425,9 +498,16 @@ class TelegramTransport:
         tchat = message.chat
         chat = message_key(message)
         self._kinds[chat] = tchat.type
+        # A channel post comes from the channel's administrators, a button press under it from
+        # any reader: then, as in a group, Telegram is asked whether the presser manages it.
+        asks = tchat.type in (ChatType.GROUP, ChatType.SUPERGROUP) or (
+            tchat.type == ChatType.CHANNEL and replace is not None
+        )
+        resolved = resolve(text)
         may_manage = True
-        if tchat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and is_change(text):
-            may_manage = await self._is_group_admin(tchat, user, message.sender_chat)
+        if asks and resolved is not None and resolved.changes:
+            sender = message.sender_chat if replace is None else None
+            may_manage = await self._is_group_admin(tchat, user, sender)
         return Incoming(
             chat=chat,
             # A channel post has no user: the channel speaks, and only its administrators can.
@@ -440,7 +520,8 @@ class TelegramTransport:
         )
 
     async def _is_group_admin(self, tchat: Chat, user: User | None, sender: Chat | None) -> bool:
-        """Whether Telegram lists the user among the group's administrators (cached briefly)."""
+        """Whether Telegram lists the user among the group's (or channel's) administrators
+        (cached briefly)."""
         if sender is not None and sender.id == tchat.id:
             return True  # an anonymous administrator writes as the group itself
         if user is None or user.id == ANONYMOUS_ADMIN:
@@ -462,12 +543,26 @@ class TelegramTransport:
         return user.id in cached[1]
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on one of the bot's buttons: only the reading actions its buttons carry.
+
+        Telegram does not promise that callback data is what the bot put on a button, so any
+        other data is ignored (and logged); the press is answered either way.
+        """
         query = update.callback_query
         if query is None:
             return
         try:
             message = query.message
             if not query.data or not isinstance(message, Message):
+                return
+            resolved = resolve(query.data)
+            if resolved is None or resolved.command is None or not resolved.command.button:
+                log.warning(
+                    "event=telegram_button_refused chat=%s user=%s data=%r",
+                    message_key(message),
+                    query.from_user.id,
+                    query.data[:MAX_CALLBACK_DATA],
+                )
                 return
             replace = str(message.message_id)
             await self._answer(await self._incoming(message, query.from_user, query.data, replace))

@@ -173,6 +173,12 @@ class FakeBotAPI:
     inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     # method → retry_after seconds: answer the next call(s) with 429, one entry per call.
     flood: dict[str, list[int]] = field(default_factory=dict)
+    # chat id → retry_after seconds: the next sendMessage(s) to that chat get 429.
+    flood_chat: dict[int, list[int]] = field(default_factory=dict)
+    # method → seconds the server takes to answer it (a slow getChatAdministrators, …).
+    latency: dict[str, float] = field(default_factory=dict)
+    # Chats where the server cannot parse any tag: HTML with markup gets "can't parse entities".
+    refuse_markup: set[int] = field(default_factory=set)
     blocked: set[int] = field(default_factory=set)
     # Until this time.monotonic() value, sendMessage answers 500 (the Bot API is down).
     down_until: float = 0.0
@@ -320,7 +326,11 @@ class FakeBotAPI:
 
     def push_button(self, message: Sent, label: str, user_id: int = 555) -> None:
         """A user taps the inline button labelled `label` under a bot message."""
-        data = dict(message.buttons)[label]
+        self.push_callback(message, dict(message.buttons)[label], user_id)
+
+    def push_callback(self, message: Sent, data: str, user_id: int = 555) -> None:
+        """A callback query with `data` from under a bot message: what a button sends, or what
+        any client may send (Telegram does not check callback data against the buttons)."""
         self._push(
             {
                 "callback_query": {
@@ -331,7 +341,7 @@ class FakeBotAPI:
                     "message": {
                         "message_id": message.message_id,
                         "date": int(time.time()),
-                        "chat": {"id": message.chat_id, "type": "private"},
+                        "chat": self._chat(message.chat_id),
                         "from": BOT_USER,
                         "text": message.visible,
                     },
@@ -435,6 +445,11 @@ class FakeBotAPI:
             )
         if method == "sendMessage" and time.monotonic() < self.down_until:
             return self._error(500, "Internal Server Error")
+        if method == "sendMessage" and self.flood_chat.get(int(params["chat_id"])):
+            wait = self.flood_chat[int(params["chat_id"])].pop(0)
+            return self._error(429, "Too Many Requests: retry later", retry_after=wait)
+        if self.latency.get(method):
+            await asyncio.sleep(self.latency[method])
         handler = getattr(self, "m_" + method.lower(), None)
         if handler is None:
             return web.json_response({"ok": True, "result": True})
@@ -493,6 +508,9 @@ class FakeBotAPI:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 migrate_to_chat_id=self.migrated[chat_id],
             )
+        markup = p.get("parse_mode") == "HTML" and "<" in str(p.get("text", ""))
+        if markup and chat_id in self.refuse_markup:
+            return self._error(400, "Bad Request: can't parse entities: unsupported start tag")
         try:
             text = visible_text(str(p.get("text", "")), p.get("parse_mode"))
         except TelegramHTMLError as exc:
