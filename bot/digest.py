@@ -324,14 +324,25 @@ class StoryPool:
             lo = ranking.first[g]
             if lo is None or since > lo:
                 continue
-            if keywords is None or keywords.match(self._group_terms(g)):
-                chosen.append((rank, g, None))
+            part: tuple[Article, ...] | None = None
+            if options.sources:
+                # Only the chosen outlets' articles: the story as they told it, if they did.
+                part = tuple(a for a in self.groups[g] if options.reads(a.source))
+                if not part:
+                    continue
+            terms = self._group_terms(g) if part is None else _terms(part)
+            if keywords is None or keywords.match(terms):
+                chosen.append((rank, g, part))
         # Stories straddling `since` enter with their fresh articles only, ranked as such.
         for g in ranking.spread:
             lo, hi = ranking.first[g], ranking.last[g]
             if hi is None or since > hi or (lo is not None and since <= lo):
                 continue
-            fresh = tuple(a for a in self.groups[g] if is_fresh(a, since, now))
+            fresh = tuple(
+                a for a in self.groups[g] if is_fresh(a, since, now) and options.reads(a.source)
+            )
+            if not fresh:
+                continue
             if keywords is None or keywords.match(_terms(fresh)):
                 chosen.append((_rank(fresh, g, now), g, fresh))
         chosen.sort(key=lambda c: c[0], reverse=True)

@@ -493,6 +493,12 @@ def m011_digest_times_days(db: Database) -> None:
     subscriptions.add_column("days", str, not_null_default="")
 
 
+@migrations()
+def m012_chat_sources(db: Database) -> None:
+    """The outlets a chat (or forum topic) reads, one name a line; empty: every outlet."""
+    db.table("chats").add_column("sources", str, not_null_default="")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

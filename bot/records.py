@@ -169,6 +169,12 @@ class ChatSettings:
     # Digests, alerts and breaking stories without a notification sound; with link previews.
     silent: bool = False
     previews: bool = False
+    # The outlets the chat reads (digest, alerts, breaking stories); () every outlet.
+    sources: tuple[str, ...] = ()
+
+    def reads(self, source: str) -> bool:
+        """Whether the chat chose this outlet (any case), or chose none and reads every one."""
+        return not self.sources or source.casefold() in {s.casefold() for s in self.sources}
 
 
 @dataclass(frozen=True, slots=True)

@@ -490,6 +490,8 @@ async def push_alerts(
         out: list[tuple[AlertHit, Reply]] = []
         for hit in new:
             settings = store.chats.settings(hit.chat)
+            if not settings.reads(hit.article.source):
+                continue  # the chat chose other outlets (/settings quellen)
             reply = as_push(alert_reply(hit.article, hit.words, settings.language), settings)
             until = _quiet_end(store, hit.chat, now, default_zone)
             if until is None:
@@ -534,6 +536,8 @@ async def push_breaking(
             for story in found:
                 if store.pushes.told_breaking(chat, story.article_ids):
                     continue
+                if not any(settings.reads(link.name) for link in story.story.links):
+                    continue  # none of the chat's chosen outlets reports it
                 reply = as_push(breaking_reply(story.story, language), settings)
                 lead = story.story.article_ids[0]
                 if until is None:

@@ -390,6 +390,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Linkvorschau in Überblick und Alarmen",
         "Link previews in digests and alerts",
     ),
+    "setting_sources": (
+        "Quellen (Überblick, Alarme, Eilmeldungen)",
+        "Sources (digest, alerts, breaking)",
+    ),
+    "sources_head": ("Quellen zur Wahl:", "Sources to choose from:"),
+    "sources_chosen": (
+        "Hier gelesen: {chosen}. Ändern: /settings quellen tagesschau, dpa "
+        "(alle: /settings quellen alle)",
+        "Read here: {chosen}. To change: /settings sources tagesschau, dpa "
+        "(all: /settings sources all)",
+    ),
+    "sources_unknown": (
+        "Die Quelle „{name}“ kenne ich nicht. Zur Wahl: {names}. "
+        "Beispiel: /settings quellen tagesschau, dpa",
+        "I don't know the source “{name}”. To choose from: {names}. "
+        "Example: /settings sources tagesschau, dpa",
+    ),
+    "sources_none_yet": (
+        "noch keine (es sind keine Artikel gespeichert)",
+        "none yet (no articles are stored)",
+    ),
+    "id_chat": ("Dieser Chat: {chat}", "This chat: {chat}"),
+    "id_user": ("Du: {user}", "You: {user}"),
+    "id_hint": (
+        "So tragen Betreiber dich in admins oder allowed_users ein (den Chat in allowed_chats).",
+        "Operators put this in admins or allowed_users (the chat in allowed_chats).",
+    ),
     "on": ("an", "on"),
     "off": ("aus", "off"),
     "yes": ("ja", "yes"),

@@ -42,6 +42,7 @@ from bot.commands.news import (
     nothing_found,
     search_key,
 )
+from bot.commands.sources import _id, _sources
 from bot.commands.subscriptions import (
     _alert,
     _alerts,
@@ -289,6 +290,23 @@ _TABLE = (
         "Remove an alert",
         _unalert,
         changes=_always,
+    ),
+    Command(
+        "sources",
+        ("", ""),
+        "Die Quellen zur Wahl und welche dieser Chat liest (/settings quellen …)",
+        "The sources to choose from and which this chat reads (/settings sources …)",
+        _sources,
+        takes_args=False,
+        aliases=("quellen",),
+    ),
+    Command(
+        "id",
+        ("", ""),
+        "Die Kennungen dieses Chats und deine (für die Betreiber)",
+        "This chat's id and yours (for the operators)",
+        _id,
+        takes_args=False,
     ),
     Command(
         "feeds",

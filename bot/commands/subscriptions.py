@@ -14,6 +14,7 @@ from bot.commands.base import (
     _id_arg,
     is_stored_id,
 )
+from bot.commands.sources import chosen_sources, shown_sources
 from bot.commands.zones import find_zone
 from bot.digest import build_digests, plan_chat
 from bot.query import MAX_WORDS
@@ -272,6 +273,12 @@ SETTINGS = (
         frozenset({"ruhe", "nachtruhe", "quiet_hours"}),
         ("22:00-07:00", "22:00-07:00"),
     ),
+    Setting(
+        "sources",
+        ("quellen", "sources"),
+        frozenset({"quelle", "source", "medien", "outlets"}),
+        ("tagesschau, dpa", "tagesschau, dpa"),
+    ),
     Setting("silent", ("leise", "silent"), frozenset({"lautlos", "stumm", "mute"}), ("an", "on")),
     Setting(
         "previews",
@@ -310,6 +317,7 @@ def _values(req: Request) -> tuple[dict[str, str], dict[str, bool]]:
         "topics": " ".join(topics) if topics else t(lang, "topics_all"),
         "breaking": _yes_no(lang, settings.breaking),
         "quiet": settings.quiet or t(lang, "quiet_none"),
+        "sources": shown_sources(lang, settings.sources),
         "silent": _on_off(lang, settings.silent),
         "previews": _on_off(lang, settings.previews),
     }
@@ -391,6 +399,13 @@ def _settings(req: Request) -> Reply:
         )
     if setting.key == "topics":
         return _set_topics(req, setting, values)
+    if setting.key == "sources":
+        chosen = chosen_sources(req, " ".join(values))
+        if isinstance(chosen, Reply):
+            return chosen
+        req.library.chats.update_settings(req.ctx.chat, req.ctx.now, sources=chosen)
+        _keep_language(req)
+        return _changed(req, setting)
     # A zone may be typed with spaces ("New York"), a time and quiet hours too ("7 Uhr",
     # "22:00 - 07:00").
     spaced = (

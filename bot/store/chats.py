@@ -40,6 +40,7 @@ class Chats(Table):
             zone=r.get("zone") or None,
             silent=bool(r.get("silent")),
             previews=bool(r.get("previews")),
+            sources=tuple(s for s in (r.get("sources") or "").split("\n") if s),
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -105,6 +106,7 @@ class Chats(Table):
         zone: str | None = None,
         silent: bool | None = None,
         previews: bool | None = None,
+        sources: tuple[str, ...] | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         given = (
@@ -117,6 +119,7 @@ class Chats(Table):
             ("zone", zone),
             ("silent", None if silent is None else int(silent)),
             ("previews", None if previews is None else int(previews)),
+            ("sources", None if sources is None else "\n".join(sources)),
         )
         changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():
