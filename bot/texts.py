@@ -69,6 +69,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Artikel {id} hat nur eine Seite: /article {id}",
         "Article {id} has only one page: /article {id}",
     ),
+    "article_other": (
+        "– zwei Artikel gemeint? Jeden für sich: /article {id}",
+        "– two articles meant? Each on its own: /article {id}",
+    ),
+    "search_source_missing": (
+        "Welche Quelle? Schreib den Namen direkt hinter {filter}, "
+        "z. B. /search venezuela quelle:dpa (/quellen zeigt sie alle)",
+        "Which source? Write its name right after {filter}, e.g. /search venezuela source:dpa "
+        "(/sources lists them all)",
+    ),
+    "help_aliases": ("auch {names}", "also {names}"),
     "article_few_pages": (
         "Artikel {id} hat nur {pages} Seiten. Die letzte: /article {id} {pages}",
         "Article {id} has only {pages} pages. The last one: /article {id} {pages}",
@@ -207,6 +218,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Which feed? Example: /addfeed https://www.tagesschau.de/xml/rss2",
     ),
     "addfeed_done": ("Feed {id} eingetragen: {url}", "Feed {id} added: {url}"),
+    "addfeed_checking": (
+        "Ich rufe {url} einmal ab, um zu prüfen, ob es ein Feed ist …",
+        "Fetching {url} once to check that it is a feed …",
+    ),
     "addfeed_not_url": (
         "„{url}“: das ist keine URL. Welcher Feed? Beispiel: "
         "/addfeed https://www.tagesschau.de/xml/rss2",
@@ -252,10 +267,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Die Adresse hat keinen gültigen Host ({detail}).",
         "The URL has no valid host ({detail}).",
     ),
+    "host_no_host": ("kein Rechnername", "no host name"),
+    "host_credentials": ("mit Benutzername oder Passwort", "with a user name or password"),
     "url_refused_internal": (
-        "Das ist eine interne Adresse ({detail}).",
+        "Das ist eine interne Adresse ({detail}); erlauben kann sie der Betreiber mit fetch_allow.",
         "That is an internal address ({detail}).",
     ),
+    "address_local": ("{host}: dieser Rechner", "{host}: this machine"),
+    "address_loopback": ("{host}: Loopback, dieser Rechner", "{host}: loopback, this machine"),
+    "address_private": ("{host}: privates Netz", "{host}: private network"),
+    "address_link-local": ("{host}: link-local, nur im lokalen Netz", "{host}: link-local"),
+    "address_multicast": ("{host}: Multicast", "{host}: multicast"),
+    "address_unspecified": ("{host}: unbestimmte Adresse", "{host}: unspecified address"),
+    "address_reserved": ("{host}: reservierte Adresse", "{host}: reserved address"),
+    "address_not public": ("{host}: nicht öffentlich", "{host}: not public"),
     "removefeed_usage": (
         "Welcher Feed? Beispiel: /removefeed 1 (die Nummern zeigt /feeds)",
         "Which feed? Example: /removefeed 1 (/feeds shows the numbers)",

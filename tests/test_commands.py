@@ -27,6 +27,7 @@ from bot.texts import MESSAGES
 from tests.chat_changes import ARGS, GERMAN_NAMES, changing_names, message, prepare, spellings
 from tests.chat_changes import state as chat_state
 from tests.conftest import ROOT
+from tests.i18n import foreign_words
 
 CHAT = "telegram:1"
 
@@ -198,7 +199,8 @@ def test_admin_commands(store: Store, now: datetime) -> None:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("http://127.0.0.1:8080/feed.xml", "interne Adresse (127.0.0.1 is a loopback address"),
+        # German through and through: the English detail is for the log.
+        ("http://127.0.0.1:8080/feed.xml", "interne Adresse (127.0.0.1: Loopback, dieser Rechner"),
         ("http://[::ffff:10.0.0.1]/rss", "interne Adresse"),
         ("http://localhost/rss", "interne Adresse"),
         ("http://169.254.169.254/latest/meta-data", "link-local"),
@@ -210,6 +212,7 @@ def test_addfeed_refuses_internal_addresses_and_says_why(
     answer = say(store, now, f"/addfeed {url}", is_admin=True)
     assert "Diesen Feed trage ich nicht ein" in answer
     assert says in answer
+    assert not foreign_words(answer, "de"), answer
     assert store.feeds.all() == []
 
 

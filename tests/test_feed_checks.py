@@ -201,4 +201,6 @@ async def test_ingest_refuses_a_web_page_and_a_typed_address_without_http(
     assert code == 2
     assert not_url in err
     _, listed, _ = await cli("feeds", "list")
-    assert "http" not in listed
+    # Nothing was added, and the empty list says how to add a feed.
+    assert "newsbot feeds add https://www.tagesschau.de/xml/rss2" in listed
+    assert listed.count("http") == 1

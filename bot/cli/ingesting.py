@@ -15,7 +15,7 @@ from urllib.request import url2pathname
 from bot.app import fetch_options, poll_options, utc_now
 from bot.cli.base import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
 from bot.cli_texts import reason, say
-from bot.commands.admin import check_refusal, is_feed_url
+from bot.commands.admin import check_refusal, is_feed_url, refusal_text
 from bot.config import Config
 from bot.errors import BadInput
 from bot.ingest.feeds import (
@@ -41,7 +41,7 @@ def feed_url_problem(url: str, config: Config) -> str | None:
     refusal = url_refusal(url.strip(), Allowed.parse(config.fetch_allow))
     if refusal is None:
         return None
-    reason = t(config.language, f"url_refused_{refusal.code}", detail=refusal.detail)
+    reason = refusal_text(config.language, refusal)
     if not is_feed_url(url.strip()) and "://" not in url:
         return say(config.language, "feeds_not_url", url=url, reason=reason)
     return say(config.language, "feeds_refused", url=repr(url), reason=reason)
@@ -122,14 +122,12 @@ def _inputs(store: Store, config: Config, args: list[str], now: datetime) -> Inp
         if arg.startswith(("http://", "https://")):
             refusal = url_refusal(arg.strip(), Allowed.parse(config.fetch_allow))
             if refusal is not None:
-                reason = t(config.language, f"url_refused_{refusal.code}", detail=refusal.detail)
+                reason = refusal_text(config.language, refusal)
                 raise BadInput(say(config.language, "ingest_refused_feed", url=arg, reason=reason))
             add_feed(arg)
             continue
         if _looks_like_url(arg) and not Path(arg).exists():
-            refusal = url_refusal(arg.strip(), Allowed.parse(config.fetch_allow))
-            detail = "" if refusal is None else refusal.detail
-            reason = t(config.language, "url_refused_scheme", detail=detail)
+            reason = t(config.language, "url_refused_scheme")
             raise BadInput(say(config.language, "feeds_not_url", url=arg, reason=reason))
         local = file_url_path(arg) if arg.lower().startswith("file:") else Path(arg)
         if local is None:
@@ -283,6 +281,8 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
         elif args.action == "export":
             print(to_opml(store.feeds.all(), utc_now()), end="")
         else:
+            if not store.feeds.all():
+                print(say(config.language, "feeds_list_empty"))
             for feed in store.feeds.all():
                 state = t(config.language, "feed_" + feed.health, failures=feed.failures)
                 state += f": {feed.error}" if feed.error else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from bot.commands.base import (
@@ -13,7 +14,7 @@ from bot.commands.base import (
     reader_language,
 )
 from bot.digest import chat_zone
-from bot.outbound import Allowed, url_refusal
+from bot.outbound import Allowed, Refusal, url_refusal
 from bot.records import FeedCheck, Reply, Span
 from bot.texts import t
 
@@ -50,7 +51,8 @@ def _addfeed(req: Request) -> Reply:
     if refusal is not None:
         return refusal
     # The feed is added only once a fetch shows it is one (`finish_addfeed`, called by the app).
-    return Reply((), fetch=url)
+    checking = Reply.text(t(req.language, "addfeed_checking", url=url))
+    return replace(checking, fetch=url)
 
 
 def feed_refusal(
@@ -62,13 +64,26 @@ def feed_refusal(
     # The fetcher's own rules (bot.outbound): only http(s), no internal host unless allowed.
     refusal = url_refusal(url, Allowed.parse(fetch_allow))
     if refusal is not None:
-        reason = t(language, f"url_refused_{refusal.code}", detail=refusal.detail)
-        return Reply.text(t(language, "addfeed_refused", reason=reason), ok=False)
+        return Reply.text(
+            t(language, "addfeed_refused", reason=refusal_text(language, refusal)), ok=False
+        )
     known = next((f for f in library.feeds.all() if f.url == url), None)
     if known is not None:
         reason = t(language, "feed_duplicate", id=known.id)
         return Reply.text(t(language, "addfeed_refused", reason=reason), ok=False)
     return None
+
+
+def refusal_text(language: str, refusal: Refusal) -> str:
+    """Why a URL is not fetched, all in the reader's language (the detail is English, for logs)."""
+    if language == "en":
+        return t(language, f"url_refused_{refusal.code}", detail=refusal.detail)
+    if refusal.code == "internal":
+        where = t(language, f"address_{refusal.kind or 'reserved'}", host=refusal.host)
+        return t(language, "url_refused_internal", detail=where)
+    if refusal.code == "host":
+        return t(language, "url_refused_host", detail=t(language, f"host_{refusal.kind}"))
+    return t(language, "url_refused_scheme")
 
 
 def check_refusal(check: FeedCheck, language: str) -> str | None:

@@ -16,7 +16,7 @@ from bot.query import MAX_WORDS, Query, filter_kind, parse_query
 from bot.records import Button, Reply, Span, as_push
 from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
-from bot.vocabulary import OR_WORDS, PAGE_PREFIXES
+from bot.vocabulary import OR_WORDS, PAGE_PREFIXES, SOURCE_PREFIXES
 
 # One page of `/article`: about one Telegram message, so an answer stays within the budget.
 ARTICLE_PAGE = 3000
@@ -71,6 +71,17 @@ def _parse(req: Request, text: str) -> Query:
 
 
 def _search_page(req: Request, text: str, page: int, *, paging: bool = False) -> Reply:
+    bare = next(
+        (
+            w
+            for w in text.split()
+            if w.casefold().rstrip(":") in SOURCE_PREFIXES and w.endswith(":")
+        ),
+        None,
+    )
+    if bare is not None:
+        # `quelle:` with no outlet after it: ask for one rather than search without it.
+        return Reply.text(t(req.language, "search_source_missing", filter=bare), ok=False)
     query = _parse(req, text)
     if query.problem == "bad-date":
         return Reply.text(t(req.language, "search_bad_date"), ok=False)
@@ -210,7 +221,11 @@ def _article(req: Request) -> Reply:
     pages = article_pages(article.body)
     if page > len(pages):
         key = "article_one_page" if len(pages) == 1 else "article_few_pages"
-        return Reply.text(t(req.language, key, id=article_id, pages=len(pages)), ok=False)
+        text = t(req.language, key, id=article_id, pages=len(pages))
+        # `/article 5 6` may mean two articles: say how to read the other one.
+        if req.library.articles.article(page) is not None:
+            text += " " + t(req.language, "article_other", id=page)
+        return Reply.text(text, ok=False)
     # Title, source and date, then the text; the summary is the text's own opening, not repeated.
     head = (Span(article.title, bold=True, url=article.url),)
     where = f"{source_name(article.source, req.language)}, "
