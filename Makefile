@@ -1,4 +1,6 @@
 # Two commands for a fresh machine: `make demo` runs the bot on the seeds, `make test` runs the tests.
+# Lanes: `make test-fast` is the inner loop (no integration or slow tests, under a minute);
+# `make test-no-slow` leaves out only the slow ones (CI's second Python); `make test` is everything.
 # Both bootstrap uv into .tools/ and install the pinned, hashed requirements-dev.lock into a venv.
 # requirements.lock pins the runtime alone (what the container and the systemd unit install).
 #
@@ -26,7 +28,7 @@ LOCK_FLAGS := --universal --python-version 3.11 --fork-strategy fewest --generat
 export UV_PYTHON_DOWNLOADS := never
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 
-.PHONY: install demo test lint lock synapse-lock bench clean
+.PHONY: install demo test test-fast test-no-slow lint lock synapse-lock bench clean
 
 $(UV):
 	$(DEFAULT_PYTHON) -m venv .tools
@@ -48,6 +50,14 @@ test: $(VENV)/.installed  ## the whole test suite (installs the test-only Synaps
 	  || echo "Synapse could not be installed: Matrix tests will skip"
 	$(VENV)/bin/python -m pytest -q
 
+test-fast: $(VENV)/.installed  ## the inner loop: every test that needs no server, process or long run
+	$(VENV)/bin/python -m pytest -q -m "not integration and not slow"
+
+test-no-slow: $(VENV)/.installed  ## everything but the slow tests (see the `slow` marker)
+	-@PYTHON=$(DEFAULT_PYTHON) sh tests/fakes/install_synapse.sh \
+	  || echo "Synapse could not be installed: Matrix tests will skip"
+	$(VENV)/bin/python -m pytest -q -m "not slow"
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
@@ -66,6 +76,8 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/digest.py
 	$(VENV)/bin/python bench/stories.py
 	$(VENV)/bin/python bench/clean.py
+	$(VENV)/bin/python bench/feeds.py
+	$(VENV)/bin/python bench/memory.py
 
 clean:
 	rm -rf .venv .venv-*/ .tools .synapse-venv

@@ -8,19 +8,33 @@ from dataclasses import dataclass
 from bot.query import MAX_WORD_LENGTH, TextTerms, matches_all, text_terms, to_wants
 from bot.records import Alert, Article, Reply, Span
 from bot.texts import t
-from summarizer import fold, words
+from summarizer import fold, normalize, words
 
 
 def alert_words(text: str) -> tuple[str, ...]:
     """An alert's searchable words as written, each once (by folded form), no stop words;
     `-word` excludes. All of them: the caller refuses more than `MAX_WORDS` rather than cut."""
     first: dict[str, str] = {}
-    for token in text.split():
+    for token in normalize(text).split():
         sign = "-" if token.startswith("-") else ""
         for word in words(token):
             if len(word) <= MAX_WORD_LENGTH and to_wants([word]):
                 first.setdefault(sign + fold(word), sign + word)
     return tuple(first.values())
+
+
+def same_alert(one: Sequence[str], other: Sequence[str]) -> bool:
+    """Whether two alerts look for the same: each word of one has a word of the other (with the
+    same sign) sharing a search term (`Venezuelas` and `venezuela`, `Muenchen` and `München`)."""
+
+    def keyed(alert: Sequence[str]) -> list[tuple[bool, frozenset[str]]]:
+        return [(w.startswith("-"), frozenset(to_wants([w.lstrip("-")])[0])) for w in alert]
+
+    def covered(a: list[tuple[bool, frozenset[str]]], b: list[tuple[bool, frozenset[str]]]) -> bool:
+        return all(any(sa == sb and ta & tb for sb, tb in b) for sa, ta in a)
+
+    mine, theirs = keyed(one), keyed(other)
+    return len(mine) == len(theirs) and covered(mine, theirs) and covered(theirs, mine)
 
 
 def alert_matches(alert: tuple[str, ...], text: str | TextTerms) -> bool:

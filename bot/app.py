@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -15,13 +18,16 @@ from bot.commands import Context, handle, reader_language, resolve
 from bot.commands.admin import finish_addfeed
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
-from bot.ingest.feeds import FeedPoller, PollOptions, check_feed
+from bot.heartbeat import HEARTBEAT_KEY, Heartbeat
+from bot.heartbeat import to_json as heartbeat_json
+from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions, check_feed
 from bot.ingest.fetch import Fetcher, FetchOptions
 from bot.inline import InlinePage, inline_search
 from bot.outbound import Allowed
 from bot.records import Reply
 from bot.schedule import DigestScheduler
 from bot.store import Store
+from bot.systemd import notify
 from bot.texts import t
 from bot.transports.base import (
     Incoming,
@@ -38,6 +44,9 @@ MATRIX_SYNC_KEY = "matrix:sync_token"
 MATRIX_KEY_STORE = "matrix-keys"
 # On SIGTERM, queued sends get this long to go out (systemd and compose wait 30 s).
 SHUTDOWN_SEND_GRACE = 20.0
+# After SIGTERM the whole orderly shutdown gets this long; past it (a stuck send, a blocked
+# thread) the process ends anyway, before systemd's and compose's 30 s run out.
+SHUTDOWN_DEADLINE = 27.0
 # On SIGTERM, feed polls in flight get this long before they are cancelled.
 SHUTDOWN_POLL_GRACE = 3.0
 # Telegram waits about 10 s for an inline answer; the search takes milliseconds, so this only
@@ -46,6 +55,8 @@ INLINE_DEADLINE = 5.0
 # The poll job looks for due feeds this often; each feed's own interval decides when it is due.
 POLL_CHECK_EVERY = timedelta(minutes=1)
 MINUTE = timedelta(minutes=1)
+# A transport without this attribute (console, Telegram webhook) receives without asking.
+_NO_RECEIVE_LOOP = object()
 
 
 def make_handler(
@@ -170,13 +181,16 @@ def make_inline(
     return on_inline
 
 
-def make_delivery(store: Store, transports: Sequence[Transport]) -> Delivery:
+def make_delivery(
+    store: Store, transports: Sequence[Transport], secrets: Iterable[str] = ()
+) -> Delivery:
     """The one outgoing path for these transports: a gone chat ends, a moved chat follows."""
     on_gone, on_moved = chat_events(store)
     return Delivery(
         {t.name: t for t in transports},
         on_gone=lambda chat: on_gone(chat, "send"),
         on_moved=on_moved,
+        secrets=secrets,
     )
 
 
@@ -225,6 +239,9 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
         from bot.transports.matrix import MatrixTransport
+        from bot.transports.matrix_keys import PICKLE_KEY_FILE, pickle_key
+
+        data = Path(config.db).resolve().parent
 
         async def load_token() -> str | None:
             return await store.run(lambda: store.chats.load_state(MATRIX_SYNC_KEY))
@@ -243,7 +260,8 @@ def build_transports(config: Config, store: Store) -> list[Transport]:
                 load_token=load_token,
                 save_token=save_token,
                 # The device's encryption keys live beside the database and go with it.
-                key_store=Path(config.db).resolve().parent / MATRIX_KEY_STORE,
+                key_store=data / MATRIX_KEY_STORE,
+                pickle_key=partial(pickle_key, config.matrix_pickle_key, data / PICKLE_KEY_FILE),
                 may_join=make_may_join(config),
             )
         )
@@ -284,20 +302,36 @@ async def serve(
     *,
     until: asyncio.Event | None = None,
     schedule: bool = False,
+    hard_stop: bool = False,
 ) -> None:
     """Run the transports (and, with `schedule`, the digest/feed scheduler) until SIGTERM/SIGINT.
 
     Shutdown order keeps messages: stop taking new jobs, let queued sends finish, then stop the
-    transports (which finish handlers in flight and save the Matrix sync token).
+    transports (which finish handlers in flight and save the Matrix sync token). With
+    `hard_stop` (the `newsbot run` process), a second signal ends the process at once and the
+    shutdown as a whole is bounded by SHUTDOWN_DEADLINE.
     """
     stop = until or asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def first_signal(sig: int) -> None:
+        log.info("event=stop_requested signal=%s", signal.Signals(sig).name)
+        stop.set()
+        if hard_stop:
+            for again in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(again, exit_now, again, "second_signal")
+            # A thread, not the loop: it fires even when the loop itself is what is stuck.
+            timer = threading.Timer(SHUTDOWN_DEADLINE, exit_now, (sig, "shutdown_deadline"))
+            timer.daemon = True
+            timer.start()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    queue = make_delivery(store, transports)
+        loop.add_signal_handler(sig, first_signal, sig)
+    queue = make_delivery(store, transports, config.secrets())
     scheduler: DigestScheduler | None = None
     on_message = make_handler(config, store, utc_now, queue)
     started: list[Transport] = []
+    started_at = utc_now()
     fetcher: Fetcher | None = None
     poller: FeedPoller | None = None
     try:
@@ -316,20 +350,23 @@ async def serve(
             log.info("event=feeds_rescheduled every_min=%d moved=%d", every / MINUTE, moved)
             fetcher = Fetcher(fetch_options(config))
             poller = FeedPoller(store, fetcher, poll_options(config))
+            beat = partial(record_heartbeat, store, started_at, transports)
             scheduler = DigestScheduler(
                 store,
                 queue,
                 clock=utc_now,
                 grace=timedelta(hours=config.digest_grace_hours),
-                poll=poller.cycle,
+                poll=beating(beat, poller.cycle),
                 poll_every=POLL_CHECK_EVERY,
                 default_zone=config.timezone,
                 archive=timedelta(days=config.archive_days),
             )
             await scheduler.start()
             log.info("event=scheduler_started jobs=%d", len(scheduler.scheduler.get_jobs()))
+        notify("READY=1")
         await stop.wait()
     finally:
+        notify("STOPPING=1")
         log.info("event=shutdown")
         if poller is not None:
             await poller.stop(SHUTDOWN_POLL_GRACE)
@@ -349,6 +386,46 @@ async def serve(
             loop.remove_signal_handler(sig)
 
 
+def beating(
+    beat: Callable[[datetime], Awaitable[None]], poll: Callable[[datetime, OnAdded], Awaitable[int]]
+) -> Callable[[datetime, OnAdded], Awaitable[int]]:
+    """The scheduler's minute job with the heartbeat recorded first (`status --check` reads it)."""
+
+    async def tick(now: datetime, on_added: OnAdded) -> int:
+        try:
+            await beat(now)
+        except Exception:  # a full disk must not stop the feeds
+            log.exception("event=heartbeat_failed")
+        return await poll(now, on_added)
+
+    return tick
+
+
+async def record_heartbeat(
+    store: Store, started: datetime, transports: Sequence[Transport], now: datetime
+) -> None:
+    """One store write: this tick, and when each receiving transport last heard back."""
+    receives: dict[str, datetime | None] = {}
+    for transport in transports:
+        if getattr(transport, "webhook", None) is not None:
+            continue  # a webhook hears only when someone writes: silence is no outage there
+        heard = getattr(transport, "last_receive", _NO_RECEIVE_LOOP)
+        if heard is not _NO_RECEIVE_LOOP:
+            receives[transport.name] = (
+                datetime.fromtimestamp(heard, UTC) if isinstance(heard, float) else None
+            )
+    text = heartbeat_json(Heartbeat(now, started, receives))
+    await store.run(lambda: store.chats.save_state(HEARTBEAT_KEY, text))
+    notify("WATCHDOG=1")
+
+
+def exit_now(sig: int, why: str) -> None:
+    """End the process at once (a second signal, or a shutdown past its deadline)."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"newsbot run: stopped at once ({why})\n".encode())
+    os._exit(128 + sig)
+
+
 def fetch_options(config: Config) -> FetchOptions:
     """How feeds and pages are fetched: the configured deadline and allowed internal hosts."""
     return FetchOptions(
@@ -358,4 +435,6 @@ def fetch_options(config: Config) -> FetchOptions:
 
 def poll_options(config: Config) -> PollOptions:
     """How feeds are polled: every `feed_interval_minutes` after a good poll."""
-    return PollOptions(every=timedelta(minutes=config.feed_interval_minutes))
+    return PollOptions(
+        every=timedelta(minutes=config.feed_interval_minutes), cycle=POLL_CHECK_EVERY
+    )

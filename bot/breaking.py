@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.digest import to_story
+from bot.outlets import publisher
 from bot.records import Article, Reply, Span, Story
 from bot.render import source_name
 from bot.stories import DEFAULT_TUNING, Tuning, group_stories
@@ -70,8 +71,8 @@ class Breaking:
 
 def _sightings(article: Article) -> list[tuple[datetime, str]]:
     """(when, outlet) for the article and each other outlet merged into it as a link."""
-    out = [(article.when, article.source)]
-    out += [(link.published or article.when, link.name) for link in article.links]
+    out = [(article.when, publisher(article.source))]
+    out += [(link.published or article.when, publisher(link.name)) for link in article.links]
     return out
 
 

@@ -15,6 +15,13 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "Duplikat: {path} = #{id} „{title}“ ({reason})",
         "duplicate: {path} = #{id} “{title}” ({reason})",
     ),
+    "ingest_usage": (
+        "Ordner, Dateien oder Feed-URLs angeben, oder --jsonl mit JSON-Zeilen auf stdin"
+        " (nicht beides), z. B. `newsbot ingest seiten/`"
+        " oder `newsbot ingest --jsonl < items.jsonl`",
+        "give folders, files or feed URLs, or --jsonl with JSON lines on stdin (not both),"
+        " e.g. `newsbot ingest pages/` or `newsbot ingest --jsonl < items.jsonl`",
+    ),
     "ingest_skipped": ("übersprungen: {path} ({reason})", "skipped: {path} ({reason})"),
     "ingest_feed": (
         "Feed {url}: {added} neu, {duplicates} Duplikate, {skipped} übersprungen",
@@ -99,6 +106,10 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "search_head": ("{total} Treffer für „{query}“:", "{total} results for “{query}”:"),
     "search_head_one": ("1 Treffer für „{query}“:", "1 result for “{query}”:"),
+    "date_range": (
+        "{value} liegt außerhalb der Tage, die ich kenne: 1900-01-01 bis 2999-12-31",
+        "{value} is outside the days I know: 1900-01-01 to 2999-12-31",
+    ),
     "search_bad_date": (
         "das Datum nach seit: verstehe ich nicht; z. B. seit:2025-11-01, seit:1.11. oder "
         "seit:gestern",
@@ -177,6 +188,14 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # status
     "status_check": ("ok: {count} Artikel in {db}", "ok: {count} articles in {db}"),
+    "status_alive": (
+        "ok: {count} Artikel in {db}; der Bot lebt (letzter Takt vor {age} s)",
+        "ok: {count} articles in {db}; the bot is alive (last tick {age} s ago)",
+    ),
+    "status_silent": (
+        "der Bot schweigt: {parts} (erlaubt: {stale} s, Herzschlag in {db})",
+        "the bot is silent: {parts} (allowed: {stale} s, heartbeat in {db})",
+    ),
     "status_database": ("Datenbank", "database"),
     "status_size": ("Größe", "size"),
     "status_articles": ("Artikel", "articles"),

@@ -38,6 +38,16 @@ def parse_clock(value: str) -> str | None:
     return f"{hour:02d}:{minute:02d}"
 
 
+# The days a reader may ask about. Wide enough for any archive, narrow enough that a day's start
+# in any zone, and the day after it, stay within what `datetime` holds (year 1 to 9999).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def is_known_day(day: date) -> bool:
+    """True for a day within FIRST_DAY … LAST_DAY, the range every date input accepts."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})?$")
 
 

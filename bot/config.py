@@ -62,11 +62,18 @@ ENV = {
     "matrix_user_id": "MATRIX_USER_ID",
     "matrix_password": "MATRIX_PASSWORD",
     "matrix_access_token": "MATRIX_ACCESS_TOKEN",
+    "matrix_pickle_key": "MATRIX_PICKLE_KEY",
     "matrix_allowed_inviters": "MATRIX_ALLOWED_INVITERS",
 }
 # The example config's ids: left in by mistake, they would hand operator commands to strangers.
 PLACEHOLDER_ADMINS = frozenset({"telegram:123456789", "matrix:@you:example.org"})
-SECRETS = {"telegram_token", "telegram_webhook_secret", "matrix_password", "matrix_access_token"}
+SECRETS = {
+    "telegram_token",
+    "telegram_webhook_secret",
+    "matrix_password",
+    "matrix_access_token",
+    "matrix_pickle_key",
+}
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
@@ -144,6 +151,8 @@ class Config:
     matrix_user_id: str | None = None
     matrix_password: Secret | None = None
     matrix_access_token: Secret | None = None
+    # Encrypts the device's keys at rest; unset, one is generated into matrix-pickle-key.
+    matrix_pickle_key: Secret | None = None
     matrix_allowed_inviters: tuple[str, ...] = ()
     source: str = field(default="defaults", compare=False)
 

@@ -21,7 +21,7 @@ import itertools
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -266,8 +266,11 @@ class Delivery:
         on_gone: Callable[[str], Awaitable[None]] | None = None,
         on_moved: Callable[[str, str], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        secrets: Iterable[str] = (),
     ) -> None:
         self.transports = dict(transports)
+        # Masked in every spelling before a failure reason is logged or stored as a note.
+        self.secrets = tuple(secrets)
         self.pacers = {n: Pacer(t.limits, t.is_group) for n, t in self.transports.items()}
         self.retries = retries
         self.backoff = backoff
@@ -480,7 +483,7 @@ class Delivery:
                     item.label,
                     job.tries,
                     delay,
-                    redact(reason),
+                    redact(reason, self.secrets),
                 )
                 self.pacers[platform_of(chat)].hold(chat, self.clock() + delay)
                 self._retry(chat, delay)
@@ -509,7 +512,8 @@ class Delivery:
             case Gone():
                 log.warning("event=chat_gone chat=%s label=%s", chat, item.label)
                 self.failed += 1
-                gone = Outcome(Status.GONE, redact(f"{type(exc).__name__}: {exc}")[:300])
+                reason = redact(f"{type(exc).__name__}: {exc}", self.secrets)[:300]
+                gone = Outcome(Status.GONE, reason)
                 for other in list(self._chats.pop(chat, ())):
                     await self._finish(other, gone)
                 if self.on_gone is not None:
@@ -517,7 +521,7 @@ class Delivery:
                 self._wake.set()
             case Fail(reason):
                 # Stored as the failure note: an error page may echo the token in the URL.
-                note = redact(reason)[:300]
+                note = redact(reason, self.secrets)[:300]
                 log.error(
                     "event=delivery_failed chat=%s label=%s tries=%d error=%r",
                     chat,

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.outlets import publisher
 from bot.query import TextTerms, text_terms, to_wants
 from bot.records import (
     DEFAULT_ZONE,
@@ -32,6 +33,9 @@ DEFAULT_WINDOW = timedelta(hours=24)
 # After a long pause a digest still covers at most a week.
 MAX_WINDOW = timedelta(days=7)
 MAX_SENTENCES = 3
+# An entry speaks with an article at least this representative of its story (centrality
+# against the most central one), so a commentary that joined the story never leads it.
+VOICE_CENTRALITY = 0.5
 # Rankings kept per StoryPool (one per `now`); a run asks with a single `now`.
 MAX_RANKINGS = 4
 
@@ -112,9 +116,15 @@ def plan_recent(now: datetime, zone: str, settings: ChatSettings | None = None) 
 
 
 def plan_day(day: date, zone: str, settings: ChatSettings | None = None) -> DigestPlan:
-    """One calendar day in `zone` (`newsbot digest --date`)."""
+    """One calendar day in `zone` (`newsbot digest --date`).
+
+    The day ends just before the next midnight: a date given without a time is stored as that
+    day's midnight, and an article dated the 6th must not show on the 5th too.
+    """
     since = datetime.combine(day, time(0), ZoneInfo(zone))
-    return DigestPlan(since, settings or ChatSettings(), day, zone, since + timedelta(days=1))
+    next_day = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(zone))
+    until = next_day - timedelta(microseconds=1)
+    return DigestPlan(since, settings or ChatSettings(), day, zone, until)
 
 
 def build_digests(
@@ -136,34 +146,59 @@ def build_digests(
 
 
 def _links(group: Sequence[Article], order: Sequence[int]) -> tuple[Link, ...]:
-    """One link per outlet, the first of `order` (best first) that outlet has; oldest first."""
+    """One link per outlet (section feeds of a publisher are one), the first of `order` (best
+    first) that outlet has; oldest first."""
     chosen: dict[str, Link] = {}
     for i in order:
         article = group[i]
         own = Link(article.source, article.title, article.url, article.published)
         for link in (own, *article.links):
-            chosen.setdefault(link.name, link)
+            chosen.setdefault(publisher(link.name), link)
     far = datetime.max.replace(tzinfo=UTC)
     return tuple(sorted(chosen.values(), key=lambda link: (link.published or far, link.name)))
 
 
 def _order(group: Sequence[Article]) -> list[int]:
-    """The group's articles best headline first: plain headlines, most representative, newest."""
+    """The group's articles best headline first: plain headlines, most representative, newest.
+
+    Articles far from the story's centre (a commentary or side piece that joined it) are left
+    out of the order's head: they come last, so no entry speaks with them.
+    """
     central = centrality(group)
+    top = max(central, default=0.0)
     return sorted(
         range(len(group)),
-        key=lambda i: (is_kicker(group[i].title), -central[i], -group[i].when.timestamp()),
+        key=lambda i: (
+            central[i] < VOICE_CENTRALITY * top,
+            is_kicker(group[i].title),
+            -central[i],
+            -group[i].when.timestamp(),
+        ),
     )
 
 
-def _summary_source(group: Sequence[Article], order: Sequence[int]) -> Article:
-    """The best full article: a summary of several sentences, a long body, then the order."""
+def _voice(group: Sequence[Article], order: Sequence[int]) -> int:
+    """The article an entry speaks with (headline, summary and `/article`): the newest
+    substantive report, so a developing story reads as it stands now.
+
+    Substantive: a plain headline (not a kicker) and a summary as full as the group's fullest
+    (up to two sentences); ties go to the better headline of `order`.
+    """
+    fullest = max(min(len(a.summary), MAX_SENTENCES) for a in group)
+    wanted = min(fullest, 2)
+    central = centrality(group)
+    near = [i for i in order if central[i] >= VOICE_CENTRALITY * max(central)]
+    full = (
+        [
+            i
+            for i in near
+            if not is_kicker(group[i].title) and min(len(group[i].summary), MAX_SENTENCES) >= wanted
+        ]
+        or [i for i in order if len(group[i].summary) >= wanted]
+        or list(order)
+    )
     rank = {i: k for k, i in enumerate(order)}
-    best = max(
-        range(len(group)),
-        key=lambda i: (min(len(group[i].summary), MAX_SENTENCES), len(group[i].body), -rank[i]),
-    )
-    return group[best]
+    return max(full, key=lambda i: (group[i].when, -rank[i]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +223,21 @@ class _Keywords:
         return not self.wanted or any(terms.has(w) for w in self.wanted)
 
 
+# The lead: about the first three sentences, where a report says what it is about.
+TOPIC_LEAD_CHARS = 400
+
+
 def _terms(group: Sequence[Article]) -> TextTerms:
-    """Every search term of the group's articles."""
-    return TextTerms.of(t for a in group for t in text_terms(f"{a.title}\n{a.body}"))
+    """The search terms of what the group's articles are about: headline, summary and lead.
+
+    A chat's topic (`/settings themen Rente`) picks a story about it, not a Christmas-market
+    report that mentions "eine Rentnerin" once near its end.
+    """
+    return TextTerms.of(
+        t
+        for a in group
+        for t in text_terms(f"{a.title}\n{' '.join(a.summary)}\n{a.body[:TOPIC_LEAD_CHARS]}")
+    )
 
 
 def _fresh_until(article: Article, now: datetime) -> datetime | None:
@@ -208,17 +255,18 @@ def is_fresh(article: Article, since: datetime, now: datetime) -> bool:
 
 def score(group: Sequence[Article]) -> int:
     """How prominent a story is: the distinct outlets that carry it (editors lead with those)."""
-    return len({a.source for a in group} | {link.name for a in group for link in a.links})
+    names = {a.source for a in group} | {link.name for a in group for link in a.links}
+    return len({publisher(name) for name in names})
 
 
 def to_story(group: Sequence[Article], sentences: int) -> Story:
-    """One entry: the most representative plain headline, the best full article's summary,
-    and every outlet once."""
+    """One entry in one article's voice (headline, summary, `/article`: the newest substantive
+    report), and every outlet once."""
     order = _order(group)
-    best = group[order[0]]
+    best = group[_voice(group, order)]
     return Story(
         headline=plain_headline(best.title),
-        summary=_summary_source(group, order).summary[: max(1, min(sentences, MAX_SENTENCES))],
+        summary=best.summary[: max(1, min(sentences, MAX_SENTENCES))],
         links=_links(group, order),
         # The lead article first: the digest entry's "/article N" shows it.
         article_ids=(best.id, *(a.id for a in group if a is not best)),

@@ -6,15 +6,17 @@ The redacting filter sits on the handler, so it sees records from every library'
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import html
+import html.entities
 import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TextIO
-from urllib.parse import quote, quote_plus
 
 from bot.config import Config
 
@@ -32,19 +34,57 @@ _JSON_SECRET = re.compile(rf'(?i)("{_SECRET_KEYS}"\s*:\s*")((?:[^"\\]|\\.)*)(")'
 _JSON_SECRET_ESCAPED = re.compile(rf'(?i)(\\"{_SECRET_KEYS}\\"\s*:\s*\\")(.*?)((?<!\\\\)\\")')
 
 
-def secret_forms(secret: str) -> set[str]:
-    """A secret as it may appear in outside text: raw, JSON-escaped, URL-encoded, HTML-escaped."""
-    forms = {
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        quote(secret, safe=""),
-        quote(secret),
-        quote_plus(secret),
-        html.escape(secret),
-    }
-    forms |= {json.dumps(f)[1:-1] for f in list(forms)}  # escaped twice: JSON inside JSON
-    return {f for f in forms if f}
+# Entity names for the ASCII punctuation a secret may hold (`&colon;`, `&lowbar;`, …).
+_ENTITY_NAMES: dict[str, tuple[str, ...]] = {}
+for _name, _char in html.entities.html5.items():
+    if len(_char) == 1 and not _char.isalnum():
+        _ENTITY_NAMES[_char] = (*_ENTITY_NAMES.get(_char, ()), _name)
+# A Telegram token is `<bot id>:<secret>`; either half alone is still recognisable.
+_TOKEN_HALVES = re.compile(r"(\d{5,}):(.{8,})")
+
+
+def _spellings(char: str) -> str:
+    """A regex for one character in every spelling a server may echo it in.
+
+    Raw (any case, as PTB capitalises error text), URL-encoded once or twice (`%3A`, `%253A`),
+    HTML entities (`&#58;`, `&#x3a;`, `&colon;`, and those escaped again as `&amp;#58;`), JSON
+    `\\u003a` escapes (also doubled by a repr) and backslash-escaped punctuation (`\\"`, `\\/`).
+    """
+    code = ord(char)
+    forms = [re.escape(char) if char.isalnum() else r"\\*" + re.escape(char)]
+    forms.append("".join(f"%(?:25)*{b:02x}" for b in char.encode()))
+    entity = r"&(?:amp;)*"
+    forms.append(rf"{entity}#0*{code};?")
+    forms.append(rf"{entity}#x0*{code:x};?")
+    forms += [entity + re.escape(name) for name in _ENTITY_NAMES.get(char, ())]
+    if code <= 0xFFFF:
+        forms.append(rf"\\+u{code:04x}")
+    if char == " ":
+        forms.append(r"\+")
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _spelled(secret: str) -> str:
+    return "".join(_spellings(c) for c in secret)
+
+
+def secret_parts(secret: str) -> tuple[str, ...]:
+    """The secret and each recognisable part of it: both halves of a Telegram token."""
+    halves = _TOKEN_HALVES.fullmatch(secret)
+    return (secret, halves.group(2), halves.group(1)) if halves else (secret,)
+
+
+@functools.lru_cache(maxsize=16)
+def _secrets_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for every secret, and every part of one, in every spelling; longest first."""
+    parts = sorted({p for s in secrets if s for p in secret_parts(s)}, key=len, reverse=True)
+    alternatives = []
+    for part in parts:
+        spelled = _spelled(part)
+        if part.isdigit():  # the bot id alone: only as a whole number, not inside a longer one
+            spelled = rf"(?<![0-9]){spelled}(?![0-9])"
+        alternatives.append(spelled)
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -52,9 +92,9 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
     Redact where such text is stored or printed: log lines, failure notes, `status`, stderr.
     """
-    forms = sorted({f for s in secrets if s for f in secret_forms(s)}, key=len, reverse=True)
-    for form in forms:
-        text = text.replace(form, MASK)
+    pattern = _secrets_pattern(tuple(sorted({s for s in secrets if s})))
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
     text = _BOT_TOKEN.sub("bot" + MASK, text)
     text = _BARE_TOKEN.sub(MASK, text)
     text = _QUERY_TOKEN.sub(lambda m: f"{m.group(1)}={MASK}", text)
@@ -162,6 +202,37 @@ class JsonFormatter(KeyValueFormatter):
         if extra:
             out["exc"] = extra
         return json.dumps(out, ensure_ascii=False)
+
+
+class _HoldBack(logging.Filter):
+    """Drops the records of one library's loggers (unless DEBUG is on)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the library's records while held back; everything else passes."""
+        ours = record.name == self.prefix or record.name.startswith(self.prefix + ".")
+        return not ours or logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+@contextlib.contextmanager
+def held_back(prefix: str) -> Iterator[None]:
+    """Hold back a library's own log lines during a step whose failure we report in one line.
+
+    PTB logs a failed getMe with its traceback before raising; the start-up error the operator
+    reads is ours (`newsbot run: cannot reach the Bot API …`). At DEBUG both are shown.
+    """
+    hold = _HoldBack(prefix)
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(hold)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(hold)
 
 
 def setup_logging(

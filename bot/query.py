@@ -15,9 +15,9 @@ from datetime import datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from bot.clock import parse_day
+from bot.clock import is_known_day, parse_day
 from bot.vocabulary import OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
-from summarizer import terms, words
+from summarizer import normalize, terms, words
 
 _FILTER = re.compile(rf"(?i)\b({'|'.join((*SINCE_PREFIXES, *SOURCE_PREFIXES))}):(\S*)")
 # More words than this add nothing to a news search and only slow FTS5 down.
@@ -46,6 +46,8 @@ class Query:
     filters: tuple[str, ...] = ()
     # Each "quoted phrase" of two or more words: each word's search terms (a small word: itself).
     phrases: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # The `-word`s as typed (without the minus), so a reply can name what left articles out.
+    excluded_words: tuple[str, ...] = ()
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -160,9 +162,35 @@ def _has_prefix(ordered: Sequence[str], prefix: str) -> bool:
     return i < len(ordered) and ordered[i].startswith(prefix)
 
 
+# Umlauts typed as two letters on phones and foreign keyboards: "Muenchen", "Gluehwein".
+_SPELLED_UMLAUT = re.compile(r"([aouAOU])e")
+_UMLAUT = {"a": "ä", "o": "ö", "u": "ü", "A": "Ä", "O": "Ö", "U": "Ü"}
+
+
+def umlaut_form(word: str) -> str | None:
+    """`Muenchen` → `München`; None for a word without ae/oe/ue or with umlauts already."""
+    if any(c in word for c in "äöüÄÖÜ") or not _SPELLED_UMLAUT.search(word):
+        return None
+    return _SPELLED_UMLAUT.sub(lambda m: _UMLAUT[m.group(1)], word)
+
+
 def to_wants(found: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    """The terms of each word that has any, each word once: what a search or alert looks for."""
-    return tuple(dict.fromkeys(t for t in word_terms(list(found)) if t))
+    """The terms of each word that has any, each word once: what a search or alert looks for.
+
+    A word spelled with ae/oe/ue also looks for its umlaut form's terms (`Muenchen` finds
+    München); where that form is no word ("Feür") its terms match nothing.
+    """
+    found = list(found)
+    spelled = [umlaut_form(w) for w in found]
+    extra = word_terms([w for w in spelled if w])
+    out: list[tuple[str, ...]] = []
+    alternatives = iter(extra)
+    for terms_of, other in zip(word_terms(found), spelled, strict=True):
+        if other:
+            terms_of = tuple(dict.fromkeys((*terms_of, *next(alternatives))))
+        if terms_of:
+            out.append(terms_of)
+    return tuple(dict.fromkeys(out))
 
 
 def matches_all(wants: Sequence[Sequence[str]], text: TextTerms) -> bool:
@@ -188,6 +216,7 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     takes a day as `/archive` does, from its start in the reader's `zone`; `gestern` and `2.1.`
     need `now`.
     """
+    text = normalize(text)  # zero-width marks never split a word, fullwidth letters are letters
     local = ZoneInfo(zone)
     today = now.astimezone(local).date() if now is not None else None
     since: datetime | None = None
@@ -201,6 +230,8 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
             day = parse_day(value, today)
             if day is None:
                 problem = "bad-date"
+            elif not is_known_day(day):
+                problem = "date-range"
             else:
                 since = datetime.combine(day, time(), local)
         else:
@@ -237,6 +268,7 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
         without,
         tuple(filters),
         tuple(p for p in ordered if len(p) > 1),
+        tuple(excluded[:MAX_WORDS]),
     )
 
 

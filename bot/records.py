@@ -127,6 +127,8 @@ class SearchPage:
     total: int
     offset: int
     capped: bool = False
+    # On the last page of a search of several words: articles with all of them but one.
+    related: tuple[SearchHit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.outlets import outlets
 from bot.records import DEFAULT_ZONE, Digest, Reply, Span, date_only, known_source
 from bot.texts import t
 
@@ -238,7 +239,8 @@ def shown_date(value: datetime | None, language: str, zone: str) -> str:
 
 def source_name(name: str, language: str) -> str:
     """The source as a reader sees it; an unknown one says so in the reader's language."""
-    return known_source(name) or t(language, "unknown_source")
+    known = known_source(name)
+    return (outlets().display(known) or known) if known else t(language, "unknown_source")
 
 
 def render_digest(

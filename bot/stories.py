@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from wordfreq import get_frequency_dict
 
+from bot.outlets import publisher
 from bot.records import Article
 from summarizer import fold, folded_stop_words, is_letter_word, letter_words, stem, stems, words
 
@@ -60,6 +61,14 @@ class Tuning:
     # A stem in more than this share of the window's articles proposes no pairs (at least
     # MIN_DF_CAP may), so a 10,000-article window stays fast.
     max_df_share: float = 0.05
+    # A story carried by this many outlets is the day's running story, which lone follow-ups
+    # and commentaries join when they carry `context_names` of its names: rare stems (general
+    # rarity at least `context_rarity`) used by two of its outlets, and by the window mostly
+    # (`context_share`) inside the story.
+    running_outlets: int = 3
+    context_names: int = 3
+    context_share: float = 0.5
+    context_rarity: float = 9.0
 
 
 DEFAULT_TUNING = Tuning()
@@ -295,9 +304,11 @@ def group_stories(
     """
     if not articles:
         return []
-    m = _matrix([features(a) for a in articles], tuning)
+    feats = [features(a) for a in articles]
+    m = _matrix(feats, tuning)
     left, right = _candidates(m, tuning)
     labels = _cluster(m, left, right, _cosines(m, left, right), tuning)
+    labels = _join_running(articles, feats, labels, tuning)
     groups: dict[int, list[Article]] = {}
     for article, label in zip(articles, labels, strict=True):
         groups.setdefault(label, []).append(article)
@@ -305,6 +316,61 @@ def group_stories(
         tuple(sorted(group, key=lambda a: (a.when, a.id), reverse=True))
         for group in groups.values()
     ]
+
+
+def _join_running(
+    articles: Sequence[Article], feats: Sequence[Features], labels: list[int], tuning: Tuning
+) -> list[int]:
+    """Lone articles join the day's running story whose own names they carry.
+
+    A running story is carried by several outlets. Its names are the rare stems (places,
+    people, the thing that happened) that at least two of its outlets use and that the window
+    uses mostly inside the story ("Crans-Montana", "Bar", "Schweiz" on the day of the bar fire).
+    A lone article (a follow-up, a commentary, a teaser that does not repeat the key words)
+    carrying at least `context_names` of one running story's names, and more than of any
+    other's, joins it.
+    """
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        members[label].append(i)
+    outlet = [publisher(a.source) for a in articles]
+    running = {
+        label: rows
+        for label, rows in members.items()
+        if len({outlet[i] for i in rows}) >= tuning.running_outlets
+    }
+    if not running:
+        return labels
+    window_df: Counter[str] = Counter(t for f in feats for t in f.terms)
+    table = rarity()
+    names: dict[str, list[int]] = defaultdict(list)  # stem → running stories it names
+    for label, rows in running.items():
+        outlets_of: dict[str, set[str]] = defaultdict(set)
+        inside: Counter[str] = Counter()
+        for i in rows:
+            for t in feats[i].terms:
+                outlets_of[t].add(outlet[i])
+                inside[t] += 1
+        for t, carriers in outlets_of.items():
+            if (
+                len(carriers) >= 2
+                and inside[t] >= tuning.context_share * window_df[t]
+                and table.get(t, tuning.unknown_rarity) >= tuning.context_rarity
+            ):
+                names[t].append(label)
+    out = list(labels)
+    for rows in members.values():
+        if len(rows) != 1:
+            continue
+        [i] = rows
+        shared: Counter[int] = Counter(label for t in feats[i].terms for label in names.get(t, ()))
+        ranked = shared.most_common(2)
+        if not ranked or ranked[0][1] < tuning.context_names:
+            continue
+        if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+            continue  # two running stories in it: neither
+        out[i] = ranked[0][0]
+    return out
 
 
 def similarity(a: Article, b: Article, context: Iterable[Article] = ()) -> float:

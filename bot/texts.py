@@ -326,6 +326,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Wonach soll ich suchen? Beispiel: /search venezuela russland",
         "What should I search for? Example: /search venezuela russland",
     ),
+    "search_none_excluded": (
+        "Keine Artikel zu „{query}“: {count} Treffer wegen {without} ausgeschlossen.",
+        "No articles for “{query}”: {count} results left out by {without}.",
+    ),
+    "search_related": (
+        "Nicht alle Suchwörter, aber alle bis auf eines:",
+        "Not every word, but all but one:",
+    ),
+    "search_related_only": (
+        "Kein Artikel enthält alle Wörter von „{query}“; diese enthalten alle bis auf eines:",
+        "No article has every word of “{query}”; these have all but one:",
+    ),
     "search_none": (
         "Keine Artikel zu „{query}“ gefunden.",
         "No articles found for “{query}”.",
@@ -523,6 +535,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "archive_none_day": (
         "Am {date} habe ich dir keinen Überblick geschickt. /archiv ohne Datum zeigt den letzten.",
         "I sent you no digest on {date}. /archive with no date shows the latest.",
+    ),
+    "date_range": (
+        "„{value}“ liegt außerhalb der Tage, die ich kenne: vom 1.1.1900 bis zum 31.12.2999.",
+        "“{value}” is outside the days I know: from 1900-01-01 to 2999-12-31.",
+    ),
+    "archive_more": (
+        "Seite {page} von {pages} · weiter mit /archiv {day} {next}",
+        "Page {page} of {pages} · continue with /archive {day} {next}",
+    ),
+    "archive_last": ("Seite {page} von {pages}", "Page {page} of {pages}"),
+    "archive_no_page": (
+        "Der Überblick vom {day} hat {pages} Seiten. Beispiel: /archiv {day} 2",
+        "The digest of {day} has {pages} pages. Example: /archive {day} 2",
     ),
     "archive_bad_date": (
         "„{value}“ ist kein Datum. Beispiel: /archiv 2.1.2026 oder /archiv gestern",

@@ -171,14 +171,25 @@ def with_lists(
     return sorted(chosen.union(*((j for j in lists[i] if j in body) for i in list(chosen))))
 
 
+# A navigation trail: "Startseite > Politik > Deutschland", "Home › Sport › Fußball".
+_BREADCRUMB = re.compile(r"^[^>›»/|]{1,40}(?:\s[>›»/|]\s[^>›»/|]{1,40}){2,}$")
+
+
+def is_breadcrumb(text: str) -> bool:
+    """True for a navigation trail of three or more short parts ("Startseite > Inland > …")."""
+    return bool(_BREADCRUMB.match(text.strip()))
+
+
 def is_headline(block: Block) -> bool:
-    """A short single line without a full stop that is neither junk nor a section break."""
+    """A short single line without a full stop that is neither junk, a section break nor a
+    navigation trail."""
     return (
         3 <= block.words <= 30
         and not block.junk
         and not block.section_break
         and not block.text.endswith(".")
         and "\n" not in block.text
+        and not is_breadcrumb(block.text)
     )
 
 
@@ -239,25 +250,46 @@ def _char_classes() -> np.ndarray:
     """Per character below _TABLE_END: str.isalpha, isalnum, isspace and isdigit, as 0 or 1."""
     chars = [chr(c) for c in range(_TABLE_END)]
     tests = (str.isalpha, str.isalnum, str.isspace, str.isdigit)
-    return np.column_stack([np.fromiter(map(test, chars), dtype=np.int64) for test in tests])
+    return np.column_stack([np.fromiter(map(test, chars), dtype=np.uint8) for test in tests])
 
 
 def _char_counts(texts: Sequence[str]) -> list[list[int]]:
     """Per text, how many of its characters are letters, letters or digits, spaces and digits.
 
-    Counted as str.isalpha, isalnum, isspace and isdigit count them, for all texts at once.
+    Counted as str.isalpha, isalnum, isspace and isdigit count them, texts a chunk at a time.
     """
+    # Chunks of about 256k characters, one byte per flag and sums per text (reduceat): a 4 MB
+    # page took 400 MB here as four int64 columns of running totals over the whole page.
+    counts: list[list[int]] = []
+    chunk: list[str] = []
+    size = 0
+    for text in texts:
+        chunk.append(text)
+        size += len(text)
+        if size >= _CHUNK_CHARS:
+            counts += _chunk_counts(chunk)
+            chunk, size = [], 0
+    return counts + _chunk_counts(chunk) if chunk else counts
+
+
+_CHUNK_CHARS = 1 << 18
+
+
+def _chunk_counts(texts: Sequence[str]) -> list[list[int]]:
     joined = "".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     flags = _char_classes()[np.minimum(codes, _TABLE_END - 1)]
     for k in np.flatnonzero(codes >= _TABLE_END):
         c = joined[k]
         flags[k] = (c.isalpha(), c.isalnum(), c.isspace(), c.isdigit())
-    totals = np.vstack([np.zeros((1, 4), dtype=np.int64), np.cumsum(flags, axis=0)])
-    ends = np.cumsum([len(t) for t in texts])
-    starts = ends - [len(t) for t in texts]
-    counts: list[list[int]] = (totals[ends] - totals[starts]).tolist()
-    return counts
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    counts = np.zeros((len(texts), 4), dtype=np.int64)
+    filled = np.flatnonzero(lengths)  # reduceat reads one element for an empty slice
+    if filled.size:
+        counts[filled] = np.add.reduceat(flags, starts[filled], axis=0, dtype=np.int64)
+    result: list[list[int]] = counts.tolist()
+    return result
 
 
 @dataclass(frozen=True, slots=True)

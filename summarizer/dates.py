@@ -16,7 +16,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # An optional time after the date: "- 09:13:55", ", 12:25 Uhr", "um 9.30 Uhr".
 _TIME = r"(?:[\s,|–—-]{0,4}(?:um\s+)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*Uhr)?(?!\d))?"
-_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)" + _TIME)
+# 06.12.2026 and the two-digit year of bylines (06.12.26), never inside a longer number.
+_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})(?![\d.])" + _TIME)
 _LONG = re.compile(
     r"(?<!\d)(\d{1,2})\.?\s*(" + _MONTH_NAMES + r")\.?\s+(\d{4})(?!\d)" + _TIME, re.IGNORECASE
 )
@@ -47,7 +48,8 @@ def _from_match(m: re.Match[str], kind: str) -> datetime | None:
             return datetime.fromisoformat(local.replace(tzinfo=None).isoformat() + offset)
         month = MONTHS[g[1].lower()] if kind == "long" else int(g[1])
         hour, minute, second = int(g[3] or 0), int(g[4] or 0), int(g[5] or 0)
-        return datetime(int(g[2]), month, int(g[0]), hour, minute, second, tzinfo=BERLIN)
+        year = int(g[2]) + (2000 if len(g[2]) == 2 else 0)
+        return datetime(year, month, int(g[0]), hour, minute, second, tzinfo=BERLIN)
     except (ValueError, KeyError):
         return None
 

@@ -41,7 +41,7 @@ _AGENCY_PAREN = re.compile(
     r"(?:[/,][^)]*)?\)\s*[-–—:]"
 )
 _FOLLOW = re.compile(
-    r"\bFolg(?:e|t)\s+(?!uns\b|mir\b)([A-ZÄÖÜ][\w.-]{1,30})\s+auf\s+"
+    r"\bFolg(?:e|t)\s+(?!uns\b|mir\b|ihm\b|ihr\b)([A-ZÄÖÜa-zäöü][\w.-]{1,30})\s+auf\s+"
     r"(?:Telegram|X|Twitter|Facebook|Instagram|Mastodon|GETTR)\b"
 )
 
@@ -72,6 +72,8 @@ DETACH_ROUNDS = 4
 # A subtitle this long is a standfirst sentence; the title above it is looked for this far up.
 STANDFIRST_SENTENCE_WORDS = 10
 STANDFIRST_REACH = 6
+# Blocks above the headline where its date line may stand.
+HEAD_ABOVE = 3
 # Only the run's last block is checked for an author box.
 AUTHOR_TAIL = 1
 # Blocks of at most this many words that occur twice are labels or menu entries.
@@ -313,6 +315,11 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
                 break
     head = raw[max(title_index, 0) : start]
     published = next((d for d in map(find_date, head) if d is not None), None)
+    if published is None and title_index > 0:
+        # The date line above the headline ("Stand: 04.12.2026 13:05 Uhr", the tagesschau
+        # layout), among the few blocks between the navigation and the headline.
+        above = raw[max(title_index - HEAD_ABOVE, 0) : title_index]
+        published = next((find_date(b) for b in reversed(above) if is_dateline(b)), None)
     if published is None and start < end:
         published = find_date(raw[start][:80]) if is_dateline(raw[start][:80]) else None
     # A standfirst between the headline and the text (a teaser sentence, a subtitle) is body.

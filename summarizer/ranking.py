@@ -28,6 +28,19 @@ _DATELINE = re.compile(
     r"^(?:[A-ZÄÖÜ][\w.’'-]*(?:[ /][A-ZÄÖÜ][\w.’'-]*){0,3}\s*)?"
     r"(?:\([A-Za-z][\w /.,-]{0,24}\)\s*)?[–—-]\s+(?=[A-ZÄÖÜ0-9„\"»])"
 )
+# An agency dateline inside the text ("Berlin (dpa) - ", "WASHINGTON (AFP) – "): a report
+# that strings wire pieces together repeats it before later sentences too.
+_AGENCY_DATELINE = re.compile(
+    r"^(?:[A-ZÄÖÜ][\w.’'-]*(?:[ /][A-ZÄÖÜ][\w.’'-]*){0,3}\s*)?"
+    r"\((?:dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|sda|ots)(?:[/,][^)]{0,20})?\)\s*[–—:-]\s+"
+    r"(?=[A-ZÄÖÜ0-9„\"»])"
+)
+# "Jede dieser Optionen …", "Keine davon …": a quantifier over what the sentence before named.
+_BACK_QUANTIFIERS = frozenset(
+    {"jede", "jeder", "jedes", "eine", "einer", "eines", "keine", "keiner", "keines"}
+    | {"alle", "beide", "viele", "manche", "einige", "mehrere"}
+)
+_BACK_DETERMINERS = frozenset({"dieser", "diese", "dieses", "diesen", "davon"})
 _END_CHARS = frozenset(".!…\"'“”»«)]")
 # Openers that point back to the sentence before: in a digest, "Doch …", "Außerdem …" or "Er …"
 # without that sentence reads as a non sequitur, so such a sentence only follows its predecessor.
@@ -150,8 +163,14 @@ def join_quote_intros(sentences: Sequence[str]) -> list[str]:
 
 
 def needs_context(words: tuple[str, ...]) -> bool:
-    """True when a sentence opens by pointing back ("Doch", "Außerdem", "Er") to the one before."""
-    return bool(words) and words[0].lower() in CONTEXT_OPENERS
+    """True when a sentence opens by pointing back ("Doch", "Außerdem", "Er", "Jede dieser
+    Optionen") to the one before."""
+    if not words:
+        return False
+    first = words[0].lower()
+    if first in CONTEXT_OPENERS:
+        return True
+    return len(words) > 1 and first in _BACK_QUANTIFIERS and words[1].lower() in _BACK_DETERMINERS
 
 
 def strip_dateline(sentence: str) -> str:
@@ -161,6 +180,12 @@ def strip_dateline(sentence: str) -> str:
     source already.
     """
     stripped = _DATELINE.sub("", sentence, count=1)
+    return stripped if len(stripped.split()) >= 3 else sentence
+
+
+def strip_agency_dateline(sentence: str) -> str:
+    """Any sentence without an agency dateline at its start ("Berlin (dpa) - Der …")."""
+    stripped = _AGENCY_DATELINE.sub("", sentence, count=1)
     return stripped if len(stripped.split()) >= 3 else sentence
 
 
@@ -266,6 +291,7 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
     sentences = join_quote_intros(split_sentences(text))[:MAX_SENTENCES]
     if sentences:
         sentences[0] = strip_dateline(sentences[0])
+    sentences = [strip_agency_dateline(s) for s in sentences]
     words = [to_words(s) for s in sentences]
     title_words = to_words(strip_site_name(title)) if title else ()
     matrix = to_matrix([*words, title_words])
@@ -332,7 +358,28 @@ def select(
         used = sizes[chosen].sum()
         keep = (similarity[candidates] < 0.8) & (used + sizes[candidates] <= budget)
         candidates = candidates[keep]
+        picked = _content(prepared.words[best])
+        candidates = np.array(
+            [i for i in candidates if not repeats(picked, _content(prepared.words[i]))],
+            dtype=np.intp,
+        )
     return sorted(chosen)
+
+
+# Share of the shorter sentence's content words the longer one holds for it to say the same
+# again: "Der Bundestag hat das Rentenpaket beschlossen." and the dateline paragraph's "Der
+# Bundestag hat das Rentenpaket am Freitag mit knapper Mehrheit beschlossen."
+REPEAT_SHARE = 0.8
+
+
+def _content(words: Sequence[str]) -> frozenset[str]:
+    return frozenset(w.casefold() for w in words if len(w) > 3)
+
+
+def repeats(one: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether one sentence says again what the other says (most of the shorter one's words)."""
+    shorter = min(len(one), len(other))
+    return shorter >= 3 and len(one & other) >= REPEAT_SHARE * shorter
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,8 @@ chat's state shows that it was done: shared by the permission tests of every cha
 
 The spellings come from the command table, so a new name (or a new changing command) is tested
 by every chat kind without touching the tests; `GERMAN_NAMES` pins the names issue 24 found
-unchecked, so the list cannot shrink unnoticed.
+unchecked, so the list cannot shrink unnoticed. A new changing command adds its arguments to
+`ARGS` (a test says so) and, if it changes something else, that to `state`.
 """
 
 from __future__ import annotations

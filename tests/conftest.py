@@ -1,12 +1,15 @@
-"""Shared fixtures: a real Store (in memory or on disk), a fixed clock, the seed folder."""
+"""Shared fixtures: a real Store (in memory or on disk), a fixed clock, the seed folder, and
+`newsbot(...)`, the CLI run in this process with its own arguments, environment and stdio."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,17 +20,30 @@ import pytest_asyncio
 from sqlite_utils import Database
 
 from bot.app import make_delivery, make_handler
+from bot.cli import main
 from bot.config import Config
 from bot.delivery import Delivery, Outgoing, Status
 from bot.ingest.files import ingest_paths
 from bot.records import Reply
 from bot.store import Store
-from bot.transports.base import Transport
+from bot.transports.base import Limits, Transport
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+# Pacing for tests that are not about pacing: no gap per chat, no real-time wait. Tests pass it
+# to the transports (`limits=FAST`); test_restart's burst test keeps Telegram's real limits.
+FAST = Limits(per_second=1000.0, chat_gap=0.0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the real homeserver is a `synapse` and `integration` test, marked or not,
+    so `-m "not synapse"` and `make test-fast` leave out every one of them."""
+    for item in items:
+        if "homeserver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.synapse)
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture
@@ -66,9 +82,10 @@ def seeded_store(store: Store, now: datetime) -> Store:
     return store
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
-    """One real Synapse per test module on 127.0.0.1 (starts in about a second)."""
+    """One real Synapse for the whole test session on 127.0.0.1; every test registers users
+    of its own (unique names), so tests share the server but no account or room."""
     skip_or_fail_without_synapse()
     server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
     yield server
@@ -125,18 +142,97 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
     await api.stop()
 
 
-def console_chat(lines: list[str], db: Path) -> str:
-    """What `newsbot demo` answers in its console chat to `lines` (one message each)."""
-    env = {**os.environ, "NEWSBOT_DB": str(db), "NEWSBOT_CONFIG": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
-        input="\n".join(lines) + "\n",
+@dataclass(frozen=True)
+class Result:
+    """What a `newsbot` run showed: its exit status and what it printed (as CompletedProcess)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def newsbot(
+    *args: str,
+    db: Path | None = None,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    clean_env: bool = False,
+) -> Result:
+    """Run `newsbot ARGS` in this process (as sqlite-utils tests its CLI with CliRunner).
+
+    The environment is os.environ (or nothing, with `clean_env`) plus NEWSBOT_CONFIG="",
+    NEWSBOT_DB=`db` and `env`; stdin reads `stdin`; stdout and stderr are captured. The
+    process's environment, working folder, stdio and logging are restored afterwards. What
+    only a real process shows (the entry point, signals, SIGPIPE, `-W error`) is tested by
+    spawning one: see `newsbot_process`.
+    """
+    environment = {} if clean_env else dict(os.environ)
+    environment["NEWSBOT_CONFIG"] = ""
+    if db is not None:
+        environment["NEWSBOT_DB"] = str(db)
+    environment.update(env or {})
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    root = logging.getLogger()
+    saved_handlers, saved_levels = root.handlers[:], _logger_levels()
+    os.environ.clear()
+    os.environ.update(environment)
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+    finally:
+        os.chdir(saved_cwd)
+        sys.stdin = saved_stdin
+        os.environ.clear()
+        os.environ.update(saved_env)
+        root.handlers[:] = saved_handlers
+        for name, level in saved_levels.items():
+            (logging.getLogger(name) if name else root).setLevel(level)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def _logger_levels() -> dict[str, int]:
+    """Every existing logger's own level ("" is the root), to put back after a run."""
+    loggers = logging.Logger.manager.loggerDict.items()
+    levels = {name: lg.level for name, lg in loggers if isinstance(lg, logging.Logger)}
+    return {"": logging.getLogger().level, **levels}
+
+
+def newsbot_process(
+    *args: str,
+    db: Path | None = None,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` as a real process: for what only a process shows."""
+    environment = {**os.environ, "NEWSBOT_CONFIG": "", "PYTHONPATH": str(ROOT), **(env or {})}
+    if db is not None:
+        environment["NEWSBOT_DB"] = str(db)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
         capture_output=True,
         text=True,
-        env=env,
+        env=environment,
+        cwd=cwd,
         timeout=120,
         check=False,
     )
+
+
+def console_chat(lines: list[str], db: Path) -> str:
+    """What `newsbot demo` answers in its console chat to `lines` (one message each)."""
+    result = newsbot("demo", db=db, stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout.split("Konsolen-Chat", 1)[1]

@@ -95,3 +95,42 @@ async def test_the_cli_prints_the_sent_digest(db_path: Path) -> None:
     assert "no digest was sent to console:alice on 2025-11-09" in english.stderr
     usage = newsbot("digest", "--chat", CHAT, "--sent", db=db_path)
     assert usage.returncode == 2
+
+
+def test_a_digest_sent_as_eight_messages_is_read_whole_page_by_page(store: Store) -> None:
+    from bot.delivery import REPLY_BUDGET
+    from bot.records import Reply, Span
+    from bot.render import TELEGRAM_LIMIT, split_reply
+
+    day = SENT_AT.date()
+    entries = [
+        (Span(f"Meldung {n}: " + "Der Stadtrat berät über den Haushalt und die Schulen. " * 12),)
+        for n in range(45)
+    ]
+    sent = Reply(((Span("Neu seit gestern", bold=True),), *entries))
+    assert len(split_reply(sent, TELEGRAM_LIMIT)) == 8  # as the chat got it
+    store.archive.archive_digest(CHAT, day, sent, SENT_AT)
+    read: list[tuple[Span, ...]] = []
+    page = 1
+    while True:
+        reply = handle(f"/archiv {day.isoformat()} {page}", Context(CHAT, SENT_AT), store)
+        assert reply is not None
+        assert reply.ok
+        assert len(split_reply(reply, TELEGRAM_LIMIT)) <= REPLY_BUDGET  # never cut on the way
+        *body, (footer,) = reply.paragraphs
+        read += body
+        if not reply.buttons:
+            assert footer.text == f"Seite {page} von {page}"
+            break
+        # Telegram shows a button; its command is a reading command a reader could type.
+        assert [b.command for b in reply.buttons] == [f"/archive {day.isoformat()} {page + 1}"]
+        assert f"/archiv {day.isoformat()} {page + 1}" in footer.text
+        page += 1
+    assert page > 1
+    assert tuple(read) == sent.paragraphs  # every paragraph, in order, once
+    past = handle(
+        f"/archive {day.isoformat()} {page + 1}", Context(CHAT, SENT_AT, language="en"), store
+    )
+    assert past is not None
+    assert not past.ok
+    assert f"has {page} pages" in to_plain(past)

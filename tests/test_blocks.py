@@ -148,6 +148,7 @@ def test_model_scores_differ_between_prose_and_menu() -> None:
     assert np.all(np.isfinite(logits))
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
     if not PAGES.exists():

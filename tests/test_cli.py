@@ -1,49 +1,22 @@
-"""The `newsbot` CLI as a user runs it: subprocesses on a real database file."""
+"""The `newsbot` CLI as a user runs it, in this process (`newsbot(...)` from conftest) on a real
+database file; tests/test_process.py spawns the real process for what only a process shows."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from datetime import UTC, datetime
-from importlib import import_module
+from importlib import import_module, metadata
 from pathlib import Path
 
 import pytest
 
 from bot.records import Subscription
 from bot.store import Store
-from tests.conftest import ROOT, SEEDS
+from bot.version import DISTRIBUTION, user_agent
+from tests.conftest import ROOT, SEEDS, newsbot
 
-pytestmark = pytest.mark.integration
-
-
-def newsbot(
-    *args: str,
-    db: Path,
-    stdin: str | None = None,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "NEWSBOT_DB": str(db),
-        "NEWSBOT_CONFIG": "",
-        "PYTHONPATH": str(ROOT),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+__all__ = ["newsbot"]  # other test files import it from here
 
 
 def test_demo_prints_digest_with_both_seeds(db_path: Path) -> None:
@@ -178,6 +151,22 @@ def test_help_teaches_the_subcommands(db_path: Path) -> None:
     result = newsbot("--help", db=db_path)
     for sub in ("demo", "ingest", "summarize", "search", "digest", "run"):
         assert sub in result.stdout
+
+
+def test_version_is_the_installed_package_version_and_the_user_agent_says_it() -> None:
+    installed = metadata.version(DISTRIBUTION)
+    result = newsbot("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"newsbot {installed}\n"
+    assert installed == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert user_agent().startswith(f"newsbot/{installed} (")
+
+
+def test_the_distribution_name_in_pyproject_is_the_one_read_for_the_version() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION
+    assert project["scripts"] == {"newsbot": "bot.cli:main"}  # the command keeps its name
+    assert DISTRIBUTION in (ROOT / "README.md").read_text()  # the install line names it
 
 
 def test_console_script_in_pyproject_runs_the_cli(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,6 @@ from tests.i18n import foreign_words
 from tests.test_cli import newsbot
 from tests.test_i18n import _without_fields
 
-pytestmark = pytest.mark.integration
 TKP = SEEDS / "tkp-russland-venezuela-luftabwehr-2025-11-10.txt"
 NO_PLATFORM = {"TELEGRAM_BOT_TOKEN": "", "MATRIX_HOMESERVER": "", "MATRIX_USER_ID": ""}
 
@@ -198,6 +197,7 @@ def test_console_chat_answers_in_the_configured_language(db_path: Path) -> None:
     assert "Befehle:" not in result.stdout
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", [["search", "venezuela"], ["export"], ["digest", "--json"]])
 def test_a_closed_pipe_ends_the_output_quietly(db_path: Path, command: list[str]) -> None:
     assert newsbot("ingest", str(SEEDS), db=db_path).returncode == 0

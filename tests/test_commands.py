@@ -138,7 +138,7 @@ def test_settings_show_and_change_everything(store: Store, now: datetime) -> Non
     assert store.chats.settings(CHAT).stories == 8
     assert store.chats.settings(CHAT).sentences == 3
     assert "von 1 bis 20" in say(store, now, "/settings meldungen 0")
-    assert "von 1 bis 5" in say(store, now, "/settings saetze ²")
+    assert "von 1 bis 3" in say(store, now, "/settings saetze ²")
     assert "Zeitzone „Mars/Olympus“ kenne ich nicht" in say(
         store, now, "/settings zone Mars/Olympus"
     )

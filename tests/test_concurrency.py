@@ -18,6 +18,7 @@ import pytest
 
 from bot.store import Store
 from bot.transports.base import Limits
+from bot.transports.matrix import LIMITS as MATRIX_LIMITS
 from tests.conftest import running
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
@@ -67,6 +68,8 @@ async def test_a_reply_held_by_retry_after_delays_no_other_chat(
         waited = time.monotonic() - asked
         stopping = time.monotonic()
     stopped = time.monotonic() - stopping
+    # The figures behind the closing note: `pytest -s tests/test_concurrency.py`.
+    print(f"\nretry_after 60 s in chat A: chat B answered in {waited:.2f} s, stop {stopped:.2f} s")
     assert waited < 2, f"chat B waited {waited:.1f} s for chat A's retry_after"
     assert bot_api.screen(702)[0].visible.startswith("Willkommen!")
     assert bot_api.screen(701) == []  # A's reply is still held, not sent around its wait
@@ -89,6 +92,7 @@ async def test_thirty_searches_in_a_group_delay_another_chat_by_seconds_at_most(
         waited = time.monotonic() - asked
         await wait_for(lambda: len(bot_api.screen(GROUP)) >= 4, within=30)
         group = [m.visible for m in bot_api.screen(GROUP)]
+    print(f"\n{SEARCHES} /search in a Telegram group: a private chat answered in {waited:.2f} s")
     assert waited < 5, f"a private chat waited {waited:.1f} s for a group's searches"
     assert len(group) < SEARCHES  # the group's answers were still going out, paced
     assert searched(group) == list(range(len(group)))  # in the order they were asked
@@ -126,7 +130,8 @@ async def test_thirty_searches_in_a_matrix_room_delay_another_room_by_seconds_at
     alice = await login(homeserver, "alice")
     try:
         # The bot paces each room to one message a second: thirty answers take half a minute.
-        async with running(matrix_transport(homeserver, bot, seeded_store), seeded_store, now):
+        paced = matrix_transport(homeserver, bot, seeded_store, limits=MATRIX_LIMITS)
+        async with running(paced, seeded_store, now):
             busy = await alice.room_with(bot.user_id)
             other = await alice.room_with(bot.user_id)
             await joined(alice, busy, bot.user_id)
@@ -142,6 +147,7 @@ async def test_thirty_searches_in_a_matrix_room_delay_another_room_by_seconds_at
             busy_answers = answers(alice, busy)
     finally:
         await alice.close()
+    print(f"\n{SEARCHES} !search in a Matrix room: another room answered in {waited:.2f} s")
     assert waited < 5, f"another room waited {waited:.1f} s for a room's searches"
     assert answers(alice, other)[0].startswith("Willkommen")
     assert len(busy_answers) < SEARCHES  # the busy room's answers were still going out, paced

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from bot.config import ENV, KEYS, Config, Secret, load_config
 from bot.errors import ConfigError
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport
+from tests.conftest import newsbot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:AAH-very-secret-token-value-0123456789"
@@ -235,15 +234,8 @@ def test_cli_reports_config_error_without_secret(
 def test_help_never_shows_secrets() -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "MATRIX_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}
     for args in (["--help"], ["run", "--help"], ["status", "--help"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            check=True,
-            timeout=60,
-        )
+        result = newsbot(*args, env=env, cwd=ROOT, clean_env=True)
+        assert result.returncode == 0
         assert "usage: newsbot" in result.stdout
         assert TOKEN not in result.stdout + result.stderr
         assert PASSWORD not in result.stdout + result.stderr

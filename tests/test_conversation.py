@@ -7,14 +7,13 @@ own words only, so the i18n check applies to all of it).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.store import Store
-from tests.conftest import console_chat
+from tests.conftest import Running, console_chat
 from tests.fakes.bot_api import FakeBotAPI
 from tests.i18n import foreign_words
 from tests.test_telegram import serving, wait_for
@@ -114,12 +113,12 @@ def test_console_conversation_in_german_then_english(db_path: Path) -> None:
     assert english.rstrip().endswith("Unsubscribed. You won't get a daily digest any more.")
 
 
-async def _say(bot_api: FakeBotAPI, text: str, language: str | None) -> str:
+async def _say(bot_api: FakeBotAPI, bot: Running, text: str, language: str | None) -> str:
     """What the chat shows after the user writes `text`: every new message, joined."""
     before = len(bot_api.screen(777))
     bot_api.push_text(text, 777, language_code=language)
     await wait_for(lambda: len(bot_api.screen(777)) > before)
-    await asyncio.sleep(0.2)  # a long reply comes as several messages
+    await bot.delivery.join()  # a long reply comes as several messages: all of them sent
     return "\n\n".join(m.visible for m in bot_api.screen(777)[before:])
 
 
@@ -129,15 +128,15 @@ async def test_telegram_conversation_in_german_then_english(
 ) -> None:
     """The same chats over the Bot API; the client's language hint never beats /settings."""
     german = GERMAN[1:] if hint == "en" else GERMAN
-    async with serving(bot_api, seeded_store, now):
+    async with serving(bot_api, seeded_store, now) as bot:
         if hint == "en":
-            assert "Gespeichert." in await _say(bot_api, "/settings sprache de", hint)
+            assert "Gespeichert." in await _say(bot_api, bot, "/settings sprache de", hint)
         for language, steps in (("de", german), ("en", ENGLISH)):
             replies: list[str] = []
             for line, _, own_words in steps:
                 if not line:
                     continue
-                reply = await _say(bot_api, line, hint)
+                reply = await _say(bot_api, bot, line, hint)
                 replies.append(reply)
                 if own_words:
                     assert not foreign_words(reply, language), (line, reply)

@@ -93,6 +93,28 @@ def test_dockerfile_is_slim_non_root_locked_and_checked() -> None:
     assert stage.instructions["VOLUME"] == ['["/data"]']
 
 
+def test_the_image_base_is_pinned_by_digest() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    [default] = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", text, flags=re.MULTILINE)
+    assert re.fullmatch(r"python:3\.\d+-slim-\w+@sha256:[0-9a-f]{64}", default)
+    froms = re.findall(r"^FROM (\S+)", text, flags=re.MULTILINE)
+    assert froms == ["${PYTHON_IMAGE}"] * 2  # the build stage and the final one
+
+
+def test_the_build_stage_slims_the_venv_and_checks_german_lookups_in_it() -> None:
+    text = re.sub(r"\\\n", " ", (DEPLOY / "Dockerfile").read_text())
+    build = text.split("\nFROM ", 2)[1]  # the build stage
+    runs = [line for line in build.splitlines() if line.startswith("RUN ")]
+    assert runs[-1] == "RUN sh /tmp/slim-venv.sh /opt/newsbot"  # after every install
+    script = (DEPLOY / "slim-venv.sh").read_text()
+    assert subprocess.run(["sh", "-n", str(DEPLOY / "slim-venv.sh")], check=False).returncode == 0
+    assert "! -name '*_de.msgpack.gz' -delete" in script  # wordfreq keeps German
+    assert "! -name 'de.plzma' -delete" in script  # simplemma keeps German
+    assert "pip uninstall --quiet --yes pip setuptools" in script
+    assert 'lemma(w) for w in ("Häuser", "gefiel", "Venezuelas")' in script
+    assert "demo --no-console" in script
+
+
 def test_docker_context_sends_only_what_the_image_copies() -> None:
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
     allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
@@ -105,6 +127,7 @@ def test_docker_context_sends_only_what_the_image_copies() -> None:
         assert (ROOT / path).exists(), path
 
 
+@pytest.mark.integration
 def test_container_health_check_runs_directly(tmp_path: Path) -> None:
     """The HEALTHCHECK command fails before the database exists and passes once it does."""
     db = tmp_path / "data" / "newsbot.db"
@@ -126,6 +149,7 @@ def test_container_health_check_runs_directly(tmp_path: Path) -> None:
     assert result.stdout.startswith("ok: 2 Artikel in")
 
 
+@pytest.mark.integration
 def test_compose_file_validates_with_docker() -> None:
     if shutil.which("docker") is None:
         pytest.skip("docker is not installed")
@@ -200,6 +224,7 @@ def _verify_unit_copies(tmp_path: Path) -> list[Path]:
     return copies
 
 
+@pytest.mark.integration
 def test_systemd_units_verify(tmp_path: Path) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 
 from bot.ingest.feeds import RETRY_FIRST, FeedPoller, PollOptions, poll_feeds, retry_delay
 from bot.ingest.fetch import Fetched, Fetcher, FetchOptions
@@ -274,6 +277,73 @@ async def test_a_feed_removed_during_its_poll_loses_no_other_alert(
         await poller.wait(10)
     assert store.feeds.feed(doomed.id) is None
     assert len(alerted) == 2  # the good feed's two new articles reached the alert step
+
+
+@pytest.mark.parametrize("minutes", [1, 30])
+async def test_the_interval_holds_to_the_minute_when_cycles_start_a_little_late(
+    store: Store, feed_site: FeedSite, client: Fetcher, minutes: int
+) -> None:
+    feed_site.failing = False
+    store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
+    poller = FeedPoller(store, client, PollOptions(every=timedelta(minutes=minutes)))
+    rng = random.Random(minutes)
+    polled_at: list[datetime] = []
+    for minute in range(5 * minutes + 1):
+        # The scheduler starts each cycle a few milliseconds after the minute, never exactly.
+        now = T0 + timedelta(minutes=minute, seconds=rng.uniform(0, 0.05))
+        hits = feed_site.hits.get("/feed.xml", 0)
+        await poller.cycle(now)
+        await poller.wait(5)
+        if feed_site.hits.get("/feed.xml", 0) > hits:
+            polled_at.append(now)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(polled_at)]
+    assert len(gaps) == 5, polled_at
+    assert all(abs(gap - 60 * minutes) <= 5 for gap in gaps), gaps
+
+
+def _numbered_site(count: int, validators: bool = True) -> FeedSite:
+    site = FeedSite()
+    rng = random.Random(count)
+    for n in range(count):
+        site.publish(f"m{n}", f"Meldung {n} aus dem Rathaus", german_text(rng, 30), T0)
+        site.gone.add(f"m{n}")  # no pages: the feed's own text is stored, quickly
+    if not validators:
+        plain = site.feed
+
+        async def feed(request: web.Request) -> web.StreamResponse:
+            answer = await plain(web.Request.clone(request, headers={}))
+            answer.headers.pop("ETag", None)
+            answer.headers.pop("Last-Modified", None)
+            return answer
+
+        site.feed = feed  # type: ignore[method-assign]
+    return site
+
+
+@pytest.mark.parametrize("validators", [True, False])
+async def test_a_big_feed_is_read_once_and_drained_over_cycles(
+    store: Store, client: Fetcher, caplog: pytest.LogCaptureFixture, validators: bool
+) -> None:
+    site = await _numbered_site(100, validators).start()
+    try:
+        store.feeds.add_feed(site.url("/feed.xml"), T0)
+        options = PollOptions(every=timedelta(minutes=1), max_items=10)
+        poller = FeedPoller(store, client, options)
+        caplog.set_level(logging.INFO, logger="bot.ingest.feeds")
+        for minute in range(5):
+            await poller.cycle(T0 + timedelta(minutes=minute))
+            await poller.wait(30)
+        assert store.articles.count_articles() == 50  # ten a cycle
+        assert site.hits["/feed.xml"] == 1  # downloaded once, drained from what was read
+        for minute in range(5, 12):
+            await poller.cycle(T0 + timedelta(minutes=minute))
+            await poller.wait(30)
+        assert store.articles.count_articles() == 100
+        assert site.hits["/feed.xml"] == 3  # drained at 10, then asked again at 11 and 12
+        reads = [r for r in caplog.records if "event=feed_read" in r.getMessage()]
+        assert len(reads) == 1  # unchanged since: a 304, or the same body not parsed again
+    finally:
+        await site.stop()
 
 
 def test_a_new_interval_holds_for_every_feed_at_the_next_start(store: Store) -> None:

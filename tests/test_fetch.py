@@ -304,3 +304,44 @@ async def _until(condition: object, seconds: float) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_interval(
+    store: Store, site: FeedSite, hostile: Hostile
+) -> None:
+    rng = random.Random(40)
+    slow_site = FeedSite()
+    for n in range(40):
+        slow_site.publish(f"s{n}", f"Langsame Meldung Nummer {n}", german_text(rng, 60), T0)
+
+    async def slow_feed(request: web.Request) -> web.StreamResponse:
+        xml = rss(slow_site.stories, slow_site.base)
+        for n in range(40):  # every item links to its own trickling page
+            xml = xml.replace(
+                f"{slow_site.base}/artikel/s{n}.html", f"{hostile.base}/trickle.html?n={n}"
+            )
+        return web.Response(text=xml, content_type="application/rss+xml")
+
+    slow_site.feed = slow_feed  # type: ignore[method-assign]
+    await slow_site.start()
+    try:
+        # The slow feed first, so its forty pages queue for the page slots before the good ones.
+        store.feeds.add_feed(slow_site.url("/feed.xml"), T0)
+        store.feeds.add_feed(site.url("/feed.xml"), T0)
+        fetch = FetchOptions(deadline=2, allowed=LOOPBACK)
+        poll = PollOptions(every=timedelta(minutes=1), deadline=timedelta(seconds=3))
+        titles = lambda: {a.title for a in store.articles.latest(100)}  # noqa: E731
+        async with Fetcher(fetch) as fetcher:
+            poller = FeedPoller(store, fetcher, poll)
+            assert await poller.cycle(T0) == 2
+            # Before: four slots, each held 2 s by a trickling page, forty pages: 20 s.
+            await _until(lambda: "Kanzler verteidigt den Haushalt" in titles(), 1.5)
+            site.publish("rente", "Rentenreform beschlossen", german_text(rng, 120), T0)
+            assert await poller.cycle(T0 + timedelta(minutes=1)) == 1  # the slow one still runs
+            await _until(lambda: "Rentenreform beschlossen" in titles(), 1.5)
+            # The slow feed's poll ends by its deadline; its items come from the feed's text.
+            await poller.wait(10)
+            assert poller.running() == 0
+        assert {f"Langsame Meldung Nummer {n}" for n in range(40)} <= titles()
+    finally:
+        await slow_site.stop()

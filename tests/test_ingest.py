@@ -63,6 +63,8 @@ def test_pool_ingest_stores_each_file_once_and_reports_progress(
         store.close()
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_path: Path) -> None:
     folder = tmp_path / "dumps"
     write_dumps(folder, 1000)
@@ -108,6 +110,8 @@ def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_
         store.close()
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_two_ingests_on_one_database_both_finish_and_store_each_article_once(
     tmp_path: Path, db_path: Path
 ) -> None:
@@ -154,6 +158,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 def test_ingest_workers_end_when_their_parent_is_killed(tmp_path: Path, db_path: Path) -> None:
     folder = tmp_path / "dumps"

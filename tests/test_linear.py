@@ -30,6 +30,7 @@ def test_shipped_model_loads_from_the_package_and_matches_the_features() -> None
     assert sentence_model().logits(prepared.features).shape == (2,)
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
     if not all(path.exists() for path in SUMMARY_SETS.values()):

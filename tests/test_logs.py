@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import logging
-from collections.abc import Iterator
+import re
+import string
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, unquote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.config import Config, Secret
-from bot.logs import RedactingFilter, setup_logging
+from bot.logs import RedactingFilter, redact, setup_logging
 
 TOKEN = "987654:AAF-secret-telegram-token_xyz"
 ACCESS = "syt_bmV3c2JvdA_secretaccesstoken"
@@ -154,3 +160,83 @@ def test_level_comes_from_config() -> None:
     finally:
         logging.getLogger().removeHandler(handler)
     assert [line.rsplit(" ", 1)[-1] for line in lines(stream)] == ["event=shown"]
+
+
+# --- every spelling a server may echo a secret in (issue 30) ------------------------------------
+
+_TOKENS = st.builds(
+    lambda bot_id, secret: f"{bot_id}:{secret}",
+    st.integers(10_000, 9_999_999_999).map(str),
+    st.text(string.ascii_letters + string.digits + "_-", min_size=30, max_size=40),
+)
+
+
+def _per_char(spell: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda text: "".join(spell(c) for c in text)
+
+
+_SPELLINGS: dict[str, Callable[[str], str]] = {
+    "raw": lambda t: t,
+    "lower": str.lower,
+    "upper": str.upper,
+    "capitalized": str.capitalize,  # PTB's error text: "Bad Request: …" → capitalize()
+    "url": lambda t: quote(t, safe=""),
+    "url_all": _per_char(lambda c: f"%{ord(c):02X}"),
+    "url_twice": lambda t: quote(quote(t, safe=""), safe=""),
+    "html_decimal": _per_char(lambda c: f"&#{ord(c)};"),
+    "html_hex": _per_char(lambda c: f"&#x{ord(c):X};"),
+    "html_named": lambda t: t.replace(":", "&colon;").replace("_", "&lowbar;"),
+    "html_escaped_twice": lambda t: t.replace(":", "&amp;#58;"),
+    "json_u": lambda t: t.replace(":", "\\u003a"),
+    "json_u_all": _per_char(lambda c: f"\\u{ord(c):04x}"),
+    "json_u_in_repr": lambda t: repr(t.replace(":", "\\u003a")),
+}
+
+
+def _recoverable(text: str) -> str:
+    """Every spelling undone twice over, lower-cased: what a reader of the output could recover."""
+    for _ in range(2):
+        text = html.unescape(unquote(text))
+        text = re.sub(r"\\+u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return text.lower()
+
+
+@given(
+    token=_TOKENS,
+    spelling=st.sampled_from(sorted(_SPELLINGS)),
+    part=st.sampled_from(["whole", "secret half", "bot id"]),
+    before=st.sampled_from(["", "error at /bot", "description=", '{"url": "']),
+)
+def test_no_spelling_of_a_token_or_its_halves_survives(
+    token: str, spelling: str, part: str, before: str
+) -> None:
+    bot_id, secret = token.split(":")
+    shown = {"whole": token, "secret half": secret, "bot id": bot_id}[part]
+    text = f"{before}{_SPELLINGS[spelling](shown)} ends here"
+    out = redact(text, [token])
+    recovered = _recoverable(out)
+    assert secret.lower() not in recovered
+    assert re.search(rf"(?<![0-9]){bot_id}(?![0-9])", recovered) is None
+    assert "ends here" in out  # only the secret is masked, not the text around it
+
+
+@pytest.mark.parametrize("spelling", sorted(_SPELLINGS))
+def test_each_spelling_is_masked_in_log_lines_and_json(spelling: str) -> None:
+    token = "5550123456:AAH-Zq3_secretHalfOfTheTokenXYZ0123"
+    for log_format in ("text", "json"):
+        stream = io.StringIO()
+        handler = setup_logging(
+            Config(log_format=log_format, telegram_token=Secret(token)),
+            level=logging.INFO,
+            stream=stream,
+        )
+        try:
+            logging.getLogger("telegram.ext").error(
+                "Bad Request: %s", _SPELLINGS[spelling](f"/bot{token}/sendMessage")
+            )
+        finally:
+            logging.getLogger().removeHandler(handler)
+        recovered = _recoverable(stream.getvalue())
+        assert "secrethalfofthetokenxyz0123" not in recovered
+        assert "5550123456" not in recovered
+        assert "sendmessage" in recovered

@@ -33,7 +33,7 @@ from bot.store import Store
 from bot.transports.base import Limits
 from bot.transports.matrix import MatrixTransport, close_client
 from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
-from tests.conftest import ROOT, Running, running
+from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
@@ -168,7 +168,7 @@ def make_transport(
         load_token=load,
         save_token=save,
         sync_timeout_ms=500,
-        **kwargs,  # type: ignore[arg-type]
+        **{"limits": FAST, **kwargs},  # type: ignore[arg-type]
     )
 
 
@@ -274,6 +274,7 @@ async def test_invites_only_from_allowed_servers(
         assert bot_account.user_id not in await alice.members(room)
 
 
+@pytest.mark.slow
 async def test_newsbot_run_serves_both_platforms_in_one_process(
     homeserver: Homeserver, bot_account: Account, alice: Person, tmp_path: Path
 ) -> None:
@@ -491,6 +492,50 @@ async def test_an_encrypted_room_gets_encrypted_answers_and_digests(
     # The device id and its keys stay beside the database for the next start.
     assert (bot_keys / "device_id").read_text()
     assert any(bot_keys.glob("*.db"))
+
+
+async def test_a_key_store_from_before_the_pickle_key_is_rekeyed_and_keeps_its_device(
+    homeserver: Homeserver,
+    bot_account: Account,
+    seeded_store: Store,
+    now: datetime,
+    tmp_path: Path,
+) -> None:
+    from nio.store import DefaultStore
+
+    from bot.transports.matrix_keys import NIO_DEFAULT_KEY
+
+    carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
+    bot_keys = tmp_path / "bot-keys"
+    try:
+        # As before this change: the device's keys pickled under nio's public default.
+        async with serving(homeserver, bot_account, seeded_store, now, key_store=bot_keys):
+            room = await carol.room_with(bot_account.user_id, encrypted=True)
+            await joined(carol, room, bot_account.user_id)
+            await carol.say(room, "!start")
+            await carol.wait_notice(lambda b: b.startswith("Willkommen"))
+        device = (bot_keys / "device_id").read_text()
+        # Started again with this install's key: the same device answers, encrypted.
+        async with serving(
+            homeserver,
+            bot_account,
+            seeded_store,
+            now,
+            key_store=bot_keys,
+            pickle_key=lambda: "k" * 43,
+        ):
+            await carol.say(room, "!help")
+            await carol.wait_notice(lambda b: b.startswith("Befehle"))
+    finally:
+        await carol.close()
+    assert (bot_keys / "device_id").read_text() == device
+    assert [b.split()[0] for b in carol.decrypted][:2] == ["Willkommen!", "Befehle:"]
+    public = DefaultStore(bot_account.user_id, device, str(bot_keys), NIO_DEFAULT_KEY)
+    try:
+        with pytest.raises(Exception):  # noqa: B017, PT011 - olm's own error type for a bad key
+            public.load_account()
+    finally:
+        public.database.close()
 
 
 async def test_an_encrypted_room_without_a_key_store_is_told_and_left(

@@ -127,6 +127,7 @@ def test_health_check_fails_without_creating_a_database(
     assert "kann die Datenbank" in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_backup_while_ingest_writes_holds_every_committed_article(
     db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

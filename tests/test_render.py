@@ -13,6 +13,7 @@ from bot.render import (
     TELEGRAM_LIMIT,
     clean,
     matrix_body,
+    plain_reply,
     split_reply,
     telegram_html,
     to_plain,
@@ -148,6 +149,27 @@ def test_any_reply_renders_valid_chunks_within_the_limit(reply: Reply, limit: in
         assert utf16_len(html) <= limit
         check_matrix_html(html)
         assert plain.strip()
+
+
+@settings(max_examples=100, deadline=None)
+@given(replies)
+def test_the_plain_form_of_any_reply_reads_the_same_and_has_no_markup(reply: Reply) -> None:
+    # What goes out after a platform refused the markup: escaped text alone, which always parses.
+    plain = plain_reply(reply)
+    assert to_plain(plain) == to_plain(reply)
+    html = telegram_html(plain)
+    assert "<" not in html
+    assert parse_telegram_html(html) == html.replace("&lt;", "<").replace("&gt;", ">").replace(
+        "&amp;", "&"
+    )
+
+
+def test_the_plain_form_keeps_the_buttons_and_writes_links_out() -> None:
+    link = Span("Haushalt", bold=True, url="https://example.org/haushalt")
+    reply = Reply(((link, Span(" & mehr")),), (Button("weiter ▶", "/search haushalt 2"),))
+    plain = plain_reply(reply)
+    assert plain.buttons == reply.buttons
+    assert telegram_html(plain) == "Haushalt &lt;https://example.org/haushalt&gt; &amp; mehr"
 
 
 def telegram_chunks(reply: Reply, limit: int = TELEGRAM_LIMIT) -> list[str]:

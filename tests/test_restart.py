@@ -19,6 +19,7 @@ import pytest
 from bot.delivery import REPLY_BUDGET, Outgoing
 from bot.records import NewArticle, Reply, Subscription
 from bot.store import Store
+from bot.transports.telegram import LIMITS as TELEGRAM_LIMITS
 from tests.conftest import ROOT, SEEDS, running
 from tests.fakes.bot_api import FakeBotAPI
 from tests.test_telegram import make_transport, wait_for
@@ -79,13 +80,19 @@ async def stop_bot(proc: asyncio.subprocess.Process, sig: int = signal.SIGTERM) 
     loaded machine stretches that, so the wait is generous (a hang still fails the test)."""
     if proc.returncode is None:
         proc.send_signal(sig)
-    await asyncio.wait_for(proc.wait(), 120)
+    try:
+        await asyncio.wait_for(proc.wait(), 120)
+    except TimeoutError:
+        proc.kill()  # a hang fails this test, and leaves no process behind
+        await proc.wait()
+        raise AssertionError("the bot did not stop within 120 s of the signal") from None
 
 
 def received(bot_api: FakeBotAPI, ids: list[int]) -> dict[int, int]:
     return {i: len(bot_api.screen(i)) for i in ids}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
     bot_api: FakeBotAPI, tmp_path: Path, sig: int
@@ -126,6 +133,7 @@ async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
     assert sum(counts.values()) >= len(ids) - len(unknown)
 
 
+@pytest.mark.slow
 async def test_two_processes_on_one_database_send_no_digest_twice(
     bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
@@ -141,6 +149,7 @@ async def test_two_processes_on_one_database_send_no_digest_twice(
     assert received(bot_api, ids) == dict.fromkeys(ids, 1)
 
 
+@pytest.mark.slow
 async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
     bot_api: FakeBotAPI, seeded_store: Store, now: datetime
 ) -> None:
@@ -155,6 +164,7 @@ async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
     assert sum(1 for m, _ in bot_api.calls if m == "sendMessage") > 3  # it was retried
 
 
+@pytest.mark.slow
 async def test_a_huge_article_is_shown_in_pages_within_the_budget(
     bot_api: FakeBotAPI, store: Store
 ) -> None:
@@ -177,7 +187,9 @@ async def test_help_during_a_thousand_chat_burst_is_answered_at_once(
     bot_api: FakeBotAPI, store: Store
 ) -> None:
     now = datetime.now(UTC)
-    async with running(make_transport(bot_api, store), store, now) as served:
+    # Telegram's real limits, in real time: the one test that proves the pacing itself holds.
+    transport = make_transport(bot_api, store, limits=TELEGRAM_LIMITS)
+    async with running(transport, store, now) as served:
         for i in range(1, 1001):
             served.delivery.put(Outgoing(f"telegram:{i}", Reply.text("Überblick"), "digest"))
         await wait_for(lambda: len(bot_api.sent) >= 30)

@@ -58,6 +58,7 @@ async def terminate(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
             await proc.wait()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", ["newsbot run", "container entry point"])
 async def test_run_exits_cleanly_on_sigterm(
     entry: str, bot_api: FakeBotAPI, tmp_path: Path
@@ -101,6 +102,7 @@ async def test_run_exits_cleanly_on_sigterm(
     assert_consistent(db)
 
 
+@pytest.mark.slow
 async def test_run_sends_a_digest_missed_during_downtime_once(
     bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
@@ -152,6 +154,7 @@ async def test_run_sends_a_digest_missed_during_downtime_once(
     assert_consistent(db, articles=2)
 
 
+@pytest.mark.slow
 async def test_ingest_beside_a_running_bot_loses_no_alert(
     bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:

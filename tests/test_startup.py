@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import re
 import signal
 import socket
 import sys
@@ -11,15 +13,18 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from aiohttp import web
 
+from bot.app import SHUTDOWN_DEADLINE
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.store import Store
 from tests.conftest import ROOT
+from tests.conftest import newsbot as cli
+from tests.fakes.bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.integration
 TOKEN = "123456:SECRET-token-abcdefghijklmnopqrstuvwxyz"
@@ -33,8 +38,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    """Run `python -m bot ARGS` with only `env` set; returns (exit status, stdout, stderr)."""
+def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `newsbot ARGS` in this process with only `env` set; (exit status, stdout, stderr)."""
+    result = cli(*args, env={"PATH": "/usr/bin:/bin", **env}, clean_env=True)
+    return result.returncode, result.stdout, result.stderr
+
+
+async def newsbot_process(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` as a process with only `env` set (for `run`, which installs
+    signal handlers and so needs a main thread of its own); (exit status, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -60,11 +72,34 @@ def forms(secret: str) -> list[str]:
             quote(secret, safe="")]  # fmt: skip
 
 
+def spelled(secret: str) -> list[str]:
+    """The secret in the spellings a server may echo it in, beyond `forms`."""
+    return [
+        secret.lower(),
+        secret.upper(),
+        quote(quote(secret, safe=""), safe=""),
+        "".join(f"&#{ord(c)};" for c in secret),
+        "".join(f"&#x{ord(c):x};" for c in secret),
+        html.escape(secret).replace(":", "&colon;"),
+        secret.replace(":", "\\u003a"),
+        json.dumps(secret.replace(":", "\\u003a"))[1:-1],
+    ]
+
+
+def decoded(text: str) -> str:
+    """Every spelling undone (twice over), lower-cased: what a reader could recover."""
+    for _ in range(2):
+        text = html.unescape(unquote(text))
+        text = re.sub(r"\\+u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return text.lower()
+
+
 def assert_no_secret(*texts: str) -> None:
     for text in texts:
         for secret in (TOKEN, PASSWORD, TOKEN.split(":")[1]):
             for form in forms(secret):
                 assert form not in text, f"{form!r} leaked"
+            assert secret.lower() not in decoded(text), f"{secret!r} leaked in some spelling"
 
 
 class EchoServer:
@@ -89,8 +124,15 @@ class EchoServer:
             return web.json_response(
                 {"errcode": "M_FORBIDDEN", "error": f"Invalid login {body}"}, status=403
             )
-        if self.mode == "send-fails" and method != "sendMessage":
+        if self.mode == "502":
+            return web.Response(
+                status=502, text="<html>Bad Gateway</html>", content_type="text/html"
+            )
+        if self.mode.startswith("send-fails") and method != "sendMessage":
             return web.json_response({"ok": True, "result": _result(method)})
+        if self.mode == "send-fails-spelled":
+            token = TOKEN if TOKEN in request.path else ""
+            echo += " ".join(spelled(token) + spelled(token.split(":")[-1]))
         return web.Response(status=400 if method == "sendMessage" else 500, text=echo)
 
     async def start(self) -> EchoServer:
@@ -136,7 +178,7 @@ def _one_line_exit_2(code: int, err: str) -> str:
 async def test_config_file_that_is_not_utf8(tmp_path: Path) -> None:
     config = tmp_path / "newsbot.toml"
     config.write_bytes(b'timezone = "Europe/Berlin"\n# Gr\xfc\xdfe\n')
-    code, _, err = await newsbot("--config", str(config), "status", env={})
+    code, _, err = newsbot("--config", str(config), "status", env={})
     line = _one_line_exit_2(code, err)
     assert str(config) in line
     assert "UTF-8" in line
@@ -168,7 +210,7 @@ async def test_unusable_database_paths(tmp_path: Path, where: str, value: str, s
         config.write_text(f'db = "{value}"\n')
         args = ["--config", str(config)]
         origin = str(config)
-    code, _, err = await newsbot(*args, "ingest", str(tmp_path), env=env)
+    code, _, err = newsbot(*args, "ingest", str(tmp_path), env=env)
     line = _one_line_exit_2(code, err)
     assert says in line
     assert f"db (from {origin})" in line
@@ -177,7 +219,7 @@ async def test_unusable_database_paths(tmp_path: Path, where: str, value: str, s
 @pytest.mark.parametrize("echo", ["404"], indirect=True)
 async def test_bot_api_404_is_not_reported_as_a_rejected_token(echo: EchoServer) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
-    code, _, err = await newsbot("run", env=env)
+    code, _, err = await newsbot_process("run", env=env)
     line = _one_line_exit_2(code, err)
     assert "401" not in line
     assert "404" in line
@@ -185,9 +227,26 @@ async def test_bot_api_404_is_not_reported_as_a_rejected_token(echo: EchoServer)
     assert_no_secret(err)
 
 
+@pytest.mark.parametrize("echo", ["404", "500", "502"], indirect=True)
+async def test_bot_api_failures_at_start_are_one_line_without_the_library_traceback(
+    echo: EchoServer,
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
+    code, _, err = await newsbot_process("run", env=env)
+    line = _one_line_exit_2(code, err)
+    assert echo.base in line
+    # Only our line: PTB's own error line (and its traceback) is held back at start.
+    assert "logger=telegram" not in err
+    assert "exc=" not in err
+    assert "level=error" not in err
+    assert_no_secret(err)
+
+
 async def test_bot_api_url_pointing_at_nothing() -> None:
     url = f"http://127.0.0.1:{free_port()}/bot"
-    code, _, err = await newsbot("run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url})
+    code, _, err = await newsbot_process(
+        "run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url}
+    )
     line = _one_line_exit_2(code, err)
     assert "cannot reach the Bot API" in line
     assert url in line
@@ -207,19 +266,20 @@ def test_example_config_grants_nobody_anything() -> None:
 # --- item 4: secrets never leave the process ---------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("echo", ["500"], indirect=True)
 async def test_bot_api_error_page_echoing_the_token_stays_masked_at_start(
     echo: EchoServer,
 ) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": echo.base + "/bot"}
     for verbose in ((), ("-v",)):
-        code, out, err = await newsbot(*verbose, "run", env=env)
+        code, out, err = await newsbot_process(*verbose, "run", env=env)
         assert code == 2
         assert "getMe" in err  # the echo is reported, masked
         assert_no_secret(out, err)
 
 
-@pytest.mark.parametrize("echo", ["send-fails"], indirect=True)
+@pytest.mark.parametrize("echo", ["send-fails", "send-fails-spelled"], indirect=True)
 async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status(
     echo: EchoServer, db_path: Path
 ) -> None:
@@ -248,7 +308,7 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
         )
 
     await transport.application.initialize()
-    queue = Delivery({"telegram": transport}, retries=0, backoff=0.01)
+    queue = Delivery({"telegram": transport}, retries=0, backoff=0.01, secrets=config.secrets())
     await queue.start()
     try:
         queue.put(Outgoing("telegram:777", Reply.text("Hallo"), "digest:x", on_failed=failed))
@@ -263,8 +323,8 @@ async def test_failure_note_from_an_echoing_bot_api_is_masked_in_logs_and_status
     assert notes
     assert "sendMessage" in notes[0]  # the echo is kept, the token is not
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_DB": str(db_path)}
-    _, text, err1 = await newsbot("status", env=env)
-    _, data, err2 = await newsbot("status", "--json", env=env)
+    _, text, err1 = newsbot("status", env=env)
+    _, data, err2 = newsbot("status", "--json", env=env)
     assert "sendMessage" in text
     assert_no_secret(notes[0], logged.getvalue(), text, data, err1, err2)
     # Masked before it was stored, so even the file does not hold it.
@@ -280,7 +340,7 @@ async def test_homeserver_echoing_the_password_stays_masked(echo: EchoServer) ->
         "MATRIX_PASSWORD": PASSWORD,
         "NEWSBOT_LOG_LEVEL": "DEBUG",
     }
-    code, out, err = await newsbot("-v", "run", env=env)
+    code, out, err = await newsbot_process("-v", "run", env=env)
     assert code == 2
     assert "matrix login failed" in err
     assert "Invalid login" in err
@@ -330,3 +390,85 @@ async def test_sigterm_ends_a_bot_whose_homeserver_is_unreachable(tmp_path: Path
             proc.kill()
             await proc.wait()
     assert (tmp_path / "newsbot.db").exists()
+
+
+@pytest.fixture
+async def stuck_api(bot_api: FakeBotAPI) -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API, its sendMessage never answering (until the test ends)."""
+    release = asyncio.Event()
+
+    async def never(p: dict[str, object]) -> object:
+        await release.wait()
+        return None
+
+    bot_api.m_sendmessage = never  # type: ignore[method-assign]
+    yield bot_api
+    release.set()
+
+
+async def _bot_stuck_in_a_send(bot_api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
+    """`newsbot run` whose reply to /start hangs in sendMessage (the Bot API never answers)."""
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "NEWSBOT_CONFIG": "",
+        "NEWSBOT_DB": str(tmp_path / "newsbot.db"),
+        "TELEGRAM_BOT_TOKEN": bot_api.token,
+        "TELEGRAM_API_URL": bot_api.base_url,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    bot_api.push_text("/start")
+    deadline = time.monotonic() + 60
+    while bot_api.count("sendMessage") == 0:
+        assert time.monotonic() < deadline, "the bot never tried to answer"
+        assert proc.returncode is None
+        await asyncio.sleep(0.05)
+    return proc
+
+
+async def _ended_within(proc: asyncio.subprocess.Process, seconds: float) -> tuple[float, str]:
+    """Seconds until the process ended (killed, and the test failed, past `seconds`)."""
+    started = time.monotonic()
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), seconds)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(f"still running {seconds} s after the signal") from None
+    return time.monotonic() - started, err.decode()
+
+
+async def test_sigterm_ends_a_bot_stuck_in_a_send_within_the_deadline(
+    stuck_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    proc = await _bot_stuck_in_a_send(stuck_api, tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        took, err = await _ended_within(proc, SHUTDOWN_DEADLINE + 15)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert took < SHUTDOWN_DEADLINE + 5, err
+    assert_no_secret(err)
+
+
+async def test_a_second_signal_ends_the_bot_at_once(stuck_api: FakeBotAPI, tmp_path: Path) -> None:
+    proc = await _bot_stuck_in_a_send(stuck_api, tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1)  # the first one is waiting for the send, within its grace
+        assert proc.returncode is None
+        proc.send_signal(signal.SIGINT)
+        took, err = await _ended_within(proc, 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert took < 5, err
+    assert "stopped at once (second_signal)" in err
+    assert proc.returncode != 0

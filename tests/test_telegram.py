@@ -15,14 +15,16 @@ from pathlib import Path
 import pytest
 
 from bot.app import chat_events
+from bot.commands import COMMANDS
 from bot.config import Config
 from bot.digest import build_digests, plan_chat
 from bot.errors import NewsbotError
 from bot.records import NewArticle, Reply, Span
 from bot.render import render_digest
 from bot.store import Store
-from bot.transports.telegram import TelegramTransport
-from tests.conftest import ROOT, Running, running
+from bot.transports.base import Limits
+from bot.transports.telegram import TelegramTransport, command_names
+from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 
 pytestmark = pytest.mark.integration
@@ -37,11 +39,17 @@ async def wait_for(predicate: Callable[[], object], within: float = 10.0) -> Non
         await asyncio.sleep(0.02)
 
 
-def make_transport(bot_api: FakeBotAPI, store: Store) -> TelegramTransport:
-    """The transport as `newsbot run` builds it, aimed at the fake server."""
+def make_transport(bot_api: FakeBotAPI, store: Store, limits: Limits = FAST) -> TelegramTransport:
+    """The transport as `newsbot run` builds it, aimed at the fake server; paced by `limits`
+    (no real-time gap unless a test asks for Telegram's own)."""
     on_gone, on_moved = chat_events(store)
     return TelegramTransport(
-        bot_api.token, bot_api.base_url, on_gone=on_gone, on_moved=on_moved, poll_timeout=1
+        bot_api.token,
+        bot_api.base_url,
+        on_gone=on_gone,
+        on_moved=on_moved,
+        poll_timeout=1,
+        limits=limits,
     )
 
 
@@ -231,6 +239,7 @@ async def test_every_sent_message_is_valid_telegram_html(
     assert bot_api.count("sendMessage") == 5
 
 
+@pytest.mark.slow
 async def test_newsbot_run_serves_telegram_and_stops_on_sigterm(
     bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
@@ -302,3 +311,11 @@ async def test_groups_hear_only_commands_for_this_bot(
         answer = await ask(bot_api, "/help@digest_test_bot", chat_id=-5, chat_type="group")
     assert [m.visible.split("\n")[0] for m in bot_api.screen(-5)] == ["Befehle:"]
     assert answer.visible.startswith("Befehle:")
+
+
+def test_telegram_hears_every_name_of_the_table_it_can_carry() -> None:
+    names = command_names()
+    every = {n for c in COMMANDS.values() for n in c.names}
+    assert {"subscribe", "abo", "abonnieren", "einstellungen", "ueberblick"} <= set(names)
+    # Telegram's command names are [a-z0-9_]: "/überblick" comes as text, the rest as commands.
+    assert every - set(names) == {"überblick"}

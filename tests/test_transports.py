@@ -20,7 +20,7 @@ from bot.transports.base import Incoming, OnMessage, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
 from bot.transports.telegram import TelegramTransport
-from tests.conftest import deliver
+from tests.conftest import FAST, deliver
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver, is_installed, skip_or_fail_without_synapse
 from tests.test_matrix import PASSWORD, Person, joined
@@ -85,7 +85,7 @@ async def harness(
     if kind == "telegram":
         api = await FakeBotAPI().start()
         api.blocked.add(13)
-        telegram = TelegramTransport(api.token, api.base_url, poll_timeout=1)
+        telegram = TelegramTransport(api.token, api.base_url, poll_timeout=1, limits=FAST)
         try:
             yield Harness(telegram, "telegram:777", "telegram:13", api=api), handlers
         finally:
@@ -102,7 +102,9 @@ async def harness(
     person = Person(client)
     client.add_event_callback(person.on_notice, RoomMessageNotice)  # type: ignore[arg-type]
     other = await person.room_with("@nobody:localhost")  # a room the bot never joined
-    matrix = MatrixTransport(homeserver.url, bot_id, password=PASSWORD, sync_timeout_ms=500)
+    matrix = MatrixTransport(
+        homeserver.url, bot_id, password=PASSWORD, sync_timeout_ms=500, limits=FAST
+    )
     harness = Harness(matrix, "", f"matrix:{other}", person=person)
     harness.transport = matrix
     try:

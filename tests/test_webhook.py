@@ -178,6 +178,7 @@ async def test_a_url_telegram_refuses_is_a_clear_error(
     assert SECRET not in repr(hook)
 
 
+@pytest.mark.slow
 async def test_newsbot_run_in_webhook_mode_keeps_the_secret_out_of_its_logs(
     bot_api: FakeBotAPI, tmp_path: Any, port: int
 ) -> None:

@@ -1,4 +1,9 @@
-"""`newsbot` command line: demo, ingest, summarize, search, digest, run."""
+"""`newsbot` command line: demo, ingest, summarize, search, digest, run.
+
+Start-up is cheap: this module imports only the standard library, the config and the logging;
+each subcommand's module (and with it the store, the summarizer, the transports) is imported
+when that subcommand runs, so `--help`, `--version` and the health check start at once.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,14 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 
 from bot.cli.base import EXIT_EMPTY, EXIT_PIPE, EXIT_USAGE
-from bot.cli.grouping import cmd_stories
-from bot.cli.ingesting import cmd_feeds, cmd_ingest
-from bot.cli.operations import cmd_backup, cmd_export, cmd_status
-from bot.cli.reading import cmd_digest, cmd_search, cmd_summarize, cmd_terms
-from bot.cli.serving import cmd_demo, cmd_run
 from bot.cli_texts import say
+from bot.clock import is_known_day
 from bot.config import Config, check_db_path, load_config
 from bot.errors import ConfigError, NewsbotError
 from bot.logs import redact, setup_logging
@@ -104,10 +106,43 @@ def _positive(value: str) -> int:
     return number
 
 
+Command = Callable[[argparse.Namespace, Config], int]
+
+
+def _command(module: str, name: str) -> Command:
+    """The subcommand `name` of `bot.cli.<module>`, imported when it runs (not at start-up)."""
+
+    def run(args: argparse.Namespace, config: Config) -> int:
+        func: Command = getattr(import_module(f"bot.cli.{module}"), name)
+        return func(args, config)
+
+    run.__name__ = name
+    return run
+
+
+def _status(args: argparse.Namespace, config: Config) -> int:
+    """`status`; `--check` (the container's health check, every 60 s) skips the store's imports."""
+    module = "health" if args.check else "operations"
+    return _command(module, "cmd_status")(args, config)
+
+
+class _Version(argparse.Action):
+    """`--version`: print `newsbot X.Y.Z` and exit; the metadata is read only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
+        from bot.version import package_version
+
+        print(f"newsbot {package_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand and its help."""
     parser = argparse.ArgumentParser(
         prog="newsbot", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="print the version (from the package) and exit"
     )
     _global_options(parser, None)
     # The same options after the subcommand (`newsbot search x --db y.db`); SUPPRESS keeps a
@@ -119,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="ingest seeds/, print today's digest, open the console chat")
     p.add_argument("--no-console", action="store_true", help="print the digest and exit")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=_command("serving", "cmd_demo"))
 
     p = sub.add_parser(
         "ingest",
@@ -135,12 +170,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
         help="a .txt page dump or a folder of them (also as a file:///… URL), an http(s) feed"
         " URL or an .opml feed list",
     )
-    p.set_defaults(func=cmd_ingest)
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='batch: read {"id","title","text","source","published","url"} lines on stdin'
+        ' (the items of `stories --jsonl`), print {"id","status","article"} for each',
+    )
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        help="the outlet these articles come from (when the page or item does not say)",
+    )
+    p.set_defaults(func=_command("ingesting", "cmd_ingest"))
 
     p = sub.add_parser("feeds", help="the feed list: feeds add URL… | list | remove ID… | export")
     feeds_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -157,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fp = feeds_sub.add_parser("remove", help="remove feeds by id")
     fp.add_argument("ids", nargs="+", type=int, metavar="ID")
-    p.set_defaults(func=cmd_feeds)
+    p.set_defaults(func=_command("ingesting", "cmd_feeds"))
 
     p = sub.add_parser(
         "summarize",
@@ -180,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='batch: read {"id","text"[,"title"]} lines, print one JSON line each '
         '("notice" when there is no summary, "error" for a bad line)',
     )
-    p.set_defaults(func=cmd_summarize)
+    p.set_defaults(func=_command("reading", "cmd_summarize"))
 
     p = sub.add_parser("stories", help="group JSONL items on stdin into stories as the digest does")
     p.add_argument(
@@ -189,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help='read {"id","title","text","source","published","url"} lines, print {"id","story"}',
     )
-    p.set_defaults(func=cmd_stories)
+    p.set_defaults(func=_command("grouping", "cmd_stories"))
     p = sub.add_parser("terms", help="the search terms of a text (or of JSONL lines on stdin)")
     p.add_argument("words", nargs="*", metavar="WORD")
     p.add_argument(
@@ -197,17 +243,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='batch: read {"id","text"} lines on stdin, print {"id","terms"} lines',
     )
-    p.set_defaults(func=cmd_terms)
+    p.set_defaults(func=_command("reading", "cmd_terms"))
 
     p = sub.add_parser("search", help="search stored articles (exit 1 when nothing is found)")
     p.add_argument(
         "words",
-        nargs="+",
+        nargs="*",
         metavar="WORD",
         help='words (all must occur), "a phrase", -word to exclude, seit:YYYY-MM-DD, quelle:NAME',
     )
     p.add_argument("--limit", type=_positive, default=0, help="results to show (default 5)")
-    p.set_defaults(func=cmd_search)
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='batch: read {"id","query"} lines on stdin, print'
+        ' {"id","results":[{"url","title","source","published"}…]} ranked as /search ranks',
+    )
+    p.set_defaults(func=_command("reading", "cmd_search"))
 
     p = sub.add_parser("digest", help="print the digest of the last 24 hours or of --date")
     p.add_argument("--date", type=_date_arg, help="a calendar day, YYYY-MM-DD")
@@ -222,28 +274,38 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --chat and --date: the digest the chat got that day, exactly as sent",
     )
-    p.set_defaults(func=cmd_digest)
+    p.set_defaults(func=_command("reading", "cmd_digest"))
 
     p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix, console)")
-    p.set_defaults(func=cmd_run)
+    p.set_defaults(func=_command("serving", "cmd_run"))
 
     p = sub.add_parser(
         "status", help="last ingest, feed errors, next digests, failed deliveries, database size"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
-        "--check", action="store_true", help="health check: exit 1 unless the database reads"
+        "--check",
+        action="store_true",
+        help="health check: exit 1 unless the database reads and the running bot's heartbeat "
+        "(scheduler tick, each transport's last receive) is fresh",
     )
-    p.set_defaults(func=cmd_status)
+    p.add_argument(
+        "--stale",
+        type=_positive,
+        default=300,
+        metavar="SECONDS",
+        help="with --check: how long a part may be silent (default 300)",
+    )
+    p.set_defaults(func=_status)
 
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", metavar="PATH", help="backup file, or a folder for a dated file name")
-    p.set_defaults(func=cmd_backup)
+    p.set_defaults(func=_command("operations", "cmd_backup"))
 
     p = sub.add_parser("export", help="print stored articles as JSON lines")
     p.add_argument("--since", type=_date_arg, help="only articles stored since YYYY-MM-DD")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=_command("operations", "cmd_export"))
     return parser
 
 
@@ -259,6 +321,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: configuration error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(config, level=_log_level(args, config))
+    for option, day in _days(args):
+        if not is_known_day(day):
+            hint = say(config.language, "date_range", value=f"{option} {day.isoformat()}")
+            print(f"newsbot {args.command}: {hint}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         code = int(args.func(args, config))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
@@ -280,6 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args, config, say(config.language, "unexpected", error=f"{type(exc).__name__}: {exc}")
         )
         return EXIT_EMPTY
+
+
+def _days(args: argparse.Namespace) -> list[tuple[str, date]]:
+    """The days given as options (`--date`, `--since`), with the option's name."""
+    return [(f"--{k}", v) for k, v in vars(args).items() if isinstance(v, date)]
 
 
 def _log_level(args: argparse.Namespace, config: Config) -> int:

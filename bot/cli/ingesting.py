@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -18,6 +20,7 @@ from bot.cli_texts import reason, say
 from bot.commands.admin import check_refusal, is_feed_url, refusal_text
 from bot.config import Config
 from bot.errors import BadInput
+from bot.ingest.article import to_article
 from bot.ingest.feeds import (
     FEED_CONCURRENCY,
     FeedResult,
@@ -31,7 +34,7 @@ from bot.ingest.files import IngestResult, ingest_paths
 from bot.ingest.opml import is_opml, parse_opml, to_opml
 from bot.logs import redact
 from bot.outbound import Allowed, url_refusal
-from bot.records import FeedCheck
+from bot.records import FeedCheck, NewArticle
 from bot.store import Store
 from bot.texts import t
 
@@ -197,10 +200,80 @@ def result_line(result: IngestResult, language: str) -> str:
     return say(language, "ingest_skipped", path=result.path, reason=why)
 
 
+def _item_published(value: Any) -> datetime | None:
+    """An item's ISO 8601 date; a time without a zone is UTC. Raises ValueError otherwise."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("'published' must be an ISO 8601 string")
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _item(obj: Any, source: str | None) -> NewArticle:
+    """One JSON line's article; raises ValueError (bad line) or BadInput (not an article)."""
+    if not isinstance(obj, dict):
+        raise ValueError("expected a JSON object")
+    fields = {k: obj.get(k) for k in ("title", "text", "source", "url")}
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"'{name}' must be a string")
+    if not (fields["title"] or "").strip():
+        raise ValueError("missing string field 'title'")
+    url = fields["url"] or None
+    return to_article(
+        fields["text"] or "",
+        origin=None,
+        url=url,
+        title=fields["title"],
+        source=fields["source"],
+        published=_item_published(obj.get("published")),
+        teaser=True,
+        given_source=source,
+    )
+
+
+def ingest_jsonl(store: Store, lines: Iterable[str], now: datetime, source: str | None) -> int:
+    """Store JSON-line items as articles, in one batch; print a line per item; exit code."""
+    rows: list[dict[str, Any]] = []
+    batch: list[NewArticle] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        ident: Any = None
+        try:
+            obj = json.loads(line)
+            ident = obj.get("id") if isinstance(obj, dict) else None
+            batch.append(_item(obj, source))
+            rows.append({"id": ident})
+        except (ValueError, TypeError) as exc:
+            rows.append({"id": ident, "error": f"line {number}: {exc}"})
+        except BadInput as exc:
+            rows.append({"id": ident, "status": "skipped", "reason": str(exc)})
+    results = iter(store.articles.add_articles(batch, now))
+    failed = False
+    for row in rows:
+        if "error" in row or "reason" in row:
+            failed = True
+        else:
+            status, article_id = next(results)
+            row |= {"status": status, "article": article_id}
+        print(json.dumps(row, ensure_ascii=False))
+    return EXIT_EMPTY if failed else EXIT_OK
+
+
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     """Store page dumps and poll feeds; exit 0 when every input was read, 1 when one was not."""
     language = config.language
+    if args.jsonl == bool(args.paths):
+        print(f"newsbot ingest: {say(language, 'ingest_usage')}", file=sys.stderr)
+        return EXIT_USAGE
     store = open_store(config)
+    if args.jsonl:
+        try:
+            return ingest_jsonl(store, sys.stdin, utc_now(), args.source)
+        finally:
+            store.close()
     counts = {"added": 0, "duplicate": 0, "skipped": 0, "failed": 0}
     now = utc_now()
     progress = TerminalProgress(sys.stderr)
@@ -220,7 +293,8 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
                 line = _feed_line(store, feed, urls[feed.feed_id], inputs, language)
                 print(redact(line, config.secrets()))
                 counts["failed"] += feed.error is not None
-        for result in ingest_paths(store, inputs.paths, now, progress=progress):
+        found = ingest_paths(store, inputs.paths, now, progress=progress, source=args.source)
+        for result in found:
             counts[result.status] += 1
             progress.clear()
             print(result_line(result, language))

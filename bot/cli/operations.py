@@ -20,14 +20,11 @@ from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_st
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
-    """Print the operator's view of the database; --check is the container's health check."""
+    """Print the operator's view of the database (`--check` is bot/cli/health.py)."""
     store = open_existing(config, "status")
     if store is None:
         return EXIT_EMPTY
     try:
-        if args.check:
-            print(say(config.language, "status_check", count=store.check(), db=config.db))
-            return EXIT_OK
         now = utc_now()
         status = collect_status(store, config.db, now)
     except sqlite3.Error as exc:

@@ -20,7 +20,7 @@ from bot.digest import DigestPlan, build_digests, plan_chat, plan_day, plan_rece
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
 from bot.ingest.files import read_dump
-from bot.query import MAX_WORDS, parse_query, text_terms
+from bot.query import MAX_WORDS, filter_kind, parse_query, text_terms
 from bot.records import ChatSettings, Digest, date_only
 from bot.render import render_digest, shown_day, source_name, to_plain
 from bot.store import Store
@@ -163,13 +163,64 @@ def cmd_terms(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def _search_jsonl(store: Store, lines: Iterable[str], limit: int, config: Config) -> int:
+    """`{"id","query"}` lines in, `{"id","results"}` out, each ranked as /search ranks it."""
+    now = utc_now()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        ident: Any = None
+        out: dict[str, Any]
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("expected a JSON object")
+            ident = obj.get("id")
+            text = obj.get("query")
+            if not isinstance(text, str):
+                raise ValueError("missing string field 'query'")
+            query = parse_query(text, now, config.timezone)
+            if query.problem:
+                raise ValueError(f"query refused ({query.problem})")
+            page = store.index.search(query, limit, now=now)
+            results = [
+                {
+                    "url": hit.article.url,
+                    "title": hit.article.title,
+                    "source": hit.article.source,
+                    "published": hit.article.published.isoformat()
+                    if hit.article.published
+                    else None,
+                }
+                for hit in (*page.hits, *page.related)
+            ]
+            out = {"id": ident, "results": results}
+        except (ValueError, TypeError) as exc:
+            out = {"id": ident, "results": [], "error": f"line {number}: {exc}"}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
     language = config.language
+    if args.jsonl or not args.words:
+        if args.words or not args.jsonl:
+            print(f"newsbot search: {say(language, 'search_usage')}", file=sys.stderr)
+            return EXIT_USAGE
+        store = open_existing(config, "search")
+        if store is None:
+            return EXIT_USAGE
+        try:
+            return _search_jsonl(store, sys.stdin, args.limit or PAGE_SIZE, config)
+        finally:
+            store.close()
     text = " ".join(args.words)
     query = parse_query(text, utc_now(), config.timezone)
     if query.problem:
         keys = {"bad-date": "search_bad_date", "common": "search_common", "many": "search_many"}
-        hint = say(language, keys.get(query.problem, "search_usage"), limit=MAX_WORDS)
+        keys["date-range"] = "date_range"
+        since = next((f for f in query.filters if filter_kind(f) == "since"), "")
+        hint = say(language, keys.get(query.problem, "search_usage"), limit=MAX_WORDS, value=since)
         print(f"newsbot search: {hint}", file=sys.stderr)
         return EXIT_USAGE
     store = open_existing(config, "search")
@@ -178,16 +229,21 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     words = " ".join(query.words)
     try:
         page = store.index.search(query, args.limit or PAGE_SIZE)
-        if not page.hits:
+        if not page.hits and not page.related:
             key, values = nothing_found(store.index, query, words)
             print(t(language, key, **values))
             return EXIT_EMPTY
     finally:
         store.close()
-    total = f"{page.total}+" if page.capped else str(page.total)
-    head = "search_head_one" if total == "1" else "search_head"
-    print(say(language, head, total=total, query=words) + "\n")
-    for hit in page.hits:
+    if page.hits:
+        total = f"{page.total}+" if page.capped else str(page.total)
+        head = "search_head_one" if total == "1" else "search_head"
+        print(say(language, head, total=total, query=words) + "\n")
+    else:
+        print(t(language, "search_related_only", query=words) + "\n")
+    for number, hit in enumerate((*page.hits, *page.related)):
+        if page.hits and number == len(page.hits):
+            print(t(language, "search_related") + "\n")
         a = hit.article
         shown = t(language, "undated")
         if a.published is not None:

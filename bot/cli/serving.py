@@ -78,4 +78,5 @@ async def _run(config: Config, store: Store) -> None:
     if config.console:
         console = ConsoleTransport(language=config.language)
         transports.append(console)
-    await serve(config, store, transports, schedule=True, until=console.closed if console else None)
+    until = console.closed if console else None
+    await serve(config, store, transports, schedule=True, until=until, hard_stop=True)

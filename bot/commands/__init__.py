@@ -241,11 +241,11 @@ _TABLE = (
     ),
     Command(
         "archive",
-        ("[DATUM]", "[DATE]"),
+        ("[DATUM] [SEITE]", "[DATE] [PAGE]"),
         "Den Überblick eines Tages so, wie ich ihn geschickt habe (/archiv 2.1.2026, "
-        "/archiv gestern; ohne Datum den letzten)",
+        "/archiv gestern; ohne Datum den letzten; ein langer seitenweise: /archiv 2.1.2026 2)",
         "A day's digest exactly as I sent it (/archive 2026-01-02, /archive yesterday; "
-        "with no date the latest)",
+        "with no date the latest; a long one page by page: /archive 2026-01-02 2)",
         _archive,
         aliases=("archiv",),
     ),

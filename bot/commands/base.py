@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.digest import MAX_SENTENCES
 from bot.query import Query
 from bot.records import (
     DEFAULT_ZONE,
@@ -28,7 +29,8 @@ PAGE_SIZE = 5
 LATEST = 10
 MAX_ALERTS = 20
 STORIES_RANGE = (1, 20)
-SENTENCES_RANGE = (1, 5)
+# A summary sentence count the digest can show (its entries hold at most MAX_SENTENCES).
+SENTENCES_RANGE = (1, MAX_SENTENCES)
 
 
 # What the command core needs from the store, one small protocol per part; each command family

@@ -5,21 +5,25 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from bot.clock import parse_day
+from bot.clock import is_known_day, parse_day
 from bot.commands.base import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.commands.replies import _article_line, _marked
 from bot.digest import build_digests, plan_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
-from bot.records import Button, Reply, Span, as_push
+from bot.records import Button, Reply, SearchHit, Span, as_push
 from bot.render import render_digest, shown_date, shown_day, source_name
 from bot.texts import t
 from bot.vocabulary import OR_WORDS, PAGE_PREFIXES, SOURCE_PREFIXES
 
 # One page of `/article`: about one Telegram message, so an answer stays within the budget.
 ARTICLE_PAGE = 3000
+# One page of `/archive`: two Telegram messages' worth, so a page stays within the reply
+# budget (three messages) even with the markup and the split's slack.
+ARCHIVE_PAGE = 7000
 
 _PAGE = re.compile(rf"(?i)\b(?:{'|'.join(PAGE_PREFIXES)}):(\d{{1,4}})\b")
 _MORE = re.compile(r"^(\d{1,4})(?:\s+([0-9a-f]{1,8}))?$")
@@ -43,19 +47,60 @@ def _digest(req: Request) -> Reply:
 
 
 def _archive(req: Request) -> Reply:
-    """The digest this chat got on a day (else its latest), exactly as it was sent."""
+    """The digest this chat got on a day (else its latest), exactly as it was sent, a page at a
+    time (`/archiv 2.1.2026 2`): a digest sent as eight messages does not fit one answer."""
     day: date | None = None
-    if req.args.strip():
-        day = parse_day(req.args, req.today)
+    words = req.args.split()
+    page = 1
+    if words and words[-1].isascii() and words[-1].isdigit() and len(words[-1]) < 4:
+        page, words = int(words[-1]), words[:-1]
+    typed = " ".join(words)
+    if typed:
+        day = parse_day(typed, req.today)
         if day is None:
             return Reply.text(t(req.language, "archive_bad_date", value=req.args), ok=False)
+        if not is_known_day(day):
+            return Reply.text(t(req.language, "date_range", value=typed), ok=False)
     kept = req.library.archive.archived_digest(req.ctx.chat, day)
     if kept is not None:
-        return kept.reply
+        return _archive_page(kept.reply, kept.date, page, req.language)
     if day is None:
         return Reply.text(t(req.language, "archive_none"), ok=False)
     shown = shown_day(day, req.language)
     return Reply.text(t(req.language, "archive_none_day", date=shown), ok=False)
+
+
+def archive_pages(reply: Reply, size: int = ARCHIVE_PAGE) -> list[tuple[tuple[Span, ...], ...]]:
+    """The digest's paragraphs in pages of at most about `size` characters, whole paragraphs."""
+    pages: list[tuple[tuple[Span, ...], ...]] = []
+    current: list[tuple[Span, ...]] = []
+    length = 0
+    for paragraph in reply.paragraphs:
+        chars = sum(len(span.text) for span in paragraph) + 2
+        if current and length + chars > size:
+            pages.append(tuple(current))
+            current, length = [], 0
+        current.append(paragraph)
+        length += chars
+    return [*pages, tuple(current)]
+
+
+def _archive_page(reply: Reply, day: date, page: int, language: str) -> Reply:
+    """One page of an archived digest, with the way to the next (a button where there are)."""
+    pages = archive_pages(reply)
+    at = {"page": page, "pages": len(pages), "day": day.isoformat(), "next": page + 1}
+    if not 1 <= page <= len(pages):
+        return Reply.text(t(language, "archive_no_page", **at), ok=False)
+    if len(pages) == 1:
+        return reply
+    paragraphs = pages[page - 1]
+    if page < len(pages):
+        footer = t(language, "archive_more", **at)
+        # The button sends a reading command, as a reader could type it.
+        button = Button(t(language, "next"), f"/archive {day.isoformat()} {page + 1}")
+        return Reply((*paragraphs, (Span(footer),)), (button,), reply.link_previews)
+    footer = t(language, "archive_last", **at)
+    return Reply((*paragraphs, (Span(footer),)), reply.buttons, reply.link_previews)
 
 
 def _search(req: Request) -> Reply:
@@ -63,6 +108,11 @@ def _search(req: Request) -> Reply:
     page = max(1, int(page_match.group(1))) if page_match else 1
     text = _PAGE.sub(" ", req.args).strip()
     return _search_page(req, text, page)
+
+
+def _since_value(query: Query) -> str:
+    """What the reader typed after `seit:`, to quote it back."""
+    return next((f.split(":", 1)[1] for f in query.filters if filter_kind(f) == "since"), "")
 
 
 def _parse(req: Request, text: str) -> Query:
@@ -85,6 +135,8 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     query = _parse(req, text)
     if query.problem == "bad-date":
         return Reply.text(t(req.language, "search_bad_date"), ok=False)
+    if query.problem == "date-range":
+        return Reply.text(t(req.language, "date_range", value=_since_value(query)), ok=False)
     if query.problem == "empty":
         tips = t(req.language, "search_tips")
         return Reply.text(t(req.language, "search_usage"), tips, ok=False)
@@ -101,6 +153,9 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     result = req.library.index.search(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     # Remembered even without hits, so /more speaks of this search, not the one before.
     req.library.chats.remember_search(req.ctx.chat, text, page)
+    if result.total == 0 and result.related and not paging:
+        head = t(req.language, "search_related_only", query=shown or text)
+        return Reply(((Span(head),), *_hit_lines(result.related, req)))
     if result.total == 0:
         if paging:
             return Reply.text(t(req.language, "more_nothing_found", query=shown or text), ok=False)
@@ -113,10 +168,10 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     head_key = "search_head_one" if total == "1" else "search_head"
     head = t(req.language, head_key, total=total, query=shown or text, page=page, pages=pages)
     paragraphs: list[tuple[Span, ...]] = [(Span(head),)]
-    for hit in result.hits:
-        paragraphs.append(_article_line(hit.article, req.language, req.zone))
-        summary = " ".join(hit.article.summary[:2])
-        paragraphs.append((Span(summary),) if summary else _marked(hit.snippet))
+    paragraphs += _hit_lines(result.hits, req)
+    if result.related:
+        paragraphs.append((Span(t(req.language, "search_related")),))
+        paragraphs += _hit_lines(result.related, req)
     buttons: list[Button] = []
     # Buttons carry only a page and a fingerprint (Telegram allows 64 bytes of callback data);
     # the search text itself stays in the store.
@@ -127,6 +182,16 @@ def _search_page(req: Request, text: str, page: int, *, paging: bool = False) ->
     return Reply(tuple(paragraphs), buttons=tuple(buttons))
 
 
+def _hit_lines(hits: Sequence[SearchHit], req: Request) -> list[tuple[Span, ...]]:
+    """Each hit as its headline line and its summary (or the snippet around the match)."""
+    lines: list[tuple[Span, ...]] = []
+    for hit in hits:
+        lines.append(_article_line(hit.article, req.language, req.zone))
+        summary = " ".join(hit.article.summary[:2])
+        lines.append((Span(summary),) if summary else _marked(hit.snippet))
+    return lines
+
+
 def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
     key, values = nothing_found(req.library.index, query, shown)
     return Reply.text(t(req.language, key, **values), ok=False)
@@ -135,6 +200,17 @@ def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
 def nothing_found(index: IndexPart, query: Query, shown: str) -> tuple[str, dict[str, str]]:
     """Why a search found nothing, as a message key and its values: the filter that emptied
     the result is named, so nobody thinks nothing exists (the chat and `newsbot search`)."""
+    if query.excluded and query.match:
+        kept = replace(query, excluded=(), excluded_words=())
+        left_out = index.search(kept, 1).total
+        if left_out:
+            # Said first: "nothing" would hide that the words themselves were found.
+            without = " ".join(f"-{word}" for word in query.excluded_words)
+            return "search_none_excluded", {
+                "query": shown,
+                "count": str(left_out),
+                "without": without,
+            }
     if not query.filters:
         return "search_none", {"query": shown}
     if not query.match:

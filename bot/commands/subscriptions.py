@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.alerts import alert_words
+from bot.alerts import alert_words, same_alert
 from bot.clock import is_spoken_time, looks_like_time, parse_clock, parse_spoken
 from bot.commands.base import (
     MAX_ALERTS,
@@ -524,9 +524,8 @@ def _alert(req: Request) -> Reply:
     if all(w.startswith("-") for w in found):
         return Reply.text(t(req.language, "alert_only_excluded", words=" ".join(found)), ok=False)
     alerts = req.library.chats.alerts(req.ctx.chat)
-    # The same words in another case or spelling are the same alert.
-    wanted = {fold(w) for w in found}
-    same = next((a for a in alerts if {fold(w) for w in a.words} == wanted), None)
+    # The same words in another case, spelling or word form are the same alert.
+    same = next((a for a in alerts if same_alert(a.words, found)), None)
     if same is not None:
         text = t(req.language, "alert_exists", id=same.id, words=" ".join(same.words))
         return Reply.text(text, ok=False)

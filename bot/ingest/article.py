@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.errors import BadInput
+from bot.outlets import outlet_of
 from bot.records import NewArticle
-from summarizer import is_stop_word, letter_words, normalize, parse_page, summarize
+from summarizer import (
+    is_stop_word,
+    letter_words,
+    normalize,
+    parse_page,
+    split_sentences,
+    summarize,
+)
 
 # German stop words are 24-60 % (median 42 %) of the words of the evaluation web pages; English
 # licence texts have 2.7 % (`in`, `an`, `so`), so a share of 8 % tells them apart.
@@ -33,11 +41,22 @@ def to_article(
     source: str | None = None,
     published: datetime | None = None,
     sentences: int = SUMMARY_SENTENCES,
+    teaser: bool = False,
+    given_source: str | None = None,
+    file_name: str | None = None,
 ) -> NewArticle:
     """Clean, check and summarize one page; raises `BadInput` with a reason a user can read.
 
-    `sentences=0` stores no summary (bulk loads that summarize later, benchmarks).
+    `sentences=0` stores no summary (bulk loads that summarize later, benchmarks). `teaser=True`
+    takes a feed item's own short text (title and a sentence or two) as the whole article.
+    The outlet is the one `given_source` names, else the URL's, the feed's (`source`), the
+    page's masthead or the file name's (`bot.outlets.outlet_of`).
     """
+    if teaser:
+        outlet = outlet_of(given=given_source, url=url, named=source, file_name=file_name)
+        return _teaser_article(
+            text, origin=origin, url=url, title=title, source=outlet, published=published
+        )
     # The one place page text enters from files and feeds: decomposed umlauts become letters,
     # soft hyphens and zero-width characters go.
     text = normalize(text)
@@ -62,10 +81,49 @@ def to_article(
     summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
     return NewArticle(
         title=page.title,
-        source=source or page.source or "",
+        source=outlet_of(
+            given=given_source,
+            url=url,
+            named=source,
+            masthead=page.source,
+            file_name=file_name,
+        ),
         body=body,
         summary=tuple(summary),
         published=published or page.published,
+        url=url,
+        origin=origin,
+    )
+
+
+def _teaser_article(
+    text: str,
+    *,
+    origin: str | None,
+    url: str | None,
+    title: str | None,
+    source: str | None,
+    published: datetime | None,
+) -> NewArticle:
+    """A headline with its teaser (a front-page or feed item): the teaser is body and summary.
+
+    A teaser is too short for the page cleaner and the language share, so only what can be
+    told from so few words is checked: a title, and German when there are enough words.
+    """
+    title = normalize(title or "").strip()
+    body = normalize(text).strip()
+    if not title:
+        raise BadInput("no title found")
+    both = f"{title}\n\n{body}"
+    if len(letter_words(both)) >= MIN_BODY_WORDS and not is_german(both):
+        raise BadInput("not a German article")
+    sentences = split_sentences(body) if body else []
+    return NewArticle(
+        title=title,
+        source=normalize(source).strip() if source else "",
+        body=body or title,
+        summary=tuple(sentences[:SUMMARY_SENTENCES]),
+        published=published,
         url=url,
         origin=origin,
     )

@@ -8,12 +8,13 @@ not still being polled and returns at once, so a slow server delays only its own
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import logging
 import re
 from calendar import timegm
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -23,7 +24,7 @@ import feedparser
 
 from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.pages import Item, fetch_item
+from bot.ingest.pages import Item, fetch_item, item_article
 from bot.records import Feed, FeedCheck, NewArticle
 from bot.store import Store
 
@@ -33,11 +34,14 @@ POLL_EVERY = timedelta(minutes=30)
 # so it recovers on its own when its server comes back.
 RETRY_FIRST = timedelta(minutes=10)
 RETRY_MAX = timedelta(hours=24)
-# New items taken per poll; a feed listing more is polled again at the next cycle (its
-# validators are not kept meanwhile, so the server answers in full) until all are stored.
+# New items taken per poll; a feed listing more is polled again at the next cycle, from what
+# was read (not downloaded and parsed again), until all are stored.
 MAX_ITEMS = 100
-# Article pages fetched at once across all feeds: polite to servers, enough to fill the pipe.
-PAGE_CONCURRENCY = 4
+# Article pages fetched at once across all feeds: polite to servers, enough to fill the pipe;
+# each polled feed may hold its share (8 // 4 = 2), so a feed of slow pages delays only itself.
+PAGE_CONCURRENCY = 8
+# One feed's page fetches end by this; pages not come by then are taken from the feed's text.
+POLL_DEADLINE = timedelta(minutes=2)
 # Feeds polled at once; a slow one holds one slot until its deadlines pass.
 FEED_CONCURRENCY = 4
 OnAdded = Callable[[list[int]], Awaitable[None]]
@@ -80,11 +84,39 @@ def retry_delay(failures: int) -> timedelta:
 
 @dataclass(frozen=True, slots=True)
 class PollOptions:
-    """How feeds are polled: the interval after a good poll, feeds and pages at once."""
+    """How feeds are polled: the interval after a good poll, feeds and pages at once, deadlines.
+
+    `cycle` is how often the scheduler looks for due feeds: a feed due before the middle of the
+    next cycle is polled in this one, so an interval of one minute polls every minute, not every
+    other. `deadline` bounds one feed's page fetches; items whose page has not come by then are
+    stored from the feed's own text, so a feed of trickling pages ends its poll on time.
+    """
 
     every: timedelta = POLL_EVERY
     feeds_at_once: int = FEED_CONCURRENCY
     pages_at_once: int = PAGE_CONCURRENCY
+    cycle: timedelta = timedelta(minutes=1)
+    deadline: timedelta = POLL_DEADLINE
+    max_items: int = MAX_ITEMS
+
+    @property
+    def pages_per_feed(self) -> int:
+        """One feed's share of the page slots: its slow pages never hold the others' share."""
+        return max(1, self.pages_at_once // max(1, self.feeds_at_once))
+
+
+@dataclass(slots=True)
+class _Read:
+    """What the poller remembers of a feed's last download: its hash and the items still to store.
+
+    A feed listing more new items than MAX_ITEMS is read once and drained from here over the
+    next cycles, instead of being downloaded and parsed again for every hundred items.
+    """
+
+    digest: bytes
+    etag: str | None
+    last_modified: str | None
+    left: list[Item] = field(default_factory=list)
 
 
 class FeedPoller:
@@ -109,10 +141,14 @@ class FeedPoller:
         self._feed_gate = asyncio.Semaphore(self.options.feeds_at_once)
         self._page_gate = asyncio.Semaphore(self.options.pages_at_once)
         self._active: dict[int, asyncio.Task[FeedResult]] = {}
+        self._read: dict[int, _Read] = {}
 
     async def cycle(self, now: datetime, on_added: OnAdded | None = None) -> int:
         """Start a poll of every due feed not being polled; returns how many were started."""
-        due = await self.store.run(lambda: self.store.feeds.due_feeds(now))
+        # A cycle starts a few milliseconds late or early; a feed due by the middle of the next
+        # cycle would otherwise wait a whole cycle more (interval 1 became 2 minutes).
+        soon = now + self.options.cycle / 2
+        due = await self.store.run(lambda: self.store.feeds.due_feeds(soon))
         started = 0
         for feed in due:
             if feed.id in self._active:
@@ -126,20 +162,22 @@ class FeedPoller:
         return started
 
     async def _poll(self, feed: Feed, now: datetime, on_added: OnAdded | None) -> FeedResult:
-        async with self._feed_gate:
-            try:
-                result = await poll_feed(
-                    self.store, self.fetcher, feed, now, self._page_gate, self.options.every
-                )
-            except Exception as exc:  # one feed's bug must not end the others' polls
-                log.exception("event=feed_poll_crashed feed=%d", feed.id)
-                return FeedResult(feed.id, error=f"{type(exc).__name__}: {exc}")
+        result = await self.poll(feed, now)
         if result.added and on_added is not None:
             try:
                 await on_added(list(result.added))
             except Exception:
                 log.exception("event=feed_alerts_failed feed=%d", feed.id)
         return result
+
+    async def poll(self, feed: Feed, now: datetime) -> FeedResult:
+        """Poll one feed now (bounded by the feed gate); never raises for a bad feed."""
+        async with self._feed_gate:
+            try:
+                return await self._poll_feed(feed, now)
+            except Exception as exc:  # one feed's bug must not end the others' polls
+                log.exception("event=feed_poll_crashed feed=%d", feed.id)
+                return FeedResult(feed.id, error=f"{type(exc).__name__}: {exc}")
 
     def _finished(self, feed_id: int, _: asyncio.Task[FeedResult]) -> None:
         self._active.pop(feed_id, None)
@@ -162,6 +200,123 @@ class FeedPoller:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _poll_feed(self, feed: Feed, now: datetime) -> FeedResult:
+        """One feed fetched (conditional GET) or its remembered items; at most MAX_ITEMS stored."""
+        read = self._read.get(feed.id)
+        if read is None or not read.left:
+            try:
+                got = await self._download(feed, read)
+            except FetchError as exc:
+                return await _failed(self.store, feed, str(exc), now)
+            if isinstance(got, Feed):  # 304, or the very body read last time
+                await self.store.run(
+                    lambda: self.store.feeds.feed_fetched(got, now, now + self.options.every)
+                )
+                log.info("event=feed_not_modified feed=%d", feed.id)
+                return FeedResult(feed.id, not_modified=True)
+            feed, read = got
+            self._read[feed.id] = read
+        most = self.options.max_items
+        fresh, read.left = read.left[:most], read.left[most:]
+        if read.left:
+            # The rest comes at the next cycle, from memory; the stored validators stay the old
+            # ones, so a restart meanwhile reads the feed in full again and loses nothing.
+            polled, next_fetch = feed, now
+        else:
+            polled = replace(
+                feed,
+                etag=read.etag or feed.etag,
+                last_modified=read.last_modified or feed.last_modified,
+            )
+            next_fetch = now + self.options.every
+        built = await self._build(feed, fresh)
+        articles = [b for b in built if isinstance(b, NewArticle)]
+        bad = [(i, b) for i, b in zip(fresh, built, strict=True) if isinstance(b, str)]
+        store = self.store
+
+        def save() -> list[tuple[str, int]]:
+            with store.transaction():
+                stored = store.articles.add_articles(articles, now)
+                for item, reason in bad:
+                    log.warning(
+                        "event=item_skipped feed=%d url=%s reason=%r", feed.id, item.url, reason
+                    )
+                    store.articles.mark_seen(item.key, "skipped", now)
+                store.feeds.feed_fetched(polled, now, next_fetch)
+            return stored
+
+        stored = await store.run(save)
+        added = tuple(i for status, i in stored if status == "added")
+        log.info(
+            "event=feed_polled feed=%d new=%d added=%d skipped=%d left=%d",
+            feed.id,
+            len(fresh),
+            len(added),
+            len(bad),
+            len(read.left),
+        )
+        return FeedResult(feed.id, added, len(stored) - len(added), len(bad))
+
+    async def _download(self, feed: Feed, read: _Read | None) -> Feed | tuple[Feed, _Read]:
+        """The feed fetched and parsed: its unseen items, or the feed alone when unchanged."""
+        headers: dict[str, str] = {}
+        if feed.etag:
+            headers["If-None-Match"] = feed.etag
+        if feed.last_modified:
+            headers["If-Modified-Since"] = feed.last_modified
+        fetched = await self.fetcher.get(feed.url, headers)
+        updated = replace(
+            feed,
+            etag=fetched.etag or feed.etag,
+            last_modified=fetched.last_modified or feed.last_modified,
+        )
+        digest = hashlib.sha256(fetched.content).digest()
+        if fetched.status == 304 or (read is not None and read.digest == digest):
+            # A server without validators sends the same body again: parsed once is enough.
+            return updated
+        parsed = await asyncio.to_thread(
+            feedparser.parse,
+            fetched.content,
+            response_headers={"content-type": fetched.content_type, "content-location": feed.url},
+        )
+        # An HTML page is no feed even when it parses cleanly: it has no RSS/Atom version.
+        is_feed = parsed.get("version") and not parsed.get("bozo")
+        if not parsed.entries and not is_feed:
+            raise FetchError(f"not a feed ({type(parsed.get('bozo_exception')).__name__})")
+        feed = replace(feed, title=feed.title or parsed.feed.get("title") or None)
+        source = feed.title or urlsplit(feed.url).hostname or feed.url
+        items = [i for i in (_item(e, source) for e in parsed.entries) if i is not None]
+        store = self.store
+        known = await store.run(lambda: store.articles.seen(i.key for i in items))
+        unseen = [i for i in items if i.key not in known]
+        unseen = await store.run(
+            lambda: [i for i in unseen if not (i.url and store.articles.has_url(i.url))]
+        )
+        log.info("event=feed_read feed=%d items=%d unseen=%d", feed.id, len(items), len(unseen))
+        return feed, _Read(digest, fetched.etag, fetched.last_modified, unseen)
+
+    async def _build(self, feed: Feed, items: Sequence[Item]) -> list[NewArticle | str]:
+        """Each item's article (or why it was skipped), fetching pages within the feed's share
+        of the page slots and before the poll's deadline; after it, from the feed's own text."""
+        share = asyncio.Semaphore(self.options.pages_per_feed)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.options.deadline.total_seconds()
+
+        async def build(item: Item) -> NewArticle | str:
+            try:
+                async with asyncio.timeout_at(deadline), share, self._page_gate:
+                    return await fetch_item(self.fetcher, item)
+            except TimeoutError:
+                log.warning("event=page_past_deadline feed=%d url=%s", feed.id, item.url)
+            except BadInput as exc:
+                return str(exc)
+            try:
+                return await asyncio.to_thread(item_article, item, None)
+            except BadInput as exc:
+                return str(exc)
+
+        return list(await asyncio.gather(*(build(i) for i in items)))
+
 
 async def poll_feeds(
     store: Store,
@@ -171,20 +326,9 @@ async def poll_feeds(
     options: PollOptions | None = None,
 ) -> PollReport:
     """Poll every due feed (or `feeds`) and wait for all; never raises for a bad feed."""
-    opts = options or PollOptions()
+    poller = FeedPoller(store, fetcher, options)
     due = list(feeds) if feeds is not None else await store.run(lambda: store.feeds.due_feeds(now))
-    feed_gate = asyncio.Semaphore(opts.feeds_at_once)
-    page_gate = asyncio.Semaphore(opts.pages_at_once)
-
-    async def one(feed: Feed) -> FeedResult:
-        async with feed_gate:
-            try:
-                return await poll_feed(store, fetcher, feed, now, page_gate, opts.every)
-            except Exception as exc:  # one feed's bug must not end the others' polls
-                log.exception("event=feed_poll_crashed feed=%d", feed.id)
-                return FeedResult(feed.id, error=f"{type(exc).__name__}: {exc}")
-
-    results = await asyncio.gather(*(one(feed) for feed in due))
+    results = await asyncio.gather(*(poller.poll(feed, now) for feed in due))
     report = PollReport(
         added=tuple(i for r in results for i in r.added),
         polled=len(results),
@@ -202,95 +346,6 @@ async def poll_feeds(
         len(report.failed),
     )
     return report
-
-
-async def poll_feed(
-    store: Store,
-    fetcher: Fetcher,
-    feed: Feed,
-    now: datetime,
-    page_gate: asyncio.Semaphore | None = None,
-    every: timedelta = POLL_EVERY,
-) -> FeedResult:
-    """Fetch one feed with a conditional GET and store its new items (at most MAX_ITEMS)."""
-    headers: dict[str, str] = {}
-    if feed.etag:
-        headers["If-None-Match"] = feed.etag
-    if feed.last_modified:
-        headers["If-Modified-Since"] = feed.last_modified
-    try:
-        fetched = await fetcher.get(feed.url, headers)
-        parsed = await asyncio.to_thread(
-            feedparser.parse,
-            fetched.content,
-            response_headers={"content-type": fetched.content_type, "content-location": feed.url},
-        )
-        # An HTML page is no feed even when it parses cleanly: it has no RSS/Atom version.
-        is_feed = parsed.get("version") and not parsed.get("bozo")
-        if fetched.status != 304 and not parsed.entries and not is_feed:
-            raise FetchError(f"not a feed ({type(parsed.get('bozo_exception')).__name__})")
-    except FetchError as exc:
-        return await _failed(store, feed, str(exc), now)
-    polled = replace(
-        feed,
-        title=feed.title or parsed.feed.get("title") or None,
-        etag=fetched.etag or feed.etag,
-        last_modified=fetched.last_modified or feed.last_modified,
-    )
-    if fetched.status == 304:
-        await store.run(lambda: store.feeds.feed_fetched(polled, now, now + every))
-        log.info("event=feed_not_modified feed=%d", feed.id)
-        return FeedResult(feed.id, not_modified=True)
-    source = polled.title or urlsplit(feed.url).hostname or feed.url
-    items = [i for i in (_item(e, source) for e in parsed.entries) if i is not None]
-    known = await store.run(lambda: store.articles.seen(i.key for i in items))
-    unseen = [i for i in items if i.key not in known]
-    unseen = await store.run(
-        lambda: [i for i in unseen if not (i.url and store.articles.has_url(i.url))]
-    )
-    fresh = unseen[:MAX_ITEMS]
-    if len(unseen) > MAX_ITEMS:
-        # The rest comes at the next cycle: due again at once, and asked for in full.
-        polled = replace(polled, etag=feed.etag, last_modified=feed.last_modified)
-        next_fetch = now
-    else:
-        next_fetch = now + every
-    gate = page_gate or asyncio.Semaphore(PAGE_CONCURRENCY)
-
-    async def build(item: Item) -> NewArticle | str:
-        async with gate:
-            try:
-                return await fetch_item(fetcher, item)
-            except BadInput as exc:
-                return str(exc)
-
-    built = await asyncio.gather(*(build(i) for i in fresh))
-    articles = [b for b in built if isinstance(b, NewArticle)]
-    bad = [(i, b) for i, b in zip(fresh, built, strict=True) if isinstance(b, str)]
-
-    def save() -> list[tuple[str, int]]:
-        with store.transaction():
-            stored = store.articles.add_articles(articles, now)
-            for item, reason in bad:
-                log.warning(
-                    "event=item_skipped feed=%d url=%s reason=%r", feed.id, item.url, reason
-                )
-                store.articles.mark_seen(item.key, "skipped", now)
-            store.feeds.feed_fetched(polled, now, next_fetch)
-        return stored
-
-    stored = await store.run(save)
-    added = tuple(i for status, i in stored if status == "added")
-    log.info(
-        "event=feed_polled feed=%d items=%d new=%d added=%d skipped=%d left=%d",
-        feed.id,
-        len(items),
-        len(fresh),
-        len(added),
-        len(bad),
-        len(unseen) - len(fresh),
-    )
-    return FeedResult(feed.id, added, len(stored) - len(added), len(bad))
 
 
 async def _failed(store: Store, feed: Feed, error: str, now: datetime) -> FeedResult:

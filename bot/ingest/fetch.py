@@ -19,9 +19,9 @@ import httpx
 
 from bot.errors import NewsbotError
 from bot.outbound import Allowed, address_refusal, url_refusal
+from bot.version import user_agent
 
 log = logging.getLogger(__name__)
-USER_AGENT = "newsbot/0.1 (German news digest bot; polls each feed at most every 30 minutes)"
 # A news page is well under 2 MB of HTML and a feed under 5 MB; a larger answer is a mistake or
 # an attack, and is refused while streaming, before it is held in memory.
 MAX_BYTES = 5_000_000
@@ -143,7 +143,7 @@ class Fetcher:
         self.client = httpx.AsyncClient(
             transport=GuardedTransport(self.options),
             timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": user_agent()},
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             # Proxies from the environment would make the guard check the proxy, not the site.

@@ -84,10 +84,21 @@ def find_dumps(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def parse_file(path: Path, sentences: int = SUMMARY_SENTENCES) -> NewArticle | str:
-    """One file → an article, or the reason it is skipped (runs in a worker process)."""
+def parse_file(
+    path: Path, sentences: int = SUMMARY_SENTENCES, source: str | None = None
+) -> NewArticle | str:
+    """One file → an article, or the reason it is skipped (runs in a worker process).
+
+    The outlet is `source` when given, else what the page or the file's name says.
+    """
     try:
-        return to_article(read_dump(path), origin=origin_of(path), sentences=sentences)
+        return to_article(
+            read_dump(path),
+            origin=origin_of(path),
+            sentences=sentences,
+            given_source=source,
+            file_name=path.name,
+        )
     except (BadInput, OSError) as exc:
         return str(exc)
 
@@ -104,6 +115,8 @@ class IngestOptions:
     workers: int = 0
     batch: int = BATCH
     sentences: int = SUMMARY_SENTENCES
+    # The outlet of every file (`newsbot ingest --source NAME`), when the pages do not say.
+    source: str | None = None
 
 
 def ingest_paths(
@@ -114,6 +127,7 @@ def ingest_paths(
     workers: int | None = None,
     options: IngestOptions | None = None,
     progress: Progress | None = None,
+    source: str | None = None,
 ) -> Iterator[IngestResult]:
     """Ingest every dump under `paths`; a missing path is reported, not raised.
 
@@ -121,7 +135,9 @@ def ingest_paths(
     parsed again. `workers=None` sizes the pool to the cores.
     """
     if options is None:
-        options = IngestOptions(workers=(os.cpu_count() or 1) if workers is None else workers)
+        options = IngestOptions(
+            workers=(os.cpu_count() or 1) if workers is None else workers, source=source
+        )
     opts = options
     files: list[Path] = []
     for path in paths:
@@ -153,13 +169,19 @@ def ingest_paths(
 def _parsed(files: list[Path], opts: IngestOptions) -> Iterator[NewArticle | str]:
     if opts.workers <= 1 or len(files) < POOL_MIN_FILES:
         for file in files:
-            yield parse_file(file, opts.sentences)
+            yield parse_file(file, opts.sentences, opts.source)
         return
     pool = ProcessPoolExecutor(
         max_workers=opts.workers, initializer=die_with_parent, initargs=(os.getpid(),)
     )
     with pool:
-        yield from pool.map(parse_file, files, [opts.sentences] * len(files), chunksize=8)
+        yield from pool.map(
+            parse_file,
+            files,
+            [opts.sentences] * len(files),
+            [opts.source] * len(files),
+            chunksize=8,
+        )
 
 
 # Linux's prctl option: the kernel sends this process a signal when its parent dies.

@@ -10,7 +10,9 @@ the whole file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +58,16 @@ __all__ = [
 T = TypeVar("T")
 
 
+def create_owner_only(path: Path) -> None:
+    """Create an empty file readable by its owner alone (0600), whatever the umask.
+
+    A file that exists keeps its mode: the operator may have chosen a group on purpose.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)  # O_CREAT's mode is cut by the umask only, never widened
+
+
 class Store:
     """Articles, feeds, chats and the delivery log in one SQLite file, one part each.
 
@@ -83,6 +95,7 @@ class Store:
         """Open (or create) the database file in WAL mode and bring its schema up to date."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_owner_only(path)  # SQLite gives its -wal and -shm files the same mode
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         db = WriterDatabase(conn)
         if db.journal_mode != "wal":
@@ -177,6 +190,7 @@ class Store:
         holds every committed transaction and never blocks the bot's writers, whereas a
         step-wise copy restarts whenever another connection writes between steps.
         """
+        create_owner_only(target)
         dest = sqlite3.connect(str(target))
         try:
             self.db.conn.backup(dest, pages=-1)

@@ -6,6 +6,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,10 @@ class Articles(Table):
         compounds: Counter[str] = Counter()
         with self.db.atomic():
             for new in batch:
+                if new.published is not None and new.published > now:
+                    # A date ahead of the clock (a feed's time zone mistaken, a typo) is
+                    # clamped to when the article was read, so it cannot sort above all news.
+                    new = replace(new, published=now)
                 status, article_id = self._add_one(new, now, compounds)
                 if new.origin:
                     self.mark_seen(new.origin, status, now, article_id)

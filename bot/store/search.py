@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.query import MIN_PART, Query, has_phrases, make_snippet, to_match
+from bot.outlets import outlets
+from bot.query import MIN_PART, Query, TextTerms, has_phrases, make_snippet, to_match
 from bot.records import SearchHit, SearchPage
 from bot.store.articles import Articles
 from bot.store.base import Table, _iso
@@ -27,6 +28,12 @@ COMPOUNDS = 12
 # halves after RECENCY_DAYS.
 RECENCY_BOOST = 0.5
 RECENCY_DAYS = 14.0
+# The lead: the terms of the body's first sentences (about 40 words). A word in the headline or
+# the lead is what the article is about; one passing mention further down is not.
+LEAD_CHARS = 400
+# Fewer full matches than this, and articles with all words but one are offered after them
+# (`Bohlen Hochzeit` finds the reports that say "geheiratet"), the rarer words kept first.
+RELATED_BELOW = 20
 
 
 def _like(text: str) -> str:
@@ -67,8 +74,10 @@ class SearchIndex(Table):
             where += " AND coalesce(a.published, a.fetched) >= :since"
             args["since"] = _iso(query.since)
         if query.source:
-            where += " AND a.source LIKE :source ESCAPE '\\'"
+            # `quelle:sz` finds "Süddeutsche Zeitung": a name the outlet table knows counts too.
+            where += " AND (a.source LIKE :source ESCAPE '\\' OR a.source = :outlet)"
             args["source"] = "%" + _like(query.source) + "%"
+            args["outlet"] = outlets().display(query.source) or query.source
         if query.excluded:
             where += (
                 " AND a.id NOT IN"
@@ -97,7 +106,17 @@ class SearchIndex(Table):
         ranked = ranked[:CANDIDATES]
         if query.phrases:
             ranked = self._with_phrases(query, ranked)
+        ranked = self._reader_order(query.wants, ranked)
         ids = [row[0] for row in ranked[offset : offset + limit]]
+        related: list[int] = []
+        room = limit - len(ids)
+        if room > 0 and offset <= len(ranked) < RELATED_BELOW and not query.phrases:
+            related = self._related(query, where, args, {row[0] for row in ranked})[:room]
+        hits = self._hits(ids, query)
+        return SearchPage(hits, len(ranked), offset, capped, self._hits(related, query))
+
+    def _hits(self, ids: list[int], query: Query) -> tuple[SearchHit, ...]:
+        """The articles of these ids as hits with snippets, in the order given."""
         rows = {
             r["id"]: r
             for r in self.db.query(
@@ -105,11 +124,53 @@ class SearchIndex(Table):
                 [json.dumps(ids)],
             )
         }
-        hits = tuple(
+        return tuple(
             SearchHit(self.articles.from_row(rows[i]), make_snippet(rows[i]["body"], query))
             for i in ids
         )
-        return SearchPage(hits, len(ranked), offset, capped)
+
+    def _reader_order(
+        self, wants: Sequence[tuple[str, ...]], ranked: list[tuple[int, str, float]]
+    ) -> list[tuple[int, str, float]]:
+        """Articles naming more of the words in headline or lead first, then as ranked.
+
+        A word in the headline counts two, in the lead one, so "Bundestag beschließt
+        Rentenpaket" comes before a market report that mentions "eine Rentnerin" in passing,
+        whether the word matched as a stem or as part of a compound.
+        """
+        if not ranked:
+            return ranked
+        rows = self.db.execute(
+            "SELECT id, title_stems, substr(body_stems, 1, :lead) FROM articles"
+            " WHERE id IN (SELECT value FROM json_each(:ids))",
+            {"lead": LEAD_CHARS, "ids": json.dumps([row[0] for row in ranked])},
+        )
+        weight: dict[int, int] = {}
+        for article_id, title, lead in rows:
+            in_title = TextTerms.of((title or "").split())
+            in_lead = TextTerms.of((lead or "").split()[:-1])  # the last may be cut
+            weight[article_id] = sum(
+                2 if in_title.has(word) else 1 if in_lead.has(word) else 0 for word in wants
+            )
+        order = {row[0]: n for n, row in enumerate(ranked)}
+        return sorted(ranked, key=lambda row: (-weight.get(row[0], 0), order[row[0]]))
+
+    def _related(
+        self, query: Query, where: str, args: dict[str, Any], known: set[int]
+    ) -> list[int]:
+        """Articles with every word but one, for a search of two words or more: those missing
+        the most widely used word first, each group ranked as a search of its words."""
+        if len(query.wants) < 2:
+            return []
+        groups = []
+        for i in range(len(query.wants)):
+            rest = [w for n, w in enumerate(query.wants) if n != i]
+            found = self._reader_order(rest, self._ranked(rest, where, args))
+            groups.append([row[0] for row in found[:CANDIDATES] if row[0] not in known])
+        out: list[int] = []
+        for group in sorted(groups, key=len):
+            out += [i for i in group if i not in out]
+        return out
 
     def _with_phrases(
         self, query: Query, ranked: list[tuple[int, str, float]]

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -50,6 +51,7 @@ from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply
 from bot.texts import t
 from bot.transports.base import Incoming, Limits, MayJoin, OnChatGone, OnMessage
+from bot.transports.matrix_keys import NIO_DEFAULT_KEY, migrate_pickle_key
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +145,7 @@ class MatrixTransport:
         sync_timeout_ms: int = SYNC_TIMEOUT_MS,
         device_name: str = "newsbot",
         key_store: Path | None = None,
+        pickle_key: Callable[[], str] | None = None,
         limits: Limits = LIMITS,
         may_join: MayJoin | None = None,
     ) -> None:
@@ -150,7 +153,9 @@ class MatrixTransport:
             raise NewsbotError("Matrix needs a password or an access token")
         self.key_store = key_store
         if key_store is not None:
-            key_store.mkdir(parents=True, exist_ok=True)
+            # The device's keys: the owner alone may list or read them, whatever the umask.
+            key_store.mkdir(mode=0o700, parents=True, exist_ok=True)
+            key_store.chmod(0o700)
         self.client = AsyncClient(
             homeserver,
             user_id,
@@ -164,6 +169,10 @@ class MatrixTransport:
                 max_timeouts=0,
             ),
         )
+        # Asked for at login, when nio opens the store (it may create the key file then).
+        self._pickle_key = pickle_key
+        # When a sync last came back (seconds since the epoch), for the heartbeat.
+        self.last_receive: float | None = None
         self._keys_lock = asyncio.Lock()
         # Room id → its creators (room version 12 on), from the room's m.room.create event.
         self._room_creators: dict[str, frozenset[str]] = {}
@@ -293,10 +302,12 @@ class MatrixTransport:
             if not isinstance(who, WhoamiResponse):
                 raise NewsbotError(f"matrix access token rejected: {who.status_code}")
             # restore_login opens the key store of this device (when encryption is on).
+            self._rekey(who.user_id, who.device_id or "")
             client.restore_login(who.user_id, who.device_id or "", self._access_token)
         else:
             # The same device id as last time, so the keys in the store still belong to it.
             client.device_id = self._saved_device() or client.device_id
+            self._rekey(self.user_id, client.device_id)
             response = await client.login(self._password or "", device_name=self.device_name)
             if not isinstance(response, LoginResponse):
                 raise NewsbotError(f"matrix login failed for {self.user_id}: {response.message}")
@@ -309,6 +320,13 @@ class MatrixTransport:
             client.device_id,
             self.key_store is not None,
         )
+
+    def _rekey(self, user_id: str, device_id: str) -> None:
+        """A store from before per-install pickle keys is re-pickled before nio opens it."""
+        if self.key_store is not None:
+            key = self._pickle_key() if self._pickle_key is not None else NIO_DEFAULT_KEY
+            self.client.config = replace(self.client.config, pickle_key=key)
+            migrate_pickle_key(self.key_store, user_id, device_id, key)
 
     def _saved_device(self) -> str | None:
         if self.key_store is None:
@@ -364,6 +382,7 @@ class MatrixTransport:
         if not isinstance(response, SyncResponse):
             log.warning("event=matrix_sync_failed error=%r", getattr(response, "message", ""))
             return False
+        self.last_receive = time.time()
         await self._handle_batch()
         # Every message of this batch has been handled: only now is the token safe to keep.
         self._token = response.next_batch

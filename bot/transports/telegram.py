@@ -56,6 +56,7 @@ from telegram.ext import (
     Updater,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.commands import COMMANDS, resolve
 from bot.errors import (
@@ -70,6 +71,7 @@ from bot.errors import (
     Transient,
 )
 from bot.inline import InlinePage
+from bot.logs import held_back
 from bot.records import Button, Reply
 from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html
 from bot.transports.base import Incoming, Limits, MayJoin, OnChatGone, OnChatMoved, OnMessage
@@ -248,6 +250,18 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([row])
 
 
+class HeardRequest(HTTPXRequest):
+    """PTB's HTTP request for getUpdates, noting when the Bot API last answered (the heartbeat)."""
+
+    heard_at: float | None = None
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """PTB's request; an answer of any status counts as heard."""
+        answer = await super().do_request(*args, **kwargs)
+        self.heard_at = time.time()
+        return answer
+
+
 # What Telegram accepts as a bot command name.
 _TELEGRAM_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -282,10 +296,12 @@ class TelegramTransport:
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place. Updates run concurrently, in order within each chat.
+        self._updates = HeardRequest(connection_pool_size=1)
         self.application = (
             ApplicationBuilder()
             .token(token)
             .base_url(api_url)
+            .get_updates_request(self._updates)
             .concurrent_updates(ChatOrder())
             .build()
         )
@@ -322,9 +338,35 @@ class TelegramTransport:
 
     # --- the Transport port ---------------------------------------------------------------
 
+    @property
+    def last_receive(self) -> float | None:
+        """When getUpdates last came back (seconds since the epoch); None before the first."""
+        return self._updates.heard_at
+
     async def start(self, on_message: OnMessage) -> None:
         """Initialize PTB, then poll (or listen for the webhook) in the background."""
         self._on_message = on_message
+        app = self.application
+        # PTB logs a failed getMe (an HTML error page) with its traceback before raising;
+        # the operator reads our one line instead.
+        with held_back("telegram"):
+            await self._initialize()
+        await app.start()
+        updater = app.updater
+        if updater is None:  # only when built with .updater(None), which we never do
+            raise RuntimeError("the Telegram application has no updater")
+        if self.webhook is None:
+            await updater.start_polling(
+                timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._on_poll_error,
+            )
+            log.info("event=telegram_polling bot=%s", app.bot.username)
+        else:
+            await self._start_webhook(updater, self.webhook)
+
+    async def _initialize(self) -> None:
+        """PTB's initialize (getMe), its failures told apart and named in one line."""
         app = self.application
         try:
             await app.initialize()
@@ -348,19 +390,6 @@ class TelegramTransport:
                 f"cannot reach the Bot API at {self.api_url} (TELEGRAM_API_URL): {exc.message}"
             ) from None
         await self._publish_commands()
-        await app.start()
-        updater = app.updater
-        if updater is None:  # only when built with .updater(None), which we never do
-            raise RuntimeError("the Telegram application has no updater")
-        if self.webhook is None:
-            await updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
-                error_callback=self._on_poll_error,
-            )
-            log.info("event=telegram_polling bot=%s", app.bot.username)
-        else:
-            await self._start_webhook(updater, self.webhook)
 
     async def _get_me_status(self) -> int | None:
         """The HTTP status of a plain getMe, without PTB's mapping of 401 and 404 to one error."""

@@ -3,11 +3,14 @@
 Synapse lives in its own venv, `.synapse-venv/` at the repo root, made by
 `tests/fakes/install_synapse.sh`. SQLite, no federation, presence or URL previews; users are
 registered with the shared secret. Without the venv the tests skip, unless
-NEWSBOT_REQUIRE_SYNAPSE=1 (CI), where a missing homeserver is a failure.
+NEWSBOT_REQUIRE_SYNAPSE=1 (CI), where a missing homeserver is a failure. One homeserver serves
+the whole test session (conftest's `homeserver`); its signing key is written here instead of by
+a second Synapse start, and passwords are hashed with bcrypt's cheapest cost.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -51,6 +54,9 @@ registration_shared_secret: "{secret}"
 macaroon_secret_key: "{macaroon}"
 form_secret: "{form}"
 enable_registration: false
+# bcrypt's lowest cost (Synapse's default is 12): every registration and login hashes a password,
+# and a test account needs no protection.
+bcrypt_rounds: 4
 report_stats: false
 enable_metrics: false
 trusted_key_servers: []
@@ -99,6 +105,13 @@ def skip_or_fail_without_synapse() -> None:
     pytest.skip(reason)
 
 
+def signing_key() -> str:
+    """A fresh ed25519 signing key in Synapse's file format: algorithm, version, the 32-byte seed
+    in unpadded base64 (what `--generate-keys` writes, without starting Synapse for it)."""
+    seed = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    return f"ed25519 a_{secrets.token_hex(2)} {seed}\n"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -131,13 +144,8 @@ class Homeserver:
             )
         )
         (self.data / "log.yaml").write_text(LOG_CONFIG.format(data=self.data))
+        (self.data / f"{SERVER_NAME}.signing.key").write_text(signing_key())
         module = ["-m", "synapse.app.homeserver", "-c", str(config)]
-        subprocess.run(
-            [str(PYTHON), *module, "--generate-keys"],
-            check=True,
-            capture_output=True,
-            cwd=self.data,
-        )
         with (self.data / "stderr.log").open("wb") as stderr:
             self.process = subprocess.Popen(
                 [str(PYTHON), *module], cwd=self.data, stdout=subprocess.DEVNULL, stderr=stderr

@@ -1,0 +1,63 @@
+"""`newsbot status --check`, the container's health check: does the database read, and is the
+running bot alive (its heartbeat fresh)?
+
+It runs every 60 s, so it reads the SQLite file with the standard library alone (read-only, no
+migration) instead of paying the store's imports (sqlite-utils, the summarizer) on each run. The
+full `newsbot status` report goes through the store (bot/cli/operations.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.cli.base import EXIT_EMPTY, EXIT_OK
+from bot.cli_texts import say
+from bot.config import Config
+from bot.heartbeat import HEARTBEAT_KEY, from_json, silent_parts
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    """Print `ok: …` and exit 0 when the database reads and no part of a running bot is silent
+    for longer than `--stale` seconds; 1 (and what is wrong) if not."""
+    path = Path(config.db)
+    if not path.is_file():
+        message = say(config.language, "no_database", db=repr(str(config.db)))
+        print(f"newsbot status: {message}", file=sys.stderr)
+        return EXIT_EMPTY
+    try:
+        count, beat_text = read_health(path)
+    except sqlite3.Error as exc:
+        message = say(config.language, "cannot_read", db=config.db, error=exc)
+        print(f"newsbot status: {message}", file=sys.stderr)
+        return EXIT_EMPTY
+    beat = from_json(beat_text)
+    if beat is None:  # no bot has run on this database yet: the database is all there is
+        print(say(config.language, "status_check", count=count, db=config.db))
+        return EXIT_OK
+    now = datetime.now(UTC)
+    silent = silent_parts(beat, now, timedelta(seconds=args.stale))
+    if silent:
+        parts = ", ".join(silent)
+        message = say(config.language, "status_silent", parts=parts, stale=args.stale, db=config.db)
+        print(f"newsbot status: {message}", file=sys.stderr)
+        return EXIT_EMPTY
+    age = f"{(now - beat.tick).total_seconds():.0f}"
+    print(say(config.language, "status_alive", count=count, db=config.db, age=age))
+    return EXIT_OK
+
+
+def read_health(path: Path) -> tuple[int, str | None]:
+    """The article count (reading the schema, as `Store.check` does) and the stored heartbeat,
+    on a read-only connection."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        count = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        row = conn.execute("SELECT value FROM state WHERE key = ?", [HEARTBEAT_KEY]).fetchone()
+        return count, str(row[0]) if row else None
+    finally:
+        conn.close()

@@ -1,0 +1,113 @@
+"""Outlet identity: which publisher an article comes from, under a name a reader knows.
+
+The names come from `outlets.tsv` (registered domain → display name, and the other names feeds,
+mastheads, file names and datelines use), so teaching newsbot an outlet is a line of data.
+Section feeds of one publisher ("tagesschau.de - Inland", "… - Wirtschaft") are one outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from urllib.parse import urlsplit
+
+# Second-level labels under which a country's domains are registered (bbc.co.uk).
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gv", "ac", "or"})
+# Where a feed title or masthead names a section after the publisher: "tagesschau.de - Inland",
+# "SPIEGEL ONLINE | Politik", "FAZ: Wirtschaft".
+_SECTION = re.compile(r"\s+[-–—|:·»]\s+|\s*:\s+")
+# A file named for its outlet: dpa-kreml-venezuela-2025-11-02.txt, tkp_russland….txt
+_FILE_PREFIX = re.compile(r"^([A-Za-zÄÖÜäöü0-9.]+)[-_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Outlets:
+    """The outlet table: display name by registered domain and by any of its names."""
+
+    by_domain: dict[str, str]
+    by_name: dict[str, str]
+
+    def display(self, name: str) -> str | None:
+        """The display name of an outlet called `name` (whole, or before its section)."""
+        key = name.strip().casefold()
+        if not key:
+            return None
+        found = self.by_name.get(key) or self.by_domain.get(registered_domain(key) or "")
+        if found:
+            return found
+        head = _SECTION.split(name.strip(), maxsplit=1)[0].casefold()
+        return self.by_name.get(head) or self.by_domain.get(registered_domain(head) or "")
+
+    def of_url(self, url: str | None) -> str | None:
+        """The display name of the outlet a URL belongs to, when the table knows its domain."""
+        domain = registered_domain(url or "")
+        return self.by_domain.get(domain) if domain else None
+
+
+@lru_cache(maxsize=1)
+def outlets() -> Outlets:
+    """The table shipped as `bot/outlets.tsv` (read once)."""
+    text = files("bot").joinpath("outlets.tsv").read_text(encoding="utf-8")
+    by_domain: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        domain, display, *rest = line.split("\t")
+        by_domain[domain.casefold()] = display
+        names = [display, domain, *(rest[0].split("|") if rest else [])]
+        for name in names:
+            if name.strip():
+                by_name.setdefault(name.strip().casefold(), display)
+    return Outlets(by_domain, by_name)
+
+
+def registered_domain(text: str) -> str | None:
+    """`https://www.tagesschau.de/inland/…` or `www.tagesschau.de` → `tagesschau.de`."""
+    text = text.strip()
+    host = urlsplit(text).hostname if "://" in text else text.split("/", 1)[0]
+    if not host or "." not in host or " " in host:
+        return None
+    labels = host.casefold().rstrip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def outlet_of(
+    *,
+    given: str | None = None,
+    url: str | None = None,
+    named: str | None = None,
+    masthead: str | None = None,
+    file_name: str | None = None,
+) -> str:
+    """An article's outlet under its display name; "" when nothing says.
+
+    In order: a name given by the user (`ingest --source`), the URL's registered domain when the
+    table knows it, the name a feed or item gives, the page's masthead or agency line, a file
+    named for its outlet (`dpa-…`), then the URL's registered domain as it stands.
+    """
+    table = outlets()
+    if given and given.strip():
+        return table.display(given) or given.strip()
+    by_url = table.of_url(url)
+    if by_url:
+        return by_url
+    for name in (named, masthead):
+        if name and name.strip():
+            return table.display(name) or name.strip()
+    prefix = _FILE_PREFIX.match(file_name or "")
+    if prefix and table.display(prefix.group(1)):
+        return table.display(prefix.group(1)) or ""
+    return registered_domain(url or "") or ""
+
+
+def publisher(name: str) -> str:
+    """The key outlets are counted by: one per publisher, whatever section or spelling."""
+    shown = outlets().display(name)
+    if shown:
+        return shown.casefold()
+    return _SECTION.split(name.strip(), maxsplit=1)[0].casefold()

@@ -1,0 +1,56 @@
+"""A digest entry is one article's voice: headline, summary and `/article N` agree."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from bot.digest import build_digests, plan_day
+from bot.records import ChatSettings, NewArticle
+from bot.render import render_digest, to_plain
+from bot.store import Store
+
+DAY = datetime(2026, 12, 5, 5, 0, tzinfo=UTC)
+
+STOP = NewArticle(
+    "Bahn stoppt Fernverkehr in Norddeutschland wegen Sturm",
+    "dpa",
+    "Hamburg (dpa) - Wegen des Sturmtiefs hat die Deutsche Bahn den Fernverkehr in ganz "
+    "Norddeutschland eingestellt. Umgestürzte Bäume blockieren die Strecken zwischen Hamburg, "
+    "Bremen und Hannover. Reisende sollen ihre Fahrt verschieben.",
+    (
+        "Wegen des Sturmtiefs hat die Deutsche Bahn den Fernverkehr in ganz Norddeutschland "
+        "eingestellt.",
+        "Umgestürzte Bäume blockieren die Strecken zwischen Hamburg, Bremen und Hannover.",
+    ),
+    DAY,
+    "https://www.zeit.de/news/2026-12/05/bahn-stoppt-fernverkehr",
+)
+RESUME = NewArticle(
+    "Bahn nimmt Fernverkehr in Norddeutschland nach Sturm wieder auf",
+    "NDR",
+    "Nach dem Sturmtief fahren die Fernzüge der Deutschen Bahn in Norddeutschland wieder. Die "
+    "Strecken zwischen Hamburg, Bremen und Hannover sind geräumt, es kommt aber noch zu "
+    "Verspätungen. Die Bahn hebt die Zugbindung bis Sonntag auf.",
+    (
+        "Nach dem Sturmtief fahren die Fernzüge der Deutschen Bahn in Norddeutschland wieder.",
+        "Die Strecken zwischen Hamburg, Bremen und Hannover sind geräumt.",
+    ),
+    DAY + timedelta(hours=6),
+    "https://www.ndr.de/nachrichten/hamburg/bahn-fernverkehr-100.html",
+)
+
+
+def test_a_developing_story_speaks_with_its_newest_report(store: Store) -> None:
+    _, first = store.articles.add_article(STOP, DAY)
+    _, newest = store.articles.add_article(RESUME, DAY + timedelta(hours=6))
+    plan = plan_day(DAY.date(), "Europe/Berlin", ChatSettings(language="de"))
+    digest = build_digests(store, {"": plan}, DAY + timedelta(hours=12))[""]
+    [story] = digest.stories
+    shown = to_plain(render_digest(digest, "de", calendar_day=True))
+    assert story.headline == RESUME.title
+    assert "fahren die Fernzüge der Deutschen Bahn in Norddeutschland wieder" in shown
+    assert "eingestellt" not in shown
+    assert re.search(rf"/article {newest}\b", shown)
+    assert "dpa" in shown  # the first report stays in the sources line
+    assert first != newest
