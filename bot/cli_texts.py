@@ -70,6 +70,15 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     "reason_unreadable": ("keine Leserechte", "permission denied"),
     # feeds
     "feeds_refused": ("{url} abgelehnt: {reason}", "refused {url}: {reason}"),
+    "feeds_not_url": (
+        "„{url}“ abgelehnt: das ist keine URL ({reason}) Beispiel: "
+        "https://www.tagesschau.de/xml/rss2",
+        "refused “{url}”: that is not a URL ({reason}) Example: https://www.tagesschau.de/xml/rss2",
+    ),
+    "feeds_list_empty": (
+        "Keine Feeds eingetragen. Neu: newsbot feeds add https://www.tagesschau.de/xml/rss2",
+        "No feeds yet. To add one: newsbot feeds add https://www.tagesschau.de/xml/rss2",
+    ),
     "feeds_missing": ("einen Feed {id} gibt es nicht", "there is no feed {id}"),
     # summarize
     "summarize_usage": (

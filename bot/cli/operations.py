@@ -40,7 +40,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(redact(json.dumps(status_json(status), ensure_ascii=False, indent=2), secrets))
     else:
-        print(redact(render_status(status, now, config.language), secrets))
+        print(redact(render_status(status, now, config.language, config.timezone), secrets))
     return EXIT_OK
 
 

@@ -3,7 +3,8 @@ setting names: a path or `sqlite:///path` opens `Store` (SQLite, below); a `post
 opens `bot.store.postgres.PostgresStore`. Both satisfy `bot.store.ports.Storage`, which is all
 the rest of the bot knows.
 
-`Store` (SQLite, sqlite-utils) is one database file composed of one part per kind of data, each its own module:
+`Store` (SQLite, sqlite-utils) is one database file composed of one part per kind of data,
+each its own module:
 `store.articles`, `store.index` (full-text search), `store.feeds`, `store.chats`,
 `store.deliveries`, `store.archive` (digests as sent) and `store.pushes` (the outbox of alerts
 and breaking stories, held through quiet hours); the store itself opens, migrates, backs up

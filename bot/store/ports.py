@@ -8,9 +8,9 @@ each part against its protocol where the stores are built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -25,11 +25,10 @@ from bot.records import (
     NewArticle,
     Reply,
     SearchPage,
-    Span,
     Subscription,
 )
 from bot.store.operations import FailedDelivery, Stats
-from bot.store.pushes import Held
+from bot.store.pushes import Push, PushLeft
 
 T = TypeVar("T")
 
@@ -57,6 +56,10 @@ class ArticlesPart(Protocol):
 
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""
+        ...
+
+    def sources(self) -> list[str]:
+        """The outlets articles come from (the operator's list a chat chooses from), by name."""
         ...
 
     def article(self, article_id: int) -> Article | None:
@@ -115,6 +118,10 @@ class FeedsPart(Protocol):
 
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
         """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
+        ...
+
+    def reschedule(self, every: timedelta) -> int:
+        """Put every healthy feed's next poll at its last good poll + `every`; how many moved."""
         ...
 
     def all(self) -> list[Feed]:
@@ -181,6 +188,18 @@ class ChatsPart(Protocol):
         """Every active subscription."""
         ...
 
+    def due_subscriptions(self, now: datetime) -> list[Subscription]:
+        """Subscriptions whose next digest is due by `now`, or not computed yet."""
+        ...
+
+    def set_next_due(self, due: Mapping[str, datetime]) -> None:
+        """Keep each chat's next digest time, in one transaction."""
+        ...
+
+    def next_due_at(self, chat: str) -> datetime | None:
+        """When the chat's next digest is due, as the scheduler keeps it (None: not computed)."""
+        ...
+
     def chat_language(self, chat: str) -> str | None:
         """The language the chat chose (or was first answered in); None for a new chat."""
         ...
@@ -197,6 +216,9 @@ class ChatsPart(Protocol):
         breaking: bool | None = None,
         quiet: str | None = None,
         zone: str | None = None,
+        silent: bool | None = None,
+        previews: bool | None = None,
+        sources: tuple[str, ...] | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         ...
@@ -253,14 +275,14 @@ class DeliveriesPart(Protocol):
         """When the chat last got a digest (scheduled or asked for at subscribing)."""
         ...
 
-    def delivery_status(self, chat: str, digest_date: date) -> str | None:
+    def delivery_status(self, chat: str, digest_date: date | str) -> str | None:
         """The logged outcome of the chat's digest for that date, None if there is none."""
         ...
 
     def record_delivery(
         self,
         chat: str,
-        digest_date: date,
+        digest_date: date | str,
         *,
         status: str,
         at: datetime,
@@ -271,13 +293,13 @@ class DeliveriesPart(Protocol):
         ...
 
     def claim_delivery(
-        self, chat: str, digest_date: date, *, at: datetime, scheduled: datetime | None = None
+        self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
     ) -> bool:
         """Mark the digest of (chat, date) as being sent; False if it was logged already."""
         ...
 
     def finish_delivery(
-        self, chat: str, digest_date: date, *, status: str, at: datetime, note: str = ""
+        self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""
     ) -> None:
         """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
         ...
@@ -288,14 +310,6 @@ class DeliveriesPart(Protocol):
 
     def digest_shown(self, chat: str, now: datetime) -> None:
         """The chat got its digest in a commands reply now: its next digest starts here."""
-        ...
-
-    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
-        """True when one of these alerts was already pushed for the article."""
-        ...
-
-    def record_alert_hits(self, alert_ids: Sequence[int], article_id: int, at: datetime) -> None:
-        """Log that an article was pushed for these alerts, in one transaction."""
         ...
 
     def failed_delivery_count(self, since: datetime) -> int:
@@ -324,39 +338,66 @@ class ArchivePart(Protocol):
 
 
 class PushesPart(Protocol):
-    """Breaking-story announcements per chat and the quiet-hours queue."""
+    """The outbox of alerts and breaking stories: planned, claimed and finished once each."""
 
     def breaking_chats(self) -> list[str]:
         """Chats that asked for breaking stories."""
         ...
 
     def told_breaking(self, chat: str, article_ids: Iterable[int]) -> bool:
-        """True when one of these articles was in a breaking story told to the chat."""
+        """True when one of these articles was in a breaking story planned for the chat."""
         ...
 
-    def claim_breaking(
-        self, chat: str, article_ids: Iterable[int], story: int, at: datetime
-    ) -> bool:
-        """Mark a breaking story as told to the chat, once; False when told before."""
+    def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
+        """True when one of these alerts was already planned for the article."""
         ...
 
-    def hold(
+    def plan_alert(
         self,
         chat: str,
-        kind: str,
-        paragraphs: tuple[tuple[Span, ...], ...],
-        release: datetime,
+        alert_ids: Sequence[int],
+        article_id: int,
+        reply: Reply,
+        due: datetime,
         at: datetime,
-    ) -> None:
-        """Keep a message for the end of the chat's quiet time."""
+    ) -> bool:
+        """Plan an article's alert for a chat, once; False when one of these alerts has it."""
         ...
 
-    def held_due(self, now: datetime) -> list[Held]:
-        """Held messages whose quiet time is over, oldest first."""
+    def plan_breaking(
+        self,
+        chat: str,
+        article_ids: Iterable[int],
+        story: int,
+        reply: Reply,
+        due: datetime,
+        at: datetime,
+    ) -> bool:
+        """Plan a breaking story for a chat, once; False when any of its articles was told."""
         ...
 
-    def take_held(self, ids: Sequence[int]) -> bool:
-        """Remove held messages right before they are sent; False when another run took them."""
+    def due(self, now: datetime) -> list[Push]:
+        """Planned pushes that may go now, oldest first."""
+        ...
+
+    def claim(self, ids: Sequence[int], at: datetime) -> bool:
+        """Mark planned pushes as being sent; False when another run has any of them."""
+        ...
+
+    def finish(self, ids: Sequence[int], status: str, at: datetime, note: str = "") -> None:
+        """Record how claimed pushes ended (`sent`, `failed`, `gone`)."""
+        ...
+
+    def abandon_unfinished(self, now: datetime) -> list[PushLeft]:
+        """Turn pushes left `sending` by a stopped process into `unknown`; returns them."""
+        ...
+
+    def drop_stale(self, before: datetime, now: datetime) -> list[PushLeft]:
+        """Drop planned pushes due before `before` (too old to be news); returns them."""
+        ...
+
+    def count(self, status: str, since: datetime) -> int:
+        """Pushes that ended in `status` since `since`."""
         ...
 
 

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.records import Span
 from bot.store.base import _dt, _iso, _paragraphs, _paragraphs_json
 from bot.store.postgres.base import Table
-from bot.store.pushes import Held
 
 # pg_advisory_xact_lock key space for claiming a chat's breaking story (hashed with the chat).
 _BREAKING_LOCK = 0x627265616B
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A message held during quiet hours (the table before m010_push_outbox). A stopgap so the
+    package imports until the PostgreSQL outbox (m010/m011) replaces this part."""
+
+    id: int
+    chat: str
+    kind: str
+    paragraphs: tuple[tuple[Span, ...], ...]
+    release: datetime
 
 
 class Pushes(Table):
