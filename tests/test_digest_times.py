@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.clock import parse_spoken
+from bot.delivery import Delivery
 from bot.records import NewArticle, Subscription
 from bot.schedule import DigestScheduler, due_digests, fire_times, next_digest_at
 from bot.store import Store
 from tests.fakes.bot_api import FakeBotAPI
 from tests.i18n import foreign_words
+from tests.test_schedule import Recorder
 from tests.test_telegram import ask, serving
 
 TWICE = Subscription("telegram:777", "07:00", "Europe/Berlin", more_times=("18:00",))
@@ -124,3 +126,32 @@ async def test_two_digests_a_day_each_bring_only_what_is_new_since_the_last(
     assert "Bahnstreik" in second
     assert "Grönland" not in second  # only what is new since the morning's digest
     assert again == ""  # sent once
+
+
+async def test_the_clock_keeps_each_next_time_of_day_and_skips_the_weekend(store: Store) -> None:
+    chat = "console:anna"
+    friday = datetime(2025, 12, 5, 6, 0, tzinfo=UTC)  # 07:00 Berlin
+    created = friday - timedelta(days=1)
+    store.chats.subscribe(
+        Subscription(chat, "07:00", "Europe/Berlin", created, ("18:00",), "mon-fri"), created
+    )
+    recorder = Recorder()
+    queue = Delivery({"console": recorder})
+    await queue.start()
+
+    async def minute(at: datetime) -> None:
+        # The tick at `at`, and the next one once the queued digest has ended.
+        for now in (at, at + timedelta(minutes=1)):
+            await DigestScheduler(store, queue, clock=lambda t=now: t).tick()
+            await queue.join()
+
+    await minute(friday)
+    assert len(recorder.sent) == 1
+    assert store.chats.next_due_at(chat) == datetime(2025, 12, 5, 17, 0, tzinfo=UTC)
+    await minute(datetime(2025, 12, 5, 17, 0, tzinfo=UTC))
+    assert len(recorder.sent) == 2
+    assert store.deliveries.delivery_status(chat, "2025-12-05T18:00") == "sent"
+    assert store.chats.next_due_at(chat) == datetime(2025, 12, 8, 6, 0, tzinfo=UTC)  # Monday
+    await minute(SATURDAY)
+    assert len(recorder.sent) == 2
+    await queue.stop()
