@@ -75,6 +75,16 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "https://www.tagesschau.de/xml/rss2",
         "refused “{url}”: that is not a URL ({reason}) Example: https://www.tagesschau.de/xml/rss2",
     ),
+    "backup_is_database": (
+        "{path} ist die Datenbank selbst; die Sicherung braucht eine andere Datei",
+        "{path} is the database itself; a backup needs another file",
+    ),
+    "backup_failed": (
+        "Sicherung nach {path} nicht geschrieben: {why}",
+        "backup to {path} not written: {why}",
+    ),
+    "backup_why_permission": ("keine Schreibrechte dort", "permission denied there"),
+    "backup_why_full": ("kein Platz mehr auf dem Datenträger", "no space left on the device"),
     "feeds_list_empty": (
         "Keine Feeds eingetragen. Neu: newsbot feeds add https://www.tagesschau.de/xml/rss2",
         "No feeds yet. To add one: newsbot feeds add https://www.tagesschau.de/xml/rss2",

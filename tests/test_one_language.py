@@ -5,10 +5,12 @@ the way to read on, and the status report dates in the configured zone and langu
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.alerts import alert_reply
+from bot.cli import main
 from bot.commands import Context, handle
 from bot.ops import collect_status, render_status
 from bot.records import NewArticle, Reply
@@ -79,3 +81,28 @@ def test_status_shows_times_in_the_configured_zone_and_language(store: Store) ->
     assert "10.11.2025 13:00 CET" in german  # 12:00 UTC, as Berlin reads it
     assert "2025-11-10 13:00 CET" in english
     assert "UTC" not in german
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("de", "ist die Datenbank selbst; die Sicherung braucht eine andere Datei"),
+        ("en", "is the database itself; a backup needs another file"),
+    ],
+)
+def test_backup_errors_speak_the_configured_language(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    language: str,
+    says: str,
+) -> None:
+    db = tmp_path / "newsbot.db"
+    Store.open(str(db)).close()
+    monkeypatch.setenv("NEWSBOT_DB", str(db))
+    monkeypatch.setenv("NEWSBOT_CONFIG", "")
+    monkeypatch.setenv("NEWSBOT_LANGUAGE", language)
+    assert main(["backup", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert says in err
+    assert not foreign_words(err.replace(str(db), ""), language), err

@@ -251,9 +251,14 @@ _TABLE = (
     ),
     Command(
         "subscribe",
-        ("HH:MM [ZEITZONE] [jetzt]", "HH:MM [TIME_ZONE] [now]"),
-        "Täglichen Überblick abonnieren, z. B. /subscribe 07:30 (mit „jetzt“: den ersten sofort)",
-        "Get a daily digest, e.g. /subscribe 07:30 (with “now”: the first one at once)",
+        (
+            "HH:MM [HH:MM …] [mo-fr] [ZEITZONE] [jetzt]",
+            "HH:MM [HH:MM …] [weekdays] [TIME_ZONE] [now]",
+        ),
+        "Täglichen Überblick abonnieren, z. B. /subscribe 07:30, zweimal: /subscribe 07:00 18:00 "
+        "(mit „jetzt“: den ersten sofort)",
+        "Get a daily digest, e.g. /subscribe 07:30, twice: /subscribe 07:00 18:00 "
+        "(with “now”: the first one at once)",
         _subscribe,
         changes=_always,
         aliases=("abo", "abonnieren"),
