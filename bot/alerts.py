@@ -79,4 +79,6 @@ def alert_reply(article: Article, words: tuple[str, ...], language: str) -> Repl
     paragraphs = [head, title]
     if article.summary:
         paragraphs.append((Span(" ".join(article.summary[:2])),))
+    # As every digest entry does: the way to read on.
+    paragraphs.append((Span(f"→ /article {article.id}"),))
     return Reply(tuple(paragraphs))

@@ -26,6 +26,10 @@ class Refusal:
 
     code: str
     detail: str
+    # For the reader's own words: the host as typed and what makes it internal (`loopback`,
+    # `private`, …, `local` for this machine's names), or why the host is refused.
+    host: str = ""
+    kind: str = ""
 
     def __str__(self) -> str:
         return self.detail
@@ -119,12 +123,14 @@ def address_refusal(host: str, address: str, allowed: Allowed) -> Refusal | None
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return Refusal("internal", f"{address!r} is not an IP address")
+        return Refusal("internal", f"{address!r} is not an IP address", host, "reserved")
     kind = address_kind(ip)
     if kind is None or allowed.allows_host(host) or allowed.allows_address(ip):
         return None
     shown = host if _host_key(host) == _host_key(str(ip)) else f"{host} ({ip})"
-    return Refusal("internal", f"{shown} is a {kind} address; allow it with fetch_allow")
+    return Refusal(
+        "internal", f"{shown} is a {kind} address; allow it with fetch_allow", shown, kind
+    )
 
 
 def url_refusal(url: str, allowed: Allowed) -> Refusal | None:
@@ -143,14 +149,16 @@ def url_refusal(url: str, allowed: Allowed) -> Refusal | None:
     if parts.scheme.lower() not in SCHEMES:
         return Refusal("scheme", "only http:// and https:// URLs are fetched")
     if not host:
-        return Refusal("host", "the URL has no host name")
+        return Refusal("host", "the URL has no host name", kind="no_host")
     if parts.username or parts.password:
-        return Refusal("host", "the URL carries a user name or password")
+        return Refusal("host", "the URL carries a user name or password", kind="credentials")
     if allowed.allows_host(host):
         return None
     key = _host_key(host)
     if key in _LOCAL_NAMES or key.endswith(".localhost"):
-        return Refusal("internal", f"{host} is this machine; allow it with fetch_allow")
+        return Refusal(
+            "internal", f"{host} is this machine; allow it with fetch_allow", host, "local"
+        )
     try:
         ipaddress.ip_address(key.split("%", 1)[0])
     except ValueError:

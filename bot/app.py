@@ -12,14 +12,16 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from bot.access import Access
 from bot.allowed_urls import Allowed
-from bot.commands import Context, handle, reader_language
+from bot.commands import Context, handle, reader_language, resolve
+from bot.commands.admin import finish_addfeed
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.digest_delivery import on_digest_shown
 from bot.heartbeat import HEARTBEAT_KEY, Heartbeat
 from bot.heartbeat import to_json as heartbeat_json
-from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions
+from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions, check_feed
 from bot.ingest.fetch import Fetcher, FetchOptions
 from bot.inline import InlinePage, inline_search
 from bot.records import Reply
@@ -27,7 +29,14 @@ from bot.schedule import DigestScheduler
 from bot.store import Storage, local_folder
 from bot.systemd import notify
 from bot.texts import t
-from bot.transports.port import Incoming, OnChatGone, OnChatMoved, OnMessage, Transport
+from bot.transports.port import (
+    Incoming,
+    MayJoin,
+    OnChatGone,
+    OnChatMoved,
+    OnMessage,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 MATRIX_SYNC_KEY = "matrix:sync_token"
@@ -45,6 +54,7 @@ SHUTDOWN_POLL_GRACE = 3.0
 INLINE_DEADLINE = 5.0
 # The poll job looks for due feeds this often; each feed's own interval decides when it is due.
 POLL_CHECK_EVERY = timedelta(minutes=1)
+MINUTE = timedelta(minutes=1)
 # A transport without this attribute (console, Telegram webhook) receives without asking.
 _NO_RECEIVE_LOOP = object()
 
@@ -63,7 +73,19 @@ def make_handler(
     order, and the delivery sends a chat's replies in the order they were queued.
     """
 
+    access = access_of(config)
+
     async def on_message(message: Incoming) -> None:
+        if not access.allows(message.chat, message.user):
+            # Private mode: one polite line for a command or a private message, nothing else.
+            if message.private or resolve(message.text) is not None:
+                log.info("event=stranger_refused chat=%s user=%s", message.chat, message.user)
+                language = reader_language(None, message.language)
+                refusal = Reply.text(t(language, "private_refused"), ok=False)
+                delivery.put(
+                    Outgoing(message.chat, refusal, "reply", urgent=True, budget=REPLY_BUDGET)
+                )
+            return
         now = clock()
         reply = message.answer
         if reply is None:
@@ -103,13 +125,39 @@ def make_handler(
             fetch_allow=config.fetch_allow,
         )
         try:
-            return await store.run(lambda: handle(message.text, ctx, store))
+            reply = await store.run(lambda: handle(message.text, ctx, store))
+            if reply is not None and reply.fetch is not None:
+                reply = await _finish_fetch(config, store, ctx, reply.fetch)
+            return reply
         except Exception:
             log.exception("event=command_failed chat=%s", message.chat)
             language = reader_language(None, message.language)
             return Reply.text(t(language, "failed"), ok=False)
 
     return on_message
+
+
+async def _finish_fetch(config: Config, store: Storage, ctx: Context, url: str) -> Reply:
+    """Fetch once what a command asked for (/addfeed: is it a feed?), then let it answer."""
+    async with Fetcher(fetch_options(config)) as fetcher:
+        check = await check_feed(fetcher, url)
+    log.info("event=feed_checked url=%s problem=%s", url, check.problem)
+    return await store.run(lambda: finish_addfeed(check, ctx, store))
+
+
+def access_of(config: Config) -> Access:
+    """Who may use the bot: the config's private-mode lists, operators always."""
+    return Access(config.allowed_chats, config.allowed_users, config.admins)
+
+
+def make_may_join(config: Config) -> MayJoin:
+    """What transports ask when the bot is added to a group: may it stay (private mode)?"""
+    access = access_of(config)
+
+    async def may_join(chat: str, adder: str | None) -> bool:
+        return access.allows_adder(chat, adder)
+
+    return may_join
 
 
 def make_inline(
@@ -191,6 +239,7 @@ def build_transports(config: Config, store: Storage) -> list[Transport]:
                 on_moved=on_moved,
                 webhook=webhook,
                 on_inline=make_inline(config, store, utc_now),
+                may_join=make_may_join(config),
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
@@ -218,6 +267,7 @@ def build_transports(config: Config, store: Storage) -> list[Transport]:
                 # The device's encryption keys live beside the database and go with it.
                 key_store=data / MATRIX_KEY_STORE,
                 pickle_key=partial(pickle_key, config.matrix_pickle_key, data / PICKLE_KEY_FILE),
+                may_join=make_may_join(config),
             )
         )
     return transports
@@ -300,6 +350,9 @@ async def serve(
             started.append(transport)
             log.info("event=transport_started name=%s", transport.name)
         if schedule and not stop.is_set():
+            every = poll_options(config).every
+            moved = await store.run(lambda: store.feeds.reschedule(every))
+            log.info("event=feeds_rescheduled every_min=%d moved=%d", every / MINUTE, moved)
             fetcher = Fetcher(fetch_options(config))
             poller = FeedPoller(store, fetcher, poll_options(config))
             beat = partial(record_heartbeat, store, started_at, transports)

@@ -42,6 +42,8 @@ ENV = {
     "timezone": "NEWSBOT_TIMEZONE",
     "language": "NEWSBOT_LANGUAGE",
     "admins": "NEWSBOT_ADMINS",
+    "allowed_chats": "NEWSBOT_ALLOWED_CHATS",
+    "allowed_users": "NEWSBOT_ALLOWED_USERS",
     "log_level": "NEWSBOT_LOG_LEVEL",
     "log_format": "NEWSBOT_LOG_FORMAT",
     "console": "NEWSBOT_CONSOLE",
@@ -104,6 +106,14 @@ _LIST_HINTS = {
         "expected a list of Matrix user ids or server names, e.g. @ann:example.org or example.org"
     ),
     "fetch_allow": "expected a list of host names or networks, e.g. feeds.intranet or 10.1.0.0/16",
+    "allowed_chats": (
+        "expected a list of chat ids, e.g. telegram:-1001234567890, matrix:!room:example.org"
+        " or a Matrix server :example.org"
+    ),
+    "allowed_users": (
+        "expected a list of user ids, e.g. telegram:123456, matrix:@ann:example.org"
+        " or a Matrix server :example.org"
+    ),
 }
 
 
@@ -116,6 +126,10 @@ class Config:
     # What `newsbot` subcommands say (status, ingest, search, digest, …): "de" or "en".
     language: str = "de"
     admins: tuple[str, ...] = ()
+    # Private mode: only these chats, and these users anywhere, may use the bot (both empty:
+    # everyone may). Platform-qualified ids, or `:example.org` for a Matrix server.
+    allowed_chats: tuple[str, ...] = ()
+    allowed_users: tuple[str, ...] = ()
     log_level: str = "INFO"
     log_format: str = "text"
     console: bool = False
@@ -238,6 +252,13 @@ def _check_item(key: str, item: str, bad: Any) -> None:
         problem = entry_problem(item)
         if problem:
             raise bad(problem)
+    elif key in ("allowed_chats", "allowed_users"):
+        platform, _, rest = item.partition(":")
+        if not rest or (platform and platform not in ("telegram", "matrix", "console")):
+            raise bad(
+                f"{item!r} is not a platform-qualified id; write telegram:123456,"
+                " matrix:@ann:example.org or a Matrix server as :example.org"
+            )
     elif key == "admins":
         platform, _, rest = item.partition(":")
         if item in PLACEHOLDER_ADMINS:

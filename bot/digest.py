@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from bot.records import (
     Span,
     Story,
     Subscription,
+    as_push,
     known_source,
     to_iso,
 )
@@ -185,7 +186,7 @@ def late_note(reply: Reply, scheduled: datetime, zone: str, language: str) -> Re
     """The digest with a first paragraph saying it comes late, and when it was due."""
     when = scheduled.astimezone(ZoneInfo(zone)).strftime("%H:%M")
     note = (Span(t(language, "digest_late", time=when)),)
-    return Reply((note, *reply.paragraphs), reply.buttons, reply.link_previews, reply.ok)
+    return replace(reply, paragraphs=(note, *reply.paragraphs))
 
 
 def for_chats(
@@ -209,7 +210,8 @@ def for_chats(
         key = (plan, now, lang, due)
         reply = pool._replies.get(key)
         if reply is None:
-            reply = render_digest(digest, lang, plan.zone)
+            # Quiet and with previews as the chat chose, however the digest reaches it.
+            reply = as_push(render_digest(digest, lang, plan.zone), plan.settings)
             if due is not None:
                 reply = late_note(reply, due, plan.zone, lang)
             pool._replies[key] = reply
@@ -546,6 +548,15 @@ class StoryPool:
             lo = ranking.first[g]
             if lo is None or since > lo:
                 continue
+            if options.sources:
+                # Only the chosen outlets' articles: the story as they told it, if they did.
+                part = tuple(a for a in self.groups[g] if options.reads(a.source))
+                if not part:
+                    continue
+                if len(part) < len(self.groups[g]):
+                    if keywords is None or keywords.match(_terms(part)):
+                        chosen.append((rank, g, part))
+                    continue
             if (wanted is None or g in wanted) and g not in unwanted:
                 chosen.append((rank, g, None))
         # Stories straddling `since` enter with their fresh articles only, ranked as such.
@@ -553,7 +564,11 @@ class StoryPool:
             lo, hi = ranking.first[g], ranking.last[g]
             if hi is None or since > hi or (lo is not None and since <= lo):
                 continue
-            fresh = tuple(a for a in self.groups[g] if is_fresh(a, since, now))
+            fresh = tuple(
+                a for a in self.groups[g] if is_fresh(a, since, now) and options.reads(a.source)
+            )
+            if not fresh:
+                continue
             if keywords is None or keywords.match(_terms(fresh)):
                 chosen.append((_rank(fresh, g, now), g, fresh))
         chosen.sort(key=lambda c: c[0], reverse=True)

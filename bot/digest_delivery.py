@@ -23,6 +23,9 @@ from bot.send_policy import Outcome
 from bot.store import Storage
 
 log = logging.getLogger(__name__)
+# The delivery log's key with the chat: a date for a day's first digest time, `date Thh:mm`
+# for a later one (`bot.schedule.digest_key`).
+DigestKey = date | str
 # Chats planned per turn of the store's thread, and cut per turn of a worker thread: small
 # enough that claims and commands wait milliseconds, large enough that the turns cost nothing.
 PLAN_SLICE = 500
@@ -37,6 +40,13 @@ class Due:
     date: date
     scheduled: datetime
     action: str  # "send" | "late" | "missed"
+    # The delivery log's key (`bot.schedule.digest_key`); None: the date.
+    key: DigestKey | None = None
+
+    @property
+    def log_key(self) -> DigestKey:
+        """What the delivery log keeps this digest under, with the chat."""
+        return self.date if self.key is None else self.key
 
 
 def plan_chats(
@@ -65,8 +75,8 @@ class DigestSender:
         self.queue = queue
         self.clock = clock
         self.default_zone = default_zone
-        # Digests queued in this process and not yet ended: (chat, date).
-        self.in_flight: set[tuple[str, date]] = set()
+        # Digests queued in this process and not yet ended: (chat, delivery log key).
+        self.in_flight: set[tuple[str, DigestKey]] = set()
 
     async def send(self, dues: Sequence[Due], now: datetime) -> None:
         """Log the missed ones; build the rest together and queue each as it is cut."""
@@ -102,12 +112,12 @@ class DigestSender:
         if not digest.wanted:
             await self._log(due, "empty", now)
             return
-        self.in_flight.add((due.chat, due.date))
+        self.in_flight.add((due.chat, due.log_key))
         self.queue.put(
             Outgoing(
                 due.chat,
                 digest.reply,
-                f"digest:{due.date}",
+                f"digest:{due.log_key}",
                 on_sent=self._on_sent(due, digest.reply),
                 on_failed=self._on_failed(due),
                 claim=self._claim(due),
@@ -119,13 +129,13 @@ class DigestSender:
             claimed = partial(
                 self.store.deliveries.claim_delivery,
                 due.chat,
-                due.date,
+                due.log_key,
                 at=self.clock(),
                 scheduled=due.scheduled,
             )
             if await self.store.run(claimed):
                 return True
-            self.in_flight.discard((due.chat, due.date))
+            self.in_flight.discard((due.chat, due.log_key))
             return False
 
         return claim
@@ -135,7 +145,7 @@ class DigestSender:
         record = partial(
             self.store.deliveries.record_delivery,
             due.chat,
-            due.date,
+            due.log_key,
             status=status,
             at=now,
             scheduled=due.scheduled,
@@ -148,13 +158,13 @@ class DigestSender:
         finish = partial(
             self.store.deliveries.finish_delivery,
             due.chat,
-            due.date,
+            due.log_key,
             status=status,
             at=self.clock(),
             note=note,
         )
         await self.store.run(finish)
-        self.in_flight.discard((due.chat, due.date))
+        self.in_flight.discard((due.chat, due.log_key))
 
     def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
         async def done() -> None:

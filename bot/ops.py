@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cli.texts import say
 from bot.records import Article, Feed, Subscription, known_source, to_iso
+from bot.render import shown_time
 from bot.schedule import next_digest_at
 from bot.store import FailedDelivery, Stats, Storage, is_postgres, show_target
 from bot.texts import t
@@ -88,7 +89,7 @@ def human_bytes(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _ago(then: datetime | None, now: datetime, language: str) -> str:
+def _ago(then: datetime | None, now: datetime, language: str, zone: str = "UTC") -> str:
     if then is None:
         return say(language, "status_never")
     minutes = int((now - then).total_seconds() // 60)
@@ -100,7 +101,8 @@ def _ago(then: datetime | None, now: datetime, language: str) -> str:
         span = say(language, "status_hours_ago", n=minutes // 60)
     else:
         span = say(language, "status_days_ago", n=minutes // (24 * 60))
-    return f"{then.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({span})"
+    local = then.astimezone(ZoneInfo(zone))
+    return f"{shown_time(then, language, zone)} {local:%Z} ({span})"
 
 
 def _until(at: datetime, now: datetime, language: str) -> str:
@@ -110,8 +112,9 @@ def _until(at: datetime, now: datetime, language: str) -> str:
     return say(language, "status_in_hours", n=minutes // 60)
 
 
-def render_status(status: Status, now: datetime, language: str = "de") -> str:
-    """The status report as plain text for a terminal, in `language`."""
+def render_status(status: Status, now: datetime, language: str = "de", zone: str = "UTC") -> str:
+    """The status report as plain text for a terminal, in `language`; times in `zone` (the
+    configured one), dates written as the language writes them."""
     o, lang = status.stats, language
     rows = [
         ("status_database", status.db_path),
@@ -134,8 +137,8 @@ def render_status(status: Status, now: datetime, language: str = "de") -> str:
                 day=o.articles_24h,
             ),
         ),
-        ("status_last_ingest", _ago(o.last_ingest, now, lang)),
-        ("status_last_poll", _ago(o.last_feed_poll, now, lang)),
+        ("status_last_ingest", _ago(o.last_ingest, now, lang, zone)),
+        ("status_last_poll", _ago(o.last_feed_poll, now, lang, zone)),
         (
             "status_chats",
             say(
@@ -166,7 +169,7 @@ def render_status(status: Status, now: datetime, language: str = "de") -> str:
     for nd in status.next_digests:
         local = nd.at.astimezone(ZoneInfo(nd.timezone)) if nd.at else None
         when = (
-            f"{local:%Y-%m-%d %H:%M %Z} ({_until(local, now, lang)})"
+            f"{shown_time(local, lang, nd.timezone)} {local:%Z} ({_until(local, now, lang)})"
             if local
             else say(lang, "status_cannot_fire")
         )

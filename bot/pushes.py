@@ -20,7 +20,7 @@ from bot.breaking import DEFAULT_RULE, Rule, breaking_reply, breaking_stories
 from bot.delivery import Delivery, Outgoing
 from bot.digest import chat_zone
 from bot.quiet import held_reply, quiet_until
-from bot.records import DEFAULT_ZONE, Reply
+from bot.records import DEFAULT_ZONE, ChatSettings, Reply, as_push
 from bot.send_policy import Outcome
 from bot.store import Push, PushLeft, Storage
 
@@ -82,7 +82,10 @@ class Outbox:
         for hit in hits:
             if store.pushes.has_alert_hit(hit.alert_ids, hit.article.id):
                 continue
-            reply = alert_reply(hit.article, hit.words, store.chats.settings(hit.chat).language)
+            settings = store.chats.settings(hit.chat)
+            if not settings.reads(hit.article.source):
+                continue  # the chat chose other outlets (/settings quellen)
+            reply = as_push(alert_reply(hit.article, hit.words, settings.language), settings)
             due = quiet_end(store, hit.chat, now, self.default_zone) or now
             planned += store.pushes.plan_alert(
                 hit.chat, hit.alert_ids, hit.article.id, reply, due, now
@@ -104,12 +107,14 @@ class Outbox:
         found = breaking_stories(recent, now, self.rule)
         planned = 0
         for chat in chats if found else ():
-            language = store.chats.settings(chat).language
+            settings = store.chats.settings(chat)
             due = quiet_end(store, chat, now, self.default_zone) or now
             for story in found:
                 if store.pushes.told_breaking(chat, story.article_ids):
                     continue
-                reply = breaking_reply(story.story, language)
+                if not any(settings.reads(link.name) for link in story.story.links):
+                    continue  # none of the chat's chosen outlets reports it
+                reply = as_push(breaking_reply(story.story, settings.language), settings)
                 lead = story.story.article_ids[0]
                 planned += store.pushes.plan_breaking(
                     chat, story.article_ids, lead, reply, due, now
@@ -133,9 +138,10 @@ class Outbox:
             else:
                 messages.append((push.chat, push.reply, push.key, [push.id]))
         if waited:
-            languages = await self.store.run(partial(self._languages, list(waited)))
+            settings = await self.store.run(partial(self._settings, list(waited)))
             for chat, items in waited.items():
-                reply = held_reply([i.reply.paragraphs for i in items], languages[chat])
+                held = held_reply([i.reply.paragraphs for i in items], settings[chat].language)
+                reply = as_push(held, settings[chat])
                 messages.append((chat, reply, "held", [i.id for i in items]))
         for chat, reply, label, ids in messages:
             self._queued.update(ids)
@@ -151,8 +157,8 @@ class Outbox:
             )
         return len(messages)
 
-    def _languages(self, chats: list[str]) -> dict[str, str]:
-        return {chat: self.store.chats.settings(chat).language for chat in chats}
+    def _settings(self, chats: list[str]) -> dict[str, ChatSettings]:
+        return {chat: self.store.chats.settings(chat) for chat in chats}
 
     def _claim(self, ids: list[int]) -> Callable[[], Awaitable[bool]]:
         async def claim() -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -94,6 +94,20 @@ FEED_FAILING_AFTER = 3
 
 
 @dataclass(frozen=True, slots=True)
+class FeedCheck:
+    """One trial fetch of a URL someone wants to add as a feed: its title, or why not.
+
+    `problem` is None for a feed, else `not_feed`, `missing` (404, 410), `status` (another
+    HTTP error, in `status`), `timeout`, `too_large`, `refused` or `unreachable`.
+    """
+
+    url: str
+    problem: str | None = None
+    status: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     """One ranked search result with a snippet of the matched words."""
 
@@ -154,16 +168,34 @@ class ChatSettings:
     breaking: bool = False
     quiet: str = ""
     zone: str | None = None
+    # Digests, alerts and breaking stories without a notification sound; with link previews.
+    silent: bool = False
+    previews: bool = False
+    # The outlets the chat reads (digest, alerts, breaking stories); () every outlet.
+    sources: tuple[str, ...] = ()
+
+    def reads(self, source: str) -> bool:
+        """Whether the chat chose this outlet (any case), or chose none and reads every one."""
+        return not self.sources or source.casefold() in {s.casefold() for s in self.sources}
 
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A chat's daily digest at a local time in its own time zone."""
+    """A chat's digest at one or more local times a day in its own time zone, every day or
+    on weekdays only (`days` is CronTrigger's day_of_week, "mon-fri"; "" every day)."""
 
     chat: str
     time: str
     timezone: str = DEFAULT_ZONE
     created: datetime | None = None
+    # Further times of day after `time` (`/subscribe 07:00 18:00`), ascending.
+    more_times: tuple[str, ...] = ()
+    days: str = ""
+
+    @property
+    def times(self) -> tuple[str, ...]:
+        """Every time of day a digest comes, the first one first."""
+        return (self.time, *self.more_times)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +239,23 @@ class Reply:
     # The chat's digest of this date rides on the reply (`/subscribe … jetzt`): once sent it
     # is archived and the chat's next digest starts from it, as with a scheduled one.
     digest_of: date | None = None
+    # None: a command reply, sent the platform's usual way. For a push (digest, alert,
+    # breaking story): True without a notification sound (Telegram disable_notification,
+    # Matrix m.notice), False with one (Matrix m.text). See `as_push`.
+    silent: bool | None = None
+    # A URL to fetch once before the command can answer (/addfeed checks that it is a feed):
+    # the app fetches it and calls `bot.commands.finish_addfeed`; this reply is not sent.
+    fetch: str | None = None
 
     @classmethod
     def text(cls, *paragraphs: str, ok: bool = True) -> Reply:
         """A reply of plain paragraphs."""
         return cls(tuple((Span(p),) for p in paragraphs), ok=ok)
+
+
+def as_push(reply: Reply, settings: ChatSettings) -> Reply:
+    """A digest, alert or breaking story as the chat chose to get it: quiet, with previews."""
+    return replace(reply, silent=settings.silent, link_previews=settings.previews)
 
 
 @dataclass(frozen=True, slots=True)

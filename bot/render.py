@@ -8,6 +8,7 @@ words, so a cut never falls inside a tag.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from html import escape
 from urllib.parse import urlsplit
@@ -72,7 +73,7 @@ def plain_reply(reply: Reply) -> Reply:
     What is sent when a platform refuses the markup: escaped text alone always parses.
     """
     paragraphs = tuple((Span(_plain(p)),) for p in reply.paragraphs)
-    return Reply(paragraphs, reply.buttons, reply.link_previews, reply.ok)
+    return replace(reply, paragraphs=paragraphs)
 
 
 def _with_button_line(reply: Reply) -> tuple[tuple[Span, ...], ...]:
@@ -187,13 +188,10 @@ def split_reply(reply: Reply, limit: int, *, buttons_as_text: bool = False) -> l
     # Matrix wraps each paragraph in <p>…</p> (7 units); Telegram joins with a blank line (2).
     pieces = _pieces(source, limit - 7)
     groups = _pack(pieces, limit - 7, 7, "<br>")
-    parts = [
-        Reply(tuple(pieces[i] for i in g), link_previews=reply.link_previews, ok=reply.ok)
-        for g in groups
-    ]
+    # Every part keeps the reply's flags (previews, silent); only the last one has buttons.
+    parts = [replace(reply, paragraphs=tuple(pieces[i] for i in g), buttons=()) for g in groups]
     if parts and not buttons_as_text and reply.buttons:
-        last = parts[-1]
-        parts[-1] = Reply(last.paragraphs, reply.buttons, last.link_previews, last.ok)
+        parts[-1] = replace(parts[-1], buttons=reply.buttons)
     return parts
 
 

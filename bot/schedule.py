@@ -18,12 +18,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.breaking import DEFAULT_RULE, Rule
 from bot.delivery import Delivery
-from bot.digest_delivery import DigestSender, Due
+from bot.digest_delivery import DigestKey, DigestSender, Due
 from bot.ingest.summaries import summarize_pending
 from bot.pushes import PUSH_GRACE, Outbox
 from bot.records import DEFAULT_ZONE, Subscription
@@ -41,22 +43,46 @@ JOB_STOP_GRACE = 15.0
 DEFAULT_ARCHIVE = timedelta(days=90)
 
 
-def trigger_for(sub: Subscription) -> CronTrigger:
-    """The subscription's daily trigger at HH:MM in its own time zone."""
-    hour, minute = (int(x) for x in sub.time.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(sub.timezone))
+def trigger_for(sub: Subscription) -> BaseTrigger:
+    """The subscription's trigger: each HH:MM in its own time zone, on its days."""
+    zone = ZoneInfo(sub.timezone)
+    triggers = [
+        CronTrigger(
+            hour=int(at[:2]), minute=int(at[3:]), day_of_week=sub.days or None, timezone=zone
+        )
+        for at in sub.times
+    ]
+    return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
 
 
 def digest_date(sub: Subscription, fire: datetime) -> date:
-    """The local calendar date a fire time belongs to: the dedupe key with the chat."""
+    """The local calendar date a fire time belongs to (the archive's day)."""
     return fire.astimezone(ZoneInfo(sub.timezone)).date()
 
 
+def digest_key(sub: Subscription, fire: datetime) -> DigestKey:
+    """The dedupe key with the chat: the local date for a day's first digest time (as before
+    there were several), `date Thh:mm` for a later one."""
+    local = fire.astimezone(ZoneInfo(sub.timezone))
+    at = _slot(sub, local)
+    return local.date() if at == sub.times[0] else f"{local.date().isoformat()}T{at}"
+
+
+def _slot(sub: Subscription, local: datetime) -> str:
+    """Which of the subscription's times a local fire time is (a spring-gap fire runs late)."""
+    clock = local.strftime("%H:%M")
+    if clock in sub.times:
+        return clock
+    earlier = [t for t in sub.times if t <= clock]
+    return earlier[-1] if earlier else sub.times[0]
+
+
 def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[datetime]:
-    """Every fire time in [start, end], once per local date (the autumn repeat is dropped)."""
+    """Every fire time in [start, end], once per local date and time of day (the autumn repeat
+    is dropped)."""
     trigger = trigger_for(sub)
     out: list[datetime] = []
-    seen: set[date] = set()
+    seen: set[DigestKey] = set()
     cursor = start
     while True:
         fire = trigger.get_next_fire_time(None, cursor)
@@ -66,9 +92,9 @@ def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[dateti
             # CronTrigger 3.11 can return the earlier wall-clock twin in the repeated hour.
             cursor += timedelta(hours=1)
             continue
-        day = digest_date(sub, fire)
-        if day not in seen:
-            seen.add(day)
+        key = digest_key(sub, fire)
+        if key not in seen:
+            seen.add(key)
             # In UTC: a wall-clock time in the spring gap never compares equal across zones.
             out.append(fire.astimezone(UTC))
         cursor = fire + timedelta(minutes=1)
@@ -77,16 +103,17 @@ def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[dateti
 def next_digest_at(sub: Subscription, now: datetime) -> datetime:
     """When the chat's next digest is due after `now` (its first firing of a local date)."""
     start = now + timedelta(microseconds=1)
-    for fire in fire_times(sub, start - timedelta(hours=2), start + timedelta(days=2)):
+    # A weekday subscription may wait over a weekend; any trigger fires within a week.
+    for fire in fire_times(sub, start - timedelta(hours=2), start + timedelta(days=8)):
         if fire >= start:
             return fire
-    raise AssertionError("a daily trigger fires within two days")  # pragma: no cover
+    raise AssertionError("a digest trigger fires within a week")  # pragma: no cover
 
 
 def due_digests(
     sub: Subscription,
     now: datetime,
-    logged: Callable[[date], bool],
+    logged: Callable[[DigestKey], bool],
     grace: timedelta = DEFAULT_GRACE,
 ) -> list[Due]:
     """The chat's digests that should have fired by `now` and are not in the delivery log.
@@ -95,7 +122,7 @@ def due_digests(
     other unlogged one is reported as missed, so nothing is skipped silently.
     """
     start = max(now - LOOKBACK, sub.created or now - LOOKBACK)
-    fires = [f for f in fire_times(sub, start, now) if not logged(digest_date(sub, f))]
+    fires = [f for f in fire_times(sub, start, now) if not logged(digest_key(sub, f))]
     out: list[Due] = []
     for i, fire in enumerate(fires):
         late = now - fire
@@ -103,7 +130,7 @@ def due_digests(
         action = "missed"
         if newest and late <= grace:
             action = "send" if late <= ON_TIME else "late"
-        out.append(Due(sub.chat, digest_date(sub, fire), fire, action))
+        out.append(Due(sub.chat, digest_date(sub, fire), fire, action, digest_key(sub, fire)))
     return out
 
 

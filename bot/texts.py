@@ -13,6 +13,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "/search WORDS searches. /help lists every command.",
     ),
     "help_title": ("Befehle:", "Commands:"),
+    "private_refused": (
+        "Entschuldige, dieser Bot ist privat und antwortet nur den Leuten, für die er läuft.",
+        "Sorry, this bot is private and answers only the people it runs for.",
+    ),
     "unknown": (
         "Den Befehl {command} kenne ich nicht. /help zeigt, was ich kann.",
         "I don't know the command {command}. /help shows what I can do.",
@@ -65,6 +69,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Artikel {id} hat nur eine Seite: /article {id}",
         "Article {id} has only one page: /article {id}",
     ),
+    "article_other": (
+        "– zwei Artikel gemeint? Jeden für sich: /article {id}",
+        "– two articles meant? Each on its own: /article {id}",
+    ),
+    "search_source_missing": (
+        "Welche Quelle? Schreib den Namen direkt hinter {filter}, "
+        "z. B. /search venezuela quelle:dpa (/quellen zeigt sie alle)",
+        "Which source? Write its name right after {filter}, e.g. /search venezuela source:dpa "
+        "(/sources lists them all)",
+    ),
+    "help_aliases": ("auch {names}", "also {names}"),
     "article_few_pages": (
         "Artikel {id} hat nur {pages} Seiten. Die letzte: /article {id} {pages}",
         "Article {id} has only {pages} pages. The last one: /article {id} {pages}",
@@ -80,8 +95,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "for example /subscribe 07:30 Europe/Berlin (with “now” the first one comes at once)",
     ),
     "subscribed": (
-        "Abonniert: jeden Tag um {time} Uhr ({zone}) kommt dein Überblick.",
-        "Subscribed: your digest arrives every day at {time} ({zone}).",
+        "Abonniert: {when} ({zone}) kommt dein Überblick.",
+        "Subscribed: your digest arrives {when} ({zone}).",
+    ),
+    "days_all": ("jeden Tag um {time} Uhr", "every day at {time}"),
+    "days_mon_fri": ("montags bis freitags um {time} Uhr", "Monday to Friday at {time}"),
+    "days_sat_sun": ("samstags und sonntags um {time} Uhr", "on Saturdays and Sundays at {time}"),
+    "days_only_mon_fri": ("montags bis freitags", "Monday to Friday"),
+    "days_only_sat_sun": ("samstags und sonntags", "on Saturdays and Sundays"),
+    "and": (" und ", " and "),
+    "subscribe_too_many": (
+        "Höchstens {limit} Uhrzeiten am Tag. Beispiel: {example}",
+        "At most {limit} times a day. Example: {example}",
     ),
     "subscribed_next": (
         "Der erste kommt zur nächsten geplanten Zeit; wer ihn sofort will: /subscribe {time} jetzt",
@@ -193,6 +218,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Which feed? Example: /addfeed https://www.tagesschau.de/xml/rss2",
     ),
     "addfeed_done": ("Feed {id} eingetragen: {url}", "Feed {id} added: {url}"),
+    "addfeed_checking": (
+        "Ich rufe {url} einmal ab, um zu prüfen, ob es ein Feed ist …",
+        "Fetching {url} once to check that it is a feed …",
+    ),
+    "addfeed_not_url": (
+        "„{url}“: das ist keine URL. Welcher Feed? Beispiel: "
+        "/addfeed https://www.tagesschau.de/xml/rss2",
+        "“{url}”: that is not a URL. Which feed? Example: "
+        "/addfeed https://www.tagesschau.de/xml/rss2",
+    ),
+    # Why a URL is not added as a feed (after „Diesen Feed trage ich nicht ein: “).
+    "feed_duplicate": ("schon eingetragen als Feed {id}", "already added as feed {id}"),
+    "feed_problem_not_feed": (
+        "kein RSS/Atom-Feed (die Adresse liefert eine Webseite oder anderen Text)",
+        "not an RSS/Atom feed (the address returns a web page or other text)",
+    ),
+    "feed_problem_missing": (
+        "diese Adresse gibt es nicht (HTTP {status})",
+        "there is no such address (HTTP {status})",
+    ),
+    "feed_problem_status": (
+        "der Server antwortet mit dem Fehler HTTP {status}",
+        "the server answers with the error HTTP {status}",
+    ),
+    "feed_problem_timeout": (
+        "der Server antwortet nicht rechtzeitig",
+        "the server does not answer in time",
+    ),
+    "feed_problem_too_large": ("die Antwort ist zu groß", "the answer is too large"),
+    "feed_problem_refused": (
+        "die Adresse leitet auf eine interne Adresse um",
+        "the address redirects to an internal address",
+    ),
+    "feed_problem_unreachable": (
+        "der Server ist nicht erreichbar",
+        "the server cannot be reached",
+    ),
     "addfeed_refused": (
         "Diesen Feed trage ich nicht ein: {reason}",
         "I won't add this feed: {reason}",
@@ -205,10 +267,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Die Adresse hat keinen gültigen Host ({detail}).",
         "The URL has no valid host ({detail}).",
     ),
+    "host_no_host": ("kein Rechnername", "no host name"),
+    "host_credentials": ("mit Benutzername oder Passwort", "with a user name or password"),
     "url_refused_internal": (
-        "Das ist eine interne Adresse ({detail}).",
+        "Das ist eine interne Adresse ({detail}); erlauben kann sie der Betreiber mit fetch_allow.",
         "That is an internal address ({detail}).",
     ),
+    "address_local": ("{host}: dieser Rechner", "{host}: this machine"),
+    "address_loopback": ("{host}: Loopback, dieser Rechner", "{host}: loopback, this machine"),
+    "address_private": ("{host}: privates Netz", "{host}: private network"),
+    "address_link-local": ("{host}: link-local, nur im lokalen Netz", "{host}: link-local"),
+    "address_multicast": ("{host}: Multicast", "{host}: multicast"),
+    "address_unspecified": ("{host}: unbestimmte Adresse", "{host}: unspecified address"),
+    "address_reserved": ("{host}: reservierte Adresse", "{host}: reserved address"),
+    "address_not public": ("{host}: nicht öffentlich", "{host}: not public"),
     "removefeed_usage": (
         "Welcher Feed? Beispiel: /removefeed 1 (die Nummern zeigt /feeds)",
         "Which feed? Example: /removefeed 1 (/feeds shows the numbers)",
@@ -328,8 +400,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "subscribe_zone_example": ("/subscribe 07:30 Europe/Vienna", "/subscribe 07:30 Europe/Vienna"),
     "subscribed_already": (
-        "Dein Überblick kommt schon jeden Tag um {time} Uhr ({zone}).",
-        "Your digest already arrives every day at {time} ({zone}).",
+        "Dein Überblick kommt schon {when} ({zone}).",
+        "Your digest already arrives {when} ({zone}).",
     ),
     "settings_head": (
         "Deine Einstellungen (ändern mit dem Befehl darunter):",
@@ -347,6 +419,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "at_time": ("{time} Uhr", "{time}"),
     "topics_all": ("alle", "all"),
+    "setting_silent": (
+        "Leise (Überblick, Alarme und Eilmeldungen ohne Benachrichtigungston)",
+        "Silent (digest, alerts and breaking stories without a notification sound)",
+    ),
+    "setting_previews": (
+        "Linkvorschau in Überblick und Alarmen",
+        "Link previews in digests and alerts",
+    ),
+    "setting_sources": (
+        "Quellen (Überblick, Alarme, Eilmeldungen)",
+        "Sources (digest, alerts, breaking)",
+    ),
+    "sources_head": ("Quellen zur Wahl:", "Sources to choose from:"),
+    "sources_chosen": (
+        "Hier gelesen: {chosen}. Ändern: /settings quellen tagesschau, dpa "
+        "(alle: /settings quellen alle)",
+        "Read here: {chosen}. To change: /settings sources tagesschau, dpa "
+        "(all: /settings sources all)",
+    ),
+    "sources_unknown": (
+        "Die Quelle „{name}“ kenne ich nicht. Zur Wahl: {names}. "
+        "Beispiel: /settings quellen tagesschau, dpa",
+        "I don't know the source “{name}”. To choose from: {names}. "
+        "Example: /settings sources tagesschau, dpa",
+    ),
+    "sources_none_yet": (
+        "noch keine (es sind keine Artikel gespeichert)",
+        "none yet (no articles are stored)",
+    ),
+    "id_chat": ("Dieser Chat: {chat}", "This chat: {chat}"),
+    "id_user": ("Du: {user}", "You: {user}"),
+    "id_hint": (
+        "So tragen Betreiber dich in admins oder allowed_users ein (den Chat in allowed_chats).",
+        "Operators put this in admins or allowed_users (the chat in allowed_chats).",
+    ),
+    "on": ("an", "on"),
+    "off": ("aus", "off"),
     "yes": ("ja", "yes"),
     "no": ("nein", "no"),
     "settings_unknown": (

@@ -67,3 +67,53 @@ def parse_day(text: str, today: date | None) -> date | None:
         return date.fromisoformat(word) if len(word) == 10 else None
     except ValueError:
         return None
+
+
+# Times as people say them in German: "halb acht", "viertel nach sieben", "7 uhr morgens".
+_NUMBER_WORDS = {
+    "ein": 1, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6,
+    "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "zwoelf": 12,
+}  # fmt: skip
+_LATER_PARTS = frozenset({"nachmittags", "abends", "pm"})
+_EARLY_PARTS = frozenset({"morgens", "früh", "frueh", "vormittags", "am"})
+_SPOKEN = frozenset({"halb", "viertel", "dreiviertel", "uhr", "um", "nach", "vor", "nachts"})
+_SPOKEN |= _LATER_PARTS | _EARLY_PARTS | frozenset(_NUMBER_WORDS)
+
+
+def is_spoken_time(words: list[str]) -> bool:
+    """True when the words say a time the German way (`halb acht`, `7 uhr morgens`)."""
+    return any(w.casefold() in _SPOKEN for w in words) and not all(
+        w.casefold() in ("um", "vor", "nach") for w in words
+    )
+
+
+def parse_spoken(text: str) -> str | None:
+    """`HH:MM` of a time said in words (`halb acht` 07:30, `viertel vor 8` 07:45, `7 uhr
+    abends` 19:00, `07:00 morgens`); None when the words are no time."""
+    words = [w.casefold() for w in text.split() if w.casefold() not in ("um", "uhr")]
+    part = words.pop() if words and words[-1] in _LATER_PARTS | _EARLY_PARTS | {"nachts"} else ""
+    offset = 0
+    if words[:1] == ["halb"]:
+        words, offset = words[1:], -30
+    elif words[:2] in (["viertel", "nach"],):
+        words, offset = words[2:], 15
+    elif words[:2] == ["viertel", "vor"] or words[:1] == ["dreiviertel"]:
+        words, offset = words[2:] if words[0] == "viertel" else words[1:], -15
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if word in _NUMBER_WORDS:
+        hour, minute = _NUMBER_WORDS[word], 0
+    else:
+        clock = parse_clock(word)
+        if clock is None:
+            return None
+        hour, minute = int(clock[:2]), int(clock[3:])
+    if offset and minute:
+        return None  # "halb 7:30" says nothing
+    if part in _LATER_PARTS or (part == "nachts" and 9 <= hour <= 11):
+        if hour > 12:
+            return None
+        hour = hour % 12 + 12
+    total = (hour * 60 + minute + offset) % (24 * 60)
+    return f"{total // 60:02d}:{total % 60:02d}"

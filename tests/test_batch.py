@@ -25,7 +25,8 @@ def test_items_are_stored_like_articles_and_a_bad_line_is_named(db_path: Path) -
     assert rows[4]["error"].startswith("line 5:")
     # The stored item reads as any article does: headline, outlet, date and its teaser.
     shown = newsbot("search", "Fernverkehr", db=db_path)
-    assert "Bahn nimmt Fernverkehr nach Sturm wieder auf — tagesschau, 2026-12-06" in shown.stdout
+    # CLI dates follow the language (German by default).
+    assert "Bahn nimmt Fernverkehr nach Sturm wieder auf — tagesschau, 06.12.2026" in shown.stdout
     assert "Nach dem Sturmtief rollen die ICE-Züge" in shown.stdout
     again = newsbot("ingest", "--jsonl", db=db_path, stdin=ITEMS.read_text(encoding="utf-8"))
     assert [r["status"] for r in _lines(again.stdout)[:3]] == ["duplicate"] * 3

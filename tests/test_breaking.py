@@ -77,9 +77,9 @@ def plain(reply: Reply) -> str:
 class Bot:
     """The pushes of a running bot at chosen moments, through the one delivery."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, recorder: Recorder | None = None) -> None:
         self.store = store
-        self.recorder = Recorder()
+        self.recorder = recorder or Recorder()
         self.queue = Delivery({"console": self.recorder})
         self.at = NIGHT
         self.outbox = Outbox(store, self.queue, clock=lambda: self.at)
@@ -249,3 +249,67 @@ async def test_a_push_left_past_its_grace_is_dropped_logged_and_counted(
     assert "1 dropped as too old (24 h)" in shown
     await bot.queue.stop()
     await down.queue.stop()
+
+
+class Flags(Recorder):
+    """Records each sent part's quiet flag beside its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.silent: list[tuple[str, bool | None]] = []
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        await super().send(chat, part, replace)
+        self.silent.append((chat, part.silent))
+
+
+# Two new articles on the railway, from two outlets.
+RAIL = [
+    ("dpa", "Bahn streicht Verbindungen nach Hamburg", "Die Bahn streicht Verbindungen."),
+    ("Kicker", "Bahn fällt aus: Mainz reist im Bus nach Bochum", "Mainz fährt ohne Bahn."),
+]
+
+
+async def test_a_chat_that_chose_its_outlets_gets_alerts_and_breaking_stories_from_them_only(
+    store: Store,
+) -> None:
+    bot = Bot(store)
+    before = NIGHT - timedelta(days=1)
+    add(store, ORDINARY, before)  # the outlets known so far: dpa, Kicker
+    for chat in (CHAT, OTHER):
+        say(store, "/settings eilmeldungen an", before, chat)
+        say(store, "/alert bahn", before, chat)
+    assert "Kicker" in plain(say(store, "/settings quellen kicker", before))
+    morning = datetime(2025, 11, 11, 9, 0, tzinfo=UTC)
+    await bot.poll(morning, add(store, RAIL, morning))
+    [alert] = bot.sent()
+    assert "Mainz reist im Bus" in alert
+    assert len(bot.sent(OTHER)) == 2
+    # A story only other outlets report does not break for this chat; it does for the other.
+    await bot.poll(NIGHT + timedelta(days=1), add(store, QUAKE, NIGHT + timedelta(days=1)))
+    assert len(bot.sent()) == 1
+    assert sum("Eilmeldung: " in m for m in bot.sent(OTHER)) == 1
+    await bot.queue.stop()
+
+
+async def test_a_silent_chat_gets_alerts_and_what_waited_for_its_quiet_time_without_a_sound(
+    store: Store,
+) -> None:
+    flags = Flags()
+    bot = Bot(store, flags)
+    before = NIGHT - timedelta(days=1)
+    for chat in (CHAT, OTHER):
+        say(store, "/alert bahn", before, chat)
+    say(store, "/settings leise an", before)
+    morning = datetime(2025, 11, 11, 9, 0, tzinfo=UTC)
+    await bot.poll(morning, add(store, RAIL[:1], morning))
+    assert dict(flags.silent) == {CHAT: True, OTHER: False}
+    # What waits for the quiet time's end goes out as quietly as the chat chose.
+    say(store, "/settings ruhezeit 22:00-07:00", before)
+    night = NIGHT + timedelta(days=1)  # 23:00 in Berlin
+    await bot.poll(night, add(store, RAIL[1:], night))
+    assert len(bot.sent()) == 1
+    await bot.tick(datetime(2025, 11, 12, 6, 0, tzinfo=UTC))
+    assert bot.sent()[-1].startswith("Während deiner Ruhezeit gekommen (1):")
+    assert flags.silent[-1] == (CHAT, True)
+    await bot.queue.stop()

@@ -82,7 +82,7 @@ def test_every_subcommand_speaks_the_configured_language(
         "digest": run("digest"),
         "backup": run("backup", str(tmp_path / "b.db")),
         "export": run("export", "-o", str(tmp_path / "a.jsonl")),
-        "feeds": run("feeds", "add", "http://10.1.2.3/rss") + run("feeds", "list"),
+        "feeds": run("feeds", "add", "--no-check", "http://10.1.2.3/rss") + run("feeds", "list"),
         "summarize": run("summarize", str(short)),
         "run": run("run"),
         "demo": newsbot("demo", "--no-console", db=tmp_path / "demo.db", env=env).stdout,

@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import build_parser
 from bot.commands import COMMANDS
+from bot.commands.subscriptions import SETTINGS, Setting
 from bot.config import ENV, KEYS
 from tests.conftest import ROOT
 
@@ -44,6 +45,14 @@ def test_every_name_of_a_chat_command_is_in_the_readme(name: str) -> None:
 def test_every_cli_subcommand_is_in_the_readme_and_has_help(name: str) -> None:
     assert re.search(rf"^\| `newsbot {name}\b", table_rows("Command line"), re.MULTILINE), name
     assert subcommands()[name].strip()
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.key)
+def test_every_chat_setting_is_in_the_readme_in_both_languages(setting: Setting) -> None:
+    rows = table_rows("Chat commands")
+    german, english = setting.names
+    names = f"`{german}`" if german == english else f"`{german}` / `{english}`"
+    assert re.search(rf"^\| {re.escape(names)} \|", rows, re.MULTILINE), setting.key
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -351,3 +351,16 @@ async def test_a_big_feed_is_read_once_and_drained_over_cycles(
         assert len(reads) == 1  # unchanged since: a 304, or the same body not parsed again
     finally:
         await site.stop()
+
+
+def test_a_new_interval_holds_for_every_feed_at_the_next_start(store: Store) -> None:
+    old = store.feeds.add_feed("https://example.org/a.xml", T0)
+    broken = store.feeds.add_feed("https://example.org/b.xml", T0)
+    store.feeds.feed_fetched(old, T0, T0 + timedelta(minutes=30))
+    store.feeds.feed_failed(broken.id, "HTTP 500", T0, T0 + RETRY_FIRST)
+    # The operator lowers feed_interval_minutes to 5 and restarts.
+    assert store.feeds.reschedule(timedelta(minutes=5)) == 1
+    assert [f.url for f in store.feeds.due_feeds(T0 + timedelta(minutes=5))] == [old.url]
+    failing = store.feeds.feed(broken.id)
+    assert failing is not None
+    assert failing.next_fetch == T0 + RETRY_FIRST  # a failing feed keeps its back-off

@@ -6,7 +6,9 @@ import string
 
 import pytest
 
+from bot.allowed_urls import Allowed, url_refusal
 from bot.commands import COMMANDS
+from bot.commands.admin import refusal_text
 from bot.commands.subscriptions import SETTINGS
 from bot.texts import MESSAGES
 from tests.i18n import foreign_words
@@ -45,3 +47,29 @@ def test_every_setting_has_a_name_and_example_in_both_languages() -> None:
 def test_the_check_catches_a_german_word_in_english() -> None:
     assert foreign_words("Sources: unbekannt", "en") == {"unbekannt"}
     assert foreign_words("Quellen: unknown", "de") == {"unknown"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/feed",
+        "http://10.0.0.1/feed",
+        "http://169.254.169.254/x",
+        "http://localhost/rss",
+        "http://[::]/rss",
+        "http://user:pw@example.org/rss",
+        "http:///rss",
+    ],
+)
+def test_a_refused_address_is_explained_in_german_without_english_words(url: str) -> None:
+    refusal = url_refusal(url, Allowed())
+    assert refusal is not None
+    german = refusal_text("de", refusal)
+    assert not foreign_words(german, "de"), german
+    assert refusal_text("en", refusal)  # English keeps the detail as the log writes it
+
+
+def test_settings_names_and_hints_stay_in_their_language() -> None:
+    for setting in SETTINGS:
+        for language in ("de", "en"):
+            assert not foreign_words(setting.example(language), language), setting

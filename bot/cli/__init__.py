@@ -193,8 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
     feeds_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     feeds_sub.add_parser("list", help="every feed with its state")
     feeds_sub.add_parser("export", help="print the feed list as OPML")
-    fp = feeds_sub.add_parser("add", help="add feeds by URL")
+    fp = feeds_sub.add_parser(
+        "add", help="add feeds by URL, each fetched once to check that it is an RSS/Atom feed"
+    )
     fp.add_argument("urls", nargs="+", metavar="URL")
+    fp.add_argument(
+        "--no-check",
+        action="store_true",
+        help="add without fetching (a server that is down or not reachable from here yet)",
+    )
     fp = feeds_sub.add_parser("remove", help="remove feeds by id")
     fp.add_argument("ids", nargs="+", type=int, metavar="ID")
     p.set_defaults(func=_command("ingesting", "cmd_feeds"))

@@ -18,26 +18,76 @@ from bot.allowed_urls import Allowed, url_refusal
 from bot.app import fetch_options, poll_options, utc_now
 from bot.cli.opening import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
 from bot.cli.texts import reason, say
+from bot.commands.admin import check_refusal, is_feed_url, refusal_text
 from bot.config import Config
 from bot.errors import BadInput
 from bot.ingest.article import to_article
-from bot.ingest.feeds import FeedResult, PollReport, poll_feeds
+from bot.ingest.feeds import (
+    FEED_CONCURRENCY,
+    FeedResult,
+    PollReport,
+    check_feed,
+    fetch_problem,
+    poll_feeds,
+)
 from bot.ingest.fetch import Fetcher
 from bot.ingest.files import IngestResult, ingest_paths
 from bot.ingest.opml import is_opml, parse_opml, to_opml
 from bot.logs import redact
-from bot.records import NewArticle
+from bot.records import FeedCheck, NewArticle
 from bot.store import Storage
 from bot.texts import t
 
 
 def feed_url_problem(url: str, config: Config) -> str | None:
-    """Why a feed URL is refused (not http(s), no host, an internal address), or None."""
+    """Why a feed URL is refused (no URL, not http(s), an internal address), or None."""
     refusal = url_refusal(url.strip(), Allowed.parse(config.fetch_allow))
     if refusal is None:
         return None
-    reason = t(config.language, f"url_refused_{refusal.code}", detail=refusal.detail)
+    reason = refusal_text(config.language, refusal)
+    if not is_feed_url(url.strip()) and "://" not in url:
+        return say(config.language, "feeds_not_url", url=url, reason=reason)
     return say(config.language, "feeds_refused", url=repr(url), reason=reason)
+
+
+async def check_feeds(config: Config, urls: list[str]) -> list[FeedCheck]:
+    """Fetch each URL once (at most FEED_CONCURRENCY at a time): is it a feed, and its title."""
+    gate = asyncio.Semaphore(FEED_CONCURRENCY)
+    async with Fetcher(fetch_options(config)) as fetcher:
+
+        async def one(url: str) -> FeedCheck:
+            async with gate:
+                return await check_feed(fetcher, url)
+
+        return list(await asyncio.gather(*(one(u) for u in urls)))
+
+
+def add_feeds(store: Storage, config: Config, urls: list[str], *, check: bool) -> int:
+    """`newsbot feeds add`: refuse what is no URL, internal or known, then add what is a feed."""
+    language = config.language
+    urls = [u.strip() for u in urls]
+    problems = [p for p in (feed_url_problem(u, config) for u in urls) if p]
+    known = {f.url: f.id for f in store.feeds.all()}
+    for url in dict.fromkeys(u for u in urls if u in known):
+        reason = t(language, "feed_duplicate", id=known[url])
+        problems.append(say(language, "feeds_refused", url=url, reason=reason))
+    for problem in problems:
+        print(f"newsbot feeds add: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    fresh = list(dict.fromkeys(urls))
+    checks = asyncio.run(check_feeds(config, fresh)) if check else [FeedCheck(u) for u in fresh]
+    status = EXIT_OK
+    for result in checks:
+        refused = check_refusal(result, language)
+        if refused is not None:
+            message = say(language, "feeds_refused", url=result.url, reason=refused)
+            print(f"newsbot feeds add: {message}", file=sys.stderr)
+            status = EXIT_EMPTY
+            continue
+        feed = store.feeds.add_feed(result.url, utc_now(), result.title)
+        print(f"{feed.id:4} {feed.url}")
+    return status
 
 
 @dataclass
@@ -75,10 +125,13 @@ def _inputs(store: Storage, config: Config, args: list[str], now: datetime) -> I
         if arg.startswith(("http://", "https://")):
             refusal = url_refusal(arg.strip(), Allowed.parse(config.fetch_allow))
             if refusal is not None:
-                reason = t(config.language, f"url_refused_{refusal.code}", detail=refusal.detail)
+                reason = refusal_text(config.language, refusal)
                 raise BadInput(say(config.language, "ingest_refused_feed", url=arg, reason=reason))
             add_feed(arg)
             continue
+        if _looks_like_url(arg) and not Path(arg).exists():
+            reason = t(config.language, "url_refused_scheme")
+            raise BadInput(say(config.language, "feeds_not_url", url=arg, reason=reason))
         local = file_url_path(arg) if arg.lower().startswith("file:") else Path(arg)
         if local is None:
             raise BadInput(say(config.language, "ingest_file_url", url=arg))
@@ -90,6 +143,14 @@ def _inputs(store: Storage, config: Config, args: list[str], now: datetime) -> I
             continue
         inputs.paths.append(path)
     return inputs
+
+
+def _looks_like_url(arg: str) -> bool:
+    """A web address typed without http(s):// (`www.tagesschau.de/…`, `htp://…`), not a path."""
+    lowered = arg.lower()
+    if lowered.startswith("file:"):
+        return False
+    return "://" in lowered or lowered.startswith("www.")
 
 
 class TerminalProgress:
@@ -260,7 +321,8 @@ def _feed_line(store: Storage, feed: FeedResult, url: str, inputs: Inputs, langu
             # A dead URL typed once must not stay in the list to be polled (and fail) forever.
             store.feeds.remove_feed(feed.feed_id)
             dropped = say(language, "ingest_feed_dropped")
-        return say(language, "ingest_feed_failed", url=url, reason=feed.error, dropped=dropped)
+        why = check_refusal(fetch_problem(url, feed.error), language) or feed.error
+        return say(language, "ingest_feed_failed", url=url, reason=why, dropped=dropped)
     if feed.not_modified:
         return say(language, "ingest_feed_unchanged", url=url)
     return say(
@@ -283,14 +345,7 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config)
     try:
         if args.action == "add":
-            problems = [p for p in (feed_url_problem(u, config) for u in args.urls) if p]
-            for problem in problems:
-                print(f"newsbot feeds add: {problem}", file=sys.stderr)
-            if problems:
-                return EXIT_USAGE
-            for url in args.urls:
-                feed = store.feeds.add_feed(url, utc_now())
-                print(f"{feed.id:4} {feed.url}")
+            return add_feeds(store, config, args.urls, check=not args.no_check)
         elif args.action == "remove":
             for feed_id in args.ids:
                 if not store.feeds.remove_feed(feed_id):
@@ -300,6 +355,8 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
         elif args.action == "export":
             print(to_opml(store.feeds.all(), utc_now()), end="")
         else:
+            if not store.feeds.all():
+                print(say(config.language, "feeds_list_empty"))
             for feed in store.feeds.all():
                 state = t(config.language, "feed_" + feed.health, failures=feed.failures)
                 state += f": {feed.error}" if feed.error else ""

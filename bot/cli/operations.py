@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sqlite3
@@ -40,8 +41,21 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(redact(json.dumps(status_json(status), ensure_ascii=False, indent=2), secrets))
     else:
-        print(redact(render_status(status, now, config.language), secrets))
+        print(redact(render_status(status, now, config.language, config.timezone), secrets))
     return EXIT_OK
+
+
+def backup_problem(language: str, path: str, exc: Exception) -> str:
+    """Why a backup was not written, in the configured language (the OS's words are English)."""
+    if isinstance(exc, ValueError):
+        return say(language, "backup_is_database", path=path)
+    if isinstance(exc, PermissionError):
+        why = say(language, "backup_why_permission")
+    elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        why = say(language, "backup_why_full")
+    else:
+        why = f"{type(exc).__name__}: {exc}"
+    return say(language, "backup_failed", path=path, why=why)
 
 
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
@@ -58,7 +72,7 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
             return EXIT_EMPTY
         target = backup(store, config.db, Path(args.path), utc_now())
     except (OSError, ValueError, sqlite3.Error) as exc:
-        print(f"newsbot backup: {exc}", file=sys.stderr)
+        print(f"newsbot backup: {backup_problem(config.language, args.path, exc)}", file=sys.stderr)
         return EXIT_EMPTY
     finally:
         store.close()

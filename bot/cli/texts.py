@@ -70,6 +70,25 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     "reason_unreadable": ("keine Leserechte", "permission denied"),
     # feeds
     "feeds_refused": ("{url} abgelehnt: {reason}", "refused {url}: {reason}"),
+    "feeds_not_url": (
+        "„{url}“ abgelehnt: das ist keine URL ({reason}) Beispiel: "
+        "https://www.tagesschau.de/xml/rss2",
+        "refused “{url}”: that is not a URL ({reason}) Example: https://www.tagesschau.de/xml/rss2",
+    ),
+    "backup_is_database": (
+        "{path} ist die Datenbank selbst; die Sicherung braucht eine andere Datei",
+        "{path} is the database itself; a backup needs another file",
+    ),
+    "backup_failed": (
+        "Sicherung nach {path} nicht geschrieben: {why}",
+        "backup to {path} not written: {why}",
+    ),
+    "backup_why_permission": ("keine Schreibrechte dort", "permission denied there"),
+    "backup_why_full": ("kein Platz mehr auf dem Datenträger", "no space left on the device"),
+    "feeds_list_empty": (
+        "Keine Feeds eingetragen. Neu: newsbot feeds add https://www.tagesschau.de/xml/rss2",
+        "No feeds yet. To add one: newsbot feeds add https://www.tagesschau.de/xml/rss2",
+    ),
     "feeds_missing": ("einen Feed {id} gibt es nicht", "there is no feed {id}"),
     # summarize
     "summarize_usage": (

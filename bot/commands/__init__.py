@@ -43,6 +43,7 @@ from bot.commands.request import (
     StatsInfo,
     reader_language,
 )
+from bot.commands.sources import _id, _sources
 from bot.commands.subscriptions import (
     _alert,
     _alerts,
@@ -163,15 +164,36 @@ def _with_args(args: str) -> bool:
 
 # /help lists the table, so it lives beside it.
 def _help(req: Request) -> Reply:
+    if req.args.strip():
+        return _help_one(req, req.args.strip())
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "help_title"), bold=True),)]
     for command in COMMANDS.values():
         if command.admin and not req.ctx.is_admin:
             continue
-        usage = command.usage(req.language)
-        lines.append((Span(usage, bold=True), Span(" — " + command.help(req.language))))
+        lines.append(_help_line(command, req.language))
     if req.ctx.chat.startswith(CONSOLE_PREFIX):
         lines.append((Span(t(req.language, "console_quit")),))
     return Reply(tuple(lines))
+
+
+def _help_line(command: Command, language: str) -> tuple[Span, ...]:
+    """`/search WÖRTER — Artikel suchen … (auch /suche)`: the German names in German."""
+    usage = command.usage(language)
+    line = " — " + command.help(language)
+    if language == "de" and command.aliases:
+        names = ", ".join("/" + a for a in command.aliases)
+        line += " (" + t(language, "help_aliases", names=names) + ")"
+    return (Span(usage, bold=True), Span(line))
+
+
+def _help_one(req: Request, name: str) -> Reply:
+    """`/help search`: that command's line, with its example, in the reader's language."""
+    command = _BY_NAME.get(name.lstrip("/!").casefold())
+    if command is None:
+        return Reply.text(t(req.language, "unknown", command="/" + name.lstrip("/!")), ok=False)
+    if command.admin and not req.ctx.is_admin:
+        return Reply.text(t(req.language, "admin_only", command="/" + command.name), ok=False)
+    return Reply((_help_line(command, req.language),))
 
 
 # Chats in the terminal (transports/console.py); only there does /quit end the chat.
@@ -230,9 +252,14 @@ _TABLE = (
     ),
     Command(
         "subscribe",
-        ("HH:MM [ZEITZONE] [jetzt]", "HH:MM [TIME_ZONE] [now]"),
-        "Täglichen Überblick abonnieren, z. B. /subscribe 07:30 (mit „jetzt“: den ersten sofort)",
-        "Get a daily digest, e.g. /subscribe 07:30 (with “now”: the first one at once)",
+        (
+            "HH:MM [HH:MM …] [mo-fr] [ZEITZONE] [jetzt]",
+            "HH:MM [HH:MM …] [weekdays] [TIME_ZONE] [now]",
+        ),
+        "Täglichen Überblick abonnieren, z. B. /subscribe 07:30, zweimal: /subscribe 07:00 18:00 "
+        "(mit „jetzt“: den ersten sofort)",
+        "Get a daily digest, e.g. /subscribe 07:30, twice: /subscribe 07:00 18:00 "
+        "(with “now”: the first one at once)",
         _subscribe,
         changes=_always,
         aliases=("abo", "abonnieren"),
@@ -290,6 +317,23 @@ _TABLE = (
         "Remove an alert",
         _unalert,
         changes=_always,
+    ),
+    Command(
+        "sources",
+        ("", ""),
+        "Die Quellen zur Wahl und welche dieser Chat liest (/settings quellen …)",
+        "The sources to choose from and which this chat reads (/settings sources …)",
+        _sources,
+        takes_args=False,
+        aliases=("quellen",),
+    ),
+    Command(
+        "id",
+        ("", ""),
+        "Die Kennungen dieses Chats und deine (für die Betreiber)",
+        "This chat's id and yours (for the operators)",
+        _id,
+        takes_args=False,
     ),
     Command(
         "feeds",

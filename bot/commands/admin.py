@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
-from bot.allowed_urls import Allowed, url_refusal
-from bot.commands.request import Request, _id_arg, is_stored_id
-from bot.records import Reply, Span
+from bot.allowed_urls import Allowed, Refusal, url_refusal
+from bot.commands.request import (
+    CommandStore,
+    Context,
+    Request,
+    _id_arg,
+    is_stored_id,
+    reader_language,
+)
+from bot.digest import chat_zone
+from bot.records import FeedCheck, Reply, Span
 from bot.texts import t
 
 
@@ -36,14 +45,63 @@ def is_feed_url(text: str) -> bool:
 
 def _addfeed(req: Request) -> Reply:
     url = req.args.strip()
-    if not is_feed_url(url):
+    if not url:
         return Reply.text(t(req.language, "addfeed_usage"), ok=False)
-    # The fetcher's own rules (bot.allowed_urls): only http(s), no internal host unless allowed.
-    refusal = url_refusal(url, Allowed.parse(req.ctx.fetch_allow))
+    refusal = feed_refusal(url, req.library, req.ctx.fetch_allow, req.language)
     if refusal is not None:
-        reason = t(req.language, f"url_refused_{refusal.code}", detail=refusal.detail)
-        return Reply.text(t(req.language, "addfeed_refused", reason=reason), ok=False)
-    feed = req.library.feeds.add_feed(url, req.ctx.now)
+        return refusal
+    # The feed is added only once a fetch shows it is one (`finish_addfeed`, called by the app).
+    checking = Reply.text(t(req.language, "addfeed_checking", url=url))
+    return replace(checking, fetch=url)
+
+
+def feed_refusal(
+    url: str, library: CommandStore, fetch_allow: tuple[str, ...], language: str
+) -> Reply | None:
+    """Why this URL is not added before fetching it: no URL, an internal host, already there."""
+    if not is_feed_url(url):
+        return Reply.text(t(language, "addfeed_not_url", url=url), ok=False)
+    # The fetcher's own rules (bot.allowed_urls): only http(s), no internal host unless allowed.
+    refusal = url_refusal(url, Allowed.parse(fetch_allow))
+    if refusal is not None:
+        return Reply.text(
+            t(language, "addfeed_refused", reason=refusal_text(language, refusal)), ok=False
+        )
+    known = next((f for f in library.feeds.all() if f.url == url), None)
+    if known is not None:
+        reason = t(language, "feed_duplicate", id=known.id)
+        return Reply.text(t(language, "addfeed_refused", reason=reason), ok=False)
+    return None
+
+
+def refusal_text(language: str, refusal: Refusal) -> str:
+    """Why a URL is not fetched, all in the reader's language (the detail is English, for logs)."""
+    if language == "en":
+        return t(language, f"url_refused_{refusal.code}", detail=refusal.detail)
+    if refusal.code == "internal":
+        where = t(language, f"address_{refusal.kind or 'reserved'}", host=refusal.host)
+        return t(language, "url_refused_internal", detail=where)
+    if refusal.code == "host":
+        return t(language, "url_refused_host", detail=t(language, f"host_{refusal.kind}"))
+    return t(language, "url_refused_scheme")
+
+
+def check_refusal(check: FeedCheck, language: str) -> str | None:
+    """What a trial fetch found wrong, in the reader's words; None for a feed."""
+    if check.problem is None:
+        return None
+    return t(language, f"feed_problem_{check.problem}", status=check.status)
+
+
+def add_checked_feed(check: FeedCheck, req: Request) -> Reply:
+    """Add the feed a trial fetch found, or say what the fetch found instead."""
+    problem = check_refusal(check, req.language)
+    if problem is not None:
+        return Reply.text(t(req.language, "addfeed_refused", reason=problem), ok=False)
+    refusal = feed_refusal(check.url, req.library, req.ctx.fetch_allow, req.language)
+    if refusal is not None:  # added by someone else while it was being fetched
+        return refusal
+    feed = req.library.feeds.add_feed(check.url, req.ctx.now, check.title)
     return Reply.text(t(req.language, "addfeed_done", id=feed.id, url=feed.url))
 
 
@@ -70,3 +128,10 @@ def _stats(req: Request) -> Reply:
         alerts=s.alerts,
     )
     return Reply.text(text)
+
+
+def finish_addfeed(check: FeedCheck, ctx: Context, library: CommandStore) -> Reply:
+    """The answer to /addfeed once the app fetched its URL (`Reply.fetch`): added, or why not."""
+    language = reader_language(library.chats.chat_language(ctx.chat), ctx.language)
+    zone = chat_zone(library, ctx.chat, ctx.timezone)
+    return add_checked_feed(check, Request("", ctx, library, language, zone))

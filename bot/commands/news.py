@@ -17,7 +17,7 @@ from bot.records import Button, Reply, SearchHit, Span
 from bot.render import shown_date, shown_day, source_name
 from bot.texts import t
 from bot.typed_times import is_known_day, parse_day
-from bot.vocabulary import OR_WORDS, PAGE_PREFIXES
+from bot.vocabulary import OR_WORDS, PAGE_PREFIXES, SOURCE_PREFIXES
 
 # One page of `/article`: about one Telegram message, so an answer stays within the budget.
 ARTICLE_PAGE = 3000
@@ -92,7 +92,7 @@ def _archive_page(reply: Reply, day: date, page: int, language: str) -> Reply:
     if not 1 <= page <= len(pages):
         return Reply.text(t(language, "archive_no_page", **at), ok=False)
     if len(pages) == 1:
-        return reply
+        return replace(reply, silent=None)  # an answer to the reader, not a push
     paragraphs = pages[page - 1]
     if page < len(pages):
         footer = t(language, "archive_more", **at)
@@ -121,6 +121,17 @@ def _parse(req: Request, text: str) -> Query:
 
 
 def _search_page(req: Request, text: str, page: int, *, paging: bool = False) -> Reply:
+    bare = next(
+        (
+            w
+            for w in text.split()
+            if w.casefold().rstrip(":") in SOURCE_PREFIXES and w.endswith(":")
+        ),
+        None,
+    )
+    if bare is not None:
+        # `quelle:` with no outlet after it: ask for one rather than search without it.
+        return Reply.text(t(req.language, "search_source_missing", filter=bare), ok=False)
     query = _parse(req, text)
     if query.problem == "bad-date":
         return Reply.text(t(req.language, "search_bad_date"), ok=False)
@@ -286,7 +297,11 @@ def _article(req: Request) -> Reply:
     pages = article_pages(article.body)
     if page > len(pages):
         key = "article_one_page" if len(pages) == 1 else "article_few_pages"
-        return Reply.text(t(req.language, key, id=article_id, pages=len(pages)), ok=False)
+        text = t(req.language, key, id=article_id, pages=len(pages))
+        # `/article 5 6` may mean two articles: say how to read the other one.
+        if req.library.articles.article(page) is not None:
+            text += " " + t(req.language, "article_other", id=page)
+        return Reply.text(text, ok=False)
     # Title, source and date, then the text; the summary is the text's own opening, not repeated.
     head = (Span(article.title, bold=True, url=article.url),)
     where = f"{source_name(article.source, req.language)}, "

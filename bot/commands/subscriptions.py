@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.alerts import alert_words, same_alert
 from bot.commands.request import (
@@ -13,13 +13,14 @@ from bot.commands.request import (
     _id_arg,
     is_stored_id,
 )
+from bot.commands.sources import chosen_sources, shown_sources
 from bot.commands.zones import find_zone
 from bot.digest import for_chat
 from bot.query import MAX_WORDS
 from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
 from bot.texts import LANGUAGES, t
-from bot.typed_times import looks_like_time, parse_clock
+from bot.typed_times import is_spoken_time, looks_like_time, parse_clock, parse_spoken
 from bot.vocabulary import (
     ALL_WORDS,
     LANGUAGE_WORDS,
@@ -66,20 +67,100 @@ def _zone_arg(req: Request, value: str, example: str) -> str | Reply:
     return Reply.text(t(req.language, "bad_zone", zone=value, example=example), ok=False)
 
 
+# Days a digest may be limited to, as readers type them → CronTrigger's day_of_week.
+_DAY_WORDS = {
+    "mo-fr": "mon-fri",
+    "montag-freitag": "mon-fri",
+    "wochentags": "mon-fri",
+    "werktags": "mon-fri",
+    "weekdays": "mon-fri",
+    "mon-fri": "mon-fri",
+    "sa-so": "sat,sun",
+    "wochenende": "sat,sun",
+    "weekend": "sat,sun",
+    "weekends": "sat,sun",
+    "täglich": "",
+    "taeglich": "",
+    "daily": "",
+}
+# More digests a day than this are a mistake rather than a wish.
+MAX_TIMES = 4
+
+
+def _days_words(tokens: list[str]) -> tuple[str | None, list[str]]:
+    """The days named among the words (None: none named), and the other words."""
+    days: str | None = None
+    rest: list[str] = []
+    for word in tokens:
+        found = _DAY_WORDS.get(word.casefold().replace("–", "-"))
+        if found is None:
+            rest.append(word)
+        else:
+            days = found
+    return days, rest
+
+
+def _spoken_prefix(words: list[str]) -> list[str]:
+    """The leading words that may say a time ("halb acht", "abends"); a zone may follow."""
+    out: list[str] = []
+    for word in words:
+        # After "halb", "viertel vor" … comes the hour, whatever the reader typed there.
+        needs_hour = bool(out) and out[-1].casefold() in _NEEDS_HOUR
+        if not (needs_hour or is_spoken_time([word]) or looks_like_time(word)):
+            break
+        out.append(word)
+    return out
+
+
+_NEEDS_HOUR = frozenset({"halb", "viertel", "dreiviertel", "vor", "nach", "um"})
+
+
+def _days_key(days: str) -> str:
+    return days.replace(",", "_").replace("-", "_") or "all"
+
+
+def _joined_times(language: str, times: tuple[str, ...]) -> str:
+    if len(times) == 1:
+        return times[0]
+    return t(language, "and").join([", ".join(times[:-1]), times[-1]])
+
+
+def when_text(language: str, times: tuple[str, ...], days: str) -> str:
+    """`jeden Tag um 07:00 und 18:00 Uhr`, `Monday to Friday at 07:00`."""
+    return t(language, f"days_{_days_key(days)}", time=_joined_times(language, times))
+
+
+def times_text(language: str, times: tuple[str, ...], days: str) -> str:
+    """The settings' value: `07:00 und 18:00 Uhr`, with the days when not every day."""
+    at = t(language, "at_time", time=_joined_times(language, times))
+    return at + (", " + t(language, f"days_only_{_days_key(days)}") if days else "")
+
+
 def _subscribe(req: Request) -> Reply:
     tokens = req.args.split()
     at_once = any(w.casefold() in NOW_WORDS for w in tokens)
-    rest = [w for w in tokens if w.casefold() not in NOW_WORDS]
+    days, rest = _days_words([w for w in tokens if w.casefold() not in NOW_WORDS])
     sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
-    at: str | None = None
-    if len(rest) > 1 and looks_like_time(f"{rest[0]} {rest[1]}"):  # "7:30 Uhr", "7 am"
-        rest[:2] = [f"{rest[0]} {rest[1]}"]
-    if rest and looks_like_time(rest[0]):
+    times: list[str] = []
+    while rest:
+        if len(rest) > 1 and looks_like_time(f"{rest[0]} {rest[1]}"):  # "7:30 Uhr", "7 am"
+            rest[:2] = [f"{rest[0]} {rest[1]}"]
+        if not looks_like_time(rest[0]):
+            break
         checked = _time_arg(req, rest.pop(0), example)
         if isinstance(checked, Reply):
             return checked
-        at = checked
+        times.append(checked)
+    spoken_words = _spoken_prefix(rest)
+    if spoken_words and is_spoken_time(spoken_words):
+        # Said in words ("halb acht", "7 uhr morgens"): understood, or a time problem.
+        rest = rest[len(spoken_words) :]
+        said = " ".join([*times[-1:], *spoken_words])
+        spoken = parse_spoken(said)
+        if spoken is None:
+            return Reply.text(t(req.language, "bad_time", value=said, example=example), ok=False)
+        times = [*times[:-1], spoken]
     zone: str | None = None
     if rest:
         # A zone may be typed with spaces ("New York"): the most words that name one; failing
@@ -92,29 +173,33 @@ def _subscribe(req: Request) -> Reply:
             if isinstance(checked, Reply):
                 return checked
             zone = checked
-    if at is None and rest and looks_like_time(" ".join(rest)):  # the zone first: "Wien 8 Uhr"
+    if not times and rest and looks_like_time(" ".join(rest)):  # the zone first: "Wien 8 Uhr"
         checked = _time_arg(req, " ".join(rest), example)
         if isinstance(checked, Reply):
             return checked
-        at, rest = checked, []
+        times, rest = [checked], []
     if rest:
         return Reply.text(
             t(req.language, "extra_args", extra=" ".join(rest), example=example), ok=False
         )
-    if at is None and sub is None:
+    if not times and sub is None:
         return Reply.text(t(req.language, "subscribe_usage"), ok=False)
-    # A command changes only what it names: the time and zone left out stay as they were.
-    at = at or (sub.time if sub else None)
+    chosen = tuple(sorted(set(times))) if times else (sub.times if sub else ())
+    if len(chosen) > MAX_TIMES:
+        text = t(req.language, "subscribe_too_many", limit=MAX_TIMES, example=example)
+        return Reply.text(text, ok=False)
+    # A command changes only what it names: the times, days and zone left out stay.
+    days = days if days is not None else (sub.days if sub else "")
     zone = zone or req.zone
-    assert at is not None  # noqa: S101 - both branches above set it
-    changed = sub is None or (sub.time, sub.timezone) != (at, zone)
+    new = Subscription(req.ctx.chat, chosen[0], zone, req.ctx.now, chosen[1:], days)
+    changed = sub is None or (sub.times, sub.timezone, sub.days) != (chosen, zone, days)
     if changed:
-        req.library.chats.subscribe(Subscription(req.ctx.chat, at, zone, req.ctx.now), req.ctx.now)
+        req.library.chats.subscribe(new, req.ctx.now)
     _keep_language(req)
     key = "subscribed" if changed else "subscribed_already"
-    head = t(req.language, key, time=at, zone=zone)
+    head = t(req.language, key, when=when_text(req.language, chosen, days), zone=zone)
     if not at_once:
-        return Reply.text(head + " " + t(req.language, "subscribed_next", time=at))
+        return Reply.text(head + " " + t(req.language, "subscribed_next", time=" ".join(chosen)))
     # The first digest rides on this reply: "at once" means now, not at the next scheduler tick.
     chat, now = req.ctx.chat, req.ctx.now
     # Recorded and archived once sent (`Reply.digest_of`), like a scheduled digest.
@@ -187,7 +272,22 @@ SETTINGS = (
         frozenset({"ruhe", "nachtruhe", "quiet_hours"}),
         ("22:00-07:00", "22:00-07:00"),
     ),
+    Setting(
+        "sources",
+        ("quellen", "sources"),
+        frozenset({"quelle", "source", "medien", "outlets"}),
+        ("tagesschau, dpa", "tagesschau, dpa"),
+    ),
+    Setting("silent", ("leise", "silent"), frozenset({"lautlos", "stumm", "mute"}), ("an", "on")),
+    Setting(
+        "previews",
+        ("vorschau", "previews"),
+        frozenset({"linkvorschau", "preview", "link_previews"}),
+        ("an", "on"),
+    ),
 )
+# Settings that are on or off: their hint shows the value that changes something.
+_SWITCHES = ("empty", "breaking", "silent", "previews")
 _BY_NAME = {n: s for s in SETTINGS for n in (*s.names, *s.aliases)}
 
 
@@ -195,14 +295,19 @@ def _yes_no(language: str, value: bool) -> str:
     return t(language, "yes" if value else "no")
 
 
-def _show_settings(req: Request) -> Reply:
+def _on_off(language: str, value: bool) -> str:
+    return t(language, "on" if value else "off")
+
+
+def _values(req: Request) -> tuple[dict[str, str], dict[str, bool]]:
+    """Each setting's value as shown, and the switches' state (for hints)."""
     settings = req.library.chats.settings(req.ctx.chat)
     sub = req.library.chats.subscription(req.ctx.chat)
     topics = req.library.chats.digest_keywords(req.ctx.chat)
     lang = req.language
     values = {
         "language": f"{t(lang, 'language_name')} ({lang})",
-        "time": t(lang, "at_time", time=sub.time) if sub else t(lang, "settings_off"),
+        "time": times_text(lang, sub.times, sub.days) if sub else t(lang, "settings_off"),
         # Read afresh, not req.zone: this may answer the very command that changed it.
         "zone": settings.zone or req.ctx.timezone,
         "stories": str(settings.stories),
@@ -211,16 +316,53 @@ def _show_settings(req: Request) -> Reply:
         "topics": " ".join(topics) if topics else t(lang, "topics_all"),
         "breaking": _yes_no(lang, settings.breaking),
         "quiet": settings.quiet or t(lang, "quiet_none"),
+        "sources": shown_sources(lang, settings.sources),
+        "silent": _on_off(lang, settings.silent),
+        "previews": _on_off(lang, settings.previews),
     }
+    switches = {
+        "empty": settings.send_empty,
+        "breaking": settings.breaking,
+        "silent": settings.silent,
+        "previews": settings.previews,
+    }
+    return values, switches
+
+
+def _hint(req: Request, setting: Setting, switches: dict[str, bool], subscribed: bool) -> str:
+    """The example under a setting: for a switch the other value (what would change)."""
+    lang = req.language
+    # Without a digest there is no time to change: the way to one is /subscribe.
+    if setting.key == "time" and not subscribed:
+        return "/subscribe 07:30"
+    if setting.key in _SWITCHES:
+        on = switches[setting.key]
+        if setting.key in ("empty", "breaking"):
+            other = t(lang, "no" if on else "yes")
+        else:
+            other = t(lang, "off" if on else "on")
+        return f"/settings {setting.name(lang)} {other}"
+    return setting.example(lang)
+
+
+def _show_settings(req: Request) -> Reply:
+    values, switches = _values(req)
+    subscribed = req.library.chats.subscription(req.ctx.chat) is not None
+    lang = req.language
     lines: list[tuple[Span, ...]] = [(Span(t(lang, "settings_head"), bold=True),)]
     for setting in SETTINGS:
         label = t(lang, "setting_" + setting.key)
         value = Span(values[setting.key], bold=True)
-        # Without a digest there is no time to change: the way to one is /subscribe.
-        example = "/subscribe 07:30" if setting.key == "time" and sub is None else None
-        example = example or setting.example(lang)
+        example = _hint(req, setting, switches, subscribed)
         lines.append((Span(f"{label}: "), value, Span(f"\n  {example}")))
     return Reply(tuple(lines))
+
+
+def _changed(req: Request, setting: Setting) -> Reply:
+    """One line for a group: the setting that changed and its value now."""
+    values, _ = _values(req)
+    label = t(req.language, "setting_" + setting.key)
+    return Reply.text(f"{t(req.language, 'settings_saved')} {label}: {values[setting.key]}")
 
 
 def _number(req: Request, setting: Setting, value: str, bounds: tuple[int, int]) -> int | Reply:
@@ -256,6 +398,13 @@ def _settings(req: Request) -> Reply:
         )
     if setting.key == "topics":
         return _set_topics(req, setting, values)
+    if setting.key == "sources":
+        chosen = chosen_sources(req, " ".join(values))
+        if isinstance(chosen, Reply):
+            return chosen
+        req.library.chats.update_settings(req.ctx.chat, req.ctx.now, sources=chosen)
+        _keep_language(req)
+        return _changed(req, setting)
     # A zone may be typed with spaces ("New York"), a time and quiet hours too ("7 Uhr",
     # "22:00 - 07:00").
     spaced = (
@@ -288,7 +437,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
             req.library.chats.update_settings(chat, now, stories=number)
         else:
             req.library.chats.update_settings(chat, now, sentences=number)
-    elif setting.key in ("empty", "breaking"):
+    elif setting.key in _SWITCHES:
         folded = value.casefold()
         if folded not in YES_WORDS | NO_WORDS:
             text = t(
@@ -298,10 +447,15 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
                 example=setting.example(req.language),
             )
             return Reply.text(text, ok=False)
+        on = folded in YES_WORDS
         if setting.key == "empty":
-            req.library.chats.update_settings(chat, now, send_empty=folded in YES_WORDS)
+            req.library.chats.update_settings(chat, now, send_empty=on)
+        elif setting.key == "breaking":
+            req.library.chats.update_settings(chat, now, breaking=on)
+        elif setting.key == "silent":
+            req.library.chats.update_settings(chat, now, silent=on)
         else:
-            req.library.chats.update_settings(chat, now, breaking=folded in YES_WORDS)
+            req.library.chats.update_settings(chat, now, previews=on)
     elif setting.key == "quiet":
         quiet = "" if value.casefold() in NO_WORDS | NO_FILTER_WORDS else parse_quiet(value)
         if quiet is None:
@@ -317,7 +471,7 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         if sub is None:
             req.library.chats.update_settings(chat, now, zone=zone)
         else:
-            req.library.chats.subscribe(Subscription(chat, sub.time, zone, sub.created), now)
+            req.library.chats.subscribe(replace(sub, timezone=zone), now)
     else:
         sub = req.library.chats.subscription(chat)
         if sub is None:
@@ -325,9 +479,9 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         at = _time_arg(req, value, setting.example(req.language))
         if isinstance(at, Reply):
             return at
-        req.library.chats.subscribe(Subscription(chat, at, sub.timezone, sub.created), now)
+        req.library.chats.subscribe(replace(sub, time=at, more_times=()), now)
     _keep_language(req)
-    return _show_settings(req)
+    return _changed(req, setting)
 
 
 def _set_topics(req: Request, setting: Setting, values: list[str]) -> Reply:
@@ -344,7 +498,7 @@ def _set_topics(req: Request, setting: Setting, values: list[str]) -> Reply:
             )
     req.library.chats.set_digest_keywords(req.ctx.chat, chosen, req.ctx.now)
     _keep_language(req)
-    return _show_settings(req)
+    return _changed(req, setting)
 
 
 def _bad_word(found: tuple[str, ...]) -> str | None:

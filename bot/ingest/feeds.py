@@ -25,7 +25,7 @@ import feedparser
 from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.pages import Item, fetch_item, item_article
-from bot.records import Feed, NewArticle
+from bot.records import Feed, FeedCheck, NewArticle
 from bot.store import Storage
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,9 @@ class FeedPoller:
             fetched.content,
             response_headers={"content-type": fetched.content_type, "content-location": feed.url},
         )
-        if not parsed.entries and parsed.get("bozo"):
+        # An HTML page is no feed even when it parses cleanly: it has no RSS/Atom version.
+        is_feed = parsed.get("version") and not parsed.get("bozo")
+        if not parsed.entries and not is_feed:
             raise FetchError(f"not a feed ({type(parsed.get('bozo_exception')).__name__})")
         feed = replace(feed, title=feed.title or parsed.feed.get("title") or None)
         source = feed.title or urlsplit(feed.url).hostname or feed.url
@@ -363,6 +365,45 @@ async def _failed(store: Storage, feed: Feed, error: str, now: datetime) -> Feed
         error,
     )
     return FeedResult(feed.id, error=error)
+
+
+async def check_feed(fetcher: Fetcher, url: str) -> FeedCheck:
+    """Fetch a URL once, as it is being added: a feed (with its title) or the problem found.
+
+    An HTML page answering 200 is no feed: feedparser finds no RSS/Atom version in it.
+    """
+    try:
+        fetched = await fetcher.get(url)
+    except FetchError as exc:
+        return fetch_problem(url, str(exc))
+    parsed = await asyncio.to_thread(
+        feedparser.parse,
+        fetched.content,
+        response_headers={"content-type": fetched.content_type, "content-location": url},
+    )
+    if not parsed.get("version") and not parsed.entries:
+        return FeedCheck(url, "not_feed")
+    return FeedCheck(url, title=parsed.feed.get("title") or None)
+
+
+_HTTP_STATUS = re.compile(r"^HTTP (\d{3})")
+
+
+def fetch_problem(url: str, error: str) -> FeedCheck:
+    """A fetcher's error (English, for the log) as a problem the reader is told in their words."""
+    status = _HTTP_STATUS.match(error)
+    if status:
+        code = int(status.group(1))
+        return FeedCheck(url, "missing" if code in (404, 410) else "status", status=code)
+    for prefix, problem in (
+        ("timeout", "timeout"),
+        ("response too large", "too_large"),
+        ("refused", "refused"),
+        ("not a feed", "not_feed"),
+    ):
+        if error.startswith(prefix):
+            return FeedCheck(url, problem)
+    return FeedCheck(url, "unreachable")
 
 
 def _item(entry: Any, source: str) -> Item | None:

@@ -171,6 +171,11 @@ class Articles(Table):
             self.from_row(r) for r in self.db.query(sql, {"since": _iso(since), "until": upper})
         ]
 
+    def sources(self) -> list[str]:
+        """The outlets articles come from (the operator's list a chat chooses from), by name."""
+        sql = "SELECT DISTINCT source FROM articles WHERE source NOT IN ('', 'unbekannt')"
+        return sorted((str(r[0]) for r in self.db.execute(sql)), key=str.casefold)
+
     def count_articles(self) -> int:
         """How many articles are stored."""
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])

@@ -38,6 +38,9 @@ class Chats(Table):
             breaking=bool(r.get("breaking")),
             quiet=r.get("quiet") or "",
             zone=r.get("zone") or None,
+            silent=bool(r.get("silent")),
+            previews=bool(r.get("previews")),
+            sources=tuple(s for s in (r.get("sources") or "").split("\n") if s),
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -53,6 +56,8 @@ class Chats(Table):
                     "created": _iso(sub.created or now),
                     # Computed afresh by the scheduler's next tick.
                     "next_due": None,
+                    "more_times": " ".join(sub.more_times),
+                    "days": sub.days,
                 },
                 pk="chat",
             )
@@ -98,7 +103,14 @@ class Chats(Table):
 
     @staticmethod
     def _subscription(row: dict[str, Any]) -> Subscription:
-        return Subscription(row["chat"], row["time"], row["timezone"], _dt(row["created"]))
+        return Subscription(
+            row["chat"],
+            row["time"],
+            row["timezone"],
+            _dt(row["created"]),
+            tuple((row.get("more_times") or "").split()),
+            row.get("days") or "",
+        )
 
     def chat_language(self, chat: str) -> str | None:
         """The language the chat chose (or was first answered in); None for a new chat."""
@@ -117,6 +129,9 @@ class Chats(Table):
         breaking: bool | None = None,
         quiet: str | None = None,
         zone: str | None = None,
+        silent: bool | None = None,
+        previews: bool | None = None,
+        sources: tuple[str, ...] | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         given = (
@@ -127,6 +142,9 @@ class Chats(Table):
             ("breaking", None if breaking is None else int(breaking)),
             ("quiet", quiet),
             ("zone", zone),
+            ("silent", None if silent is None else int(silent)),
+            ("previews", None if previews is None else int(previews)),
+            ("sources", None if sources is None else "\n".join(sources)),
         )
         changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():

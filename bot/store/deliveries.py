@@ -29,18 +29,18 @@ class Deliveries(Table):
         ).fetchone()
         return _dt(row[0])
 
-    def delivery_status(self, chat: str, digest_date: date) -> str | None:
+    def delivery_status(self, chat: str, digest_date: date | str) -> str | None:
         """The logged outcome of the chat's digest for that date, None if there is none."""
         row = self.db.execute(
             "SELECT status FROM deliveries WHERE chat = ? AND digest_date = ?",
-            [chat, digest_date.isoformat()],
+            [chat, _key(digest_date)],
         ).fetchone()
         return str(row[0]) if row else None
 
     def record_delivery(
         self,
         chat: str,
-        digest_date: date,
+        digest_date: date | str,
         *,
         status: str,
         at: datetime,
@@ -52,12 +52,12 @@ class Deliveries(Table):
             cur = self.db.execute(
                 "INSERT OR IGNORE INTO deliveries"
                 " (chat, digest_date, sent, status, note, scheduled) VALUES (?, ?, ?, ?, ?, ?)",
-                [chat, digest_date.isoformat(), _iso(at), status, note, _iso(scheduled)],
+                [chat, _key(digest_date), _iso(at), status, note, _iso(scheduled)],
             )
             return cur.rowcount > 0
 
     def claim_delivery(
-        self, chat: str, digest_date: date, *, at: datetime, scheduled: datetime | None = None
+        self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
     ) -> bool:
         """Mark the digest of (chat, date) as being sent, before sending; False if already logged.
 
@@ -68,14 +68,14 @@ class Deliveries(Table):
         return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
 
     def finish_delivery(
-        self, chat: str, digest_date: date, *, status: str, at: datetime, note: str = ""
+        self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""
     ) -> None:
         """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
         with self.db.atomic():
             self.db.execute(
                 "UPDATE deliveries SET status = ?, sent = ?, note = ?"
                 " WHERE chat = ? AND digest_date = ?",
-                [status, _iso(at), note, chat, digest_date.isoformat()],
+                [status, _iso(at), note, chat, _key(digest_date)],
             )
 
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
@@ -122,3 +122,8 @@ class Deliveries(Table):
             FailedDelivery(r["chat"], r["digest_date"], _dt(r["sent"]), r["status"], r["note"])
             for r in self.db.query(sql, args)
         ]
+
+
+def _key(digest: date | str) -> str:
+    """The delivery log's key: a date (a day's first digest) or `date Thh:mm` (a later one)."""
+    return digest if isinstance(digest, str) else digest.isoformat()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.records import Feed
@@ -41,6 +41,28 @@ class Feeds(Table):
         with self.db.atomic():
             cur = self.db.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
             return cur.rowcount > 0
+
+    def reschedule(self, every: timedelta) -> int:
+        """Put every healthy feed's next poll at its last good poll + `every` (the interval
+        now configured), so a changed `feed_interval_minutes` holds for old feeds from the
+        start on. Failing feeds keep their backed-off retry. Returns how many moved."""
+        with self.db.atomic():
+            rows = list(
+                self.db.query(
+                    "SELECT id, last_fetched, next_fetch FROM feeds"
+                    " WHERE failures = 0 AND last_fetched IS NOT NULL"
+                )
+            )
+            moved = 0
+            for row in rows:
+                last = _dt(row["last_fetched"])
+                due = _iso(last + every) if last is not None else None
+                if due != row["next_fetch"]:
+                    self.db.execute(
+                        "UPDATE feeds SET next_fetch = ? WHERE id = ?", [due, row["id"]]
+                    )
+                    moved += 1
+        return moved
 
     def due_feeds(self, now: datetime) -> list[Feed]:
         """Feeds whose next fetch time has come (or that were never fetched)."""

@@ -520,6 +520,28 @@ def m011_next_due(db: Database) -> None:
     db.table("subscriptions").create_index(["next_due"])
 
 
+@migrations()
+def m012_silent_previews(db: Database) -> None:
+    """Per chat: pushes without a notification sound, and link previews (both off)."""
+    chats = db.table("chats")
+    chats.add_column("silent", int, not_null_default=0)
+    chats.add_column("previews", int, not_null_default=0)
+
+
+@migrations()
+def m013_digest_times_days(db: Database) -> None:
+    """More than one digest a day (`07:00 18:00`) and weekdays only (`mon-fri`)."""
+    subscriptions = db.table("subscriptions")
+    subscriptions.add_column("more_times", str, not_null_default="")
+    subscriptions.add_column("days", str, not_null_default="")
+
+
+@migrations()
+def m014_chat_sources(db: Database) -> None:
+    """The outlets a chat (or forum topic) reads, one name a line; empty: every outlet."""
+    db.table("chats").add_column("sources", str, not_null_default="")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -56,6 +56,10 @@ class ArticlesPart(Protocol):
 
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""
+        ...
+
+    def sources(self) -> list[str]:
+        """The outlets articles come from (the operator's list a chat chooses from), by name."""
         ...
 
     def article(self, article_id: int) -> Article | None:
@@ -114,6 +118,10 @@ class FeedsPart(Protocol):
 
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
         """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
+        ...
+
+    def reschedule(self, every: timedelta) -> int:
+        """Put every healthy feed's next poll at its last good poll + `every`; how many moved."""
         ...
 
     def all(self) -> list[Feed]:
@@ -210,6 +218,9 @@ class ChatsPart(Protocol):
         breaking: bool | None = None,
         quiet: str | None = None,
         zone: str | None = None,
+        silent: bool | None = None,
+        previews: bool | None = None,
+        sources: tuple[str, ...] | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         ...
@@ -267,14 +278,14 @@ class DeliveriesPart(Protocol):
         """When the chat last got a digest (scheduled or asked for at subscribing)."""
         ...
 
-    def delivery_status(self, chat: str, digest_date: date) -> str | None:
+    def delivery_status(self, chat: str, digest_date: date | str) -> str | None:
         """The logged outcome of the chat's digest for that date, None if there is none."""
         ...
 
     def record_delivery(
         self,
         chat: str,
-        digest_date: date,
+        digest_date: date | str,
         *,
         status: str,
         at: datetime,
@@ -285,13 +296,13 @@ class DeliveriesPart(Protocol):
         ...
 
     def claim_delivery(
-        self, chat: str, digest_date: date, *, at: datetime, scheduled: datetime | None = None
+        self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
     ) -> bool:
         """Mark the digest of (chat, date) as being sent; False if it was logged already."""
         ...
 
     def finish_delivery(
-        self, chat: str, digest_date: date, *, status: str, at: datetime, note: str = ""
+        self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""
     ) -> None:
         """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
         ...
@@ -395,6 +406,10 @@ class PushesPart(Protocol):
 
     def drop_stale(self, before: datetime, now: datetime) -> list[PushLeft]:
         """Drop planned pushes due before `before` (too old to be news); returns them."""
+        ...
+
+    def count(self, status: str, since: datetime) -> int:
+        """Pushes that ended in `status` since `since`."""
         ...
 
 

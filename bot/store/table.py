@@ -70,6 +70,8 @@ def _reply_json(reply: Reply) -> str:
             "buttons": [[b.label, b.command] for b in reply.buttons],
             "link_previews": reply.link_previews,
             "ok": reply.ok,
+            # A push's quiet flag (None: a command reply); absent in replies stored before.
+            "silent": reply.silent,
         },
         ensure_ascii=False,
     )
@@ -90,4 +92,5 @@ def _reply(text: str) -> Reply:
         tuple(Button(label, command) for label, command in data["buttons"]),
         bool(data["link_previews"]),
         bool(data["ok"]),
+        silent=data.get("silent"),
     )

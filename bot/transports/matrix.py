@@ -51,7 +51,7 @@ from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply
 from bot.texts import t
 from bot.transports.matrix_keys import NIO_DEFAULT_KEY, migrate_pickle_key
-from bot.transports.port import Incoming, Limits, OnChatGone, OnMessage
+from bot.transports.port import Incoming, Limits, MayJoin, OnChatGone, OnMessage
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ LOGIN_RETRY_MAX = 60.0
 STOP_GRACE = 30.0
 # Bots send m.notice so that other bots do not answer them (Matrix spec, 11.2.1.1).
 MSGTYPE = "m.notice"
+LOUD_MSGTYPE = "m.text"
 # From this room version on, a room's creators outrank every power level (MSC4289).
 CREATORS_RANK_FROM = 12
 # Where the key store folder keeps the device id its keys belong to.
@@ -146,6 +147,7 @@ class MatrixTransport:
         key_store: Path | None = None,
         pickle_key: Callable[[], str] | None = None,
         limits: Limits = LIMITS,
+        may_join: MayJoin | None = None,
     ) -> None:
         if not (password or access_token):
             raise NewsbotError("Matrix needs a password or an access token")
@@ -178,6 +180,7 @@ class MatrixTransport:
         self._password = password
         self._access_token = access_token
         self.allowed_inviters = allowed_inviters
+        self.may_join = may_join
         self.on_gone = on_gone
         self._load_token = load_token
         self._save_token = save_token
@@ -251,7 +254,8 @@ class MatrixTransport:
         """
         plain, html = matrix_body(part)
         content = {
-            "msgtype": MSGTYPE,
+            # A push the chat wants to hear is m.text; clients by default mute notices.
+            "msgtype": LOUD_MSGTYPE if part.silent is False else MSGTYPE,
             "body": plain,
             "format": "org.matrix.custom.html",
             "formatted_body": html,
@@ -431,6 +435,13 @@ class MatrixTransport:
             return
         if not is_allowed(event.sender, self.allowed_inviters):
             log.info("event=matrix_invite_refused room=%s sender=%s", room.room_id, event.sender)
+            await self.client.room_leave(room.room_id)
+            return
+        # Private mode (config allowed_chats/allowed_users): the app decides.
+        if self.may_join is not None and not await self.may_join(
+            chat_key(room.room_id), f"{PREFIX}{event.sender}"
+        ):
+            log.info("event=left_unallowed_group chat=%s added_by=%s", room.room_id, event.sender)
             await self.client.room_leave(room.room_id)
             return
         response = await self.client.join(room.room_id)

@@ -52,6 +52,8 @@ OnMessage = Callable[[Incoming], Awaitable[None]]
 # Platform events a transport reports to the app: (chat, reason) and (old chat, new chat).
 OnChatGone = Callable[[str, str], Awaitable[None]]
 OnChatMoved = Callable[[str, str], Awaitable[None]]
+# Whether the bot may stay in a group or room it was just added to: (chat, who added it).
+MayJoin = Callable[[str, str | None], Awaitable[bool]]
 
 
 class Transport(Protocol):

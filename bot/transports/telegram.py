@@ -74,7 +74,7 @@ from bot.inline import InlinePage
 from bot.logs import held_back
 from bot.records import Button, Reply
 from bot.render import TELEGRAM_LIMIT, split_reply, telegram_html
-from bot.transports.port import Incoming, Limits, OnChatGone, OnChatMoved, OnMessage
+from bot.transports.port import Incoming, Limits, MayJoin, OnChatGone, OnChatMoved, OnMessage
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +292,7 @@ class TelegramTransport:
         poll_timeout: float = 10.0,
         on_inline: OnInline | None = None,
         limits: Limits = LIMITS,
+        may_join: MayJoin | None = None,
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place. Updates run concurrently, in order within each chat.
@@ -310,6 +311,7 @@ class TelegramTransport:
         self.webhook = webhook
         self.poll_timeout = poll_timeout
         self.on_inline = on_inline
+        self.may_join = may_join
         self.limits = limits
         self.size = TELEGRAM_LIMIT
         # Chat types as Telegram reported them (updates and sent messages): groups get
@@ -468,6 +470,8 @@ class TelegramTransport:
                     reply_markup=markup,
                     link_preview_options=previews,
                     message_thread_id=thread,
+                    # A chat's quiet pushes (/settings leise an) arrive without a sound.
+                    disable_notification=bool(part.silent),
                 )
                 self._kinds[chat] = message.chat.type
                 return
@@ -645,6 +649,14 @@ class TelegramTransport:
         member = change.new_chat_member
         status = member.status
         chat = chat_key(change.chat.id)
+        joined = status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+        was_out = change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        if joined and was_out and change.chat.type != ChatType.PRIVATE and self.may_join:
+            adder = f"{PREFIX}{change.from_user.id}" if change.from_user else None
+            if not await self.may_join(chat, adder):
+                log.info("event=left_unallowed_group chat=%s added_by=%s", chat, adder)
+                await context.bot.leave_chat(change.chat.id)
+                return
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
             reason = "blocked" if change.chat.type == "private" else f"bot {status}"
             await self._gone(chat, reason)  # the store ends the chat's topics with it

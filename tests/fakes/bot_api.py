@@ -145,6 +145,8 @@ class Sent:
     edits: int = 0
     # The forum topic it was sent to (None: the chat itself, or a topic-less chat).
     thread: int | None = None
+    # Sent with disable_notification: it arrives without a sound.
+    silent: bool = False
 
     @property
     def visible(self) -> str:
@@ -183,6 +185,8 @@ class FakeBotAPI:
     migrated: dict[int, int] = field(default_factory=dict)
     # Chats the bot was removed from: sends get 403 "bot was kicked".
     kicked: set[int] = field(default_factory=set)
+    # Chats the bot left by itself (leaveChat), in order.
+    left: list[int] = field(default_factory=list)
     # Chat id → its Bot API chat object, for every group and channel a test set up.
     chats: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Chat id → user ids of its administrators (the first one is the owner).
@@ -301,6 +305,21 @@ class FakeBotAPI:
                     "date": int(time.time()),
                     "old_chat_member": old,
                     "new_chat_member": {"status": "kicked", "user": member, "until_date": 0},
+                }
+            }
+        )
+
+    def push_added(self, chat_id: int, by_user: int) -> None:
+        """A user adds the bot to a group (my_chat_member: left → member)."""
+        member = {"id": BOT_USER["id"], "is_bot": True, "first_name": "DigestBot"}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": self._chat(chat_id, "supergroup"),
+                    "from": {"id": by_user, "is_bot": False, "first_name": "Adder"},
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": member},
+                    "new_chat_member": {"status": "member", "user": member},
                 }
             }
         )
@@ -527,6 +546,7 @@ class FakeBotAPI:
             p.get("reply_markup"),
             p.get("link_preview_options"),
             thread=int(p["message_thread_id"]) if p.get("message_thread_id") else None,
+            silent=str(p.get("disable_notification", "")).lower() in ("true", "1"),
         )
         self.sent.append(sent)
         return self._message(sent)
@@ -569,6 +589,11 @@ class FakeBotAPI:
         if chat_id in self.kicked:
             return self._error(403, "Forbidden: bot was kicked from the supergroup chat")
         return self._member(chat_id, user_id)
+
+    async def m_leavechat(self, p: dict[str, Any]) -> Any:
+        self.left.append(int(p["chat_id"]))
+        self.kicked.add(int(p["chat_id"]))
+        return True
 
     async def m_answercallbackquery(self, p: dict[str, Any]) -> Any:
         self.answered.append(p)

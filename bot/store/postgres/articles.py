@@ -180,6 +180,11 @@ class Articles(Table):
         sql = "SELECT 1 FROM articles WHERE url_key = %s LIMIT 1"
         return self.db.execute(sql, [normalize_url(url)]).fetchone() is not None
 
+    def sources(self) -> list[str]:
+        """The outlets articles come from (the operator's list a chat chooses from), by name."""
+        sql = "SELECT DISTINCT source FROM articles WHERE source NOT IN ('', 'unbekannt')"
+        return sorted((str(r[0]) for r in self.db.execute(sql).rows), key=str.casefold)
+
     def article(self, article_id: int) -> Article | None:
         """One article by id."""
         rows = self.db.query("SELECT * FROM articles WHERE id = %s", [article_id])

@@ -45,6 +45,9 @@ class Chats(Table):
             breaking=bool(r.get("breaking")),
             quiet=r.get("quiet") or "",
             zone=r.get("zone") or None,
+            silent=bool(r.get("silent")),
+            previews=bool(r.get("previews")),
+            sources=tuple(x for x in (r.get("sources") or "").split("\n") if x),
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -54,11 +57,20 @@ class Chats(Table):
             self.db.execute("UPDATE chats SET zone = %s WHERE key = %s", [sub.timezone, sub.chat])
             # next_due is computed afresh by the scheduler's next tick.
             self.db.execute(
-                "INSERT INTO subscriptions (chat, time, timezone, created, next_due)"
-                " VALUES (%s, %s, %s, %s, NULL) ON CONFLICT (chat) DO UPDATE SET"
-                " time = excluded.time, timezone = excluded.timezone,"
-                " created = excluded.created, next_due = NULL",
-                [sub.chat, sub.time, sub.timezone, _iso(sub.created or now)],
+                "INSERT INTO subscriptions"
+                " (chat, time, timezone, created, more_times, days, next_due)"
+                " VALUES (%s, %s, %s, %s, %s, %s, NULL) ON CONFLICT (chat) DO UPDATE"
+                " SET time = excluded.time, timezone = excluded.timezone,"
+                " created = excluded.created, more_times = excluded.more_times,"
+                " days = excluded.days, next_due = NULL",
+                [
+                    sub.chat,
+                    sub.time,
+                    sub.timezone,
+                    _iso(sub.created or now),
+                    " ".join(sub.more_times),
+                    sub.days,
+                ],
             )
 
     def unsubscribe(self, chat: str) -> bool:
@@ -101,7 +113,14 @@ class Chats(Table):
 
     @staticmethod
     def _subscription(row: dict[str, Any]) -> Subscription:
-        return Subscription(row["chat"], row["time"], row["timezone"], _dt(row["created"]))
+        return Subscription(
+            row["chat"],
+            row["time"],
+            row["timezone"],
+            _dt(row["created"]),
+            tuple((row.get("more_times") or "").split()),
+            row.get("days") or "",
+        )
 
     def chat_language(self, chat: str) -> str | None:
         """The language the chat chose (or was first answered in); None for a new chat."""
@@ -120,6 +139,9 @@ class Chats(Table):
         breaking: bool | None = None,
         quiet: str | None = None,
         zone: str | None = None,
+        silent: bool | None = None,
+        previews: bool | None = None,
+        sources: tuple[str, ...] | None = None,
     ) -> ChatSettings:
         """Change some of the chat's settings (creating the chat); returns them all."""
         given = (
@@ -130,6 +152,9 @@ class Chats(Table):
             ("breaking", None if breaking is None else int(breaking)),
             ("quiet", quiet),
             ("zone", zone),
+            ("silent", None if silent is None else int(silent)),
+            ("previews", None if previews is None else int(previews)),
+            ("sources", None if sources is None else "\n".join(sources)),
         )
         changes = {k: v for k, v in given if v is not None}
         with self.db.atomic():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.store.deliveries import _key
 from bot.store.operations import DELIVERY_OK, FailedDelivery
 from bot.store.postgres.base import PgDatabase, Table
 from bot.store.postgres.chats import Chats
@@ -27,18 +28,18 @@ class Deliveries(Table):
         ).rows[0]
         return _dt(row[0])
 
-    def delivery_status(self, chat: str, digest_date: date) -> str | None:
+    def delivery_status(self, chat: str, digest_date: date | str) -> str | None:
         """The logged outcome of the chat's digest for that date, None if there is none."""
         row = self.db.execute(
             "SELECT status FROM deliveries WHERE chat = %s AND digest_date = %s",
-            [chat, digest_date.isoformat()],
+            [chat, _key(digest_date)],
         ).fetchone()
         return str(row[0]) if row else None
 
     def record_delivery(
         self,
         chat: str,
-        digest_date: date,
+        digest_date: date | str,
         *,
         status: str,
         at: datetime,
@@ -49,24 +50,24 @@ class Deliveries(Table):
         cur = self.db.execute(
             "INSERT INTO deliveries (chat, digest_date, sent, status, note, scheduled)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [chat, digest_date.isoformat(), _iso(at), status, note, _iso(scheduled)],
+            [chat, _key(digest_date), _iso(at), status, note, _iso(scheduled)],
         )
         return cur.rowcount > 0
 
     def claim_delivery(
-        self, chat: str, digest_date: date, *, at: datetime, scheduled: datetime | None = None
+        self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
     ) -> bool:
         """Mark the digest of (chat, date) as being sent, before sending; False if logged."""
         return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
 
     def finish_delivery(
-        self, chat: str, digest_date: date, *, status: str, at: datetime, note: str = ""
+        self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""
     ) -> None:
         """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
         self.db.execute(
             "UPDATE deliveries SET status = %s, sent = %s, note = %s"
             " WHERE chat = %s AND digest_date = %s",
-            [status, _iso(at), note, chat, digest_date.isoformat()],
+            [status, _iso(at), note, chat, _key(digest_date)],
         )
 
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:

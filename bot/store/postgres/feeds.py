@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.records import Feed
 from bot.store.feeds import to_feed
 from bot.store.postgres.base import Table
-from bot.store.table import _iso
+from bot.store.table import _dt, _iso
 
 
 class Feeds(Table):
     """The feeds table: what is polled, when next, and how the last polls went."""
+
+    def reschedule(self, every: timedelta) -> int:
+        """Put every healthy feed's next poll at its last good poll + `every` (the interval
+        now configured); failing feeds keep their backed-off retry. Returns how many moved."""
+        with self.db.atomic():
+            rows = self.db.query(
+                "SELECT id, last_fetched, next_fetch FROM feeds"
+                " WHERE failures = 0 AND last_fetched IS NOT NULL"
+            )
+            moved = 0
+            for row in rows:
+                last = _dt(row["last_fetched"])
+                due = _iso(last + every) if last is not None else None
+                if due != row["next_fetch"]:
+                    self.db.execute(
+                        "UPDATE feeds SET next_fetch = %s WHERE id = %s", [due, row["id"]]
+                    )
+                    moved += 1
+        return moved
 
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
         """Add a feed to poll (due at once); adding a known URL returns the stored feed."""

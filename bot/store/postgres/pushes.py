@@ -11,10 +11,11 @@ the rows it takes (`FOR UPDATE SKIP LOCKED`): each push is planned once and clai
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.records import Reply
+from bot.records import Reply, Span
 from bot.store.postgres.base import Table
 from bot.store.pushes import Push, PushLeft
 from bot.store.table import _dt, _iso, _reply, _reply_json
@@ -22,6 +23,18 @@ from bot.store.table import _dt, _iso, _reply, _reply_json
 # pg_advisory_xact_lock key spaces (hashed with the chat or the article) for planning.
 _BREAKING_LOCK = 0x627265616B
 _ALERT_LOCK = 0x616C657274
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A message held during quiet hours (the table before m010_push_outbox). A stopgap so the
+    package imports until the PostgreSQL outbox (m010/m011) replaces this part."""
+
+    id: int
+    chat: str
+    kind: str
+    paragraphs: tuple[tuple[Span, ...], ...]
+    release: datetime
 
 
 class Pushes(Table):

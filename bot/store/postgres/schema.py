@@ -147,11 +147,35 @@ def _next_due(conn: psycopg.Connection[Any]) -> None:
     conn.execute(b"CREATE INDEX idx_subscriptions_next_due ON subscriptions (next_due)")
 
 
+def _m012_silent_previews(conn: psycopg.Connection[Any]) -> None:
+    """Per chat: pushes without a notification sound, and link previews (both off)."""
+    conn.execute(
+        "ALTER TABLE chats ADD COLUMN silent bigint NOT NULL DEFAULT 0,"
+        " ADD COLUMN previews bigint NOT NULL DEFAULT 0"
+    )
+
+
+def _m013_digest_times_days(conn: psycopg.Connection[Any]) -> None:
+    """More than one digest a day (`07:00 18:00`) and weekdays only (`mon-fri`)."""
+    conn.execute(
+        f"ALTER TABLE subscriptions ADD COLUMN more_times {_TEXT} NOT NULL DEFAULT '',"
+        f" ADD COLUMN days {_TEXT} NOT NULL DEFAULT ''"
+    )
+
+
+def _m014_chat_sources(conn: psycopg.Connection[Any]) -> None:
+    """The outlets a chat (or forum topic) reads, one name a line; empty: every outlet."""
+    conn.execute(f"ALTER TABLE chats ADD COLUMN sources {_TEXT} NOT NULL DEFAULT ''")
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
     ("m010_push_outbox", _push_outbox),
     ("m011_next_due", _next_due),
+    ("m012_silent_previews", _m012_silent_previews),
+    ("m013_digest_times_days", _m013_digest_times_days),
+    ("m014_chat_sources", _m014_chat_sources),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.

@@ -1,0 +1,61 @@
+"""What a chat reads and who it is: /sources (the outlets to choose from), /settings quellen,
+and /id (the platform-qualified ids that `admins` and `allowed_users` take)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.commands.request import Request
+from bot.records import Reply, Span
+from bot.texts import t
+from bot.vocabulary import NO_FILTER_WORDS
+
+_SEPARATORS = re.compile(r"\s*[,;]\s*")
+
+
+def chosen_sources(req: Request, value: str) -> tuple[str, ...] | Reply:
+    """`tagesschau, dpa` (any case) → the outlets' names as the operator's list has them;
+    `alle` → () (every outlet); an unknown name → a reply listing the choice."""
+    if value.strip().casefold() in NO_FILTER_WORDS:
+        return ()
+    known = {name.casefold(): name for name in req.library.articles.sources()}
+    parts = [p for p in _SEPARATORS.split(value.strip()) if p]
+    # Without commas, each word is an outlet unless the whole text names one.
+    if len(parts) == 1 and parts[0].casefold() not in known:
+        parts = parts[0].split()
+    chosen: list[str] = []
+    for part in parts:
+        name = known.get(part.casefold())
+        if name is None:
+            listed = ", ".join(known.values()) or t(req.language, "sources_none_yet")
+            text = t(req.language, "sources_unknown", name=part, names=listed)
+            return Reply.text(text, ok=False)
+        chosen.append(name)
+    return tuple(dict.fromkeys(chosen))
+
+
+def shown_sources(language: str, sources: tuple[str, ...]) -> str:
+    """The chat's choice as /settings shows it."""
+    return ", ".join(sources) if sources else t(language, "topics_all")
+
+
+def _sources(req: Request) -> Reply:
+    """/sources: the outlets to choose from, and which this chat reads."""
+    known = req.library.articles.sources()
+    chosen = req.library.chats.settings(req.ctx.chat).sources
+    listed = ", ".join(known) or t(req.language, "sources_none_yet")
+    return Reply(
+        (
+            (Span(t(req.language, "sources_head"), bold=True), Span(" " + listed)),
+            (Span(t(req.language, "sources_chosen", chosen=shown_sources(req.language, chosen))),),
+        )
+    )
+
+
+def _id(req: Request) -> Reply:
+    """/id: this chat's and the sender's ids, as the config's lists take them."""
+    lines = [t(req.language, "id_chat", chat=req.ctx.chat)]
+    if req.ctx.user:
+        lines.append(t(req.language, "id_user", user=req.ctx.user))
+    lines.append(t(req.language, "id_hint"))
+    return Reply.text("\n".join(lines))

@@ -1,0 +1,90 @@
+"""A chat chooses its outlets: a group's admin limits the digest to some sources and routes
+one outlet to a forum topic; a member cannot; /sources and /id answer. German and English,
+over the fake Bot API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.records import NewArticle
+from bot.store import Store
+from tests.fakes.bot_api import FakeBotAPI
+from tests.i18n import foreign_words
+from tests.test_telegram import ask, serving
+from tests.test_telegram_groups import send_due_digests
+
+pytestmark = pytest.mark.integration
+FORUM, TOPIC = -100900, 5
+OWNER, MEMBER = 1, 555
+
+
+def add_outlets(store: Store, now: datetime) -> None:
+    """Three outlets, each with its own story."""
+    stories = {
+        "tagesschau": "Bundestag beschließt den Haushalt",
+        "dpa": "Grönland verhandelt über Zölle",
+        "Spiegel": "Bahnstreik legt den Verkehr lahm",
+    }
+    for i, (source, title) in enumerate(stories.items()):
+        body = f"{title}. " * 20
+        at = now - timedelta(hours=i + 1)
+        store.articles.add_article(NewArticle(title, source, body, (title + ".",), at), now)
+
+
+STEPS = {
+    "de": [
+        (MEMBER, None, "/settings quellen dpa", "Entschuldige, /settings"),
+        (OWNER, None, "/quellen", "Quellen zur Wahl: dpa, Spiegel, tagesschau"),
+        (OWNER, None, "/settings quellen Tagesschau, DPA", "Quellen (Überblick, Alarme"),
+        (OWNER, None, "/settings quellen bild", "Die Quelle „bild“ kenne ich nicht. Zur Wahl"),
+        (OWNER, TOPIC, "/settings quellen spiegel", ": Spiegel"),
+        (MEMBER, None, "/id", f"Dieser Chat: telegram:{FORUM}\nDu: telegram:{MEMBER}"),
+        (OWNER, None, "/subscribe 07:00", "07:00 Uhr"),
+        (OWNER, TOPIC, "/subscribe 07:00", "07:00 Uhr"),
+    ],
+    "en": [
+        (MEMBER, None, "/settings sources dpa", "may use /settings here"),
+        (OWNER, None, "/sources", "Sources to choose from: dpa, Spiegel, tagesschau"),
+        (OWNER, None, "/settings sources Tagesschau, DPA", "Sources (digest, alerts, breaking)"),
+        (OWNER, None, "/settings sources bild", "I don't know the source “bild”"),
+        (OWNER, TOPIC, "/settings sources spiegel", ": Spiegel"),
+        (MEMBER, None, "/id", f"This chat: telegram:{FORUM}\nYou: telegram:{MEMBER}"),
+        (OWNER, None, "/subscribe 07:00", "07:00"),
+        (OWNER, TOPIC, "/subscribe 07:00", "07:00"),
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_a_group_admin_limits_sources_and_routes_an_outlet_to_a_topic(
+    bot_api: FakeBotAPI, store: Store, now: datetime, language: str
+) -> None:
+    bot_api.add_group(FORUM, admins=[OWNER], forum=True)
+    add_outlets(store, now)
+    async with serving(bot_api, store, now) as served:
+        for user, thread, text, expected in STEPS[language]:
+            answer = await ask(
+                bot_api,
+                text,
+                FORUM,
+                user_id=user,
+                chat_type="supergroup",
+                thread=thread,
+                language_code=language,
+            )
+            assert expected in answer.visible, (text, answer.visible)
+            assert not foreign_words(answer.visible, language), answer.visible
+        await send_due_digests(served, store, now)
+    group = "\n".join(m.visible for m in bot_api.screen(FORUM) if m.thread is None)
+    topic = "\n".join(m.visible for m in bot_api.topic(FORUM, TOPIC))
+    digest_group = group.rsplit("07:00", 1)[1]
+    digest_topic = topic.rsplit("07:00", 1)[1]
+    assert "Haushalt" in digest_group
+    assert "Grönland" in digest_group
+    assert "Bahnstreik" not in digest_group
+    assert "Bahnstreik" in digest_topic
+    assert "Haushalt" not in digest_topic
+    assert "Grönland" not in digest_topic
+    assert store.chats.settings(f"telegram:{FORUM}").sources == ("tagesschau", "dpa")
