@@ -433,16 +433,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sources_head": ("Quellen zur Wahl:", "Sources to choose from:"),
     "sources_chosen": (
-        "Hier gelesen: {chosen}. Ändern: /settings quellen tagesschau, dpa "
+        "Hier gelesen: {chosen}. Ändern: /settings quellen {example} "
         "(alle: /settings quellen alle)",
-        "Read here: {chosen}. To change: /settings sources tagesschau, dpa "
+        "Read here: {chosen}. To change: /settings sources {example} "
         "(all: /settings sources all)",
     ),
     "sources_unknown": (
         "Die Quelle „{name}“ kenne ich nicht. Zur Wahl: {names}. "
-        "Beispiel: /settings quellen tagesschau, dpa",
+        "Beispiel: /settings quellen {example}",
         "I don't know the source “{name}”. To choose from: {names}. "
-        "Example: /settings sources tagesschau, dpa",
+        "Example: /settings sources {example}",
     ),
     "sources_none_yet": (
         "noch keine (es sind keine Artikel gespeichert)",

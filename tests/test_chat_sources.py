@@ -88,3 +88,19 @@ async def test_a_group_admin_limits_sources_and_routes_an_outlet_to_a_topic(
     assert "Haushalt" not in digest_topic
     assert "Grönland" not in digest_topic
     assert store.chats.settings(f"telegram:{FORUM}").sources == ("tagesschau", "dpa")
+
+
+def test_the_example_offers_outlets_of_the_operators_list(
+    seeded_store: Store, now: datetime
+) -> None:
+    """A reader copies the example: it names outlets the list holds (the seeds: dpa and TKP)."""
+    from bot.commands import Context, handle
+    from bot.render import to_plain
+
+    shown = handle("/quellen", Context("console:local", now), seeded_store)
+    assert shown is not None
+    assert "Ändern: /settings quellen dpa, TKP" in to_plain(shown)
+    refused = handle("/settings quellen Tagesspiegel", Context("console:local", now), seeded_store)
+    assert refused is not None
+    assert not refused.ok
+    assert "Beispiel: /settings quellen dpa, TKP" in to_plain(refused)

@@ -28,10 +28,16 @@ def chosen_sources(req: Request, value: str) -> tuple[str, ...] | Reply:
         name = known.get(part.casefold())
         if name is None:
             listed = ", ".join(known.values()) or t(req.language, "sources_none_yet")
-            text = t(req.language, "sources_unknown", name=part, names=listed)
+            example = source_example(list(known.values()))
+            text = t(req.language, "sources_unknown", name=part, names=listed, example=example)
             return Reply.text(text, ok=False)
         chosen.append(name)
     return tuple(dict.fromkeys(chosen))
+
+
+def source_example(known: list[str]) -> str:
+    """Two outlets of the operator's list for an example (a reader copies what is offered)."""
+    return ", ".join(known[:2]) or "tagesschau, dpa"
 
 
 def shown_sources(language: str, sources: tuple[str, ...]) -> str:
@@ -47,7 +53,16 @@ def _sources(req: Request) -> Reply:
     return Reply(
         (
             (Span(t(req.language, "sources_head"), bold=True), Span(" " + listed)),
-            (Span(t(req.language, "sources_chosen", chosen=shown_sources(req.language, chosen))),),
+            (
+                Span(
+                    t(
+                        req.language,
+                        "sources_chosen",
+                        chosen=shown_sources(req.language, chosen),
+                        example=source_example(known),
+                    )
+                ),
+            ),
         )
     )
 
