@@ -3,6 +3,8 @@ and a weekday subscription sends nothing on Saturday."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -108,7 +110,13 @@ async def test_two_digests_a_day_each_bring_only_what_is_new_since_the_last(
             before = len(bot_api.screen(777))
             await DigestScheduler(store, served.delivery, clock=lambda: at).run_due([sub])
             await served.delivery.join()
-            return "\n".join(m.visible for m in bot_api.screen(777)[before:])
+            shown = "\n".join(m.visible for m in bot_api.screen(777)[before:])
+            # A sent digest is logged once its send has ended; the next window starts there.
+            deadline = time.monotonic() + 10
+            while shown and store.deliveries.last_digest_at("telegram:777") != at:
+                assert time.monotonic() < deadline, "the sent digest was never logged"
+                await asyncio.sleep(0.02)
+            return shown
 
         first = await digest_at(morning)
         noon = morning + timedelta(hours=5)
