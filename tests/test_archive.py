@@ -168,3 +168,30 @@ async def test_a_digest_asked_for_at_subscribing_is_in_the_archive(
     archived = bot_api.screen(777)[1].visible
     assert "Russland erwägt Venezuelas Bitte" in archived
     assert archived == digest.visible
+
+
+@pytest.mark.integration
+async def test_the_archive_button_on_telegram_shows_the_next_page(
+    bot_api: FakeBotAPI, store: Store
+) -> None:
+    """The „weiter“ button under an archived digest's page is a reading command the bot offered,
+    so Telegram's callback is carried out (other callback data is refused)."""
+    from bot.records import Reply, Span
+
+    day = SENT_AT.date()
+    entries = [
+        (Span(f"Meldung {n}: " + "Der Stadtrat berät über den Haushalt und die Schulen. " * 12),)
+        for n in range(45)
+    ]
+    sent = Reply(((Span("Neu seit gestern", bold=True),), *entries))
+    store.archive.archive_digest("telegram:777", day, sent, SENT_AT)
+    async with running(make_transport(bot_api, store), store, SENT_AT):
+        bot_api.push_text(f"/archiv {day.isoformat()}")
+        await wait_for(lambda: any(m.buttons for m in bot_api.screen(777)))
+        [with_button] = [m for m in bot_api.screen(777) if m.buttons]
+        assert "Seite 1 von" in with_button.visible
+        [(label, data)] = with_button.buttons
+        assert data == f"/archive {day.isoformat()} 2"
+        bot_api.push_button(with_button, label)
+        await wait_for(lambda: any("Seite 2 von" in m.visible for m in bot_api.screen(777)))
+        await wait_for(lambda: len(bot_api.answered) == 1)

@@ -248,6 +248,7 @@ _TABLE = (
         "A day's digest exactly as I sent it (/archive 2026-01-02, /archive yesterday; "
         "with no date the latest; a long one page by page: /archive 2026-01-02 2)",
         _archive,
+        button=True,
         aliases=("archiv",),
     ),
     Command(
