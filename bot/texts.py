@@ -435,8 +435,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sources_chosen": (
         "Hier gelesen: {chosen}. Ändern: /settings quellen {example} "
         "(alle: /settings quellen alle)",
-        "Read here: {chosen}. To change: /settings sources {example} "
-        "(all: /settings sources all)",
+        "Read here: {chosen}. To change: /settings sources {example} (all: /settings sources all)",
     ),
     "sources_unknown": (
         "Die Quelle „{name}“ kenne ich nicht. Zur Wahl: {names}. "
