@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -17,6 +17,7 @@ from urllib.request import url2pathname
 from bot.allowed_urls import Allowed, url_refusal
 from bot.app import fetch_options, poll_options, utc_now
 from bot.cli.opening import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_store
+from bot.cli.stories import item_published
 from bot.cli.texts import reason, say
 from bot.commands.admin import check_refusal, is_feed_url, refusal_text
 from bot.config import Config
@@ -200,16 +201,6 @@ def result_line(result: IngestResult, language: str) -> str:
     return say(language, "ingest_skipped", path=result.path, reason=why)
 
 
-def _item_published(value: Any) -> datetime | None:
-    """An item's ISO 8601 date; a time without a zone is UTC. Raises ValueError otherwise."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError("'published' must be an ISO 8601 string")
-    when = datetime.fromisoformat(value)
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
 def _item(obj: Any, source: str | None) -> NewArticle:
     """One JSON line's article; raises ValueError (bad line) or BadInput (not an article)."""
     if not isinstance(obj, dict):
@@ -227,7 +218,7 @@ def _item(obj: Any, source: str | None) -> NewArticle:
         url=url,
         title=fields["title"],
         source=fields["source"],
-        published=_item_published(obj.get("published")),
+        published=item_published(obj.get("published")),
         teaser=True,
         given_source=source,
     )

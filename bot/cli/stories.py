@@ -19,7 +19,8 @@ from summarizer import split_sentences, summarize
 TEASER_SENTENCES = 3
 
 
-def _published(value: Any) -> datetime | None:
+def item_published(value: Any) -> datetime | None:
+    """A JSON item's ISO 8601 date; a time without a zone is UTC. Raises ValueError otherwise."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -42,7 +43,7 @@ def _article(number: int, obj: Any, now: datetime) -> Article:
         raise ValueError("'source' and 'url' must be strings")
     sentences = split_sentences(text)
     summary = sentences if len(sentences) <= TEASER_SENTENCES else summarize(text, title=title)
-    published = _published(obj.get("published"))
+    published = item_published(obj.get("published"))
     return Article(number, title.strip(), source, text, tuple(summary), published, now, url=url)
 
 
