@@ -117,6 +117,16 @@ _LIST_HINTS = {
 }
 
 
+# What the `db` setting names when it is not a SQLite file (bot.store opens it; the health check
+# must tell without importing the store).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(target: str | Path) -> bool:
+    """True when the `db` setting names a PostgreSQL database rather than a SQLite file."""
+    return str(target).startswith(POSTGRES_SCHEMES)
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting of a running bot; secrets are `Secret` strings."""

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from bot.cli.opening import EXIT_EMPTY, EXIT_OK
 from bot.cli.texts import say
-from bot.config import Config
+from bot.config import Config, is_postgres
 from bot.heartbeat import HEARTBEAT_KEY, from_json, silent_parts
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     """Print `ok: …` and exit 0 when the database reads and no part of a running bot is silent
     for longer than `--stale` seconds; 1 (and what is wrong) if not."""
-    if str(config.db).startswith(("postgresql:", "postgres:")):
+    if is_postgres(config.db):
         return _check_store(args, config)
     path = Path(config.db)
     if not path.is_file():

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from bot.config import is_postgres
 from bot.errors import StoreError
 from bot.records import FEED_FAILING_AFTER
 from bot.store.archive import Archive
@@ -70,12 +71,6 @@ __all__ = [
 ]
 
 SQLITE_SCHEME = "sqlite:///"
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgres(target: str | Path) -> bool:
-    """True when the `db` setting names a PostgreSQL database rather than a SQLite file."""
-    return str(target).startswith(POSTGRES_SCHEMES)
 
 
 def sqlite_path(target: str | Path) -> Path:
