@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # The zone dates are read and shown in unless a chat or the operator chose another.
@@ -279,6 +279,28 @@ def date_only(value: datetime) -> date | None:
     if local.hour or local.minute or local.second or local.microsecond:
         return None
     return local.date()
+
+
+def in_zone(value: datetime, zone: str) -> datetime:
+    """A report's own time as a reader in `zone` places it: a date alone is that day's midnight
+    there (not Berlin's midnight, which is the day before in New York)."""
+    day = date_only(value)
+    return value if day is None else datetime.combine(day, time(0), ZoneInfo(zone))
+
+
+def reported_before(value: datetime, since: datetime, zone: str) -> bool:
+    """True when a report's own date lies before `since`: its time, or for a date alone its
+    whole day (in `zone`): a report dated today may be from any hour of it."""
+    day = date_only(value)
+    return value < since if day is None else day < since.astimezone(ZoneInfo(zone)).date()
+
+
+def dates_lag(zone: str, at: datetime) -> timedelta:
+    """How far a date alone, stored as midnight in the dates zone, lies before that day's
+    midnight in `zone` (New York: 6 hours; zones east of Berlin: none)."""
+    ahead = at.astimezone(_DATES_ZONE).utcoffset() or timedelta(0)
+    local = at.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)
+    return max(ahead - local, timedelta(0))
 
 
 def to_iso(value: datetime | None) -> str | None:

@@ -301,6 +301,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "language_name": ("Deutsch", "English"),
     "digest_head": ("Neu seit {since}", "New since {since}"),
     "digest_day_head": ("Nachrichten vom {date}", "News of {date}"),
+    "older_report": ("älterer Bericht vom {date}", "older report of {date}"),
     "digest_empty": (
         "Seit dem letzten Überblick gibt es nichts Neues.",
         "Nothing new since the last digest.",
