@@ -55,6 +55,13 @@ class NewArticle:
     language: str = "de"
     origin: str | None = None
 
+    def as_read(self, now: datetime) -> NewArticle:
+        """The article as stored when read at `now`: a date ahead of the clock (a feed's zone
+        mistaken, a typo) is clamped to `now`, so it cannot sort above all news."""
+        if self.published is not None and self.published > now:
+            return replace(self, published=now)
+        return self
+
 
 @dataclass(frozen=True, slots=True)
 class Feed:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.commands import Context, handle
 from bot.digest import build_digests, plan_recent
 from bot.records import ChatSettings, NewArticle, Reply
 from bot.render import render_digest, to_plain
-from bot.store import Store
+from bot.store import Storage
 from tests.conftest import newsbot
 
 NOW = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
@@ -45,13 +47,19 @@ OLD_TOO = NewArticle(
 )
 
 
-def say(store: Store, text: str) -> str:
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    """The date rules hold on SQLite and on PostgreSQL."""
+    return any_store
+
+
+def say(store: Storage, text: str) -> str:
     reply = handle(text, Context("telegram:1", NOW, "telegram:5"), store)
     assert isinstance(reply, Reply)
     return to_plain(reply)
 
 
-def test_an_old_report_first_stored_today_is_shown_as_older_not_as_news(store: Store) -> None:
+def test_an_old_report_first_stored_today_is_shown_as_older_not_as_news(store: Storage) -> None:
     for article in (OLD, NEWS):
         store.articles.add_article(article, NOW)
     digest = say(store, "/digest")
@@ -65,7 +73,7 @@ def test_an_old_report_first_stored_today_is_shown_as_older_not_as_news(store: S
     assert "01.12.2026" in latest
 
 
-def test_an_old_report_takes_no_place_of_the_news(store: Store) -> None:
+def test_an_old_report_takes_no_place_of_the_news(store: Storage) -> None:
     """Two outlets' old reports would outrank one outlet's news; they are not news."""
     for article in (OLD, OLD_TOO, NEWS):
         store.articles.add_article(article, NOW)
@@ -106,3 +114,22 @@ def test_digest_date_puts_a_date_alone_on_its_day_in_the_operators_zone(
     on_the_day = newsbot("digest", "--date", "2025-03-14", db=db_path, env=zone).stdout
     assert "14.03.2025" in on_the_day
     assert "älterer Bericht" not in on_the_day
+
+
+def test_a_date_ahead_of_the_clock_is_clamped_to_when_it_was_read(store: Storage) -> None:
+    """A feed's 06:15 read at 01:52 (its zone mistaken) is not news from the future."""
+    early = NOW.replace(hour=1, minute=52)
+    ahead = NewArticle(
+        "Frost in der Nacht: Glätte auf vielen Straßen",
+        "NDR",
+        "Auf vielen Straßen in Niedersachsen ist es in der Nacht glatt geworden.",
+        (),
+        NOW.replace(hour=6, minute=15),
+        "https://www.ndr.de/nachrichten/niedersachsen/glaette-100.html",
+    )
+    store.articles.add_article(ahead, early)
+    store.articles.add_article(NEWS, NOW)
+    latest = say(store, "/latest")
+    assert latest.index("Rentenpaket") < latest.index("Glätte")
+    assert "06.12.2026 02:52" in latest  # 01:52 UTC read in Berlin
+    assert "07:15" not in latest

@@ -6,7 +6,6 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -38,11 +37,7 @@ class Articles(Table):
         results: list[tuple[str, int]] = []
         compounds: Counter[str] = Counter()
         with self.db.atomic():
-            for new in batch:
-                if new.published is not None and new.published > now:
-                    # A date ahead of the clock (a feed's time zone mistaken, a typo) is
-                    # clamped to when the article was read, so it cannot sort above all news.
-                    new = replace(new, published=now)
+            for new in (n.as_read(now) for n in batch):
                 status, article_id = self._add_one(new, now, compounds)
                 if new.origin:
                     self.mark_seen(new.origin, status, now, article_id)

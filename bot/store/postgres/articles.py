@@ -43,7 +43,7 @@ class Articles(Table):
         # article instead of 6).
         with self.db.atomic() as conn, conn.pipeline():
             self.db.send("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK])
-            for new in batch:
+            for new in (n.as_read(now) for n in batch):
                 status, article_id, size = self._add_one(new, now, compounds, terms)
                 tokens += size
                 if new.origin:
