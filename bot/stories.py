@@ -14,6 +14,7 @@ comment joins the running story whose own names it carries (see `_join_running`)
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -351,37 +352,73 @@ def _merge_running(
     running = _running(outlets, labels, tuning)
     if len(running) < 2:
         return labels
-    sums: dict[int, dict[int, float]] = {}
-    for label, rows in running.items():
-        total: dict[int, float] = defaultdict(float)
-        for r in rows:
-            for t, w in _row(m, r).items():
-                total[t] += w
-        sums[label] = dict(total)
-    norms = {label: math.sqrt(sum(w * w for w in c.values())) for label, c in sums.items()}
-    root = {label: label for label in running}
-    while True:
-        best, pair = tuning.join, None
-        alive = sorted(sums)
-        for k, a in enumerate(alive):
-            ca = sums[a]
-            for b in alive[k + 1 :]:
-                cb = sums[b]
-                small, big = (ca, cb) if len(ca) < len(cb) else (cb, ca)
-                cosine = sum(w * big.get(t, 0.0) for t, w in small.items()) / (norms[a] * norms[b])
-                if cosine >= best:
-                    best, pair = cosine, (a, b)
-        if pair is None:
-            break
-        a, b = pair
-        for t, w in sums.pop(b).items():
-            sums[a][t] = sums[a].get(t, 0.0) + w
-        norms[a] = math.sqrt(sum(w * w for w in sums[a].values()))
-        del norms[b]
-        for label, to in root.items():
-            if to == b:
-                root[label] = a
-    return [root.get(label, label) for label in labels]
+    names = list(running)  # story number → its label
+    c = _centroids(m, [running[label] for label in names])
+    norms = np.sqrt(np.bincount(c.rows, c.weights * c.weights, minlength=len(names))).tolist()
+    # As for articles, only stories sharing a rare enough stem are compared.
+    left, right = _candidates(c, tuning)
+    cosines = _cosines(c, left, right) / (np.take(norms, left) * np.take(norms, right))
+    partners: dict[int, set[int]] = defaultdict(set)
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        partners[a].add(b)
+        partners[b].add(a)
+    vectors: dict[int, dict[int, float]] = {}
+    version = [0] * len(names)
+
+    def cosine(a: int, b: int) -> float:
+        va = vectors.setdefault(a, _row(c, a))
+        vb = vectors.setdefault(b, _row(c, b))
+        small, big = (va, vb) if len(va) < len(vb) else (vb, va)
+        return float(sum(w * big.get(t, 0.0) for t, w in small.items()) / (norms[a] * norms[b]))
+
+    close = np.flatnonzero(cosines >= tuning.join)
+    heap = [(-cosines[k], int(left[k]), int(right[k]), 0, 0) for k in close.tolist()]
+    heapq.heapify(heap)
+    into = list(range(len(names)))
+    while heap:
+        _, a, b, seen_a, seen_b = heapq.heappop(heap)
+        if into[a] != a or into[b] != b:
+            continue  # one of them has merged into another since
+        if (seen_a, seen_b) != (version[a], version[b]):
+            # A centroid has grown since: the pair takes its new place in the queue.
+            if (now := cosine(a, b)) >= tuning.join:
+                heapq.heappush(heap, (-now, a, b, version[a], version[b]))
+            continue
+        va = vectors.setdefault(a, _row(c, a))
+        for t, w in vectors.setdefault(b, _row(c, b)).items():
+            va[t] = va.get(t, 0.0) + w
+        norms[a] = math.sqrt(sum(w * w for w in va.values()))
+        version[a] += 1
+        into[b] = a
+        partners[a] |= partners.pop(b, set())
+        for x in partners[a] - {a, b}:
+            if into[x] == x and (now := cosine(a, x)) >= tuning.join:
+                heapq.heappush(heap, (-now, min(a, x), max(a, x), version[min(a, x)],
+                                      version[max(a, x)]))  # fmt: skip
+
+    def root(k: int) -> int:
+        while into[k] != k:
+            k = into[k]
+        return k
+
+    merged = {label: names[root(k)] for k, label in enumerate(names)}
+    return [merged.get(label, label) for label in labels]
+
+
+def _centroids(m: _Matrix, groups: Sequence[Sequence[int]]) -> _Matrix:
+    """One row per group of rows: the sum of its unit vectors (not normalised)."""
+    sizes = np.diff(m.ptr)
+    rows = np.fromiter(chain.from_iterable(groups), np.int64)
+    owner = np.repeat(np.arange(len(groups), dtype=np.int64), [len(g) for g in groups])
+    entries = _expand(m.ptr[rows], sizes[rows])
+    keys = np.repeat(owner, sizes[rows]) * m.width + m.keys[entries] % m.width
+    order = np.argsort(keys, kind="stable")
+    keys, starts = np.unique(keys[order], return_index=True)
+    weights = np.add.reduceat(m.weights[entries][order], starts) if len(keys) else m.weights[:0]
+    ptr = np.searchsorted(keys, np.arange(len(groups) + 1, dtype=np.int64) * m.width)
+    df = np.bincount(keys % m.width, minlength=m.width)
+    full = np.zeros(len(groups), np.bool_)
+    return _Matrix(ptr, keys, weights, m.idf, df, full, m.width)
 
 
 def _join_running(
