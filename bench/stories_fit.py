@@ -29,6 +29,12 @@ from summarizer import split_sentences
 
 MIN_PRECISION = 0.97
 FOLDS = 4
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "without fragment merging": {"merge_running": False},
+    "without the comment relief": {"secondary_relief": 0},
+    "without both": {"merge_running": False, "secondary_relief": 0},
+    "without any running-story pass": {"merge_running": False, "context_names": 99},
+}
 GRID: dict[str, tuple[Any, ...]] = {
     "link": (0.22, 0.25, 0.28, 0.31),
     "join": (0.15, 0.2, 0.25),
@@ -133,6 +139,10 @@ def main(path: str) -> None:
     default = labels(articles, DEFAULT_TUNING)
     print(f"{path}: {len(articles)} items, {len(points)} grid points")
     print(f"defaults on all items: {show(bcubed(default, gold, range(len(articles))))}")
+    # What each mechanism of the running-story pass adds, on the whole day (in-sample).
+    for name, change in ABLATIONS.items():
+        pred = labels(articles, replace(DEFAULT_TUNING, **change))
+        print(f"  {name:38} {show(bcubed(pred, gold, range(len(articles))))}")
     by_story = [[i for i, g in enumerate(gold) if fold_of_story(g) == k] for k in range(FOLDS)]
     report("by story", by_story, True, gold, predictions, default)
     outlets = sorted({a.source for a in articles})

@@ -74,6 +74,10 @@ class Tuning:
     context_names: int = 3
     context_share: float = 0.5
     context_rarity: float = 9.0
+    # Running stories in fragments are one when their centroids are within `join`.
+    merge_running: bool = True
+    # A comment or explainer needs this many of a running story's names fewer.
+    secondary_relief: int = 1
 
 
 DEFAULT_TUNING = Tuning()
@@ -314,7 +318,8 @@ def group_stories(
     left, right = _candidates(m, tuning)
     labels = _cluster(m, left, right, _cosines(m, left, right), tuning)
     outlets = [publisher(a.source) for a in articles]
-    labels = _merge_running(m, outlets, labels, tuning)
+    if tuning.merge_running:
+        labels = _merge_running(m, outlets, labels, tuning)
     secondary = [is_secondary(a.title) for a in articles]
     labels = _join_running(outlets, feats, secondary, labels, tuning)
     groups: dict[int, list[Article]] = {}
@@ -469,7 +474,7 @@ def _join_running(
         [i] = rows
         shared: Counter[int] = Counter(label for t in feats[i].terms for label in names.get(t, ()))
         ranked = shared.most_common(2)
-        needed = tuning.context_names - 1 if secondary[i] else tuning.context_names
+        needed = tuning.context_names - (tuning.secondary_relief if secondary[i] else 0)
         if not ranked or ranked[0][1] < needed:
             continue
         if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
