@@ -543,6 +543,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Seite {page} von {pages} · weiter mit /archiv {day} {next}",
         "Page {page} of {pages} · continue with /archive {day} {next}",
     ),
+    "archive_which": (
+        "Überblick {n} von {count} an diesem Tag, gesendet um {time} Uhr",
+        "Digest {n} of {count} that day, sent at {time}",
+    ),
     "archive_last": ("Seite {page} von {pages}", "Page {page} of {pages}"),
     "archive_no_page": (
         "Der Überblick vom {day} hat {pages} Seiten. Beispiel: /archiv {day} 2",

@@ -103,7 +103,7 @@ class FeedsPart(Protocol):
 class ArchivePart(Protocol):
     """The digests as they were sent."""
 
-    def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None: ...
+    def archived_digests(self, chat: str, day: date | None = None) -> list[ArchivedDigest]: ...
 
 
 class CommandStore(Protocol):

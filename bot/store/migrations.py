@@ -542,6 +542,12 @@ def m014_chat_sources(db: Database) -> None:
     db.table("chats").add_column("sources", str, not_null_default="")
 
 
+@migrations()
+def m015_archive_several_a_day(db: Database) -> None:
+    """The archive keeps each digest of a day (07:00 and 18:00), keyed by the time it was sent."""
+    db.table("digest_archive").transform(pk=("chat", "digest_date", "sent"))
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -325,14 +325,19 @@ class DeliveriesPart(Protocol):
 
 
 class ArchivePart(Protocol):
-    """Sent digests by chat and date (the chat's local date, as in the delivery log)."""
+    """Sent digests by chat, date (the chat's local date, as in the delivery log) and time
+    sent: a chat with two digest times keeps both of a day."""
 
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
         """Keep the digest of (chat, date) exactly as it was sent."""
         ...
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:
-        """The digest the chat got on `day` (None: its latest), or None when none was kept."""
+        """The last digest the chat got on `day` (None: its latest), or None when none was kept."""
+        ...
+
+    def archived_digests(self, chat: str, day: date | None = None) -> list[ArchivedDigest]:
+        """Every digest the chat got on `day` in the order sent (None: its latest alone)."""
         ...
 
     def prune_archive(self, before: datetime) -> int:

@@ -287,7 +287,7 @@ class Chats(Table):
                 ("deliveries", "chat, digest_date"),
                 ("pushes", "chat, key"),
                 ("breaking_sent", "chat, article_id"),
-                ("digest_archive", "chat, digest_date"),
+                ("digest_archive", "chat, digest_date, sent"),
             ):
                 _move_rows(self, table, key, old, new)
             _move_rows(self, "state", "key", f"search:{old}", f"search:{new}", column="key")

@@ -168,6 +168,14 @@ def _m014_chat_sources(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"ALTER TABLE chats ADD COLUMN sources {_TEXT} NOT NULL DEFAULT ''")
 
 
+def _m015_archive_several_a_day(conn: psycopg.Connection[Any]) -> None:
+    """The archive keeps each digest of a day (07:00 and 18:00), keyed by the time it was sent."""
+    conn.execute(
+        "ALTER TABLE digest_archive DROP CONSTRAINT digest_archive_pkey,"
+        " ADD PRIMARY KEY (chat, digest_date, sent)"
+    )
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -176,6 +184,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m012_silent_previews", _m012_silent_previews),
     ("m013_digest_times_days", _m013_digest_times_days),
     ("m014_chat_sources", _m014_chat_sources),
+    ("m015_archive_several_a_day", _m015_archive_several_a_day),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
