@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from html import escape
 from pathlib import Path
@@ -25,11 +25,13 @@ from nio import (
     LoginResponse,
     RoomCreateResponse,
     RoomMessageNotice,
+    RoomMessageText,
 )
 
 from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.digest import build_digests, plan_chat
 from bot.render import render_digest
+from bot.schedule import DigestScheduler
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
 from bot.transports.port import Limits
@@ -572,3 +574,47 @@ async def test_an_encrypted_room_without_a_key_store_is_told_and_left(
     assert "Please invite it to an unencrypted room" in body
     assert carol.decrypted == []  # said in plain text, so every client shows it
     assert f"event=matrix_encrypted_room_left room={room}" in caplog.text
+
+
+async def test_a_silent_room_gets_its_digest_as_a_notice_and_a_normal_room_as_text(
+    homeserver: Homeserver, bot_account: Account, alice: Person, seeded_store: Store, now: datetime
+) -> None:
+    """Quiet sends on Matrix: a digest the room wants to hear is m.text (clients ring for it);
+    after `!einstellungen leise an` the next digest is m.notice, which clients keep quiet."""
+    store = seeded_store
+    sent: list[tuple[str, str]] = []  # (msgtype, body) of every message the bot sent
+
+    def on_message(room: object, event: RoomMessageText | RoomMessageNotice) -> None:
+        if event.sender == bot_account.user_id:
+            sent.append((event.source["content"]["msgtype"], event.body))
+
+    alice.client.add_event_callback(on_message, (RoomMessageText, RoomMessageNotice))  # type: ignore[arg-type]
+    async with serving(homeserver, bot_account, store, now) as served:
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        await alice.say(room, "!abo 07:00")
+        await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+        [sub] = await store.run(store.chats.subscriptions)
+
+        async def digest_at(at: datetime) -> tuple[str, str]:
+            seen = len(sent)
+            await DigestScheduler(store, served.delivery, clock=lambda: at).run_due([sub])
+            await served.delivery.join()
+            end = time.monotonic() + 20
+            while len(sent) == seen:
+                assert time.monotonic() < end, f"no digest; got {sent}"
+                await alice.client.sync(timeout=300)
+            return sent[seen]
+
+        loud = await digest_at(datetime(2025, 11, 11, 6, 0, tzinfo=UTC))  # 07:00 Berlin
+        await alice.say(room, "!einstellungen leise an")
+        await alice.wait_notice(lambda b: b.startswith("Gespeichert"))
+        quiet = await digest_at(datetime(2025, 11, 12, 6, 0, tzinfo=UTC))
+    assert loud[0] == "m.text"
+    assert loud[1].startswith("Neu seit")
+    assert quiet[0] == "m.notice"
+    assert quiet[1].startswith("Neu seit")
+    # Command answers stay notices either way: other bots must not answer them.
+    assert {kind for kind, body in sent if body.startswith(("Abonniert", "Gespeichert"))} == {
+        "m.notice"
+    }
