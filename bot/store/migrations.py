@@ -548,6 +548,31 @@ def m015_archive_several_a_day(db: Database) -> None:
     db.table("digest_archive").transform(pk=("chat", "digest_date", "sent"))
 
 
+@migrations()
+def m015_chat_feeds(db: Database) -> None:
+    """A chat's own feeds: the requests and links (`chat_feeds`), feeds that only the chats
+    that added them read (`feeds.chats_only`), and the chat feed each article came from."""
+    db.table("feeds").add_column("chats_only", int, not_null_default=0)
+    db.table("articles").add_column("chat_feed", int)
+    db.table("articles").create_index(["chat_feed"])
+    db.table("chat_feeds").create(
+        {
+            "id": int,
+            "chat": str,
+            "url": str,
+            "title": str,
+            "status": str,
+            "added": str,
+            "feed_id": int,
+            "asked_by": str,
+        },
+        pk="id",
+        not_null={"chat", "url", "status", "added"},
+    )
+    db.table("chat_feeds").create_index(["chat", "url"], unique=True)
+    db.table("chat_feeds").create_index(["feed_id"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -27,6 +27,7 @@ from bot.records import (
     SearchPage,
     Subscription,
 )
+from bot.store.chat_feeds import ChatFeeds
 from bot.store.operations import FailedDelivery, Stats
 from bot.store.pushes import Push, PushLeft
 
@@ -54,6 +55,11 @@ class ArticlesPart(Protocol):
         """Which of these inputs were handled before, with the article each became (if any)."""
         ...
 
+    def share(self, article_ids: Iterable[int], urls: Iterable[str]) -> int:
+        """Articles a chat's own feed brought first that the shared pool has too: from now on
+        every chat may read them. Returns how many."""
+        ...
+
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""
         ...
@@ -66,8 +72,9 @@ class ArticlesPart(Protocol):
         """One article by id."""
         ...
 
-    def latest(self, limit: int) -> list[Article]:
-        """The newest articles, by publication (or fetch) time."""
+    def latest(self, limit: int, feeds: Sequence[int] | None = None) -> list[Article]:
+        """The newest articles, by publication (or fetch) time; with `feeds`, those a chat
+        with these own feeds may read (None: every article, for the operator)."""
         ...
 
     def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]:
@@ -436,6 +443,8 @@ class Storage(Protocol):
     def archive(self) -> ArchivePart: ...
     @property
     def pushes(self) -> PushesPart: ...
+    @property
+    def chat_feeds(self) -> ChatFeeds: ...
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run `fn` off the event loop (the store's own thread or pool)."""

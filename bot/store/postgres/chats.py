@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Alert, ChatSettings, Subscription
+from bot.store.chat_feeds import ChatFeeds
 from bot.store.postgres.base import Table
 from bot.store.table import _dt, _iso
 
@@ -32,8 +33,9 @@ class Chats(Table):
     def settings(self, chat: str) -> ChatSettings:
         """The chat's settings (defaults for a chat never seen)."""
         rows = self.db.query("SELECT * FROM chats WHERE key = %s", [chat])
+        feeds = ChatFeeds(self.db, "%s").feed_ids(chat)
         if not rows:
-            return ChatSettings()
+            return ChatSettings(feeds=feeds)
         r = rows[0]
         keywords = tuple(r["digest_keywords"].split()) if r.get("digest_keywords") else ()
         return ChatSettings(
@@ -48,6 +50,7 @@ class Chats(Table):
             silent=bool(r.get("silent")),
             previews=bool(r.get("previews")),
             sources=tuple(x for x in (r.get("sources") or "").split("\n") if x),
+            feeds=feeds,
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -263,7 +266,8 @@ class Chats(Table):
                 " OR left(key, %(n)s) = %(topic)s",
                 args,
             )
-            return subs + alerts > 0
+            feeds = ChatFeeds(self.db, "%s").forget(chat)
+            return subs + alerts + feeds > 0
 
     def move_chat(self, old: str, new: str) -> None:
         """A chat got a new key (Telegram group → supergroup): carry settings and subscriptions."""
@@ -291,6 +295,7 @@ class Chats(Table):
             ):
                 _move_rows(self, table, key, old, new)
             _move_rows(self, "state", "key", f"search:{old}", f"search:{new}", column="key")
+            ChatFeeds(self.db, "%s").move(old, new)
             self.db.execute("DELETE FROM chats WHERE key = %s", [old])
 
     def digest_keywords(self, chat: str) -> tuple[str, ...]:
