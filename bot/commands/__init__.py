@@ -108,6 +108,14 @@ class Resolved:
         changes = self.command.changes if self.command is not None else None
         return changes is not None and changes(self.args)
 
+    @property
+    def asks_manager(self) -> bool:
+        """Whether the platform must say if the sender manages the chat: a change, or a chat's
+        own feed added or removed (checked by its handler, as those may be operators' only)."""
+        command = self.command
+        own_feed = command is not None and command.chat_feeds and command.takes_args
+        return self.changes or (own_feed and bool(self.args))
+
 
 def resolve(text: str) -> Resolved | None:
     """The one reading of a message as a command (`/name@bot args`, `!name args`, any of the
@@ -352,6 +360,7 @@ _TABLE = (
         _addfeed,
         admin=True,
         chat_feeds=True,
+        aliases=("feedeintragen",),
     ),
     Command(
         "removefeed",
@@ -361,6 +370,7 @@ _TABLE = (
         _removefeed,
         admin=True,
         chat_feeds=True,
+        aliases=("feedentfernen",),
     ),
     Command(
         "approvefeed",

@@ -139,8 +139,10 @@ def _since_value(query: Query) -> str:
 
 
 def _parse(req: Request, text: str) -> Query:
-    """The reader's search text, its days taken in the chat's zone."""
-    return parse_query(text, req.ctx.now, req.zone)
+    """The reader's search text, its days taken in the chat's zone; it finds the shared pool's
+    articles and those of the chat's own feeds, never another chat's."""
+    feeds = req.library.chats.settings(req.ctx.chat).feeds
+    return replace(parse_query(text, req.ctx.now, req.zone), feeds=feeds)
 
 
 def _search_page(req: Request, text: str, page: int, *, paging: bool = False) -> Reply:
@@ -266,7 +268,8 @@ def _more(req: Request) -> Reply:
 
 
 def _latest(req: Request) -> Reply:
-    articles = req.library.articles.latest(LATEST)
+    feeds = req.library.chats.settings(req.ctx.chat).feeds
+    articles = req.library.articles.latest(LATEST, feeds)
     if not articles:
         return Reply.text(t(req.language, "latest_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "latest_head"), bold=True),)]
@@ -315,6 +318,8 @@ def _article(req: Request) -> Reply:
         text = t(req.language, "not_a_page", value=rest, example=f"/article {article_id} 2")
         return Reply.text(text, ok=False)
     article = req.library.articles.article(article_id) if is_stored_id(article_id) else None
+    if article is not None and not req.library.chats.settings(req.ctx.chat).may_see(article):
+        article = None  # another chat's own feed: as if there were no such article
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
     pages = article_pages(article.body)

@@ -241,6 +241,8 @@ class Chats(Table):
     def move_chat(self, old: str, new: str) -> None:
         """A chat got a new key (Telegram group → supergroup): carry settings and subscriptions."""
         with self.db.atomic():
+            # Its own feeds go along even before it has settings of its own.
+            ChatFeeds(self.db).move(old, new)
             row = self.db.execute("SELECT * FROM chats WHERE key = ?", [old]).fetchone()
             if row is None:
                 return
@@ -264,7 +266,6 @@ class Chats(Table):
                 "UPDATE OR REPLACE state SET key = ? WHERE key = ?",
                 [f"search:{new}", f"search:{old}"],
             )
-            ChatFeeds(self.db).move(old, new)
             self.db.execute("DELETE FROM chats WHERE key = ?", [old])
 
     def digest_keywords(self, chat: str) -> tuple[str, ...]:

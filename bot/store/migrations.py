@@ -555,19 +555,12 @@ def m015_chat_feeds(db: Database) -> None:
     db.table("feeds").add_column("chats_only", int, not_null_default=0)
     db.table("articles").add_column("chat_feed", int)
     db.table("articles").create_index(["chat_feed"])
-    db.table("chat_feeds").create(
-        {
-            "id": int,
-            "chat": str,
-            "url": str,
-            "title": str,
-            "status": str,
-            "added": str,
-            "feed_id": int,
-            "asked_by": str,
-        },
-        pk="id",
-        not_null={"chat", "url", "status", "added"},
+    # AUTOINCREMENT: a number is never given twice, so an operator's old button for a
+    # refused request cannot approve a later one (PostgreSQL's identity never reuses either).
+    db.execute(
+        "CREATE TABLE chat_feeds (id INTEGER PRIMARY KEY AUTOINCREMENT, chat TEXT NOT NULL,"
+        " url TEXT NOT NULL, title TEXT, status TEXT NOT NULL, added TEXT NOT NULL,"
+        " feed_id INTEGER, asked_by TEXT)"
     )
     db.table("chat_feeds").create_index(["chat", "url"], unique=True)
     db.table("chat_feeds").create_index(["feed_id"])

@@ -189,7 +189,8 @@ class Articles(Table):
             return 0
         # Without an article of a chat's own feed nothing is to share: an indexed read, not a
         # write, per feed poll.
-        if self.db.execute("SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1").fetchone() is None:
+        # (`fetch`: the answer is waited for inside add_articles' pipeline too.)
+        if not self.db.fetch("SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1"):
             return 0
         sql = (
             "UPDATE articles SET chat_feed = NULL WHERE chat_feed IS NOT NULL"

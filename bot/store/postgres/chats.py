@@ -272,6 +272,8 @@ class Chats(Table):
     def move_chat(self, old: str, new: str) -> None:
         """A chat got a new key (Telegram group → supergroup): carry settings and subscriptions."""
         with self.db.atomic():
+            # Its own feeds go along even before it has settings of its own.
+            ChatFeeds(self.db, "%s").move(old, new)
             rows = self.db.query("SELECT * FROM chats WHERE key = %s", [old])
             if not rows:
                 return
@@ -295,7 +297,6 @@ class Chats(Table):
             ):
                 _move_rows(self, table, key, old, new)
             _move_rows(self, "state", "key", f"search:{old}", f"search:{new}", column="key")
-            ChatFeeds(self.db, "%s").move(old, new)
             self.db.execute("DELETE FROM chats WHERE key = %s", [old])
 
     def digest_keywords(self, chat: str) -> tuple[str, ...]:
