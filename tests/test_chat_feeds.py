@@ -28,6 +28,7 @@ from bot.delivery import Delivery
 from bot.digest import for_chat
 from bot.ingest.feeds import poll_feeds
 from bot.ingest.fetch import Fetcher, FetchOptions
+from bot.inline import inline_search
 from bot.pushes import Outbox
 from bot.records import FeedCheck, NewArticle, Reply
 from bot.render import to_plain
@@ -36,6 +37,7 @@ from tests.conftest import newsbot_process, running
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.i18n import foreign_words
+from tests.test_breaking import NIGHT, QUAKE, Bot, add
 from tests.test_telegram import ADMIN, ask, make_transport, wait_for
 
 OPERATOR = int(ADMIN.removeprefix("telegram:"))
@@ -122,6 +124,43 @@ async def test_a_chat_feeds_articles_reach_only_the_chats_that_added_it(store: S
     assert "Feed 1 dieses Chats entfernt" in plain(store, mine, "/removefeed 1")
     assert URL not in [f.url for f in store.feeds.all()]
     assert "Keine Artikel zu „radweg“" in plain(store, mine, "/search radweg")
+
+
+async def test_a_chats_own_feed_counts_for_no_breaking_story(store: Store) -> None:
+    """Breaking stories count the shared pool's outlets: three of them and the chat's own
+    feed are no breaking story; a fourth outlet in the pool makes one."""
+    chat = "console:anna"
+    assert "eingetragen" in add_own_feed(store, chat, URL)
+    [feed] = store.feeds.all()
+    handle("/settings eilmeldungen an", Context(chat, NIGHT - timedelta(days=1)), store)
+    bot = Bot(store)
+    await bot.poll(NIGHT, add(store, QUAKE[:3], NIGHT))
+    source, title, text = QUAKE[3]
+    own = NewArticle(
+        title, source, text, (text,), NIGHT, "https://faz.example/x", chat_feed=feed.id
+    )
+    later = NIGHT + timedelta(minutes=10)
+    await bot.poll(later, [store.articles.add_article(own, later)[1]])
+    assert bot.sent(chat) == []
+    last = later + timedelta(minutes=10)
+    await bot.poll(last, add(store, QUAKE[4:], last))
+    [message] = bot.sent(chat)
+    await bot.queue.stop()
+    assert message.startswith("Eilmeldung: ")
+    assert "FAZ" not in message
+
+
+def test_inline_search_keeps_to_the_shared_pool(store: Store) -> None:
+    """`@bot words` is shared into any chat: it never shows a chat's own feed."""
+    assert "eingetragen" in add_own_feed(store, "telegram:1", URL)
+    [feed] = store.feeds.all()
+    store.articles.add_article(news("Stadtrat beschließt den Radweg", "Radweg", feed.id), NOW)
+    store.articles.add_article(news("Kanzler verteidigt den Haushalt", "Haushalt"), NOW)
+    found = inline_search("radweg", "", store.index, language="de", zone="Europe/Berlin", now=NOW)
+    assert found.results == ()
+    shared = inline_search("haushalt", "", store.index, language="de", zone="Europe/Berlin")
+    assert len(shared.results) == 1
+    assert "1 Treffer" in plain(store, "telegram:1", "/search radweg")  # the chat's own search
 
 
 def test_what_the_shared_pool_also_brings_becomes_everyones(store: Store) -> None:

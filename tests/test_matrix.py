@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from html import escape
 from pathlib import Path
+from random import Random
 
 import pytest
 import pytest_asyncio
@@ -29,6 +30,7 @@ from nio import (
 )
 
 from bot.app import MATRIX_SYNC_KEY, chat_events
+from bot.config import Config
 from bot.digest import build_digests, plan_chat
 from bot.render import render_digest
 from bot.schedule import DigestScheduler
@@ -39,6 +41,7 @@ from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
 from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
 
 pytestmark = [pytest.mark.integration, pytest.mark.synapse]
@@ -618,3 +621,36 @@ async def test_a_silent_room_gets_its_digest_as_a_notice_and_a_normal_room_as_te
     assert {kind for kind, body in sent if body.startswith(("Abonniert", "Gespeichert"))} == {
         "m.notice"
     }
+
+
+async def test_only_a_rooms_moderators_add_a_feed_of_its_own(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    """With chat feeds on, `!feedeintragen URL` by a member below the room's power level is
+    refused like any change; the room's creator adds the feed for the room alone."""
+    site = await FeedSite().start()
+    site.publish("radweg", "Stadtrat beschließt den Radweg", german_text(Random(4), 150), now)
+    bob = await login(homeserver, "bob")
+    config = Config(chat_feeds="admins", fetch_allow=("127.0.0.1",))
+    try:
+        async with running(make_transport(homeserver, bot_account, store), store, now, config):
+            created = await alice.client.room_create(
+                name="Lokales", invite=[bot_account.user_id, bob.client.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(alice, room, bot_account.user_id)
+            await bob.client.sync(timeout=0)
+            await bob.client.join(room)
+            await joined(alice, room, bob.client.user_id)
+            await bob.say(room, f"!feedeintragen {site.url('/feed.xml')}")
+            _, _, refused, _ = await bob.wait_notice(lambda b: b.startswith("Entschuldige"))
+            await alice.say(room, f"!addfeed {site.url('/feed.xml')}")
+            _, _, added, _ = await alice.wait_notice(lambda b: "für diesen Chat" in b)
+    finally:
+        await bob.close()
+        await site.stop()
+    assert "Berechtigungsstufe 50" in refused
+    assert added.startswith("Feed 1 für diesen Chat eingetragen")
+    entries = await store.run(partial(store.chat_feeds.of_chat, f"matrix:{room}"))
+    assert [(e.url, e.status) for e in entries] == [(site.url("/feed.xml"), "active")]
