@@ -33,7 +33,7 @@ from bot.pushes import Outbox
 from bot.records import FeedCheck, NewArticle, Reply
 from bot.render import to_plain
 from bot.store import Storage, Store
-from tests.conftest import newsbot_process, running
+from tests.conftest import newsbot, newsbot_process, running
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.i18n import foreign_words
@@ -495,3 +495,21 @@ async def test_a_console_chat_adds_lists_and_removes_its_own_feeds(
         found = out.find(expected.format(site=site), at)
         assert found >= 0, (text, out[at : at + 300])
         at = found
+
+
+def test_the_command_line_marks_a_chats_own_feeds_and_exports_only_the_shared_ones(
+    db_path: Path,
+) -> None:
+    store = Store.open(db_path)
+    store.feeds.add_feed("https://dpa.example/rss", NOW)
+    store.chat_feeds.add("telegram:1", URL, NOW, title="Lokalblatt", user="", active=True)
+    store.close()
+    listed = newsbot("feeds", "list", db=db_path)
+    [shared, own] = listed.stdout.splitlines()
+    assert "https://dpa.example/rss" in shared
+    assert "eigener Feed von Chats" not in shared
+    assert URL in own
+    assert "eigener Feed von Chats" in own
+    exported = newsbot("feeds", "export", db=db_path).stdout
+    assert "https://dpa.example/rss" in exported
+    assert URL not in exported  # imported elsewhere it would become everyone's
