@@ -513,3 +513,14 @@ def test_the_command_line_marks_a_chats_own_feeds_and_exports_only_the_shared_on
     exported = newsbot("feeds", "export", db=db_path).stdout
     assert "https://dpa.example/rss" in exported
     assert URL not in exported  # imported elsewhere it would become everyone's
+
+
+def test_help_offers_a_chats_own_feeds_only_where_the_operator_allows_them(store: Store) -> None:
+    on = plain(store, "telegram:-100500", "/hilfe", private=False)
+    off = plain(store, "telegram:-100500", "/hilfe", private=False, chat_feeds=ChatFeedRules())
+    for command in ("/addfeed URL", "/feeds", "/removefeed NUMMER"):
+        assert command in on
+        assert command not in off
+    assert "(auch /feedeintragen)" in on
+    assert "/approvefeed" not in on  # the operators' own
+    assert "/stats" not in on
