@@ -346,8 +346,9 @@ def test_migrate_store_moves_everything_and_checks_it(
     sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
     sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
     sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
-    own = sqlite.chat_feeds.add("tg:1", "https://lokal.example/rss", NOW, title=None, user="",
-                                active=True)  # fmt: skip
+    own = sqlite.chat_feeds.add(
+        "tg:1", "https://lokal.example/rss", NOW, title=None, user="", active=True
+    )
     held = Reply(((Span("Eilmeldung"),),))
     sqlite.pushes.plan_alert("tg:1", [alert], 1, held, NOW + timedelta(hours=1), NOW)
     sqlite.close()

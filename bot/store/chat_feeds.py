@@ -45,8 +45,9 @@ class ChatFeeds:
     def _run(self, sql: str, args: list[Any]) -> int:
         return int(self.db.execute(self._sql(sql), args).rowcount)
 
-    def add(self, chat: str, url: str, now: datetime, *, title: str | None, user: str,
-            active: bool) -> ChatFeed:  # fmt: skip
+    def add(
+        self, chat: str, url: str, now: datetime, *, title: str | None, user: str, active: bool
+    ) -> ChatFeed:
         """Record a chat's feed: active (polled from now on) or waiting for an operator."""
         with self.db.atomic():
             [row] = self._rows(
