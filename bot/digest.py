@@ -483,6 +483,21 @@ class StoryPool:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    # The stories holding an article of a chat's own feed (computed once, at the first cut).
+    _own: list[frozenset[int]] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def _own_feed_stories(self) -> frozenset[int]:
+        """Stories that hold an article of a chat's own feed: cut per chat, like chosen outlets."""
+        if not self._own:
+            self._own.append(
+                frozenset(
+                    g
+                    for g, group in enumerate(self.groups)
+                    if any(a.chat_feed is not None for a in group)
+                )
+            )
+        return self._own[0]
+
     @classmethod
     def of(cls, articles: Sequence[Article]) -> StoryPool:
         """Group articles into stories (the expensive step, done once per run)."""
@@ -558,6 +573,7 @@ class StoryPool:
         if options.keywords:
             keywords, wanted, unwanted = self._filter(options.keywords)
         chosen: list[tuple[_Rank, int, tuple[Article, ...] | None]] = []
+        own = self._own_feed_stories()
         # Older reports first stored in the window follow the news; they take no news place.
         older: set[int] = set()
         # Whole stories come ranked: the first `stories` that pass are all a whole one can add.
@@ -567,9 +583,10 @@ class StoryPool:
             lo = ranking.first[g]
             if lo is None or since > lo:
                 continue
-            if options.sources:
-                # Only the chosen outlets' articles: the story as they told it, if they did.
-                part = tuple(a for a in self.groups[g] if options.reads(a.source))
+            if options.sources or g in own:
+                # Only the chosen outlets' articles (and of the chat's own feeds, never another
+                # chat's): the story as they told it, if they did.
+                part = tuple(a for a in self.groups[g] if options.sees(a))
                 if not part:
                     continue
                 if len(part) < len(self.groups[g]):
@@ -588,9 +605,7 @@ class StoryPool:
             if hi is None or since > hi or (lo is not None and since <= lo):
                 continue
             fresh = tuple(
-                a
-                for a in self.groups[g]
-                if is_fresh(a, since, now, zone) and options.reads(a.source)
+                a for a in self.groups[g] if is_fresh(a, since, now, zone) and options.sees(a)
             )
             if not fresh:
                 continue
