@@ -411,7 +411,9 @@ def is_fresh(article: Article, since: datetime, now: datetime, zone: str = DEFAU
 def is_older(group: Sequence[Article], since: datetime, zone: str) -> bool:
     """An older report, not news: every article carries an own date before `since` (it is in
     the window only because it was first stored there, as when a feed or folder is added)."""
-    return all(a.published is not None and reported_before(a.published, since, zone) for a in group)
+    if any(a.published is None or a.published >= since for a in group):
+        return False  # news, found without reading any date (the common case, cheap)
+    return all(reported_before(a.published, since, zone) for a in group if a.published)
 
 
 def score(group: Sequence[Article]) -> int:
