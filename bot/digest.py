@@ -29,6 +29,7 @@ from bot.records import (
     Story,
     Subscription,
     as_push,
+    date_only,
     dates_lag,
     in_zone,
     known_source,
@@ -46,8 +47,9 @@ MAX_SENTENCES = 3
 # An entry speaks with an article at least this representative of its story (centrality
 # against the most central one), so a commentary that joined the story never leads it.
 VOICE_CENTRALITY = 0.5
-# Rankings kept per StoryPool (one per `now`); a run asks with a single `now`.
-MAX_RANKINGS = 4
+# Rankings kept per StoryPool (one per `now` and zone of dates given alone); a run asks with a
+# single `now`, and chats live in a few dozen zones at most.
+MAX_RANKINGS = 64
 
 
 class ChatSettingsPart(Protocol):
@@ -409,7 +411,9 @@ def is_fresh(article: Article, since: datetime, now: datetime, zone: str = DEFAU
 def is_older(group: Sequence[Article], since: datetime, zone: str) -> bool:
     """An older report, not news: every article carries an own date before `since` (it is in
     the window only because it was first stored there, as when a feed or folder is added)."""
-    return all(a.published is not None and reported_before(a.published, since, zone) for a in group)
+    if any(a.published is None or a.published >= since for a in group):
+        return False  # news, found without reading any date (the common case, cheap)
+    return all(reported_before(a.published, since, zone) for a in group if a.published)
 
 
 def score(group: Sequence[Article]) -> int:
@@ -464,6 +468,7 @@ class StoryPool:
     _rankings: dict[tuple[datetime, str], _Ranking] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _dates_alone: list[bool] = field(default_factory=list, init=False, repr=False, compare=False)
     _terms: dict[int, TextTerms] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -506,6 +511,8 @@ class StoryPool:
     def _ranking(self, now: datetime, zone: str = DEFAULT_ZONE) -> _Ranking:
         """Freshness bounds and the ranking of whole stories at `now` in a zone (computed once:
         the zone places dates given alone)."""
+        if not self._has_dates_alone():
+            zone = DEFAULT_ZONE  # no date to place: every zone ranks alike
         known = self._rankings.get((now, zone))
         if known is not None:
             return known
@@ -530,6 +537,18 @@ class StoryPool:
             self._rankings.clear()
         self._rankings[now, zone] = ranking
         return ranking
+
+    def _has_dates_alone(self) -> bool:
+        """Whether any article gives a date without a time (whose day depends on the zone)."""
+        if not self._dates_alone:
+            self._dates_alone.append(
+                any(
+                    a.published is not None and date_only(a.published)
+                    for g in self.groups
+                    for a in g
+                )
+            )
+        return self._dates_alone[0]
 
     def _group_terms(self, g: int) -> TextTerms:
         terms = self._terms.get(g)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -133,3 +134,27 @@ def test_a_date_ahead_of_the_clock_is_clamped_to_when_it_was_read(store: Storage
     assert latest.index("Rentenpaket") < latest.index("Glätte")
     assert "06.12.2026 02:52" in latest  # 01:52 UTC read in Berlin
     assert "07:15" not in latest
+
+
+def test_a_date_alone_is_older_or_news_by_the_chat_s_own_zone(store: Storage) -> None:
+    """At 03:00 UTC on the 7th, a digest of the last 24 hours began on the 6th in Berlin but on
+    the 5th (22:00) in New York: a report dated the 5th, first stored now, is an older report
+    to the Berlin reader and news to the New York reader (it may be from that evening)."""
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    fifth = NewArticle(
+        "Kältewelle in Kanada: Schulen bleiben geschlossen",
+        "dpa",
+        "In weiten Teilen Kanadas bleiben die Schulen wegen der Kältewelle geschlossen.",
+        (),
+        datetime(2026, 12, 5, tzinfo=ZoneInfo("Europe/Berlin")),  # "05.12.2026", no time
+        "https://www.example.org/kaeltewelle",
+    )
+    store.articles.add_article(fifth, now)
+    store.chats.update_settings("telegram:2", now, zone="America/New_York")
+    shown = {}
+    for chat in ("telegram:1", "telegram:2"):
+        reply = handle("/digest", Context(chat, now, "telegram:5"), store)
+        assert isinstance(reply, Reply)
+        shown[chat] = next(line for line in to_plain(reply).splitlines() if "Kältewelle" in line)
+    assert "älterer Bericht vom 05.12.2026)" in shown["telegram:1"]
+    assert "älterer Bericht" not in shown["telegram:2"]
