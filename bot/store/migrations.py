@@ -549,7 +549,7 @@ def m015_archive_several_a_day(db: Database) -> None:
 
 
 @migrations()
-def m015_chat_feeds(db: Database) -> None:
+def m016_chat_feeds(db: Database) -> None:
     """A chat's own feeds: the requests and links (`chat_feeds`), feeds that only the chats
     that added them read (`feeds.chats_only`), and the chat feed each article came from."""
     db.table("feeds").add_column("chats_only", int, not_null_default=0)

@@ -176,7 +176,7 @@ def _m015_archive_several_a_day(conn: psycopg.Connection[Any]) -> None:
     )
 
 
-def _m015_chat_feeds(conn: psycopg.Connection[Any]) -> None:
+def _m016_chat_feeds(conn: psycopg.Connection[Any]) -> None:
     """A chat's own feeds: the requests and links (`chat_feeds`), feeds that only the chats
     that added them read (`feeds.chats_only`), and the chat feed each article came from."""
     conn.execute("ALTER TABLE feeds ADD COLUMN chats_only bigint NOT NULL DEFAULT 0")
@@ -201,7 +201,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m013_digest_times_days", _m013_digest_times_days),
     ("m014_chat_sources", _m014_chat_sources),
     ("m015_archive_several_a_day", _m015_archive_several_a_day),
-    ("m015_chat_feeds", _m015_chat_feeds),
+    ("m016_chat_feeds", _m016_chat_feeds),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
