@@ -35,6 +35,7 @@ class Article:
     language: str = "de"
     content_hash: str = ""
     links: tuple[Link, ...] = ()
+    kicker: str = ""  # the label above the headline ("Bundesliga, 13. Spieltag"), or ""
 
     @property
     def when(self) -> datetime:
@@ -54,6 +55,7 @@ class NewArticle:
     url: str | None = None
     language: str = "de"
     origin: str | None = None
+    kicker: str = ""  # the label above the headline, searched like the lead
 
 
 @dataclass(frozen=True, slots=True)

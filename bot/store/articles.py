@@ -75,12 +75,12 @@ class Articles(Table):
                 self._link(twin, new)
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin
-        index = index_text(new.title, new.body, body_words)
+        index = index_text(new.title, new.body, body_words, kicker=new.kicker)
         compounds.update(index.compounds)
         cur = self.db.execute(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, title_stems, body_stems, origin, minhash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " body, summary, content_hash, title_stems, body_stems, origin, minhash, kicker)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 new.url,
                 url_key,
@@ -96,6 +96,7 @@ class Articles(Table):
                 index.body,
                 new.origin,
                 sig,
+                new.kicker,
             ],
         )
         article_id = int(cur.lastrowid or 0)
@@ -246,4 +247,5 @@ class Articles(Table):
             language=row["language"] or "de",
             content_hash=row["content_hash"],
             links=links,
+            kicker=row["kicker"] or "",
         )

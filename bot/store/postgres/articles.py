@@ -104,12 +104,12 @@ class Articles(Table):
                 self._link(twin, new)
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin, 0
-        index = index_text(new.title, new.body, body_words)
+        index = index_text(new.title, new.body, body_words, kicker=new.kicker)
         compounds.update(index.compounds)
         inserted = self.db.fetch(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, title_stems, body_stems, origin, minhash)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            " body, summary, content_hash, title_stems, body_stems, origin, minhash, kicker)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             [
                 new.url,
                 url_key,
@@ -125,6 +125,7 @@ class Articles(Table):
                 index.body,
                 new.origin,
                 sig,
+                new.kicker,
             ],
         )
         article_id = int(inserted[0][0])
@@ -287,4 +288,5 @@ def _article(row: dict[str, Any], links: tuple[Link, ...]) -> Article:
         language=row["language"] or "de",
         content_hash=row["content_hash"],
         links=links,
+        kicker=row["kicker"] or "",
     )

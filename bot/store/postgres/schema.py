@@ -168,6 +168,11 @@ def _m014_chat_sources(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"ALTER TABLE chats ADD COLUMN sources {_TEXT} NOT NULL DEFAULT ''")
 
 
+def _m015_article_kicker(conn: psycopg.Connection[Any]) -> None:
+    """The kicker above an article's headline as its own field (indexed with the body)."""
+    conn.execute(f"ALTER TABLE articles ADD COLUMN kicker {_TEXT} NOT NULL DEFAULT ''")
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -176,6 +181,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m012_silent_previews", _m012_silent_previews),
     ("m013_digest_times_days", _m013_digest_times_days),
     ("m014_chat_sources", _m014_chat_sources),
+    ("m015_article_kicker", _m015_article_kicker),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
