@@ -11,7 +11,7 @@ import numpy as np
 
 from summarizer.boilerplate import is_junk
 from summarizer.german import prose_words as to_words
-from summarizer.german import stem, stemmer, stop_words
+from summarizer.german import stemmer, stems, stop_words
 from summarizer.linear import LinearModel, load_packaged
 from summarizer.sentences import split_sentences
 
@@ -365,7 +365,7 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
     needs = np.array([i > 0 and needs_context(w) for i, w in enumerate(words)], dtype=bool)
     lead = standfirst_length(text, weights)
     teaser = [w for sentence in words[:lead] for w in sentence]
-    if title_words and repeats(_content(title_words), _content(teaser)):
+    if title_words and repeats(*_contents([title_words, teaser])):
         lead = 0  # the headline again, which the digest shows above the summary
     if all(
         is_standfirst_sentence(s, w, weights)
@@ -403,6 +403,8 @@ def select(
     chosen: list[int] = []
     # The standfirst, the publisher's own summary, is taken first, in order, as far as it fits.
     first = list(range(prepared.standfirst))
+    found = _contents([prepared.words[i] for i in candidates])
+    content = dict(zip(candidates.tolist(), found, strict=True))
     while candidates.size and len(chosen) < count:
         ready = candidates[~needs[candidates] | after_chosen[candidates]]
         if not ready.size:
@@ -425,9 +427,8 @@ def select(
         used = sizes[chosen].sum()
         keep = (similarity[candidates] < 0.8) & (used + sizes[candidates] <= budget)
         candidates = candidates[keep]
-        picked = _content(prepared.words[best])
         candidates = np.array(
-            [i for i in candidates if not repeats(picked, _content(prepared.words[i]))],
+            [i for i in candidates if not repeats(content[best], content[int(i)])],
             dtype=np.intp,
         )
     return sorted(chosen)
@@ -439,9 +440,13 @@ def select(
 REPEAT_SHARE = 0.8
 
 
-def _content(words: Sequence[str]) -> frozenset[str]:
-    """The stems of a sentence's longer words: "Kölner" and "Köln" say the same."""
-    return frozenset(stem(w) for w in words if len(w) > 3)
+def _contents(rows: Sequence[Sequence[str]]) -> list[frozenset[str]]:
+    """Each sentence's stems of its longer words ("Kölner" and "Köln" say the same), stemmed
+    in one call."""
+    long = [[w for w in words if len(w) > 3] for words in rows]
+    distinct = list(dict.fromkeys(w for words in long for w in words))
+    stem_of = dict(zip(distinct, stems(distinct), strict=True))
+    return [frozenset(stem_of[w] for w in words) for words in long]
 
 
 def repeats(one: frozenset[str], other: frozenset[str]) -> bool:
