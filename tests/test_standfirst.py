@@ -66,6 +66,22 @@ Frühjahr erwartet.
 """
 
 
+# A short local report: the paragraph under the first opens with a place dateline.
+LOCAL = """Bonn
+
+Rhein-Fähre stellt den Betrieb nach Hochwasser vorübergehend ein
+
+Die Fähre zwischen Bonn-Mehlem und Königswinter fährt wegen des Hochwassers bis auf Weiteres \
+nicht mehr.
+
+Bonn – Der Pegel des Rheins hat am Mittwochmorgen die Marke von 7,50 Metern überschritten, \
+ab der die Fähre aus Sicherheitsgründen im Hafen bleiben muss.
+
+Pendler sollen auf die Brücken in Bonn und Bad Honnef ausweichen, die Busse der Linie 537 \
+fahren bis zum Ende der Sperre in dichterem Takt.
+"""
+
+
 def digest_text(store: Store, folder: Path, pages: dict[str, str]) -> str:
     for name, text in pages.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -95,3 +111,9 @@ def test_a_dated_paragraph_under_a_standfirst_does_not_repeat_it(
     assert "Der Stadtrat hat den Haushalt für 2027 beschlossen." in shown
     assert "Köln –" not in shown
     assert shown.count("beschlossen") == 1, shown
+
+
+def test_no_dateline_shows_where_a_paragraph_opens_with_one(store: Store, tmp_path: Path) -> None:
+    shown = digest_text(store, tmp_path, {"faehre-bonn.txt": LOCAL})
+    assert "Der Pegel des Rheins hat am Mittwochmorgen die Marke" in shown
+    assert "Bonn –" not in shown
