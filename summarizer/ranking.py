@@ -290,7 +290,8 @@ def sentence_features(
     ).astype(float)
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+# Paragraphs of a body: a page dump's blocks, or the lines of a text given one paragraph a line.
+_PARAGRAPH_BREAK = re.compile(r"\s*\n\s*")
 
 
 def standfirst_length(text: str, weights: Weights = DEFAULT_WEIGHTS) -> int:
