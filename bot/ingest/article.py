@@ -93,6 +93,7 @@ def to_article(
         published=published or page.published,
         url=url,
         origin=origin,
+        kicker=page.kicker,
     )
 
 

@@ -566,6 +566,14 @@ def m016_chat_feeds(db: Database) -> None:
     db.table("chat_feeds").create_index(["feed_id"])
 
 
+@migrations()
+def m017_article_kicker(db: Database) -> None:
+    """The kicker above an article's headline ("Bundesliga, 13. Spieltag") as its own field;
+    ingest indexes it ahead of the body, so `/search Bundesliga` finds the match report.
+    Articles stored before have none (the cleaner dropped it)."""
+    db.table("articles").add_column("kicker", str, not_null_default="")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -192,6 +192,11 @@ def _m016_chat_feeds(conn: psycopg.Connection[Any]) -> None:
     conn.execute("CREATE INDEX idx_chat_feeds_feed_id ON chat_feeds (feed_id)")
 
 
+def _m017_article_kicker(conn: psycopg.Connection[Any]) -> None:
+    """The kicker above an article's headline as its own field (indexed with the body)."""
+    conn.execute(f"ALTER TABLE articles ADD COLUMN kicker {_TEXT} NOT NULL DEFAULT ''")
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -202,6 +207,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m014_chat_sources", _m014_chat_sources),
     ("m015_archive_several_a_day", _m015_archive_several_a_day),
     ("m016_chat_feeds", _m016_chat_feeds),
+    ("m017_article_kicker", _m017_article_kicker),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
