@@ -11,7 +11,9 @@ import asyncio
 import hashlib
 import html
 import logging
+import os
 import re
+import socket
 from calendar import timegm
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +46,11 @@ PAGE_CONCURRENCY = 16
 POLL_DEADLINE = timedelta(minutes=2)
 # Feeds polled at once; a slow one holds one slot until its deadlines pass.
 FEED_CONCURRENCY = 4
+# A claimed feed is this poller's until its poll ends or this runs out; longer than a poll
+# (its page deadline and the fetch timeout), so a live poller's feed is never taken from it.
+LEASE = timedelta(minutes=5)
+# Feeds one cycle claims at most: pollers in other processes get the rest.
+CLAIM_AT_MOST = 100
 OnAdded = Callable[[list[int]], Awaitable[None]]
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"(?i)</p\s*>|<br\s*/?>|</h\d\s*>|</li\s*>")
@@ -74,6 +81,11 @@ class PollReport:
     feeds: tuple[FeedResult, ...] = ()
 
 
+def process_name() -> str:
+    """This process among the bot's processes (host and pid): the owner of its feed leases."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def retry_delay(failures: int) -> timedelta:
     """How long to wait after `failures` failed polls in a row (exponential, capped)."""
     if failures <= 0:
@@ -88,8 +100,10 @@ class PollOptions:
 
     `cycle` is how often the scheduler looks for due feeds: a feed due before the middle of the
     next cycle is polled in this one, so an interval of one minute polls every minute, not every
-    other. `deadline` bounds one feed's page fetches; items whose page has not come by then are
-    stored from the feed's own text, so a feed of trickling pages ends its poll on time.
+    other. A cycle leases what it takes to `owner` for `lease`: pollers in several processes
+    share the feeds, and a crashed one's feeds are due again when their lease runs out.
+    `deadline` bounds one feed's page fetches; items whose page has not come by then are stored
+    from the feed's own text, so a feed of trickling pages ends its poll on time.
     """
 
     every: timedelta = POLL_EVERY
@@ -98,6 +112,10 @@ class PollOptions:
     cycle: timedelta = timedelta(minutes=1)
     deadline: timedelta = POLL_DEADLINE
     max_items: int = MAX_ITEMS
+    lease: timedelta = LEASE
+    # Who holds this poller's leases: unique per process (several poll one database).
+    owner: str = field(default_factory=process_name)
+    claim_at_most: int = CLAIM_AT_MOST
 
     @property
     def pages_per_feed(self) -> int:
@@ -148,7 +166,16 @@ class FeedPoller:
         # A cycle starts a few milliseconds late or early; a feed due by the middle of the next
         # cycle would otherwise wait a whole cycle more (interval 1 became 2 minutes).
         soon = now + self.options.cycle / 2
-        due = await self.store.run(lambda: self.store.feeds.due_feeds(soon))
+        options = self.options
+        claim = partial(
+            self.store.feeds.claim,
+            soon,
+            now=now,
+            owner=options.owner,
+            until=now + options.lease,
+            limit=options.claim_at_most,
+        )
+        due = await self.store.run(claim)
         started = 0
         for feed in due:
             if feed.id in self._active:
@@ -199,6 +226,10 @@ class FeedPoller:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # What was cut off is due again at once, for whichever poller looks next.
+        freed = await self.store.run(partial(self.store.feeds.release, self.options.owner))
+        if freed:
+            log.info("event=feed_leases_released count=%d", freed)
 
     async def _poll_feed(self, feed: Feed, now: datetime) -> FeedResult:
         """One feed fetched (conditional GET) or its remembered items; at most MAX_ITEMS stored."""

@@ -168,6 +168,13 @@ def _m014_chat_sources(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"ALTER TABLE chats ADD COLUMN sources {_TEXT} NOT NULL DEFAULT ''")
 
 
+def _m015_feed_leases(conn: psycopg.Connection[Any]) -> None:
+    """Feed leases: the poller that claimed a feed and until when (SKIP LOCKED claims)."""
+    conn.execute(
+        f"ALTER TABLE feeds ADD COLUMN lease_owner {_TEXT}, ADD COLUMN leased_until {_TEXT}"
+    )
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -176,6 +183,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m012_silent_previews", _m012_silent_previews),
     ("m013_digest_times_days", _m013_digest_times_days),
     ("m014_chat_sources", _m014_chat_sources),
+    ("m015_feed_leases", _m015_feed_leases),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
