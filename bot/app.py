@@ -379,6 +379,8 @@ async def serve(
                 grace=timedelta(hours=config.digest_grace_hours),
                 poll=beating(beat, poller.cycle if poller is not None else None),
                 poll_every=POLL_CHECK_EVERY,
+                # Alerts planned by a poller in another process go out within this.
+                sync_every=POLL_CHECK_EVERY,
                 default_zone=config.timezone,
                 archive=timedelta(days=config.archive_days),
             )
@@ -469,18 +471,21 @@ def beating(
     beat: Callable[[datetime], Awaitable[None]],
     poll: Callable[[datetime, OnAdded], Awaitable[int]] | None,
 ) -> Callable[[datetime, OnAdded], Awaitable[int]]:
-    """The scheduler's poll job with the heartbeat recorded first, once a minute at most
+    """The scheduler's poll job with the heartbeat recorded after it, once a minute at most
     (`status --check` reads it); a process without the `poll` role only beats."""
     last: list[datetime] = []
 
     async def tick(now: datetime, on_added: OnAdded) -> int:
-        if not last or now - last[0] >= HEARTBEAT_EVERY:
-            last[:] = [now]
-            try:
-                await beat(now)
-            except Exception:  # a full disk must not stop the feeds
-                log.exception("event=heartbeat_failed")
-        return 0 if poll is None else await poll(now, on_added)
+        # The poll first: it counts its feeds' next times from `now`, so nothing may delay it.
+        try:
+            return 0 if poll is None else await poll(now, on_added)
+        finally:
+            if not last or now - last[0] >= HEARTBEAT_EVERY:
+                last[:] = [now]
+                try:
+                    await beat(now)
+                except Exception:  # a full disk must not stop the feeds
+                    log.exception("event=heartbeat_failed")
 
     return tick
 

@@ -159,6 +159,7 @@ class FeedPoller:
         self._active: dict[int, asyncio.Task[FeedResult]] = {}
         self._read: dict[int, _Read] = {}
         self._refills: set[asyncio.Task[None]] = set()
+        self._claiming = asyncio.Lock()
         self._stopping = False
         self._on_added = on_added
         # The last cycle's `now` and the loop's time then: what a refill counts from.
@@ -179,6 +180,10 @@ class FeedPoller:
         return now + timedelta(seconds=asyncio.get_running_loop().time() - then)
 
     async def _claim(self, now: datetime) -> int:
+        async with self._claiming:  # one claim at a time, so the free slots are counted right
+            return await self._claim_free(now)
+
+    async def _claim_free(self, now: datetime) -> int:
         # A cycle starts a few milliseconds late or early; a feed due by the middle of the next
         # cycle would otherwise wait a whole cycle more (interval 1 became 2 minutes).
         soon = now + self.options.cycle / 2
@@ -197,11 +202,14 @@ class FeedPoller:
             limit=free,
         )
         due = await self.store.run(claim)
+        # The polls start now, however long the claim waited for the store: their next time
+        # counts from here.
+        started_at = self._now() or now
         started = 0
         for feed in due:
             if feed.id in self._active:
                 continue
-            task = asyncio.create_task(self._poll(feed, now, self._on_added))
+            task = asyncio.create_task(self._poll(feed, started_at, self._on_added))
             self._active[feed.id] = task
             task.add_done_callback(partial(self._finished, feed.id))
             started += 1
