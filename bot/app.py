@@ -445,10 +445,13 @@ def clock_roles(
         every = poll_options(config).every
 
         async def housekeep() -> None:
+            if scheduler.scheduler.running:  # taken over: the jobs only
+                scheduler.take_housekeeping()
+                return
+            # At start (`DigestScheduler.start` adds the jobs): a changed interval holds for
+            # every feed from now on.
             moved = await store.run(lambda: store.feeds.reschedule(every))
             log.info("event=feeds_rescheduled every_min=%d moved=%d", every / MINUTE, moved)
-            if scheduler.scheduler.running:  # at start, `DigestScheduler.start` adds the jobs
-                scheduler.take_housekeeping()
 
         async def stop_housekeeping() -> None:
             scheduler.drop_housekeeping()
