@@ -574,6 +574,15 @@ def m017_article_kicker(db: Database) -> None:
     db.table("articles").add_column("kicker", str, not_null_default="")
 
 
+@migrations()
+def m018_feed_leases(db: Database) -> None:
+    """Feed leases: the poller that claimed a feed and until when, so several pollers share
+    the feeds and a crashed poller's feeds are due again when its lease runs out."""
+    feeds = db.table("feeds")
+    feeds.add_column("lease_owner", str)
+    feeds.add_column("leased_until", str)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

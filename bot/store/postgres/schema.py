@@ -197,6 +197,13 @@ def _m017_article_kicker(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"ALTER TABLE articles ADD COLUMN kicker {_TEXT} NOT NULL DEFAULT ''")
 
 
+def _m018_feed_leases(conn: psycopg.Connection[Any]) -> None:
+    """Feed leases: the poller that claimed a feed and until when (SKIP LOCKED claims)."""
+    conn.execute(
+        f"ALTER TABLE feeds ADD COLUMN lease_owner {_TEXT}, ADD COLUMN leased_until {_TEXT}"
+    )
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -208,6 +215,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m015_archive_several_a_day", _m015_archive_several_a_day),
     ("m016_chat_feeds", _m016_chat_feeds),
     ("m017_article_kicker", _m017_article_kicker),
+    ("m018_feed_leases", _m018_feed_leases),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
