@@ -12,6 +12,7 @@ import hashlib
 import html
 import logging
 import re
+import threading
 from calendar import timegm
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -140,6 +141,8 @@ class FeedPoller:
         self.on_added = on_added
         self._feed_gate = asyncio.Semaphore(self.options.feeds_at_once)
         self._page_gate = asyncio.Semaphore(self.options.pages_at_once)
+        # Pages are turned into articles one at a time (see fetch_item).
+        self._one_page = threading.Lock()
         self._active: dict[int, asyncio.Task[FeedResult]] = {}
         self._read: dict[int, _Read] = {}
 
@@ -305,7 +308,7 @@ class FeedPoller:
         async def build(item: Item) -> NewArticle | str:
             try:
                 async with asyncio.timeout_at(deadline), share, self._page_gate:
-                    return await fetch_item(self.fetcher, item)
+                    return await fetch_item(self.fetcher, item, self._one_page)
             except TimeoutError:
                 log.warning("event=page_past_deadline feed=%d url=%s", feed.id, item.url)
             except BadInput as exc:
