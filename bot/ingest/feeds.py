@@ -12,9 +12,9 @@ import hashlib
 import html
 import logging
 import re
-import threading
 from calendar import timegm
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -141,8 +141,8 @@ class FeedPoller:
         self.on_added = on_added
         self._feed_gate = asyncio.Semaphore(self.options.feeds_at_once)
         self._page_gate = asyncio.Semaphore(self.options.pages_at_once)
-        # Pages are turned into articles one at a time (see fetch_item).
-        self._one_page = threading.Lock()
+        # Pages become articles one at a time, on one thread (see fetch_item).
+        self._pages = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pages")
         self._active: dict[int, asyncio.Task[FeedResult]] = {}
         self._read: dict[int, _Read] = {}
 
@@ -202,6 +202,7 @@ class FeedPoller:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._pages.shutdown(wait=False, cancel_futures=True)
 
     async def _poll_feed(self, feed: Feed, now: datetime) -> FeedResult:
         """One feed fetched (conditional GET) or its remembered items; at most MAX_ITEMS stored."""
@@ -308,7 +309,7 @@ class FeedPoller:
         async def build(item: Item) -> NewArticle | str:
             try:
                 async with asyncio.timeout_at(deadline), share, self._page_gate:
-                    return await fetch_item(self.fetcher, item, self._one_page)
+                    return await fetch_item(self.fetcher, item, self._pages)
             except TimeoutError:
                 log.warning("event=page_past_deadline feed=%d url=%s", feed.id, item.url)
             except BadInput as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -121,12 +121,12 @@ def item_article(item: Item, html: str | None) -> NewArticle:
     raise BadInput("; ".join(problems) or "no text in page or feed")
 
 
-async def fetch_item(fetcher: Fetcher, item: Item, one_at_a_time: threading.Lock) -> NewArticle:
+async def fetch_item(fetcher: Fetcher, item: Item, pages: Executor) -> NewArticle:
     """Fetch an item's page and build its article (falls back to the feed's text).
 
-    Pages are downloaded side by side but turned into articles one at a time (`one_at_a_time`,
-    held by the worker thread itself, so a poll past its deadline cannot start a second): four
-    4.9 MB pages of one poll took four times one page's memory.
+    Pages are downloaded side by side but turned into articles on `pages`, one thread that
+    takes them one at a time: four 4.9 MB pages of one poll, each on a thread (and a malloc
+    arena) of its own, kept four pages' memory (bench/memory.py).
     """
     fetched = None
     if item.url:
@@ -136,9 +136,8 @@ async def fetch_item(fetcher: Fetcher, item: Item, one_at_a_time: threading.Lock
             log.warning("event=page_failed url=%s error=%r", item.url, str(exc))
 
     def build() -> NewArticle:
-        with one_at_a_time:
-            html = decode_html(fetched.content, fetched.charset) if fetched else None
-            return item_article(item, html)
+        html = decode_html(fetched.content, fetched.charset) if fetched else None
+        return item_article(item, html)
 
     # trafilatura and the summarizer are CPU work; keep them off the event loop.
-    return await asyncio.to_thread(build)
+    return await asyncio.get_running_loop().run_in_executor(pages, build)
