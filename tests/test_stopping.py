@@ -1,5 +1,6 @@
-"""SIGTERM ends `newsbot run` whatever it is doing (idle, in a digest burst, in a feed poll)
-within its send grace, and a second signal ends it at once.
+"""SIGTERM ends `newsbot run` whatever it is doing (idle, in a digest burst, in a feed poll
+reading a trickling page or turning a 4.9 MB page into an article) within its send grace, and a
+second signal ends it at once.
 
 Each test runs the bot as a real process against the fake Bot API on 127.0.0.1 and ends it in
 every case: a bot that does not stop fails its test and is killed, never left behind.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import sys
 import time
@@ -24,6 +26,7 @@ from bot.app import SHUTDOWN_DEADLINE, SHUTDOWN_SEND_GRACE
 from bot.store import Store
 from tests.conftest import ROOT
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.feed_site import german_text, page_html
 from tests.test_restart import due_chats, statuses
 from tests.test_telegram import wait_for
 
@@ -201,6 +204,63 @@ async def test_sigterm_during_a_feed_poll_ends_the_bot_within_the_send_grace(
     )
     try:
         await asyncio.wait_for(requested.wait(), 60)  # the poll is reading the item's page
+        took, err = await signalled(
+            proc, db.with_suffix(".log"), SHUTDOWN_SEND_GRACE + SLACK, signal.SIGTERM
+        )
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err
+    assert took < SHUTDOWN_SEND_GRACE, err
+
+
+@pytest.fixture
+async def big_page_site() -> AsyncIterator[tuple[str, asyncio.Event]]:
+    """A feed on 127.0.0.1 whose one item's page is 4.9 MB of article text (seconds of CPU to
+    extract); yields the feed's URL and an event set once the page is sent."""
+    sent = asyncio.Event()
+    rng = random.Random(3)
+    text = "\n\n".join(german_text(rng, 90) for _ in range(7000))
+    html = page_html("Stadtrat beschließt den Haushalt", text).encode()
+
+    async def feed(request: web.Request) -> web.Response:
+        base = f"http://{request.host}"
+        item = (
+            f"<item><title>Stadtrat beschließt den Haushalt</title><link>{base}/page</link>"
+            f"<guid>{base}/page</guid></item>"
+        )
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Blatt</title>{item}'
+        return web.Response(text=body + "</channel></rss>", content_type="application/rss+xml")
+
+    async def page(request: web.Request) -> web.Response:
+        response = web.Response(body=html[:4_900_000], content_type="text/html")
+        sent.set()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/feed.xml", feed)
+    app.router.add_get("/page", page)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml", sent
+    await runner.cleanup()
+
+
+async def test_sigterm_while_a_big_page_is_read_ends_the_bot_within_the_send_grace(
+    bot_api: FakeBotAPI, big_page_site: tuple[str, asyncio.Event], tmp_path: Path
+) -> None:
+    url, sent = big_page_site
+    db = tmp_path / "bot.db"
+    store = Store.open(db)
+    store.feeds.add_feed(url, datetime.now(UTC))
+    store.close()
+    proc = await start_bot(bot_api, db, NEWSBOT_FETCH_ALLOW="127.0.0.1")
+    try:
+        await asyncio.wait_for(sent.wait(), 60)
+        await asyncio.sleep(1)  # downloaded: the page is being turned into an article
         took, err = await signalled(
             proc, db.with_suffix(".log"), SHUTDOWN_SEND_GRACE + SLACK, signal.SIGTERM
         )

@@ -14,7 +14,6 @@ import logging
 import re
 from calendar import timegm
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -25,7 +24,7 @@ import feedparser
 
 from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.pages import Item, fetch_item, item_article
+from bot.ingest.pages import Item, OnePageAtATime, fetch_item, item_article
 from bot.records import Feed, FeedCheck, NewArticle
 from bot.store import Storage
 
@@ -142,7 +141,7 @@ class FeedPoller:
         self._feed_gate = asyncio.Semaphore(self.options.feeds_at_once)
         self._page_gate = asyncio.Semaphore(self.options.pages_at_once)
         # Pages become articles one at a time, on one thread (see fetch_item).
-        self._pages = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pages")
+        self._pages = OnePageAtATime()
         self._active: dict[int, asyncio.Task[FeedResult]] = {}
         self._read: dict[int, _Read] = {}
 
@@ -332,7 +331,10 @@ async def poll_feeds(
     """Poll every due feed (or `feeds`) and wait for all; never raises for a bad feed."""
     poller = FeedPoller(store, fetcher, options)
     due = list(feeds) if feeds is not None else await store.run(lambda: store.feeds.due_feeds(now))
-    results = await asyncio.gather(*(poller.poll(feed, now) for feed in due))
+    try:
+        results = await asyncio.gather(*(poller.poll(feed, now) for feed in due))
+    finally:
+        await poller.stop(0)  # all polls ended: this ends its page thread
     report = PollReport(
         added=tuple(i for r in results for i in r.added),
         polled=len(results),

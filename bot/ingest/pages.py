@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import re
-from concurrent.futures import Executor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 import trafilatura
 
@@ -119,6 +124,53 @@ def item_article(item: Item, html: str | None) -> NewArticle:
             published=item.published,
         )
     raise BadInput("; ".join(problems) or "no text in page or feed")
+
+
+class OnePageAtATime(Executor):
+    """One daemon thread that runs what is submitted in order (a poll's pages, one at a time).
+
+    Not a ThreadPoolExecutor: its threads are joined at exit, so a page being read when the bot
+    is stopped would hold the exit for as long as the page takes.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Queue `fn(*args, **kwargs)`; its future is done when the thread has run it."""
+        future: Future[Any] = Future()
+        self._jobs.put((future, partial(fn, *args, **kwargs)))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="pages", daemon=True)
+            self._thread.start()
+        return future
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, call = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # the caller's to raise, as a pool would
+                future.set_exception(exc)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """End the thread after what is queued (or, with `cancel_futures`, after what runs)."""
+        if cancel_futures:
+            while True:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    job[0].cancel()
+        self._jobs.put(None)
+        if wait and self._thread is not None:
+            self._thread.join()
 
 
 async def fetch_item(fetcher: Fetcher, item: Item, pages: Executor) -> NewArticle:
