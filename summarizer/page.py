@@ -8,7 +8,6 @@ is the article. Section breaks ("3 Kommentare", "Weitere Meldungen") end it.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,6 +22,7 @@ from summarizer.blocks import (
     is_headline,
     is_list_item,
     kept_blocks,
+    repeats,
     to_block_list,
     to_blocks,
 )
@@ -131,13 +131,13 @@ def comments_start(raw: list[str], blocks: list[Block]) -> int:
 
 def _mark_repeats(blocks: list[Block]) -> list[Block]:
     """Short blocks that occur more than once (labels, menu entries, comment rules) are junk."""
-    seen = Counter(b.text.casefold() for b in blocks)
+    repeated = repeats([b.text for b in blocks])
     marked: dict[Block, Block] = {}  # a block that repeats is marked once
     out = []
-    for b in blocks:
+    for b, again in zip(blocks, repeated, strict=True):
         if (
             not b.junk
-            and seen[b.text.casefold()] > 1
+            and again
             and b.words <= REPEAT_MAX_WORDS
             and not (b.words >= 4 and b.text.endswith(":"))
         ):

@@ -26,7 +26,7 @@ import feedparser
 
 from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.pages import Item, fetch_item, item_article
+from bot.ingest.pages import Item, OnePageAtATime, fetch_item, item_article
 from bot.records import Feed, FeedCheck, NewArticle
 from bot.store import Storage
 
@@ -156,6 +156,8 @@ class FeedPoller:
         self.on_added = on_added
         self._feed_gate = asyncio.Semaphore(self.options.feeds_at_once)
         self._page_gate = asyncio.Semaphore(self.options.pages_at_once)
+        # Pages become articles one at a time, on one thread (see fetch_item).
+        self._pages = OnePageAtATime()
         self._active: dict[int, asyncio.Task[FeedResult]] = {}
         self._read: dict[int, _Read] = {}
         self._refills: set[asyncio.Task[None]] = set()
@@ -276,6 +278,7 @@ class FeedPoller:
         freed = await self.store.run(partial(self.store.feeds.release, self.options.owner))
         if freed:
             log.info("event=feed_leases_released count=%d", freed)
+        self._pages.shutdown(wait=False, cancel_futures=True)
 
     async def _poll_feed(self, feed: Feed, now: datetime) -> FeedResult:
         """One feed fetched (conditional GET) or its remembered items; at most MAX_ITEMS stored."""
@@ -391,7 +394,7 @@ class FeedPoller:
         async def build(item: Item) -> NewArticle | str:
             try:
                 async with asyncio.timeout_at(deadline), share, self._page_gate:
-                    return await fetch_item(self.fetcher, item)
+                    return await fetch_item(self.fetcher, item, self._pages)
             except TimeoutError:
                 log.warning("event=page_past_deadline feed=%d url=%s", feed.id, item.url)
             except BadInput as exc:
@@ -414,7 +417,10 @@ async def poll_feeds(
     """Poll every due feed (or `feeds`) and wait for all; never raises for a bad feed."""
     poller = FeedPoller(store, fetcher, options)
     due = list(feeds) if feeds is not None else await store.run(lambda: store.feeds.due_feeds(now))
-    results = await asyncio.gather(*(poller.poll(feed, now) for feed in due))
+    try:
+        results = await asyncio.gather(*(poller.poll(feed, now) for feed in due))
+    finally:
+        await poller.stop(0)  # all polls ended: this ends its page thread
     report = PollReport(
         added=tuple(i for r in results for i in r.added),
         polled=len(results),

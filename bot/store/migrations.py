@@ -9,12 +9,15 @@ import time
 import unicodedata
 import zlib
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from nltk.stem.snowball import GermanStemmer
 from simplemma.strategies import DictionaryLookupStrategy
 from sqlite_utils import Database, Migrations
+
+if TYPE_CHECKING:
+    from nltk.stem.snowball import GermanStemmer
 
 migrations = Migrations("newsbot")
 log = logging.getLogger(__name__)
@@ -25,7 +28,6 @@ REINDEX_LOG_EVERY = 10_000
 # Frozen copies of bot/query.py's indexing as of m003 and m005: a migration must mean the same
 # thing forever, whatever the live search code becomes. Do not edit; add a new migration.
 _FROZEN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_FROZEN_STEMMER = GermanStemmer()
 _FROZEN_MAX_WORD_LENGTH = 40
 _FROZEN_MIN_COMPOUND = 8
 _FROZEN_STOPWORDS = frozenset(
@@ -45,10 +47,18 @@ def _frozen_words(text: str) -> list[str]:
     return _FROZEN_WORD.findall(text)
 
 
+@lru_cache(maxsize=1)
+def _frozen_stemmer() -> GermanStemmer:
+    """NLTK's Snowball stemmer, imported when a migration first needs it (NLTK costs 30 MiB)."""
+    from nltk.stem.snowball import GermanStemmer
+
+    return GermanStemmer()
+
+
 @lru_cache(maxsize=200_000)
 def _frozen_stem(word: str) -> str:
     """Frozen copy of `query.stem` as of m003: Snowball stem, casefolded, umlauts folded."""
-    stemmed = _FROZEN_STEMMER.stem(word.casefold())
+    stemmed = _frozen_stemmer().stem(word.casefold())
     folded = unicodedata.normalize("NFC", stemmed).casefold()
     return folded.replace("ä", "a").replace("ö", "o").replace("ü", "u")
 
