@@ -182,6 +182,7 @@ async def one_run(
         "cpu_s": cpu,
         "help_s": helped,
         "digests": float(len(digests)),
+        "calls": float(len(api.arrived)),
     }
 
 
@@ -204,7 +205,7 @@ def main() -> None:
         print(
             f"  {code.name or code}: first={r['first_s']:.1f}s last={r['last_s']:.1f}s"
             f" cpu={r['cpu_s']:.1f}s help_answered_in={r['help_s']:.2f}s"
-            f" digests={r['digests']:.0f} articles_stored={stored}"
+            f" digests={r['digests']:.0f} send_calls={r['calls']:.0f} articles_stored={stored}"
         )
 
 

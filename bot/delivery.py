@@ -55,6 +55,8 @@ MAX_IN_FLIGHT = 32
 REPLY_BUDGET = 3
 # Below this many characters a message is not split further.
 MIN_SPLIT = 256
+# Seconds of a platform's pacing a late loop may make up (see `Pacer.take`).
+CATCH_UP = 0.1
 # Replies whose split is remembered (a burst's distinct digests in flight, and some).
 MAX_SPLITS = 256
 
@@ -91,8 +93,14 @@ class Pacer:
         return self._next
 
     def take(self, chat: str, at: float) -> None:
-        """Record a send at `at`."""
-        self._next = at + 1.0 / self.limits.per_second
+        """Record a send at `at`.
+
+        The platform's rate is kept on a grid: a send the loop reached a little late (a busy
+        machine wakes it late) does not push every later one back, up to `CATCH_UP` seconds
+        are made up, so a burst takes its pacing time and any second carries at most
+        (1 + CATCH_UP) times the rate."""
+        step = 1.0 / self.limits.per_second
+        self._next = max(self._next, at - CATCH_UP) + step
         self._chat_next[chat] = at + self.limits.chat_gap
         if self.limits.group_per_minute and self.is_group(chat):
             self._group_sent[chat].append(at)
