@@ -95,7 +95,7 @@ class DigestSender:
             # After a long stop with many chats: one line for the rest (the log has each).
             log.warning("event=digests_missed count=%d now=%s", len(missed), now.isoformat())
         for i in range(0, len(missed), PLAN_SLICE):
-            await self.store.run(partial(self._log_missed, missed[i : i + PLAN_SLICE], now))
+            await self.store.run(partial(self._log_all, missed[i : i + PLAN_SLICE], "missed", now))
         sending = [d for d in dues if d.action != "missed"]
         if not sending:
             return
@@ -112,13 +112,14 @@ class DigestSender:
         for i in range(0, len(sending), CUT_SLICE):
             part = sending[i : i + CUT_SLICE]
             built = await asyncio.to_thread(build_due, pool, plans, part, now)
+            empty = [due for due, digest in zip(part, built, strict=True) if not digest.wanted]
+            if empty:
+                await self.store.run(partial(self._log_all, empty, "empty", now))
             for due, digest in zip(part, built, strict=True):
-                await self._queue(due, digest, now)
+                if digest.wanted:
+                    await self._queue(due, digest, now)
 
     async def _queue(self, due: Due, digest: ChatDigest, now: datetime) -> None:
-        if not digest.wanted:
-            await self._log(due, "empty", now)
-            return
         self.in_flight.add((due.chat, due.log_key))
         self.queue.put(
             Outgoing(
@@ -147,31 +148,15 @@ class DigestSender:
 
         return claim
 
-    def _log_missed(self, dues: Sequence[Due], now: datetime) -> None:
-        """Log missed digests in the delivery log, in one transaction (store thread)."""
+    def _log_all(self, dues: Sequence[Due], status: str, now: datetime) -> None:
+        """Log digests that are not sent (missed, empty) in the delivery log, once each, in one
+        transaction (store thread)."""
         with self.store.transaction():
             for due in dues:
+                note = f"missed by {now - due.scheduled}" if status == "missed" else ""
                 self.store.deliveries.record_delivery(
-                    due.chat,
-                    due.log_key,
-                    status="missed",
-                    at=now,
-                    scheduled=due.scheduled,
-                    note=f"missed by {now - due.scheduled}",
+                    due.chat, due.log_key, status=status, at=now, scheduled=due.scheduled, note=note
                 )
-
-    async def _log(self, due: Due, status: str, now: datetime, note: str = "") -> None:
-        """Log a digest that is not sent (missed, empty) in the delivery log, once."""
-        record = partial(
-            self.store.deliveries.record_delivery,
-            due.chat,
-            due.log_key,
-            status=status,
-            at=now,
-            scheduled=due.scheduled,
-            note=note,
-        )
-        await self.store.run(record)
 
     async def _finish(self, due: Due, status: str, note: str) -> None:
         """Record how a claimed digest delivery ended."""
