@@ -5,9 +5,11 @@ to stop on SIGTERM.
 Run: .venv/bin/python bench/idle.py [--subs 10000 100000] [--minutes 1] [--code DIR]
 
 `--code DIR` runs another checkout (today's main, e.g. from `git archive 1583bb0 | tar -x -C
-DIR`) on its own database of the same subscriptions, for a same-run figure. The first start
-on a database computes every subscription's next digest time once (an upgrade's cost, printed
-apart); the figures are from the second start, as a bot restarted on its data.
+DIR`) on its own database of the same subscriptions, for a same-run figure. The database is
+what an upgrade finds: subscriptions made two days ago, the digests sent since in the delivery
+log, no next digest time kept yet. The first start computes every subscription's next digest
+time once (the upgrade's cost, printed apart); the figures are from the second start, as a bot
+restarted on its data.
 """
 
 from __future__ import annotations
@@ -30,19 +32,30 @@ from tests.fakes.bot_api import FakeBotAPI  # noqa: E402
 
 PREPARE = """
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from bot.records import Subscription
 from bot.store import Store
 store = Store.open(sys.argv[1])
 now = datetime.fromisoformat(sys.argv[2])
 skip = now.hour * 60 + now.minute
 created = now - timedelta(days=2)
+sent = []
 with store.transaction():
     for c in range(int(sys.argv[3])):
         # Any minute of the day but the next two hours: nothing falls due while measured.
         minute = (skip + 120 + c % (24 * 60 - 240)) % (24 * 60)
         at = f"{minute // 60:02d}:{minute % 60:02d}"
         store.chats.subscribe(Subscription(f"telegram:{c + 1}", at, "UTC", created), created)
+        # The digests the bot sent before it was stopped for the upgrade.
+        for days in range(4):
+            day = now.date() - timedelta(days=days)
+            fire = datetime.combine(day, time(minute // 60, minute % 60), UTC)
+            if created <= fire <= now:
+                sent.append((f"telegram:{c + 1}", fire.date().isoformat(), fire.isoformat()))
+    store.db.conn.executemany(
+        "INSERT INTO deliveries (chat, digest_date, sent, status, note, scheduled)"
+        " VALUES (?, ?, ?, 'sent', '', ?)", [(c, d, t, t) for c, d, t in sent]
+    )
 store.close()
 """
 
