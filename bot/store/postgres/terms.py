@@ -116,3 +116,8 @@ def julianday(text: str) -> float:
     if offset is not None:
         ijd -= int(offset.total_seconds() // 60) * 60000
     return ijd / 86400000.0
+
+
+def to_tsvector_text(lexemes: Sequence[str]) -> str:
+    """A tsvector's text form of these lexemes as they are (for COPY): each quoted."""
+    return " ".join(map(_quote, lexemes))
