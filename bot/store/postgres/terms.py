@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 
@@ -57,7 +57,7 @@ def _quote(term: str) -> str:
 
 
 def to_tsquery(
-    wants: Sequence[Sequence[str]], compounds: dict[str, list[str]] | None = None
+    wants: Sequence[Sequence[str]], compounds: Mapping[str, Sequence[str]] | None = None
 ) -> str:
     """The tsquery text `bot.query.to_match` means: each word by one of its terms or their
     compounds (`('a' | 'b') & 'c'`), terms quoted as lexemes."""
