@@ -145,6 +145,10 @@ class Articles(Table):
                 ],
             )
         self._count(compounds, terms, len(ids), tokens)
+        if ids:
+            # GIN files new entries in a pending list that every search reads through, until
+            # it holds 4 MB; merged here, once a batch, searches read only the sorted tree.
+            conn.execute("SELECT gin_clean_pending_list('articles_fts_terms_gin')")
 
     def _count(self, compounds: Counter[str], terms: Counter[str], added: int, tokens: int) -> None:
         """Add one batch's compounds, per-term article counts and sizes (in key order, so two

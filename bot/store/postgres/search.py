@@ -6,7 +6,10 @@ recency boost, so both backends return the same articles in the same order
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +25,7 @@ from bot.store.pipeline import (
 )
 from bot.store.postgres.articles import Articles
 from bot.store.postgres.base import PgDatabase, Table
-from bot.store.postgres.terms import bm25, counts, fold, idf, julianday, phrases, to_tsquery
+from bot.store.postgres.terms import bm25, fold, frequencies, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
 
@@ -45,40 +48,83 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     return where, args
 
 
+# Expected matches above which the newest ids are tried first (`SearchIndex._candidates`).
+WINDOW_FROM = 2000
+# The share of articles expected to match from which walking the newest ids, testing each
+# article's terms, beats the GIN index (at most ~4 articles tested per match).
+WALK_FROM = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class _Stats:
+    """What the index holds: articles, their tokens, the newest id, articles per term."""
+
+    rows: int
+    tokens: int
+    newest: int
+    hits: dict[str, int]
+
+
 class SearchIndex(SearchPipeline, Table):
     """Ranked search (`bot.store.pipeline`) on a GIN index of our own terms."""
 
     def __init__(self, db: PgDatabase, articles: Articles) -> None:
         super().__init__(db)
         self.articles = articles
+        # The heads (`_heads`) and term counts (`_stats`) of the running search, per thread.
+        self._local = threading.local()
+        # How candidates are found (`_candidates`); the same matches whichever way.
+        self.window_from = WINDOW_FROM
+        self.walk_from = WALK_FROM
 
     def _search(self, query: Query, limit: int, offset: int, now: datetime) -> SearchPage:
         with self.db.atomic():
             # One connection and snapshot for the whole search. The planner prices `@@` per
-            # row as cheap, but each row's tsvector is read from TOAST: a sequential scan of
-            # 3,000 articles took 18 ms where the GIN index takes well under one. With scans
-            # priced out, every plan looks dear enough for JIT, which spent 30-200 ms
-            # compiling one-row lookups: off.
-            self.db.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
-            return super()._search(query, limit, offset, now)
+            # row as cheap, but each row's terms are read and decompressed: scans are priced
+            # out. Every plan then looks dear enough for JIT, which spent 30-200 ms compiling
+            # one-row lookups: off. Parallel workers cost more to start than these plans take.
+            self.db.execute(
+                "SET LOCAL enable_seqscan = off; SET LOCAL jit = off;"
+                " SET LOCAL max_parallel_workers_per_gather = 0"
+            )
+            self._local.heads, self._local.stats = {}, None
+            try:
+                return super()._search(query, limit, offset, now)
+            finally:
+                self._local.heads, self._local.stats = {}, None
+
+    def _stats(self, terms: Iterable[str]) -> _Stats:
+        """The index's size, its newest id and each term's article count: one round trip for
+        the terms the running search has not asked for yet."""
+        known: _Stats | None = self._local.stats
+        wanted = sorted(set(terms) - set(known.hits if known else ()))
+        if known is not None and not wanted:
+            return known
+        rows, size, newest, hits = self.db.execute(
+            "SELECT articles, tokens, (SELECT coalesce(max(id), 0) FROM articles_fts),"
+            " (SELECT coalesce(json_object_agg(term, articles), '{}') FROM articles_fts_terms"
+            " WHERE term = ANY(%s)) FROM articles_fts_totals",
+            [wanted],
+        ).rows[0]
+        found = dict.fromkeys(wanted, 0) | {str(k): int(v) for k, v in hits.items()}
+        stats = _Stats(int(rows), int(size), int(newest), (known.hits if known else {}) | found)
+        self._local.stats = stats
+        return stats
 
     def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:
-        found = self._candidates(to_tsquery(wants), filters, stems=True)
+        stats = self._stats(fold(t) for word in wants for t in word)
+        found = self._candidates(wants, {}, filters, stats, stems=True)
         if not found:
             return []
         terms = phrases(scored)
-        # The table's size and each term's article count, in one round trip.
-        rows, size, hits = self.db.execute(
-            "SELECT articles, tokens, (SELECT coalesce(json_object_agg(term, articles), '{}')"
-            " FROM articles_fts_terms WHERE term = ANY(%s)) FROM articles_fts_totals",
-            [sorted(set(terms))],
-        ).rows[0]
-        weights = [idf(int(rows), int(hits.get(t, 0))) for t in terms]
-        avgdl = int(size) / int(rows)
+        weights = [idf(stats.rows, stats.hits.get(t, 0)) for t in terms]
+        avgdl = stats.tokens / stats.rows
         today = julianday(_iso(now) or "")
         ranked = []
+        heads = self._local.heads
         for article_id, day, title, body in found:
-            rank = bm25(terms, weights, counts(title), counts(body), avgdl)
+            heads[article_id] = (article_id, title, body[:LEAD_CHARS])
+            rank = bm25(weights, frequencies(title, terms), frequencies(body, terms), avgdl)
             age = max(0.0, today - julianday(day))
             ranked.append((article_id, day, rank * (1 + RECENCY_BOOST / (1 + age / RECENCY_DAYS))))
         return ranked
@@ -86,37 +132,106 @@ class SearchIndex(SearchPipeline, Table):
     def _matches(
         self, wants: Words, compounds: Mapping[str, Sequence[str]], filters: Filters
     ) -> list[tuple[Any, ...]]:
-        return self._candidates(to_tsquery(wants, compounds), filters)
+        terms = (fold(t) for word in wants for t in word)
+        extra = (fold(c) for word in wants for t in word for c in compounds.get(t, ()))
+        stats = self._stats([*terms, *extra])
+        return self._candidates(wants, compounds, filters, stats)
 
     def _candidates(
-        self, match: str, filters: Filters, *, stems: bool = False
+        self,
+        wants: Words,
+        compounds: Mapping[str, Sequence[str]],
+        filters: Filters,
+        stats: _Stats,
+        *,
+        stems: bool = False,
     ) -> list[tuple[Any, ...]]:
-        """The newest matches (up to CANDIDATES + 1): id, date, and (to score them) terms."""
+        """The newest matches (up to CANDIDATES + 1): id, date, and (to score them) terms.
+
+        GIN finds every match at once, but PostgreSQL then visits each one's row (an index
+        cannot answer alone), ~0.4 s for a word in all 100k articles. So the term counts
+        tell how many matches to expect: when there are many, the newest articles are tried
+        first, in a window of ids where about twice the needed matches should be, and the
+        rest only when the window held too few.
+        """
         where, args = _where(filters)
+        window = CANDIDATES + 1
+        shares = [
+            min(
+                1.0,
+                sum(stats.hits[fold(t)] for a in word for t in (a, *compounds.get(a, ())))
+                / max(1, stats.rows),
+            )
+            for word in wants
+        ]
         columns = ", a.title_stems, a.body_stems" if stems else ""
-        sql = (
-            # The matches first, from the GIN index: asked for the newest matches at once, the
-            # planner walks the ids backwards and tests every article's terms on the way.
-            # Only fixed SQL and named placeholders are joined here.
-            "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
-            " WHERE terms @@ %(match)s::tsquery)"
-            f" SELECT f.id, coalesce(a.published, a.fetched){columns} FROM f"
-            f" JOIN articles a ON a.id = f.id WHERE true{where}"
-            " ORDER BY f.id DESC LIMIT %(window)s"
-        )
-        return self.db.execute(sql, args | {"match": match, "window": CANDIDATES + 1}).rows
+        args |= {"match": to_tsquery(wants, compounds)}
+        if min(shares) * stats.rows <= self.window_from:
+            # Few matches, as the rarest word has few: all of them from the GIN index first,
+            # then the newest of those.
+            return self.db.execute(
+                # Only fixed SQL and named placeholders are joined here.
+                "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
+                " WHERE terms @@ %(match)s::tsquery)"
+                f" SELECT f.id, coalesce(a.published, a.fetched){columns} FROM f"
+                f" JOIN articles a ON a.id = f.id WHERE true{where}"
+                " ORDER BY f.id DESC LIMIT %(window)s",
+                args | {"window": window},
+            ).rows
+        rows: list[tuple[Any, ...]] = []
+        top = stats.newest
+        # Twice the window's matches, were the words independent of each other.
+        share = max(math.prod(shares), 1e-9)
+        span = int(2 * window / share)
+        # The planner prices testing an article's terms as cheap and walks the ids backwards
+        # testing each, which is right only when most articles match; else the window's
+        # matches come from the GIN index (its matches and the id range as two bitmaps).
+        walk = share >= self.walk_from
+        if not walk:
+            self.db.execute("SET LOCAL enable_indexscan = off")
+        try:
+            while True:
+                floor = max(0, top - span)
+                rows += self.db.execute(
+                    # Only fixed SQL and named placeholders are joined here.
+                    f"SELECT f.id, coalesce(a.published, a.fetched){columns}"  # noqa: S608
+                    " FROM articles_fts f JOIN articles a ON a.id = f.id"
+                    " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
+                    f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
+                    args | {"floor": floor, "top": top, "window": window - len(rows)},
+                ).rows
+                if len(rows) == window or floor == 0:
+                    return rows
+                # Too few (the filters left few): the next, four times wider window.
+                top, span = floor, 4 * span
+        finally:
+            if not walk:
+                self.db.execute("SET LOCAL enable_indexscan = on")
 
     def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
-        newest = int(self.db.execute("SELECT coalesce(max(id), 0) FROM articles").rows[0][0])
-        sample = min(sample, newest)
-        found = []
-        for word in wants:
-            count = self.db.execute(
-                "WITH f AS MATERIALIZED (SELECT id FROM articles_fts WHERE terms @@ %s::tsquery)"
-                " SELECT count(*) FROM f WHERE id > %s",
-                [to_tsquery([word]), newest - sample],
-            ).rows[0][0]
-            found.append(int(count))
+        stats = self._stats(fold(t) for word in wants for t in word)
+        sample = min(sample, stats.newest)
+        found = [0] * len(wants)
+        # A word in fewer articles than half the sample cannot be in half of it: only the
+        # others are counted, each over the newest ids (one round trip for all).
+        asked = [
+            n
+            for n, word in enumerate(wants)
+            if 2 * sum(stats.hits.get(fold(t), 0) for t in word) >= sample
+        ]
+        if asked:
+            counts = ", ".join(
+                f"(SELECT count(*) FROM articles_fts WHERE id > %(floor)s"  # noqa: S608
+                f" AND terms @@ %(q{n})s::tsquery)"
+                for n in asked
+            )
+            args = {f"q{n}": to_tsquery([wants[n]]) for n in asked}
+            row = self.db.execute(
+                f"SELECT {counts}",
+                args | {"floor": stats.newest - sample},
+            ).rows[0]
+            for n, count in zip(asked, row, strict=True):
+                found[n] = int(count)
         return found, sample
 
     def _compounds(self, roots: Sequence[str]) -> dict[str, list[str]]:
@@ -155,10 +270,11 @@ class SearchIndex(SearchPipeline, Table):
         ).rows
 
     def _heads(self, ids: Sequence[int]) -> Iterable[Head]:
-        return self.db.execute(
-            "SELECT id, title_stems, substr(body_stems, 1, %s) FROM articles WHERE id = ANY(%s)",
-            [LEAD_CHARS, list(ids)],
-        ).rows
+        known: dict[int, Head] = self._local.heads
+        wanted = [i for i in ids if i not in known]
+        sql = "SELECT id, title_stems, substr(body_stems, 1, %s) FROM articles WHERE id = ANY(%s)"
+        fetched = self.db.execute(sql, [LEAD_CHARS, wanted]).rows if wanted else []
+        return [*(known[i] for i in ids if i in known), *fetched]
 
     def _hits(self, ids: Sequence[int], query: Query) -> tuple[SearchHit, ...]:
         if not ids:

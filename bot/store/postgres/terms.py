@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -40,10 +39,12 @@ def tokens(stems: str) -> list[str]:
     return [fold(t) for t in stems.split()]
 
 
-def counts(stems: str) -> Counter[str]:
-    """How often each folded token occurs in a stored `title_stems`/`body_stems` text."""
+def frequencies(stems: str, terms: Sequence[str]) -> tuple[list[int], int]:
+    """How often each (folded) term occurs in a stored `title_stems`/`body_stems` text, and
+    the text's size in tokens: all bm25 needs of it."""
     # Stems are lower case already: only a text with other letters than ASCII needs folding.
-    return Counter(stems.split() if stems.isascii() else tokens(stems))
+    found = stems.split() if stems.isascii() else tokens(stems)
+    return [found.count(term) for term in terms], len(found)
 
 
 def index_row(title_stems: str, body_stems: str) -> tuple[list[str], int]:
@@ -75,18 +76,18 @@ def phrases(wants: Sequence[Sequence[str]]) -> list[str]:
 
 
 def bm25(
-    phrase_terms: Sequence[str],
     idf: Sequence[float],
-    title: Counter[str],
-    body: Counter[str],
+    title: tuple[list[int], int],
+    body: tuple[list[int], int],
     avgdl: float,
 ) -> float:
-    """FTS5's bm25() of one row, negated as FTS5 returns it (fts5Bm25Function, same order of
-    operations so equal inputs give the same double)."""
-    size = float(sum(title.values()) + sum(body.values()))
+    """FTS5's bm25() of one row from its `frequencies` in title and body, negated as FTS5
+    returns it (fts5Bm25Function, same order of operations so equal inputs give the same
+    double)."""
+    size = float(title[1] + body[1])
     score = 0.0
-    for term, weight in zip(phrase_terms, idf, strict=True):
-        freq = TITLE_WEIGHT * title[term] + BODY_WEIGHT * body[term]
+    for weight, in_title, in_body in zip(idf, title[0], body[0], strict=True):
+        freq = TITLE_WEIGHT * in_title + BODY_WEIGHT * in_body
         score += weight * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * size / avgdl)))
     return -1.0 * score
 
