@@ -9,9 +9,11 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+import psycopg
 
 from bot.query import MIN_PART, Query, make_snippet
 from bot.records import SearchHit, SearchPage
@@ -24,7 +26,7 @@ from bot.store.pipeline import (
     Words,
 )
 from bot.store.postgres.articles import Articles
-from bot.store.postgres.base import PgDatabase, Table
+from bot.store.postgres.base import Args, PgDatabase, Table
 from bot.store.postgres.terms import bm25, fold, frequencies, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
@@ -83,15 +85,35 @@ class SearchIndex(SearchPipeline, Table):
             # row as cheap, but each row's terms are read and decompressed: scans are priced
             # out. Every plan then looks dear enough for JIT, which spent 30-200 ms compiling
             # one-row lookups: off. Parallel workers cost more to start than these plans take.
-            self.db.execute(
+            local = self._local
+            local.heads, local.stats, local.recent, local.walking = {}, None, {}, True
+            local.settings = (
                 "SET LOCAL enable_seqscan = off; SET LOCAL jit = off;"
-                " SET LOCAL max_parallel_workers_per_gather = 0"
+                " SET LOCAL max_parallel_workers_per_gather = 0; "
             )
-            self._local.heads, self._local.stats = {}, None
             try:
                 return super()._search(query, limit, offset, now)
             finally:
-                self._local.heads, self._local.stats = {}, None
+                local.heads, local.stats, local.recent = {}, None, {}
+
+    def _rows(self, sql: str, args: Args = None) -> list[tuple[Any, ...]]:
+        """Run one statement of the search; settings still to be made go first, in the same
+        round trip (a client-side bound statement may hold several)."""
+        settings: str = self._local.settings
+        if not settings:
+            return self.db.execute(sql, args).rows
+        self._local.settings = ""
+        with self.db.connection() as conn, psycopg.ClientCursor(conn) as cur:
+            cur.execute(settings + sql, args)
+            while cur.nextset():
+                pass
+            return cur.fetchall()
+
+    def _walking(self, walk: bool) -> None:
+        """Let the planner walk an index in order (the default), or make it use bitmaps."""
+        if self._local.walking != walk:
+            self._local.walking = walk
+            self._local.settings += f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}; "
 
     def _stats(self, terms: Iterable[str]) -> _Stats:
         """The index's size, its newest id and each term's article count: one round trip for
@@ -100,12 +122,12 @@ class SearchIndex(SearchPipeline, Table):
         wanted = sorted(set(terms) - set(known.hits if known else ()))
         if known is not None and not wanted:
             return known
-        rows, size, newest, hits = self.db.execute(
+        rows, size, newest, hits = self._rows(
             "SELECT articles, tokens, (SELECT coalesce(max(id), 0) FROM articles_fts),"
             " (SELECT coalesce(json_object_agg(term, articles), '{}') FROM articles_fts_terms"
             " WHERE term = ANY(%s)) FROM articles_fts_totals",
             [wanted],
-        ).rows[0]
+        )[0]
         found = dict.fromkeys(wanted, 0) | {str(k): int(v) for k, v in hits.items()}
         stats = _Stats(int(rows), int(size), int(newest), (known.hits if known else {}) | found)
         self._local.stats = stats
@@ -169,7 +191,8 @@ class SearchIndex(SearchPipeline, Table):
         if min(shares) * stats.rows <= self.window_from:
             # Few matches, as the rarest word has few: all of them from the GIN index first,
             # then the newest of those.
-            return self.db.execute(
+            self._walking(True)
+            return self._rows(
                 # Only fixed SQL and named placeholders are joined here.
                 "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
                 " WHERE terms @@ %(match)s::tsquery)"
@@ -177,7 +200,7 @@ class SearchIndex(SearchPipeline, Table):
                 f" JOIN articles a ON a.id = f.id WHERE true{where}"
                 " ORDER BY f.id DESC LIMIT %(window)s",
                 args | {"window": window},
-            ).rows
+            )
         rows: list[tuple[Any, ...]] = []
         top = stats.newest
         # Twice the window's matches, were the words independent of each other.
@@ -186,53 +209,44 @@ class SearchIndex(SearchPipeline, Table):
         # The planner prices testing an article's terms as cheap and walks the ids backwards
         # testing each, which is right only when most articles match; else the window's
         # matches come from the GIN index (its matches and the id range as two bitmaps).
-        walk = share >= self.walk_from
-        if not walk:
-            self.db.execute("SET LOCAL enable_indexscan = off")
-        try:
-            while True:
-                floor = max(0, top - span)
-                rows += self.db.execute(
-                    # Only fixed SQL and named placeholders are joined here.
-                    f"SELECT f.id, coalesce(a.published, a.fetched){columns}"  # noqa: S608
-                    " FROM articles_fts f JOIN articles a ON a.id = f.id"
-                    " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
-                    f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
-                    args | {"floor": floor, "top": top, "window": window - len(rows)},
-                ).rows
-                if len(rows) == window or floor == 0:
-                    return rows
-                # Too few (the filters left few): the next, four times wider window.
-                top, span = floor, 4 * span
-        finally:
-            if not walk:
-                self.db.execute("SET LOCAL enable_indexscan = on")
+        self._walking(share >= self.walk_from)
+        while True:
+            floor = max(0, top - span)
+            rows += self._rows(
+                # Only fixed SQL and named placeholders are joined here.
+                f"SELECT f.id, coalesce(a.published, a.fetched){columns}"  # noqa: S608
+                " FROM articles_fts f JOIN articles a ON a.id = f.id"
+                " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
+                f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
+                args | {"floor": floor, "top": top, "window": window - len(rows)},
+            )
+            if len(rows) == window or floor == 0:
+                return rows
+            # Too few (the filters left few): the next, four times wider window.
+            top, span = floor, 4 * span
 
     def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
         stats = self._stats(fold(t) for word in wants for t in word)
         sample = min(sample, stats.newest)
-        found = [0] * len(wants)
+        # Each word's count, kept for the related searches (of fewer words) that follow.
+        known: dict[tuple[str, ...], int] = self._local.recent
         # A word in fewer articles than half the sample cannot be in half of it: only the
         # others are counted, each over the newest ids (one round trip for all).
         asked = [
-            n
-            for n, word in enumerate(wants)
-            if 2 * sum(stats.hits.get(fold(t), 0) for t in word) >= sample
+            word
+            for word in dict.fromkeys(wants)
+            if word not in known and 2 * sum(stats.hits.get(fold(t), 0) for t in word) >= sample
         ]
         if asked:
             counts = ", ".join(
                 f"(SELECT count(*) FROM articles_fts WHERE id > %(floor)s"  # noqa: S608
                 f" AND terms @@ %(q{n})s::tsquery)"
-                for n in asked
+                for n in range(len(asked))
             )
-            args = {f"q{n}": to_tsquery([wants[n]]) for n in asked}
-            row = self.db.execute(
-                f"SELECT {counts}",
-                args | {"floor": stats.newest - sample},
-            ).rows[0]
-            for n, count in zip(asked, row, strict=True):
-                found[n] = int(count)
-        return found, sample
+            args = {f"q{n}": to_tsquery([word]) for n, word in enumerate(asked)}
+            row = self._rows(f"SELECT {counts}", args | {"floor": stats.newest - sample})[0]
+            known.update(zip(asked, map(int, row), strict=True))
+        return [known.get(word, 0) for word in wants], sample
 
     def _compounds(self, roots: Sequence[str]) -> dict[str, list[str]]:
         """Stored compounds of each root, in one round trip for all roots."""
@@ -240,18 +254,26 @@ class SearchIndex(SearchPipeline, Table):
         found: dict[str, list[str]] = {root: [] for root in roots}
         if not wanted:
             return found
-        rows = self.db.execute(
-            "SELECT x.n, c.stem FROM unnest(%(roots)s::text[], %(tails)s::text[])"
+        rows = self._rows(
+            "SELECT x.n, c.stem, t.articles FROM unnest(%(roots)s::text[], %(tails)s::text[])"
             " WITH ORDINALITY AS x(head, tail, n), LATERAL (SELECT stem, articles FROM"
             " (SELECT stem, articles FROM compounds WHERE stem > x.head"
             " AND stem < x.head || chr(1114111) UNION SELECT stem, articles FROM compounds"
             " WHERE tail > x.tail AND tail < x.tail || chr(1114111)) AS found"
             " ORDER BY articles DESC, stem LIMIT %(n)s) AS c"
+            " LEFT JOIN articles_fts_terms t ON t.term = c.stem"
             " ORDER BY x.n, c.articles DESC, c.stem",
             {"roots": wanted, "tails": [r[::-1] for r in wanted], "n": COMPOUNDS},
-        ).rows
-        for n, stem in rows:
+        )
+        counts: dict[str, int] = {}
+        for n, stem, articles in rows:
             found[wanted[int(n) - 1]].append(str(stem))
+            if articles is not None and fold(stem) == stem:
+                counts[stem] = int(articles)
+        # The compounds' article counts, which the search of them asks for next.
+        stats: _Stats | None = self._local.stats
+        if stats is not None:
+            self._local.stats = replace(stats, hits=stats.hits | counts)
         return found
 
     def _newest(self, filters: Filters, limit: int) -> list[int]:
@@ -262,18 +284,18 @@ class SearchIndex(SearchPipeline, Table):
             f"{where} ORDER BY coalesce(a.published, a.fetched) DESC, a.id DESC"
             " LIMIT %(limit)s"
         )
-        return [int(r[0]) for r in self.db.execute(sql, args | {"limit": limit}).rows]
+        return [int(r[0]) for r in self._rows(sql, args | {"limit": limit})]
 
     def _texts(self, ids: Sequence[int]) -> Iterable[tuple[int, str]]:
-        return self.db.execute(
+        return self._rows(
             "SELECT id, title || chr(10) || body FROM articles WHERE id = ANY(%s)", [list(ids)]
-        ).rows
+        )
 
     def _heads(self, ids: Sequence[int]) -> Iterable[Head]:
         known: dict[int, Head] = self._local.heads
         wanted = [i for i in ids if i not in known]
         sql = "SELECT id, title_stems, substr(body_stems, 1, %s) FROM articles WHERE id = ANY(%s)"
-        fetched = self.db.execute(sql, [LEAD_CHARS, wanted]).rows if wanted else []
+        fetched = self._rows(sql, [LEAD_CHARS, wanted]) if wanted else []
         return [*(known[i] for i in ids if i in known), *fetched]
 
     def _hits(self, ids: Sequence[int], query: Query) -> tuple[SearchHit, ...]:
