@@ -372,21 +372,27 @@ def test_migrate_store_moves_everything_and_checks_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "newsbot.db"
+    monkeypatch.setenv("NEWSBOT_DB", str(path))
+    monkeypatch.setenv("NEWSBOT_CONFIG", "")
+    monkeypatch.setenv("NEWSBOT_LANGUAGE", "en")
+    # The demo's database (the sample articles), then chats, alerts, a feed and more articles.
+    assert main(["demo", "--no-console"]) == 0
     sqlite = Store.open(path)
-    list(ingest_paths(sqlite, [SEEDS], NOW))
     sqlite.articles.add_articles(corpus_articles(120), NOW)
     sqlite.chats.subscribe(Subscription("tg:1", "07:30", "Europe/Berlin"), NOW)
     sqlite.chats.update_settings("tg:1", NOW, stories=3, quiet="22:00-06:00")
+    sqlite.chats.subscribe(Subscription("mx:!room", "18:00", "America/New_York"), NOW)
+    sqlite.chats.update_settings("mx:!room", NOW, language="en", sentences=1, breaking=True)
+    sqlite.chats.add_alert("mx:!room", ("hochwasser", "rhein"), NOW)
     alert = sqlite.chats.add_alert("tg:1", ("venezuela",), NOW)
     sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
     sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
     sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
     held = Reply(((Span("Eilmeldung"),),))
     sqlite.pushes.plan_alert("tg:1", [alert], 1, held, NOW + timedelta(hours=1), NOW)
+    settings = {chat: sqlite.chats.settings(chat) for chat in ("tg:1", "mx:!room")}
     sqlite.close()
-    monkeypatch.setenv("NEWSBOT_DB", str(path))
-    monkeypatch.setenv("NEWSBOT_CONFIG", "")
-    monkeypatch.setenv("NEWSBOT_LANGUAGE", "en")
+    capsys.readouterr()
     assert main(["migrate-store", "--to", postgres_url]) == 0
     out = capsys.readouterr().out
     assert "articles: 122 rows copied" in out
@@ -394,7 +400,9 @@ def test_migrate_store_moves_everything_and_checks_it(
     postgres = open_store(postgres_url)
     try:
         assert postgres.articles.count_articles() == 122
+        assert {chat: postgres.chats.settings(chat) for chat in settings} == settings
         assert postgres.chats.settings("tg:1").stories == 3
+        assert [a.words for a in postgres.chats.alerts("mx:!room")] == [("hochwasser", "rhein")]
         assert postgres.chats.subscription("tg:1") is not None
         assert [a.id for a in postgres.chats.alerts("tg:1")] == [alert]
         assert postgres.deliveries.delivery_status("tg:1", NOW.date()) == "sent"
