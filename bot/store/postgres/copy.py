@@ -55,6 +55,9 @@ def copy_store(source: Store, target: PostgresStore, now: datetime) -> CopyRepor
     if target.articles.count_articles() or target.chats.subscriptions() or target.feeds.all():
         raise ValueError("the PostgreSQL database already holds a newsbot store; give an empty one")
     rows: dict[str, int] = {}
+    # One read transaction over the SQLite file: every table as of one moment, even while a
+    # bot still writes to it (WAL readers keep their snapshot).
+    source.db.execute("BEGIN")
     with target.db.atomic() as conn:
         for table in _tables(source):
             cursor = source.db.execute(f"SELECT * FROM [{table}]")  # noqa: S608 - from the schema
@@ -74,6 +77,7 @@ def copy_store(source: Store, target: PostgresStore, now: datetime) -> CopyRepor
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608
                 f" coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
+    source.db.execute("COMMIT")
     # The planner's statistics of the new tables, before the first searches.
     target.db.execute("ANALYZE")
     return CopyReport(rows, SAMPLE, tuple(_differences(source, target, rows, now)))
