@@ -101,6 +101,8 @@ def _index(source: Store, conn: psycopg.Connection[Any]) -> None:
             tokens += size
             articles += 1
             copy.write_row((article_id, to_tsvector_text(lexemes), size))
+    # Room to sort the whole index's entries in memory (the default 64 MB spills to disk).
+    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     conn.execute(INDEX_GIN)
     keys = sorted(terms)
     conn.execute(

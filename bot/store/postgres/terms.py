@@ -49,7 +49,9 @@ def frequencies(stems: str, terms: Sequence[str]) -> tuple[list[int], int]:
 
 def index_row(title_stems: str, body_stems: str) -> tuple[list[str], int]:
     """An article's distinct lexemes (sorted) and its size in tokens, as FTS5 counts it."""
-    found = tokens(title_stems) + tokens(body_stems)
+    # Stems are lower case already: only a text with other letters than ASCII needs folding.
+    text = title_stems + " " + body_stems
+    found = text.split() if text.isascii() and text.islower() else tokens(text)
     return sorted(set(found)), len(found)
 
 
