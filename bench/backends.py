@@ -1,12 +1,17 @@
-"""The same articles and searches on SQLite and on PostgreSQL, in one run: ingest articles per
-second and search p50/p95 for 1, 2 and 3 words and a quoted phrase, with the ratio PG/SQLite.
+"""The same store work on SQLite and on PostgreSQL, in one run, at 100,000 articles: search
+p50/p95 for 1, 2 and 3 words and a quoted phrase, ingest articles per second, a due minute of
+10,000 chats' digests through the store, and one poll's claim of due feeds; PG/SQLite ratios.
 
-Run: .venv/bin/python bench/backends.py [--articles 100000] [--queries 300]
-     [--postgres postgresql://…]  (default: a throwaway cluster from the PostgreSQL server
-     package, as the tests start it)
+Run: .venv/bin/python bench/backends.py [--articles 100000] [--queries 200]
+     [--sqlite PATH] [--postgres postgresql://…]
 
+Without --postgres a throwaway cluster from the PostgreSQL server package is started (as the
+tests start it, with 512 MB of shared buffers as a server of its own would have). Stores that
+already hold the corpus (the same --sqlite file and --postgres database from an earlier run)
+are not built again; ingest is then measured by adding --more batches of new articles on top.
 The corpus and queries are bench/search.py's (Zipf-distributed German-like words, inflected
-forms, compounds). Both stores get the same batches of 1000; both answer the same queries.
+forms, compounds). Searches alternate between the backends query by query, so load from other
+processes on a shared machine falls on both alike.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,18 +30,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search import BATCH, Corpus, percentile
+from bot.digest import window_of
+from bot.digest_delivery import PLAN_SLICE, Due, plan_chats
 from bot.query import Query, parse_query
+from bot.records import Subscription
 from bot.store import Storage, Store, open_store
 
 NOW = datetime(2025, 11, 10, tzinfo=UTC)
+CHATS = 10_000
+FEEDS = 200
 
 
-def ingest(stores: dict[str, Storage], count: int) -> dict[str, list[float]]:
-    """Add the same batches to every store; articles per second of each batch, per store."""
-    corpus = Corpus(2025)
+def ingest(stores: dict[str, Storage], corpus: Corpus, first: int, count: int) -> dict[str, float]:
+    """Add the same batches of 1000 to every store; the median articles per second of each."""
     rates: dict[str, list[float]] = {name: [] for name in stores}
-    for start in range(0, count, BATCH):
-        items = [corpus.article(n, NOW) for n in range(start, min(start + BATCH, count))]
+    for start in range(first, first + count, BATCH):
+        items = [corpus.article(n, NOW) for n in range(start, min(start + BATCH, first + count))]
         for name, store in stores.items():
             t = time.perf_counter()
             store.articles.add_articles(items, NOW)
@@ -45,7 +54,7 @@ def ingest(stores: dict[str, Storage], count: int) -> dict[str, list[float]]:
             done = start + len(items)
             line = ", ".join(f"{n} {r[-1]:.0f}/s" for n, r in rates.items())
             print(f"  {done} articles: {line}", flush=True)
-    return rates
+    return {name: statistics.median(r) for name, r in rates.items()}
 
 
 def drawn_queries(count: int) -> dict[str, list[Query]]:
@@ -69,20 +78,76 @@ def drawn_queries(count: int) -> dict[str, list[Query]]:
     return out
 
 
-def timed(search: Callable[[Query], object], queries: list[Query]) -> list[float]:
-    times = []
-    for query in queries:
-        t = time.perf_counter()
-        search(query)
-        times.append((time.perf_counter() - t) * 1000)
+def searches(stores: dict[str, Storage], queries: list[Query]) -> dict[str, list[float]]:
+    """Milliseconds per search on each store, the backends taking turns query by query."""
+    times: dict[str, list[float]] = {name: [] for name in stores}
+    for n, query in enumerate(queries):
+        order = list(stores.items())
+        for name, store in order if n % 2 else order[::-1]:
+            t = time.perf_counter()
+            store.index.search(query, 5, now=NOW)
+            times[name].append((time.perf_counter() - t) * 1000)
     return times
+
+
+def digests(store: Storage, chats: int) -> dict[str, float]:
+    """A due minute of `chats` digests through the store, as `DigestSender.send` does it:
+    plans (each chat's settings and last digest), the window's articles, then each digest
+    claimed and finished in the delivery log. Seconds per step. Grouping and cutting are the
+    same CPU work on both (bench/digest.py measures them; this corpus's made-up words make
+    every article look like every other to the story grouping)."""
+    names = [f"telegram:{c}" for c in range(chats)]
+    if len(store.chats.subscriptions()) < chats:
+        for name in names:
+            store.chats.subscribe(Subscription(name, "07:00", "Europe/Berlin"), NOW)
+    steps: dict[str, float] = {}
+    t = time.perf_counter()
+    plans = {}
+    for i in range(0, chats, PLAN_SLICE):
+        plans |= plan_chats(store, names[i : i + PLAN_SLICE], NOW, "Europe/Berlin")
+    steps["plans"] = time.perf_counter() - t
+    t = time.perf_counter()
+    since, until = window_of(plans.values(), NOW)
+    window = store.articles.articles_since(since, until)
+    steps[f"window ({len(window)} articles)"] = time.perf_counter() - t
+    # A key of this run's own, so a second run claims afresh.
+    key = f"bench-{time.time_ns()}"
+    dues = [Due(name, NOW.date(), NOW, "send", key) for name in names]
+    t = time.perf_counter()
+    for due in dues:
+        store.deliveries.claim_delivery(due.chat, key, at=NOW, scheduled=NOW)
+        store.deliveries.finish_delivery(due.chat, key, status="sent", at=NOW)
+    steps["claims"] = time.perf_counter() - t
+    return steps
+
+
+def poll_claims(store: Storage, runs: int) -> float:
+    """Milliseconds for one poll's claim of its due feeds (FEEDS of them due): the lease claim
+    where the store has one, else the due feeds' query; the median of `runs`."""
+    if len(store.feeds.all()) < FEEDS:
+        for n in range(FEEDS):
+            store.feeds.add_feed(f"https://feeds.example/{n}.xml", NOW)
+    claim: Callable[..., object] | None = getattr(store.feeds, "claim", None)
+    times = []
+    for n in range(runs):
+        # Each claim after the last one's lease ran out, so every feed is claimable again.
+        at = NOW + timedelta(minutes=10 * n)
+        t = time.perf_counter()
+        if claim is not None:
+            claim(at, now=at, owner="bench", until=at + timedelta(minutes=5))
+        else:
+            store.feeds.due_feeds(at)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--postgres", help="an empty database's URL (default: a throwaway one)")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--more", type=int, default=5, help="batches added to built stores")
+    parser.add_argument("--sqlite", type=Path, help="the SQLite file (default: a new one)")
+    parser.add_argument("--postgres", help="a database's URL (default: a throwaway one)")
     args = parser.parse_args()
     cluster = None
     url = args.postgres
@@ -92,36 +157,53 @@ def main() -> None:
         found = server_bin()
         if found is None:
             raise SystemExit("no PostgreSQL server binaries: give --postgres URL")
-        cluster = Cluster.start(found)
+        cluster = Cluster.start(found, ("shared_buffers=512MB",))
         url = cluster.create_database()
-    folder = Path(tempfile.mkdtemp())
-    stores: dict[str, Storage] = {
-        "sqlite": Store.open(folder / "bench.db"),
-        "postgresql": open_store(url),
-    }
+    path = args.sqlite or Path(tempfile.mkdtemp()) / "bench.db"
+    stores: dict[str, Storage] = {"sqlite": Store.open(path), "postgresql": open_store(url)}
     try:
-        rates = ingest(stores, args.articles)
-        for name, r in rates.items():
-            tail = max(1, len(r) // 10)
-            print(
-                f"ingest {name}: median {statistics.median(r):.0f} articles/s,"
-                f" last 10 %: {statistics.median(r[-tail:]):.0f} articles/s"
-            )
-        print(f"| query ({args.articles} articles) | SQLite p50 / p95 | PostgreSQL p50 / p95 |")
-        print("|---|---|---|")
+        held = {name: store.articles.count_articles() for name, store in stores.items()}
+        if len(set(held.values())) > 1:
+            raise SystemExit(f"the stores hold different corpora: {held}")
+        rows: list[tuple[str, str, str, str]] = []
+        if not held["sqlite"]:
+            rates = ingest(stores, Corpus(2025), 0, args.articles)
+            what = f"ingest, {args.articles} articles in batches of {BATCH} (median batch)"
+        else:
+            count = held["sqlite"]
+            rates = ingest(stores, Corpus(count), count, args.more * BATCH)
+            what = f"ingest, {args.more} batches of {BATCH} onto {count} articles (median)"
+        rows.append((what, *(f"{r:.0f} articles/s" for r in rates.values()), _ratio(rates)))
+        total = stores["sqlite"].articles.count_articles()
+        print(f"search at {total} articles, {args.queries} queries of each kind")
         for label, queries in drawn_queries(args.queries).items():
-            cells = []
-            for store in stores.values():
-                # One warm-up pass: both backends answer from memory, as a running bot does.
-                timed(lambda q, s=store: s.index.search(q, 5, now=NOW), queries[:20])
-                times = timed(lambda q, s=store: s.index.search(q, 5, now=NOW), queries)
-                cells.append(f"{percentile(times, 0.5):.1f} / {percentile(times, 0.95):.1f} ms")
-            print(f"| {label} | {cells[0]} | {cells[1]} |")
+            searches(stores, queries[:20])  # warm-up: both answer from memory, as a bot does
+            times = searches(stores, queries)
+            p95 = {name: percentile(t, 0.95) for name, t in times.items()}
+            cells = [f"{percentile(t, 0.5):.1f} / {p95[n]:.1f} ms" for n, t in times.items()]
+            rows.append((f"search p50 / p95, {label}", *cells, _ratio(p95)))
+        spent = {name: digests(store, CHATS) for name, store in stores.items()}
+        for step in spent["sqlite"]:
+            cells = [f"{s[step]:.2f} s" for s in spent.values()]
+            took = {name: s[step] for name, s in spent.items()}
+            rows.append((f"{CHATS} chats' digests: {step}", *cells, _ratio(took)))
+        claims = {name: poll_claims(store, 50) for name, store in stores.items()}
+        cells = [f"{c:.2f} ms" for c in claims.values()]
+        rows.append((f"one poll's claim of {FEEDS} due feeds (median)", *cells, _ratio(claims)))
+        print("| figure | SQLite | PostgreSQL | PG / SQLite |")
+        print("|---|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
     finally:
         for store in stores.values():
             store.close()
         if cluster is not None:
             cluster.stop()
+
+
+def _ratio(values: dict[str, float]) -> str:
+    """PostgreSQL's figure over SQLite's."""
+    return f"{values['postgresql'] / values['sqlite']:.2f}"
 
 
 if __name__ == "__main__":

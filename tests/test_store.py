@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -141,6 +142,37 @@ def test_near_duplicate_from_another_source_is_one_article_with_two_links(
     assert stored.title == "Kanzler reist nach Paris"
     assert [link.name for link in stored.links] == ["Reuters"]
     assert store.articles.count_articles() == 1
+
+
+def test_twins_within_one_batch_are_found_as_when_added_one_by_one(store: Store) -> None:
+    body = german_text(random.Random(5), 150)
+    edited = ". ".join([*body.split(". ")[:-2], "Die Agentur ergänzte eine Stellungnahme"])
+    other = german_text(random.Random(6), 150)
+    batch = [
+        make("Kanzler reist nach Paris", body, url="https://a.example/1"),
+        make("Kanzler in Paris", other, url="https://a.example/1?utm_source=rss"),
+        make("Scholz in Paris eingetroffen", edited, source="Reuters", url="https://r.example/1"),
+        make("Wahl in Hessen", other, url="https://a.example/2"),
+        make("Wahl in Hessen", other, source="AFP", url="https://f.example/9"),
+        make("Ein Datum voraus", german_text(random.Random(7), 150), url="https://a.example/3"),
+    ]
+    batch[-1] = replace(batch[-1], published=NOW + timedelta(days=3))
+    first = store.articles.add_articles(batch, NOW)
+    assert [status for status, _ in first] == [
+        "added", "duplicate", "duplicate", "added", "duplicate", "added",
+    ]  # fmt: skip
+    paris, hessen, ahead = first[0][1], first[3][1], first[5][1]
+    assert [i for _, i in first] == [paris, paris, paris, hessen, hessen, ahead]
+    assert paris < hessen < ahead
+    stored = {a.id: a for a in store.articles.articles_by_id([paris, hessen, ahead])}
+    assert [link.name for link in stored[paris].links] == ["Reuters"]
+    assert [link.name for link in stored[hessen].links] == ["AFP"]
+    # A date ahead of the clock is clamped to it, in a batch as alone.
+    assert stored[ahead].published == NOW
+    assert store.articles.count_articles() == 3
+    assert store.articles.add_articles(batch, NOW) == [("duplicate", i) for _, i in first]
+    assert store.index.search(parse_query("Stellungnahme"), 5, now=NOW).total == 0
+    assert store.index.search(parse_query("Paris"), 5, now=NOW).total == 1
 
 
 def test_different_stories_are_kept_apart(store: Store) -> None:

@@ -8,6 +8,7 @@ import json
 import random
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -330,6 +331,40 @@ def test_search_returns_the_same_articles_in_the_same_order_on_both(postgres_url
         postgres.close()
 
 
+def test_newest_matches_are_the_same_however_postgresql_finds_them(postgres_url: str) -> None:
+    # More articles than the candidate cap, a word in each, so the newest ids are tried in
+    # windows; filters leave too few in the first window, so wider ones follow.
+    corpus = Corpus(31, lemmas=300)
+    articles = [
+        replace(corpus.article(n, NOW), title=f"Bericht {corpus.article(n, NOW).title}")
+        for n in range(1300)
+    ]
+    sqlite = Store.memory()
+    postgres = PostgresStore.open(postgres_url)
+    try:
+        for start in range(0, len(articles), 500):
+            sqlite.articles.add_articles(articles[start : start + 500], NOW)
+            postgres.articles.add_articles(articles[start : start + 500], NOW)
+        texts = [
+            "Bericht",
+            "Bericht quelle:dpa",
+            "Bericht seit:9.11.2025",
+            "Bericht -" + (corpus.draw(1, top=20)[0]),
+        ] + [" ".join(corpus.draw(n, top=40)) for n in (1, 2, 3) for _ in range(6)]
+        texts += [f"{t} quelle:Reuters" for t in texts[4:10]]
+        expected = {t: ranking(sqlite, t) for t in texts}
+        assert expected["Bericht"][2:] == (500, True)
+        assert 100 < expected["Bericht quelle:dpa"][2] < 500
+        ways = {"GIN only": (10**9, 2.0), "windows, walking": (0, 0.0), "windows, GIN": (0, 2.0)}
+        for way, (window_from, walk_from) in ways.items():
+            postgres.index.window_from, postgres.index.walk_from = window_from, walk_from
+            found = {t: ranking(postgres, t) for t in texts}
+            assert [t for t in texts if found[t] != expected[t]] == [], way
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
 def test_migrate_store_moves_everything_and_checks_it(
     postgres_url: str,
     tmp_path: Path,
@@ -337,11 +372,18 @@ def test_migrate_store_moves_everything_and_checks_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "newsbot.db"
+    monkeypatch.setenv("NEWSBOT_DB", str(path))
+    monkeypatch.setenv("NEWSBOT_CONFIG", "")
+    monkeypatch.setenv("NEWSBOT_LANGUAGE", "en")
+    # The demo's database (the sample articles), then chats, alerts, a feed and more articles.
+    assert main(["demo", "--no-console"]) == 0
     sqlite = Store.open(path)
-    list(ingest_paths(sqlite, [SEEDS], NOW))
     sqlite.articles.add_articles(corpus_articles(120), NOW)
     sqlite.chats.subscribe(Subscription("tg:1", "07:30", "Europe/Berlin"), NOW)
     sqlite.chats.update_settings("tg:1", NOW, stories=3, quiet="22:00-06:00")
+    sqlite.chats.subscribe(Subscription("mx:!room", "18:00", "America/New_York"), NOW)
+    sqlite.chats.update_settings("mx:!room", NOW, language="en", sentences=1, breaking=True)
+    sqlite.chats.add_alert("mx:!room", ("hochwasser", "rhein"), NOW)
     alert = sqlite.chats.add_alert("tg:1", ("venezuela",), NOW)
     sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
     sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
@@ -351,10 +393,9 @@ def test_migrate_store_moves_everything_and_checks_it(
     )
     held = Reply(((Span("Eilmeldung"),),))
     sqlite.pushes.plan_alert("tg:1", [alert], 1, held, NOW + timedelta(hours=1), NOW)
+    settings = {chat: sqlite.chats.settings(chat) for chat in ("tg:1", "mx:!room")}
     sqlite.close()
-    monkeypatch.setenv("NEWSBOT_DB", str(path))
-    monkeypatch.setenv("NEWSBOT_CONFIG", "")
-    monkeypatch.setenv("NEWSBOT_LANGUAGE", "en")
+    capsys.readouterr()
     assert main(["migrate-store", "--to", postgres_url]) == 0
     out = capsys.readouterr().out
     assert "articles: 122 rows copied" in out
@@ -362,7 +403,9 @@ def test_migrate_store_moves_everything_and_checks_it(
     postgres = open_store(postgres_url)
     try:
         assert postgres.articles.count_articles() == 122
+        assert {chat: postgres.chats.settings(chat) for chat in settings} == settings
         assert postgres.chats.settings("tg:1").stories == 3
+        assert [a.words for a in postgres.chats.alerts("mx:!room")] == [("hochwasser", "rhein")]
         assert postgres.chats.subscription("tg:1") is not None
         assert [a.id for a in postgres.chats.alerts("tg:1")] == [alert]
         assert postgres.deliveries.delivery_status("tg:1", NOW.date()) == "sent"

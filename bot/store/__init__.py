@@ -38,16 +38,11 @@ from bot.store.feeds import Feeds
 from bot.store.locks import AdvisoryLock, FileLock, ProcessHeld, RoleLock
 from bot.store.migrations import migrate
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
+from bot.store.pipeline import COMMON_SAMPLE, COMPOUNDS, RECENCY_BOOST, RECENCY_DAYS
 from bot.store.ports import Storage
 from bot.store.pushes import Push, Pushes, PushLeft
 from bot.store.ranking import CANDIDATES
-from bot.store.search import (
-    COMMON_SAMPLE,
-    COMPOUNDS,
-    RECENCY_BOOST,
-    RECENCY_DAYS,
-    SearchIndex,
-)
+from bot.store.search import SearchIndex
 from bot.store.table import WriterDatabase, _iso
 
 __all__ = [

@@ -15,6 +15,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,8 +97,9 @@ class Cluster:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     @classmethod
-    def start(cls, bindir: Path) -> Cluster:
-        """initdb, then start the server and wait until it accepts connections."""
+    def start(cls, bindir: Path, settings: Sequence[str] = ()) -> Cluster:
+        """initdb, then start the server and wait until it accepts connections; `settings`
+        (`name=value`) override SETTINGS."""
         # Not under pytest's tmp_path: /tmp/pytest-of-root is closed to the postgres user.
         folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
         user = None
@@ -115,7 +117,9 @@ class Cluster:
         (data / "pg_hba.conf").write_text(
             "local all postgres trust\nlocal all all scram-sha-256\n", encoding="utf-8"
         )
-        options = " ".join(f"-c {s}" for s in (*SETTINGS, f"unix_socket_directories={folder}"))
+        options = " ".join(
+            f"-c {s}" for s in (*SETTINGS, *settings, f"unix_socket_directories={folder}")
+        )
         cluster._run(
             "pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-o", options, "-w", "start"
         )

@@ -7,14 +7,17 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import psycopg
+
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
-from bot.query import index_text
+from bot.query import IndexText, index_text
 from bot.records import Article, Link, NewArticle
 from bot.store.postgres.base import Table
-from bot.store.postgres.terms import index_row
+from bot.store.postgres.terms import index_row, to_tsvector_text
 from bot.store.table import _dt, _iso
 from summarizer import words
 
@@ -34,31 +37,127 @@ class Articles(Table):
 
     def add_articles(self, batch: Sequence[NewArticle], now: datetime) -> list[tuple[str, int]]:
         """Store a batch in one transaction; each is "added" or a "duplicate" of a stored id
-        (same URL, same content hash or a near-identical body, as on SQLite)."""
-        results: list[tuple[str, int]] = []
-        compounds: Counter[str] = Counter()
+        (same URL, same content hash or a near-identical body, as on SQLite).
+
+        In bulk, about a dozen round trips a batch whatever its size: the stored twins of the
+        whole batch in two queries, the new ids reserved at once, rows sent by COPY and the
+        counts by one upsert each. Twins within the batch are found in memory, in batch order,
+        so the answers and ids are those SQLite gives article by article.
+        """
+        prepared = [_Prepared.of(new, now) for new in batch]
+        with self.db.atomic() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK])
+            plan = _Plan(*self._stored_twins(prepared))
+            for item in prepared:
+                if item.digest not in plan.by_hash and item.url_key not in plan.by_url:
+                    item.sign()
+            plan.near = self._stored_bands(prepared)
+            for item in prepared:
+                plan.add(item)
+            found = conn.execute(
+                "SELECT nextval(pg_get_serial_sequence('articles', 'id'))"
+                " FROM generate_series(1, %s)",
+                [len(plan.added)],
+            ).fetchall()
+            ids = sorted(int(r[0]) for r in found)
+            self._write(conn, plan, ids, now)
+        return [(status, ids[-1 - ref] if ref < 0 else ref) for status, ref in plan.results]
+
+    def _stored_twins(
+        self, prepared: list[_Prepared]
+    ) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
+        """Stored articles with a batch article's content hash or URL: (id, source) by each,
+        the oldest first."""
+        rows = self.db.fetch(
+            "SELECT id, source, content_hash, url_key FROM articles"
+            " WHERE content_hash = ANY(%s) OR url_key = ANY(%s) ORDER BY id",
+            [[p.digest for p in prepared], [p.url_key for p in prepared if p.url_key]],
+        )
+        by_hash: dict[str, tuple[int, str]] = {}
+        by_url: dict[str, tuple[int, str]] = {}
+        for article_id, source, digest, url_key in rows:
+            by_hash.setdefault(digest, (int(article_id), source))
+            if url_key is not None:
+                by_url.setdefault(url_key, (int(article_id), source))
+        return by_hash, by_url
+
+    def _stored_bands(self, prepared: list[_Prepared]) -> dict[int, list[tuple[int, bytes]]]:
+        """Stored articles sharing a band with a batch article: (id, signature) by band."""
+        keys = sorted({key for p in prepared for key in p.bands})
+        near: dict[int, list[tuple[int, bytes]]] = {}
+        if not keys:
+            return near
+        for band, article_id, minhash in self.db.fetch(
+            "SELECT b.band, a.id, a.minhash FROM article_bands b JOIN articles a"
+            " ON a.id = b.article_id WHERE b.band = ANY(%s) AND a.minhash IS NOT NULL",
+            [keys],
+        ):
+            near.setdefault(int(band), []).append((int(article_id), bytes(minhash)))
+        return near
+
+    def _write(
+        self, conn: psycopg.Connection[Any], plan: _Plan, ids: list[int], now: datetime
+    ) -> None:
+        """The batch's rows: articles, bands and index rows by COPY, then links, seen inputs
+        and counts (each in one statement)."""
+        fetched = _iso(now)
         terms: Counter[str] = Counter()
+        compounds: Counter[str] = Counter()
         tokens = 0
-        # Pipelined: only the statements whose answer is needed wait for it (3 round trips an
-        # article instead of 6).
-        with self.db.atomic() as conn, conn.pipeline():
-            self.db.send("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK])
-            for new in (n.as_read(now) for n in batch):
-                status, article_id, size = self._add_one(new, now, compounds, terms)
-                tokens += size
-                if new.origin:
-                    self.mark_seen(new.origin, status, now, article_id)
-                results.append((status, article_id))
-            added = sum(1 for status, _ in results if status == "added")
-            self._count(compounds, terms, added, tokens)
-        return results
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY articles ({ARTICLE_COLUMNS}) FROM STDIN") as copy:
+                for article_id, item in zip(ids, plan.added, strict=True):
+                    copy.write_row(item.row(article_id, fetched))
+            with cur.copy("COPY article_bands (band, article_id) FROM STDIN") as copy:
+                for article_id, item in zip(ids, plan.added, strict=True):
+                    for key in item.bands:
+                        copy.write_row((key, article_id))
+            with cur.copy("COPY articles_fts (id, terms, tokens) FROM STDIN") as copy:
+                for article_id, item in zip(ids, plan.added, strict=True):
+                    assert item.index is not None  # noqa: S101 - an added article was indexed
+                    lexemes, size = index_row(item.index.title, item.index.body)
+                    terms.update(lexemes)
+                    compounds.update(item.index.compounds)
+                    tokens += size
+                    copy.write_row((article_id, to_tsvector_text(lexemes), size))
+        resolve = {-1 - k: article_id for k, article_id in enumerate(ids)}
+        links = [
+            (resolve.get(ref, ref), link.name, link.title, link.url, _iso(link.published))
+            for ref, link in plan.links
+        ]
+        self.db.executemany(
+            "INSERT INTO article_links (article_id, source, title, url, published)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            links,
+        )
+        if plan.seen:
+            origins = list(plan.seen)
+            self.db.execute(
+                "INSERT INTO seen (key, article_id, status, at)"
+                " SELECT k, i, s, %s FROM unnest(%s::text[], %s::bigint[], %s::text[])"
+                " AS x(k, i, s) ON CONFLICT (key) DO UPDATE SET article_id = excluded.article_id,"
+                " status = excluded.status, at = excluded.at",
+                [
+                    fetched,
+                    origins,
+                    [resolve.get(plan.seen[o][1], plan.seen[o][1]) for o in origins],
+                    [plan.seen[o][0] for o in origins],
+                ],
+            )
+        self._count(compounds, terms, len(ids), tokens)
+        if plan.shared:
+            self.share([resolve.get(ref, ref) for ref in plan.shared], ())
+        if ids:
+            # GIN files new entries in a pending list that every search reads through, until
+            # it holds 4 MB; merged here, once a batch, searches read only the sorted tree.
+            conn.execute("SELECT gin_clean_pending_list('articles_fts_terms_gin')")
 
     def _count(self, compounds: Counter[str], terms: Counter[str], added: int, tokens: int) -> None:
         """Add one batch's compounds, per-term article counts and sizes (in key order, so two
         writers never wait on each other's rows crosswise)."""
         if compounds:
             stems = sorted(compounds)
-            self.db.send(
+            self.db.execute(
                 "INSERT INTO compounds (stem, tail, articles)"
                 " SELECT s, reverse(s), n FROM unnest(%s::text[], %s::bigint[]) AS t(s, n)"
                 " ON CONFLICT (stem) DO UPDATE"
@@ -67,7 +166,7 @@ class Articles(Table):
             )
         if terms:
             keys = sorted(terms)
-            self.db.send(
+            self.db.execute(
                 "INSERT INTO articles_fts_terms (term, articles)"
                 " SELECT t, n FROM unnest(%s::text[], %s::bigint[]) AS x(t, n)"
                 " ON CONFLICT (term) DO UPDATE"
@@ -75,91 +174,10 @@ class Articles(Table):
                 [keys, [terms[k] for k in keys]],
             )
         if added:
-            self.db.send(
+            self.db.execute(
                 "UPDATE articles_fts_totals SET articles = articles + %s, tokens = tokens + %s",
                 [added, tokens],
             )
-
-    def _add_one(
-        self, new: NewArticle, now: datetime, compounds: Counter[str], terms: Counter[str]
-    ) -> tuple[str, int, int]:
-        url_key = normalize_url(new.url) if new.url else None
-        digest = content_hash(new.title, new.body)
-        found = self.db.fetch(
-            "SELECT id, source FROM articles WHERE content_hash = %s OR url_key = %s LIMIT 1",
-            [digest, url_key],
-        )
-        row = found[0] if found else None
-        if row:
-            if row[1] != new.source:
-                self._link(int(row[0]), new)
-            if new.chat_feed is None:
-                self.share([int(row[0])], ())
-            log.debug("event=duplicate kind=exact id=%d", row[0])
-            return "duplicate", int(row[0]), 0
-        body_words = words(new.body)
-        sig = signature(new.body, body_words)
-        keys = bands(sig) if sig else []
-        if sig:
-            twin = self._near_duplicate(sig, keys)
-            if twin is not None:
-                self._link(twin, new)
-                if new.chat_feed is None:
-                    self.share([twin], ())
-                log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
-                return "duplicate", twin, 0
-        index = index_text(new.title, new.body, body_words, kicker=new.kicker)
-        compounds.update(index.compounds)
-        inserted = self.db.fetch(
-            "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, title_stems, body_stems, origin, minhash, chat_feed,"
-            " kicker)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            [
-                new.url,
-                url_key,
-                new.source,
-                new.title,
-                _iso(new.published),
-                _iso(now),
-                new.language,
-                new.body,
-                json.dumps(list(new.summary), ensure_ascii=False),
-                digest,
-                index.title,
-                index.body,
-                new.origin,
-                sig,
-                new.chat_feed,
-                new.kicker,
-            ],
-        )
-        article_id = int(inserted[0][0])
-        if keys:
-            self.db.send(
-                "INSERT INTO article_bands (band, article_id)"
-                " SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING",
-                [keys, article_id],
-            )
-        lexemes, size = index_row(index.title, index.body)
-        terms.update(lexemes)
-        self.db.send(
-            "INSERT INTO articles_fts (id, terms, tokens)"
-            " VALUES (%s, array_to_tsvector(%s::text[]), %s)",
-            [article_id, lexemes, size],
-        )
-        return "added", article_id, size
-
-    def _near_duplicate(self, sig: bytes, keys: list[int]) -> int | None:
-        rows = self.db.fetch(
-            "SELECT DISTINCT a.id, a.minhash FROM article_bands b JOIN articles a"
-            " ON a.id = b.article_id WHERE b.band = ANY(%s) ORDER BY a.id LIMIT 50",
-            [keys],
-        )
-        for article_id, other in rows:
-            if other and is_near_duplicate(sig, bytes(other)):
-                return int(article_id)
-        return None
 
     def _link(self, article_id: int, new: NewArticle) -> None:
         self.add_links(article_id, [Link(new.source, new.title, new.url, new.published)])
@@ -321,3 +339,124 @@ def _article(row: dict[str, Any], links: tuple[Link, ...]) -> Article:
         chat_feed=row.get("chat_feed"),
         kicker=row["kicker"] or "",
     )
+
+
+# The columns an added article's row is copied into, in `_Prepared.row`'s order.
+ARTICLE_COLUMNS = (
+    "id, url, url_key, source, title, published, fetched, language, body, summary,"
+    " content_hash, title_stems, body_stems, origin, minhash, chat_feed, kicker"
+)
+# Near-duplicate candidates compared per article, the oldest first (as on SQLite).
+NEAR_CANDIDATES = 50
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One article of a batch with its keys; its signature and terms once it may be added."""
+
+    new: NewArticle
+    url_key: str | None
+    digest: str
+    sig: bytes | None = None
+    bands: list[int] = field(default_factory=list)
+    index: IndexText | None = None
+
+    @classmethod
+    def of(cls, new: NewArticle, now: datetime) -> _Prepared:
+        """The article's URL key and content hash; a date ahead of the clock (a feed's time
+        zone mistaken, a typo) is clamped to `now`, so it cannot sort above all news."""
+        new = new.as_read(now)
+        url_key = normalize_url(new.url) if new.url else None
+        return cls(new, url_key, content_hash(new.title, new.body))
+
+    def sign(self) -> None:
+        """Split the body once: its near-duplicate signature, bands and index terms."""
+        body_words = words(self.new.body)
+        self.sig = signature(self.new.body, body_words)
+        self.bands = bands(self.sig) if self.sig else []
+        self.index = index_text(self.new.title, self.new.body, body_words, kicker=self.new.kicker)
+
+    def row(self, article_id: int, fetched: str | None) -> tuple[Any, ...]:
+        """The article's row, in ARTICLE_COLUMNS' order."""
+        new, index = self.new, self.index
+        assert index is not None  # noqa: S101 - only a signed article is added
+        summary = json.dumps(list(new.summary), ensure_ascii=False)
+        return (
+            article_id, new.url, self.url_key, new.source, new.title, _iso(new.published),
+            fetched, new.language, new.body, summary, self.digest, index.title, index.body,
+            new.origin, self.sig, new.chat_feed, new.kicker,
+        )  # fmt: skip
+
+
+class _Plan:
+    """What a batch does, decided in batch order: the articles added, and for each article its
+    answer. An added article is referred to as -1 - its place among the added until it has an
+    id, so a twin within the batch points at it."""
+
+    def __init__(
+        self, by_hash: dict[str, tuple[int, str]], by_url: dict[str, tuple[int, str]]
+    ) -> None:
+        self.by_hash = by_hash
+        self.by_url = by_url
+        self.near: dict[int, list[tuple[int, bytes]]] = {}
+        self.added: list[_Prepared] = []
+        self.results: list[tuple[str, int]] = []
+        self.links: list[tuple[int, Link]] = []
+        # Twins a shared-pool article met: a chat's own feed's copy becomes everyone's.
+        self.shared: list[int] = []
+        # Each input's (status, article) by its key; the last answer for a key wins.
+        self.seen: dict[str, tuple[str, int]] = {}
+
+    def add(self, item: _Prepared) -> None:
+        """Decide one article: a twin of a stored or earlier one, else added."""
+        new = item.new
+        twin = self.by_hash.get(item.digest) or (
+            self.by_url.get(item.url_key) if item.url_key else None
+        )
+        if twin is not None:
+            if twin[1] != new.source:
+                self._link(twin[0], new)
+            if new.chat_feed is None:
+                self.shared.append(twin[0])
+            log.debug("event=duplicate kind=exact id=%d", twin[0])
+            self._answer(item, "duplicate", twin[0])
+            return
+        if item.index is None:
+            item.sign()
+        if item.sig:
+            near = self._near_duplicate(item.sig, item.bands)
+            if near is not None:
+                self._link(near, new)
+                if new.chat_feed is None:
+                    self.shared.append(near)
+                log.info("event=duplicate kind=near id=%d source=%s", near, new.source)
+                self._answer(item, "duplicate", near)
+                return
+        ref = -1 - len(self.added)
+        self.added.append(item)
+        self.by_hash.setdefault(item.digest, (ref, new.source))
+        if item.url_key:
+            self.by_url.setdefault(item.url_key, (ref, new.source))
+        if item.sig:
+            for key in item.bands:
+                self.near.setdefault(key, []).append((ref, item.sig))
+        self._answer(item, "added", ref)
+
+    def _near_duplicate(self, sig: bytes, keys: list[int]) -> int | None:
+        """The oldest of the first NEAR_CANDIDATES articles sharing a band that is a near
+        duplicate (stored ones before those added in this batch)."""
+        found = {ref: other for key in keys for ref, other in self.near.get(key, ())}
+        order = sorted(found, key=lambda ref: (ref < 0, abs(ref)))
+        for ref in order[:NEAR_CANDIDATES]:
+            if is_near_duplicate(sig, found[ref]):
+                return ref
+        return None
+
+    def _link(self, ref: int, new: NewArticle) -> None:
+        self.links.append((ref, Link(new.source, new.title, new.url, new.published)))
+
+    def _answer(self, item: _Prepared, status: str, ref: int) -> None:
+        self.results.append((status, ref))
+        if item.new.origin:
+            self.seen.pop(item.new.origin, None)
+            self.seen[item.new.origin] = (status, ref)

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x6E657773626F74
 
 _TEXT = 'text COLLATE "C"'
+# The full-text index over our own terms (`migrate-store` drops it while copying).
+INDEX_GIN = "CREATE INDEX articles_fts_terms_gin ON articles_fts USING gin (terms)"
 
 # SQLite's tables after m009, column for column; the full-text index is `articles_fts`
 # (a tsvector of our own terms under GIN) with its term and size counts beside it.
@@ -56,7 +58,7 @@ CREATE TABLE articles_fts (
     id bigint PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
     terms tsvector NOT NULL, tokens integer NOT NULL
 );
-CREATE INDEX articles_fts_terms_gin ON articles_fts USING gin (terms);
+{INDEX_GIN};
 CREATE TABLE articles_fts_terms (term {_TEXT} PRIMARY KEY, articles bigint NOT NULL);
 CREATE TABLE articles_fts_totals (
     id integer PRIMARY KEY CHECK (id = 1), articles bigint NOT NULL, tokens bigint NOT NULL

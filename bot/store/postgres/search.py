@@ -1,237 +1,312 @@
-"""Full-text search on PostgreSQL: our own terms in a tsvector under GIN, ranked by FTS5's
-bm25 with SQLite's recency boost, compounds and phrase check, so both backends return the same
-articles in the same order (`tests/test_store_postgres.py` checks a few hundred queries).
-
-The steps mirror `bot.store.search.SearchIndex.search` one for one; the constants are its.
-What follows the match and score (reader order, related results, the outlet name `quelle:`
-matches) is `bot.store.ranking`'s, called by both.
+"""Full-text search on PostgreSQL: the shared pipeline's questions (`bot.store.pipeline`)
+answered from our own terms in a tsvector under GIN, ranked by FTS5's bm25 with SQLite's
+recency boost, so both backends return the same articles in the same order
+(`tests/test_store_postgres.py` checks a few hundred queries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import math
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from bot.query import MIN_PART, Query, has_phrases, make_snippet
+import psycopg
+
+from bot.query import MIN_PART, Query, make_snippet
 from bot.records import SearchHit, SearchPage
-from bot.store.postgres.articles import Articles
-from bot.store.postgres.base import PgDatabase, Table
-from bot.store.postgres.terms import bm25, counts, fold, idf, julianday, phrases, to_tsquery
-from bot.store.ranking import (
-    CANDIDATES,
-    LEAD_CHARS,
-    Row,
-    outlet_name,
-    reader_order,
-    related,
-    then_newest,
-    wants_related,
-)
-from bot.store.search import (
-    COMMON_SAMPLE,
+from bot.store.pipeline import (
     COMPOUNDS,
     RECENCY_BOOST,
     RECENCY_DAYS,
-    _by_score,
-    _like,
+    Filters,
+    SearchPipeline,
+    Words,
 )
+from bot.store.postgres.articles import Articles
+from bot.store.postgres.base import Args, PgDatabase, Table
+from bot.store.postgres.terms import bm25, fold, frequencies, idf, julianday, phrases, to_tsquery
+from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
 
 
-class SearchIndex(Table):
-    """Ranked search: the stem matches by boosted bm25, then compound matches, newest first."""
+def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """The filters as SQL conditions on `articles a`, and their arguments."""
+    where = ""
+    args: dict[str, Any] = {}
+    if filters.since is not None:
+        where += " AND coalesce(a.published, a.fetched) >= %(since)s"
+        args["since"] = filters.since
+    if filters.source is not None:
+        where += " AND (a.source ILIKE %(source)s OR a.source = %(outlet)s)"
+        args |= {"source": filters.source, "outlet": filters.outlet}
+    if filters.excluded:
+        where += (
+            " AND a.id NOT IN (SELECT id FROM articles_fts WHERE terms @@ %(without)s::tsquery)"
+        )
+        args["without"] = to_tsquery([tuple(fold(t) for t in filters.excluded)])
+    if filters.feeds is not None:
+        where += " AND (a.chat_feed IS NULL OR a.chat_feed = ANY(%(feeds)s::bigint[]))"
+        args["feeds"] = list(filters.feeds)
+    return where, args
+
+
+# Expected matches above which the newest ids are tried first (`SearchIndex._candidates`).
+WINDOW_FROM = 2000
+# The share of articles expected to match from which walking the newest ids, testing each
+# article's terms, beats the GIN index (at most ~4 articles tested per match).
+WALK_FROM = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class _Stats:
+    """What the index holds: articles, their tokens, the newest id, articles per term."""
+
+    rows: int
+    tokens: int
+    newest: int
+    hits: dict[str, int]
+
+
+class SearchIndex(SearchPipeline, Table):
+    """Ranked search (`bot.store.pipeline`) on a GIN index of our own terms."""
 
     def __init__(self, db: PgDatabase, articles: Articles) -> None:
         super().__init__(db)
         self.articles = articles
+        # The heads (`_heads`) and term counts (`_stats`) of the running search, per thread.
+        self._local = threading.local()
+        # How candidates are found (`_candidates`); the same matches whichever way.
+        self.window_from = WINDOW_FROM
+        self.walk_from = WALK_FROM
 
-    def search(
-        self, query: Query, limit: int, offset: int = 0, *, now: datetime | None = None
-    ) -> SearchPage:
-        """Ranked full-text search: bm25 with a recency boost, filters, snippets and paging."""
-        if not query.match and not (query.since or query.source):
-            return SearchPage((), 0, offset)
+    def _search(self, query: Query, limit: int, offset: int, now: datetime) -> SearchPage:
         with self.db.atomic():
             # One connection and snapshot for the whole search. The planner prices `@@` per
-            # row as cheap, but each row's tsvector is read from TOAST: a sequential scan of
-            # 3,000 articles took 18 ms where the GIN index takes well under one. With scans
-            # priced out, every plan looks dear enough for JIT, which spent 30-200 ms
-            # compiling one-row lookups: off.
-            self.db.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
-            return self._search(query, limit, offset, now)
-
-    def _search(self, query: Query, limit: int, offset: int, now: datetime | None) -> SearchPage:
-        now_iso = _iso(now or datetime.now(UTC))
-        assert now_iso is not None  # noqa: S101 - a datetime always has an ISO form
-        args: dict[str, Any] = {"window": CANDIDATES + 1}
-        where = ""
-        if query.since is not None:
-            where += " AND coalesce(a.published, a.fetched) >= %(since)s"
-            args["since"] = _iso(query.since)
-        if query.source:
-            where += " AND (a.source ILIKE %(source)s OR a.source = %(outlet)s)"
-            args["source"] = "%" + _like(query.source) + "%"
-            args["outlet"] = outlet_name(query.source)
-        if query.feeds is not None:
-            where += " AND (a.chat_feed IS NULL OR a.chat_feed = ANY(%(feeds)s::bigint[]))"
-            args["feeds"] = list(query.feeds)
-        if query.excluded:
-            where += (
-                " AND a.id NOT IN (SELECT id FROM articles_fts WHERE terms @@ %(without)s::tsquery)"
+            # row as cheap, but each row's terms are read and decompressed: scans are priced
+            # out. Every plan then looks dear enough for JIT, which spent 30-200 ms compiling
+            # one-row lookups: off. Parallel workers cost more to start than these plans take.
+            local = self._local
+            local.heads, local.stats, local.recent, local.walking = {}, None, {}, True
+            local.settings = (
+                "SET LOCAL enable_seqscan = off; SET LOCAL jit = off;"
+                " SET LOCAL max_parallel_workers_per_gather = 0; "
             )
-            terms = dict.fromkeys(fold(t) for alternatives in query.excluded for t in alternatives)
-            args["without"] = to_tsquery([tuple(terms)])
-        if not query.match:
-            return self._filtered(query, where, args, limit, offset)
-        ranked = self._ranked(query.wants, where, args, now_iso)
-        capped = len(ranked) > CANDIDATES
-        exact = to_tsquery(query.wants)
-        match = exact
-        if not capped:
-            match = to_tsquery(query.wants, self._compounds(query.roots))
-        if match != exact:
-            found = self._candidates(match, where, args)
-            ranked = then_newest(ranked, found)
-            capped = len(found) > CANDIDATES
-        ranked = ranked[:CANDIDATES]
-        if query.phrases:
-            ranked = self._with_phrases(query, ranked)
-        ranked = self._reader_order(query.wants, ranked)
-        ids = [row[0] for row in ranked[offset : offset + limit]]
-        others: list[int] = []
-        room = limit - len(ids)
-        if wants_related(query, len(ranked), offset, room):
-            known = {row[0] for row in ranked}
-            others = related(
-                query.wants,
-                lambda words: self._reader_order(words, self._ranked(words, where, args, now_iso)),
-                known,
-            )[:room]
-        hits = self._hits(ids, query)
-        return SearchPage(hits, len(ranked), offset, capped, self._hits(others, query))
+            try:
+                return super()._search(query, limit, offset, now)
+            finally:
+                local.heads, local.stats, local.recent = {}, None, {}
 
-    def _hits(self, ids: list[int], query: Query) -> tuple[SearchHit, ...]:
-        """The articles of these ids as hits with snippets, in the order given."""
-        rows = {
-            r["id"]: r for r in self.db.query("SELECT * FROM articles WHERE id = ANY(%s)", [ids])
-        }
-        found = {a.id: a for a in self.articles.from_rows([rows[i] for i in ids])}
-        return tuple(SearchHit(found[i], make_snippet(rows[i]["body"], query)) for i in ids)
+    def _rows(self, sql: str, args: Args = None) -> list[tuple[Any, ...]]:
+        """Run one statement of the search; settings still to be made go first, in the same
+        round trip (a client-side bound statement may hold several)."""
+        settings: str = self._local.settings
+        if not settings:
+            return self.db.execute(sql, args).rows
+        self._local.settings = ""
+        with self.db.connection() as conn, psycopg.ClientCursor(conn) as cur:
+            cur.execute(settings + sql, args)
+            while cur.nextset():
+                pass
+            return cur.fetchall()
 
-    def _reader_order(self, wants: Sequence[tuple[str, ...]], ranked: list[Row]) -> list[Row]:
-        """The ranked articles in reader order (`bot.store.ranking.reader_order`)."""
-        if not ranked:
-            return ranked
-        heads = self.db.execute(
-            "SELECT id, title_stems, substr(body_stems, 1, %s) FROM articles WHERE id = ANY(%s)",
-            [LEAD_CHARS, [row[0] for row in ranked]],
-        ).rows
-        return reader_order(wants, ranked, heads)
+    def _walking(self, walk: bool) -> None:
+        """Let the planner walk an index in order (the default), or make it use bitmaps."""
+        if self._local.walking != walk:
+            self._local.walking = walk
+            self._local.settings += f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}; "
 
-    def _with_phrases(self, query: Query, ranked: list[Row]) -> list[Row]:
-        """The candidates whose title or text holds each quoted phrase in order."""
-        texts = self.db.execute(
-            "SELECT id, title || chr(10) || body FROM articles WHERE id = ANY(%s)",
-            [[row[0] for row in ranked]],
-        ).rows
-        keep = {i for i, text in texts if has_phrases(query, text)}
-        return [row for row in ranked if row[0] in keep]
+    def _stats(self, terms: Iterable[str]) -> _Stats:
+        """The index's size, its newest id and each term's article count: one round trip for
+        the terms the running search has not asked for yet."""
+        known: _Stats | None = self._local.stats
+        wanted = sorted(set(terms) - set(known.hits if known else ()))
+        if known is not None and not wanted:
+            return known
+        rows, size, newest, hits = self._rows(
+            "SELECT articles, tokens, (SELECT coalesce(max(id), 0) FROM articles_fts),"
+            " (SELECT coalesce(json_object_agg(term, articles), '{}') FROM articles_fts_terms"
+            " WHERE term = ANY(%s)) FROM articles_fts_totals",
+            [wanted],
+        )[0]
+        found = dict.fromkeys(wanted, 0) | {str(k): int(v) for k, v in hits.items()}
+        stats = _Stats(int(rows), int(size), int(newest), (known.hits if known else {}) | found)
+        self._local.stats = stats
+        return stats
 
-    def _filtered(
-        self, query: Query, where: str, args: dict[str, Any], limit: int, offset: int
-    ) -> SearchPage:
-        """A search of filters only (`quelle:dpa`): the newest articles they allow."""
-        sql = (
-            # Only fixed SQL and named placeholders are joined here.
-            "SELECT a.* FROM articles a WHERE true"  # noqa: S608
-            f"{where} ORDER BY coalesce(a.published, a.fetched) DESC, a.id DESC"
-            " LIMIT %(window)s"
-        )
-        rows = self.db.query(sql, args)
-        page = rows[offset : offset + limit]
-        found = self.articles.from_rows(page)
-        hits = tuple(
-            SearchHit(a, make_snippet(r["body"], query)) for a, r in zip(found, page, strict=True)
-        )
-        return SearchPage(hits, min(len(rows), CANDIDATES), offset, len(rows) > CANDIDATES)
-
-    def _ranked(
-        self, wants: Sequence[tuple[str, ...]], where: str, args: dict[str, Any], now: str
-    ) -> list[Row]:
-        """The newest matches of every word (up to CANDIDATES + 1), best boosted bm25 first; a
-        word in half the newest articles filters but is not scored, as on SQLite."""
-        common = self._common(wants) if len(wants) > 1 else set()
-        scored = [word for word in wants if word not in common]
-        found = self._candidates(to_tsquery(wants), where, args, stems=True)
+    def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:
+        stats = self._stats(fold(t) for word in wants for t in word)
+        found = self._candidates(wants, {}, filters, stats, stems=True)
         if not found:
             return []
-        terms = phrases(scored or list(wants))
-        # The table's size and each term's article count, in one round trip.
-        rows, size, hits = self.db.execute(
-            "SELECT articles, tokens, (SELECT coalesce(json_object_agg(term, articles), '{}')"
-            " FROM articles_fts_terms WHERE term = ANY(%s)) FROM articles_fts_totals",
-            [sorted(set(terms))],
-        ).rows[0]
-        weights = [idf(int(rows), int(hits.get(t, 0))) for t in terms]
-        avgdl = int(size) / int(rows)
-        today = julianday(now)
+        terms = phrases(scored)
+        weights = [idf(stats.rows, stats.hits.get(t, 0)) for t in terms]
+        avgdl = stats.tokens / stats.rows
+        today = julianday(_iso(now) or "")
         ranked = []
+        heads = self._local.heads
         for article_id, day, title, body in found:
-            rank = bm25(terms, weights, counts(title), counts(body), avgdl)
+            heads[article_id] = (article_id, title, body[:LEAD_CHARS])
+            rank = bm25(weights, frequencies(title, terms), frequencies(body, terms), avgdl)
             age = max(0.0, today - julianday(day))
             ranked.append((article_id, day, rank * (1 + RECENCY_BOOST / (1 + age / RECENCY_DAYS))))
-        return sorted(ranked, key=_by_score)
+        return ranked
 
-    def _common(self, wants: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
-        """The words (by their terms) found in at least half of the newest COMMON_SAMPLE."""
-        newest = int(self.db.execute("SELECT coalesce(max(id), 0) FROM articles").rows[0][0])
-        sample = min(COMMON_SAMPLE, newest)
-        common = set()
-        for word in wants:
-            count = self.db.execute(
-                "WITH f AS MATERIALIZED (SELECT id FROM articles_fts WHERE terms @@ %s::tsquery)"
-                " SELECT count(*) FROM f WHERE id > %s",
-                [to_tsquery([word]), newest - sample],
-            ).rows[0][0]
-            if 2 * count >= sample:
-                common.add(word)
-        return common
+    def _matches(
+        self, wants: Words, compounds: Mapping[str, Sequence[str]], filters: Filters
+    ) -> list[tuple[Any, ...]]:
+        terms = (fold(t) for word in wants for t in word)
+        extra = (fold(c) for word in wants for t in word for c in compounds.get(t, ()))
+        stats = self._stats([*terms, *extra])
+        return self._candidates(wants, compounds, filters, stats)
 
     def _candidates(
-        self, match: str, where: str, args: dict[str, Any], *, stems: bool = False
+        self,
+        wants: Words,
+        compounds: Mapping[str, Sequence[str]],
+        filters: Filters,
+        stats: _Stats,
+        *,
+        stems: bool = False,
     ) -> list[tuple[Any, ...]]:
-        """The newest matches (up to `window`): id, date, and (to score them) their terms."""
+        """The newest matches (up to CANDIDATES + 1): id, date, and (to score them) terms.
+
+        GIN finds every match at once, but PostgreSQL then visits each one's row (an index
+        cannot answer alone), ~0.4 s for a word in all 100k articles. So the term counts
+        tell how many matches to expect: when there are many, the newest articles are tried
+        first, in a window of ids where about twice the needed matches should be, and the
+        rest only when the window held too few.
+        """
+        where, args = _where(filters)
+        window = CANDIDATES + 1
+        shares = [
+            min(
+                1.0,
+                sum(stats.hits[fold(t)] for a in word for t in (a, *compounds.get(a, ())))
+                / max(1, stats.rows),
+            )
+            for word in wants
+        ]
         columns = ", a.title_stems, a.body_stems" if stems else ""
-        sql = (
-            # The matches first, from the GIN index: asked for the newest matches at once, the
-            # planner walks the ids backwards and tests every article's terms on the way.
-            # Only fixed SQL and named placeholders are joined here.
-            "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
-            " WHERE terms @@ %(match)s::tsquery)"
-            f" SELECT f.id, coalesce(a.published, a.fetched){columns} FROM f"
-            f" JOIN articles a ON a.id = f.id WHERE true{where}"
-            " ORDER BY f.id DESC LIMIT %(window)s"
-        )
-        return self.db.execute(sql, args | {"match": match}).rows
+        args |= {"match": to_tsquery(wants, compounds)}
+        if min(shares) * stats.rows <= self.window_from:
+            # Few matches, as the rarest word has few: all of them from the GIN index first,
+            # then the newest of those.
+            self._walking(True)
+            return self._rows(
+                # Only fixed SQL and named placeholders are joined here.
+                "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
+                " WHERE terms @@ %(match)s::tsquery)"
+                f" SELECT f.id, coalesce(a.published, a.fetched){columns} FROM f"
+                f" JOIN articles a ON a.id = f.id WHERE true{where}"
+                " ORDER BY f.id DESC LIMIT %(window)s",
+                args | {"window": window},
+            )
+        rows: list[tuple[Any, ...]] = []
+        top = stats.newest
+        # Twice the window's matches, were the words independent of each other.
+        share = max(math.prod(shares), 1e-9)
+        span = int(2 * window / share)
+        # The planner prices testing an article's terms as cheap and walks the ids backwards
+        # testing each, which is right only when most articles match; else the window's
+        # matches come from the GIN index (its matches and the id range as two bitmaps).
+        self._walking(share >= self.walk_from)
+        while True:
+            floor = max(0, top - span)
+            rows += self._rows(
+                # Only fixed SQL and named placeholders are joined here.
+                f"SELECT f.id, coalesce(a.published, a.fetched){columns}"  # noqa: S608
+                " FROM articles_fts f JOIN articles a ON a.id = f.id"
+                " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
+                f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
+                args | {"floor": floor, "top": top, "window": window - len(rows)},
+            )
+            if len(rows) == window or floor == 0:
+                return rows
+            # Too few (the filters left few): the next, four times wider window.
+            top, span = floor, 4 * span
+
+    def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
+        stats = self._stats(fold(t) for word in wants for t in word)
+        sample = min(sample, stats.newest)
+        # Each word's count, kept for the related searches (of fewer words) that follow.
+        known: dict[tuple[str, ...], int] = self._local.recent
+        # A word in fewer articles than half the sample cannot be in half of it: only the
+        # others are counted, each over the newest ids (one round trip for all).
+        asked = [
+            word
+            for word in dict.fromkeys(wants)
+            if word not in known and 2 * sum(stats.hits.get(fold(t), 0) for t in word) >= sample
+        ]
+        if asked:
+            counts = ", ".join(
+                f"(SELECT count(*) FROM articles_fts WHERE id > %(floor)s"  # noqa: S608
+                f" AND terms @@ %(q{n})s::tsquery)"
+                for n in range(len(asked))
+            )
+            args = {f"q{n}": to_tsquery([word]) for n, word in enumerate(asked)}
+            row = self._rows(f"SELECT {counts}", args | {"floor": stats.newest - sample})[0]
+            known.update(zip(asked, map(int, row), strict=True))
+        return [known.get(word, 0) for word in wants], sample
 
     def _compounds(self, roots: Sequence[str]) -> dict[str, list[str]]:
-        """Stored compounds that start or end with each root, the most widely used first (one
-        round trip for all roots)."""
+        """Stored compounds of each root, in one round trip for all roots."""
         wanted = [root for root in roots if len(root) >= MIN_PART]
         found: dict[str, list[str]] = {root: [] for root in roots}
         if not wanted:
             return found
-        rows = self.db.execute(
-            "SELECT x.n, c.stem FROM unnest(%(roots)s::text[], %(tails)s::text[])"
+        rows = self._rows(
+            "SELECT x.n, c.stem, t.articles FROM unnest(%(roots)s::text[], %(tails)s::text[])"
             " WITH ORDINALITY AS x(head, tail, n), LATERAL (SELECT stem, articles FROM"
             " (SELECT stem, articles FROM compounds WHERE stem > x.head"
             " AND stem < x.head || chr(1114111) UNION SELECT stem, articles FROM compounds"
             " WHERE tail > x.tail AND tail < x.tail || chr(1114111)) AS found"
             " ORDER BY articles DESC, stem LIMIT %(n)s) AS c"
+            " LEFT JOIN articles_fts_terms t ON t.term = c.stem"
             " ORDER BY x.n, c.articles DESC, c.stem",
             {"roots": wanted, "tails": [r[::-1] for r in wanted], "n": COMPOUNDS},
-        ).rows
-        for n, stem in rows:
+        )
+        counts: dict[str, int] = {}
+        for n, stem, articles in rows:
             found[wanted[int(n) - 1]].append(str(stem))
+            if articles is not None and fold(stem) == stem:
+                counts[stem] = int(articles)
+        # The compounds' article counts, which the search of them asks for next.
+        stats: _Stats | None = self._local.stats
+        if stats is not None:
+            self._local.stats = replace(stats, hits=stats.hits | counts)
         return found
+
+    def _newest(self, filters: Filters, limit: int) -> list[int]:
+        where, args = _where(filters)
+        sql = (
+            # Only fixed SQL and named placeholders are joined here.
+            "SELECT a.id FROM articles a WHERE true"  # noqa: S608
+            f"{where} ORDER BY coalesce(a.published, a.fetched) DESC, a.id DESC"
+            " LIMIT %(limit)s"
+        )
+        return [int(r[0]) for r in self._rows(sql, args | {"limit": limit})]
+
+    def _texts(self, ids: Sequence[int]) -> Iterable[tuple[int, str]]:
+        return self._rows(
+            "SELECT id, title || chr(10) || body FROM articles WHERE id = ANY(%s)", [list(ids)]
+        )
+
+    def _heads(self, ids: Sequence[int]) -> Iterable[Head]:
+        known: dict[int, Head] = self._local.heads
+        wanted = [i for i in ids if i not in known]
+        sql = "SELECT id, title_stems, substr(body_stems, 1, %s) FROM articles WHERE id = ANY(%s)"
+        fetched = self._rows(sql, [LEAD_CHARS, wanted]) if wanted else []
+        return [*(known[i] for i in ids if i in known), *fetched]
+
+    def _hits(self, ids: Sequence[int], query: Query) -> tuple[SearchHit, ...]:
+        if not ids:
+            return ()
+        rows = {
+            r["id"]: r
+            for r in self.db.query("SELECT * FROM articles WHERE id = ANY(%s)", [list(ids)])
+        }
+        found = {a.id: a for a in self.articles.from_rows([rows[i] for i in ids])}
+        return tuple(SearchHit(found[i], make_snippet(rows[i]["body"], query)) for i in ids)

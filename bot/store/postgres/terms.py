@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 
@@ -40,15 +39,19 @@ def tokens(stems: str) -> list[str]:
     return [fold(t) for t in stems.split()]
 
 
-def counts(stems: str) -> Counter[str]:
-    """How often each folded token occurs in a stored `title_stems`/`body_stems` text."""
+def frequencies(stems: str, terms: Sequence[str]) -> tuple[list[int], int]:
+    """How often each (folded) term occurs in a stored `title_stems`/`body_stems` text, and
+    the text's size in tokens: all bm25 needs of it."""
     # Stems are lower case already: only a text with other letters than ASCII needs folding.
-    return Counter(stems.split() if stems.isascii() else tokens(stems))
+    found = stems.split() if stems.isascii() else tokens(stems)
+    return [found.count(term) for term in terms], len(found)
 
 
 def index_row(title_stems: str, body_stems: str) -> tuple[list[str], int]:
     """An article's distinct lexemes (sorted) and its size in tokens, as FTS5 counts it."""
-    found = tokens(title_stems) + tokens(body_stems)
+    # Stems are lower case already: only a text with other letters than ASCII needs folding.
+    text = title_stems + " " + body_stems
+    found = text.split() if text.isascii() and text.islower() else tokens(text)
     return sorted(set(found)), len(found)
 
 
@@ -57,7 +60,7 @@ def _quote(term: str) -> str:
 
 
 def to_tsquery(
-    wants: Sequence[Sequence[str]], compounds: dict[str, list[str]] | None = None
+    wants: Sequence[Sequence[str]], compounds: Mapping[str, Sequence[str]] | None = None
 ) -> str:
     """The tsquery text `bot.query.to_match` means: each word by one of its terms or their
     compounds (`('a' | 'b') & 'c'`), terms quoted as lexemes."""
@@ -75,18 +78,18 @@ def phrases(wants: Sequence[Sequence[str]]) -> list[str]:
 
 
 def bm25(
-    phrase_terms: Sequence[str],
     idf: Sequence[float],
-    title: Counter[str],
-    body: Counter[str],
+    title: tuple[list[int], int],
+    body: tuple[list[int], int],
     avgdl: float,
 ) -> float:
-    """FTS5's bm25() of one row, negated as FTS5 returns it (fts5Bm25Function, same order of
-    operations so equal inputs give the same double)."""
-    size = float(sum(title.values()) + sum(body.values()))
+    """FTS5's bm25() of one row from its `frequencies` in title and body, negated as FTS5
+    returns it (fts5Bm25Function, same order of operations so equal inputs give the same
+    double)."""
+    size = float(title[1] + body[1])
     score = 0.0
-    for term, weight in zip(phrase_terms, idf, strict=True):
-        freq = TITLE_WEIGHT * title[term] + BODY_WEIGHT * body[term]
+    for weight, in_title, in_body in zip(idf, title[0], body[0], strict=True):
+        freq = TITLE_WEIGHT * in_title + BODY_WEIGHT * in_body
         score += weight * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * size / avgdl)))
     return -1.0 * score
 
@@ -116,3 +119,8 @@ def julianday(text: str) -> float:
     if offset is not None:
         ijd -= int(offset.total_seconds() // 60) * 60000
     return ijd / 86400000.0
+
+
+def to_tsvector_text(lexemes: Sequence[str]) -> str:
+    """A tsvector's text form of these lexemes as they are (for COPY): each quoted."""
+    return " ".join(map(_quote, lexemes))
