@@ -51,14 +51,17 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     return where, args
 
 
-def _match(
-    wants: Words, filters: Filters, compounds: Mapping[str, Sequence[str]] | None = None
-) -> str:
-    """The FTS5 match of the words, narrowed by the index's positions to articles where each
-    quoted phrase's words stand near each other (their order is checked in the text after)."""
-    match = to_match(wants, compounds)
+def _near(filters: Filters, where: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The conditions narrowed by the index's positions to articles where each quoted phrase's
+    words stand near each other (their order is checked in the text after). A condition apart
+    from the ranked MATCH, so bm25 scores the words alone, as without the narrowing."""
     near = to_near(filters.phrases)
-    return f"{match} AND {near}" if near else match
+    if not near:
+        return where, args
+    where += (
+        " AND articles_fts.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :near)"
+    )
+    return where, args | {"near": near}
 
 
 class SearchIndex(SearchPipeline, Table):
@@ -69,11 +72,11 @@ class SearchIndex(SearchPipeline, Table):
         self.articles = articles
 
     def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:
-        where, args = _where(filters)
+        where, args = _near(filters, *_where(filters))
         args |= {"now": _iso(now), "boost": RECENCY_BOOST, "days": RECENCY_DAYS}
         if list(scored) == list(wants):
-            return self._candidates(_match(wants, filters), where, args)
-        found = self._candidates(_match(wants, filters), where, args, scored=False)
+            return self._candidates(to_match(wants), where, args)
+        found = self._candidates(to_match(wants), where, args, scored=False)
         if not found:
             return []
         # Every match of all wants is a match of the scored ones, in the same rowid range: bm25
@@ -88,8 +91,8 @@ class SearchIndex(SearchPipeline, Table):
     def _matches(
         self, wants: Words, compounds: Mapping[str, Sequence[str]], filters: Filters
     ) -> list[Row]:
-        where, args = _where(filters)
-        return self._candidates(_match(wants, filters, compounds), where, args, scored=False)
+        where, args = _near(filters, *_where(filters))
+        return self._candidates(to_match(wants, compounds), where, args, scored=False)
 
     def _candidates(
         self, match: str, where: str, args: dict[str, Any], *, scored: bool = True
