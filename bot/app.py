@@ -16,6 +16,7 @@ from bot.access import Access
 from bot.allowed_urls import Allowed
 from bot.commands import Context, handle, reader_language, resolve
 from bot.commands.admin import finish_addfeed
+from bot.commands.request import ChatFeedRules
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.digest_delivery import on_digest_shown
@@ -109,6 +110,10 @@ def make_handler(
                 replace=message.replace,
             )
         )
+        for chat, notice in reply.notices:
+            # A feed request to the operators, or their decision to the chat that asked.
+            log.info("event=notice_queued chat=%s from=%s", chat, message.chat)
+            delivery.put(Outgoing(chat, notice, "notice", urgent=True, budget=REPLY_BUDGET))
 
     async def run_command(message: Incoming, now: datetime) -> Reply | None:
         operator = message.user in config.admins
@@ -123,6 +128,7 @@ def make_handler(
             timezone=config.timezone,
             private=message.private,
             fetch_allow=config.fetch_allow,
+            chat_feeds=chat_feed_rules(config),
         )
         try:
             reply = await store.run(lambda: handle(message.text, ctx, store))
@@ -143,6 +149,20 @@ async def _finish_fetch(config: Config, store: Storage, ctx: Context, url: str) 
         check = await check_feed(fetcher, url)
     log.info("event=feed_checked url=%s problem=%s", url, check.problem)
     return await store.run(lambda: finish_addfeed(check, ctx, store))
+
+
+def chat_feed_rules(config: Config) -> ChatFeedRules:
+    """Whether chats may have feeds of their own, their limits, and where operators hear of
+    requests: a Telegram user's private chat has the user's id; operators elsewhere (Matrix,
+    the console) see waiting requests under /feeds."""
+    notify = tuple(a for a in config.admins if a.startswith("telegram:") and a[9:].isdigit())
+    return ChatFeedRules(
+        config.chat_feeds,
+        config.chat_feeds_per_chat,
+        config.chat_feeds_total,
+        has_operators=bool(config.admins),
+        notify=notify,
+    )
 
 
 def access_of(config: Config) -> Access:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.allowed_urls import entry_problem
 from bot.errors import ConfigError
-from bot.records import DEFAULT_ZONE
+from bot.records import CHAT_FEEDS_MODES, DEFAULT_ZONE
 
 
 class Secret(str):
@@ -52,6 +52,9 @@ ENV = {
     "archive_days": "NEWSBOT_ARCHIVE_DAYS",
     "fetch_timeout_seconds": "NEWSBOT_FETCH_TIMEOUT_SECONDS",
     "fetch_allow": "NEWSBOT_FETCH_ALLOW",
+    "chat_feeds": "NEWSBOT_CHAT_FEEDS",
+    "chat_feeds_per_chat": "NEWSBOT_CHAT_FEEDS_PER_CHAT",
+    "chat_feeds_total": "NEWSBOT_CHAT_FEEDS_TOTAL",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
     "telegram_api_url": "TELEGRAM_API_URL",
     "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL",
@@ -88,6 +91,8 @@ _RANGES = {
     "archive_days": (1, 3650),
     "fetch_timeout_seconds": (1, 600),
     "telegram_webhook_port": (1, 65535),
+    "chat_feeds_per_chat": (1, 1000),
+    "chat_feeds_total": (1, 100_000),
 }
 _MATRIX_USER = re.compile(r"^@[^:\s]+:[^\s]+$")
 # A Matrix server name with an optional port (spec: appendices#server-name). A dotless name
@@ -151,6 +156,11 @@ class Config:
     fetch_timeout_seconds: int = 30
     # Hosts and networks feeds may reach though they are internal (loopback, private, …).
     fetch_allow: tuple[str, ...] = ()
+    # Feeds of a chat's own (`/addfeed` by its admins): off, admins (at once) or approve (an
+    # operator decides); how many one chat, and all chats together, may have.
+    chat_feeds: str = CHAT_FEEDS_MODES[0]
+    chat_feeds_per_chat: int = 5
+    chat_feeds_total: int = 200
     telegram_token: Secret | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     telegram_webhook_url: str | None = None
@@ -333,6 +343,10 @@ def _check(key: str, value: str, bad: Any) -> str:
     elif key == "language":
         if value.lower() not in LANGUAGES:
             raise bad(f"expected one of {', '.join(LANGUAGES)}, got {value!r}")
+        return value.lower()
+    elif key == "chat_feeds":
+        if value.lower() not in CHAT_FEEDS_MODES:
+            raise bad(f"expected one of {', '.join(CHAT_FEEDS_MODES)}, got {value!r}")
         return value.lower()
     elif key == "log_level":
         if value.upper() not in LOG_LEVELS:

@@ -29,7 +29,11 @@ from bot.records import (
     Story,
     Subscription,
     as_push,
+    date_only,
+    dates_lag,
+    in_zone,
     known_source,
+    reported_before,
     to_iso,
 )
 from bot.render import render_digest
@@ -43,8 +47,9 @@ MAX_SENTENCES = 3
 # An entry speaks with an article at least this representative of its story (centrality
 # against the most central one), so a commentary that joined the story never leads it.
 VOICE_CENTRALITY = 0.5
-# Rankings kept per StoryPool (one per `now`); a run asks with a single `now`.
-MAX_RANKINGS = 4
+# Rankings kept per StoryPool (one per `now` and zone of dates given alone); a run asks with a
+# single `now`, and chats live in a few dozen zones at most.
+MAX_RANKINGS = 64
 
 
 class ChatSettingsPart(Protocol):
@@ -137,7 +142,8 @@ def plan_day(day: date, zone: str, settings: ChatSettings | None = None) -> Dige
 def window_of(plans: Iterable[DigestPlan], now: datetime) -> tuple[datetime, datetime]:
     """The article window [since, until) that covers every plan (`until` exclusive)."""
     listed = list(plans)
-    earliest = min(p.since for p in listed)
+    # A date alone is stored as Berlin's midnight: west of Berlin that is before the day begins.
+    earliest = min(p.since - dates_lag(p.zone, p.since) for p in listed)
     latest = max((p.until or now) for p in listed)
     return earliest, latest + timedelta(seconds=1)
 
@@ -383,17 +389,31 @@ def _terms(group: Sequence[Article]) -> TextTerms:
     )
 
 
-def _fresh_until(article: Article, now: datetime) -> datetime | None:
-    """The latest `since` for which `is_fresh(article, since, now)` holds (None: it never does)."""
-    times = [t for t in (article.published, article.fetched) if t is not None and t <= now]
+def _own_time(article: Article, zone: str) -> datetime | None:
+    """The article's own date as the chat reads it (a date alone: that day in its zone)."""
+    return None if article.published is None else in_zone(article.published, zone)
+
+
+def _fresh_until(article: Article, now: datetime, zone: str) -> datetime | None:
+    """The latest `since` for which `is_fresh(article, since, now, zone)` holds (None: never)."""
+    times = [t for t in (_own_time(article, zone), article.fetched) if t is not None and t <= now]
     return max(times, default=None)
 
 
-def is_fresh(article: Article, since: datetime, now: datetime) -> bool:
-    """New to a chat: published, or first stored, within [since, now] (as the store selects)."""
-    if article.published is not None and since <= article.published <= now:
+def is_fresh(article: Article, since: datetime, now: datetime, zone: str = DEFAULT_ZONE) -> bool:
+    """New to a chat: its own date, or its first storing, within [since, now]."""
+    own = _own_time(article, zone)
+    if own is not None and since <= own <= now:
         return True
     return since <= article.fetched <= now
+
+
+def is_older(group: Sequence[Article], since: datetime, zone: str) -> bool:
+    """An older report, not news: every article carries an own date before `since` (it is in
+    the window only because it was first stored there, as when a feed or folder is added)."""
+    if any(a.published is None or a.published >= since for a in group):
+        return False  # news, found without reading any date (the common case, cheap)
+    return all(reported_before(a.published, since, zone) for a in group if a.published)
 
 
 def score(group: Sequence[Article]) -> int:
@@ -445,9 +465,10 @@ class StoryPool:
     groups: tuple[tuple[Article, ...], ...]
     # Memos, not state: the ranking per `now` (a run asks with one), each story's terms and
     # its entry when whole (most chats' top stories are the same).
-    _rankings: dict[datetime, _Ranking] = field(
+    _rankings: dict[tuple[datetime, str], _Ranking] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _dates_alone: list[bool] = field(default_factory=list, init=False, repr=False, compare=False)
     _terms: dict[int, TextTerms] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -467,14 +488,32 @@ class StoryPool:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    # The stories holding an article of a chat's own feed (computed once, at the first cut).
+    _own: list[frozenset[int]] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def _own_feed_stories(self) -> frozenset[int]:
+        """Stories that hold an article of a chat's own feed: cut per chat, like chosen outlets."""
+        if not self._own:
+            self._own.append(
+                frozenset(
+                    g
+                    for g, group in enumerate(self.groups)
+                    if any(a.chat_feed is not None for a in group)
+                )
+            )
+        return self._own[0]
+
     @classmethod
     def of(cls, articles: Sequence[Article]) -> StoryPool:
         """Group articles into stories (the expensive step, done once per run)."""
         return cls(tuple(group_stories(articles)))
 
-    def _ranking(self, now: datetime) -> _Ranking:
-        """Freshness bounds and the ranking of whole stories at `now` (computed once)."""
-        known = self._rankings.get(now)
+    def _ranking(self, now: datetime, zone: str = DEFAULT_ZONE) -> _Ranking:
+        """Freshness bounds and the ranking of whole stories at `now` in a zone (computed once:
+        the zone places dates given alone)."""
+        if not self._has_dates_alone():
+            zone = DEFAULT_ZONE  # no date to place: every zone ranks alike
+        known = self._rankings.get((now, zone))
         if known is not None:
             return known
         first: list[datetime | None] = []
@@ -482,7 +521,7 @@ class StoryPool:
         ranked: list[tuple[_Rank, int]] = []
         spread: list[int] = []
         for g, group in enumerate(self.groups):
-            bounds = [_fresh_until(a, now) for a in group]
+            bounds = [_fresh_until(a, now, zone) for a in group]
             known_bounds = [b for b in bounds if b is not None]
             lo = min(known_bounds) if len(known_bounds) == len(bounds) else None
             hi = max(known_bounds, default=None)
@@ -496,8 +535,20 @@ class StoryPool:
         ranking = _Ranking(tuple(first), tuple(last), tuple(ranked), tuple(spread))
         if len(self._rankings) >= MAX_RANKINGS:
             self._rankings.clear()
-        self._rankings[now] = ranking
+        self._rankings[now, zone] = ranking
         return ranking
+
+    def _has_dates_alone(self) -> bool:
+        """Whether any article gives a date without a time (whose day depends on the zone)."""
+        if not self._dates_alone:
+            self._dates_alone.append(
+                any(
+                    a.published is not None and date_only(a.published)
+                    for g in self.groups
+                    for a in g
+                )
+            )
+        return self._dates_alone[0]
 
     def _group_terms(self, g: int) -> TextTerms:
         terms = self._terms.get(g)
@@ -533,45 +584,55 @@ class StoryPool:
         """One plan's digest: stories with articles in its window, ranked, filtered, cut."""
         if plan.until is not None:
             now = min(now, plan.until)
-        since, options = plan.since, plan.settings
-        ranking = self._ranking(now)
+        since, options, zone = plan.since, plan.settings, plan.zone
+        ranking = self._ranking(now, zone)
         keywords: _Keywords | None = None
         wanted: set[int] | None = None
         unwanted: set[int] = set()
         if options.keywords:
             keywords, wanted, unwanted = self._filter(options.keywords)
         chosen: list[tuple[_Rank, int, tuple[Article, ...] | None]] = []
+        own = self._own_feed_stories()
+        # Older reports first stored in the window follow the news; they take no news place.
+        older: set[int] = set()
         # Whole stories come ranked: the first `stories` that pass are all a whole one can add.
         for rank, g in ranking.ranked:
-            if len(chosen) >= options.stories:
+            if len(chosen) - len(older) >= options.stories:
                 break
             lo = ranking.first[g]
             if lo is None or since > lo:
                 continue
-            if options.sources:
-                # Only the chosen outlets' articles: the story as they told it, if they did.
-                part = tuple(a for a in self.groups[g] if options.reads(a.source))
+            if options.sources or g in own:
+                # Only the chosen outlets' articles (and of the chat's own feeds, never another
+                # chat's): the story as they told it, if they did.
+                part = tuple(a for a in self.groups[g] if options.sees(a))
                 if not part:
                     continue
                 if len(part) < len(self.groups[g]):
                     if keywords is None or keywords.match(_terms(part)):
                         chosen.append((rank, g, part))
+                        if is_older(part, since, zone):
+                            older.add(g)
                     continue
             if (wanted is None or g in wanted) and g not in unwanted:
                 chosen.append((rank, g, None))
+                if is_older(self.groups[g], since, zone):
+                    older.add(g)
         # Stories straddling `since` enter with their fresh articles only, ranked as such.
         for g in ranking.spread:
             lo, hi = ranking.first[g], ranking.last[g]
             if hi is None or since > hi or (lo is not None and since <= lo):
                 continue
             fresh = tuple(
-                a for a in self.groups[g] if is_fresh(a, since, now) and options.reads(a.source)
+                a for a in self.groups[g] if is_fresh(a, since, now, zone) and options.sees(a)
             )
             if not fresh:
                 continue
             if keywords is None or keywords.match(_terms(fresh)):
                 chosen.append((_rank(fresh, g, now), g, fresh))
-        chosen.sort(key=lambda c: c[0], reverse=True)
+                if is_older(fresh, since, zone):
+                    older.add(g)
+        chosen.sort(key=lambda c: (c[1] not in older, c[0]), reverse=True)
         entries = tuple(
             self._entry(g, options.sentences)
             if fresh is None

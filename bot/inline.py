@@ -7,7 +7,7 @@ the Telegram transport turns an `InlinePage` into answerInlineQuery's results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -87,7 +87,8 @@ def inline_search(
     """A page of the articles `/search text` would list, from `offset` on (`seit:gestern`
     needs `now`)."""
     start = _offset(offset)
-    query = parse_query(text, now, zone)
+    # Shared anywhere: the shared pool only, never a chat's own feed.
+    query = replace(parse_query(text, now, zone), feeds=())
     if start is None or query.problem is not None:
         return InlinePage(())
     found = library.search(query, INLINE_PAGE, start)

@@ -83,8 +83,8 @@ class Outbox:
             if store.pushes.has_alert_hit(hit.alert_ids, hit.article.id):
                 continue
             settings = store.chats.settings(hit.chat)
-            if not settings.reads(hit.article.source):
-                continue  # the chat chose other outlets (/settings quellen)
+            if not settings.sees(hit.article):
+                continue  # another chat's own feed, or the chat chose other outlets
             reply = as_push(alert_reply(hit.article, hit.words, settings.language), settings)
             due = quiet_end(store, hit.chat, now, self.default_zone) or now
             planned += store.pushes.plan_alert(
@@ -104,7 +104,9 @@ class Outbox:
             return 0
         # `until` is exclusive: an article stored this very second counts.
         recent = store.articles.articles_since(now - self.rule.lookback, now + timedelta(seconds=1))
-        found = breaking_stories(recent, now, self.rule)
+        # Breaking stories are the shared pool's: a chat's own feed counts for no one's outlets.
+        shared = [a for a in recent if a.chat_feed is None]
+        found = breaking_stories(shared, now, self.rule)
         planned = 0
         for chat in chats if found else ():
             settings = store.chats.settings(chat)

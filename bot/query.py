@@ -48,6 +48,9 @@ class Query:
     phrases: tuple[tuple[tuple[str, ...], ...], ...] = ()
     # The `-word`s as typed (without the minus), so a reply can name what left articles out.
     excluded_words: tuple[str, ...] = ()
+    # Whose search it is: the chat's own feeds, whose articles it finds besides the shared
+    # pool (another chat's own feed is never found). None: every article (the operator's CLI).
+    feeds: tuple[int, ...] | None = None
 
     @property
     def roots(self) -> tuple[str, ...]:

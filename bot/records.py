@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # The zone dates are read and shown in unless a chat or the operator chose another.
 DEFAULT_ZONE = "Europe/Berlin"
+# Config `chat_feeds`, who may add a feed for their own chat; the first is the default
+# ("off": operators only, to the shared pool; "admins": a chat's admins at once; "approve":
+# they ask, an operator decides).
+CHAT_FEEDS_MODES = ("off", "admins", "approve")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,9 @@ class Article:
     language: str = "de"
     content_hash: str = ""
     links: tuple[Link, ...] = ()
+    # The chat feed (a chat's own, `/addfeed` by its admins) it came from: only the chats that
+    # added that feed get it. None: the operator's shared pool, which every chat reads.
+    chat_feed: int | None = None
 
     @property
     def when(self) -> datetime:
@@ -54,6 +61,15 @@ class NewArticle:
     url: str | None = None
     language: str = "de"
     origin: str | None = None
+    # The chat feed it came from (see `Article.chat_feed`); None: the shared pool.
+    chat_feed: int | None = None
+
+    def as_read(self, now: datetime) -> NewArticle:
+        """The article as stored when read at `now`: a date ahead of the clock (a feed's zone
+        mistaken, a typo) is clamped to `now`, so it cannot sort above all news."""
+        if self.published is not None and self.published > now:
+            return replace(self, published=now)
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +85,9 @@ class Feed:
     next_fetch: datetime | None
     etag: str | None = None
     last_modified: str | None = None
+    # A chat's own feed (`/addfeed` by a chat's admins): its items reach only the chats that
+    # added it. False: the operator's shared pool.
+    chats_only: bool = False
 
     @property
     def health(self) -> str:
@@ -91,6 +110,23 @@ class Feed:
 
 # A feed that failed this many polls in a row is reported as broken (it is still retried).
 FEED_FAILING_AFTER = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFeed:
+    """A chat's own feed, or its request for one: `waiting` for an operator (approve mode) or
+    `active` (polled as `feed_id`, its items reach this chat). `id` is what /removefeed and
+    /approvefeed take."""
+
+    id: int
+    chat: str
+    url: str
+    title: str | None
+    status: str
+    added: datetime
+    feed_id: int | None = None
+    # Who asked (a platform-qualified user id), for the operators' message.
+    user: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,10 +209,24 @@ class ChatSettings:
     previews: bool = False
     # The outlets the chat reads (digest, alerts, breaking stories); () every outlet.
     sources: tuple[str, ...] = ()
+    # The chat's own feeds (`/addfeed`, their feed ids) whose items it gets besides the pool.
+    feeds: tuple[int, ...] = ()
 
     def reads(self, source: str) -> bool:
         """Whether the chat chose this outlet (any case), or chose none and reads every one."""
         return not self.sources or source.casefold() in {s.casefold() for s in self.sources}
+
+    def may_see(self, article: Article) -> bool:
+        """Whether the article may reach this chat at all: from the shared pool, or from a feed
+        the chat added itself (another chat's own feed never reaches it)."""
+        return article.chat_feed is None or article.chat_feed in self.feeds
+
+    def sees(self, article: Article) -> bool:
+        """Whether the chat gets this article in its digest and alerts: it may see it, and its
+        outlet is one the chat reads (its own feeds are always read)."""
+        if article.chat_feed is not None:
+            return article.chat_feed in self.feeds
+        return self.reads(article.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +296,9 @@ class Reply:
     # A URL to fetch once before the command can answer (/addfeed checks that it is a feed):
     # the app fetches it and calls `bot.commands.finish_addfeed`; this reply is not sent.
     fetch: str | None = None
+    # Messages to other chats that this answer brings, (chat, reply): a chat's feed request
+    # told to the operators, an operator's decision told to the chat that asked.
+    notices: tuple[tuple[str, Reply], ...] = ()
 
     @classmethod
     def text(cls, *paragraphs: str, ok: bool = True) -> Reply:
@@ -279,6 +332,28 @@ def date_only(value: datetime) -> date | None:
     if local.hour or local.minute or local.second or local.microsecond:
         return None
     return local.date()
+
+
+def in_zone(value: datetime, zone: str) -> datetime:
+    """A report's own time as a reader in `zone` places it: a date alone is that day's midnight
+    there (not Berlin's midnight, which is the day before in New York)."""
+    day = date_only(value)
+    return value if day is None else datetime.combine(day, time(0), ZoneInfo(zone))
+
+
+def reported_before(value: datetime, since: datetime, zone: str) -> bool:
+    """True when a report's own date lies before `since`: its time, or for a date alone its
+    whole day (in `zone`): a report dated today may be from any hour of it."""
+    day = date_only(value)
+    return value < since if day is None else day < since.astimezone(ZoneInfo(zone)).date()
+
+
+def dates_lag(zone: str, at: datetime) -> timedelta:
+    """How far a date alone, stored as midnight in the dates zone, lies before that day's
+    midnight in `zone` (New York: 6 hours; zones east of Berlin: none)."""
+    ahead = at.astimezone(_DATES_ZONE).utcoffset() or timedelta(0)
+    local = at.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)
+    return max(ahead - local, timedelta(0))
 
 
 def to_iso(value: datetime | None) -> str | None:

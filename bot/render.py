@@ -15,7 +15,15 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.outlets import outlets
-from bot.records import DEFAULT_ZONE, Digest, Reply, Span, date_only, known_source
+from bot.records import (
+    DEFAULT_ZONE,
+    Digest,
+    Reply,
+    Span,
+    date_only,
+    known_source,
+    reported_before,
+)
 from bot.texts import t
 
 # Telegram rejects a message over 4096 characters after entity parsing; it counts UTF-16 code
@@ -251,7 +259,8 @@ def render_digest(
 
     A digest covers what is new since its window start ("Neu seit …"); with `calendar_day` it
     is one day's news ("Nachrichten vom …"). Each source keeps its own date, and each entry ends
-    with the `/article` command that shows its lead article in full.
+    with the `/article` command that shows its lead article in full. An entry reported before
+    the window (an old article first stored in it) says it is an older report.
     """
     if calendar_day:
         title = t(language, "digest_day_head", date=shown_day(digest.date, language))
@@ -265,7 +274,12 @@ def render_digest(
     paragraphs: list[tuple[Span, ...]] = [head]
     for number, story in enumerate(digest.stories, 1):
         lead = next((k.url for k in story.links if k.title == story.headline), None)
-        paragraphs.append((Span(f"{number}. "), Span(story.headline, bold=True, url=lead)))
+        entry = [Span(f"{number}. "), Span(story.headline, bold=True, url=lead)]
+        if reported_before(story.latest, digest.since, zone):
+            # First stored in the window but reported before it: shown as what it is.
+            older = shown_date(story.latest, language, zone)
+            entry.append(Span(" (" + t(language, "older_report", date=older) + ")"))
+        paragraphs.append(tuple(entry))
         if story.summary:
             paragraphs.append((Span(" ".join(story.summary)),))
         sources: list[Span] = [Span(t(language, "sources") + ": ")]

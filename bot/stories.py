@@ -6,10 +6,15 @@ need not tell), lowered for stems that many of the window's articles carry. Pair
 above `link` are joined strongest first, each join only while the two stories' centroids stay
 within `join` of each other: a story grows as sources report it, but a chain of loosely related
 articles (one club's transfers, one country's news) cannot pull two events into one.
+
+The day's running stories (carried by several outlets) are then read as the reader would: two
+of them whose centroids are within `join` are one story in fragments, and a lone follow-up or
+comment joins the running story whose own names it carries (see `_join_running`).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -69,6 +74,10 @@ class Tuning:
     context_names: int = 3
     context_share: float = 0.5
     context_rarity: float = 9.0
+    # Running stories in fragments are one when their centroids are within `join`.
+    merge_running: bool = True
+    # A comment or explainer needs this many of a running story's names fewer.
+    secondary_relief: int = 1
 
 
 DEFAULT_TUNING = Tuning()
@@ -308,7 +317,11 @@ def group_stories(
     m = _matrix(feats, tuning)
     left, right = _candidates(m, tuning)
     labels = _cluster(m, left, right, _cosines(m, left, right), tuning)
-    labels = _join_running(articles, feats, labels, tuning)
+    outlets = [publisher(a.source) for a in articles]
+    if tuning.merge_running:
+        labels = _merge_running(m, outlets, labels, tuning)
+    secondary = [is_secondary(a.title) for a in articles]
+    labels = _join_running(outlets, feats, secondary, labels, tuning)
     groups: dict[int, list[Article]] = {}
     for article, label in zip(articles, labels, strict=True):
         groups.setdefault(label, []).append(article)
@@ -318,8 +331,107 @@ def group_stories(
     ]
 
 
+def _running(outlets: Sequence[str], labels: Sequence[int], tuning: Tuning) -> dict[int, list[int]]:
+    """The running stories (carried by `running_outlets` outlets or more): label → rows."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        members[label].append(i)
+    return {
+        label: rows
+        for label, rows in members.items()
+        if len({outlets[i] for i in rows}) >= tuning.running_outlets
+    }
+
+
+def _merge_running(
+    m: _Matrix, outlets: Sequence[str], labels: list[int], tuning: Tuning
+) -> list[int]:
+    """Running stories whose centroids are within `join` of each other become one.
+
+    Joining pairs strongest first can leave a day's big story in fragments (the strike, the
+    capture, the reactions) when no single pair of teasers across two fragments is close enough
+    to propose the merge, though each fragment's centroid is the same event's. Stories carried
+    by several outlets have centroids worth comparing directly, with the rule that guards every
+    join; smaller groups' centroids are too few words to say.
+    """
+    running = _running(outlets, labels, tuning)
+    if len(running) < 2:
+        return labels
+    names = list(running)  # story number → its label
+    c = _centroids(m, [running[label] for label in names])
+    norms = np.sqrt(np.bincount(c.rows, c.weights * c.weights, minlength=len(names))).tolist()
+    # As for articles, only stories sharing a rare enough stem are compared.
+    left, right = _candidates(c, tuning)
+    cosines = _cosines(c, left, right) / (np.take(norms, left) * np.take(norms, right))
+    partners: dict[int, set[int]] = defaultdict(set)
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        partners[a].add(b)
+        partners[b].add(a)
+    vectors: dict[int, dict[int, float]] = {}
+    version = [0] * len(names)
+
+    def cosine(a: int, b: int) -> float:
+        va = vectors.setdefault(a, _row(c, a))
+        vb = vectors.setdefault(b, _row(c, b))
+        small, big = (va, vb) if len(va) < len(vb) else (vb, va)
+        return float(sum(w * big.get(t, 0.0) for t, w in small.items()) / (norms[a] * norms[b]))
+
+    close = np.flatnonzero(cosines >= tuning.join)
+    heap = [(-cosines[k], int(left[k]), int(right[k]), 0, 0) for k in close.tolist()]
+    heapq.heapify(heap)
+    into = list(range(len(names)))
+    while heap:
+        _, a, b, seen_a, seen_b = heapq.heappop(heap)
+        if into[a] != a or into[b] != b:
+            continue  # one of them has merged into another since
+        if (seen_a, seen_b) != (version[a], version[b]):
+            # A centroid has grown since: the pair takes its new place in the queue.
+            if (now := cosine(a, b)) >= tuning.join:
+                heapq.heappush(heap, (-now, a, b, version[a], version[b]))
+            continue
+        va = vectors.setdefault(a, _row(c, a))
+        for t, w in vectors.setdefault(b, _row(c, b)).items():
+            va[t] = va.get(t, 0.0) + w
+        norms[a] = math.sqrt(sum(w * w for w in va.values()))
+        version[a] += 1
+        into[b] = a
+        partners[a] |= partners.pop(b, set())
+        for x in partners[a] - {a, b}:
+            if into[x] == x and (now := cosine(a, x)) >= tuning.join:
+                heapq.heappush(heap, (-now, min(a, x), max(a, x), version[min(a, x)],
+                                      version[max(a, x)]))  # fmt: skip
+
+    def root(k: int) -> int:
+        while into[k] != k:
+            k = into[k]
+        return k
+
+    merged = {label: names[root(k)] for k, label in enumerate(names)}
+    return [merged.get(label, label) for label in labels]
+
+
+def _centroids(m: _Matrix, groups: Sequence[Sequence[int]]) -> _Matrix:
+    """One row per group of rows: the sum of its unit vectors (not normalised)."""
+    sizes = np.diff(m.ptr)
+    rows = np.fromiter(chain.from_iterable(groups), np.int64)
+    owner = np.repeat(np.arange(len(groups), dtype=np.int64), [len(g) for g in groups])
+    entries = _expand(m.ptr[rows], sizes[rows])
+    keys = np.repeat(owner, sizes[rows]) * m.width + m.keys[entries] % m.width
+    order = np.argsort(keys, kind="stable")
+    keys, starts = np.unique(keys[order], return_index=True)
+    weights = np.add.reduceat(m.weights[entries][order], starts) if len(keys) else m.weights[:0]
+    ptr = np.searchsorted(keys, np.arange(len(groups) + 1, dtype=np.int64) * m.width)
+    df = np.bincount(keys % m.width, minlength=m.width)
+    full = np.zeros(len(groups), np.bool_)
+    return _Matrix(ptr, keys, weights, m.idf, df, full, m.width)
+
+
 def _join_running(
-    articles: Sequence[Article], feats: Sequence[Features], labels: list[int], tuning: Tuning
+    outlets: Sequence[str],
+    feats: Sequence[Features],
+    secondary: Sequence[bool],
+    labels: list[int],
+    tuning: Tuning,
 ) -> list[int]:
     """Lone articles join the day's running story whose own names they carry.
 
@@ -328,17 +440,14 @@ def _join_running(
     uses mostly inside the story ("Crans-Montana", "Bar", "Schweiz" on the day of the bar fire).
     A lone article (a follow-up, a commentary, a teaser that does not repeat the key words)
     carrying at least `context_names` of one running story's names, and more than of any
-    other's, joins it.
+    other's, joins it; a comment or explainer (`is_secondary`) needs one name less, as such
+    pieces hang on the day's news rather than report an event of their own.
     """
     members: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
         members[label].append(i)
-    outlet = [publisher(a.source) for a in articles]
-    running = {
-        label: rows
-        for label, rows in members.items()
-        if len({outlet[i] for i in rows}) >= tuning.running_outlets
-    }
+    outlet = outlets
+    running = _running(outlets, labels, tuning)
     if not running:
         return labels
     window_df: Counter[str] = Counter(t for f in feats for t in f.terms)
@@ -365,7 +474,8 @@ def _join_running(
         [i] = rows
         shared: Counter[int] = Counter(label for t in feats[i].terms for label in names.get(t, ()))
         ranked = shared.most_common(2)
-        if not ranked or ranked[0][1] < tuning.context_names:
+        needed = tuning.context_names - (tuning.secondary_relief if secondary[i] else 0)
+        if not ranked or ranked[0][1] < needed:
             continue
         if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
             continue  # two running stories in it: neither
@@ -391,6 +501,30 @@ _FORMAT_OPENING = re.compile(
 _GLUED_KICKER = re.compile(r"^(?:Meinung|Kommentar)(?=[A-ZÄÖÜ])")
 # A leading "kicker:" segment, at most this long (longer text before a colon is the headline).
 _SEGMENT = re.compile(r"^([^:]{1,40}):\s*")
+
+
+# Comment and explainer pieces: a kicker or byline naming the form ("Kommentar:", "Eine
+# Kolumne von …", "MeinungIran:", "Gunnar Schupelius – Offen gesagt:"), or a headline asking
+# ("Wie Trump die Welt neu ordnet", "Ist damit der Sozialismus am Ende?").
+_OPINION = re.compile(
+    r"(?i:^\W*(?:kommentar|meinung|leitartikel|kolumne|essay|gastbeitrag|analyse|standpunkt"
+    r"|pro und contra|zwischenruf|einwurf|glosse)\b|\b(?:kommentar|kolumne|offen gesagt)\b)"
+    r"|^(?:Meinung|Kommentar)(?=[A-ZÄÖÜ])"
+)
+_ASKING = re.compile(
+    r"^(?:Wie|Warum|Wieso|Weshalb|Was|Wer|Wem|Wen|Wo|Wohin|Woher|Welche[rsmn]?|Ist|Sind|Kann"
+    r"|Können|Darf|Muss|Müssen|Soll|Sollte|Wird|Werden|Hat|Haben|Braucht|Droht)\b"
+)
+
+
+def is_secondary(title: str) -> bool:
+    """True for a comment or explainer: its kicker names the form, or its headline asks."""
+    if _OPINION.search(title):
+        return True
+    rest = title.strip()
+    while (m := _SEGMENT.match(rest)) and rest[m.end() :].strip():
+        rest = rest[m.end() :]
+    return bool(_ASKING.match(rest)) or rest.endswith("?")
 
 
 def is_kicker(title: str) -> bool:

@@ -281,6 +281,106 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "address_unspecified": ("{host}: unbestimmte Adresse", "{host}: unspecified address"),
     "address_reserved": ("{host}: reservierte Adresse", "{host}: reserved address"),
     "address_not public": ("{host}: nicht öffentlich", "{host}: not public"),
+    "feed_chats_only": ("eigener Feed von Chats", "chats' own feed"),
+    "feeds_waiting_head": ("Warten auf Freigabe:", "Waiting for approval:"),
+    "feeds_waiting_line": (
+        "für {chat} · /approvefeed {id} · /refusefeed {id}",
+        "for {chat} · /approvefeed {id} · /refusefeed {id}",
+    ),
+    "own_feeds_none": (
+        "Dieser Chat hat keine eigenen Feeds. Eintragen: /addfeed URL",
+        "This chat has no feeds of its own. To add one: /addfeed URL",
+    ),
+    "own_feeds_head": (
+        "Eigene Feeds dieses Chats (ihre Meldungen kommen nur hierher):",
+        "This chat's own feeds (their news comes here only):",
+    ),
+    "own_feed_waiting": ("wartet auf Freigabe", "waiting for approval"),
+    "own_feeds_remove": ("Entfernen: /removefeed NUMMER", "To remove one: /removefeed NUMBER"),
+    "own_removefeed_usage": (
+        "Welcher Feed? Beispiel: /removefeed 1 (die Nummern zeigt /feeds)",
+        "Which feed? Example: /removefeed 1 (/feeds shows the numbers)",
+    ),
+    "own_feed_missing": (
+        "Dieser Chat hat keinen eigenen Feed mit der Nummer {id}. /feeds zeigt seine Feeds.",
+        "This chat has no feed of its own numbered {id}. /feeds shows its feeds.",
+    ),
+    "own_feed_removed": (
+        "Feed {id} dieses Chats entfernt: {url}",
+        "This chat's feed {id} removed: {url}",
+    ),
+    "addfeed_chat_done": (
+        "Feed {id} für diesen Chat eingetragen: {url}. Seine Meldungen kommen nur hierher "
+        "(Überblick, Alarme, Suche). Entfernen: /removefeed {id}",
+        "Feed {id} added for this chat: {url}. Its news comes here only "
+        "(digest, alerts, search). To remove it: /removefeed {id}",
+    ),
+    "addfeed_chat_waiting": (
+        "Feed {id} wartet auf die Freigabe der Betreiber: {url}. "
+        "Ich sage hier Bescheid, sobald sie entschieden haben.",
+        "Feed {id} is waiting for the operators' approval: {url}. "
+        "I'll tell you here once they have decided.",
+    ),
+    "chat_feed_shared": (
+        "schon für alle eingetragen als Feed {id}, seine Meldungen kommen schon hierher",
+        "already added for everyone as feed {id}, its news already comes here",
+    ),
+    "chat_feed_duplicate": (
+        "schon eingetragen als Feed {id} dieses Chats",
+        "already added as this chat's feed {id}",
+    ),
+    "chat_feeds_chat_limit": (
+        "Dieser Chat hat schon {limit} eigene Feeds, mehr erlauben die Betreiber nicht. "
+        "Einen entfernen: /removefeed NUMMER (die Nummern zeigt /feeds)",
+        "This chat already has {limit} feeds of its own, the most the operators allow. "
+        "To remove one: /removefeed NUMBER (/feeds shows the numbers)",
+    ),
+    "chat_feeds_total_limit": (
+        "Die Betreiber erlauben allen Chats zusammen {limit} eigene Feeds, und die sind "
+        "vergeben. Frag die Betreiber, ob sie mehr erlauben.",
+        "The operators allow all chats together {limit} feeds of their own, and they are "
+        "taken. Ask the operators whether they allow more.",
+    ),
+    "chat_feeds_no_operators": (
+        "Eigene Feeds brauchen die Freigabe eines Betreibers, und dieser Bot hat keinen, "
+        "der sie hier bekommen kann. Frag den, der den Bot betreibt.",
+        "A feed of your own needs an operator's approval, and this bot has no operator who "
+        "could get the request. Ask whoever runs the bot.",
+    ),
+    "chat_feed_request": (
+        "Feed-Anfrage {id}: {chat} (von {user}) möchte „{title}“ als eigenen Feed: {url}. "
+        "Freigeben: /approvefeed {id} · Ablehnen: /refusefeed {id}",
+        "Feed request {id}: {chat} (from {user}) would like “{title}” as its own feed: {url}. "
+        "Approve: /approvefeed {id} · Refuse: /refusefeed {id}",
+    ),
+    "approve": ("Freigeben", "Approve"),
+    "refuse": ("Ablehnen", "Refuse"),
+    "approvefeed_done": (
+        "Feed-Anfrage {id} freigegeben: {url} für {chat}.",
+        "Feed request {id} approved: {url} for {chat}.",
+    ),
+    "refusefeed_done": (
+        "Feed-Anfrage {id} abgelehnt: {url} für {chat}.",
+        "Feed request {id} refused: {url} for {chat}.",
+    ),
+    "chat_feed_approved": (
+        "Die Betreiber haben deinen Feed {url} freigegeben: seine Meldungen kommen ab jetzt "
+        "hierher (Feed {id}, /feeds).",
+        "The operators approved your feed {url}: its news comes here from now on "
+        "(feed {id}, /feeds).",
+    ),
+    "chat_feed_refused": (
+        "Die Betreiber haben deinen Feed {url} nicht freigegeben.",
+        "The operators did not approve your feed {url}.",
+    ),
+    "feed_request_missing": (
+        "Eine Feed-Anfrage mit der Nummer {id} wartet nicht (mehr). Offene zeigt /feeds.",
+        "No feed request numbered {id} is waiting (any more). /feeds shows the open ones.",
+    ),
+    "decide_usage": (
+        "Welche Anfrage? Beispiel: {command} 1 (offene zeigt /feeds)",
+        "Which request? Example: {command} 1 (/feeds shows the open ones)",
+    ),
     "removefeed_usage": (
         "Welcher Feed? Beispiel: /removefeed 1 (die Nummern zeigt /feeds)",
         "Which feed? Example: /removefeed 1 (/feeds shows the numbers)",
@@ -301,6 +401,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "language_name": ("Deutsch", "English"),
     "digest_head": ("Neu seit {since}", "New since {since}"),
     "digest_day_head": ("Nachrichten vom {date}", "News of {date}"),
+    "older_report": ("älterer Bericht vom {date}", "older report of {date}"),
     "digest_empty": (
         "Seit dem letzten Überblick gibt es nichts Neues.",
         "Nothing new since the last digest.",
@@ -542,6 +643,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "archive_more": (
         "Seite {page} von {pages} · weiter mit /archiv {day} {next}",
         "Page {page} of {pages} · continue with /archive {day} {next}",
+    ),
+    "archive_which": (
+        "Überblick {n} von {count} an diesem Tag, gesendet um {time} Uhr",
+        "Digest {n} of {count} that day, sent at {time}",
     ),
     "archive_last": ("Seite {page} von {pages}", "Page {page} of {pages}"),
     "archive_no_page": (

@@ -9,6 +9,7 @@ import pytest
 
 from bot.commands import Context, handle
 from bot.delivery import Delivery
+from bot.records import NewArticle, Subscription
 from bot.render import to_plain
 from bot.schedule import DigestScheduler
 from bot.store import Storage, Store
@@ -53,6 +54,53 @@ async def test_archive_shows_the_digest_of_a_day_exactly_as_sent(store: Store) -
     assert ask(store, "/archive 10.11.", later) == text
     assert ask(store, "/archiv", later) == text  # no date: the latest
     assert ask(store, "/archiv gestern", SENT_AT + timedelta(days=1)) == text
+
+
+async def test_two_digest_times_keep_both_digests_of_the_day(store: Store) -> None:
+    """With 07:00 and 18:00 the evening digest no longer replaces the morning one: `/archiv
+    DATUM` pages across both, each headed by which it is, and `/archiv` alone is the latest."""
+    chat = "console:anna"
+    morning = datetime(2025, 12, 3, 6, 0, tzinfo=UTC)  # 07:00 Berlin
+    evening = datetime(2025, 12, 3, 17, 0, tzinfo=UTC)
+    subscribed = morning - timedelta(hours=10)
+    twice = Subscription(chat, "07:00", "Europe/Berlin", subscribed, ("18:00",))
+    store.chats.subscribe(twice, subscribed)
+    news = [
+        (subscribed, "Grönland verhandelt über Zölle", "Grönland und Zölle. "),
+        (morning + timedelta(hours=4), "Bahnstreik legt den Verkehr lahm", "Streik. "),
+    ]
+    recorder = Recorder()
+    queue = Delivery({"console": recorder})
+    await queue.start()
+    for (at, title, body), send_at in zip(news, (morning, evening), strict=True):
+        store.articles.add_article(NewArticle(title, "dpa", body * 20, (title,), at), at)
+        for now in (send_at, send_at + timedelta(minutes=1)):
+            await DigestScheduler(store, queue, clock=lambda t=now: t).tick()
+            await queue.join()
+    await queue.stop()
+    assert len(recorder.sent) == 2
+    later = evening + timedelta(hours=3)
+
+    def archived(text: str) -> str:
+        reply = handle(text, Context(chat, later), store)
+        assert reply is not None
+        return to_plain(reply)
+
+    first, second = archived("/archiv 3.12.2025"), archived("/archiv 3.12.2025 2")
+    assert "Überblick 1 von 2 an diesem Tag, gesendet um 07:00 Uhr" in first
+    assert "Grönland" in first
+    assert "Bahnstreik" not in first
+    assert "weiter mit /archiv 2025-12-03 2" in first
+    assert "Überblick 2 von 2 an diesem Tag, gesendet um 18:00 Uhr" in second
+    assert "Bahnstreik" in second
+    assert "Seite 2 von 2" in second
+    assert "Bahnstreik" in archived("/archiv")  # no date: the latest alone
+    assert "Grönland" not in archived("/archiv")
+    assert "hat 2 Seiten" in archived("/archiv 3.12.2025 3")
+    archived("/settings language en")
+    english = archived("/archive 2025-12-03 2")
+    assert "Digest 2 of 2 that day, sent at 18:00" in english
+    assert "Page 2 of 2" in english
 
 
 async def test_a_day_without_a_digest_gets_a_clear_answer(store: Store) -> None:

@@ -549,11 +549,16 @@ def test_every_changing_command_in_every_spelling_is_refused_to_a_member(
 
 
 def test_buttons_carry_only_reading_commands() -> None:
-    carried = {c.name for c in COMMANDS.values() if c.button}
+    """Everyone's buttons carry reading commands; the operators' accept/refuse buttons under a
+    chat's feed request carry operator commands, which check the presser like a typist (a
+    forged press by anyone else is refused: test_chat_feeds)."""
+    carried = {c.name for c in COMMANDS.values() if c.button and not c.admin}
     assert carried == {"more", "article", "archive"}  # the commands news.py puts on buttons
     for name in carried:
         assert COMMANDS[name].changes is None
-        assert not COMMANDS[name].admin
+    operators = {c.name for c in COMMANDS.values() if c.button and c.admin}
+    assert operators == {"approvefeed", "refusefeed"}
+    assert not any(COMMANDS[name].chat_feeds for name in operators)
 
 
 def test_every_name_resolves_to_its_own_command_and_no_name_is_shared() -> None:

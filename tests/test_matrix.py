@@ -12,10 +12,11 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from html import escape
 from pathlib import Path
+from random import Random
 
 import pytest
 import pytest_asyncio
@@ -25,11 +26,14 @@ from nio import (
     LoginResponse,
     RoomCreateResponse,
     RoomMessageNotice,
+    RoomMessageText,
 )
 
 from bot.app import MATRIX_SYNC_KEY, chat_events
+from bot.config import Config
 from bot.digest import build_digests, plan_chat
 from bot.render import render_digest
+from bot.schedule import DigestScheduler
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
 from bot.transports.port import Limits
@@ -37,6 +41,7 @@ from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
 from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
 
 pytestmark = [pytest.mark.integration, pytest.mark.synapse]
@@ -572,3 +577,80 @@ async def test_an_encrypted_room_without_a_key_store_is_told_and_left(
     assert "Please invite it to an unencrypted room" in body
     assert carol.decrypted == []  # said in plain text, so every client shows it
     assert f"event=matrix_encrypted_room_left room={room}" in caplog.text
+
+
+async def test_a_silent_room_gets_its_digest_as_a_notice_and_a_normal_room_as_text(
+    homeserver: Homeserver, bot_account: Account, alice: Person, seeded_store: Store, now: datetime
+) -> None:
+    """Quiet sends on Matrix: a digest the room wants to hear is m.text (clients ring for it);
+    after `!einstellungen leise an` the next digest is m.notice, which clients keep quiet."""
+    store = seeded_store
+    sent: list[tuple[str, str]] = []  # (msgtype, body) of every message the bot sent
+
+    def on_message(room: object, event: RoomMessageText | RoomMessageNotice) -> None:
+        if event.sender == bot_account.user_id:
+            sent.append((event.source["content"]["msgtype"], event.body))
+
+    alice.client.add_event_callback(on_message, (RoomMessageText, RoomMessageNotice))  # type: ignore[arg-type]
+    async with serving(homeserver, bot_account, store, now) as served:
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        await alice.say(room, "!abo 07:00")
+        await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+        [sub] = await store.run(store.chats.subscriptions)
+
+        async def digest_at(at: datetime) -> tuple[str, str]:
+            seen = len(sent)
+            await DigestScheduler(store, served.delivery, clock=lambda: at).run_due([sub])
+            await served.delivery.join()
+            end = time.monotonic() + 20
+            while len(sent) == seen:
+                assert time.monotonic() < end, f"no digest; got {sent}"
+                await alice.client.sync(timeout=300)
+            return sent[seen]
+
+        loud = await digest_at(datetime(2025, 11, 11, 6, 0, tzinfo=UTC))  # 07:00 Berlin
+        await alice.say(room, "!einstellungen leise an")
+        await alice.wait_notice(lambda b: b.startswith("Gespeichert"))
+        quiet = await digest_at(datetime(2025, 11, 12, 6, 0, tzinfo=UTC))
+    assert loud[0] == "m.text"
+    assert loud[1].startswith("Neu seit")
+    assert quiet[0] == "m.notice"
+    assert quiet[1].startswith("Neu seit")
+    # Command answers stay notices either way: other bots must not answer them.
+    assert {kind for kind, body in sent if body.startswith(("Abonniert", "Gespeichert"))} == {
+        "m.notice"
+    }
+
+
+async def test_only_a_rooms_moderators_add_a_feed_of_its_own(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    """With chat feeds on, `!feedeintragen URL` by a member below the room's power level is
+    refused like any change; the room's creator adds the feed for the room alone."""
+    site = await FeedSite().start()
+    site.publish("radweg", "Stadtrat beschließt den Radweg", german_text(Random(4), 150), now)
+    bob = await login(homeserver, "bob")
+    config = Config(chat_feeds="admins", fetch_allow=("127.0.0.1",))
+    try:
+        async with running(make_transport(homeserver, bot_account, store), store, now, config):
+            created = await alice.client.room_create(
+                name="Lokales", invite=[bot_account.user_id, bob.client.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(alice, room, bot_account.user_id)
+            await bob.client.sync(timeout=0)
+            await bob.client.join(room)
+            await joined(alice, room, bob.client.user_id)
+            await bob.say(room, f"!feedeintragen {site.url('/feed.xml')}")
+            _, _, refused, _ = await bob.wait_notice(lambda b: b.startswith("Entschuldige"))
+            await alice.say(room, f"!addfeed {site.url('/feed.xml')}")
+            _, _, added, _ = await alice.wait_notice(lambda b: "für diesen Chat" in b)
+    finally:
+        await bob.close()
+        await site.stop()
+    assert "Berechtigungsstufe 50" in refused
+    assert added.startswith("Feed 1 für diesen Chat eingetragen")
+    entries = await store.run(partial(store.chat_feeds.of_chat, f"matrix:{room}"))
+    assert [(e.url, e.status) for e in entries] == [(site.url("/feed.xml"), "active")]

@@ -346,6 +346,9 @@ def test_migrate_store_moves_everything_and_checks_it(
     sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
     sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
     sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
+    own = sqlite.chat_feeds.add(
+        "tg:1", "https://lokal.example/rss", NOW, title=None, user="", active=True
+    )
     held = Reply(((Span("Eilmeldung"),),))
     sqlite.pushes.plan_alert("tg:1", [alert], 1, held, NOW + timedelta(hours=1), NOW)
     sqlite.close()
@@ -364,7 +367,13 @@ def test_migrate_store_moves_everything_and_checks_it(
         assert [a.id for a in postgres.chats.alerts("tg:1")] == [alert]
         assert postgres.deliveries.delivery_status("tg:1", NOW.date()) == "sent"
         assert postgres.archive.archived_digest("tg:1") is not None
-        assert [f.title for f in postgres.feeds.all()] == ["Beispiel"]
+        assert [f.title for f in postgres.feeds.all()] == ["Beispiel", None]
+        # A chat's own feed moves with its chat, and new requests get new numbers.
+        assert postgres.chats.settings("tg:1").feeds == (own.feed_id,)
+        later = postgres.chat_feeds.add(
+            "tg:2", "https://zwei.example/rss", NOW, title=None, user="", active=False
+        )
+        assert later.id == own.id + 1
         [push] = postgres.pushes.due(NOW + timedelta(hours=1))
         assert (push.id, push.key, push.reply, push.held) == (1, "alert:1", held, True)
         assert postgres.index.search(parse_query("Venezuela"), 5, now=NOW).total == 2

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.ingest.files import ingest_paths
 from bot.records import Article
 from bot.store import Store
-from bot.stories import group_stories, is_kicker, plain_headline
+from bot.stories import group_stories, is_kicker, is_secondary, plain_headline
 from tests.conftest import SEEDS
 from tests.test_digest import build_digest
 
@@ -192,3 +192,145 @@ def test_the_top_stories_are_those_most_outlets_carry_each_once() -> None:
     assert outlets == sorted(outlets, reverse=True)
     shown = [i for s in digest.stories for i in s.article_ids]
     assert len(shown) == len(set(shown))
+
+
+# A day dominated by one story: its capture and its reactions are reported in words of their
+# own (no teaser of one part is close to one of the other), and a comment names only two of
+# its names. The reader must still see one entry.
+CAPTURE = [
+    teaser(
+        70,
+        "US-Spezialkräfte nehmen Maduro in Caracas fest",
+        "Bei einem Einsatz in Venezuela haben Spezialkräfte den Machthaber festgenommen.",
+        "dpa",
+        6,
+    ),
+    teaser(
+        71,
+        "Delta Force stürmt Präsidentenpalast in Caracas",
+        "Die Eliteeinheit hat Venezuelas Staatschef Maduro gefangen genommen und ausgeflogen.",
+        "Bild",
+        5,
+    ),
+    teaser(
+        72,
+        "Maduro in New York: Ex-Machthaber vor Gericht",
+        "Nach seiner Festnahme in Venezuela muss er sich wegen Drogenhandels verantworten.",
+        "Spiegel",
+        4,
+    ),
+]
+REACTIONS = [
+    teaser(
+        73,
+        "UN-Sicherheitsrat: Kritik am Vorgehen der USA in Venezuela",
+        "Russland und China verurteilen im Sicherheitsrat den Sturz Maduros.",
+        "SZ",
+        3,
+    ),
+    teaser(
+        74,
+        "Merz zum Militärschlag: Völkerrecht muss gelten",
+        "Der Kanzler mahnt nach dem Einsatz gegen Maduro in Venezuela das Völkerrecht an.",
+        "FAZ",
+        3,
+    ),
+    teaser(
+        75,
+        "Europa uneins über Trumps Vorgehen",
+        "Nach dem Sturz Maduros streiten die Europäer über den Militärschlag in Venezuela.",
+        "Zeit",
+        2,
+    ),
+]
+COMMENT = teaser(76, "Kommentar: Wie Trump die Welt neu ordnet",
+                 "Der Militärschlag gegen Maduro zeigt: Trump hält sich an keine Regel.",
+                 "Welt", 1)  # fmt: skip
+# Two stories each carried by three outlets, in one country or one court: they stay two.
+RULINGS = [
+    *TWO_RULINGS,
+    teaser(
+        34,
+        "Wahlrecht: Verfassungsgericht kassiert Teil der Ampel-Reform",
+        "Die Grundmandatsklausel muss vorerst bleiben, entscheidet Karlsruhe.",
+        "Zeit",
+    ),
+    teaser(
+        35,
+        "Solidaritätszuschlag ist verfassungsgemäß",
+        "Das Bundesverfassungsgericht weist die Klage von FDP-Politikern gegen den Soli ab.",
+        "Spiegel",
+    ),
+]
+UKRAINE = [
+    teaser(60, "Selenskyj tauscht erneut den Verteidigungsminister aus",
+           "Der ukrainische Präsident will Mychajlo Fedorow an die Spitze des "
+           "Verteidigungsministeriums setzen.", "SZ"),
+    teaser(61, "Fedorow soll Verteidigungsminister der Ukraine werden",
+           "Selenskyj baut den Sicherheitsapparat um: Denys Schmyhal muss das "
+           "Verteidigungsministerium abgeben.", "Spiegel"),
+    teaser(62, "Umbau in Kiew: Selenskyj ernennt neuen Verteidigungsminister",
+           "Mychajlo Fedorow folgt auf Denys Schmyhal, teilte Selenskyj mit.", "Zeit"),
+    teaser(63, "Russland legt Beweise für Drohnenangriff auf Putins Residenz vor",
+           "Moskau wirft der Ukraine einen Angriff auf Putins Residenz vor und übergibt Belege "
+           "an die USA.", "Welt"),
+    teaser(64, "Angriff auf Putins Residenz? Moskau übergibt Belege",
+           "Russland will beweisen, dass die Ukraine Putins Residenz mit Drohnen angegriffen hat.",
+           "FAZ"),
+    teaser(65, "Kiew weist Vorwurf des Angriffs auf Putin-Residenz zurück",
+           "Selenskyj nennt die russischen Vorwürfe eines Drohnenangriffs auf Putins Residenz "
+           "eine Lüge.", "dpa"),
+]  # fmt: skip
+
+
+def test_the_day_s_big_story_and_its_comment_are_one_entry() -> None:
+    day = [*TWO_MATCHES, *RULINGS, *UKRAINE, *CAPTURE, *REACTIONS, COMMENT]
+    digest = build_digest(day, day=NOW.date(), since=NOW - timedelta(hours=24), now=NOW)
+    big = {a.id for a in (*CAPTURE, *REACTIONS, COMMENT)}
+    assert set(digest.stories[0].article_ids) == big
+    assert all(not big & set(s.article_ids) for s in digest.stories[1:])
+
+
+def test_running_stories_of_one_country_or_court_stay_apart() -> None:
+    groups = group_stories([*TWO_MATCHES, *RULINGS, *UKRAINE, *CAPTURE, *REACTIONS, COMMENT])
+    assert together(groups, 30, 31, 34)
+    assert together(groups, 32, 33, 35)
+    assert not together(groups, 30, 32)
+    assert together(groups, 60, 61, 62)
+    assert together(groups, 63, 64, 65)
+    assert not together(groups, 60, 63)
+
+
+def test_comments_and_explainers_are_recognised() -> None:
+    assert is_secondary("Kommentar: Ans Söder-Wunder muss man glauben")
+    assert is_secondary("MeinungIran: Diesmal könnte es wirklich ernst werden")
+    assert is_secondary(
+        "Gunnar Schupelius – Offen gesagt: Der ADAC fällt Autofahrern in den Rücken"
+    )
+    assert is_secondary("Wie Trump die Welt neu ordnet")
+    assert is_secondary("Venezuela: Ist damit der Sozialismus am Ende?")
+    assert is_secondary("Syrer in Deutschland: Warum der Abschiebeplan der CSU scheitern würde")
+    assert not is_secondary("Delta Force stürmt Präsidentenpalast in Caracas")
+    assert not is_secondary("Wieder Schließfächer in NRW geknackt")
+
+
+def test_a_comment_joins_the_running_story_and_another_fire_does_not() -> None:
+    """A comment naming two of the story's names hangs on it; a report of another bar fire
+    naming the same two is an event of its own."""
+    comment = teaser(
+        80,
+        "Warum eine Bar zur Todesfalle wird",
+        "Nach dem Brand: Der Brandschutz in Clubs wird oft vernachlässigt.",
+        "Welt",
+        1,
+    )
+    other = teaser(
+        81,
+        "Hamburg: Zwei Verletzte nach Brand in Bar auf St. Pauli",
+        "In einer Bar auf St. Pauli ist in der Nacht ein Brand ausgebrochen.",
+        "NDR",
+        1,
+    )
+    groups = group_stories([*TWO_MATCHES, *TWO_RULINGS, *GROWING, comment, other])
+    assert together(groups, *(a.id for a in GROWING), 80)
+    assert not together(groups, 40, 81)

@@ -344,13 +344,17 @@ def cmd_feeds(args: argparse.Namespace, config: Config) -> int:
                     print(f"newsbot feeds remove: {message}", file=sys.stderr)
                     return EXIT_EMPTY
         elif args.action == "export":
-            print(to_opml(store.feeds.all(), utc_now()), end="")
+            # The shared pool only: imported elsewhere, a chat's own feed would become everyone's.
+            shared = [f for f in store.feeds.all() if not f.chats_only]
+            print(to_opml(shared, utc_now()), end="")
         else:
             if not store.feeds.all():
                 print(say(config.language, "feeds_list_empty"))
             for feed in store.feeds.all():
                 state = t(config.language, "feed_" + feed.health, failures=feed.failures)
                 state += f": {feed.error}" if feed.error else ""
+                if feed.chats_only:
+                    state += f" ({t(config.language, 'feed_chats_only')})"
                 line = f"{feed.id:4} {feed.url}  {feed.title or ''}  {state}"
                 print(redact(line, config.secrets()))
     finally:

@@ -269,16 +269,17 @@ def default_digest(store: Storage, config: Config, day: date | None, now: dateti
 
 
 def _print_sent(store: Storage, args: argparse.Namespace, language: str) -> int:
-    """`digest --chat ID --date D --sent`: the archived digest as it was sent, or why not."""
+    """`digest --chat ID --date D --sent`: the day's archived digests as sent, or why not."""
     if not args.chat or args.date is None or args.json:
         print(f"newsbot digest: {say(language, 'digest_sent_usage')}", file=sys.stderr)
         return EXIT_USAGE
-    kept = store.archive.archived_digest(args.chat, args.date)
-    if kept is None:
+    kept = store.archive.archived_digests(args.chat, args.date)
+    if not kept:
         message = say(language, "digest_none_sent", chat=args.chat, day=args.date.isoformat())
         print(f"newsbot digest: {message}", file=sys.stderr)
         return EXIT_EMPTY
-    print(to_plain(kept.reply))
+    # Two digest times (07:00 18:00): each as sent, in order, a blank line apart.
+    print("\n\n".join(to_plain(k.reply) for k in kept))
     return EXIT_OK
 
 

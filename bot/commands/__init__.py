@@ -28,6 +28,7 @@ from bot.commands.news import (
     nothing_found,
     search_key,
 )
+from bot.commands.own_feeds import _approvefeed, _refusefeed
 from bot.commands.request import (
     LATEST,
     MAX_ALERTS,
@@ -42,6 +43,7 @@ from bot.commands.request import (
     Request,
     StatsInfo,
     reader_language,
+    refuse_change,
 )
 from bot.commands.sources import _id, _sources
 from bot.commands.subscriptions import (
@@ -106,6 +108,14 @@ class Resolved:
         changes = self.command.changes if self.command is not None else None
         return changes is not None and changes(self.args)
 
+    @property
+    def asks_manager(self) -> bool:
+        """Whether the platform must say if the sender manages the chat: a change, or a chat's
+        own feed added or removed (checked by its handler, as those may be operators' only)."""
+        command = self.command
+        own_feed = command is not None and command.chat_feeds and command.takes_args
+        return self.changes or (own_feed and bool(self.args))
+
 
 def resolve(text: str) -> Resolved | None:
     """The one reading of a message as a command (`/name@bot args`, `!name args`, any of the
@@ -131,10 +141,10 @@ def handle(text: str, ctx: Context, library: CommandStore) -> Reply | None:
     command, name, args = resolved.command, resolved.name, resolved.args
     if command is None:
         return Reply.text(t(language, "unknown", command="/" + name), ok=False)
-    if command.admin and not ctx.is_admin:
+    if command.admin and not ctx.is_admin and not is_chat_feeds(command, ctx):
         return Reply.text(t(language, "admin_only", command="/" + name), ok=False)
     if resolved.changes and not ctx.may_manage:
-        return _refuse_change(ctx, language, name)
+        return refuse_change(ctx, language, name)
     if len(args) > MAX_ARGS:
         return Reply.text(t(language, "too_long", length=len(args), limit=MAX_ARGS), ok=False)
     if args and not command.takes_args:
@@ -142,15 +152,6 @@ def handle(text: str, ctx: Context, library: CommandStore) -> Reply | None:
         return Reply.text(t(language, "extra_args", extra=args, example=example), ok=False)
     zone = chat_zone(library, ctx.chat, ctx.timezone)
     return command.run(Request(args, ctx, library, language, zone))
-
-
-def _refuse_change(ctx: Context, language: str, name: str) -> Reply:
-    """One polite line: who may change this chat's digest, and that reading stays open."""
-    if ctx.manage_level is None:
-        text = t(language, "manage_refused_admins", command="/" + name)
-    else:
-        text = t(language, "manage_refused_level", command="/" + name, level=ctx.manage_level)
-    return Reply.text(text, ok=False)
 
 
 def _always(args: str) -> bool:
@@ -168,7 +169,7 @@ def _help(req: Request) -> Reply:
         return _help_one(req, req.args.strip())
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "help_title"), bold=True),)]
     for command in COMMANDS.values():
-        if command.admin and not req.ctx.is_admin:
+        if command.admin and not req.ctx.is_admin and not is_chat_feeds(command, req.ctx):
             continue
         lines.append(_help_line(command, req.language))
     if req.ctx.chat.startswith(CONSOLE_PREFIX):
@@ -191,9 +192,14 @@ def _help_one(req: Request, name: str) -> Reply:
     command = _BY_NAME.get(name.lstrip("/!").casefold())
     if command is None:
         return Reply.text(t(req.language, "unknown", command="/" + name.lstrip("/!")), ok=False)
-    if command.admin and not req.ctx.is_admin:
+    if command.admin and not req.ctx.is_admin and not is_chat_feeds(command, req.ctx):
         return Reply.text(t(req.language, "admin_only", command="/" + command.name), ok=False)
     return Reply((_help_line(command, req.language),))
+
+
+def is_chat_feeds(command: Command, ctx: Context) -> bool:
+    """An operator command open to a chat's managers for their own feeds, and they are open."""
+    return command.chat_feeds and ctx.chat_feeds.enabled
 
 
 # Chats in the terminal (transports/console.py); only there does /quit end the chat.
@@ -339,27 +345,52 @@ _TABLE = (
     Command(
         "feeds",
         ("", ""),
-        "Alle Feeds (Betreiber)",
-        "Every feed (operators)",
+        "Alle Feeds und wartende Anfragen (Betreiber); wo erlaubt, die eigenen Feeds des Chats",
+        "Every feed and waiting request (operators); where allowed, the chat's own feeds",
         _feeds,
         admin=True,
         takes_args=False,
+        chat_feeds=True,
     ),
     Command(
         "addfeed",
         ("URL", "URL"),
-        "Feed eintragen (Betreiber)",
-        "Add a feed (operators)",
+        "Feed eintragen (Betreiber: für alle; wo erlaubt, Admins eines Chats: nur für ihn)",
+        "Add a feed (operators: for everyone; where allowed, a chat's admins: for it alone)",
         _addfeed,
         admin=True,
+        chat_feeds=True,
+        aliases=("feedeintragen",),
     ),
     Command(
         "removefeed",
         ("NUMMER", "NUMBER"),
-        "Feed entfernen (Betreiber)",
-        "Remove a feed (operators)",
+        "Feed entfernen (Betreiber; wo erlaubt, Admins eines Chats: einen eigenen)",
+        "Remove a feed (operators; where allowed, a chat's admins: one of its own)",
         _removefeed,
         admin=True,
+        chat_feeds=True,
+        aliases=("feedentfernen",),
+    ),
+    Command(
+        "approvefeed",
+        ("NUMMER", "NUMBER"),
+        "Den eigenen Feed, um den ein Chat bittet, freigeben (Betreiber)",
+        "Approve the own feed a chat asks for (operators)",
+        _approvefeed,
+        admin=True,
+        aliases=("freigeben",),
+        button=True,
+    ),
+    Command(
+        "refusefeed",
+        ("NUMMER", "NUMBER"),
+        "Den eigenen Feed, um den ein Chat bittet, ablehnen (Betreiber)",
+        "Refuse the own feed a chat asks for (operators)",
+        _refusefeed,
+        admin=True,
+        aliases=("ablehnen",),
+        button=True,
     ),
     Command(
         "stats",

@@ -1,4 +1,5 @@
-"""The operator commands: /feeds, /addfeed, /removefeed and /stats."""
+"""The operator commands: /feeds, /addfeed, /removefeed and /stats (in a chat whose managers may
+have feeds of their own, the first three are theirs: bot.commands.own_feeds)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,13 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from bot.allowed_urls import Allowed, Refusal, url_refusal
+from bot.commands.own_feeds import (
+    add_chat_feed,
+    ask_chat_feed,
+    own_feeds,
+    remove_own_feed,
+    waiting_lines,
+)
 from bot.commands.request import (
     CommandStore,
     Context,
@@ -13,6 +21,7 @@ from bot.commands.request import (
     _id_arg,
     is_stored_id,
     reader_language,
+    refuse_change,
 )
 from bot.digest import chat_zone
 from bot.records import FeedCheck, Reply, Span
@@ -20,16 +29,22 @@ from bot.texts import t
 
 
 def _feeds(req: Request) -> Reply:
+    if not req.ctx.is_admin:
+        return own_feeds(req)  # a chat's own feeds (config chat_feeds)
     feeds = req.library.feeds.all()
-    if not feeds:
+    waiting = waiting_lines(req.library, req.language)
+    if not feeds and not waiting:
         return Reply.text(t(req.language, "feeds_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "feeds_head"), bold=True),)]
     for feed in feeds:
         title = f"{feed.title} — " if feed.title else ""
         health = t(req.language, "feed_" + feed.health, failures=feed.failures)
         error = f": {feed.error}" if feed.error and feed.failures else ""
-        lines.append((Span(f"[{feed.id}] {title}"), Span(feed.url), Span(f" — {health}{error}")))
-    return Reply(tuple(lines))
+        own = f" ({t(req.language, 'feed_chats_only')})" if feed.chats_only else ""
+        lines.append(
+            (Span(f"[{feed.id}] {title}"), Span(feed.url), Span(f" — {health}{error}{own}"))
+        )
+    return Reply((*lines, *waiting))
 
 
 def is_feed_url(text: str) -> bool:
@@ -45,9 +60,13 @@ def is_feed_url(text: str) -> bool:
 
 def _addfeed(req: Request) -> Reply:
     url = req.args.strip()
+    if not req.ctx.is_admin and not req.ctx.may_manage:
+        return refuse_change(req.ctx, req.language, "addfeed")
     if not url:
         return Reply.text(t(req.language, "addfeed_usage"), ok=False)
-    refusal = feed_refusal(url, req.library, req.ctx.fetch_allow, req.language)
+    refusal = feed_refusal(url, req.library, req.ctx.fetch_allow, req.language, req.ctx.is_admin)
+    if refusal is None and not req.ctx.is_admin:
+        refusal = ask_chat_feed(req, url)  # a chat's own feed (config chat_feeds)
     if refusal is not None:
         return refusal
     # The feed is added only once a fetch shows it is one (`finish_addfeed`, called by the app).
@@ -56,9 +75,14 @@ def _addfeed(req: Request) -> Reply:
 
 
 def feed_refusal(
-    url: str, library: CommandStore, fetch_allow: tuple[str, ...], language: str
+    url: str,
+    library: CommandStore,
+    fetch_allow: tuple[str, ...],
+    language: str,
+    shared: bool = True,
 ) -> Reply | None:
-    """Why this URL is not added before fetching it: no URL, an internal host, already there."""
+    """Why this URL is not added before fetching it: no URL, an internal host, and (`shared`:
+    to the operator's pool) already there. A chat's own feed joins the pool when added so."""
     if not is_feed_url(url):
         return Reply.text(t(language, "addfeed_not_url", url=url), ok=False)
     # The fetcher's own rules (bot.allowed_urls): only http(s), no internal host unless allowed.
@@ -67,7 +91,9 @@ def feed_refusal(
         return Reply.text(
             t(language, "addfeed_refused", reason=refusal_text(language, refusal)), ok=False
         )
-    known = next((f for f in library.feeds.all() if f.url == url), None)
+    if not shared:
+        return None
+    known = next((f for f in library.feeds.all() if f.url == url and not f.chats_only), None)
     if known is not None:
         reason = t(language, "feed_duplicate", id=known.id)
         return Reply.text(t(language, "addfeed_refused", reason=reason), ok=False)
@@ -98,6 +124,8 @@ def add_checked_feed(check: FeedCheck, req: Request) -> Reply:
     problem = check_refusal(check, req.language)
     if problem is not None:
         return Reply.text(t(req.language, "addfeed_refused", reason=problem), ok=False)
+    if not req.ctx.is_admin:
+        return add_chat_feed(check, req)
     refusal = feed_refusal(check.url, req.library, req.ctx.fetch_allow, req.language)
     if refusal is not None:  # added by someone else while it was being fetched
         return refusal
@@ -106,6 +134,8 @@ def add_checked_feed(check: FeedCheck, req: Request) -> Reply:
 
 
 def _removefeed(req: Request) -> Reply:
+    if not req.ctx.is_admin:
+        return remove_own_feed(req)  # a chat's own feed (config chat_feeds)
     feed_id = _id_arg(req.args)
     if feed_id is None:
         return Reply.text(t(req.language, "removefeed_usage"), ok=False)

@@ -8,12 +8,13 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from bot.commands.article_lines import _article_line, _marked
 from bot.commands.request import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
 from bot.digest import for_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
-from bot.records import Button, Reply, SearchHit, Span
+from bot.records import ArchivedDigest, Button, Reply, SearchHit, Span
 from bot.render import shown_date, shown_day, source_name
 from bot.texts import t
 from bot.typed_times import is_known_day, parse_day
@@ -61,9 +62,11 @@ def _archive(req: Request) -> Reply:
             return Reply.text(t(req.language, "archive_bad_date", value=req.args), ok=False)
         if not is_known_day(day):
             return Reply.text(t(req.language, "date_range", value=typed), ok=False)
-    kept = req.library.archive.archived_digest(req.ctx.chat, day)
-    if kept is not None:
-        return _archive_page(kept.reply, kept.date, page, req.language)
+    kept = req.library.archive.archived_digests(req.ctx.chat, day)
+    if len(kept) == 1:
+        return _archive_page(kept[0].reply, kept[0].date, page, req.language)
+    if kept:
+        return _archive_day_page(kept, page, req)
     if day is None:
         return Reply.text(t(req.language, "archive_none"), ok=False)
     shown = shown_day(day, req.language)
@@ -88,19 +91,39 @@ def archive_pages(reply: Reply, size: int = ARCHIVE_PAGE) -> list[tuple[tuple[Sp
 def _archive_page(reply: Reply, day: date, page: int, language: str) -> Reply:
     """One page of an archived digest, with the way to the next (a button where there are)."""
     pages = archive_pages(reply)
+    if len(pages) == 1 and page == 1:
+        return replace(reply, silent=None)  # an answer to the reader, not a push
+    return _paged(pages, day, page, language, reply)
+
+
+def _archive_day_page(kept: Sequence[ArchivedDigest], page: int, req: Request) -> Reply:
+    """One page of a day with several digests (07:00 and 18:00): their pages one after the
+    other, each digest's first page headed by which one it is and when it was sent."""
+    pages: list[tuple[tuple[Span, ...], ...]] = []
+    for number, digest in enumerate(kept, 1):
+        sent = f"{digest.sent.astimezone(ZoneInfo(req.zone)):%H:%M}"
+        head = t(req.language, "archive_which", n=number, count=len(kept), time=sent)
+        first, *rest = archive_pages(digest.reply)
+        pages.append(((Span(head, bold=True),), *first))
+        pages.extend(rest)
+    return _paged(pages, kept[0].date, page, req.language, kept[-1].reply)
+
+
+def _paged(
+    pages: Sequence[tuple[tuple[Span, ...], ...]], day: date, page: int, language: str, last: Reply
+) -> Reply:
+    """Page `page` of `pages` with its footer: the way on (a button), or that it is the last."""
     at = {"page": page, "pages": len(pages), "day": day.isoformat(), "next": page + 1}
     if not 1 <= page <= len(pages):
         return Reply.text(t(language, "archive_no_page", **at), ok=False)
-    if len(pages) == 1:
-        return replace(reply, silent=None)  # an answer to the reader, not a push
     paragraphs = pages[page - 1]
     if page < len(pages):
         footer = t(language, "archive_more", **at)
         # The button sends a reading command, as a reader could type it.
         button = Button(t(language, "next"), f"/archive {day.isoformat()} {page + 1}")
-        return Reply((*paragraphs, (Span(footer),)), (button,), reply.link_previews)
+        return Reply((*paragraphs, (Span(footer),)), (button,), last.link_previews)
     footer = t(language, "archive_last", **at)
-    return Reply((*paragraphs, (Span(footer),)), reply.buttons, reply.link_previews)
+    return Reply((*paragraphs, (Span(footer),)), last.buttons, last.link_previews)
 
 
 def _search(req: Request) -> Reply:
@@ -116,8 +139,10 @@ def _since_value(query: Query) -> str:
 
 
 def _parse(req: Request, text: str) -> Query:
-    """The reader's search text, its days taken in the chat's zone."""
-    return parse_query(text, req.ctx.now, req.zone)
+    """The reader's search text, its days taken in the chat's zone; it finds the shared pool's
+    articles and those of the chat's own feeds, never another chat's."""
+    feeds = req.library.chats.settings(req.ctx.chat).feeds
+    return replace(parse_query(text, req.ctx.now, req.zone), feeds=feeds)
 
 
 def _search_page(req: Request, text: str, page: int, *, paging: bool = False) -> Reply:
@@ -243,7 +268,8 @@ def _more(req: Request) -> Reply:
 
 
 def _latest(req: Request) -> Reply:
-    articles = req.library.articles.latest(LATEST)
+    feeds = req.library.chats.settings(req.ctx.chat).feeds
+    articles = req.library.articles.latest(LATEST, feeds)
     if not articles:
         return Reply.text(t(req.language, "latest_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "latest_head"), bold=True),)]
@@ -292,6 +318,8 @@ def _article(req: Request) -> Reply:
         text = t(req.language, "not_a_page", value=rest, example=f"/article {article_id} 2")
         return Reply.text(text, ok=False)
     article = req.library.articles.article(article_id) if is_stored_id(article_id) else None
+    if article is not None and not req.library.chats.settings(req.ctx.chat).may_see(article):
+        article = None  # another chat's own feed: as if there were no such article
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
     pages = article_pages(article.body)

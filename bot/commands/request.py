@@ -11,16 +11,18 @@ from zoneinfo import ZoneInfo
 from bot.digest import MAX_SENTENCES
 from bot.query import Query
 from bot.records import (
+    CHAT_FEEDS_MODES,
     DEFAULT_ZONE,
     Alert,
     ArchivedDigest,
     Article,
+    ChatFeed,
     ChatSettings,
     Reply,
     SearchPage,
     Subscription,
 )
-from bot.texts import LANGUAGES
+from bot.texts import LANGUAGES, t
 from bot.vocabulary import keyboard_spelling
 
 # Longer arguments are refused with a message rather than searched: no headline needs more.
@@ -41,7 +43,7 @@ SENTENCES_RANGE = (1, MAX_SENTENCES)
 class ArticlesPart(Protocol):
     """Stored articles, read."""
 
-    def latest(self, limit: int) -> list[Article]: ...
+    def latest(self, limit: int, feeds: Sequence[int] | None = None) -> list[Article]: ...
     def article(self, article_id: int) -> Article | None: ...
     def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]: ...
     def sources(self) -> list[str]: ...
@@ -100,10 +102,25 @@ class FeedsPart(Protocol):
     def remove_feed(self, feed_id: int) -> bool: ...
 
 
+class ChatFeedsPart(Protocol):
+    """A chat's own feeds and the requests waiting for an operator."""
+
+    def add(
+        self, chat: str, url: str, now: datetime, *, title: str | None, user: str, active: bool
+    ) -> ChatFeed: ...
+    def approve(self, entry_id: int, now: datetime) -> ChatFeed | None: ...
+    def refuse(self, entry_id: int) -> ChatFeed | None: ...
+    def remove(self, chat: str, entry_id: int) -> ChatFeed | None: ...
+    def entry(self, entry_id: int) -> ChatFeed | None: ...
+    def of_chat(self, chat: str) -> list[ChatFeed]: ...
+    def waiting(self) -> list[ChatFeed]: ...
+    def count(self) -> int: ...
+
+
 class ArchivePart(Protocol):
     """The digests as they were sent."""
 
-    def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None: ...
+    def archived_digests(self, chat: str, day: date | None = None) -> list[ArchivedDigest]: ...
 
 
 class CommandStore(Protocol):
@@ -121,6 +138,8 @@ class CommandStore(Protocol):
     def feeds(self) -> FeedsPart: ...
     @property
     def archive(self) -> ArchivePart: ...
+    @property
+    def chat_feeds(self) -> ChatFeedsPart: ...
     def stats(self, now: datetime) -> StatsInfo: ...
 
 
@@ -158,6 +177,29 @@ class FeedInfo(Protocol):
     def error(self) -> str | None: ...
     @property
     def health(self) -> str: ...
+    @property
+    def chats_only(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFeedRules:
+    """What the operator allows of a chat's own feeds (config `chat_feeds`, its limits)."""
+
+    # One of CHAT_FEEDS_MODES: "off": only operators add feeds (to the shared pool);
+    # "admins": a chat's admins add their own at once; "approve": they ask, an operator decides.
+    mode: str = CHAT_FEEDS_MODES[0]
+    per_chat: int = 5
+    total: int = 200
+    # Whether the bot has operators at all (config `admins`): approve mode needs one.
+    has_operators: bool = False
+    # The chats operators are told of requests in (a Telegram operator's private chat); the
+    # others see them under /feeds.
+    notify: tuple[str, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        """True when chats may have feeds of their own."""
+        return self.mode != "off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +226,8 @@ class Context:
     private: bool = True
     # Internal hosts and networks the operator lets feeds reach (config `fetch_allow`).
     fetch_allow: tuple[str, ...] = ()
+    # Whether and how chats may add feeds of their own (config `chat_feeds`).
+    chat_feeds: ChatFeedRules = ChatFeedRules()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,9 +270,13 @@ class Command:
     takes_args: bool = True
     # The other names it answers to: the German one where it differs (`abo`, `überblick`).
     aliases: tuple[str, ...] = ()
-    # Whether the bot's own buttons carry it (paging): a Telegram button press naming any
-    # other command is ignored, since callback data may be forged. Reading commands only.
+    # Whether the bot's own buttons carry it (paging, an operator's accept/refuse): a
+    # Telegram button press naming any other command is ignored, since callback data may be
+    # forged; the presser is checked like one who types it.
     button: bool = False
+    # An operator command that, when the operator allows chats their own feeds, a chat's
+    # managers may use too, for their own chat (/addfeed, /feeds, /removefeed).
+    chat_feeds: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -244,6 +292,15 @@ class Command:
         """`/name ARGS` with the argument names in the reader's language."""
         args = self.synopsis[1] if language == "en" else self.synopsis[0]
         return f"/{self.name}" + (f" {args}" if args else "")
+
+
+def refuse_change(ctx: Context, language: str, name: str) -> Reply:
+    """One polite line: who may change this chat's digest, and that reading stays open."""
+    if ctx.manage_level is None:
+        text = t(language, "manage_refused_admins", command="/" + name)
+    else:
+        text = t(language, "manage_refused_level", command="/" + name, level=ctx.manage_level)
+    return Reply.text(text, ok=False)
 
 
 def reader_language(chosen: str | None, hint: str | None) -> str:

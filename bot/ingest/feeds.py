@@ -231,6 +231,9 @@ class FeedPoller:
             next_fetch = now + self.options.every
         built = await self._build(feed, fresh)
         articles = [b for b in built if isinstance(b, NewArticle)]
+        if feed.chats_only:
+            # A chat's own feed: its items reach only the chats that added it.
+            articles = [replace(a, chat_feed=feed.id) for a in articles]
         bad = [(i, b) for i, b in zip(fresh, built, strict=True) if isinstance(b, str)]
         store = self.store
 
@@ -292,6 +295,12 @@ class FeedPoller:
         unseen = await store.run(
             lambda: [i for i in unseen if not (i.url and store.articles.has_url(i.url))]
         )
+        if not feed.chats_only:
+            # What a chat's own feed brought first and the shared pool lists too is everyone's.
+            ids = [i for i in known.values() if i is not None]
+            new = {i.key for i in unseen}
+            urls = [i.url for i in items if i.url and i.key not in new]
+            await store.run(lambda: store.articles.share(ids, urls))
         log.info("event=feed_read feed=%d items=%d unseen=%d", feed.id, len(items), len(unseen))
         return feed, _Read(digest, fetched.etag, fetched.last_modified, unseen)
 

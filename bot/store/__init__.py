@@ -31,6 +31,7 @@ from bot.errors import StoreError
 from bot.records import FEED_FAILING_AFTER
 from bot.store.archive import Archive
 from bot.store.articles import Articles
+from bot.store.chat_feeds import ChatFeeds
 from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
@@ -145,6 +146,7 @@ class Store:
         self.deliveries = Deliveries(db, self.chats)
         self.archive = Archive(db)
         self.pushes = Pushes(db)
+        self.chat_feeds = ChatFeeds(db)
         self._executor: ThreadPoolExecutor | None = None
         self.db.execute("PRAGMA foreign_keys = ON")
         if migrate_schema:

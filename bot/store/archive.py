@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from bot.records import ArchivedDigest, Reply
 from bot.store.table import Table, _dt, _iso, _reply, _reply_json
 
 
 class Archive(Table):
-    """Sent digests by chat and date (the chat's local date, as in the delivery log)."""
+    """Sent digests by chat, date (the chat's local date, as in the delivery log) and time
+    sent: a chat with two digest times (07:00 18:00) keeps both of a day."""
 
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
-        """Keep the digest of (chat, date) exactly as it was sent."""
+        """Keep a digest of (chat, date) exactly as it was sent, beside the day's others."""
         with self.db.atomic():
             self.db.table("digest_archive").upsert(
                 {
@@ -21,26 +23,36 @@ class Archive(Table):
                     "sent": _iso(at),
                     "reply": _reply_json(reply),
                 },
-                pk=("chat", "digest_date"),
+                pk=("chat", "digest_date", "sent"),
             )
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:
-        """The digest the chat got on `day` (None: its latest), or None when none was kept."""
+        """The last digest the chat got on `day` (None: its latest), or None when none was kept."""
+        kept = self.archived_digests(chat, day)
+        return kept[-1] if kept else None
+
+    def archived_digests(self, chat: str, day: date | None = None) -> list[ArchivedDigest]:
+        """Every digest the chat got on `day` in the order sent (None: its latest alone)."""
         if day is None:
-            sql = "SELECT * FROM digest_archive WHERE chat = ? ORDER BY digest_date DESC LIMIT 1"
+            sql = (
+                "SELECT * FROM digest_archive WHERE chat = ?"
+                " ORDER BY digest_date DESC, sent DESC LIMIT 1"
+            )
             rows = list(self.db.query(sql, [chat]))
         else:
-            sql = "SELECT * FROM digest_archive WHERE chat = ? AND digest_date = ?"
+            sql = "SELECT * FROM digest_archive WHERE chat = ? AND digest_date = ? ORDER BY sent"
             rows = list(self.db.query(sql, [chat, day.isoformat()]))
-        if not rows:
-            return None
-        row = rows[0]
-        sent = _dt(row["sent"])
-        assert sent is not None  # noqa: S101 - the column is NOT NULL
-        return ArchivedDigest(date.fromisoformat(row["digest_date"]), sent, _reply(row["reply"]))
+        return [to_archived(row) for row in rows]
 
     def prune_archive(self, before: datetime) -> int:
         """Forget digests sent before `before`; returns how many."""
         with self.db.atomic():
             cur = self.db.execute("DELETE FROM digest_archive WHERE sent < ?", [_iso(before)])
             return cur.rowcount
+
+
+def to_archived(row: dict[str, Any]) -> ArchivedDigest:
+    """An archive row as the record (both backends store the same text columns)."""
+    sent = _dt(row["sent"])
+    assert sent is not None  # noqa: S101 - the column is NOT NULL
+    return ArchivedDigest(date.fromisoformat(row["digest_date"]), sent, _reply(row["reply"]))

@@ -6,7 +6,6 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -38,11 +37,7 @@ class Articles(Table):
         results: list[tuple[str, int]] = []
         compounds: Counter[str] = Counter()
         with self.db.atomic():
-            for new in batch:
-                if new.published is not None and new.published > now:
-                    # A date ahead of the clock (a feed's time zone mistaken, a typo) is
-                    # clamped to when the article was read, so it cannot sort above all news.
-                    new = replace(new, published=now)
+            for new in (n.as_read(now) for n in batch):
                 status, article_id = self._add_one(new, now, compounds)
                 if new.origin:
                     self.mark_seen(new.origin, status, now, article_id)
@@ -63,6 +58,8 @@ class Articles(Table):
         if row:
             if row[1] != new.source:
                 self._link(int(row[0]), new)
+            if new.chat_feed is None:
+                self.share([int(row[0])], ())
             log.debug("event=duplicate kind=exact id=%d", row[0])
             return "duplicate", int(row[0])
         # Split once: the signature and the index both start from the body's words.
@@ -73,14 +70,16 @@ class Articles(Table):
             twin = self._near_duplicate(sig, keys)
             if twin is not None:
                 self._link(twin, new)
+                if new.chat_feed is None:
+                    self.share([twin], ())
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin
         index = index_text(new.title, new.body, body_words)
         compounds.update(index.compounds)
         cur = self.db.execute(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, title_stems, body_stems, origin, minhash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " body, summary, content_hash, title_stems, body_stems, origin, minhash, chat_feed)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 new.url,
                 url_key,
@@ -96,6 +95,7 @@ class Articles(Table):
                 index.body,
                 new.origin,
                 sig,
+                new.chat_feed,
             ],
         )
         article_id = int(cur.lastrowid or 0)
@@ -144,6 +144,24 @@ class Articles(Table):
                 chunk = []
         return out
 
+    def share(self, article_ids: Iterable[int], urls: Iterable[str]) -> int:
+        """Articles a chat's own feed brought first that the shared pool has too (the same
+        article, or URL): from now on every chat may read them. Returns how many."""
+        ids = sorted(set(article_ids))
+        keys = sorted({normalize_url(u) for u in urls})
+        if not ids and not keys:
+            return 0
+        # Without an article of a chat's own feed nothing is to share: an indexed read, not a
+        # write, per feed poll.
+        if self.db.execute("SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1").fetchone() is None:
+            return 0
+        sql = (
+            "UPDATE articles SET chat_feed = NULL WHERE chat_feed IS NOT NULL"
+            " AND (id IN (SELECT value FROM json_each(?)) OR url_key IN"
+            " (SELECT value FROM json_each(?)))"
+        )
+        return int(self.db.execute(sql, [json.dumps(ids), json.dumps(keys)]).rowcount)
+
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""
         sql = "SELECT 1 FROM articles WHERE url_key = ? LIMIT 1"
@@ -154,10 +172,19 @@ class Articles(Table):
         rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
         return self.from_row(rows[0]) if rows else None
 
-    def latest(self, limit: int) -> list[Article]:
-        """The newest articles, by publication (or fetch) time."""
-        sql = "SELECT * FROM articles ORDER BY coalesce(published, fetched) DESC, id DESC LIMIT ?"
-        return [self.from_row(r) for r in self.db.query(sql, [limit])]
+    def latest(self, limit: int, feeds: Sequence[int] | None = None) -> list[Article]:
+        """The newest articles, by publication (or fetch) time; with `feeds`, those a chat
+        with these own feeds may read (None: every article, for the operator)."""
+        where = ""
+        args: list[Any] = [limit]
+        if feeds is not None:
+            where = "WHERE chat_feed IS NULL OR chat_feed IN (SELECT value FROM json_each(?)) "
+            args = [json.dumps(list(feeds)), limit]
+        sql = (
+            f"SELECT * FROM articles {where}"  # noqa: S608 - fixed text
+            "ORDER BY coalesce(published, fetched) DESC, id DESC LIMIT ?"
+        )
+        return [self.from_row(r) for r in self.db.query(sql, args)]
 
     def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]:
         """Articles published or stored in [since, until): what is new to a chat since then."""
@@ -246,4 +273,5 @@ class Articles(Table):
             language=row["language"] or "de",
             content_hash=row["content_hash"],
             links=links,
+            chat_feed=row.get("chat_feed"),
         )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Alert, ChatSettings, Subscription
+from bot.store.chat_feeds import ChatFeeds
 from bot.store.table import Table, _dt, _iso
 
 
@@ -25,8 +26,9 @@ class Chats(Table):
     def settings(self, chat: str) -> ChatSettings:
         """The chat's settings (defaults for a chat never seen)."""
         rows = list(self.db.query("SELECT * FROM chats WHERE key = ?", [chat]))
+        feeds = ChatFeeds(self.db).feed_ids(chat)
         if not rows:
-            return ChatSettings()
+            return ChatSettings(feeds=feeds)
         r = rows[0]
         keywords = tuple(r["digest_keywords"].split()) if r.get("digest_keywords") else ()
         return ChatSettings(
@@ -41,6 +43,7 @@ class Chats(Table):
             silent=bool(r.get("silent")),
             previews=bool(r.get("previews")),
             sources=tuple(s for s in (r.get("sources") or "").split("\n") if s),
+            feeds=feeds,
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -232,11 +235,14 @@ class Chats(Table):
             self.db.execute(
                 "UPDATE chats SET breaking = 0 WHERE key = ? OR substr(key, 1, ?) = ?", args
             )
-            return subs + alerts > 0
+            feeds = ChatFeeds(self.db).forget(chat)
+            return subs + alerts + feeds > 0
 
     def move_chat(self, old: str, new: str) -> None:
         """A chat got a new key (Telegram group → supergroup): carry settings and subscriptions."""
         with self.db.atomic():
+            # Its own feeds go along even before it has settings of its own.
+            ChatFeeds(self.db).move(old, new)
             row = self.db.execute("SELECT * FROM chats WHERE key = ?", [old]).fetchone()
             if row is None:
                 return

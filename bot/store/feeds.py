@@ -13,7 +13,8 @@ class Feeds(Table):
     """The feeds table: what is polled, when next, and how the last polls went."""
 
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
-        """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
+        """Add a feed to the shared pool (due at once); adding a known URL returns the stored
+        feed, and a chat's own feed of that URL joins the pool with the articles it brought."""
         url = url.strip()
         with self.db.atomic():
             self.db.execute(
@@ -24,6 +25,12 @@ class Feeds(Table):
                 self.db.execute(
                     "UPDATE feeds SET title = ? WHERE url = ? AND title IS NULL", [title, url]
                 )
+            self.db.execute(
+                "UPDATE articles SET chat_feed = NULL WHERE chat_feed IN"
+                " (SELECT id FROM feeds WHERE url = ? AND chats_only = 1)",
+                [url],
+            )
+            self.db.execute("UPDATE feeds SET chats_only = 0 WHERE url = ?", [url])
         rows = list(self.db.query("SELECT * FROM feeds WHERE url = ?", [url]))
         return to_feed(rows[0])
 
@@ -40,6 +47,8 @@ class Feeds(Table):
         """Stop polling a feed; its articles stay. False when there is no such feed."""
         with self.db.atomic():
             cur = self.db.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
+            # The chats that had it as their own feed no longer have it.
+            self.db.execute("DELETE FROM chat_feeds WHERE feed_id = ?", [feed_id])
             return cur.rowcount > 0
 
     def reschedule(self, every: timedelta) -> int:
@@ -121,4 +130,5 @@ def to_feed(row: dict[str, Any]) -> Feed:
         next_fetch=_dt(row["next_fetch"]),
         etag=row["etag"],
         last_modified=row["last_modified"],
+        chats_only=bool(row.get("chats_only")),
     )

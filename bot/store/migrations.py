@@ -542,6 +542,30 @@ def m014_chat_sources(db: Database) -> None:
     db.table("chats").add_column("sources", str, not_null_default="")
 
 
+@migrations()
+def m015_archive_several_a_day(db: Database) -> None:
+    """The archive keeps each digest of a day (07:00 and 18:00), keyed by the time it was sent."""
+    db.table("digest_archive").transform(pk=("chat", "digest_date", "sent"))
+
+
+@migrations()
+def m015_chat_feeds(db: Database) -> None:
+    """A chat's own feeds: the requests and links (`chat_feeds`), feeds that only the chats
+    that added them read (`feeds.chats_only`), and the chat feed each article came from."""
+    db.table("feeds").add_column("chats_only", int, not_null_default=0)
+    db.table("articles").add_column("chat_feed", int)
+    db.table("articles").create_index(["chat_feed"])
+    # AUTOINCREMENT: a number is never given twice, so an operator's old button for a
+    # refused request cannot approve a later one (PostgreSQL's identity never reuses either).
+    db.execute(
+        "CREATE TABLE chat_feeds (id INTEGER PRIMARY KEY AUTOINCREMENT, chat TEXT NOT NULL,"
+        " url TEXT NOT NULL, title TEXT, status TEXT NOT NULL, added TEXT NOT NULL,"
+        " feed_id INTEGER, asked_by TEXT)"
+    )
+    db.table("chat_feeds").create_index(["chat", "url"], unique=True)
+    db.table("chat_feeds").create_index(["feed_id"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -27,6 +27,7 @@ from bot.records import (
     SearchPage,
     Subscription,
 )
+from bot.store.chat_feeds import ChatFeeds
 from bot.store.operations import FailedDelivery, Stats
 from bot.store.pushes import Push, PushLeft
 
@@ -54,6 +55,11 @@ class ArticlesPart(Protocol):
         """Which of these inputs were handled before, with the article each became (if any)."""
         ...
 
+    def share(self, article_ids: Iterable[int], urls: Iterable[str]) -> int:
+        """Articles a chat's own feed brought first that the shared pool has too: from now on
+        every chat may read them. Returns how many."""
+        ...
+
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""
         ...
@@ -66,8 +72,9 @@ class ArticlesPart(Protocol):
         """One article by id."""
         ...
 
-    def latest(self, limit: int) -> list[Article]:
-        """The newest articles, by publication (or fetch) time."""
+    def latest(self, limit: int, feeds: Sequence[int] | None = None) -> list[Article]:
+        """The newest articles, by publication (or fetch) time; with `feeds`, those a chat
+        with these own feeds may read (None: every article, for the operator)."""
         ...
 
     def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]:
@@ -325,14 +332,19 @@ class DeliveriesPart(Protocol):
 
 
 class ArchivePart(Protocol):
-    """Sent digests by chat and date (the chat's local date, as in the delivery log)."""
+    """Sent digests by chat, date (the chat's local date, as in the delivery log) and time
+    sent: a chat with two digest times keeps both of a day."""
 
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
         """Keep the digest of (chat, date) exactly as it was sent."""
         ...
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:
-        """The digest the chat got on `day` (None: its latest), or None when none was kept."""
+        """The last digest the chat got on `day` (None: its latest), or None when none was kept."""
+        ...
+
+    def archived_digests(self, chat: str, day: date | None = None) -> list[ArchivedDigest]:
+        """Every digest the chat got on `day` in the order sent (None: its latest alone)."""
         ...
 
     def prune_archive(self, before: datetime) -> int:
@@ -431,6 +443,8 @@ class Storage(Protocol):
     def archive(self) -> ArchivePart: ...
     @property
     def pushes(self) -> PushesPart: ...
+    @property
+    def chat_feeds(self) -> ChatFeeds: ...
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run `fn` off the event loop (the store's own thread or pool)."""

@@ -76,6 +76,11 @@ class SearchIndex(Table):
             where += " AND (a.source LIKE :source ESCAPE '\\' OR a.source = :outlet)"
             args["source"] = "%" + _like(query.source) + "%"
             args["outlet"] = outlet_name(query.source)
+        if query.feeds is not None:
+            where += (
+                " AND (a.chat_feed IS NULL OR a.chat_feed IN (SELECT value FROM json_each(:feeds)))"
+            )
+            args["feeds"] = json.dumps(list(query.feeds))
         if query.excluded:
             where += (
                 " AND a.id NOT IN"

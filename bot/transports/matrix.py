@@ -476,7 +476,7 @@ class MatrixTransport:
         # `state_default`, 50 unless the room says otherwise) manage the digest.
         level = room.power_levels.defaults.state_default
         resolved = resolve(event.body)
-        may_manage = private or resolved is None or not resolved.changes
+        may_manage = private or resolved is None or not resolved.asks_manager
         if not may_manage:
             may_manage = event.sender in await self._creators(room) or (
                 room.power_levels.get_user_level(event.sender) >= level

@@ -534,7 +534,7 @@ class TelegramTransport:
         )
         resolved = resolve(text)
         may_manage = True
-        if asks and resolved is not None and resolved.changes:
+        if asks and resolved is not None and resolved.asks_manager:
             sender = message.sender_chat if replace is None else None
             may_manage = await self._is_group_admin(tchat, user, sender)
         return Incoming(

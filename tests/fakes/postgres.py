@@ -77,7 +77,7 @@ def empty_postgres(store: PostgresStore) -> None:
         for table in tables:
             store.db.execute(f"DELETE FROM {table}")  # noqa: S608 - names from pg_tables
         store.db.execute("INSERT INTO articles_fts_totals VALUES (1, 0, 0)")
-        for table in ("articles", "alerts", "feeds", "pushes"):
+        for table in ("articles", "alerts", "feeds", "pushes", "chat_feeds"):
             store.db.execute(f"ALTER TABLE {table} ALTER COLUMN id RESTART")
 
 

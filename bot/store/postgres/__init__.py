@@ -23,6 +23,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreError
 from bot.records import FEED_FAILING_AFTER
+from bot.store.chat_feeds import ChatFeeds
 from bot.store.operations import DELIVERY_OK, Stats
 from bot.store.postgres.archive import Archive
 from bot.store.postgres.articles import Articles
@@ -93,6 +94,7 @@ class PostgresStore:
         self.deliveries = Deliveries(db, self.chats)
         self.archive = Archive(db)
         self.pushes = Pushes(db)
+        self.chat_feeds = ChatFeeds(db, "%s")
         self._executor: ThreadPoolExecutor | None = None
 
     @classmethod

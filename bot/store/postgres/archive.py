@@ -5,36 +5,39 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.records import ArchivedDigest, Reply
+from bot.store.archive import to_archived
 from bot.store.postgres.base import Table
-from bot.store.table import _dt, _iso, _reply, _reply_json
+from bot.store.table import _iso, _reply_json
 
 
 class Archive(Table):
     """Sent digests by chat and date (the chat's local date, as in the delivery log)."""
 
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
-        """Keep the digest of (chat, date) exactly as it was sent."""
+        """Keep a digest of (chat, date) exactly as it was sent, beside the day's others."""
         self.db.execute(
             "INSERT INTO digest_archive (chat, digest_date, sent, reply) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (chat, digest_date) DO UPDATE SET sent = excluded.sent,"
-            " reply = excluded.reply",
+            " ON CONFLICT (chat, digest_date, sent) DO UPDATE SET reply = excluded.reply",
             [chat, digest_date.isoformat(), _iso(at), _reply_json(reply)],
         )
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:
-        """The digest the chat got on `day` (None: its latest), or None when none was kept."""
+        """The last digest the chat got on `day` (None: its latest), or None when none was kept."""
+        kept = self.archived_digests(chat, day)
+        return kept[-1] if kept else None
+
+    def archived_digests(self, chat: str, day: date | None = None) -> list[ArchivedDigest]:
+        """Every digest the chat got on `day` in the order sent (None: its latest alone)."""
         if day is None:
-            sql = "SELECT * FROM digest_archive WHERE chat = %s ORDER BY digest_date DESC LIMIT 1"
+            sql = (
+                "SELECT * FROM digest_archive WHERE chat = %s"
+                " ORDER BY digest_date DESC, sent DESC LIMIT 1"
+            )
             rows = self.db.query(sql, [chat])
         else:
-            sql = "SELECT * FROM digest_archive WHERE chat = %s AND digest_date = %s"
+            sql = "SELECT * FROM digest_archive WHERE chat = %s AND digest_date = %s ORDER BY sent"
             rows = self.db.query(sql, [chat, day.isoformat()])
-        if not rows:
-            return None
-        row = rows[0]
-        sent = _dt(row["sent"])
-        assert sent is not None  # noqa: S101 - the column is NOT NULL
-        return ArchivedDigest(date.fromisoformat(row["digest_date"]), sent, _reply(row["reply"]))
+        return [to_archived(row) for row in rows]
 
     def prune_archive(self, before: datetime) -> int:
         """Forget digests sent before `before`; returns how many."""

@@ -43,7 +43,7 @@ class Articles(Table):
         # article instead of 6).
         with self.db.atomic() as conn, conn.pipeline():
             self.db.send("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK])
-            for new in batch:
+            for new in (n.as_read(now) for n in batch):
                 status, article_id, size = self._add_one(new, now, compounds, terms)
                 tokens += size
                 if new.origin:
@@ -93,6 +93,8 @@ class Articles(Table):
         if row:
             if row[1] != new.source:
                 self._link(int(row[0]), new)
+            if new.chat_feed is None:
+                self.share([int(row[0])], ())
             log.debug("event=duplicate kind=exact id=%d", row[0])
             return "duplicate", int(row[0]), 0
         body_words = words(new.body)
@@ -102,14 +104,16 @@ class Articles(Table):
             twin = self._near_duplicate(sig, keys)
             if twin is not None:
                 self._link(twin, new)
+                if new.chat_feed is None:
+                    self.share([twin], ())
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin, 0
         index = index_text(new.title, new.body, body_words)
         compounds.update(index.compounds)
         inserted = self.db.fetch(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, title_stems, body_stems, origin, minhash)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            " body, summary, content_hash, title_stems, body_stems, origin, minhash, chat_feed)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             [
                 new.url,
                 url_key,
@@ -125,6 +129,7 @@ class Articles(Table):
                 index.body,
                 new.origin,
                 sig,
+                new.chat_feed,
             ],
         )
         article_id = int(inserted[0][0])
@@ -175,6 +180,24 @@ class Articles(Table):
         ).rows
         return {str(k): v for k, v in rows}
 
+    def share(self, article_ids: Iterable[int], urls: Iterable[str]) -> int:
+        """Articles a chat's own feed brought first that the shared pool has too (the same
+        article, or URL): from now on every chat may read them. Returns how many."""
+        ids = sorted(set(article_ids))
+        keys = sorted({normalize_url(u) for u in urls})
+        if not ids and not keys:
+            return 0
+        # Without an article of a chat's own feed nothing is to share: an indexed read, not a
+        # write, per feed poll.
+        # (`fetch`: the answer is waited for inside add_articles' pipeline too.)
+        if not self.db.fetch("SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1"):
+            return 0
+        sql = (
+            "UPDATE articles SET chat_feed = NULL WHERE chat_feed IS NOT NULL"
+            " AND (id = ANY(%s::bigint[]) OR url_key = ANY(%s::text[]))"
+        )
+        return int(self.db.execute(sql, [ids, keys]).rowcount)
+
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""
         sql = "SELECT 1 FROM articles WHERE url_key = %s LIMIT 1"
@@ -190,10 +213,16 @@ class Articles(Table):
         rows = self.db.query("SELECT * FROM articles WHERE id = %s", [article_id])
         return self.from_row(rows[0]) if rows else None
 
-    def latest(self, limit: int) -> list[Article]:
-        """The newest articles, by publication (or fetch) time."""
-        sql = "SELECT * FROM articles ORDER BY coalesce(published, fetched) DESC, id DESC LIMIT %s"
-        return self.from_rows(self.db.query(sql, [limit]))
+    def latest(self, limit: int, feeds: Sequence[int] | None = None) -> list[Article]:
+        """The newest articles, by publication (or fetch) time; with `feeds`, those a chat
+        with these own feeds may read (None: every article, for the operator)."""
+        where = "" if feeds is None else "WHERE chat_feed IS NULL OR chat_feed = ANY(%s) "
+        sql = (
+            f"SELECT * FROM articles {where}"  # noqa: S608 - fixed text
+            "ORDER BY coalesce(published, fetched) DESC, id DESC LIMIT %s"
+        )
+        args = [limit] if feeds is None else [list(feeds), limit]
+        return self.from_rows(self.db.query(sql, args))
 
     def articles_since(self, since: datetime, until: datetime | None = None) -> list[Article]:
         """Articles published or stored in [since, until): what is new to a chat since then."""
@@ -287,4 +316,5 @@ def _article(row: dict[str, Any], links: tuple[Link, ...]) -> Article:
         language=row["language"] or "de",
         content_hash=row["content_hash"],
         links=links,
+        chat_feed=row.get("chat_feed"),
     )

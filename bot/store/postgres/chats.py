@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.records import Alert, ChatSettings, Subscription
+from bot.store.chat_feeds import ChatFeeds
 from bot.store.postgres.base import Table
 from bot.store.table import _dt, _iso
 
@@ -32,8 +33,9 @@ class Chats(Table):
     def settings(self, chat: str) -> ChatSettings:
         """The chat's settings (defaults for a chat never seen)."""
         rows = self.db.query("SELECT * FROM chats WHERE key = %s", [chat])
+        feeds = ChatFeeds(self.db, "%s").feed_ids(chat)
         if not rows:
-            return ChatSettings()
+            return ChatSettings(feeds=feeds)
         r = rows[0]
         keywords = tuple(r["digest_keywords"].split()) if r.get("digest_keywords") else ()
         return ChatSettings(
@@ -48,6 +50,7 @@ class Chats(Table):
             silent=bool(r.get("silent")),
             previews=bool(r.get("previews")),
             sources=tuple(x for x in (r.get("sources") or "").split("\n") if x),
+            feeds=feeds,
         )
 
     def subscribe(self, sub: Subscription, now: datetime) -> None:
@@ -263,11 +266,14 @@ class Chats(Table):
                 " OR left(key, %(n)s) = %(topic)s",
                 args,
             )
-            return subs + alerts > 0
+            feeds = ChatFeeds(self.db, "%s").forget(chat)
+            return subs + alerts + feeds > 0
 
     def move_chat(self, old: str, new: str) -> None:
         """A chat got a new key (Telegram group → supergroup): carry settings and subscriptions."""
         with self.db.atomic():
+            # Its own feeds go along even before it has settings of its own.
+            ChatFeeds(self.db, "%s").move(old, new)
             rows = self.db.query("SELECT * FROM chats WHERE key = %s", [old])
             if not rows:
                 return
@@ -287,7 +293,7 @@ class Chats(Table):
                 ("deliveries", "chat, digest_date"),
                 ("pushes", "chat, key"),
                 ("breaking_sent", "chat, article_id"),
-                ("digest_archive", "chat, digest_date"),
+                ("digest_archive", "chat, digest_date, sent"),
             ):
                 _move_rows(self, table, key, old, new)
             _move_rows(self, "state", "key", f"search:{old}", f"search:{new}", column="key")

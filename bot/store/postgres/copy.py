@@ -63,7 +63,7 @@ def copy_store(source: Store, target: PostgresStore, now: datetime) -> CopyRepor
                     count += len(batch)
             rows[table] = count
         _index(target)
-        for table in ("articles", "alerts", "feeds", "pushes"):
+        for table in ("articles", "alerts", "feeds", "pushes", "chat_feeds"):
             # Ids continue after the copied ones (table names from the tuple above).
             conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608

@@ -33,7 +33,8 @@ class Feeds(Table):
         return moved
 
     def add_feed(self, url: str, now: datetime, title: str | None = None) -> Feed:
-        """Add a feed to poll (due at once); adding a known URL returns the stored feed."""
+        """Add a feed to the shared pool (due at once); adding a known URL returns the stored
+        feed, and a chat's own feed of that URL joins the pool with the articles it brought."""
         url = url.strip()
         with self.db.atomic():
             self.db.execute(
@@ -45,6 +46,12 @@ class Feeds(Table):
                 self.db.execute(
                     "UPDATE feeds SET title = %s WHERE url = %s AND title IS NULL", [title, url]
                 )
+            self.db.execute(
+                "UPDATE articles SET chat_feed = NULL WHERE chat_feed IN"
+                " (SELECT id FROM feeds WHERE url = %s AND chats_only = 1)",
+                [url],
+            )
+            self.db.execute("UPDATE feeds SET chats_only = 0 WHERE url = %s", [url])
             rows = self.db.query("SELECT * FROM feeds WHERE url = %s", [url])
         return to_feed(rows[0])
 
@@ -59,7 +66,11 @@ class Feeds(Table):
 
     def remove_feed(self, feed_id: int) -> bool:
         """Stop polling a feed; its articles stay. False when there is no such feed."""
-        return self.db.execute("DELETE FROM feeds WHERE id = %s", [feed_id]).rowcount > 0
+        with self.db.atomic():
+            gone = self.db.execute("DELETE FROM feeds WHERE id = %s", [feed_id]).rowcount
+            # The chats that had it as their own feed no longer have it.
+            self.db.execute("DELETE FROM chat_feeds WHERE feed_id = %s", [feed_id])
+        return gone > 0
 
     def due_feeds(self, now: datetime) -> list[Feed]:
         """Feeds whose next fetch time has come (or that were never fetched)."""

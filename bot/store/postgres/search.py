@@ -73,6 +73,9 @@ class SearchIndex(Table):
             where += " AND (a.source ILIKE %(source)s OR a.source = %(outlet)s)"
             args["source"] = "%" + _like(query.source) + "%"
             args["outlet"] = outlet_name(query.source)
+        if query.feeds is not None:
+            where += " AND (a.chat_feed IS NULL OR a.chat_feed = ANY(%(feeds)s::bigint[]))"
+            args["feeds"] = list(query.feeds)
         if query.excluded:
             where += (
                 " AND a.id NOT IN (SELECT id FROM articles_fts WHERE terms @@ %(without)s::tsquery)"
