@@ -31,8 +31,8 @@ pytestmark = pytest.mark.integration
 ADMIN = "telegram:999"
 
 
-async def wait_for(predicate: Callable[[], object], within: float = 10.0) -> None:
-    """Poll until `predicate()` is true."""
+async def wait_for(predicate: Callable[[], object], within: float = 60.0) -> None:
+    """Poll until `predicate()` is true (the deadline is generous: it only bounds a failure)."""
     end = time.monotonic() + within
     while not predicate():
         assert time.monotonic() < end, "timed out"
