@@ -74,6 +74,8 @@ _retraining: dict[str, Retraining] = {}
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the training runs that the selected tests compare with the shipped models."""
+    if session.config.option.collectonly:
+        return
     names = {m.args[0] for item in session.items for m in item.iter_markers("retrains")}
     for name in sorted(names - _retraining.keys()):
         out = Path(tempfile.mkdtemp(prefix=f"newsbot-retrain-{name}-"))
