@@ -116,11 +116,13 @@ def retrained(request: pytest.FixtureRequest) -> Callable[[], Path]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the real homeserver is a `synapse` and `integration` test, marked or not,
-    so `-m "not synapse"` and `make test-fast` leave out every one of them."""
+    so `-m "not synapse"` and `make test-fast` leave out every one of them. The `retrains` tests
+    run last, so their training runs have the whole session to finish in the background."""
     for item in items:
         if "homeserver" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.synapse)
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("retrains") is not None)  # stable
 
 
 @pytest.fixture
