@@ -1,26 +1,35 @@
-"""Resident memory of the paths users run: 1,000 searches on a 10,000-article database, and
-one 4 MB page dump ingested; today's code and the code before this change side by side.
+"""Resident memory of the paths users run, each in a fresh process: 1,000 searches on a
+10,000-article database, one 4 MB page dump ingested (parsed, summarized, stored), four 4.9 MB
+item pages in one feed poll,
+and what the word-form dictionary costs; this checkout beside others (`--code`) in one run.
 
 Run: .venv/bin/python bench/memory.py [--articles 10000] [--searches 1000] [--page-mb 4]
+     [--code DIR]...
 
-Each figure comes from a fresh child process (VmRSS after start-up and after the work, VmHWM
-for the peak). "before" runs the same code with simplemma's default dictionary (a dict of its
-1.1 million German entries) and the page classifier's character counts as they were (running
-int64 totals over the whole page), patched in, so both run on the same machine at once.
+`--code DIR` runs another checkout's `bot` and `summarizer` with this script's workloads (today's
+main, e.g. from `git archive f76b418 | tar -x -C /tmp/main`). Figures are VmRSS after start-up
+and after the work, and VmHWM for the peak, in MiB.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import http.server
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]
+ROOT = HERE.parent
+# Item pages of the poll workload: four of 4.9 MB (the fetch cap is 5 MB).
+POLL_PAGES = 4
+POLL_PAGE_BYTES = 4_900_000
 
 
 def rss(key: str = "VmRSS") -> int:
@@ -32,39 +41,11 @@ def rss(key: str = "VmRSS") -> int:
     return 0
 
 
-def old_char_counts(texts: list[str]) -> list[list[int]]:
-    """The page classifier's character counts before this change (for "before")."""
-    import numpy as np
-
-    from summarizer import blocks
-
-    joined = "".join(texts)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    table = blocks._char_classes().astype(np.int64)
-    flags = table[np.minimum(codes, blocks._TABLE_END - 1)]
-    for k in np.flatnonzero(codes >= blocks._TABLE_END):
-        c = joined[k]
-        flags[k] = (c.isalpha(), c.isalnum(), c.isspace(), c.isdigit())
-    totals = np.vstack([np.zeros((1, 4), dtype=np.int64), np.cumsum(flags, axis=0)])
-    ends = np.cumsum([len(t) for t in texts])
-    starts = ends - [len(t) for t in texts]
-    counts: list[list[int]] = (totals[ends] - totals[starts]).tolist()
-    return counts
+def figures(start: int) -> str:
+    return f"{start} {rss()} {rss('VmHWM')}"
 
 
-def before() -> None:
-    """Patch in the code as it was before this change."""
-    from simplemma.strategies import DictionaryLookupStrategy
-
-    from summarizer import blocks, german
-
-    german._dictionary.cache_clear()
-    german._dictionary = lambda: DictionaryLookupStrategy()  # type: ignore[assignment]
-    german.lemma.cache_clear()
-    blocks._char_counts = old_char_counts  # type: ignore[assignment]
-
-
-def child_search(db: str, searches: int) -> None:
+def child_search(db: str, searches: str) -> None:
     from bot.commands import Context, handle
     from bot.store import Store
     from tests.fakes.feed_site import CONTENT
@@ -73,24 +54,66 @@ def child_search(db: str, searches: int) -> None:
     rng = random.Random(7)
     now = datetime(2025, 11, 10, 12, tzinfo=UTC)
     start = rss()
-    for n in range(searches):
+    for n in range(int(searches)):
         words = " ".join(rng.sample(CONTENT, rng.randint(1, 3)))
         handle(f"/search {words}", Context(f"telegram:{n % 50}", now), store)
-    print(f"{start} {rss()} {rss('VmHWM')}")
+    print(figures(start))
 
 
-def child_page(path: str) -> None:
-    from bot.ingest.files import parse_file
+def child_page(path: str, db: str) -> None:
+    """`newsbot ingest PATH`'s work: the dump parsed, summarized and stored."""
+    from bot.ingest.files import ingest_paths
+    from bot.store import Store
+
+    store = Store.open(db)
+    start = rss()
+    [result] = ingest_paths(store, [Path(path)], datetime(2025, 11, 10, 12, tzinfo=UTC), workers=0)
+    if result.status != "added":
+        raise SystemExit(f"page {result.status}: {result.reason}")
+    print(figures(start))
+
+
+def child_poll(db: str, feed_url: str) -> None:
+    """One poll of a feed whose items are big pages, as `newsbot run` polls it."""
+    from bot.allowed_urls import Allowed
+    from bot.ingest.feeds import poll_feeds
+    from bot.ingest.fetch import Fetcher, FetchOptions
+    from bot.store import Store
+
+    store = Store.open(db)
+    now = datetime(2025, 11, 10, 12, tzinfo=UTC)
+    store.feeds.add_feed(feed_url, now)
+    start = rss()
+
+    async def poll() -> int:
+        options = FetchOptions(deadline=600.0, allowed=Allowed.parse(["127.0.0.1"]))
+        async with Fetcher(options) as fetcher:
+            report = await poll_feeds(store, fetcher, now)
+        return len(report.added)
+
+    added = asyncio.run(poll())
+    if added != POLL_PAGES:
+        raise SystemExit(f"{added} of {POLL_PAGES} pages stored")
+    print(figures(start))
+
+
+def child_dictionary() -> None:
+    """The word-form dictionary as loaded now (its front-coded stream, on first use), then
+    simplemma's default (a dict of every German entry), each after one lookup."""
+    from simplemma.strategies import DictionaryLookupStrategy
+
+    from summarizer import german
 
     start = rss()
-    article = parse_file(Path(path))
-    if isinstance(article, str):
-        raise SystemExit(f"page skipped: {article}")
-    print(f"{start} {rss()} {rss('VmHWM')}")
+    german.lemma("Häuser")
+    stream = rss()
+    DictionaryLookupStrategy().get_lemma("Häuser", "de")
+    print(f"{start} {stream} {rss()}")
 
 
 def build(db: Path, articles: int) -> None:
     """A database of generated German-looking articles, as bench/search.py builds them."""
+    sys.path[:0] = [str(ROOT), str(HERE)]
     from search import Corpus
 
     from bot.store import Store
@@ -104,27 +127,78 @@ def build(db: Path, articles: int) -> None:
     store.close()
 
 
-def page(path: Path, megabytes: float) -> None:
-    """A page dump of distinct German-looking paragraphs, `megabytes` long."""
+def paragraphs(seed: int, size: float) -> list[str]:
+    """Distinct German-looking paragraphs, `size` bytes in all."""
+    sys.path[:0] = [str(ROOT)]
     from tests.fakes.feed_site import german_text
 
-    rng = random.Random(4)
-    parts = ["Nachrichten, Politik", "Der Stadtrat streitet über den Haushalt der Stadt",
-             "02.11.2025 - 09:13:55"]  # fmt: skip
-    size = 0
-    while size < megabytes * 1e6:
-        paragraph = german_text(rng, 90)
-        parts.append(paragraph)
-        size += len(paragraph.encode()) + 2
-    path.write_text("\n\n".join(parts))
+    rng = random.Random(seed)
+    out: list[str] = []
+    total = 0
+    while total < size:
+        out.append(german_text(rng, 90))
+        total += len(out[-1].encode()) + 9
+    return out
 
 
-def run(variant: str, *args: str) -> tuple[int, int, int]:
+def page(path: Path, megabytes: float) -> None:
+    """A page dump of distinct German-looking paragraphs, `megabytes` long."""
+    head = ["Nachrichten, Politik", "Der Stadtrat streitet über den Haushalt der Stadt",
+            "02.11.2025 - 09:13:55"]  # fmt: skip
+    path.write_text("\n\n".join(head + paragraphs(4, megabytes * 1e6)))
+
+
+class Site(http.server.BaseHTTPRequestHandler):
+    """A feed of POLL_PAGES items and their pages, each just under POLL_PAGE_BYTES of HTML."""
+
+    pages: ClassVar[list[bytes]] = []
+
+    def do_GET(self) -> None:
+        host = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if self.path == "/feed.xml":
+            items = "".join(
+                f"<item><title>Bericht {i} über den Haushalt</title><link>{host}/p/{i}</link>"
+                f"<guid>{host}/p/{i}</guid><pubDate>Mon, 10 Nov 2025 11:00:00 GMT</pubDate>"
+                "</item>"
+                for i in range(len(self.pages))
+            )
+            body = (
+                '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+                f"<title>Stadtblatt</title><link>{host}/</link>{items}</channel></rss>"
+            ).encode()
+            kind = "application/rss+xml"
+        else:
+            body, kind = self.pages[int(self.path.rsplit("/", 1)[1])], "text/html; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def item_page(seed: int) -> bytes:
+    """An article page of POLL_PAGE_BYTES: navigation, a headline, paragraphs, a footer."""
+    texts = paragraphs(seed, POLL_PAGE_BYTES - 400)
+    return (
+        "<!doctype html><html lang='de'><head><meta charset='utf-8'><title>Der Stadtrat"
+        " streitet</title></head><body><nav><a href='/'>Start</a></nav><article><h1>Der"
+        " Stadtrat streitet über den Haushalt</h1>"
+        + "".join(f"<p>{t}</p>\n" for t in texts)
+        + "</article><footer>Impressum</footer></body></html>"
+    ).encode()
+
+
+def run(code: Path, kind: str, *args: str) -> tuple[int, int, int]:
     out = subprocess.run(  # noqa: S603 - this script itself, with arguments it made
-        [sys.executable, __file__, "--child", variant, *args],
-        capture_output=True, text=True, check=True,
+        [sys.executable, __file__, "--child", kind, "--in", str(code), *args],
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
-    start, end, peak = map(int, out.stdout.split())
+    if out.returncode:
+        raise SystemExit(f"{kind} in {code} failed:\n{out.stderr[-2000:]}{out.stdout}")
+    start, end, peak = map(int, out.stdout.split()[-3:])
     return start, end, peak
 
 
@@ -133,30 +207,44 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--page-mb", type=float, default=4.0)
+    parser.add_argument("--code", type=Path, action="append", default=[])
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--in", dest="inside", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        kind, _, when = args.child.partition(":")
-        if when == "before":
-            before()
-        if kind == "search":
-            child_search(args.rest[0], int(args.rest[1]))
-        else:
-            child_page(args.rest[0])
+        sys.path[:0] = [str(args.inside), str(HERE)]
+        children = {"search": child_search, "page": child_page, "poll": child_poll,
+                    "dictionary": child_dictionary}  # fmt: skip
+        children[args.child](*args.rest)
         return
+    codes = [ROOT, *(c.resolve() for c in args.code)]
     with tempfile.TemporaryDirectory() as tmp:
         db, dump = Path(tmp) / "bench.db", Path(tmp) / "page.txt"
         build(db, args.articles)
         page(dump, args.page_mb)
-        print(f"{args.searches} searches on {args.articles} articles; a {args.page_mb:g} MB dump")
-        print("MiB resident            after start  after work  peak")
-        for when in ("before", "now"):
-            start, end, peak = run(f"search:{when}", str(db), str(args.searches))
-            print(f"search, {when:6}          {start:11} {end:11} {peak:5}")
-        for when in ("before", "now"):
-            start, end, peak = run(f"page:{when}", str(dump))
-            print(f"page dump, {when:6}       {start:11} {end:11} {peak:5}")
+        Site.pages = [item_page(10 + i) for i in range(POLL_PAGES)]
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Site)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        feed = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+        print(f"{args.searches} searches on {args.articles} articles; a {args.page_mb:g} MB dump;"
+              f" {POLL_PAGES} item pages of {POLL_PAGE_BYTES / 1e6:g} MB in one poll")  # fmt: skip
+        print("MiB resident                     after start  after work   peak")
+        for name, kind, extra in (
+            ("search", "search", (str(db), str(args.searches))),
+            ("page dump", "page", (str(dump), "{db}")),
+            ("poll", "poll", ("{db}", feed)),
+        ):
+            for code in codes:
+                rest = [str(Path(tmp) / f"{kind}-{len(code.parts)}-{code.name}.db")
+                        if a == "{db}" else a for a in extra]  # fmt: skip
+                start, end, peak = run(code, kind, *rest)
+                label = f"{name}, {code.name or code}"
+                print(f"{label[:32]:32} {start:11} {end:11} {peak:6}")
+        start, stream, full = run(ROOT, "dictionary")
+        print(f"word-form dictionary: {stream - start} MiB as loaded (front-coded stream, on the"
+              f" first lemma); simplemma's default dict {full - stream} MiB more")  # fmt: skip
+        server.shutdown()
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def alert_hits(alerts: Sequence[Alert], articles: Sequence[Article]) -> list[Ale
     out: list[AlertHit] = []
     for article in articles:
         # The terms search indexes for the article, found once for all alerts.
-        text = TextTerms.of(text_terms(f"{article.title}\n{article.body}"))
+        text = TextTerms.of(text_terms(f"{article.title}\n{article.kicker}\n{article.body}"))
         by_chat: dict[str, list[int]] = {}
         matched: dict[str, tuple[str, ...]] = {}
         for alert in alerts:

@@ -26,8 +26,9 @@ from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions, check_feed
 from bot.ingest.fetch import Fetcher, FetchOptions
 from bot.inline import InlinePage, inline_search
 from bot.records import Reply
+from bot.roles import ALL_ROLES, Singleton, keep_roles, release_all
 from bot.schedule import DigestScheduler
-from bot.store import Storage, local_folder
+from bot.store import Storage, local_folder, role_lock
 from bot.systemd import notify
 from bot.texts import t
 from bot.transports.port import (
@@ -54,7 +55,11 @@ SHUTDOWN_POLL_GRACE = 3.0
 # bounds a store thread busy with a long job.
 INLINE_DEADLINE = 5.0
 # The poll job looks for due feeds this often; each feed's own interval decides when it is due.
-POLL_CHECK_EVERY = timedelta(minutes=1)
+# A claim is one indexed statement; every 10 s keeps each feed within ±5 s of its time however
+# many pollers share the feeds (each claims what is due by the middle of its next look).
+POLL_CHECK_EVERY = timedelta(seconds=10)
+# The heartbeat (`status --check`) is written at most this often.
+HEARTBEAT_EVERY = timedelta(minutes=1)
 MINUTE = timedelta(minutes=1)
 # A transport without this attribute (console, Telegram webhook) receives without asking.
 _NO_RECEIVE_LOOP = object()
@@ -236,8 +241,14 @@ def chat_events(store: Storage) -> tuple[OnChatGone, OnChatMoved]:
     return on_gone, on_moved
 
 
-def build_transports(config: Config, store: Storage) -> list[Transport]:
-    """The transports the config enables: Telegram, Matrix, or both in one event loop."""
+def build_transports(
+    config: Config, store: Storage, roles: frozenset[str] = ALL_ROLES
+) -> list[Transport]:
+    """The transports the config enables: Telegram, Matrix, or both in one event loop.
+
+    A webhook receives in every process with the `receive` role; long polling waits for the
+    token's receiver role (`serve` starts it once this process holds it).
+    """
     on_gone, on_moved = chat_events(store)
     transports: list[Transport] = []
     if config.telegram_enabled and config.telegram_token:
@@ -260,6 +271,7 @@ def build_transports(config: Config, store: Storage) -> list[Transport]:
                 webhook=webhook,
                 on_inline=make_inline(config, store, utc_now),
                 may_join=make_may_join(config),
+                receive=webhook is not None and "receive" in roles,
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
@@ -328,13 +340,15 @@ async def serve(
     until: asyncio.Event | None = None,
     schedule: bool = False,
     hard_stop: bool = False,
+    roles: frozenset[str] = ALL_ROLES,
 ) -> None:
     """Run the transports (and, with `schedule`, the digest/feed scheduler) until SIGTERM/SIGINT.
 
     Shutdown order keeps messages: stop taking new jobs, let queued sends finish, then stop the
     transports (which finish handlers in flight and save the Matrix sync token). With
     `hard_stop` (the `newsbot run` process), a second signal ends the process at once and the
-    shutdown as a whole is bounded by SHUTDOWN_DEADLINE.
+    shutdown as a whole is bounded by SHUTDOWN_DEADLINE. `roles` (`newsbot run --roles`) is
+    what this process does; the singleton ones it plays when it holds their lock.
     """
     stop = until or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -359,6 +373,8 @@ async def serve(
     started_at = utc_now()
     fetcher: Fetcher | None = None
     poller: FeedPoller | None = None
+    singletons: list[Singleton] = []
+    keeping: asyncio.Task[None] | None = None
     try:
         await queue.start()
         for transport in transports:
@@ -369,30 +385,44 @@ async def serve(
                 break
             started.append(transport)
             log.info("event=transport_started name=%s", transport.name)
+        if "receive" in roles and not stop.is_set():
+            singletons += receivers(config, started)
         if schedule and not stop.is_set():
-            every = poll_options(config).every
-            moved = await store.run(lambda: store.feeds.reschedule(every))
-            log.info("event=feeds_rescheduled every_min=%d moved=%d", every / MINUTE, moved)
-            fetcher = Fetcher(fetch_options(config))
-            poller = FeedPoller(store, fetcher, poll_options(config))
+            if "poll" in roles:
+                fetcher = Fetcher(fetch_options(config))
+                poller = FeedPoller(store, fetcher, poll_options(config))
             beat = partial(record_heartbeat, store, started_at, transports)
             scheduler = DigestScheduler(
                 store,
                 queue,
                 clock=utc_now,
                 grace=timedelta(hours=config.digest_grace_hours),
-                poll=beating(beat, poller.cycle),
+                poll=beating(beat, poller.cycle if poller is not None else None),
                 poll_every=POLL_CHECK_EVERY,
+                # Alerts planned by a poller in another process go out within this.
+                sync_every=POLL_CHECK_EVERY,
                 default_zone=config.timezone,
                 archive=timedelta(days=config.archive_days),
             )
-            await scheduler.start()
+            singletons += clock_roles(config, store, scheduler, roles)
+        # Each singleton's first try before the clock starts: a lone process (every SQLite
+        # store) starts exactly as it always did; the others wait for their turn below.
+        for role in singletons:
+            await role.try_take()
+        if scheduler is not None:
+            held = {role.lock.name for role in singletons if role.held}
+            await scheduler.start(deliver="deliver" in held, housekeep="schedule" in held)
             log.info("event=scheduler_started jobs=%d", len(scheduler.scheduler.get_jobs()))
+        if singletons:
+            every = float(config.role_check_seconds)
+            keeping = asyncio.create_task(keep_roles(singletons, every, stop))
         notify("READY=1")
         await stop.wait()
     finally:
         notify("STOPPING=1")
         log.info("event=shutdown")
+        if keeping is not None:
+            await asyncio.gather(keeping, return_exceptions=True)
         if poller is not None:
             await poller.stop(SHUTDOWN_POLL_GRACE)
         if scheduler is not None:
@@ -407,21 +437,78 @@ async def serve(
             log.info("event=transport_stopped name=%s", transport.name)
         if fetcher is not None:
             await fetcher.aclose()
+        # Only now, with this process's sends ended, may another process take its roles.
+        await asyncio.to_thread(release_all, singletons)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
 
 
+def receivers(config: Config, transports: Sequence[Transport]) -> list[Singleton]:
+    """The receiver role of each long-polling transport: one process per bot token polls."""
+    out = []
+    for transport in transports:
+        name = getattr(transport, "receiver", "")
+        if not name or getattr(transport, "receive", True):
+            continue  # a webhook, or a transport that receives from its start
+        take = getattr(transport, "start_receiving")  # noqa: B009 - the receiver's own pair
+        drop = getattr(transport, "stop_receiving")  # noqa: B009
+        out.append(Singleton(role_lock(config.db, name), take, drop))
+    return out
+
+
+def clock_roles(
+    config: Config, store: Storage, scheduler: DigestScheduler, roles: frozenset[str]
+) -> list[Singleton]:
+    """The clock's singleton roles this process may play: `schedule` and `deliver`."""
+    out = []
+    if "schedule" in roles:
+        every = poll_options(config).every
+
+        async def housekeep() -> None:
+            if scheduler.scheduler.running:  # taken over: the jobs only
+                scheduler.take_housekeeping()
+                return
+            # At start (`DigestScheduler.start` adds the jobs): a changed interval holds for
+            # every feed from now on.
+            moved = await store.run(lambda: store.feeds.reschedule(every))
+            log.info("event=feeds_rescheduled every_min=%d moved=%d", every / MINUTE, moved)
+
+        async def stop_housekeeping() -> None:
+            scheduler.drop_housekeeping()
+
+        out.append(Singleton(role_lock(config.db, "schedule"), housekeep, stop_housekeeping))
+    if "deliver" in roles:
+
+        async def deliver() -> None:
+            if scheduler.scheduler.running:
+                await scheduler.take_delivering()
+
+        async def stop_delivering() -> None:
+            scheduler.drop_delivering()
+
+        out.append(Singleton(role_lock(config.db, "deliver"), deliver, stop_delivering))
+    return out
+
+
 def beating(
-    beat: Callable[[datetime], Awaitable[None]], poll: Callable[[datetime, OnAdded], Awaitable[int]]
+    beat: Callable[[datetime], Awaitable[None]],
+    poll: Callable[[datetime, OnAdded], Awaitable[int]] | None,
 ) -> Callable[[datetime, OnAdded], Awaitable[int]]:
-    """The scheduler's minute job with the heartbeat recorded first (`status --check` reads it)."""
+    """The scheduler's poll job with the heartbeat recorded after it, once a minute at most
+    (`status --check` reads it); a process without the `poll` role only beats."""
+    last: list[datetime] = []
 
     async def tick(now: datetime, on_added: OnAdded) -> int:
+        # The poll first: it counts its feeds' next times from `now`, so nothing may delay it.
         try:
-            await beat(now)
-        except Exception:  # a full disk must not stop the feeds
-            log.exception("event=heartbeat_failed")
-        return await poll(now, on_added)
+            return 0 if poll is None else await poll(now, on_added)
+        finally:
+            if not last or now - last[0] >= HEARTBEAT_EVERY:
+                last[:] = [now]
+                try:
+                    await beat(now)
+                except Exception:  # a full disk must not stop the feeds
+                    log.exception("event=heartbeat_failed")
 
     return tick
 
@@ -434,6 +521,8 @@ async def record_heartbeat(
     for transport in transports:
         if getattr(transport, "webhook", None) is not None:
             continue  # a webhook hears only when someone writes: silence is no outage there
+        if getattr(transport, "receiving", True) is False:
+            continue  # another process holds this bot's receiver role
         heard = getattr(transport, "last_receive", _NO_RECEIVE_LOOP)
         if heard is not _NO_RECEIVE_LOOP:
             receives[transport.name] = (
@@ -461,5 +550,7 @@ def fetch_options(config: Config) -> FetchOptions:
 def poll_options(config: Config) -> PollOptions:
     """How feeds are polled: every `feed_interval_minutes` after a good poll."""
     return PollOptions(
-        every=timedelta(minutes=config.feed_interval_minutes), cycle=POLL_CHECK_EVERY
+        every=timedelta(minutes=config.feed_interval_minutes),
+        cycle=POLL_CHECK_EVERY,
+        lease=timedelta(seconds=config.feed_lease_seconds),
     )

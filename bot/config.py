@@ -49,6 +49,8 @@ ENV = {
     "console": "NEWSBOT_CONSOLE",
     "digest_grace_hours": "NEWSBOT_DIGEST_GRACE_HOURS",
     "feed_interval_minutes": "NEWSBOT_FEED_INTERVAL_MINUTES",
+    "feed_lease_seconds": "NEWSBOT_FEED_LEASE_SECONDS",
+    "role_check_seconds": "NEWSBOT_ROLE_CHECK_SECONDS",
     "archive_days": "NEWSBOT_ARCHIVE_DAYS",
     "fetch_timeout_seconds": "NEWSBOT_FETCH_TIMEOUT_SECONDS",
     "fetch_allow": "NEWSBOT_FETCH_ALLOW",
@@ -88,6 +90,8 @@ _FALSE = {"0", "false", "no", "off"}
 _RANGES = {
     "digest_grace_hours": (0, 24),
     "feed_interval_minutes": (1, 24 * 60),
+    "feed_lease_seconds": (10, 24 * 3600),
+    "role_check_seconds": (1, 300),
     "archive_days": (1, 3650),
     "fetch_timeout_seconds": (1, 600),
     "telegram_webhook_port": (1, 65535),
@@ -150,6 +154,12 @@ class Config:
     console: bool = False
     digest_grace_hours: int = 6
     feed_interval_minutes: int = 30
+    # A poller's claim on a feed lasts this long unless its poll ends first; a crashed poller's
+    # feeds are due again after it. Longer than a poll (page deadline 2 min, fetch timeout).
+    feed_lease_seconds: int = 300
+    # How often a process tries to take a singleton role (deliver, schedule, a bot token's
+    # receiver) over from a process that died; a holder checks its lock as often.
+    role_check_seconds: int = 10
     # How long sent digests are kept for /archive and `newsbot digest --sent`.
     archive_days: int = 90
     # Total time for one fetch (connect, redirects and every read), feed or article page.

@@ -51,6 +51,9 @@ _POLY = 0x9E3779B97F4A7C15
 _UP = np.uint64(_POLY)
 _DOWN = np.uint64(pow(_POLY, -1, 2**64))
 _HIGH = np.uint64(32)
+# Words hashed at a time, and shingles mixed at a time, in a signature: about 2 MB of arrays.
+CHUNK_WORDS = 16_384
+CHUNK_SHINGLES = 8_192
 
 
 def normalize_url(url: str) -> str:
@@ -111,6 +114,34 @@ def signature(body: str, words: Sequence[str] | None = None) -> bytes | None:
         words = split_words(unicodedata.normalize("NFC", body))
     if len(words) < MIN_SHINGLES + SHINGLE - 1:
         return None
+    # A long body is hashed CHUNK_WORDS words at a time (chunks overlap by a shingle less one
+    # word, so every shingle is in one) and its minima taken CHUNK_SHINGLES at a time: a shingle's
+    # hash does not depend on where it stands, so the signature is the same, and a 4.8 MB page
+    # took 450 MB here at once (powers, prefix sums and the rows × shingles matrix).
+    step = CHUNK_WORDS - (SHINGLE - 1)
+    shingles = np.unique(
+        np.concatenate(
+            [
+                _shingles(words[i : i + CHUNK_WORDS])
+                for i in range(0, len(words) - SHINGLE + 1, step)
+            ]
+        )
+    )
+    if len(shingles) < MIN_SHINGLES:
+        return None
+    # One cheap universal-style hash per row: xor, multiply (wrapping mod 2**64), high 32 bits;
+    # the high bits of the smallest product are the smallest high bits.
+    smallest = np.full(HASHES, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for i in range(0, len(shingles), CHUNK_SHINGLES):
+        part = shingles[i : i + CHUNK_SHINGLES]
+        mixed = (part[None, :] ^ _XOR[:, None]) * _MUL[:, None]
+        np.minimum(smallest, mixed.min(axis=1), out=smallest)
+    mins: npt.NDArray[np.uint32] = (smallest >> _HIGH).astype(np.uint32)
+    return mins.tobytes()
+
+
+def _shingles(words: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """The hashes of the 4-word shingles of at least SHINGLE words (repeats included)."""
     # The casefolded words, NUL between them, as code points: one array op per step, however
     # many words; casefolding maps each character alone, so the words stay the words.
     text = "\0".join(words).casefold().encode("utf-32-le")
@@ -123,16 +154,8 @@ def signature(body: str, words: Sequence[str] | None = None) -> bytes | None:
     starts = np.concatenate(([0], gaps[: 1 - SHINGLE] + 1))
     ends = np.concatenate((gaps[SHINGLE - 1 :], [size]))
     # The hash of characters [start, end) is (prefix[end] - prefix[start]) * P^(end - 1).
-    shingles = (prefix[ends] - prefix[starts]) * up[ends - 1]
-    # Repeated shingles leave every minimum unchanged; only their count needs them distinct.
-    shingles.sort()
-    if 1 + np.count_nonzero(shingles[1:] != shingles[:-1]) < MIN_SHINGLES:
-        return None
-    # One cheap universal-style hash per row: xor, multiply (wrapping mod 2**64), high 32 bits;
-    # the high bits of the smallest product are the smallest high bits.
-    mixed = (shingles[None, :] ^ _XOR[:, None]) * _MUL[:, None]
-    mins: npt.NDArray[np.uint32] = (mixed.min(axis=1) >> _HIGH).astype(np.uint32)
-    return mins.tobytes()
+    shingles: npt.NDArray[np.uint64] = (prefix[ends] - prefix[starts]) * up[ends - 1]
+    return shingles
 
 
 def bands(sig: bytes) -> list[int]:

@@ -98,13 +98,19 @@ def text_terms(text: str) -> list[str]:
     return list(dict.fromkeys(t for found in word_terms(words(text)) for t in found))
 
 
-def index_text(title: str, body: str, body_words: list[str] | None = None) -> IndexText:
+def index_text(
+    title: str, body: str, body_words: list[str] | None = None, *, kicker: str = ""
+) -> IndexText:
     """Terms of title and body, and their long terms (likely compounds).
 
-    `body_words`, when given, must be `words(body)`: the caller split the body already.
+    `body_words`, when given, must be `words(body)`: the caller split the body already. A
+    kicker ("Bundesliga, 13. Spieltag") is indexed ahead of the body, where the lead is: it
+    names what the article is about as the lead does, and ranks like it.
     """
     title_terms = [t for found in word_terms(words(title)) for t in found]
     found = words(body) if body_words is None else body_words
+    if kicker:
+        found = words(kicker) + found
     body_terms = [t for each in word_terms(found) for t in each]
     compounds = {t for t in body_terms if len(t) >= MIN_COMPOUND}
     compounds.update(t for t in title_terms if len(t) >= MIN_COMPOUND)

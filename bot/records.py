@@ -42,6 +42,7 @@ class Article:
     # The chat feed (a chat's own, `/addfeed` by its admins) it came from: only the chats that
     # added that feed get it. None: the operator's shared pool, which every chat reads.
     chat_feed: int | None = None
+    kicker: str = ""  # the label above the headline ("Bundesliga, 13. Spieltag"), or ""
 
     @property
     def when(self) -> datetime:
@@ -70,6 +71,8 @@ class NewArticle:
         if self.published is not None and self.published > now:
             return replace(self, published=now)
         return self
+
+    kicker: str = ""  # the label above the headline, searched like the lead
 
 
 @dataclass(frozen=True, slots=True)

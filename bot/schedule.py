@@ -189,33 +189,84 @@ class DigestScheduler:
         )
         self._running: set[asyncio.Task[Any]] = set()
 
-    async def start(self) -> None:
-        """Catch up on what is due (and what a stopped process left), then start the jobs."""
+    async def start(self, *, deliver: bool = True, housekeep: bool = True) -> None:
+        """Catch up on what is due (and what a stopped process left), then start the jobs.
+
+        A process that does not hold the `deliver` or `schedule` role (`newsbot run --roles`)
+        starts without those jobs and takes them on later (`take_delivering`, …).
+        """
         if self.poll is not None:
             every = IntervalTrigger(seconds=self.poll_every.total_seconds())
             self.scheduler.add_job(
                 self.poll_and_alert, every, id="poll", next_run_time=self.clock()
             )
-        self.scheduler.add_job(self.summarize_new, IntervalTrigger(minutes=5), id="summarize")
+        if housekeep:
+            self.take_housekeeping()
+        if deliver:
+            self._add_delivering()
+            await self._recover()
+            await self.tick()
+        self.scheduler.start()
+
+    def take_housekeeping(self) -> None:
+        """Add the jobs one process runs for all (`schedule`): summaries, archive pruning."""
+        self.scheduler.add_job(
+            self.summarize_new, IntervalTrigger(minutes=5), id="summarize", replace_existing=True
+        )
+        self.scheduler.add_job(
+            self.prune_archive,
+            IntervalTrigger(hours=24),
+            id="prune",
+            next_run_time=self.clock(),
+            replace_existing=True,
+        )
+
+    def drop_housekeeping(self) -> None:
+        """Another process runs the housekeeping now (this one lost the `schedule` role)."""
+        self._remove("summarize", "prune")
+
+    async def take_delivering(self) -> None:
+        """Become the one sender of digests and pushes (`deliver`), as a start does: what the
+        stopped sender left mid-attempt is logged unknown and never resent; what is due goes out.
+        """
+        await self._recover()
+        await self.tick()
+        self._add_delivering()
+
+    def drop_delivering(self) -> None:
+        """Stop sending (this process lost the `deliver` role); sends queued still claim first."""
+        self._remove("tick", "pushes")
+
+    @property
+    def delivering(self) -> bool:
+        """Whether this process sends digests and pushes now."""
+        return self.scheduler.get_job("pushes") is not None
+
+    def _add_delivering(self) -> None:
         # Digest times are whole minutes: the tick wakes on each minute's first second.
-        self.scheduler.add_job(self.tick, CronTrigger(second=0, timezone=UTC), id="tick")
+        self.scheduler.add_job(
+            self.tick, CronTrigger(second=0, timezone=UTC), id="tick", replace_existing=True
+        )
         self.scheduler.add_job(
             self.send_pushes,
             IntervalTrigger(seconds=self.sync_every.total_seconds()),
             id="pushes",
             next_run_time=self.clock(),
+            replace_existing=True,
         )
-        self.scheduler.add_job(
-            self.prune_archive, IntervalTrigger(hours=24), id="prune", next_run_time=self.clock()
-        )
+
+    def _remove(self, *jobs: str) -> None:
+        for job in jobs:
+            if self.scheduler.get_job(job) is not None:
+                self.scheduler.remove_job(job)
+
+    async def _recover(self) -> None:
         unfinished = await self.store.run(
             partial(self.store.deliveries.abandon_unfinished, self.clock())
         )
         for chat, day in unfinished:
             log.warning("event=digest_outcome_unknown chat=%s date=%s action=not_resent", chat, day)
         await self.outbox.recover(self.clock())
-        await self.tick()
-        self.scheduler.start()
 
     async def stop(self) -> None:
         """Stop firing jobs and let the ones running finish (sends queued are the queue's)."""
@@ -281,7 +332,8 @@ class DigestScheduler:
             now = self.clock()
             await self.outbox.plan_alerts(new_ids, now)
             await self.outbox.plan_breaking(now)
-            await self.outbox.send_due(now)
+            if self.delivering:  # else the sending process finds them at its next turn
+                await self.outbox.send_due(now)
 
     async def send_pushes(self) -> None:
         """Send what is due in the outbox: what waited for a quiet time to end, what a restart

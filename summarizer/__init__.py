@@ -6,6 +6,7 @@ from summarizer.algorithms import SUMY_ALGORITHMS, summarize_lead, summarize_wit
 from summarizer.german import (
     fold,
     folded_stop_words,
+    has_letter_words,
     is_letter_word,
     is_stop_word,
     lemma,
@@ -29,6 +30,7 @@ __all__ = [
     "PageDump",
     "fold",
     "folded_stop_words",
+    "has_letter_words",
     "is_letter_word",
     "is_stop_word",
     "lemma",

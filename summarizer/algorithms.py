@@ -5,32 +5,28 @@ from __future__ import annotations
 import re
 import warnings
 from functools import cache
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-from sumy.nlp.stemmers import Stemmer
-from sumy.summarizers.edmundson import EdmundsonSummarizer
-from sumy.summarizers.kl import KLSummarizer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.reduction import ReductionSummarizer
-from sumy.summarizers.sum_basic import SumBasicSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
 
 from summarizer.german import stop_words
 from summarizer.sentences import GermanTokenizer, split_sentences
 
-SUMY_ALGORITHMS: dict[str, type[Any]] = {
-    "lexrank": LexRankSummarizer,
-    "textrank": TextRankSummarizer,
-    "lsa": LsaSummarizer,
-    "luhn": LuhnSummarizer,
-    "kl": KLSummarizer,
-    "sumbasic": SumBasicSummarizer,
-    "edmundson": EdmundsonSummarizer,
-    "reduction": ReductionSummarizer,
+if TYPE_CHECKING:
+    from sumy.models.dom import ObjectDocumentModel
+
+# sumy's summarizers by name: "module.Class" under sumy.summarizers, imported on first use (sumy
+# brings NLTK, 30 MiB resident, which our own summarizer does not need).
+SUMY_ALGORITHMS: dict[str, str] = {
+    "lexrank": "lex_rank.LexRankSummarizer",
+    "textrank": "text_rank.TextRankSummarizer",
+    "lsa": "lsa.LsaSummarizer",
+    "luhn": "luhn.LuhnSummarizer",
+    "kl": "kl.KLSummarizer",
+    "sumbasic": "sum_basic.SumBasicSummarizer",
+    "edmundson": "edmundson.EdmundsonSummarizer",
+    "reduction": "reduction.ReductionSummarizer",
 }
 
 # LexRank, TextRank and Reduction build an N×N similarity matrix and KL rescores every candidate
@@ -57,7 +53,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 @cache
 def _sumy_summarizer(name: str) -> Any:
     """One configured sumy summarizer per algorithm, built once and reused."""
-    summarizer = SUMY_ALGORITHMS[name](Stemmer("german"))
+    from sumy.nlp.stemmers import Stemmer
+
+    module, _, cls = SUMY_ALGORITHMS[name].rpartition(".")
+    summarizer = getattr(import_module(f"sumy.summarizers.{module}"), cls)(Stemmer("german"))
     summarizer.stop_words = stop_words()
     if name == "edmundson":
         # Edmundson raises without cue words; these mark reported facts versus hedges and chatter.
@@ -69,6 +68,8 @@ def _sumy_summarizer(name: str) -> Any:
 
 def to_document(text: str, max_sentences: int = MAX_SUMY_SENTENCES) -> ObjectDocumentModel:
     """sumy document of a body: blank lines separate paragraphs, sentences are exact substrings."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+
     tokenizer = GermanTokenizer()
     paragraphs: list[Paragraph] = []
     left = max_sentences

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -293,25 +293,33 @@ def _chunk_counts(texts: Sequence[str]) -> list[list[int]]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Look:
-    """What a block's text alone says (the same for every block with this text)."""
+class _Looks:
+    """What each distinct text of a page alone says (the same for every block with that text)."""
 
-    shape: tuple[float, ...]  # capital_share … link_like in BLOCK_FEATURES
-    content: list[str]  # its content words, case folded
+    row: dict[str, int]  # a text's row in `shape` and `content`
+    shape: np.ndarray  # capital_share … link_like in BLOCK_FEATURES, one row per text
+    content: list[np.ndarray]  # its content words, case folded, as ids into the page's vocabulary
 
 
-def _looks(texts: Sequence[str]) -> dict[str, _Look]:
-    """The text-only features of each distinct text."""
-    distinct = list(dict.fromkeys(texts))
-    looks = {}
-    for text, (letters, alnum, spaces, digits) in zip(
-        distinct, _char_counts(distinct), strict=True
+def _looks(texts: Sequence[str]) -> _Looks:
+    """The text-only features of each distinct text.
+
+    Content words are kept as int32 ids of one vocabulary per page, not as lists of strings, and
+    the shapes as one array: a 4 MB page's lists and tuples held 30 MB while its features were
+    built.
+    """
+    row = {text: i for i, text in enumerate(dict.fromkeys(texts))}
+    shape = np.empty((len(row), len(_TEXT_SHAPE)))
+    content: list[np.ndarray] = []
+    vocabulary: dict[str, int] = {}
+    for (text, i), (letters, alnum, spaces, digits) in zip(
+        row.items(), _char_counts(list(row)), strict=True
     ):
         words = block_words(text)
         chars = max(len(text), 1)
         punct = len(text) - alnum - spaces
         capital = sum(w[0].isupper() for w in words)
-        shape = (
+        shape[i] = (
             capital / len(words) if words else 0.0,
             digits / chars,
             punct / max(letters + punct, 1),
@@ -320,16 +328,68 @@ def _looks(texts: Sequence[str]) -> dict[str, _Look]:
             float(text.endswith(":")),
             float(bool(_LINK_LIKE.search(text))),
         )
-        looks[text] = _Look(shape, _content_words(words))
-    return looks
+        content.append(
+            np.fromiter(
+                (vocabulary.setdefault(w, len(vocabulary)) for w in _content_words(words)),
+                dtype=np.int32,
+            )
+        )
+    return _Looks(row, shape, content)
 
 
-def _content_words(words: list[str]) -> list[str]:
-    return [
+def _content_words(words: list[str]) -> Iterator[str]:
+    return (
         w
         for w in (m.casefold() for m in words)
         if len(w) >= 4 and w not in BLOCK_MODEL_FUNCTION_WORDS and not w.isdigit()
-    ]
+    )
+
+
+def _shares(
+    words: Sequence[np.ndarray], kept: Sequence[int], title: int
+) -> tuple[list[float], list[float]]:
+    """Per block, the share of its content words in the article's vocabulary (the kept blocks'
+    words; a kept block's own words aside) and the share in the headline's (block `title`)."""
+    size = max((int(ws.max()) + 1 for ws in words if ws.size), default=0)
+    topic = np.bincount(
+        np.concatenate([words[i] for i in kept] or [np.zeros(0, np.int32)]), minlength=size
+    )
+    in_title = np.zeros(size, dtype=bool)
+    if title >= 0:
+        in_title[words[title]] = True
+    kept_set = set(kept)
+    topic_share, title_share = [], []
+    for i, ws in enumerate(words):
+        if not ws.size:
+            topic_share.append(0.0)
+            title_share.append(0.0)
+            continue
+        if i in kept_set:
+            _, inverse, own = np.unique(ws, return_inverse=True, return_counts=True)
+            hits = int(np.count_nonzero(topic[ws] > own[inverse]))
+        else:
+            hits = int(np.count_nonzero(topic[ws]))
+        topic_share.append(hits / len(ws))
+        title_share.append(int(np.count_nonzero(in_title[ws])) / len(ws))
+    return topic_share, title_share
+
+
+def repeats(texts: Sequence[str]) -> list[bool]:
+    """Per text, whether another text on the page is the same but for case.
+
+    Grouped by the hash of the case-folded text, compared only within a group, so a page's
+    folded copies are never all held at once (a 4 MB page's were 4 MB more).
+    """
+    groups: dict[int, list[int]] = {}
+    for i, text in enumerate(texts):
+        groups.setdefault(hash(text.casefold()), []).append(i)
+    out = [False] * len(texts)
+    for group in groups.values():
+        if len(group) > 1:
+            folded = Counter(texts[i].casefold() for i in group)
+            for i in group:
+                out[i] = folded[texts[i].casefold()] > 1
+    return out
 
 
 def _distances(n: int, marked: frozenset[int]) -> list[int]:
@@ -371,16 +431,13 @@ def block_features(reading: Reading) -> np.ndarray:
         return np.zeros((0, len(BLOCK_FEATURES)))
     texts = [b.text for b in blocks]
     looks = _looks(texts)
-    counts = Counter(t.casefold() for t in texts)
+    rows = [looks.row[t] for t in texts]
+    repeated = repeats(texts)
     start, end = reading.run
     kept = sorted(reading.kept)
     first, last = (kept[0], kept[-1]) if kept else (n, -1)
-    words = [looks[t].content for t in texts]
-    # The article's vocabulary: a teaser or a promo box talks about something else.
-    topic: Counter[str] = Counter()
-    for i in kept:
-        topic.update(words[i])
-    title = set(words[reading.title_index]) if reading.title_index >= 0 else set()
+    words = [looks.content[r] for r in rows]
+    topic_overlap, title_overlap = _shares(words, kept, reading.title_index)
     typical = math.log1p(float(np.median([blocks[i].words for i in kept]))) if kept else 0.0
 
     index = np.arange(n)
@@ -402,52 +459,53 @@ def block_features(reading: Reading) -> np.ndarray:
     _, next_read_more = _neighbours(np.array([b.read_more for b in blocks]))
     about = np.array([b.about_header for b in blocks], dtype=np.int64)
     log_words = [math.log1p(b.words) for b in blocks]
-    shape = np.array([looks[t].shape for t in texts])
+    shape = looks.shape[rows]
 
-    def own_share(i: int) -> float:
-        """Share of the block's words in the article's vocabulary, the block's own words aside."""
-        if not words[i]:
-            return 0.0
-        if not in_kept[i]:
-            return sum(w in topic for w in words[i]) / len(words[i])
-        own = Counter(words[i])
-        return sum(topic[w] > own[w] for w in words[i]) / len(words[i])
-
-    columns: dict[str, object] = {
-        "log_words": log_words,
-        "words_10": [b.words >= 10 for b in blocks],
-        "words_30": [b.words >= 30 for b in blocks],
-        "function_share": [b.function_share for b in blocks],
-        "ends_sentence": [b.ends_sentence for b in blocks],
-        "log_sentences": [math.log1p(b.sentences) for b in blocks],
-        "words_per_sentence": [min(b.words / max(b.sentences, 1), 40.0) / 40.0 for b in blocks],
-        **{name: shape[:, k] for k, name in enumerate(_TEXT_SHAPE)},
-        "headline": [is_headline(b) for b in blocks],
-        "above_title": index < reading.title_index,
-        "prose": prose,
-        "junk": [b.junk for b in blocks],
-        "section_break": [b.section_break for b in blocks],
-        "before_read_more": next_read_more,
-        "repeated": [counts[t.casefold()] > 1 for t in texts],
-        "position": index / n,
-        "in_run": (start <= index) & (index < end),
-        "run_distance": [math.log1p(d) for d in distance.tolist()],
-        "after_comments": index >= reading.cut,
-        "breaks_between": np.minimum(between, 3),
-        "hand_kept": in_kept,
-        "near_prose": [math.log1p(v) for v in near.tolist()],
-        "prev_prose": prev_prose,
-        "next_prose": next_prose,
-        "prev_kept": prev_kept,
-        "next_kept": next_kept,
-        "in_kept_span": (first <= index) & (index <= last),
-        "kept_distance": [math.log1p(d) for d in _distances(n, reading.kept)],
-        "topic_overlap": [own_share(i) for i in range(n)],
-        "title_overlap": [sum(w in title for w in ws) / len(ws) if ws else 0.0 for ws in words],
-        "relative_length": [v - typical for v in log_words],
-        "after_about": _before(about, ABOUT_REACH) > 0,
+    # Each column is made when it is written: a 4 MB page's 38 lists of floats held 18 MB.
+    columns: dict[str, Callable[[], object]] = {
+        "log_words": lambda: log_words,
+        "words_10": lambda: [b.words >= 10 for b in blocks],
+        "words_30": lambda: [b.words >= 30 for b in blocks],
+        "function_share": lambda: [b.function_share for b in blocks],
+        "ends_sentence": lambda: [b.ends_sentence for b in blocks],
+        "log_sentences": lambda: [math.log1p(b.sentences) for b in blocks],
+        "words_per_sentence": lambda: [
+            min(b.words / max(b.sentences, 1), 40.0) / 40.0 for b in blocks
+        ],
+        **{name: partial(_column, shape, k) for k, name in enumerate(_TEXT_SHAPE)},
+        "headline": lambda: [is_headline(b) for b in blocks],
+        "above_title": lambda: index < reading.title_index,
+        "prose": lambda: prose,
+        "junk": lambda: [b.junk for b in blocks],
+        "section_break": lambda: [b.section_break for b in blocks],
+        "before_read_more": lambda: next_read_more,
+        "repeated": lambda: repeated,
+        "position": lambda: index / n,
+        "in_run": lambda: (start <= index) & (index < end),
+        "run_distance": lambda: [math.log1p(d) for d in distance.tolist()],
+        "after_comments": lambda: index >= reading.cut,
+        "breaks_between": lambda: np.minimum(between, 3),
+        "hand_kept": lambda: in_kept,
+        "near_prose": lambda: [math.log1p(v) for v in near.tolist()],
+        "prev_prose": lambda: prev_prose,
+        "next_prose": lambda: next_prose,
+        "prev_kept": lambda: prev_kept,
+        "next_kept": lambda: next_kept,
+        "in_kept_span": lambda: (first <= index) & (index <= last),
+        "kept_distance": lambda: [math.log1p(d) for d in _distances(n, reading.kept)],
+        "topic_overlap": lambda: topic_overlap,
+        "title_overlap": lambda: title_overlap,
+        "relative_length": lambda: [v - typical for v in log_words],
+        "after_about": lambda: _before(about, ABOUT_REACH) > 0,
     }
-    return np.column_stack([np.asarray(columns[name], dtype=float) for name in BLOCK_FEATURES])
+    features = np.empty((n, len(BLOCK_FEATURES)))
+    for k, name in enumerate(BLOCK_FEATURES):
+        features[:, k] = np.asarray(columns[name](), dtype=float)
+    return features
+
+
+def _column(matrix: np.ndarray, k: int) -> np.ndarray:
+    return matrix[:, k]
 
 
 # The second stage: what the first stage's scores say around each block. One column per name, in

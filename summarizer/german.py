@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib.resources import files
+from itertools import islice
 from typing import cast
 
-from nltk.stem.snowball import GermanStemmer
 from simplemma.strategies import DictionaryLookupStrategy
 from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 
@@ -27,6 +27,8 @@ _WORD = re.compile(r"[^\W_]+")
 # The same words when the text has no underscore, found faster (a class with a hole is slow).
 _WORD_NO_UNDERSCORE = re.compile(r"\w+")
 _LETTER_WORD = re.compile(_LETTERS)
+# Texts this long (characters) get their words as shared strings (see `words`).
+SHARED_WORDS_FROM = 100_000
 # Prose words for sentence scoring: hyphenated and elided words stay one ("US-Präsident").
 _PROSE_WORD = re.compile(rf"{_LETTERS}(?:[-'’]{_LETTERS})*")
 
@@ -85,12 +87,24 @@ def rule_word_count(text: str) -> int:
 
 def words(text: str) -> list[str]:
     """The letter/digit words of a text, in order."""
-    return (_WORD if "_" in text else _WORD_NO_UNDERSCORE).findall(text)
+    pattern = _WORD if "_" in text else _WORD_NO_UNDERSCORE
+    if len(text) < SHARED_WORDS_FROM:
+        return pattern.findall(text)
+    # A long text repeats its words: one string per distinct word (a 4 MB page's 700,000 words
+    # took 45 MB as a string each).
+    shared: dict[str, str] = {}
+    return [shared.setdefault(w, w) for w in map(re.Match.group, pattern.finditer(text))]
 
 
 def letter_words(text: str) -> list[str]:
     """The runs of letters of a text (numbers dropped): what counts as prose."""
     return _LETTER_WORD.findall(text)
+
+
+def has_letter_words(text: str, count: int) -> bool:
+    """True when the text has at least `count` runs of letters (found one by one: a long text's
+    words are never all listed)."""
+    return sum(1 for _ in islice(_LETTER_WORD.finditer(text), count)) >= count
 
 
 def is_letter_word(text: str) -> bool:
@@ -171,6 +185,8 @@ def stemmer() -> Callable[[list[str]], list[str]]:
         fast.maxCacheSize = 0
         if fast.stemWord(_PROBE[0]) == _PROBE[1]:
             return cast(Callable[[list[str]], list[str]], fast.stemWords)
+    from nltk.stem.snowball import GermanStemmer  # NLTK costs 30 MiB: only when needed
+
     slow = GermanStemmer()
     return lambda found: [slow.stem(w) for w in found]
 

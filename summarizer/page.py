@@ -8,7 +8,7 @@ is the article. Section breaks ("3 Kommentare", "Weitere Meldungen") end it.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,9 +18,11 @@ from summarizer.blocks import (
     BlockModel,
     Reading,
     block_model,
+    is_breadcrumb,
     is_headline,
     is_list_item,
     kept_blocks,
+    repeats,
     to_block_list,
     to_blocks,
 )
@@ -80,6 +82,24 @@ AUTHOR_TAIL = 1
 REPEAT_MAX_WORDS = 12
 # Prose words before a comment header for it to end the article (a header above the text is a link).
 MIN_ARTICLE_WORDS = 50
+# A kicker (Dachzeile: "Bundesliga, 13. Spieltag", "USA, Venezuela") is a short label right
+# above the headline; date lines may stand between them. A headline-like line this short above a
+# headline at least KICKER_RATIO times as long is such a label, not the title.
+KICKER_WORDS = 5
+KICKER_LABEL_WORDS = 2
+KICKER_RATIO = 2
+# Site navigation, not a topic, when it is the line above the headline.
+_NAVIGATION = frozenset(
+    (  # noqa: SIM905 (a word list reads best as one string)
+        "start startseite home menü menu navigation beitragsnavigation sprungmarken suche suchen "
+        "search kontakt about info übersicht zurück schließen mehr aktuell aktuelles allgemein "
+        "news blog archiv service services hilfe shop karriere datenschutz vorlesen anhören "
+        "drucken events termine veranstaltungen über uns deutsch english german"
+    ).split()
+)
+# A run-on of two menu entries ("SuchenSuchen", "HomeBMW3er"), a credit ("Foto / Agentur") or a
+# label with a code or count ("Webcode:0104", "Wohnen (3)") is no kicker.
+_NOT_KICKER = re.compile(r"[a-zäöüß][A-ZÄÖÜ]|[/:|()\[\]{}<>@#]|^\w{1,3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +110,7 @@ class PageDump:
     published: datetime | None
     source: str | None
     paragraphs: tuple[str, ...]
+    kicker: str = ""  # the label above the headline ("Bundesliga, 13. Spieltag"), or ""
 
     @property
     def body(self) -> str:
@@ -110,13 +131,13 @@ def comments_start(raw: list[str], blocks: list[Block]) -> int:
 
 def _mark_repeats(blocks: list[Block]) -> list[Block]:
     """Short blocks that occur more than once (labels, menu entries, comment rules) are junk."""
-    seen = Counter(b.text.casefold() for b in blocks)
+    repeated = repeats([b.text for b in blocks])
     marked: dict[Block, Block] = {}  # a block that repeats is marked once
     out = []
-    for b in blocks:
+    for b, again in zip(blocks, repeated, strict=True):
         if (
             not b.junk
-            and seen[b.text.casefold()] > 1
+            and again
             and b.words <= REPEAT_MAX_WORDS
             and not (b.words >= 4 and b.text.endswith(":"))
         ):
@@ -264,7 +285,41 @@ def parse_dump(text: str, model: BlockModel | None) -> PageDump:
     raw = to_blocks(text)
     reading, found_title, published = read_dump(raw)
     kept = sorted(reading.kept) if model is None else kept_blocks(reading, model)
-    return PageDump(found_title, published, find_source(raw), tuple(raw[i] for i in kept))
+    return PageDump(
+        found_title,
+        published,
+        find_source(raw),
+        tuple(raw[i] for i in kept),
+        find_kicker(reading.blocks, reading.title_index, kept),
+    )
+
+
+def is_kicker(block: Block) -> bool:
+    """A short label line (a topic, a section, "Bundesliga, 13. Spieltag"): no sentence, no
+    date, no navigation."""
+    text = block.text.strip()
+    return (
+        1 <= block.words <= KICKER_WORDS
+        and not block.junk
+        and not block.section_break
+        and "\n" not in text
+        and text[:1].isupper()
+        and not text.endswith((".", "!", "?", ":", ",", ";", "…"))
+        and not is_breadcrumb(text)
+        and find_date(text) is None
+        and not _NOT_KICKER.search(text)
+        and not set(text.casefold().split()) <= _NAVIGATION
+    )
+
+
+def find_kicker(blocks: Sequence[Block], title_index: int, kept: Collection[int]) -> str:
+    """The kicker above the headline at `title_index` (date lines may stand between), or ""."""
+    i = title_index - 1
+    while i > title_index - HEAD_ABOVE and i >= 0 and is_dateline(blocks[i].text):
+        i -= 1
+    if title_index <= 0 or i < 0 or i in kept or not is_kicker(blocks[i]):
+        return ""
+    return " ".join(blocks[i].text.split())
 
 
 def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
@@ -310,6 +365,8 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
                 break
             if blocks[i].junk:
                 continue
+            if i == title_index - 1 and is_kicker_of(blocks[i], blocks[title_index]):
+                break  # "Bundesliga, 13. Spieltag" right above the headline labels it
             if is_headline(blocks[i]) and find_date(raw[i]) is None:
                 found_title, title_index, start = raw[i], i, title_index
                 break
@@ -338,6 +395,15 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
     )
     reading = Reading(tuple(all_blocks), run, cut, kept, title_index)
     return reading, found_title, published
+
+
+def is_kicker_of(upper: Block, headline: Block) -> bool:
+    """True when `upper`, the line right above `headline`, is its kicker rather than the title
+    above a subtitle: a label of a word or two, or a list ("USA, Venezuela"), over a headline
+    KICKER_RATIO times as long. A longer short line over a long one is a title and its subtitle
+    ("Trauern digital am Ewigkeitssonntag" above the sentence that says what happened)."""
+    label = upper.words <= KICKER_LABEL_WORDS or "," in upper.text
+    return label and is_kicker(upper) and headline.words >= KICKER_RATIO * upper.words
 
 
 def _parse_body(text: str, title: str) -> PageDump:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -11,15 +11,17 @@ import numpy as np
 
 from summarizer.boilerplate import is_junk
 from summarizer.german import prose_words as to_words
-from summarizer.german import stemmer, stop_words
+from summarizer.german import stemmer, stems, stop_words
 from summarizer.linear import LinearModel, load_packaged
-from summarizer.sentences import split_sentences
+from summarizer.sentences import iter_sentences, split_sentences
 
 # Articles longer than this are cut before scoring; news puts the story first, so nothing a
 # 3-sentence summary needs is lost.
 MAX_SENTENCES = 150
 SENTENCE_MODEL_FILE = "sentences.json"
 
+# What str.split() takes for a word: a run of anything but white space.
+_WORD_RUN = re.compile(r"\S+")
 # An HTML title often ends in the site's name: "Apple kippt Pläne - heise online".
 _SITE_SUFFIX = re.compile(r"\s+[-|»–—:·]\s+[^-|»–—:·]{1,40}$")
 # A dateline: up to four capitalised place words ("Wien", "Buenos Aires", "Köln/Wien"), an
@@ -88,6 +90,9 @@ class Weights:
     budget_growth: float = 0.5
     opening_questions: int = 1
     bad_endings: tuple[str, ...] = ("?", ":", ",", ";", "-", "–")
+    standfirst_min_words: int = 8
+    standfirst_max_words: int = 60
+    standfirst_max_sentences: int = 3
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -144,12 +149,15 @@ def is_opening_question(
 
 def word_budget(text: str, weights: Weights = DEFAULT_WEIGHTS) -> float:
     """Words a summary of `text` may use: the base budget, growing as √length past a base length."""
-    growth: float = max(1.0, len(text.split()) / weights.budget_base_words) ** weights.budget_growth
+    # Counted, not split: a 4 MB text's list of words took 40 MB.
+    words = sum(1 for _ in _WORD_RUN.finditer(text))
+    growth: float = max(1.0, words / weights.budget_base_words) ** weights.budget_growth
     return weights.budget_words * growth
 
 
-def join_quote_intros(sentences: Sequence[str]) -> list[str]:
-    """Sentences with each colon-ended quote introduction joined to the quote that follows it."""
+def join_quote_intros(sentences: Iterable[str], limit: int | None = None) -> list[str]:
+    """Sentences with each colon-ended quote introduction joined to the quote that follows it;
+    the first `limit` of them (all when None), reading no further than they need."""
     # German press texts introduce a statement with "X, Vorsitzender von Y, zum Entwurf:" and
     # put the quote in the next paragraph; apart they are a dangling lead-in and an unattributed
     # quote, together one complete sentence.
@@ -157,6 +165,8 @@ def join_quote_intros(sentences: Sequence[str]) -> list[str]:
     for sentence in sentences:
         if joined and joined[-1].endswith(":") and sentence.startswith(_OPENING_QUOTES):
             joined[-1] = f"{joined[-1]} {sentence}"
+        elif limit is not None and len(joined) == limit:
+            break  # the last one is complete: this sentence does not join it
         else:
             joined.append(sentence)
     return joined
@@ -174,7 +184,7 @@ def needs_context(words: tuple[str, ...]) -> bool:
 
 
 def strip_dateline(sentence: str) -> str:
-    """An article's first sentence without its dateline ("Wien – ", "Berlin (dpa) - ").
+    """A paragraph's first sentence without its dateline ("Wien – ", "Berlin (dpa) - ").
 
     The place and agency say where a report was filed, not what happened; the digest names the
     source already.
@@ -221,6 +231,7 @@ class Prepared:
     candidates: np.ndarray
     needs: np.ndarray
     budget: float
+    standfirst: int = 0  # the first sentences that are the page's standfirst
 
 
 # Columns of the sentence feature matrix, in order; the model file names them the same way.
@@ -286,12 +297,59 @@ def sentence_features(
     ).astype(float)
 
 
+# Paragraphs of a body: a page dump's blocks, or the lines of a text given one paragraph a line.
+_PARAGRAPH_BREAK = re.compile(r"\s*\n\s*")
+
+
+def standfirst_length(text: str, weights: Weights = DEFAULT_WEIGHTS) -> int:
+    """Sentences of the text's standfirst, or 0 when it has none.
+
+    A standfirst is the teaser a publisher sets between headline and text, its own summary of
+    the article: the first paragraph, one to three sentences of a teaser's length, with more
+    text below it, told apart from an ordinary first paragraph by the page's layout: the
+    paragraph below opens with the dateline (the agency layout: teaser, then "Berlin (dpa) -
+    …"), or it is set without a full stop, as teasers and subtitles are and body paragraphs
+    never are.
+    """
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
+    if len(paragraphs) < 2:
+        return 0
+    first = paragraphs[0]
+    size = len(to_words(first))
+    if not weights.standfirst_min_words <= size <= weights.standfirst_max_words:
+        return 0
+    if sum(len(to_words(p)) for p in paragraphs[1:]) < size:
+        return 0
+    count = len(join_quote_intros(split_sentences(first)))
+    if count > weights.standfirst_max_sentences:
+        return 0
+    dated = _AGENCY_DATELINE.match(paragraphs[1]) or _DATELINE.match(paragraphs[1])
+    return count if dated or is_unstopped(first) else 0
+
+
+def is_standfirst_sentence(
+    sentence: str, words: tuple[str, ...], weights: Weights = DEFAULT_WEIGHTS
+) -> bool:
+    """A standfirst sentence a summary may take: a statement or a topic question, of a
+    sentence's length; its full stop may be missing (many sites set teasers without one)."""
+    if addresses_reader(words) or not weights.min_words <= len(words) <= weights.max_words:
+        return False
+    first = sentence.lstrip("„\"'»«“(")[:1]
+    return (first.isupper() or first.isdigit()) and not sentence.rstrip().endswith(
+        (":", ",", ";", "-", "–")
+    )
+
+
 def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_WEIGHTS) -> Prepared:
     """Split an article into sentences and measure each for scoring and selection."""
-    sentences = join_quote_intros(split_sentences(text))[:MAX_SENTENCES]
-    if sentences:
-        sentences[0] = strip_dateline(sentences[0])
-    sentences = [strip_agency_dateline(s) for s in sentences]
+    sentences = join_quote_intros(iter_sentences(text), MAX_SENTENCES)
+    # A dateline opens a report's first paragraph, or the paragraph under a standfirst ("Köln –
+    # Der Stadtrat …"); an agency's ("Berlin (dpa) - ") may stand before any sentence.
+    opens = _line_starts(text, sentences)
+    sentences = [
+        strip_agency_dateline(strip_dateline(s) if i == 0 or opens[i] else s)
+        for i, s in enumerate(sentences)
+    ]
     words = [to_words(s) for s in sentences]
     title_words = to_words(strip_site_name(title)) if title else ()
     matrix = to_matrix([*words, title_words])
@@ -313,8 +371,19 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
     )
     # The first sentence has nothing before it to point back to but the headline, shown above it.
     needs = np.array([i > 0 and needs_context(w) for i, w in enumerate(words)], dtype=bool)
+    lead = standfirst_length(text, weights)
+    teaser = [w for sentence in words[:lead] for w in sentence]
+    if title_words and repeats(*_contents([title_words, teaser])):
+        lead = 0  # the headline again, which the digest shows above the summary
+    if all(
+        is_standfirst_sentence(s, w, weights)
+        for s, w in zip(sentences[:lead], words[:lead], strict=True)
+    ):
+        candidates = np.union1d(candidates, np.arange(lead)).astype(np.intp)
+    else:
+        lead = 0
     return Prepared(
-        sentences, words, vectors, features, candidates, needs, word_budget(text, weights)
+        sentences, words, vectors, features, candidates, needs, word_budget(text, weights), lead
     )
 
 
@@ -340,11 +409,19 @@ def select(
     closest = np.zeros(n)  # each sentence's highest similarity to one already chosen
     after_chosen = np.zeros(n, dtype=bool)  # the sentence before is in the summary
     chosen: list[int] = []
+    # The standfirst, the publisher's own summary, is taken first, in order, as far as it fits.
+    first = list(range(prepared.standfirst))
+    found = _contents([prepared.words[i] for i in candidates])
+    content = dict(zip(candidates.tolist(), found, strict=True))
     while candidates.size and len(chosen) < count:
         ready = candidates[~needs[candidates] | after_chosen[candidates]]
         if not ready.size:
             break
         best = int(ready[np.argmax(scores[ready] - redundancy * closest[ready])])
+        if first:
+            best = first.pop(0)
+            if best not in candidates:
+                continue
         candidates = candidates[candidates != best]
         # The junk rules are costly, so only a sentence about to be picked is checked.
         if is_junk(sentences[best]):
@@ -358,9 +435,8 @@ def select(
         used = sizes[chosen].sum()
         keep = (similarity[candidates] < 0.8) & (used + sizes[candidates] <= budget)
         candidates = candidates[keep]
-        picked = _content(prepared.words[best])
         candidates = np.array(
-            [i for i in candidates if not repeats(picked, _content(prepared.words[i]))],
+            [i for i in candidates if not repeats(content[best], content[int(i)])],
             dtype=np.intp,
         )
     return sorted(chosen)
@@ -372,8 +448,13 @@ def select(
 REPEAT_SHARE = 0.8
 
 
-def _content(words: Sequence[str]) -> frozenset[str]:
-    return frozenset(w.casefold() for w in words if len(w) > 3)
+def _contents(rows: Sequence[Sequence[str]]) -> list[frozenset[str]]:
+    """Each sentence's stems of its longer words ("Kölner" and "Köln" say the same), stemmed
+    in one call."""
+    long = [[w for w in words if len(w) > 3] for words in rows]
+    distinct = list(dict.fromkeys(w for words in long for w in words))
+    stem_of = dict(zip(distinct, stems(distinct), strict=True))
+    return [frozenset(stem_of[w] for w in words) for words in long]
 
 
 def repeats(one: frozenset[str], other: frozenset[str]) -> bool:
@@ -415,4 +496,13 @@ def picks(prepared: Prepared, model: LinearModel, count: int) -> list[str]:
         prepared.budget,
         model.setting("continuation", 0.0),
     )
-    return [prepared.sentences[i] for i in picked]
+    # A teaser set without a full stop gets one: in a summary it runs on into the next sentence.
+    return [
+        f"{prepared.sentences[i]}." if i < prepared.standfirst and is_unstopped(s) else s
+        for i, s in ((i, prepared.sentences[i]) for i in picked)
+    ]
+
+
+def is_unstopped(sentence: str) -> bool:
+    """True when a sentence ends without closing punctuation (a teaser or subtitle's way)."""
+    return sentence.rstrip()[-1:] not in _END_CHARS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from sentencex import segment
 
@@ -16,8 +17,13 @@ _ORDINAL_END = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
 
 def split_sentences(text: str) -> list[str]:
     """Split German text into sentences; a line break always ends a sentence."""
-    sentences: list[str] = []
-    for line in _LINE_BREAK.split(text):
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """The sentences of `split_sentences`, a line at a time: a reader that needs only the first
+    ones does not split (and hold) a long text's all."""
+    for line in _lines(text):
         if not line.strip():
             continue
         pending = ""
@@ -28,10 +34,18 @@ def split_sentences(text: str) -> list[str]:
             stripped = pending.strip()
             pending = ""
             if stripped:
-                sentences.append(stripped)
+                yield stripped
         if pending.strip():
-            sentences.append(pending.strip())
-    return sentences
+            yield pending.strip()
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The pieces of `_LINE_BREAK.split(text)`, one at a time."""
+    start = 0
+    for match in _LINE_BREAK.finditer(text):
+        yield text[start : match.start()]
+        start = match.end()
+    yield text[start:]
 
 
 class GermanTokenizer:

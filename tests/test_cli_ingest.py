@@ -64,7 +64,11 @@ def test_progress_is_a_bar_on_a_terminal_and_silent_in_a_pipe(db_path: Path) -> 
         text=True,
     ) as proc:
         os.close(terminal)
-        out, _ = proc.communicate(timeout=120)
+        try:
+            out, _ = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:  # hung: end it (Popen's exit would wait for it forever)
+                proc.kill()
         shown = b""
         while True:
             try:

@@ -157,7 +157,7 @@ def test_compose_file_validates_with_docker() -> None:
     if probe.returncode != 0:
         pytest.skip("the docker compose plugin is not installed")
     env = {**os.environ, "SYNAPSE_SERVER_NAME": "example.org"}
-    for profile in ([], ["--profile", "matrix"]):
+    for profile in ([], ["--profile", "matrix"], ["--profile", "postgres"]):
         result = subprocess.run(
             ["docker", "compose", "--env-file", str(ROOT / ".env.example"),
              "-f", str(DEPLOY / "compose.yaml"), *profile, "config", "--quiet"],
@@ -174,9 +174,26 @@ def test_compose_file_structure() -> None:
     assert synapse["profiles"] == ["matrix"]
     assert bot["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
     assert "newsbot-data:/data" in bot["volumes"]
-    assert bot["environment"]["NEWSBOT_DB"] == "/data/newsbot.db"
+    assert compose_with({})["services"]["bot"]["environment"]["NEWSBOT_DB"] == "/data/newsbot.db"
     assert bot["depends_on"]["synapse"]["required"] is False
-    assert set(compose["volumes"]) == {"newsbot-data", "synapse-data"}
+    assert set(compose["volumes"]) == {"newsbot-data", "synapse-data", "postgres-data"}
+
+
+def test_compose_postgres_profile_gives_the_bot_its_database() -> None:
+    url = "postgresql://newsbot:pw@postgres:5432/newsbot"
+    compose = compose_with({"NEWSBOT_DB": url, "POSTGRES_PASSWORD": "pw"})
+    bot, postgres = compose["services"]["bot"], compose["services"]["postgres"]
+    assert postgres["profiles"] == ["postgres"]
+    assert postgres["environment"] == {
+        "POSTGRES_USER": "newsbot",
+        "POSTGRES_DB": "newsbot",
+        "POSTGRES_PASSWORD": "pw",
+    }
+    assert "postgres-data:/var/lib/postgresql/data" in postgres["volumes"]
+    assert "ports" not in postgres  # not published unless the operator says so
+    assert bot["depends_on"]["postgres"] == {"condition": "service_healthy", "required": False}
+    config = load_config(None, {"TELEGRAM_BOT_TOKEN": "1:x", **bot["environment"]})
+    assert config.db == url
 
 
 def compose_with(env: dict[str, str]) -> Any:
@@ -283,7 +300,7 @@ def test_env_example_is_valid_and_complete() -> None:
     text = path.read_text()
     for var in ENV.values():
         assert var in text, var
-    known = set(ENV.values()) | {"NEWSBOT_CONFIG", "SYNAPSE_SERVER_NAME"}
+    known = set(ENV.values()) | {"NEWSBOT_CONFIG", "SYNAPSE_SERVER_NAME", "POSTGRES_PASSWORD"}
     mentioned = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, re.MULTILINE))
     assert mentioned <= known
 

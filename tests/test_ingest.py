@@ -123,7 +123,13 @@ def test_two_ingests_on_one_database_both_finish_and_store_each_article_once(
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)
     ]
-    outputs = [p.communicate(timeout=240) for p in procs]
+    try:
+        outputs = [p.communicate(timeout=240) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:  # hung: end it rather than leave it behind
+                p.kill()
+                p.wait()
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err.decode()
         assert b"Traceback" not in err

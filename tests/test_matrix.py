@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sqlite3
 import sys
 import time
@@ -43,6 +42,7 @@ from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
+from tests.test_run import terminate
 
 pytestmark = [pytest.mark.integration, pytest.mark.synapse]
 PASSWORD = "correct-horse-battery-staple"
@@ -309,9 +309,7 @@ async def test_newsbot_run_serves_both_platforms_in_one_process(
         await alice.wait_notice(lambda b: b.startswith("Willkommen"), within=30)
         await wait_for(lambda: api.screen(777), within=30)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+        _, stderr = await terminate(proc)
         await api.stop()
     assert proc.returncode == 0, stderr.decode()
     assert api.screen(777)[0].visible.startswith("Willkommen!")

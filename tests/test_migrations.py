@@ -16,9 +16,10 @@ from sqlite_utils import Database
 
 from bot.dedup import bands, signature
 from bot.query import index_text
-from bot.records import NewArticle
+from bot.records import NewArticle, Reply, Span
 from bot.store import Store
 from bot.store.migrations import _m006_bands, _m006_signature, _m007_index_text, migrate, migrations
+from bot.store.table import _reply_json
 from summarizer import words
 from tests.fakes.feed_site import german_text
 
@@ -193,3 +194,23 @@ def test_m009_gives_each_subscribed_chat_its_subscriptions_zone(memory_db: Datab
     migrate(memory_db)
     zones = dict(memory_db.execute("SELECT key, zone FROM chats").fetchall())
     assert zones == {"telegram:1": "America/New_York", "telegram:2": None}
+
+
+def test_m015_keeps_an_archived_digest_and_lets_a_day_keep_a_second(memory_db: Database) -> None:
+    migrations.apply(memory_db, stop_before="m015_archive_several_a_day")
+    morning = {
+        "chat": "telegram:1",
+        "digest_date": "2025-12-03",
+        "sent": "2025-12-03T06:00:01+00:00",
+        "reply": _reply_json(Reply(((Span("Morgen"),),))),
+    }
+    memory_db.table("digest_archive").insert(morning)
+    migrate(memory_db)
+    store = Store(memory_db)
+    evening = datetime(2025, 12, 3, 17, 0, 1, tzinfo=UTC)
+    store.archive.archive_digest("telegram:1", evening.date(), Reply(((Span("Abend"),),)), evening)
+    kept = store.archive.archived_digests("telegram:1", evening.date())
+    assert [k.sent.hour for k in kept] == [6, 17]
+    assert [k.reply.paragraphs[0][0].text for k in kept] == ["Morgen", "Abend"]
+    # Articles stored before chats had feeds of their own are the shared pool's.
+    assert "chat_feed" in memory_db.table("articles").columns_dict

@@ -39,7 +39,7 @@ def assert_consistent(db: Path, articles: int = 0) -> None:
 
 
 async def wait_until(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + 120  # generous: it only bounds a failure on a loaded machine
+    deadline = time.monotonic() + 90  # a loaded machine starts a process slowly
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

@@ -174,3 +174,30 @@ def test_feeds_are_added_once_listed_in_order_and_removed(store: Store) -> None:
     assert store.feeds.remove_feed(first.id) is False
     assert [f.title for f in store.feeds.all()] == ["Spiegel"]
     assert store.feeds.feed(first.id) is None
+
+
+def test_a_claimed_feed_is_leased_to_one_poller_until_its_poll_ends_or_the_lease_runs_out(
+    store: Storage,
+) -> None:
+    feeds = [store.feeds.add_feed(f"https://example.org/{n}.xml", NOW) for n in range(5)]
+    lease = timedelta(minutes=5)
+    first = store.feeds.claim(NOW, now=NOW, owner="a", until=NOW + lease, limit=3)
+    second = store.feeds.claim(NOW, now=NOW, owner="b", until=NOW + lease)
+    assert [f.id for f in first] == [f.id for f in feeds[:3]]
+    assert [f.id for f in second] == [f.id for f in feeds[3:]]
+    assert store.feeds.claim(NOW, now=NOW, owner="c", until=NOW + lease) == []
+    # Poller a ends one poll: that feed is due again at its next time, for anyone.
+    store.feeds.feed_fetched(first[0], NOW, NOW + timedelta(minutes=1))
+    later = NOW + timedelta(minutes=1)
+    assert [f.id for f in store.feeds.claim(later, now=later, owner="c", until=later + lease)] == [
+        first[0].id
+    ]
+    # Poller a dies: its two other feeds are due again once the lease has run out, not before.
+    almost = NOW + lease - timedelta(seconds=1)
+    assert store.feeds.claim(almost, now=almost, owner="c", until=almost + lease) == []
+    after = NOW + lease
+    taken = store.feeds.claim(after, now=after, owner="c", until=after + lease)
+    assert [f.id for f in taken] == [f.id for f in feeds[1:]]
+    # Poller c stops: what it held is free at once.
+    assert store.feeds.release("c") == 5
+    assert len(store.feeds.claim(after, now=after, owner="d", until=after + lease)) == 5

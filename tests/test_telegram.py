@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +25,7 @@ from bot.transports.port import Limits
 from bot.transports.telegram import TelegramTransport, command_names
 from tests.conftest import FAST, ROOT, Running, running
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
+from tests.test_run import terminate
 
 pytestmark = pytest.mark.integration
 ADMIN = "telegram:999"
@@ -260,9 +260,7 @@ async def test_newsbot_run_serves_telegram_and_stops_on_sigterm(
         bot_api.push_text("/start")
         await wait_for(lambda: bot_api.screen(777), within=30)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+        _, stderr = await terminate(proc)
     assert proc.returncode == 0, stderr.decode()
     assert bot_api.screen(777)[0].visible.startswith("Willkommen!")
     assert bot_api.token.split(":")[1] not in stderr.decode()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import signal
 import socket
 import sys
 import time
@@ -23,6 +22,7 @@ from bot.store import Store
 from bot.transports.telegram import TelegramTransport, Webhook
 from tests.conftest import ROOT, running
 from tests.fakes.bot_api import FakeBotAPI
+from tests.test_run import terminate
 
 pytestmark = pytest.mark.integration
 SECRET = "s3cret-Token_for-the-webhook"
@@ -210,9 +210,7 @@ async def test_newsbot_run_in_webhook_mode_keeps_the_secret_out_of_its_logs(
         assert response.status_code == 200
         await wait_for(lambda: bot_api.screen(777), within=30)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+        _, stderr = await terminate(proc)
     log = stderr.decode()
     assert proc.returncode == 0, log
     assert "event=telegram_webhook" in log

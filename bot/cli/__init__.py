@@ -107,6 +107,15 @@ def _positive(value: str) -> int:
     return number
 
 
+def _roles(value: str) -> frozenset[str]:
+    from bot.roles import parse_roles
+
+    try:
+        return parse_roles(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 Command = Callable[[argparse.Namespace, Config], int]
 
 
@@ -278,6 +287,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_command("reading", "cmd_digest"))
 
     p = sub.add_parser("run", help="serve the configured transports (Telegram, Matrix, console)")
+    p.add_argument(
+        "--roles",
+        type=_roles,
+        default=None,
+        metavar="ROLES",
+        help="what this process does, comma-separated: receive (chat updates and replies),"
+        " schedule (summaries, archive pruning), poll (feeds), deliver (digests, alerts);"
+        " default all. With a postgresql:// database several processes may run: poll is"
+        " shared, the others are taken over from a process that dies",
+    )
     p.set_defaults(func=_command("serving", "cmd_run"))
 
     p = sub.add_parser(

@@ -18,7 +18,8 @@ from bot.config import Config
 from bot.digest import for_chat
 from bot.ingest.files import ingest_paths
 from bot.render import to_plain
-from bot.store import Storage, is_postgres, show_target
+from bot.roles import ALL_ROLES
+from bot.store import Storage, is_postgres, run_lock, show_target
 from bot.transports.console import CHAT, ConsoleTransport
 
 
@@ -59,26 +60,37 @@ async def _console(config: Config, store: Storage) -> None:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    if not (config.telegram_enabled or config.matrix_enabled or config.console):
+    roles: frozenset[str] = getattr(args, "roles", None) or ALL_ROLES
+    talks = bool(roles & {"receive", "deliver"})
+    if talks and not (config.telegram_enabled or config.matrix_enabled or config.console):
         print(f"newsbot run: {say(config.language, 'run_no_transport')}", file=sys.stderr)
         return EXIT_USAGE
     # PTB 22 warns that RetryAfter.retry_after becomes a timedelta; opt in now.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    store = open_store(config)
+    # One process per SQLite file; a second is refused in one line (StoreError, via main()).
+    only = run_lock(config.db)
+    if only is not None:
+        only.acquire()
     try:
-        # A NewsbotError (Bot API not there, login refused) is printed, masked, by main().
-        asyncio.run(_run(config, store))
+        store = open_store(config)
+        try:
+            # A NewsbotError (Bot API not there, login refused) is printed, masked, by main().
+            asyncio.run(_run(config, store, roles))
+        finally:
+            store.close()
     finally:
-        store.close()
+        if only is not None:
+            only.release()
     return EXIT_OK
 
 
-async def _run(config: Config, store: Storage) -> None:
+async def _run(config: Config, store: Storage, roles: frozenset[str]) -> None:
     """Serve every configured transport in one event loop until SIGTERM or SIGINT."""
-    transports = build_transports(config, store)
+    talks = bool(roles & {"receive", "deliver"})
+    transports = build_transports(config, store, roles) if talks else []
     console: ConsoleTransport | None = None
-    if config.console:
+    if config.console and "receive" in roles:
         console = ConsoleTransport(language=config.language)
         transports.append(console)
     until = console.closed if console else None
-    await serve(config, store, transports, schedule=True, until=until, hard_stop=True)
+    await serve(config, store, transports, schedule=True, until=until, hard_stop=True, roles=roles)

@@ -8,6 +8,7 @@ from bot.errors import BadInput
 from bot.outlets import outlet_of
 from bot.records import NewArticle
 from summarizer import (
+    has_letter_words,
     is_stop_word,
     letter_words,
     normalize,
@@ -66,13 +67,13 @@ def to_article(
     body = page.body.strip()
     if not body:
         # The cleaner reads German prose; a page in another language usually leaves nothing.
-        long_enough = len(letter_words(text)) >= MIN_BODY_WORDS
+        long_enough = has_letter_words(text, MIN_BODY_WORDS)
         raise BadInput(
             "not a German article"
             if long_enough and not is_german(text)
             else "no article text found"
         )
-    if len(letter_words(body)) < MIN_BODY_WORDS:
+    if not has_letter_words(body, MIN_BODY_WORDS):
         raise BadInput("article text too short")
     if not is_german(body):
         raise BadInput("not a German article")
@@ -93,6 +94,7 @@ def to_article(
         published=published or page.published,
         url=url,
         origin=origin,
+        kicker=page.kicker,
     )
 
 

@@ -11,7 +11,9 @@ import asyncio
 import hashlib
 import html
 import logging
+import os
 import re
+import socket
 from calendar import timegm
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +26,7 @@ import feedparser
 
 from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.pages import Item, fetch_item, item_article
+from bot.ingest.pages import Item, OnePageAtATime, fetch_item, item_article
 from bot.records import Feed, FeedCheck, NewArticle
 from bot.store import Storage
 
@@ -44,6 +46,10 @@ PAGE_CONCURRENCY = 16
 POLL_DEADLINE = timedelta(minutes=2)
 # Feeds polled at once; a slow one holds one slot until its deadlines pass.
 FEED_CONCURRENCY = 4
+# A claimed feed is this poller's until its poll ends or this runs out; longer than a poll
+# (its page deadline and the fetch timeout), so a live poller's feed is never taken from it.
+LEASE = timedelta(minutes=5)
+
 OnAdded = Callable[[list[int]], Awaitable[None]]
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"(?i)</p\s*>|<br\s*/?>|</h\d\s*>|</li\s*>")
@@ -74,6 +80,11 @@ class PollReport:
     feeds: tuple[FeedResult, ...] = ()
 
 
+def process_name() -> str:
+    """This process among the bot's processes (host and pid): the owner of its feed leases."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def retry_delay(failures: int) -> timedelta:
     """How long to wait after `failures` failed polls in a row (exponential, capped)."""
     if failures <= 0:
@@ -88,8 +99,10 @@ class PollOptions:
 
     `cycle` is how often the scheduler looks for due feeds: a feed due before the middle of the
     next cycle is polled in this one, so an interval of one minute polls every minute, not every
-    other. `deadline` bounds one feed's page fetches; items whose page has not come by then are
-    stored from the feed's own text, so a feed of trickling pages ends its poll on time.
+    other. A cycle leases what it takes to `owner` for `lease`: pollers in several processes
+    share the feeds, and a crashed one's feeds are due again when their lease runs out.
+    `deadline` bounds one feed's page fetches; items whose page has not come by then are stored
+    from the feed's own text, so a feed of trickling pages ends its poll on time.
     """
 
     every: timedelta = POLL_EVERY
@@ -98,6 +111,9 @@ class PollOptions:
     cycle: timedelta = timedelta(minutes=1)
     deadline: timedelta = POLL_DEADLINE
     max_items: int = MAX_ITEMS
+    lease: timedelta = LEASE
+    # Who holds this poller's leases: unique per process (several poll one database).
+    owner: str = field(default_factory=process_name)
 
     @property
     def pages_per_feed(self) -> int:
@@ -140,20 +156,62 @@ class FeedPoller:
         self.on_added = on_added
         self._feed_gate = asyncio.Semaphore(self.options.feeds_at_once)
         self._page_gate = asyncio.Semaphore(self.options.pages_at_once)
+        # Pages become articles one at a time, on one thread (see fetch_item).
+        self._pages = OnePageAtATime()
         self._active: dict[int, asyncio.Task[FeedResult]] = {}
         self._read: dict[int, _Read] = {}
+        self._refills: set[asyncio.Task[None]] = set()
+        self._claiming = asyncio.Lock()
+        self._stopping = False
+        self._on_added = on_added
+        # The last cycle's `now` and the loop's time then: what a refill counts from.
+        self._base: tuple[datetime, float] | None = None
 
     async def cycle(self, now: datetime, on_added: OnAdded | None = None) -> int:
-        """Start a poll of every due feed not being polled; returns how many were started."""
+        """Start a poll of due feeds not being polled, as many as there are free slots (each
+        poll that ends claims the next due feed at once); returns how many were started."""
+        self._base = (now, asyncio.get_running_loop().time())
+        self._on_added = on_added or self.on_added
+        return await self._claim(now)
+
+    def _now(self) -> datetime | None:
+        """The last cycle's `now`, moved on by the time since (the clock stays an argument)."""
+        if self._base is None:
+            return None
+        now, then = self._base
+        return now + timedelta(seconds=asyncio.get_running_loop().time() - then)
+
+    async def _claim(self, now: datetime) -> int:
+        async with self._claiming:  # one claim at a time, so the free slots are counted right
+            return await self._claim_free(now)
+
+    async def _claim_free(self, now: datetime) -> int:
         # A cycle starts a few milliseconds late or early; a feed due by the middle of the next
         # cycle would otherwise wait a whole cycle more (interval 1 became 2 minutes).
         soon = now + self.options.cycle / 2
-        due = await self.store.run(lambda: self.store.feeds.due_feeds(soon))
+        options = self.options
+        # Only what this process starts now: a busy process claims little, and its feeds wait
+        # in no queue of its own, where another poller could have taken them on time.
+        free = options.feeds_at_once - len(self._active)
+        if free <= 0 or self._stopping:
+            return 0
+        claim = partial(
+            self.store.feeds.claim,
+            soon,
+            now=now,
+            owner=options.owner,
+            until=now + options.lease,
+            limit=free,
+        )
+        due = await self.store.run(claim)
+        # The polls start now, however long the claim waited for the store: their next time
+        # counts from here.
+        started_at = self._now() or now
         started = 0
         for feed in due:
             if feed.id in self._active:
                 continue
-            task = asyncio.create_task(self._poll(feed, now, on_added or self.on_added))
+            task = asyncio.create_task(self._poll(feed, started_at, self._on_added))
             self._active[feed.id] = task
             task.add_done_callback(partial(self._finished, feed.id))
             started += 1
@@ -181,6 +239,22 @@ class FeedPoller:
 
     def _finished(self, feed_id: int, _: asyncio.Task[FeedResult]) -> None:
         self._active.pop(feed_id, None)
+        read = self._read.get(feed_id)
+        if not self._stopping and not (read and read.left):
+            # The freed slot takes the next due feed now rather than at the next cycle (a feed
+            # with items left is drained a cycle at a time, so it starts no extra round).
+            refill = asyncio.create_task(self._refill())
+            self._refills.add(refill)
+            refill.add_done_callback(self._refills.discard)
+
+    async def _refill(self) -> None:
+        now = self._now()
+        if now is None:  # polled through `poll`, never through a cycle
+            return
+        try:
+            await self._claim(now)
+        except Exception:  # the next cycle tries again
+            log.exception("event=feed_claim_failed")
 
     def running(self) -> int:
         """Feeds being polled now."""
@@ -194,11 +268,17 @@ class FeedPoller:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Give running polls `grace` seconds, then cancel what is left (stores commit whole)."""
+        self._stopping = True
         await self.wait(grace)
-        tasks = list(self._active.values())
+        tasks = [*self._active.values(), *self._refills]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # What was cut off is due again at once, for whichever poller looks next.
+        freed = await self.store.run(partial(self.store.feeds.release, self.options.owner))
+        if freed:
+            log.info("event=feed_leases_released count=%d", freed)
+        self._pages.shutdown(wait=False, cancel_futures=True)
 
     async def _poll_feed(self, feed: Feed, now: datetime) -> FeedResult:
         """One feed fetched (conditional GET) or its remembered items; at most MAX_ITEMS stored."""
@@ -314,7 +394,7 @@ class FeedPoller:
         async def build(item: Item) -> NewArticle | str:
             try:
                 async with asyncio.timeout_at(deadline), share, self._page_gate:
-                    return await fetch_item(self.fetcher, item)
+                    return await fetch_item(self.fetcher, item, self._pages)
             except TimeoutError:
                 log.warning("event=page_past_deadline feed=%d url=%s", feed.id, item.url)
             except BadInput as exc:
@@ -337,7 +417,10 @@ async def poll_feeds(
     """Poll every due feed (or `feeds`) and wait for all; never raises for a bad feed."""
     poller = FeedPoller(store, fetcher, options)
     due = list(feeds) if feeds is not None else await store.run(lambda: store.feeds.due_feeds(now))
-    results = await asyncio.gather(*(poller.poll(feed, now) for feed in due))
+    try:
+        results = await asyncio.gather(*(poller.poll(feed, now) for feed in due))
+    finally:
+        await poller.stop(0)  # all polls ended: this ends its page thread
     report = PollReport(
         added=tuple(i for r in results for i in r.added),
         polled=len(results),

@@ -35,6 +35,7 @@ from bot.store.chat_feeds import ChatFeeds
 from bot.store.chats import Chats
 from bot.store.deliveries import Deliveries
 from bot.store.feeds import Feeds
+from bot.store.locks import AdvisoryLock, FileLock, ProcessHeld, RoleLock
 from bot.store.migrations import migrate
 from bot.store.operations import DELIVERY_OK, FailedDelivery, Stats, _verify
 from bot.store.ports import Storage
@@ -59,6 +60,7 @@ __all__ = [
     "FailedDelivery",
     "Push",
     "PushLeft",
+    "RoleLock",
     "Stats",
     "Storage",
     "Store",
@@ -67,6 +69,8 @@ __all__ = [
     "local_folder",
     "open_store",
     "open_store_readonly",
+    "role_lock",
+    "run_lock",
     "show_target",
     "sqlite_path",
 ]
@@ -107,6 +111,19 @@ def open_store(target: str | Path) -> Storage:
 
         return PostgresStore.open(str(target))
     return Store.open(sqlite_path(target))
+
+
+def role_lock(target: str | Path, name: str) -> RoleLock:
+    """The lock of the singleton role `name` on this store: a PostgreSQL advisory lock, or on
+    a SQLite file always held (the file's one process, `run_lock`, plays every role)."""
+    if is_postgres(target):
+        return AdvisoryLock(str(target), name)
+    return ProcessHeld(name)
+
+
+def run_lock(target: str | Path) -> FileLock | None:
+    """What keeps a second `newsbot run` off a SQLite file (None for PostgreSQL: many may run)."""
+    return None if is_postgres(target) else FileLock(sqlite_path(target).resolve())
 
 
 def open_store_readonly(target: str | Path) -> Storage:

@@ -74,12 +74,13 @@ class Articles(Table):
                     self.share([twin], ())
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin
-        index = index_text(new.title, new.body, body_words)
+        index = index_text(new.title, new.body, body_words, kicker=new.kicker)
         compounds.update(index.compounds)
         cur = self.db.execute(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, title_stems, body_stems, origin, minhash, chat_feed)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " body, summary, content_hash, title_stems, body_stems, origin, minhash, chat_feed,"
+            " kicker)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 new.url,
                 url_key,
@@ -96,6 +97,7 @@ class Articles(Table):
                 new.origin,
                 sig,
                 new.chat_feed,
+                new.kicker,
             ],
         )
         article_id = int(cur.lastrowid or 0)
@@ -274,4 +276,5 @@ class Articles(Table):
             content_hash=row["content_hash"],
             links=links,
             chat_feed=row.get("chat_feed"),
+            kicker=row["kicker"] or "",
         )

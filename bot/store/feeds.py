@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,12 +79,44 @@ class Feeds(Table):
         sql = "SELECT * FROM feeds WHERE next_fetch IS NULL OR next_fetch <= ? ORDER BY id"
         return [to_feed(r) for r in self.db.query(sql, [_iso(now)])]
 
+    def claim(
+        self, due_by: datetime, *, now: datetime, owner: str, until: datetime, limit: int = 100
+    ) -> list[Feed]:
+        """Lease up to `limit` feeds due by `due_by` that no live lease holds to `owner` until
+        `until`: several pollers share the feeds, and a crashed poller's feeds are due again
+        once its lease runs out. A poll's end (`feed_fetched`, `feed_failed`) frees the lease."""
+        with self.db.atomic():
+            rows = list(
+                self.db.query(
+                    "SELECT * FROM feeds WHERE (next_fetch IS NULL OR next_fetch <= ?)"
+                    " AND (leased_until IS NULL OR leased_until <= ?) ORDER BY id LIMIT ?",
+                    [_iso(due_by), _iso(now), limit],
+                )
+            )
+            ids = [r["id"] for r in rows]
+            self.db.execute(
+                "UPDATE feeds SET lease_owner = ?, leased_until = ?"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                [owner, _iso(until), json.dumps(ids)],
+            )
+        return [to_feed(r) for r in rows]
+
+    def release(self, owner: str) -> int:
+        """Free the leases `owner` holds (its polls were stopped): due again at once."""
+        with self.db.atomic():
+            cur = self.db.execute(
+                "UPDATE feeds SET lease_owner = NULL, leased_until = NULL WHERE lease_owner = ?",
+                [owner],
+            )
+            return cur.rowcount
+
     def feed_fetched(self, feed: Feed, now: datetime, next_fetch: datetime) -> Feed:
         """Record a successful poll: validators for the next conditional GET, errors cleared."""
         with self.db.atomic():
             self.db.execute(
                 "UPDATE feeds SET title = coalesce(?, title), etag = ?, last_modified = ?,"
-                " last_fetched = ?, next_fetch = ?, failures = 0, error = NULL WHERE id = ?",
+                " last_fetched = ?, next_fetch = ?, failures = 0, error = NULL,"
+                " lease_owner = NULL, leased_until = NULL WHERE id = ?",
                 [
                     feed.title,
                     feed.etag,
@@ -100,7 +133,7 @@ class Feeds(Table):
         with self.db.atomic():
             self.db.execute(
                 "UPDATE feeds SET failures = failures + 1, error = ?, last_fetched = ?,"
-                " next_fetch = ? WHERE id = ?",
+                " next_fetch = ?, lease_owner = NULL, leased_until = NULL WHERE id = ?",
                 [error, _iso(now), _iso(next_fetch), feed_id],
             )
         feed = self.feed(feed_id)

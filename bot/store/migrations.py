@@ -9,12 +9,15 @@ import time
 import unicodedata
 import zlib
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from nltk.stem.snowball import GermanStemmer
 from simplemma.strategies import DictionaryLookupStrategy
 from sqlite_utils import Database, Migrations
+
+if TYPE_CHECKING:
+    from nltk.stem.snowball import GermanStemmer
 
 migrations = Migrations("newsbot")
 log = logging.getLogger(__name__)
@@ -25,7 +28,6 @@ REINDEX_LOG_EVERY = 10_000
 # Frozen copies of bot/query.py's indexing as of m003 and m005: a migration must mean the same
 # thing forever, whatever the live search code becomes. Do not edit; add a new migration.
 _FROZEN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_FROZEN_STEMMER = GermanStemmer()
 _FROZEN_MAX_WORD_LENGTH = 40
 _FROZEN_MIN_COMPOUND = 8
 _FROZEN_STOPWORDS = frozenset(
@@ -45,10 +47,18 @@ def _frozen_words(text: str) -> list[str]:
     return _FROZEN_WORD.findall(text)
 
 
+@lru_cache(maxsize=1)
+def _frozen_stemmer() -> GermanStemmer:
+    """NLTK's Snowball stemmer, imported when a migration first needs it (NLTK costs 30 MiB)."""
+    from nltk.stem.snowball import GermanStemmer
+
+    return GermanStemmer()
+
+
 @lru_cache(maxsize=200_000)
 def _frozen_stem(word: str) -> str:
     """Frozen copy of `query.stem` as of m003: Snowball stem, casefolded, umlauts folded."""
-    stemmed = _FROZEN_STEMMER.stem(word.casefold())
+    stemmed = _frozen_stemmer().stem(word.casefold())
     folded = unicodedata.normalize("NFC", stemmed).casefold()
     return folded.replace("ä", "a").replace("ö", "o").replace("ü", "u")
 
@@ -549,7 +559,7 @@ def m015_archive_several_a_day(db: Database) -> None:
 
 
 @migrations()
-def m015_chat_feeds(db: Database) -> None:
+def m016_chat_feeds(db: Database) -> None:
     """A chat's own feeds: the requests and links (`chat_feeds`), feeds that only the chats
     that added them read (`feeds.chats_only`), and the chat feed each article came from."""
     db.table("feeds").add_column("chats_only", int, not_null_default=0)
@@ -564,6 +574,23 @@ def m015_chat_feeds(db: Database) -> None:
     )
     db.table("chat_feeds").create_index(["chat", "url"], unique=True)
     db.table("chat_feeds").create_index(["feed_id"])
+
+
+@migrations()
+def m017_article_kicker(db: Database) -> None:
+    """The kicker above an article's headline ("Bundesliga, 13. Spieltag") as its own field;
+    ingest indexes it ahead of the body, so `/search Bundesliga` finds the match report.
+    Articles stored before have none (the cleaner dropped it)."""
+    db.table("articles").add_column("kicker", str, not_null_default="")
+
+
+@migrations()
+def m018_feed_leases(db: Database) -> None:
+    """Feed leases: the poller that claimed a feed and until when, so several pollers share
+    the feeds and a crashed poller's feeds are due again when its lease runs out."""
+    feeds = db.table("feeds")
+    feeds.add_column("lease_owner", str)
+    feeds.add_column("leased_until", str)
 
 
 def migrate(db: Database) -> None:

@@ -147,6 +147,16 @@ class FeedsPart(Protocol):
         """Feeds whose next fetch time has come (or that were never fetched)."""
         ...
 
+    def claim(
+        self, due_by: datetime, *, now: datetime, owner: str, until: datetime, limit: int = 100
+    ) -> list[Feed]:
+        """Lease up to `limit` feeds due by `due_by` and not leased at `now` to `owner`."""
+        ...
+
+    def release(self, owner: str) -> int:
+        """Free the leases `owner` holds; returns how many."""
+        ...
+
     def feed_fetched(self, feed: Feed, now: datetime, next_fetch: datetime) -> Feed:
         """Record a successful poll: validators for the next conditional GET, errors cleared."""
         ...

@@ -293,6 +293,7 @@ class TelegramTransport:
         on_inline: OnInline | None = None,
         limits: Limits = LIMITS,
         may_join: MayJoin | None = None,
+        receive: bool = True,
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place. Updates run concurrently, in order within each chat.
@@ -312,6 +313,9 @@ class TelegramTransport:
         self.poll_timeout = poll_timeout
         self.on_inline = on_inline
         self.may_join = may_join
+        # False: `start` only readies sending; the app calls `start_receiving` once this
+        # process holds the token's receiver role (one long-polling receiver per token).
+        self.receive = receive
         self.limits = limits
         self.size = TELEGRAM_LIMIT
         # Chat types as Telegram reported them (updates and sent messages): groups get
@@ -352,9 +356,31 @@ class TelegramTransport:
         with held_back("telegram"):
             await self._initialize()
         await app.start()
+        if self.receive:
+            await self.start_receiving()
+
+    @property
+    def receiver(self) -> str:
+        """The singleton this transport's receiving is (long polling: one per bot token, named
+        by the bot's id, which is no secret); empty for a webhook, which any process may serve."""
+        if self.webhook is not None:
+            return ""
+        return f"receive:telegram:{str(self.application.bot.token).split(':', 1)[0]}"
+
+    @property
+    def receiving(self) -> bool:
+        """Whether this process takes the bot's updates now."""
+        updater = self.application.updater
+        return updater is not None and updater.running
+
+    async def start_receiving(self) -> None:
+        """Poll for updates (or listen for the webhook) in the background."""
+        app = self.application
         updater = app.updater
         if updater is None:  # only when built with .updater(None), which we never do
             raise RuntimeError("the Telegram application has no updater")
+        if updater.running:
+            return
         if self.webhook is None:
             await updater.start_polling(
                 timeout=timedelta(seconds=self.poll_timeout),
@@ -364,6 +390,13 @@ class TelegramTransport:
             log.info("event=telegram_polling bot=%s", app.bot.username)
         else:
             await self._start_webhook(updater, self.webhook)
+
+    async def stop_receiving(self) -> None:
+        """Stop polling (another process took the receiver role over); sending goes on."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+            log.info("event=telegram_polling_stopped")
 
     async def _initialize(self) -> None:
         """PTB's initialize (getMe), its failures told apart and named in one line."""

@@ -108,12 +108,13 @@ class Articles(Table):
                     self.share([twin], ())
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin, 0
-        index = index_text(new.title, new.body, body_words)
+        index = index_text(new.title, new.body, body_words, kicker=new.kicker)
         compounds.update(index.compounds)
         inserted = self.db.fetch(
             "INSERT INTO articles (url, url_key, source, title, published, fetched, language,"
-            " body, summary, content_hash, title_stems, body_stems, origin, minhash, chat_feed)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            " body, summary, content_hash, title_stems, body_stems, origin, minhash, chat_feed,"
+            " kicker)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             [
                 new.url,
                 url_key,
@@ -130,6 +131,7 @@ class Articles(Table):
                 new.origin,
                 sig,
                 new.chat_feed,
+                new.kicker,
             ],
         )
         article_id = int(inserted[0][0])
@@ -317,4 +319,5 @@ def _article(row: dict[str, Any], links: tuple[Link, ...]) -> Article:
         content_hash=row["content_hash"],
         links=links,
         chat_feed=row.get("chat_feed"),
+        kicker=row["kicker"] or "",
     )

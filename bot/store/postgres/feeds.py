@@ -77,11 +77,34 @@ class Feeds(Table):
         sql = "SELECT * FROM feeds WHERE next_fetch IS NULL OR next_fetch <= %s ORDER BY id"
         return [to_feed(r) for r in self.db.query(sql, [_iso(now)])]
 
+    def claim(
+        self, due_by: datetime, *, now: datetime, owner: str, until: datetime, limit: int = 100
+    ) -> list[Feed]:
+        """Lease up to `limit` feeds due by `due_by` that no live lease holds to `owner` until
+        `until`; rows another poller is claiming this moment are skipped (SKIP LOCKED), so
+        pollers never wait for each other nor take the same feed."""
+        rows = self.db.query(
+            "UPDATE feeds SET lease_owner = %s, leased_until = %s WHERE id IN ("
+            " SELECT id FROM feeds WHERE (next_fetch IS NULL OR next_fetch <= %s)"
+            " AND (leased_until IS NULL OR leased_until <= %s) ORDER BY id LIMIT %s"
+            " FOR UPDATE SKIP LOCKED) RETURNING *",
+            [owner, _iso(until), _iso(due_by), _iso(now), limit],
+        )
+        return sorted((to_feed(r) for r in rows), key=lambda f: f.id)
+
+    def release(self, owner: str) -> int:
+        """Free the leases `owner` holds (its polls were stopped): due again at once."""
+        return self.db.execute(
+            "UPDATE feeds SET lease_owner = NULL, leased_until = NULL WHERE lease_owner = %s",
+            [owner],
+        ).rowcount
+
     def feed_fetched(self, feed: Feed, now: datetime, next_fetch: datetime) -> Feed:
         """Record a successful poll: validators for the next conditional GET, errors cleared."""
         self.db.execute(
             "UPDATE feeds SET title = coalesce(%s, title), etag = %s, last_modified = %s,"
-            " last_fetched = %s, next_fetch = %s, failures = 0, error = NULL WHERE id = %s",
+            " last_fetched = %s, next_fetch = %s, failures = 0, error = NULL,"
+            " lease_owner = NULL, leased_until = NULL WHERE id = %s",
             [feed.title, feed.etag, feed.last_modified, _iso(now), _iso(next_fetch), feed.id],
         )
         return self.feed(feed.id) or feed
@@ -90,7 +113,7 @@ class Feeds(Table):
         """Record a failed poll: one more failure in a row, the error, and the backed-off retry."""
         self.db.execute(
             "UPDATE feeds SET failures = failures + 1, error = %s, last_fetched = %s,"
-            " next_fetch = %s WHERE id = %s",
+            " next_fetch = %s, lease_owner = NULL, leased_until = NULL WHERE id = %s",
             [error, _iso(now), _iso(next_fetch), feed_id],
         )
         feed = self.feed(feed_id)

@@ -176,7 +176,7 @@ def _m015_archive_several_a_day(conn: psycopg.Connection[Any]) -> None:
     )
 
 
-def _m015_chat_feeds(conn: psycopg.Connection[Any]) -> None:
+def _m016_chat_feeds(conn: psycopg.Connection[Any]) -> None:
     """A chat's own feeds: the requests and links (`chat_feeds`), feeds that only the chats
     that added them read (`feeds.chats_only`), and the chat feed each article came from."""
     conn.execute("ALTER TABLE feeds ADD COLUMN chats_only bigint NOT NULL DEFAULT 0")
@@ -192,6 +192,18 @@ def _m015_chat_feeds(conn: psycopg.Connection[Any]) -> None:
     conn.execute("CREATE INDEX idx_chat_feeds_feed_id ON chat_feeds (feed_id)")
 
 
+def _m017_article_kicker(conn: psycopg.Connection[Any]) -> None:
+    """The kicker above an article's headline as its own field (indexed with the body)."""
+    conn.execute(f"ALTER TABLE articles ADD COLUMN kicker {_TEXT} NOT NULL DEFAULT ''")
+
+
+def _m018_feed_leases(conn: psycopg.Connection[Any]) -> None:
+    """Feed leases: the poller that claimed a feed and until when (SKIP LOCKED claims)."""
+    conn.execute(
+        f"ALTER TABLE feeds ADD COLUMN lease_owner {_TEXT}, ADD COLUMN leased_until {_TEXT}"
+    )
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -201,7 +213,9 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m013_digest_times_days", _m013_digest_times_days),
     ("m014_chat_sources", _m014_chat_sources),
     ("m015_archive_several_a_day", _m015_archive_several_a_day),
-    ("m015_chat_feeds", _m015_chat_feeds),
+    ("m016_chat_feeds", _m016_chat_feeds),
+    ("m017_article_kicker", _m017_article_kicker),
+    ("m018_feed_leases", _m018_feed_leases),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
