@@ -38,6 +38,35 @@ UNPACED = (
     "from bot.cli import main\n"
     "sys.exit(main(['run']))\n"
 )
+# `--profile FILE`: cProfile on every thread of the bot (the loop, the store's thread, the
+# workers that build), merged into one pstats file when the bot stops.
+PROFILED = """
+import cProfile, pstats, sys, threading, time
+profiles = [cProfile.Profile(time.thread_time)]
+plain_run = threading.Thread.run
+def run(self):
+    profile = cProfile.Profile(time.thread_time)
+    profiles.append(profile)
+    profile.enable()
+    try:
+        plain_run(self)
+    finally:
+        profile.disable()
+threading.Thread.run = run
+{limits}
+from bot.cli import main
+profiles[0].enable()
+try:
+    code = main(['run'])
+finally:
+    profiles[0].disable()
+    stats = pstats.Stats(profiles[0])
+    for p in profiles[1:]:
+        p.disable()
+        stats.add(p)
+    stats.dump_stats(sys.argv[1])
+sys.exit(code)
+"""
 PREPARE = """
 import json, sys
 from datetime import datetime, timedelta
@@ -111,7 +140,7 @@ def bot_env(code: Path, db: Path, api: FakeBotAPI) -> dict[str, str]:
 
 
 async def one_run(
-    code: Path, db: Path, api: TimedBotAPI, chats: int, unpaced: bool
+    code: Path, db: Path, api: TimedBotAPI, chats: int, unpaced: bool, profile: Path | None
 ) -> dict[str, float]:
     """One bot lifetime around one due minute; the figures."""
     env = bot_env(code, db, api)
@@ -123,6 +152,9 @@ async def one_run(
     conn.close()
     await asyncio.sleep(max(0.0, (due - LEAD - datetime.now(UTC)).total_seconds()))
     argv = ["-c", UNPACED] if unpaced else ["-m", "bot", "run"]
+    if profile is not None:
+        limits = UNPACED.split("from bot.cli")[0] if unpaced else ""
+        argv = ["-c", PROFILED.format(limits=limits), str(profile)]
     proc = await asyncio.create_subprocess_exec(
         sys.executable, *argv, env=env, cwd=code, stderr=asyncio.subprocess.DEVNULL
     )
@@ -150,6 +182,7 @@ async def one_run(
         "cpu_s": cpu,
         "help_s": helped,
         "digests": float(len(digests)),
+        "calls": float(len(api.arrived)),
     }
 
 
@@ -159,22 +192,25 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--unpaced", action="store_true")
     parser.add_argument("--code", type=Path, action="append", default=[])
+    parser.add_argument("--profile", type=Path, help="write the bot's cProfile stats here")
     args = parser.parse_args()
     random.seed(7)
     pacing = "lifted" if args.unpaced else "telegram 30/s"
     print(f"chats={args.chats} articles={args.articles} pacing={pacing}")
     print(f"  pacing alone: {args.chats / 30:.1f} s at 30 messages a second")
     for code in [ROOT, *args.code]:
-        r, stored = asyncio.run(measure(code.resolve(), args.chats, args.articles, args.unpaced))
+        r, stored = asyncio.run(
+            measure(code.resolve(), args.chats, args.articles, args.unpaced, args.profile)
+        )
         print(
             f"  {code.name or code}: first={r['first_s']:.1f}s last={r['last_s']:.1f}s"
             f" cpu={r['cpu_s']:.1f}s help_answered_in={r['help_s']:.2f}s"
-            f" digests={r['digests']:.0f} articles_stored={stored}"
+            f" digests={r['digests']:.0f} send_calls={r['calls']:.0f} articles_stored={stored}"
         )
 
 
 async def measure(
-    code: Path, chats: int, articles: int, unpaced: bool
+    code: Path, chats: int, articles: int, unpaced: bool, profile: Path | None = None
 ) -> tuple[dict[str, float], int]:
     api = TimedBotAPI()
     await api.start()
@@ -184,7 +220,7 @@ async def measure(
             loop = asyncio.get_running_loop()
             env = bot_env(code, db, api)
             stored = await loop.run_in_executor(None, prepare, code, db, env, chats, articles)
-            return await one_run(code, db, api, chats, unpaced), stored
+            return await one_run(code, db, api, chats, unpaced, profile), stored
     finally:
         await api.stop()
 

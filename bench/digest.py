@@ -2,16 +2,24 @@
 (`bot.digest_delivery.build_due`), beside main's per-chat build; and 100,000 topic-filtered
 chats by the term index beside main's scan. CPU seconds.
 
-Run: .venv/bin/python bench/digest.py
+Run: .venv/bin/python bench/digest.py [--code DIR]
+
+`--code DIR` runs another checkout's bench/digest.py (today's main, e.g. from `git archive main
+| tar -x -C DIR`) right after, in the same run, and prints its figures below these.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot import digest_delivery
 from bot.delivery import simulate
@@ -127,6 +135,18 @@ def median_cpu(fn: Callable[[], object], runs: int) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--code", type=Path, action="append", default=[])
+    args = parser.parse_args()
+    measure()
+    for code in args.code:
+        print(f"--- {code} (same run):", flush=True)
+        env = {**os.environ, "PYTHONPATH": str(code.resolve())}
+        subprocess.run([sys.executable, "bench/digest.py"], cwd=code, env=env, check=True)
+
+
+def measure() -> None:
+    """This checkout's figures."""
     rnd = random.Random(7)
     articles = corpus(5000, rnd)
     chats = 10_000

@@ -5,9 +5,11 @@ to stop on SIGTERM.
 Run: .venv/bin/python bench/idle.py [--subs 10000 100000] [--minutes 1] [--code DIR]
 
 `--code DIR` runs another checkout (today's main, e.g. from `git archive 1583bb0 | tar -x -C
-DIR`) on its own database of the same subscriptions, for a same-run figure. The first start
-on a database computes every subscription's next digest time once (an upgrade's cost, printed
-apart); the figures are from the second start, as a bot restarted on its data.
+DIR`) on its own database of the same subscriptions, for a same-run figure. The database is
+what an upgrade finds: subscriptions made two days ago, the digests sent since in the delivery
+log, no next digest time kept yet. The first start computes every subscription's next digest
+time once (the upgrade's cost, printed apart); the figures are from the second start, as a bot
+restarted on its data.
 """
 
 from __future__ import annotations
@@ -30,19 +32,39 @@ from tests.fakes.bot_api import FakeBotAPI  # noqa: E402
 
 PREPARE = """
 import sys
-from datetime import datetime, timedelta
-from bot.records import Subscription
+from datetime import UTC, datetime, time, timedelta
 from bot.store import Store
 store = Store.open(sys.argv[1])
 now = datetime.fromisoformat(sys.argv[2])
 skip = now.hour * 60 + now.minute
 created = now - timedelta(days=2)
+sent = []
+subs = []
 with store.transaction():
     for c in range(int(sys.argv[3])):
         # Any minute of the day but the next two hours: nothing falls due while measured.
         minute = (skip + 120 + c % (24 * 60 - 240)) % (24 * 60)
         at = f"{minute // 60:02d}:{minute % 60:02d}"
-        store.chats.subscribe(Subscription(f"telegram:{c + 1}", at, "UTC", created), created)
+        # As `subscribe` writes them (in one statement: a hundred thousand upserts take minutes).
+        subs.append((f"telegram:{c + 1}", at, "UTC", created.isoformat()))
+        # The digests the bot sent before it was stopped for the upgrade.
+        for days in range(4):
+            day = now.date() - timedelta(days=days)
+            fire = datetime.combine(day, time(minute // 60, minute % 60), UTC)
+            if created <= fire <= now:
+                sent.append((f"telegram:{c + 1}", fire.date().isoformat(), fire.isoformat()))
+    store.db.conn.executemany(
+        "INSERT INTO chats (key, created, zone) VALUES (?, ?, 'UTC')",
+        [(chat, when) for chat, _, _, when in subs],
+    )
+    store.db.conn.executemany(
+        "INSERT INTO subscriptions (chat, time, timezone, created, next_due, more_times, days)"
+        " VALUES (?, ?, ?, ?, NULL, '', '')", subs,
+    )
+    store.db.conn.executemany(
+        "INSERT INTO deliveries (chat, digest_date, sent, status, note, scheduled)"
+        " VALUES (?, ?, ?, 'sent', '', ?)", [(c, d, t, t) for c, d, t in sent]
+    )
 store.close()
 """
 
@@ -70,6 +92,7 @@ async def lifetime(code: Path, env: dict[str, str], minutes: float) -> dict[str,
         if b"event=scheduler_started" in line:
             break
     started = time.monotonic() - t0
+    start_cpu = cpu_seconds(proc.pid)
 
     async def drain() -> None:
         while await stderr.readline():
@@ -78,17 +101,25 @@ async def lifetime(code: Path, env: dict[str, str], minutes: float) -> dict[str,
     drainer = asyncio.create_task(drain())
     cpu0 = cpu_seconds(proc.pid)
     await asyncio.sleep(minutes * 60)
-    cpu = (cpu_seconds(proc.pid) - cpu0) / minutes
+    cpu = (cpu_seconds(proc.pid) - cpu0) / minutes if minutes else 0.0
     rss = rss_mib(proc.pid)
     t1 = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     await proc.wait()
     stop = time.monotonic() - t1
     await drainer
-    return {"start_s": started, "cpu_per_min_s": cpu, "rss_mib": rss, "stop_s": stop}
+    return {
+        "start_s": started,
+        "start_cpu_s": start_cpu,
+        "cpu_per_min_s": cpu,
+        "rss_mib": rss,
+        "stop_s": stop,
+    }
 
 
-async def measure(code: Path, subs: int, minutes: float) -> tuple[dict[str, float], float]:
+async def measure(
+    code: Path, subs: int, minutes: float
+) -> tuple[dict[str, float], dict[str, float]]:
     api = FakeBotAPI()
     await api.start()
     try:
@@ -103,7 +134,7 @@ async def measure(code: Path, subs: int, minutes: float) -> tuple[dict[str, floa
             )  # fmt: skip
             await prep.wait()
             first = await lifetime(code, env, 0)
-            return await lifetime(code, env, minutes), first["start_s"]
+            return await lifetime(code, env, minutes), first
     finally:
         await api.stop()
 
@@ -119,9 +150,10 @@ def main() -> None:
         for code in [ROOT, *args.code]:
             r, first = asyncio.run(measure(code.resolve(), subs, args.minutes))
             print(
-                f"  {code.name or code}: start={r['start_s']:.1f}s"
+                f"  {code.name or code}: start={r['start_s']:.1f}s (CPU {r['start_cpu_s']:.1f}s)"
                 f" cpu_per_idle_min={r['cpu_per_min_s']:.2f}s rss={r['rss_mib']:.0f}MiB"
-                f" stop={r['stop_s']:.1f}s  (first start on the data: {first:.1f}s)"
+                f" stop={r['stop_s']:.1f}s  (first start after the upgrade:"
+                f" {first['start_s']:.1f}s, CPU {first['start_cpu_s']:.1f}s)"
             )
 
 

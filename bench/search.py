@@ -1,6 +1,7 @@
 """Build a 100k-article German-like database; print ingest throughput and search latency.
 
 Run: .venv/bin/python bench/search.py [--articles 100000] [--queries 300] [--db /tmp/bench.db]
+     .venv/bin/python bench/search.py --phrases-only --db /tmp/bench.db  (a database built before)
 
 Figures are wall-clock; the CPU time of the benchmark's thread is printed beside them, because
 on a shared machine other processes' load inflates wall-clock percentiles but not CPU time.
@@ -13,6 +14,7 @@ with function words. Queries use forms drawn the same way, so most are not the i
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -21,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.query import parse_query
+import bot.store.search as search_module
+from bot.query import Query, has_phrases, parse_query, to_near
 from bot.records import NewArticle
 from bot.store import Store
+from bot.store.ranking import CANDIDATES
 
 SYLLABLES = (  # noqa: SIM905 (a word list reads best as one string)
     "ber ge ver an in un ter lich keit ung schaft heit rat haus land stadt wehr kraft bahn werk"
@@ -93,6 +97,8 @@ class Corpus:
         )
 
 
+# Co-occurrences checked in their text to count what an exact phrase index finds.
+EXACT_SCAN = 20_000
 BASELINE = (
     "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
     " ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT 5"
@@ -105,14 +111,92 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
+def exact_phrase_count(store: Store, quoted: Query) -> int:
+    """What an exact phrase index finds (up to the search's cap): every article holding all
+    the words (the newest EXACT_SCAN) checked in its text."""
+    ids = [
+        row[0]
+        for row in store.db.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            [quoted.match, EXACT_SCAN],
+        )
+    ]
+    found = 0
+    for i in range(0, len(ids), 500):
+        texts = store.db.execute(
+            "SELECT title || char(10) || body FROM articles"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(ids[i : i + 500])],
+        )
+        found += sum(has_phrases(quoted, text) for (text,) in texts)
+    return min(found, CANDIDATES)
+
+
+def quoted_phrases(store: Store, corpus: Corpus, queries: int, now: datetime) -> None:
+    """2-word quoted phrases beside the same words unquoted (CPU and wall), and how many
+    matches each finds beside an exact phrase index and beside main's candidate set (the
+    newest 500 articles holding both words, checked in order, no narrowing by position)."""
+    timed: dict[str, list[float]] = {"quoted": [], "plain": [], "main": []}
+    cpu: dict[str, list[float]] = {"quoted": [], "plain": [], "main": []}
+    totals: dict[str, list[int]] = {"quoted": [], "main": [], "exact": []}
+    for _ in range(queries):
+        drawn = " ".join(corpus.draw(2, top=5000))
+        quoted = parse_query(f'"{drawn}"')
+        if not quoted.phrases:
+            continue
+        for name, query in (("plain", parse_query(drawn)), ("quoted", quoted), ("main", quoted)):
+            # Main's path: the same search without the position narrowing.
+            search_module.to_near = (lambda phrases: "") if name == "main" else to_near  # type: ignore[attr-defined]
+            t, c = time.perf_counter(), time.thread_time()
+            page = store.index.search(query, 5, now=now)
+            timed[name].append((time.perf_counter() - t) * 1000)
+            cpu[name].append((time.thread_time() - c) * 1000)
+            if name != "plain":
+                totals[name].append(page.total)
+        search_module.to_near = to_near  # type: ignore[attr-defined]
+        totals["exact"].append(exact_phrase_count(store, quoted))
+    for name, label in (
+        ("plain", "the same words unquoted"),
+        ("quoted", "2-word quoted phrases"),
+        ("main", "quoted, main's candidate set"),
+    ):
+        print(
+            f"{label}: CPU p50 {percentile(cpu[name], 0.5):.1f} ms,"
+            f" p95 {percentile(cpu[name], 0.95):.1f} ms (wall p50"
+            f" {percentile(timed[name], 0.5):.1f}, p95 {percentile(timed[name], 0.95):.1f} ms)"
+        )
+    ratio = percentile(cpu["quoted"], 0.95) / percentile(cpu["plain"], 0.95)
+    print(f"  p95 CPU ratio quoted/unquoted {ratio:.1f}x (target: within 2x)")
+    fewer = sum(a < b for a, b in zip(totals["quoted"], totals["exact"], strict=True))
+    fewer_main = sum(a < b for a, b in zip(totals["main"], totals["exact"], strict=True))
+    print(
+        f"  matches, median: quoted {statistics.median(totals['quoted']):.0f},"
+        f" main {statistics.median(totals['main']):.0f},"
+        f" exact phrase index {statistics.median(totals['exact']):.0f};"
+        f" queries finding fewer than the exact index: quoted {fewer}, main {fewer_main}"
+        f" of {len(totals['exact'])}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--phrases-only", action="store_true", help="time quoted phrases on an existing --db"
+    )
     args = parser.parse_args()
     now = datetime(2025, 11, 10, tzinfo=UTC)
     corpus = Corpus(2025)
+    if args.phrases_only:
+        if args.db is None or not args.db.exists():
+            raise SystemExit("--phrases-only needs --db of a database this script built")
+        store = Store.open(args.db)
+        corpus.rng = np.random.default_rng(11)
+        quoted_phrases(store, corpus, args.queries, now)
+        store.close()
+        return
     path = args.db or Path(tempfile.mkdtemp()) / "bench.db"
     if path.exists():
         # Re-ingesting into a full database only measures duplicate detection.
@@ -177,24 +261,7 @@ def main() -> None:
             f" {percentile(baseline, 0.5):.1f} ms, p95 {percentile(baseline, 0.95):.1f} ms;"
             f" p95 ratio baseline/ours {percentile(baseline, 0.95) / percentile(times, 0.95):.1f}x"
         )
-    # A quoted phrase: the same ranked search, then each candidate's text checked for order.
-    phrase: list[float] = []
-    plain: list[float] = []
-    for _ in range(args.queries):
-        drawn = " ".join(corpus.draw(2, top=5000))
-        quoted = parse_query(f'"{drawn}"')
-        if not quoted.phrases:
-            continue
-        for query, times in ((parse_query(drawn), plain), (quoted, phrase)):
-            t = time.perf_counter()
-            store.index.search(query, 5, now=now)
-            times.append((time.perf_counter() - t) * 1000)
-    print(
-        f"2-word quoted phrases: p50 {percentile(phrase, 0.5):.1f} ms,"
-        f" p95 {percentile(phrase, 0.95):.1f} ms; the same words unquoted: p50"
-        f" {percentile(plain, 0.5):.1f} ms, p95 {percentile(plain, 0.95):.1f} ms;"
-        f" p95 ratio quoted/unquoted {percentile(phrase, 0.95) / percentile(plain, 0.95):.1f}x"
-    )
+    quoted_phrases(store, corpus, args.queries, now)
     store.close()
 
 

@@ -55,6 +55,10 @@ MAX_IN_FLIGHT = 32
 REPLY_BUDGET = 3
 # Below this many characters a message is not split further.
 MIN_SPLIT = 256
+# Seconds of a platform's pacing a late loop may make up (see `Pacer.take`).
+CATCH_UP = 0.1
+# Replies whose split is remembered (a burst's distinct digests in flight, and some).
+MAX_SPLITS = 256
 
 
 def platform_of(chat: str) -> str:
@@ -84,9 +88,19 @@ class Pacer:
                 at = max(at, sent[0] + 60.0)
         return at
 
+    def open_at(self) -> float:
+        """When the platform's overall rate lets the next message go (to any chat)."""
+        return self._next
+
     def take(self, chat: str, at: float) -> None:
-        """Record a send at `at`."""
-        self._next = at + 1.0 / self.limits.per_second
+        """Record a send at `at`.
+
+        The platform's rate is kept on a grid: a send the loop reached a little late (a busy
+        machine wakes it late) does not push every later one back, up to `CATCH_UP` seconds
+        are made up, so a burst takes its pacing time and any second carries at most
+        (1 + CATCH_UP) times the rate."""
+        step = 1.0 / self.limits.per_second
+        self._next = max(self._next, at - CATCH_UP) + step
         self._chat_next[chat] = at + self.limits.chat_gap
         if self.limits.group_per_minute and self.is_group(chat):
             self._group_sent[chat].append(at)
@@ -166,8 +180,13 @@ class Delivery:
         self.on_moved = on_moved
         self.clock = clock
         self._chats: dict[str, deque[_Job]] = defaultdict(deque)
-        # Two lanes of (ready at, seq, chat, token); a stale token marks an entry to skip.
-        self._lanes: tuple[list[tuple[float, int, str, int]], ...] = ([], [])
+        # Per platform, two lanes (urgent, queued) of (ready at, seq, chat, token); a stale
+        # token marks an entry to skip. A platform whose overall rate is used up is not looked
+        # into until it opens, so a burst's waiting chats stay put instead of each being
+        # taken out and put back at every send (which cost O(chats) per message).
+        self._lanes: dict[str, tuple[list[tuple[float, int, str, int]], ...]] = {
+            name: ([], []) for name in self.transports
+        }
         self._token: dict[str, int] = {}
         self._busy: set[str] = set()
         self._seq = itertools.count()
@@ -178,6 +197,8 @@ class Delivery:
         self._worker: asyncio.Task[None] | None = None
         self._stopped = False
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        # (platform, id of reply, size) → the reply (so the id stays its own) and its parts.
+        self._splits: dict[tuple[str, int, int], tuple[Reply, list[Reply]]] = {}
         self.sent = 0
         self.failed = 0
 
@@ -224,23 +245,26 @@ class Delivery:
             return
         token = self._token.get(chat, 0) + 1
         self._token[chat] = token
-        lane = self._lanes[0 if queue[0].item.urgent else 1]
+        lane = self._lanes[platform_of(chat)][0 if queue[0].item.urgent else 1]
         heapq.heappush(lane, (at, next(self._seq), chat, token))
 
     def _next_ready(self, now: float) -> tuple[str | None, float | None]:
-        """The chat to serve now (urgent lane first), else when the earliest entry is ready."""
+        """The chat to serve now (urgent lane first on each platform whose rate allows a
+        message), else when the earliest entry is ready."""
         soonest: float | None = None
-        for lane in self._lanes:
-            while lane and self._token.get(lane[0][2]) != lane[0][3]:
-                heapq.heappop(lane)
-            if not lane:
-                continue
-            at, _, chat, _ = lane[0]
-            if at <= now:
-                heapq.heappop(lane)
-                self._token.pop(chat, None)
-                return chat, None
-            soonest = at if soonest is None else min(soonest, at)
+        for name, lanes in self._lanes.items():
+            gate = self.pacers[name].open_at()
+            for lane in lanes:
+                while lane and self._token.get(lane[0][2]) != lane[0][3]:
+                    heapq.heappop(lane)
+                if not lane:
+                    continue
+                at = max(lane[0][0], gate)
+                if at <= now:
+                    chat = heapq.heappop(lane)[2]
+                    self._token.pop(chat, None)
+                    return chat, None
+                soonest = at if soonest is None else min(soonest, at)
         return None, soonest
 
     # --- running -----------------------------------------------------------------------------
@@ -308,7 +332,7 @@ class Delivery:
                     self._end(chat, job, SKIPPED)
                     return
                 job.size = transport.size
-                job.parts = transport.split(item.reply, job.size)
+                job.parts = self._split(chat, item.reply, job.size)
                 if item.budget is not None and len(job.parts) > item.budget:
                     log.warning(
                         "event=reply_cut chat=%s label=%s parts=%d budget=%d",
@@ -421,6 +445,19 @@ class Delivery:
                 self._drop(chat, job)
                 await self._finish(job, Outcome(Status.FAILED, note))
                 self._retry(chat, 0.0)
+
+    def _split(self, chat: str, reply: Reply, size: int) -> list[Reply]:
+        """The reply's messages on the chat's platform: a burst's chats share a few digests,
+        so each is split (and rendered) once, not once per chat."""
+        name = platform_of(chat)
+        key = (name, id(reply), size)
+        known = self._splits.get(key)
+        if known is None or known[0] is not reply:
+            if len(self._splits) >= MAX_SPLITS:
+                self._splits.clear()
+            known = self._splits[key] = (reply, self.transports[name].split(reply, size))
+        # A copy: a job's parts change when one is split finer or sent plain.
+        return list(known[1])
 
     def _finer(self, chat: str, part: Reply, size: int) -> tuple[list[Reply], int]:
         """The part split at the largest halved size that cuts it, down to `MIN_SPLIT`."""

@@ -208,20 +208,20 @@ def for_chats(
     `language` overrides the chats' own (a command answers in the reader's)."""
     late = late or {}
     for chat, plan in plans.items():
-        digest = pool._cuts.get((plan, now))
-        if digest is None:
-            digest = pool._cuts[plan, now] = pool.cut(plan, now)
         lang = language or plan.settings.language
         due = late.get(chat)
         key = (plan, now, lang, due)
-        reply = pool._replies.get(key)
-        if reply is None:
+        known = pool._replies.get(key)
+        if known is None:
+            digest = pool._cuts.get((plan, now))
+            if digest is None:
+                digest = pool._cuts[plan, now] = pool.cut(plan, now)
             # Quiet and with previews as the chat chose, however the digest reaches it.
             reply = as_push(render_digest(digest, lang, plan.zone), plan.settings)
             if due is not None:
                 reply = late_note(reply, due, plan.zone, lang)
-            pool._replies[key] = reply
-        yield ChatDigest(chat, plan, digest, reply)
+            known = pool._replies[key] = (digest, reply)
+        yield ChatDigest(chat, plan, *known)
 
 
 def for_chat(
@@ -479,13 +479,16 @@ class StoryPool:
     _cuts: dict[tuple[DigestPlan, datetime], Digest] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _replies: dict[tuple[DigestPlan, datetime, str, datetime | None], Reply] = field(
+    _replies: dict[tuple[DigestPlan, datetime, str, datetime | None], tuple[Digest, Reply]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     # The term index (built at the first topic filter) and each filter's passing stories.
     _index: list[_TermIndex] = field(default_factory=list, init=False, repr=False, compare=False)
     _passing: dict[tuple[str, ...], tuple[_Keywords, set[int] | None, set[int]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
+    )
+    _ranked_by_filter: dict[tuple[tuple[str, ...], datetime], tuple[tuple[_Rank, int], ...]] = (
+        field(default_factory=dict, init=False, repr=False, compare=False)
     )
 
     # The stories holding an article of a chat's own feed (computed once, at the first cut).
@@ -580,6 +583,22 @@ class StoryPool:
         self._passing[words] = (keywords, wanted, unwanted)
         return keywords, wanted, unwanted
 
+    def _ranked_passing(
+        self, words: tuple[str, ...], now: datetime
+    ) -> tuple[tuple[_Rank, int], ...]:
+        """The ranking at `now` cut to the whole stories a topic filter lets in, once per
+        filter: a chat's cut then walks its few passing stories, not the whole ranking."""
+        known = self._ranked_by_filter.get((words, now))
+        if known is None:
+            _, wanted, unwanted = self._filter(words)
+            known = tuple(
+                (rank, g)
+                for rank, g in self._ranking(now).ranked
+                if (wanted is None or g in wanted) and g not in unwanted
+            )
+            self._ranked_by_filter[words, now] = known
+        return known
+
     def cut(self, plan: DigestPlan, now: datetime) -> Digest:
         """One plan's digest: stories with articles in its window, ranked, filtered, cut."""
         if plan.until is not None:
@@ -589,14 +608,17 @@ class StoryPool:
         keywords: _Keywords | None = None
         wanted: set[int] | None = None
         unwanted: set[int] = set()
+        ranked = ranking.ranked
         if options.keywords:
             keywords, wanted, unwanted = self._filter(options.keywords)
+            if not options.sources:
+                ranked = self._ranked_passing(options.keywords, now)
         chosen: list[tuple[_Rank, int, tuple[Article, ...] | None]] = []
         own = self._own_feed_stories()
         # Older reports first stored in the window follow the news; they take no news place.
         older: set[int] = set()
         # Whole stories come ranked: the first `stories` that pass are all a whole one can add.
-        for rank, g in ranking.ranked:
+        for rank, g in ranked:
             if len(chosen) - len(older) >= options.stories:
                 break
             lo = ranking.first[g]

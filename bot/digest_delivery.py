@@ -30,6 +30,8 @@ DigestKey = date | str
 # enough that claims and commands wait milliseconds, large enough that the turns cost nothing.
 PLAN_SLICE = 500
 CUT_SLICE = 50
+# Missed digests logged one line each, up to this many a tick; the rest in one line.
+MISSED_LINES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,8 @@ class DigestSender:
 
     async def send(self, dues: Sequence[Due], now: datetime) -> None:
         """Log the missed ones; build the rest together and queue each as it is cut."""
-        for due in (d for d in dues if d.action == "missed"):
+        missed = [d for d in dues if d.action == "missed"]
+        for due in missed[:MISSED_LINES]:
             log.warning(
                 "event=digest_missed chat=%s date=%s due=%s now=%s",
                 due.chat,
@@ -88,7 +91,11 @@ class DigestSender:
                 due.scheduled.isoformat(),
                 now.isoformat(),
             )
-            await self._log(due, "missed", now, f"missed by {now - due.scheduled}")
+        if len(missed) > MISSED_LINES:
+            # After a long stop with many chats: one line for the rest (the log has each).
+            log.warning("event=digests_missed count=%d now=%s", len(missed), now.isoformat())
+        for i in range(0, len(missed), PLAN_SLICE):
+            await self.store.run(partial(self._log_all, missed[i : i + PLAN_SLICE], "missed", now))
         sending = [d for d in dues if d.action != "missed"]
         if not sending:
             return
@@ -105,13 +112,14 @@ class DigestSender:
         for i in range(0, len(sending), CUT_SLICE):
             part = sending[i : i + CUT_SLICE]
             built = await asyncio.to_thread(build_due, pool, plans, part, now)
+            empty = [due for due, digest in zip(part, built, strict=True) if not digest.wanted]
+            if empty:
+                await self.store.run(partial(self._log_all, empty, "empty", now))
             for due, digest in zip(part, built, strict=True):
-                await self._queue(due, digest, now)
+                if digest.wanted:
+                    await self._queue(due, digest, now)
 
     async def _queue(self, due: Due, digest: ChatDigest, now: datetime) -> None:
-        if not digest.wanted:
-            await self._log(due, "empty", now)
-            return
         self.in_flight.add((due.chat, due.log_key))
         self.queue.put(
             Outgoing(
@@ -140,18 +148,15 @@ class DigestSender:
 
         return claim
 
-    async def _log(self, due: Due, status: str, now: datetime, note: str = "") -> None:
-        """Log a digest that is not sent (missed, empty) in the delivery log, once."""
-        record = partial(
-            self.store.deliveries.record_delivery,
-            due.chat,
-            due.log_key,
-            status=status,
-            at=now,
-            scheduled=due.scheduled,
-            note=note,
-        )
-        await self.store.run(record)
+    def _log_all(self, dues: Sequence[Due], status: str, now: datetime) -> None:
+        """Log digests that are not sent (missed, empty) in the delivery log, once each, in one
+        transaction (store thread)."""
+        with self.store.transaction():
+            for due in dues:
+                note = f"missed by {now - due.scheduled}" if status == "missed" else ""
+                self.store.deliveries.record_delivery(
+                    due.chat, due.log_key, status=status, at=now, scheduled=due.scheduled, note=note
+                )
 
     async def _finish(self, due: Due, status: str, note: str) -> None:
         """Record how a claimed digest delivery ended."""

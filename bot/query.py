@@ -7,6 +7,7 @@ FTS5 syntax (`AND(`, `NEAR`, `*`, quotes) or raise a syntax error.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
@@ -281,14 +282,37 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     )
 
 
+# Index tokens between the terms of two words adjacent in a quoted phrase: a word is indexed as
+# one or two terms (stem, lemma stem) and a small word as none, so the rest of one word's
+# terms and the start of the next's lie between.
+NEAR_GAP = 2
+
+
+def to_near(phrases: Sequence[Sequence[Sequence[str]]]) -> str:
+    """An FTS5 expression every article holding the quoted phrases matches: each two words
+    adjacent in a phrase (its small words aside: the index has none) within `NEAR_GAP` index
+    tokens of each other, by any of their terms. The index narrows the candidates by position
+    this way; their order and small words are then checked in the text (`has_phrases`)."""
+    groups = []
+    for phrase in phrases:
+        content = [
+            alternatives for alternatives in phrase if not alternatives[0].startswith(_SMALL)
+        ]
+        for first, second in itertools.pairwise(content):
+            pairs = [f'NEAR("{a}" "{b}", {NEAR_GAP})' for a in first for b in second]
+            groups.append(f"({' OR '.join(pairs)})")
+    return " AND ".join(groups)
+
+
 def has_phrases(query: Query, text: str) -> bool:
     """Whether the text holds each quoted phrase's words in that order, each word in any of its
     forms and a small word as written ("Tag der offenen Tür" finds "am Tag der Offenen Tür",
     not "Tag einer offenen Tür")."""
     if not query.phrases:
         return True
-    found = [set(keys) for keys in _phrase_keys(words(text))]
-    return all(_in_order(phrase, found) for phrase in query.phrases)
+    found = words(text)
+    terms = word_terms(found)
+    return all(_in_order(phrase, found, terms) for phrase in query.phrases)
 
 
 # Marks a small word (one without search terms) compared as written; no term starts with it.
@@ -300,13 +324,29 @@ def _phrase_keys(found: list[str]) -> list[tuple[str, ...]]:
     return [t or (_SMALL + w.casefold(),) for w, t in zip(found, word_terms(found), strict=True)]
 
 
-def _in_order(phrase: Sequence[Sequence[str]], found: Sequence[set[str]]) -> bool:
+def _is_word(want: Sequence[str], word: str, terms: tuple[str, ...]) -> bool:
+    """Whether a text word (with its terms) is the phrase's word `want` (its keys)."""
+    if terms:
+        return not want[0].startswith(_SMALL) and not set(want).isdisjoint(terms)
+    return want[0] == _SMALL + word.casefold()
+
+
+def _in_order(
+    phrase: Sequence[Sequence[str]], found: Sequence[str], terms: Sequence[tuple[str, ...]]
+) -> bool:
+    """Whether the words (`found`, with their `terms`) hold the phrase in order. Only the
+    places where its first word stands are looked at further (news text is long)."""
     size = len(phrase)
+    last = len(found) - size + 1
     head = phrase[0]
-    starts = [
-        i for i, terms in enumerate(found[: len(found) - size + 1]) if not terms.isdisjoint(head)
-    ]
-    return any(all(not found[i + k].isdisjoint(phrase[k]) for k in range(1, size)) for i in starts)
+    if head[0].startswith(_SMALL):
+        starts = [i for i in range(last) if not terms[i] and _is_word(head, found[i], ())]
+    else:
+        wanted = set(head)
+        starts = [i for i, t in enumerate(terms[:last]) if t and not wanted.isdisjoint(t)]
+    return any(
+        all(_is_word(phrase[k], found[i + k], terms[i + k]) for k in range(1, size)) for i in starts
+    )
 
 
 # Markers around matched words in a snippet; the command core turns them into bold spans.

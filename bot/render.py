@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, datetime
+from functools import lru_cache
 from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -232,6 +233,8 @@ def shown_time(value: datetime, language: str, zone: str) -> str:
     return f"{shown_day(local.date(), language)} {local:%H:%M}"
 
 
+# A digest burst shows the same sources' dates in thousands of digests: each is worked out once.
+@lru_cache(maxsize=8192)
 def shown_date(value: datetime | None, language: str, zone: str) -> str:
     """A date and time as the chat reads it, in its own zone; a date without a time stays as is.
 

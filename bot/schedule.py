@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -102,12 +104,7 @@ def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[dateti
 
 def next_digest_at(sub: Subscription, now: datetime) -> datetime:
     """When the chat's next digest is due after `now` (its first firing of a local date)."""
-    start = now + timedelta(microseconds=1)
-    # A weekday subscription may wait over a weekend; any trigger fires within a week.
-    for fire in fire_times(sub, start - timedelta(hours=2), start + timedelta(days=8)):
-        if fire >= start:
-            return fire
-    raise AssertionError("a digest trigger fires within a week")  # pragma: no cover
+    return Timetable(now).next_at(sub)
 
 
 def due_digests(
@@ -121,17 +118,67 @@ def due_digests(
     The newest is sent (with a late note past ON_TIME) if missed by less than `grace`; every
     other unlogged one is reported as missed, so nothing is skipped silently.
     """
-    start = max(now - LOOKBACK, sub.created or now - LOOKBACK)
-    fires = [f for f in fire_times(sub, start, now) if not logged(digest_key(sub, f))]
-    out: list[Due] = []
-    for i, fire in enumerate(fires):
-        late = now - fire
-        newest = i == len(fires) - 1
-        action = "missed"
-        if newest and late <= grace:
-            action = "send" if late <= ON_TIME else "late"
-        out.append(Due(sub.chat, digest_date(sub, fire), fire, action, digest_key(sub, fire)))
-    return out
+    return Timetable(now).due(sub, logged, grace)
+
+
+# A schedule as the calendar knows it: the times of day, the zone and the weekdays.
+_ScheduleKey = tuple[tuple[str, ...], str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Fire:
+    at: datetime  # UTC
+    day: date  # the local date (the archive's day)
+    key: DigestKey  # the delivery log's key with the chat
+
+
+class Timetable:
+    """The fire times around one `now` (the look-back before it, a week after), worked out
+    once per distinct schedule: a tick over a hundred thousand subscriptions at the same few
+    times costs cron arithmetic for those few, not for every chat."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._fires: dict[_ScheduleKey, tuple[list[_Fire], list[datetime]]] = {}
+
+    def _of(self, sub: Subscription) -> tuple[list[_Fire], list[datetime]]:
+        schedule = (sub.times, sub.timezone, sub.days)
+        known = self._fires.get(schedule)
+        if known is None:
+            # A weekday subscription may wait over a weekend; any trigger fires within a week.
+            start, end = self.now - LOOKBACK, self.now + timedelta(days=8)
+            fires = [
+                _Fire(f, digest_date(sub, f), digest_key(sub, f))
+                for f in fire_times(sub, start, end)
+            ]
+            known = self._fires[schedule] = (fires, [f.at for f in fires])
+        return known
+
+    def next_at(self, sub: Subscription) -> datetime:
+        """When the chat's next digest is due after `now`."""
+        fires, times = self._of(sub)
+        i = bisect_right(times, self.now)
+        if i == len(fires):
+            raise AssertionError("a digest trigger fires within a week")  # pragma: no cover
+        return fires[i].at
+
+    def due(
+        self, sub: Subscription, logged: Callable[[DigestKey], bool], grace: timedelta
+    ) -> list[Due]:
+        """The chat's unlogged digests due by `now` (see `due_digests`)."""
+        fires, times = self._of(sub)
+        start = max(self.now - LOOKBACK, sub.created or self.now - LOOKBACK)
+        past = fires[bisect_left(times, start) : bisect_right(times, self.now)]
+        unlogged = [f for f in past if not logged(f.key)]
+        out: list[Due] = []
+        for i, fire in enumerate(unlogged):
+            late = self.now - fire.at
+            newest = i == len(unlogged) - 1
+            action = "missed"
+            if newest and late <= grace:
+                action = "send" if late <= ON_TIME else "late"
+            out.append(Due(sub.chat, fire.day, fire.at, action, fire.key))
+        return out
 
 
 # Starts the due feeds' polls and returns; each feed hands its new article ids to the callback.
@@ -301,22 +348,30 @@ class DigestScheduler:
         """Send due digests for these subscriptions; log missed ones; then keep the next digest
         time of each whose digests are all logged (a queued one keeps its time until then)."""
         now = now or self.clock()
-        dues = await self.store.run(partial(self._due, subs, now))
+        timetable = Timetable(now)
+        dues = await self.store.run(partial(self._due, subs, timetable))
         await self.digests.send(dues, now)
         busy = {chat for chat, _ in self.digests.in_flight}
         settled = [s for s in subs if s.chat not in busy]
         if settled:
-            nexts = {s.chat: next_digest_at(s, now) for s in settled}
+            nexts = {s.chat: timetable.next_at(s) for s in settled}
             await self.store.run(partial(self.store.chats.set_next_due, nexts))
 
-    def _due(self, subs: list[Subscription], now: datetime) -> list[Due]:
-        """The digests of these subscriptions due by `now` and not logged (store thread)."""
+    def _due(self, subs: list[Subscription], timetable: Timetable) -> list[Due]:
+        """The digests of these subscriptions due by `now` and not logged (store thread): the
+        delivery log read once for all of them, the fire times once per distinct schedule."""
         in_flight = self.digests.in_flight
-        status = self.store.deliveries.delivery_status
+        since = (timetable.now - LOOKBACK - timedelta(days=1)).date()
+        logged = self.store.deliveries.logged_digests([s.chat for s in subs], since)
         dues: list[Due] = []
         for sub in subs:
-            logged = lambda d, c=sub.chat: (c, d) in in_flight or status(c, d) is not None  # noqa: E731
-            dues += due_digests(sub, now, logged, self.grace)
+            chat = sub.chat
+
+            def is_logged(key: DigestKey, chat: str = chat) -> bool:
+                text = key if isinstance(key, str) else key.isoformat()
+                return (chat, key) in in_flight or (chat, text) in logged
+
+            dues += timetable.due(sub, is_logged, self.grace)
         return dues
 
     async def poll_and_alert(self) -> None:

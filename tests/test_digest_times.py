@@ -111,7 +111,9 @@ async def test_two_digests_a_day_each_bring_only_what_is_new_since_the_last(
             shown = "\n".join(m.visible for m in bot_api.screen(777)[before:])
             # A sent digest is logged once its send has ended; the next window starts there.
             if shown:
-                await wait_for(lambda: store.deliveries.last_digest_at("telegram:777") == at)
+                await wait_for(
+                    lambda: store.run(lambda: store.deliveries.last_digest_at("telegram:777") == at)
+                )
             return shown
 
         first = await digest_at(morning)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import ipaddress
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 import pytest_asyncio
@@ -300,11 +302,20 @@ async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule
 
 
 async def _until(condition: object, seconds: float) -> None:
+    """Wait for `condition()` (a value, or an awaitable of one) to be true, at most `seconds`."""
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not await _value(condition()):  # type: ignore[operator]
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+async def _contains(titles: Awaitable[set[str]], title: str) -> bool:
+    return title in await titles
+
+
+async def _value(result: object) -> object:
+    return await result if inspect.isawaitable(result) else result
 
 
 async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_interval(
@@ -331,13 +342,16 @@ async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_inte
         store.feeds.add_feed(site.url("/feed.xml"), T0)
         fetch = FetchOptions(deadline=2, allowed=LOOPBACK)
         poll = PollOptions(every=timedelta(minutes=1), deadline=timedelta(seconds=8))
-        titles = lambda: {a.title for a in store.articles.latest(100)}  # noqa: E731
+
+        async def titles() -> set[str]:  # read on the store's thread: the poller writes there
+            return {a.title for a in await store.run(partial(store.articles.latest, 100))}
+
         async with Fetcher(fetch) as fetcher:
             poller = FeedPoller(store, fetcher, poll)
             assert await poller.cycle(T0) == 2
             # Before: four slots, each held 2 s by a trickling page, forty pages: 20 s.
             # Generous waits (a loaded machine), all well inside the slow poll's 8 s deadline.
-            await _until(lambda: "Kanzler verteidigt den Haushalt" in titles(), 3)
+            await _until(lambda: _contains(titles(), "Kanzler verteidigt den Haushalt"), 3)
             site.publish("rente", "Rentenreform beschlossen", german_text(rng, 120), T0)
             # The healthy feed's first poll may still be closing (its items are stored, the
             # task not yet done); once it is, the next cycle starts it and only it, because the
@@ -348,10 +362,10 @@ async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_inte
                 started = await poller.cycle(T0 + timedelta(minutes=1))
                 await asyncio.sleep(0.02)
             assert started == 1
-            await _until(lambda: "Rentenreform beschlossen" in titles(), 2.5)
+            await _until(lambda: _contains(titles(), "Rentenreform beschlossen"), 2.5)
             # The slow feed's poll ends by its deadline; its items come from the feed's text.
             await poller.wait(20)
             assert poller.running() == 0
-        assert {f"Langsame Meldung Nummer {n}" for n in range(40)} <= titles()
+        assert {f"Langsame Meldung Nummer {n}" for n in range(40)} <= await titles()
     finally:
         await slow_site.stop()

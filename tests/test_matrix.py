@@ -43,6 +43,7 @@ from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
 from tests.test_run import terminate
+from tests.test_telegram import _settled
 
 pytestmark = [pytest.mark.integration, pytest.mark.synapse]
 PASSWORD = "correct-horse-battery-staple"
@@ -189,9 +190,10 @@ async def serving(
 
 
 async def wait_for(predicate: Callable[[], object], within: float = 60) -> None:
-    """Poll until `predicate()` is true (the deadline is generous: it only bounds a failure)."""
+    """Poll until `predicate()` is true; an awaitable result (a read through `store.run`)
+    is awaited. The deadline is generous: it only bounds a failure on a loaded machine."""
     end = time.monotonic() + within
-    while not predicate():
+    while not await _settled(predicate()):
         assert time.monotonic() < end, "timed out"
         await asyncio.sleep(0.05)
 
@@ -264,7 +266,9 @@ async def test_room_everyone_left_ends_subscription(
         await alice.wait_notice(lambda b: b.startswith("Abonniert"))
         assert store.chats.subscription(f"matrix:{room}") is not None
         await alice.client.room_leave(room)
-        await wait_for(lambda: store.chats.subscription(f"matrix:{room}") is None)
+        await wait_for(
+            lambda: store.run(lambda: store.chats.subscription(f"matrix:{room}") is None)
+        )
     assert f"event=subscriptions_ended chat=matrix:{room} reason=room empty" in caplog.text
 
 

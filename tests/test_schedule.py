@@ -306,3 +306,38 @@ async def test_the_digest_command_shows_what_the_scheduler_would_send_now(store:
         assert to_plain(asked).startswith("New since 2025-11-09 22:00")
         shown.add(to_plain(asked))
     assert len(shown) == 3  # each filter changed what both show
+
+
+async def test_a_first_start_over_many_chats_keeps_each_time_and_logs_each_missed_once(
+    store: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What an upgrade leaves: 120 subscriptions at three times, no next time kept yet, and
+    # two days of digests never logged (the bot was stopped).
+    now = datetime(2025, 11, 10, 12, 0, 30, tzinfo=UTC)
+    created = now - timedelta(days=2, hours=1)
+    times = ("06:00", "05:30", "20:00")
+    chats = [f"console:c{n}" for n in range(120)]
+    for n, chat in enumerate(chats):
+        store.chats.subscribe(Subscription(chat, times[n % 3], BERLIN, created), created)
+    queue = Delivery({"console": Recorder()})
+    with time_machine.travel(now, tick=False):
+        scheduler = DigestScheduler(store, queue, clock=utc_now)
+        await scheduler.tick()
+    # Each chat's next digest is kept: today's 20:00 or tomorrow's 06:00 / 05:30 (Berlin).
+    expected = {
+        "06:00": datetime(2025, 11, 11, 5, tzinfo=UTC),
+        "05:30": datetime(2025, 11, 11, 4, 30, tzinfo=UTC),
+        "20:00": datetime(2025, 11, 10, 19, tzinfo=UTC),
+    }
+    for n, chat in enumerate(chats):
+        assert store.chats.next_due_at(chat) == expected[times[n % 3]]
+    # Every digest since the subscriptions began is older than the grace: logged as missed
+    # once each (two a chat), one log line each for the first 50, one line for them all.
+    since = (now - timedelta(days=4)).date()
+    logged = store.deliveries.logged_digests(chats, since)
+    missed = {(c, k) for c, k in logged if store.deliveries.delivery_status(c, k) == "missed"}
+    assert len(missed) == 120 * 2
+    lines = [r for r in caplog.records if "event=digest_missed" in r.getMessage()]
+    summary = [r for r in caplog.records if "event=digests_missed" in r.getMessage()]
+    assert len(lines) == 50
+    assert [r.getMessage().split()[1] for r in summary] == [f"count={len(missed)}"]

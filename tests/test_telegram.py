@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 import time
@@ -32,11 +33,17 @@ ADMIN = "telegram:999"
 
 
 async def wait_for(predicate: Callable[[], object], within: float = 60.0) -> None:
-    """Poll until `predicate()` is true (the deadline is generous: it only bounds a failure)."""
+    """Poll until `predicate()` is true; an awaitable result is awaited (a store read goes
+    through `store.run`, on the store's thread, while the bot writes there). The deadline is
+    generous: it only bounds a failure on a loaded machine."""
     end = time.monotonic() + within
-    while not predicate():
+    while not await _settled(predicate()):
         assert time.monotonic() < end, "timed out"
         await asyncio.sleep(0.02)
+
+
+async def _settled(result: object) -> object:
+    return await result if inspect.isawaitable(result) else result
 
 
 def make_transport(bot_api: FakeBotAPI, store: Store, limits: Limits = FAST) -> TelegramTransport:
@@ -166,7 +173,7 @@ async def test_blocked_chat_ends_subscriptions(
         await ask(bot_api, "/subscribe 07:30")
         await ask(bot_api, "/alert grönland")
         bot_api.push_blocked(777)
-        await wait_for(lambda: store.chats.subscription("telegram:777") is None)
+        await wait_for(lambda: store.run(lambda: store.chats.subscription("telegram:777") is None))
         assert await transport.send("telegram:777", Reply.text("Dein Überblick")) == "gone"
     assert store.chats.alerts("telegram:777") == []
     assert "event=subscriptions_ended chat=telegram:777 reason=blocked" in caplog.text
@@ -180,7 +187,9 @@ async def test_group_migration_keeps_subscription(
         await ask(bot_api, "/subscribe@digest_test_bot 06:45", chat_id=-123, chat_type="group")
         await ask(bot_api, "/settings meldungen 3", chat_id=-123, chat_type="group")
         bot_api.push_migration(-123, -100123)
-        await wait_for(lambda: store.chats.subscription("telegram:-100123") is not None)
+        await wait_for(
+            lambda: store.run(lambda: store.chats.subscription("telegram:-100123") is not None)
+        )
         # A send to the old id still arrives: Telegram answers with the new id and we follow.
         await transport.send("telegram:-123", Reply.text("Überblick"))
     assert store.chats.subscription("telegram:-123") is None

@@ -166,7 +166,7 @@ async def test_a_channel_subscribes_by_a_post_gets_its_digest_and_ends_when_the_
         assert "Grönland: Meldung 0" in digest.visible
 
         bot_api.push_removed(channel)
-        await wait_for(lambda: store.chats.subscription(chat) is None)
+        await wait_for(lambda: store.run(lambda: store.chats.subscription(chat) is None))
         assert await served.send(chat, Reply.text("Überblick")) == "gone"
     assert f"event=subscriptions_ended chat={chat} reason=bot kicked had_any=True" in caplog.text
     assert bot_api.count("getChatAdministrators") == 0  # a post in a channel is proof enough
@@ -230,7 +230,7 @@ async def test_removing_the_bot_from_a_forum_ends_every_topics_digest(
         await in_group(bot_api, "/subscribe 07:00", MEMBER, thread=11)
         await in_group(bot_api, "/alert grönland", MEMBER, thread=22)
         bot_api.push_removed(GROUP)
-        await wait_for(lambda: not store.chats.subscriptions())
+        await wait_for(lambda: store.run(lambda: not store.chats.subscriptions()))
     assert store.chats.alerts(f"telegram:{GROUP}/22") == []
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlite_utils import Database
+
 from bot.records import ArchivedDigest, Reply
 from bot.store.table import Table, _dt, _iso, _reply, _reply_json
 
@@ -13,17 +15,20 @@ class Archive(Table):
     """Sent digests by chat, date (the chat's local date, as in the delivery log) and time
     sent: a chat with two digest times (07:00 18:00) keeps both of a day."""
 
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        # The last reply stored and its JSON: a burst's chats share a few digests.
+        self._last: tuple[Reply, str] | None = None
+
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
         """Keep a digest of (chat, date) exactly as it was sent, beside the day's others."""
+        if self._last is None or self._last[0] is not reply:
+            self._last = (reply, _reply_json(reply))
         with self.db.atomic():
-            self.db.table("digest_archive").upsert(
-                {
-                    "chat": chat,
-                    "digest_date": digest_date.isoformat(),
-                    "sent": _iso(at),
-                    "reply": _reply_json(reply),
-                },
-                pk=("chat", "digest_date", "sent"),
+            self.db.execute(
+                "INSERT INTO digest_archive (chat, digest_date, sent, reply) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (chat, digest_date, sent) DO UPDATE SET reply = excluded.reply",
+                [chat, digest_date.isoformat(), _iso(at), self._last[1]],
             )
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlite_utils import Database
@@ -36,6 +37,15 @@ class Deliveries(Table):
             [chat, _key(digest_date)],
         ).fetchone()
         return str(row[0]) if row else None
+
+    def logged_digests(self, chats: Sequence[str], since: date) -> set[tuple[str, str]]:
+        """(chat, key) of every logged digest of these chats dated `since` or later."""
+        rows = self.db.execute(
+            "SELECT chat, digest_date FROM deliveries"
+            " WHERE chat IN (SELECT value FROM json_each(?)) AND digest_date >= ?",
+            [json.dumps(list(chats)), since.isoformat()],
+        )
+        return {(str(chat), str(key)) for chat, key in rows}
 
     def record_delivery(
         self,

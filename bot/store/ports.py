@@ -299,6 +299,11 @@ class DeliveriesPart(Protocol):
         """The logged outcome of the chat's digest for that date, None if there is none."""
         ...
 
+    def logged_digests(self, chats: Sequence[str], since: date) -> set[tuple[str, str]]:
+        """(chat, key) of every logged digest of these chats dated `since` or later, in one
+        read: a tick over many chats asks once, not once per chat and date."""
+        ...
+
     def record_delivery(
         self,
         chat: str,

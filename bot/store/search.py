@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.query import MIN_PART, Query, has_phrases, make_snippet, to_match
+from bot.query import MIN_PART, Query, has_phrases, make_snippet, to_match, to_near
 from bot.records import SearchHit, SearchPage
 from bot.store.articles import Articles
 from bot.store.ranking import (
@@ -37,6 +37,11 @@ RECENCY_DAYS = 14.0
 def _like(text: str) -> str:
     """Escape LIKE wildcards so `quelle:%` matches a literal percent sign."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _near(match: str, near: str) -> str:
+    """The match, narrowed to articles whose phrase words stand near each other (if any)."""
+    return f"{match} AND {near}" if near else match
 
 
 def _by_score(row: Row) -> tuple[float, int]:
@@ -90,7 +95,10 @@ class SearchIndex(Table):
             args["without"] = " OR ".join(f'"{term}"' for term in terms)
         if not query.match:
             return self._filtered(query, where, args, limit, offset)
-        ranked = self._ranked(query.wants, where, args)
+        # A quoted phrase's words must stand near each other: the index's positions narrow
+        # its candidates before the order is checked in the text.
+        near = to_near(query.phrases)
+        ranked = self._ranked(query.wants, where, args, near)
         capped = len(ranked) > CANDIDATES
         match = query.match
         if not capped:
@@ -98,7 +106,7 @@ class SearchIndex(Table):
         if match != query.match:
             # bm25 reads every article matching each of its phrases once per query, so only
             # the exact stems are ranked; the compounds just widen the match.
-            found = self._candidates(match, where, args, scored=False)
+            found = self._candidates(_near(match, near), where, args, scored=False)
             ranked = then_newest(ranked, found)
             capped = len(found) > CANDIDATES
         ranked = ranked[:CANDIDATES]
@@ -171,7 +179,7 @@ class SearchIndex(Table):
         return SearchPage(hits, min(len(rows), CANDIDATES), offset, len(rows) > CANDIDATES)
 
     def _ranked(
-        self, wants: Sequence[tuple[str, ...]], where: str, args: dict[str, Any]
+        self, wants: Sequence[tuple[str, ...]], where: str, args: dict[str, Any], near: str = ""
     ) -> list[Row]:
         """The newest matches of every word (up to CANDIDATES + 1), best boosted bm25 first.
 
@@ -181,9 +189,10 @@ class SearchIndex(Table):
         """
         common = self._common(wants) if len(wants) > 1 else set()
         scored = [word for word in wants if word not in common]
+        match = _near(to_match(wants), near)
         if not common or not scored:
-            return sorted(self._candidates(to_match(wants), where, args), key=_by_score)
-        found = self._candidates(to_match(wants), where, args, scored=False)
+            return sorted(self._candidates(match, where, args), key=_by_score)
+        found = self._candidates(match, where, args, scored=False)
         if not found:
             return []
         # Every match of all wants is a match of the scored ones, in the same rowid range.

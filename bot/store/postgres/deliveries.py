@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.store.deliveries import _key
@@ -35,6 +36,14 @@ class Deliveries(Table):
             [chat, _key(digest_date)],
         ).fetchone()
         return str(row[0]) if row else None
+
+    def logged_digests(self, chats: Sequence[str], since: date) -> set[tuple[str, str]]:
+        """(chat, key) of every logged digest of these chats dated `since` or later."""
+        rows = self.db.execute(
+            "SELECT chat, digest_date FROM deliveries WHERE chat = ANY(%s) AND digest_date >= %s",
+            [list(chats), since.isoformat()],
+        ).rows
+        return {(str(chat), str(key)) for chat, key in rows}
 
     def record_delivery(
         self,
