@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 import logging
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator, Mapping
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +43,86 @@ SEEDS = ROOT / "seeds"
 FAST = Limits(per_second=1000.0, chat_gap=0.0)
 
 
+# The training scripts that rebuild the shipped models (`@pytest.mark.retrains(NAME)`): each
+# writes its files into the folder it is given. A run takes about a minute of one core, so it is
+# started as soon as a test that needs it is collected and runs beside the other tests (mostly
+# waiting on servers and processes); the test waits for it only when its turn comes.
+RETRAINING = {
+    "sentences": ("tools.train", "--out", "{out}/sentences.json"),
+    "blocks": ("tools.train_blocks", "--out-dir", "{out}"),
+}
+
+
+@dataclass
+class Retraining:
+    """A training script running in the background into its own folder."""
+
+    process: subprocess.Popen[bytes]
+    out: Path
+
+    def output(self, timeout: float) -> Path:
+        """Wait for the script and return its folder; a failed run fails the test, with its
+        error output."""
+        self.process.wait(timeout)
+        errors = (self.out / "stderr.txt").read_text(errors="replace")
+        assert self.process.returncode == 0, errors
+        return self.out
+
+
+_retraining: dict[str, Retraining] = {}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the training runs that the selected tests compare with the shipped models."""
+    if session.config.option.collectonly:
+        return
+    names = {m.args[0] for item in session.items for m in item.iter_markers("retrains")}
+    for name in sorted(names - _retraining.keys()):
+        out = Path(tempfile.mkdtemp(prefix=f"newsbot-retrain-{name}-"))
+        module, *args = RETRAINING[name]
+        with (out / "stderr.txt").open("wb") as errors:
+            process = subprocess.Popen(
+                [sys.executable, "-m", module, *(a.format(out=out) for a in args)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
+        _retraining[name] = Retraining(process, out)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop training runs still going (an interrupted or failed-fast session) and clean up."""
+    for run in _retraining.values():
+        if run.process.poll() is None:
+            run.process.kill()
+        run.process.wait()
+        shutil.rmtree(run.out, ignore_errors=True)
+    _retraining.clear()
+
+
+# How long a test waits for its training run: about a minute alone, far longer on a loaded
+# machine (such a test sets its own pytest timeout above this, not the default 300 s).
+RETRAIN_WAIT = 1500.0
+
+
+@pytest.fixture
+def retrained(request: pytest.FixtureRequest) -> Callable[[], Path]:
+    """Waits for the test's `retrains(NAME)` training run and returns the folder it wrote
+    (a test that may skip, for want of the dev data, does so before it waits)."""
+    marker = request.node.get_closest_marker("retrains")
+    assert marker is not None, "a test using `retrained` is marked `retrains(NAME)`"
+    return partial(_retraining[marker.args[0]].output, RETRAIN_WAIT)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the real homeserver is a `synapse` and `integration` test, marked or not,
-    so `-m "not synapse"` and `make test-fast` leave out every one of them."""
+    so `-m "not synapse"` and `make test-fast` leave out every one of them. The `retrains` tests
+    run last, so their training runs have the whole session to finish in the background."""
     for item in items:
         if "homeserver" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.synapse)
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("retrains") is not None)  # stable
 
 
 @pytest.fixture

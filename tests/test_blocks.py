@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from summarizer.blocks import (
 )
 from summarizer.linear import LinearModel
 from summarizer.page import parse_dump, read_dump, to_blocks
+from tests.conftest import RETRAIN_WAIT
 from tools.train_blocks import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,14 +150,12 @@ def test_model_scores_differ_between_prose_and_menu() -> None:
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
+@pytest.mark.retrains("blocks")  # `python -m tools.train_blocks`, started at collection (conftest)
+@pytest.mark.timeout(RETRAIN_WAIT + 60)
+def test_training_script_reproduces_the_shipped_model(retrained: Callable[[], Path]) -> None:
     if not PAGES.exists():
         pytest.skip("pages_dev is not on this machine")
-    subprocess.run(
-        [sys.executable, "-m", "tools.train_blocks", "--out-dir", str(tmp_path)],
-        check=True,
-        cwd=ROOT,
-    )
+    out = retrained()
     for name in (BLOCK_MODEL_FILE, CONTEXT_MODEL_FILE):
         shipped = ROOT / "summarizer" / "models" / name
-        assert (tmp_path / name).read_bytes() == shipped.read_bytes()
+        assert (out / name).read_bytes() == shipped.read_bytes()

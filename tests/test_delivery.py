@@ -348,7 +348,7 @@ async def test_a_room_the_bot_cannot_read_is_told_once_through_the_delivery_and_
     try:
         async with running(matrix_transport(homeserver, bot, store), store, now) as served:
             room = await carol.room_with(bot.user_id, encrypted=True)
-            end = time.monotonic() + 20
+            end = time.monotonic() + 60
             while bot.user_id not in await carol.members(room):
                 assert time.monotonic() < end, "the bot did not join"
                 await asyncio.sleep(0.1)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 
 from summarizer.linear import fit_logistic, from_json, load_packaged, rounded
 from summarizer.ranking import SENTENCE_FEATURES, SENTENCE_MODEL_FILE, prepare, sentence_model
+from tests.conftest import RETRAIN_WAIT
 from tools.train import SUMMARY_SETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,11 +32,12 @@ def test_shipped_model_loads_from_the_package_and_matches_the_features() -> None
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
+@pytest.mark.retrains("sentences")  # `python -m tools.train`, started at collection (conftest)
+@pytest.mark.timeout(RETRAIN_WAIT + 60)
+def test_training_script_reproduces_the_shipped_model(retrained: Callable[[], Path]) -> None:
     if not all(path.exists() for path in SUMMARY_SETS.values()):
         pytest.skip("the dev summaries are not on this machine")
-    out = tmp_path / "sentences.json"
-    subprocess.run([sys.executable, "-m", "tools.train", "--out", str(out)], check=True, cwd=ROOT)
+    out = retrained() / "sentences.json"
     shipped = ROOT / "summarizer" / "models" / SENTENCE_MODEL_FILE
     assert out.read_bytes() == shipped.read_bytes()
 

@@ -46,6 +46,15 @@ async def wait_until(condition: Callable[[], object], what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+def alert_hits(db: Path) -> int:
+    """Articles the alerts were sent for, as the database records them."""
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return int(conn.execute("SELECT count(DISTINCT article_id) FROM alert_hits").fetchone()[0])
+    finally:
+        conn.close()
+
+
 async def terminate(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
     """SIGTERM the bot and collect its output; kill it only if it does not stop in 30 s."""
     if proc.returncode is None:
@@ -132,21 +141,21 @@ async def test_run_sends_a_digest_missed_during_downtime_once(
         "TELEGRAM_API_URL": bot_api.base_url,
     }
 
-    async def one_lifetime() -> str:
+    async def one_lifetime(until: Callable[[], object] = lambda: True) -> str:
         polls = bot_api.count("getUpdates")
         proc = await asyncio.create_subprocess_exec(
             NEWSBOT, "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
         )
         try:
             await wait_until(lambda: bot_api.count("getUpdates") > polls + 1, "the bot to poll")
-            await asyncio.sleep(0.5)
+            await wait_until(until, "the late digest")
+            await asyncio.sleep(0.5)  # time for a digest it should not send
         finally:
             _, err = await terminate(proc)
         assert proc.returncode == 0, err.decode()
         return err.decode()
 
-    await one_lifetime()
-    await wait_until(lambda: bot_api.screen(1001), "the late digest")
+    await one_lifetime(until=lambda: bot_api.screen(1001))
     digests = [m for m in bot_api.screen(1001) if "Verspätet" in m.text]
     assert len(digests) == 1
     await one_lifetime()
@@ -199,7 +208,7 @@ async def test_ingest_beside_a_running_bot_loses_no_alert(
         await wait_until(lambda: len(bot_api.screen(777)) >= 12, "12 alerts")
         _, ingest_err = await asyncio.wait_for(ingest.communicate(), 240)
         assert ingest.returncode == 0, ingest_err.decode()
-        await asyncio.sleep(1)  # the last alert's hit is recorded after its send
+        await wait_until(lambda: alert_hits(db) == 12, "the alerts' hits recorded")
     finally:
         _, err = await terminate(bot)
         if ingest.returncode is None:
@@ -210,11 +219,10 @@ async def test_ingest_beside_a_running_bot_loses_no_alert(
     assert b"locked" not in err
     assert b"Traceback" not in err
     assert len(bot_api.screen(777)) == 12
+    assert alert_hits(db) == 12
     conn = sqlite3.connect(db)
     try:
-        hits = conn.execute("SELECT count(DISTINCT article_id) FROM alert_hits").fetchone()[0]
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     finally:
         conn.close()
-    assert hits == 12
     assert articles == 412

@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -39,29 +40,35 @@ def free_port() -> int:
 
 
 def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    """Run `newsbot ARGS` in this process with only `env` set; (exit status, stdout, stderr)."""
-    result = cli(*args, env={"PATH": "/usr/bin:/bin", **env}, clean_env=True)
+    """Run `newsbot ARGS` in this process with only `env` set, in a folder of its own (the
+    default database, newsbot.db, is made there, not in the checkout); (exit status, stdout,
+    stderr)."""
+    with tempfile.TemporaryDirectory() as folder:
+        result = cli(*args, env={"PATH": "/usr/bin:/bin", **env}, clean_env=True, cwd=Path(folder))
     return result.returncode, result.stdout, result.stderr
 
 
 async def newsbot_process(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     """Run `python -m bot ARGS` as a process with only `env` set (for `run`, which installs
-    signal handlers and so needs a main thread of its own); (exit status, stdout, stderr)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "NEWSBOT_CONFIG": "", **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+    signal handlers and so needs a main thread of its own), in a folder of its own as above;
+    (exit status, stdout, stderr)."""
+    with tempfile.TemporaryDirectory() as folder:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "NEWSBOT_CONFIG": "", **env},
+            cwd=folder,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), 60)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
 

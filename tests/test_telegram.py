@@ -32,9 +32,10 @@ pytestmark = pytest.mark.integration
 ADMIN = "telegram:999"
 
 
-async def wait_for(predicate: Callable[[], object], within: float = 10.0) -> None:
+async def wait_for(predicate: Callable[[], object], within: float = 60.0) -> None:
     """Poll until `predicate()` is true; an awaitable result is awaited (a store read goes
-    through `store.run`, on the store's thread, while the bot writes there)."""
+    through `store.run`, on the store's thread, while the bot writes there). The deadline is
+    generous: it only bounds a failure on a loaded machine."""
     end = time.monotonic() + within
     while not await _settled(predicate()):
         assert time.monotonic() < end, "timed out"

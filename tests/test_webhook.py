@@ -38,8 +38,8 @@ def port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_for(predicate: Callable[[], object], within: float = 10.0) -> None:
-    """Poll until `predicate()` is true."""
+async def wait_for(predicate: Callable[[], object], within: float = 60.0) -> None:
+    """Poll until `predicate()` is true (the deadline is generous: it only bounds a failure)."""
     end = time.monotonic() + within
     while not predicate():
         assert time.monotonic() < end, "timed out"
