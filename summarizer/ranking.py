@@ -504,5 +504,6 @@ def picks(prepared: Prepared, model: LinearModel, count: int) -> list[str]:
 
 
 def is_unstopped(sentence: str) -> bool:
-    """True when a sentence ends without closing punctuation (a teaser or subtitle's way)."""
-    return sentence.rstrip()[-1:] not in _END_CHARS
+    """True when a sentence ends without closing punctuation (a teaser or subtitle's way); a
+    question mark closes one too."""
+    return sentence.rstrip()[-1:] not in _END_CHARS | {"?"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from summarizer import ALGORITHMS, parse_page, summarize
@@ -104,6 +104,16 @@ def test_every_algorithm_on_any_text(text: str, algorithm: str) -> None:
         max_size=30,
     ),
     st.integers(min_value=1, max_value=4),
+)
+# A question set as the first paragraph is taken as written, never given a full stop.
+@example(
+    [
+        "Warum reiste der Kanzler gerade jetzt nach Paris?",
+        "\n\n",
+        "Der Kanzler reiste am Montag nach Paris.",
+        "Der Kanzler reiste am Montag nach Paris.",
+    ],
+    1,
 )
 def test_newsbot_on_news_shaped_text(parts: list[str], n: int) -> None:
     text = " ".join(parts)
