@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 from sqlite_utils import Database
 
 from bot.app import make_delivery, make_handler
@@ -35,6 +36,11 @@ from bot.transports.port import Limits, Transport
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.postgres import Cluster, empty_postgres, skip_or_fail_without_postgres
 from tests.fakes.synapse import Homeserver, skip_or_fail_without_synapse
+
+# CI runs the property tests on fixed examples (`HYPOTHESIS_PROFILE=ci`), so a red run can be
+# reproduced; a local run draws new ones each time, which is how they find new faults.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
