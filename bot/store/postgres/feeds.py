@@ -83,12 +83,16 @@ class Feeds(Table):
         """Lease up to `limit` feeds due by `due_by` that no live lease holds to `owner` until
         `until`; rows another poller is claiming this moment are skipped (SKIP LOCKED), so
         pollers never wait for each other nor take the same feed."""
+        # The picked ids are materialized once: as a plain `IN (SELECT … LIMIT …)` the planner
+        # may run the subquery again per row and lease more than `limit` feeds.
         rows = self.db.query(
-            "UPDATE feeds SET lease_owner = %s, leased_until = %s WHERE id IN ("
-            " SELECT id FROM feeds WHERE (next_fetch IS NULL OR next_fetch <= %s)"
+            "WITH picked AS MATERIALIZED (SELECT id FROM feeds"
+            " WHERE (next_fetch IS NULL OR next_fetch <= %s)"
             " AND (leased_until IS NULL OR leased_until <= %s) ORDER BY id LIMIT %s"
-            " FOR UPDATE SKIP LOCKED) RETURNING *",
-            [owner, _iso(until), _iso(due_by), _iso(now), limit],
+            " FOR UPDATE SKIP LOCKED)"
+            " UPDATE feeds SET lease_owner = %s, leased_until = %s FROM picked"
+            " WHERE feeds.id = picked.id RETURNING feeds.*",
+            [_iso(due_by), _iso(now), limit, owner, _iso(until)],
         )
         return sorted((to_feed(r) for r in rows), key=lambda f: f.id)
 
