@@ -9,6 +9,8 @@ alone are mostly one per story). The whole window is grouped each time, so the c
 neighbours stay in it. For each fold, the grid point with the best F1 on the other folds
 (precision at least MIN_PRECISION) is scored on the held-out fold: in-sample and held-out side
 by side, and the defaults of bot.stories (not fitted here) beside them with their spread.
+Before the folds: the whole day's score with a 90% interval from resampling its stories, and
+what each mechanism of the running-story pass adds (each switched off in turn).
 """
 
 from __future__ import annotations
