@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import logging
 import os
@@ -43,6 +44,14 @@ settings.register_profile("ci", derandomize=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+async def settled(result: object) -> object:
+    """A wait's condition value: awaited when it is awaitable (a store read through
+    `store.run`, on the store's thread, while a bot writes there)."""
+    return await result if inspect.isawaitable(result) else result
+
+
 SEEDS = ROOT / "seeds"
 # Pacing for tests that are not about pacing: no gap per chat, no real-time wait. Tests pass it
 # to the transports (`limits=FAST`); test_restart's burst test keeps Telegram's real limits.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import ipaddress
 import random
 import time
@@ -19,6 +18,7 @@ from bot.allowed_urls import Allowed, address_kind, url_refusal
 from bot.ingest.feeds import FeedPoller, PollOptions, poll_feeds
 from bot.ingest.fetch import Fetcher, FetchError, FetchOptions
 from bot.store import Store
+from tests.conftest import settled
 from tests.fakes.feed_site import FeedSite, german_text, page_html, rss
 
 pytestmark = pytest.mark.integration
@@ -304,7 +304,7 @@ async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule
 async def _until(condition: object, seconds: float) -> None:
     """Wait for `condition()` (a value, or an awaitable of one) to be true, at most `seconds`."""
     deadline = time.monotonic() + seconds
-    while not await _value(condition()):  # type: ignore[operator]
+    while not await settled(condition()):  # type: ignore[operator]
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
@@ -312,10 +312,6 @@ async def _until(condition: object, seconds: float) -> None:
 
 async def _contains(titles: Awaitable[set[str]], title: str) -> bool:
     return title in await titles
-
-
-async def _value(result: object) -> object:
-    return await result if inspect.isawaitable(result) else result
 
 
 async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_interval(

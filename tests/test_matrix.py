@@ -37,13 +37,12 @@ from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
 from bot.transports.port import Limits
 from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
-from tests.conftest import FAST, ROOT, Running, running
+from tests.conftest import FAST, ROOT, Running, running, settled
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
 from tests.test_run import terminate
-from tests.test_telegram import _settled
 
 pytestmark = [pytest.mark.integration, pytest.mark.synapse]
 PASSWORD = "correct-horse-battery-staple"
@@ -193,7 +192,7 @@ async def wait_for(predicate: Callable[[], object], within: float = 60) -> None:
     """Poll until `predicate()` is true; an awaitable result (a read through `store.run`)
     is awaited. The deadline is generous: it only bounds a failure on a loaded machine."""
     end = time.monotonic() + within
-    while not await _settled(predicate()):
+    while not await settled(predicate()):
         assert time.monotonic() < end, "timed out"
         await asyncio.sleep(0.05)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import sys
 import time
@@ -24,7 +23,7 @@ from bot.render import render_digest
 from bot.store import Store
 from bot.transports.port import Limits
 from bot.transports.telegram import TelegramTransport, command_names
-from tests.conftest import FAST, ROOT, Running, running
+from tests.conftest import FAST, ROOT, Running, running, settled
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 from tests.test_run import terminate
 
@@ -37,13 +36,9 @@ async def wait_for(predicate: Callable[[], object], within: float = 60.0) -> Non
     through `store.run`, on the store's thread, while the bot writes there). The deadline is
     generous: it only bounds a failure on a loaded machine."""
     end = time.monotonic() + within
-    while not await _settled(predicate()):
+    while not await settled(predicate()):
         assert time.monotonic() < end, "timed out"
         await asyncio.sleep(0.02)
-
-
-async def _settled(result: object) -> object:
-    return await result if inspect.isawaitable(result) else result
 
 
 def make_transport(bot_api: FakeBotAPI, store: Store, limits: Limits = FAST) -> TelegramTransport:
