@@ -20,6 +20,10 @@ VENV ?= .venv-$(PYTHON_VERSION)
 endif
 endif
 VENV ?= .venv
+# Two pytest-xdist workers: while one waits on Synapse, a bot process or a real-time burst, the
+# other computes. Tests on the homeserver share one worker (one Synapse); `XDIST=` runs in one
+# process.
+XDIST ?= -n 2 --dist loadgroup
 UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 # The oldest Python the project supports; the universal locks resolve for it and every newer one.
@@ -48,15 +52,15 @@ demo: $(VENV)/.installed  ## ingest the seeds, print today's digest, open the co
 test: $(VENV)/.installed  ## the whole test suite (installs the test-only Synapse on first use)
 	-@PYTHON=$(DEFAULT_PYTHON) sh tests/fakes/install_synapse.sh \
 	  || echo "Synapse could not be installed: Matrix tests will skip"
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q $(XDIST)
 
 test-fast: $(VENV)/.installed  ## the inner loop: every test that needs no server, process or long run
-	$(VENV)/bin/python -m pytest -q -m "not integration and not slow"
+	$(VENV)/bin/python -m pytest -q $(XDIST) -m "not integration and not slow"
 
 test-no-slow: $(VENV)/.installed  ## everything but the slow tests (see the `slow` marker)
 	-@PYTHON=$(DEFAULT_PYTHON) sh tests/fakes/install_synapse.sh \
 	  || echo "Synapse could not be installed: Matrix tests will skip"
-	$(VENV)/bin/python -m pytest -q -m "not slow"
+	$(VENV)/bin/python -m pytest -q $(XDIST) -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .

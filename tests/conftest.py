@@ -8,9 +8,11 @@ import io
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -66,21 +68,43 @@ RETRAINING = {
     "sentences": ("tools.train", "--out", "{out}/sentences.json"),
     "blocks": ("tools.train_blocks", "--out-dir", "{out}"),
 }
+# Under pytest-xdist every worker collects every test, but each training runs once: the first
+# worker (gw0) starts it in a folder that the controller made for the run (its path passed on in
+# the environment), and whichever worker runs the test waits there.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+_TRAINS_HERE = _WORKER in (None, "gw0")
+_RETRAIN_DIR = "NEWSBOT_RETRAIN_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's training folder, made before xdist starts its workers (they inherit it)."""
+    if _WORKER is None:
+        os.environ[_RETRAIN_DIR] = tempfile.mkdtemp(prefix="newsbot-retrain-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _WORKER is None:
+        shutil.rmtree(os.environ.pop(_RETRAIN_DIR, ""), ignore_errors=True)
 
 
 @dataclass
 class Retraining:
-    """A training script running in the background into its own folder."""
+    """A training script running in the background into its own folder; its exit code lands
+    in `rc` when it ends, so a test in another worker process can wait for it too."""
 
-    process: subprocess.Popen[bytes]
     out: Path
+    process: subprocess.Popen[bytes] | None = None
 
     def output(self, timeout: float) -> Path:
         """Wait for the script and return its folder; a failed run fails the test, with its
         error output."""
-        self.process.wait(timeout)
+        rc = self.out / "rc"
+        deadline = time.monotonic() + timeout
+        while not rc.exists():
+            assert time.monotonic() < deadline, f"no training run ended in {self.out}"
+            time.sleep(0.5)
         errors = (self.out / "stderr.txt").read_text(errors="replace")
-        assert self.process.returncode == 0, errors
+        assert rc.read_text().strip() == "0", errors
         return self.out
 
 
@@ -93,25 +117,36 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     names = {m.args[0] for item in session.items for m in item.iter_markers("retrains")}
     for name in sorted(names - _retraining.keys()):
-        out = Path(tempfile.mkdtemp(prefix=f"newsbot-retrain-{name}-"))
+        out = Path(os.environ[_RETRAIN_DIR]) / name
+        if not _TRAINS_HERE:
+            _retraining[name] = Retraining(out)
+            continue
+        out.mkdir()
         module, *args = RETRAINING[name]
-        with (out / "stderr.txt").open("wb") as errors:
-            process = subprocess.Popen(
-                [sys.executable, "-m", module, *(a.format(out=out) for a in args)],
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-            )
-        _retraining[name] = Retraining(process, out)
+        command = [sys.executable, "-m", module, *(a.format(out=out) for a in args)]
+        # `rc` is written by a rename, so a waiting worker never reads it half-written.
+        script = '"$@" 2>"$OUT/stderr.txt"; echo $? >"$OUT/rc.part"; mv "$OUT/rc.part" "$OUT/rc"'
+        process = subprocess.Popen(
+            ["sh", "-c", script, "train", *command],
+            cwd=ROOT,
+            env={**os.environ, "OUT": str(out)},
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,  # stopped as a group: the shell and the script
+        )
+        _retraining[name] = Retraining(out, process)
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop training runs still going (an interrupted or failed-fast session) and clean up."""
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """End the training runs. A single process, or an interrupted worker, stops them; a worker
+    that finished lets them end, since a test in another worker may be waiting for them."""
     for run in _retraining.values():
-        if run.process.poll() is None:
-            run.process.kill()
+        if run.process is None:
+            continue
+        if (_WORKER is None or exitstatus == pytest.ExitCode.INTERRUPTED) and (
+            run.process.poll() is None
+        ):
+            os.killpg(run.process.pid, signal.SIGKILL)
         run.process.wait()
-        shutil.rmtree(run.out, ignore_errors=True)
     _retraining.clear()
 
 
@@ -129,6 +164,7 @@ def retrained(request: pytest.FixtureRequest) -> Callable[[], Path]:
     return partial(_retraining[marker.args[0]].output, RETRAIN_WAIT)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the `xdist_group` marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the real homeserver is a `synapse` and `integration` test, marked or not,
     so `-m "not synapse"` and `make test-fast` leave out every one of them. The `retrains` tests
@@ -137,6 +173,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "homeserver" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.synapse)
             item.add_marker(pytest.mark.integration)
+            # Under pytest-xdist (`--dist loadgroup`) one worker runs them all: one Synapse.
+            item.add_marker(pytest.mark.xdist_group("synapse"))
     items.sort(key=lambda item: item.get_closest_marker("retrains") is not None)  # stable
 
 
