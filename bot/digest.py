@@ -434,6 +434,7 @@ def to_story(group: Sequence[Article], sentences: int) -> Story:
         # The lead article first: the digest entry's "/article N" shows it.
         article_ids=(best.id, *(a.id for a in group if a is not best)),
         latest=max(a.when for a in group),
+        kicker=best.kicker,
     )
 
 
@@ -671,6 +672,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
         "stories": [
             {
                 "headline": story.headline,
+                "kicker": story.kicker,
                 "summary": " ".join(story.summary),
                 "sources": [
                     {

@@ -105,6 +105,26 @@ def outlet_of(
     return registered_domain(url or "") or ""
 
 
+_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _letters(text: str) -> str:
+    """`Columbus entdeckt` and `columbus-entdeckt.de` alike: lower case, umlauts spelled out,
+    letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", text.casefold().translate(_SPELLED))
+
+
+def names_outlet(label: str, outlet: str, url: str | None) -> bool:
+    """True when a label (a kicker line) is the site's own name: the outlet's, or its domain's
+    (`Literaturgefluester` on literaturgefluester.wordpress.com). A site's name is no kicker."""
+    key = _letters(label)
+    if not key:
+        return False
+    host = urlsplit(url).hostname or "" if url and "://" in url else ""
+    names = [outlet, *host.split(".")]
+    return any(key == _letters(name) for name in names if name)
+
+
 def publisher(name: str) -> str:
     """The key outlets are counted by: one per publisher, whatever section or spelling."""
     shown = outlets().display(name)

@@ -179,6 +179,7 @@ class Story:
     links: tuple[Link, ...]
     article_ids: tuple[int, ...]
     latest: datetime
+    kicker: str = ""  # the label above the headline, from the article the entry speaks with
 
 
 @dataclass(frozen=True, slots=True)

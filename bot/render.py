@@ -255,6 +255,21 @@ def source_name(name: str, language: str) -> str:
     return (outlets().display(known) or known) if known else t(language, "unknown_source")
 
 
+# Between a kicker and its headline on one line: "Bundesliga, 13. Spieltag · Leverkusen dreht …".
+KICKER_SEPARATOR = " · "
+
+
+def kicker_spans(kicker: str) -> tuple[Span, ...]:
+    """The label above a headline, set before it on a one-line item (a search hit, a push)."""
+    return (Span(kicker + KICKER_SEPARATOR),) if kicker else ()
+
+
+def kicker_line(kicker: str) -> tuple[Span, ...]:
+    """The label on its own line above a headline, as the page sets it: in a numbered entry,
+    "1. Bundesliga, 13. Spieltag" would read as the first division."""
+    return (Span(kicker + "\n"),) if kicker else ()
+
+
 def render_digest(
     digest: Digest, language: str, zone: str = DEFAULT_ZONE, *, calendar_day: bool = False
 ) -> Reply:
@@ -277,7 +292,11 @@ def render_digest(
     paragraphs: list[tuple[Span, ...]] = [head]
     for number, story in enumerate(digest.stories, 1):
         lead = next((k.url for k in story.links if k.title == story.headline), None)
-        entry = [Span(f"{number}. "), Span(story.headline, bold=True, url=lead)]
+        entry = [
+            *kicker_line(story.kicker),
+            Span(f"{number}. "),
+            Span(story.headline, bold=True, url=lead),
+        ]
         if reported_before(story.latest, digest.since, zone):
             # First stored in the window but reported before it: shown as what it is.
             older = shown_date(story.latest, language, zone)
