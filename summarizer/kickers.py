@@ -33,6 +33,14 @@ _NAVIGATION = frozenset(
         "regionales lokales feuilleton digital netzwelt finanzen"
     ).split()
 )
+# Words only the site's furniture uses (a shop's price line, a contact box, a follow button): a
+# label with one of them is no kicker, whatever else it says ("Endpreis zzgl. Versandkosten").
+_FURNITURE = frozenset(
+    (  # noqa: SIM905
+        "zzgl inkl versandkosten warenkorb impressum datenschutz cookies kontaktdaten "
+        "follower followern abonnenten anmelden einloggen registrieren"
+    ).split()
+)
 # A run-on of two menu entries ("SuchenSuchen", "HomeBMW3er"), a credit ("Foto / Agentur") or a
 # label with a code or count ("Webcode:0104", "Wohnen (3)") is no kicker.
 _NOT_KICKER = re.compile(r"[a-zäöüß][A-ZÄÖÜ]|[/:|()\[\]{}<>@#]|^\w{1,3}$")
@@ -51,13 +59,16 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 
 def is_navigation(label: str) -> bool:
     """True when a short label is the site's navigation, a call to the reader or a date, not a
-    kicker: all of its words (function words aside) name site places, or it says du, or it is
-    month names and numbers only."""
+    kicker: all of its words (function words aside) name site places, it opens with one and a
+    function word, it names the site's furniture, it says du, or it is month names and
+    numbers only."""
     found = [w.casefold() for w in _WORD.findall(label)]
     if not found:
         return True
-    if any(w in _READER for w in found):
+    if any(w in _READER or w in _FURNITURE for w in found):
         return True
+    if len(found) > 1 and found[0] in _NAVIGATION and is_stop_word(found[1]):
+        return True  # a section's tagline: "Aktuelles zum Strafrecht", "Mehr aus Hamburg"
     if all(w.isdigit() or w in _MONTHS for w in found):
         return True
     content = [w for w in found if not w.isdigit() and (w in _NAVIGATION or not is_stop_word(w))]

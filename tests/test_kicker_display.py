@@ -137,6 +137,9 @@ NAVIGATION = [
     "Leichte Sprache",
     "Politik",
     "Schließe dich 600 Followern an",
+    "Aktuelles zum Strafprozessrecht",
+    "Mehr aus Hamburg",
+    "Endpreis zzgl. Versandkosten",
     "November 6, 2023",
 ]
 # Kickers German outlets set above a headline: a topic, a place list, a form, a match day.
@@ -147,6 +150,7 @@ KICKERS = [
     "Analyse",
     "Tarifstreit",
     "Olympische Winterspiele",
+    "Wahl in Thüringen",
 ]
 
 
