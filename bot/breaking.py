@@ -127,8 +127,8 @@ def outlets(story: Story, language: str) -> str:
 
 def breaking_paragraphs(story: Story, language: str) -> tuple[tuple[Span, ...], ...]:
     """A breaking story in a few paragraphs: headline, one sentence, its outlets."""
-    # The first report's link: the story's own headline may come from a later one.
-    url = next((link.url for link in story.links if link.url), None)
+    # The headline's own article, which `/article` shows; else the first report with a link.
+    url = story.url or next((link.url for link in story.links if link.url), None)
     head = (
         Span(t(language, "breaking_head") + " "),
         *kicker_spans(story.kicker),

@@ -435,6 +435,7 @@ def to_story(group: Sequence[Article], sentences: int) -> Story:
         article_ids=(best.id, *(a.id for a in group if a is not best)),
         latest=max(a.when for a in group),
         kicker=best.kicker,
+        url=best.url,
     )
 
 

@@ -291,11 +291,10 @@ def render_digest(
         return Reply((head, (Span(empty),)))
     paragraphs: list[tuple[Span, ...]] = [head]
     for number, story in enumerate(digest.stories, 1):
-        lead = next((k.url for k in story.links if k.title == story.headline), None)
         entry = [
             *kicker_line(story.kicker),
             Span(f"{number}. "),
-            Span(story.headline, bold=True, url=lead),
+            Span(story.headline, bold=True, url=story.url),
         ]
         if reported_before(story.latest, digest.since, zone):
             # First stored in the window but reported before it: shown as what it is.
