@@ -125,6 +125,41 @@ def names_outlet(label: str, outlet: str, url: str | None) -> bool:
     return any(key == _letters(name) for name in names if name)
 
 
+# Lines at a page's foot or in its share bar that name the outlet: "© DER SPIEGEL 2026",
+# "Copyright © 2026 heise online", "Quelle: dpa", "(dpa)", "Folgen Sie der SZ auf Instagram".
+_OWNER_LINE = re.compile(
+    r"^(?:(?:copyright\s*)?(?:©|\(c\))\s*(?:\d{4}\s*)?(?P<owner>.+?)"
+    r"(?:\s+(?:gmbh|ag|verlag)\b.*|\s+\d{4}.*|[,.].*)?"
+    r"|quelle:\s*(?P<quelle>[^,;]+?)|\((?P<agency>[^()]{2,30})\)"
+    r"|folgen\s+sie\s+(?:der|dem|den)?\s*(?P<follow>.+?)\s+auf\s+\w+)\s*$",
+    re.IGNORECASE,
+)
+# How far from a page's top its masthead stands, and from its foot its copyright line.
+_MASTHEAD_BLOCKS = 2
+_FOOT_BLOCKS = 12
+
+
+def masthead_of(text: str) -> str | None:
+    """The outlet a page dump names where publishers name themselves: its masthead (a first line
+    that is an outlet's display name or domain, "Süddeutsche Zeitung", "tagesschau.de") or a
+    copyright, source or follow line ("© DER SPIEGEL 2026", "Quelle: dpa"). Only names the
+    outlet table knows count, and a masthead only as the table writes it (a menu's "Presse" is
+    no "Die Presse"), so a menu word is never taken for a publisher."""
+    table = outlets()
+    blocks = [" ".join(b.split()) for b in text.split("\n\n") if b.strip()]
+    for block in blocks[:_MASTHEAD_BLOCKS]:
+        key = block.casefold()
+        found = table.by_domain.get(key) or table.by_name.get(key)
+        if found and (key in table.by_domain or key == found.casefold()):
+            return found
+    for block in reversed(blocks[-_FOOT_BLOCKS:]):
+        m = _OWNER_LINE.match(block) if len(block) <= 80 else None
+        name = next((g for g in m.groups() if g), None) if m else None
+        if name and table.display(name):
+            return table.display(name)
+    return None
+
+
 def publisher(name: str) -> str:
     """The key outlets are counted by: one per publisher, whatever section or spelling."""
     shown = outlets().display(name)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from bot.breaking import breaking_reply
 from bot.digest import build_digests, plan_day
 from bot.records import ChatSettings, NewArticle
-from bot.breaking import breaking_reply
 from bot.render import render_digest, telegram_html, to_plain
 from bot.store import Store
 
@@ -85,7 +85,8 @@ def test_the_headline_links_the_article_it_is_from(store: Store) -> None:
     html = telegram_html(render_digest(digest, "de", calendar_day=True))
     assert f'<a href="{RESUME.url}"><b>{RESUME.title}</b></a>' in html
     shown = store.articles.article(story.article_ids[0])
-    assert shown is not None and shown.url == RESUME.url
+    assert shown is not None
+    assert shown.url == RESUME.url
     for language in ("de", "en"):
         pushed = telegram_html(breaking_reply(story, language))
         assert f'<a href="{RESUME.url}"><b>{RESUME.title}</b></a>' in pushed

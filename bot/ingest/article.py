@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.errors import BadInput
-from bot.outlets import names_outlet, outlet_of
+from bot.outlets import masthead_of, names_outlet, outlet_of
 from bot.records import NewArticle
 from summarizer import (
     has_letter_words,
@@ -85,8 +85,9 @@ def to_article(
     if not page.title:
         raise BadInput("no title found")
     summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
+    masthead = page.source or masthead_of(text)
     outlet = outlet_of(
-        given=given_source, url=url, named=source, masthead=page.source, file_name=file_name
+        given=given_source, url=url, named=source, masthead=masthead, file_name=file_name
     )
     return NewArticle(
         title=page.title,
