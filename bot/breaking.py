@@ -131,7 +131,7 @@ def breaking_paragraphs(story: Story, language: str) -> tuple[tuple[Span, ...], 
     url = story.url or next((link.url for link in story.links if link.url), None)
     head = (
         Span(t(language, "breaking_head") + " "),
-        *kicker_spans(story.kicker),
+        *kicker_spans(story.kicker, story.headline),
         Span(story.headline, bold=True, url=url),
     )
     paragraphs: list[tuple[Span, ...]] = [head]

@@ -259,15 +259,22 @@ def source_name(name: str, language: str) -> str:
 KICKER_SEPARATOR = " · "
 
 
-def kicker_spans(kicker: str) -> tuple[Span, ...]:
+def _shown_kicker(kicker: str, headline: str) -> str:
+    """The kicker, unless the headline already opens with it ("Sturmtief Xenia: Bahn …")."""
+    return "" if headline.casefold().startswith(kicker.casefold()) else kicker
+
+
+def kicker_spans(kicker: str, headline: str) -> tuple[Span, ...]:
     """The label above a headline, set before it on a one-line item (a search hit, a push)."""
-    return (Span(kicker + KICKER_SEPARATOR),) if kicker else ()
+    shown = _shown_kicker(kicker, headline)
+    return (Span(shown + KICKER_SEPARATOR),) if shown else ()
 
 
-def kicker_line(kicker: str) -> tuple[Span, ...]:
+def kicker_line(kicker: str, headline: str) -> tuple[Span, ...]:
     """The label on its own line above a headline, as the page sets it: in a numbered entry,
     "1. Bundesliga, 13. Spieltag" would read as the first division."""
-    return (Span(kicker + "\n"),) if kicker else ()
+    shown = _shown_kicker(kicker, headline)
+    return (Span(shown + "\n"),) if shown else ()
 
 
 def render_digest(
@@ -292,7 +299,7 @@ def render_digest(
     paragraphs: list[tuple[Span, ...]] = [head]
     for number, story in enumerate(digest.stories, 1):
         entry = [
-            *kicker_line(story.kicker),
+            *kicker_line(story.kicker, story.headline),
             Span(f"{number}. "),
             Span(story.headline, bold=True, url=story.url),
         ]

@@ -218,3 +218,13 @@ def test_the_digest_json_names_the_kicker(store: Storage, tmp_path: Path) -> Non
     pool = StoryPool.of(store.articles.articles_since(NOW - timedelta(days=1)))
     digest = pool.cut(plan_recent(NOW, "Europe/Berlin"), NOW)
     assert digest.stories[0].kicker == KICKER
+
+
+def test_a_kicker_the_headline_opens_with_is_not_shown_twice(db_path: Path) -> None:
+    when = (NOW - timedelta(hours=1)).isoformat()
+    item = {"id": "a", "title": f"Sturmtief Xenia: {HEADLINE}", "text": "Leverkusen gewinnt.",
+            "kicker": "Sturmtief Xenia", "source": "dpa", "published": when}  # fmt: skip
+    newsbot("ingest", "--jsonl", db=db_path, stdin=json.dumps(item) + "\n")
+    found = newsbot("search", "Leverkusen", db=db_path).stdout
+    assert f"] Sturmtief Xenia: {HEADLINE} — dpa" in found
+    assert found.count("Sturmtief Xenia") == 1

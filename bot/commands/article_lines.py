@@ -21,7 +21,7 @@ def _marked(text: str) -> tuple[Span, ...]:
 def _article_line(article: Article, language: str, zone: str) -> tuple[Span, ...]:
     return (
         Span(f"[{article.id}] "),
-        *kicker_spans(article.kicker),
+        *kicker_spans(article.kicker, article.title),
         Span(article.title, bold=True, url=article.url),
         Span(f" — {source_name(article.source, language)}, "),
         Span(shown_date(article.published, language, zone)),

@@ -333,7 +333,7 @@ def _article(req: Request) -> Reply:
     # Kicker, title, source and date, then the text; the summary is the text's own opening, not
     # repeated. The kicker stands on its own line above the title, as on the page.
     title = Span(article.title, bold=True, url=article.url)
-    head = (*kicker_line(article.kicker), title)
+    head = (*kicker_line(article.kicker, article.title), title)
     where = f"{source_name(article.source, req.language)}, "
     where += shown_date(article.published, req.language, req.zone)
     paragraphs: list[tuple[Span, ...]] = [head, (Span(where),)]
