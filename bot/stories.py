@@ -327,7 +327,8 @@ def group_stories(
     outlets = [publisher(a.source) for a in articles]
     if tuning.merge_running:
         labels = _merge_running(m, outlets, labels, tuning)
-    secondary = [is_secondary(a.title) for a in articles]
+    # A page's own kicker ("Meinung", "Analyse") names the form as a glued one does.
+    secondary = [is_secondary(f"{a.kicker}: {a.title}" if a.kicker else a.title) for a in articles]
     labels = _join_running(outlets, feats, secondary, labels, tuning)
     groups: dict[int, list[Article]] = {}
     for article, label in zip(articles, labels, strict=True):

@@ -174,3 +174,17 @@ def test_a_who_question_about_another_crime_stays_its_own_story() -> None:
     assert is_secondary("MeinungVermögen der Deutschen: Wer so spart, ist dumm")
     assert is_secondary("Wer Feuerwerk verbieten will, der trifft die Falschen")
     assert is_secondary("Bankeinbruch: Wie sicher ist mein Schließfach?")
+
+
+def test_a_comment_named_by_its_own_kicker_field_gets_the_relief() -> None:
+    """A page dump's kicker ("Meinung") is its own field: it names the form as "Kommentar:"
+    in a feed title does, so the comment joins the fire with one name fewer."""
+    plain = "Die Party ist vorbei"
+    text = (
+        "Feuerwerk in Innenräumen, fehlende Notausgänge: Was in der Silvesternacht in der Bar "
+        "geschah, darf sich nicht wiederholen, meint unser Autor."
+    )
+    arts = _articles([*ITEMS[:4], ("BILD", plain, text), ITEMS[5]])
+    assert not _together(group_stories(arts), "Brand in Bar in Crans-Montana", plain)
+    arts[4] = replace(arts[4], kicker="Meinung")
+    assert _together(group_stories(arts), "Brand in Bar in Crans-Montana", plain)
