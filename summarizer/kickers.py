@@ -54,16 +54,18 @@ _MONTHS = frozenset(
         "jun jul aug sep sept okt oct nov dez dec"
     ).split()
 )
+# A paywall marker over a headline ("SPIEGEL+", "Z+", "SZ Plus", "WELTplus"): an offer, no topic.
+_PAYWALL = re.compile(r"(?i)(?:\+|plus)$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 
 
 def is_navigation(label: str) -> bool:
     """True when a short label is the site's navigation, a call to the reader or a date, not a
     kicker: all of its words (function words aside) name site places, it opens with one and a
-    function word, it names the site's furniture, it says du, or it is month names and
-    numbers only."""
+    function word, it names the site's furniture or a paywall offer, it says du, or it is month
+    names and numbers only."""
     found = [w.casefold() for w in _WORD.findall(label)]
-    if not found:
+    if not found or _PAYWALL.search(label.strip()):
         return True
     if any(w in _READER or w in _FURNITURE for w in found):
         return True

@@ -140,6 +140,9 @@ NAVIGATION = [
     "Aktuelles zum Strafprozessrecht",
     "Mehr aus Hamburg",
     "Endpreis zzgl. Versandkosten",
+    "SPIEGEL+",
+    "SZ Plus",
+    "WELTplus",
     "November 6, 2023",
 ]
 # Kickers German outlets set above a headline: a topic, a place list, a form, a match day.
