@@ -120,7 +120,10 @@ def names_outlet(label: str, outlet: str, url: str | None) -> bool:
     key = _letters(label)
     if not key:
         return False
-    host = urlsplit(url).hostname or "" if url and "://" in url else ""
+    try:
+        host = (urlsplit(url).hostname or "") if url and "://" in url else ""
+    except ValueError:  # not a URL one can read ("http://[::1")
+        host = ""
     names = [outlet, *host.split(".")]
     return any(key == _letters(name) for name in names if name)
 
