@@ -37,6 +37,8 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "without fragment merging": {"merge_running": False},
     "without the comment relief": {"secondary_relief": 0},
     "without both": {"merge_running": False, "secondary_relief": 0},
+    "without compound parts as names": {"compound_names": False},
+    "without common words as names": {"common_names": False},
     "without any running-story pass": {"merge_running": False, "context_names": 99},
 }
 GRID: dict[str, tuple[Any, ...]] = {

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.digest import to_story
 from bot.outlets import publisher
 from bot.records import Article, Reply, Span, Story
-from bot.render import source_name
+from bot.render import kicker_spans, source_name
 from bot.stories import DEFAULT_TUNING, Tuning, group_stories
 from bot.texts import t
 
@@ -127,9 +127,13 @@ def outlets(story: Story, language: str) -> str:
 
 def breaking_paragraphs(story: Story, language: str) -> tuple[tuple[Span, ...], ...]:
     """A breaking story in a few paragraphs: headline, one sentence, its outlets."""
-    # The first report's link: the story's own headline may come from a later one.
-    url = next((link.url for link in story.links if link.url), None)
-    head = (Span(t(language, "breaking_head") + " "), Span(story.headline, bold=True, url=url))
+    # The headline's own article, which `/article` shows; else the first report with a link.
+    url = story.url or next((link.url for link in story.links if link.url), None)
+    head = (
+        Span(t(language, "breaking_head") + " "),
+        *kicker_spans(story.kicker, story.headline),
+        Span(story.headline, bold=True, url=url),
+    )
     paragraphs: list[tuple[Span, ...]] = [head]
     if story.summary:
         paragraphs.append((Span(story.summary[0]),))

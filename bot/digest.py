@@ -434,6 +434,8 @@ def to_story(group: Sequence[Article], sentences: int) -> Story:
         # The lead article first: the digest entry's "/article N" shows it.
         article_ids=(best.id, *(a.id for a in group if a is not best)),
         latest=max(a.when for a in group),
+        kicker=best.kicker,
+        url=best.url,
     )
 
 
@@ -671,6 +673,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
         "stories": [
             {
                 "headline": story.headline,
+                "kicker": story.kicker,
                 "summary": " ".join(story.summary),
                 "sources": [
                     {

@@ -233,6 +233,7 @@ def article_json(article: Article) -> dict[str, Any]:
     return {
         "id": article.id,
         "title": article.title,
+        "kicker": article.kicker,
         "source": known_source(article.source),
         "url": article.url,
         "published": to_iso(article.published),

@@ -105,6 +105,64 @@ def outlet_of(
     return registered_domain(url or "") or ""
 
 
+_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _letters(text: str) -> str:
+    """`Columbus entdeckt` and `columbus-entdeckt.de` alike: lower case, umlauts spelled out,
+    letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", text.casefold().translate(_SPELLED))
+
+
+def names_outlet(label: str, outlet: str, url: str | None) -> bool:
+    """True when a label (a kicker line) is the site's own name: the outlet's, or its domain's
+    (`Literaturgefluester` on literaturgefluester.wordpress.com). A site's name is no kicker."""
+    key = _letters(label)
+    if not key:
+        return False
+    try:
+        host = (urlsplit(url).hostname or "") if url and "://" in url else ""
+    except ValueError:  # not a URL one can read ("http://[::1")
+        host = ""
+    names = [outlet, *host.split(".")]
+    return any(key == _letters(name) for name in names if name)
+
+
+# Lines at a page's foot or in its share bar that name the outlet: "© DER SPIEGEL 2026",
+# "Copyright © 2026 heise online", "Quelle: dpa", "(dpa)", "Folgen Sie der SZ auf Instagram".
+_OWNER_LINE = re.compile(
+    r"^(?:(?:copyright\s*)?(?:©|\(c\))\s*(?:\d{4}\s*)?(?P<owner>.+?)"
+    r"(?:\s+(?:gmbh|ag|verlag)\b.*|\s+\d{4}.*|[,.].*)?"
+    r"|quelle:\s*(?P<quelle>[^,;]+?)|\((?P<agency>[^()]{2,30})\)"
+    r"|folgen\s+sie\s+(?:der|dem|den)?\s*(?P<follow>.+?)\s+auf\s+\w+)\s*$",
+    re.IGNORECASE,
+)
+# How far from a page's top its masthead stands, and from its foot its copyright line.
+_MASTHEAD_BLOCKS = 2
+_FOOT_BLOCKS = 12
+
+
+def masthead_of(text: str) -> str | None:
+    """The outlet a page dump names where publishers name themselves: its masthead (a first line
+    that is an outlet's display name or domain, "Süddeutsche Zeitung", "tagesschau.de") or a
+    copyright, source or follow line ("© DER SPIEGEL 2026", "Quelle: dpa"). Only names the
+    outlet table knows count, and a masthead only as the table writes it (a menu's "Presse" is
+    no "Die Presse"), so a menu word is never taken for a publisher."""
+    table = outlets()
+    blocks = [" ".join(b.split()) for b in text.split("\n\n") if b.strip()]
+    for block in blocks[:_MASTHEAD_BLOCKS]:
+        key = block.casefold()
+        found = table.by_domain.get(key) or table.by_name.get(key)
+        if found and (key in table.by_domain or key == found.casefold()):
+            return found
+    for block in reversed(blocks[-_FOOT_BLOCKS:]):
+        m = _OWNER_LINE.match(block) if len(block) <= 80 else None
+        name = next((g for g in m.groups() if g), None) if m else None
+        if name and table.display(name):
+            return table.display(name)
+    return None
+
+
 def publisher(name: str) -> str:
     """The key outlets are counted by: one per publisher, whatever section or spelling."""
     shown = outlets().display(name)

@@ -179,6 +179,8 @@ class Story:
     links: tuple[Link, ...]
     article_ids: tuple[int, ...]
     latest: datetime
+    kicker: str = ""  # the label above the headline, from the article the entry speaks with
+    url: str | None = None  # where that article is: the headline's link
 
 
 @dataclass(frozen=True, slots=True)

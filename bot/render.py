@@ -255,6 +255,28 @@ def source_name(name: str, language: str) -> str:
     return (outlets().display(known) or known) if known else t(language, "unknown_source")
 
 
+# Between a kicker and its headline on one line: "Bundesliga, 13. Spieltag · Leverkusen dreht …".
+KICKER_SEPARATOR = " · "
+
+
+def _shown_kicker(kicker: str, headline: str) -> str:
+    """The kicker, unless the headline already opens with it ("Sturmtief Xenia: Bahn …")."""
+    return "" if headline.casefold().startswith(kicker.casefold()) else kicker
+
+
+def kicker_spans(kicker: str, headline: str) -> tuple[Span, ...]:
+    """The label above a headline, set before it on a one-line item (a search hit, a push)."""
+    shown = _shown_kicker(kicker, headline)
+    return (Span(shown + KICKER_SEPARATOR),) if shown else ()
+
+
+def kicker_line(kicker: str, headline: str) -> tuple[Span, ...]:
+    """The label on its own line above a headline, as the page sets it: in a numbered entry,
+    "1. Bundesliga, 13. Spieltag" would read as the first division."""
+    shown = _shown_kicker(kicker, headline)
+    return (Span(shown + "\n"),) if shown else ()
+
+
 def render_digest(
     digest: Digest, language: str, zone: str = DEFAULT_ZONE, *, calendar_day: bool = False
 ) -> Reply:
@@ -276,8 +298,11 @@ def render_digest(
         return Reply((head, (Span(empty),)))
     paragraphs: list[tuple[Span, ...]] = [head]
     for number, story in enumerate(digest.stories, 1):
-        lead = next((k.url for k in story.links if k.title == story.headline), None)
-        entry = [Span(f"{number}. "), Span(story.headline, bold=True, url=lead)]
+        entry = [
+            *kicker_line(story.kicker, story.headline),
+            Span(f"{number}. "),
+            Span(story.headline, bold=True, url=story.url),
+        ]
         if reported_before(story.latest, digest.since, zone):
             # First stored in the window but reported before it: shown as what it is.
             older = shown_date(story.latest, language, zone)

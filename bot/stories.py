@@ -78,6 +78,13 @@ class Tuning:
     merge_running: bool = True
     # A comment or explainer needs this many of a running story's names fewer.
     secondary_relief: int = 1
+    # A compound that starts or ends with one of a running story's names carries that name
+    # ("Brandursache", "Brandverletzungen" carry "Brand"; "Feuerinferno" carries "Feuer").
+    compound_names: bool = True
+    # A word `running_outlets` of a running story's outlets use, and the window mostly inside
+    # it, is one of its names however common it is elsewhere ("Schweiz" on the day of the
+    # Swiss bar fire, "Venezuela" on the day of the strike).
+    common_names: bool = True
 
 
 DEFAULT_TUNING = Tuning()
@@ -320,7 +327,8 @@ def group_stories(
     outlets = [publisher(a.source) for a in articles]
     if tuning.merge_running:
         labels = _merge_running(m, outlets, labels, tuning)
-    secondary = [is_secondary(a.title) for a in articles]
+    # A page's own kicker ("Meinung", "Analyse") names the form as a glued one does.
+    secondary = [is_secondary(f"{a.kicker}: {a.title}" if a.kicker else a.title) for a in articles]
     labels = _join_running(outlets, feats, secondary, labels, tuning)
     groups: dict[int, list[Article]] = {}
     for article, label in zip(articles, labels, strict=True):
@@ -437,11 +445,13 @@ def _join_running(
 
     A running story is carried by several outlets. Its names are the rare stems (places,
     people, the thing that happened) that at least two of its outlets use and that the window
-    uses mostly inside the story ("Crans-Montana", "Bar", "Schweiz" on the day of the bar fire).
-    A lone article (a follow-up, a commentary, a teaser that does not repeat the key words)
-    carrying at least `context_names` of one running story's names, and more than of any
-    other's, joins it; a comment or explainer (`is_secondary`) needs one name less, as such
-    pieces hang on the day's news rather than report an event of their own.
+    uses mostly inside the story ("Crans-Montana", "Bar" on the day of the bar fire), and the
+    common ones most of its outlets use so ("Schweiz"). A lone article (a follow-up, a
+    commentary, a teaser that does not repeat the key words) carrying at least `context_names`
+    of one running story's names, whole or as a compound's part ("Brandursache"), and more than
+    of any other's, joins it; a comment or explainer (`is_secondary`) that names no other running
+    story needs one name less, as such pieces hang on the day's news rather than report an event
+    of their own.
     """
     members: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
@@ -461,10 +471,11 @@ def _join_running(
                 outlets_of[t].add(outlet[i])
                 inside[t] += 1
         for t, carriers in outlets_of.items():
+            widely = tuning.common_names and len(carriers) >= tuning.running_outlets
             if (
                 len(carriers) >= 2
                 and inside[t] >= tuning.context_share * window_df[t]
-                and table.get(t, tuning.unknown_rarity) >= tuning.context_rarity
+                and (widely or table.get(t, tuning.unknown_rarity) >= tuning.context_rarity)
             ):
                 names[t].append(label)
     out = list(labels)
@@ -472,14 +483,40 @@ def _join_running(
         if len(rows) != 1:
             continue
         [i] = rows
-        shared: Counter[int] = Counter(label for t in feats[i].terms for label in names.get(t, ()))
+        carried = _carried(feats[i].terms, names) if tuning.compound_names else feats[i].terms
+        shared: Counter[int] = Counter(label for t in carried for label in names.get(t, ()))
         ranked = shared.most_common(2)
-        needed = tuning.context_names - (tuning.secondary_relief if secondary[i] else 0)
+        # The relief is for a piece that hangs on one story: one naming another running story
+        # too is a roundup ("Die Lage am Morgen: … Die Feuertragödie in der Schweiz. Und: …").
+        relief = tuning.secondary_relief if secondary[i] and len(ranked) == 1 else 0
+        needed = tuning.context_names - relief
         if not ranked or ranked[0][1] < needed:
             continue
         if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
             continue  # two running stories in it: neither
         out[i] = ranked[0][0]
+    return out
+
+
+# The shortest name a compound is read as carrying, and the shortest rest of the compound: "Bar"
+# is too short to tell "Sansibar" from a bar, and "Brandt" is no "Brand" compound.
+COMPOUND_PART = 4
+COMPOUND_REST = 3
+
+
+def _carried(terms: Iterable[str], names: dict[str, list[int]]) -> set[str]:
+    """The names an article's stems carry: each stem that is a name, and each name a compound
+    stem starts or ends with (German glues the event word to what is said of it)."""
+    out: set[str] = set()
+    for t in terms:
+        if t in names:
+            out.add(t)
+            continue
+        for k in range(COMPOUND_PART, len(t) - COMPOUND_REST + 1):
+            if t[:k] in names:
+                out.add(t[:k])
+            if t[-k:] in names:
+                out.add(t[-k:])
     return out
 
 
@@ -517,13 +554,23 @@ _ASKING = re.compile(
 )
 
 
+_WHO = re.compile(r"^(?:Wer|Wem|Wen)\b")
+
+
 def is_secondary(title: str) -> bool:
-    """True for a comment or explainer: its kicker names the form, or its headline asks."""
+    """True for a comment or explainer: its kicker names the form, or its headline asks.
+
+    A question after a person ("Ermittlungen: Wer öffnete das Schließfach?") is the open
+    question of a reported event, a crime's above all, not a comment's form; a maxim without
+    a question mark ("Wer so spart, ist dumm") is one.
+    """
     if _OPINION.search(title):
         return True
     rest = title.strip()
     while (m := _SEGMENT.match(rest)) and rest[m.end() :].strip():
         rest = rest[m.end() :]
+    if _WHO.match(rest.rsplit(": ", 1)[-1]) and rest.endswith("?"):
+        return False
     return bool(_ASKING.match(rest)) or rest.endswith("?")
 
 

@@ -19,6 +19,7 @@ from summarizer.german import (
     terms,
     words,
 )
+from summarizer.kickers import is_kicker_text
 from summarizer.page import PageDump, parse_page
 from summarizer.ranking import rank
 from summarizer.sentences import split_sentences
@@ -31,6 +32,7 @@ __all__ = [
     "fold",
     "folded_stop_words",
     "has_letter_words",
+    "is_kicker_text",
     "is_letter_word",
     "is_stop_word",
     "lemma",

@@ -28,6 +28,7 @@ from summarizer.blocks import (
 )
 from summarizer.boilerplate import is_comments_header, is_junk, is_section_break
 from summarizer.dates import find_date, is_dateline
+from summarizer.kickers import KICKER_WORDS, is_kicker_text
 
 _AUTHOR_BOX = re.compile(
     r"^(?:[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){1,2}\s+(?:ist|war|arbeitet|schreibt|lebt|studierte)\b"
@@ -83,23 +84,11 @@ REPEAT_MAX_WORDS = 12
 # Prose words before a comment header for it to end the article (a header above the text is a link).
 MIN_ARTICLE_WORDS = 50
 # A kicker (Dachzeile: "Bundesliga, 13. Spieltag", "USA, Venezuela") is a short label right
-# above the headline; date lines may stand between them. A headline-like line this short above a
-# headline at least KICKER_RATIO times as long is such a label, not the title.
-KICKER_WORDS = 5
+# above the headline (at most KICKER_WORDS words); date lines may stand between them. A
+# headline-like line this short above a headline at least KICKER_RATIO times as long is such a
+# label, not the title.
 KICKER_LABEL_WORDS = 2
 KICKER_RATIO = 2
-# Site navigation, not a topic, when it is the line above the headline.
-_NAVIGATION = frozenset(
-    (  # noqa: SIM905 (a word list reads best as one string)
-        "start startseite home menü menu navigation beitragsnavigation sprungmarken suche suchen "
-        "search kontakt about info übersicht zurück schließen mehr aktuell aktuelles allgemein "
-        "news blog archiv service services hilfe shop karriere datenschutz vorlesen anhören "
-        "drucken events termine veranstaltungen über uns deutsch english german"
-    ).split()
-)
-# A run-on of two menu entries ("SuchenSuchen", "HomeBMW3er"), a credit ("Foto / Agentur") or a
-# label with a code or count ("Webcode:0104", "Wohnen (3)") is no kicker.
-_NOT_KICKER = re.compile(r"[a-zäöüß][A-ZÄÖÜ]|[/:|()\[\]{}<>@#]|^\w{1,3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,12 +292,9 @@ def is_kicker(block: Block) -> bool:
         and not block.junk
         and not block.section_break
         and "\n" not in text
-        and text[:1].isupper()
-        and not text.endswith((".", "!", "?", ":", ",", ";", "…"))
         and not is_breadcrumb(text)
         and find_date(text) is None
-        and not _NOT_KICKER.search(text)
-        and not set(text.casefold().split()) <= _NAVIGATION
+        and is_kicker_text(text)
     )
 
 

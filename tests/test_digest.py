@@ -54,7 +54,7 @@ def test_seeds_are_one_entry_with_two_sources(store: Store) -> None:
     assert 1 <= len(story.summary) <= 3
     data = to_json(digest)
     assert data["date"] == "2025-11-10"
-    assert set(data["stories"][0]) == {"headline", "summary", "sources"}
+    assert set(data["stories"][0]) == {"headline", "kicker", "summary", "sources"}
     assert set(data["stories"][0]["sources"][0]) == {"name", "title", "url", "published"}
 
 

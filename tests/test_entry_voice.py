@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from bot.breaking import breaking_reply
 from bot.digest import build_digests, plan_day
 from bot.records import ChatSettings, NewArticle
-from bot.render import render_digest, to_plain
+from bot.render import render_digest, telegram_html, to_plain
 from bot.store import Store
 
 DAY = datetime(2026, 12, 5, 5, 0, tzinfo=UTC)
@@ -54,3 +55,38 @@ def test_a_developing_story_speaks_with_its_newest_report(store: Store) -> None:
     assert re.search(rf"/article {newest}\b", shown)
     assert "dpa" in shown  # the first report stays in the sources line
     assert first != newest
+
+
+# The same outlet's first report, the one nearest both others: the sources line names it for NDR.
+NDR_STOP = NewArticle(
+    "Sturm legt Bahnverkehr in Norddeutschland lahm",
+    "NDR",
+    "Wegen des Sturmtiefs fahren in Norddeutschland keine Fernzüge der Deutschen Bahn. Die "
+    "Strecken zwischen Hamburg, Bremen und Hannover sind gesperrt, umgestürzte Bäume blockieren "
+    "die Gleise. Die Bahn hebt die Zugbindung bis Sonntag auf.",
+    (
+        "Wegen des Sturmtiefs fahren in Norddeutschland keine Fernzüge der Deutschen Bahn.",
+        "Die Strecken zwischen Hamburg, Bremen und Hannover sind gesperrt.",
+    ),
+    DAY + timedelta(hours=2),
+    "https://www.ndr.de/nachrichten/hamburg/bahn-sturm-100.html",
+)
+
+
+def test_the_headline_links_the_article_it_is_from(store: Store) -> None:
+    """Headline, its link, the summary and `/article N` are one article, even when the sources
+    line names another report of the same outlet."""
+    for article in (STOP, NDR_STOP, RESUME):
+        store.articles.add_article(article, article.published or DAY)
+    plan = plan_day(DAY.date(), "Europe/Berlin", ChatSettings(language="de"))
+    digest = build_digests(store, {"": plan}, DAY + timedelta(hours=12))[""]
+    [story] = digest.stories
+    assert story.headline == RESUME.title
+    html = telegram_html(render_digest(digest, "de", calendar_day=True))
+    assert f'<a href="{RESUME.url}"><b>{RESUME.title}</b></a>' in html
+    shown = store.articles.article(story.article_ids[0])
+    assert shown is not None
+    assert shown.url == RESUME.url
+    for language in ("de", "en"):
+        pushed = telegram_html(breaking_reply(story, language))
+        assert f'<a href="{RESUME.url}"><b>{RESUME.title}</b></a>' in pushed

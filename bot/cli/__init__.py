@@ -189,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--jsonl",
         action="store_true",
         help='batch: read {"id","title","text","source","published","url"} lines on stdin'
-        ' (the items of `stories --jsonl`), print {"id","status","article"} for each',
+        ' (the items of `stories --jsonl`; an optional "kicker" is the label above the title),'
+        ' print {"id","status","article"} for each',
     )
     p.add_argument(
         "--source",

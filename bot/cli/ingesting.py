@@ -205,7 +205,7 @@ def _item(obj: Any, source: str | None) -> NewArticle:
     """One JSON line's article; raises ValueError (bad line) or BadInput (not an article)."""
     if not isinstance(obj, dict):
         raise ValueError("expected a JSON object")
-    fields = {k: obj.get(k) for k in ("title", "text", "source", "url")}
+    fields = {k: obj.get(k) for k in ("title", "text", "source", "url", "kicker")}
     for name, value in fields.items():
         if value is not None and not isinstance(value, str):
             raise ValueError(f"'{name}' must be a string")
@@ -221,6 +221,7 @@ def _item(obj: Any, source: str | None) -> NewArticle:
         published=item_published(obj.get("published")),
         teaser=True,
         given_source=source,
+        kicker=fields["kicker"],
     )
 
 

@@ -22,7 +22,7 @@ from bot.errors import BadInput
 from bot.ingest.files import read_dump
 from bot.query import MAX_WORDS, filter_kind, parse_query, text_terms
 from bot.records import ChatSettings, Digest, date_only
-from bot.render import render_digest, shown_day, source_name, to_plain
+from bot.render import kicker_spans, render_digest, shown_day, source_name, to_plain
 from bot.store import Storage
 from bot.texts import t
 from summarizer import normalize, parse_page, split_sentences, summarize
@@ -250,7 +250,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
             # A date alone stays that date; a time is dated in the configured zone.
             day = date_only(a.published) or a.published.astimezone(ZoneInfo(config.timezone)).date()
             shown = shown_day(day, language)
-        print(f"[{a.id}] {a.title} — {source_name(a.source, language)}, {shown}")
+        kicker = "".join(s.text for s in kicker_spans(a.kicker, a.title))
+        print(f"[{a.id}] {kicker}{a.title} — {source_name(a.source, language)}, {shown}")
         for sentence in a.summary[:2]:
             print(f"    {sentence}")
         print()

@@ -38,13 +38,25 @@ def _article(number: int, obj: Any, now: datetime) -> Article:
         raise ValueError("missing string field 'title'")
     if not isinstance(text, str):
         raise ValueError("'text' must be a string")
-    source, url = obj.get("source") or "unbekannt", obj.get("url")
-    if not isinstance(source, str) or not (url is None or isinstance(url, str)):
-        raise ValueError("'source' and 'url' must be strings")
+    source, url, kicker = obj.get("source") or "unbekannt", obj.get("url"), obj.get("kicker")
+    if not isinstance(source, str) or not all(
+        v is None or isinstance(v, str) for v in (url, kicker)
+    ):
+        raise ValueError("'source', 'url' and 'kicker' must be strings")
     sentences = split_sentences(text)
     summary = sentences if len(sentences) <= TEASER_SENTENCES else summarize(text, title=title)
     published = item_published(obj.get("published"))
-    return Article(number, title.strip(), source, text, tuple(summary), published, now, url=url)
+    return Article(
+        number,
+        title.strip(),
+        source,
+        text,
+        tuple(summary),
+        published,
+        now,
+        url=url,
+        kicker=" ".join((kicker or "").split()),
+    )
 
 
 def cmd_stories(args: argparse.Namespace, config: Config) -> int:

@@ -6,7 +6,7 @@ import re
 
 from bot.query import HIT_END, HIT_START
 from bot.records import Article, Span
-from bot.render import shown_date, source_name
+from bot.render import kicker_spans, shown_date, source_name
 
 
 def _marked(text: str) -> tuple[Span, ...]:
@@ -21,6 +21,7 @@ def _marked(text: str) -> tuple[Span, ...]:
 def _article_line(article: Article, language: str, zone: str) -> tuple[Span, ...]:
     return (
         Span(f"[{article.id}] "),
+        *kicker_spans(article.kicker, article.title),
         Span(article.title, bold=True, url=article.url),
         Span(f" — {source_name(article.source, language)}, "),
         Span(shown_date(article.published, language, zone)),

@@ -15,7 +15,7 @@ from bot.commands.request import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg,
 from bot.digest import for_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
 from bot.records import ArchivedDigest, Button, Reply, SearchHit, Span
-from bot.render import shown_date, shown_day, source_name
+from bot.render import kicker_line, shown_date, shown_day, source_name
 from bot.texts import t
 from bot.typed_times import is_known_day, parse_day
 from bot.vocabulary import OR_WORDS, PAGE_PREFIXES, SOURCE_PREFIXES
@@ -330,8 +330,10 @@ def _article(req: Request) -> Reply:
         if req.library.articles.article(page) is not None:
             text += " " + t(req.language, "article_other", id=page)
         return Reply.text(text, ok=False)
-    # Title, source and date, then the text; the summary is the text's own opening, not repeated.
-    head = (Span(article.title, bold=True, url=article.url),)
+    # Kicker, title, source and date, then the text; the summary is the text's own opening, not
+    # repeated. The kicker stands on its own line above the title, as on the page.
+    title = Span(article.title, bold=True, url=article.url)
+    head = (*kicker_line(article.kicker, article.title), title)
     where = f"{source_name(article.source, req.language)}, "
     where += shown_date(article.published, req.language, req.zone)
     paragraphs: list[tuple[Span, ...]] = [head, (Span(where),)]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.errors import BadInput
-from bot.outlets import outlet_of
+from bot.outlets import masthead_of, names_outlet, outlet_of
 from bot.records import NewArticle
 from summarizer import (
     has_letter_words,
+    is_kicker_text,
     is_stop_word,
     letter_words,
     normalize,
@@ -45,19 +47,22 @@ def to_article(
     teaser: bool = False,
     given_source: str | None = None,
     file_name: str | None = None,
+    kicker: str | None = None,
 ) -> NewArticle:
     """Clean, check and summarize one page; raises `BadInput` with a reason a user can read.
 
     `sentences=0` stores no summary (bulk loads that summarize later, benchmarks). `teaser=True`
-    takes a feed item's own short text (title and a sentence or two) as the whole article.
+    takes a feed item's own short text (title and a sentence or two) as the whole article, with
+    the `kicker` the item names (a page's own is read from the page).
     The outlet is the one `given_source` names, else the URL's, the feed's (`source`), the
     page's masthead or the file name's (`bot.outlets.outlet_of`).
     """
     if teaser:
         outlet = outlet_of(given=given_source, url=url, named=source, file_name=file_name)
-        return _teaser_article(
+        article = _teaser_article(
             text, origin=origin, url=url, title=title, source=outlet, published=published
         )
+        return replace(article, kicker=shown_kicker(kicker, article.source, url))
     # The one place page text enters from files and feeds: decomposed umlauts become letters,
     # soft hyphens and zero-width characters go.
     text = normalize(text)
@@ -80,22 +85,28 @@ def to_article(
     if not page.title:
         raise BadInput("no title found")
     summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
+    masthead = page.source or masthead_of(text)
+    outlet = outlet_of(
+        given=given_source, url=url, named=source, masthead=masthead, file_name=file_name
+    )
     return NewArticle(
         title=page.title,
-        source=outlet_of(
-            given=given_source,
-            url=url,
-            named=source,
-            masthead=page.source,
-            file_name=file_name,
-        ),
+        source=outlet,
         body=body,
         summary=tuple(summary),
         published=published or page.published,
         url=url,
         origin=origin,
-        kicker=page.kicker,
+        kicker=shown_kicker(page.kicker, outlet, url),
     )
+
+
+def shown_kicker(kicker: str | None, outlet: str, url: str | None) -> str:
+    """The kicker an article keeps: a label that is no navigation and not the site's name."""
+    text = " ".join(normalize(kicker or "").split())
+    if not is_kicker_text(text) or names_outlet(text, outlet, url):
+        return ""
+    return text
 
 
 def _teaser_article(
