@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.errors import BadInput
+from bot.ingest.heap import give_back
 from bot.outlets import outlet_of
 from bot.records import NewArticle
 from summarizer import (
@@ -22,6 +23,11 @@ from summarizer import (
 GERMAN_SHARE = 0.08
 MIN_BODY_WORDS = 15
 SUMMARY_SENTENCES = 3
+# The longest body stored, in characters: a page's text past this is cut at a paragraph. The
+# longest evaluation texts (Wikipedia articles) have 160,000; a page of millions is a dump of
+# a forum, a log or a book, and storing, indexing and summarizing all of it took about 7 bytes
+# of memory per character (bench/memory.py) for text no reader scrolls to.
+MAX_BODY_CHARS = 1_000_000
 
 
 def is_german(text: str) -> bool:
@@ -73,29 +79,50 @@ def to_article(
             if long_enough and not is_german(text)
             else "no article text found"
         )
+    # The page and its text are done with: a huge page's copies go before summarizing.
+    size = len(text)
+    del text
+    found_title, kicker, masthead = page.title, page.kicker, page.source
+    published = published or page.published
+    del page
     if not has_letter_words(body, MIN_BODY_WORDS):
         raise BadInput("article text too short")
     if not is_german(body):
         raise BadInput("not a German article")
-    if not page.title:
+    if not found_title:
         raise BadInput("no title found")
-    summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
+    body = cap_body(body)
+    give_back(size)
+    summary = summarize(body, sentences, title=found_title) if sentences > 0 else []
+    give_back(size)
     return NewArticle(
-        title=page.title,
+        title=found_title,
         source=outlet_of(
             given=given_source,
             url=url,
             named=source,
-            masthead=page.source,
+            masthead=masthead,
             file_name=file_name,
         ),
         body=body,
         summary=tuple(summary),
-        published=published or page.published,
+        published=published,
         url=url,
         origin=origin,
-        kicker=page.kicker,
+        kicker=kicker,
     )
+
+
+def cap_body(body: str, limit: int = MAX_BODY_CHARS) -> str:
+    """The body, or its first `limit` characters cut after the last whole paragraph (else the
+    last whole word): what a huge page keeps."""
+    if len(body) <= limit:
+        return body
+    for mark in ("\n\n", " "):
+        cut = body.rfind(mark, 0, limit + 1)
+        if cut > 0:
+            return body[:cut].rstrip()
+    return body[:limit]
 
 
 def _teaser_article(
