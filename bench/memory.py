@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -76,7 +76,7 @@ def child_page(path: str, db: str) -> None:
 def child_poll(db: str, feed_url: str) -> None:
     """One poll of a feed whose items are big pages, as `newsbot run` polls it."""
     from bot.allowed_urls import Allowed
-    from bot.ingest.feeds import poll_feeds
+    from bot.ingest.feeds import PollOptions, poll_feeds
     from bot.ingest.fetch import Fetcher, FetchOptions
     from bot.store import Store
 
@@ -85,10 +85,14 @@ def child_poll(db: str, feed_url: str) -> None:
     store.feeds.add_feed(feed_url, now)
     start = rss()
 
+    late = timedelta(minutes=10)
+
     async def poll() -> int:
-        options = FetchOptions(deadline=600.0, allowed=Allowed.parse(["127.0.0.1"]))
+        options = FetchOptions(deadline=late.total_seconds(), allowed=Allowed.parse(["127.0.0.1"]))
         async with Fetcher(options) as fetcher:
-            report = await poll_feeds(store, fetcher, now)
+            # The poll's page deadline as long as the fetch's: a loaded machine may take
+            # minutes, and a page past it would be taken from the feed's text instead.
+            report = await poll_feeds(store, fetcher, now, options=PollOptions(deadline=late))
         return len(report.added)
 
     added = asyncio.run(poll())

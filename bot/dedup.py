@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -52,7 +52,10 @@ _UP = np.uint64(_POLY)
 _DOWN = np.uint64(pow(_POLY, -1, 2**64))
 _HIGH = np.uint64(32)
 # Words hashed at a time, and shingles mixed at a time, in a signature: about 2 MB of arrays.
-CHUNK_WORDS = 16_384
+# At 4,096 words a chunk's text stays within the cached powers (_CACHED_POWERS characters), and
+# its arrays under glibc's mmap threshold: 16,384 left 7 MB of freed heap resident after a 1 MB
+# body, and was slower.
+CHUNK_WORDS = 4_096
 CHUNK_SHINGLES = 8_192
 
 
@@ -77,10 +80,41 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("", netloc, path, urlencode(query), "")).removeprefix("//")
 
 
+# Characters of a body normalized at a time for its content hash.
+HASH_PIECE = 65_536
+_SPACE = re.compile(r"\s")
+
+
 def content_hash(title: str, body: str) -> str:
-    """A hash of the normalized text, so the same article stored twice is one row."""
-    text = " ".join((title + "\n" + body).split()).casefold()
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A hash of the normalized text, so the same article stored twice is one row.
+
+    The text is title and body, words joined by one space, case folded. A long body is read in
+    pieces cut at whitespace: the same hash, without the normalized text ever held whole (a
+    4 MB page's word list and copies took 25 MB here).
+    """
+    digest = hashlib.sha256()
+    gap = b""
+    for text in (title, body):
+        for piece in _pieces(text, HASH_PIECE):
+            found = piece.split()
+            if found:
+                digest.update(gap + " ".join(found).casefold().encode())
+                gap = b" "
+    return digest.hexdigest()
+
+
+def _pieces(text: str, size: int) -> Iterator[str]:
+    """`text` in consecutive pieces of about `size` characters, each ending where whitespace
+    starts (or at the end), so no word is split: case folding maps each character alone, and
+    `str.split` and `\\s` agree on what whitespace is."""
+    start = 0
+    while len(text) - start > size:
+        space = _SPACE.search(text, start + size)
+        if space is None:
+            break
+        yield text[start : space.start()]
+        start = space.start()
+    yield text[start:] if start else text
 
 
 # Powers for bodies up to this many characters are kept (1 MiB at most); a longer body's are
@@ -119,7 +153,7 @@ def signature(body: str, words: Sequence[str] | None = None) -> bytes | None:
     # hash does not depend on where it stands, so the signature is the same, and a 4.8 MB page
     # took 450 MB here at once (powers, prefix sums and the rows × shingles matrix).
     step = CHUNK_WORDS - (SHINGLE - 1)
-    shingles = np.unique(
+    shingles = _distinct(
         np.concatenate(
             [
                 _shingles(words[i : i + CHUNK_WORDS])
@@ -138,6 +172,17 @@ def signature(body: str, words: Sequence[str] | None = None) -> bytes | None:
         np.minimum(smallest, mixed.min(axis=1), out=smallest)
     mins: npt.NDArray[np.uint32] = (smallest >> _HIGH).astype(np.uint32)
     return mins.tobytes()
+
+
+def _distinct(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The distinct values, sorted (as `np.unique`, whose hash table and first use of
+    `numpy.ma` kept 6-16 MB resident after a long body)."""
+    values.sort()
+    first = np.empty(len(values), dtype=bool)
+    first[:1] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    distinct: npt.NDArray[np.uint64] = values[first]
+    return distinct
 
 
 def _shingles(words: Sequence[str]) -> npt.NDArray[np.uint64]:

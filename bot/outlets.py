@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from importlib.resources import files
 from urllib.parse import urlsplit
 
@@ -149,13 +150,15 @@ def masthead_of(text: str) -> str | None:
     outlet table knows count, and a masthead only as the table writes it (a menu's "Presse" is
     no "Die Presse"), so a menu word is never taken for a publisher."""
     table = outlets()
-    blocks = [" ".join(b.split()) for b in text.split("\n\n") if b.strip()]
-    for block in blocks[:_MASTHEAD_BLOCKS]:
+    # Only the ends are read: a huge page is not split whole.
+    head = (" ".join(b.split()) for b in text[:20_000].split("\n\n") if b.strip())
+    for block in islice(head, _MASTHEAD_BLOCKS):
         key = block.casefold()
         found = table.by_domain.get(key) or table.by_name.get(key)
         if found and (key in table.by_domain or key == found.casefold()):
             return found
-    for block in reversed(blocks[-_FOOT_BLOCKS:]):
+    foot = [" ".join(b.split()) for b in text[-20_000:].rsplit("\n\n", 2 * _FOOT_BLOCKS)]
+    for block in reversed([b for b in foot if b][-_FOOT_BLOCKS:]):
         m = _OWNER_LINE.match(block) if len(block) <= 80 else None
         name = next((g for g in m.groups() if g), None) if m else None
         if name and table.display(name):

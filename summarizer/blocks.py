@@ -168,7 +168,8 @@ def with_lists(
     Only items in `body`, the hand rules' body, are taken: a list that ends the article.
     """
     chosen = set(kept)
-    return sorted(chosen.union(*((j for j in lists[i] if j in body) for i in list(chosen))))
+    # One generator, not one per kept block: a 4 MB page's 35,000 at once took 8 MB.
+    return sorted(chosen.union(j for i in chosen for j in lists[i] if j in body))
 
 
 # A navigation trail: "Startseite > Politik > Deutschland", "Home › Sport › Fußball".

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot import dedup
 from bot.dedup import (
     BANDS,
     bands,
@@ -53,6 +57,45 @@ def test_content_hash_ignores_case_and_spacing_only() -> None:
     assert content_hash("Titel", "Ein  Text.\n") == content_hash("TITEL ", "ein text.")
     assert content_hash("Titel", "Ein Text.") != content_hash("Titel", "Ein Test.")
     assert content_hash("Titel A", "Text") != content_hash("Titel B", "Text")
+
+
+# Whitespace of every kind `str.split` knows (ASCII, separators, NBSP, ideographic), characters
+# whose case folding changes their length (ß, İ, ligatures) or depends on nothing around them
+# (final sigma), and a zero-width space, which is no whitespace.
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2000\u2028\u3000"
+_LETTERS = "aZßİΣςﬁ\u200b"
+
+
+def _reference_hash(title: str, body: str) -> str:
+    """The content hash as defined: words of title and body joined by a space, case folded."""
+    text = " ".join((title + "\n" + body).split()).casefold()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@given(
+    st.text(_SPACES + _LETTERS, max_size=30),
+    st.text(_SPACES + _LETTERS, max_size=300),
+    st.integers(1, 9),
+)
+def test_content_hash_read_in_pieces_is_the_hash_of_the_whole_text(
+    title: str, body: str, piece: int
+) -> None:
+    original = dedup.HASH_PIECE
+    dedup.HASH_PIECE = piece  # pieces of a few characters: every cut is at a boundary
+    try:
+        assert content_hash(title, body) == _reference_hash(title, body)
+    finally:
+        dedup.HASH_PIECE = original
+
+
+def test_content_hash_of_a_long_body_is_the_hash_of_the_whole_text() -> None:
+    rng = random.Random(9)
+    body = "".join(
+        rng.choice(["Straße ", "ΣΟΦΙΑ\u3000", "Wort\n\n", "İl\xa0", "x\u200b"])
+        for _ in range(60_000)
+    )
+    assert len(body) > 3 * dedup.HASH_PIECE
+    assert content_hash("Titel", body) == _reference_hash("Titel", body)
 
 
 def test_short_bodies_get_no_signature() -> None:

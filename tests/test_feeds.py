@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import random
@@ -239,6 +240,41 @@ async def test_a_big_feed_is_stored_whole_over_polls(store: Store, client: Fetch
         assert later.not_modified == 1
     finally:
         await site.stop()
+
+
+async def test_a_poll_stores_an_article_before_it_reads_the_next_page(
+    store: Store, feed_site: FeedSite
+) -> None:
+    """Past `held_chars` of bodies, a poll stores what it built before the next page is read, so
+    a poll of several multi-megabyte pages does not hold all their articles until it ends."""
+    store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
+    loop = asyncio.get_running_loop()
+    stored_before: list[int] = []
+
+    class GatedFetcher(Fetcher):
+        """Fetches the second item's page only once the first item's article is stored."""
+
+        async def get(
+            self, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None
+        ) -> Fetched:
+            if url.endswith("/streik-bahn.html"):
+                deadline = loop.time() + 60  # generous: only a failure waits it out
+                count = store.articles.count_articles
+                while not await store.run(count):
+                    if loop.time() > deadline:
+                        break
+                    await asyncio.sleep(0.05)
+                stored_before.append(await store.run(count))
+            return await super().get(url, headers, max_bytes)
+
+    async with GatedFetcher(FetchOptions(deadline=5, allowed=LOOPBACK)) as fetcher:
+        report = await poll_feeds(store, fetcher, T0, options=PollOptions(held_chars=1))
+    assert len(report.added) == 2
+    assert stored_before == [1]
+    assert [a.title for a in store.articles.latest(5)] == [
+        "Streik legt die Bahn lahm",
+        "Kanzler verteidigt den Haushalt im Bundestag",
+    ]
 
 
 async def test_the_configured_interval_is_honoured_down_to_one_minute(

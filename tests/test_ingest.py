@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.ingest.article import MAX_BODY_CHARS, cap_body
 from bot.ingest.files import IngestOptions, ingest_paths
 from bot.query import parse_query
 from bot.store import CANDIDATES, Store
+from summarizer import parse_page
 from tests.conftest import SEEDS
 from tests.fakes.feed_site import german_text
 
@@ -203,3 +205,43 @@ def test_soft_hyphens_and_zero_width_marks_do_not_split_words(
     assert store.index.search(parse_query("Bundesregierung"), 5).total == 1
     (article,) = store.articles.latest(5)
     assert article.title == "Bundesregierung plant neue Regeln"
+
+
+@pytest.mark.slow
+def test_a_huge_page_keeps_its_first_million_characters_in_whole_paragraphs(
+    store: Store, tmp_path: Path, now: datetime
+) -> None:
+    rng = random.Random(8)
+    first = "Anfangsmeldung: Der Stadtrat hat am Montag den Haushalt beschlossen."
+    last = "Schlussvermerk: Die Sitzung endete am späten Abend ohne weitere Beschlüsse."
+    paragraphs = [first]
+    while sum(map(len, paragraphs)) < MAX_BODY_CHARS + 50_000:
+        paragraphs.append(german_text(rng, 90))
+    text = "Der Stadtrat beschließt den Haushalt\n\n" + "\n\n".join([*paragraphs, last])
+    page = tmp_path / "protokoll.txt"
+    page.write_text(text)
+    assert [r.status for r in ingest_paths(store, [page], now)] == ["added"]
+    (article,) = store.articles.latest(5)
+    # The cleaner's body up to the last whole paragraph within the limit.
+    whole = parse_page(text).body
+    assert len(article.body) <= MAX_BODY_CHARS < len(whole)
+    assert whole.startswith(article.body + "\n\n")
+    assert whole.find("\n\n", len(article.body) + 2) > MAX_BODY_CHARS
+    assert article.summary
+    assert store.index.search(parse_query("Anfangsmeldung"), 5).total == 1
+    assert store.index.search(parse_query("Schlussvermerk"), 5).total == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "cut"),
+    [
+        ("Erster Absatz.\n\nZweiter Absatz.", 100, "Erster Absatz.\n\nZweiter Absatz."),
+        ("Erster Absatz.\n\nZweiter Absatz.", 20, "Erster Absatz."),
+        ("Ein einziger langer Absatz", 14, "Ein einziger"),
+        ("Unzerteilbarlangeswort", 12, "Unzerteilbar"),
+    ],
+)
+def test_a_body_over_the_limit_is_cut_after_a_paragraph_else_a_word(
+    body: str, limit: int, cut: str
+) -> None:
+    assert cap_body(body, limit) == cut

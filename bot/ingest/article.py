@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.errors import BadInput
+from bot.ingest.heap import give_back
 from bot.outlets import masthead_of, names_outlet, outlet_of
 from bot.records import NewArticle
 from summarizer import (
@@ -24,6 +25,11 @@ from summarizer import (
 GERMAN_SHARE = 0.08
 MIN_BODY_WORDS = 15
 SUMMARY_SENTENCES = 3
+# The longest body stored, in characters: a page's text past this is cut at a paragraph. The
+# longest evaluation texts (Wikipedia articles) have 160,000; a page of millions is a dump of
+# a forum, a log or a book, and storing, indexing and summarizing all of it took about 7 bytes
+# of memory per character (bench/memory.py) for text no reader scrolls to.
+MAX_BODY_CHARS = 1_000_000
 
 
 def is_german(text: str) -> bool:
@@ -78,26 +84,35 @@ def to_article(
             if long_enough and not is_german(text)
             else "no article text found"
         )
+    # The page and its text are done with: a huge page's copies go before summarizing.
+    size = len(text)
+    masthead = page.source or masthead_of(text)
+    del text
+    found_title, kicker = page.title, page.kicker
+    published = published or page.published
+    del page
     if not has_letter_words(body, MIN_BODY_WORDS):
         raise BadInput("article text too short")
     if not is_german(body):
         raise BadInput("not a German article")
-    if not page.title:
+    if not found_title:
         raise BadInput("no title found")
-    summary = summarize(body, sentences, title=page.title) if sentences > 0 else []
-    masthead = page.source or masthead_of(text)
+    body = cap_body(body)
+    give_back(size)
+    summary = summarize(body, sentences, title=found_title) if sentences > 0 else []
+    give_back(size)
     outlet = outlet_of(
         given=given_source, url=url, named=source, masthead=masthead, file_name=file_name
     )
     return NewArticle(
-        title=page.title,
+        title=found_title,
         source=outlet,
         body=body,
         summary=tuple(summary),
-        published=published or page.published,
+        published=published,
         url=url,
         origin=origin,
-        kicker=shown_kicker(page.kicker, outlet, url),
+        kicker=shown_kicker(kicker, outlet, url),
     )
 
 
@@ -107,6 +122,18 @@ def shown_kicker(kicker: str | None, outlet: str, url: str | None) -> str:
     if not is_kicker_text(text) or names_outlet(text, outlet, url):
         return ""
     return text
+
+
+def cap_body(body: str, limit: int = MAX_BODY_CHARS) -> str:
+    """The body, or its first `limit` characters cut after the last whole paragraph (else the
+    last whole word): what a huge page keeps."""
+    if len(body) <= limit:
+        return body
+    for mark in ("\n\n", " "):
+        cut = body.rfind(mark, 0, limit + 1)
+        if cut > 0:
+            return body[:cut].rstrip()
+    return body[:limit]
 
 
 def _teaser_article(

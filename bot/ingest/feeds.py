@@ -50,6 +50,12 @@ FEED_CONCURRENCY = 4
 # (its page deadline and the fetch timeout), so a live poller's feed is never taken from it.
 LEASE = timedelta(minutes=5)
 
+# A poll stores its finished articles once their bodies reach this many characters, and the
+# rest with the feed's new state at its end: a feed of news items (a few thousand characters
+# each) is one transaction, while each of several multi-megabyte pages is stored, and its memory
+# freed, before the next is read.
+HELD_CHARS = 500_000
+
 OnAdded = Callable[[list[int]], Awaitable[None]]
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"(?i)</p\s*>|<br\s*/?>|</h\d\s*>|</li\s*>")
@@ -114,6 +120,8 @@ class PollOptions:
     lease: timedelta = LEASE
     # Who holds this poller's leases: unique per process (several poll one database).
     owner: str = field(default_factory=process_name)
+    # Characters of finished bodies a poll holds before it stores them (see HELD_CHARS).
+    held_chars: int = HELD_CHARS
 
     @property
     def pages_per_feed(self) -> int:
@@ -309,26 +317,39 @@ class FeedPoller:
                 last_modified=read.last_modified or feed.last_modified,
             )
             next_fetch = now + self.options.every
-        built = await self._build(feed, fresh)
-        articles = [b for b in built if isinstance(b, NewArticle)]
-        if feed.chats_only:
-            # A chat's own feed: its items reach only the chats that added it.
-            articles = [replace(a, chat_feed=feed.id) for a in articles]
-        bad = [(i, b) for i, b in zip(fresh, built, strict=True) if isinstance(b, str)]
         store = self.store
+        stored: list[tuple[str, int]] = []
+        articles: list[NewArticle] = []
+        bad: list[tuple[Item, str]] = []
+        held = 0
+
+        async def keep(item: Item, built: NewArticle | str) -> None:
+            """Collect an item's article; store what is held once its bodies are large."""
+            nonlocal articles, held
+            if isinstance(built, str):
+                bad.append((item, built))
+                return
+            # A chat's own feed: its items reach only the chats that added it.
+            articles.append(replace(built, chat_feed=feed.id) if feed.chats_only else built)
+            held += len(built.body)
+            if held >= self.options.held_chars:
+                batch, articles, held = articles, [], 0
+                stored.extend(await store.run(partial(store.articles.add_articles, batch, now)))
+
+        await self._build(feed, fresh, keep)
 
         def save() -> list[tuple[str, int]]:
             with store.transaction():
-                stored = store.articles.add_articles(articles, now)
+                rest = store.articles.add_articles(articles, now)
                 for item, reason in bad:
                     log.warning(
                         "event=item_skipped feed=%d url=%s reason=%r", feed.id, item.url, reason
                     )
                     store.articles.mark_seen(item.key, "skipped", now)
                 store.feeds.feed_fetched(polled, now, next_fetch)
-            return stored
+            return rest
 
-        stored = await store.run(save)
+        stored.extend(await store.run(save))
         added = tuple(i for status, i in stored if status == "added")
         log.info(
             "event=feed_polled feed=%d new=%d added=%d skipped=%d left=%d",
@@ -384,9 +405,15 @@ class FeedPoller:
         log.info("event=feed_read feed=%d items=%d unseen=%d", feed.id, len(items), len(unseen))
         return feed, _Read(digest, fetched.etag, fetched.last_modified, unseen)
 
-    async def _build(self, feed: Feed, items: Sequence[Item]) -> list[NewArticle | str]:
-        """Each item's article (or why it was skipped), fetching pages within the feed's share
-        of the page slots and before the poll's deadline; after it, from the feed's own text."""
+    async def _build(
+        self,
+        feed: Feed,
+        items: Sequence[Item],
+        keep: Callable[[Item, NewArticle | str], Awaitable[None]],
+    ) -> None:
+        """Each item's article (or why it was skipped) to `keep`, in item order, as soon as it
+        and those before it are built; pages are fetched within the feed's share of the page
+        slots and before the poll's deadline; after it, from the feed's own text."""
         share = asyncio.Semaphore(self.options.pages_per_feed)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.options.deadline.total_seconds()
@@ -404,7 +431,14 @@ class FeedPoller:
             except BadInput as exc:
                 return str(exc)
 
-        return list(await asyncio.gather(*(build(i) for i in items)))
+        tasks = [asyncio.ensure_future(build(i)) for i in items]
+        try:
+            for item, task in zip(items, tasks, strict=True):
+                await keep(item, await task)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def poll_feeds(
