@@ -19,7 +19,7 @@ from summarizer.german import (
     terms,
     words,
 )
-from summarizer.page import PageDump, parse_page
+from summarizer.page import PageDump, parse_page, read_article
 from summarizer.ranking import rank
 from summarizer.sentences import split_sentences
 
@@ -38,6 +38,7 @@ __all__ = [
     "normalize",
     "parse_page",
     "prose_words",
+    "read_article",
     "split_sentences",
     "stem",
     "stems",

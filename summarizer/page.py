@@ -28,6 +28,7 @@ from summarizer.blocks import (
 )
 from summarizer.boilerplate import is_comments_header, is_junk, is_section_break
 from summarizer.dates import find_date, is_dateline
+from summarizer.german import normalize
 
 _AUTHOR_BOX = re.compile(
     r"^(?:[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){1,2}\s+(?:ist|war|arbeitet|schreibt|lebt|studierte)\b"
@@ -278,6 +279,26 @@ def parse_page(text: str, *, title: str | None = None) -> PageDump:
     if title is not None:
         return _parse_body(text, title.strip())
     return parse_dump(text, block_model())
+
+
+def read_article(text: str, title: str | None = None) -> PageDump:
+    """A page or an extracted text as `newsbot summarize` reads it, for its summary.
+
+    The text is cleaned as a page dump whether or not a title comes with it, so headline, teaser
+    and comment lines leave the body either way; a given title replaces the found one, and a
+    text with no article in it as a page is read as a bare body (as feeds give it). Training
+    and cross-validation read the dev data through this too, so they measure the shipped path.
+    """
+    text = normalize(text)
+    page = parse_page(text)
+    given = normalize(title).strip() if title and title.strip() else ""
+    if given and not page.body.strip():
+        page = parse_page(text, title=given)
+    if not given:
+        return page
+    return replace(
+        page, title=given, paragraphs=tuple(p for p in page.paragraphs if p.strip() != given)
+    )
 
 
 def parse_dump(text: str, model: BlockModel | None) -> PageDump:
