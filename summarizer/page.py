@@ -296,9 +296,22 @@ def read_article(text: str, title: str | None = None) -> PageDump:
         page = parse_page(text, title=given)
     if not given:
         return page
-    return replace(
-        page, title=given, paragraphs=tuple(p for p in page.paragraphs if p.strip() != given)
-    )
+    paragraphs = tuple(p for p in page.paragraphs if p.strip() != given)
+    found = page.title.strip()
+    if is_subtitle(found, given) and found not in paragraphs:
+        # The headline is known, so the headline-like line the cleaner took for it is the line
+        # set under it: the standfirst or subtitle, the publisher's own summary.
+        paragraphs = (found, *paragraphs)
+    return replace(page, title=given, paragraphs=paragraphs)
+
+
+def is_subtitle(found: str, given: str) -> bool:
+    """True when `found`, the line a page dump's reading took for the headline, is a sentence-long
+    line other than the `given` headline (nor the headline with a site name added or cut)."""
+    if len(found.split()) < STANDFIRST_SENTENCE_WORDS:
+        return False
+    a, b = found.casefold(), given.casefold()
+    return a not in b and b not in a
 
 
 def parse_dump(text: str, model: BlockModel | None) -> PageDump:

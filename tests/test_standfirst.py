@@ -175,3 +175,20 @@ def test_a_first_paragraph_naming_the_headlines_words_is_text_not_a_head_line(
     summary = _summary(tmp_path, text, "Bahn stoppt Fernverkehr im Norden")
     assert summary[0].startswith("Die Deutsche Bahn stoppt den Fernverkehr im Norden, weil")
     assert not any(s.startswith("Reisende sollen ausweichen") for s in summary)
+
+
+def test_a_standfirst_paragraph_of_a_titled_text_stays_in_body_and_leads_the_summary(
+    tmp_path: Path,
+) -> None:
+    # Paragraphs set apart by blank lines, the headline given apart: the cleaner reads the
+    # unstopped first paragraph as a headline, but the headline is known, so it is the standfirst.
+    paragraphs = EXTRACTED.split("\n")[3:]
+    line = json.dumps(
+        {"id": 1, "title": "Bahn stoppt Fernverkehr im Norden", "text": "\n\n".join(paragraphs)},
+        ensure_ascii=False,
+    )
+    result = newsbot("summarize", "--jsonl", db=tmp_path / "n.db", stdin=line)
+    out = json.loads(result.stdout)
+    assert out["title"] == "Bahn stoppt Fernverkehr im Norden"
+    assert out["body"].startswith(paragraphs[0])
+    assert out["summary"][0] == f"{paragraphs[0]}."
