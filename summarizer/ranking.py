@@ -10,7 +10,6 @@ from functools import lru_cache
 import numpy as np
 
 from summarizer.boilerplate import is_junk
-from summarizer.dates import is_dateline
 from summarizer.german import prose_words as to_words
 from summarizer.german import stemmer, stems, stop_words
 from summarizer.linear import LinearModel, load_packaged
@@ -232,8 +231,7 @@ class Prepared:
     candidates: np.ndarray
     needs: np.ndarray
     budget: float
-    standfirst: int = 0  # how many sentences, from standfirst_start on, are the standfirst
-    standfirst_start: int = 0  # the standfirst's first sentence (after head lines)
+    standfirst: int = 0  # the first sentences that are the page's standfirst
 
 
 # Columns of the sentence feature matrix, in order; the model file names them the same way.
@@ -303,64 +301,30 @@ def sentence_features(
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*")
 
 
-# Lines a page sets above its standfirst: the headline again, a kicker ("Sturmtief Zoltan"), a
-# date or a byline ("05.12.2026, 18:40 Uhr", "Von Anna Muster"). An extracted text often keeps
-# them; at most this many are passed over. A kicker is a label of at most KICKER_WORDS words.
-STANDFIRST_HEAD_LINES = 3
-KICKER_WORDS = 5
-_BYLINE = re.compile(
-    r"^(?:Von|Text:|Ein Kommentar von)\s+[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){0,3}$"
-)
-
-
-def is_head_line(line: str, title_words: tuple[str, ...]) -> bool:
-    """True for a line set above an article's text: its headline again, a kicker, a date line
-    or a byline; never a sentence of the article."""
-    if is_dateline(line) or _BYLINE.match(line.strip()):
-        return True
-    if not is_unstopped(line):  # a headline or kicker is set without a full stop
-        return False
-    words = to_words(line)
-    return len(words) <= KICKER_WORDS or bool(
-        title_words and repeats(*_contents([title_words, words]))
-    )
-
-
-def standfirst_span(
-    text: str, title_words: tuple[str, ...] = (), weights: Weights = DEFAULT_WEIGHTS
-) -> tuple[int, int]:
-    """Where the text's standfirst starts (its first sentence's index) and how many sentences it
-    has; (0, 0) when it has none.
+def standfirst_length(text: str, weights: Weights = DEFAULT_WEIGHTS) -> int:
+    """Sentences of the text's standfirst, or 0 when it has none.
 
     A standfirst is the teaser a publisher sets between headline and text, its own summary of
-    the article: the first paragraph under the head lines (headline, kicker, date, byline; see
-    `is_head_line`), one to three sentences of a teaser's length, with more text below it, told
-    apart from an ordinary first paragraph by the page's layout: the paragraph below opens with
-    the dateline (the agency layout: teaser, then "Berlin (dpa) - …"), or it is set without a
-    full stop, as teasers and subtitles are and body paragraphs never are.
+    the article: the first paragraph, one to three sentences of a teaser's length, with more
+    text below it, told apart from an ordinary first paragraph by the page's layout: the
+    paragraph below opens with the dateline (the agency layout: teaser, then "Berlin (dpa) -
+    …"), or it is set without a full stop, as teasers and subtitles are and body paragraphs
+    never are.
     """
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
-    head = 0
-    while head < min(STANDFIRST_HEAD_LINES, len(paragraphs) - 2) and is_head_line(
-        paragraphs[head], title_words
-    ):
-        head += 1
-    if len(paragraphs) < head + 2:
-        return 0, 0
-    first = paragraphs[head]
+    if len(paragraphs) < 2:
+        return 0
+    first = paragraphs[0]
     size = len(to_words(first))
     if not weights.standfirst_min_words <= size <= weights.standfirst_max_words:
-        return 0, 0
-    if sum(len(to_words(p)) for p in paragraphs[head + 1 :]) < size:
-        return 0, 0
+        return 0
+    if sum(len(to_words(p)) for p in paragraphs[1:]) < size:
+        return 0
     count = len(join_quote_intros(split_sentences(first)))
     if count > weights.standfirst_max_sentences:
-        return 0, 0
-    below = paragraphs[head + 1]
-    dated = _AGENCY_DATELINE.match(below) or _DATELINE.match(below)
-    if not (dated or is_unstopped(first)):
-        return 0, 0
-    return sum(len(split_sentences(p)) for p in paragraphs[:head]), count
+        return 0
+    dated = _AGENCY_DATELINE.match(paragraphs[1]) or _DATELINE.match(paragraphs[1])
+    return count if dated or is_unstopped(first) else 0
 
 
 def is_standfirst_sentence(
@@ -407,27 +371,19 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
     )
     # The first sentence has nothing before it to point back to but the headline, shown above it.
     needs = np.array([i > 0 and needs_context(w) for i, w in enumerate(words)], dtype=bool)
-    start, lead = standfirst_span(text, title_words, weights)
-    span = range(start, start + lead)
-    teaser = [w for i in span if i < len(words) for w in words[i]]
-    if start + lead > len(sentences) or (
-        title_words and repeats(*_contents([title_words, teaser]))
-    ):
+    lead = standfirst_length(text, weights)
+    teaser = [w for sentence in words[:lead] for w in sentence]
+    if title_words and repeats(*_contents([title_words, teaser])):
         lead = 0  # the headline again, which the digest shows above the summary
-    if lead and all(is_standfirst_sentence(sentences[i], words[i], weights) for i in span):
-        candidates = np.union1d(candidates, np.arange(start, start + lead)).astype(np.intp)
+    if all(
+        is_standfirst_sentence(s, w, weights)
+        for s, w in zip(sentences[:lead], words[:lead], strict=True)
+    ):
+        candidates = np.union1d(candidates, np.arange(lead)).astype(np.intp)
     else:
-        start = lead = 0
+        lead = 0
     return Prepared(
-        sentences,
-        words,
-        vectors,
-        features,
-        candidates,
-        needs,
-        word_budget(text, weights),
-        lead,
-        start,
+        sentences, words, vectors, features, candidates, needs, word_budget(text, weights), lead
     )
 
 
@@ -454,7 +410,7 @@ def select(
     after_chosen = np.zeros(n, dtype=bool)  # the sentence before is in the summary
     chosen: list[int] = []
     # The standfirst, the publisher's own summary, is taken first, in order, as far as it fits.
-    first = list(range(prepared.standfirst_start, prepared.standfirst_start + prepared.standfirst))
+    first = list(range(prepared.standfirst))
     found = _contents([prepared.words[i] for i in candidates])
     content = dict(zip(candidates.tolist(), found, strict=True))
     while candidates.size and len(chosen) < count:
@@ -541,9 +497,8 @@ def picks(prepared: Prepared, model: LinearModel, count: int) -> list[str]:
         model.setting("continuation", 0.0),
     )
     # A teaser set without a full stop gets one: in a summary it runs on into the next sentence.
-    standfirst = range(prepared.standfirst_start, prepared.standfirst_start + prepared.standfirst)
     return [
-        f"{prepared.sentences[i]}." if i in standfirst and is_unstopped(s) else s
+        f"{prepared.sentences[i]}." if i < prepared.standfirst and is_unstopped(s) else s
         for i, s in ((i, prepared.sentences[i]) for i in picked)
     ]
 
