@@ -20,7 +20,7 @@ from summarizer.german import (
     words,
 )
 from summarizer.kickers import is_kicker_text
-from summarizer.page import PageDump, parse_page
+from summarizer.page import PageDump, parse_page, read_article
 from summarizer.ranking import rank
 from summarizer.sentences import split_sentences
 
@@ -40,6 +40,7 @@ __all__ = [
     "normalize",
     "parse_page",
     "prose_words",
+    "read_article",
     "split_sentences",
     "stem",
     "stems",

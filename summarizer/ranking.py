@@ -24,16 +24,20 @@ SENTENCE_MODEL_FILE = "sentences.json"
 _WORD_RUN = re.compile(r"\S+")
 # An HTML title often ends in the site's name: "Apple kippt Pläne - heise online".
 _SITE_SUFFIX = re.compile(r"\s+[-|»–—:·]\s+[^-|»–—:·]{1,40}$")
-# A dateline: up to four capitalised place words ("Wien", "Buenos Aires", "Köln/Wien"), an
-# optional agency in brackets, then a dash before the sentence proper.
+# A place in a dateline: up to four capitalised words ("Wien", "Buenos Aires", "Köln/Wien"),
+# which may be joined by the small words of place names ("Frankfurt am Main", "Halle an der
+# Saale", "Rothenburg ob der Tauber", "Santiago de Chile", "Rio de Janeiro").
+_PLACE_JOINERS = "am|an|der|im|in|ob|bei|vor|de|del|della|di|do|da|dos|la|le|les|los|las|sur|on"
+_PLACE = r"[A-ZÄÖÜ][\w.’'-]*(?:[ /](?:(?:" + _PLACE_JOINERS + r") )*[A-ZÄÖÜ][\w.’'-]*){0,3}"
+# A dateline: a place, an optional agency in brackets, then a dash before the sentence proper.
 _DATELINE = re.compile(
-    r"^(?:[A-ZÄÖÜ][\w.’'-]*(?:[ /][A-ZÄÖÜ][\w.’'-]*){0,3}\s*)?"
+    r"^(?:" + _PLACE + r"\s*)?"
     r"(?:\([A-Za-z][\w /.,-]{0,24}\)\s*)?[–—-]\s+(?=[A-ZÄÖÜ0-9„\"»])"
 )
 # An agency dateline inside the text ("Berlin (dpa) - ", "WASHINGTON (AFP) – "): a report
 # that strings wire pieces together repeats it before later sentences too.
 _AGENCY_DATELINE = re.compile(
-    r"^(?:[A-ZÄÖÜ][\w.’'-]*(?:[ /][A-ZÄÖÜ][\w.’'-]*){0,3}\s*)?"
+    r"^(?:" + _PLACE + r"\s*)?"
     r"\((?:dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|sda|ots)(?:[/,][^)]{0,20})?\)\s*[–—:-]\s+"
     r"(?=[A-ZÄÖÜ0-9„\"»])"
 )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from summarizer.ranking import sentence_model
+from tests.conftest import newsbot
 from tools.crossval import crossval_cleaning
+from tools.train import load_docs, summary_of
 
 _TOPICS = [
     ("Stadtrat", "die Buslinien im Norden der Stadt künftig im Zehn-Minuten-Takt fahren zu lassen"),
@@ -56,3 +62,66 @@ def test_cleaning_protocol_reports_folds_pooled_figures_and_other_splits() -> No
     # Articles this plain are cleaned exactly by a model that never saw their host.
     assert "F1 1.000" in held
     assert "empty 0" in held
+
+
+_PAGES = [
+    {
+        "id": "dump-with-title",
+        "title": "Stadtrat beschließt neuen Takt für die Buslinien",
+        "text": "\n\n".join(
+            [
+                "Startseite",
+                "Lokales",
+                "Stadtrat beschließt neuen Takt für die Buslinien",
+                "Die Busse im Norden der Stadt fahren ab dem Sommer alle zehn Minuten",
+                "Köln – Der Stadtrat hat am Dienstagabend nach einer langen Debatte beschlossen, "
+                "die Buslinien im Norden der Stadt künftig im Zehn-Minuten-Takt fahren zu lassen. "
+                "Die Verwaltung rechnet mit deutlich mehr Fahrgästen auf den betroffenen Linien.",
+                "Die Kosten für das Vorhaben sollen zu einem großen Teil aus Mitteln des Landes "
+                "gedeckt werden, wie die Verwaltung nach der Sitzung mitteilte. Jede dieser "
+                "Zahlungen muss der Landtag noch bestätigen.",
+                "Die Opposition kritisierte den Beschluss als zu teuer und forderte, zuerst die "
+                "Haltestellen barrierefrei umzubauen, bevor neue Busse angeschafft werden.",
+                "3 Kommentare",
+                "Leser123: Endlich tut sich etwas im Norden der Stadt, das wurde auch Zeit.",
+                "Impressum",
+                "Datenschutz",
+            ]
+        ),
+        "summary": "Die Busse im Norden der Stadt fahren ab dem Sommer alle zehn Minuten.",
+    },
+    {
+        "id": "extracted-text",
+        "title": "Bibliothek öffnet am Sonntag",
+        "text": "\n".join(
+            [
+                "Die Stadtbibliothek öffnet von März an auch am Sonntag, zunächst für ein Jahr "
+                "auf Probe, wie die Stadt am Montag mitteilte.",
+                "Bisher war das Haus an den Wochenenden nur am Samstagvormittag geöffnet. Viele "
+                "Studierende und Familien hatten längere Öffnungszeiten gefordert.",
+                "Für den Sonntagsdienst stellt die Stadt vier zusätzliche Kräfte ein. Die Kosten "
+                "von rund 200.000 Euro im Jahr trägt zur Hälfte ein Förderverein.",
+            ]
+        ),
+        "summary": "Die Stadtbibliothek öffnet probeweise auch sonntags.",
+    },
+]
+
+
+def test_training_reads_the_dev_data_exactly_as_newsbot_summarize_jsonl(tmp_path: Path) -> None:
+    """The cross-validation's in-sample summaries are what the shipped command prints, so its
+    fold figures measure the shipped cleaning path (a page dump's navigation and comments go)."""
+    data = tmp_path / "dev.jsonl"
+    data.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in _PAGES), "utf-8")
+    stdin = "".join(json.dumps({k: p[k] for k in ("id", "title", "text")}) + "\n" for p in _PAGES)
+    result = newsbot("summarize", "--jsonl", db=tmp_path / "n.db", stdin=stdin)
+    shipped = {o["id"]: o for o in map(json.loads, result.stdout.splitlines())}
+    docs = load_docs("web", data)
+    assert [d.ident for d in docs] == [p["id"] for p in _PAGES]
+    for doc in docs:
+        assert doc.body == shipped[doc.ident]["body"]
+        assert summary_of(doc, sentence_model()) == shipped[doc.ident]["summary"]
+    dump = docs[0].body
+    for junk in ("Startseite", "Leser123", "Impressum"):
+        assert junk not in dump
+    assert "Zehn-Minuten-Takt" in dump

@@ -5,6 +5,7 @@ it."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bot.ingest.files import ingest_paths
 from bot.records import ChatSettings
 from bot.render import render_digest, to_plain
 from bot.store import Store
+from tests.conftest import newsbot
 
 NOW = datetime(2026, 12, 5, 16, 0, tzinfo=UTC)
 
@@ -117,3 +119,33 @@ def test_no_dateline_shows_where_a_paragraph_opens_with_one(store: Store, tmp_pa
     shown = digest_text(store, tmp_path, {"faehre-bonn.txt": LOCAL})
     assert "Der Pegel des Rheins hat am Mittwochmorgen die Marke" in shown
     assert "Bonn –" not in shown
+
+
+# A report whose first paragraph is a standfirst set without a full stop.
+STORM = [
+    "Wegen des Sturmtiefs hat die Deutsche Bahn den Fernverkehr in ganz Norddeutschland bis "
+    "Freitagmittag eingestellt",
+    "Umgestürzte Bäume blockierten am Donnerstagabend an mehreren Stellen die Gleise zwischen "
+    "Hamburg, Bremen und Hannover, teilte ein Sprecher der Bahn mit. Die Bahn richtete an den "
+    "großen Bahnhöfen Aufenthaltszüge für gestrandete Reisende ein.",
+    "Der Deutsche Wetterdienst warnte für die Nacht vor orkanartigen Böen an der Küste. Erst "
+    "am Freitagmittag soll der Sturm nachlassen, dann will die Bahn die Strecken freigeben.",
+    "Fahrgäste, die ihre Reise wegen des Sturms verschieben, können ihr Ticket flexibel "
+    "nutzen oder sich den Fahrpreis erstatten lassen.",
+]
+
+
+def test_a_standfirst_paragraph_of_a_titled_text_stays_in_body_and_leads_the_summary(
+    tmp_path: Path,
+) -> None:
+    # Paragraphs set apart by blank lines, the headline given apart: the cleaner reads the
+    # unstopped first paragraph as a headline, but the headline is known, so it is the standfirst.
+    line = json.dumps(
+        {"id": 1, "title": "Bahn stoppt Fernverkehr im Norden", "text": "\n\n".join(STORM)},
+        ensure_ascii=False,
+    )
+    result = newsbot("summarize", "--jsonl", db=tmp_path / "n.db", stdin=line)
+    out = json.loads(result.stdout)
+    assert out["title"] == "Bahn stoppt Fernverkehr im Norden"
+    assert out["body"].startswith(STORM[0])
+    assert out["summary"][0] == f"{STORM[0]}."

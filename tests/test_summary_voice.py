@@ -68,3 +68,16 @@ def test_saetze_accepts_only_what_the_digest_shows(store: Store) -> None:
     reply = handle("/settings saetze 3", Context("telegram:1", now, "telegram:5"), store)
     assert isinstance(reply, Reply)
     assert "passt nicht" not in to_plain(reply)
+
+
+def test_a_dateline_whose_place_has_small_joining_words_is_dropped() -> None:
+    # Place names join their parts with small words: Frankfurt am Main, Halle an der Saale,
+    # Santiago de Chile. The dateline goes all the same, with or without an agency.
+    for place in ("Santiago de Chile –", "Halle an der Saale –", "Frankfurt am Main (dpa) -"):
+        text = (
+            f"{place} Der Stadtrat hat am Dienstag nach langer Debatte einen neuen Haushalt "
+            "beschlossen. Für Schulen und Kitas sind so viele Mittel vorgesehen wie nie zuvor. "
+            "Die Opposition kritisierte die hohe Neuverschuldung der Stadt."
+        )
+        summary = summarize(text, 2, title="Stadtrat beschließt Haushalt")
+        assert summary[0].startswith("Der Stadtrat hat am Dienstag"), summary

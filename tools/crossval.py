@@ -4,10 +4,15 @@
 k-1 folds and scored on the fold it never saw (held-out). Folds are by site where a site has
 several pages, else by document (tools.train.group_of). Klexikon is never trained on, so
 its figures are out-of-sample either way; both figures print side by side, with Lead-3 and its
-paired-bootstrap p-value; `--predictions` writes the held-out summaries as JSONL for
-rouge_eval.py. `cleaning`: the same for the block classifier of the page cleaner on pages_dev
-(folds by host), beside the hand rules alone, with per-fold figures; `--splits N` adds the
-held-out figure of N-1 other splits of the hosts into folds.
+paired-bootstrap p-value, and each fold's margin over Lead-3. The documents are read as
+`newsbot summarize --jsonl` reads them (tools.train.load_docs), so in-sample summaries are the
+shipped command's. `--predictions DIR` writes, per dev set, the held-out and in-sample summaries
+and the cleaned body's Lead-3 as JSONL for rouge_eval.py (`--system heldout='cat DIR/…'`);
+`folds --data DATA --scores SCORES` splits the per-document scores rouge_eval.py wrote with
+`--json` into the same folds, each system beside raw Lead-3 as the scorer computes it.
+`cleaning`: the same for the block classifier of the page cleaner on pages_dev (folds by host),
+beside the hand rules alone, with per-fold figures; `--splits N` adds the held-out figure of
+N-1 other splits of the hosts into folds.
 """
 
 from __future__ import annotations
@@ -18,19 +23,23 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from summarizer.algorithms import summarize_lead
 from summarizer.blocks import BlockModel
 from summarizer.linear import LinearModel
 from summarizer.page import parse_dump
 from tools.evaluate import paired_p
 from tools.train import (
     EVAL,
+    SUMMARY_SENTENCES,
     SUMMARY_SETS,
     Doc,
     best_model,
     fold_of,
     grid_model,
     grid_scores,
+    group_of,
     lead_row,
     load_docs,
     read_jsonl,
@@ -75,8 +84,8 @@ def _report(head: str, docs: Sequence[Doc], summaries: dict[str, list[list[str]]
 
 def crossval_summaries(
     docs: Sequence[Doc], extra: Sequence[Doc], folds: int
-) -> tuple[dict[str, list[str]], list[str]]:
-    """Held-out summaries by document id, and the printed report."""
+) -> tuple[dict[str, list[str]], LinearModel, list[str]]:
+    """Held-out summaries by document id, the model fitted on all, and the printed report."""
     table = grid_scores(docs)  # each grid model's ROUGE on each document, once for all fits
     full = best_model(docs, table, [True] * len(docs))
     held: dict[str, list[str]] = {}
@@ -91,14 +100,16 @@ def crossval_summaries(
     lines.append(f"all dev: {_settings(full)}")
     for name in sorted({d.dataset for d in docs}):
         subset = [d for d in docs if d.dataset == name]
+        fitted = {d.ident: summary_of(d, full) for d in subset}
         lines += _report(
             f"{name} ({len(subset)} docs)              R1     R2     RL",
             subset,
             {
-                "in-sample": [summary_of(d, full) for d in subset],
+                "in-sample": [fitted[d.ident] for d in subset],
                 f"held-out ({folds} folds)": [held[d.ident] for d in subset],
             },
         )
+        lines += _fold_margins(subset, folds, {"in-sample": fitted, "held-out": held})
     for name in sorted({d.dataset for d in extra}):
         subset = [d for d in extra if d.dataset == name]
         lines += _report(
@@ -106,7 +117,81 @@ def crossval_summaries(
             subset,
             {"model on all dev": [summary_of(d, full) for d in subset]},
         )
-    return held, lines
+    return held, full, lines
+
+
+def _mean3(row: Row) -> float:
+    return sum(row) / 3
+
+
+def _fold_margins(
+    docs: Sequence[Doc], folds: int, systems: dict[str, dict[str, list[str]]]
+) -> list[str]:
+    """Per fold (sites), each system's mean of R1/R2/RL less cleaned Lead-3's on that fold."""
+    lines = [f"  by fold: docs, mean of R1/R2/RL less cleaned Lead-3 ({', '.join(systems)})"]
+    for fold in range(folds):
+        part = [d for d in docs if fold_of(d.group, folds) == fold]
+        if not part:
+            continue
+        base = statistics.mean(_mean3(lead_row(d)) for d in part)
+        margins = [
+            statistics.mean(_mean3(rouge_row(d.reference, picked[d.ident])) for d in part) - base
+            for picked in systems.values()
+        ]
+        lines.append(f"   fold {fold}: {len(part):4d}  " + "  ".join(f"{m:+6.2f}" for m in margins))
+    return lines
+
+
+def write_predictions(
+    folder: Path, docs: Sequence[Doc], held: dict[str, list[str]], full: LinearModel
+) -> list[Path]:
+    """Held-out, in-sample and cleaned-Lead-3 summaries of each dev set, one JSONL file each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in sorted({d.dataset for d in docs}):
+        subset = [d for d in docs if d.dataset == name]
+        outputs = {
+            "heldout": [held[d.ident] for d in subset],
+            "insample": [summary_of(d, full) for d in subset],
+            "lead3-cleaned": [summarize_lead(d.body, SUMMARY_SENTENCES) for d in subset],
+        }
+        for kind, summaries in outputs.items():
+            path = folder / f"{name}-{kind}.jsonl"
+            with path.open("w", encoding="utf-8") as f:
+                for d, summary in zip(subset, summaries, strict=True):
+                    line = json.dumps({"id": d.ident, "summary": summary}, ensure_ascii=False)
+                    f.write(line + "\n")
+            written.append(path)
+    return written
+
+
+def eval_folds(
+    records: Sequence[dict[str, object]], scores: dict[str, Any], folds: int
+) -> list[str]:
+    """rouge_eval.py's per-document scores (`--json`) split into the cross-validation folds.
+
+    Each fold (and all documents) gives every system's R1/R2/RL and its mean's margin over the
+    scorer's own Lead-3 (raw text, its regex splitter) on the same documents.
+    """
+    systems: dict[str, dict[str, dict[str, float]]] = {
+        name: result["per_doc"] for name, result in scores["systems"].items()
+    }
+    fold = {str(r["id"]): fold_of(group_of(r), folds) for r in records}
+    lines = [f"{scores['data']}: R1 R2 RL, and mean less the scorer's Lead-3 (raw text)"]
+    for k in [*range(folds), None]:
+        ids = [i for i in systems["lead-3"] if k is None or fold[i] == k]
+        if not ids:
+            continue
+        lines.append(f" {'all' if k is None else f'fold {k}'}: {len(ids)} docs")
+        base = statistics.mean(statistics.mean(systems["lead-3"][i].values()) for i in ids)
+        for name, per in systems.items():
+            r1, r2, rl = (statistics.mean(per[i][m] for i in ids) for m in _EVAL_MEASURES)
+            margin = statistics.mean(statistics.mean(per[i].values()) for i in ids) - base
+            lines.append(f"  {name:<24}{r1:7.2f}{r2:7.2f}{rl:7.2f}  {margin:+6.2f}")
+    return lines
+
+
+_EVAL_MEASURES = ("rouge1", "rouge2", "rougeL")
 
 
 def _normalized(text: str) -> str:
@@ -216,7 +301,7 @@ def crossval_cleaning(
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: run one protocol and print its table."""
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("what", choices=["summaries", "cleaning"])
+    ap.add_argument("what", choices=["summaries", "cleaning", "folds"])
     ap.add_argument("--folds", type=int, default=FOLDS)
     ap.add_argument(
         "--splits",
@@ -225,19 +310,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="cleaning only: also report held-out F1 for this many splits of hosts into folds",
     )
     ap.add_argument("--no-klexikon", action="store_true", help="skip the Klexikon rows (slow)")
-    ap.add_argument("--predictions", type=Path, help="write held-out summaries here (JSONL)")
+    ap.add_argument(
+        "--predictions", type=Path, help="summaries: write the summaries as JSONL into this folder"
+    )
+    ap.add_argument("--data", type=Path, help="folds: the summary file rouge_eval.py scored")
+    ap.add_argument("--scores", type=Path, help="folds: the file rouge_eval.py --json wrote")
     args = ap.parse_args(argv)
     if args.what == "summaries":
         docs = [d for name, path in sorted(SUMMARY_SETS.items()) for d in load_docs(name, path)]
         extra = [] if args.no_klexikon else load_docs("klexikon", KLEXIKON)
-        held, lines = crossval_summaries(docs, extra, args.folds)
+        held, full, lines = crossval_summaries(docs, extra, args.folds)
         print("\n".join(lines))
         if args.predictions:
-            with args.predictions.open("w", encoding="utf-8") as f:
-                for ident, summary in held.items():
-                    f.write(
-                        json.dumps({"id": ident, "summary": summary}, ensure_ascii=False) + "\n"
-                    )
+            write_predictions(args.predictions, docs, held, full)
+    elif args.what == "folds":
+        if not (args.data and args.scores):
+            ap.error("folds needs --data and --scores")
+        scores = json.loads(args.scores.read_text(encoding="utf-8"))
+        print("\n".join(eval_folds(read_jsonl(args.data), scores, args.folds)))
     else:
         print("\n".join(crossval_cleaning(read_jsonl(PAGES), args.folds, args.splits)))
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from summarizer import ALGORITHMS, parse_page, split_sentences, summarize
+from summarizer import ALGORITHMS, read_article, split_sentences, summarize
 from tools.rouge import score, tokenize
 
 
@@ -55,12 +55,15 @@ def evaluate(
     clean: bool = True,
     stem: bool = False,
 ) -> list[SystemResult]:
-    """Score each algorithm on the documents; with clean, bodies go through parse_page first."""
+    """Score each algorithm on the documents; with clean, each is read as `newsbot summarize`
+    reads it (`read_article`) first."""
     bodies: list[tuple[str, str | None]] = []
     for doc in docs:
-        title = doc.get("title") or None
-        body = parse_page(doc["text"], title=title or "").body if clean else doc["text"]
-        bodies.append((body, title))
+        if clean:
+            page = read_article(doc["text"], doc.get("title") or None)
+            bodies.append((page.body, page.title or None))
+        else:
+            bodies.append((doc["text"], doc.get("title") or None))
     refs = ["\n".join(split_sentences(doc["summary"])) for doc in docs]
     results = []
     for name in algorithms:

@@ -23,7 +23,7 @@ import numpy as np
 
 from summarizer.algorithms import summarize_lead
 from summarizer.linear import LinearModel
-from summarizer.page import parse_page
+from summarizer.page import read_article
 from summarizer.ranking import SENTENCE_FEATURES, Prepared, picks, prepare
 from summarizer.sentences import split_sentences
 from tools.rouge import score
@@ -78,11 +78,13 @@ def fold_of(group: str, folds: int) -> int:
 
 
 def load_docs(dataset: str, path: Path) -> list[Doc]:
-    """Dev articles of one summary file, cleaned as `newsbot summarize --jsonl` cleans them."""
+    """Dev articles of one summary file, read as `newsbot summarize --jsonl` reads them
+    (`read_article`: cleaned as a page dump, the given title kept), so every figure measured on
+    them is the shipped path's."""
     docs = []
     for record in read_jsonl(path):
-        title = str(record.get("title") or "") or None
-        body = parse_page(str(record["text"]), title=title).body
+        page = read_article(str(record["text"]), str(record.get("title") or "") or None)
+        title, body = page.title or None, page.body
         prepared = prepare(body, title=title)
         reference = "\n".join(split_sentences(str(record["summary"])))
         docs.append(

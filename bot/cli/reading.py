@@ -25,29 +25,18 @@ from bot.records import ChatSettings, Digest, date_only
 from bot.render import kicker_spans, render_digest, shown_day, source_name, to_plain
 from bot.store import Storage
 from bot.texts import t
-from summarizer import normalize, parse_page, split_sentences, summarize
+from summarizer import read_article, split_sentences, summarize
 
 
 def _summary_record(text: str, sentences: int, title: str | None = None) -> dict[str, Any]:
-    """Title, date, source, cleaned body and summary of one page.
-
-    The text is cleaned as a page dump whether or not a title comes with it, so headline,
-    teaser and comment lines leave the body either way; a given title replaces the found one.
-    """
-    text = normalize(text)
-    page = parse_page(text)
-    title = normalize(title).strip() if title and title.strip() else None
-    if title and not page.body.strip():
-        # No article found in it as a page: the text is a bare body, as feeds give it.
-        page = parse_page(text, title=title)
-    paragraphs = [p for p in page.paragraphs if p.strip() != title] if title else page.paragraphs
-    body = "\n\n".join(paragraphs)
+    """Title, date, source, cleaned body and summary of one page (`summarizer.read_article`)."""
+    page = read_article(text, title)
     return {
-        "title": title or page.title,
+        "title": page.title,
         "published": page.published.isoformat() if page.published else None,
         "source": page.source,
-        "body": body,
-        "summary": summarize(body, sentences, title=title or page.title or None),
+        "body": page.body,
+        "summary": summarize(page.body, sentences, title=page.title or None),
     }
 
 
