@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 from importlib.resources import files
+from itertools import islice
 from urllib.parse import urlsplit
 
 # Second-level labels under which a country's domains are registered (bbc.co.uk).
