@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +53,10 @@ class PgDatabase:
             yield conn
 
     @contextmanager
-    def atomic(self) -> Iterator[psycopg.Connection[Any]]:
-        """A transaction (a savepoint when nested) holding this thread's statements."""
+    def atomic(self, *, pipeline: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        """A transaction (a savepoint when nested) holding this thread's statements; with
+        `pipeline`, an outermost one sends statements without waiting until rows are fetched
+        (psycopg's pipeline mode: read them with `fetch` or `query`, not `execute`)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             with conn.transaction():
@@ -63,7 +65,7 @@ class PgDatabase:
         with self.pool.connection() as conn:
             self._local.conn = conn
             try:
-                with conn.transaction():
+                with conn.pipeline() if pipeline else nullcontext(), conn.transaction():
                     yield conn
             finally:
                 self._local.conn = None
