@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -65,10 +66,20 @@ class PgDatabase:
         with self.pool.connection() as conn:
             self._local.conn = conn
             try:
-                with conn.pipeline() if pipeline else nullcontext(), conn.transaction():
+                if not pipeline:
+                    with conn.transaction():
+                        yield conn
+                    return
+                # BEGIN and COMMIT as statements: psycopg's transaction() waits for each in
+                # pipeline mode, a round trip apiece; these travel with the statements around.
+                with conn.pipeline():
+                    conn.execute("BEGIN")
                     yield conn
+                    conn.execute("COMMIT")
             finally:
                 self._local.conn = None
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.rollback()
 
     def execute(self, sql: str, args: Args = None) -> Result:
         """Run one statement; its rows as tuples (if it returns any) and its row count."""
