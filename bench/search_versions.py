@@ -3,7 +3,11 @@ the same run, at the stores bench/backends.py built: each query is run by both c
 both backends in turn (the order rotating), so a shared machine's load falls on all four alike.
 
 Run: .venv/bin/python bench/search_versions.py --base /tmp/base-checkout --sqlite bench.db
-     --postgres postgresql://… [--queries 100]
+     --postgres postgresql://… [--queries 100] [--server-pid POSTMASTER_PID]
+
+Beside wall-clock percentiles, the mean CPU per search: this process's, plus for PostgreSQL
+the server's (its processes' CPU, with --server-pid; ticks of 10 ms, summed over the run), a
+figure a loaded machine inflates far less.
 
 Each checkout answers in a process of its own (this script with NEWSBOT_CHECKOUT set to the
 checkout, whose `bot` and `bench` it imports), reading query numbers on stdin and
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -33,8 +38,25 @@ LABELS = ("1 word", "2 words", "3 words")
 ROOT = Path(sys.path[0]).resolve()
 
 
-def serve(sqlite: Path, postgres: str, count: int) -> None:
-    """Answer query numbers (`label n` a line) with `{"sqlite": ms, "postgresql": ms}`."""
+def server_cpu(postmaster: int | None) -> float:
+    """Seconds of CPU the server's processes (the postmaster's children) have used; 0 without
+    its pid. Only one search runs at a time, so a search's share is the difference."""
+    if postmaster is None:
+        return 0.0
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def serve(sqlite: Path, postgres: str, count: int, postmaster: int | None) -> None:
+    """Answer query numbers (`label n first` a line) with each backend's wall milliseconds
+    and CPU seconds (this process's, and for PostgreSQL the server's too)."""
     queries = drawn_queries(count)
     stores = {"sqlite": Store.open(sqlite), "postgresql": open_store(postgres)}
     print("ready", flush=True)
@@ -42,11 +64,15 @@ def serve(sqlite: Path, postgres: str, count: int) -> None:
         label, n, first = line.rstrip("\n").rsplit(" ", 2)
         query = queries[label][int(n)]
         names = ["sqlite", "postgresql"] if first == "sqlite" else ["postgresql", "sqlite"]
-        took = {}
+        took: dict[str, float] = {}
         for name in names:
-            t = time.perf_counter()
+            server = server_cpu(postmaster) if name == "postgresql" else 0.0
+            t, cpu = time.perf_counter(), time.process_time()
             stores[name].index.search(query, 5, now=NOW)
             took[name] = (time.perf_counter() - t) * 1000
+            took[f"{name} cpu"] = time.process_time() - cpu
+            if name == "postgresql":
+                took[f"{name} cpu"] += server_cpu(postmaster) - server
         print(json.dumps(took), flush=True)
     for store in stores.values():
         store.close()
@@ -58,10 +84,11 @@ def main() -> None:
     parser.add_argument("--sqlite", type=Path, required=True)
     parser.add_argument("--postgres", required=True)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--server-pid", type=int, help="the postmaster's pid, for server CPU")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.sqlite, args.postgres, args.queries)
+        serve(args.sqlite, args.postgres, args.queries, args.server_pid)
         return
     checkouts = {"base": args.base.resolve(), "this": ROOT}
     workers = {}
@@ -69,6 +96,8 @@ def main() -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
         command += ["--sqlite", str(args.sqlite), "--postgres", args.postgres]
         command += ["--queries", str(args.queries)]
+        if args.server_pid:
+            command += ["--server-pid", str(args.server_pid)]
         env = os.environ | {"NEWSBOT_CHECKOUT": str(root)}
         # Our own interpreter and this script, with paths given on our command line.
         workers[name] = subprocess.Popen(  # noqa: S603
@@ -77,11 +106,15 @@ def main() -> None:
     for worker in workers.values():
         if _line(worker) != "ready":
             raise SystemExit("a checkout's search process did not start")
-    print("| query | checkout | SQLite p50 / p95 | PostgreSQL p50 / p95 | PG / SQLite (p95) |")
-    print("|---|---|---|---|---|")
+    print(
+        "| query | checkout | SQLite p50 / p95 | PostgreSQL p50 / p95 | PG / SQLite (p95)"
+        " | CPU per search, SQLite / PostgreSQL (client + server) | PG / SQLite (CPU) |"
+    )
+    print("|---|---|---|---|---|---|---|")
     try:
         for label in LABELS:
-            times = {(c, b): [] for c in workers for b in ("sqlite", "postgresql")}
+            kinds = ("sqlite", "postgresql", "sqlite cpu", "postgresql cpu")
+            times: dict[tuple[str, str], list[float]] = {(c, k): [] for c in workers for k in kinds}
             # The first 20 as a warm-up (answers from memory, as a bot's, as bench/backends.py
             # does), then all of them measured.
             warm = min(20, args.queries)
@@ -99,7 +132,12 @@ def main() -> None:
                     f"{percentile(t, 0.5):.1f} / {percentile(t, 0.95):.1f} ms" for t in (lite, pg)
                 ]
                 ratio = percentile(pg, 0.95) / percentile(lite, 0.95)
-                print(f"| {label} | {name} | {cells[0]} | {cells[1]} | {ratio:.2f} |", flush=True)
+                cpu = [1000 * statistics.mean(times[(name, f"{b} cpu")]) for b in kinds[:2]]
+                print(
+                    f"| {label} | {name} | {cells[0]} | {cells[1]} | {ratio:.2f}"
+                    f" | {cpu[0]:.1f} / {cpu[1]:.1f} ms | {cpu[1] / cpu[0]:.2f} |",
+                    flush=True,
+                )
     finally:
         for worker in workers.values():
             if worker.stdin is not None:

@@ -2,6 +2,10 @@
 answered from our own terms in a tsvector under GIN, ranked by FTS5's bm25 with SQLite's
 recency boost, so both backends return the same articles in the same order
 (`tests/test_store_postgres.py` checks a few hundred queries).
+
+bm25 reads each match's stored term counts (`articles_fts.counts`), not its text, and a search
+runs in pipeline mode: a word costs ~4 round trips (the index's counts, the candidates with
+their scores' data and heads, the hits with their links, the commit).
 """
 
 from __future__ import annotations
