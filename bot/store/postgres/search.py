@@ -70,23 +70,21 @@ SETTINGS = (
 
 
 def _ranking(matches: str, counted: int) -> str:
-    """The query of `matches` (id, day: the newest first) with each match's head (title
-    terms, the lead's terms) and, for `counted` terms, its size in tokens and each term's
-    `[in title, in body]` count: listed in `counts`, else [0, 1] for a lexeme it has
-    (`terms.IndexRow`). Only the matches kept are read for them."""
+    """The query of `matches` (id, day, title terms, body terms: the newest first) with each
+    match's head (title terms, the lead's terms) and, for `counted` terms, its size in tokens
+    and each term's `[in title, in body]` count: listed in `counts`, else [0, 1] for a lexeme
+    it has (`terms.IndexRow`). Only the matches kept are read for them: the body's terms are
+    carried as stored (compressed) until then."""
+    head = "SELECT c.id, c.day, c.title_stems, substr(c.body_stems, 1, %(lead)s)"
     if not counted:
-        return (
-            "SELECT c.id, c.day, a.title_stems, substr(a.body_stems, 1, %(lead)s)"  # noqa: S608
-            f" FROM ({matches}) AS c JOIN articles a ON a.id = c.id ORDER BY c.id DESC"
-        )
+        return f"{head} FROM ({matches}) AS c ORDER BY c.id DESC"
     cells = ", ".join(
         f"coalesce(x.counts -> %(c{n})s, CASE WHEN x.terms @@ %(t{n})s::tsquery"
         " THEN '[0, 1]'::jsonb ELSE '[0, 0]'::jsonb END)"
         for n in range(counted)
     )
     return (
-        "SELECT c.id, c.day, a.title_stems, substr(a.body_stems, 1, %(lead)s), x.tokens,"  # noqa: S608
-        f" jsonb_build_array({cells}) FROM ({matches}) AS c JOIN articles a ON a.id = c.id"
+        f"{head}, x.tokens, jsonb_build_array({cells}) FROM ({matches}) AS c"
         " JOIN articles_fts x ON x.id = c.id ORDER BY c.id DESC"
     )
 
@@ -259,7 +257,8 @@ class SearchIndex(SearchPipeline, Table):
                     # Only fixed SQL and named placeholders are joined here.
                     "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
                     " WHERE terms @@ %(match)s::tsquery)"
-                    " SELECT f.id, coalesce(a.published, a.fetched) AS day FROM f"
+                    " SELECT f.id, coalesce(a.published, a.fetched) AS day, a.title_stems,"
+                    " a.body_stems FROM f"
                     f" JOIN articles a ON a.id = f.id WHERE true{where}"
                     " ORDER BY f.id DESC LIMIT %(window)s",
                     len(counted),
@@ -280,7 +279,8 @@ class SearchIndex(SearchPipeline, Table):
             rows += self._rows(
                 _ranking(
                     # Only fixed SQL and named placeholders are joined here.
-                    "SELECT f.id, coalesce(a.published, a.fetched) AS day"  # noqa: S608
+                    "SELECT f.id, coalesce(a.published, a.fetched) AS day,"  # noqa: S608
+                    " a.title_stems, a.body_stems"
                     " FROM articles_fts f JOIN articles a ON a.id = f.id"
                     " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
                     f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
