@@ -4,7 +4,7 @@ recency boost, so both backends return the same articles in the same order
 (`tests/test_store_postgres.py` checks a few hundred queries).
 
 bm25 reads each match's stored term counts (`articles_fts.counts`), not its text, and a search
-runs in pipeline mode: a word costs ~4 round trips (the index's counts, the candidates with
+runs in pipeline mode: one word costs 4-5 round trips (the index's counts, the candidates with
 their scores' data and heads, the hits with their links, the commit).
 """
 
