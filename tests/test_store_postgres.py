@@ -331,6 +331,32 @@ def test_search_returns_the_same_articles_in_the_same_order_on_both(postgres_url
         postgres.close()
 
 
+def test_a_store_indexed_before_term_counts_gets_them_and_ranks_as_sqlite(
+    postgres_url: str,
+) -> None:
+    # Articles indexed before m019 had no term counts: the migration fills them from the
+    # stored terms, the same as ingest writes them, and searches still rank as on SQLite.
+    articles = corpus_articles(150)
+    sqlite = Store.memory()
+    sqlite.articles.add_articles(articles, NOW)
+    postgres = open_store(postgres_url)
+    postgres.articles.add_articles(articles, NOW)
+    written = "SELECT id, counts FROM articles_fts ORDER BY id"
+    ingested = postgres.db.execute(written).rows
+    postgres.db.execute("ALTER TABLE articles_fts DROP COLUMN counts")
+    postgres.db.execute("DELETE FROM newsbot_migrations WHERE name = 'm019_pgsearch_term_counts'")
+    postgres.close()
+    postgres = open_store(postgres_url)
+    try:
+        assert postgres.db.execute(written).rows == ingested
+        assert any(counts for _, counts in ingested)
+        texts = queries(articles, 60)
+        assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
 def test_newest_matches_are_the_same_however_postgresql_finds_them(postgres_url: str) -> None:
     # More articles than the candidate cap, a word in each, so the newest ids are tried in
     # windows; filters leave too few in the first window, so wider ones follow.

@@ -593,6 +593,12 @@ def m018_feed_leases(db: Database) -> None:
     feeds.add_column("leased_until", str)
 
 
+@migrations()
+def m019_pgsearch_term_counts(db: Database) -> None:
+    """PostgreSQL stores each index row's term counts beside its terms (ranking reads no text
+    there); FTS5 keeps its own, so SQLite has nothing to change."""
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

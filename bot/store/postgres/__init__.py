@@ -2,9 +2,11 @@
 each its own module, on one database named by a `postgresql://` URL.
 
 Layout: the tables are SQLite's, column for column (`schema.py`); search keeps our own terms
-as a tsvector under GIN in `articles_fts`, with per-term article counts and sizes beside it so
-ranking is FTS5's bm25 (`terms.py`, `search.py`). Several processes may open one database: the
-schema is migrated once under an advisory lock, and adding articles takes turns under another.
+as a tsvector under GIN in `articles_fts`, each row with its size and the counts of the terms
+it has more than once or in its title, and per-term article counts beside it, so ranking is
+FTS5's bm25 without reading the articles' text (`terms.py`, `search.py`). Several processes
+may open one database: the schema is migrated once under an advisory lock, and adding
+articles takes turns under another.
 """
 
 from __future__ import annotations

@@ -112,14 +112,16 @@ class Articles(Table):
                 for article_id, item in zip(ids, plan.added, strict=True):
                     for key in item.bands:
                         copy.write_row((key, article_id))
-            with cur.copy("COPY articles_fts (id, terms, tokens) FROM STDIN") as copy:
+            with cur.copy("COPY articles_fts (id, terms, tokens, counts) FROM STDIN") as copy:
                 for article_id, item in zip(ids, plan.added, strict=True):
                     assert item.index is not None  # noqa: S101 - an added article was indexed
-                    lexemes, size = index_row(item.index.title, item.index.body)
-                    terms.update(lexemes)
+                    row = index_row(item.index.title, item.index.body)
+                    terms.update(row.lexemes)
                     compounds.update(item.index.compounds)
-                    tokens += size
-                    copy.write_row((article_id, to_tsvector_text(lexemes), size))
+                    tokens += row.size
+                    copy.write_row(
+                        (article_id, to_tsvector_text(row.lexemes), row.size, row.counts)
+                    )
         resolve = {-1 - k: article_id for k, article_id in enumerate(ids)}
         links = [
             (resolve.get(ref, ref), link.name, link.title, link.url, _iso(link.published))
@@ -303,16 +305,15 @@ class Articles(Table):
         """When the newest article was stored."""
         return _dt(self.db.execute("SELECT max(fetched) FROM articles").rows[0][0])
 
-    def from_rows(self, rows: list[dict[str, Any]]) -> list[Article]:
-        """Article records from their rows, with their links (one query for all of them)."""
+    def from_rows(
+        self, rows: list[dict[str, Any]], link_rows: list[dict[str, Any]] | None = None
+    ) -> list[Article]:
+        """Article records from their rows, with their links: one query (LINKS) for all of
+        them, or its `link_rows` when the caller sent it already."""
         ids = [row["id"] for row in rows]
         links: dict[int, list[Link]] = {}
         if ids:
-            for r in self.db.query(
-                "SELECT * FROM article_links WHERE article_id = ANY(%s)"
-                " ORDER BY article_id, source, title",
-                [ids],
-            ):
+            for r in self.db.query(LINKS, [ids]) if link_rows is None else link_rows:
                 links.setdefault(r["article_id"], []).append(
                     Link(r["source"], r["title"], r["url"], _dt(r["published"]))
                 )
@@ -341,6 +342,8 @@ def _article(row: dict[str, Any], links: tuple[Link, ...]) -> Article:
     )
 
 
+# The links of the articles of some ids (a list), in the order `from_rows` merges them.
+LINKS = "SELECT * FROM article_links WHERE article_id = ANY(%s) ORDER BY article_id, source, title"
 # The columns an added article's row is copied into, in `_Prepared.row`'s order.
 ARTICLE_COLUMNS = (
     "id, url, url_key, source, title, published, fetched, language, body, summary,"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -53,8 +54,10 @@ class PgDatabase:
             yield conn
 
     @contextmanager
-    def atomic(self) -> Iterator[psycopg.Connection[Any]]:
-        """A transaction (a savepoint when nested) holding this thread's statements."""
+    def atomic(self, *, pipeline: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        """A transaction (a savepoint when nested) holding this thread's statements; with
+        `pipeline`, an outermost one sends statements without waiting until rows are fetched
+        (psycopg's pipeline mode: read them with `fetch` or `query`, not `execute`)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             with conn.transaction():
@@ -63,10 +66,20 @@ class PgDatabase:
         with self.pool.connection() as conn:
             self._local.conn = conn
             try:
-                with conn.transaction():
+                if not pipeline:
+                    with conn.transaction():
+                        yield conn
+                    return
+                # BEGIN and COMMIT as statements: psycopg's transaction() waits for each in
+                # pipeline mode, a round trip apiece; these travel with the statements around.
+                with conn.pipeline():
+                    conn.execute("BEGIN")
                     yield conn
+                    conn.execute("COMMIT")
             finally:
                 self._local.conn = None
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.rollback()
 
     def execute(self, sql: str, args: Args = None) -> Result:
         """Run one statement; its rows as tuples (if it returns any) and its row count."""

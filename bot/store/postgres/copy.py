@@ -93,14 +93,14 @@ def _index(source: Store, conn: psycopg.Connection[Any]) -> None:
     read = source.db.execute("SELECT id, title_stems, body_stems FROM articles ORDER BY id")
     with (
         conn.cursor() as write,
-        write.copy("COPY articles_fts (id, terms, tokens) FROM STDIN") as copy,
+        write.copy("COPY articles_fts (id, terms, tokens, counts) FROM STDIN") as copy,
     ):
         for article_id, title, body in read:
-            lexemes, size = index_row(title, body)
-            terms.update(lexemes)
-            tokens += size
+            row = index_row(title, body)
+            terms.update(row.lexemes)
+            tokens += row.size
             articles += 1
-            copy.write_row((article_id, to_tsvector_text(lexemes), size))
+            copy.write_row((article_id, to_tsvector_text(row.lexemes), row.size, row.counts))
     # Room to sort the whole index's entries in memory (the default 64 MB spills to disk).
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     conn.execute(INDEX_GIN)

@@ -2,6 +2,10 @@
 answered from our own terms in a tsvector under GIN, ranked by FTS5's bm25 with SQLite's
 recency boost, so both backends return the same articles in the same order
 (`tests/test_store_postgres.py` checks a few hundred queries).
+
+bm25 reads each match's stored term counts (`articles_fts.counts`), not its text, and a search
+runs in pipeline mode: one word costs 4-5 round trips (the index's counts, the candidates with
+their scores' data and heads, the hits with their links, the commit).
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import psycopg
+from psycopg.rows import dict_row
 
 from bot.query import MIN_PART, Query, make_snippet
 from bot.records import SearchHit, SearchPage
 from bot.store.pipeline import (
+    COMMON_SAMPLE,
     COMPOUNDS,
     RECENCY_BOOST,
     RECENCY_DAYS,
@@ -25,9 +30,9 @@ from bot.store.pipeline import (
     SearchPipeline,
     Words,
 )
-from bot.store.postgres.articles import Articles
+from bot.store.postgres.articles import LINKS, Articles
 from bot.store.postgres.base import Args, PgDatabase, Table
-from bot.store.postgres.terms import bm25, fold, frequencies, idf, julianday, phrases, to_tsquery
+from bot.store.postgres.terms import bm25, fold, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
 
@@ -51,6 +56,37 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
         where += " AND (a.chat_feed IS NULL OR a.chat_feed = ANY(%(feeds)s::bigint[]))"
         args["feeds"] = list(filters.feeds)
     return where, args
+
+
+# Made before a search's first statement (`set_config(…, true)`: for its transaction only).
+# The planner prices `@@` per row as cheap, but each row's terms are read and decompressed:
+# scans are priced out. Every plan then looks dear enough for JIT, which spent 30-200 ms
+# compiling one-row lookups: off. Parallel workers cost more to start than these plans take.
+SETTINGS = (
+    "set_config('enable_seqscan', 'off', true)",
+    "set_config('jit', 'off', true)",
+    "set_config('max_parallel_workers_per_gather', '0', true)",
+)
+
+
+def _ranking(matches: str, counted: int) -> str:
+    """The query of `matches` (id, day, title terms, body terms: the newest first) with each
+    match's head (title terms, the lead's terms) and, for `counted` terms, its size in tokens
+    and each term's `[in title, in body]` count: listed in `counts`, else [0, 1] for a lexeme
+    it has (`terms.IndexRow`). Only the matches kept are read for them: the body's terms are
+    carried as stored (compressed) until then."""
+    head = "SELECT c.id, c.day, c.title_stems, substr(c.body_stems, 1, %(lead)s)"
+    if not counted:
+        return f"{head} FROM ({matches}) AS c ORDER BY c.id DESC"
+    cells = ", ".join(
+        f"coalesce(x.counts -> %(c{n})s, CASE WHEN x.terms @@ %(t{n})s::tsquery"
+        " THEN '[0, 1]'::jsonb ELSE '[0, 0]'::jsonb END)"
+        for n in range(counted)
+    )
+    return (
+        f"{head}, x.tokens, jsonb_build_array({cells}) FROM ({matches}) AS c"
+        " JOIN articles_fts x ON x.id = c.id ORDER BY c.id DESC"
+    )
 
 
 # Expected matches above which the newest ids are tried first (`SearchIndex._candidates`).
@@ -83,54 +119,69 @@ class SearchIndex(SearchPipeline, Table):
         self.walk_from = WALK_FROM
 
     def _search(self, query: Query, limit: int, offset: int, now: datetime) -> SearchPage:
-        with self.db.atomic():
-            # One connection and snapshot for the whole search. The planner prices `@@` per
-            # row as cheap, but each row's terms are read and decompressed: scans are priced
-            # out. Every plan then looks dear enough for JIT, which spent 30-200 ms compiling
-            # one-row lookups: off. Parallel workers cost more to start than these plans take.
+        # One connection and snapshot for the whole search, in pipeline mode: statements whose
+        # rows are not needed yet (the transaction's start, its settings, an article's links)
+        # travel with the next one that is, so a search costs ~4 round trips.
+        with self.db.atomic(pipeline=True):
             local = self._local
             local.heads, local.stats, local.recent, local.walking = {}, None, {}, True
-            local.settings = (
-                "SET LOCAL enable_seqscan = off; SET LOCAL jit = off;"
-                " SET LOCAL max_parallel_workers_per_gather = 0; "
-            )
+            local.settings = list(SETTINGS)
             try:
                 return super()._search(query, limit, offset, now)
             finally:
                 local.heads, local.stats, local.recent = {}, None, {}
 
     def _rows(self, sql: str, args: Args = None) -> list[tuple[Any, ...]]:
-        """Run one statement of the search; settings still to be made go first, in the same
-        round trip (a client-side bound statement may hold several)."""
-        settings: str = self._local.settings
-        if not settings:
-            return self.db.execute(sql, args).rows
-        self._local.settings = ""
-        with self.db.connection() as conn, psycopg.ClientCursor(conn) as cur:
-            cur.execute(settings + sql, args)
-            while cur.nextset():
-                pass
-            return cur.fetchall()
+        """Run one statement of the search and fetch its rows; settings still to be made are
+        sent before it, in the same round trip."""
+        settings: list[str] = self._local.settings
+        if settings:
+            self._local.settings = []
+            self.db.send("SELECT " + ", ".join(settings))
+        return self.db.fetch(sql, args)
 
     def _walking(self, walk: bool) -> None:
         """Let the planner walk an index in order (the default), or make it use bitmaps."""
         if self._local.walking != walk:
             self._local.walking = walk
-            self._local.settings += f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}; "
+            flag = "on" if walk else "off"
+            self._local.settings.append(f"set_config('enable_indexscan', '{flag}', true)")
 
-    def _stats(self, terms: Iterable[str]) -> _Stats:
+    def _stats(
+        self, terms: Iterable[str], words: Words = (), sample: int = COMMON_SAMPLE
+    ) -> _Stats:
         """The index's size, its newest id and each term's article count: one round trip for
-        the terms the running search has not asked for yet."""
+        the terms the running search has not asked for yet.
+
+        With `words`, the same round trip counts each word in the newest `sample` articles
+        (`_recent_counts`); a word in fewer articles than half the sample cannot be in half
+        of it and is not counted (0).
+        """
         known: _Stats | None = self._local.stats
         wanted = sorted(set(terms) - set(known.hits if known else ()))
-        if known is not None and not wanted:
+        if known is not None and not wanted and not words:
             return known
-        rows, size, newest, hits = self._rows(
-            "SELECT articles, tokens, (SELECT coalesce(max(id), 0) FROM articles_fts),"
-            " (SELECT coalesce(json_object_agg(term, articles), '{}') FROM articles_fts_terms"
-            " WHERE term = ANY(%s)) FROM articles_fts_totals",
-            [wanted],
+        counts = ", ".join(
+            # Only fixed SQL and named placeholders are joined here.
+            "CASE WHEN 2 * (SELECT coalesce(sum(t.articles), 0)"  # noqa: S608
+            f" FROM unnest(%(w{n})s::text[]) AS w(term) JOIN articles_fts_terms t"
+            " ON t.term = w.term) >= least(%(sample)s, n.newest) THEN (SELECT count(*)"
+            " FROM articles_fts WHERE id > n.newest - least(%(sample)s, n.newest)"
+            f" AND terms @@ %(q{n})s::tsquery) ELSE 0 END"
+            for n in range(len(words))
+        )
+        args = {"terms": wanted, "sample": sample}
+        for n, word in enumerate(words):
+            args |= {f"w{n}": [fold(t) for t in word], f"q{n}": to_tsquery([word])}
+        rows, size, newest, hits, *found_counts = self._rows(
+            # Only fixed SQL and named placeholders are joined here.
+            "SELECT s.articles, s.tokens, n.newest, (SELECT coalesce(json_object_agg(term,"  # noqa: S608
+            " articles), '{}') FROM articles_fts_terms WHERE term = ANY(%(terms)s))"
+            f"{', ' if counts else ''}{counts} FROM articles_fts_totals s,"
+            " (SELECT coalesce(max(id), 0) AS newest FROM articles_fts) AS n",
+            args,
         )[0]
+        self._local.recent.update(zip(words, map(int, found_counts), strict=True))
         found = dict.fromkeys(wanted, 0) | {str(k): int(v) for k, v in hits.items()}
         stats = _Stats(int(rows), int(size), int(newest), (known.hits if known else {}) | found)
         self._local.stats = stats
@@ -138,18 +189,18 @@ class SearchIndex(SearchPipeline, Table):
 
     def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:
         stats = self._stats(fold(t) for word in wants for t in word)
-        found = self._candidates(wants, {}, filters, stats, stems=True)
+        terms = phrases(scored)
+        found = self._candidates(wants, {}, filters, stats, counted=terms)
         if not found:
             return []
-        terms = phrases(scored)
         weights = [idf(stats.rows, stats.hits.get(t, 0)) for t in terms]
         avgdl = stats.tokens / stats.rows
         today = julianday(_iso(now) or "")
         ranked = []
         heads = self._local.heads
-        for article_id, day, title, body in found:
-            heads[article_id] = (article_id, title, body[:LEAD_CHARS])
-            rank = bm25(weights, frequencies(title, terms), frequencies(body, terms), avgdl)
+        for article_id, day, title, lead, size, counts in found:
+            heads[article_id] = (article_id, title, lead)
+            rank = bm25(weights, counts, size, avgdl)
             age = max(0.0, today - julianday(day))
             ranked.append((article_id, day, rank * (1 + RECENCY_BOOST / (1 + age / RECENCY_DAYS))))
         return ranked
@@ -160,7 +211,11 @@ class SearchIndex(SearchPipeline, Table):
         terms = (fold(t) for word in wants for t in word)
         extra = (fold(c) for word in wants for t in word for c in compounds.get(t, ()))
         stats = self._stats([*terms, *extra])
-        return self._candidates(wants, compounds, filters, stats)
+        found = self._candidates(wants, compounds, filters, stats)
+        heads = self._local.heads
+        for article_id, _, title, lead in found:
+            heads.setdefault(article_id, (article_id, title, lead))
+        return found
 
     def _candidates(
         self,
@@ -169,9 +224,10 @@ class SearchIndex(SearchPipeline, Table):
         filters: Filters,
         stats: _Stats,
         *,
-        stems: bool = False,
+        counted: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
-        """The newest matches (up to CANDIDATES + 1): id, date, and (to score them) terms.
+        """The newest matches (up to CANDIDATES + 1): id, date, title terms and the lead's
+        (`ranking.Head`), and with `counted` terms the size and their counts (`_ranking`).
 
         GIN finds every match at once, but PostgreSQL then visits each one's row (an index
         cannot answer alone), ~0.4 s for a word in all 100k articles. So the term counts
@@ -189,19 +245,24 @@ class SearchIndex(SearchPipeline, Table):
             )
             for word in wants
         ]
-        columns = ", a.title_stems, a.body_stems" if stems else ""
-        args |= {"match": to_tsquery(wants, compounds)}
+        args |= {"match": to_tsquery(wants, compounds), "lead": LEAD_CHARS}
+        for n, term in enumerate(counted):
+            args |= {f"c{n}": term, f"t{n}": to_tsquery([(term,)])}
         if min(shares) * stats.rows <= self.window_from:
             # Few matches, as the rarest word has few: all of them from the GIN index first,
             # then the newest of those.
             self._walking(True)
             return self._rows(
-                # Only fixed SQL and named placeholders are joined here.
-                "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
-                " WHERE terms @@ %(match)s::tsquery)"
-                f" SELECT f.id, coalesce(a.published, a.fetched){columns} FROM f"
-                f" JOIN articles a ON a.id = f.id WHERE true{where}"
-                " ORDER BY f.id DESC LIMIT %(window)s",
+                _ranking(
+                    # Only fixed SQL and named placeholders are joined here.
+                    "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
+                    " WHERE terms @@ %(match)s::tsquery)"
+                    " SELECT f.id, coalesce(a.published, a.fetched) AS day, a.title_stems,"
+                    " a.body_stems FROM f"
+                    f" JOIN articles a ON a.id = f.id WHERE true{where}"
+                    " ORDER BY f.id DESC LIMIT %(window)s",
+                    len(counted),
+                ),
                 args | {"window": window},
             )
         rows: list[tuple[Any, ...]] = []
@@ -216,11 +277,15 @@ class SearchIndex(SearchPipeline, Table):
         while True:
             floor = max(0, top - span)
             rows += self._rows(
-                # Only fixed SQL and named placeholders are joined here.
-                f"SELECT f.id, coalesce(a.published, a.fetched){columns}"  # noqa: S608
-                " FROM articles_fts f JOIN articles a ON a.id = f.id"
-                " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
-                f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
+                _ranking(
+                    # Only fixed SQL and named placeholders are joined here.
+                    "SELECT f.id, coalesce(a.published, a.fetched) AS day,"  # noqa: S608
+                    " a.title_stems, a.body_stems"
+                    " FROM articles_fts f JOIN articles a ON a.id = f.id"
+                    " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
+                    f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
+                    len(counted),
+                ),
                 args | {"floor": floor, "top": top, "window": window - len(rows)},
             )
             if len(rows) == window or floor == 0:
@@ -229,27 +294,12 @@ class SearchIndex(SearchPipeline, Table):
             top, span = floor, 4 * span
 
     def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
-        stats = self._stats(fold(t) for word in wants for t in word)
-        sample = min(sample, stats.newest)
         # Each word's count, kept for the related searches (of fewer words) that follow.
         known: dict[tuple[str, ...], int] = self._local.recent
-        # A word in fewer articles than half the sample cannot be in half of it: only the
-        # others are counted, each over the newest ids (one round trip for all).
-        asked = [
-            word
-            for word in dict.fromkeys(wants)
-            if word not in known and 2 * sum(stats.hits.get(fold(t), 0) for t in word) >= sample
-        ]
-        if asked:
-            counts = ", ".join(
-                f"(SELECT count(*) FROM articles_fts WHERE id > %(floor)s"  # noqa: S608
-                f" AND terms @@ %(q{n})s::tsquery)"
-                for n in range(len(asked))
-            )
-            args = {f"q{n}": to_tsquery([word]) for n, word in enumerate(asked)}
-            row = self._rows(f"SELECT {counts}", args | {"floor": stats.newest - sample})[0]
-            known.update(zip(asked, map(int, row), strict=True))
-        return [known.get(word, 0) for word in wants], sample
+        asked = [word for word in dict.fromkeys(wants) if word not in known]
+        terms = (fold(t) for word in wants for t in word)
+        stats = self._stats(terms, asked, sample) if asked else self._stats(terms)
+        return [known.get(word, 0) for word in wants], min(sample, stats.newest)
 
     def _compounds(self, roots: Sequence[str]) -> dict[str, list[str]]:
         """Stored compounds of each root, in one round trip for all roots."""
@@ -304,9 +354,15 @@ class SearchIndex(SearchPipeline, Table):
     def _hits(self, ids: Sequence[int], query: Query) -> tuple[SearchHit, ...]:
         if not ids:
             return ()
-        rows = {
-            r["id"]: r
-            for r in self.db.query("SELECT * FROM articles WHERE id = ANY(%s)", [list(ids)])
-        }
-        found = {a.id: a for a in self.articles.from_rows([rows[i] for i in ids])}
+        # The links' query is sent first, so both answers come in one round trip.
+        with (
+            self.db.connection() as conn,
+            conn.cursor(row_factory=dict_row) as links,
+            conn.cursor(row_factory=dict_row) as articles,
+        ):
+            links.execute(LINKS, [list(ids)])
+            articles.execute("SELECT * FROM articles WHERE id = ANY(%s)", [list(ids)])
+            rows = {r["id"]: r for r in articles.fetchall()}
+            link_rows = links.fetchall()
+        found = {a.id: a for a in self.articles.from_rows([rows[i] for i in ids], link_rows)}
         return tuple(SearchHit(found[i], make_snippet(rows[i]["body"], query)) for i in ids)

@@ -9,9 +9,12 @@ stems), put into a tsvector as they are (`array_to_tsvector`, no parser, no dict
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -39,20 +42,32 @@ def tokens(stems: str) -> list[str]:
     return [fold(t) for t in stems.split()]
 
 
-def frequencies(stems: str, terms: Sequence[str]) -> tuple[list[int], int]:
-    """How often each (folded) term occurs in a stored `title_stems`/`body_stems` text, and
-    the text's size in tokens: all bm25 needs of it."""
-    # Stems are lower case already: only a text with other letters than ASCII needs folding.
-    found = stems.split() if stems.isascii() else tokens(stems)
-    return [found.count(term) for term in terms], len(found)
+def _counted(stems: str) -> list[str]:
+    """The folded tokens of a stored text, as FTS5 counts them (stems are lower case already:
+    only a text with other letters than ASCII needs folding)."""
+    return stems.split() if stems.isascii() and stems.islower() else tokens(stems)
 
 
-def index_row(title_stems: str, body_stems: str) -> tuple[list[str], int]:
-    """An article's distinct lexemes (sorted) and its size in tokens, as FTS5 counts it."""
-    # Stems are lower case already: only a text with other letters than ASCII needs folding.
-    text = title_stems + " " + body_stems
-    found = text.split() if text.isascii() and text.islower() else tokens(text)
-    return sorted(set(found)), len(found)
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """An article's row of `articles_fts`: its distinct lexemes (sorted), its size in tokens
+    as FTS5 counts it, and `counts`, the JSON of `{term: [in title, in body]}` for each term in
+    the title or more than once in the body (any other lexeme is once in the body), so ranking
+    never reads the text again."""
+
+    lexemes: list[str]
+    size: int
+    counts: str
+
+
+def index_row(title_stems: str, body_stems: str) -> IndexRow:
+    """The index row of an article's stored `title_stems` and `body_stems`."""
+    title = Counter(_counted(title_stems))
+    body = Counter(_counted(body_stems))
+    lexemes = sorted(title.keys() | body.keys())
+    listed = {t: [title[t], body[t]] for t in lexemes if title[t] or body[t] != 1}
+    size = sum(title.values()) + sum(body.values())
+    return IndexRow(lexemes, size, json.dumps(listed, ensure_ascii=False))
 
 
 def _quote(term: str) -> str:
@@ -77,18 +92,12 @@ def phrases(wants: Sequence[Sequence[str]]) -> list[str]:
     return [fold(t) for alternatives in wants for t in dict.fromkeys(alternatives)]
 
 
-def bm25(
-    idf: Sequence[float],
-    title: tuple[list[int], int],
-    body: tuple[list[int], int],
-    avgdl: float,
-) -> float:
-    """FTS5's bm25() of one row from its `frequencies` in title and body, negated as FTS5
-    returns it (fts5Bm25Function, same order of operations so equal inputs give the same
-    double)."""
-    size = float(title[1] + body[1])
+def bm25(idf: Sequence[float], counts: Sequence[Sequence[int]], size: int, avgdl: float) -> float:
+    """FTS5's bm25() of one row from each phrase's `[in title, in body]` count and the row's
+    size in tokens, negated as FTS5 returns it (fts5Bm25Function, same order of operations so
+    equal inputs give the same double)."""
     score = 0.0
-    for weight, in_title, in_body in zip(idf, title[0], body[0], strict=True):
+    for weight, (in_title, in_body) in zip(idf, counts, strict=True):
         freq = TITLE_WEIGHT * in_title + BODY_WEIGHT * in_body
         score += weight * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * size / avgdl)))
     return -1.0 * score
