@@ -43,7 +43,7 @@ from bot.digest_delivery import PLAN_SLICE
 from bot.query import Query, parse_query
 from bot.records import Subscription
 from bot.store import Storage, Store, open_store
-from bot.store.deliveries import DeliveryClaim, DeliveryEnd
+from bot.store.deliveries import DeliveryEnd, DeliveryRow
 
 NOW = datetime(2025, 11, 10, tzinfo=UTC)
 CHATS = 10_000
@@ -142,8 +142,8 @@ def digests(store: Storage, chats: int) -> dict[str, float]:
         t = time.perf_counter()
         for i in range(0, chats, size):
             part = names[i : i + size]
-            store.deliveries.claim_deliveries(
-                [DeliveryClaim(name, key, NOW) for name in part], at=NOW
+            store.deliveries.record_deliveries(
+                [DeliveryRow(name, key, "sending", NOW) for name in part], at=NOW
             )
             store.deliveries.finish_deliveries(
                 [DeliveryEnd(name, key, "sent") for name in part], at=NOW

@@ -25,7 +25,7 @@ from bot.digest import ChatDigest, DigestPlan, StoryPool, for_chats, plan_chats,
 from bot.records import ArchivedDigest, Reply
 from bot.send_policy import Outcome
 from bot.store import Storage
-from bot.store.deliveries import DeliveryClaim, DeliveryEnd
+from bot.store.deliveries import DeliveryEnd, DeliveryRow
 
 log = logging.getLogger(__name__)
 # The delivery log's key with the chat: a date for a day's first digest time, `date Thh:mm`
@@ -85,28 +85,18 @@ class DigestSender:
         self.default_zone = default_zone
         # Digests queued in this process and not yet ended: (chat, delivery log key).
         self.in_flight: set[tuple[str, DigestKey]] = set()
-        self.claims: Batches[DeliveryClaim, bool] = Batches(store.run, self._claim_all)
+        self.claims: Batches[DeliveryRow, bool] = Batches(store.run, self._claim_all)
         self.ends: Batches[Ended, None] = Batches(store.run, self._end_all)
 
     async def send(self, dues: Sequence[Due], now: datetime) -> None:
-        """Log the missed ones; build the rest together and queue each as it is cut."""
-        missed = [d for d in dues if d.action == "missed"]
-        for due in missed[:MISSED_LINES]:
-            log.warning(
-                "event=digest_missed chat=%s date=%s due=%s now=%s",
-                due.chat,
-                due.date,
-                due.scheduled.isoformat(),
-                now.isoformat(),
-            )
-        if len(missed) > MISSED_LINES:
-            # After a long stop with many chats: one line for the rest (the log has each).
-            log.warning("event=digests_missed count=%d now=%s", len(missed), now.isoformat())
-        for i in range(0, len(missed), PLAN_SLICE):
-            await self.store.run(partial(self._log_all, missed[i : i + PLAN_SLICE], "missed", now))
+        """Build the due digests together and queue each as it is cut; then log the missed ones
+        (after: a long stop's missed digests do not hold up the first digest of this minute)."""
         sending = [d for d in dues if d.action != "missed"]
-        if not sending:
-            return
+        if sending:
+            await self._build_and_queue(sending, now)
+        await self._log_missed([d for d in dues if d.action == "missed"], now)
+
+    async def _build_and_queue(self, sending: Sequence[Due], now: datetime) -> None:
         plans: dict[str, DigestPlan] = {}
         for i in range(0, len(sending), PLAN_SLICE):
             chats = [d.chat for d in sending[i : i + PLAN_SLICE]]
@@ -126,6 +116,21 @@ class DigestSender:
                 if digest.wanted:
                     await self._queue(due, digest, now)
 
+    async def _log_missed(self, missed: Sequence[Due], now: datetime) -> None:
+        for due in missed[:MISSED_LINES]:
+            log.warning(
+                "event=digest_missed chat=%s date=%s due=%s now=%s",
+                due.chat,
+                due.date,
+                due.scheduled.isoformat(),
+                now.isoformat(),
+            )
+        if len(missed) > MISSED_LINES:
+            # After a long stop with many chats: one line for the rest (the log has each).
+            log.warning("event=digests_missed count=%d now=%s", len(missed), now.isoformat())
+        for i in range(0, len(missed), PLAN_SLICE):
+            await self.store.run(partial(self._log_all, missed[i : i + PLAN_SLICE], "missed", now))
+
     async def _queue(self, due: Due, digest: ChatDigest, now: datetime) -> None:
         self.in_flight.add((due.chat, due.log_key))
         self.queue.put(
@@ -141,16 +146,17 @@ class DigestSender:
 
     def _claim(self, due: Due) -> Callable[[], Awaitable[bool]]:
         async def claim() -> bool:
-            if await self.claims.ask(DeliveryClaim(due.chat, due.log_key, due.scheduled)):
+            claim = DeliveryRow(due.chat, due.log_key, "sending", due.scheduled)
+            if await self.claims.ask(claim):
                 return True
             self.in_flight.discard((due.chat, due.log_key))
             return False
 
         return claim
 
-    def _claim_all(self, claims: Sequence[DeliveryClaim]) -> list[bool]:
+    def _claim_all(self, claims: Sequence[DeliveryRow]) -> list[bool]:
         """Claim a batch in the delivery log (store thread): whether each one is now ours."""
-        taken = self.store.deliveries.claim_deliveries(claims, at=self.clock())
+        taken = self.store.deliveries.record_deliveries(claims, at=self.clock())
         return [(c.chat, _text(c.key)) in taken for c in claims]
 
     def _end_all(self, ended: Sequence[Ended]) -> list[None]:
@@ -164,14 +170,19 @@ class DigestSender:
         return [None] * len(ended)
 
     def _log_all(self, dues: Sequence[Due], status: str, now: datetime) -> None:
-        """Log digests that are not sent (missed, empty) in the delivery log, once each, in one
-        transaction (store thread)."""
-        with self.store.transaction():
-            for due in dues:
-                note = f"missed by {now - due.scheduled}" if status == "missed" else ""
-                self.store.deliveries.record_delivery(
-                    due.chat, due.log_key, status=status, at=now, scheduled=due.scheduled, note=note
-                )
+        """Log digests that are not sent (missed, empty) in the delivery log, once each, together
+        (store thread)."""
+        rows = [
+            DeliveryRow(
+                due.chat,
+                due.log_key,
+                status,
+                due.scheduled,
+                f"missed by {now - due.scheduled}" if status == "missed" else "",
+            )
+            for due in dues
+        ]
+        self.store.deliveries.record_deliveries(rows, at=now)
 
     async def _finish(self, due: Due, status: str, note: str, kept: Reply | None = None) -> None:
         """Record how a claimed digest delivery ended (and keep a sent one for /archive)."""

@@ -10,7 +10,7 @@ import pytest
 from bot.query import parse_query
 from bot.records import Button, Link, NewArticle, Reply, Span, Subscription
 from bot.store import PushLeft, Storage
-from bot.store.deliveries import DeliveryClaim, DeliveryEnd
+from bot.store.deliveries import DeliveryEnd, DeliveryRow
 
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 DAY = date(2025, 11, 10)
@@ -149,16 +149,22 @@ def test_a_batch_of_claims_takes_only_what_no_one_logged_and_ends_together(
     store.deliveries.claim_delivery("tg:2", DAY, at=NOW)
     later = f"{DAY.isoformat()}T18:00"
     claims = [
-        DeliveryClaim("tg:1", DAY, NOW),
-        DeliveryClaim("tg:2", DAY, NOW),
-        DeliveryClaim("tg:3", DAY, NOW),
-        DeliveryClaim("tg:1", later, NOW),  # the evening digest is its own
-        DeliveryClaim("tg:-100/7", DAY),
+        DeliveryRow("tg:1", DAY, "sending", NOW),
+        DeliveryRow("tg:2", DAY, "sending", NOW),
+        DeliveryRow("tg:3", DAY, "sending", NOW),
+        DeliveryRow("tg:1", later, "sending", NOW),  # the evening digest is its own
+        DeliveryRow("tg:-100/7", DAY),
+        DeliveryRow("tg:4", DAY, "missed", NOW, "missed by 7:00:00"),
     ]
-    taken = store.deliveries.claim_deliveries(claims, at=NOW)
-    assert taken == {("tg:3", "2025-11-10"), ("tg:1", later), ("tg:-100/7", "2025-11-10")}
-    assert store.deliveries.claim_deliveries(claims, at=NOW) == set()  # each once
-    assert store.deliveries.claim_deliveries([], at=NOW) == set()
+    taken = store.deliveries.record_deliveries(claims, at=NOW)
+    assert taken == {
+        ("tg:3", "2025-11-10"),
+        ("tg:1", later),
+        ("tg:-100/7", "2025-11-10"),
+        ("tg:4", "2025-11-10"),
+    }
+    assert store.deliveries.record_deliveries(claims, at=NOW) == set()  # each once
+    assert store.deliveries.record_deliveries([], at=NOW) == set()
     assert store.deliveries.delivery_status("tg:3", DAY) == "sending"
     ends = [DeliveryEnd("tg:3", DAY, "sent"), DeliveryEnd("tg:1", later, "gone", "blocked")]
     store.deliveries.finish_deliveries(ends, at=NOW + timedelta(minutes=1))
@@ -166,11 +172,13 @@ def test_a_batch_of_claims_takes_only_what_no_one_logged_and_ends_together(
     assert store.deliveries.delivery_status("tg:3", DAY) == "sent"
     assert store.deliveries.delivery_status("tg:1", later) == "gone"
     assert store.deliveries.delivery_status("tg:-100/7", DAY) == "sending"
-    assert [f.note for f in store.deliveries.failed_deliveries(NOW - timedelta(days=1))] == [
-        "blocked",
-        "",
-        "",
-    ]
+    failed = store.deliveries.failed_deliveries(NOW - timedelta(days=1))
+    assert {(f.chat, f.digest_date, f.status, f.note) for f in failed} == {
+        ("tg:1", later, "gone", "blocked"),
+        ("tg:2", "2025-11-10", "sending", ""),
+        ("tg:-100/7", "2025-11-10", "sending", ""),
+        ("tg:4", "2025-11-10", "missed", "missed by 7:00:00"),
+    }
 
 
 def test_many_chats_settings_and_last_digests_read_at_once_equal_each_read_alone(

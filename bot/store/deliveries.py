@@ -15,12 +15,15 @@ from bot.store.table import Table, _dt, _iso
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryClaim:
-    """A digest about to be tried: the chat, the delivery log's key and when it was due."""
+class DeliveryRow:
+    """A digest to log once: the chat, the delivery log's key, the status (`sending`: claimed
+    right before its first attempt; `missed`, `empty`, …), when it was due and a note."""
 
     chat: str
     key: date | str
+    status: str = "sending"
     scheduled: datetime | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +87,26 @@ class Deliveries(Table):
         note: str = "",
     ) -> bool:
         """Log the digest of (chat, date) once, in one transaction; False when already logged."""
+        row = DeliveryRow(chat, digest_date, status, scheduled, note)
+        return bool(self.record_deliveries([row], at=at))
+
+    def record_deliveries(
+        self, rows: Sequence[DeliveryRow], *, at: datetime
+    ) -> set[tuple[str, str]]:
+        """Log these digests once each, in one transaction; the (chat, key) of those logged now,
+        without any already logged (by this or another process)."""
+        logged: set[tuple[str, str]] = set()
         with self.db.atomic():
-            cur = self.db.execute(
-                "INSERT OR IGNORE INTO deliveries"
-                " (chat, digest_date, sent, status, note, scheduled) VALUES (?, ?, ?, ?, ?, ?)",
-                [chat, _key(digest_date), _iso(at), status, note, _iso(scheduled)],
-            )
-            return cur.rowcount > 0
+            for r in rows:
+                key = _key(r.key)
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO deliveries"
+                    " (chat, digest_date, sent, status, note, scheduled) VALUES (?, ?, ?, ?, ?, ?)",
+                    [r.chat, key, _iso(at), r.status, r.note, _iso(r.scheduled)],
+                )
+                if cur.rowcount > 0:
+                    logged.add((r.chat, key))
+        return logged
 
     def claim_delivery(
         self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
@@ -99,28 +115,10 @@ class Deliveries(Table):
 
         Claiming right before the first attempt makes delivery at-most-once: a crash mid-send
         leaves a `sending` row that `abandon_unfinished` turns into a logged `unknown`, never a
-        second post; a digest queued but never attempted has no row and stays due.
+        second post; a digest queued but never attempted has no row and stays due. Claims of
+        many (`record_deliveries` with status `sending`) go together.
         """
-        return bool(self.claim_deliveries([DeliveryClaim(chat, digest_date, scheduled)], at=at))
-
-    def claim_deliveries(
-        self, claims: Sequence[DeliveryClaim], *, at: datetime
-    ) -> set[tuple[str, str]]:
-        """Claim these digests (as `claim_delivery`) in one transaction; the (chat, key) of
-        those claimed now, without any already logged (by this or another process)."""
-        claimed: set[tuple[str, str]] = set()
-        with self.db.atomic():
-            for c in claims:
-                key = _key(c.key)
-                cur = self.db.execute(
-                    "INSERT OR IGNORE INTO deliveries"
-                    " (chat, digest_date, sent, status, note, scheduled)"
-                    " VALUES (?, ?, ?, 'sending', '', ?)",
-                    [c.chat, key, _iso(at), _iso(c.scheduled)],
-                )
-                if cur.rowcount > 0:
-                    claimed.add((c.chat, key))
-        return claimed
+        return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
 
     def finish_delivery(
         self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""

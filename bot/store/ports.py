@@ -28,7 +28,7 @@ from bot.records import (
     Subscription,
 )
 from bot.store.chat_feeds import ChatFeeds
-from bot.store.deliveries import DeliveryClaim, DeliveryEnd
+from bot.store.deliveries import DeliveryEnd, DeliveryRow
 from bot.store.operations import FailedDelivery, Stats
 from bot.store.pushes import Push, PushLeft
 
@@ -326,17 +326,17 @@ class DeliveriesPart(Protocol):
         """Log the digest of (chat, date) once, in one transaction; False when already logged."""
         ...
 
+    def record_deliveries(
+        self, rows: Sequence[DeliveryRow], *, at: datetime
+    ) -> set[tuple[str, str]]:
+        """Log these digests once each, together (one round trip where the backend has them);
+        the (chat, key) of those logged now. Claims are rows with status `sending`."""
+        ...
+
     def claim_delivery(
         self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
     ) -> bool:
         """Mark the digest of (chat, date) as being sent; False if it was logged already."""
-        ...
-
-    def claim_deliveries(
-        self, claims: Sequence[DeliveryClaim], *, at: datetime
-    ) -> set[tuple[str, str]]:
-        """Claim these digests (as `claim_delivery`) together, in one round trip where the
-        backend has them; the (chat, key) of those claimed now."""
         ...
 
     def finish_delivery(

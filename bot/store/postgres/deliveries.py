@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.store.deliveries import DeliveryClaim, DeliveryEnd, _key
+from bot.store.deliveries import DeliveryEnd, DeliveryRow, _key
 from bot.store.operations import DELIVERY_OK, FailedDelivery
 from bot.store.postgres.base import PgDatabase, Table
 from bot.store.postgres.chats import Chats
@@ -63,38 +63,37 @@ class Deliveries(Table):
         note: str = "",
     ) -> bool:
         """Log the digest of (chat, date) once; False when already logged (by any process)."""
-        cur = self.db.execute(
+        row = DeliveryRow(chat, digest_date, status, scheduled, note)
+        return bool(self.record_deliveries([row], at=at))
+
+    def record_deliveries(
+        self, rows: Sequence[DeliveryRow], *, at: datetime
+    ) -> set[tuple[str, str]]:
+        """Log these digests once each, in one statement (one round trip); the (chat, key) of
+        those logged now, without any already logged (by this or another process)."""
+        if not rows:
+            return set()
+        found = self.db.execute(
             "INSERT INTO deliveries (chat, digest_date, sent, status, note, scheduled)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [chat, _key(digest_date), _iso(at), status, note, _iso(scheduled)],
-        )
-        return cur.rowcount > 0
+            " SELECT c, k, %s, s, n, d FROM unnest(%s::text[], %s::text[], %s::text[],"
+            " %s::text[], %s::text[]) AS wanted (c, k, s, n, d)"
+            " ON CONFLICT DO NOTHING RETURNING chat, digest_date",
+            [
+                _iso(at),
+                [r.chat for r in rows],
+                [_key(r.key) for r in rows],
+                [r.status for r in rows],
+                [r.note for r in rows],
+                [_iso(r.scheduled) for r in rows],
+            ],
+        ).rows
+        return {(str(chat), str(key)) for chat, key in found}
 
     def claim_delivery(
         self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
     ) -> bool:
         """Mark the digest of (chat, date) as being sent, before sending; False if logged."""
-        return bool(self.claim_deliveries([DeliveryClaim(chat, digest_date, scheduled)], at=at))
-
-    def claim_deliveries(
-        self, claims: Sequence[DeliveryClaim], *, at: datetime
-    ) -> set[tuple[str, str]]:
-        """Claim these digests in one statement (one round trip); the (chat, key) of those
-        claimed now, without any already logged (by this or another process)."""
-        if not claims:
-            return set()
-        rows = self.db.execute(
-            "INSERT INTO deliveries (chat, digest_date, sent, status, note, scheduled)"
-            " SELECT c, k, %s, 'sending', '', s FROM unnest(%s::text[], %s::text[], %s::text[])"
-            " AS wanted (c, k, s) ON CONFLICT DO NOTHING RETURNING chat, digest_date",
-            [
-                _iso(at),
-                [c.chat for c in claims],
-                [_key(c.key) for c in claims],
-                [_iso(c.scheduled) for c in claims],
-            ],
-        ).rows
-        return {(str(chat), str(key)) for chat, key in rows}
+        return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
 
     def finish_delivery(
         self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""
