@@ -89,12 +89,11 @@ class DigestSender:
         self.ends: Batches[Ended, None] = Batches(store.run, self._end_all)
 
     async def send(self, dues: Sequence[Due], now: datetime) -> None:
-        """Build the due digests together and queue each as it is cut; then log the missed ones
-        (after: a long stop's missed digests do not hold up the first digest of this minute)."""
+        """Log the missed ones; build the rest together and queue each as it is cut."""
+        await self._log_missed([d for d in dues if d.action == "missed"], now)
         sending = [d for d in dues if d.action != "missed"]
         if sending:
             await self._build_and_queue(sending, now)
-        await self._log_missed([d for d in dues if d.action == "missed"], now)
 
     async def _build_and_queue(self, sending: Sequence[Due], now: datetime) -> None:
         plans: dict[str, DigestPlan] = {}
