@@ -96,6 +96,8 @@ class DigestSender:
             await self._build_and_queue(sending, now)
 
     async def _build_and_queue(self, sending: Sequence[Due], now: datetime) -> None:
+        """Plan (set-based, a slice per store turn), load and group the window once, then cut
+        and queue slice by slice."""
         plans: dict[str, DigestPlan] = {}
         for i in range(0, len(sending), PLAN_SLICE):
             chats = [d.chat for d in sending[i : i + PLAN_SLICE]]
@@ -116,6 +118,7 @@ class DigestSender:
                     await self._queue(due, digest, now)
 
     async def _log_missed(self, missed: Sequence[Due], now: datetime) -> None:
+        """Log missed digests: a line each (up to MISSED_LINES), a row each in the delivery log."""
         for due in missed[:MISSED_LINES]:
             log.warning(
                 "event=digest_missed chat=%s date=%s due=%s now=%s",
