@@ -1,10 +1,13 @@
 """Scheduled digests through the one `Delivery`: due chats built together, each claimed in the
 delivery log right before its attempt, archived and recorded once sent.
 
-A minute's due chats are planned on the store's thread, their window is loaded once and grouped
-once off it (`StoryPool`), and each chat's digest is cut (`bot.digest.for_chats`) and queued as
-soon as it is cut, in small slices, so the first goes out within seconds while the rest are
-still being built, and the store's thread stays free for claims and commands.
+A minute's due chats are planned on the store's thread in a few set-based reads per slice
+(`bot.digest.plan_chats`), their window is loaded once and grouped once off it (`StoryPool`),
+and each chat's digest is cut (`bot.digest.for_chats`) and queued as soon as it is cut, in
+small slices, so the first goes out within seconds while the rest are still being built, and
+the store's thread stays free for claims and commands. Claims, and the archive and log rows of
+digests sent, are asked for one digest at a time and done in batches (`bot.batches`): what
+arrives while the store is busy goes in its next call, one round trip for the lot.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
+from bot.batches import Batches
 from bot.delivery import Delivery, Outgoing
-from bot.digest import ChatDigest, DigestPlan, StoryPool, for_chats, plan_chat, window_of
-from bot.records import Reply
+from bot.digest import ChatDigest, DigestPlan, StoryPool, for_chats, plan_chats, window_of
+from bot.records import ArchivedDigest, Reply
 from bot.send_policy import Outcome
 from bot.store import Storage
+from bot.store.deliveries import DeliveryEnd, DeliveryRow
 
 log = logging.getLogger(__name__)
 # The delivery log's key with the chat: a date for a day's first digest time, `date Thh:mm`
@@ -51,11 +56,12 @@ class Due:
         return self.date if self.key is None else self.key
 
 
-def plan_chats(
-    store: Storage, chats: Sequence[str], now: datetime, default_zone: str
-) -> dict[str, DigestPlan]:
-    """Each chat's plan as its schedule sends it now (store thread)."""
-    return {chat: plan_chat(store, chat, now, default_zone=default_zone) for chat in chats}
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """A claimed digest's end: the log's row and, when sent, the digest as the archive keeps it."""
+
+    end: DeliveryEnd
+    kept: ArchivedDigest | None = None
 
 
 def build_due(
@@ -79,32 +85,24 @@ class DigestSender:
         self.default_zone = default_zone
         # Digests queued in this process and not yet ended: (chat, delivery log key).
         self.in_flight: set[tuple[str, DigestKey]] = set()
+        self.claims: Batches[DeliveryRow, bool] = Batches(store.run, self._claim_all)
+        self.ends: Batches[Ended, None] = Batches(store.run, self._end_all)
 
     async def send(self, dues: Sequence[Due], now: datetime) -> None:
         """Log the missed ones; build the rest together and queue each as it is cut."""
-        missed = [d for d in dues if d.action == "missed"]
-        for due in missed[:MISSED_LINES]:
-            log.warning(
-                "event=digest_missed chat=%s date=%s due=%s now=%s",
-                due.chat,
-                due.date,
-                due.scheduled.isoformat(),
-                now.isoformat(),
-            )
-        if len(missed) > MISSED_LINES:
-            # After a long stop with many chats: one line for the rest (the log has each).
-            log.warning("event=digests_missed count=%d now=%s", len(missed), now.isoformat())
-        for i in range(0, len(missed), PLAN_SLICE):
-            await self.store.run(partial(self._log_all, missed[i : i + PLAN_SLICE], "missed", now))
+        await self._log_missed([d for d in dues if d.action == "missed"], now)
         sending = [d for d in dues if d.action != "missed"]
-        if not sending:
-            return
+        if sending:
+            await self._build_and_queue(sending, now)
+
+    async def _build_and_queue(self, sending: Sequence[Due], now: datetime) -> None:
+        """Plan (set-based, a slice per store turn), load and group the window once, then cut
+        and queue slice by slice."""
         plans: dict[str, DigestPlan] = {}
         for i in range(0, len(sending), PLAN_SLICE):
             chats = [d.chat for d in sending[i : i + PLAN_SLICE]]
-            plans |= await self.store.run(
-                partial(plan_chats, self.store, chats, now, self.default_zone)
-            )
+            plan = partial(plan_chats, self.store, chats, now, default_zone=self.default_zone)
+            plans |= await self.store.run(plan)
         since, until = window_of(plans.values(), now)
         articles = await self.store.run(partial(self.store.articles.articles_since, since, until))
         # Grouping and cutting run off the store's thread: claims and commands go on meanwhile.
@@ -118,6 +116,22 @@ class DigestSender:
             for due, digest in zip(part, built, strict=True):
                 if digest.wanted:
                     await self._queue(due, digest, now)
+
+    async def _log_missed(self, missed: Sequence[Due], now: datetime) -> None:
+        """Log missed digests: a line each (up to MISSED_LINES), a row each in the delivery log."""
+        for due in missed[:MISSED_LINES]:
+            log.warning(
+                "event=digest_missed chat=%s date=%s due=%s now=%s",
+                due.chat,
+                due.date,
+                due.scheduled.isoformat(),
+                now.isoformat(),
+            )
+        if len(missed) > MISSED_LINES:
+            # After a long stop with many chats: one line for the rest (the log has each).
+            log.warning("event=digests_missed count=%d now=%s", len(missed), now.isoformat())
+        for i in range(0, len(missed), PLAN_SLICE):
+            await self.store.run(partial(self._log_all, missed[i : i + PLAN_SLICE], "missed", now))
 
     async def _queue(self, due: Due, digest: ChatDigest, now: datetime) -> None:
         self.in_flight.add((due.chat, due.log_key))
@@ -134,51 +148,55 @@ class DigestSender:
 
     def _claim(self, due: Due) -> Callable[[], Awaitable[bool]]:
         async def claim() -> bool:
-            claimed = partial(
-                self.store.deliveries.claim_delivery,
-                due.chat,
-                due.log_key,
-                at=self.clock(),
-                scheduled=due.scheduled,
-            )
-            if await self.store.run(claimed):
+            claim = DeliveryRow(due.chat, due.log_key, "sending", due.scheduled)
+            if await self.claims.ask(claim):
                 return True
             self.in_flight.discard((due.chat, due.log_key))
             return False
 
         return claim
 
-    def _log_all(self, dues: Sequence[Due], status: str, now: datetime) -> None:
-        """Log digests that are not sent (missed, empty) in the delivery log, once each, in one
-        transaction (store thread)."""
-        with self.store.transaction():
-            for due in dues:
-                note = f"missed by {now - due.scheduled}" if status == "missed" else ""
-                self.store.deliveries.record_delivery(
-                    due.chat, due.log_key, status=status, at=now, scheduled=due.scheduled, note=note
-                )
+    def _claim_all(self, claims: Sequence[DeliveryRow]) -> list[bool]:
+        """Claim a batch in the delivery log (store thread): whether each one is now ours."""
+        taken = self.store.deliveries.record_deliveries(claims, at=self.clock())
+        return [(c.chat, _text(c.key)) in taken for c in claims]
 
-    async def _finish(self, due: Due, status: str, note: str) -> None:
-        """Record how a claimed digest delivery ended."""
-        finish = partial(
-            self.store.deliveries.finish_delivery,
-            due.chat,
-            due.log_key,
-            status=status,
-            at=self.clock(),
-            note=note,
-        )
-        await self.store.run(finish)
+    def _end_all(self, ended: Sequence[Ended]) -> list[None]:
+        """Archive the sent ones and log how each ended, in one transaction (store thread)."""
+        with self.store.transaction():
+            # Kept as sent (late note and all) for /archive, with the log saying "sent".
+            kept = [(e.end.chat, e.kept) for e in ended if e.kept is not None]
+            if kept:
+                self.store.archive.archive_digests(kept)
+            self.store.deliveries.finish_deliveries([e.end for e in ended], at=self.clock())
+        return [None] * len(ended)
+
+    def _log_all(self, dues: Sequence[Due], status: str, now: datetime) -> None:
+        """Log digests that are not sent (missed, empty) in the delivery log, once each, together
+        (store thread)."""
+        rows = [
+            DeliveryRow(
+                due.chat,
+                due.log_key,
+                status,
+                due.scheduled,
+                f"missed by {now - due.scheduled}" if status == "missed" else "",
+            )
+            for due in dues
+        ]
+        self.store.deliveries.record_deliveries(rows, at=now)
+
+    async def _finish(self, due: Due, status: str, note: str, kept: Reply | None = None) -> None:
+        """Record how a claimed digest delivery ended (and keep a sent one for /archive)."""
+        archived = None if kept is None else ArchivedDigest(due.date, self.clock(), kept)
+        await self.ends.ask(Ended(DeliveryEnd(due.chat, due.log_key, status, note), archived))
         self.in_flight.discard((due.chat, due.log_key))
 
     def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
             now = self.clock()
             note = f"late by {now - due.scheduled}" if due.action == "late" else ""
-            # Kept as sent (late note and all) for /archive, before the log says "sent".
-            keep = partial(self.store.archive.archive_digest, due.chat, due.date, reply, now)
-            await self.store.run(keep)
-            await self._finish(due, "sent", note)
+            await self._finish(due, "sent", note, reply)
 
         return done
 
@@ -188,6 +206,11 @@ class DigestSender:
             await self._finish(due, outcome.status.value, outcome.reason)
 
         return failed
+
+
+def _text(key: DigestKey) -> str:
+    """A delivery log key as the log stores it."""
+    return key if isinstance(key, str) else key.isoformat()
 
 
 def on_digest_shown(

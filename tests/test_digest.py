@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.digest import DigestPlan, StoryPool, plan_chat, to_json, window_since
+from bot.digest import DigestPlan, StoryPool, plan_chat, plan_chats, to_json, window_since
 from bot.ingest.files import ingest_paths
 from bot.records import Article, ChatSettings, Digest, Subscription
 from bot.store import Storage, Store
@@ -121,6 +121,35 @@ def test_a_plan_carries_the_chats_settings_keywords_and_local_date(store: Store)
     assert fresh.since == late - timedelta(hours=24)
     berlin = plan_chat(store, "telegram:6", late, default_zone="Europe/Berlin")
     assert (berlin.day, berlin.zone) == (date(2025, 11, 11), "Europe/Berlin")
+
+
+def test_a_due_minute_planned_at_once_equals_each_chat_planned_alone(store: Store) -> None:
+    late = datetime(2025, 11, 11, 3, tzinfo=UTC)
+    chats = [f"telegram:{n}" for n in range(12)]
+    for n, chat in enumerate(chats[:9]):
+        zone = ("America/New_York", "Europe/Berlin", "Asia/Tokyo")[n % 3]
+        store.chats.subscribe(Subscription(chat, "07:00", zone), late - timedelta(days=9))
+        store.chats.update_settings(chat, late, stories=3 + n % 4, language=("de", "en")[n % 2])
+    store.chats.set_digest_keywords(chats[1], ("wahl", "-sport"), late)
+    store.chats.update_settings(chats[2], late, sources=("dpa",))
+    store.deliveries.record_delivery(
+        chats[0], "2025-11-10", status="sent", at=late - timedelta(hours=3)
+    )
+    store.deliveries.record_delivery(
+        chats[3], "2025-11-02", status="sent", at=late - timedelta(days=9)
+    )
+    store.deliveries.record_delivery(chats[4], "2025-11-10", status="failed", at=late)
+    store.deliveries.digest_shown(chats[5], late - timedelta(hours=1))
+    store.chats.ensure_chat(chats[10], late)  # a chat without a subscription; 11: never seen
+    together = plan_chats(store, chats, late, default_zone="Europe/Berlin")
+    alone = {c: plan_chat(store, c, late, default_zone="Europe/Berlin") for c in chats}
+    assert together == alone
+    assert together[chats[0]].since == late - timedelta(hours=3)
+    assert together[chats[3]].since == late - timedelta(days=7)  # never over a week
+    assert together[chats[4]].since == late - timedelta(hours=24)  # a failed one is no digest
+    assert together[chats[5]].since == late - timedelta(hours=1)
+    assert together[chats[11]].zone == "Europe/Berlin"
+    assert {p.day for p in together.values()} == {date(2025, 11, 10), date(2025, 11, 11)}
 
 
 def test_a_topic_filter_by_the_term_index_lets_in_what_matching_each_story_does() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
@@ -12,6 +14,7 @@ from bot.app import utc_now
 from bot.commands import Context, handle
 from bot.delivery import Delivery
 from bot.digest import for_chats, load_pool, plan_chat
+from bot.digest_delivery import PLAN_SLICE
 from bot.ingest.files import ingest_paths
 from bot.pushes import Outbox
 from bot.records import NewArticle, Reply, Subscription
@@ -341,3 +344,61 @@ async def test_a_first_start_over_many_chats_keeps_each_time_and_logs_each_misse
     summary = [r for r in caplog.records if "event=digests_missed" in r.getMessage()]
     assert len(lines) == 50
     assert [r.getMessage().split()[1] for r in summary] == [f"count={len(missed)}"]
+
+
+class Racing(Recorder):
+    """A transport whose first send lets another process claim `theirs` meanwhile."""
+
+    def __init__(self, store: Storage, theirs: list[str], day: date, at: datetime) -> None:
+        super().__init__()
+        self.store, self.theirs, self.day, self.at = store, theirs, day, at
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        if not self.sent:
+            for other in self.theirs:
+                claim = partial(self.store.deliveries.claim_delivery, other, self.day, at=self.at)
+                assert await self.store.run(claim)
+        await super().send(chat, part, replace)
+
+
+async def test_a_due_minute_of_many_chats_claims_each_once_on_either_backend(
+    store: Storage,
+) -> None:
+    # 600 chats due at 07:00 Berlin, sent as fast as the console takes them (claims in
+    # batches); another process claims the last 40 while the first is being sent.
+    seeded(store)
+    chats = sorted([CHAT] + [f"console:c{n:03}" for n in range(599)])
+    for chat in set(chats) - {CHAT}:
+        store.chats.subscribe(sub(chat=chat), CREATED)
+    at, day = datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC), date(2025, 11, 10)
+    theirs = chats[-40:]
+    recorder = Racing(store, theirs, day, at)
+    await run_scheduler(store, recorder, at)
+    sent = Counter(chat for chat, _ in recorder.sent)
+    assert set(sent) == set(chats) - set(theirs)
+    assert set(sent.values()) == {1}
+    statuses = {c: store.deliveries.delivery_status(c, day) for c in chats}
+    assert {c for c, s in statuses.items() if s == "sent"} == set(sent)
+    assert {c for c, s in statuses.items() if s == "sending"} == set(theirs)
+    kept = store.archive.archived_digest(chats[0], day)
+    assert kept is not None
+    assert to_plain(kept.reply) == dict(recorder.sent)[chats[0]]
+    # A minute later nothing is due again, and nothing is sent twice.
+    await run_scheduler(store, recorder, at + timedelta(minutes=1))
+    assert len(recorder.sent) == len(sent)
+
+
+async def test_a_due_minute_is_planned_in_a_few_reads_not_a_few_per_chat() -> None:
+    store = seeded(Store.memory())
+    for n in range(1200):
+        store.chats.subscribe(sub(chat=f"console:c{n}"), CREATED)
+    reads: list[str] = []
+    wanted = re.compile(r"FROM (chats|chat_feeds|digest_requests)\b")
+    store.db.conn.set_trace_callback(lambda sql: reads.append(sql) if wanted.search(sql) else None)
+    recorder = Recorder()
+    await run_scheduler(store, recorder, datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC))
+    store.db.conn.set_trace_callback(None)
+    assert len(recorder.sent) == 1201
+    # Settings, own feeds and last digests: three reads per slice of chats planned together.
+    assert len(reads) <= 3 * -(-1201 // PLAN_SLICE)
+    store.close()

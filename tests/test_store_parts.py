@@ -10,6 +10,7 @@ import pytest
 from bot.query import parse_query
 from bot.records import Button, Link, NewArticle, Reply, Span, Subscription
 from bot.store import PushLeft, Storage
+from bot.store.deliveries import DeliveryEnd, DeliveryRow
 
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 DAY = date(2025, 11, 10)
@@ -138,6 +139,86 @@ def test_deliveries_are_claimed_once_finished_and_abandoned(store: Storage) -> N
     later = NOW + timedelta(hours=3)
     store.deliveries.digest_shown("tg:1", later)
     assert store.deliveries.last_digest_at("tg:1") == later
+
+
+def test_a_batch_of_claims_takes_only_what_no_one_logged_and_ends_together(
+    store: Storage,
+) -> None:
+    # Logged before the batch: a sent one, and one another process claims right now.
+    store.deliveries.record_delivery("tg:1", DAY, status="sent", at=NOW)
+    store.deliveries.claim_delivery("tg:2", DAY, at=NOW)
+    later = f"{DAY.isoformat()}T18:00"
+    claims = [
+        DeliveryRow("tg:1", DAY, "sending", NOW),
+        DeliveryRow("tg:2", DAY, "sending", NOW),
+        DeliveryRow("tg:3", DAY, "sending", NOW),
+        DeliveryRow("tg:1", later, "sending", NOW),  # the evening digest is its own
+        DeliveryRow("tg:-100/7", DAY),
+        DeliveryRow("tg:4", DAY, "missed", NOW, "missed by 7:00:00"),
+    ]
+    taken = store.deliveries.record_deliveries(claims, at=NOW)
+    assert taken == {
+        ("tg:3", "2025-11-10"),
+        ("tg:1", later),
+        ("tg:-100/7", "2025-11-10"),
+        ("tg:4", "2025-11-10"),
+    }
+    assert store.deliveries.record_deliveries(claims, at=NOW) == set()  # each once
+    assert store.deliveries.record_deliveries([], at=NOW) == set()
+    assert store.deliveries.delivery_status("tg:3", DAY) == "sending"
+    ends = [DeliveryEnd("tg:3", DAY, "sent"), DeliveryEnd("tg:1", later, "gone", "blocked")]
+    store.deliveries.finish_deliveries(ends, at=NOW + timedelta(minutes=1))
+    store.deliveries.finish_deliveries([], at=NOW)
+    assert store.deliveries.delivery_status("tg:3", DAY) == "sent"
+    assert store.deliveries.delivery_status("tg:1", later) == "gone"
+    assert store.deliveries.delivery_status("tg:-100/7", DAY) == "sending"
+    failed = store.deliveries.failed_deliveries(NOW - timedelta(days=1))
+    assert {(f.chat, f.digest_date, f.status, f.note) for f in failed} == {
+        ("tg:1", later, "gone", "blocked"),
+        ("tg:2", "2025-11-10", "sending", ""),
+        ("tg:-100/7", "2025-11-10", "sending", ""),
+        ("tg:4", "2025-11-10", "missed", "missed by 7:00:00"),
+    }
+
+
+def test_many_chats_settings_and_last_digests_read_at_once_equal_each_read_alone(
+    store: Storage,
+) -> None:
+    store.chats.update_settings("tg:1", NOW, language="en", stories=3, sources=("dpa", "ZDF"))
+    store.chats.set_digest_keywords("tg:1", ["rente", "-fussball"], NOW)
+    store.chats.subscribe(Subscription("tg:2", "07:00", "America/New_York"), NOW)
+    store.chats.update_settings("tg:2", NOW, silent=True, previews=True, send_empty=False)
+    store.chats.ensure_chat("tg:3", NOW)
+    for chat, url, active in (
+        ("tg:1", "https://a.example/feed", True),
+        ("tg:1", "https://b.example/feed", True),
+        ("tg:3", "https://a.example/feed", True),
+        ("tg:3", "https://c.example/feed", False),  # waits for an operator: not read yet
+    ):
+        store.chat_feeds.add(chat, url, NOW, title=None, user="", active=active)
+    store.deliveries.record_delivery("tg:1", DAY, status="sent", at=NOW - timedelta(hours=5))
+    store.deliveries.record_delivery("tg:1", DAY + timedelta(days=1), status="failed", at=NOW)
+    store.deliveries.record_delivery("tg:2", DAY, status="sent", at=NOW - timedelta(hours=9))
+    store.deliveries.digest_shown("tg:2", NOW - timedelta(hours=2))
+    store.deliveries.digest_shown("tg:3", NOW - timedelta(hours=1))
+    chats = ["tg:1", "tg:2", "tg:3", "tg:never", "tg:1"]
+    settings = store.chats.settings_of(chats)
+    assert settings == {c: store.chats.settings(c) for c in chats}
+    assert settings["tg:1"].keywords == ("rente", "-fussball")
+    assert settings["tg:2"].zone == "America/New_York"
+    assert len(settings["tg:1"].feeds) == 2
+    assert settings["tg:3"].feeds == settings["tg:1"].feeds[:1]
+    assert settings["tg:2"].feeds == ()
+    assert settings["tg:never"] == store.chats.settings("tg:never")
+    last = store.deliveries.last_digests_at(chats)
+    assert last == {
+        "tg:1": NOW - timedelta(hours=5),
+        "tg:2": NOW - timedelta(hours=2),
+        "tg:3": NOW - timedelta(hours=1),
+    }
+    assert all(last.get(c) == store.deliveries.last_digest_at(c) for c in chats)
+    assert store.chats.settings_of([]) == {}
+    assert store.deliveries.last_digests_at([]) == {}
 
 
 def test_archive_keeps_each_digest_as_sent_and_prunes_old_ones(store: Storage) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -22,13 +23,21 @@ class Archive(Table):
 
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
         """Keep a digest of (chat, date) exactly as it was sent, beside the day's others."""
-        if self._last is None or self._last[0] is not reply:
-            self._last = (reply, _reply_json(reply))
+        self.archive_digests([(chat, ArchivedDigest(digest_date, at, reply))])
+
+    def archive_digests(self, sent: Sequence[tuple[str, ArchivedDigest]]) -> None:
+        """Keep these chats' digests exactly as they were sent, in one transaction."""
+        rows = []
+        for chat, kept in sent:
+            # A burst's chats share a few replies: each one's JSON is made once.
+            if self._last is None or self._last[0] is not kept.reply:
+                self._last = (kept.reply, _reply_json(kept.reply))
+            rows.append((chat, kept.date.isoformat(), _iso(kept.sent), self._last[1]))
         with self.db.atomic():
-            self.db.execute(
+            self.db.conn.executemany(
                 "INSERT INTO digest_archive (chat, digest_date, sent, reply) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (chat, digest_date, sent) DO UPDATE SET reply = excluded.reply",
-                [chat, digest_date.isoformat(), _iso(at), self._last[1]],
+                rows,
             )
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:

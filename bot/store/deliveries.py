@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlite_utils import Database
@@ -11,6 +12,28 @@ from sqlite_utils import Database
 from bot.store.chats import Chats
 from bot.store.operations import DELIVERY_OK, FailedDelivery
 from bot.store.table import Table, _dt, _iso
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """A digest to log once: the chat, the delivery log's key, the status (`sending`: claimed
+    right before its first attempt; `missed`, `empty`, …), when it was due and a note."""
+
+    chat: str
+    key: date | str
+    status: str = "sending"
+    scheduled: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEnd:
+    """How a claimed digest's delivery ended: `sent`, `failed` or `gone`, with a note."""
+
+    chat: str
+    key: date | str
+    status: str
+    note: str = ""
 
 
 class Deliveries(Table):
@@ -22,13 +45,19 @@ class Deliveries(Table):
 
     def last_digest_at(self, chat: str) -> datetime | None:
         """When the chat last got a digest (scheduled or asked for at subscribing)."""
-        row = self.db.execute(
-            "SELECT max(t) FROM (SELECT max(sent) AS t FROM deliveries"
-            " WHERE chat = ? AND status = 'sent'"
-            " UNION ALL SELECT sent FROM digest_requests WHERE chat = ?)",
-            [chat, chat],
-        ).fetchone()
-        return _dt(row[0])
+        return self.last_digests_at([chat]).get(chat)
+
+    def last_digests_at(self, chats: Sequence[str]) -> dict[str, datetime]:
+        """When each of these chats last got a digest, in one read (chats without one left out)."""
+        keys = json.dumps(list(chats))
+        rows = self.db.execute(
+            "SELECT chat, max(t) FROM (SELECT chat, max(sent) AS t FROM deliveries"
+            " WHERE status = 'sent' AND chat IN (SELECT value FROM json_each(?)) GROUP BY chat"
+            " UNION ALL SELECT chat, sent FROM digest_requests"
+            " WHERE chat IN (SELECT value FROM json_each(?))) GROUP BY chat",
+            [keys, keys],
+        )
+        return {str(chat): at for chat, t in rows if (at := _dt(t)) is not None}
 
     def delivery_status(self, chat: str, digest_date: date | str) -> str | None:
         """The logged outcome of the chat's digest for that date, None if there is none."""
@@ -58,13 +87,26 @@ class Deliveries(Table):
         note: str = "",
     ) -> bool:
         """Log the digest of (chat, date) once, in one transaction; False when already logged."""
+        row = DeliveryRow(chat, digest_date, status, scheduled, note)
+        return bool(self.record_deliveries([row], at=at))
+
+    def record_deliveries(
+        self, rows: Sequence[DeliveryRow], *, at: datetime
+    ) -> set[tuple[str, str]]:
+        """Log these digests once each, in one transaction; the (chat, key) of those logged now,
+        without any already logged (by this or another process)."""
+        logged: set[tuple[str, str]] = set()
         with self.db.atomic():
-            cur = self.db.execute(
-                "INSERT OR IGNORE INTO deliveries"
-                " (chat, digest_date, sent, status, note, scheduled) VALUES (?, ?, ?, ?, ?, ?)",
-                [chat, _key(digest_date), _iso(at), status, note, _iso(scheduled)],
-            )
-            return cur.rowcount > 0
+            for r in rows:
+                key = _key(r.key)
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO deliveries"
+                    " (chat, digest_date, sent, status, note, scheduled) VALUES (?, ?, ?, ?, ?, ?)",
+                    [r.chat, key, _iso(at), r.status, r.note, _iso(r.scheduled)],
+                )
+                if cur.rowcount > 0:
+                    logged.add((r.chat, key))
+        return logged
 
     def claim_delivery(
         self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
@@ -73,7 +115,8 @@ class Deliveries(Table):
 
         Claiming right before the first attempt makes delivery at-most-once: a crash mid-send
         leaves a `sending` row that `abandon_unfinished` turns into a logged `unknown`, never a
-        second post; a digest queued but never attempted has no row and stays due.
+        second post; a digest queued but never attempted has no row and stays due. Claims of
+        many (`record_deliveries` with status `sending`) go together.
         """
         return self.record_delivery(chat, digest_date, status="sending", at=at, scheduled=scheduled)
 
@@ -81,11 +124,15 @@ class Deliveries(Table):
         self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""
     ) -> None:
         """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
+        self.finish_deliveries([DeliveryEnd(chat, digest_date, status, note)], at=at)
+
+    def finish_deliveries(self, ends: Sequence[DeliveryEnd], *, at: datetime) -> None:
+        """Record how these claimed deliveries ended, in one transaction."""
         with self.db.atomic():
-            self.db.execute(
+            self.db.conn.executemany(
                 "UPDATE deliveries SET status = ?, sent = ?, note = ?"
                 " WHERE chat = ? AND digest_date = ?",
-                [status, _iso(at), note, chat, _key(digest_date)],
+                [(e.status, _iso(at), e.note, e.chat, _key(e.key)) for e in ends],
             )
 
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:

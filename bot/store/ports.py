@@ -28,6 +28,7 @@ from bot.records import (
     Subscription,
 )
 from bot.store.chat_feeds import ChatFeeds
+from bot.store.deliveries import DeliveryEnd, DeliveryRow
 from bot.store.operations import FailedDelivery, Stats
 from bot.store.pushes import Push, PushLeft
 
@@ -189,6 +190,10 @@ class ChatsPart(Protocol):
         """The chat's settings (defaults for a chat never seen)."""
         ...
 
+    def settings_of(self, chats: Sequence[str]) -> dict[str, ChatSettings]:
+        """Each chat's settings (defaults for a chat never seen), in a few reads for them all."""
+        ...
+
     def subscribe(self, sub: Subscription, now: datetime) -> None:
         """Create or replace the chat's digest subscription; its zone becomes the chat's, and
         its next digest time is computed afresh (it is due to the next `due_subscriptions`)."""
@@ -295,6 +300,10 @@ class DeliveriesPart(Protocol):
         """When the chat last got a digest (scheduled or asked for at subscribing)."""
         ...
 
+    def last_digests_at(self, chats: Sequence[str]) -> dict[str, datetime]:
+        """When each of these chats last got a digest, in one read (chats without one left out)."""
+        ...
+
     def delivery_status(self, chat: str, digest_date: date | str) -> str | None:
         """The logged outcome of the chat's digest for that date, None if there is none."""
         ...
@@ -317,6 +326,13 @@ class DeliveriesPart(Protocol):
         """Log the digest of (chat, date) once, in one transaction; False when already logged."""
         ...
 
+    def record_deliveries(
+        self, rows: Sequence[DeliveryRow], *, at: datetime
+    ) -> set[tuple[str, str]]:
+        """Log these digests once each, together (one round trip where the backend has them);
+        the (chat, key) of those logged now. Claims are rows with status `sending`."""
+        ...
+
     def claim_delivery(
         self, chat: str, digest_date: date | str, *, at: datetime, scheduled: datetime | None = None
     ) -> bool:
@@ -327,6 +343,10 @@ class DeliveriesPart(Protocol):
         self, chat: str, digest_date: date | str, *, status: str, at: datetime, note: str = ""
     ) -> None:
         """Record how a claimed delivery ended (`sent`, `failed`, `gone`)."""
+        ...
+
+    def finish_deliveries(self, ends: Sequence[DeliveryEnd], *, at: datetime) -> None:
+        """Record how these claimed deliveries ended, together."""
         ...
 
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
@@ -352,6 +372,10 @@ class ArchivePart(Protocol):
 
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
         """Keep the digest of (chat, date) exactly as it was sent."""
+        ...
+
+    def archive_digests(self, sent: Sequence[tuple[str, ArchivedDigest]]) -> None:
+        """Keep these chats' digests exactly as they were sent, together."""
         ...
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:

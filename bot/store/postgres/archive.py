@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.records import ArchivedDigest, Reply
@@ -15,10 +16,20 @@ class Archive(Table):
 
     def archive_digest(self, chat: str, digest_date: date, reply: Reply, at: datetime) -> None:
         """Keep a digest of (chat, date) exactly as it was sent, beside the day's others."""
-        self.db.execute(
+        self.archive_digests([(chat, ArchivedDigest(digest_date, at, reply))])
+
+    def archive_digests(self, sent: Sequence[tuple[str, ArchivedDigest]]) -> None:
+        """Keep these chats' digests exactly as they were sent, pipelined in one go."""
+        made: dict[int, str] = {}  # a burst's chats share a few replies: JSON once each
+        rows = []
+        for chat, kept in sent:
+            if id(kept.reply) not in made:
+                made[id(kept.reply)] = _reply_json(kept.reply)
+            rows.append((chat, kept.date.isoformat(), _iso(kept.sent), made[id(kept.reply)]))
+        self.db.executemany(
             "INSERT INTO digest_archive (chat, digest_date, sent, reply) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (chat, digest_date, sent) DO UPDATE SET reply = excluded.reply",
-            [chat, digest_date.isoformat(), _iso(at), _reply_json(reply)],
+            rows,
         )
 
     def archived_digest(self, chat: str, day: date | None = None) -> ArchivedDigest | None:
