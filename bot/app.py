@@ -272,6 +272,7 @@ def build_transports(
                 on_inline=make_inline(config, store, utc_now),
                 may_join=make_may_join(config),
                 receive=webhook is not None and "receive" in roles,
+                first_seen=first_seen(store, "telegram:" + config.telegram_token.split(":", 1)[0]),
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
@@ -303,6 +304,17 @@ def build_transports(
             )
         )
     return transports
+
+
+def first_seen(store: Storage, bot: str) -> Callable[[int], Awaitable[bool]]:
+    """Whether an update of this bot is handed in for the first time, by the store: whichever
+    process behind a load balancer gets it first answers it, a retried webhook is skipped."""
+
+    async def first(update_id: int) -> bool:
+        key = f"{bot}:{update_id}"
+        return await store.run(lambda: store.chats.first_update(key, utc_now()))
+
+    return first
 
 
 async def until_stopped(work: Awaitable[object], stop: asyncio.Event) -> bool:

@@ -48,16 +48,24 @@ class ChatFeeds:
     def add(
         self, chat: str, url: str, now: datetime, *, title: str | None, user: str, active: bool
     ) -> ChatFeed:
-        """Record a chat's feed: active (polled from now on) or waiting for an operator."""
+        """Record a chat's feed: active (polled from now on) or waiting for an operator. The
+        chat's URL is recorded once: the same request again (a retried command, two processes
+        at once) returns the stored entry."""
         with self.db.atomic():
-            [row] = self._rows(
+            added = self._rows(
                 "INSERT INTO chat_feeds (chat, url, title, status, added, asked_by)"
-                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat, url) DO NOTHING RETURNING id",
                 [chat, url, title, WAITING, _iso(now), user],
             )
-            entry = int(row["id"])
-            if active:
-                self._activate(entry, now)
+            if added:
+                entry = int(added[0]["id"])
+                if active:
+                    self._activate(entry, now)
+            else:
+                [row] = self._rows(
+                    "SELECT id FROM chat_feeds WHERE chat = ? AND url = ?", [chat, url]
+                )
+                entry = int(row["id"])
         found = self.entry(entry)
         assert found is not None  # noqa: S101 - written just now, in this transaction
         return found

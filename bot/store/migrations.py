@@ -593,8 +593,38 @@ def m018_feed_leases(db: Database) -> None:
     feeds.add_column("leased_until", str)
 
 
+@migrations()
+def m019_ops_alert_keys(db: Database) -> None:
+    """Commands that any process may answer, twice: an alert's words as its unique key in the
+    chat (`words_key`; the same alert stored twice is merged into its first, hits and all),
+    and the incoming updates already handled (`updates_seen`, kept a day)."""
+    db.table("alerts").add_column("words_key", str, not_null_default="")
+    first: dict[tuple[str, str], int] = {}
+    for alert_id, chat, words in db.execute("SELECT id, chat, words FROM alerts ORDER BY id"):
+        key = _m019_alert_key(str(words or "").split())
+        kept = first.setdefault((chat, key), alert_id)
+        if kept == alert_id:
+            db.execute("UPDATE alerts SET words_key = ? WHERE id = ?", [key, alert_id])
+            continue
+        db.execute(
+            "INSERT OR IGNORE INTO alert_hits (alert_id, article_id, sent)"
+            " SELECT ?, article_id, sent FROM alert_hits WHERE alert_id = ?",
+            [kept, alert_id],
+        )
+        db.execute("DELETE FROM alert_hits WHERE alert_id = ?", [alert_id])
+        db.execute("DELETE FROM alerts WHERE id = ?", [alert_id])
+    db.table("alerts").create_index(["chat", "words_key"], unique=True)
+    db.execute("CREATE TABLE updates_seen (key TEXT PRIMARY KEY, at TEXT NOT NULL)")
+    db.table("updates_seen").create_index(["at"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)
     _frozen_stem.cache_clear()
     _m007_terms.cache_clear()  # only migrations use it; don't hold its memory while serving
+
+
+def _m019_alert_key(words: list[str]) -> str:
+    """A frozen copy of `bot.store.table.alert_key` as of m019 (a test holds them equal)."""
+    return " ".join(sorted({w.casefold() for w in words}))

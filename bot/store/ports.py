@@ -243,7 +243,8 @@ class ChatsPart(Protocol):
         ...
 
     def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
-        """Store a keyword alert (folded plain words); returns its id."""
+        """Store a keyword alert (folded plain words) once per chat and words (in any case and
+        order); returns its id, the stored one's when the same alert is there already."""
         ...
 
     def alerts(self, chat: str | None = None) -> list[Alert]:
@@ -260,6 +261,15 @@ class ChatsPart(Protocol):
 
     def save_state(self, key: str, value: str | None) -> None:
         """Set (or with None, delete) a small named value."""
+        ...
+
+    def states(self, prefix: str) -> dict[str, str]:
+        """The named values whose key starts with `prefix` (every process's heartbeat)."""
+        ...
+
+    def first_update(self, key: str, now: datetime) -> bool:
+        """True the first time an incoming update is handed in, False each later time (a
+        webhook retried, another process, a redelivered poll): it is answered once."""
         ...
 
     def remember_search(self, chat: str, text: str, page: int) -> None:

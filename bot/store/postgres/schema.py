@@ -206,6 +206,31 @@ def _m018_feed_leases(conn: psycopg.Connection[Any]) -> None:
     )
 
 
+def _m019_ops_alert_keys(conn: psycopg.Connection[Any]) -> None:
+    """An alert's words as its unique key in the chat (duplicates merged into the first, hits
+    and all), and the incoming updates already handled (`updates_seen`, kept a day)."""
+    conn.execute(f"ALTER TABLE alerts ADD COLUMN words_key {_TEXT} NOT NULL DEFAULT ''")
+    first: dict[tuple[str, str], int] = {}
+    rows = conn.execute("SELECT id, chat, words FROM alerts ORDER BY id").fetchall()
+    for alert_id, chat, words in rows:
+        key = _m019_alert_key(str(words or "").split())
+        kept = first.setdefault((chat, key), alert_id)
+        if kept == alert_id:
+            conn.execute("UPDATE alerts SET words_key = %s WHERE id = %s", [key, alert_id])
+            continue
+        conn.execute(
+            "INSERT INTO alert_hits (alert_id, article_id, sent)"
+            " SELECT %s, article_id, sent FROM alert_hits WHERE alert_id = %s"
+            " ON CONFLICT DO NOTHING",
+            [kept, alert_id],
+        )
+        conn.execute("DELETE FROM alert_hits WHERE alert_id = %s", [alert_id])
+        conn.execute("DELETE FROM alerts WHERE id = %s", [alert_id])
+    conn.execute("CREATE UNIQUE INDEX idx_alerts_chat_words_key ON alerts (chat, words_key)")
+    conn.execute(f"CREATE TABLE updates_seen (key {_TEXT} PRIMARY KEY, at {_TEXT} NOT NULL)")
+    conn.execute("CREATE INDEX idx_updates_seen_at ON updates_seen (at)")
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -218,6 +243,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m016_chat_feeds", _m016_chat_feeds),
     ("m017_article_kicker", _m017_article_kicker),
     ("m018_feed_leases", _m018_feed_leases),
+    ("m019_ops_alert_keys", _m019_ops_alert_keys),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
@@ -249,3 +275,8 @@ def migrate(conn: psycopg.Connection[Any]) -> list[str]:
             log.info("event=migrated backend=postgresql step=%s", name)
             applied.append(name)
         return applied
+
+
+def _m019_alert_key(words: list[str]) -> str:
+    """A frozen copy of `bot.store.table.alert_key` as of m019 (a test holds them equal)."""
+    return " ".join(sorted({w.casefold() for w in words}))

@@ -1,0 +1,225 @@
+"""Commands any process may answer, and updates that come twice: an alert or a chat feed is
+stored once however often (and wherever) the command arrives, an update is answered once.
+
+The end-to-end test runs two `newsbot run` processes in webhook mode on one PostgreSQL database
+behind the fake Bot API, as behind a load balancer: the same command goes to both at once, and
+one update is posted to both (Telegram retrying a webhook).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlite_utils import Database
+
+from bot.store import Storage, Store
+from bot.store.migrations import _m019_alert_key, migrations
+from bot.store.postgres import PostgresStore
+from bot.store.postgres import schema as pg_schema
+from bot.store.postgres.schema import STEPS
+from bot.store.table import alert_key
+from tests.fakes.bot_api import FakeBotAPI
+from tests.test_roles import Bot, start, stop, until
+
+NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
+SECRET = "fixed-secret_of-the-load-balanced-webhook"
+PUBLIC_URL = "https://bot.example.org/newsbot/telegram"
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    return any_store
+
+
+def test_the_same_alert_in_any_case_and_order_is_stored_once(store: Storage) -> None:
+    first = store.chats.add_alert("tg:1", ("Zoll", "Trump"), NOW)
+    again = store.chats.add_alert("tg:1", ("trump", "ZOLL"), NOW + timedelta(seconds=1))
+    other = store.chats.add_alert("tg:2", ("Zoll", "Trump"), NOW)
+    narrower = store.chats.add_alert("tg:1", ("Zoll", "Trump", "-China"), NOW)
+    assert again == first
+    assert len({first, other, narrower}) == 3
+    assert [a.words for a in store.chats.alerts("tg:1")] == [
+        ("Zoll", "Trump"),
+        ("Zoll", "Trump", "-China"),
+    ]
+
+
+def test_an_update_is_first_seen_once_and_forgotten_after_a_day(store: Storage) -> None:
+    assert store.chats.first_update("telegram:1:5", NOW) is True
+    assert store.chats.first_update("telegram:1:5", NOW + timedelta(minutes=1)) is False
+    assert store.chats.first_update("telegram:2:5", NOW) is True  # another bot's update 5
+    later = NOW + timedelta(days=1, minutes=1)
+    assert store.chats.first_update("telegram:1:6", later) is True
+    assert store.chats.first_update("telegram:1:5", later) is True  # kept a day, then forgotten
+
+
+def test_a_chat_feed_asked_for_twice_is_one_entry(store: Storage) -> None:
+    url = "https://blog.example.org/feed.xml"
+    one = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
+    two = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
+    assert two == one
+    assert [e.id for e in store.chat_feeds.of_chat("tg:1")] == [one.id]
+    assert len([f for f in store.feeds.all() if f.url == url]) == 1
+
+
+def test_the_frozen_alert_keys_equal_the_live_one() -> None:
+    for words in (["Zoll", "Trump"], ["ÄRGER", "-straße"], ["a", "A", "b"], []):
+        assert _m019_alert_key(words) == alert_key(words)
+        assert pg_schema._m019_alert_key(words) == alert_key(words)
+
+
+# Alerts as a store from before m019 may hold them: the same words twice for one chat (two
+# processes answered one command), each with hits; the copy's hits go to the first.
+OLD_ALERTS = [
+    (1, "tg:1", "Zoll Trump"),
+    (2, "tg:1", "trump zoll"),
+    (3, "tg:2", "Zoll Trump"),
+    (4, "tg:1", "Zoll"),
+]
+OLD_HITS = [(1, 10), (2, 10), (2, 11), (3, 10)]
+
+
+def merged(alerts: list[tuple[Any, ...]], hits: list[tuple[Any, ...]]) -> None:
+    assert sorted(alerts) == [
+        (1, "tg:1", "Zoll Trump", "trump zoll"),
+        (3, "tg:2", "Zoll Trump", "trump zoll"),
+        (4, "tg:1", "Zoll", "zoll"),
+    ]
+    assert sorted(hits) == [(1, 10), (1, 11), (3, 10)]
+
+
+def test_m019_merges_an_alert_stored_twice_into_its_first() -> None:
+    db = Database(memory=True)
+    migrations.apply(db, stop_before="m019_ops_alert_keys")
+    db.table("chats").insert_all([{"key": "tg:1"}, {"key": "tg:2"}])
+    db.table("alerts").insert_all(
+        {"id": i, "chat": c, "words": w, "created": NOW.isoformat()} for i, c, w in OLD_ALERTS
+    )
+    db.table("alert_hits").insert_all(
+        {"alert_id": a, "article_id": n, "sent": NOW.isoformat()} for a, n in OLD_HITS
+    )
+    migrations.apply(db)
+    merged(
+        db.execute("SELECT id, chat, words, words_key FROM alerts").fetchall(),
+        db.execute("SELECT alert_id, article_id FROM alert_hits").fetchall(),
+    )
+    store = Store(db)
+    assert store.chats.add_alert("tg:1", ("TRUMP", "Zoll"), NOW) == 1
+
+
+@pytest.mark.integration
+def test_m019_merges_an_alert_stored_twice_on_postgresql(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE newsbot_migrations"
+            ' (name text COLLATE "C" PRIMARY KEY, applied_at text NOT NULL)'
+        )
+        for name, step in STEPS:
+            if name.startswith("m019_ops_alert_keys"):
+                break
+            step(conn)
+            conn.execute("INSERT INTO newsbot_migrations VALUES (%s, %s)", [name, NOW.isoformat()])
+        conn.execute("INSERT INTO chats (key) VALUES ('tg:1'), ('tg:2')")
+        for alert_id, chat, words in OLD_ALERTS:
+            conn.execute(
+                "INSERT INTO alerts (id, chat, words, created) VALUES (%s, %s, %s, %s)",
+                [alert_id, chat, words, NOW.isoformat()],
+            )
+        for alert_id, article_id in OLD_HITS:
+            conn.execute("INSERT INTO alert_hits VALUES (%s, %s, %s)", [alert_id, article_id, "x"])
+    store = PostgresStore.open(postgres_url)
+    try:
+        assert store.chats.add_alert("tg:1", ("TRUMP", "Zoll"), NOW) == 1
+    finally:
+        store.close()
+    with psycopg.connect(postgres_url) as conn:
+        merged(
+            conn.execute("SELECT id, chat, words, words_key FROM alerts").fetchall(),
+            conn.execute("SELECT alert_id, article_id FROM alert_hits").fetchall(),
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def command(update_id: int, text: str, chat_id: int = 777) -> dict[str, Any]:
+    """The JSON Telegram posts when a user sends a command in a private chat."""
+    user = {"id": 555, "is_bot": False, "first_name": "Tester", "language_code": "de"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1000 + update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Tester"},
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": text.find(" ")}],
+        },
+    }
+
+
+async def post(client: httpx.AsyncClient, port: int, update: dict[str, Any]) -> int:
+    """POST an update to one process's listener as the load balancer forwards it."""
+    url = f"http://127.0.0.1:{port}{httpx.URL(PUBLIC_URL).path}"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    response = await client.post(url, json=update, headers=headers, timeout=30)
+    return response.status_code
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once(
+    postgres_url: str, bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    ports = [free_port(), free_port()]
+    bots: list[Bot] = []
+    try:
+        for name, port in zip(("a", "b"), ports, strict=True):
+            bots.append(
+                await start(
+                    name, postgres_url, bot_api, tmp_path,
+                    TELEGRAM_WEBHOOK_URL=PUBLIC_URL, TELEGRAM_WEBHOOK_SECRET=SECRET,
+                    TELEGRAM_WEBHOOK_PORT=str(port),
+                )
+            )  # fmt: skip
+        await until(lambda: all(b.said("event=telegram_webhook") for b in bots), within=120)
+        async with httpx.AsyncClient() as client:
+            # The user's command reaches both processes at once as two updates (sent twice);
+            # Telegram posts update 1 a second time, to the other process (a retry).
+            codes = await asyncio.gather(
+                post(client, ports[0], command(1, "/alert Bahnstreik")),
+                post(client, ports[1], command(2, "/alarm bahnstreik")),
+                post(client, ports[1], command(1, "/alert Bahnstreik")),
+            )
+        assert codes == [200, 200, 200]
+        await until(
+            lambda: (
+                len(bot_api.screen(777)) >= 2 and any(b.said("event=update_repeated") for b in bots)
+            ),
+            within=120,
+        )
+    finally:
+        for bot in bots:
+            await stop(bot)
+    with psycopg.connect(postgres_url) as conn:
+        alerts = conn.execute("SELECT id, chat, words FROM alerts").fetchall()
+    # One alert, in the spelling of whichever command came first.
+    assert [(chat, words.casefold()) for _, chat, words in alerts] == [
+        ("telegram:777", "bahnstreik")
+    ]
+    [(alert_id, _, _)] = alerts
+    answers = [m.visible for m in bot_api.screen(777)]
+    assert len(answers) == 2, answers  # updates 1 and 2, each once
+    for answer in answers:  # "created" (or, after the other, "you already have it"): the same id
+        assert f"Alarm {alert_id} angelegt" in answer or f"schon: {alert_id} " in answer
