@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -20,7 +21,14 @@ from bot.commands.request import ChatFeedRules
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.digest_delivery import on_digest_shown
-from bot.heartbeat import HEARTBEAT_KEY, Heartbeat
+from bot.heartbeat import (
+    HEARTBEAT_PREFIX,
+    LEGACY_KEY,
+    Heartbeat,
+    forgettable,
+    key_of,
+    read_beats,
+)
 from bot.heartbeat import to_json as heartbeat_json
 from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions, check_feed
 from bot.ingest.fetch import Fetcher, FetchOptions
@@ -403,7 +411,13 @@ async def serve(
             if "poll" in roles:
                 fetcher = Fetcher(fetch_options(config))
                 poller = FeedPoller(store, fetcher, poll_options(config))
-            beat = partial(record_heartbeat, store, started_at, transports)
+            me = Liveness(
+                started_at,
+                poll_options(config).owner,
+                roles,
+                lambda: [role.lock.name for role in singletons if role.held],
+            )
+            beat = partial(record_heartbeat, store, me, transports)
             scheduler = DigestScheduler(
                 store,
                 queue,
@@ -525,10 +539,22 @@ def beating(
     return tick
 
 
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """What this process's heartbeat says besides its tick: who it is, what it plays."""
+
+    started: datetime
+    process: str
+    roles: frozenset[str]
+    # The singleton roles it holds now (read at each beat).
+    held: Callable[[], list[str]]
+
+
 async def record_heartbeat(
-    store: Storage, started: datetime, transports: Sequence[Transport], now: datetime
+    store: Storage, me: Liveness, transports: Sequence[Transport], now: datetime
 ) -> None:
-    """One store write: this tick, and when each receiving transport last heard back."""
+    """This process's heartbeat (its tick, roles, held roles, and when each receiving
+    transport last heard back), in one store write with forgetting long-dead processes'."""
     receives: dict[str, datetime | None] = {}
     for transport in transports:
         if getattr(transport, "webhook", None) is not None:
@@ -540,8 +566,19 @@ async def record_heartbeat(
             receives[transport.name] = (
                 datetime.fromtimestamp(heard, UTC) if isinstance(heard, float) else None
             )
-    text = heartbeat_json(Heartbeat(now, started, receives))
-    await store.run(lambda: store.chats.save_state(HEARTBEAT_KEY, text))
+    beat = Heartbeat(
+        now, me.started, receives, me.process, tuple(sorted(me.roles)), tuple(sorted(me.held()))
+    )
+
+    def write() -> None:
+        chats = store.chats
+        with store.transaction():
+            chats.save_state(key_of(me.process), heartbeat_json(beat))
+            chats.save_state(LEGACY_KEY, None)
+            for gone in forgettable(read_beats(chats.states(HEARTBEAT_PREFIX)), beat):
+                chats.save_state(key_of(gone), None)
+
+    await store.run(write)
     notify("WATCHDOG=1")
 
 
