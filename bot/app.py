@@ -21,6 +21,7 @@ from bot.commands.request import ChatFeedRules
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.digest_delivery import on_digest_shown
+from bot.errors import StoreError
 from bot.heartbeat import (
     HEARTBEAT_PREFIX,
     LEGACY_KEY,
@@ -36,7 +37,7 @@ from bot.inline import InlinePage, inline_search
 from bot.records import Reply
 from bot.roles import ALL_ROLES, Singleton, keep_roles, release_all
 from bot.schedule import DigestScheduler
-from bot.store import Storage, local_folder, role_lock
+from bot.store import RoleLock, Storage, local_folder, role_holder, role_lock
 from bot.systemd import notify
 from bot.texts import t
 from bot.transports.port import (
@@ -323,6 +324,23 @@ def first_seen(store: Storage, bot: str) -> Callable[[int], Awaitable[bool]]:
         return await store.run(lambda: store.chats.first_update(key, utc_now()))
 
     return first
+
+
+def hold_matrix(config: Config) -> RoleLock | None:
+    """Matrix runs in one process per database (a device's keys are its own, and two syncs
+    would answer twice): take the account's lock, or raise StoreError naming the process that
+    has it. None when Matrix is not configured."""
+    user = config.matrix_user_id
+    if not (config.matrix_enabled and config.matrix_homeserver and user):
+        return None
+    lock = role_lock(config.db, f"matrix:{user}")
+    if lock.acquire():
+        return lock
+    holder = role_holder(config.db, f"matrix:{user}") or "another process"
+    raise StoreError(
+        f"Matrix ({user}) already runs in newsbot run {holder} on this database; one process"
+        " per Matrix account (its keys are per device): start this one without MATRIX_* settings"
+    )
 
 
 async def until_stopped(work: Awaitable[object], stop: asyncio.Event) -> bool:

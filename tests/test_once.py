@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,13 @@ from bot.store.postgres import schema as pg_schema
 from bot.store.postgres.schema import STEPS
 from bot.store.table import alert_key
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.synapse import Homeserver
 from tests.test_roles import Bot, start, stop, until
 
 NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
 SECRET = "fixed-secret_of-the-load-balanced-webhook"
 PUBLIC_URL = "https://bot.example.org/newsbot/telegram"
+PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
@@ -223,3 +226,37 @@ async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once
     assert len(answers) == 2, answers  # updates 1 and 2, each once
     for answer in answers:  # "created" (or, after the other, "you already have it"): the same id
         assert f"Alarm {alert_id} angelegt" in answer or f"schon: {alert_id} " in answer
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.synapse
+async def test_a_second_process_with_the_same_matrix_account_is_refused_naming_the_first(
+    postgres_url: str, bot_api: FakeBotAPI, homeserver: Homeserver, tmp_path: Path
+) -> None:
+    user = homeserver.register(f"bot{uuid.uuid4().hex[:8]}", PASSWORD)
+    matrix = {
+        "MATRIX_HOMESERVER": homeserver.url,
+        "MATRIX_USER_ID": user,
+        "MATRIX_PASSWORD": PASSWORD,
+    }
+    first = await start("first", postgres_url, bot_api, tmp_path, **matrix)
+    try:
+        await until(lambda: first.said("event=matrix_started"), within=120)
+        second = await start("second", postgres_url, bot_api, tmp_path, **matrix)
+        assert await asyncio.wait_for(second.proc.wait(), 120) == 2
+        refused = second.log.read_text().strip().splitlines()[-1]
+        assert refused == (
+            f"newsbot run: Matrix ({user}) already runs in newsbot run"
+            f" {socket.gethostname()}:{first.proc.pid} on this database; one process per Matrix"
+            " account (its keys are per device): start this one without MATRIX_* settings"
+        )
+        assert not second.said("event=matrix_started")
+    finally:
+        await stop(first)
+    # The first one stopped: the account is free for the next process.
+    third = await start("third", postgres_url, bot_api, tmp_path, **matrix)
+    try:
+        await until(lambda: third.said("event=matrix_started"), within=120)
+    finally:
+        await stop(third)
