@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ from bot.store.postgres import schema as pg_schema
 from bot.store.postgres.schema import STEPS
 from bot.store.table import alert_key
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
 from tests.test_roles import Bot, start, stop, until
 
@@ -260,3 +262,80 @@ async def test_a_second_process_with_the_same_matrix_account_is_refused_naming_t
         await until(lambda: third.said("event=matrix_started"), within=120)
     finally:
         await stop(third)
+
+
+def test_articles_noted_unplanned_are_listed_until_planned(store: Storage) -> None:
+    with store.transaction():
+        store.pushes.mark_unplanned([7, 3], NOW)
+        store.pushes.mark_unplanned([3], NOW)  # noted twice: once
+    store.pushes.mark_unplanned([9], NOW + timedelta(minutes=5))
+    assert store.pushes.unplanned(NOW, 10) == []  # stored before that moment only
+    assert store.pushes.unplanned(NOW + timedelta(seconds=1), 10) == [3, 7]
+    assert store.pushes.unplanned(NOW + timedelta(hours=1), 2) == [3, 7]
+    store.pushes.mark_planned([3, 9])
+    assert store.pushes.unplanned(NOW + timedelta(hours=1), 10) == [7]
+
+
+def waiting_on_a_lock(url: str) -> bool:
+    """Whether a session of the bot waits for a lock (here: the test's lock on alert_hits)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND query LIKE '%alert_hits%'"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def alert_rows(url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [
+            (str(c), str(s))
+            for c, s in conn.execute("SELECT chat, status FROM pushes WHERE kind = 'alert'")
+        ]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+async def test_a_process_killed_between_storing_and_planning_loses_no_alert(
+    postgres_url: str, bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    site = await FeedSite().start()
+    now = datetime.now(UTC)
+    site.publish("streik", "Bahnstreik legt den Fernverkehr lahm", german_text(Random(3), 150), now)
+    setup = PostgresStore.open(postgres_url)
+    try:
+        setup.chats.add_alert("telegram:777", ("bahnstreik",), now - timedelta(days=1))
+        setup.feeds.add_feed(site.url("/feed.xml"), now)
+    finally:
+        setup.close()
+    settings = {"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "NEWSBOT_FETCH_TIMEOUT_SECONDS": "20"}
+    # The fault: planning waits for the test's lock on alert_hits, after the poll has stored
+    # the article (and, with the fix, noted it unplanned in the same transaction).
+    blocker = psycopg.connect(postgres_url)
+    blocker.execute("LOCK TABLE alert_hits IN ACCESS EXCLUSIVE MODE")
+    bot = await start("first", postgres_url, bot_api, tmp_path, **settings)
+    try:
+        await until(lambda: waiting_on_a_lock(postgres_url), within=120, every=0.2)
+        bot.proc.kill()  # kill -9 between storing the article and planning its alert
+        await bot.proc.wait()
+    finally:
+        blocker.rollback()
+        blocker.close()
+        if bot.proc.returncode is None:
+            bot.proc.kill()
+            await bot.proc.wait()
+    with psycopg.connect(postgres_url) as conn:
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()
+    assert stored == (1,)
+    assert alert_rows(postgres_url) == []  # the kill came before the plan
+    restarted = await start("restarted", postgres_url, bot_api, tmp_path, **settings)
+    try:
+        await until(lambda: alert_rows(postgres_url) == [("telegram:777", "sent")], within=120)
+        await until(lambda: bot_api.screen(777), within=60)
+    finally:
+        await stop(restarted)
+        await site.stop()
+    alerts = [m.visible for m in bot_api.screen(777)]
+    assert len(alerts) == 1, alerts
+    assert "Bahnstreik legt den Fernverkehr lahm" in alerts[0]
+    assert alert_rows(postgres_url) == [("telegram:777", "sent")]

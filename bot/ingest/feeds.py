@@ -320,6 +320,10 @@ class FeedPoller:
         def save() -> list[tuple[str, int]]:
             with store.transaction():
                 stored = store.articles.add_articles(articles, now)
+                # Their alerts are planned after the poll; noted here, so a process that dies
+                # before then leaves them to the next sender (`Outbox.recover`).
+                added = [i for status, i in stored if status == "added"]
+                store.pushes.mark_unplanned(added, now)
                 for item, reason in bad:
                     log.warning(
                         "event=item_skipped feed=%d url=%s reason=%r", feed.id, item.url, reason

@@ -618,6 +618,17 @@ def m019_ops_alert_keys(db: Database) -> None:
     db.table("updates_seen").create_index(["at"])
 
 
+@migrations()
+def m019_ops_unplanned_alerts(db: Database) -> None:
+    """Articles a poll stored whose alerts are not planned yet, written in the poll's own
+    transaction: a process that dies between storing and planning leaves them here, and the
+    next sender plans them (none on an upgrade: what was stored before was planned then)."""
+    db.execute(
+        "CREATE TABLE alerts_unplanned (article_id INTEGER PRIMARY KEY, stored TEXT NOT NULL)"
+    )
+    db.table("alerts_unplanned").create_index(["stored"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -398,6 +398,20 @@ class PushesPart(Protocol):
         """True when one of these alerts was already planned for the article."""
         ...
 
+    def mark_unplanned(self, article_ids: Iterable[int], at: datetime) -> None:
+        """Note newly stored articles whose alerts are still to be planned; called in the
+        transaction that stores them, so a process that dies before planning loses nothing."""
+        ...
+
+    def unplanned(self, stored_before: datetime, limit: int) -> list[int]:
+        """Articles whose alerts are still to be planned, stored before `stored_before`,
+        oldest first."""
+        ...
+
+    def mark_planned(self, article_ids: Iterable[int]) -> None:
+        """The articles' alerts are planned (or there were none)."""
+        ...
+
     def plan_alert(
         self,
         chat: str,

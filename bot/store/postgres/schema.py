@@ -231,6 +231,14 @@ def _m019_ops_alert_keys(conn: psycopg.Connection[Any]) -> None:
     conn.execute("CREATE INDEX idx_updates_seen_at ON updates_seen (at)")
 
 
+def _m019_ops_unplanned_alerts(conn: psycopg.Connection[Any]) -> None:
+    """Articles a poll stored whose alerts are not planned yet (the poll's own transaction)."""
+    conn.execute(
+        f"CREATE TABLE alerts_unplanned (article_id bigint PRIMARY KEY, stored {_TEXT} NOT NULL)"
+    )
+    conn.execute("CREATE INDEX idx_alerts_unplanned_stored ON alerts_unplanned (stored)")
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -244,6 +252,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m017_article_kicker", _m017_article_kicker),
     ("m018_feed_leases", _m018_feed_leases),
     ("m019_ops_alert_keys", _m019_ops_alert_keys),
+    ("m019_ops_unplanned_alerts", _m019_ops_unplanned_alerts),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
