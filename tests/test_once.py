@@ -75,6 +75,21 @@ def test_a_chat_feed_asked_for_twice_is_one_entry(store: Storage) -> None:
     assert len([f for f in store.feeds.all() if f.url == url]) == 1
 
 
+def test_a_request_is_decided_once(store: Storage) -> None:
+    url = "https://blog.example.org/feed.xml"
+    asked = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=False)
+    approved = store.chat_feeds.approve(asked.id, NOW)
+    assert approved is not None
+    assert approved.status == "active"
+    # A second operator's (or process's) decision on the same request finds it decided.
+    assert store.chat_feeds.approve(asked.id, NOW) is None
+    assert store.chat_feeds.refuse(asked.id) is None
+    other = store.chat_feeds.add("tg:2", url, NOW, title="Blog", user="6", active=False)
+    assert store.chat_feeds.refuse(other.id) == other
+    assert store.chat_feeds.refuse(other.id) is None
+    assert store.chat_feeds.approve(other.id, NOW) is None
+
+
 def test_the_frozen_alert_keys_equal_the_live_one() -> None:
     for words in (["Zoll", "Trump"], ["ÄRGER", "-straße"], ["a", "A", "b"], []):
         assert _m019_alert_key(words) == alert_key(words)

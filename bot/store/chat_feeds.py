@@ -71,10 +71,14 @@ class ChatFeeds:
         return found
 
     def approve(self, entry_id: int, now: datetime) -> ChatFeed | None:
-        """An operator's yes: the waiting entry becomes active; None when nothing waits so."""
+        """An operator's yes: the waiting entry becomes active; None when nothing waits so
+        (also when another operator, or process, decided it a moment ago: one decision)."""
         with self.db.atomic():
-            found = self.entry(entry_id)
-            if found is None or found.status != WAITING:
+            taken = self._run(
+                "UPDATE chat_feeds SET status = ? WHERE id = ? AND status = ?",
+                [ACTIVE, entry_id, WAITING],
+            )
+            if not taken:
                 return None
             self._activate(entry_id, now)
         return self.entry(entry_id)
@@ -94,12 +98,16 @@ class ChatFeeds:
         )
 
     def refuse(self, entry_id: int) -> ChatFeed | None:
-        """An operator's no: the waiting entry is dropped and returned; None if none waits."""
+        """An operator's no: the waiting entry is dropped and returned; None if none waits
+        (also when it was decided a moment ago: one decision)."""
         with self.db.atomic():
             found = self.entry(entry_id)
             if found is None or found.status != WAITING:
                 return None
-            self._run("DELETE FROM chat_feeds WHERE id = ?", [entry_id])
+            if not self._run(
+                "DELETE FROM chat_feeds WHERE id = ? AND status = ?", [entry_id, WAITING]
+            ):
+                return None
         return found
 
     def remove(self, chat: str, entry_id: int) -> ChatFeed | None:
