@@ -124,6 +124,9 @@ def silent_parts(
         else:
             who = "process" if role in SHARED_ROLES else "holder"
             silent.append(f"{role} (no live {who}; last {last.process}, silent {since} s)")
+    if beats and not live and not silent:  # processes that played no role: they are silent
+        last = max(beats, key=lambda b: b.tick)
+        silent.append(f"every process (last {last.process}, silent {_seconds(now - last.tick)} s)")
     for beat in live:
         for name, heard in sorted(beat.receives.items()):
             since_heard = heard or beat.started

@@ -155,6 +155,12 @@ def test_a_live_processs_transport_that_does_not_hear_back_is_named() -> None:
     assert from_json("not json") is None
 
 
+def test_processes_that_played_no_role_are_silent_when_none_ticks() -> None:
+    quiet = beat("a:1", 600, ())
+    assert silent_parts([quiet], NOW) == ["every process (last a:1, silent 600 s)"]
+    assert silent_parts([beat("a:1", 6, ())], NOW) == []
+
+
 def test_a_long_dead_process_is_forgotten_once_a_live_one_plays_its_roles() -> None:
     mine = beat("a:1", 0, ALL, HOLDER)
     old_poller = beat("b:2", 8 * 24 * 3600, ("poll",))
