@@ -57,6 +57,15 @@ def test_the_same_alert_in_any_case_and_order_is_stored_once(store: Storage) -> 
     ]
 
 
+def test_a_chat_that_moves_keeps_each_alert_once(store: Storage) -> None:
+    store.chats.add_alert("tg:-1", ("Zoll",), NOW)
+    store.chats.add_alert("tg:-100", ("zoll",), NOW)
+    store.chats.add_alert("tg:-100", ("Trump",), NOW)
+    store.chats.move_chat("tg:-1", "tg:-100")  # a group became a supergroup
+    assert sorted(a.words for a in store.chats.alerts("tg:-100")) == [("Trump",), ("Zoll",)]
+    assert store.chats.alerts("tg:-1") == []
+
+
 def test_an_update_is_first_seen_once_and_forgotten_after_a_day(store: Storage) -> None:
     assert store.chats.first_update("telegram:1:5", NOW) is True
     assert store.chats.first_update("telegram:1:5", NOW + timedelta(minutes=1)) is False
