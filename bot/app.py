@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -20,7 +21,15 @@ from bot.commands.request import ChatFeedRules
 from bot.config import Config
 from bot.delivery import REPLY_BUDGET, Delivery, Outgoing
 from bot.digest_delivery import on_digest_shown
-from bot.heartbeat import HEARTBEAT_KEY, Heartbeat
+from bot.errors import StoreError
+from bot.heartbeat import (
+    HEARTBEAT_PREFIX,
+    LEGACY_KEY,
+    Heartbeat,
+    forgettable,
+    key_of,
+    read_beats,
+)
 from bot.heartbeat import to_json as heartbeat_json
 from bot.ingest.feeds import FeedPoller, OnAdded, PollOptions, check_feed
 from bot.ingest.fetch import Fetcher, FetchOptions
@@ -28,7 +37,7 @@ from bot.inline import InlinePage, inline_search
 from bot.records import Reply
 from bot.roles import ALL_ROLES, Singleton, keep_roles, release_all
 from bot.schedule import DigestScheduler
-from bot.store import Storage, local_folder, role_lock
+from bot.store import RoleLock, Storage, local_folder, role_holder, role_lock
 from bot.systemd import notify
 from bot.texts import t
 from bot.transports.port import (
@@ -272,6 +281,7 @@ def build_transports(
                 on_inline=make_inline(config, store, utc_now),
                 may_join=make_may_join(config),
                 receive=webhook is not None and "receive" in roles,
+                first_seen=first_seen(store, "telegram:" + config.telegram_token.split(":", 1)[0]),
             )
         )
     if config.matrix_enabled and config.matrix_homeserver and config.matrix_user_id:
@@ -303,6 +313,34 @@ def build_transports(
             )
         )
     return transports
+
+
+def first_seen(store: Storage, bot: str) -> Callable[[int], Awaitable[bool]]:
+    """Whether an update of this bot is handed in for the first time, by the store: whichever
+    process behind a load balancer gets it first answers it, a retried webhook is skipped."""
+
+    async def first(update_id: int) -> bool:
+        key = f"{bot}:{update_id}"
+        return await store.run(lambda: store.chats.first_update(key, utc_now()))
+
+    return first
+
+
+def hold_matrix(config: Config) -> RoleLock | None:
+    """Matrix runs in one process per database (a device's keys are its own, and two syncs
+    would answer twice): take the account's lock, or raise StoreError naming the process that
+    has it. None when Matrix is not configured."""
+    user = config.matrix_user_id
+    if not (config.matrix_enabled and config.matrix_homeserver and user):
+        return None
+    lock = role_lock(config.db, f"matrix:{user}")
+    if lock.acquire():
+        return lock
+    holder = role_holder(config.db, f"matrix:{user}") or "another process"
+    raise StoreError(
+        f"Matrix ({user}) already runs in newsbot run {holder} on this database; one process"
+        " per Matrix account (its keys are per device): start this one without MATRIX_* settings"
+    )
 
 
 async def until_stopped(work: Awaitable[object], stop: asyncio.Event) -> bool:
@@ -391,7 +429,13 @@ async def serve(
             if "poll" in roles:
                 fetcher = Fetcher(fetch_options(config))
                 poller = FeedPoller(store, fetcher, poll_options(config))
-            beat = partial(record_heartbeat, store, started_at, transports)
+            me = Liveness(
+                started_at,
+                poll_options(config).owner,
+                roles,
+                lambda: [role.lock.name for role in singletons if role.held],
+            )
+            beat = partial(record_heartbeat, store, me, transports)
             scheduler = DigestScheduler(
                 store,
                 queue,
@@ -513,10 +557,22 @@ def beating(
     return tick
 
 
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """What this process's heartbeat says besides its tick: who it is, what it plays."""
+
+    started: datetime
+    process: str
+    roles: frozenset[str]
+    # The singleton roles it holds now (read at each beat).
+    held: Callable[[], list[str]]
+
+
 async def record_heartbeat(
-    store: Storage, started: datetime, transports: Sequence[Transport], now: datetime
+    store: Storage, me: Liveness, transports: Sequence[Transport], now: datetime
 ) -> None:
-    """One store write: this tick, and when each receiving transport last heard back."""
+    """This process's heartbeat (its tick, roles, held roles, and when each receiving
+    transport last heard back), in one store write with forgetting long-dead processes'."""
     receives: dict[str, datetime | None] = {}
     for transport in transports:
         if getattr(transport, "webhook", None) is not None:
@@ -528,8 +584,19 @@ async def record_heartbeat(
             receives[transport.name] = (
                 datetime.fromtimestamp(heard, UTC) if isinstance(heard, float) else None
             )
-    text = heartbeat_json(Heartbeat(now, started, receives))
-    await store.run(lambda: store.chats.save_state(HEARTBEAT_KEY, text))
+    beat = Heartbeat(
+        now, me.started, receives, me.process, tuple(sorted(me.roles)), tuple(sorted(me.held()))
+    )
+
+    def write() -> None:
+        chats = store.chats
+        with store.transaction():
+            chats.save_state(key_of(me.process), heartbeat_json(beat))
+            chats.save_state(LEGACY_KEY, None)
+            for gone in forgettable(read_beats(chats.states(HEARTBEAT_PREFIX)), beat):
+                chats.save_state(key_of(gone), None)
+
+    await store.run(write)
     notify("WATCHDOG=1")
 
 

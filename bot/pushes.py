@@ -2,7 +2,9 @@
 hours, through the store's outbox.
 
 A push is planned into the outbox when its article is stored (`plan_alerts`, `plan_breaking`),
-due at once or at the end of the chat's quiet time; `send_due` hands what is due to the one
+due at once or at the end of the chat's quiet time; a poll notes its new articles as unplanned
+in the transaction that stores them, so what a poller that died before planning left is
+planned by the sender (`plan_left`); `send_due` hands what is due to the one
 `Delivery`, claimed right before its attempt. So a push planned and never tried survives a
 restart (sent by the next start), one cut off mid-attempt is logged `unknown` and never resent,
 and one left longer than `PUSH_GRACE` past its time is dropped, logged and counted.
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 # An alert or breaking story is news for a while; one that could not go out within two hours of
 # its time (the bot was down, the platform refused) is dropped: the next digest carries it.
 PUSH_GRACE = timedelta(hours=2)
+# Articles whose alerts their poller has not planned this long after storing them are planned
+# by the sender (the poller died in between); before, the poller is likely still at it.
+PLAN_SETTLE = timedelta(minutes=2)
+# Unplanned articles taken per round.
+PLAN_BATCH = 200
 
 
 def quiet_end(store: Storage, chat: str, now: datetime, default_zone: str) -> datetime | None:
@@ -61,12 +68,31 @@ class Outbox:
         self._queued: set[int] = set()
 
     async def recover(self, now: datetime) -> None:
-        """At start: what a stopped process left mid-attempt is `unknown`, never resent."""
+        """At start: what a stopped process left mid-attempt is `unknown`, never resent; the
+        alerts of articles a stopped poller stored and did not plan are planned now."""
         left = await self.store.run(partial(self.store.pushes.abandon_unfinished, now))
         for push in left:
             log.warning(
                 "event=push_outcome_unknown chat=%s key=%s action=not_resent", push.chat, push.key
             )
+        await self.plan_left(now, settle=timedelta(0))
+
+    async def plan_left(self, now: datetime, settle: timedelta = PLAN_SETTLE) -> int:
+        """Plan the alerts of articles stored more than `settle` ago and still unplanned (their
+        poller died between storing and planning); those stored longer ago than the grace are
+        given up, as a push that late would be. Returns how many alerts were planned."""
+        store = self.store
+        stale = await store.run(partial(store.pushes.unplanned, now - self.grace, PLAN_BATCH))
+        if stale:
+            await store.run(partial(store.pushes.mark_planned, stale))
+            log.warning("event=alerts_not_planned count=%d reason=too_old", len(stale))
+        planned = 0
+        while ids := await store.run(partial(store.pushes.unplanned, now - settle, PLAN_BATCH)):
+            planned += await self.plan_alerts(ids, now)
+            log.info("event=alerts_planned_late articles=%d planned=%d", len(ids), planned)
+        if planned:
+            await self.plan_breaking(now)
+        return planned
 
     async def plan_alerts(self, article_ids: Sequence[int], now: datetime) -> int:
         """Plan each new article that matches a chat's alert words for that chat, once; in the
@@ -76,6 +102,13 @@ class Outbox:
         return await self.store.run(partial(self._plan_alerts, list(article_ids), now))
 
     def _plan_alerts(self, article_ids: list[int], now: datetime) -> int:
+        store = self.store
+        planned = self._plan_hits(article_ids, now)
+        # Planned (each hit once, in its own transaction): nothing is left to do for them.
+        store.pushes.mark_planned(article_ids)
+        return planned
+
+    def _plan_hits(self, article_ids: list[int], now: datetime) -> int:
         store = self.store
         hits = alert_hits(store.chats.alerts(), store.articles.articles_by_id(article_ids))
         planned = 0
@@ -126,6 +159,7 @@ class Outbox:
     async def send_due(self, now: datetime) -> int:
         """Queue every push due by `now` (what waited for a quiet time: one message per chat);
         drop what is older than the grace. Returns the messages queued."""
+        await self.plan_left(now)
         dropped = await self.store.run(partial(self.store.pushes.drop_stale, now - self.grace, now))
         for left in dropped:
             _log_dropped(left, now)

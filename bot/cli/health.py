@@ -1,5 +1,5 @@
 """`newsbot status --check`, the container's health check: does the database read, and is the
-running bot alive (its heartbeat fresh)?
+running bot alive (each role it plays played by a process whose heartbeat is fresh)?
 
 It runs every 60 s, so it reads the SQLite file with the standard library alone (read-only, no
 migration) instead of paying the store's imports (sqlite-utils, the summarizer) on each run. The
@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.cli.opening import EXIT_EMPTY, EXIT_OK
 from bot.cli.texts import say
 from bot.config import Config, is_postgres
-from bot.heartbeat import HEARTBEAT_KEY, from_json, silent_parts
+from bot.heartbeat import HEARTBEAT_PREFIX, read_beats, silent_parts
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
@@ -31,12 +31,12 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
     try:
-        count, beat_text = read_health(path)
+        count, beats = read_health(path)
     except sqlite3.Error as exc:
         message = say(config.language, "cannot_read", db=config.db, error=exc)
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
-    return _judge(args, config, count, beat_text)
+    return _judge(args, config, count, beats)
 
 
 def _check_store(args: argparse.Namespace, config: Config) -> int:
@@ -48,49 +48,56 @@ def _check_store(args: argparse.Namespace, config: Config) -> int:
     if store is None:
         return EXIT_EMPTY
     try:
-        count, beat_text = store.check(), store.chats.load_state(HEARTBEAT_KEY)
+        count, beats = store.check(), store.chats.states(HEARTBEAT_PREFIX)
     except StoreError as exc:
         message = say(config.language, "cannot_read", db=show_target(config.db), error=exc)
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
     finally:
         store.close()
-    return _judge(args, config, count, beat_text, show_target(config.db))
+    return _judge(args, config, count, beats, show_target(config.db))
 
 
 def _judge(
     args: argparse.Namespace,
     config: Config,
     count: int,
-    beat_text: str | None,
+    stored: dict[str, str],
     shown: str | None = None,
 ) -> int:
-    """Exit 0 and `ok: …` unless a part of the running bot is silent for longer than --stale."""
+    """Exit 0 and `ok: …` unless a role of the running bot (or a live process's receive) is
+    silent for longer than --stale."""
     db = shown or str(config.db)
-    beat = from_json(beat_text)
-    if beat is None:  # no bot has run on this database yet: the database is all there is
+    beats = read_beats(stored)
+    if not beats:  # no bot has run on this database yet: the database is all there is
         print(say(config.language, "status_check", count=count, db=db))
         return EXIT_OK
     now = datetime.now(UTC)
-    silent = silent_parts(beat, now, timedelta(seconds=args.stale))
+    stale = timedelta(seconds=args.stale)
+    silent = silent_parts(beats, now, stale)
     if silent:
         parts = ", ".join(silent)
         message = say(config.language, "status_silent", parts=parts, stale=args.stale, db=db)
         print(f"newsbot status: {message}", file=sys.stderr)
         return EXIT_EMPTY
-    age = f"{(now - beat.tick).total_seconds():.0f}"
-    print(say(config.language, "status_alive", count=count, db=db, age=age))
+    live = [b for b in beats if now - b.tick <= stale]
+    age = f"{min((now - b.tick).total_seconds() for b in live):.0f}"
+    print(say(config.language, "status_alive", count=count, db=db, age=age, live=len(live)))
     return EXIT_OK
 
 
-def read_health(path: Path) -> tuple[int, str | None]:
-    """The article count (reading the schema, as `Store.check` does) and the stored heartbeat,
-    on a read-only connection."""
+def read_health(path: Path) -> tuple[int, dict[str, str]]:
+    """The article count (reading the schema, as `Store.check` does) and every process's
+    stored heartbeat, on a read-only connection."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         count = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-        row = conn.execute("SELECT value FROM state WHERE key = ?", [HEARTBEAT_KEY]).fetchone()
-        return count, str(row[0]) if row else None
+        # A range of the primary key: `heartbeat:` up to the next character after its colon.
+        end = HEARTBEAT_PREFIX[:-1] + chr(ord(HEARTBEAT_PREFIX[-1]) + 1)
+        rows = conn.execute(
+            "SELECT key, value FROM state WHERE key >= ? AND key < ?", [HEARTBEAT_PREFIX, end]
+        ).fetchall()
+        return count, {str(k): str(v) for k, v in rows}
     finally:
         conn.close()

@@ -10,7 +10,7 @@ from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
-from bot.app import build_transports, serve, utc_now
+from bot.app import build_transports, hold_matrix, serve, utc_now
 from bot.cli.ingesting import result_line
 from bot.cli.opening import EXIT_OK, EXIT_USAGE, open_store
 from bot.cli.texts import say
@@ -71,14 +71,19 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     only = run_lock(config.db)
     if only is not None:
         only.acquire()
+    matrix = None
     try:
         store = open_store(config)
         try:
+            # Matrix in one process per database: a second is refused in one line, too.
+            matrix = hold_matrix(config) if talks else None
             # A NewsbotError (Bot API not there, login refused) is printed, masked, by main().
             asyncio.run(_run(config, store, roles))
         finally:
             store.close()
     finally:
+        if matrix is not None:
+            matrix.release()
         if only is not None:
             only.release()
     return EXIT_OK

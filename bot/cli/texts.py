@@ -221,8 +221,10 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
     # status
     "status_check": ("ok: {count} Artikel in {db}", "ok: {count} articles in {db}"),
     "status_alive": (
-        "ok: {count} Artikel in {db}; der Bot lebt (letzter Takt vor {age} s)",
-        "ok: {count} articles in {db}; the bot is alive (last tick {age} s ago)",
+        "ok: {count} Artikel in {db}; der Bot lebt"
+        " (lebende Prozesse: {live}, letzter Takt vor {age} s)",
+        "ok: {count} articles in {db}; the bot is alive"
+        " (live processes: {live}, last tick {age} s ago)",
     ),
     "status_silent": (
         "der Bot schweigt: {parts} (erlaubt: {stale} s, Herzschlag in {db})",

@@ -334,13 +334,25 @@ class FeedPoller:
             held += len(built.body)
             if held >= self.options.held_chars:
                 batch, articles, held = articles, [], 0
-                stored.extend(await store.run(partial(store.articles.add_articles, batch, now)))
+                stored.extend(await store.run(partial(stored_in_one, batch)))
+
+        def store_noted(batch: list[NewArticle]) -> list[tuple[str, int]]:
+            """Store a batch and note its new articles as not yet planned for alerts (planned
+            after the poll; a process that dies before then leaves them to the next sender,
+            `Outbox.recover`). Runs inside a transaction."""
+            result = store.articles.add_articles(batch, now)
+            store.pushes.mark_unplanned([i for status, i in result if status == "added"], now)
+            return result
+
+        def stored_in_one(batch: list[NewArticle]) -> list[tuple[str, int]]:
+            with store.transaction():
+                return store_noted(batch)
 
         await self._build(feed, fresh, keep)
 
         def save() -> list[tuple[str, int]]:
             with store.transaction():
-                rest = store.articles.add_articles(articles, now)
+                rest = store_noted(articles)
                 for item, reason in bad:
                     log.warning(
                         "event=item_skipped feed=%d url=%s reason=%r", feed.id, item.url, reason

@@ -64,6 +64,7 @@ __all__ = [
     "local_folder",
     "open_store",
     "open_store_readonly",
+    "role_holder",
     "role_lock",
     "run_lock",
     "show_target",
@@ -114,6 +115,12 @@ def role_lock(target: str | Path, name: str) -> RoleLock:
     if is_postgres(target):
         return AdvisoryLock(str(target), name)
     return ProcessHeld(name)
+
+
+def role_holder(target: str | Path, name: str) -> str | None:
+    """Which process (`host:pid`) holds the singleton role `name` on this store, if the store
+    can tell (a PostgreSQL server can; a SQLite file's one process holds every role)."""
+    return AdvisoryLock(str(target), name).holder() if is_postgres(target) else None
 
 
 def run_lock(target: str | Path) -> FileLock | None:

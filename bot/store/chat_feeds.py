@@ -48,25 +48,37 @@ class ChatFeeds:
     def add(
         self, chat: str, url: str, now: datetime, *, title: str | None, user: str, active: bool
     ) -> ChatFeed:
-        """Record a chat's feed: active (polled from now on) or waiting for an operator."""
+        """Record a chat's feed: active (polled from now on) or waiting for an operator. The
+        chat's URL is recorded once: the same request again (a retried command, two processes
+        at once) returns the stored entry."""
         with self.db.atomic():
-            [row] = self._rows(
+            added = self._rows(
                 "INSERT INTO chat_feeds (chat, url, title, status, added, asked_by)"
-                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat, url) DO NOTHING RETURNING id",
                 [chat, url, title, WAITING, _iso(now), user],
             )
-            entry = int(row["id"])
-            if active:
-                self._activate(entry, now)
+            if added:
+                entry = int(added[0]["id"])
+                if active:
+                    self._activate(entry, now)
+            else:
+                [row] = self._rows(
+                    "SELECT id FROM chat_feeds WHERE chat = ? AND url = ?", [chat, url]
+                )
+                entry = int(row["id"])
         found = self.entry(entry)
         assert found is not None  # noqa: S101 - written just now, in this transaction
         return found
 
     def approve(self, entry_id: int, now: datetime) -> ChatFeed | None:
-        """An operator's yes: the waiting entry becomes active; None when nothing waits so."""
+        """An operator's yes: the waiting entry becomes active; None when nothing waits so
+        (also when another operator, or process, decided it a moment ago: one decision)."""
         with self.db.atomic():
-            found = self.entry(entry_id)
-            if found is None or found.status != WAITING:
+            taken = self._run(
+                "UPDATE chat_feeds SET status = ? WHERE id = ? AND status = ?",
+                [ACTIVE, entry_id, WAITING],
+            )
+            if not taken:
                 return None
             self._activate(entry_id, now)
         return self.entry(entry_id)
@@ -86,12 +98,16 @@ class ChatFeeds:
         )
 
     def refuse(self, entry_id: int) -> ChatFeed | None:
-        """An operator's no: the waiting entry is dropped and returned; None if none waits."""
+        """An operator's no: the waiting entry is dropped and returned; None if none waits
+        (also when it was decided a moment ago: one decision)."""
         with self.db.atomic():
             found = self.entry(entry_id)
             if found is None or found.status != WAITING:
                 return None
-            self._run("DELETE FROM chat_feeds WHERE id = ?", [entry_id])
+            if not self._run(
+                "DELETE FROM chat_feeds WHERE id = ? AND status = ?", [entry_id, WAITING]
+            ):
+                return None
         return found
 
     def remove(self, chat: str, entry_id: int) -> ChatFeed | None:

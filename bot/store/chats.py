@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.records import Alert, ChatSettings, Subscription
 from bot.store.chat_feeds import ACTIVE, ChatFeeds
-from bot.store.table import Table, _dt, _iso
+from bot.store.table import UPDATES_KEPT, Table, _dt, _iso, alert_key
 
 
 class Chats(Table):
@@ -156,11 +156,19 @@ class Chats(Table):
 
     def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
         """Store a keyword alert (folded plain words); returns its id."""
+        key = alert_key(words)
         with self.db.atomic():
             self.ensure_chat(chat, now)
-            table = self.db.table("alerts")
-            table.insert({"chat": chat, "words": " ".join(words), "created": _iso(now)})
-            return int(table.last_pk or 0)
+            # The same words twice (a retried command, two processes) are one alert: its id.
+            self.db.execute(
+                "INSERT OR IGNORE INTO alerts (chat, words, created, words_key)"
+                " VALUES (?, ?, ?, ?)",
+                [chat, " ".join(words), _iso(now), key],
+            )
+            row = self.db.execute(
+                "SELECT id FROM alerts WHERE chat = ? AND words_key = ?", [chat, key]
+            ).fetchone()
+            return int(row[0])
 
     def alerts(self, chat: str | None = None) -> list[Alert]:
         """The chat's alerts (every chat's when `chat` is None), oldest first."""
@@ -195,6 +203,24 @@ class Chats(Table):
                 self.db.execute("DELETE FROM state WHERE key = ?", [key])
             else:
                 self.db.table("state").upsert({"key": key, "value": value}, pk="key")
+
+    def states(self, prefix: str) -> dict[str, str]:
+        """The named values whose key starts with `prefix` (every process's heartbeat)."""
+        rows = self.db.execute(
+            "SELECT key, value FROM state WHERE substr(key, 1, ?) = ?", [len(prefix), prefix]
+        )
+        return {str(k): str(v) for k, v in rows}
+
+    def first_update(self, key: str, now: datetime) -> bool:
+        """True the first time an incoming update (`telegram:<bot>:<update_id>`) is handed in,
+        False each later time (a webhook retried, a redelivered poll): it is answered once.
+        Keys are kept for `UPDATES_KEPT`."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM updates_seen WHERE at < ?", [_iso(now - UPDATES_KEPT)])
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO updates_seen (key, at) VALUES (?, ?)", [key, _iso(now)]
+            )
+            return bool(cur.rowcount > 0)
 
     def remember_search(self, chat: str, text: str, page: int) -> None:
         """Keep the chat's last search and page, so buttons and /more carry only a page."""

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -64,7 +65,9 @@ class AdvisoryLock:
             self.url,
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT,
-            application_name=f"newsbot {self.name} pid={os.getpid()}",
+            # Who holds the lock, for another process's refusal (`holder`); host:pid first,
+            # as the server cuts the name at 63 bytes.
+            application_name=f"newsbot {socket.gethostname()}:{os.getpid()} {self.name}",
             **KEEPALIVES,
         )
         for setting, value in SERVER_KEEPALIVES.items():
@@ -102,6 +105,27 @@ class AdvisoryLock:
             self._close()
             return False
         return True
+
+    def holder(self) -> str | None:
+        """Which process holds the lock (`host:pid`, from its lock connection's name) when
+        another one does; None when none does or the server cannot tell."""
+        import psycopg
+
+        high, low = (self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF
+        try:
+            with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT) as conn:
+                row = conn.execute(
+                    "SELECT a.application_name FROM pg_locks l"
+                    " JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                    " AND l.classid = %s::bigint::oid AND l.objid = %s::bigint::oid",
+                    [high, low],
+                ).fetchone()
+        except psycopg.Error:
+            return None
+        name = str(row[0]) if row else ""
+        parts = name.split()
+        return parts[1] if len(parts) > 1 and parts[0] == "newsbot" else None
 
     def release(self) -> None:
         if self._conn is not None and self._held:

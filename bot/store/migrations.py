@@ -599,8 +599,49 @@ def m019_pgsearch_term_counts(db: Database) -> None:
     there); FTS5 keeps its own, so SQLite has nothing to change."""
 
 
+@migrations()
+def m020_ops_alert_keys(db: Database) -> None:
+    """Commands that any process may answer, twice: an alert's words as its unique key in the
+    chat (`words_key`; the same alert stored twice is merged into its first, hits and all),
+    and the incoming updates already handled (`updates_seen`, kept a day)."""
+    db.table("alerts").add_column("words_key", str, not_null_default="")
+    first: dict[tuple[str, str], int] = {}
+    for alert_id, chat, words in db.execute("SELECT id, chat, words FROM alerts ORDER BY id"):
+        key = _m020_alert_key(str(words or "").split())
+        kept = first.setdefault((chat, key), alert_id)
+        if kept == alert_id:
+            db.execute("UPDATE alerts SET words_key = ? WHERE id = ?", [key, alert_id])
+            continue
+        db.execute(
+            "INSERT OR IGNORE INTO alert_hits (alert_id, article_id, sent)"
+            " SELECT ?, article_id, sent FROM alert_hits WHERE alert_id = ?",
+            [kept, alert_id],
+        )
+        db.execute("DELETE FROM alert_hits WHERE alert_id = ?", [alert_id])
+        db.execute("DELETE FROM alerts WHERE id = ?", [alert_id])
+    db.table("alerts").create_index(["chat", "words_key"], unique=True)
+    db.execute("CREATE TABLE updates_seen (key TEXT PRIMARY KEY, at TEXT NOT NULL)")
+    db.table("updates_seen").create_index(["at"])
+
+
+@migrations()
+def m021_ops_unplanned_alerts(db: Database) -> None:
+    """Articles a poll stored whose alerts are not planned yet, written in the poll's own
+    transaction: a process that dies between storing and planning leaves them here, and the
+    next sender plans them (none on an upgrade: what was stored before was planned then)."""
+    db.execute(
+        "CREATE TABLE alerts_unplanned (article_id INTEGER PRIMARY KEY, stored TEXT NOT NULL)"
+    )
+    db.table("alerts_unplanned").create_index(["stored"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)
     _frozen_stem.cache_clear()
     _m007_terms.cache_clear()  # only migrations use it; don't hold its memory while serving
+
+
+def _m020_alert_key(words: list[str]) -> str:
+    """A frozen copy of `bot.store.table.alert_key` as of m020 (a test holds them equal)."""
+    return " ".join(sorted({w.casefold() for w in words}))

@@ -248,7 +248,8 @@ class ChatsPart(Protocol):
         ...
 
     def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
-        """Store a keyword alert (folded plain words); returns its id."""
+        """Store a keyword alert (folded plain words) once per chat and words (in any case and
+        order); returns its id, the stored one's when the same alert is there already."""
         ...
 
     def alerts(self, chat: str | None = None) -> list[Alert]:
@@ -265,6 +266,15 @@ class ChatsPart(Protocol):
 
     def save_state(self, key: str, value: str | None) -> None:
         """Set (or with None, delete) a small named value."""
+        ...
+
+    def states(self, prefix: str) -> dict[str, str]:
+        """The named values whose key starts with `prefix` (every process's heartbeat)."""
+        ...
+
+    def first_update(self, key: str, now: datetime) -> bool:
+        """True the first time an incoming update is handed in, False each later time (a
+        webhook retried, another process, a redelivered poll): it is answered once."""
         ...
 
     def remember_search(self, chat: str, text: str, page: int) -> None:
@@ -410,6 +420,20 @@ class PushesPart(Protocol):
 
     def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
         """True when one of these alerts was already planned for the article."""
+        ...
+
+    def mark_unplanned(self, article_ids: Iterable[int], at: datetime) -> None:
+        """Note newly stored articles whose alerts are still to be planned; called in the
+        transaction that stores them, so a process that dies before planning loses nothing."""
+        ...
+
+    def unplanned(self, stored_before: datetime, limit: int) -> list[int]:
+        """Articles whose alerts are still to be planned, stored before `stored_before`,
+        oldest first."""
+        ...
+
+    def mark_planned(self, article_ids: Iterable[int]) -> None:
+        """The articles' alerts are planned (or there were none)."""
         ...
 
     def plan_alert(

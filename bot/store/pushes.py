@@ -66,6 +66,32 @@ class Pushes(Table):
         ).fetchone()
         return row is not None
 
+    def mark_unplanned(self, article_ids: Iterable[int], at: datetime) -> None:
+        """Note newly stored articles whose alerts are still to be planned; called in the
+        transaction that stores them, so a process that dies before planning loses nothing."""
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO alerts_unplanned (article_id, stored) VALUES (?, ?)",
+            [(i, _iso(at)) for i in article_ids],
+        )
+
+    def unplanned(self, stored_before: datetime, limit: int) -> list[int]:
+        """Articles whose alerts are still to be planned, stored before `stored_before`,
+        oldest first."""
+        rows = self.db.execute(
+            "SELECT article_id FROM alerts_unplanned WHERE stored < ?"
+            " ORDER BY stored, article_id LIMIT ?",
+            [_iso(stored_before), limit],
+        )
+        return [int(r[0]) for r in rows]
+
+    def mark_planned(self, article_ids: Iterable[int]) -> None:
+        """The articles' alerts are planned (or there were none)."""
+        with self.db.atomic():
+            self.db.execute(
+                "DELETE FROM alerts_unplanned WHERE article_id IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(article_ids))],
+            )
+
     def plan_alert(
         self,
         chat: str,

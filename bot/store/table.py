@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -45,6 +45,19 @@ class Table:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+
+# How long an incoming update's key is kept (`first_update`): Telegram retries for far less.
+UPDATES_KEPT = timedelta(days=1)
+
+
+def alert_key(words: Iterable[str]) -> str:
+    """An alert's unique key within its chat: its words case folded, each once, in order.
+
+    `/alert Zoll Trump` sent twice (or to two processes at once) stores one alert. The key is
+    stored (`alerts.words_key`, m019), so changing this rule needs a migration that recomputes it.
+    """
+    return " ".join(sorted({w.casefold() for w in words}))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -200,6 +200,10 @@ def update_chat(update: object) -> str | None:
     return chat_key(chat.id) if chat is not None else None
 
 
+# Whether an update (by its update_id) is handed in for the first time (see ChatOrder).
+FirstSeen = Callable[[int], Awaitable[bool]]
+
+
 class ChatOrder(BaseUpdateProcessor):
     """PTB's concurrent update processing, in order within each chat.
 
@@ -208,33 +212,52 @@ class ChatOrder(BaseUpdateProcessor):
     waits (its administrators asked, the store busy) delays only itself.
     """
 
-    def __init__(self, max_concurrent_updates: int = CONCURRENT_CHATS) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = CONCURRENT_CHATS, first_seen: FirstSeen | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
-        self._waiting: dict[str, deque[Awaitable[Any]]] = {}
+        self.first_seen = first_seen
+        self._waiting: dict[str, deque[tuple[object, Awaitable[Any]]]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update now, or queue it behind its chat's update being handled."""
         key = update_chat(update)
         if key is None:
-            await coroutine
+            await self._once(update, coroutine)
             return
         queue = self._waiting.get(key)
         if queue is not None:
-            queue.append(coroutine)  # the task handling this chat runs it next
+            queue.append((update, coroutine))  # the task handling this chat runs it next
             return
-        queue = self._waiting[key] = deque([coroutine])
+        queue = self._waiting[key] = deque([(update, coroutine)])
         try:
             while queue:
                 try:
-                    await queue[0]
+                    await self._once(*queue[0])
                 except Exception:  # PTB's error handler saw handler errors; this is PTB's own
                     log.exception("event=telegram_update_failed chat=%s", key)
                 queue.popleft()
         finally:
             del self._waiting[key]
-            for left in queue:  # cancelled: close the rest so none is left never awaited
+            for _, left in queue:  # cancelled: close the rest so none is left never awaited
                 if inspect.iscoroutine(left):
                     left.close()
+
+    async def _once(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle an update unless it was handed in before (a webhook Telegram retried, another
+        process behind the same load balancer, updates polled again after a crash)."""
+        if self.first_seen is not None and isinstance(update, Update):
+            try:
+                fresh = await self.first_seen(update.update_id)
+            except Exception:  # the store cannot tell: answering twice beats not answering
+                log.exception("event=update_check_failed update=%d", update.update_id)
+                fresh = True
+            if not fresh:
+                log.info("event=update_repeated update=%d action=skipped", update.update_id)
+                if inspect.iscoroutine(coroutine):
+                    coroutine.close()
+                return
+        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -347,6 +370,7 @@ class TelegramTransport:
         limits: Limits = LIMITS,
         may_join: MayJoin | None = None,
         receive: bool = True,
+        first_seen: FirstSeen | None = None,
     ) -> None:
         # No PTB rate limiter: `bot.delivery` paces every platform, so a flood wait is handled
         # once, in one place. Updates run concurrently, in order within each chat.
@@ -357,7 +381,7 @@ class TelegramTransport:
             .base_url(api_url)
             .get_updates_request(self._updates)
             .request(JsonRequest(connection_pool_size=256))
-            .concurrent_updates(ChatOrder())
+            .concurrent_updates(ChatOrder(first_seen=first_seen))
             .build()
         )
         self.api_url = api_url

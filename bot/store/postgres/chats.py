@@ -11,7 +11,7 @@ from bot.records import Alert, ChatSettings, Subscription
 from bot.store.chat_feeds import ACTIVE, ChatFeeds
 from bot.store.chats import to_settings
 from bot.store.postgres.base import Table
-from bot.store.table import _dt, _iso
+from bot.store.table import UPDATES_KEPT, _dt, _iso, alert_key
 
 # A chat's key or one of its forum topics' (`chat/…`), without LIKE's wildcards in the key.
 _CHAT_OR_TOPIC = "(chat = %(chat)s OR left(chat, %(n)s) = %(topic)s)"
@@ -172,11 +172,19 @@ class Chats(Table):
         """Store a keyword alert (folded plain words); returns its id."""
         with self.db.atomic():
             self.ensure_chat(chat, now)
+            # The same words twice (a retried command, two processes) are one alert: its id.
+            # A conflicting insert waits for the other to commit, so the SELECT then sees it.
+            key = alert_key(words)
             row = self.db.execute(
-                "INSERT INTO alerts (chat, words, created) VALUES (%s, %s, %s) RETURNING id",
-                [chat, " ".join(words), _iso(now)],
+                "INSERT INTO alerts (chat, words, created, words_key) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (chat, words_key) DO NOTHING RETURNING id",
+                [chat, " ".join(words), _iso(now), key],
             ).fetchone()
-            assert row is not None  # noqa: S101 - INSERT … RETURNING returns the row
+            if row is None:
+                row = self.db.execute(
+                    "SELECT id FROM alerts WHERE chat = %s AND words_key = %s", [chat, key]
+                ).fetchone()
+            assert row is not None  # noqa: S101 - inserted, or there before
             return int(row[0])
 
     def alerts(self, chat: str | None = None) -> list[Alert]:
@@ -217,6 +225,24 @@ class Chats(Table):
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
+
+    def states(self, prefix: str) -> dict[str, str]:
+        """The named values whose key starts with `prefix` (every process's heartbeat)."""
+        rows = self.db.execute(
+            "SELECT key, value FROM state WHERE left(key, %s) = %s", [len(prefix), prefix]
+        ).rows
+        return {str(k): str(v) for k, v in rows}
+
+    def first_update(self, key: str, now: datetime) -> bool:
+        """True the first time an incoming update (`telegram:<bot>:<update_id>`) is handed in,
+        False each later time (a webhook retried, another process): it is answered once."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM updates_seen WHERE at < %s", [_iso(now - UPDATES_KEPT)])
+            cur = self.db.execute(
+                "INSERT INTO updates_seen (key, at) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                [key, _iso(now)],
+            )
+            return bool(cur.rowcount > 0)
 
     def remember_search(self, chat: str, text: str, page: int) -> None:
         """Keep the chat's last search and page, so buttons and /more carry only a page."""
@@ -286,7 +312,7 @@ class Chats(Table):
             )
             for table, key in (
                 ("subscriptions", "chat"),
-                ("alerts", None),
+                ("alerts", "chat, words_key"),
                 ("deliveries", "chat, digest_date"),
                 ("pushes", "chat, key"),
                 ("breaking_sent", "chat, article_id"),

@@ -238,6 +238,39 @@ def _m019_pgsearch_term_counts(conn: psycopg.Connection[Any]) -> None:
     conn.execute("ANALYZE articles_fts")
 
 
+def _m020_ops_alert_keys(conn: psycopg.Connection[Any]) -> None:
+    """An alert's words as its unique key in the chat (duplicates merged into the first, hits
+    and all), and the incoming updates already handled (`updates_seen`, kept a day)."""
+    conn.execute(f"ALTER TABLE alerts ADD COLUMN words_key {_TEXT} NOT NULL DEFAULT ''")
+    first: dict[tuple[str, str], int] = {}
+    rows = conn.execute("SELECT id, chat, words FROM alerts ORDER BY id").fetchall()
+    for alert_id, chat, words in rows:
+        key = _m020_alert_key(str(words or "").split())
+        kept = first.setdefault((chat, key), alert_id)
+        if kept == alert_id:
+            conn.execute("UPDATE alerts SET words_key = %s WHERE id = %s", [key, alert_id])
+            continue
+        conn.execute(
+            "INSERT INTO alert_hits (alert_id, article_id, sent)"
+            " SELECT %s, article_id, sent FROM alert_hits WHERE alert_id = %s"
+            " ON CONFLICT DO NOTHING",
+            [kept, alert_id],
+        )
+        conn.execute("DELETE FROM alert_hits WHERE alert_id = %s", [alert_id])
+        conn.execute("DELETE FROM alerts WHERE id = %s", [alert_id])
+    conn.execute("CREATE UNIQUE INDEX idx_alerts_chat_words_key ON alerts (chat, words_key)")
+    conn.execute(f"CREATE TABLE updates_seen (key {_TEXT} PRIMARY KEY, at {_TEXT} NOT NULL)")
+    conn.execute("CREATE INDEX idx_updates_seen_at ON updates_seen (at)")
+
+
+def _m021_ops_unplanned_alerts(conn: psycopg.Connection[Any]) -> None:
+    """Articles a poll stored whose alerts are not planned yet (the poll's own transaction)."""
+    conn.execute(
+        f"CREATE TABLE alerts_unplanned (article_id bigint PRIMARY KEY, stored {_TEXT} NOT NULL)"
+    )
+    conn.execute("CREATE INDEX idx_alerts_unplanned_stored ON alerts_unplanned (stored)")
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -251,6 +284,8 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m017_article_kicker", _m017_article_kicker),
     ("m018_feed_leases", _m018_feed_leases),
     ("m019_pgsearch_term_counts", _m019_pgsearch_term_counts),
+    ("m020_ops_alert_keys", _m020_ops_alert_keys),
+    ("m021_ops_unplanned_alerts", _m021_ops_unplanned_alerts),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
@@ -282,3 +317,8 @@ def migrate(conn: psycopg.Connection[Any]) -> list[str]:
             log.info("event=migrated backend=postgresql step=%s", name)
             applied.append(name)
         return applied
+
+
+def _m020_alert_key(words: list[str]) -> str:
+    """A frozen copy of `bot.store.table.alert_key` as of m019 (a test holds them equal)."""
+    return " ".join(sorted({w.casefold() for w in words}))

@@ -1,0 +1,365 @@
+"""Commands any process may answer, and updates that come twice: an alert or a chat feed is
+stored once however often (and wherever) the command arrives, an update is answered once.
+
+The end-to-end test runs two `newsbot run` processes in webhook mode on one PostgreSQL database
+behind the fake Bot API, as behind a load balancer: the same command goes to both at once, and
+one update is posted to both (Telegram retrying a webhook).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlite_utils import Database
+
+from bot.store import Storage, Store
+from bot.store.migrations import _m020_alert_key, migrations
+from bot.store.postgres import PostgresStore
+from bot.store.postgres import schema as pg_schema
+from bot.store.postgres.schema import STEPS
+from bot.store.table import alert_key
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.feed_site import FeedSite, german_text
+from tests.fakes.synapse import Homeserver
+from tests.test_roles import Bot, start, stop, until
+
+NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
+SECRET = "fixed-secret_of-the-load-balanced-webhook"
+PUBLIC_URL = "https://bot.example.org/newsbot/telegram"
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def store(any_store: Storage) -> Storage:
+    return any_store
+
+
+def test_the_same_alert_in_any_case_and_order_is_stored_once(store: Storage) -> None:
+    first = store.chats.add_alert("tg:1", ("Zoll", "Trump"), NOW)
+    again = store.chats.add_alert("tg:1", ("trump", "ZOLL"), NOW + timedelta(seconds=1))
+    other = store.chats.add_alert("tg:2", ("Zoll", "Trump"), NOW)
+    narrower = store.chats.add_alert("tg:1", ("Zoll", "Trump", "-China"), NOW)
+    assert again == first
+    assert len({first, other, narrower}) == 3
+    assert [a.words for a in store.chats.alerts("tg:1")] == [
+        ("Zoll", "Trump"),
+        ("Zoll", "Trump", "-China"),
+    ]
+
+
+def test_a_chat_that_moves_keeps_each_alert_once(store: Storage) -> None:
+    store.chats.add_alert("tg:-1", ("Zoll",), NOW)
+    store.chats.add_alert("tg:-100", ("zoll",), NOW)
+    store.chats.add_alert("tg:-100", ("Trump",), NOW)
+    store.chats.move_chat("tg:-1", "tg:-100")  # a group became a supergroup
+    assert sorted(a.words for a in store.chats.alerts("tg:-100")) == [("Trump",), ("Zoll",)]
+    assert store.chats.alerts("tg:-1") == []
+
+
+def test_an_update_is_first_seen_once_and_forgotten_after_a_day(store: Storage) -> None:
+    assert store.chats.first_update("telegram:1:5", NOW) is True
+    assert store.chats.first_update("telegram:1:5", NOW + timedelta(minutes=1)) is False
+    assert store.chats.first_update("telegram:2:5", NOW) is True  # another bot's update 5
+    later = NOW + timedelta(days=1, minutes=1)
+    assert store.chats.first_update("telegram:1:6", later) is True
+    assert store.chats.first_update("telegram:1:5", later) is True  # kept a day, then forgotten
+
+
+def test_a_chat_feed_asked_for_twice_is_one_entry(store: Storage) -> None:
+    url = "https://blog.example.org/feed.xml"
+    one = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
+    two = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
+    assert two == one
+    assert [e.id for e in store.chat_feeds.of_chat("tg:1")] == [one.id]
+    assert len([f for f in store.feeds.all() if f.url == url]) == 1
+
+
+def test_a_request_is_decided_once(store: Storage) -> None:
+    url = "https://blog.example.org/feed.xml"
+    asked = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=False)
+    approved = store.chat_feeds.approve(asked.id, NOW)
+    assert approved is not None
+    assert approved.status == "active"
+    # A second operator's (or process's) decision on the same request finds it decided.
+    assert store.chat_feeds.approve(asked.id, NOW) is None
+    assert store.chat_feeds.refuse(asked.id) is None
+    other = store.chat_feeds.add("tg:2", url, NOW, title="Blog", user="6", active=False)
+    assert store.chat_feeds.refuse(other.id) == other
+    assert store.chat_feeds.refuse(other.id) is None
+    assert store.chat_feeds.approve(other.id, NOW) is None
+
+
+def test_the_frozen_alert_keys_equal_the_live_one() -> None:
+    for words in (["Zoll", "Trump"], ["ÄRGER", "-straße"], ["a", "A", "b"], []):
+        assert _m020_alert_key(words) == alert_key(words)
+        assert pg_schema._m020_alert_key(words) == alert_key(words)
+
+
+# Alerts as a store from before m020 may hold them: the same words twice for one chat (two
+# processes answered one command), each with hits; the copy's hits go to the first.
+OLD_ALERTS = [
+    (1, "tg:1", "Zoll Trump"),
+    (2, "tg:1", "trump zoll"),
+    (3, "tg:2", "Zoll Trump"),
+    (4, "tg:1", "Zoll"),
+]
+OLD_HITS = [(1, 10), (2, 10), (2, 11), (3, 10)]
+
+
+def merged(alerts: list[tuple[Any, ...]], hits: list[tuple[Any, ...]]) -> None:
+    assert sorted(alerts) == [
+        (1, "tg:1", "Zoll Trump", "trump zoll"),
+        (3, "tg:2", "Zoll Trump", "trump zoll"),
+        (4, "tg:1", "Zoll", "zoll"),
+    ]
+    assert sorted(hits) == [(1, 10), (1, 11), (3, 10)]
+
+
+def test_m020_merges_an_alert_stored_twice_into_its_first() -> None:
+    db = Database(memory=True)
+    migrations.apply(db, stop_before="m020_ops_alert_keys")
+    db.table("chats").insert_all([{"key": "tg:1"}, {"key": "tg:2"}])
+    db.table("alerts").insert_all(
+        {"id": i, "chat": c, "words": w, "created": NOW.isoformat()} for i, c, w in OLD_ALERTS
+    )
+    db.table("alert_hits").insert_all(
+        {"alert_id": a, "article_id": n, "sent": NOW.isoformat()} for a, n in OLD_HITS
+    )
+    migrations.apply(db)
+    merged(
+        db.execute("SELECT id, chat, words, words_key FROM alerts").fetchall(),
+        db.execute("SELECT alert_id, article_id FROM alert_hits").fetchall(),
+    )
+    store = Store(db)
+    assert store.chats.add_alert("tg:1", ("TRUMP", "Zoll"), NOW) == 1
+
+
+@pytest.mark.integration
+def test_m020_merges_an_alert_stored_twice_on_postgresql(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE newsbot_migrations"
+            ' (name text COLLATE "C" PRIMARY KEY, applied_at text NOT NULL)'
+        )
+        for name, step in STEPS:
+            if name.startswith("m020_ops_alert_keys"):
+                break
+            step(conn)
+            conn.execute("INSERT INTO newsbot_migrations VALUES (%s, %s)", [name, NOW.isoformat()])
+        conn.execute("INSERT INTO chats (key) VALUES ('tg:1'), ('tg:2')")
+        for alert_id, chat, words in OLD_ALERTS:
+            conn.execute(
+                "INSERT INTO alerts (id, chat, words, created) VALUES (%s, %s, %s, %s)",
+                [alert_id, chat, words, NOW.isoformat()],
+            )
+        for alert_id, article_id in OLD_HITS:
+            conn.execute("INSERT INTO alert_hits VALUES (%s, %s, %s)", [alert_id, article_id, "x"])
+    store = PostgresStore.open(postgres_url)
+    try:
+        assert store.chats.add_alert("tg:1", ("TRUMP", "Zoll"), NOW) == 1
+    finally:
+        store.close()
+    with psycopg.connect(postgres_url) as conn:
+        merged(
+            conn.execute("SELECT id, chat, words, words_key FROM alerts").fetchall(),
+            conn.execute("SELECT alert_id, article_id FROM alert_hits").fetchall(),
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def command(update_id: int, text: str, chat_id: int = 777) -> dict[str, Any]:
+    """The JSON Telegram posts when a user sends a command in a private chat."""
+    user = {"id": 555, "is_bot": False, "first_name": "Tester", "language_code": "de"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1000 + update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Tester"},
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": text.find(" ")}],
+        },
+    }
+
+
+async def post(client: httpx.AsyncClient, port: int, update: dict[str, Any]) -> int:
+    """POST an update to one process's listener as the load balancer forwards it."""
+    url = f"http://127.0.0.1:{port}{httpx.URL(PUBLIC_URL).path}"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    response = await client.post(url, json=update, headers=headers, timeout=30)
+    return response.status_code
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once(
+    postgres_url: str, bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    ports = [free_port(), free_port()]
+    bots: list[Bot] = []
+    try:
+        for name, port in zip(("a", "b"), ports, strict=True):
+            bots.append(
+                await start(
+                    name, postgres_url, bot_api, tmp_path,
+                    TELEGRAM_WEBHOOK_URL=PUBLIC_URL, TELEGRAM_WEBHOOK_SECRET=SECRET,
+                    TELEGRAM_WEBHOOK_PORT=str(port),
+                )
+            )  # fmt: skip
+        await until(lambda: all(b.said("event=telegram_webhook") for b in bots), within=120)
+        async with httpx.AsyncClient() as client:
+            # The user's command reaches both processes at once as two updates (sent twice);
+            # Telegram posts update 1 a second time, to the other process (a retry).
+            codes = await asyncio.gather(
+                post(client, ports[0], command(1, "/alert Bahnstreik")),
+                post(client, ports[1], command(2, "/alarm bahnstreik")),
+                post(client, ports[1], command(1, "/alert Bahnstreik")),
+            )
+        assert codes == [200, 200, 200]
+        await until(
+            lambda: (
+                len(bot_api.screen(777)) >= 2 and any(b.said("event=update_repeated") for b in bots)
+            ),
+            within=120,
+        )
+    finally:
+        for bot in bots:
+            await stop(bot)
+    with psycopg.connect(postgres_url) as conn:
+        alerts = conn.execute("SELECT id, chat, words FROM alerts").fetchall()
+    # One alert, in the spelling of whichever command came first.
+    assert [(chat, words.casefold()) for _, chat, words in alerts] == [
+        ("telegram:777", "bahnstreik")
+    ]
+    [(alert_id, _, _)] = alerts
+    answers = [m.visible for m in bot_api.screen(777)]
+    assert len(answers) == 2, answers  # updates 1 and 2, each once
+    for answer in answers:  # "created" (or, after the other, "you already have it"): the same id
+        assert f"Alarm {alert_id} angelegt" in answer or f"schon: {alert_id} " in answer
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.synapse
+async def test_a_second_process_with_the_same_matrix_account_is_refused_naming_the_first(
+    postgres_url: str, bot_api: FakeBotAPI, homeserver: Homeserver, tmp_path: Path
+) -> None:
+    user = homeserver.register(f"bot{uuid.uuid4().hex[:8]}", PASSWORD)
+    matrix = {
+        "MATRIX_HOMESERVER": homeserver.url,
+        "MATRIX_USER_ID": user,
+        "MATRIX_PASSWORD": PASSWORD,
+    }
+    first = await start("first", postgres_url, bot_api, tmp_path, **matrix)
+    try:
+        await until(lambda: first.said("event=matrix_started"), within=120)
+        second = await start("second", postgres_url, bot_api, tmp_path, **matrix)
+        assert await asyncio.wait_for(second.proc.wait(), 120) == 2
+        refused = second.log.read_text().strip().splitlines()[-1]
+        assert refused == (
+            f"newsbot run: Matrix ({user}) already runs in newsbot run"
+            f" {socket.gethostname()}:{first.proc.pid} on this database; one process per Matrix"
+            " account (its keys are per device): start this one without MATRIX_* settings"
+        )
+        assert not second.said("event=matrix_started")
+    finally:
+        await stop(first)
+    # The first one stopped: the account is free for the next process.
+    third = await start("third", postgres_url, bot_api, tmp_path, **matrix)
+    try:
+        await until(lambda: third.said("event=matrix_started"), within=120)
+    finally:
+        await stop(third)
+
+
+def test_articles_noted_unplanned_are_listed_until_planned(store: Storage) -> None:
+    with store.transaction():
+        store.pushes.mark_unplanned([7, 3], NOW)
+        store.pushes.mark_unplanned([3], NOW)  # noted twice: once
+    store.pushes.mark_unplanned([9], NOW + timedelta(minutes=5))
+    assert store.pushes.unplanned(NOW, 10) == []  # stored before that moment only
+    assert store.pushes.unplanned(NOW + timedelta(seconds=1), 10) == [3, 7]
+    assert store.pushes.unplanned(NOW + timedelta(hours=1), 2) == [3, 7]
+    store.pushes.mark_planned([3, 9])
+    assert store.pushes.unplanned(NOW + timedelta(hours=1), 10) == [7]
+
+
+def waiting_on_a_lock(url: str) -> bool:
+    """Whether a session of the bot waits for a lock (here: the test's lock on alert_hits)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND query LIKE '%alert_hits%'"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def alert_rows(url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [
+            (str(c), str(s))
+            for c, s in conn.execute("SELECT chat, status FROM pushes WHERE kind = 'alert'")
+        ]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+async def test_a_process_killed_between_storing_and_planning_loses_no_alert(
+    postgres_url: str, bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    site = await FeedSite().start()
+    now = datetime.now(UTC)
+    site.publish("streik", "Bahnstreik legt den Fernverkehr lahm", german_text(Random(3), 150), now)
+    setup = PostgresStore.open(postgres_url)
+    try:
+        setup.chats.add_alert("telegram:777", ("bahnstreik",), now - timedelta(days=1))
+        setup.feeds.add_feed(site.url("/feed.xml"), now)
+    finally:
+        setup.close()
+    settings = {"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "NEWSBOT_FETCH_TIMEOUT_SECONDS": "20"}
+    # The fault: planning waits for the test's lock on alert_hits, after the poll has stored
+    # the article (and, with the fix, noted it unplanned in the same transaction).
+    blocker = psycopg.connect(postgres_url)
+    blocker.execute("LOCK TABLE alert_hits IN ACCESS EXCLUSIVE MODE")
+    bot = await start("first", postgres_url, bot_api, tmp_path, **settings)
+    try:
+        await until(lambda: waiting_on_a_lock(postgres_url), within=120, every=0.2)
+        bot.proc.kill()  # kill -9 between storing the article and planning its alert
+        await bot.proc.wait()
+    finally:
+        blocker.rollback()
+        blocker.close()
+        if bot.proc.returncode is None:
+            bot.proc.kill()
+            await bot.proc.wait()
+    with psycopg.connect(postgres_url) as conn:
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()
+    assert stored == (1,)
+    assert alert_rows(postgres_url) == []  # the kill came before the plan
+    restarted = await start("restarted", postgres_url, bot_api, tmp_path, **settings)
+    try:
+        await until(lambda: alert_rows(postgres_url) == [("telegram:777", "sent")], within=120)
+        await until(lambda: bot_api.screen(777), within=60)
+    finally:
+        await stop(restarted)
+        await site.stop()
+    alerts = [m.visible for m in bot_api.screen(777)]
+    assert len(alerts) == 1, alerts
+    assert "Bahnstreik legt den Fernverkehr lahm" in alerts[0]
+    assert alert_rows(postgres_url) == [("telegram:777", "sent")]
