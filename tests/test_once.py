@@ -154,8 +154,11 @@ def test_m020_merges_an_alert_stored_twice_on_postgresql(postgres_url: str) -> N
         for name, step in STEPS:
             if name.startswith("m020_ops_alert_keys"):
                 break
-            step(conn)
-            conn.execute("INSERT INTO newsbot_migrations VALUES (%s, %s)", [name, NOW.isoformat()])
+            with conn.transaction():  # as the migrator runs each step
+                step(conn)
+                conn.execute(
+                    "INSERT INTO newsbot_migrations VALUES (%s, %s)", [name, NOW.isoformat()]
+                )
         conn.execute("INSERT INTO chats (key) VALUES ('tg:1'), ('tg:2')")
         for alert_id, chat, words in OLD_ALERTS:
             conn.execute(
