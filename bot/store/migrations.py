@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 from simplemma.strategies import DictionaryLookupStrategy
+from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 from sqlite_utils import Database, Migrations
 
 if TYPE_CHECKING:
@@ -593,8 +594,85 @@ def m018_feed_leases(db: Database) -> None:
     feeds.add_column("leased_until", str)
 
 
+# Frozen copy of bot/query.py's `phrase_text` as of m019: each word's m007 terms (stop words
+# now matched case folded, so `muss` is one) joined by "~", a small word "~" and itself case
+# folded, cut at 40 letters. Do not edit.
+_M019_STOPWORDS = frozenset(w.casefold() for w in _M007_STOPWORDS)
+# The same dictionary as m007's, decoded per lookup (15 MiB resident instead of 101 MiB).
+_M019_LEMMAS = DictionaryLookupStrategy(StreamDictionaryFactory())
+
+
+@lru_cache(maxsize=200_000)
+def _m019_form(word: str) -> str:
+    """Frozen copy of one word's phrase form as of m019. Do not edit."""
+    if len(word) > _FROZEN_MAX_WORD_LENGTH or word.casefold() in _M019_STOPWORDS:
+        return "~" + word[:_FROZEN_MAX_WORD_LENGTH].casefold()
+    if word.isdecimal():
+        return word
+    first = _frozen_stem(word)
+    second = _frozen_stem(_M019_LEMMAS.get_lemma(word, "de") or word)
+    if second == first and len(word) > 4 and word[0].isupper() and word.endswith(("as", "os")):
+        second = _frozen_stem(word[:-1])
+    return first if second == first else f"{first}~{second}"
+
+
+def _m019_phrase_text(title: str, body: str) -> str:
+    """Frozen copy of `query.phrase_text` as of m019: title then body, one form a word."""
+    return " ".join(map(_m019_form, [*_frozen_words(title), *_frozen_words(body)]))
+
+
+def _m019_forms(phrase: str) -> set[tuple[str, str]]:
+    """Frozen copy of each (term, form) a phrase text adds to `articles_fts_forms` as of m019."""
+    return {(t, f) for f in set(phrase.split()) if f[0] != "~" for t in f.split("~")}
+
+
+@migrations()
+def m019_phrases_positions(db: Database) -> None:
+    """Quoted phrases by position: each article's words in order, one form a word (its terms
+    joined by `~`, a small word `~` and itself), in their own FTS5 index, so a phrase query
+    checks order and adjacency over every article; `articles_fts_forms` lists the forms each
+    term is part of, so a phrase's word is asked as every stored form sharing a term with it.
+
+    The index is contentless (the forms are not stored twice) and tokenized on spaces alone,
+    so a form is one token, as written. Progress goes to the log every REINDEX_LOG_EVERY
+    articles.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts_phrases USING fts5(words, content='',"
+        " columnsize=0, tokenize=\"ascii tokenchars '~'\")"
+    )
+    db.execute(
+        "CREATE TABLE articles_fts_forms (term TEXT NOT NULL, form TEXT NOT NULL,"
+        " PRIMARY KEY (term, form)) WITHOUT ROWID"
+    )
+    total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    started = time.perf_counter()
+    forms: set[tuple[str, str]] = set()
+    done = last = 0
+    while rows := db.execute(
+        "SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+        [last, REINDEX_BATCH],
+    ).fetchall():
+        phrases = [(i, _m019_phrase_text(title, body)) for i, title, body in rows]
+        db.conn.executemany(
+            "INSERT INTO articles_fts_phrases (rowid, words) VALUES (?, ?)", phrases
+        )
+        for _, phrase in phrases:
+            forms |= _m019_forms(phrase)
+        before, done, last = done, done + len(rows), rows[-1][0]
+        if done // REINDEX_LOG_EVERY > before // REINDEX_LOG_EVERY or done == total:
+            log.info(
+                "event=phrase_index done=%d total=%d seconds=%.1f",
+                done,
+                total,
+                time.perf_counter() - started,
+            )
+    db.conn.executemany("INSERT INTO articles_fts_forms (term, form) VALUES (?, ?)", sorted(forms))
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)
     _frozen_stem.cache_clear()
     _m007_terms.cache_clear()  # only migrations use it; don't hold its memory while serving
+    _m019_form.cache_clear()

@@ -17,6 +17,9 @@ from typing import Any
 
 import psycopg
 
+from bot.store.migrations import _m019_phrase_text
+from bot.store.postgres.phrases import phrase_vectors
+
 log = logging.getLogger(__name__)
 
 # pg_advisory_xact_lock key for migrating ("newsbot" as a number); held only while migrating.
@@ -206,6 +209,36 @@ def _m018_feed_leases(conn: psycopg.Connection[Any]) -> None:
     )
 
 
+# Quoted phrases' index (m019): each article's words in order, in parts (`phrases.py`).
+PHRASES_TABLE = """
+CREATE TABLE articles_fts_phrases (
+    id bigint NOT NULL REFERENCES articles (id) ON DELETE CASCADE, part integer NOT NULL,
+    words tsvector NOT NULL, PRIMARY KEY (id, part)
+)
+"""
+PHRASES_GIN = "CREATE INDEX articles_fts_phrases_gin ON articles_fts_phrases USING gin (words)"
+# Articles read per round trip while the phrase index is filled.
+PHRASES_BATCH = 1000
+
+
+def _m019_phrases_positions(conn: psycopg.Connection[Any]) -> None:
+    """Quoted phrases by position: each article's words in order as a tsvector with positions
+    under GIN (SQLite's m019 makes the same index in FTS5), filled from the stored articles
+    with m019's frozen phrase forms; the GIN index is built once, after the rows."""
+    conn.execute(PHRASES_TABLE)
+    last = 0
+    while rows := conn.execute(
+        "SELECT id, title, body FROM articles WHERE id > %s ORDER BY id LIMIT %s",
+        [last, PHRASES_BATCH],
+    ).fetchall():
+        with conn.cursor().copy("COPY articles_fts_phrases (id, part, words) FROM STDIN") as copy:
+            for article_id, title, body in rows:
+                for part, vector in enumerate(phrase_vectors(_m019_phrase_text(title, body))):
+                    copy.write_row((article_id, part, vector))
+        last = int(rows[-1][0])
+    conn.execute(PHRASES_GIN)
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -218,10 +251,13 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m016_chat_feeds", _m016_chat_feeds),
     ("m017_article_kicker", _m017_article_kicker),
     ("m018_feed_leases", _m018_feed_leases),
+    ("m019_phrases_positions", _m019_phrases_positions),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
-INDEX_TABLES = frozenset({"articles_fts", "articles_fts_terms", "articles_fts_totals"})
+INDEX_TABLES = frozenset(
+    {"articles_fts", "articles_fts_terms", "articles_fts_totals", "articles_fts_phrases"}
+)
 
 
 def migrate(conn: psycopg.Connection[Any]) -> list[str]:
