@@ -52,13 +52,21 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
             " AND (a.chat_feed IS NULL OR a.chat_feed IN (SELECT value FROM json_each(:feeds)))"
         )
         args["feeds"] = json.dumps(list(filters.feeds))
-    if filters.phrases:
-        where += (
-            " AND a.id IN (SELECT rowid FROM articles_fts_phrases"
-            " WHERE articles_fts_phrases MATCH :phrases)"
-        )
-        args["phrases"] = filters.phrases
     return where, args
+
+
+def _with_phrases(filters: Filters, where: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The conditions narrowed to articles holding the quoted phrases (the phrase index's
+    matches, found once): a condition apart from the ranked MATCH, so bm25 scores the words
+    alone. Tested on the index's rowid before the article's row is read (`+`: not as a rowid
+    lookup, which would start FTS5's bm25 afresh for each match)."""
+    if not filters.phrases:
+        return where, args
+    where += (
+        " AND +articles_fts.rowid IN (SELECT rowid FROM articles_fts_phrases"
+        " WHERE articles_fts_phrases MATCH :phrases)"
+    )
+    return where, args | {"phrases": filters.phrases}
 
 
 # Phrases (one per combination of its words' stored forms) an FTS5 query of one quoted phrase
@@ -99,7 +107,7 @@ class SearchIndex(SearchPipeline, Table):
         self.articles = articles
 
     def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:
-        where, args = _where(filters)
+        where, args = _with_phrases(filters, *_where(filters))
         args |= {"now": _iso(now), "boost": RECENCY_BOOST, "days": RECENCY_DAYS}
         if list(scored) == list(wants):
             return self._candidates(to_match(wants), where, args)
@@ -118,7 +126,7 @@ class SearchIndex(SearchPipeline, Table):
     def _matches(
         self, wants: Words, compounds: Mapping[str, Sequence[str]], filters: Filters
     ) -> list[Row]:
-        where, args = _where(filters)
+        where, args = _with_phrases(filters, *_where(filters))
         return self._candidates(to_match(wants, compounds), where, args, scored=False)
 
     def _candidates(
