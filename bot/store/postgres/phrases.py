@@ -31,6 +31,18 @@ def phrase_vectors(phrase: str) -> Iterator[str]:
     """The tsvector texts (`'lexeme':1,4 …`) of a phrase text (`IndexText.phrase`), one per
     part; none for a text without words."""
     forms = phrase.split()
+    if len(forms) <= MAX_POSITION:
+        # Most texts fit one part: each distinct form's positions, then its terms'.
+        at: dict[str, list[int]] = {}
+        for position, form in enumerate(forms, 1):
+            at.setdefault(form, []).append(position)
+        whole: dict[str, list[int]] = {}
+        for form, found in at.items():
+            for term in form_terms(form):
+                whole[term] = sorted(whole[term] + found) if term in whole else found
+        if all(len(p) <= MAX_REPEATS for p in whole.values()):
+            yield _vector(whole)
+            return
     start = 0
     while start < len(forms):
         positions: dict[str, list[int]] = {}
@@ -42,10 +54,14 @@ def phrase_vectors(phrase: str) -> Iterator[str]:
             for term in terms:
                 positions.setdefault(term, []).append(end - start + 1)
             end += 1
-        yield " ".join(f"{_quote(t)}:{','.join(map(str, p))}" for t, p in positions.items())
+        yield _vector(positions)
         if end == len(forms):
             return
         start = max(start + 1, end - OVERLAP)
+
+
+def _vector(positions: dict[str, list[int]]) -> str:
+    return " ".join(f"{_quote(t)}:{','.join(map(str, p))}" for t, p in positions.items())
 
 
 def phrase_tsquery(phrases: Sequence[Sequence[Sequence[str]]]) -> str:
