@@ -634,7 +634,8 @@ def m019_phrases_positions(db: Database) -> None:
     term is part of, so a phrase's word is asked as every stored form sharing a term with it.
 
     The index is contentless (the forms are not stored twice) and tokenized on spaces alone,
-    so a form is one token, as written. Progress goes to the log every REINDEX_LOG_EVERY
+    so a form is one token, as written. Articles are never deleted: a contentless index could
+    not forget a deleted one's words (SQLite before 3.43 has no `contentless_delete`). Progress goes to the log every REINDEX_LOG_EVERY
     articles.
     """
     db.execute(
