@@ -635,8 +635,8 @@ def m019_phrases_positions(db: Database) -> None:
 
     The index is contentless (the forms are not stored twice) and tokenized on spaces alone,
     so a form is one token, as written. Articles are never deleted: a contentless index could
-    not forget a deleted one's words (SQLite before 3.43 has no `contentless_delete`). Progress goes to the log every REINDEX_LOG_EVERY
-    articles.
+    not forget a deleted one's words (SQLite before 3.43 has no `contentless_delete`).
+    Progress goes to the log every REINDEX_LOG_EVERY articles.
     """
     db.execute(
         "CREATE VIRTUAL TABLE articles_fts_phrases USING fts5(words, content='',"

@@ -93,6 +93,14 @@ class Filters:
         )
 
 
+def _phrases_hold_all(query: Query) -> bool:
+    """Whether every word of the query is a quoted phrase's word: then an article holding the
+    phrases holds a term of each word, so compounds (a word matched only inside another)
+    add no article the phrase index lets through."""
+    keys = [set(word) for phrase in query.phrases for word in phrase]
+    return bool(keys) and all(any(k <= set(want) for k in keys) for want in query.wants)
+
+
 class SearchPipeline(ABC):
     """Ranked search, the same on every backend: the stem matches by boosted bm25, then the
     compound matches newest first, the phrases checked, in reader order."""
@@ -122,7 +130,7 @@ class SearchPipeline(ABC):
             checked = phrases.exact
         ranked = self._ranked(query.wants, filters, now)
         capped = len(ranked) > CANDIDATES
-        if not capped:
+        if not capped and not _phrases_hold_all(query):
             compounds = self._compounds(query.roots)
             if to_match(query.wants, compounds) != query.match:
                 # Only the exact stems are ranked (bm25 over every compound's matches costs
