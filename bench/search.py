@@ -1,7 +1,8 @@
 """Build a 100k-article German-like database; print ingest throughput and search latency.
 
 Run: .venv/bin/python bench/search.py [--articles 100000] [--queries 300] [--db /tmp/bench.db]
-     .venv/bin/python bench/search.py --phrases-only --db /tmp/bench.db  (a database built before)
+     .venv/bin/python bench/search.py --phrases-only --db /tmp/bench.db [--code /tmp/main]
+     (a database built before; `--code` first runs another checkout's phrase figures on it)
 
 Figures are wall-clock; the CPU time of the benchmark's thread is printed beside them, because
 on a shared machine other processes' load inflates wall-clock percentiles but not CPU time.
@@ -15,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,8 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-import bot.store.search as search_module
-from bot.query import Query, has_phrases, parse_query, to_near
+from bot.query import Query, has_phrases, parse_query
 from bot.records import NewArticle
 from bot.store import Store
 from bot.store.ranking import CANDIDATES
@@ -134,32 +137,24 @@ def exact_phrase_count(store: Store, quoted: Query) -> int:
 
 def quoted_phrases(store: Store, corpus: Corpus, queries: int, now: datetime) -> None:
     """2-word quoted phrases beside the same words unquoted (CPU and wall), and how many
-    matches each finds beside an exact phrase index and beside main's candidate set (the
-    newest 500 articles holding both words, checked in order, no narrowing by position)."""
-    timed: dict[str, list[float]] = {"quoted": [], "plain": [], "main": []}
-    cpu: dict[str, list[float]] = {"quoted": [], "plain": [], "main": []}
-    totals: dict[str, list[int]] = {"quoted": [], "main": [], "exact": []}
+    matches each phrase finds beside an exact phrase index."""
+    timed: dict[str, list[float]] = {"quoted": [], "plain": []}
+    cpu: dict[str, list[float]] = {"quoted": [], "plain": []}
+    totals: dict[str, list[int]] = {"quoted": [], "exact": []}
     for _ in range(queries):
         drawn = " ".join(corpus.draw(2, top=5000))
         quoted = parse_query(f'"{drawn}"')
         if not quoted.phrases:
             continue
-        for name, query in (("plain", parse_query(drawn)), ("quoted", quoted), ("main", quoted)):
-            # Main's path: the same search without the position narrowing.
-            search_module.to_near = (lambda phrases: "") if name == "main" else to_near  # type: ignore[attr-defined]
+        for name, query in (("plain", parse_query(drawn)), ("quoted", quoted)):
             t, c = time.perf_counter(), time.thread_time()
             page = store.index.search(query, 5, now=now)
             timed[name].append((time.perf_counter() - t) * 1000)
             cpu[name].append((time.thread_time() - c) * 1000)
-            if name != "plain":
+            if name == "quoted":
                 totals[name].append(page.total)
-        search_module.to_near = to_near  # type: ignore[attr-defined]
         totals["exact"].append(exact_phrase_count(store, quoted))
-    for name, label in (
-        ("plain", "the same words unquoted"),
-        ("quoted", "2-word quoted phrases"),
-        ("main", "quoted, main's candidate set"),
-    ):
+    for name, label in (("plain", "the same words unquoted"), ("quoted", "2-word quoted phrases")):
         print(
             f"{label}: CPU p50 {percentile(cpu[name], 0.5):.1f} ms,"
             f" p95 {percentile(cpu[name], 0.95):.1f} ms (wall p50"
@@ -167,15 +162,44 @@ def quoted_phrases(store: Store, corpus: Corpus, queries: int, now: datetime) ->
         )
     ratio = percentile(cpu["quoted"], 0.95) / percentile(cpu["plain"], 0.95)
     print(f"  p95 CPU ratio quoted/unquoted {ratio:.1f}x (target: within 2x)")
-    fewer = sum(a < b for a, b in zip(totals["quoted"], totals["exact"], strict=True))
-    fewer_main = sum(a < b for a, b in zip(totals["main"], totals["exact"], strict=True))
+    pairs = list(zip(totals["quoted"], totals["exact"], strict=True))
     print(
         f"  matches, median: quoted {statistics.median(totals['quoted']):.0f},"
-        f" main {statistics.median(totals['main']):.0f},"
         f" exact phrase index {statistics.median(totals['exact']):.0f};"
-        f" queries finding fewer than the exact index: quoted {fewer}, main {fewer_main}"
-        f" of {len(totals['exact'])}"
+        f" queries finding fewer than the exact index: {sum(a < b for a, b in pairs)},"
+        f" more: {sum(a > b for a, b in pairs)} of {len(pairs)}"
     )
+
+
+def phrase_index_size(store: Store) -> None:
+    """The phrase index's size on disk beside the whole file's (SQLite's dbstat)."""
+    pages = dict(
+        store.db.execute(
+            "SELECT name LIKE 'articles_fts_phrases%' OR name LIKE 'articles_fts_forms%',"
+            " sum(pgsize) FROM dbstat GROUP BY 1"
+        ).fetchall()
+    )
+    phrases, rest = pages.get(1, 0), pages.get(0, 0)
+    print(
+        f"phrase index {phrases / 2**20:.0f} MiB beside {rest / 2**20:.0f} MiB for the rest"
+        f" (+{100 * phrases / max(1, rest):.0f} %)"
+    )
+
+
+def before(code: Path, db: Path, queries: int) -> None:
+    """Another checkout's `--phrases-only` on the same database, its output indented."""
+    script = str(code / "bench" / "search.py")
+    argv = [sys.executable, script, "--phrases-only", "--db", str(db), "--queries", str(queries)]
+    run = subprocess.run(  # noqa: S603 - our own interpreter and script
+        argv,
+        env={**os.environ, "PYTHONPATH": str(code)},
+        cwd=code,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(f"{code}:")
+    print("\n".join("  " + line for line in run.stdout.splitlines()), flush=True)
 
 
 def main() -> None:
@@ -186,6 +210,13 @@ def main() -> None:
     parser.add_argument(
         "--phrases-only", action="store_true", help="time quoted phrases on an existing --db"
     )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --phrases-only: first run this checkout's (today's main) on the same --db",
+    )
     args = parser.parse_args()
     now = datetime(2025, 11, 10, tzinfo=UTC)
     corpus = Corpus(2025)
@@ -193,8 +224,13 @@ def main() -> None:
         if args.db is None or not args.db.exists():
             raise SystemExit("--phrases-only needs --db of a database this script built")
         store = Store.open(args.db)
+        for code in args.code:
+            before(code.resolve(), args.db, args.queries)
+        if args.code:
+            print(f"{Path(__file__).resolve().parent.parent}:")
         corpus.rng = np.random.default_rng(11)
         quoted_phrases(store, corpus, args.queries, now)
+        phrase_index_size(store)
         store.close()
         return
     path = args.db or Path(tempfile.mkdtemp()) / "bench.db"

@@ -7,7 +7,6 @@ FTS5 syntax (`AND(`, `NEAR`, `*`, quotes) or raise a syntax error.
 
 from __future__ import annotations
 
-import itertools
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,6 +65,8 @@ class IndexText:
     title: str
     body: str
     compounds: tuple[str, ...]
+    # Title then body, one form a word (`phrase_text`): where quoted phrases are looked up.
+    phrase: str = ""
 
 
 # The index terms of each word as written (() drops the word), so the hot path skips
@@ -108,14 +109,71 @@ def index_text(
     kicker ("Bundesliga, 13. Spieltag") is indexed ahead of the body, where the lead is: it
     names what the article is about as the lead does, and ranks like it.
     """
-    title_terms = [t for found in word_terms(words(title)) for t in found]
+    heading = words(title)
+    heading_terms = word_terms(heading)
+    title_terms = [t for found in heading_terms for t in found]
     found = words(body) if body_words is None else body_words
-    if kicker:
-        found = words(kicker) + found
-    body_terms = [t for each in word_terms(found) for t in each]
+    lead = words(kicker) if kicker else []
+    found_terms = word_terms(lead + found)
+    body_terms = [t for each in found_terms for t in each]
     compounds = {t for t in body_terms if len(t) >= MIN_COMPOUND}
     compounds.update(t for t in title_terms if len(t) >= MIN_COMPOUND)
-    return IndexText(" ".join(title_terms), " ".join(body_terms), tuple(sorted(compounds)))
+    phrase = _joined(
+        phrase_forms(heading, heading_terms), phrase_forms(found, found_terms[len(lead) :])
+    )
+    return IndexText(" ".join(title_terms), " ".join(body_terms), tuple(sorted(compounds)), phrase)
+
+
+def phrase_text(title: str, body: str) -> str:
+    """The phrase forms of title then body (`IndexText.phrase`) alone, for re-indexing."""
+    heading, found = words(title), words(body)
+    return _joined(
+        phrase_forms(heading, word_terms(heading)), phrase_forms(found, word_terms(found))
+    )
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first} {second}" if first and second else first or second
+
+
+# What stands between a word's terms in its phrase form, and before a small word's ("~der").
+# No term holds it (terms are letters and digits), so a form names one set of terms.
+FORM_MARK = "~"
+
+
+def phrase_forms(found: Sequence[str], terms: Sequence[tuple[str, ...]]) -> str:
+    """The words' phrase forms, a space between: each word's terms joined by FORM_MARK
+    (`gefiel~gefall`), a small word (no terms: der, nicht) FORM_MARK and itself case folded.
+
+    Two words are the same word of a quoted phrase when their terms meet (`_is_word`), so a
+    phrase index holds each word's whole set of terms at its position, and a phrase's word
+    is looked up as every stored form holding one of its terms.
+    """
+    return " ".join(
+        FORM_MARK.join(t) if t else small_form(w) for w, t in zip(found, terms, strict=True)
+    )
+
+
+def small_form(word: str) -> str:
+    """A small word's phrase form and key: FORM_MARK and the word case folded, a word over
+    MAX_WORD_LENGTH (no terms either) cut there, so no index entry grows without bound."""
+    return FORM_MARK + word[:MAX_WORD_LENGTH].casefold()
+
+
+def term_forms(forms: Iterable[str]) -> list[tuple[str, str]]:
+    """(term, form) for each term of each word's form (small words' forms are asked as they
+    are): the rows by which a phrase's word finds every stored form sharing a term with it."""
+    return [
+        (term, form)
+        for form in forms
+        if not form.startswith(FORM_MARK)
+        for term in form.split(FORM_MARK)
+    ]
+
+
+def form_terms(form: str) -> tuple[str, ...]:
+    """A phrase form's terms (`gefiel~gefall` → both), or a small word's form as its one key."""
+    return (form,) if form.startswith(FORM_MARK) else tuple(form.split(FORM_MARK))
 
 
 def to_match(
@@ -282,28 +340,6 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     )
 
 
-# Index tokens between the terms of two words adjacent in a quoted phrase: a word is indexed as
-# one or two terms (stem, lemma stem) and a small word as none, so the rest of one word's
-# terms and the start of the next's lie between.
-NEAR_GAP = 2
-
-
-def to_near(phrases: Sequence[Sequence[Sequence[str]]]) -> str:
-    """An FTS5 expression every article holding the quoted phrases matches: each two words
-    adjacent in a phrase (its small words aside: the index has none) within `NEAR_GAP` index
-    tokens of each other, by any of their terms. The index narrows the candidates by position
-    this way; their order and small words are then checked in the text (`has_phrases`)."""
-    groups = []
-    for phrase in phrases:
-        content = [
-            alternatives for alternatives in phrase if not alternatives[0].startswith(_SMALL)
-        ]
-        for first, second in itertools.pairwise(content):
-            pairs = [f'NEAR("{a}" "{b}", {NEAR_GAP})' for a in first for b in second]
-            groups.append(f"({' OR '.join(pairs)})")
-    return " AND ".join(groups)
-
-
 def has_phrases(query: Query, text: str) -> bool:
     """Whether the text holds each quoted phrase's words in that order, each word in any of its
     forms and a small word as written ("Tag der offenen Tür" finds "am Tag der Offenen Tür",
@@ -315,20 +351,17 @@ def has_phrases(query: Query, text: str) -> bool:
     return all(_in_order(phrase, found, terms) for phrase in query.phrases)
 
 
-# Marks a small word (one without search terms) compared as written; no term starts with it.
-_SMALL = "\x00"
-
-
 def _phrase_keys(found: list[str]) -> list[tuple[str, ...]]:
-    """Each word's search terms, or a small word (der, nicht) as itself, case folded."""
-    return [t or (_SMALL + w.casefold(),) for w, t in zip(found, word_terms(found), strict=True)]
+    """Each word's search terms, or a small word (der, nicht) as itself, case folded and
+    marked: its phrase form (`phrase_forms`)."""
+    return [t or (small_form(w),) for w, t in zip(found, word_terms(found), strict=True)]
 
 
 def _is_word(want: Sequence[str], word: str, terms: tuple[str, ...]) -> bool:
     """Whether a text word (with its terms) is the phrase's word `want` (its keys)."""
     if terms:
-        return not want[0].startswith(_SMALL) and not set(want).isdisjoint(terms)
-    return want[0] == _SMALL + word.casefold()
+        return not want[0].startswith(FORM_MARK) and not set(want).isdisjoint(terms)
+    return want[0] == small_form(word)
 
 
 def _in_order(
@@ -339,7 +372,7 @@ def _in_order(
     size = len(phrase)
     last = len(found) - size + 1
     head = phrase[0]
-    if head[0].startswith(_SMALL):
+    if head[0].startswith(FORM_MARK):
         starts = [i for i in range(last) if not terms[i] and _is_word(head, found[i], ())]
     else:
         wanted = set(head)

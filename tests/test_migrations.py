@@ -15,10 +15,17 @@ import pytest
 from sqlite_utils import Database
 
 from bot.dedup import bands, signature
-from bot.query import index_text
+from bot.query import index_text, parse_query, phrase_text
 from bot.records import NewArticle, Reply, Span
 from bot.store import Store
-from bot.store.migrations import _m006_bands, _m006_signature, _m007_index_text, migrate, migrations
+from bot.store.migrations import (
+    _m006_bands,
+    _m006_signature,
+    _m007_index_text,
+    _m022_phrase_text,
+    migrate,
+    migrations,
+)
 from bot.store.table import _reply_json
 from summarizer import words
 from tests.fakes.feed_site import german_text
@@ -182,6 +189,52 @@ def test_m007_terms_equal_the_live_index_terms() -> None:
     frozen = _m007_index_text("Venezuelas Häuser", text)
     live = index_text("Venezuelas Häuser", text)
     assert frozen == (live.title, live.body, set(live.compounds))
+
+
+def test_m022_indexes_stored_articles_for_quoted_phrases(
+    caplog: pytest.LogCaptureFixture, memory_db: Database
+) -> None:
+    migrations.apply(memory_db, stop_before="m022_phrases_positions")
+    for n, (title, body) in enumerate(
+        [
+            ("Streik", "Die Deutsche Bahn streikt, der Tag der offenen Tür fällt aus."),
+            ("Bericht", "Die Bahn deutsche Gründlichkeit, der Tag einer offenen Tür."),
+        ]
+    ):
+        index = index_text(title, body)
+        memory_db.table("articles").insert(
+            {
+                "title": title,
+                "source": "dpa",
+                "body": body,
+                "fetched": "2025-11-10T12:00:00+00:00",
+                "content_hash": str(n),
+                "title_stems": index.title,
+                "body_stems": index.body,
+            }
+        )
+    with caplog.at_level("INFO", logger="bot.store.migrations"):
+        migrate(memory_db)
+    assert "event=phrase_index done=2 total=2" in caplog.text
+    store = Store(memory_db)
+    found = {
+        text: [hit.article.title for hit in store.index.search(parse_query(text), 5).hits]
+        for text in ('"Deutsche Bahn"', '"Bahn deutsche"', '"Tag der offenen Tür"', '"Tür fällt"')
+    }
+    assert found == {
+        '"Deutsche Bahn"': ["Streik"],
+        '"Bahn deutsche"': ["Bericht"],
+        '"Tag der offenen Tür"': ["Streik"],
+        '"Tür fällt"': ["Streik"],
+    }
+
+
+def test_m022_phrase_forms_equal_the_live_ones() -> None:
+    """The frozen copy means what the live phrase index meant when m022 was written."""
+    text = (
+        german_text(random.Random(19), 400) + " gefiel muss Muß Venezuelas stieß 2025 " + "x" * 50
+    )
+    assert _m022_phrase_text("Venezuelas Häuser", text) == phrase_text("Venezuelas Häuser", text)
 
 
 def test_m009_gives_each_subscribed_chat_its_subscriptions_zone(memory_db: Database) -> None:

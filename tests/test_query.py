@@ -266,6 +266,48 @@ def test_a_quoted_phrase_must_occur_in_that_order(store: Storage) -> None:
     assert found(store, '"Lösung ist friedlich"') == []
 
 
+def test_a_phrase_word_finds_each_form_sharing_a_term_with_it(store: Storage) -> None:
+    # "gestoßen" and "stieß" share the lemma's stem; "Chinas" and "China" the name's.
+    wall = put(store, "Unfall", "Der Wagen stieß gegen die Mauer.")
+    china = put(store, "Handel", "Die Regierung Chinas und die China Regierung.")
+    assert found(store, '"gestoßen gegen die Mauer"') == [wall]
+    assert found(store, '"gegen eine Mauer"') == []
+    assert found(store, '"Chinas Regierung"') == [china]
+    # A phrase's word that no article holds: nothing, whatever the other words find.
+    assert found(store, '"Regierung Pekings"') == []
+
+
+def test_a_phrase_is_found_however_many_newer_articles_hold_its_words_apart(
+    store: Storage,
+) -> None:
+    # More newer articles than the candidate cap hold both words, in the other order.
+    batch = [
+        NewArticle(
+            title=f"Bericht {n}",
+            source="dpa",
+            body=f"Die Bahn deutsche Gründlichkeit, Folge {n}.",
+            summary=(),
+            published=NOW - timedelta(hours=n),
+        )
+        for n in range(CANDIDATES + 100)
+    ]
+    store.articles.add_articles(batch, NOW)
+    old = put(store, "Streik", "Die Deutsche Bahn streikt.", days_ago=60)
+    page = store.index.search(parse_query('"Deutsche Bahn"'), 20, now=NOW)
+    assert ([hit.article.id for hit in page.hits], page.total, page.capped) == ([old], 1, False)
+    assert store.index.search(parse_query('"Bahn deutsche"'), 20, now=NOW).total == CANDIDATES
+
+
+def test_a_phrase_is_found_anywhere_in_a_long_text(store: Storage) -> None:
+    # Past 16,383 words and past 255 of one word ("der"), where one PostgreSQL tsvector
+    # keeps no more positions: the text is indexed in parts that overlap.
+    filler = " ".join(f"der Fall{n % 500} und" for n in range(6000))
+    long = put(store, "Chronik", filler + " Am Ende kam der Tag der offenen Tür.")
+    assert found(store, '"Tag der offenen Tür"') == [long]
+    assert found(store, '"Ende kam der Tag der offenen Tür"') == [long]
+    assert found(store, '"Tür der offenen Tag"') == []
+
+
 def test_more_than_eight_words_are_named_not_cut() -> None:
     assert parse_query("die Lage in der Ukraine und in Russland heute").problem is None
     nine = " ".join(f"Thema{i}" for i in range(9))

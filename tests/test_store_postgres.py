@@ -32,6 +32,7 @@ from bot.store import (
     sqlite_path,
 )
 from bot.store.postgres import PostgresStore
+from bot.store.postgres.phrases import phrase_tsquery
 from bot.store.postgres.schema import INDEX_TABLES, STEPS
 from bot.store.postgres.terms import julianday
 from bot.store.table import _paragraphs_json
@@ -128,6 +129,41 @@ def test_messages_held_before_the_outbox_move_into_it_as_held_pushes(postgres_ur
         )
         assert push.reply == Reply(paragraphs)
         assert store.pushes.claim([push.id], release) is True
+    finally:
+        store.close()
+
+
+def test_m022_indexes_stored_articles_for_quoted_phrases(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        # A database from before m022, holding two articles.
+        conn.execute(
+            "CREATE TABLE newsbot_migrations"
+            ' (name text COLLATE "C" PRIMARY KEY, applied_at text NOT NULL)'
+        )
+        for name, step in STEPS[:-1]:
+            with conn.transaction():  # as the migrator runs each step
+                step(conn)
+                conn.execute(
+                    "INSERT INTO newsbot_migrations VALUES (%s, %s)", [name, NOW.isoformat()]
+                )
+        for n, body in enumerate(
+            ["Die Deutsche Bahn streikt.", "Die Bahn deutsche Gründlichkeit."]
+        ):
+            conn.execute(
+                "INSERT INTO articles (title, source, body, fetched, content_hash)"
+                " VALUES (%s, 'dpa', %s, %s, %s)",
+                [f"Bericht {n}", body, NOW.isoformat(), str(n)],
+            )
+    assert STEPS[-1][0] == "m022_phrases_positions"
+    store = PostgresStore.open(postgres_url)
+    try:
+        rows = store.db.execute("SELECT id, part FROM articles_fts_phrases ORDER BY id").rows
+        assert rows == [(1, 0), (2, 0)]
+        matched = store.db.execute(
+            "SELECT id FROM articles_fts_phrases WHERE words @@ %s::tsquery",
+            [phrase_tsquery(parse_query('"Deutsche Bahn"').phrases)],
+        ).rows
+        assert matched == [(1,)]
     finally:
         store.close()
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, signature
-from bot.query import index_text
+from bot.query import index_text, term_forms
 from bot.records import Article, Link, NewArticle
 from bot.store.table import Table, _dt, _iso
 from summarizer import words
@@ -36,9 +36,10 @@ class Articles(Table):
         """
         results: list[tuple[str, int]] = []
         compounds: Counter[str] = Counter()
+        forms: set[str] = set()
         with self.db.atomic():
             for new in (n.as_read(now) for n in batch):
-                status, article_id = self._add_one(new, now, compounds)
+                status, article_id = self._add_one(new, now, compounds, forms)
                 if new.origin:
                     self.mark_seen(new.origin, status, now, article_id)
                 results.append((status, article_id))
@@ -48,9 +49,15 @@ class Articles(Table):
                 " ON CONFLICT (stem) DO UPDATE SET articles = articles + excluded.articles",
                 [(stem, stem[::-1], n) for stem, n in compounds.items()],
             )
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO articles_fts_forms (term, form) VALUES (?, ?)",
+                term_forms(forms),
+            )
         return results
 
-    def _add_one(self, new: NewArticle, now: datetime, compounds: Counter[str]) -> tuple[str, int]:
+    def _add_one(
+        self, new: NewArticle, now: datetime, compounds: Counter[str], forms: set[str]
+    ) -> tuple[str, int]:
         url_key = normalize_url(new.url) if new.url else None
         digest = content_hash(new.title, new.body)
         sql = "SELECT id, source FROM articles WHERE content_hash = ? OR url_key = ? LIMIT 1"
@@ -101,6 +108,12 @@ class Articles(Table):
             ],
         )
         article_id = int(cur.lastrowid or 0)
+        # Quoted phrases' index: the words in order, one form each (`query.phrase_forms`).
+        self.db.execute(
+            "INSERT INTO articles_fts_phrases (rowid, words) VALUES (?, ?)",
+            [article_id, index.phrase],
+        )
+        forms.update(index.phrase.split())
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO article_bands (band, article_id) VALUES (?, ?)",
             [(key, article_id) for key in keys],

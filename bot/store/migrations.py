@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 from simplemma.strategies import DictionaryLookupStrategy
+from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 from sqlite_utils import Database, Migrations
 
 if TYPE_CHECKING:
@@ -635,6 +636,83 @@ def m021_ops_unplanned_alerts(db: Database) -> None:
     db.table("alerts_unplanned").create_index(["stored"])
 
 
+# Frozen copy of bot/query.py's `phrase_text` as of m022: each word's m007 terms (stop words
+# now matched case folded, so `muss` is one) joined by "~", a small word "~" and itself case
+# folded, cut at 40 letters. Do not edit.
+_M022_STOPWORDS = frozenset(w.casefold() for w in _M007_STOPWORDS)
+# The same dictionary as m007's, decoded per lookup (15 MiB resident instead of 101 MiB).
+_M022_LEMMAS = DictionaryLookupStrategy(StreamDictionaryFactory())
+
+
+@lru_cache(maxsize=200_000)
+def _m022_form(word: str) -> str:
+    """Frozen copy of one word's phrase form as of m022. Do not edit."""
+    if len(word) > _FROZEN_MAX_WORD_LENGTH or word.casefold() in _M022_STOPWORDS:
+        return "~" + word[:_FROZEN_MAX_WORD_LENGTH].casefold()
+    if word.isdecimal():
+        return word
+    first = _frozen_stem(word)
+    second = _frozen_stem(_M022_LEMMAS.get_lemma(word, "de") or word)
+    if second == first and len(word) > 4 and word[0].isupper() and word.endswith(("as", "os")):
+        second = _frozen_stem(word[:-1])
+    return first if second == first else f"{first}~{second}"
+
+
+def _m022_phrase_text(title: str, body: str) -> str:
+    """Frozen copy of `query.phrase_text` as of m022: title then body, one form a word."""
+    return " ".join(map(_m022_form, [*_frozen_words(title), *_frozen_words(body)]))
+
+
+def _m022_forms(phrase: str) -> set[tuple[str, str]]:
+    """Frozen copy of each (term, form) a phrase text adds to `articles_fts_forms` as of m022."""
+    return {(t, f) for f in set(phrase.split()) if f[0] != "~" for t in f.split("~")}
+
+
+@migrations()
+def m022_phrases_positions(db: Database) -> None:
+    """Quoted phrases by position: each article's words in order, one form a word (its terms
+    joined by `~`, a small word `~` and itself), in their own FTS5 index, so a phrase query
+    checks order and adjacency over every article; `articles_fts_forms` lists the forms each
+    term is part of, so a phrase's word is asked as every stored form sharing a term with it.
+
+    The index is contentless (the forms are not stored twice) and tokenized on spaces alone,
+    so a form is one token, as written. Articles are never deleted: a contentless index could
+    not forget a deleted one's words (SQLite before 3.43 has no `contentless_delete`).
+    Progress goes to the log every REINDEX_LOG_EVERY articles.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts_phrases USING fts5(words, content='',"
+        " columnsize=0, tokenize=\"ascii tokenchars '~'\")"
+    )
+    db.execute(
+        "CREATE TABLE articles_fts_forms (term TEXT NOT NULL, form TEXT NOT NULL,"
+        " PRIMARY KEY (term, form)) WITHOUT ROWID"
+    )
+    total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    started = time.perf_counter()
+    forms: set[tuple[str, str]] = set()
+    done = last = 0
+    while rows := db.execute(
+        "SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+        [last, REINDEX_BATCH],
+    ).fetchall():
+        phrases = [(i, _m022_phrase_text(title, body)) for i, title, body in rows]
+        db.conn.executemany(
+            "INSERT INTO articles_fts_phrases (rowid, words) VALUES (?, ?)", phrases
+        )
+        for _, phrase in phrases:
+            forms |= _m022_forms(phrase)
+        before, done, last = done, done + len(rows), rows[-1][0]
+        if done // REINDEX_LOG_EVERY > before // REINDEX_LOG_EVERY or done == total:
+            log.info(
+                "event=phrase_index done=%d total=%d seconds=%.1f",
+                done,
+                total,
+                time.perf_counter() - started,
+            )
+    db.conn.executemany("INSERT INTO articles_fts_forms (term, form) VALUES (?, ?)", sorted(forms))
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)
@@ -645,3 +723,4 @@ def migrate(db: Database) -> None:
 def _m020_alert_key(words: list[str]) -> str:
     """A frozen copy of `bot.store.table.alert_key` as of m020 (a test holds them equal)."""
     return " ".join(sorted({w.casefold() for w in words}))
+    _m022_form.cache_clear()

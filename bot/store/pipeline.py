@@ -2,7 +2,7 @@
 
 `SearchPipeline.search` decides everything a reader can see: when nothing is searched, the
 filters (`seit:`, `quelle:`, `-word`), which words are only filters because they are in half
-the articles, the candidate cap, compound matches after the stem matches, the phrase check,
+the articles, the candidate cap, compound matches after the stem matches, quoted phrases,
 the reader order, paging and related results. A backend only answers small questions about its
 index (the newest matches and their scores, the stored compounds, some columns of some
 articles), so a query cannot mean one thing on SQLite and another on PostgreSQL
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +41,8 @@ RECENCY_BOOST = 0.5
 RECENCY_DAYS = 14.0
 
 Words = Sequence[tuple[str, ...]]
+# A query's quoted phrases: each word's keys (`Query.phrases`).
+Phrases = Sequence[Sequence[Sequence[str]]]
 
 
 def like_pattern(text: str) -> str:
@@ -51,6 +53,15 @@ def like_pattern(text: str) -> str:
 def by_score(row: Row) -> tuple[float, int]:
     """Best boosted bm25 first (bm25 is negative, as FTS5 gives it), then the newer article."""
     return row[2], -row[0]
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseMatch:
+    """A backend's phrase-index expression for a query's quoted phrases, and whether it finds
+    exactly the articles holding them (else a superset: each candidate's text is checked)."""
+
+    match: str
+    exact: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +77,9 @@ class Filters:
     # A chat's own feeds it may read (`Query.feeds`): None lets every article through, else
     # the shared pool's articles and those of these chat feeds only.
     feeds: tuple[int, ...] | None = None
-    # The quoted phrases' words: a backend whose index knows positions may narrow its
-    # candidates to articles where they stand near each other (the order is checked after).
-    phrases: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # The quoted phrases as the backend's phrase index asks for them (`_phrase_match`):
+    # only articles holding every phrase pass ("": no phrase).
+    phrases: str = ""
 
     @classmethod
     def of(cls, query: Query) -> Filters:
@@ -79,8 +90,15 @@ class Filters:
             outlet=outlet_name(query.source) if query.source else None,
             excluded=tuple(dict.fromkeys(t for words in query.excluded for t in words)),
             feeds=None if query.feeds is None else tuple(query.feeds),
-            phrases=tuple(tuple(tuple(word) for word in phrase) for phrase in query.phrases),
         )
+
+
+def _phrases_hold_all(query: Query) -> bool:
+    """Whether every word of the query is a quoted phrase's word: then an article holding the
+    phrases holds a term of each word, so compounds (a word matched only inside another)
+    add no article the phrase index lets through."""
+    keys = [set(word) for phrase in query.phrases for word in phrase]
+    return bool(keys) and all(any(k <= set(want) for k in keys) for want in query.wants)
 
 
 class SearchPipeline(ABC):
@@ -103,9 +121,16 @@ class SearchPipeline(ABC):
         filters = Filters.of(query)
         if not query.match:
             return self._filters_only(query, filters, limit, offset)
+        checked = True
+        if query.phrases:
+            phrases = self._phrase_match(query.phrases)
+            if phrases is None:
+                return SearchPage((), 0, offset)
+            filters = replace(filters, phrases=phrases.match)
+            checked = phrases.exact
         ranked = self._ranked(query.wants, filters, now)
         capped = len(ranked) > CANDIDATES
-        if not capped:
+        if not capped and not _phrases_hold_all(query):
             compounds = self._compounds(query.roots)
             if to_match(query.wants, compounds) != query.match:
                 # Only the exact stems are ranked (bm25 over every compound's matches costs
@@ -114,7 +139,7 @@ class SearchPipeline(ABC):
                 ranked = then_newest(ranked, found)
                 capped = len(found) > CANDIDATES
         ranked = ranked[:CANDIDATES]
-        if query.phrases:
+        if not checked:
             ranked = self._with_phrases(query, ranked)
         ranked = self._reader_order(query.wants, ranked)
         ids = [row[0] for row in ranked[offset : offset + limit]]
@@ -152,8 +177,8 @@ class SearchPipeline(ABC):
         return {word for word, count in zip(wants, counts, strict=True) if 2 * count >= sample}
 
     def _with_phrases(self, query: Query, ranked: list[Row]) -> list[Row]:
-        """The candidates whose title or text holds each quoted phrase in order (the index
-        knows the words, not the order of their forms)."""
+        """The candidates whose title or text holds each quoted phrase in order: for a
+        phrase the phrase index could only narrow down (`PhraseMatch.exact`)."""
         keep = {
             i for i, text in self._texts([row[0] for row in ranked]) if has_phrases(query, text)
         }
@@ -166,6 +191,13 @@ class SearchPipeline(ABC):
         return reader_order(wants, ranked, self._heads([row[0] for row in ranked]))
 
     # What each backend answers about its own index and tables.
+
+    @abstractmethod
+    def _phrase_match(self, phrases: Phrases) -> PhraseMatch | None:
+        """The quoted phrases as the backend's phrase index asks for them: articles holding
+        each phrase's words in order, adjacent, each word by any stored form sharing a term
+        with it and a small word as written (`bot.query.has_phrases`). None when a phrase's
+        word is in no article (no article holds the phrase)."""
 
     @abstractmethod
     def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:

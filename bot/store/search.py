@@ -3,14 +3,16 @@ answered from the FTS5 index, with its bm25 and the recency boost in SQL."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.query import MIN_PART, Query, make_snippet, to_match, to_near
+from bot.query import FORM_MARK, MIN_PART, Query, make_snippet, to_match
 from bot.records import SearchHit
 from bot.store.articles import Articles
 from bot.store.pipeline import (
@@ -19,6 +21,8 @@ from bot.store.pipeline import (
     RECENCY_BOOST,
     RECENCY_DAYS,
     Filters,
+    PhraseMatch,
+    Phrases,
     SearchPipeline,
     Words,
 )
@@ -51,17 +55,48 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     return where, args
 
 
-def _near(filters: Filters, where: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The conditions narrowed by the index's positions to articles where each quoted phrase's
-    words stand near each other (their order is checked in the text after). A condition apart
-    from the ranked MATCH, so bm25 scores the words alone, as without the narrowing."""
-    near = to_near(filters.phrases)
-    if not near:
+def _with_phrases(filters: Filters, where: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The conditions narrowed to articles holding the quoted phrases (the phrase index's
+    matches, found once): a condition apart from the ranked MATCH, so bm25 scores the words
+    alone. Tested on the index's rowid before the article's row is read (`+`: not as a rowid
+    lookup, which would start FTS5's bm25 afresh for each match)."""
+    if not filters.phrases:
         return where, args
     where += (
-        " AND articles_fts.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :near)"
+        " AND +articles_fts.rowid IN (SELECT rowid FROM articles_fts_phrases"
+        " WHERE articles_fts_phrases MATCH :phrases)"
     )
-    return where, args | {"near": near}
+    return where, args | {"phrases": filters.phrases}
+
+
+# Phrases (one per combination of its words' stored forms) an FTS5 query of one quoted phrase
+# may list; a phrase with more is asked as its longest runs of words within the limit, and
+# its candidates are checked in their text.
+MAX_PHRASES = 64
+
+
+def _phrase_query(forms: Sequence[Sequence[str]]) -> tuple[str, bool]:
+    """An FTS5 expression every article holding the phrase matches: the phrase in each
+    combination of its words' forms, ORed; and whether it means the phrase exactly. A phrase
+    with too many combinations is asked as runs of its words, each run exactly."""
+    if math.prod(map(len, forms)) <= MAX_PHRASES:
+        return _runs_query([forms]), True
+    runs: list[list[Sequence[str]]] = [[]]
+    for alternatives in forms:
+        if math.prod(map(len, runs[-1])) * len(alternatives) > MAX_PHRASES:
+            runs.append([])
+        runs[-1].append(alternatives)
+    return _runs_query([run for run in runs if len(run) > 1]), False
+
+
+def _runs_query(runs: Sequence[Sequence[Sequence[str]]]) -> str:
+    """Each run of words as an FTS5 phrase in every combination of their forms: ORed within a
+    run, the runs ANDed ("" for none)."""
+    parts = []
+    for run in runs:
+        phrases = [" ".join(combination) for combination in itertools.product(*run)]
+        parts.append("(" + " OR ".join(f'"{p}"' for p in phrases) + ")")
+    return " AND ".join(parts)
 
 
 class SearchIndex(SearchPipeline, Table):
@@ -72,7 +107,7 @@ class SearchIndex(SearchPipeline, Table):
         self.articles = articles
 
     def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:
-        where, args = _near(filters, *_where(filters))
+        where, args = _with_phrases(filters, *_where(filters))
         args |= {"now": _iso(now), "boost": RECENCY_BOOST, "days": RECENCY_DAYS}
         if list(scored) == list(wants):
             return self._candidates(to_match(wants), where, args)
@@ -91,7 +126,7 @@ class SearchIndex(SearchPipeline, Table):
     def _matches(
         self, wants: Words, compounds: Mapping[str, Sequence[str]], filters: Filters
     ) -> list[Row]:
-        where, args = _near(filters, *_where(filters))
+        where, args = _with_phrases(filters, *_where(filters))
         return self._candidates(to_match(wants, compounds), where, args, scored=False)
 
     def _candidates(
@@ -115,6 +150,32 @@ class SearchIndex(SearchPipeline, Table):
             (int(r[0]), str(r[1]), float(r[2]))
             for r in self.db.execute(sql, {"window": CANDIDATES + 1} | args | {"match": match})
         ]
+
+    def _phrase_match(self, phrases: Phrases) -> PhraseMatch | None:
+        terms = {t for phrase in phrases for word in phrase for t in word}
+        stored: dict[str, list[str]] = {}
+        for term, form in self.db.execute(
+            "SELECT term, form FROM articles_fts_forms WHERE term IN (SELECT value FROM"
+            " json_each(?)) ORDER BY term, form",
+            [json.dumps(sorted(terms))],
+        ):
+            stored.setdefault(str(term), []).append(str(form))
+        parts = []
+        exact = True
+        for phrase in phrases:
+            forms = [
+                [word[0]]
+                if word[0].startswith(FORM_MARK)
+                else sorted({f for t in word for f in stored.get(t, ())})
+                for word in phrase
+            ]
+            if not all(forms):
+                return None
+            match, whole = _phrase_query(forms)
+            exact = exact and whole
+            if match:
+                parts.append(match)
+        return PhraseMatch(" AND ".join(parts), exact)
 
     def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
         newest = int(self.db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0)

@@ -18,6 +18,8 @@ from typing import Any
 import psycopg
 
 from bot.store.postgres.terms import index_row
+from bot.store.migrations import _m022_phrase_text
+from bot.store.postgres.phrases import phrase_vectors
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +273,36 @@ def _m021_ops_unplanned_alerts(conn: psycopg.Connection[Any]) -> None:
     conn.execute("CREATE INDEX idx_alerts_unplanned_stored ON alerts_unplanned (stored)")
 
 
+# Quoted phrases' index (m022): each article's words in order, in parts (`phrases.py`).
+PHRASES_TABLE = """
+CREATE TABLE articles_fts_phrases (
+    id bigint NOT NULL REFERENCES articles (id) ON DELETE CASCADE, part integer NOT NULL,
+    words tsvector NOT NULL, PRIMARY KEY (id, part)
+)
+"""
+PHRASES_GIN = "CREATE INDEX articles_fts_phrases_gin ON articles_fts_phrases USING gin (words)"
+# Articles read per round trip while the phrase index is filled.
+PHRASES_BATCH = 1000
+
+
+def _m022_phrases_positions(conn: psycopg.Connection[Any]) -> None:
+    """Quoted phrases by position: each article's words in order as a tsvector with positions
+    under GIN (SQLite's m022 makes the same index in FTS5), filled from the stored articles
+    with m022's frozen phrase forms; the GIN index is built once, after the rows."""
+    conn.execute(PHRASES_TABLE)
+    last = 0
+    while rows := conn.execute(
+        "SELECT id, title, body FROM articles WHERE id > %s ORDER BY id LIMIT %s",
+        [last, PHRASES_BATCH],
+    ).fetchall():
+        with conn.cursor().copy("COPY articles_fts_phrases (id, part, words) FROM STDIN") as copy:
+            for article_id, title, body in rows:
+                for part, vector in enumerate(phrase_vectors(_m022_phrase_text(title, body))):
+                    copy.write_row((article_id, part, vector))
+        last = int(rows[-1][0])
+    conn.execute(PHRASES_GIN)
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -286,10 +318,13 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m019_pgsearch_term_counts", _m019_pgsearch_term_counts),
     ("m020_ops_alert_keys", _m020_ops_alert_keys),
     ("m021_ops_unplanned_alerts", _m021_ops_unplanned_alerts),
+    ("m022_phrases_positions", _m022_phrases_positions),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
-INDEX_TABLES = frozenset({"articles_fts", "articles_fts_terms", "articles_fts_totals"})
+INDEX_TABLES = frozenset(
+    {"articles_fts", "articles_fts_terms", "articles_fts_totals", "articles_fts_phrases"}
+)
 
 
 def migrate(conn: psycopg.Connection[Any]) -> list[str]:
@@ -320,5 +355,5 @@ def migrate(conn: psycopg.Connection[Any]) -> list[str]:
 
 
 def _m020_alert_key(words: list[str]) -> str:
-    """A frozen copy of `bot.store.table.alert_key` as of m019 (a test holds them equal)."""
+    """A frozen copy of `bot.store.table.alert_key` as of m020 (a test holds them equal)."""
     return " ".join(sorted({w.casefold() for w in words}))

@@ -27,11 +27,14 @@ from bot.store.pipeline import (
     RECENCY_BOOST,
     RECENCY_DAYS,
     Filters,
+    PhraseMatch,
+    Phrases,
     SearchPipeline,
     Words,
 )
 from bot.store.postgres.articles import LINKS, Articles
 from bot.store.postgres.base import Args, PgDatabase, Table
+from bot.store.postgres.phrases import phrase_tsquery
 from bot.store.postgres.terms import bm25, fold, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
@@ -55,6 +58,11 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     if filters.feeds is not None:
         where += " AND (a.chat_feed IS NULL OR a.chat_feed = ANY(%(feeds)s::bigint[]))"
         args["feeds"] = list(filters.feeds)
+    if filters.phrases:
+        where += (
+            " AND a.id IN (SELECT id FROM articles_fts_phrases WHERE words @@ %(phrases)s::tsquery)"
+        )
+        args["phrases"] = filters.phrases
     return where, args
 
 
@@ -292,6 +300,9 @@ class SearchIndex(SearchPipeline, Table):
                 return rows
             # Too few (the filters left few): the next, four times wider window.
             top, span = floor, 4 * span
+
+    def _phrase_match(self, phrases: Phrases) -> PhraseMatch:
+        return PhraseMatch(phrase_tsquery(phrases))
 
     def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
         # Each word's count, kept for the related searches (of fewer words) that follow.

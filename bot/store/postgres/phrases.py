@@ -1,0 +1,73 @@
+"""Quoted phrases on PostgreSQL: each article's words in order as a tsvector with positions
+(`articles_fts_phrases`, under GIN), asked with the `<->` operator, so the index checks order
+and adjacency as SQLite's FTS5 phrase index does.
+
+A word's terms all stand at its position (a tsvector may hold several lexemes at one), so a
+phrase's word matches any word sharing a term with it, as `bot.query.has_phrases` says; a
+small word stands as its form (`~der`). Lexemes are our forms as they are (no parser, no
+dictionary, no folding). A tsvector keeps positions up to 16,383 and 255 of each lexeme, so a
+longer text is split into parts that overlap by a phrase's length less one word: each phrase
+of a text lies whole in one part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from bot.query import MAX_WORDS, form_terms
+
+# What one tsvector keeps: positions up to this, and this many positions of one lexeme.
+MAX_POSITION = 16_383
+MAX_REPEATS = 255
+# Words two parts of a long text share: a phrase has at most MAX_WORDS words.
+OVERLAP = MAX_WORDS - 1
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def phrase_vectors(phrase: str) -> Iterator[str]:
+    """The tsvector texts (`'lexeme':1,4 …`) of a phrase text (`IndexText.phrase`), one per
+    part; none for a text without words."""
+    forms = phrase.split()
+    if len(forms) <= MAX_POSITION:
+        # Most texts fit one part: each distinct form's positions, then its terms'.
+        at: dict[str, list[int]] = {}
+        for position, form in enumerate(forms, 1):
+            at.setdefault(form, []).append(position)
+        whole: dict[str, list[int]] = {}
+        for form, found in at.items():
+            for term in form_terms(form):
+                whole[term] = sorted(whole[term] + found) if term in whole else found
+        if all(len(p) <= MAX_REPEATS for p in whole.values()):
+            yield _vector(whole)
+            return
+    start = 0
+    while start < len(forms):
+        positions: dict[str, list[int]] = {}
+        end = start
+        while end < len(forms) and end - start < MAX_POSITION:
+            terms = form_terms(forms[end])
+            if any(len(positions.get(t, ())) >= MAX_REPEATS for t in terms):
+                break
+            for term in terms:
+                positions.setdefault(term, []).append(end - start + 1)
+            end += 1
+        yield _vector(positions)
+        if end == len(forms):
+            return
+        start = max(start + 1, end - OVERLAP)
+
+
+def _vector(positions: dict[str, list[int]]) -> str:
+    return " ".join(f"{_quote(t)}:{','.join(map(str, p))}" for t, p in positions.items())
+
+
+def phrase_tsquery(phrases: Sequence[Sequence[Sequence[str]]]) -> str:
+    """The tsquery text of a query's phrases (each word's keys, `Query.phrases`): each word by
+    any of its keys, the words adjacent in order (`<->`), the phrases ANDed."""
+    return " & ".join(
+        "(" + " <-> ".join("(" + " | ".join(map(_quote, word)) + ")" for word in phrase) + ")"
+        for phrase in phrases
+    )
