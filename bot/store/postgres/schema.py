@@ -17,9 +17,9 @@ from typing import Any
 
 import psycopg
 
-from bot.store.postgres.terms import index_row
 from bot.store.migrations import _m022_phrase_text
 from bot.store.postgres.phrases import phrase_vectors
+from bot.store.postgres.terms import index_row
 
 log = logging.getLogger(__name__)
 
