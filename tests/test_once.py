@@ -141,7 +141,10 @@ def test_m020_merges_an_alert_stored_twice_into_its_first() -> None:
         db.execute("SELECT alert_id, article_id FROM alert_hits").fetchall(),
     )
     store = Store(db)
-    assert store.chats.add_alert("tg:1", ("TRUMP", "Zoll"), NOW) == 1
+    try:
+        assert store.chats.add_alert("tg:1", ("TRUMP", "Zoll"), NOW) == 1
+    finally:
+        store.close()
 
 
 @pytest.mark.integration
