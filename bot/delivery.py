@@ -275,8 +275,13 @@ class Delivery:
             self._worker = asyncio.create_task(self._run(), name="delivery")
 
     async def join(self) -> None:
-        """Wait until every queued message is sent or given up."""
-        await self._idle.wait()
+        """Wait until every queued message is sent or given up, its bookkeeping written."""
+        while True:
+            await self._idle.wait()
+            if not self._tasks:
+                return
+            # A send's `on_sent` may still be writing after the queue went idle.
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def stop(self) -> None:
         """Stop the worker; sends in flight finish, queued ones stay unsent (digests stay due).

@@ -170,6 +170,26 @@ async def test_retry_after_and_backoff_do_not_delay_other_chats() -> None:
     assert outcomes == [Outcome(Status.SENT), Outcome(Status.SENT)]
 
 
+async def test_join_returns_after_each_send_is_written_down() -> None:
+    # The outbox writes "sent" after the send; whoever joins the queue and then reads the
+    # store must find it written (a write still running on the store's thread beside the
+    # caller's broke a transaction).
+    written: list[str] = []
+
+    async def slow() -> None:
+        await asyncio.sleep(0.05)
+        written.append("sent")
+
+    delivery = Delivery({"console": Flaky()})
+    await delivery.start()
+    try:
+        delivery.put(Outgoing("console:a", Reply.text("x"), "t", slow))
+        await delivery.join()
+        assert written == ["sent"]
+    finally:
+        await delivery.stop()
+
+
 async def test_gives_up_after_retries_and_reports() -> None:
     transport = Flaky({"console:a": [Transient("down")] * 10})
     failed: list[Outcome] = []
