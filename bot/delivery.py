@@ -310,8 +310,11 @@ class Delivery:
                     self._idle.set()
                 self._wake.clear()
                 timeout = None if soonest is None else max(0.0, soonest - now)
+                # Not `wait_for`: on 3.11 it loses a cancel that meets the wake-up, and `stop`
+                # then waits for this loop for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
                 continue
             pacer = self.pacers[platform_of(chat)]
             slot = pacer.earliest(chat, now)

@@ -75,7 +75,8 @@ async def keep_roles(singletons: Iterable[Singleton], every: float, stop: asynci
     roles = list(singletons)
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
+            async with asyncio.timeout(every):
+                await stop.wait()
         if stop.is_set():
             return
         for role in roles:

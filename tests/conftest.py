@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import io
 import logging
@@ -52,6 +53,18 @@ async def settled(result: object) -> object:
     """A wait's condition value: awaited when it is awaitable (a store read through
     `store.run`, on the store's thread, while a bot writes there)."""
     return await result if inspect.isawaitable(result) else result
+
+
+async def wait_until(
+    condition: Callable[[], object], within: float = 90.0, *, what: str = "", every: float = 0.02
+) -> None:
+    """Wait until `condition()` is true; an awaitable result (a store read through `store.run`)
+    is awaited. Never a fixed sleep: the deadline only bounds a failure on a loaded machine."""
+    end = time.monotonic() + within
+    while not await settled(condition()):
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what or 'the condition'}")
+        await asyncio.sleep(every)
 
 
 SEEDS = ROOT / "seeds"

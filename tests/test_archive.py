@@ -13,11 +13,11 @@ from bot.records import NewArticle, Subscription
 from bot.render import to_plain
 from bot.schedule import DigestScheduler
 from bot.store import Storage, Store
-from tests.conftest import running
+from tests.conftest import running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.test_cli import newsbot
 from tests.test_schedule import CHAT, Recorder, run_scheduler, seeded
-from tests.test_telegram import make_transport, wait_for
+from tests.test_telegram import make_transport
 
 
 @pytest.fixture
@@ -200,19 +200,19 @@ async def test_a_digest_asked_for_at_subscribing_is_in_the_archive(
 ) -> None:
     async with running(make_transport(bot_api, seeded_store), seeded_store, now):
         bot_api.push_text("/subscribe 07:00 jetzt")
-        await wait_for(lambda: bot_api.screen(777))
+        await wait_until(lambda: bot_api.screen(777))
         [digest] = bot_api.screen(777)
         assert "Russland erwägt Venezuelas Bitte" in digest.visible
         # Recorded once sent: the archive has it as sent, and the next digest starts there.
         # (Archived first, then the window moves: wait for both.)
-        await wait_for(
+        await wait_until(
             lambda: (
                 seeded_store.archive.archived_digest("telegram:777") is not None
                 and seeded_store.deliveries.last_digest_at("telegram:777") == now
             )
         )
         bot_api.push_text("/archiv")
-        await wait_for(lambda: len(bot_api.screen(777)) == 2)
+        await wait_until(lambda: len(bot_api.screen(777)) == 2)
     archived = bot_api.screen(777)[1].visible
     assert "Russland erwägt Venezuelas Bitte" in archived
     assert archived == digest.visible
@@ -235,11 +235,11 @@ async def test_the_archive_button_on_telegram_shows_the_next_page(
     store.archive.archive_digest("telegram:777", day, sent, SENT_AT)
     async with running(make_transport(bot_api, store), store, SENT_AT):
         bot_api.push_text(f"/archiv {day.isoformat()}")
-        await wait_for(lambda: any(m.buttons for m in bot_api.screen(777)))
+        await wait_until(lambda: any(m.buttons for m in bot_api.screen(777)))
         [with_button] = [m for m in bot_api.screen(777) if m.buttons]
         assert "Seite 1 von" in with_button.visible
         [(label, data)] = with_button.buttons
         assert data == f"/archive {day.isoformat()} 2"
         bot_api.push_button(with_button, label)
-        await wait_for(lambda: any("Seite 2 von" in m.visible for m in bot_api.screen(777)))
-        await wait_for(lambda: len(bot_api.answered) == 1)
+        await wait_until(lambda: any("Seite 2 von" in m.visible for m in bot_api.screen(777)))
+        await wait_until(lambda: len(bot_api.answered) == 1)

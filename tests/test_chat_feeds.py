@@ -33,12 +33,12 @@ from bot.pushes import Outbox
 from bot.records import FeedCheck, NewArticle, Reply
 from bot.render import to_plain
 from bot.store import Storage, Store
-from tests.conftest import newsbot, newsbot_process, running
+from tests.conftest import newsbot, newsbot_process, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.i18n import foreign_words
 from tests.test_breaking import NIGHT, QUAKE, Bot, add
-from tests.test_telegram import ADMIN, ask, make_transport, wait_for
+from tests.test_telegram import ADMIN, ask, make_transport
 
 OPERATOR = int(ADMIN.removeprefix("telegram:"))
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
@@ -405,8 +405,8 @@ async def test_a_groups_own_feed_reaches_that_group_only_over_the_bot_api(
                 assert says["member"] in refused.visible
             before = len(bot_api.screen(OPERATOR))
             asked = await ask(bot_api, f"/feedeintragen {feed}", GROUP, user_id=ADMIN_USER, **group)
-            await wait_for(lambda: says["waiting"] in bot_api.screen(GROUP)[-1].visible)
-            await wait_for(lambda: len(bot_api.screen(OPERATOR)) > before)
+            await wait_until(lambda: says["waiting"] in bot_api.screen(GROUP)[-1].visible)
+            await wait_until(lambda: len(bot_api.screen(OPERATOR)) > before)
             request = bot_api.screen(OPERATOR)[-1]
             # The operator's chat has chosen no language: German, the default.
             assert "möchte „Testnachrichten“ als eigenen Feed" in request.visible
@@ -414,12 +414,12 @@ async def test_a_groups_own_feed_reaches_that_group_only_over_the_bot_api(
             assert labels == ["Freigeben", "Ablehnen"]
             # A member forges the button's data under a message in the group: refused.
             bot_api.push_callback(refused, "/approvefeed 1", user_id=MEMBER)
-            await wait_for(lambda: len(bot_api.answered) >= 1)
-            await wait_for(lambda: "/approvefeed" in bot_api.screen(GROUP)[-2].visible)
+            await wait_until(lambda: len(bot_api.answered) >= 1)
+            await wait_until(lambda: "/approvefeed" in bot_api.screen(GROUP)[-2].visible)
             assert store.chat_feeds.of_chat(f"telegram:{GROUP}")[0].status == "waiting"
             told = len(bot_api.screen(GROUP))
             bot_api.push_button(request, "Freigeben", user_id=OPERATOR)
-            await wait_for(lambda: len(bot_api.screen(GROUP)) > told)
+            await wait_until(lambda: len(bot_api.screen(GROUP)) > told)
             assert says["approved"] in bot_api.screen(GROUP)[-1].visible
             async with Fetcher(FetchOptions(allowed=Allowed.parse(["127.0.0.1"]))) as fetcher:
                 await poll_feeds(store, fetcher, datetime.now(UTC))
@@ -449,7 +449,7 @@ async def test_a_channels_post_adds_its_own_feed(
     try:
         async with running(make_transport(bot_api, store), store, NOW, config):
             bot_api.push_channel_post(f"/addfeed {local.url('/feed.xml')}", channel)
-            await wait_for(
+            await wait_until(
                 lambda: any(
                     "für diesen Chat eingetragen" in m.visible for m in bot_api.screen(channel)
                 )

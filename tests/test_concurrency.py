@@ -19,12 +19,12 @@ import pytest
 from bot.store import Store
 from bot.transports.matrix import LIMITS as MATRIX_LIMITS
 from bot.transports.port import Limits
-from tests.conftest import running
+from tests.conftest import running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
 from tests.test_matrix import PASSWORD, Account, Person, joined, login
 from tests.test_matrix import make_transport as matrix_transport
-from tests.test_telegram import make_transport, wait_for
+from tests.test_telegram import make_transport
 
 pytestmark = pytest.mark.integration
 # Pacing that never makes a test wait, where the test is not about pacing.
@@ -61,10 +61,10 @@ async def test_a_reply_held_by_retry_after_delays_no_other_chat(
     transport = make_transport(bot_api, seeded_store)
     async with running(transport, seeded_store, now):
         bot_api.push_text("/start", chat_id=701)
-        await wait_for(lambda: not bot_api.flood_chat[701])  # the 429 was answered
+        await wait_until(lambda: not bot_api.flood_chat[701])  # the 429 was answered
         asked = time.monotonic()
         bot_api.push_text("/start", chat_id=702)
-        await wait_for(lambda: bot_api.screen(702), within=30)
+        await wait_until(lambda: bot_api.screen(702), within=30)
         waited = time.monotonic() - asked
         stopping = time.monotonic()
     stopped = time.monotonic() - stopping
@@ -85,12 +85,12 @@ async def test_thirty_searches_in_a_group_delay_another_chat_by_seconds_at_most(
     async with running(transport, seeded_store, now):
         for i in range(SEARCHES):
             bot_api.push_text(f"/search wort{i}", GROUP, MEMBER, chat_type="supergroup")
-        await wait_for(lambda: bot_api.screen(GROUP), within=30)
+        await wait_until(lambda: bot_api.screen(GROUP), within=30)
         asked = time.monotonic()
         bot_api.push_text("/start", chat_id=703)
-        await wait_for(lambda: bot_api.screen(703), within=90)
+        await wait_until(lambda: bot_api.screen(703), within=90)
         waited = time.monotonic() - asked
-        await wait_for(lambda: len(bot_api.screen(GROUP)) >= 4, within=30)
+        await wait_until(lambda: len(bot_api.screen(GROUP)) >= 4, within=30)
         group = [m.visible for m in bot_api.screen(GROUP)]
     print(f"\n{SEARCHES} /search in a Telegram group: a private chat answered in {waited:.2f} s")
     assert waited < 5, f"a private chat waited {waited:.1f} s for a group's searches"
@@ -112,7 +112,7 @@ async def test_a_slow_command_in_one_chat_delays_only_that_chat_and_keeps_its_or
         bot_api.push_text("/search wort2", GROUP, MEMBER, chat_type="supergroup")
         for i in range(5):
             bot_api.push_text(f"/search wort{i}", chat_id=704)
-        await wait_for(lambda: len(bot_api.screen(GROUP)) == 3 and len(bot_api.screen(704)) == 5)
+        await wait_until(lambda: len(bot_api.screen(GROUP)) == 3 and len(bot_api.screen(704)) == 5)
     group = bot_api.screen(GROUP)
     private = bot_api.screen(704)
     # The private chat was answered while the group's first command still waited.

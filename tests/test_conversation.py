@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from tests.conftest import Running, console_chat
+from tests.conftest import Running, console_chat, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.i18n import foreign_words
-from tests.test_telegram import serving, wait_for
+from tests.test_telegram import serving
 
 pytestmark = pytest.mark.integration
 
@@ -117,7 +117,7 @@ async def _say(bot_api: FakeBotAPI, bot: Running, text: str, language: str | Non
     """What the chat shows after the user writes `text`: every new message, joined."""
     before = len(bot_api.screen(777))
     bot_api.push_text(text, 777, language_code=language)
-    await wait_for(lambda: len(bot_api.screen(777)) > before)
+    await wait_until(lambda: len(bot_api.screen(777)) > before)
     await bot.delivery.join()  # a long reply comes as several messages: all of them sent
     return "\n\n".join(m.visible for m in bot_api.screen(777)[before:])
 

@@ -12,10 +12,11 @@ from bot.records import NewArticle, Subscription
 from bot.schedule import DigestScheduler, due_digests, fire_times, next_digest_at
 from bot.store import Store
 from bot.typed_times import parse_spoken
+from tests.conftest import wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.i18n import foreign_words
 from tests.test_schedule import Recorder
-from tests.test_telegram import ask, serving, wait_for
+from tests.test_telegram import ask, serving
 
 TWICE = Subscription("telegram:777", "07:00", "Europe/Berlin", more_times=("18:00",))
 WEEKDAYS = Subscription("telegram:777", "07:00", "Europe/Berlin", days="mon-fri")
@@ -111,7 +112,7 @@ async def test_two_digests_a_day_each_bring_only_what_is_new_since_the_last(
             shown = "\n".join(m.visible for m in bot_api.screen(777)[before:])
             # A sent digest is logged once its send has ended; the next window starts there.
             if shown:
-                await wait_for(
+                await wait_until(
                     lambda: store.run(lambda: store.deliveries.last_digest_at("telegram:777") == at)
                 )
             return shown

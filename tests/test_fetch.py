@@ -18,7 +18,7 @@ from bot.allowed_urls import Allowed, address_kind, url_refusal
 from bot.ingest.feeds import FeedPoller, PollOptions, poll_feeds
 from bot.ingest.fetch import Fetcher, FetchError, FetchOptions
 from bot.store import Store
-from tests.conftest import settled
+from tests.conftest import wait_until
 from tests.fakes.feed_site import FeedSite, german_text, page_html, rss
 
 pytestmark = pytest.mark.integration
@@ -279,14 +279,14 @@ async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule
             poller = FeedPoller(store, fetcher, PollOptions(every=timedelta(minutes=1)), on_added)
             # Cycle 1: every feed starts; the good one finishes while the slow ones trickle.
             assert await poller.cycle(T0) == 3
-            await _until(lambda: site.hits.get("/artikel/kanzler.html", 0) == 1, 2.5)
-            await _until(lambda: len(alerted) == 1, 1.0)
+            await wait_until(lambda: site.hits.get("/artikel/kanzler.html", 0) == 1, 2.5)
+            await wait_until(lambda: len(alerted) == 1, 1.0)
             # The good feed's task ends a loop turn after its alerts went out.
-            await _until(lambda: poller.running() == 2, 1.0)
+            await wait_until(lambda: poller.running() == 2, 1.0)
             # Cycle 2, a minute later: the good feed is polled again though the others still run.
             polls = site.hits["/feed.xml"]
             assert await poller.cycle(T0 + timedelta(minutes=1)) == 1
-            await _until(lambda: site.hits["/feed.xml"] == polls + 1, 1.0)
+            await wait_until(lambda: site.hits["/feed.xml"] == polls + 1, 1.0)
             await poller.wait(5)
             assert poller.running() == 0
         slow = store.feeds.feed(slow_feed.id)
@@ -299,15 +299,6 @@ async def test_trickling_feed_and_item_link_leave_other_feeds_polled_on_schedule
         assert "Streik legt die Bahn lahm" in titles
     finally:
         await slow_item_site.stop()
-
-
-async def _until(condition: object, seconds: float) -> None:
-    """Wait for `condition()` (a value, or an awaitable of one) to be true, at most `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not await settled(condition()):  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def _contains(titles: Awaitable[set[str]], title: str) -> bool:
@@ -347,7 +338,7 @@ async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_inte
             assert await poller.cycle(T0) == 2
             # Before: four slots, each held 2 s by a trickling page, forty pages: 20 s.
             # Generous waits (a loaded machine), all well inside the slow poll's 8 s deadline.
-            await _until(lambda: _contains(titles(), "Kanzler verteidigt den Haushalt"), 3)
+            await wait_until(lambda: _contains(titles(), "Kanzler verteidigt den Haushalt"), 3)
             site.publish("rente", "Rentenreform beschlossen", german_text(rng, 120), T0)
             # The healthy feed's first poll may still be closing (its items are stored, the
             # task not yet done); once it is, the next cycle starts it and only it, because the
@@ -358,7 +349,7 @@ async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_inte
                 started = await poller.cycle(T0 + timedelta(minutes=1))
                 await asyncio.sleep(0.02)
             assert started == 1
-            await _until(lambda: _contains(titles(), "Rentenreform beschlossen"), 2.5)
+            await wait_until(lambda: _contains(titles(), "Rentenreform beschlossen"), 2.5)
             # The slow feed's poll ends by its deadline; its items come from the feed's text.
             await poller.wait(20)
             assert poller.running() == 0

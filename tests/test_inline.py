@@ -14,9 +14,9 @@ from bot.inline import INLINE_PAGE, inline_search
 from bot.query import parse_query
 from bot.store import Store
 from bot.transports.telegram import TelegramTransport
-from tests.conftest import running
+from tests.conftest import running, wait_until
 from tests.fakes.bot_api import FakeBotAPI, parse_telegram_html
-from tests.test_telegram import add_articles, wait_for
+from tests.test_telegram import add_articles
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,7 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
 async def inline(bot_api: FakeBotAPI, text: str, offset: str = "") -> dict[str, object]:
     """A user types `@bot text`; the answer the server accepted."""
     query_id = bot_api.push_inline(text, offset)
-    await wait_for(lambda: query_id in bot_api.inline_answers)
+    await wait_until(lambda: query_id in bot_api.inline_answers)
     return bot_api.inline_answers[query_id]
 
 

@@ -37,7 +37,7 @@ from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
 from bot.transports.port import Limits
 from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
-from tests.conftest import FAST, ROOT, Running, running, settled
+from tests.conftest import FAST, ROOT, Running, running, wait_until
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
@@ -188,15 +188,6 @@ async def serving(
         yield served
 
 
-async def wait_for(predicate: Callable[[], object], within: float = 60) -> None:
-    """Poll until `predicate()` is true; an awaitable result (a read through `store.run`)
-    is awaited. The deadline is generous: it only bounds a failure on a loaded machine."""
-    end = time.monotonic() + within
-    while not await settled(predicate()):
-        assert time.monotonic() < end, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def joined(person: Person, room_id: str, user_id: str) -> None:
     """Wait until `user_id` has joined the room."""
     end = time.monotonic() + 60
@@ -265,7 +256,7 @@ async def test_room_everyone_left_ends_subscription(
         await alice.wait_notice(lambda b: b.startswith("Abonniert"))
         assert store.chats.subscription(f"matrix:{room}") is not None
         await alice.client.room_leave(room)
-        await wait_for(
+        await wait_until(
             lambda: store.run(lambda: store.chats.subscription(f"matrix:{room}") is None)
         )
     assert f"event=subscriptions_ended chat=matrix:{room} reason=room empty" in caplog.text
@@ -278,7 +269,7 @@ async def test_invites_only_from_allowed_servers(
     async with serving(homeserver, bot_account, store, now, allowed_inviters=allowed) as t:
         room = await alice.room_with(bot_account.user_id)
         client = t.transport.client  # type: ignore[attr-defined]
-        await wait_for(lambda: client.next_batch and room not in client.invited_rooms)
+        await wait_until(lambda: client.next_batch and room not in client.invited_rooms)
         await asyncio.sleep(1.0)
         assert bot_account.user_id not in await alice.members(room)
 
@@ -310,7 +301,7 @@ async def test_newsbot_run_serves_both_platforms_in_one_process(
         await alice.say(room, "!start")
         api.push_text("/start")
         await alice.wait_notice(lambda b: b.startswith("Willkommen"), within=30)
-        await wait_for(lambda: api.screen(777), within=30)
+        await wait_until(lambda: api.screen(777), within=30)
     finally:
         _, stderr = await terminate(proc)
         await api.stop()

@@ -17,7 +17,6 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from sqlite_utils import Database
@@ -28,10 +27,12 @@ from bot.store.postgres import PostgresStore
 from bot.store.postgres import schema as pg_schema
 from bot.store.postgres.schema import STEPS
 from bot.store.table import alert_key
+from tests.conftest import wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
-from tests.test_roles import Bot, start, stop, until
+from tests.test_roles import Bot, start, stop
+from tests.test_webhook import local_url, post
 
 NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
 SECRET = "fixed-secret_of-the-load-balanced-webhook"
@@ -204,14 +205,6 @@ def command(update_id: int, text: str, chat_id: int = 777) -> dict[str, Any]:
     }
 
 
-async def post(client: httpx.AsyncClient, port: int, update: dict[str, Any]) -> int:
-    """POST an update to one process's listener as the load balancer forwards it."""
-    url = f"http://127.0.0.1:{port}{httpx.URL(PUBLIC_URL).path}"
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    response = await client.post(url, json=update, headers=headers, timeout=30)
-    return response.status_code
-
-
 @pytest.mark.slow
 @pytest.mark.integration
 async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once(
@@ -228,17 +221,16 @@ async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once
                     TELEGRAM_WEBHOOK_PORT=str(port),
                 )
             )  # fmt: skip
-        await until(lambda: all(b.said("event=telegram_webhook") for b in bots), within=120)
-        async with httpx.AsyncClient() as client:
-            # The user's command reaches both processes at once as two updates (sent twice);
-            # Telegram posts update 1 a second time, to the other process (a retry).
-            codes = await asyncio.gather(
-                post(client, ports[0], command(1, "/alert Bahnstreik")),
-                post(client, ports[1], command(2, "/alarm bahnstreik")),
-                post(client, ports[1], command(1, "/alert Bahnstreik")),
-            )
-        assert codes == [200, 200, 200]
-        await until(
+        await wait_until(lambda: all(b.said("event=telegram_webhook") for b in bots), within=120)
+        # The user's command reaches both processes at once as two updates (sent twice);
+        # Telegram posts update 1 a second time, to the other process (a retry).
+        answers = await asyncio.gather(
+            post(local_url(ports[0], PUBLIC_URL), command(1, "/alert Bahnstreik"), SECRET),
+            post(local_url(ports[1], PUBLIC_URL), command(2, "/alarm bahnstreik"), SECRET),
+            post(local_url(ports[1], PUBLIC_URL), command(1, "/alert Bahnstreik"), SECRET),
+        )
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        await wait_until(
             lambda: (
                 len(bot_api.screen(777)) >= 2 and any(b.said("event=update_repeated") for b in bots)
             ),
@@ -274,7 +266,7 @@ async def test_a_second_process_with_the_same_matrix_account_is_refused_naming_t
     }
     first = await start("first", postgres_url, bot_api, tmp_path, **matrix)
     try:
-        await until(lambda: first.said("event=matrix_started"), within=120)
+        await wait_until(lambda: first.said("event=matrix_started"), within=120)
         second = await start("second", postgres_url, bot_api, tmp_path, **matrix)
         assert await asyncio.wait_for(second.proc.wait(), 120) == 2
         refused = second.log.read_text().strip().splitlines()[-1]
@@ -289,7 +281,7 @@ async def test_a_second_process_with_the_same_matrix_account_is_refused_naming_t
     # The first one stopped: the account is free for the next process.
     third = await start("third", postgres_url, bot_api, tmp_path, **matrix)
     try:
-        await until(lambda: third.said("event=matrix_started"), within=120)
+        await wait_until(lambda: third.said("event=matrix_started"), within=120)
     finally:
         await stop(third)
 
@@ -345,7 +337,7 @@ async def test_a_process_killed_between_storing_and_planning_loses_no_alert(
     blocker.execute("LOCK TABLE alert_hits IN ACCESS EXCLUSIVE MODE")
     bot = await start("first", postgres_url, bot_api, tmp_path, **settings)
     try:
-        await until(lambda: waiting_on_a_lock(postgres_url), within=120, every=0.2)
+        await wait_until(lambda: waiting_on_a_lock(postgres_url), within=120, every=0.2)
         bot.proc.kill()  # kill -9 between storing the article and planning its alert
         await bot.proc.wait()
     finally:
@@ -360,8 +352,8 @@ async def test_a_process_killed_between_storing_and_planning_loses_no_alert(
     assert alert_rows(postgres_url) == []  # the kill came before the plan
     restarted = await start("restarted", postgres_url, bot_api, tmp_path, **settings)
     try:
-        await until(lambda: alert_rows(postgres_url) == [("telegram:777", "sent")], within=120)
-        await until(lambda: bot_api.screen(777), within=60)
+        await wait_until(lambda: alert_rows(postgres_url) == [("telegram:777", "sent")], within=120)
+        await wait_until(lambda: bot_api.screen(777), within=60)
     finally:
         await stop(restarted)
         await site.stop()

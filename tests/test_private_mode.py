@@ -14,10 +14,10 @@ from bot.app import make_may_join
 from bot.config import Config, load_config
 from bot.errors import ConfigError
 from bot.store import Store
-from tests.conftest import running
+from tests.conftest import running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.i18n import foreign_words
-from tests.test_telegram import ADMIN, ask, make_transport, wait_for
+from tests.test_telegram import ADMIN, ask, make_transport
 
 pytestmark = pytest.mark.integration
 FAMILY = 4242
@@ -97,10 +97,10 @@ async def test_the_bot_leaves_a_group_a_stranger_added_it_to(
     transport.may_join = make_may_join(CONFIG)
     async with running(transport, store, now, CONFIG):
         bot_api.push_added(-1003000, by_user=STRANGER)
-        await wait_for(lambda: bot_api.left == [-1003000])
+        await wait_until(lambda: bot_api.left == [-1003000])
         bot_api.push_added(-1004000, by_user=FAMILY)
         bot_api.push_text("/start", FAMILY, FAMILY)  # a later update: the add was handled
-        await wait_for(lambda: len(bot_api.screen(FAMILY)) == 1)
+        await wait_until(lambda: len(bot_api.screen(FAMILY)) == 1)
         await asyncio.sleep(0)
     assert bot_api.left == [-1003000]
     assert "event=left_unallowed_group chat=telegram:-1003000 added_by=telegram:666" in caplog.text

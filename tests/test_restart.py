@@ -24,9 +24,9 @@ from bot.delivery import MAX_IN_FLIGHT, REPLY_BUDGET, Outgoing
 from bot.records import NewArticle, Reply, Subscription
 from bot.store import Store
 from bot.transports.telegram import LIMITS as TELEGRAM_LIMITS
-from tests.conftest import ROOT, SEEDS, running
+from tests.conftest import ROOT, SEEDS, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
-from tests.test_telegram import make_transport, wait_for
+from tests.test_telegram import make_transport
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +127,7 @@ async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
     ids = due_chats(db, BURST)
     first = await start_bot(bot_api, db, grace=first_grace(sig))
     try:
-        await wait_for(lambda: len(bot_api.sent) >= 60, within=120)
+        await wait_until(lambda: len(bot_api.sent) >= 60, within=120)
     finally:
         await stop_bot(first, sig)
     before = len(bot_api.sent)
@@ -139,7 +139,7 @@ async def test_a_restart_mid_burst_leaves_every_chat_exactly_one_digest(
             logged = statuses(db)
             return sum(1 for s in logged.values() if s in ("sent", "unknown")) == len(ids)
 
-        await wait_for(settled, within=180)
+        await wait_until(settled, within=180)
     finally:
         await stop_bot(second)
     counts = received(bot_api, ids)
@@ -188,7 +188,7 @@ async def test_a_restart_mid_alert_burst_leaves_every_chat_exactly_one_alert(
     try:
         first = await start_bot(bot_api, db, grace=first_grace(sig), extra=env)
         try:
-            await wait_for(lambda: len(bot_api.sent) >= 60, within=120)
+            await wait_until(lambda: len(bot_api.sent) >= 60, within=120)
         finally:
             await stop_bot(first, sig)
         before = len(bot_api.sent)
@@ -200,7 +200,7 @@ async def test_a_restart_mid_alert_burst_leaves_every_chat_exactly_one_alert(
                 done = push_statuses(db).values()
                 return sum(1 for s in done if s in ("sent", "unknown")) == len(ids)
 
-            await wait_for(settled, within=180)
+            await wait_until(settled, within=180)
         finally:
             await stop_bot(second)
     finally:
@@ -229,7 +229,7 @@ async def test_two_processes_on_one_database_send_no_digest_twice(
     ids = due_chats(db, 150)
     one, two = await start_bot(bot_api, db), await start_bot(bot_api, db)
     try:
-        await wait_for(lambda: len(statuses(db)) == len(ids) and all(
+        await wait_until(lambda: len(statuses(db)) == len(ids) and all(
             s == "sent" for s in statuses(db).values()), within=90)  # fmt: skip
     finally:
         await stop_bot(one)
@@ -244,7 +244,7 @@ async def test_subscribe_now_while_the_bot_api_is_down_sends_exactly_one_digest(
     async with running(make_transport(bot_api, seeded_store), seeded_store, now) as served:
         bot_api.down_until = time.monotonic() + 8  # the Bot API answers 500 for 8 s
         bot_api.push_text("/subscribe 07:00 jetzt")
-        await wait_for(lambda: any("Neu seit" in m.visible for m in bot_api.screen(777)), 120)
+        await wait_until(lambda: any("Neu seit" in m.visible for m in bot_api.screen(777)), 120)
         await asyncio.wait_for(served.delivery.join(), 120)  # nothing left that could repeat it
     digests = [m for m in bot_api.screen(777) if "Neu seit" in m.visible]
     assert len(digests) == 1
@@ -263,7 +263,7 @@ async def test_a_huge_article_is_shown_in_pages_within_the_budget(
     store.articles.add_article(NewArticle("Haushalt", "dpa", body, ("Der Haushalt.",), now), now)
     async with running(make_transport(bot_api, store), store, now) as served:
         bot_api.push_text("/article 1")
-        await wait_for(lambda: bot_api.screen(777), within=60)
+        await wait_until(lambda: bot_api.screen(777), within=60)
         await asyncio.wait_for(served.delivery.join(), 60)  # every part of the reply is out
     messages = bot_api.screen(777)
     assert 1 <= len(messages) <= REPLY_BUDGET
@@ -280,10 +280,10 @@ async def test_help_during_a_thousand_chat_burst_is_answered_at_once(
     async with running(transport, store, now) as served:
         for i in range(1, 1001):
             served.delivery.put(Outgoing(f"telegram:{i}", Reply.text("Überblick"), "digest"))
-        await wait_for(lambda: len(bot_api.sent) >= 30)
+        await wait_until(lambda: len(bot_api.sent) >= 30)
         started = time.monotonic()
         bot_api.push_text("/help", chat_id=5000)
-        await wait_for(lambda: bot_api.screen(5000), within=10)
+        await wait_until(lambda: bot_api.screen(5000), within=10)
         waited = time.monotonic() - started
         assert len(bot_api.sent) < 500  # the burst is still going
         await served.delivery.stop()

@@ -33,7 +33,7 @@ from bot.records import Subscription
 from bot.roles import Singleton, keep_roles, parse_roles, release_all
 from bot.store.locks import AdvisoryLock
 from bot.store.postgres import PostgresStore
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 
@@ -110,12 +110,12 @@ async def test_a_process_that_loses_its_lock_stops_the_role_and_takes_it_again_w
     stop = asyncio.Event()
     keeping = asyncio.create_task(keep_roles([role], 0.01, stop))
     try:
-        await until(lambda: events == ["take"], within=10, every=0.01)
+        await wait_until(lambda: events == ["take"], within=10, every=0.01)
         lock.connected = False  # the lock's connection broke: another process may hold it now
-        await until(lambda: events == ["take", "drop"], within=10, every=0.01)
+        await wait_until(lambda: events == ["take", "drop"], within=10, every=0.01)
         assert not role.held
         lock.connected = True
-        await until(lambda: events == ["take", "drop", "take"], within=10, every=0.01)
+        await wait_until(lambda: events == ["take", "drop", "take"], within=10, every=0.01)
     finally:
         stop.set()
         await keeping
@@ -152,7 +152,7 @@ async def test_a_second_run_on_one_sqlite_file_is_refused_in_one_line(
             stdout=asyncio.subprocess.DEVNULL, stderr=err,
         )  # fmt: skip
     try:
-        await until(lambda: "event=scheduler_started" in log.read_text(), within=60)
+        await wait_until(lambda: "event=scheduler_started" in log.read_text(), within=60)
         second = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
@@ -166,14 +166,6 @@ async def test_a_second_run_on_one_sqlite_file_is_refused_in_one_line(
         f"newsbot run: another newsbot run (pid {first.pid}) is serving {db.resolve()}; one process"
         " per SQLite file (use a postgresql:// database to run several)"
     ]
-
-
-async def until(predicate: Callable[[], object], within: float, every: float = 0.1) -> None:
-    """Wait until `predicate()` is true; a generous deadline, never a fixed sleep."""
-    end = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        await asyncio.sleep(every)
 
 
 @dataclass
@@ -351,17 +343,17 @@ async def test_three_processes_share_the_work_and_a_killed_one_is_taken_over(
         bots.append(first)
         # The first takes every singleton; then the two others start.
         roles = ("deliver", "schedule", "receive:telegram:")
-        await until(lambda: all(first.said(f"role_taken role={r}") for r in roles), within=90)
+        await wait_until(lambda: all(first.said(f"role_taken role={r}") for r in roles), within=90)
         for name in ("second", "third"):
             bots.append(await start(name, postgres_url, bot_api, tmp_path, **settings))
-        await until(lambda: all(b.said("event=scheduler_started") for b in bots), within=90)
+        await wait_until(lambda: all(b.said("event=scheduler_started") for b in bots), within=90)
 
         def sent() -> tuple[int, int]:
             digests = sum(is_digest(m.visible) for m in bot_api.sent)
             return digests, len(bot_api.sent) - digests
 
         # Mid-burst, both kinds under way: kill -9 the one that sends, polls and receives.
-        await until(lambda: sum(sent()) >= 300 and min(sent()) >= 30, within=120)
+        await wait_until(lambda: sum(sent()) >= 300 and min(sent()) >= 30, within=120)
         receivers_before = bot_api.most_polling
         first.proc.kill()
         await first.proc.wait()
@@ -370,11 +362,11 @@ async def test_three_processes_share_the_work_and_a_killed_one_is_taken_over(
         assert sum(before) < 2 * CHATS  # the burst was cut off
         bot_api.push_text("/hilfe", chat_id=5000)
         bots.append(await start("restarted", postgres_url, bot_api, tmp_path, **settings))
-        await until(lambda: bot_api.screen(5000), within=60)
+        await wait_until(lambda: bot_api.screen(5000), within=60)
         takeover = time.monotonic() - killed
-        await until(partial(settled, postgres_url), within=180, every=1.0)
+        await wait_until(partial(settled, postgres_url), within=180, every=1.0)
         # Every feed polled twice, and again after the kill.
-        await until(
+        await wait_until(
             lambda: all(
                 len(many_feeds.hits[f"f{n}"]) >= 2 and many_feeds.hits[f"f{n}"][-1] > killed
                 for n in range(FEEDS)
@@ -476,17 +468,17 @@ async def test_a_killed_pollers_feed_is_polled_by_another_once_its_lease_runs_ou
         for name in ("one", "two"):
             bot = await start(name, postgres_url, bot_api, tmp_path, "poll", **settings)
             bots[bot.proc.pid] = bot
-        await until(lambda: all(b.said("event=scheduler_started") for b in bots.values()), 90)
+        await wait_until(lambda: all(b.said("event=scheduler_started") for b in bots.values()), 90)
         store = PostgresStore.open(postgres_url)
         store.feeds.add_feed(hanging, datetime.now(UTC))
         store.close()
-        await until(lambda: many_feeds.hits["hang"], within=30)
+        await wait_until(lambda: many_feeds.hits["hang"], within=30)
         holder = lease_holder(postgres_url, hanging)
         assert holder is not None
         victim = bots[int(holder.rsplit(":", 1)[1])]
         victim.proc.kill()
         await victim.proc.wait()
-        await until(lambda: len(many_feeds.hits["hang"]) >= 2, within=lease + 30)
+        await wait_until(lambda: len(many_feeds.hits["hang"]) >= 2, within=lease + 30)
         again = lease_holder(postgres_url, hanging)
     finally:
         for bot in bots.values():

@@ -6,13 +6,13 @@ import asyncio
 import signal
 import sqlite3
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.store import Store
+from tests.conftest import wait_until
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.test_deploy import container_env, dockerfile, exec_form
 
@@ -36,14 +36,6 @@ def assert_consistent(db: Path, articles: int = 0) -> None:
         assert store.check() == articles
     finally:
         store.close()
-
-
-async def wait_until(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + 90  # a loaded machine starts a process slowly
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def alert_hits(db: Path) -> int:
@@ -98,9 +90,9 @@ async def test_run_exits_cleanly_on_sigterm(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await wait_until(lambda: bot_api.count("getUpdates") > 0, "the bot to poll")
+        await wait_until(lambda: bot_api.count("getUpdates") > 0, what="the bot to poll")
         bot_api.push_text("/start", chat_id=777)
-        await wait_until(lambda: bot_api.screen(777), "the reply to /start")
+        await wait_until(lambda: bot_api.screen(777), what="the reply to /start")
         assert proc.returncode is None
     finally:
         out, err = await terminate(proc)
@@ -147,8 +139,10 @@ async def test_run_sends_a_digest_missed_during_downtime_once(
             NEWSBOT, "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
         )
         try:
-            await wait_until(lambda: bot_api.count("getUpdates") > polls + 1, "the bot to poll")
-            await wait_until(until, "the late digest")
+            await wait_until(
+                lambda: bot_api.count("getUpdates") > polls + 1, what="the bot to poll"
+            )
+            await wait_until(until, what="the late digest")
             await asyncio.sleep(0.5)  # time for a digest it should not send
         finally:
             _, err = await terminate(proc)
@@ -205,10 +199,10 @@ async def test_ingest_beside_a_running_bot_loses_no_alert(
         NEWSBOT, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     try:
-        await wait_until(lambda: len(bot_api.screen(777)) >= 12, "12 alerts")
+        await wait_until(lambda: len(bot_api.screen(777)) >= 12, what="12 alerts")
         _, ingest_err = await asyncio.wait_for(ingest.communicate(), 240)
         assert ingest.returncode == 0, ingest_err.decode()
-        await wait_until(lambda: alert_hits(db) == 12, "the alerts' hits recorded")
+        await wait_until(lambda: alert_hits(db) == 12, what="the alerts' hits recorded")
     finally:
         _, err = await terminate(bot)
         if ingest.returncode is None:

@@ -24,11 +24,10 @@ from aiohttp import web
 
 from bot.app import SHUTDOWN_DEADLINE, SHUTDOWN_SEND_GRACE
 from bot.store import Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import german_text, page_html
 from tests.test_restart import due_chats, statuses
-from tests.test_telegram import wait_for
 
 pytestmark = pytest.mark.integration
 # How long past the grace a loaded machine may take to end the process before the test
@@ -83,7 +82,7 @@ async def test_sigterm_ends_an_idle_bot_at_once(bot_api: FakeBotAPI, tmp_path: P
     proc = await start_bot(bot_api, db)
     try:
         bot_api.push_text("/start")
-        await wait_for(lambda: bot_api.screen(777), within=60)  # up, answering, nothing due
+        await wait_until(lambda: bot_api.screen(777), within=60)  # up, answering, nothing due
         took, err = await signalled(
             proc, db.with_suffix(".log"), SHUTDOWN_SEND_GRACE + SLACK, signal.SIGTERM
         )
@@ -111,7 +110,7 @@ async def test_sigterm_during_a_digest_burst_ends_the_bot_within_the_send_grace(
     db, ids = burst_db
     proc = await start_bot(bot_api, db)
     try:
-        await wait_for(lambda: len(bot_api.sent) >= 30, within=60)
+        await wait_until(lambda: len(bot_api.sent) >= 30, within=60)
         took, err = await signalled(
             proc, db.with_suffix(".log"), SHUTDOWN_DEADLINE + SLACK, signal.SIGTERM
         )
@@ -138,7 +137,7 @@ async def test_a_second_signal_during_a_digest_burst_ends_the_bot_at_once(
     db, _ = burst_db
     proc = await start_bot(bot_api, db)
     try:
-        await wait_for(lambda: len(bot_api.sent) >= 30, within=60)
+        await wait_until(lambda: len(bot_api.sent) >= 30, within=60)
         # The first SIGTERM lets the queue send on; the second one a second later ends it.
         took, err = await signalled(
             proc, db.with_suffix(".log"), 10 + SLACK, signal.SIGTERM, signal.SIGTERM

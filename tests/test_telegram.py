@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,22 +23,12 @@ from bot.render import render_digest
 from bot.store import Store
 from bot.transports.port import Limits
 from bot.transports.telegram import TelegramTransport, command_names
-from tests.conftest import FAST, ROOT, Running, running, settled
+from tests.conftest import FAST, ROOT, Running, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 from tests.test_run import terminate
 
 pytestmark = pytest.mark.integration
 ADMIN = "telegram:999"
-
-
-async def wait_for(predicate: Callable[[], object], within: float = 60.0) -> None:
-    """Poll until `predicate()` is true; an awaitable result is awaited (a store read goes
-    through `store.run`, on the store's thread, while the bot writes there). The deadline is
-    generous: it only bounds a failure on a loaded machine."""
-    end = time.monotonic() + within
-    while not await settled(predicate()):
-        assert time.monotonic() < end, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def make_transport(bot_api: FakeBotAPI, store: Store, limits: Limits = FAST) -> TelegramTransport:
@@ -66,7 +56,7 @@ async def ask(bot_api: FakeBotAPI, text: str, chat_id: int = 777, **kwargs: obje
     """A user writes `text`; returns the bot's answer as the chat shows it."""
     before = len(bot_api.screen(chat_id))
     bot_api.push_text(text, chat_id, **kwargs)  # type: ignore[arg-type]
-    await wait_for(lambda: len(bot_api.screen(chat_id)) > before)
+    await wait_until(lambda: len(bot_api.screen(chat_id)) > before)
     return bot_api.screen(chat_id)[-1]
 
 
@@ -116,12 +106,12 @@ async def test_search_pages_by_button(bot_api: FakeBotAPI, store: Store, now: da
         assert "Zölle & <Grenzen>" in first.visible  # escaped in HTML, shown literally
 
         bot_api.push_button(first, "weiter ▶")
-        await wait_for(lambda: first.edits == 1 and len(bot_api.answered) == 1)
+        await wait_until(lambda: first.edits == 1 and len(bot_api.answered) == 1)
         assert "(Seite 2 von 3)" in first.visible
         assert [label for label, _ in first.buttons] == ["◀ zurück", "weiter ▶"]
 
         bot_api.push_button(first, "◀ zurück")
-        await wait_for(lambda: first.edits == 2 and len(bot_api.answered) == 2)
+        await wait_until(lambda: first.edits == 2 and len(bot_api.answered) == 2)
         assert "(Seite 1 von 3)" in first.visible
     assert len(bot_api.screen(777)) == 1  # paging edits the one message
 
@@ -168,7 +158,9 @@ async def test_blocked_chat_ends_subscriptions(
         await ask(bot_api, "/subscribe 07:30")
         await ask(bot_api, "/alert grönland")
         bot_api.push_blocked(777)
-        await wait_for(lambda: store.run(lambda: store.chats.subscription("telegram:777") is None))
+        await wait_until(
+            lambda: store.run(lambda: store.chats.subscription("telegram:777") is None)
+        )
         assert await transport.send("telegram:777", Reply.text("Dein Überblick")) == "gone"
     assert store.chats.alerts("telegram:777") == []
     assert "event=subscriptions_ended chat=telegram:777 reason=blocked" in caplog.text
@@ -182,7 +174,7 @@ async def test_group_migration_keeps_subscription(
         await ask(bot_api, "/subscribe@digest_test_bot 06:45", chat_id=-123, chat_type="group")
         await ask(bot_api, "/settings meldungen 3", chat_id=-123, chat_type="group")
         bot_api.push_migration(-123, -100123)
-        await wait_for(
+        await wait_until(
             lambda: store.run(lambda: store.chats.subscription("telegram:-100123") is not None)
         )
         # A send to the old id still arrives: Telegram answers with the new id and we follow.
@@ -262,7 +254,7 @@ async def test_newsbot_run_serves_telegram_and_stops_on_sigterm(
     )
     try:
         bot_api.push_text("/start")
-        await wait_for(lambda: bot_api.screen(777), within=30)
+        await wait_until(lambda: bot_api.screen(777), within=30)
     finally:
         _, stderr = await terminate(proc)
     assert proc.returncode == 0, stderr.decode()

@@ -17,9 +17,9 @@ from bot.store import Store
 from bot.transports.port import Limits
 from bot.transports.telegram import address, chat_key, classify, command_names
 from tests.chat_changes import BOT_NAME, GERMAN_NAMES, message, prepare, spellings, state
-from tests.conftest import Running, running
+from tests.conftest import Running, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI, Sent
-from tests.test_telegram import ADMIN, add_articles, ask, make_transport, serving, wait_for
+from tests.test_telegram import ADMIN, add_articles, ask, make_transport, serving
 
 pytestmark = pytest.mark.integration
 
@@ -124,22 +124,22 @@ async def test_a_channel_reader_cannot_change_the_channel_by_a_forged_button(
     add_articles(store, now, 12)
     async with serving(bot_api, store, now):
         bot_api.push_channel_post("/subscribe 07:00", CHANNEL)
-        await wait_for(lambda: len(bot_api.screen(CHANNEL)) == 1)
+        await wait_until(lambda: len(bot_api.screen(CHANNEL)) == 1)
         bot_api.push_channel_post("/search grönland", CHANNEL)
-        await wait_for(lambda: len(bot_api.screen(CHANNEL)) == 2)
+        await wait_until(lambda: len(bot_api.screen(CHANNEL)) == 2)
         results = bot_api.screen(CHANNEL)[-1]
         before = await store.run(partial(state, store, chat))
         forged = ["/unsubscribe", "/abbestellen", "/settings meldungen 3", "/alert kreml", "/x"]
         for data in forged:
             bot_api.push_callback(results, data, user_id=MEMBER)
-        await wait_for(lambda: len(bot_api.answered) == len(forged))
+        await wait_until(lambda: len(bot_api.answered) == len(forged))
         assert await store.run(partial(state, store, chat)) == before
         assert store.chats.subscription(chat) is not None
         assert len(bot_api.screen(CHANNEL)) == 2  # nothing answered, nothing edited
         assert results.edits == 0
         # The bot's own button still pages, for any reader.
         bot_api.push_button(results, "weiter ▶", user_id=MEMBER)
-        await wait_for(lambda: results.edits == 1 and len(bot_api.answered) == len(forged) + 1)
+        await wait_until(lambda: results.edits == 1 and len(bot_api.answered) == len(forged) + 1)
     assert "(Seite 2 von 3)" in results.visible
     refusals = [
         r.getMessage() for r in caplog.records if "telegram_button_refused" in r.getMessage()
@@ -158,7 +158,7 @@ async def test_a_channel_subscribes_by_a_post_gets_its_digest_and_ends_when_the_
     add_articles(store, now, 2)
     async with serving(bot_api, store, now) as served:
         bot_api.push_channel_post("/subscribe 07:00", channel)
-        await wait_for(lambda: bot_api.screen(channel))
+        await wait_until(lambda: bot_api.screen(channel))
         assert bot_api.screen(channel)[0].visible.startswith("Abonniert: jeden Tag um 07:00 Uhr")
         await send_due_digests(served, store, now)
         digest = bot_api.screen(channel)[-1]
@@ -166,7 +166,7 @@ async def test_a_channel_subscribes_by_a_post_gets_its_digest_and_ends_when_the_
         assert "Grönland: Meldung 0" in digest.visible
 
         bot_api.push_removed(channel)
-        await wait_for(lambda: store.run(lambda: store.chats.subscription(chat) is None))
+        await wait_until(lambda: store.run(lambda: store.chats.subscription(chat) is None))
         assert await served.send(chat, Reply.text("Überblick")) == "gone"
     assert f"event=subscriptions_ended chat={chat} reason=bot kicked had_any=True" in caplog.text
     assert bot_api.count("getChatAdministrators") == 0  # a post in a channel is proof enough
@@ -230,7 +230,7 @@ async def test_removing_the_bot_from_a_forum_ends_every_topics_digest(
         await in_group(bot_api, "/subscribe 07:00", MEMBER, thread=11)
         await in_group(bot_api, "/alert grönland", MEMBER, thread=22)
         bot_api.push_removed(GROUP)
-        await wait_for(lambda: store.run(lambda: not store.chats.subscriptions()))
+        await wait_until(lambda: store.run(lambda: not store.chats.subscriptions()))
     assert store.chats.alerts(f"telegram:{GROUP}/22") == []
 
 
@@ -240,7 +240,7 @@ async def test_a_reply_thread_in_a_group_without_topics_is_the_group_itself(
     bot_api.add_group(GROUP, admins=[MEMBER])
     async with serving(bot_api, store, now):
         bot_api.push_text("/subscribe 07:00", GROUP, MEMBER, chat_type="supergroup")
-        await wait_for(lambda: bot_api.screen(GROUP))
+        await wait_until(lambda: bot_api.screen(GROUP))
     assert store.chats.subscription(f"telegram:{GROUP}") is not None
 
 

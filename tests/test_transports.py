@@ -20,11 +20,10 @@ from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
 from bot.transports.port import Incoming, OnMessage, Transport
 from bot.transports.telegram import TelegramTransport
-from tests.conftest import FAST, deliver
+from tests.conftest import FAST, deliver, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver, is_installed, skip_or_fail_without_synapse
 from tests.test_matrix import PASSWORD, Person, joined
-from tests.test_telegram import wait_for
 
 pytestmark = pytest.mark.integration
 LONG = Reply(
@@ -48,7 +47,7 @@ class Harness:
         """Wait until the chat shows at least `count` messages; returns their text."""
         if self.api is not None:
             api = self.api
-            await wait_for(lambda: len(api.screen(int(self.chat.split(":")[1]))) >= count)
+            await wait_until(lambda: len(api.screen(int(self.chat.split(":")[1]))) >= count)
             return [m.visible for m in api.screen(int(self.chat.split(":")[1]))]
         if self.person is not None:
             person = self.person

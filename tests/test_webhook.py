@@ -8,7 +8,6 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from bot.config import load_config
 from bot.errors import NewsbotError
 from bot.store import Store
 from bot.transports.telegram import TelegramTransport, Webhook
-from tests.conftest import ROOT, running
+from tests.conftest import ROOT, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.test_run import terminate
 
@@ -36,14 +35,6 @@ def port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def wait_for(predicate: Callable[[], object], within: float = 60.0) -> None:
-    """Poll until `predicate()` is true (the deadline is generous: it only bounds a failure)."""
-    end = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def start_update(update_id: int, chat_id: int = 777) -> dict[str, Any]:
@@ -86,7 +77,7 @@ async def test_update_posted_to_the_webhook_is_answered(
     async with running(transport, store, now):
         response = await post(local_url(port), start_update(1), SECRET)
         assert response.status_code == 200
-        await wait_for(lambda: bot_api.screen(777))
+        await wait_until(lambda: bot_api.screen(777))
     (answer,) = bot_api.screen(777)
     assert answer.parse_mode == "HTML"
     assert answer.visible.startswith("Willkommen!")
@@ -106,7 +97,7 @@ async def test_a_post_without_the_right_secret_is_refused(
         refused = await post(local_url(port), start_update(1, chat_id=666), secret)
         # A refused POST never reaches PTB's update queue; the accepted one proves the bot listens.
         accepted = await post(local_url(port), start_update(2), SECRET)
-        await wait_for(lambda: bot_api.screen(777))
+        await wait_until(lambda: bot_api.screen(777))
     assert refused.status_code == 403
     assert accepted.status_code == 200
     assert bot_api.screen(666) == []
@@ -130,7 +121,7 @@ async def test_config_turns_webhook_mode_on_with_a_generated_secret(
         assert len(secret) >= 32
         response = await post(local_url(port, env["TELEGRAM_WEBHOOK_URL"]), start_update(1), secret)
         assert response.status_code == 200
-        await wait_for(lambda: bot_api.screen(777))
+        await wait_until(lambda: bot_api.screen(777))
     assert load_config(None, env).telegram_webhook_secret != secret  # new at every start
 
 
@@ -144,7 +135,7 @@ async def test_polling_after_webhook_mode_takes_the_webhook_down(
     polling = TelegramTransport(bot_api.token, bot_api.base_url, poll_timeout=1)
     async with running(polling, store, now):
         bot_api.push_text("/start")
-        await wait_for(lambda: bot_api.screen(777))
+        await wait_until(lambda: bot_api.screen(777))
     assert bot_api.webhook is None
     assert bot_api.count("deleteWebhook") >= 1
 
@@ -197,7 +188,7 @@ async def test_newsbot_run_in_webhook_mode_keeps_the_secret_out_of_its_logs(
         sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
     )
     try:
-        await wait_for(lambda: bot_api.webhook is not None, within=30)
+        await wait_until(lambda: bot_api.webhook is not None, within=30)
         assert bot_api.webhook is not None
         secret = str(bot_api.webhook["secret_token"])
         # setWebhook comes before the server listens: retry until it does.
@@ -208,7 +199,7 @@ async def test_newsbot_run_in_webhook_mode_keeps_the_secret_out_of_its_logs(
             except httpx.ConnectError:
                 await asyncio.sleep(0.1)
         assert response.status_code == 200
-        await wait_for(lambda: bot_api.screen(777), within=30)
+        await wait_until(lambda: bot_api.screen(777), within=30)
     finally:
         _, stderr = await terminate(proc)
     log = stderr.decode()
