@@ -181,14 +181,24 @@ def retrained(request: pytest.FixtureRequest) -> Callable[[], Path]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the real homeserver is a `synapse` and `integration` test, marked or not,
     so `-m "not synapse"` and `make test-fast` leave out every one of them. The `retrains` tests
-    run last, so their training runs have the whole session to finish in the background."""
+    run last, so their training runs have the whole session to finish in the background; the
+    `slow` tests and the homeserver's group go first, so no long test starts near the end while
+    the other worker has nothing left (longest first: the run ends when both workers do)."""
     for item in items:
         if "homeserver" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.synapse)
             item.add_marker(pytest.mark.integration)
             # Under pytest-xdist (`--dist loadgroup`) one worker runs them all: one Synapse.
             item.add_marker(pytest.mark.xdist_group("synapse"))
-    items.sort(key=lambda item: item.get_closest_marker("retrains") is not None)  # stable
+
+    def turn(item: pytest.Item) -> int:
+        if item.get_closest_marker("retrains") is not None:
+            return 3
+        if item.get_closest_marker("slow") is not None:
+            return 0
+        return 1 if item.get_closest_marker("synapse") is not None else 2
+
+    items.sort(key=turn)  # stable: within a turn, the files' own order
 
 
 @pytest.fixture
