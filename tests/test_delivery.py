@@ -32,7 +32,7 @@ from bot.send_policy import (
 from bot.store import Store
 from bot.transports.port import Limits
 from bot.transports.telegram import LIMITS as TELEGRAM
-from tests.conftest import running
+from tests.conftest import running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.synapse import Homeserver
 from tests.test_matrix import PASSWORD, Account, login
@@ -187,6 +187,22 @@ async def test_join_returns_after_each_send_is_written_down() -> None:
         await delivery.join()
         assert written == ["sent"]
     finally:
+        await delivery.stop()
+
+
+async def test_stop_returns_when_it_meets_a_wake_up_of_a_queue_waiting_for_a_slot() -> None:
+    # The queue waits for a chat's next slot; a new message wakes it in the same turn as the
+    # stop. On 3.11 `asyncio.wait_for` lost that cancel and `stop()` waited for ever (a hung
+    # SIGTERM; the thousand-chat burst test hung 1 run in 12-24).
+    transport = Flaky()
+    transport.limits = Limits(per_second=1000.0, chat_gap=1.0)
+    delivery = Delivery({"console": transport})
+    await delivery.start()
+    delivery.put(Outgoing("console:a", Reply.text("x"), "t"))
+    delivery.put(Outgoing("console:a", Reply.text("y"), "t"))
+    await wait_until(lambda: transport.sent, within=10)  # the second waits for its slot
+    delivery.put(Outgoing("console:b", Reply.text("z"), "t"))
+    async with asyncio.timeout(10):
         await delivery.stop()
 
 
