@@ -7,6 +7,8 @@ import contextlib
 import io
 import os
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import replace
@@ -29,6 +31,7 @@ from bot.heartbeat import (
     to_json,
 )
 from bot.store import Store, open_store
+from tests.conftest import ROOT
 from tests.fakes.bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.integration
@@ -202,3 +205,65 @@ def test_status_check_names_the_role_a_dead_process_left_unplayed(
     code, out, err = check(db, "--stale", "300")
     assert (code, err) == (0, "")
     assert "der Bot lebt (lebende Prozesse: 2," in out
+
+
+# What the health check (every 60 s) and `--help` / `--version` must not load: the stores and
+# their parts, psycopg's pool, the summarizer and its word forms, numpy, the platforms.
+HEAVY = (
+    "bot.store.sqlite",
+    "bot.store.postgres.store",
+    "bot.store.search",
+    "bot.store.postgres.search",
+    "bot.store.postgres.terms",
+    "bot.ingest",
+    "bot.app",
+    "sqlite_utils",
+    "psycopg_pool",
+    "summarizer",
+    "simplemma",
+    "numpy",
+    "httpx",
+    "telegram",
+    "nio",
+)
+
+
+def loaded_modules(*args: str) -> set[str]:
+    """The modules a real `python -m bot ARGS` process imports (from `-X importtime`)."""
+    env = {"PATH": os.environ["PATH"], "NEWSBOT_CONFIG": "", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and not line.endswith("package")
+    }
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if any(m == h or m.startswith(f"{h}.") for h in HEAVY)}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_health_check_loads_the_database_driver_and_no_store_part(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    db = (
+        request.getfixturevalue("postgres_url")
+        if backend == "postgresql"
+        else str(tmp_path / "b.db")
+    )
+    open_store(db).close()
+    modules = loaded_modules("--db", db, "status", "--check")
+    assert "bot.store.health" in modules
+    assert heavy(modules) == set()
+    assert ("psycopg" in modules) is (backend == "postgresql")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_load_no_store(args: list[str]) -> None:
+    modules = loaded_modules(*args)
+    assert heavy(modules) == set()
+    assert not {m for m in modules if m == "psycopg" or m.startswith("bot.store")}

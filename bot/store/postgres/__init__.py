@@ -7,185 +7,34 @@ it has more than once or in its title, and per-term article counts beside it, so
 FTS5's bm25 without reading the articles' text (`terms.py`, `search.py`). Several processes
 may open one database: the schema is migrated once under an advisory lock, and adding
 articles takes turns under another.
+
+Importing this package is cheap: `PostgresStore` (`store.py`: the pool and every part) and
+`display_url` (`connection.py`: psycopg alone) load on first use (PEP 562 `__getattr__`).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool, PoolTimeout
-
-from bot.errors import StoreError
-from bot.records import FEED_FAILING_AFTER
-from bot.store.chat_feeds import ChatFeeds
-from bot.store.operations import DELIVERY_OK, Stats
-from bot.store.postgres.archive import Archive
-from bot.store.postgres.articles import Articles
-from bot.store.postgres.base import PgDatabase
-from bot.store.postgres.chats import Chats
-from bot.store.postgres.deliveries import Deliveries
-from bot.store.postgres.feeds import Feeds
-from bot.store.postgres.pushes import Pushes
-from bot.store.postgres.schema import migrate
-from bot.store.postgres.search import SearchIndex
-from bot.store.table import _iso
+if TYPE_CHECKING:
+    from bot.store.postgres.connection import display_url
+    from bot.store.postgres.store import PostgresStore
 
 __all__ = ["PostgresStore", "display_url"]
 
-T = TypeVar("T")
-
-# Connections per process: the store's worker thread, the CLI's or scheduler's own reads, and
-# room for a second worker; PostgreSQL's default max_connections is 100 for every process.
-POOL_SIZE = 4
-CONNECT_TIMEOUT = 10
-
-
-def display_url(url: str) -> str:
-    """The URL as shown to people: user, host, port and database, never the password."""
-    try:
-        info = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "postgresql://…"
-    user = f"{info['user']}@" if info.get("user") else ""
-    host = str(info.get("host") or "localhost")
-    port = f":{info['port']}" if info.get("port") else ""
-    return f"postgresql://{user}{host}{port}/{info.get('dbname') or ''}"
+# The names loaded on first use, and the module each comes from.
+_LAZY = {
+    "PostgresStore": "bot.store.postgres.store",
+    "display_url": "bot.store.postgres.connection",
+}
 
 
-def _describe(url: str, exc: psycopg.Error) -> str:
-    """One line naming what failed: the server, the password, the database or the user."""
-    info = conninfo_to_dict(url)
-    where = display_url(url)
-    user = info.get("user") or "the default user"
-    database = info.get("dbname") or "the default database"
-    state = getattr(exc, "sqlstate", None)
-    text = str(exc)
-    if state == "28P01" or "password authentication failed" in text:
-        return f"wrong password for user {user} at {where}"
-    if state == "3D000" or ("database" in text and "does not exist" in text):
-        return f"database {database} does not exist at {where}; create it (createdb {database})"
-    if state == "28000" or ("role" in text and "does not exist" in text):
-        return f"user {user} may not connect to {where} (no such role, or pg_hba.conf refuses it)"
-    if "no password supplied" in text:
-        return f"the server at {where} asks for a password and the URL has none"
-    reason = text.strip().splitlines()[-1] if text.strip() else type(exc).__name__
-    return f"cannot reach the PostgreSQL server at {where}: {reason}"
-
-
-class PostgresStore:
-    """Articles, feeds, chats and the delivery log in one PostgreSQL database, one part each.
-
-    Parts are synchronous; async code calls `await store.run(fn)`, which runs `fn` on the
-    store's one worker thread (as on SQLite), so commands keep their order within a process.
-    """
-
-    def __init__(self, db: PgDatabase) -> None:
-        self.db = db
-        self.articles = Articles(db)
-        self.index = SearchIndex(db, self.articles)
-        self.feeds = Feeds(db)
-        self.chats = Chats(db)
-        self.deliveries = Deliveries(db, self.chats)
-        self.archive = Archive(db)
-        self.pushes = Pushes(db)
-        self.chat_feeds = ChatFeeds(db, "%s")
-        self._executor: ThreadPoolExecutor | None = None
-
-    @classmethod
-    def open(cls, url: str, *, migrate_schema: bool = True) -> PostgresStore:
-        """Connect (StoreError naming what failed), migrate once, then open the pool."""
-        try:
-            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
-                if migrate_schema:
-                    migrate(conn)
-        except psycopg.Error as exc:
-            raise StoreError(_describe(url, exc)) from None
-        pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=POOL_SIZE,
-            kwargs={"autocommit": True},
-            name="newsbot",
-            open=True,
-        )
-        try:
-            pool.wait(timeout=CONNECT_TIMEOUT)
-        except PoolTimeout:
-            pool.close()
-            raise StoreError(f"cannot reach the PostgreSQL server at {display_url(url)}") from None
-        return cls(PgDatabase(pool))
-
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run `fn` on the store's own thread so the event loop never waits on the database."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
-
-    def transaction(self) -> AbstractContextManager[Any]:
-        """One transaction over every part (the calling thread's statements join it)."""
-        return self.db.atomic()
-
-    def close(self) -> None:
-        """Finish pending work and close the pool."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-        self.db.close()
-
-    def check(self) -> int:
-        """A cheap read of the schema and the articles table; returns the article count."""
-        return self.articles.count_articles()
-
-    def database_bytes(self) -> int:
-        """The database's size on disk in bytes."""
-        return int(self.db.execute("SELECT pg_database_size(current_database())").rows[0][0])
-
-    def stats(self, now: datetime) -> Stats:
-        """Counts for `/stats` and `newsbot status`, in one repeatable-read snapshot."""
-        day_ago = _iso(now - timedelta(hours=24))
-        with self.db.atomic() as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-
-            def one(sql: str, *args: Any) -> int:
-                return int(self.db.execute(sql, args).rows[0][0] or 0)
-
-            return Stats(
-                articles=one("SELECT count(*) FROM articles"),
-                articles_24h=one("SELECT count(*) FROM articles WHERE fetched >= %s", day_ago),
-                sources=one("SELECT count(DISTINCT source) FROM articles"),
-                chats=one("SELECT count(*) FROM chats"),
-                subscriptions=one("SELECT count(*) FROM subscriptions"),
-                alerts=one("SELECT count(*) FROM alerts"),
-                feeds=one("SELECT count(*) FROM feeds"),
-                feeds_failing=one(
-                    "SELECT count(*) FROM feeds WHERE failures >= %s", FEED_FAILING_AFTER
-                ),
-                deliveries_failed_24h=one(
-                    "SELECT count(*) FROM deliveries WHERE NOT (coalesce(status, '') = ANY(%s))"
-                    " AND sent >= %s",
-                    list(DELIVERY_OK),
-                    day_ago,
-                ),
-                pushes_dropped_24h=one(
-                    "SELECT count(*) FROM pushes WHERE status = 'dropped' AND attempted >= %s",
-                    day_ago,
-                ),
-                last_ingest=self.articles.last_ingest(),
-                last_feed_poll=self.feeds.last_feed_poll(),
-                database_bytes=self.database_bytes(),
-            )
-
-    def backup_to(self, target: Path) -> None:
-        """PostgreSQL is backed up by its own tools; this store writes no backup file."""
-        raise StoreError(
-            f"a PostgreSQL store is backed up with pg_dump (or the server's own backups),"
-            f" not newsbot backup; {target} was not written"
-        )
+def __getattr__(name: str) -> Any:
+    """A name's value, its module imported on first use (then kept in this package)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
