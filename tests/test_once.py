@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -21,12 +23,16 @@ import psycopg
 import pytest
 from sqlite_utils import Database
 
-from bot.store import Storage, Store
+from bot.commands import MAX_ALERTS, Context, handle
+from bot.records import Reply
+from bot.render import to_plain
+from bot.store import Storage, Store, open_store
 from bot.store.migrations import _m020_alert_key, migrations
 from bot.store.postgres import PostgresStore
 from bot.store.postgres import schema as pg_schema
 from bot.store.postgres.schema import STEPS
 from bot.store.table import alert_key
+from tests.chat_changes import BOT_NAME, spellings
 from tests.conftest import wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
@@ -65,6 +71,90 @@ def test_a_chat_that_moves_keeps_each_alert_once(store: Storage) -> None:
     store.chats.move_chat("tg:-1", "tg:-100")  # a group became a supergroup
     assert sorted(a.words for a in store.chats.alerts("tg:-100")) == [("Trump",), ("Zoll",)]
     assert store.chats.alerts("tg:-1") == []
+
+
+class ReadTogether:
+    """A store whose `chats.alerts` read returns only once every racer has read (a barrier):
+    the window in which a check-then-insert lets two different alerts take the last place."""
+
+    def __init__(self, store: Storage, barrier: threading.Barrier) -> None:
+        self._store = store
+        self.chats = _ChatsReadTogether(store.chats, barrier)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+class _ChatsReadTogether:
+    def __init__(self, chats: Any, barrier: threading.Barrier) -> None:
+        self._chats = chats
+        self._barrier = barrier
+        self._waited = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chats, name)
+
+    def alerts(self, chat: str | None = None) -> list[Any]:
+        found: list[Any] = self._chats.alerts(chat)
+        if not self._waited:  # each racer's first read
+            self._waited = True
+            self._barrier.wait(timeout=120)
+        return found
+
+
+def answer(library: Any, text: str, context: Context) -> str:
+    """The plain text of the bot's answer to `text`."""
+    reply = handle(text, context, library)
+    assert isinstance(reply, Reply)
+    return to_plain(reply)
+
+
+ALERT_SPELLINGS = [s for key, s in spellings(("/", "!"), bot_suffix=True) if key == "alert"]
+# Chat kinds: a private chat, a group, a forum topic, a Matrix room, the console.
+CHAT_KINDS = [
+    ("telegram:{n}", True),
+    ("telegram:-100{n}", False),
+    ("telegram:-100{n}/7", False),
+    ("matrix:!room{n}:example.org", False),
+    ("console:local{n}", True),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_different_alerts_at_once_at_the_limit_store_one_and_refuse_the_other(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Two processes (here: two stores on one database, each on its own thread) answer two
+    different alerts for one chat that has one place left, both having read 19 alerts."""
+    target = str(tmp_path / "bot.db")
+    if backend == "postgresql":
+        target = request.getfixturevalue("postgres_url")
+    stores = [open_store(target), open_store(target)]
+    assert {"/alert", "/alarm", "!alert", f"/alert@{BOT_NAME}"} <= set(ALERT_SPELLINGS)
+    try:
+        for n, spelling in enumerate(ALERT_SPELLINGS):
+            kind, private = CHAT_KINDS[n % len(CHAT_KINDS)]
+            chat = kind.format(n=n)
+            for i in range(MAX_ALERTS - 1):
+                stores[0].chats.add_alert(chat, (f"wort{i}",), NOW)
+            barrier = threading.Barrier(2)
+            context = Context(chat, NOW, "telegram:5", private=private)
+            with ThreadPoolExecutor(2) as pool:
+                racing = [
+                    pool.submit(
+                        answer, ReadTogether(store, barrier), f"{spelling} {words}", context
+                    )
+                    for store, words in zip(stores, ("grönland", "zölle"), strict=True)
+                ]
+                answers = [r.result(timeout=120) for r in racing]
+            assert len(stores[1].chats.alerts(chat)) == MAX_ALERTS, (spelling, chat)
+            refused = [a for a in answers if f"schon {MAX_ALERTS} Alarme" in a]
+            added = [a for a in answers if " angelegt:" in a]
+            assert (len(refused), len(added)) == (1, 1), (spelling, chat, answers)
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_an_update_is_first_seen_once_and_forgotten_after_a_day(store: Storage) -> None:

@@ -528,9 +528,11 @@ def _alert(req: Request) -> Reply:
     if same is not None:
         text = t(req.language, "alert_exists", id=same.id, words=" ".join(same.words))
         return Reply.text(text, ok=False)
-    if len(alerts) >= MAX_ALERTS:
+    # The limit is checked where the alert is stored, in one transaction: two different
+    # alerts at once (two processes) cannot both take the last place.
+    alert_id = req.library.chats.add_alert(req.ctx.chat, found, req.ctx.now, limit=MAX_ALERTS)
+    if alert_id is None:
         return Reply.text(t(req.language, "alert_limit", limit=MAX_ALERTS), ok=False)
-    alert_id = req.library.chats.add_alert(req.ctx.chat, found, req.ctx.now)
     _keep_language(req)
     return Reply.text(t(req.language, "alert_added", id=alert_id, words=_alert_text(req, found)))
 

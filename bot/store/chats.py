@@ -154,21 +154,31 @@ class Chats(Table):
                 self.db.table("chats").update(chat, changes)
         return self.settings(chat)
 
-    def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
-        """Store a keyword alert (folded plain words); returns its id."""
+    def add_alert(
+        self, chat: str, words: tuple[str, ...], now: datetime, *, limit: int | None = None
+    ) -> int | None:
+        """Store a keyword alert (folded plain words); returns its id, or None when the chat
+        has `limit` alerts already and these words are none of them."""
         key = alert_key(words)
+        # BEGIN IMMEDIATE: the count and the insert hold the write lock together, so two
+        # different alerts at once (two processes) cannot both take the last place.
         with self.db.atomic():
             self.ensure_chat(chat, now)
             # The same words twice (a retried command, two processes) are one alert: its id.
-            self.db.execute(
-                "INSERT OR IGNORE INTO alerts (chat, words, created, words_key)"
-                " VALUES (?, ?, ?, ?)",
-                [chat, " ".join(words), _iso(now), key],
-            )
             row = self.db.execute(
                 "SELECT id FROM alerts WHERE chat = ? AND words_key = ?", [chat, key]
             ).fetchone()
-            return int(row[0])
+            if row is not None:
+                return int(row[0])
+            if limit is not None:
+                count = self.db.execute("SELECT count(*) FROM alerts WHERE chat = ?", [chat])
+                if int(count.fetchone()[0]) >= limit:
+                    return None
+            cur = self.db.execute(
+                "INSERT INTO alerts (chat, words, created, words_key) VALUES (?, ?, ?, ?)",
+                [chat, " ".join(words), _iso(now), key],
+            )
+            return int(cur.lastrowid or 0)
 
     def alerts(self, chat: str | None = None) -> list[Alert]:
         """The chat's alerts (every chat's when `chat` is None), oldest first."""

@@ -247,9 +247,13 @@ class ChatsPart(Protocol):
         """Change some of the chat's settings (creating the chat); returns them all."""
         ...
 
-    def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
+    def add_alert(
+        self, chat: str, words: tuple[str, ...], now: datetime, *, limit: int | None = None
+    ) -> int | None:
         """Store a keyword alert (folded plain words) once per chat and words (in any case and
-        order); returns its id, the stored one's when the same alert is there already."""
+        order); returns its id, the stored one's when the same alert is there already, or None
+        when the chat has `limit` alerts already (checked and stored in one transaction that
+        other processes' alert changes for the chat wait for)."""
         ...
 
     def alerts(self, chat: str | None = None) -> list[Alert]:

@@ -168,23 +168,34 @@ class Chats(Table):
                 )
         return self.settings(chat)
 
-    def add_alert(self, chat: str, words: tuple[str, ...], now: datetime) -> int:
-        """Store a keyword alert (folded plain words); returns its id."""
+    def add_alert(
+        self, chat: str, words: tuple[str, ...], now: datetime, *, limit: int | None = None
+    ) -> int | None:
+        """Store a keyword alert (folded plain words); returns its id, or None when the chat
+        has `limit` alerts already and these words are none of them."""
+        key = alert_key(words)
         with self.db.atomic():
             self.ensure_chat(chat, now)
+            # The chat's row lock makes one alert change at a time per chat, across processes:
+            # each statement after it sees what the one before committed (read committed), so
+            # the count below is final and two different alerts cannot both take the last place.
+            self.db.execute("SELECT 1 FROM chats WHERE key = %s FOR UPDATE", [chat])
             # The same words twice (a retried command, two processes) are one alert: its id.
-            # A conflicting insert waits for the other to commit, so the SELECT then sees it.
-            key = alert_key(words)
+            row = self.db.execute(
+                "SELECT id FROM alerts WHERE chat = %s AND words_key = %s", [chat, key]
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+            if limit is not None:
+                count = self.db.execute("SELECT count(*) FROM alerts WHERE chat = %s", [chat])
+                if int(count.rows[0][0]) >= limit:
+                    return None
             row = self.db.execute(
                 "INSERT INTO alerts (chat, words, created, words_key) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (chat, words_key) DO NOTHING RETURNING id",
+                " RETURNING id",
                 [chat, " ".join(words), _iso(now), key],
             ).fetchone()
-            if row is None:
-                row = self.db.execute(
-                    "SELECT id FROM alerts WHERE chat = %s AND words_key = %s", [chat, key]
-                ).fetchone()
-            assert row is not None  # noqa: S101 - inserted, or there before
+            assert row is not None  # noqa: S101 - INSERT … RETURNING returns the row
             return int(row[0])
 
     def alerts(self, chat: str | None = None) -> list[Alert]:
