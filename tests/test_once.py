@@ -13,8 +13,10 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -23,8 +25,10 @@ import psycopg
 import pytest
 from sqlite_utils import Database
 
-from bot.commands import MAX_ALERTS, Context, handle
-from bot.records import Reply
+from bot.commands import COMMANDS, MAX_ALERTS, Context, handle
+from bot.commands.admin import finish_addfeed
+from bot.commands.request import ChatFeedRules
+from bot.records import FeedCheck, Reply
 from bot.render import to_plain
 from bot.store import Storage, Store, open_store
 from bot.store.migrations import _m020_alert_key, migrations
@@ -74,41 +78,64 @@ def test_a_chat_that_moves_keeps_each_alert_once(store: Storage) -> None:
 
 
 class ReadTogether:
-    """A store whose `chats.alerts` read returns only once every racer has read (a barrier):
-    the window in which a check-then-insert lets two different alerts take the last place."""
+    """A store one of whose reads (`read`, such as "chats.alerts") returns only once every racer
+    has made it (a barrier): the window in which a check-then-write lets two racers (two
+    processes answering at once) both pass one check."""
 
-    def __init__(self, store: Storage, barrier: threading.Barrier) -> None:
+    def __init__(self, store: Storage, read: str, barrier: threading.Barrier) -> None:
         self._store = store
-        self.chats = _ChatsReadTogether(store.chats, barrier)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-
-class _ChatsReadTogether:
-    def __init__(self, chats: Any, barrier: threading.Barrier) -> None:
-        self._chats = chats
+        self.part, self.read = read.split(".")
         self._barrier = barrier
         self._waited = False
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._chats, name)
+        found = getattr(self._store, name)
+        return _PartReadTogether(found, self) if name == self.part else found
 
-    def alerts(self, chat: str | None = None) -> list[Any]:
-        found: list[Any] = self._chats.alerts(chat)
-        if not self._waited:  # each racer's first read
+    def wait_once(self) -> None:
+        """After this racer's first read: wait for the others' (later reads go on at once)."""
+        if not self._waited:
             self._waited = True
             self._barrier.wait(timeout=120)
-        return found
 
 
-def answer(library: Any, text: str, context: Context) -> str:
-    """The plain text of the bot's answer to `text`."""
+class _PartReadTogether:
+    def __init__(self, part: Any, racer: ReadTogether) -> None:
+        self._part = part
+        self._racer = racer
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._part, name)
+        if name != self._racer.read:
+            return found
+
+        def read(*args: Any, **kwargs: Any) -> Any:
+            result = found(*args, **kwargs)
+            self._racer.wait_once()
+            return result
+
+        return read
+
+
+def race(stores: list[Storage], read: str, asks: list[Callable[[Any], Reply]]) -> list[Reply]:
+    """Each of `asks` on its own thread with its own store, all past `read` before any goes on."""
+    barrier = threading.Barrier(len(asks))
+    with ThreadPoolExecutor(len(asks)) as pool:
+        racing = [
+            pool.submit(ask, ReadTogether(store, read, barrier))
+            for store, ask in zip(stores, asks, strict=True)
+        ]
+        return [r.result(timeout=120) for r in racing]
+
+
+def answer(library: Any, text: str, context: Context) -> Reply:
+    """The bot's answer to `text`."""
     reply = handle(text, context, library)
     assert isinstance(reply, Reply)
-    return to_plain(reply)
+    return reply
 
 
+OPERATOR_CHAT = "telegram:4242"
 ALERT_SPELLINGS = [s for key, s in spellings(("/", "!"), bot_suffix=True) if key == "alert"]
 # Chat kinds: a private chat, a group, a forum topic, a Matrix room, the console.
 CHAT_KINDS = [
@@ -138,20 +165,56 @@ def test_two_different_alerts_at_once_at_the_limit_store_one_and_refuse_the_othe
             chat = kind.format(n=n)
             for i in range(MAX_ALERTS - 1):
                 stores[0].chats.add_alert(chat, (f"wort{i}",), NOW)
-            barrier = threading.Barrier(2)
             context = Context(chat, NOW, "telegram:5", private=private)
-            with ThreadPoolExecutor(2) as pool:
-                racing = [
-                    pool.submit(
-                        answer, ReadTogether(store, barrier), f"{spelling} {words}", context
-                    )
-                    for store, words in zip(stores, ("grönland", "zölle"), strict=True)
-                ]
-                answers = [r.result(timeout=120) for r in racing]
+            asks = [
+                partial(answer, text=f"{spelling} {words}", context=context)
+                for words in ("grönland", "zölle")
+            ]
+            answers = [to_plain(r) for r in race(stores, "chats.alerts", asks)]
             assert len(stores[1].chats.alerts(chat)) == MAX_ALERTS, (spelling, chat)
             refused = [a for a in answers if f"schon {MAX_ALERTS} Alarme" in a]
             added = [a for a in answers if " angelegt:" in a]
             assert (len(refused), len(added)) == (1, 1), (spelling, chat, answers)
+    finally:
+        for store in stores:
+            store.close()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_feed_request_asked_twice_at_once_tells_the_operators_once(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Approve mode: the same /addfeed answered by two processes at once (both past the check
+    that the chat has no such feed) records one request, and only the call that recorded it
+    tells the operators; both answers name the request."""
+    target = str(tmp_path / "bot.db")
+    if backend == "postgresql":
+        target = request.getfixturevalue("postgres_url")
+    stores = [open_store(target), open_store(target)]
+    rules = ChatFeedRules("approve", has_operators=True, notify=(OPERATOR_CHAT,))
+    spelled = [
+        f"{prefix}{name}{suffix}"
+        for name in COMMANDS["addfeed"].names
+        for prefix, suffix in (("/", ""), ("!", ""), ("/", f"@{BOT_NAME}"))
+    ]
+    try:
+        for n, spelling in enumerate(spelled):
+            kind, private = CHAT_KINDS[n % len(CHAT_KINDS)]
+            chat, url = kind.format(n=n), f"https://lokal{n}.example/rss"
+            context = Context(chat, NOW, "telegram:5", private=private, chat_feeds=rules)
+            asked = answer(stores[0], f"{spelling} {url}", context)
+            assert asked.fetch == url, (spelling, to_plain(asked))
+            check = FeedCheck(url, title="Lokalblatt")
+            asks = [partial(finish_addfeed, check, context)] * 2
+            replies = race(stores, "chat_feeds.of_chat", asks)
+            [entry] = stores[1].chat_feeds.of_chat(chat)
+            assert entry.status == "waiting"
+            for reply in replies:
+                assert f"Feed {entry.id} wartet auf die Freigabe" in to_plain(reply), spelling
+            told = [notice for reply in replies for notice in reply.notices]
+            assert [to for to, _ in told] == [OPERATOR_CHAT], (spelling, chat)
+            assert f"Feed-Anfrage {entry.id}: {chat}" in to_plain(told[0][1])
     finally:
         for store in stores:
             store.close()
@@ -168,23 +231,24 @@ def test_an_update_is_first_seen_once_and_forgotten_after_a_day(store: Storage) 
 
 def test_a_chat_feed_asked_for_twice_is_one_entry(store: Storage) -> None:
     url = "https://blog.example.org/feed.xml"
-    one = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
-    two = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
+    one, created = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
+    two, again = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=True)
     assert two == one
+    assert (created, again) == (True, False)
     assert [e.id for e in store.chat_feeds.of_chat("tg:1")] == [one.id]
     assert len([f for f in store.feeds.all() if f.url == url]) == 1
 
 
 def test_a_request_is_decided_once(store: Storage) -> None:
     url = "https://blog.example.org/feed.xml"
-    asked = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=False)
+    asked, _ = store.chat_feeds.add("tg:1", url, NOW, title="Blog", user="5", active=False)
     approved = store.chat_feeds.approve(asked.id, NOW)
     assert approved is not None
     assert approved.status == "active"
     # A second operator's (or process's) decision on the same request finds it decided.
     assert store.chat_feeds.approve(asked.id, NOW) is None
     assert store.chat_feeds.refuse(asked.id) is None
-    other = store.chat_feeds.add("tg:2", url, NOW, title="Blog", user="6", active=False)
+    other, _ = store.chat_feeds.add("tg:2", url, NOW, title="Blog", user="6", active=False)
     assert store.chat_feeds.refuse(other.id) == other
     assert store.chat_feeds.refuse(other.id) is None
     assert store.chat_feeds.approve(other.id, NOW) is None

@@ -450,7 +450,7 @@ def test_migrate_store_moves_everything_and_checks_it(
     sqlite.deliveries.record_delivery("tg:1", NOW.date(), status="sent", at=NOW)
     sqlite.archive.archive_digest("tg:1", NOW.date(), Reply(((Span("Guten Morgen"),),)), NOW)
     sqlite.feeds.add_feed("https://example.org/feed", NOW, "Beispiel")
-    own = sqlite.chat_feeds.add(
+    own, _ = sqlite.chat_feeds.add(
         "tg:1", "https://lokal.example/rss", NOW, title=None, user="", active=True
     )
     held = Reply(((Span("Eilmeldung"),),))
@@ -475,7 +475,7 @@ def test_migrate_store_moves_everything_and_checks_it(
         assert [f.title for f in postgres.feeds.all()] == ["Beispiel", None]
         # A chat's own feed moves with its chat, and new requests get new numbers.
         assert postgres.chats.settings("tg:1").feeds == (own.feed_id,)
-        later = postgres.chat_feeds.add(
+        later, _ = postgres.chat_feeds.add(
             "tg:2", "https://zwei.example/rss", NOW, title=None, user="", active=False
         )
         assert later.id == own.id + 1

@@ -58,15 +58,17 @@ def add_chat_feed(check: FeedCheck, req: Request) -> Reply:
         return refusal
     ctx, lang = req.ctx, req.language
     active = ctx.chat_feeds.mode == "admins"
-    entry = req.library.chat_feeds.add(
+    entry, created = req.library.chat_feeds.add(
         ctx.chat, check.url, ctx.now, title=check.title, user=ctx.user, active=active
     )
     if active:
         return Reply.text(t(lang, "addfeed_chat_done", id=entry.id, url=entry.url))
+    reply = Reply.text(t(lang, "addfeed_chat_waiting", id=entry.id, url=entry.url))
+    if not created:  # the same request a moment ago (another process): its call told them
+        return reply
     notices = tuple(
         (chat, _request_notice(entry, chat, req.library)) for chat in ctx.chat_feeds.notify
     )
-    reply = Reply.text(t(lang, "addfeed_chat_waiting", id=entry.id, url=entry.url))
     return replace(reply, notices=notices)
 
 

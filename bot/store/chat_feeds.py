@@ -47,10 +47,11 @@ class ChatFeeds:
 
     def add(
         self, chat: str, url: str, now: datetime, *, title: str | None, user: str, active: bool
-    ) -> ChatFeed:
+    ) -> tuple[ChatFeed, bool]:
         """Record a chat's feed: active (polled from now on) or waiting for an operator. The
         chat's URL is recorded once: the same request again (a retried command, two processes
-        at once) returns the stored entry."""
+        at once) finds the stored entry. Returns (entry, created), created True for the call
+        that recorded it (as Django's `get_or_create`), so the operators are told once."""
         with self.db.atomic():
             added = self._rows(
                 "INSERT INTO chat_feeds (chat, url, title, status, added, asked_by)"
@@ -68,7 +69,7 @@ class ChatFeeds:
                 entry = int(row["id"])
         found = self.entry(entry)
         assert found is not None  # noqa: S101 - written just now, in this transaction
-        return found
+        return found, bool(added)
 
     def approve(self, entry_id: int, now: datetime) -> ChatFeed | None:
         """An operator's yes: the waiting entry becomes active; None when nothing waits so
