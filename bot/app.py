@@ -379,6 +379,7 @@ async def serve(
     schedule: bool = False,
     hard_stop: bool = False,
     roles: frozenset[str] = ALL_ROLES,
+    taken: Sequence[RoleLock] = (),
 ) -> None:
     """Run the transports (and, with `schedule`, the digest/feed scheduler) until SIGTERM/SIGINT.
 
@@ -386,7 +387,9 @@ async def serve(
     transports (which finish handlers in flight and save the Matrix sync token). With
     `hard_stop` (the `newsbot run` process), a second signal ends the process at once and the
     shutdown as a whole is bounded by SHUTDOWN_DEADLINE. `roles` (`newsbot run --roles`) is
-    what this process does; the singleton ones it plays when it holds their lock.
+    what this process does; the singleton ones it plays when it holds their lock. `taken` are
+    receivers' locks taken before the start (the Matrix account's, `hold_matrix`): checked on
+    the roles' cadence like theirs.
     """
     stop = until or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -425,6 +428,8 @@ async def serve(
             log.info("event=transport_started name=%s", transport.name)
         if "receive" in roles and not stop.is_set():
             singletons += receivers(config, started)
+        if not stop.is_set():
+            singletons += taken_receivers(config, taken, started)
         if schedule and not stop.is_set():
             if "poll" in roles:
                 fetcher = Fetcher(fetch_options(config))
@@ -497,6 +502,33 @@ def receivers(config: Config, transports: Sequence[Transport]) -> list[Singleton
         take = getattr(transport, "start_receiving")  # noqa: B009 - the receiver's own pair
         drop = getattr(transport, "stop_receiving")  # noqa: B009
         out.append(Singleton(role_lock(config.db, name), take, drop))
+    return out
+
+
+def taken_receivers(
+    config: Config, locks: Sequence[RoleLock], transports: Sequence[Transport]
+) -> list[Singleton]:
+    """The receivers whose lock this process took before it started (the Matrix account's).
+    A lock lost with its connection (a PostgreSQL restart) is taken again at once when free;
+    when another process has it, this one stops receiving (it sends on) until it is free."""
+    out = []
+    for lock in locks:
+        transport = next((t for t in transports if getattr(t, "receiver", "") == lock.name), None)
+        if transport is None:
+            continue
+        take = getattr(transport, "start_receiving")  # noqa: B009 - the receiver's own pair
+        stop = getattr(transport, "stop_receiving")  # noqa: B009
+
+        async def lost(name: str = lock.name, stop: Callable[[], Awaitable[None]] = stop) -> None:
+            holder = await asyncio.to_thread(role_holder, config.db, name)
+            log.error(
+                "event=receiver_lost role=%s holder=%s action=stop_receiving",
+                name,
+                holder or "unknown",
+            )
+            await stop()
+
+        out.append(Singleton(lock, take, lost, held=True))
     return out
 
 

@@ -63,11 +63,17 @@ class Singleton:
         return self.held
 
     async def check(self) -> None:
-        """Still held? Drop the role when the lock is gone (its connection broke)."""
-        if self.held and not await asyncio.to_thread(self.lock.alive):
-            self.held = False
-            log.warning("event=role_lost role=%s", self.lock.name)
-            await self.drop()
+        """Still held? When the lock's connection broke (a PostgreSQL restart ends every
+        session), take it again at once if it is free; drop the role only when another
+        process has it, or the server cannot be reached."""
+        if not self.held or await asyncio.to_thread(self.lock.alive):
+            return
+        if await asyncio.to_thread(self.lock.acquire):
+            log.warning("event=role_retaken role=%s", self.lock.name)
+            return
+        self.held = False
+        log.warning("event=role_lost role=%s", self.lock.name)
+        await self.drop()
 
 
 async def keep_roles(singletons: Iterable[Singleton], every: float, stop: asyncio.Event) -> None:

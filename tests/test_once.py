@@ -30,7 +30,9 @@ from bot.commands.admin import finish_addfeed
 from bot.commands.request import ChatFeedRules
 from bot.records import FeedCheck, Reply
 from bot.render import to_plain
+from bot.roles import Singleton, release_all
 from bot.store import Storage, Store, open_store
+from bot.store.locks import AdvisoryLock, lock_key
 from bot.store.migrations import _m020_alert_key, migrations
 from bot.store.postgres import PostgresStore
 from bot.store.postgres import schema as pg_schema
@@ -41,6 +43,7 @@ from tests.conftest import wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
 from tests.fakes.synapse import Homeserver
+from tests.test_matrix import joined, login, next_notice
 from tests.test_roles import Bot, start, stop
 from tests.test_webhook import local_url, post
 
@@ -406,19 +409,125 @@ async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once
         assert f"Alarm {alert_id} angelegt" in answer or f"schon: {alert_id} " in answer
 
 
+def lock_backend(url: str, name: str) -> int:
+    """The server process (backend pid) whose session holds the advisory lock `name`."""
+    key = lock_key(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+            " AND classid = %s::bigint::oid AND objid = %s::bigint::oid",
+            [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF],
+        ).fetchone()
+    assert row is not None, f"nobody holds {name}"
+    return int(row[0])
+
+
+def terminate(url: str, backend: int) -> None:
+    """End a session as a PostgreSQL restart (or a dropped connection) does, and wait until
+    its server process has ended (and so freed its locks)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_terminate_backend(%s, 60000)", [backend]).fetchone()
+    assert row == (True,), f"backend {backend} did not end"
+
+
+class Thief:
+    """Another process's session, queued for an advisory lock (`pg_advisory_lock` waits), so
+    it has the lock the moment its holder's session ends, before the holder can notice."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.name = name
+        self.conn = psycopg.connect(
+            url, autocommit=True, application_name=f"newsbot thief-host:4242 {name}"
+        )
+        self.url = url
+        self.waiting = asyncio.ensure_future(
+            asyncio.to_thread(
+                self.conn.execute, "SELECT pg_advisory_lock(%s)", [lock_key(self.name)]
+            )
+        )
+
+    def queued(self) -> bool:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND application_name LIKE 'newsbot thief-host:4242 %'"
+            ).fetchone()
+        return bool(row and row[0])
+
+    async def take_from(self, backend: int) -> None:
+        """Wait in the lock's queue, end the holder's session, and so hold the lock."""
+        await wait_until(self.queued, within=60, every=0.05)
+        terminate(self.url, backend)
+        await asyncio.wait_for(self.waiting, 60)
+
+    def close(self) -> None:
+        """Let go of the lock (at once: a closed session frees it only once its server process
+        has ended) and end the session."""
+        if self.waiting.done() and not self.waiting.cancelled():
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", [lock_key(self.name)])
+        else:  # still queued (the test failed before): stop waiting
+            self.conn.cancel()
+        self.conn.close()
+
+
+@pytest.mark.integration
+async def test_a_lock_lost_with_its_connection_is_taken_again_or_its_role_dropped(
+    postgres_url: str,
+) -> None:
+    """A PostgreSQL restart ends the holder's session: the holder takes its lock again at once
+    when it is free (the role goes on, not dropped), and drops the role when another process
+    took it first; it takes it up again once that one lets go."""
+    events: list[str] = []
+
+    async def take() -> None:
+        events.append("take")
+
+    async def drop() -> None:
+        events.append("drop")
+
+    name = "matrix:@bot:example.org"
+    role = Singleton(AdvisoryLock(postgres_url, name), take, drop)
+    try:
+        assert await role.try_take()
+        ended = lock_backend(postgres_url, name)
+        terminate(postgres_url, ended)
+        await role.check()
+        assert (role.held, events) == (True, ["take"])
+        assert lock_backend(postgres_url, name) != ended  # held again, by a new session
+        thief = Thief(postgres_url, name)
+        try:
+            await thief.take_from(lock_backend(postgres_url, name))
+            await role.check()
+            assert (role.held, events) == (False, ["take", "drop"])
+            assert not await role.try_take()
+        finally:
+            thief.close()
+        assert await role.try_take()
+        assert events == ["take", "drop", "take"]
+    finally:
+        release_all([role])
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.synapse
-async def test_a_second_process_with_the_same_matrix_account_is_refused_naming_the_first(
+async def test_a_matrix_account_is_held_by_one_process_which_checks_its_lock_while_it_runs(
     postgres_url: str, bot_api: FakeBotAPI, homeserver: Homeserver, tmp_path: Path
 ) -> None:
+    """A second process with the same account is refused, naming the first. The first checks
+    its lock every second: a lost lock nobody took is taken again; one another process took
+    stops the first's syncing until it is free, and what was written meanwhile is answered."""
     user = homeserver.register(f"bot{uuid.uuid4().hex[:8]}", PASSWORD)
     matrix = {
         "MATRIX_HOMESERVER": homeserver.url,
         "MATRIX_USER_ID": user,
         "MATRIX_PASSWORD": PASSWORD,
     }
-    first = await start("first", postgres_url, bot_api, tmp_path, **matrix)
+    matrix_lock = f"matrix:{user}"
+    alice = await login(homeserver, "alice")
+    first = await start(
+        "first", postgres_url, bot_api, tmp_path, NEWSBOT_ROLE_CHECK_SECONDS="1", **matrix
+    )
     try:
         await wait_until(lambda: first.said("event=matrix_started"), within=120)
         second = await start("second", postgres_url, bot_api, tmp_path, **matrix)
@@ -430,8 +539,34 @@ async def test_a_second_process_with_the_same_matrix_account_is_refused_naming_t
             " account (its keys are per device): start this one without MATRIX_* settings"
         )
         assert not second.said("event=matrix_started")
+        room = await alice.room_with(user)
+        await joined(alice, room, user)
+        await alice.say(room, "!start")
+        await next_notice(alice, 0, within=60)
+        # A PostgreSQL restart ends the lock's session: nobody else asks, so the first takes
+        # the account again at once and syncs on.
+        terminate(postgres_url, lock_backend(postgres_url, matrix_lock))
+        await wait_until(lambda: first.said(f"event=role_retaken role={matrix_lock}"), within=120)
+        assert not first.said("event=matrix_receiving_stopped")
+        # This time another process is queued for the account: it has it before the first
+        # notices, and the first stops syncing, naming it, until it lets go.
+        thief = Thief(postgres_url, matrix_lock)
+        try:
+            await thief.take_from(lock_backend(postgres_url, matrix_lock))
+            await wait_until(lambda: first.said("event=matrix_receiving_stopped"), within=120)
+            assert first.said(
+                f"event=receiver_lost role={matrix_lock} holder=thief-host:4242"
+                " action=stop_receiving"
+            )
+            await alice.say(room, "!quellen")  # written while nobody syncs the account
+        finally:
+            thief.close()
+        await wait_until(lambda: first.said(f"event=matrix_receiving user={user}"), within=120)
+        assert "Quellen" in await next_notice(alice, 1, within=60)
+        assert first.proc.returncode is None
     finally:
         await stop(first)
+        await alice.close()
     # The first one stopped: the account is free for the next process.
     third = await start("third", postgres_url, bot_api, tmp_path, **matrix)
     try:

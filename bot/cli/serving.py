@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
@@ -19,7 +20,7 @@ from bot.digest import for_chat
 from bot.ingest.files import ingest_paths
 from bot.render import to_plain
 from bot.roles import ALL_ROLES
-from bot.store import Storage, is_postgres, run_lock, show_target
+from bot.store import RoleLock, Storage, is_postgres, run_lock, show_target
 from bot.transports.console import CHAT, ConsoleTransport
 
 
@@ -78,7 +79,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             # Matrix in one process per database: a second is refused in one line, too.
             matrix = hold_matrix(config) if talks else None
             # A NewsbotError (Bot API not there, login refused) is printed, masked, by main().
-            asyncio.run(_run(config, store, roles))
+            asyncio.run(_run(config, store, roles, (matrix,) if matrix is not None else ()))
         finally:
             store.close()
     finally:
@@ -89,8 +90,11 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-async def _run(config: Config, store: Storage, roles: frozenset[str]) -> None:
-    """Serve every configured transport in one event loop until SIGTERM or SIGINT."""
+async def _run(
+    config: Config, store: Storage, roles: frozenset[str], taken: Sequence[RoleLock]
+) -> None:
+    """Serve every configured transport in one event loop until SIGTERM or SIGINT; `taken`:
+    the Matrix account's lock, checked while it runs."""
     talks = bool(roles & {"receive", "deliver"})
     transports = build_transports(config, store, roles) if talks else []
     console: ConsoleTransport | None = None
@@ -98,4 +102,7 @@ async def _run(config: Config, store: Storage, roles: frozenset[str]) -> None:
         console = ConsoleTransport(language=config.language)
         transports.append(console)
     until = console.closed if console else None
-    await serve(config, store, transports, schedule=True, until=until, hard_stop=True, roles=roles)
+    await serve(
+        config, store, transports, schedule=True, until=until, hard_stop=True, roles=roles,
+        taken=taken,
+    )  # fmt: skip

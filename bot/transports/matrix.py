@@ -223,15 +223,7 @@ class MatrixTransport:
 
     async def stop(self) -> None:
         """Finish handlers in flight, stop syncing, save the sync token, close the session."""
-        self._stopping = True
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._idle_wait(), STOP_GRACE)
-            except TimeoutError:
-                log.warning("event=matrix_stop_timeout busy=%d", self._busy)
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._end_sync()
         try:
             await self._store_token()
         finally:
@@ -272,6 +264,48 @@ class MatrixTransport:
             if isinstance(error, ChatGone):
                 log.info("event=matrix_chat_gone chat=%s reason=%r", chat, response.message)
             raise error
+
+    # --- receiving: one syncing process per account ---------------------------------------
+
+    @property
+    def receiver(self) -> str:
+        """The singleton this transport's receiving is: the account's lock (`matrix:<user>`),
+        which the app takes before the start (`hold_matrix`) and checks while it runs."""
+        return f"matrix:{self.user_id}"
+
+    @property
+    def receiving(self) -> bool:
+        """Whether this process syncs the account now."""
+        return self._task is not None and not self._task.done()
+
+    async def start_receiving(self) -> None:
+        """Sync again (the account is this process's again), from the stored sync token: the
+        process that synced meanwhile moved it on."""
+        if not self._ready or self.receiving:
+            return
+        self._token = await self._load_token() if self._load_token else self._token
+        self._stopping = False
+        self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+        log.info("event=matrix_receiving user=%s", self.user_id)
+
+    async def stop_receiving(self) -> None:
+        """Stop syncing (another process may sync the account now): handlers in flight
+        finish; sending goes on. The sync token is left to the process that syncs now."""
+        await self._end_sync()
+        self._token = None  # never written back over the other process's newer one
+        log.info("event=matrix_receiving_stopped user=%s", self.user_id)
+
+    async def _end_sync(self) -> None:
+        """Let handlers in flight finish, then end the sync loop."""
+        self._stopping = True
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._idle_wait(), STOP_GRACE)
+            except TimeoutError:
+                log.warning("event=matrix_stop_timeout busy=%d", self._busy)
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
 
     # --- internals --------------------------------------------------------------------------
 
