@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -183,6 +184,15 @@ def test_two_different_alerts_at_once_at_the_limit_store_one_and_refuse_the_othe
             store.close()
 
 
+def addfeed_spellings() -> list[str]:
+    """Every spelling of every name of /addfeed: `/`, `!`, `@bot`."""
+    return [
+        f"{prefix}{name}{suffix}"
+        for name in COMMANDS["addfeed"].names
+        for prefix, suffix in (("/", ""), ("!", ""), ("/", f"@{BOT_NAME}"))
+    ]
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_feed_request_asked_twice_at_once_tells_the_operators_once(
@@ -196,13 +206,8 @@ def test_a_feed_request_asked_twice_at_once_tells_the_operators_once(
         target = request.getfixturevalue("postgres_url")
     stores = [open_store(target), open_store(target)]
     rules = ChatFeedRules("approve", has_operators=True, notify=(OPERATOR_CHAT,))
-    spelled = [
-        f"{prefix}{name}{suffix}"
-        for name in COMMANDS["addfeed"].names
-        for prefix, suffix in (("/", ""), ("!", ""), ("/", f"@{BOT_NAME}"))
-    ]
     try:
-        for n, spelling in enumerate(spelled):
+        for n, spelling in enumerate(addfeed_spellings()):
             kind, private = CHAT_KINDS[n % len(CHAT_KINDS)]
             chat, url = kind.format(n=n), f"https://lokal{n}.example/rss"
             context = Context(chat, NOW, "telegram:5", private=private, chat_feeds=rules)
@@ -218,6 +223,53 @@ def test_a_feed_request_asked_twice_at_once_tells_the_operators_once(
             told = [notice for reply in replies for notice in reply.notices]
             assert [to for to, _ in told] == [OPERATOR_CHAT], (spelling, chat)
             assert f"Feed-Anfrage {entry.id}: {chat}" in to_plain(told[0][1])
+    finally:
+        for store in stores:
+            store.close()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_different_chat_feeds_at_once_at_a_limit_store_one_and_refuse_the_other(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The chat's limit (admins mode, every spelling and chat kind) and all chats' limit
+    (approve mode, two chats) hold when two new feeds come at once, both past the check."""
+    target = str(tmp_path / "bot.db")
+    if backend == "postgresql":
+        target = request.getfixturevalue("postgres_url")
+    stores = [open_store(target), open_store(target)]
+    per_chat = ChatFeedRules("admins", per_chat=2, total=200)
+    try:
+        for n, spelling in enumerate(addfeed_spellings()):
+            kind, private = CHAT_KINDS[n % len(CHAT_KINDS)]
+            chat = kind.format(n=n)
+            stores[0].chat_feeds.add(
+                chat, f"https://erst{n}.example/rss", NOW, title=None, user="", active=True
+            )
+            context = Context(chat, NOW, "telegram:5", private=private, chat_feeds=per_chat)
+            urls = [f"https://{site}{n}.example/rss" for site in ("a", "b")]
+            assert answer(stores[0], f"{spelling} {urls[0]}", context).fetch == urls[0]
+            asks = [partial(finish_addfeed, FeedCheck(url), context) for url in urls]
+            answers = [to_plain(r) for r in race(stores, "chat_feeds.of_chat", asks)]
+            assert len(stores[1].chat_feeds.of_chat(chat)) == 2, (spelling, chat)
+            assert sum("Dieser Chat hat schon 2 eigene Feeds" in a for a in answers) == 1, answers
+            assert sum("für diesen Chat eingetragen" in a for a in answers) == 1, answers
+        # All chats together: two places taken, one left, two chats ask at once.
+        every = ChatFeedRules("approve", per_chat=5, total=3, has_operators=True)
+        stores[0].chat_feeds.add("telegram:-1", "https://x.example/rss", NOW, title=None,
+                                 user="", active=False)  # fmt: skip
+        held = stores[0].chat_feeds.count()
+        rules = replace(every, total=held + 1)
+        asks = [
+            partial(finish_addfeed, FeedCheck(f"https://{chat[-1]}.example/neu"),
+                    Context(chat, NOW, "telegram:5", private=False, chat_feeds=rules))
+            for chat in ("telegram:-1", "matrix:!raum2:example.org")
+        ]  # fmt: skip
+        answers = [to_plain(r) for r in race(stores, "chat_feeds.of_chat", asks)]
+        assert stores[1].chat_feeds.count() == held + 1
+        assert sum(f"allen Chats zusammen {held + 1} eigene Feeds" in a for a in answers) == 1
+        assert sum("wartet auf die Freigabe" in a for a in answers) == 1, answers
     finally:
         for store in stores:
             store.close()

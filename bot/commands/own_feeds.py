@@ -56,11 +56,20 @@ def add_chat_feed(check: FeedCheck, req: Request) -> Reply:
     refusal = chat_feed_refusal(check.url, req)  # the same checks again: others went on
     if refusal is not None:
         return refusal
-    ctx, lang = req.ctx, req.language
-    active = ctx.chat_feeds.mode == "admins"
+    ctx, lang, rules = req.ctx, req.language, req.ctx.chat_feeds
+    active = rules.mode == "admins"
     entry, created = req.library.chat_feeds.add(
-        ctx.chat, check.url, ctx.now, title=check.title, user=ctx.user, active=active
+        ctx.chat,
+        check.url,
+        ctx.now,
+        title=check.title,
+        user=ctx.user,
+        active=active,
+        limits=(rules.per_chat, rules.total),
     )
+    if entry is None:  # a limit filled up since the check (another process): say which
+        full = chat_feed_refusal(check.url, req)
+        return full or Reply.text(t(lang, "chat_feeds_chat_limit", limit=rules.per_chat), ok=False)
     if active:
         return Reply.text(t(lang, "addfeed_chat_done", id=entry.id, url=entry.url))
     reply = Reply.text(t(lang, "addfeed_chat_waiting", id=entry.id, url=entry.url))

@@ -108,8 +108,16 @@ class ChatFeedsPart(Protocol):
     """A chat's own feeds and the requests waiting for an operator."""
 
     def add(
-        self, chat: str, url: str, now: datetime, *, title: str | None, user: str, active: bool
-    ) -> tuple[ChatFeed, bool]: ...
+        self,
+        chat: str,
+        url: str,
+        now: datetime,
+        *,
+        title: str | None,
+        user: str,
+        active: bool,
+        limits: tuple[int, int] | None = None,
+    ) -> tuple[ChatFeed | None, bool]: ...
     def approve(self, entry_id: int, now: datetime) -> ChatFeed | None: ...
     def refuse(self, entry_id: int) -> ChatFeed | None: ...
     def remove(self, chat: str, entry_id: int) -> ChatFeed | None: ...

@@ -32,9 +32,13 @@ class Rows(Protocol):
 class ChatFeeds:
     """Chats' own feeds: asked for, approved or refused, listed, counted and removed."""
 
-    def __init__(self, db: Rows, mark: str = "?") -> None:
+    def __init__(self, db: Rows, mark: str = "?", take_turns: str | None = None) -> None:
         self.db = db
         self.mark = mark
+        # Run first in each add's transaction so that adds take turns across processes (the
+        # limits are counted then): PostgreSQL's advisory transaction lock. SQLite's write
+        # lock, taken at the transaction's start, does that already.
+        self.take_turns = take_turns
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", self.mark)
@@ -46,13 +50,27 @@ class ChatFeeds:
         return int(self.db.execute(self._sql(sql), args).rowcount)
 
     def add(
-        self, chat: str, url: str, now: datetime, *, title: str | None, user: str, active: bool
-    ) -> tuple[ChatFeed, bool]:
+        self,
+        chat: str,
+        url: str,
+        now: datetime,
+        *,
+        title: str | None,
+        user: str,
+        active: bool,
+        limits: tuple[int, int] | None = None,
+    ) -> tuple[ChatFeed | None, bool]:
         """Record a chat's feed: active (polled from now on) or waiting for an operator. The
         chat's URL is recorded once: the same request again (a retried command, two processes
         at once) finds the stored entry. Returns (entry, created), created True for the call
-        that recorded it (as Django's `get_or_create`), so the operators are told once."""
+        that recorded it (as Django's `get_or_create`), so the operators are told once; and
+        (None, False) when the URL is new and `limits` (per chat, all chats) are reached,
+        counted in the same transaction, so two requests at once cannot pass one limit."""
         with self.db.atomic():
+            if self.take_turns is not None:
+                self.db.execute(self.take_turns)
+            if limits is not None and self._full(chat, url, *limits):
+                return None, False
             added = self._rows(
                 "INSERT INTO chat_feeds (chat, url, title, status, added, asked_by)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat, url) DO NOTHING RETURNING id",
@@ -70,6 +88,16 @@ class ChatFeeds:
         found = self.entry(entry)
         assert found is not None  # noqa: S101 - written just now, in this transaction
         return found, bool(added)
+
+    def _full(self, chat: str, url: str, per_chat: int, total: int) -> bool:
+        """Whether a new URL would pass the chat's limit or all chats' (a known one is no new
+        entry)."""
+        [row] = self._rows(
+            "SELECT count(*) FILTER (WHERE chat = ?) AS mine, count(*) AS every,"
+            " count(*) FILTER (WHERE chat = ? AND url = ?) AS known FROM chat_feeds",
+            [chat, chat, url],
+        )
+        return not row["known"] and (row["mine"] >= per_chat or row["every"] >= total)
 
     def approve(self, entry_id: int, now: datetime) -> ChatFeed | None:
         """An operator's yes: the waiting entry becomes active; None when nothing waits so

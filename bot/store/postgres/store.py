@@ -36,6 +36,9 @@ T = TypeVar("T")
 # Connections per process: the store's worker thread, the CLI's or scheduler's own reads, and
 # room for a second worker; PostgreSQL's default max_connections is 100 for every process.
 POOL_SIZE = 4
+# Chat feed adds take turns (their limits are counted inside): a transaction-level advisory lock,
+# in the two-key space, apart from the roles' one-key locks.
+CHAT_FEEDS_TAKE_TURNS = "SELECT pg_advisory_xact_lock(hashtext('newsbot'), hashtext('chat_feeds'))"
 
 
 class PostgresStore:
@@ -54,7 +57,7 @@ class PostgresStore:
         self.deliveries = Deliveries(db, self.chats)
         self.archive = Archive(db)
         self.pushes = Pushes(db)
-        self.chat_feeds = ChatFeeds(db, "%s")
+        self.chat_feeds = ChatFeeds(db, "%s", CHAT_FEEDS_TAKE_TURNS)
         self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
