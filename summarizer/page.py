@@ -386,10 +386,12 @@ def _is_label(block: Block) -> bool:
 
 def _genre_labels(raw: Sequence[str], blocks: list[Block]) -> list[Block]:
     """A genre label right above a headline with text under it ("Kommentar", then the
-    commentary's headline) labels the piece: it neither opens a comment section nor is junk."""
+    commentary's headline) labels the piece: it does not open a comment section."""
     out = list(blocks)
     for i, block in enumerate(blocks[:-1]):
-        if not (block.section_break or block.junk) or not is_genre_label(raw[i]):
+        # Only a comments-header reading is undone: a label marked junk (one that repeats on
+        # the page, as over each teaser of a list) stays junk.
+        if not block.section_break or block.junk or not is_genre_label(raw[i]):
             continue
         headline = replace(blocks[i + 1], section_break=False)
         under = blocks[i + 2 : i + 2 + GENRE_PROSE_REACH]
@@ -397,7 +399,7 @@ def _genre_labels(raw: Sequence[str], blocks: list[Block]) -> list[Block]:
         if raw[i + 1].endswith(":") or not is_headline(headline):
             continue
         if any(b.is_prose and not b.section_break for b in under):
-            out[i] = replace(block, section_break=False, junk=False)
+            out[i] = replace(block, section_break=False)
     return out
 
 
