@@ -1,7 +1,8 @@
 """`.venv/bin/python bench/kickers.py PAGES.jsonl.gz`: the kickers ingest keeps from page dumps.
 
 The cleaner finds a kicker by its place and shape, and leaves out navigation, calls to the
-reader, dates and paywall markers (`summarizer.page`, `summarizer.kickers`); ingest then drops
+reader, dates, paywall markers and the last entry of a topic menu that does not name the story
+(`summarizer.page`, `summarizer.kickers`); ingest then drops
 one that is the site's own name (`bot.outlets.names_outlet`, from the page's URL or masthead).
 Prints each kicker with what became of it, then the counts, so the rule can be read against
 real pages.

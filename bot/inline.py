@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.query import Query, parse_query
 from bot.records import Article, Reply, SearchPage, Span
-from bot.render import shown_date, source_name
+from bot.render import kicker_spans, shown_date, source_name
 
 # Results per answer (Telegram allows up to 50; a client shows a few at a time and asks for
 # the next page with `next_offset` as the reader scrolls).
@@ -59,7 +59,8 @@ def _offset(text: str) -> int | None:
 
 
 def to_result(article: Article, language: str, zone: str) -> InlineResult:
-    """An article as an inline result: headline; source, date and summary; the message shared."""
+    """An article as an inline result: kicker and headline ("USA, Venezuela · Kreml fordert
+    …", as search hits show them); source, date and summary; the message shared."""
     where = (
         f"{source_name(article.source, language)}, {shown_date(article.published, language, zone)}"
     )
@@ -67,12 +68,16 @@ def to_result(article: Article, language: str, zone: str) -> InlineResult:
     description = f"{where} · {summary}" if summary else where
     if len(description) > DESCRIPTION:
         description = description[: DESCRIPTION - 1].rstrip() + "…"
-    paragraphs: list[tuple[Span, ...]] = [(Span(article.title, bold=True, url=article.url),)]
+    kicker = kicker_spans(article.kicker, article.title)
+    title = "".join(span.text for span in kicker) + article.title
+    paragraphs: list[tuple[Span, ...]] = [
+        (*kicker, Span(article.title, bold=True, url=article.url))
+    ]
     paragraphs.append((Span(where),))
     if summary:
         paragraphs.append((Span(summary),))
     message = Reply(tuple(paragraphs), link_previews=bool(article.url))
-    return InlineResult(f"a{article.id}", article.title, description, message, article.url)
+    return InlineResult(f"a{article.id}", title, description, message, article.url)
 
 
 def inline_search(

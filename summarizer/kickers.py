@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from summarizer.german import is_stop_word
+from summarizer.german import is_stop_word, prose_words, stems
 
 # A kicker has at most this many words; a longer line is a headline or a sentence.
 KICKER_WORDS = 5
@@ -57,6 +57,20 @@ _MONTHS = frozenset(
 # A paywall marker over a headline ("SPIEGEL+", "Z+", "SZ Plus", "WELTplus"): an offer, no topic.
 _PAYWALL = re.compile(r"(?i)(?:\+|plus)$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
+# Labels of a piece's journalistic form: a kicker in their own right ("Kommentar" over a
+# commentary's headline is its label, not the comment section's header).
+GENRE_LABELS = frozenset(
+    (  # noqa: SIM905
+        "kommentar meinung analyse interview leitartikel kolumne gastbeitrag gastkommentar "
+        "essay porträt reportage hintergrund glosse rezension kritik faktencheck pro contra "
+        "nachruf"
+    ).split()
+)
+# Words of a label and of the lead shorter than this are not compared (function words, "USA").
+TOPIC_WORD_CHARS = 4
+# A word part this long found inside a compound counts ("Bundestag" in "Bundestagspräsidium");
+# a shorter one (Stadt, Land, Haus) is part of too many compounds to say the topic.
+TOPIC_PART_CHARS = 6
 
 
 def is_navigation(label: str) -> bool:
@@ -87,3 +101,29 @@ def is_kicker_text(label: str, max_words: int = KICKER_WORDS) -> bool:
         and not _NOT_KICKER.search(text)
         and not is_navigation(text)
     )
+
+
+def is_genre_label(label: str) -> bool:
+    """True for a label that names a piece's form: "Kommentar", "Analyse", "Interview"."""
+    return " ".join(label.split()).casefold() in GENRE_LABELS
+
+
+def _topic_stems(text: str) -> list[str]:
+    found = [w for w in prose_words(text) if len(w) >= TOPIC_WORD_CHARS and not is_stop_word(w)]
+    return stems(found) if found else []
+
+
+def names_topic(label: str, lead: str) -> bool:
+    """True when a label names what the headline or lead is about: a word of it, or a long
+    enough part of a compound, stands there too ("Olympische Winterspiele" over "… den
+    Olympischen Winterspielen …", "Bundestagspräsidium" over "… Präsidentin des Bundestags")."""
+    words = set(_topic_stems(lead))
+    for k in _topic_stems(label):
+        for w in words:
+            if (
+                k == w
+                or (len(w) >= TOPIC_PART_CHARS and w in k)
+                or (len(k) >= TOPIC_PART_CHARS and k in w)
+            ):
+                return True
+    return False

@@ -29,7 +29,13 @@ from summarizer.blocks import (
 from summarizer.boilerplate import is_comments_header, is_junk, is_section_break
 from summarizer.dates import find_date, is_dateline
 from summarizer.german import normalize
-from summarizer.kickers import KICKER_WORDS, is_kicker_text
+from summarizer.kickers import (
+    KICKER_WORDS,
+    is_genre_label,
+    is_kicker_text,
+    is_navigation,
+    names_topic,
+)
 
 _AUTHOR_BOX = re.compile(
     r"^(?:[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){1,2}\s+(?:ist|war|arbeitet|schreibt|lebt|studierte)\b"
@@ -90,6 +96,14 @@ MIN_ARTICLE_WORDS = 50
 # label, not the title.
 KICKER_LABEL_WORDS = 2
 KICKER_RATIO = 2
+# A label with this many short lines (menu entries) right above it is the menu's last entry,
+# unless it names the story's topic (in the headline or the lead's first LEAD_TOPIC_WORDS words)
+# or its form ("Kommentar").
+MENU_RUN = 2
+LEAD_TOPIC_WORDS = 80
+# A genre label ("Kommentar") is a kicker when a headline follows it and prose follows within
+# this many blocks under the headline (date line, standfirst, byline between).
+GENRE_PROSE_REACH = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,18 +347,65 @@ def is_kicker(block: Block) -> bool:
 
 
 def find_kicker(blocks: Sequence[Block], title_index: int, kept: Collection[int]) -> str:
-    """The kicker above the headline at `title_index` (date lines may stand between), or ""."""
+    """The kicker above the headline at `title_index` (date lines may stand between), or "".
+
+    The last entry of a menu above the headline is no kicker: a label under a run of short
+    lines is kept only when it names the story's topic or form.
+    """
     i = title_index - 1
     while i > title_index - HEAD_ABOVE and i >= 0 and is_dateline(blocks[i].text):
         i -= 1
     if title_index <= 0 or i < 0 or i in kept or not is_kicker(blocks[i]):
         return ""
-    return " ".join(blocks[i].text.split())
+    label = " ".join(blocks[i].text.split())
+    if ends_menu(blocks, i) and not is_genre_label(label):
+        lead = " ".join(" ".join(blocks[j].text for j in sorted(kept)).split()[:LEAD_TOPIC_WORDS])
+        if not names_topic(label, f"{blocks[title_index].text} {lead}"):
+            return ""
+    return label
+
+
+def ends_menu(blocks: Sequence[Block], i: int) -> bool:
+    """True when the MENU_RUN blocks right above block `i` are labels like it (topics, not
+    navigation): a menu of topics, whose last entry stands above the headline. A section or
+    two of the site's navigation ("Startseite", "Sport") above a kicker is how pages set it."""
+    above = blocks[max(i - MENU_RUN, 0) : i]
+    return len(above) == MENU_RUN and all(_is_label(b) for b in above)
+
+
+def _is_label(block: Block) -> bool:
+    """A short line naming something other than the site's navigation: a menu's topic entry."""
+    text = block.text.rstrip()
+    return (
+        "\n" not in text
+        and block.words <= KICKER_WORDS
+        and not text.endswith((".", "!", "?", ":"))
+        and not is_navigation(text)
+    )
+
+
+def _genre_labels(raw: Sequence[str], blocks: list[Block]) -> list[Block]:
+    """A genre label right above a headline with text under it ("Kommentar", then the
+    commentary's headline) labels the piece: it does not open a comment section."""
+    out = list(blocks)
+    for i, block in enumerate(blocks[:-1]):
+        # Only a comments-header reading is undone: a label marked junk (one that repeats on
+        # the page, as over each teaser of a list) stays junk.
+        if not block.section_break or block.junk or not is_genre_label(raw[i]):
+            continue
+        headline = replace(blocks[i + 1], section_break=False)
+        under = blocks[i + 2 : i + 2 + GENRE_PROSE_REACH]
+        # A line ending in a colon announces what follows ("Überzeugen Sie sich …:"): no headline.
+        if raw[i + 1].endswith(":") or not is_headline(headline):
+            continue
+        if any(b.is_prose and not b.section_break for b in under):
+            out[i] = replace(block, section_break=False)
+    return out
 
 
 def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
     """The hand rules' reading of a dump's blocks, the headline and the publication time."""
-    all_blocks = _mark_repeats(to_block_list(all_raw))
+    all_blocks = _genre_labels(all_raw, _mark_repeats(to_block_list(all_raw)))
     cut = comments_start(all_raw, all_blocks)
     raw, blocks = all_raw[:cut], all_blocks[:cut]
     run = best_run(blocks)

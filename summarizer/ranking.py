@@ -41,6 +41,15 @@ _AGENCY_DATELINE = re.compile(
     r"\((?:dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|sda|ots)(?:[/,][^)]{0,20})?\)\s*[–—:-]\s+"
     r"(?=[A-ZÄÖÜ0-9„\"»])"
 )
+# What a page sets before a paragraph's first sentence on the same line: its date ("01.02.2022
+# „Der Arbeitsmarkt …", "6. Dezember 2026 Der …") or a genre or section label and a bar
+# ("Gastbeitrag | Warum …"). Neither is part of the sentence.
+_OPENING_LABEL = re.compile(
+    r"^(?:\d{1,2}\.\s?(?:\d{1,2}\.|[A-ZÄÖ][a-zäöü]+\.?)\s?(?:\d{4}|\d{2})(?:,?\s+\d{1,2}[.:]\d{2}"
+    r"(?:\s+Uhr)?)?[\s,|–—-]+"
+    r"|[A-ZÄÖÜ][\w-]*(?:\s[\w-]+){0,2}\s+\|\s+)"
+    r"(?=[A-ZÄÖÜ„\"»])"
+)
 # "Jede dieser Optionen …", "Keine davon …": a quantifier over what the sentence before named.
 _BACK_QUANTIFIERS = frozenset(
     {"jede", "jeder", "jedes", "eine", "einer", "eines", "keine", "keiner", "keines"}
@@ -188,12 +197,13 @@ def needs_context(words: tuple[str, ...]) -> bool:
 
 
 def strip_dateline(sentence: str) -> str:
-    """A paragraph's first sentence without its dateline ("Wien – ", "Berlin (dpa) - ").
+    """A paragraph's first sentence without its dateline ("Wien – ", "Berlin (dpa) - ") and
+    without a date or label set before it on its line ("01.02.2022 ", "Gastbeitrag | ").
 
     The place and agency say where a report was filed, not what happened; the digest names the
-    source already.
+    source and the date already.
     """
-    stripped = _DATELINE.sub("", sentence, count=1)
+    stripped = _DATELINE.sub("", _OPENING_LABEL.sub("", sentence, count=1), count=1)
     return stripped if len(stripped.split()) >= 3 else sentence
 
 
@@ -313,7 +323,7 @@ def standfirst_length(text: str, weights: Weights = DEFAULT_WEIGHTS) -> int:
     text below it, told apart from an ordinary first paragraph by the page's layout: the
     paragraph below opens with the dateline (the agency layout: teaser, then "Berlin (dpa) -
     …"), or it is set without a full stop, as teasers and subtitles are and body paragraphs
-    never are.
+    never are; or a subheading or question follows it (the feature and interview layout).
     """
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
     if len(paragraphs) < 2:
@@ -328,7 +338,21 @@ def standfirst_length(text: str, weights: Weights = DEFAULT_WEIGHTS) -> int:
     if count > weights.standfirst_max_sentences:
         return 0
     dated = _AGENCY_DATELINE.match(paragraphs[1]) or _DATELINE.match(paragraphs[1])
-    return count if dated or is_unstopped(first) else 0
+    return count if dated or is_unstopped(first) or is_subheading(paragraphs[1]) else 0
+
+
+# A subheading is a line of at most this many words.
+SUBHEADING_WORDS = 10
+
+
+def is_subheading(paragraph: str) -> bool:
+    """True for a subheading or an interview's first question: one short line set without a
+    full stop, or one short question. A page that puts one right under its first paragraph
+    has set that paragraph apart as its intro (the feature and interview layout)."""
+    text = paragraph.strip()
+    if not text or "\n" in text or len(to_words(text)) > SUBHEADING_WORDS:
+        return False
+    return text.endswith("?") or is_unstopped(text)
 
 
 def is_standfirst_sentence(

@@ -198,7 +198,7 @@ class Intranet:
 
     async def secret(self, request: web.Request) -> web.StreamResponse:
         self.hits.append(request.path)
-        body = german_text(random.Random(4), 150) + "\n\nGEHEIMES Passwort der Buchhaltung."
+        body = german_text(random.Random(4), 150) + " GEHEIMES Passwort der Buchhaltung."
         return web.Response(text=page_html("Geheim", body), content_type="text/html")
 
     async def redirect(self, request: web.Request) -> web.StreamResponse:

@@ -94,3 +94,27 @@ def test_inline_search_reads_days_as_the_chat_does(seeded_store: Store) -> None:
     assert [r.title for r in found.results] == [
         "Russland erwägt Venezuelas Bitte um militärische Hilfe wegen US-Truppen in der Karibik"
     ]
+
+
+async def test_an_inline_result_shows_the_kicker_before_its_headline(
+    bot_api: FakeBotAPI, seeded_store: Store, now: datetime
+) -> None:
+    on_gone, on_moved = chat_events(seeded_store)
+    config = Config()
+    transport = TelegramTransport(
+        bot_api.token,
+        bot_api.base_url,
+        on_gone=on_gone,
+        on_moved=on_moved,
+        poll_timeout=1,
+        on_inline=make_inline(config, seeded_store, utc_now),
+    )
+    async with running(transport, seeded_store, now, config):
+        answer = await inline(bot_api, '"Kreml fordert"')
+    results = answer["results"]
+    assert isinstance(results, list)
+    headline = "Kreml fordert friedliche Lösung zwischen USA und Venezuela"
+    # As search hits show it elsewhere: "Kicker · Headline", in the list and in the message.
+    assert results[0]["title"] == f"USA, Venezuela · {headline}"
+    shown = parse_telegram_html(results[0]["input_message_content"]["message_text"])
+    assert shown.startswith(f"USA, Venezuela · {headline}\n")

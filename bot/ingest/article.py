@@ -15,7 +15,7 @@ from summarizer import (
     is_stop_word,
     letter_words,
     normalize,
-    parse_page,
+    read_article,
     split_sentences,
     summarize,
 )
@@ -70,11 +70,11 @@ def to_article(
         )
         return replace(article, kicker=shown_kicker(kicker, article.source, url))
     # The one place page text enters from files and feeds: decomposed umlauts become letters,
-    # soft hyphens and zero-width characters go.
+    # soft hyphens and zero-width characters go. Pages are read as `newsbot summarize` reads
+    # them (`summarizer.read_article`), a given title or not, so what is measured is stored.
     text = normalize(text)
-    title = normalize(title) if title else title
     source = normalize(source) if source else source
-    page = parse_page(text, title=title)
+    page = read_article(text, title)
     body = page.body.strip()
     if not body:
         # The cleaner reads German prose; a page in another language usually leaves nothing.

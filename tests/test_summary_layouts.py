@@ -1,0 +1,81 @@
+"""Two page layouts the summary reads as a reader would: an interview's or feature's intro, set
+apart from the text by a subheading or the first question, leads the summary whole; a date or a
+genre label set before a paragraph's first sentence on its line ("01.02.2026 Die …",
+"Gastbeitrag | Warum …") is no part of the sentence. Through `newsbot summarize`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import newsbot
+
+# An association's interview page: the intro paragraph, then the first question as a line of its
+# own, then the answers.
+INTERVIEW = """Startseite
+
+Aktuelles
+
+Was die neue Stiftung für Bürgerinitiativen leisten soll
+
+Ob Klimaschutz, Nachbarschaftshilfe oder Demokratiearbeit: Die neue Bürgerstiftung fördert \
+Projekte, die vor Ort etwas bewegen. Wie hängen Stiftung und Verein zusammen? Wir haben \
+Geschäftsführerin Miriam Koch getroffen.
+
+Warum braucht der Verein eine eigene Stiftung?
+
+Eine Stiftung ist auf Dauer angelegt. Spenden an den Verein fließen in die laufende Arbeit, \
+Zustiftungen an die Stiftung bleiben erhalten, nur ihre Erträge werden ausgegeben. So können wir \
+Projekte über viele Jahre begleiten und müssen nicht jedes Jahr neu planen.
+
+Wer kann eine Förderung beantragen?
+
+Gemeinnützige Initiativen, Vereine und Gruppen aus ganz Deutschland. Wir achten darauf, dass \
+auch kleine Gruppen ohne eigene Verwaltung zum Zug kommen. Der Antrag passt auf zwei Seiten, und \
+über ihn entscheidet ein Beirat, dem auch Engagierte aus den Initiativen angehören.
+
+Wie viel Geld steht zur Verfügung?
+
+Im ersten Jahr rund 400.000 Euro. Das klingt nach viel, reicht aber nur für einen Teil der \
+Anträge, die schon jetzt vorliegen. Deshalb werben wir um weitere Zustiftungen.
+"""
+
+# An agency's statistics release: the date stands on the line of the first paragraph.
+RELEASE = """Arbeitsmarkt im Januar
+
+01.02.2026 Die Zahl der Arbeitslosen ist im Januar weniger stark gestiegen als in den Jahren \
+zuvor. Der Arbeitsmarkt sei gut in das Jahr gestartet, sagte die Vorständin der Bundesagentur am \
+Dienstag in Nürnberg.
+
+Im Zuge der Winterpause hat sich die Zahl der Arbeitslosen im Januar gegenüber dem Vormonat um \
+133.000 auf 2.462.000 erhöht. Damit fiel der Anstieg deutlich geringer aus als in den Jahren \
+zuvor. Saisonbereinigt hat die Arbeitslosigkeit um 48.000 abgenommen.
+
+Die Unterbeschäftigung, die auch Menschen in Fördermaßnahmen zählt, lag bei 3,2 Millionen. Die \
+Nachfrage nach neuen Mitarbeiterinnen und Mitarbeitern bewegt sich auf hohem Niveau.
+"""
+
+
+def _summary(tmp_path: Path, name: str, text: str) -> list[str]:
+    page = tmp_path / name
+    page.write_text(text, encoding="utf-8")
+    result = newsbot("summarize", str(page), "--json")
+    assert result.returncode == 0, result.stderr
+    summary: list[str] = json.loads(result.stdout)["summary"]
+    return summary
+
+
+def test_an_intro_above_the_first_question_leads_the_summary(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "stiftung.txt", INTERVIEW)
+    assert summary[:3] == [
+        "Ob Klimaschutz, Nachbarschaftshilfe oder Demokratiearbeit: Die neue Bürgerstiftung "
+        "fördert Projekte, die vor Ort etwas bewegen.",
+        "Wie hängen Stiftung und Verein zusammen?",
+        "Wir haben Geschäftsführerin Miriam Koch getroffen.",
+    ]
+
+
+def test_a_date_before_the_first_sentence_is_not_shown(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "arbeitsmarkt.txt", RELEASE)
+    assert summary[0].startswith("Die Zahl der Arbeitslosen ist im Januar weniger stark")
+    assert not any("01.02.2026" in s for s in summary)
