@@ -18,7 +18,12 @@ from typing import Any
 import psycopg
 
 from bot.store.migrations import _m022_phrase_text
-from bot.store.postgres.phrases import phrase_vectors
+from bot.store.postgres.phrases import (
+    PAIR_KEYS_FUNCTION,
+    PAIRS_FUNCTION,
+    PAIRS_GIN,
+    phrase_vectors,
+)
 from bot.store.postgres.terms import index_row
 
 log = logging.getLogger(__name__)
@@ -303,6 +308,17 @@ def _m022_phrases_positions(conn: psycopg.Connection[Any]) -> None:
     conn.execute(PHRASES_GIN)
 
 
+def _m023_pgsearch2_phrase_pairs(conn: psycopg.Connection[Any]) -> None:
+    """Quoted phrases by their adjacent word pairs: a second GIN index on the phrase index's
+    rows, of each row's pairs hashed (`phrases.PAIRS_FUNCTION`), built from the stored
+    positions; SQLite's FTS5 reads positions from its own index and changes nothing."""
+    conn.execute(PAIRS_FUNCTION)
+    conn.execute(PAIR_KEYS_FUNCTION)
+    # Room to sort the index's entries in memory (the default 64 MB spills to disk).
+    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    conn.execute(PAIRS_GIN)
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -319,6 +335,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m020_ops_alert_keys", _m020_ops_alert_keys),
     ("m021_ops_unplanned_alerts", _m021_ops_unplanned_alerts),
     ("m022_phrases_positions", _m022_phrases_positions),
+    ("m023_pgsearch2_phrase_pairs", _m023_pgsearch2_phrase_pairs),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.

@@ -34,7 +34,7 @@ from bot.store.pipeline import (
 )
 from bot.store.postgres.articles import LINKS, Articles
 from bot.store.postgres.base import Args, PgDatabase, Table
-from bot.store.postgres.phrases import phrase_tsquery
+from bot.store.postgres.phrases import phrase_match, phrase_where
 from bot.store.postgres.terms import bm25, fold, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
@@ -77,11 +77,9 @@ def _id_where(filters: Filters, column: str) -> tuple[str, dict[str, Any]]:
         )
         args["without"] = to_tsquery([tuple(fold(t) for t in filters.excluded)])
     if filters.phrases:
-        where += (
-            f" AND {column} IN (SELECT id FROM articles_fts_phrases"  # noqa: S608
-            " WHERE words @@ %(phrases)s::tsquery)"
-        )
-        args["phrases"] = filters.phrases
+        held, more = phrase_where(filters.phrases)
+        where += f" AND {column} IN (SELECT id FROM articles_fts_phrases WHERE {held})"  # noqa: S608
+        args |= more
     return where, args
 
 
@@ -290,7 +288,25 @@ class SearchIndex(SearchPipeline, Table):
             args |= {f"c{n}": term, f"t{n}": to_tsquery([(term,)])}
         # Terms every match holds: the only term of a word (no compounds when scoring).
         sure = {fold(word[0]) for word in wants if len({fold(t) for t in word}) == 1}
-        held = [term in sure for term in counted]
+        held_terms = [term in sure for term in counted]
+        if filters.phrases:
+            # Articles holding the phrases are found by their word pairs (few, even for
+            # common words); the newest of them are then tested for the words and filters.
+            held, more = phrase_where(filters.phrases)
+            rows_where, _ = _row_where(filters)
+            excluded, _ = _id_where(replace(filters, phrases=""), "f.id")
+            self._walking(True)
+            return self._rows(
+                _ranking(
+                    # Only fixed SQL and named placeholders are joined here.
+                    "SELECT p.id FROM (SELECT DISTINCT id FROM articles_fts_phrases"  # noqa: S608
+                    f" WHERE {held} ORDER BY id DESC) AS p, LATERAL (SELECT 1 FROM {source}"
+                    f" WHERE f.id = p.id AND f.terms @@ %(match)s::tsquery{rows_where}{excluded})"
+                    " AS f ORDER BY p.id DESC LIMIT %(window)s",
+                    held_terms,
+                ),
+                args | more | {"window": window},
+            )
         if min(shares) * stats.rows <= self.window_from:
             # Few matches, as the rarest word has few: all of them from the GIN index first,
             # then the newest of those.
@@ -302,7 +318,7 @@ class SearchIndex(SearchPipeline, Table):
                     " WHERE terms @@ %(match)s::tsquery)"
                     f" SELECT f.id FROM {found} WHERE true{where}"
                     " ORDER BY f.id DESC LIMIT %(window)s",
-                    held,
+                    held_terms,
                 ),
                 args | {"window": window},
             )
@@ -323,7 +339,7 @@ class SearchIndex(SearchPipeline, Table):
                     f"SELECT f.id FROM {source} WHERE f.terms @@ %(match)s::tsquery"  # noqa: S608
                     f" AND f.id > %(floor)s AND f.id <= %(top)s{where}"
                     " ORDER BY f.id DESC LIMIT %(window)s",
-                    held,
+                    held_terms,
                 ),
                 args | {"floor": floor, "top": top, "window": window - len(rows)},
             )
@@ -333,7 +349,7 @@ class SearchIndex(SearchPipeline, Table):
             top, span = floor, 4 * span
 
     def _phrase_match(self, phrases: Phrases) -> PhraseMatch:
-        return PhraseMatch(phrase_tsquery(phrases))
+        return PhraseMatch(phrase_match(phrases))
 
     def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
         # Each word's count, kept for the related searches (of fewer words) that follow.
