@@ -402,6 +402,36 @@ def test_a_store_indexed_before_term_counts_gets_them_and_ranks_as_sqlite(
         postgres.close()
 
 
+def test_m023_stores_index_rows_uncompressed_and_still_ranks_as_sqlite(
+    postgres_url: str,
+) -> None:
+    # Before m023 an index row over 2 KB was compressed, and testing its terms decompressed
+    # it: m023 writes the rows again whole, and searches still rank as on SQLite.
+    articles = corpus_articles(150)
+    articles[7] = replace(articles[7], body=" ".join(Corpus(5).text(900) for _ in range(2)))
+    sqlite = Store.memory()
+    sqlite.articles.add_articles(articles, NOW)
+    postgres = open_store(postgres_url)
+    postgres.articles.add_articles(articles, NOW)
+    compressed = "SELECT count(*) FROM articles_fts WHERE pg_column_compression(terms) IS NOT NULL"
+    assert postgres.db.execute(compressed).rows == [(0,)]
+    postgres.db.execute("ALTER TABLE articles_fts RESET (toast_tuple_target)")
+    postgres.db.execute("UPDATE articles_fts SET terms = terms || ''::tsvector")
+    assert postgres.db.execute(compressed).rows[0][0] > 0
+    postgres.db.execute("DROP INDEX articles_fts_phrases_pairs")
+    postgres.db.execute("DROP FUNCTION phrase_pairs, phrase_pair_keys")
+    postgres.db.execute("DELETE FROM newsbot_migrations WHERE name = 'm023_pgsearch2_index_layout'")
+    postgres.close()
+    postgres = open_store(postgres_url)
+    try:
+        assert postgres.db.execute(compressed).rows == [(0,)]
+        texts = queries(articles, 60)
+        assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
 def test_newest_matches_are_the_same_however_postgresql_finds_them(postgres_url: str) -> None:
     # More articles than the candidate cap, a word in each, so the newest ids are tried in
     # windows; filters leave too few in the first window, so wider ones follow.
