@@ -317,19 +317,21 @@ def _m023_pgsearch2_index_layout(conn: psycopg.Connection[Any]) -> None:
     - index rows kept whole, not compressed (`toast_tuple_target`, the most a page holds), so
       testing a row's terms or reading its counts decompresses nothing: 4x cheaper a row, for
       ~40 % more room (a row over 8 KB, an article of many hundred terms, is still
-      compressed). The rows are written again (GIN dropped meanwhile, rebuilt once), in id
-      order as m019 left them."""
+      compressed). The rows are written again, in the id order m019 left them."""
     conn.execute(PAIRS_FUNCTION)
     conn.execute(PAIR_KEYS_FUNCTION)
     # Room to sort an index's entries in memory (the default 64 MB spills to disk).
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     conn.execute(PAIRS_GIN)
     conn.execute(f"ALTER TABLE articles_fts SET (toast_tuple_target = {WHOLE_ROWS})")
-    conn.execute("DROP INDEX articles_fts_terms_gin")
-    # New values (a concatenation with nothing), so each is stored again, uncompressed.
-    conn.execute("UPDATE articles_fts SET terms = terms || ''::tsvector, counts = counts || '{}'")
-    conn.execute("CLUSTER articles_fts USING articles_fts_pkey")
-    conn.execute(INDEX_GIN)
+    # New values (a concatenation with nothing), so each is stored again, uncompressed: a
+    # column "changed" this way rewrites the table (its live rows only, in their order) and
+    # builds its indexes again. (An UPDATE would leave the old rows beside the new until the
+    # transaction ends, and CLUSTER in the same transaction keeps both.)
+    conn.execute(
+        "ALTER TABLE articles_fts ALTER COLUMN terms TYPE tsvector USING terms || ''::tsvector,"
+        " ALTER COLUMN counts TYPE jsonb USING counts || '{}'"
+    )
     conn.execute("ANALYZE articles_fts")
 
 
