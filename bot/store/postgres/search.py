@@ -333,6 +333,7 @@ class SearchIndex(SearchPipeline, Table):
         self._walking(share >= self.walk_from)
         while True:
             floor = max(0, top - span)
+            before = len(rows)
             rows += self._rows(
                 _ranking(
                     # Only fixed SQL and named placeholders are joined here.
@@ -345,8 +346,12 @@ class SearchIndex(SearchPipeline, Table):
             )
             if len(rows) == window or floor == 0:
                 return rows
-            # Too few (the filters left few): the next, four times wider window.
-            top, span = floor, 4 * span
+            # Too few (the filters left few, or the words are rarer here): the next window
+            # below, wide enough for twice the matches still needed at the density just seen,
+            # and four times wider when it held none.
+            density = (len(rows) - before) / (top - floor)
+            top = floor
+            span = int(2 * (window - len(rows)) / density) + 1 if density else 4 * span
 
     def _phrase_match(self, phrases: Phrases) -> PhraseMatch:
         return PhraseMatch(phrase_match(phrases))
