@@ -8,6 +8,11 @@ small word stands as its form (`~der`). Lexemes are our forms as they are (no pa
 dictionary, no folding). A tsvector keeps positions up to 16,383 and 255 of each lexeme, so a
 longer text is split into parts that overlap by a phrase's length less one word: each phrase
 of a text lies whole in one part.
+
+GIN cannot see positions, so `<->` alone rechecks every row holding all the phrase's words.
+A second GIN index (m023) holds each row's adjacent word pairs, hashed (`phrase_pairs`): a
+two-word phrase is found by its pairs alone, a longer one by all its pairs and then its
+positions, in the few rows holding them.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ recency boost, so both backends return the same articles in the same order
 bm25 reads each match's stored term counts (`articles_fts.counts`), not its text, and a search
 runs in pipeline mode: one word costs 4-5 round trips (the index's counts, the candidates with
 their scores' data and heads, the hits with their links, the commit).
+
+What a search costs the server is rows read: the candidates' ids come from the GIN index
+alone, limited before any row is joined; index rows are stored uncompressed (m023), so testing
+a row's terms decompresses nothing; a quoted phrase starts from the rows holding its word
+pairs (`phrases.py`).
 """
 
 from __future__ import annotations
