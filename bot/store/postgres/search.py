@@ -92,10 +92,15 @@ def _id_where(filters: Filters, column: str) -> tuple[str, dict[str, Any]]:
 # The planner prices `@@` per row as cheap, but each row's terms are read and decompressed:
 # scans are priced out. Every plan then looks dear enough for JIT, which spent 30-200 ms
 # compiling one-row lookups: off. Parallel workers cost more to start than these plans take.
+# psycopg prepares a statement run five times, and PostgreSQL then plans it once for any
+# arguments (a generic plan), blind to how common the words are and how wide the window is:
+# twice the server's time per search (measured with bench/search_versions.py). A plan for
+# each search's own arguments (what an unprepared statement gets) keeps the parse saved.
 SETTINGS = (
     "set_config('enable_seqscan', 'off', true)",
     "set_config('jit', 'off', true)",
     "set_config('max_parallel_workers_per_gather', '0', true)",
+    "set_config('plan_cache_mode', 'force_custom_plan', true)",
 )
 
 
