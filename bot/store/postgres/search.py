@@ -89,7 +89,7 @@ def _id_where(filters: Filters, column: str) -> tuple[str, dict[str, Any]]:
 
 
 # Made before a search's first statement (`set_config(…, true)`: for its transaction only).
-# The planner prices `@@` per row as cheap, but each row's terms are read and decompressed:
+# The planner prices `@@` per row as cheap, but each row's terms are read and tested:
 # scans are priced out. Every plan then looks dear enough for JIT, which spent 30-200 ms
 # compiling one-row lookups: off. Parallel workers cost more to start than these plans take.
 # psycopg prepares a statement run five times, and PostgreSQL then plans it once for any
