@@ -303,7 +303,6 @@ class SearchIndex(SearchPipeline, Table):
             # Articles holding the phrases are found by their word pairs (few, even for
             # common words); the newest of them are then tested for the words and filters.
             held, more = phrase_where(filters.phrases)
-            rows_where, _ = _row_where(filters)
             excluded, _ = _id_where(replace(filters, phrases=""), "f.id")
             self._walking(True)
             return self._rows(
