@@ -115,7 +115,9 @@ def pair_keys(phrase: Sequence[Sequence[str]]) -> list[list[str]]:
 def phrase_match(phrases: Sequence[Sequence[Sequence[str]]]) -> str:
     """The phrase filter's text (`pipeline.Filters.phrases`): each phrase's adjacent pairs, all
     of them in one row, and the positions' tsquery where pairs alone are not exact (a phrase
-    of three words or more: each pair may stand elsewhere)."""
+    of three words or more: each pair may stand elsewhere). A two-word phrase is its pair: a
+    row holding another pair of the same 64-bit hash would match too (about one chance in
+    10^12 per search at 100,000 articles)."""
     exact = all(len(phrase) == 2 for phrase in phrases)
     pairs = [keys for phrase in phrases for keys in pair_keys(phrase)]
     return json.dumps({"pairs": pairs, "words": "" if exact else phrase_tsquery(phrases)})
