@@ -3,7 +3,8 @@ the same run, at the stores bench/backends.py built: each query is run by both c
 both backends in turn (the order rotating), so a shared machine's load falls on all four alike.
 
 Run: .venv/bin/python bench/search_versions.py --base /tmp/base-checkout --sqlite bench.db
-     --postgres postgresql://… [--queries 100] [--server-pid POSTMASTER_PID]
+     --postgres postgresql://… [--base-postgres postgresql://…] [--queries 100]
+     [--server-pid POSTMASTER_PID]
 
 Beside wall-clock percentiles, the mean CPU per search: this process's, plus for PostgreSQL
 the server's (its processes' CPU, with --server-pid; ticks of 10 ms, summed over the run), a
@@ -13,7 +14,8 @@ Each checkout answers in a process of its own (this script with NEWSBOT_CHECKOUT
 checkout, whose `bot` and `bench` it imports), reading query numbers on stdin and
 writing milliseconds per backend. Both stores must already hold the corpus and be migrated by
 this checkout; the base only reads them, so it must read this schema (later migrations add,
-not remove).
+not remove). With --base-postgres the base searches a database of its own (a copy of the
+store as the base's migrations leave it), so a change of index layout is measured too.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from bench.backends import NOW, drawn_queries
 from bench.search import percentile
 from bot.store import Store, open_store
 
-LABELS = ("1 word", "2 words", "3 words")
+LABELS = ("1 word", "2 words", "3 words", "quoted phrase")
 ROOT = Path(sys.path[0]).resolve()
 
 
@@ -83,6 +85,7 @@ def main() -> None:
     parser.add_argument("--base", type=Path, help="the other checkout (its bench/ is run)")
     parser.add_argument("--sqlite", type=Path, required=True)
     parser.add_argument("--postgres", required=True)
+    parser.add_argument("--base-postgres", help="the base's own database (default: --postgres)")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--server-pid", type=int, help="the postmaster's pid, for server CPU")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -94,7 +97,8 @@ def main() -> None:
     workers = {}
     for name, root in checkouts.items():
         command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
-        command += ["--sqlite", str(args.sqlite), "--postgres", args.postgres]
+        url = args.base_postgres if name == "base" and args.base_postgres else args.postgres
+        command += ["--sqlite", str(args.sqlite), "--postgres", url]
         command += ["--queries", str(args.queries)]
         if args.server_pid:
             command += ["--server-pid", str(args.server_pid)]

@@ -32,7 +32,7 @@ from bot.store import (
     sqlite_path,
 )
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.phrases import phrase_tsquery
+from bot.store.postgres.phrases import phrase_match, phrase_tsquery, phrase_where
 from bot.store.postgres.schema import INDEX_TABLES, STEPS
 from bot.store.postgres.terms import julianday
 from bot.store.table import _paragraphs_json
@@ -133,14 +133,15 @@ def test_messages_held_before_the_outbox_move_into_it_as_held_pushes(postgres_ur
         store.close()
 
 
-def test_m022_indexes_stored_articles_for_quoted_phrases(postgres_url: str) -> None:
+def test_m022_and_m023_index_stored_articles_for_quoted_phrases(postgres_url: str) -> None:
+    names = [name for name, _ in STEPS]
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         # A database from before m022, holding two articles.
         conn.execute(
             "CREATE TABLE newsbot_migrations"
             ' (name text COLLATE "C" PRIMARY KEY, applied_at text NOT NULL)'
         )
-        for name, step in STEPS[:-1]:
+        for name, step in STEPS[: names.index("m022_phrases_positions")]:
             with conn.transaction():  # as the migrator runs each step
                 step(conn)
                 conn.execute(
@@ -154,16 +155,24 @@ def test_m022_indexes_stored_articles_for_quoted_phrases(postgres_url: str) -> N
                 " VALUES (%s, 'dpa', %s, %s, %s)",
                 [f"Bericht {n}", body, NOW.isoformat(), str(n)],
             )
-    assert STEPS[-1][0] == "m022_phrases_positions"
     store = PostgresStore.open(postgres_url)
     try:
         rows = store.db.execute("SELECT id, part FROM articles_fts_phrases ORDER BY id").rows
         assert rows == [(1, 0), (2, 0)]
+        phrases = parse_query('"Deutsche Bahn"').phrases
         matched = store.db.execute(
             "SELECT id FROM articles_fts_phrases WHERE words @@ %s::tsquery",
-            [phrase_tsquery(parse_query('"Deutsche Bahn"').phrases)],
+            [phrase_tsquery(phrases)],
         ).rows
         assert matched == [(1,)]
+        # m023: the same article by its adjacent word pairs, from the pairs' GIN index.
+        held, args = phrase_where(phrase_match(phrases))
+        sql = f"SELECT id FROM articles_fts_phrases WHERE {held}"  # noqa: S608
+        with store.db.atomic():
+            store.db.execute("SET LOCAL enable_seqscan = off")
+            plan = " ".join(str(r[0]) for r in store.db.execute("EXPLAIN " + sql, args).rows)
+            assert "articles_fts_phrases_pairs" in plan
+            assert store.db.execute(sql, args).rows == [(1,)]
     finally:
         store.close()
 
@@ -386,6 +395,36 @@ def test_a_store_indexed_before_term_counts_gets_them_and_ranks_as_sqlite(
     try:
         assert postgres.db.execute(written).rows == ingested
         assert any(counts for _, counts in ingested)
+        texts = queries(articles, 60)
+        assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
+def test_m023_stores_index_rows_uncompressed_and_still_ranks_as_sqlite(
+    postgres_url: str,
+) -> None:
+    # Before m023 an index row over 2 KB was compressed, and testing its terms decompressed
+    # it: m023 writes the rows again whole, and searches still rank as on SQLite.
+    articles = corpus_articles(150)
+    articles[7] = replace(articles[7], body=" ".join(Corpus(5).text(900) for _ in range(2)))
+    sqlite = Store.memory()
+    sqlite.articles.add_articles(articles, NOW)
+    postgres = open_store(postgres_url)
+    postgres.articles.add_articles(articles, NOW)
+    compressed = "SELECT count(*) FROM articles_fts WHERE pg_column_compression(terms) IS NOT NULL"
+    assert postgres.db.execute(compressed).rows == [(0,)]
+    postgres.db.execute("ALTER TABLE articles_fts RESET (toast_tuple_target)")
+    postgres.db.execute("UPDATE articles_fts SET terms = terms || ''::tsvector")
+    assert postgres.db.execute(compressed).rows[0][0] > 0
+    postgres.db.execute("DROP INDEX articles_fts_phrases_pairs")
+    postgres.db.execute("DROP FUNCTION phrase_pairs, phrase_pair_keys")
+    postgres.db.execute("DELETE FROM newsbot_migrations WHERE name = 'm023_pgsearch2_index_layout'")
+    postgres.close()
+    postgres = open_store(postgres_url)
+    try:
+        assert postgres.db.execute(compressed).rows == [(0,)]
         texts = queries(articles, 60)
         assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
     finally:

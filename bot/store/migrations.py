@@ -713,6 +713,13 @@ def m022_phrases_positions(db: Database) -> None:
     db.conn.executemany("INSERT INTO articles_fts_forms (term, form) VALUES (?, ?)", sorted(forms))
 
 
+@migrations()
+def m023_pgsearch2_index_layout(db: Database) -> None:
+    """PostgreSQL finds quoted phrases by their adjacent word pairs (a second GIN index) and
+    keeps its index rows uncompressed; FTS5 reads positions from its own phrase index and
+    keeps its own pages, so SQLite has nothing to change."""
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

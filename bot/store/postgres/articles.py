@@ -160,7 +160,8 @@ class Articles(Table):
             # it holds 4 MB; merged here, once a batch, searches read only the sorted tree.
             conn.execute(
                 "SELECT gin_clean_pending_list('articles_fts_terms_gin'),"
-                " gin_clean_pending_list('articles_fts_phrases_gin')"
+                " gin_clean_pending_list('articles_fts_phrases_gin'),"
+                " gin_clean_pending_list('articles_fts_phrases_pairs')"
             )
 
     def _count(self, compounds: Counter[str], terms: Counter[str], added: int, tokens: int) -> None:

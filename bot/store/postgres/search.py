@@ -6,6 +6,11 @@ recency boost, so both backends return the same articles in the same order
 bm25 reads each match's stored term counts (`articles_fts.counts`), not its text, and a search
 runs in pipeline mode: one word costs 4-5 round trips (the index's counts, the candidates with
 their scores' data and heads, the hits with their links, the commit).
+
+What a search costs the server is rows read: the candidates' ids come from the GIN index
+alone, limited before any row is joined; index rows are stored uncompressed (m023), so testing
+a row's terms decompresses nothing; a quoted phrase starts from the rows holding its word
+pairs (`phrases.py`).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from bot.store.pipeline import (
 )
 from bot.store.postgres.articles import LINKS, Articles
 from bot.store.postgres.base import Args, PgDatabase, Table
-from bot.store.postgres.phrases import phrase_tsquery
+from bot.store.postgres.phrases import phrase_match, phrase_where
 from bot.store.postgres.terms import bm25, fold, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
@@ -42,6 +47,14 @@ from bot.store.table import _iso
 
 def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     """The filters as SQL conditions on `articles a`, and their arguments."""
+    where, args = _row_where(filters)
+    ids, more = _id_where(filters, "a.id")
+    return where + ids, args | more
+
+
+def _row_where(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """The filters that read an article's row (date, source, feed), as conditions on
+    `articles a`; "" when none does."""
     where = ""
     args: dict[str, Any] = {}
     if filters.since is not None:
@@ -50,49 +63,70 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     if filters.source is not None:
         where += " AND (a.source ILIKE %(source)s OR a.source = %(outlet)s)"
         args |= {"source": filters.source, "outlet": filters.outlet}
-    if filters.excluded:
-        where += (
-            " AND a.id NOT IN (SELECT id FROM articles_fts WHERE terms @@ %(without)s::tsquery)"
-        )
-        args["without"] = to_tsquery([tuple(fold(t) for t in filters.excluded)])
     if filters.feeds is not None:
         where += " AND (a.chat_feed IS NULL OR a.chat_feed = ANY(%(feeds)s::bigint[]))"
         args["feeds"] = list(filters.feeds)
-    if filters.phrases:
+    return where, args
+
+
+def _id_where(filters: Filters, column: str) -> tuple[str, dict[str, Any]]:
+    """The filters the index answers by id (excluded words, quoted phrases), as conditions
+    on `column`."""
+    where = ""
+    args: dict[str, Any] = {}
+    if filters.excluded:
+        # Only fixed SQL (`column` is one of ours) and named placeholders are joined here.
         where += (
-            " AND a.id IN (SELECT id FROM articles_fts_phrases WHERE words @@ %(phrases)s::tsquery)"
+            f" AND {column} NOT IN (SELECT id FROM articles_fts"  # noqa: S608
+            " WHERE terms @@ %(without)s::tsquery)"
         )
-        args["phrases"] = filters.phrases
+        args["without"] = to_tsquery([tuple(fold(t) for t in filters.excluded)])
+    if filters.phrases:
+        held, more = phrase_where(filters.phrases)
+        where += f" AND {column} IN (SELECT id FROM articles_fts_phrases WHERE {held})"  # noqa: S608
+        args |= more
     return where, args
 
 
 # Made before a search's first statement (`set_config(…, true)`: for its transaction only).
-# The planner prices `@@` per row as cheap, but each row's terms are read and decompressed:
+# The planner prices `@@` per row as cheap, but each row's terms are read and tested:
 # scans are priced out. Every plan then looks dear enough for JIT, which spent 30-200 ms
 # compiling one-row lookups: off. Parallel workers cost more to start than these plans take.
+# psycopg prepares a statement run five times, and PostgreSQL then plans it once for any
+# arguments (a generic plan), blind to how common the words are and how wide the window is:
+# twice the server's time per search (measured with bench/search_versions.py). A plan for
+# each search's own arguments (what an unprepared statement gets) keeps the parse saved.
 SETTINGS = (
     "set_config('enable_seqscan', 'off', true)",
     "set_config('jit', 'off', true)",
     "set_config('max_parallel_workers_per_gather', '0', true)",
+    "set_config('plan_cache_mode', 'force_custom_plan', true)",
 )
 
 
-def _ranking(matches: str, counted: int) -> str:
-    """The query of `matches` (id, day, title terms, body terms: the newest first) with each
-    match's head (title terms, the lead's terms) and, for `counted` terms, its size in tokens
-    and each term's `[in title, in body]` count: listed in `counts`, else [0, 1] for a lexeme
-    it has (`terms.IndexRow`). Only the matches kept are read for them: the body's terms are
-    carried as stored (compressed) until then."""
-    head = "SELECT c.id, c.day, c.title_stems, substr(c.body_stems, 1, %(lead)s)"
+def _ranking(ids: str, counted: Sequence[bool]) -> str:
+    """The query of the ids `ids` finds (the newest first, limited) with each one's date and
+    head (title terms, the lead's terms) and, for each `counted` term, its size in tokens
+    and the term's `[in title, in body]` count: listed in `counts`, else [0, 1] for a lexeme
+    it has (`terms.IndexRow`). Rows are read only for the ids kept. A term every match holds
+    (`counted[n]` true: its word has no other term) needs no look at the terms, which costs
+    more than the rest of the row."""
+    head = (
+        "SELECT c.id, coalesce(a.published, a.fetched), a.title_stems,"
+        " substr(a.body_stems, 1, %(lead)s)"
+    )
+    join = f"FROM ({ids}) AS c JOIN articles a ON a.id = c.id"
     if not counted:
-        return f"{head} FROM ({matches}) AS c ORDER BY c.id DESC"
+        return f"{head} {join} ORDER BY c.id DESC"
     cells = ", ".join(
-        f"coalesce(x.counts -> %(c{n})s, CASE WHEN x.terms @@ %(t{n})s::tsquery"
+        f"coalesce(x.counts -> %(c{n})s, '[0, 1]'::jsonb)"
+        if sure
+        else f"coalesce(x.counts -> %(c{n})s, CASE WHEN x.terms @@ %(t{n})s::tsquery"
         " THEN '[0, 1]'::jsonb ELSE '[0, 0]'::jsonb END)"
-        for n in range(counted)
+        for n, sure in enumerate(counted)
     )
     return (
-        f"{head}, x.tokens, jsonb_build_array({cells}) FROM ({matches}) AS c"
+        f"{head}, x.tokens, jsonb_build_array({cells}) {join}"
         " JOIN articles_fts x ON x.id = c.id ORDER BY c.id DESC"
     )
 
@@ -243,7 +277,13 @@ class SearchIndex(SearchPipeline, Table):
         first, in a window of ids where about twice the needed matches should be, and the
         rest only when the window held too few.
         """
-        where, args = _where(filters)
+        rows_where, args = _row_where(filters)
+        ids_where, more = _id_where(filters, "f.id")
+        # The filters on an article's row need the row before the limit; the others do not.
+        joined = " JOIN articles a ON a.id = f.id" if rows_where else ""
+        source, found = f"articles_fts f{joined}", f"f{joined}"
+        where = rows_where + ids_where
+        args |= more
         window = CANDIDATES + 1
         shares = [
             min(
@@ -256,6 +296,26 @@ class SearchIndex(SearchPipeline, Table):
         args |= {"match": to_tsquery(wants, compounds), "lead": LEAD_CHARS}
         for n, term in enumerate(counted):
             args |= {f"c{n}": term, f"t{n}": to_tsquery([(term,)])}
+        # Terms every match holds: the only term of a word (no compounds when scoring).
+        sure = {fold(word[0]) for word in wants if len({fold(t) for t in word}) == 1}
+        held_terms = [term in sure for term in counted]
+        if filters.phrases:
+            # Articles holding the phrases are found by their word pairs (few, even for
+            # common words); the newest of them are then tested for the words and filters.
+            held, more = phrase_where(filters.phrases)
+            excluded, _ = _id_where(replace(filters, phrases=""), "f.id")
+            self._walking(True)
+            return self._rows(
+                _ranking(
+                    # Only fixed SQL and named placeholders are joined here.
+                    "SELECT p.id FROM (SELECT DISTINCT id FROM articles_fts_phrases"  # noqa: S608
+                    f" WHERE {held} ORDER BY id DESC) AS p, LATERAL (SELECT 1 FROM {source}"
+                    f" WHERE f.id = p.id AND f.terms @@ %(match)s::tsquery{rows_where}{excluded})"
+                    " AS f ORDER BY p.id DESC LIMIT %(window)s",
+                    held_terms,
+                ),
+                args | more | {"window": window},
+            )
         if min(shares) * stats.rows <= self.window_from:
             # Few matches, as the rarest word has few: all of them from the GIN index first,
             # then the newest of those.
@@ -265,11 +325,9 @@ class SearchIndex(SearchPipeline, Table):
                     # Only fixed SQL and named placeholders are joined here.
                     "WITH f AS MATERIALIZED (SELECT id FROM articles_fts"  # noqa: S608
                     " WHERE terms @@ %(match)s::tsquery)"
-                    " SELECT f.id, coalesce(a.published, a.fetched) AS day, a.title_stems,"
-                    " a.body_stems FROM f"
-                    f" JOIN articles a ON a.id = f.id WHERE true{where}"
+                    f" SELECT f.id FROM {found} WHERE true{where}"
                     " ORDER BY f.id DESC LIMIT %(window)s",
-                    len(counted),
+                    held_terms,
                 ),
                 args | {"window": window},
             )
@@ -284,25 +342,28 @@ class SearchIndex(SearchPipeline, Table):
         self._walking(share >= self.walk_from)
         while True:
             floor = max(0, top - span)
+            before = len(rows)
             rows += self._rows(
                 _ranking(
                     # Only fixed SQL and named placeholders are joined here.
-                    "SELECT f.id, coalesce(a.published, a.fetched) AS day,"  # noqa: S608
-                    " a.title_stems, a.body_stems"
-                    " FROM articles_fts f JOIN articles a ON a.id = f.id"
-                    " WHERE f.terms @@ %(match)s::tsquery AND f.id > %(floor)s"
-                    f" AND f.id <= %(top)s{where} ORDER BY f.id DESC LIMIT %(window)s",
-                    len(counted),
+                    f"SELECT f.id FROM {source} WHERE f.terms @@ %(match)s::tsquery"  # noqa: S608
+                    f" AND f.id > %(floor)s AND f.id <= %(top)s{where}"
+                    " ORDER BY f.id DESC LIMIT %(window)s",
+                    held_terms,
                 ),
                 args | {"floor": floor, "top": top, "window": window - len(rows)},
             )
             if len(rows) == window or floor == 0:
                 return rows
-            # Too few (the filters left few): the next, four times wider window.
-            top, span = floor, 4 * span
+            # Too few (the filters left few, or the words are rarer here): the next window
+            # below, wide enough for twice the matches still needed at the density just seen,
+            # and four times wider when it held none.
+            density = (len(rows) - before) / (top - floor)
+            top = floor
+            span = int(2 * (window - len(rows)) / density) + 1 if density else 4 * span
 
     def _phrase_match(self, phrases: Phrases) -> PhraseMatch:
-        return PhraseMatch(phrase_tsquery(phrases))
+        return PhraseMatch(phrase_match(phrases))
 
     def _recent_counts(self, wants: Words, sample: int) -> tuple[list[int], int]:
         # Each word's count, kept for the related searches (of fewer words) that follow.
