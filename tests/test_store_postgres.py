@@ -420,7 +420,7 @@ def test_m023_stores_index_rows_uncompressed_and_still_ranks_as_sqlite(
     assert postgres.db.execute(compressed).rows[0][0] > 0
     postgres.db.execute("DROP INDEX articles_fts_phrases_pairs")
     postgres.db.execute("DROP FUNCTION phrase_pairs, phrase_pair_keys")
-    postgres.db.execute("DELETE FROM newsbot_migrations WHERE name = 'm023_pgsearch2_index_layout'")
+    postgres.db.execute("DELETE FROM newsbot_migrations WHERE name = 'm023_search_index_layout'")
     postgres.close()
     postgres = open_store(postgres_url)
     try:

@@ -714,7 +714,7 @@ def m022_phrases_positions(db: Database) -> None:
 
 
 @migrations()
-def m023_pgsearch2_index_layout(db: Database) -> None:
+def m023_search_index_layout(db: Database) -> None:
     """PostgreSQL finds quoted phrases by their adjacent word pairs (a second GIN index) and
     keeps its index rows uncompressed; FTS5 reads positions from its own phrase index and
     keeps its own pages, so SQLite has nothing to change."""

@@ -310,7 +310,7 @@ def _m022_phrases_positions(conn: psycopg.Connection[Any]) -> None:
     conn.execute(PHRASES_GIN)
 
 
-def _m023_pgsearch2_index_layout(conn: psycopg.Connection[Any]) -> None:
+def _m023_search_index_layout(conn: psycopg.Connection[Any]) -> None:
     """Search reads less (SQLite's FTS5 has nothing to change):
     - quoted phrases by their adjacent word pairs: a second GIN index on the phrase index's
       rows, of each row's pairs hashed (`phrases.PAIRS_FUNCTION`), from the stored positions;
@@ -351,7 +351,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m020_ops_alert_keys", _m020_ops_alert_keys),
     ("m021_ops_unplanned_alerts", _m021_ops_unplanned_alerts),
     ("m022_phrases_positions", _m022_phrases_positions),
-    ("m023_pgsearch2_index_layout", _m023_pgsearch2_index_layout),
+    ("m023_search_index_layout", _m023_search_index_layout),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
