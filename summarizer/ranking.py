@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -246,6 +246,11 @@ class Prepared:
     needs: np.ndarray
     budget: float
     standfirst: int = 0  # the first sentences that are the page's standfirst
+    # Each candidate's stems of its longer words (`repeats` compares them).
+    contents: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The junk rules' verdicts, filled as selection meets sentences: one article is selected
+    # from many times when the weights are fitted (`tools.train`), and the rules are costly.
+    junk: dict[int, bool] = field(default_factory=dict)
 
 
 # Columns of the sentence feature matrix, in order; the model file names them the same way.
@@ -410,8 +415,19 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         candidates = np.union1d(candidates, np.arange(lead)).astype(np.intp)
     else:
         lead = 0
+    contents = dict(
+        zip(candidates.tolist(), _contents([words[i] for i in candidates]), strict=True)
+    )
     return Prepared(
-        sentences, words, vectors, features, candidates, needs, word_budget(text, weights), lead
+        sentences,
+        words,
+        vectors,
+        features,
+        candidates,
+        needs,
+        word_budget(text, weights),
+        lead,
+        contents,
     )
 
 
@@ -439,8 +455,7 @@ def select(
     chosen: list[int] = []
     # The standfirst, the publisher's own summary, is taken first, in order, as far as it fits.
     first = list(range(prepared.standfirst))
-    found = _contents([prepared.words[i] for i in candidates])
-    content = dict(zip(candidates.tolist(), found, strict=True))
+    content = prepared.contents
     while candidates.size and len(chosen) < count:
         ready = candidates[~needs[candidates] | after_chosen[candidates]]
         if not ready.size:
@@ -452,7 +467,10 @@ def select(
                 continue
         candidates = candidates[candidates != best]
         # The junk rules are costly, so only a sentence about to be picked is checked.
-        if is_junk(sentences[best]):
+        junk = prepared.junk.get(best)
+        if junk is None:
+            junk = prepared.junk[best] = is_junk(sentences[best])
+        if junk:
             continue
         chosen.append(best)
         if best + 1 < n:
