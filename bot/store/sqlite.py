@@ -4,13 +4,11 @@ each its own module; the store itself opens, migrates, backs up and reports on t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +28,7 @@ from bot.store.operations import DELIVERY_OK, Stats, _verify
 from bot.store.pushes import Pushes
 from bot.store.search import SearchIndex
 from bot.store.table import WriterDatabase, _iso
+from bot.store.thread import StoreThread
 
 T = TypeVar("T")
 
@@ -60,7 +59,7 @@ class Store:
         self.archive = Archive(db)
         self.pushes = Pushes(db)
         self.chat_feeds = ChatFeeds(db)
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread = StoreThread()
         self.db.execute("PRAGMA foreign_keys = ON")
         if migrate_schema:
             # Under the write lock, so two processes opening a new file migrate it once.
@@ -90,9 +89,7 @@ class Store:
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the store's own thread so the event loop never blocks on SQLite."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        return await self._thread.run(fn)
 
     def transaction(self) -> AbstractContextManager[Database]:
         """One write transaction over every part (the write lock taken at its start)."""
@@ -100,9 +97,7 @@ class Store:
 
     def close(self) -> None:
         """Finish pending work and close the connection."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        self._thread.finish()
         self.db.close()
 
     @classmethod

@@ -4,9 +4,7 @@ pool the parts share, migration at open, the store's figures.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +28,7 @@ from bot.store.postgres.pushes import Pushes
 from bot.store.postgres.schema import migrate
 from bot.store.postgres.search import SearchIndex
 from bot.store.table import _iso
+from bot.store.thread import StoreThread
 
 T = TypeVar("T")
 
@@ -58,7 +57,7 @@ class PostgresStore:
         self.archive = Archive(db)
         self.pushes = Pushes(db)
         self.chat_feeds = ChatFeeds(db, "%s", CHAT_FEEDS_TAKE_TURNS)
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread = StoreThread()
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> PostgresStore:
@@ -86,9 +85,7 @@ class PostgresStore:
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the store's own thread so the event loop never waits on the database."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        return await self._thread.run(fn)
 
     def transaction(self) -> AbstractContextManager[Any]:
         """One transaction over every part (the calling thread's statements join it)."""
@@ -96,9 +93,7 @@ class PostgresStore:
 
     def close(self) -> None:
         """Finish pending work and close the pool."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        self._thread.finish()
         self.db.close()
 
     def check(self) -> int:
