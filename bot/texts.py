@@ -21,6 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Den Befehl {command} kenne ich nicht. /help zeigt, was ich kann.",
         "I don't know the command {command}. /help shows what I can do.",
     ),
+    "setting_not_command": (
+        "{command} ist eine Einstellung, kein Befehl. Ändern kannst du sie so:",
+        "{command} is a setting, not a command. Change it like this:",
+    ),
     "search_bad_date": (
         "Das Datum bei seit: verstehe ich nicht. Beispiel: seit:2025-11-01, seit:1.11. "
         "oder seit:gestern",

@@ -638,6 +638,27 @@ def test_german_command_names_answer_like_the_english_ones(seeded_store: Store) 
     )
 
 
+@pytest.mark.parametrize("spelling", ["/{} ", "!{} ", "/{}@newsbot_test_bot "])
+def test_a_setting_typed_as_a_command_is_answered_with_the_settings_line(
+    store: Store, spelling: str
+) -> None:
+    # `/sprache en` is what a reader tries first: the answer shows the form that works.
+    assert say(store, LATE, spelling.format("sprache") + "en") == (
+        "/sprache ist eine Einstellung, kein Befehl. Ändern kannst du sie so: /settings sprache en"
+    )
+    assert say(store, LATE, spelling.format("Zeitzone") + "Europe/Berlin") == (
+        "/zeitzone ist eine Einstellung, kein Befehl. Ändern kannst du sie so: "
+        "/settings zone Europe/Vienna"
+    )
+    say(store, LATE, "/settings sprache en")
+    assert say(store, LATE, spelling.format("timezone") + "UTC") == (
+        "/timezone is a setting, not a command. Change it like this: /settings zone Europe/Vienna"
+    )
+    assert say(store, LATE, spelling.format("straße").strip()).startswith(
+        "I don't know the command"
+    )
+
+
 def test_search_since_a_day_as_readers_write_it(seeded_store: Store) -> None:
     assert "1 Treffer" in say(seeded_store, LATE, "/search venezuela seit:gestern")
     assert "2 Treffer" in say(seeded_store, LATE, "/search venezuela seit:1.11.")

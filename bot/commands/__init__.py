@@ -53,6 +53,7 @@ from bot.commands.subscriptions import (
     _subscribe,
     _unalert,
     _unsubscribe,
+    setting_named,
 )
 from bot.digest import chat_zone
 from bot.query import HIT_END, HIT_START
@@ -140,6 +141,10 @@ def handle(text: str, ctx: Context, library: CommandStore) -> Reply | None:
         return Reply.text(t(language, "not_a_command"), ok=False)
     command, name, args = resolved.command, resolved.name, resolved.args
     if command is None:
+        setting = setting_named(name)
+        if setting is not None:
+            hint = t(language, "setting_not_command", command="/" + name)
+            return Reply.text(f"{hint} {setting.example(language)}", ok=False)
         return Reply.text(t(language, "unknown", command="/" + name), ok=False)
     if command.admin and not ctx.is_admin and not is_chat_feeds(command, ctx):
         return Reply.text(t(language, "admin_only", command="/" + name), ok=False)

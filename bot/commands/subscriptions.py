@@ -291,6 +291,12 @@ _SWITCHES = ("empty", "breaking", "silent", "previews")
 _BY_NAME = {n: s for s in SETTINGS for n in (*s.names, *s.aliases)}
 
 
+def setting_named(name: str) -> Setting | None:
+    """The setting a word names in either language (`sprache`, `timezone`), else None: a reader
+    who types `/sprache en` means `/settings sprache en`."""
+    return _BY_NAME.get(name.casefold())
+
+
 def _yes_no(language: str, value: bool) -> str:
     return t(language, "yes" if value else "no")
 
