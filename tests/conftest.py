@@ -185,7 +185,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     `slow` tests and the homeserver's group go first, so no long test starts near the end while
     the other worker has nothing left (longest first: the run ends when both workers do)."""
     for item in items:
-        if "homeserver" in getattr(item, "fixturenames", ()):
+        # Marked by hand where the homeserver is asked for at run time (test_transports).
+        uses = "homeserver" in getattr(item, "fixturenames", ())
+        if uses or item.get_closest_marker("synapse") is not None:
             item.add_marker(pytest.mark.synapse)
             item.add_marker(pytest.mark.integration)
             # Under pytest-xdist (`--dist loadgroup`) one worker runs them all: one Synapse.
