@@ -7,7 +7,6 @@ import os
 import pty
 import random
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -19,6 +18,7 @@ import pytest_asyncio
 
 from tests.conftest import ROOT, SEEDS
 from tests.fakes.feed_site import FeedSite, german_text
+from tests.fakes.ports import free_port
 from tests.test_cli import newsbot
 
 pytestmark = pytest.mark.integration
@@ -86,12 +86,6 @@ def test_progress_is_a_bar_on_a_terminal_and_silent_in_a_pipe(db_path: Path) -> 
     assert "event=" not in screen
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     ("language", "failed", "summary"),
     [
@@ -102,7 +96,7 @@ def _closed_port() -> int:
 def test_a_dead_url_is_counted_as_failed_and_not_added(
     db_path: Path, language: str, failed: str, summary: str
 ) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/feed.xml"
+    url = f"http://127.0.0.1:{free_port()}/feed.xml"
     env = {**LOOPBACK, "NEWSBOT_LANGUAGE": language}
     result = newsbot("ingest", url, db=db_path, env=env)
     assert result.returncode == 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,10 +42,11 @@ from tests.chat_changes import BOT_NAME, spellings
 from tests.conftest import wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
+from tests.fakes.ports import free_port
 from tests.fakes.synapse import Homeserver
 from tests.test_matrix import joined, login, next_notice
 from tests.test_roles import Bot, start, stop
-from tests.test_webhook import local_url, post
+from tests.test_webhook import command_update, local_url, post
 
 NOW = datetime(2025, 11, 10, 12, tzinfo=UTC)
 SECRET = "fixed-secret_of-the-load-balanced-webhook"
@@ -392,28 +392,6 @@ def test_m020_merges_an_alert_stored_twice_on_postgresql(postgres_url: str) -> N
         )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def command(update_id: int, text: str, chat_id: int = 777) -> dict[str, Any]:
-    """The JSON Telegram posts when a user sends a command in a private chat."""
-    user = {"id": 555, "is_bot": False, "first_name": "Tester", "language_code": "de"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 1000 + update_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Tester"},
-            "from": user,
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": text.find(" ")}],
-        },
-    }
-
-
 @pytest.mark.slow
 @pytest.mark.integration
 async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once(
@@ -434,9 +412,9 @@ async def test_two_webhook_processes_store_one_alert_and_answer_each_update_once
         # The user's command reaches both processes at once as two updates (sent twice);
         # Telegram posts update 1 a second time, to the other process (a retry).
         answers = await asyncio.gather(
-            post(local_url(ports[0], PUBLIC_URL), command(1, "/alert Bahnstreik"), SECRET),
-            post(local_url(ports[1], PUBLIC_URL), command(2, "/alarm bahnstreik"), SECRET),
-            post(local_url(ports[1], PUBLIC_URL), command(1, "/alert Bahnstreik"), SECRET),
+            post(local_url(ports[0], PUBLIC_URL), command_update(1, "/alert Bahnstreik"), SECRET),
+            post(local_url(ports[1], PUBLIC_URL), command_update(2, "/alarm bahnstreik"), SECRET),
+            post(local_url(ports[1], PUBLIC_URL), command_update(1, "/alert Bahnstreik"), SECRET),
         )
         assert [a.status_code for a in answers] == [200, 200, 200]
         await wait_until(

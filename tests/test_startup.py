@@ -7,7 +7,6 @@ import html
 import json
 import re
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -26,17 +25,11 @@ from bot.store import Store
 from tests.conftest import ROOT
 from tests.conftest import newsbot as cli
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.ports import free_port
 
 pytestmark = pytest.mark.integration
 TOKEN = "123456:SECRET-token-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = 'pa"ss\\wörd-secret'
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound and released at once)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def newsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:

@@ -21,6 +21,7 @@ from bot.store import Store
 from bot.transports.telegram import TelegramTransport, Webhook
 from tests.conftest import ROOT, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.ports import free_port
 from tests.test_run import terminate
 
 pytestmark = pytest.mark.integration
@@ -32,14 +33,13 @@ HEADER = "X-Telegram-Bot-Api-Secret-Token"
 @pytest.fixture
 def port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
-def start_update(update_id: int, chat_id: int = 777) -> dict[str, Any]:
-    """The JSON Telegram posts when a user sends /start in a private chat."""
+def command_update(update_id: int, text: str, chat_id: int = 777) -> dict[str, Any]:
+    """The JSON Telegram posts when a user sends a command in a private chat."""
     user = {"id": 555, "is_bot": False, "first_name": "Tester", "language_code": "de"}
+    name = text.split(" ", 1)[0]
     return {
         "update_id": update_id,
         "message": {
@@ -47,10 +47,15 @@ def start_update(update_id: int, chat_id: int = 777) -> dict[str, Any]:
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private", "first_name": "Tester"},
             "from": user,
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(name)}],
         },
     }
+
+
+def start_update(update_id: int, chat_id: int = 777) -> dict[str, Any]:
+    """The JSON Telegram posts when a user sends /start in a private chat."""
+    return command_update(update_id, "/start", chat_id)
 
 
 async def post(url: str, update: dict[str, Any], secret: str | None) -> httpx.Response:

@@ -16,7 +16,6 @@ import hmac
 import json
 import os
 import secrets
-import socket
 import subprocess
 import time
 import urllib.error
@@ -24,6 +23,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 VENV = ROOT / ".synapse-venv"
@@ -112,18 +113,12 @@ def signing_key() -> str:
     return f"ed25519 a_{secrets.token_hex(2)} {seed}\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Homeserver:
     """One Synapse process with its data folder; `register` makes users by shared secret."""
 
     def __init__(self, data: Path) -> None:
         self.data = data
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.secret = secrets.token_hex(16)
         self.process: subprocess.Popen[bytes] | None = None
