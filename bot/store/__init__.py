@@ -15,12 +15,12 @@ health check reads the database without paying for them.
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.config import is_postgres
 from bot.errors import StoreError
+from bot.store.lazy import lazy_names
 from bot.store.locks import AdvisoryLock, FileLock, ProcessHeld, RoleLock
 
 if TYPE_CHECKING:
@@ -74,14 +74,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """A store name's value, its module imported on first use (then kept in this module)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, globals(), _LAZY)
 
 
 SQLITE_SCHEME = "sqlite:///"

@@ -14,8 +14,9 @@ Importing this package is cheap: `PostgresStore` (`store.py`: the pool and every
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot.store.lazy import lazy_names
 
 if TYPE_CHECKING:
     from bot.store.postgres.connection import display_url
@@ -30,11 +31,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """A name's value, its module imported on first use (then kept in this package)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, globals(), _LAZY)
