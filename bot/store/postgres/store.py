@@ -21,7 +21,7 @@ from bot.store.postgres.archive import Archive
 from bot.store.postgres.articles import Articles
 from bot.store.postgres.base import PgDatabase
 from bot.store.postgres.chats import Chats
-from bot.store.postgres.connection import CONNECT_TIMEOUT, describe, display_url
+from bot.store.postgres.connection import CONNECT_TIMEOUT, connect, describe, display_url
 from bot.store.postgres.deliveries import Deliveries
 from bot.store.postgres.feeds import Feeds
 from bot.store.postgres.pushes import Pushes
@@ -62,12 +62,12 @@ class PostgresStore:
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> PostgresStore:
         """Connect (StoreError naming what failed), migrate once, then open the pool."""
-        try:
-            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
-                if migrate_schema:
+        with connect(url) as conn:
+            if migrate_schema:
+                try:
                     migrate(conn)
-        except psycopg.Error as exc:
-            raise StoreError(describe(url, exc)) from None
+                except psycopg.Error as exc:
+                    raise StoreError(describe(url, exc)) from None
         pool = ConnectionPool(
             url,
             min_size=1,
