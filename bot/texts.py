@@ -196,6 +196,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(/alerts shows the numbers)",
     ),
     "unalert_done": ("Alarm {id} gelöscht.", "Alert {id} removed."),
+    "unalert_done_words": ("Alarm {id} „{words}“ gelöscht.", "Alert {id} “{words}” removed."),
+    "unalert_no_such_words": (
+        "Einen Alarm „{value}“ hast du nicht. Gib die Nummer an, z. B. {example} "
+        "(die Nummern zeigt /alerts).",
+        "You have no alert “{value}”. Give its number, e.g. {example} (/alerts shows the numbers).",
+    ),
     "unalert_done_many": ("Alarme {ids} gelöscht.", "Alerts {ids} removed."),
     "unalert_missing_many": (
         "Alarme mit den Nummern {ids} hast du nicht.",

@@ -677,6 +677,18 @@ def test_unalert_takes_several_numbers_or_all(store: Store, now: datetime) -> No
     assert say(store, now, "/unalert alle").startswith("Du hast keine Alarme.")
 
 
+def test_unalert_takes_the_alerts_words_in_any_form(store: Store, now: datetime) -> None:
+    for words in ("Karibik", "Streik -Bahn", "Hochwasser"):
+        say(store, now, f"/alert {words}")
+    assert say(store, now, "/unalert karibik") == "Alarm 1 „Karibik“ gelöscht."
+    assert say(store, now, "!unalert Streiks -bahn") == "Alarm 2 „Streik -Bahn“ gelöscht."
+    assert say(store, now, "/unalert Streik") == (
+        "Einen Alarm „Streik“ hast du nicht. Gib die Nummer an, z. B. /unalert 1 "
+        "(die Nummern zeigt /alerts)."
+    )
+    assert [a.words for a in store.chats.alerts()] == [("Hochwasser",)]
+
+
 def test_subscribe_takes_the_zone_before_the_time(store: Store, now: datetime) -> None:
     assert "09:30 Uhr (Europe/Vienna)" in say(store, now, "/subscribe Wien 9.30 Uhr")
     assert "08:00 Uhr (America/New_York)" in say(store, now, "/subscribe New York 8")

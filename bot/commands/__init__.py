@@ -325,8 +325,8 @@ _TABLE = (
     Command(
         "unalert",
         ("NUMMER", "NUMBER"),
-        "Einen Alarm löschen",
-        "Remove an alert",
+        "Einen Alarm löschen (oder mit seinen Wörtern: /unalert Karibik)",
+        "Remove an alert (or by its words: /unalert Karibik)",
         _unalert,
         changes=_always,
     ),

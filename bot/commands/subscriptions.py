@@ -561,7 +561,7 @@ def _alerts(req: Request) -> Reply:
 
 
 def _unalert(req: Request) -> Reply:
-    """`/unalert 3`, `/unalert 1 2` (or `1,2`), `/unalert alle`."""
+    """`/unalert 3`, `/unalert 1 2` (or `1,2`), `/unalert alle`, `/unalert Karibik`."""
     parts = req.args.replace(",", " ").split()
     if not parts:
         return Reply.text(t(req.language, "unalert_usage"), ok=False)
@@ -573,6 +573,8 @@ def _unalert(req: Request) -> Reply:
     else:
         numbers = {part: _id_arg(part) for part in parts}
         bad = next((part for part, number in numbers.items() if number is None), None)
+        if bad is not None and all(number is None for number in numbers.values()):
+            return _unalert_by_words(req)
         if bad is not None:
             text = t(req.language, "not_a_number", value=bad, example="/unalert 1")
             return Reply.text(text, ok=False)
@@ -587,6 +589,22 @@ def _unalert(req: Request) -> Reply:
         key = "unalert_missing" if len(missing) == 1 else "unalert_missing_many"
         lines.append(t(req.language, key, id=missing[0], ids=_listed(missing)))
     return Reply.text(" ".join(lines), ok=not missing)
+
+
+def _unalert_by_words(req: Request) -> Reply:
+    """`/unalert Karibik`: the alert with these words, in any form or spelling, as `/alert`
+    compares them; a reply naming the numbers when no alert has them."""
+    found = alert_words(req.args)
+    chat = req.ctx.chat
+    alerts = req.library.chats.alerts(chat)
+    same = next((a for a in alerts if found and same_alert(a.words, found)), None)
+    if same is None:
+        text = t(
+            req.language, "unalert_no_such_words", value=req.args.strip(), example="/unalert 1"
+        )
+        return Reply.text(text, ok=False)
+    req.library.chats.remove_alert(chat, same.id)
+    return Reply.text(t(req.language, "unalert_done_words", id=same.id, words=" ".join(same.words)))
 
 
 def _listed(ids: list[int]) -> str:
