@@ -48,7 +48,10 @@ def _date_arg(value: str) -> date:
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument(
-        "--db", default=default, help="SQLite database file (default ./newsbot.db, or NEWSBOT_DB)"
+        "--db",
+        default=default,
+        help="an SQLite file or a postgresql://user@host/name URL "
+        "(default ./newsbot.db, or NEWSBOT_DB)",
     )
     parser.add_argument(
         "--config", type=Path, default=default, help="TOML config file (or NEWSBOT_CONFIG)"
