@@ -439,7 +439,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "search_none_excluded": (
         "Keine Artikel zu „{query}“: {count} Treffer wegen {without} ausgeschlossen.",
-        "No articles for “{query}”: {count} results left out by {without}.",
+        "No articles for “{query}”: {without} left out every match ({count}).",
     ),
     "search_related": (
         "Nicht alle Suchwörter, aber alle bis auf eines:",
