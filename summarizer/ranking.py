@@ -42,11 +42,11 @@ _AGENCY_DATELINE = re.compile(
     r"(?=[A-ZÄÖÜ0-9„\"»])"
 )
 # What a page sets before a paragraph's first sentence on the same line: its date ("01.02.2022
-# „Der Arbeitsmarkt …", "6. Dezember 2026 Der …") or a genre or section label and a bar
-# ("Gastbeitrag | Warum …"). Neither is part of the sentence.
+# „Der Arbeitsmarkt …", "6. Dezember 2026 Der …", "(21. November 2022) Die …") or a genre or
+# section label and a bar ("Gastbeitrag | Warum …"). Neither is part of the sentence.
 _OPENING_LABEL = re.compile(
-    r"^(?:\d{1,2}\.\s?(?:\d{1,2}\.|[A-ZÄÖ][a-zäöü]+\.?)\s?(?:\d{4}|\d{2})(?:,?\s+\d{1,2}[.:]\d{2}"
-    r"(?:\s+Uhr)?)?[\s,|–—-]+"
+    r"^(?:\(?\d{1,2}\.\s?(?:\d{1,2}\.|[A-ZÄÖ][a-zäöü]+\.?)\s?(?:\d{4}|\d{2})(?:,?\s+\d{1,2}[.:]\d{2}"
+    r"(?:\s+Uhr)?)?\)?[\s,|–—-]+"
     r"|[A-ZÄÖÜ][\w-]*(?:\s[\w-]+){0,2}\s+\|\s+)"
     r"(?=[A-ZÄÖÜ„\"»])"
 )

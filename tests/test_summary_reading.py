@@ -1,0 +1,69 @@
+"""Two reading errors at the top of a report, through `newsbot summarize`: a compound that opens
+with an abbreviation ("K.-o.-Tropfen") is no sentence end, so the report's first sentence is read
+whole and leads the summary; a date set in brackets before the first sentence ("(21. November
+2026) Viele …") is dropped like any date before it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import newsbot
+
+# A court report whose first sentence names the drug by its abbreviated compound.
+TRIAL = """Prozess um K.-o.-Tropfen
+
+Der Einsatz von K.-o.-Tropfen in Bars und Clubs beschäftigt seit Montag das Landgericht Köln. \
+Angeklagt ist ein 34-jähriger Barkeeper, der mehreren Frauen die Substanz ins Getränk gemischt \
+haben soll.
+
+Nach Angaben der Staatsanwaltschaft geschahen die Taten zwischen Januar und Oktober vergangenen \
+Jahres in zwei Lokalen der Innenstadt. Die Frauen erlitten Gedächtnislücken, eine von ihnen musste \
+im Krankenhaus behandelt werden.
+
+Der Angeklagte bestreitet die Vorwürfe. Sein Verteidiger kündigte an, die Gutachten zu den \
+Blutproben anzuzweifeln. Das Gericht hat sieben Verhandlungstage angesetzt, ein Urteil wird Ende \
+des Monats erwartet.
+"""
+
+# A consumer advice page: headline, byline, then the date in brackets on the first paragraph's
+# line.
+ADVICE = """Strompreise: Was Verbraucher jetzt wissen müssen
+
+Von Anna Berger
+
+(21. November 2026) Viele Stadtwerke erhöhen zum Jahreswechsel ihre Strompreise, einige um mehr \
+als ein Drittel. Wer einen Brief seines Versorgers bekommt, hat ein Sonderkündigungsrecht und kann \
+innerhalb von zwei Wochen wechseln.
+
+Die Verbraucherzentralen raten, die neuen Preise mit dem Angebot des Grundversorgers und mit \
+Vergleichsportalen abzugleichen. Wer wechselt, sollte auf die Laufzeit und die Preisgarantie \
+achten, nicht allein auf einen Bonus im ersten Jahr.
+
+Haushalte mit geringem Einkommen können bei ihrem Jobcenter oder Sozialamt prüfen lassen, ob die \
+höheren Abschläge übernommen werden. Auch Ratenzahlungen sind bei vielen Versorgern möglich.
+"""
+
+
+def _summary(tmp_path: Path, name: str, text: str) -> list[str]:
+    page = tmp_path / name
+    page.write_text(text, encoding="utf-8")
+    result = newsbot("summarize", str(page), "--json")
+    assert result.returncode == 0, result.stderr
+    summary: list[str] = json.loads(result.stdout)["summary"]
+    return summary
+
+
+def test_an_abbreviated_compound_does_not_end_the_first_sentence(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "prozess.txt", TRIAL)
+    assert summary[0] == (
+        "Der Einsatz von K.-o.-Tropfen in Bars und Clubs beschäftigt seit Montag das "
+        "Landgericht Köln."
+    )
+    assert not any(sentence.startswith("-") for sentence in summary)
+
+
+def test_a_bracketed_date_before_the_first_sentence_is_not_shown(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "strompreise.txt", ADVICE)
+    assert summary[0].startswith("Viele Stadtwerke erhöhen zum Jahreswechsel ihre Strompreise")
+    assert not any("21. November" in sentence for sentence in summary)
