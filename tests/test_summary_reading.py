@@ -1,7 +1,8 @@
-"""Two reading errors at the top of a report, through `newsbot summarize`: a compound that opens
-with an abbreviation ("K.-o.-Tropfen") is no sentence end, so the report's first sentence is read
-whole and leads the summary; a date set in brackets before the first sentence ("(21. November
-2026) Viele …") is dropped like any date before it."""
+"""Reading errors at the top of a report, through `newsbot summarize`: a compound that opens with
+an abbreviation ("K.-o.-Tropfen") and an abbreviation inside a sentence ("inkl. Reservierung")
+are no sentence end, so the report's first sentence is read whole and leads the summary; a date
+set in brackets before the first sentence ("(21. November 2026) Viele …") is dropped like any
+date before it."""
 
 from __future__ import annotations
 
@@ -24,6 +25,21 @@ im Krankenhaus behandelt werden.
 Der Angeklagte bestreitet die Vorwürfe. Sein Verteidiger kündigte an, die Gutachten zu den \
 Blutproben anzuzweifeln. Das Gericht hat sieben Verhandlungstage angesetzt, ein Urteil wird Ende \
 des Monats erwartet.
+"""
+
+# A fares report whose first sentence abbreviates "inklusive".
+FARES = """Bahn erhöht die Preise im Fernverkehr
+
+Die Deutsche Bahn verlangt ab Sonntag für den Flexpreis inkl. Sitzplatzreservierung im Schnitt \
+5,9 Prozent mehr. Sparpreise und Bahncards bleiben dagegen unverändert, teilte das Unternehmen am \
+Dienstag in Berlin mit.
+
+Fahrgastverbände kritisierten die Erhöhung. Wer kurzfristig reisen müsse, zahle schon jetzt zu \
+viel, sagte der Sprecher von Pro Bahn. Die Bahn verwies auf gestiegene Kosten für Energie und \
+Personal.
+
+Im Nahverkehr gelten die Tarife der Verkehrsverbünde, die zum Jahreswechsel ebenfalls steigen. \
+Das Deutschlandticket kostet weiterhin 58 Euro im Monat.
 """
 
 # A consumer advice page: headline, byline, then the date in brackets on the first paragraph's
@@ -61,6 +77,14 @@ def test_an_abbreviated_compound_does_not_end_the_first_sentence(tmp_path: Path)
         "Landgericht Köln."
     )
     assert not any(sentence.startswith("-") for sentence in summary)
+
+
+def test_an_abbreviation_inside_the_first_sentence_does_not_end_it(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "fahrpreise.txt", FARES)
+    assert summary[0] == (
+        "Die Deutsche Bahn verlangt ab Sonntag für den Flexpreis inkl. Sitzplatzreservierung im "
+        "Schnitt 5,9 Prozent mehr."
+    )
 
 
 def test_a_bracketed_date_before_the_first_sentence_is_not_shown(tmp_path: Path) -> None:
