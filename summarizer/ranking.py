@@ -94,7 +94,6 @@ class Weights:
     report gets a summary in proportion (on Wikipedia-length texts: ~60 words, Lead-3's length).
     An article may open with the question it answers ("Warum …?"); such an opening question
     (within the first `opening_questions` sentences) may be picked unless it addresses the reader.
-    A report that opens with prose keeps up to `lede_sentences` of its first paragraph (the lede).
     """
 
     min_words: int = 6
@@ -107,7 +106,6 @@ class Weights:
     standfirst_min_words: int = 8
     standfirst_max_words: int = 60
     standfirst_max_sentences: int = 3
-    lede_sentences: int = 2
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -249,7 +247,6 @@ class Prepared:
     budget: float
     standfirst: int = 0  # how many sentences, from standfirst_start on, are the standfirst
     standfirst_start: int = 0  # the standfirst's first sentence (a key-points box's first item)
-    lede: int = 0  # the first sentences that are the report's lede (see `lede_length`)
     # Each candidate's stems of its longer words (`repeats` compares them).
     contents: dict[int, frozenset[str]] = field(default_factory=dict)
     # The junk rules' verdicts, filled as selection meets sentences: one article is selected
@@ -456,10 +453,6 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
     contents = dict(
         zip(candidates.tolist(), _contents([words[i] for i in candidates]), strict=True)
     )
-    junk: dict[int, bool] = {}
-    lede = 0
-    if not lead:
-        lede = lede_length(sentences, opens, candidates, (title_words, contents), junk, weights)
     return Prepared(
         sentences,
         words,
@@ -470,46 +463,8 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         word_budget(text, weights),
         lead,
         start,
-        lede,
         contents,
-        junk,
     )
-
-
-def lede_length(
-    sentences: Sequence[str],
-    opens: np.ndarray,
-    candidates: np.ndarray,
-    title: tuple[tuple[str, ...], dict[int, frozenset[str]]],
-    junk: dict[int, bool],
-    weights: Weights = DEFAULT_WEIGHTS,
-) -> int:
-    """Sentences of the report's lede: its first paragraph's opening sentences, or 0 when the
-    text does not open with prose.
-
-    News is written as an inverted pyramid: the first sentences of the first paragraph say
-    who did what, and a publisher's teaser is most often those sentences or a paraphrase of
-    them. So a text whose first sentence is a statement the summary could take (not a heading,
-    label or date line, not junk, not the headline again, which the digest shows above the
-    summary) keeps its opening sentences as long as they stand in that first paragraph and could
-    stand in a summary themselves, at most `weights.lede_sentences`; the ranker chooses the rest.
-    `title` is the headline's words and the candidates' contents; `junk` collects the junk
-    rules' verdicts for selection to reuse.
-    """
-    title_words, contents = title
-    pickable = set(candidates.tolist())
-    if 0 not in pickable:
-        return 0
-    if title_words and repeats(_contents([title_words])[0], contents[0]):
-        return 0
-    count = 0
-    limit = min(len(sentences), weights.lede_sentences)
-    while count < limit and count in pickable and (count == 0 or not opens[count]):
-        junk[count] = is_junk(sentences[count])
-        if junk[count]:
-            break
-        count += 1
-    return count
 
 
 def select(
@@ -534,10 +489,8 @@ def select(
     closest = np.zeros(n)  # each sentence's highest similarity to one already chosen
     after_chosen = np.zeros(n, dtype=bool)  # the sentence before is in the summary
     chosen: list[int] = []
-    # The standfirst, the publisher's own summary, or else the lede is taken first, in order, as
-    # far as it fits.
+    # The standfirst, the publisher's own summary, is taken first, in order, as far as it fits.
     first = list(range(prepared.standfirst_start, prepared.standfirst_start + prepared.standfirst))
-    first = first or list(range(prepared.lede))
     content = prepared.contents
     while candidates.size and len(chosen) < count:
         ready = candidates[~needs[candidates] | after_chosen[candidates]]

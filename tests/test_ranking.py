@@ -11,7 +11,6 @@ from nltk.stem.snowball import GermanStemmer
 from summarizer.german import prose_words as to_words
 from summarizer.ranking import (
     DEFAULT_WEIGHTS,
-    Weights,
     addresses_reader,
     is_candidate,
     join_quote_intros,
@@ -220,7 +219,7 @@ def test_a_summary_reads_on_from_a_picked_sentence_when_told_to() -> None:
             "Im Winter hatte der Stadtrat bereits über neue Radwege in der Innenstadt beraten.",
         ]
     )
-    prepared = prepare(text, weights=Weights(lede_sentences=0))  # the ranker alone
+    prepared = prepare(text)
     scores = np.array([3.0, 1.0, 1.0, 1.2])
     assert select(prepared, scores, 2, 0.0, 100.0) == [0, 3]
     assert select(prepared, scores, 2, 0.0, 100.0, continuation=0.3) == [0, 1]
