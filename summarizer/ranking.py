@@ -71,6 +71,13 @@ _SUBORDINATORS_TEXT = """
     bevor dass daß falls indem nachdem obwohl seitdem sobald sodass solange während weil wenn
 """
 SUBORDINATORS = frozenset(_SUBORDINATORS_TEXT.split())
+# A sentence that tells the reader to work the page ("Zum Starten des Videos bitte das Bild
+# anklicken.", "Klicken Sie auf …") is page furniture, not news, however it is phrased.
+_PAGE_INSTRUCTION = re.compile(
+    r"\bbitte\b[^.!?]{0,40}\b(?:an|drauf)?(?:klicken|tippen)\b|\b(?:an)?(?:klicken|tippen)\s+sie\b"
+    r"|\bklicke?\s+(?:auf|hier)\b|\bzum\s+(?:starten|abspielen|ansehen)\s+des\s+videos\b",
+    re.IGNORECASE,
+)
 # Quotation marks that open a quote in German text.
 _OPENING_QUOTES = ("„", "»", "“", '"')
 # Words that address the reader. Lower-case "ihr" is usually "her"/"their", so it only counts as
@@ -127,9 +134,12 @@ def to_term_ids(rows: Sequence[Sequence[str]]) -> tuple[list[list[int]], int]:
 def is_candidate(
     sentence: str, weights: Weights = DEFAULT_WEIGHTS, words: tuple[str, ...] | None = None
 ) -> bool:
-    """True when a sentence can stand in a summary: complete, a statement, of sensible length."""
+    """True when a sentence can stand in a summary: complete, a statement, of sensible length,
+    not an instruction to work the page."""
     words = to_words(sentence) if words is None else words
     if not weights.min_words <= len(words) <= weights.max_words:
+        return False
+    if _PAGE_INSTRUCTION.search(sentence):
         return False
     end = sentence.rstrip()
     if end.endswith(weights.bad_endings) or end[-1:] not in _END_CHARS:

@@ -2,7 +2,8 @@
 an abbreviation ("K.-o.-Tropfen") and an abbreviation inside a sentence ("inkl. Reservierung")
 are no sentence end, so the report's first sentence is read whole and leads the summary; a date
 set in brackets before the first sentence ("(21. November 2026) Viele …") is dropped like any
-date before it."""
+date before it; an instruction to work the page ("Zum Starten des Videos bitte das Bild
+anklicken.") is never a summary sentence."""
 
 from __future__ import annotations
 
@@ -61,6 +62,23 @@ höheren Abschläge übernommen werden. Auch Ratenzahlungen sind bei vielen Vers
 """
 
 
+# A science report with a video player's instruction left between its paragraphs.
+TELESCOPE = """Wie das Weltraumteleskop den Jupitermond Europa sieht
+
+Das Weltraumteleskop James Webb hat auf dem Jupitermond Europa Kohlendioxid im Eis nachgewiesen. \
+Die Fachleute vermuten, dass es aus dem Ozean unter der Eiskruste stammt.
+
+Zum Starten des Videos bitte das Bild anklicken.
+
+Der Nachweis gelang in einer Region namens Tara Regio, in der die Kruste jung und zerklüftet ist. \
+Dort könnte Wasser aus dem Inneren an die Oberfläche gelangt sein, schreibt das Team im Fachblatt \
+Science.
+
+Ob der Ozean Leben beherbergen kann, soll die Raumsonde Europa Clipper klären, die 2030 am \
+Jupiter ankommt.
+"""
+
+
 def _summary(tmp_path: Path, name: str, text: str) -> list[str]:
     page = tmp_path / name
     page.write_text(text, encoding="utf-8")
@@ -91,3 +109,9 @@ def test_a_bracketed_date_before_the_first_sentence_is_not_shown(tmp_path: Path)
     summary = _summary(tmp_path, "strompreise.txt", ADVICE)
     assert summary[0].startswith("Viele Stadtwerke erhöhen zum Jahreswechsel ihre Strompreise")
     assert not any("21. November" in sentence for sentence in summary)
+
+
+def test_an_instruction_to_work_the_page_is_not_summarized(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "europa.txt", TELESCOPE)
+    assert len(summary) == 3
+    assert not any("anklicken" in sentence for sentence in summary)
