@@ -372,10 +372,26 @@ KEY_POINT_WORDS = 30
 _BULLET = re.compile(r"^[-–—•*·]\s+")
 
 
+def first_paragraphs(text: str, count: int) -> list[str]:
+    """The text's first `count` paragraphs, stripped, read no further than they reach: a huge
+    page's body is not split whole for a look at its top."""
+    found: list[str] = []
+    start = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        if piece := text[start : match.start()].strip():
+            found.append(piece)
+            if len(found) == count:
+                return found
+        start = match.end()
+    if piece := text[start:].strip():
+        found.append(piece)
+    return found[:count]
+
+
 def key_points_lines(text: str) -> tuple[int, list[str]]:
     """The items of a key-points box near the top of the text, without their bullets, and the
     number of sentences above them; (0, []) when the text has none."""
-    lines = [p.strip() for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
+    lines = first_paragraphs(text, KEY_POINTS_REACH + KEY_POINTS_ITEMS[1])
     above = 0
     for at, line in enumerate(lines[:KEY_POINTS_REACH]):
         above += len(split_sentences(line))
