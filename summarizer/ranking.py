@@ -42,11 +42,11 @@ _AGENCY_DATELINE = re.compile(
     r"(?=[A-ZÄÖÜ0-9„\"»])"
 )
 # What a page sets before a paragraph's first sentence on the same line: its date ("01.02.2022
-# „Der Arbeitsmarkt …", "6. Dezember 2026 Der …") or a genre or section label and a bar
-# ("Gastbeitrag | Warum …"). Neither is part of the sentence.
+# „Der Arbeitsmarkt …", "6. Dezember 2026 Der …", "(21. November 2022) Die …") or a genre or
+# section label and a bar ("Gastbeitrag | Warum …"). Neither is part of the sentence.
 _OPENING_LABEL = re.compile(
-    r"^(?:\d{1,2}\.\s?(?:\d{1,2}\.|[A-ZÄÖ][a-zäöü]+\.?)\s?(?:\d{4}|\d{2})(?:,?\s+\d{1,2}[.:]\d{2}"
-    r"(?:\s+Uhr)?)?[\s,|–—-]+"
+    r"^(?:\(?\d{1,2}\.\s?(?:\d{1,2}\.|[A-ZÄÖ][a-zäöü]+\.?)\s?(?:\d{4}|\d{2})(?:,?\s+\d{1,2}[.:]\d{2}"
+    r"(?:\s+Uhr)?)?\)?[\s,|–—-]+"
     r"|[A-ZÄÖÜ][\w-]*(?:\s[\w-]+){0,2}\s+\|\s+)"
     r"(?=[A-ZÄÖÜ„\"»])"
 )
@@ -71,6 +71,13 @@ _SUBORDINATORS_TEXT = """
     bevor dass daß falls indem nachdem obwohl seitdem sobald sodass solange während weil wenn
 """
 SUBORDINATORS = frozenset(_SUBORDINATORS_TEXT.split())
+# A sentence that tells the reader to work the page ("Zum Starten des Videos bitte das Bild
+# anklicken.", "Klicken Sie auf …") is page furniture, not news, however it is phrased.
+_PAGE_INSTRUCTION = re.compile(
+    r"\bbitte\b[^.!?]{0,40}\b(?:an|drauf)?(?:klicken|tippen)\b|\b(?:an)?(?:klicken|tippen)\s+sie\b"
+    r"|\bklicke?\s+(?:auf|hier)\b|\bzum\s+(?:starten|abspielen|ansehen)\s+des\s+videos\b",
+    re.IGNORECASE,
+)
 # Quotation marks that open a quote in German text.
 _OPENING_QUOTES = ("„", "»", "“", '"')
 # Words that address the reader. Lower-case "ihr" is usually "her"/"their", so it only counts as
@@ -127,9 +134,12 @@ def to_term_ids(rows: Sequence[Sequence[str]]) -> tuple[list[list[int]], int]:
 def is_candidate(
     sentence: str, weights: Weights = DEFAULT_WEIGHTS, words: tuple[str, ...] | None = None
 ) -> bool:
-    """True when a sentence can stand in a summary: complete, a statement, of sensible length."""
+    """True when a sentence can stand in a summary: complete, a statement, of sensible length,
+    not an instruction to work the page."""
     words = to_words(sentence) if words is None else words
     if not weights.min_words <= len(words) <= weights.max_words:
+        return False
+    if _PAGE_INSTRUCTION.search(sentence):
         return False
     end = sentence.rstrip()
     if end.endswith(weights.bad_endings) or end[-1:] not in _END_CHARS:
@@ -245,7 +255,8 @@ class Prepared:
     candidates: np.ndarray
     needs: np.ndarray
     budget: float
-    standfirst: int = 0  # the first sentences that are the page's standfirst
+    standfirst: int = 0  # how many sentences, from standfirst_start on, are the standfirst
+    standfirst_start: int = 0  # the standfirst's first sentence (a key-points box's first item)
     # Each candidate's stems of its longer words (`repeats` compares them).
     contents: dict[int, frozenset[str]] = field(default_factory=dict)
     # The junk rules' verdicts, filled as selection meets sentences: one article is selected
@@ -346,6 +357,55 @@ def standfirst_length(text: str, weights: Weights = DEFAULT_WEIGHTS) -> int:
     return count if dated or is_unstopped(first) or is_subheading(paragraphs[1]) else 0
 
 
+# A box of the article's key points under a line that names it ("Das Wichtigste in Kürze"): the
+# publisher's own summary, as a standfirst is. The line is looked for among the body's first
+# KEY_POINTS_REACH lines; the box holds KEY_POINTS_ITEMS item lines of one sentence each, of at
+# most KEY_POINT_WORDS words.
+_KEY_POINTS_HEADING = re.compile(
+    r"(?:das wichtigste (?:in kürze|im überblick|auf einen blick)|auf einen blick"
+    r"|die wichtigsten (?:fakten|punkte)|kurz zusammengefasst)\s*:?",
+    re.IGNORECASE,
+)
+KEY_POINTS_REACH = 3
+KEY_POINTS_ITEMS = (2, 6)
+KEY_POINT_WORDS = 30
+_BULLET = re.compile(r"^[-–—•*·]\s+")
+
+
+def first_paragraphs(text: str, count: int) -> list[str]:
+    """The text's first `count` paragraphs, stripped, read no further than they reach: a huge
+    page's body is not split whole for a look at its top."""
+    found: list[str] = []
+    start = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        if piece := text[start : match.start()].strip():
+            found.append(piece)
+            if len(found) == count:
+                return found
+        start = match.end()
+    if piece := text[start:].strip():
+        found.append(piece)
+    return found[:count]
+
+
+def key_points_lines(text: str) -> tuple[int, list[str]]:
+    """The items of a key-points box near the top of the text, without their bullets, and the
+    number of sentences above them; (0, []) when the text has none."""
+    lines = first_paragraphs(text, KEY_POINTS_REACH + KEY_POINTS_ITEMS[1])
+    above = 0
+    for at, line in enumerate(lines[:KEY_POINTS_REACH]):
+        above += len(split_sentences(line))
+        if not _KEY_POINTS_HEADING.fullmatch(line):
+            continue
+        items: list[str] = []
+        for item in lines[at + 1 : at + 1 + KEY_POINTS_ITEMS[1]]:
+            if len(split_sentences(item)) != 1 or len(to_words(item)) > KEY_POINT_WORDS:
+                break
+            items.append(_BULLET.sub("", item))
+        return (above, items) if len(items) >= KEY_POINTS_ITEMS[0] else (0, [])
+    return 0, []
+
+
 # A subheading is a line of at most this many words.
 SUBHEADING_WORDS = 10
 
@@ -404,17 +464,18 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
     )
     # The first sentence has nothing before it to point back to but the headline, shown above it.
     needs = np.array([i > 0 and needs_context(w) for i, w in enumerate(words)], dtype=bool)
-    lead = standfirst_length(text, weights)
-    teaser = [w for sentence in words[:lead] for w in sentence]
+    start, lead = 0, standfirst_length(text, weights)
+    if not lead:
+        start, items = key_points_lines(text)
+        lead = len(items) if sentences[start : start + len(items)] == items else 0
+    span = range(start, start + lead)
+    teaser = [w for i in span for w in words[i]]
     if title_words and repeats(*_contents([title_words, teaser])):
         lead = 0  # the headline again, which the digest shows above the summary
-    if all(
-        is_standfirst_sentence(s, w, weights)
-        for s, w in zip(sentences[:lead], words[:lead], strict=True)
-    ):
-        candidates = np.union1d(candidates, np.arange(lead)).astype(np.intp)
+    if lead and all(is_standfirst_sentence(sentences[i], words[i], weights) for i in span):
+        candidates = np.union1d(candidates, np.array(span)).astype(np.intp)
     else:
-        lead = 0
+        start = lead = 0
     contents = dict(
         zip(candidates.tolist(), _contents([words[i] for i in candidates]), strict=True)
     )
@@ -427,6 +488,7 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         needs,
         word_budget(text, weights),
         lead,
+        start,
         contents,
     )
 
@@ -454,7 +516,7 @@ def select(
     after_chosen = np.zeros(n, dtype=bool)  # the sentence before is in the summary
     chosen: list[int] = []
     # The standfirst, the publisher's own summary, is taken first, in order, as far as it fits.
-    first = list(range(prepared.standfirst))
+    first = list(range(prepared.standfirst_start, prepared.standfirst_start + prepared.standfirst))
     content = prepared.contents
     while candidates.size and len(chosen) < count:
         ready = candidates[~needs[candidates] | after_chosen[candidates]]
@@ -543,8 +605,9 @@ def picks(prepared: Prepared, model: LinearModel, count: int) -> list[str]:
         model.setting("continuation", 0.0),
     )
     # A teaser set without a full stop gets one: in a summary it runs on into the next sentence.
+    standfirst = range(prepared.standfirst_start, prepared.standfirst_start + prepared.standfirst)
     return [
-        f"{prepared.sentences[i]}." if i < prepared.standfirst and is_unstopped(s) else s
+        f"{prepared.sentences[i]}." if i in standfirst and is_unstopped(s) else s
         for i, s in ((i, prepared.sentences[i]) for i in picked)
     ]
 

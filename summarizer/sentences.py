@@ -13,6 +13,16 @@ _LINE_BREAK = re.compile(r"\s*\n\s*")
 # sentencex ends a sentence after "des 2." or "am 19." before a capitalised noun ("Weltkrieg",
 # "Lebensjahr"); German sentences almost never end on a bare one- or two-digit number.
 _ORDINAL_END = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
+# Abbreviations sentencex does not know that stand inside a sentence, before a capitalised noun
+# or name, and never end one: "inkl. Mehrwertsteuer", "eff. Jahreszins", "gem. Paragraf 12",
+# "die Fa. Müller", "20 Tsd. Euro", "in der Hauptstr. 5".
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(])(?:inkl|exkl|zzgl|gem|eff|bspw|ggü|Fa|Tsd|Abt|Anm|Abb|Kap|Bd|Jh|\w+str)\.$"
+)
+# sentencex also ends a sentence inside a compound whose first part is an abbreviation: "K.-o." |
+# "-Tropfen". No sentence starts with a hyphen glued to a word, so such a piece continues the one
+# before it when nothing stands between them.
+_GLUED_HYPHEN = re.compile(r"-\w")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -26,17 +36,23 @@ def iter_sentences(text: str) -> Iterator[str]:
     for line in _lines(text):
         if not line.strip():
             continue
+        held = ""  # a finished sentence, given out once the next piece does not continue it
         pending = ""
         for piece in segment("de", line):
+            if held and not pending and not held[-1].isspace() and _GLUED_HYPHEN.match(piece):
+                held, pending = "", held
             pending += piece
-            if _ORDINAL_END.search(pending.rstrip()[-4:]):
+            tail = pending.rstrip()[-24:]
+            if _ORDINAL_END.search(tail[-4:]) or _ABBREVIATION_END.search(tail):
                 continue
-            stripped = pending.strip()
+            if pending.strip():
+                if held.strip():
+                    yield held.strip()
+                held = pending
             pending = ""
-            if stripped:
-                yield stripped
-        if pending.strip():
-            yield pending.strip()
+        for rest in (held, pending):
+            if rest.strip():
+                yield rest.strip()
 
 
 def _lines(text: str) -> Iterator[str]:

@@ -1,7 +1,8 @@
-"""Two page layouts the summary reads as a reader would: an interview's or feature's intro, set
+"""Page layouts the summary reads as a reader would: an interview's or feature's intro, set
 apart from the text by a subheading or the first question, leads the summary whole; a date or a
 genre label set before a paragraph's first sentence on its line ("01.02.2026 Die …",
-"Gastbeitrag | Warum …") is no part of the sentence. Through `newsbot summarize`."""
+"Gastbeitrag | Warum …") is no part of the sentence; a key-points box at the top ("Das
+Wichtigste in Kürze" and its items) is the summary. Through `newsbot summarize`."""
 
 from __future__ import annotations
 
@@ -56,6 +57,28 @@ Nachfrage nach neuen Mitarbeiterinnen und Mitarbeitern bewegt sich auf hohem Niv
 """
 
 
+# A live report that opens with its key points as a bulleted box.
+FLOOD = """Hochwasser: Pegel der Elbe in Dresden steigt weiter
+
+Das Wichtigste in Kürze
+
+- Die Elbe in Dresden erreicht am Wochenende voraussichtlich sieben Meter
+- Die Stadt hat Alarmstufe drei ausgerufen und sperrt das Terrassenufer
+- Anwohner in Laubegast sollen Keller und Tiefgaragen räumen
+
+Nach tagelangem Regen in Tschechien steigt der Pegel der Elbe in Dresden weiter an. Am \
+Freitagmorgen zeigte die Messstelle an der Augustusbrücke 6,12 Meter, fast doppelt so viel wie zu \
+Wochenbeginn. Das Landeshochwasserzentrum rechnet bis Sonntag mit sieben Metern.
+
+Die Stadtverwaltung hat am Donnerstagabend die Alarmstufe drei ausgerufen. Das Terrassenufer und \
+mehrere Elbwiesen sind gesperrt, die Fähren haben den Betrieb eingestellt. Feuerwehr und \
+Technisches Hilfswerk bauen in Laubegast und Pieschen mobile Schutzwände auf.
+
+Anwohnerinnen und Anwohner in tiefer gelegenen Straßen werden gebeten, Keller und Tiefgaragen zu \
+räumen. Eine Evakuierung sei derzeit nicht geplant, sagte ein Sprecher der Stadt.
+"""
+
+
 def _summary(tmp_path: Path, name: str, text: str) -> list[str]:
     page = tmp_path / name
     page.write_text(text, encoding="utf-8")
@@ -79,3 +102,12 @@ def test_a_date_before_the_first_sentence_is_not_shown(tmp_path: Path) -> None:
     summary = _summary(tmp_path, "arbeitsmarkt.txt", RELEASE)
     assert summary[0].startswith("Die Zahl der Arbeitslosen ist im Januar weniger stark")
     assert not any("01.02.2026" in s for s in summary)
+
+
+def test_a_key_points_box_at_the_top_is_the_summary(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "hochwasser.txt", FLOOD)
+    assert summary == [
+        "Die Elbe in Dresden erreicht am Wochenende voraussichtlich sieben Meter.",
+        "Die Stadt hat Alarmstufe drei ausgerufen und sperrt das Terrassenufer.",
+        "Anwohner in Laubegast sollen Keller und Tiefgaragen räumen.",
+    ]

@@ -1,0 +1,117 @@
+"""Reading errors at the top of a report, through `newsbot summarize`: a compound that opens with
+an abbreviation ("K.-o.-Tropfen") and an abbreviation inside a sentence ("inkl. Reservierung")
+are no sentence end, so the report's first sentence is read whole and leads the summary; a date
+set in brackets before the first sentence ("(21. November 2026) Viele …") is dropped like any
+date before it; an instruction to work the page ("Zum Starten des Videos bitte das Bild
+anklicken.") is never a summary sentence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import newsbot
+
+# A court report whose first sentence names the drug by its abbreviated compound.
+TRIAL = """Prozess um K.-o.-Tropfen
+
+Der Einsatz von K.-o.-Tropfen in Bars und Clubs beschäftigt seit Montag das Landgericht Köln. \
+Angeklagt ist ein 34-jähriger Barkeeper, der mehreren Frauen die Substanz ins Getränk gemischt \
+haben soll.
+
+Nach Angaben der Staatsanwaltschaft geschahen die Taten zwischen Januar und Oktober vergangenen \
+Jahres in zwei Lokalen der Innenstadt. Die Frauen erlitten Gedächtnislücken, eine von ihnen musste \
+im Krankenhaus behandelt werden.
+
+Der Angeklagte bestreitet die Vorwürfe. Sein Verteidiger kündigte an, die Gutachten zu den \
+Blutproben anzuzweifeln. Das Gericht hat sieben Verhandlungstage angesetzt, ein Urteil wird Ende \
+des Monats erwartet.
+"""
+
+# A fares report whose first sentence abbreviates "inklusive".
+FARES = """Bahn erhöht die Preise im Fernverkehr
+
+Die Deutsche Bahn verlangt ab Sonntag für den Flexpreis inkl. Sitzplatzreservierung im Schnitt \
+5,9 Prozent mehr. Sparpreise und Bahncards bleiben dagegen unverändert, teilte das Unternehmen am \
+Dienstag in Berlin mit.
+
+Fahrgastverbände kritisierten die Erhöhung. Wer kurzfristig reisen müsse, zahle schon jetzt zu \
+viel, sagte der Sprecher von Pro Bahn. Die Bahn verwies auf gestiegene Kosten für Energie und \
+Personal.
+
+Im Nahverkehr gelten die Tarife der Verkehrsverbünde, die zum Jahreswechsel ebenfalls steigen. \
+Das Deutschlandticket kostet weiterhin 58 Euro im Monat.
+"""
+
+# A consumer advice page: headline, byline, then the date in brackets on the first paragraph's
+# line.
+ADVICE = """Strompreise: Was Verbraucher jetzt wissen müssen
+
+Von Anna Berger
+
+(21. November 2026) Viele Stadtwerke erhöhen zum Jahreswechsel ihre Strompreise, einige um mehr \
+als ein Drittel. Wer einen Brief seines Versorgers bekommt, hat ein Sonderkündigungsrecht und kann \
+innerhalb von zwei Wochen wechseln.
+
+Die Verbraucherzentralen raten, die neuen Preise mit dem Angebot des Grundversorgers und mit \
+Vergleichsportalen abzugleichen. Wer wechselt, sollte auf die Laufzeit und die Preisgarantie \
+achten, nicht allein auf einen Bonus im ersten Jahr.
+
+Haushalte mit geringem Einkommen können bei ihrem Jobcenter oder Sozialamt prüfen lassen, ob die \
+höheren Abschläge übernommen werden. Auch Ratenzahlungen sind bei vielen Versorgern möglich.
+"""
+
+
+# A science report with a video player's instruction left between its paragraphs.
+TELESCOPE = """Wie das Weltraumteleskop den Jupitermond Europa sieht
+
+Das Weltraumteleskop James Webb hat auf dem Jupitermond Europa Kohlendioxid im Eis nachgewiesen. \
+Die Fachleute vermuten, dass es aus dem Ozean unter der Eiskruste stammt.
+
+Zum Starten des Videos bitte das Bild anklicken.
+
+Der Nachweis gelang in einer Region namens Tara Regio, in der die Kruste jung und zerklüftet ist. \
+Dort könnte Wasser aus dem Inneren an die Oberfläche gelangt sein, schreibt das Team im Fachblatt \
+Science.
+
+Ob der Ozean Leben beherbergen kann, soll die Raumsonde Europa Clipper klären, die 2030 am \
+Jupiter ankommt.
+"""
+
+
+def _summary(tmp_path: Path, name: str, text: str) -> list[str]:
+    page = tmp_path / name
+    page.write_text(text, encoding="utf-8")
+    result = newsbot("summarize", str(page), "--json")
+    assert result.returncode == 0, result.stderr
+    summary: list[str] = json.loads(result.stdout)["summary"]
+    return summary
+
+
+def test_an_abbreviated_compound_does_not_end_the_first_sentence(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "prozess.txt", TRIAL)
+    assert summary[0] == (
+        "Der Einsatz von K.-o.-Tropfen in Bars und Clubs beschäftigt seit Montag das "
+        "Landgericht Köln."
+    )
+    assert not any(sentence.startswith("-") for sentence in summary)
+
+
+def test_an_abbreviation_inside_the_first_sentence_does_not_end_it(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "fahrpreise.txt", FARES)
+    assert summary[0] == (
+        "Die Deutsche Bahn verlangt ab Sonntag für den Flexpreis inkl. Sitzplatzreservierung im "
+        "Schnitt 5,9 Prozent mehr."
+    )
+
+
+def test_a_bracketed_date_before_the_first_sentence_is_not_shown(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "strompreise.txt", ADVICE)
+    assert summary[0].startswith("Viele Stadtwerke erhöhen zum Jahreswechsel ihre Strompreise")
+    assert not any("21. November" in sentence for sentence in summary)
+
+
+def test_an_instruction_to_work_the_page_is_not_summarized(tmp_path: Path) -> None:
+    summary = _summary(tmp_path, "europa.txt", TELESCOPE)
+    assert len(summary) == 3
+    assert not any("anklicken" in sentence for sentence in summary)
