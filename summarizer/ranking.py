@@ -412,7 +412,8 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         is_standfirst_sentence(s, w, weights)
         for s, w in zip(sentences[:lead], words[:lead], strict=True)
     ):
-        candidates = np.union1d(candidates, np.arange(lead)).astype(np.intp)
+        # Not np.union1d: its first use imports numpy.ma (6 MiB) for a few numbers.
+        candidates = np.array(sorted({*candidates.tolist(), *range(lead)}), dtype=np.intp)
     else:
         lead = 0
     contents = dict(
