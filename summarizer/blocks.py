@@ -255,26 +255,27 @@ def _char_classes() -> np.ndarray:
     return np.column_stack([np.fromiter(map(test, chars), dtype=np.uint8) for test in tests])
 
 
-def _char_counts(texts: Sequence[str]) -> list[list[int]]:
+def _char_counts(texts: Sequence[str]) -> Iterator[list[int]]:
     """Per text, how many of its characters are letters, letters or digits, spaces and digits.
 
     Counted as str.isalpha, isalnum, isspace and isdigit count them, texts a chunk at a time.
     """
     # Chunks of about 256k characters, one byte per flag and sums per text (reduceat): a 4 MB
-    # page took 400 MB here as four int64 columns of running totals over the whole page.
-    counts: list[list[int]] = []
+    # page took 400 MB here as four int64 columns of running totals over the whole page, and
+    # 3.5 MB as lists of counts for all its texts at once.
     chunk: list[str] = []
     size = 0
     for text in texts:
         chunk.append(text)
         size += len(text)
         if size >= _CHUNK_CHARS:
-            counts += _chunk_counts(chunk)
+            yield from _chunk_counts(chunk)
             chunk, size = [], 0
-    return counts + _chunk_counts(chunk) if chunk else counts
+    if chunk:
+        yield from _chunk_counts(chunk)
 
 
-_CHUNK_CHARS = 1 << 18
+_CHUNK_CHARS = 1 << 16
 
 
 def _chunk_counts(texts: Sequence[str]) -> list[list[int]]:
@@ -442,6 +443,9 @@ def block_features(reading: Reading, *, room: bool = False) -> np.ndarray:
     first, last = (kept[0], kept[-1]) if kept else (n, -1)
     words = [looks.content[r] for r in rows]
     topic_overlap, title_overlap = _shares(words, kept, reading.title_index)
+    shape = looks.shape[rows]
+    # The texts' words and rows are done with before the matrix is made (5 MB for a 4 MB page).
+    del looks, words, rows
     typical = math.log1p(float(median([blocks[i].words for i in kept]))) if kept else 0.0
 
     index = np.arange(n)
@@ -463,7 +467,6 @@ def block_features(reading: Reading, *, room: bool = False) -> np.ndarray:
     _, next_read_more = _neighbours(np.array([b.read_more for b in blocks]))
     about = np.array([b.about_header for b in blocks], dtype=np.int64)
     log_words = [math.log1p(b.words) for b in blocks]
-    shape = looks.shape[rows]
 
     # Each column is made when it is written: a 4 MB page's 38 lists of floats held 18 MB.
     columns: dict[str, Callable[[], object]] = {
