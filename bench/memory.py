@@ -1,14 +1,15 @@
 """Resident memory of the paths users run, each in a fresh process: 1,000 searches on a
-10,000-article database, one 4 MB page dump ingested (parsed, summarized, stored), four 4.9 MB
-item pages in one feed poll,
+10,000-article database, one 4 MB page dump ingested (parsed, summarized, stored) by the
+library and by `newsbot ingest` itself, four 4.9 MB item pages in one feed poll,
 and what the word-form dictionary costs; this checkout beside others (`--code`) in one run.
 
 Run: .venv/bin/python bench/memory.py [--articles 10000] [--searches 1000] [--page-mb 4]
-     [--code DIR]...
+     [--code DIR]... [--cases search,page,cli,poll]
 
 `--code DIR` runs another checkout's `bot` and `summarizer` with this script's workloads (today's
-main, e.g. from `git archive f76b418 | tar -x -C /tmp/main`). Figures are VmRSS after start-up
-and after the work, and VmHWM for the peak, in MiB.
+main, e.g. `git worktree add /tmp/main main`). Figures are VmRSS after start-up and after the
+work, and VmHWM for the peak, in MiB, and the process's CPU seconds (user + system). For
+`newsbot ingest` "after start" is the bare interpreter: the command's imports are its cost.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.server
+import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,7 +45,9 @@ def rss(key: str = "VmRSS") -> int:
 
 
 def figures(start: int) -> str:
-    return f"{start} {rss()} {rss('VmHWM')}"
+    """After start-up, now and peak (MiB), and CPU seconds so far: what a child prints."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return f"{start} {rss()} {rss('VmHWM')} {usage.ru_utime + usage.ru_stime:.2f}"
 
 
 def child_search(db: str, searches: str) -> None:
@@ -70,6 +75,17 @@ def child_page(path: str, db: str) -> None:
     [result] = ingest_paths(store, [Path(path)], datetime(2025, 11, 10, 12, tzinfo=UTC), workers=0)
     if result.status != "added":
         raise SystemExit(f"page {result.status}: {result.reason}")
+    print(figures(start))
+
+
+def child_cli(path: str, db: str) -> None:
+    """`newsbot ingest PATH` as an operator runs it, imports and all."""
+    start = rss()
+    os.environ.update(NEWSBOT_DB=db, NEWSBOT_CONFIG="")
+    from bot.cli import main
+
+    if main(["ingest", path]) != 0:
+        raise SystemExit("newsbot ingest failed")
     print(figures(start))
 
 
@@ -101,18 +117,25 @@ def child_poll(db: str, feed_url: str) -> None:
     print(figures(start))
 
 
-def child_dictionary() -> None:
-    """The word-form dictionary as loaded now (its front-coded stream, on first use), then
-    simplemma's default (a dict of every German entry), each after one lookup."""
+def child_dictionary(kind: str) -> None:
+    """One lookup in the word-form dictionary as loaded now (its front-coded stream, packed,
+    on first use), in simplemma's stream map, or in simplemma's default (a dict of every
+    German entry)."""
     from simplemma.strategies import DictionaryLookupStrategy
+    from simplemma.strategies.dictionaries.stream_dictionary_factory import (
+        StreamDictionaryFactory,
+    )
 
     from summarizer import german
 
     start = rss()
-    german.lemma("Häuser")
-    stream = rss()
-    DictionaryLookupStrategy().get_lemma("Häuser", "de")
-    print(f"{start} {stream} {rss()}")
+    if kind == "ours":
+        german.lemma("Häuser")
+    elif kind == "stream":
+        DictionaryLookupStrategy(StreamDictionaryFactory()).get_lemma("Häuser", "de")
+    else:
+        DictionaryLookupStrategy().get_lemma("Häuser", "de")
+    print(figures(start))
 
 
 def build(db: Path, articles: int) -> None:
@@ -195,15 +218,16 @@ def item_page(seed: int) -> bytes:
     ).encode()
 
 
-def run(code: Path, kind: str, *args: str) -> tuple[int, int, int]:
+def run(code: Path, kind: str, *args: str) -> tuple[int, int, int, float]:
     out = subprocess.run(  # noqa: S603 - this script itself, with arguments it made
         [sys.executable, __file__, "--child", kind, "--in", str(code), *args],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode:
         raise SystemExit(f"{kind} in {code} failed:\n{out.stderr[-2000:]}{out.stdout}")
-    start, end, peak = map(int, out.stdout.split()[-3:])
-    return start, end, peak
+    *mib, cpu = out.stdout.split()[-4:]
+    start, end, peak = map(int, mib)
+    return start, end, peak, float(cpu)
 
 
 def main() -> None:
@@ -212,20 +236,23 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--page-mb", type=float, default=4.0)
     parser.add_argument("--code", type=Path, action="append", default=[])
+    parser.add_argument("--cases", default="search,page,cli,poll")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--in", dest="inside", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path[:0] = [str(args.inside), str(HERE)]
-        children = {"search": child_search, "page": child_page, "poll": child_poll,
-                    "dictionary": child_dictionary}  # fmt: skip
+        children = {"search": child_search, "page": child_page, "cli": child_cli,
+                    "poll": child_poll, "dictionary": child_dictionary}  # fmt: skip
         children[args.child](*args.rest)
         return
     codes = [ROOT, *(c.resolve() for c in args.code)]
     with tempfile.TemporaryDirectory() as tmp:
         db, dump = Path(tmp) / "bench.db", Path(tmp) / "page.txt"
-        build(db, args.articles)
+        cases = args.cases.split(",")
+        if "search" in cases:
+            build(db, args.articles)
         page(dump, args.page_mb)
         Site.pages = [item_page(10 + i) for i in range(POLL_PAGES)]
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Site)
@@ -233,21 +260,27 @@ def main() -> None:
         feed = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
         print(f"{args.searches} searches on {args.articles} articles; a {args.page_mb:g} MB dump;"
               f" {POLL_PAGES} item pages of {POLL_PAGE_BYTES / 1e6:g} MB in one poll")  # fmt: skip
-        print("MiB resident                     after start  after work   peak")
+        print("MiB resident                     after start  after work   peak   CPU s")
         for name, kind, extra in (
             ("search", "search", (str(db), str(args.searches))),
             ("page dump", "page", (str(dump), "{db}")),
+            ("newsbot ingest", "cli", (str(dump), "{db}")),
             ("poll", "poll", ("{db}", feed)),
         ):
+            if kind not in cases:
+                continue
             for code in codes:
                 rest = [str(Path(tmp) / f"{kind}-{len(code.parts)}-{code.name}.db")
                         if a == "{db}" else a for a in extra]  # fmt: skip
-                start, end, peak = run(code, kind, *rest)
+                start, end, peak, cpu = run(code, kind, *rest)
                 label = f"{name}, {code.name or code}"
-                print(f"{label[:32]:32} {start:11} {end:11} {peak:6}")
-        start, stream, full = run(ROOT, "dictionary")
-        print(f"word-form dictionary: {stream - start} MiB as loaded (front-coded stream, on the"
-              f" first lemma); simplemma's default dict {full - stream} MiB more")  # fmt: skip
+                print(f"{label[:32]:32} {start:11} {end:11} {peak:6} {cpu:7.2f}")
+        print("word-form dictionary, one lookup   resident   peak   CPU s (process)")
+        for kind, label in (("ours", "as loaded (packed stream)"),
+                            ("stream", "simplemma's stream map"),
+                            ("default", "simplemma's default dict")):  # fmt: skip
+            start, end, peak, cpu = run(ROOT, "dictionary", kind)
+            print(f"  {label:32} {end - start:8} {peak - start:6} {cpu:7.2f}")
         server.shutdown()
 
 

@@ -15,6 +15,7 @@ from functools import partial
 
 from bot.access import Access
 from bot.allowed_urls import Allowed
+from bot.clock import utc_now
 from bot.commands import Context, handle, reader_language, resolve
 from bot.commands.admin import finish_addfeed
 from bot.commands.request import ChatFeedRules
@@ -363,11 +364,6 @@ async def stop_quietly(transport: Transport, grace: float = 5.0) -> None:
         await asyncio.wait_for(transport.stop(), grace)
     except Exception as exc:  # a half-started client may fail to stop in any way
         log.warning("event=transport_stop_failed name=%s error=%r", transport.name, str(exc))
-
-
-def utc_now() -> datetime:
-    """The wall clock, timezone-aware."""
-    return datetime.now(UTC)
 
 
 async def serve(

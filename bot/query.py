@@ -149,9 +149,18 @@ def phrase_forms(found: Sequence[str], terms: Sequence[tuple[str, ...]]) -> str:
     phrase index holds each word's whole set of terms at its position, and a phrase's word
     is looked up as every stored form holding one of its terms.
     """
-    return " ".join(
-        FORM_MARK.join(t) if t else small_form(w) for w, t in zip(found, terms, strict=True)
-    )
+    # One string per distinct form, not per word: a 1 MB body's 150,000 words took 9 MB as a
+    # string each before they were joined.
+    made: dict[tuple[str, ...] | str, str] = {}
+
+    def form(word: str, word_terms: tuple[str, ...]) -> str:
+        key = word_terms or word
+        done = made.get(key)
+        if done is None:
+            done = made[key] = FORM_MARK.join(word_terms) if word_terms else small_form(word)
+        return done
+
+    return " ".join([form(w, t) for w, t in zip(found, terms, strict=True)])
 
 
 def small_form(word: str) -> str:

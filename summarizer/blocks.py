@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from statistics import median
 
 import numpy as np
 
@@ -254,26 +255,27 @@ def _char_classes() -> np.ndarray:
     return np.column_stack([np.fromiter(map(test, chars), dtype=np.uint8) for test in tests])
 
 
-def _char_counts(texts: Sequence[str]) -> list[list[int]]:
+def _char_counts(texts: Sequence[str]) -> Iterator[list[int]]:
     """Per text, how many of its characters are letters, letters or digits, spaces and digits.
 
     Counted as str.isalpha, isalnum, isspace and isdigit count them, texts a chunk at a time.
     """
     # Chunks of about 256k characters, one byte per flag and sums per text (reduceat): a 4 MB
-    # page took 400 MB here as four int64 columns of running totals over the whole page.
-    counts: list[list[int]] = []
+    # page took 400 MB here as four int64 columns of running totals over the whole page, and
+    # 3.5 MB as lists of counts for all its texts at once.
     chunk: list[str] = []
     size = 0
     for text in texts:
         chunk.append(text)
         size += len(text)
         if size >= _CHUNK_CHARS:
-            counts += _chunk_counts(chunk)
+            yield from _chunk_counts(chunk)
             chunk, size = [], 0
-    return counts + _chunk_counts(chunk) if chunk else counts
+    if chunk:
+        yield from _chunk_counts(chunk)
 
 
-_CHUNK_CHARS = 1 << 18
+_CHUNK_CHARS = 1 << 16
 
 
 def _chunk_counts(texts: Sequence[str]) -> list[list[int]]:
@@ -424,12 +426,14 @@ def _neighbours(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([edge, flags[:-1]]), np.concatenate([flags[1:], edge])
 
 
-def block_features(reading: Reading) -> np.ndarray:
-    """Feature matrix of a dump's blocks, one row per block, columns as BLOCK_FEATURES."""
+def block_features(reading: Reading, *, room: bool = False) -> np.ndarray:
+    """Feature matrix of a dump's blocks, one row per block, columns as BLOCK_FEATURES; with
+    `room`, followed by as many columns left for the CONTEXT_FEATURES (`BlockModel.logits`)."""
     blocks = reading.blocks
     n = len(blocks)
+    width = len(BLOCK_FEATURES) + (len(CONTEXT_FEATURES) if room else 0)
     if n == 0:
-        return np.zeros((0, len(BLOCK_FEATURES)))
+        return np.zeros((0, width))
     texts = [b.text for b in blocks]
     looks = _looks(texts)
     rows = [looks.row[t] for t in texts]
@@ -439,7 +443,10 @@ def block_features(reading: Reading) -> np.ndarray:
     first, last = (kept[0], kept[-1]) if kept else (n, -1)
     words = [looks.content[r] for r in rows]
     topic_overlap, title_overlap = _shares(words, kept, reading.title_index)
-    typical = math.log1p(float(np.median([blocks[i].words for i in kept]))) if kept else 0.0
+    shape = looks.shape[rows]
+    # The texts' words and rows are done with before the matrix is made (5 MB for a 4 MB page).
+    del looks, words, rows
+    typical = math.log1p(float(median([blocks[i].words for i in kept]))) if kept else 0.0
 
     index = np.arange(n)
     in_kept = np.zeros(n, dtype=bool)
@@ -460,7 +467,6 @@ def block_features(reading: Reading) -> np.ndarray:
     _, next_read_more = _neighbours(np.array([b.read_more for b in blocks]))
     about = np.array([b.about_header for b in blocks], dtype=np.int64)
     log_words = [math.log1p(b.words) for b in blocks]
-    shape = looks.shape[rows]
 
     # Each column is made when it is written: a 4 MB page's 38 lists of floats held 18 MB.
     columns: dict[str, Callable[[], object]] = {
@@ -499,7 +505,7 @@ def block_features(reading: Reading) -> np.ndarray:
         "relative_length": lambda: [v - typical for v in log_words],
         "after_about": lambda: _before(about, ABOUT_REACH) > 0,
     }
-    features = np.empty((n, len(BLOCK_FEATURES)))
+    features = np.empty((n, width))
     for k, name in enumerate(BLOCK_FEATURES):
         features[:, k] = np.asarray(columns[name](), dtype=float)
     return features
@@ -535,6 +541,22 @@ STACKED_FEATURES = BLOCK_FEATURES + CONTEXT_FEATURES
 CONTEXT_WINDOWS = (1, 3)
 # First-stage logits are clipped to ±LOGIT_CLIP so one sure block does not dominate a window.
 LOGIT_CLIP = 8.0
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """`np.percentile(values, q)` of a 1-D array without NaN: its default (linear) method, step
+    by step, without its `np.unique`, whose first use imports numpy.ma (6 MiB)."""
+    n = len(values)
+    virtual = (n - 1) * (q / 100)
+    low = math.floor(virtual)
+    high = low + 1
+    if virtual >= n - 1:
+        low = high = -1
+    # The same partition as numpy's (the same kth), so ties of signed zeros fall alike.
+    ordered = np.partition(values, sorted({0, -1, low, high}))
+    a, b, t = ordered[low], ordered[high], virtual - low
+    diff = b - a
+    return float(b - diff * (1 - t)) if t >= 0.5 else float(a + diff * t)
 
 
 def _shifted(values: np.ndarray, k: int, pad: float) -> np.ndarray:
@@ -587,7 +609,7 @@ def context_features(logits: np.ndarray) -> np.ndarray:
         above,
         above * (1.0 - above),
         np.full(n, score.max()),
-        np.full(n, np.percentile(score, 90)),
+        np.full(n, percentile(score, 90)),
         np.full(n, math.log1p(float(prob.sum()))),
         np.full(n, len(kept) / n),
     ]
@@ -607,9 +629,16 @@ class BlockModel:
         return self.second.setting("threshold", 0.0)
 
     def logits(self, features: np.ndarray) -> np.ndarray:
-        """Second-stage logits of a dump's blocks from their BLOCK_FEATURES rows."""
-        context = context_features(self.first.logits(features))
-        return self.second.logits(np.hstack([features, context]))
+        """Second-stage logits of a dump's blocks from their BLOCK_FEATURES rows; the context
+        columns go into the room a matrix from `block_features(reading, room=True)` has."""
+        width = len(BLOCK_FEATURES)
+        if features.shape[1] == width:
+            return self.second.logits(
+                np.hstack([features, context_features(self.first.logits(features))])
+            )
+        # In place: a 4 MB page's features, context and their stacked copy took 16 MB, this 8.
+        features[:, width:] = context_features(self.first.logits(features[:, :width]))
+        return self.second.logits(features)
 
 
 def keep(
@@ -643,7 +672,7 @@ def kept_blocks(reading: Reading, model: BlockModel) -> list[int]:
     if not blocks:
         return []
     headline = blocks[reading.title_index].text if reading.title_index >= 0 else None
-    logits = model.logits(block_features(reading))
+    logits = model.logits(block_features(reading, room=True))
     above = np.flatnonzero(logits > model.threshold)  # only these can be tag lines that matter
     return keep(
         logits,

@@ -473,7 +473,8 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
     if title_words and repeats(*_contents([title_words, teaser])):
         lead = 0  # the headline again, which the digest shows above the summary
     if lead and all(is_standfirst_sentence(sentences[i], words[i], weights) for i in span):
-        candidates = np.union1d(candidates, np.array(span)).astype(np.intp)
+        # Not np.union1d: its first use imports numpy.ma (6 MiB) for a few numbers.
+        candidates = np.array(sorted({*candidates.tolist(), *span}), dtype=np.intp)
     else:
         start = lead = 0
     contents = dict(

@@ -45,6 +45,34 @@ def test_shipped_model_loads_from_the_package_and_matches_the_features() -> None
     assert -2.0 <= model.second.setting("threshold", 99.0) <= 2.0
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(-12, 12), st.sampled_from([0.0, -0.0, 8.0, -8.0, 1.5])),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_pages_90th_percentile_is_numpys_to_the_bit(values: list[float]) -> None:
+    """page_p90 is computed without np.percentile (its first use imports numpy.ma), and must
+    be the same number, signed zeros and all, or the shipped model would read other inputs."""
+    logits = np.array(values)
+    column = context_features(logits)[:, CONTEXT_FEATURES.index("page_p90")]
+    expected = np.percentile(np.clip(logits, -8.0, 8.0), 90)
+    assert column.tobytes() == np.full(len(values), expected).tobytes()
+
+
+def test_features_with_room_score_as_the_stacked_matrix() -> None:
+    """The features written with room for the context columns give the logits the stacked copy
+    gives, to the bit."""
+    raw = to_blocks((ROOT / "seeds" / "dpa-kreml-venezuela-2025-11-02.txt").read_text())
+    reading = read_dump(raw)[0]
+    model = block_model()
+    roomy = block_features(reading, room=True)
+    assert roomy.shape == (len(raw), len(STACKED_FEATURES))
+    assert model.logits(roomy).tobytes() == model.logits(block_features(reading)).tobytes()
+
+
 def test_context_marks_a_short_block_between_kept_blocks() -> None:
     logits = np.array([-5.0, 4.0, -1.0, 3.0, -6.0, -6.0])
     context = context_features(logits)

@@ -76,3 +76,23 @@ def test_every_german_word_list_of_the_summarizer_and_grouping_lives_in_german_p
     for name in ("summarizer/boilerplate.py", "summarizer/blocks.py", "summarizer/dates.py",
                  "bot/stories.py"):  # fmt: skip
         assert not own.search((root / name).read_text()), name
+
+
+def test_lemmas_are_simplemmas_own_from_the_compact_dictionary() -> None:
+    """The dictionary held compactly gives every lemma simplemma's stream map gives: for
+    every 500th entry, the first and last, words around them, in either case, and unknowns."""
+    from simplemma.strategies import DictionaryLookupStrategy
+    from simplemma.strategies.dictionaries.stream_dictionary_factory import (
+        StreamDictionaryFactory,
+    )
+
+    from summarizer.wordforms import CompactStreamMap
+
+    compact = CompactStreamMap("de")
+    keys = list(compact)
+    assert len(keys) == len(compact) > 1_000_000
+    sample = [*keys[::500], keys[-1], "Häuser", "gefiel", "Venezuelas", "xqzv", "", "Ä", "ÿÿÿ"]
+    words = {w for k in sample for w in (k, k.lower(), k.capitalize(), k + "x", k[:-1])}
+    theirs = DictionaryLookupStrategy(StreamDictionaryFactory())
+    for word in sorted(words):
+        assert summarizer.lemma(word) == (theirs.get_lemma(word, "de") or word), word

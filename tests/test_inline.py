@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
-from bot.app import chat_events, make_inline, utc_now
+from bot.app import chat_events, make_inline
+from bot.clock import utc_now
 from bot.config import Config
 from bot.inline import INLINE_PAGE, inline_search
 from bot.query import parse_query

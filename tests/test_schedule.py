@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 import time_machine
 
-from bot.app import utc_now
+from bot.clock import utc_now
 from bot.commands import Context, handle
 from bot.delivery import Delivery
 from bot.digest import for_chats, load_pool, plan_chat

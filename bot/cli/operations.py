@@ -12,9 +12,9 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import utc_now
 from bot.cli.opening import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing
 from bot.cli.texts import say
+from bot.clock import utc_now
 from bot.config import Config
 from bot.errors import StoreError
 from bot.logs import redact

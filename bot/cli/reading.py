@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import utc_now
 from bot.cli.opening import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing, open_store
 from bot.cli.texts import reason, say
+from bot.clock import utc_now
 from bot.commands import PAGE_SIZE, nothing_found
 from bot.config import Config
 from bot.digest import build_digests, for_chat, plan_day, plan_recent

@@ -11,10 +11,11 @@ from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
-from bot.app import build_transports, hold_matrix, serve, utc_now
+from bot.app import build_transports, hold_matrix, serve
 from bot.cli.ingesting import result_line
 from bot.cli.opening import EXIT_OK, EXIT_USAGE, open_store
 from bot.cli.texts import say
+from bot.clock import utc_now
 from bot.config import Config
 from bot.digest import for_chat
 from bot.ingest.files import ingest_paths

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from bot.app import utc_now
+from bot.cli.ingesting import item_published
 from bot.cli.opening import EXIT_OK
+from bot.clock import utc_now
 from bot.config import Config
 from bot.records import Article
 from bot.stories import group_stories
@@ -17,16 +18,6 @@ from summarizer import split_sentences, summarize
 
 # Texts up to this many sentences are a feed's teaser: they are the summary as they stand.
 TEASER_SENTENCES = 3
-
-
-def item_published(value: Any) -> datetime | None:
-    """A JSON item's ISO 8601 date; a time without a zone is UTC. Raises ValueError otherwise."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError("'published' must be an ISO 8601 string")
-    when = datetime.fromisoformat(value)
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _article(number: int, obj: Any, now: datetime) -> Article:

@@ -18,7 +18,7 @@ import trafilatura
 
 from bot.errors import BadInput
 from bot.ingest.article import to_article
-from bot.ingest.fetch import Fetcher, FetchError
+from bot.ingest.fetch import Fetched, Fetcher, FetchError
 from bot.records import NewArticle
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,17 @@ class Item:
     feed_text: str = ""
 
 
-def item_article(item: Item, html: str | None) -> NewArticle:
-    """The article for a feed item: the page's text, else the feed's own; raises `BadInput`."""
+def read_page(fetched: Fetched) -> PageText:
+    """A fetched page's text (empty when none is found); its bytes and HTML go on return."""
+    return extract(decode_html(fetched.content, fetched.charset)) or PageText(None, "", None)
+
+
+def item_article(item: Item, page: PageText | None) -> NewArticle:
+    """The article for a feed item: its page's text (`read_page`; None when no page was read),
+    else the feed's own; raises `BadInput`."""
     problems: list[str] = []
-    if html is not None:
-        page = extract(html)
-        if page and page.text:
+    if page is not None:
+        if page.text:
             try:
                 return to_article(
                     page.text,
@@ -180,16 +185,17 @@ async def fetch_item(fetcher: Fetcher, item: Item, pages: Executor) -> NewArticl
     takes them one at a time: four 4.9 MB pages of one poll, each on a thread (and a malloc
     arena) of its own, kept four pages' memory (bench/memory.py).
     """
-    fetched = None
+    # The fetched page is handed over, not kept here: its bytes and HTML go before its text
+    # is parsed and summarized (a 4.9 MB page's two copies were 10 MB of a poll's peak).
+    fetched: list[Fetched] = []
     if item.url:
         try:
-            fetched = await fetcher.get(item.url)
+            fetched.append(await fetcher.get(item.url))
         except FetchError as exc:
             log.warning("event=page_failed url=%s error=%r", item.url, str(exc))
 
     def build() -> NewArticle:
-        html = decode_html(fetched.content, fetched.charset) if fetched else None
-        return item_article(item, html)
+        return item_article(item, read_page(fetched.pop()) if fetched else None)
 
     # trafilatura and the summarizer are CPU work; keep them off the event loop.
     return await asyncio.get_running_loop().run_in_executor(pages, build)
