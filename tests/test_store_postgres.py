@@ -33,7 +33,7 @@ from bot.store import (
 )
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.phrases import phrase_match, phrase_tsquery, phrase_where
-from bot.store.postgres.schema import INDEX_TABLES, STEPS
+from bot.store.postgres.schema import INDEX_TABLES, PHRASES_GIN, STEPS
 from bot.store.postgres.terms import julianday
 from bot.store.table import _paragraphs_json
 from tests.conftest import SEEDS
@@ -133,7 +133,7 @@ def test_messages_held_before_the_outbox_move_into_it_as_held_pushes(postgres_ur
         store.close()
 
 
-def test_m022_and_m023_index_stored_articles_for_quoted_phrases(postgres_url: str) -> None:
+def test_m022_to_m024_index_stored_articles_for_quoted_phrases(postgres_url: str) -> None:
     names = [name for name, _ in STEPS]
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         # A database from before m022, holding two articles.
@@ -165,7 +165,7 @@ def test_m022_and_m023_index_stored_articles_for_quoted_phrases(postgres_url: st
             [phrase_tsquery(phrases)],
         ).rows
         assert matched == [(1,)]
-        # m023: the same article by its adjacent word pairs, from the pairs' GIN index.
+        # m023, m024: the same article by its adjacent word pairs, from their GIN index.
         held, args = phrase_where(phrase_match(phrases))
         sql = f"SELECT id FROM articles_fts_phrases WHERE {held}"  # noqa: S608
         with store.db.atomic():
@@ -402,29 +402,41 @@ def test_a_store_indexed_before_term_counts_gets_them_and_ranks_as_sqlite(
         postgres.close()
 
 
-def test_m023_stores_index_rows_uncompressed_and_still_ranks_as_sqlite(
+def test_m023_and_m024_rewrite_the_index_rows_and_still_rank_as_sqlite(
     postgres_url: str,
 ) -> None:
     # Before m023 an index row over 2 KB was compressed, and testing its terms decompressed
-    # it: m023 writes the rows again whole, and searches still rank as on SQLite.
+    # it: m023 writes the rows again whole. Before m024 the phrase rows had no pairs column
+    # (m023 hashed them in an expression index): m024 makes them from the stored words, the
+    # same pairs ingest writes, also for a text split into parts. Searches still rank as on
+    # SQLite.
     articles = corpus_articles(150)
     articles[7] = replace(articles[7], body=" ".join(Corpus(5).text(900) for _ in range(2)))
+    articles[9] = replace(articles[9], body=Corpus(6, lemmas=300).text(17_000))
     sqlite = Store.memory()
     sqlite.articles.add_articles(articles, NOW)
     postgres = open_store(postgres_url)
     postgres.articles.add_articles(articles, NOW)
     compressed = "SELECT count(*) FROM articles_fts WHERE pg_column_compression(terms) IS NOT NULL"
     assert postgres.db.execute(compressed).rows == [(0,)]
+    pairs = "SELECT id, part, pairs::text FROM articles_fts_phrases ORDER BY id, part"
+    ingested = postgres.db.execute(pairs).rows
+    assert len([row for row in ingested if row[0] == 10]) > 1
     postgres.db.execute("ALTER TABLE articles_fts RESET (toast_tuple_target)")
     postgres.db.execute("UPDATE articles_fts SET terms = terms || ''::tsvector")
     assert postgres.db.execute(compressed).rows[0][0] > 0
     postgres.db.execute("DROP INDEX articles_fts_phrases_pairs")
-    postgres.db.execute("DROP FUNCTION phrase_pairs, phrase_pair_keys")
-    postgres.db.execute("DELETE FROM newsbot_migrations WHERE name = 'm023_search_index_layout'")
+    postgres.db.execute("ALTER TABLE articles_fts_phrases DROP COLUMN pairs")
+    postgres.db.execute(PHRASES_GIN)
+    postgres.db.execute(
+        "DELETE FROM newsbot_migrations"
+        " WHERE name IN ('m023_search_index_layout', 'm024_pgingest_phrase_pairs')"
+    )
     postgres.close()
     postgres = open_store(postgres_url)
     try:
         assert postgres.db.execute(compressed).rows == [(0,)]
+        assert postgres.db.execute(pairs).rows == ingested
         texts = queries(articles, 60)
         assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
     finally:

@@ -18,12 +18,7 @@ from typing import Any
 import psycopg
 
 from bot.store.migrations import _m022_phrase_text
-from bot.store.postgres.phrases import (
-    PAIR_KEYS_FUNCTION,
-    PAIRS_FUNCTION,
-    PAIRS_GIN,
-    phrase_vectors,
-)
+from bot.store.postgres.phrases import phrase_vectors
 from bot.store.postgres.terms import index_row
 
 log = logging.getLogger(__name__)
@@ -310,19 +305,43 @@ def _m022_phrases_positions(conn: psycopg.Connection[Any]) -> None:
     conn.execute(PHRASES_GIN)
 
 
+# m023's pairs, frozen as it made them: each phrase index row's adjacent word pairs (a term of
+# one word, a space, a term of the next), hashed by PostgreSQL's `hashtextextended`, under an
+# expression GIN index; m024 replaced them by a column of the pairs as lexemes.
+M023_PAIRS_FUNCTION = """
+CREATE FUNCTION phrase_pairs(words tsvector) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(DISTINCT hashtextextended(a.lexeme || ' ' || b.lexeme, 0)), '{}')
+    FROM (SELECT u.lexeme, p FROM unnest(words) AS u, unnest(u.positions) AS p) AS a
+    JOIN (SELECT u.lexeme, p FROM unnest(words) AS u, unnest(u.positions) AS p) AS b
+    ON b.p = a.p + 1
+$$
+"""
+M023_PAIR_KEYS_FUNCTION = """
+CREATE FUNCTION phrase_pair_keys(pairs text[]) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(hashtextextended(p, 0)), '{}') FROM unnest(pairs) AS p
+$$
+"""
+M023_PAIRS_GIN = (
+    "CREATE INDEX articles_fts_phrases_pairs ON articles_fts_phrases"
+    " USING gin (phrase_pairs(words))"
+)
+
+
 def _m023_search_index_layout(conn: psycopg.Connection[Any]) -> None:
     """Search reads less (SQLite's FTS5 has nothing to change):
     - quoted phrases by their adjacent word pairs: a second GIN index on the phrase index's
-      rows, of each row's pairs hashed (`phrases.PAIRS_FUNCTION`), from the stored positions;
+      rows, of each row's pairs hashed (`M023_PAIRS_FUNCTION`), from the stored positions;
     - index rows kept whole, not compressed (`toast_tuple_target`, the most a page holds), so
       testing a row's terms or reading its counts decompresses nothing: 4x cheaper a row, for
       ~40 % more room (a row over 8 KB, an article of many hundred terms, is still
       compressed). The rows are written again, in the id order m019 left them."""
-    conn.execute(PAIRS_FUNCTION)
-    conn.execute(PAIR_KEYS_FUNCTION)
+    conn.execute(M023_PAIRS_FUNCTION)
+    conn.execute(M023_PAIR_KEYS_FUNCTION)
     # Room to sort an index's entries in memory (the default 64 MB spills to disk).
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-    conn.execute(PAIRS_GIN)
+    conn.execute(M023_PAIRS_GIN)
     conn.execute(f"ALTER TABLE articles_fts SET (toast_tuple_target = {WHOLE_ROWS})")
     # New values (a concatenation with nothing), so each is stored again, uncompressed: a
     # column "changed" this way rewrites the table (its live rows only, in their order) and
@@ -333,6 +352,41 @@ def _m023_search_index_layout(conn: psycopg.Connection[Any]) -> None:
         " ALTER COLUMN counts TYPE jsonb USING counts || '{}'"
     )
     conn.execute("ANALYZE articles_fts")
+
+
+# The phrase index's one GIN index (m024): each row's adjacent word pairs (`phrases.py`).
+PAIRS_GIN = "CREATE INDEX articles_fts_phrases_pairs ON articles_fts_phrases USING gin (pairs)"
+# A stored row's pairs from its words' positions, as `phrases._pairs` makes them (m024 only).
+M024_PAIRS_FUNCTION = """
+CREATE FUNCTION pg_temp.m024_pairs(words tsvector) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT coalesce(array_to_tsvector(array_agg(DISTINCT a.lexeme || ' ' || b.lexeme)), '')
+    FROM (SELECT u.lexeme, p FROM unnest(words) AS u, unnest(u.positions) AS p) AS a
+    JOIN (SELECT u.lexeme, p FROM unnest(words) AS u, unnest(u.positions) AS p) AS b
+    ON b.p = a.p + 1
+$$
+"""
+
+
+def _m024_pgingest_phrase_pairs(conn: psycopg.Connection[Any]) -> None:
+    """Quoted phrases' pairs as a column the client writes (`articles_fts_phrases.pairs`, a
+    tsvector of "term term" lexemes under GIN) instead of m023's expression index, whose SQL
+    function cost half a millisecond of server time per row written; the GIN index on the
+    words' positions goes too (every phrase is found by its pairs first). Stored rows get
+    their pairs from their words, in one rewrite of the table with the indexes dropped."""
+    conn.execute("DROP INDEX articles_fts_phrases_pairs, articles_fts_phrases_gin")
+    conn.execute("DROP FUNCTION phrase_pairs, phrase_pair_keys")
+    conn.execute(M024_PAIRS_FUNCTION)
+    conn.execute("ALTER TABLE articles_fts_phrases ADD COLUMN pairs tsvector")
+    # A column "changed" with USING rewrites the table once (live rows only, in their order).
+    conn.execute(
+        "ALTER TABLE articles_fts_phrases ALTER COLUMN pairs TYPE tsvector"
+        " USING pg_temp.m024_pairs(words), ALTER COLUMN pairs SET NOT NULL"
+    )
+    conn.execute("DROP FUNCTION pg_temp.m024_pairs")
+    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    conn.execute(PAIRS_GIN)
+    conn.execute("ANALYZE articles_fts_phrases")
 
 
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
@@ -352,6 +406,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m021_ops_unplanned_alerts", _m021_ops_unplanned_alerts),
     ("m022_phrases_positions", _m022_phrases_positions),
     ("m023_search_index_layout", _m023_search_index_layout),
+    ("m024_pgingest_phrase_pairs", _m024_pgingest_phrase_pairs),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.
