@@ -4,6 +4,7 @@ the same articles in the same order as SQLite's."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import sqlite3
@@ -32,7 +33,12 @@ from bot.store import (
     sqlite_path,
 )
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.phrases import phrase_match, phrase_tsquery, phrase_where
+from bot.store.postgres.phrases import (
+    pair_numbers,
+    phrase_match,
+    phrase_tsquery,
+    phrase_where,
+)
 from bot.store.postgres.schema import INDEX_TABLES, PHRASES_GIN, STEPS
 from bot.store.postgres.terms import julianday
 from bot.store.table import _paragraphs_json
@@ -439,6 +445,46 @@ def test_m023_and_m024_rewrite_the_index_rows_and_still_rank_as_sqlite(
         assert postgres.db.execute(pairs).rows == ingested
         texts = queries(articles, 60)
         assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
+def colliding_phrases() -> tuple[str, str]:
+    """Two quoted two-word phrases of made-up words whose pairs have the same number."""
+    syllables = ["ka", "lo", "mi", "ru", "sen", "tor", "vel", "dra", "pu", "nix"]
+    seen: dict[int, str] = {}
+    for n in itertools.count():
+        first = "".join(syllables[int(d)] for d in f"{n:04d}")
+        text = f"{first.capitalize()} Bergwerk"
+        numbers = pair_numbers(parse_query(f'"{text}"').phrases[0])
+        if len(numbers) != 1:
+            continue
+        number = numbers[0]
+        if number in seen:
+            return seen[number], text
+        seen[number] = text
+    raise AssertionError  # pragma: no cover - the loop returns
+
+
+def test_a_phrase_sharing_its_pairs_number_with_another_finds_only_its_own(
+    postgres_url: str,
+) -> None:
+    # Pairs are found by a number of 20 bits, so two pairs may share one: the row holding the
+    # one is a candidate for the other, and the words' positions decide, as on SQLite.
+    held, other = colliding_phrases()
+    words = other.split()
+    body = f"Heute {held} und {words[0]} sowie ein {words[1]} dort."
+    article = NewArticle("Bericht", "dpa", body, (), NOW, "https://example.org/1")
+    articles = [article]
+    sqlite = Store.memory()
+    postgres = open_store(postgres_url)
+    try:
+        sqlite.articles.add_articles(articles, NOW)
+        postgres.articles.add_articles(articles, NOW)
+        for text, found in ((f'"{held}"', [1]), (f'"{other}"', []), (other, [1])):
+            assert ranking(postgres, text)[0] == found
+            assert ranking(postgres, text) == ranking(sqlite, text)
     finally:
         sqlite.close()
         postgres.close()

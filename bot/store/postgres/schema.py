@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from bot.store.migrations import _m022_phrase_text
-from bot.store.postgres.phrases import phrase_vectors
+from bot.store.postgres.phrases import pair_numbers, phrase_vectors
 from bot.store.postgres.terms import index_row
 
 log = logging.getLogger(__name__)
@@ -354,36 +354,48 @@ def _m023_search_index_layout(conn: psycopg.Connection[Any]) -> None:
     conn.execute("ANALYZE articles_fts")
 
 
-# The phrase index's one GIN index (m024): each row's adjacent word pairs (`phrases.py`).
+# The phrase index's one GIN index (m024): each row's adjacent word pairs' numbers.
 PAIRS_GIN = "CREATE INDEX articles_fts_phrases_pairs ON articles_fts_phrases USING gin (pairs)"
-# A stored row's pairs from its words' positions, as `phrases._pairs` makes them (m024 only).
-M024_PAIRS_FUNCTION = """
-CREATE FUNCTION pg_temp.m024_pairs(words tsvector) RETURNS tsvector
-LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT coalesce(array_to_tsvector(array_agg(DISTINCT a.lexeme || ' ' || b.lexeme)), '')
-    FROM (SELECT u.lexeme, p FROM unnest(words) AS u, unnest(u.positions) AS p) AS a
-    JOIN (SELECT u.lexeme, p FROM unnest(words) AS u, unnest(u.positions) AS p) AS b
-    ON b.p = a.p + 1
-$$
-"""
 
 
 def _m024_pgingest_phrase_pairs(conn: psycopg.Connection[Any]) -> None:
-    """Quoted phrases' pairs as a column the client writes (`articles_fts_phrases.pairs`, a
-    tsvector of "term term" lexemes under GIN) instead of m023's expression index, whose SQL
+    """Quoted phrases' pairs as a column the client writes (`articles_fts_phrases.pairs`, the
+    numbers of `phrases.pair_numbers`) under GIN, instead of m023's expression index whose SQL
     function cost half a millisecond of server time per row written; the GIN index on the
     words' positions goes too (every phrase is found by its pairs first). Stored rows get
-    their pairs from their words, in one rewrite of the table with the indexes dropped."""
+    their pairs from their words' positions; the index is built once, after them."""
     conn.execute("DROP INDEX articles_fts_phrases_pairs, articles_fts_phrases_gin")
     conn.execute("DROP FUNCTION phrase_pairs, phrase_pair_keys")
-    conn.execute(M024_PAIRS_FUNCTION)
-    conn.execute("ALTER TABLE articles_fts_phrases ADD COLUMN pairs tsvector")
-    # A column "changed" with USING rewrites the table once (live rows only, in their order).
+    conn.execute("ALTER TABLE articles_fts_phrases ADD COLUMN pairs integer[]")
     conn.execute(
-        "ALTER TABLE articles_fts_phrases ALTER COLUMN pairs TYPE tsvector"
-        " USING pg_temp.m024_pairs(words), ALTER COLUMN pairs SET NOT NULL"
+        "CREATE TEMPORARY TABLE phrase_pairs (id bigint, part integer, pairs integer[])"
+        " ON COMMIT DROP"
     )
-    conn.execute("DROP FUNCTION pg_temp.m024_pairs")
+    last = 0
+    while ids := conn.execute(
+        "SELECT DISTINCT id FROM articles_fts_phrases WHERE id > %s ORDER BY id LIMIT %s",
+        [last, PHRASES_BATCH],
+    ).fetchall():
+        at: dict[tuple[int, int], dict[int, list[str]]] = {}
+        for article_id, part, lexeme, positions in conn.execute(
+            "SELECT f.id, f.part, u.lexeme, u.positions"
+            " FROM articles_fts_phrases f, unnest(f.words) AS u WHERE f.id > %s AND f.id <= %s",
+            [last, ids[-1][0]],
+        ):
+            words = at.setdefault((article_id, part), {})
+            for position in positions:
+                words.setdefault(position, []).append(lexeme)
+        with conn.cursor().copy("COPY phrase_pairs (id, part, pairs) FROM STDIN") as copy:
+            for (article_id, part), words in at.items():
+                found = [words.get(p, []) for p in range(1, max(words) + 1)]
+                copy.write_row((article_id, part, pair_numbers(found)))
+        last = int(ids[-1][0])
+    conn.execute(
+        "UPDATE articles_fts_phrases f SET pairs = p.pairs FROM phrase_pairs p"
+        " WHERE p.id = f.id AND p.part = f.part"
+    )
+    conn.execute("UPDATE articles_fts_phrases SET pairs = '{}' WHERE pairs IS NULL")
+    conn.execute("ALTER TABLE articles_fts_phrases ALTER COLUMN pairs SET NOT NULL")
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     conn.execute(PAIRS_GIN)
     conn.execute("ANALYZE articles_fts_phrases")
