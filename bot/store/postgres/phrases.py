@@ -10,8 +10,8 @@ longer text is split into parts that overlap by a phrase's length less one word:
 of a text lies whole in one part.
 
 GIN cannot see positions, so rows are found by their adjacent word pairs first (m024): each
-row's `pairs` column holds, for each pair (a term of one word, a space, a term of the next),
-a number of PAIR_BITS bits (its CRC-32's low bits), under the table's one GIN index. A phrase's
+row's `pairs` column holds, for each pair (a term of one word, a term of the next), a number
+of PAIR_BITS bits made from the two terms' CRC-32s, under the table's one GIN index. A phrase's
 rows are those holding a number of each of its pairs, then checked by position (`words @@`):
 two pairs of the same number only make a row a candidate, never a match. About a million
 numbers keep the candidates few (a pair's number is shared by ~20 other rows per 100,000
@@ -25,16 +25,19 @@ import itertools
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 
 from bot.query import MAX_WORDS, form_terms
 
 # What one tsvector keeps: positions up to this, and this many positions of one lexeme.
 MAX_POSITION = 16_383
 MAX_REPEATS = 255
-# A pair's number: the low bits of its CRC-32 (any stable hash would do: rows are checked by
-# position after it; CRC-32 is the cheapest in Python's standard library).
+# A pair's number: PAIR_BITS bits made of its terms' CRC-32s (any stable hash would do: rows
+# are checked by position after it; CRC-32 is the cheapest in Python's standard library, and
+# a term's is computed once per form, a pair's from two of them in integer arithmetic).
 PAIR_BITS = 20
 PAIR_MASK = (1 << PAIR_BITS) - 1
+PAIR_FACTOR = 0x9E3779B1
 # Words two parts of a long text share: a phrase has at most MAX_WORDS words.
 OVERLAP = MAX_WORDS - 1
 
@@ -63,7 +66,7 @@ def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
             for term in form_terms(form):
                 whole[term] = sorted(whole[term] + found) if term in whole else found
         if all(len(p) <= MAX_REPEATS for p in whole.values()):
-            yield _vector(whole), _array(pair_numbers(map(form_terms, forms)))
+            yield _vector(whole), _array(_pair_numbers(map(_form_numbers, forms)))
             return
     start = 0
     while start < len(forms):
@@ -76,7 +79,7 @@ def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
             for term in terms:
                 positions.setdefault(term, []).append(end - start + 1)
             end += 1
-        yield _vector(positions), _array(pair_numbers(map(form_terms, forms[start:end])))
+        yield _vector(positions), _array(_pair_numbers(map(_form_numbers, forms[start:end])))
         if end == len(forms):
             return
         start = max(start + 1, end - OVERLAP)
@@ -86,17 +89,30 @@ def _vector(positions: dict[str, list[int]]) -> str:
     return " ".join(f"{_quote(t)}:{','.join(map(str, p))}" for t, p in positions.items())
 
 
-def pair_numbers(words: Iterable[Sequence[str]]) -> list[int]:
-    """The numbers of the adjacent pairs of these words' terms (a term of one word, a space, a
-    term of the next), each once, in order."""
-    crc = zlib.crc32
-    found = {
-        crc(f"{a} {b}".encode()) & PAIR_MASK
-        for one, two in itertools.pairwise(words)
-        for a in one
-        for b in two
-    }
+@lru_cache(maxsize=200_000)
+def _form_numbers(form: str) -> tuple[int, ...]:
+    """The CRC-32 of each of a phrase form's terms."""
+    return tuple(zlib.crc32(term.encode()) for term in form_terms(form))
+
+
+def _pair_numbers(numbers: Iterable[tuple[int, ...]]) -> list[int]:
+    """The pair numbers of adjacent words, each word given by its terms' CRC-32s: the first
+    term's times an odd constant (so `a b` is not `b a`), XOR the second's, the low bits."""
+    found: set[int] = set()
+    before: tuple[int, ...] = ()
+    for now in numbers:
+        if len(before) == 1 and len(now) == 1:
+            found.add(((before[0] * PAIR_FACTOR) ^ now[0]) & PAIR_MASK)
+        else:
+            found.update(((a * PAIR_FACTOR) ^ b) & PAIR_MASK for a in before for b in now)
+        before = now
     return sorted(found)
+
+
+def pair_numbers(words: Iterable[Sequence[str]]) -> list[int]:
+    """The numbers of the adjacent pairs of these words' terms (a term of one word, then a
+    term of the next), each once, in order."""
+    return _pair_numbers(tuple(zlib.crc32(t.encode()) for t in terms) for terms in words)
 
 
 def _array(numbers: list[int]) -> str:
