@@ -28,8 +28,6 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-import numpy as np
-
 from bot.query import MAX_WORDS, form_terms
 
 # What one tsvector keeps: positions up to this, and this many positions of one lexeme.
@@ -37,7 +35,7 @@ MAX_POSITION = 16_383
 MAX_REPEATS = 255
 # A pair's number: PAIR_BITS bits made of its terms' CRC-32s (any stable hash would do: rows
 # are checked by position after it; CRC-32 is the cheapest in Python's standard library, and
-# a term's is computed once per form, a pair's from two of them in integer arithmetic).
+# a form's are computed once, a pair's from two of them by one XOR).
 PAIR_BITS = 16
 PAIR_MASK = (1 << PAIR_BITS) - 1
 PAIR_FACTOR = 0x9E3779B1
@@ -69,7 +67,7 @@ def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
             for term in form_terms(form):
                 whole[term] = sorted(whole[term] + found) if term in whole else found
         if all(len(p) <= MAX_REPEATS for p in whole.values()):
-            yield _vector(whole), _array(_form_pairs(forms))
+            yield _vector(whole), _array(_numbers(map(_form_keys, forms)))
             return
     start = 0
     while start < len(forms):
@@ -82,56 +80,58 @@ def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
             for term in terms:
                 positions.setdefault(term, []).append(end - start + 1)
             end += 1
-        yield _vector(positions), _array(_form_pairs(forms[start:end]))
+        yield _vector(positions), _array(_numbers(map(_form_keys, forms[start:end])))
         if end == len(forms):
             return
         start = max(start + 1, end - OVERLAP)
 
 
 def _vector(positions: dict[str, list[int]]) -> str:
-    return " ".join(f"{_quote(t)}:{','.join(map(str, p))}" for t, p in positions.items())
+    return " ".join(
+        [
+            f"{_quoted(t)}:{p[0]}" if len(p) == 1 else f"{_quoted(t)}:{','.join(map(str, p))}"
+            for t, p in positions.items()
+        ]
+    )
+
+
+# A lexeme as quoted in a tsvector's text, kept for the next article (terms are Zipfian).
+_quoted = lru_cache(maxsize=200_000)(_quote)
+
+
+# A word's part in its pairs' numbers: each term's as the first word of a pair and as the second.
+Keys = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _keys(terms: Iterable[str]) -> Keys:
+    """A word's keys from its terms' CRC-32s: the first word's times an odd constant (so `a b`
+    is not `b a`), the second's as it is, both cut to PAIR_BITS; a pair's number is their XOR."""
+    crcs = [zlib.crc32(term.encode()) for term in terms]
+    return tuple((c * PAIR_FACTOR) & PAIR_MASK for c in crcs), tuple(c & PAIR_MASK for c in crcs)
 
 
 @lru_cache(maxsize=200_000)
-def _form_numbers(form: str) -> tuple[int, ...]:
-    """The CRC-32 of each of a phrase form's terms."""
-    return tuple(zlib.crc32(term.encode()) for term in form_terms(form))
+def _form_keys(form: str) -> Keys:
+    """A phrase form's keys (news vocabulary is Zipfian: most forms are asked again soon)."""
+    return _keys(form_terms(form))
 
 
-def _pair_numbers(numbers: Iterable[tuple[int, ...]]) -> list[int]:
-    """The pair numbers of adjacent words, each word given by its terms' CRC-32s: the first
-    term's times an odd constant (so `a b` is not `b a`), XOR the second's, the low bits."""
-    found: set[int] = set()
-    before: tuple[int, ...] = ()
-    for now in numbers:
-        if len(before) == 1 and len(now) == 1:
-            found.add(((before[0] * PAIR_FACTOR) ^ now[0]) & PAIR_MASK)
-        else:
-            found.update(((a * PAIR_FACTOR) ^ b) & PAIR_MASK for a in before for b in now)
-        before = now
-    return sorted(found)
+def _numbers(words: Iterable[Keys]) -> list[int]:
+    """The numbers of every adjacent pair of these words' terms, each once, in order."""
+    return sorted(
+        {
+            a ^ b
+            for (first, _), (_, second) in itertools.pairwise(words)
+            for a in first
+            for b in second
+        }
+    )
 
 
 def pair_numbers(words: Iterable[Sequence[str]]) -> list[int]:
     """The numbers of the adjacent pairs of these words' terms (a term of one word, then a
     term of the next), each once, in order."""
-    return _pair_numbers(tuple(zlib.crc32(t.encode()) for t in terms) for terms in words)
-
-
-def _form_pairs(forms: Sequence[str]) -> list[int]:
-    """`_pair_numbers` of a text's phrase forms, in numpy: every word's first term with the
-    next word's first term at once, then the other terms' pairs, where a word has several."""
-    numbers = [_form_numbers(form) for form in forms]
-    if len(numbers) < 2:  # a pair needs two words
-        return []
-    first = np.fromiter((n[0] for n in numbers), dtype=np.uint64, count=len(numbers))
-    found = ((first[:-1] * np.uint64(PAIR_FACTOR)) ^ first[1:]) & np.uint64(PAIR_MASK)
-    more = [i for i in range(len(numbers) - 1) if len(numbers[i]) > 1 or len(numbers[i + 1]) > 1]
-    if more:
-        extra = _pair_numbers(pair for i in more for pair in ((), numbers[i], numbers[i + 1]))
-        found = np.concatenate((found, np.array(extra, dtype=np.uint64)))
-    unique: list[int] = np.unique(found).tolist()
-    return unique
+    return _numbers(map(_keys, words))
 
 
 def _array(numbers: list[int]) -> str:
