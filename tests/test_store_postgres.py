@@ -450,6 +450,23 @@ def test_m023_and_m024_rewrite_the_index_rows_and_still_rank_as_sqlite(
         postgres.close()
 
 
+def test_long_texts_are_compressed_with_lz4_where_the_server_has_it(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    try:
+        has_lz4 = store.db.execute(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'"
+            " AND 'lz4' = ANY(enumvals)"
+        ).rows
+        store.articles.add_articles(corpus_articles(3), NOW)
+        found = store.db.execute(
+            "SELECT DISTINCT pg_column_compression(body) FROM articles"
+            " UNION SELECT DISTINCT pg_column_compression(words) FROM articles_fts_phrases"
+        ).rows
+        assert found == ([("lz4",)] if has_lz4 else [("pglz",)])
+    finally:
+        store.close()
+
+
 def colliding_phrases() -> tuple[str, str]:
     """Two quoted two-word phrases of made-up words whose pairs have the same number."""
     syllables = ["ka", "lo", "mi", "ru", "sen", "tor", "vel", "dra", "pu", "nix"]
