@@ -79,6 +79,7 @@ class Worker:
 
     def __init__(self, name: str, code: Path, url: str) -> None:
         self.name = name
+        self.url = url
         env = {**os.environ, "PYTHONPATH": str(code)}
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
             [sys.executable, "-c", WORKER, url],
@@ -188,13 +189,19 @@ def main() -> None:
         shared = server_cpu(url) - shared - spent
         batches = len(workers[0].batches)
         print(f"load {load()} at the end")
-        print("| checkout | median batch | client CPU / batch | server CPU / batch |")
-        print("|---|---|---|---|")
+        print("| checkout | median batch | client CPU / batch | server CPU / batch | database |")
+        print("|---|---|---|---|---|")
         for w in workers:
             rate = statistics.median(b["rate"] for b in w.batches)
             client = statistics.mean(b["client"] for b in w.batches)
             server = statistics.mean(b["server"] for b in w.batches)
-            print(f"| {w.name} | {rate:.0f} articles/s | {client:.2f} s | {server:.2f} s |")
+            with psycopg.connect(w.url, autocommit=True) as conn:
+                (size,) = conn.execute(
+                    "SELECT pg_size_pretty(pg_database_size(current_database()))"
+                ).fetchone() or ("?",)
+            print(
+                f"| {w.name} | {rate:.0f} articles/s | {client:.2f} s | {server:.2f} s | {size} |"
+            )
         print(
             f"the server's other processes (autovacuum, checkpointer, WAL writer; shared):"
             f" {shared:.1f} s in all,"
