@@ -25,10 +25,11 @@ from __future__ import annotations
 import itertools
 import json
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from bot.query import MAX_WORDS, form_terms
+from bot.query import FORM_MARK, MAX_WORDS, form_terms
 
 # What one tsvector keeps: positions up to this, and this many positions of one lexeme.
 MAX_POSITION = 16_383
@@ -59,11 +60,14 @@ def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
     forms = phrase.split()
     if len(forms) <= MAX_POSITION:
         # Most texts fit one part: each distinct form's positions, then its terms'.
-        at: dict[str, list[int]] = {}
+        at: defaultdict[str, list[int]] = defaultdict(list)
         for position, form in enumerate(forms, 1):
-            at.setdefault(form, []).append(position)
+            at[form].append(position)
         whole: dict[str, list[int]] = {}
         for form, found in at.items():
+            if FORM_MARK not in form[1:]:  # one term: the form itself (or a small word's)
+                whole[form] = sorted(whole[form] + found) if form in whole else found
+                continue
             for term in form_terms(form):
                 whole[term] = sorted(whole[term] + found) if term in whole else found
         if all(len(p) <= MAX_REPEATS for p in whole.values()):
