@@ -162,12 +162,20 @@ def phrase_where(match: str) -> tuple[str, dict[str, list[int] | str]]:
     """The conditions on an `articles_fts_phrases` row that holds the phrases of a
     `phrase_match` text, and their arguments: a number of each pair (from the GIN index),
     then the words' positions."""
+    pairs, words, args = phrase_conditions(match, "words")
+    return f"{pairs} AND {words}", args
+
+
+def phrase_conditions(match: str, words: str) -> tuple[str, str, dict[str, list[int] | str]]:
+    """A `phrase_match` text's two conditions and their arguments: on an
+    `articles_fts_phrases` row's pairs (the candidates, from the GIN index), and on its
+    positions (`words`, a column of such a row), checked only for the candidates still
+    needed (a common phrase has thousands)."""
     found = json.loads(match)
     where = []
     args: dict[str, list[int] | str] = {}
     for n, numbers in enumerate(found["pairs"]):
         where.append(f"pairs && %(pairs{n})s::integer[]")
         args[f"pairs{n}"] = numbers
-    where.append("words @@ %(phrases)s::tsquery")
     args["phrases"] = found["words"]
-    return " AND ".join(where), args
+    return " AND ".join(where), f"{words} @@ %(phrases)s::tsquery", args
