@@ -487,7 +487,7 @@ def colliding_phrases() -> tuple[str, str]:
 def test_a_phrase_sharing_its_pairs_number_with_another_finds_only_its_own(
     postgres_url: str,
 ) -> None:
-    # Pairs are found by a number of 16 bits, so two pairs may share one: the row holding the
+    # Pairs are found by a number of 20 bits, so two pairs may share one: the row holding the
     # one is a candidate for the other, and the words' positions decide, as on SQLite.
     held, other = colliding_phrases()
     words = other.split()

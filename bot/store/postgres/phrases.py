@@ -13,11 +13,11 @@ GIN cannot see positions, so rows are found by their adjacent word pairs first (
 row's `pairs` column holds, for each pair (a term of one word, a term of the next), a number
 of PAIR_BITS bits made from the two terms' CRC-32s, under the table's one GIN index. A phrase's
 rows are those holding a number of each of its pairs, then checked by position (`words @@`):
-two pairs of the same number only make a row a candidate, never a match. 65,536 numbers keep
-the index small (~30 MB per 30,000 articles) and a batch's GIN merge touching each at most
-once, with several rows apiece: a third of the server's time m023's hashed pairs took per
-batch. The price is candidates: a pair's number is shared by ~340 other rows per 100,000
-articles, ~3 ms of position checks per phrase (measured: ~8 us a row).
+two pairs of the same number only make a row a candidate, never a match. About a million
+numbers keep a rare phrase's candidates few even when its number is a common pair's too
+(with 65,536, one of bench/backends.py's 100 phrases met a pair of ~12,000 rows and took
+~130 ms), and GIN files a batch's numbers ~2x faster than m023's 64-bit hashes made per row by
+an SQL function on the server.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ MAX_REPEATS = 255
 # A pair's number: PAIR_BITS bits made of its terms' CRC-32s (any stable hash would do: rows
 # are checked by position after it; CRC-32 is the cheapest in Python's standard library, and
 # a form's are computed once, a pair's from two of them by one XOR).
-PAIR_BITS = 16
+PAIR_BITS = 20
 PAIR_MASK = (1 << PAIR_BITS) - 1
 PAIR_FACTOR = 0x9E3779B1
 # Words two parts of a long text share: a phrase has at most MAX_WORDS words.

@@ -301,8 +301,8 @@ class SearchIndex(SearchPipeline, Table):
         held_terms = [term in sure for term in counted]
         if filters.phrases:
             # Articles holding the phrases' pair numbers are found from GIN (few, even for
-            # common words); the newest of them are then tested for the words, the filters
-            # and the phrases' positions, until the window is full.
+            # common words); the newest of them are then tested for the words and filters,
+            # then (`q.id = f.id`: after them) the phrases' positions, until the window is full.
             pairs, positions, more = phrase_conditions(filters.phrases, "q.words")
             excluded, _ = _id_where(replace(filters, phrases=""), "f.id")
             self._walking(True)
@@ -312,7 +312,7 @@ class SearchIndex(SearchPipeline, Table):
                     "SELECT p.id FROM (SELECT DISTINCT id FROM articles_fts_phrases"  # noqa: S608
                     f" WHERE {pairs} ORDER BY id DESC) AS p, LATERAL (SELECT 1 FROM {source}"
                     f" WHERE f.id = p.id AND f.terms @@ %(match)s::tsquery{rows_where}{excluded}"
-                    " AND EXISTS (SELECT 1 FROM articles_fts_phrases q WHERE q.id = p.id"
+                    " AND EXISTS (SELECT 1 FROM articles_fts_phrases q WHERE q.id = f.id"
                     f" AND {positions})) AS f ORDER BY p.id DESC LIMIT %(window)s",
                     held_terms,
                 ),
