@@ -17,7 +17,7 @@ from bot.dedup import bands, content_hash, is_near_duplicate, normalize_url, sig
 from bot.query import IndexText, index_text
 from bot.records import Article, Link, NewArticle
 from bot.store.postgres.base import Table
-from bot.store.postgres.phrases import phrase_vectors
+from bot.store.postgres.phrases import phrase_rows
 from bot.store.postgres.terms import index_row, to_tsvector_text
 from bot.store.table import _dt, _iso
 from summarizer import words
@@ -123,11 +123,11 @@ class Articles(Table):
                     copy.write_row(
                         (article_id, to_tsvector_text(row.lexemes), row.size, row.counts)
                     )
-            with cur.copy("COPY articles_fts_phrases (id, part, words) FROM STDIN") as copy:
+            with cur.copy("COPY articles_fts_phrases (id, part, words, pairs) FROM STDIN") as copy:
                 for article_id, item in zip(ids, plan.added, strict=True):
                     assert item.index is not None  # noqa: S101 - an added article was indexed
-                    for part, vector in enumerate(phrase_vectors(item.index.phrase)):
-                        copy.write_row((article_id, part, vector))
+                    for part, (words, pairs) in enumerate(phrase_rows(item.index.phrase)):
+                        copy.write_row((article_id, part, words, pairs))
         resolve = {-1 - k: article_id for k, article_id in enumerate(ids)}
         links = [
             (resolve.get(ref, ref), link.name, link.title, link.url, _iso(link.published))
@@ -160,7 +160,6 @@ class Articles(Table):
             # it holds 4 MB; merged here, once a batch, searches read only the sorted tree.
             conn.execute(
                 "SELECT gin_clean_pending_list('articles_fts_terms_gin'),"
-                " gin_clean_pending_list('articles_fts_phrases_gin'),"
                 " gin_clean_pending_list('articles_fts_phrases_pairs')"
             )
 

@@ -23,8 +23,8 @@ from bot.query import parse_query, phrase_text
 from bot.records import SearchPage
 from bot.store import Store, sqlite_path
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.phrases import PAIRS_GIN, phrase_vectors
-from bot.store.postgres.schema import INDEX_GIN, PHRASES_GIN
+from bot.store.postgres.phrases import phrase_rows
+from bot.store.postgres.schema import INDEX_GIN, PAIRS_GIN
 from bot.store.postgres.terms import index_row, to_tsvector_text
 
 # Rows sent per COPY batch; tables whose rows refer to others come after them.
@@ -119,17 +119,15 @@ def _index(source: Store, conn: psycopg.Connection[Any]) -> None:
 def _phrases(source: Store, conn: psycopg.Connection[Any]) -> None:
     """Build `articles_fts_phrases` from every article's title and body (SQLite's phrase
     index keeps no text to copy), its GIN index once at the end."""
-    conn.execute("DROP INDEX articles_fts_phrases_gin")
     conn.execute("DROP INDEX articles_fts_phrases_pairs")
     read = source.db.execute("SELECT id, title, body FROM articles ORDER BY id")
     with (
         conn.cursor() as write,
-        write.copy("COPY articles_fts_phrases (id, part, words) FROM STDIN") as copy,
+        write.copy("COPY articles_fts_phrases (id, part, words, pairs) FROM STDIN") as copy,
     ):
         for article_id, title, body in read:
-            for part, vector in enumerate(phrase_vectors(phrase_text(title, body))):
-                copy.write_row((article_id, part, vector))
-    conn.execute(PHRASES_GIN)
+            for part, (words, pairs) in enumerate(phrase_rows(phrase_text(title, body))):
+                copy.write_row((article_id, part, words, pairs))
     conn.execute(PAIRS_GIN)
 
 

@@ -39,7 +39,7 @@ from bot.store.pipeline import (
 )
 from bot.store.postgres.articles import LINKS, Articles
 from bot.store.postgres.base import Args, PgDatabase, Table
-from bot.store.postgres.phrases import phrase_match, phrase_where
+from bot.store.postgres.phrases import phrase_conditions, phrase_match, phrase_where
 from bot.store.postgres.terms import bm25, fold, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
@@ -300,18 +300,20 @@ class SearchIndex(SearchPipeline, Table):
         sure = {fold(word[0]) for word in wants if len({fold(t) for t in word}) == 1}
         held_terms = [term in sure for term in counted]
         if filters.phrases:
-            # Articles holding the phrases are found by their word pairs (few, even for
-            # common words); the newest of them are then tested for the words and filters.
-            held, more = phrase_where(filters.phrases)
+            # Articles holding the phrases' pair numbers are found from GIN (few, even for
+            # common words); the newest of them are then tested for the words and filters,
+            # then (`q.id = f.id`: after them) the phrases' positions, until the window is full.
+            pairs, positions, more = phrase_conditions(filters.phrases, "q.words")
             excluded, _ = _id_where(replace(filters, phrases=""), "f.id")
             self._walking(True)
             return self._rows(
                 _ranking(
                     # Only fixed SQL and named placeholders are joined here.
                     "SELECT p.id FROM (SELECT DISTINCT id FROM articles_fts_phrases"  # noqa: S608
-                    f" WHERE {held} ORDER BY id DESC) AS p, LATERAL (SELECT 1 FROM {source}"
-                    f" WHERE f.id = p.id AND f.terms @@ %(match)s::tsquery{rows_where}{excluded})"
-                    " AS f ORDER BY p.id DESC LIMIT %(window)s",
+                    f" WHERE {pairs} ORDER BY id DESC) AS p, LATERAL (SELECT 1 FROM {source}"
+                    f" WHERE f.id = p.id AND f.terms @@ %(match)s::tsquery{rows_where}{excluded}"
+                    " AND EXISTS (SELECT 1 FROM articles_fts_phrases q WHERE q.id = f.id"
+                    f" AND {positions})) AS f ORDER BY p.id DESC LIMIT %(window)s",
                     held_terms,
                 ),
                 args | more | {"window": window},
