@@ -185,12 +185,9 @@ def main() -> None:
     cluster = None
     url = args.postgres
     if url is None:
-        from tests.fakes.postgres import Cluster, server_bin
+        from tests.fakes.postgres import bench_cluster
 
-        found = server_bin()
-        if found is None:
-            raise SystemExit("no PostgreSQL server binaries: give --postgres URL")
-        cluster = Cluster.start(found, ("shared_buffers=512MB",))
+        cluster = bench_cluster()
         url = cluster.create_database()
     path = args.sqlite or Path(tempfile.mkdtemp()) / "bench.db"
     stores: dict[str, Storage] = {"sqlite": Store.open(path), "postgresql": open_store(url)}

@@ -152,12 +152,9 @@ def main() -> None:
     cluster = None
     url = args.postgres
     if url is None:
-        from tests.fakes.postgres import Cluster, server_bin
+        from tests.fakes.postgres import bench_cluster
 
-        found = server_bin()
-        if found is None:
-            raise SystemExit("no PostgreSQL server binaries: give --postgres URL")
-        cluster = Cluster.start(found, ("shared_buffers=512MB",))
+        cluster = bench_cluster()
         url = cluster.url()
     codes = {"this": Path(__file__).resolve().parent.parent}
     if args.base is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import io
+import json
 import logging
 import os
 import shutil
@@ -396,6 +397,16 @@ def newsbot(
         for name, level in saved_levels.items():
             (logging.getLogger(name) if name else root).setLevel(level)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def summarize_page(folder: Path, name: str, text: str) -> list[str]:
+    """The summary `newsbot summarize FILE --json` gives for a page dump of `text`."""
+    page = folder / name
+    page.write_text(text, encoding="utf-8")
+    result = newsbot("summarize", str(page), "--json")
+    assert result.returncode == 0, result.stderr
+    summary: list[str] = json.loads(result.stdout)["summary"]
+    return summary
 
 
 def _logger_levels() -> dict[str, int]:

@@ -6,10 +6,9 @@ Wichtigste in Kürze" and its items) is the summary. Through `newsbot summarize`
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from tests.conftest import newsbot
+from tests.conftest import summarize_page
 
 # An association's interview page: the intro paragraph, then the first question as a line of its
 # own, then the answers.
@@ -79,17 +78,8 @@ räumen. Eine Evakuierung sei derzeit nicht geplant, sagte ein Sprecher der Stad
 """
 
 
-def _summary(tmp_path: Path, name: str, text: str) -> list[str]:
-    page = tmp_path / name
-    page.write_text(text, encoding="utf-8")
-    result = newsbot("summarize", str(page), "--json")
-    assert result.returncode == 0, result.stderr
-    summary: list[str] = json.loads(result.stdout)["summary"]
-    return summary
-
-
 def test_an_intro_above_the_first_question_leads_the_summary(tmp_path: Path) -> None:
-    summary = _summary(tmp_path, "stiftung.txt", INTERVIEW)
+    summary = summarize_page(tmp_path, "stiftung.txt", INTERVIEW)
     assert summary[:3] == [
         "Ob Klimaschutz, Nachbarschaftshilfe oder Demokratiearbeit: Die neue Bürgerstiftung "
         "fördert Projekte, die vor Ort etwas bewegen.",
@@ -99,13 +89,13 @@ def test_an_intro_above_the_first_question_leads_the_summary(tmp_path: Path) -> 
 
 
 def test_a_date_before_the_first_sentence_is_not_shown(tmp_path: Path) -> None:
-    summary = _summary(tmp_path, "arbeitsmarkt.txt", RELEASE)
+    summary = summarize_page(tmp_path, "arbeitsmarkt.txt", RELEASE)
     assert summary[0].startswith("Die Zahl der Arbeitslosen ist im Januar weniger stark")
     assert not any("01.02.2026" in s for s in summary)
 
 
 def test_a_key_points_box_at_the_top_is_the_summary(tmp_path: Path) -> None:
-    summary = _summary(tmp_path, "hochwasser.txt", FLOOD)
+    summary = summarize_page(tmp_path, "hochwasser.txt", FLOOD)
     assert summary == [
         "Die Elbe in Dresden erreicht am Wochenende voraussichtlich sieben Meter.",
         "Die Stadt hat Alarmstufe drei ausgerufen und sperrt das Terrassenufer.",

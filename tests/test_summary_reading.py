@@ -7,10 +7,9 @@ anklicken.") is never a summary sentence."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from tests.conftest import newsbot
+from tests.conftest import summarize_page
 
 # A court report whose first sentence names the drug by its abbreviated compound.
 TRIAL = """Prozess um K.-o.-Tropfen
@@ -79,17 +78,8 @@ Jupiter ankommt.
 """
 
 
-def _summary(tmp_path: Path, name: str, text: str) -> list[str]:
-    page = tmp_path / name
-    page.write_text(text, encoding="utf-8")
-    result = newsbot("summarize", str(page), "--json")
-    assert result.returncode == 0, result.stderr
-    summary: list[str] = json.loads(result.stdout)["summary"]
-    return summary
-
-
 def test_an_abbreviated_compound_does_not_end_the_first_sentence(tmp_path: Path) -> None:
-    summary = _summary(tmp_path, "prozess.txt", TRIAL)
+    summary = summarize_page(tmp_path, "prozess.txt", TRIAL)
     assert summary[0] == (
         "Der Einsatz von K.-o.-Tropfen in Bars und Clubs beschäftigt seit Montag das "
         "Landgericht Köln."
@@ -98,7 +88,7 @@ def test_an_abbreviated_compound_does_not_end_the_first_sentence(tmp_path: Path)
 
 
 def test_an_abbreviation_inside_the_first_sentence_does_not_end_it(tmp_path: Path) -> None:
-    summary = _summary(tmp_path, "fahrpreise.txt", FARES)
+    summary = summarize_page(tmp_path, "fahrpreise.txt", FARES)
     assert summary[0] == (
         "Die Deutsche Bahn verlangt ab Sonntag für den Flexpreis inkl. Sitzplatzreservierung im "
         "Schnitt 5,9 Prozent mehr."
@@ -106,12 +96,12 @@ def test_an_abbreviation_inside_the_first_sentence_does_not_end_it(tmp_path: Pat
 
 
 def test_a_bracketed_date_before_the_first_sentence_is_not_shown(tmp_path: Path) -> None:
-    summary = _summary(tmp_path, "strompreise.txt", ADVICE)
+    summary = summarize_page(tmp_path, "strompreise.txt", ADVICE)
     assert summary[0].startswith("Viele Stadtwerke erhöhen zum Jahreswechsel ihre Strompreise")
     assert not any("21. November" in sentence for sentence in summary)
 
 
 def test_an_instruction_to_work_the_page_is_not_summarized(tmp_path: Path) -> None:
-    summary = _summary(tmp_path, "europa.txt", TELESCOPE)
+    summary = summarize_page(tmp_path, "europa.txt", TELESCOPE)
     assert len(summary) == 3
     assert not any("anklicken" in sentence for sentence in summary)
