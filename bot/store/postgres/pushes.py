@@ -5,7 +5,7 @@ The states are SQLite's (`bot.store.pushes`): `planned` (maybe `held` until a qu
 `sending` from the claim, then `sent`, `failed` or `gone`; `unknown` when a process stopped
 mid-attempt, `dropped` when too old. Several processes may share the database, so planning
 takes an advisory lock per article (alerts) or per chat (breaking stories) and claiming locks
-the rows it takes (`FOR UPDATE SKIP LOCKED`): each push is planned once and claimed once.
+the rows it takes in id order (`FOR UPDATE`): each push is planned once and claimed once.
 """
 
 from __future__ import annotations
@@ -173,10 +173,12 @@ class Pushes(Table):
         run has any of them (nothing is claimed then)."""
         wanted = sorted(set(ids))
         with self.db.atomic():
-            # Rows another run is claiming right now are skipped, so they count as taken.
+            # Locked in id order, waiting for a run claiming them now (a short transaction):
+            # its claim then shows as taken. SKIP LOCKED would let two runs each take a part of
+            # the same pushes, so that neither claims them all.
             free = self.db.execute(
                 "SELECT id FROM pushes WHERE id = ANY(%s) AND status = 'planned'"
-                " ORDER BY id FOR UPDATE SKIP LOCKED",
+                " ORDER BY id FOR UPDATE",
                 [wanted],
             ).rows
             if len(free) != len(wanted):
