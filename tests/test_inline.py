@@ -37,13 +37,10 @@ async def inline(bot_api: FakeBotAPI, text: str, offset: str = "") -> dict[str, 
     return bot_api.inline_answers[query_id]
 
 
-async def test_inline_query_offers_search_results_page_by_page(
-    bot_api: FakeBotAPI, store: Store, now: datetime
-) -> None:
-    add_articles(store, now, INLINE_PAGE + 4)
+def inline_transport(bot_api: FakeBotAPI, store: Store, config: Config) -> TelegramTransport:
+    """A Telegram transport against the fake Bot API that answers inline queries from `store`."""
     on_gone, on_moved = chat_events(store)
-    config = Config()
-    transport = TelegramTransport(
+    return TelegramTransport(
         bot_api.token,
         bot_api.base_url,
         on_gone=on_gone,
@@ -51,6 +48,14 @@ async def test_inline_query_offers_search_results_page_by_page(
         poll_timeout=1,
         on_inline=make_inline(config, store, utc_now),
     )
+
+
+async def test_inline_query_offers_search_results_page_by_page(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    add_articles(store, now, INLINE_PAGE + 4)
+    config = Config()
+    transport = inline_transport(bot_api, store, config)
     ranked = [h.article.id for h in store.index.search(parse_query("grönland"), 50).hits]
     async with running(transport, store, now, config):
         first = await inline(bot_api, "grönland")
@@ -100,16 +105,8 @@ def test_inline_search_reads_days_as_the_chat_does(seeded_store: Store) -> None:
 async def test_an_inline_result_shows_the_kicker_before_its_headline(
     bot_api: FakeBotAPI, seeded_store: Store, now: datetime
 ) -> None:
-    on_gone, on_moved = chat_events(seeded_store)
     config = Config()
-    transport = TelegramTransport(
-        bot_api.token,
-        bot_api.base_url,
-        on_gone=on_gone,
-        on_moved=on_moved,
-        poll_timeout=1,
-        on_inline=make_inline(config, seeded_store, utc_now),
-    )
+    transport = inline_transport(bot_api, seeded_store, config)
     async with running(transport, seeded_store, now, config):
         answer = await inline(bot_api, '"Kreml fordert"')
     results = answer["results"]
