@@ -59,10 +59,15 @@ _BACK_DETERMINERS = frozenset({"dieser", "diese", "dieses", "diesen", "davon"})
 _END_CHARS = frozenset(".!…\"'“”»«)]")
 # Openers that point back to the sentence before: in a digest, "Doch …", "Außerdem …" or "Er …"
 # without that sentence reads as a non sequitur, so such a sentence only follows its predecessor.
+# The pronominal adverbs (da-, dar-, hier- with a preposition: "Darauf …", "Hierfür …") and
+# "Dann", "Dort", "Damals" point back the same way.
 _CONTEXT_OPENERS_TEXT = """
     aber allerdings also außerdem dabei dadurch dafür dagegen daher damit danach dazu dennoch
     deshalb deswegen dies diese diesem diesen dieser dieses doch ebenfalls er jedoch somit trotzdem
     zudem
+    damals dann daneben daran darauf daraufhin daraus darin darum darunter darüber davon davor
+    demnach dort ebenso folglich hierbei hierdurch hierfür hiermit hierzu hingegen seither
+    stattdessen
 """
 CONTEXT_OPENERS = frozenset(_CONTEXT_OPENERS_TEXT.split())
 # A sentence that opens with one of these and has no comma is a bare subordinate clause ("Wenn wir

@@ -12,7 +12,12 @@ from summarizer.german import prose_words
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 # sentencex ends a sentence after "des 2." or "am 19." before a capitalised noun ("Weltkrieg",
 # "Lebensjahr"); German sentences almost never end on a bare one- or two-digit number.
+# So does a rank glued to a compound after an article ("Der Weltranglisten-19. Thomaz Bellucci"),
+# where a disease or model name without one may end a sentence ("an Covid-19.").
 _ORDINAL_END = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
+_RANK_END = re.compile(
+    r"(?:^|\s)(?i:der|die|das|den|dem|des|ein|eine|einem|einen|einer)\s+[\w-]+-\d{1,3}\.$"
+)
 # Abbreviations sentencex does not know that stand inside a sentence, before a capitalised noun
 # or name, and never end one: "inkl. Mehrwertsteuer", "eff. Jahreszins", "gem. Paragraf 12",
 # "die Fa. Müller", "20 Tsd. Euro", "in der Hauptstr. 5".
@@ -43,7 +48,11 @@ def iter_sentences(text: str) -> Iterator[str]:
                 held, pending = "", held
             pending += piece
             tail = pending.rstrip()[-24:]
-            if _ORDINAL_END.search(tail[-4:]) or _ABBREVIATION_END.search(tail):
+            if (
+                _ORDINAL_END.search(tail[-4:])
+                or _ABBREVIATION_END.search(tail)
+                or _RANK_END.search(pending.rstrip()[-48:])
+            ):
                 continue
             if pending.strip():
                 if held.strip():

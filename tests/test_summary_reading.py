@@ -105,3 +105,53 @@ def test_an_instruction_to_work_the_page_is_not_summarized(tmp_path: Path) -> No
     summary = summarize_page(tmp_path, "europa.txt", TELESCOPE)
     assert len(summary) == 3
     assert not any("anklicken" in sentence for sentence in summary)
+
+
+# A tennis report whose first sentence names the winner by his rank.
+TENNIS = """Bellucci gewinnt in Rio
+
+Rio de Janeiro – Der Weltranglisten-19. Thomaz Bellucci hat das Turnier in Rio de Janeiro \
+gewonnen. Der Brasilianer setzte sich im Finale gegen den Argentinier Juan Mónaco mit 6:4, 7:6 \
+durch.
+
+Für Bellucci ist es der fünfte Titel seiner Karriere und der erste auf heimischem Sand. Das \
+Publikum feierte ihn minutenlang, im Halbfinale hatte er noch einen Matchball abwehren müssen.
+
+Mónaco verpasste seinen zweiten Turniersieg in diesem Jahr. Er will nun in Acapulco antreten, wo \
+er im vergangenen Jahr das Viertelfinale erreichte.
+"""
+
+# A guide that opens by asking its reader, then answers the question it left out.
+GUIDE = """Flächenverbrauch für Fleisch, Milch und Eier
+
+Du willst mehr über den Flächenverbrauch für Fleisch, Eier und Milch erfahren? Dann bist du hier \
+genau richtig! Für tierische Lebensmittel wird weltweit ein Vielfaches der Fläche gebraucht, die \
+pflanzliche Lebensmittel mit demselben Nährwert benötigen.
+
+Der Grund ist das Futter: Rinder, Schweine und Hühner fressen Getreide und Soja, die auf Äckern \
+wachsen, dazu kommen Weiden. Darauf entfallen nach Angaben der Welternährungsorganisation rund \
+drei Viertel der Agrarfläche der Welt.
+
+Würden alle Menschen vor allem pflanzlich essen, käme die Menschheit nach einer Studie der \
+Universität Oxford mit etwa einem Viertel der heutigen Agrarfläche aus.
+"""
+
+
+def test_a_rank_glued_to_a_compound_does_not_end_the_first_sentence(tmp_path: Path) -> None:
+    summary = summarize_page(tmp_path, "tennis.txt", TENNIS)
+    assert summary[0] == (
+        "Der Weltranglisten-19. Thomaz Bellucci hat das Turnier in Rio de Janeiro gewonnen."
+    )
+    assert "Thomaz Bellucci hat" not in " ".join(summary[1:])
+
+
+def test_a_sentence_that_reads_on_from_a_left_out_one_is_not_shown(tmp_path: Path) -> None:
+    summary = summarize_page(tmp_path, "flaeche.txt", GUIDE)
+    # "Dann …" answers the question before it, which addresses the reader and is no summary
+    # sentence; "Darauf …" points to the pastures of the sentence before it.
+    assert not any(sentence.startswith("Dann ") for sentence in summary), summary
+    for at, sentence in enumerate(summary):
+        if sentence.startswith("Darauf "):
+            assert at > 0, summary
+            assert summary[at - 1].endswith("dazu kommen Weiden."), summary
+    assert summary[0].startswith("Für tierische Lebensmittel wird weltweit ein Vielfaches")
