@@ -7,7 +7,10 @@ kinds from the same public sources, leaving out every dev document:
   (description of 12+ words, not cut off, not a copy of the text's opening; body of 120+ words),
   one page per description;
 - `news`: derStandard articles of 10kGNAD's test.csv, the lead split from the body at the
-  dateline as in the dev set (which this split reproduces for 183 of its 194 articles).
+  dateline as in the dev set (which this split reproduces for 183 of its 194 articles);
+- `fundus`: the German, Austrian and Swiss article fixtures of flairNLP/fundus (18da6e53) whose
+  headline and teaser no dev article has, with their headline: the body's paragraphs, the
+  teaser the reference, as in the dev set. Too few to halve, so it is measured once, whole.
 
 Each set is split in two halves, by site for web pages and by article for news (a stable hash):
 `A` to look into, `B` to be measured once, with what is to be compared fixed beforehand. Give
@@ -51,6 +54,8 @@ WEB_SOURCES = {
     "htmldate": ("adbar/htmldate@b895282832", ("tests/cache/", "tests/eval/", "tests/test_set/")),
 }
 GNAD = "tblock/10kGNAD@da845fe4a1"
+FUNDUS = "flairNLP/fundus@18da6e53"
+FUNDUS_COUNTRIES = ("de", "at", "ch")
 # "… Lead. Wien – Body", "… Lead. Santiago de Chile – Body", "… Lead. Berlin (APA) – Body".
 _DATELINE = re.compile(
     r"(?<=[.!?\"“”])\s+(?=(?:[A-ZÄÖÜ][\w./-]*(?:\s(?:am|an|de|del|der|im|bei|la|le|in)\s|\s|/)?)"
@@ -186,6 +191,48 @@ def news_articles(git_dir: Path, counts: Counter[str]) -> Iterator[Record]:
         }
 
 
+def fundus_articles(git_dir: Path, counts: Counter[str]) -> Iterator[Record]:
+    """fundus fixtures of German-language outlets with a teaser, dev articles left out."""
+    dev = [r for r in read_jsonl(SUMMARY_SETS["news"]) if str(r["source"]).startswith(FUNDUS[:15])]
+    dev_titles = {str(r["title"]) for r in dev}
+    dev_refs = {str(r["summary"]) for r in dev}
+    for name in _git_files(git_dir):
+        parts = name.split("/")
+        if "test_data" not in parts or parts[-2] not in FUNDUS_COUNTRIES:
+            continue
+        if not name.endswith(".json"):
+            continue
+        fixture = json.loads(_git_blob(git_dir, name))
+        for version, article in fixture.items():
+            if not isinstance(article, dict) or "body" not in article:
+                continue
+            body = article["body"]
+            title = str(article.get("title") or "").strip()
+            reference = " ".join(body.get("summary") or []).strip()
+            text = "\n\n".join(p for section in body["sections"] for p in section["paragraphs"])
+            if title in dev_titles or reference in dev_refs:
+                counts["dev"] += 1
+                continue
+            if len(reference.split()) < MIN_NEWS_LEAD_WORDS:
+                counts["no teaser"] += 1
+                continue
+            if len(text.split()) < MIN_NEWS_BODY_WORDS:
+                counts["short"] += 1
+                continue
+            if copy_share(reference, text) >= COPY_SHARE:
+                counts["copy of the opening"] += 1
+                continue
+            counts["kept"] += 1
+            outlet = parts[-1].removesuffix(".json")
+            yield {
+                "id": f"fundus-{outlet}-{version}",
+                "source": f"{FUNDUS}:{name}#{version}",
+                "title": title,
+                "text": text,
+                "summary": reference,
+            }
+
+
 def write_halves(records: Iterator[Record], out: Path, name: str, key: str) -> None:
     """Write NAME_xA.jsonl and NAME_xB.jsonl, each record to the half its key hashes to."""
     out.mkdir(parents=True, exist_ok=True)
@@ -206,15 +253,24 @@ def main(argv: list[str] | None = None) -> None:
     web.add_argument("--htmldate", type=Path, required=True, help="git dir at b8952828")
     news = sub.add_parser("news", help="derStandard articles of 10kGNAD's test.csv")
     news.add_argument("--gnad", type=Path, required=True, help="git dir at da845fe4")
-    for p in (web, news):
+    fundus = sub.add_parser("fundus", help="German-language article fixtures of fundus")
+    fundus.add_argument("--fundus", type=Path, required=True, help="git dir at 18da6e53")
+    for p in (web, news, fundus):
         p.add_argument("--out", type=Path, default=Path("heldout"), help="output folder")
     args = ap.parse_args(argv)
     counts: Counter[str] = Counter()
     if args.set == "web":
         sources = {"trafilatura": args.trafilatura, "htmldate": args.htmldate}
         write_halves(web_pages(sources, counts), args.out, "web", "site")
-    else:
+    elif args.set == "news":
         write_halves(news_articles(args.gnad, counts), args.out, "news", "id")
+    else:
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = args.out / "fundus_x.jsonl"
+        rows = list(fundus_articles(args.fundus, counts))
+        with path.open("w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        print(f"{path}: {len(rows)} documents")
     print(", ".join(f"{k} {v}" for k, v in counts.most_common()))
 
 
