@@ -93,3 +93,48 @@ def test_news_articles_are_split_into_two_stable_halves(tmp_path: Path) -> None:
     again = tmp_path / "again"
     subprocess.run([*command, "--out", str(again)], cwd=ROOT, capture_output=True, check=True)
     assert (again / "news_xA.jsonl").read_bytes() == (out / "news_xA.jsonl").read_bytes()
+
+
+@pytest.mark.skipif(not SUMMARY_SETS["news"].exists(), reason="the shared dev set is not here")
+def test_fundus_fixtures_keep_new_headlined_articles_with_a_teaser(tmp_path: Path) -> None:
+    dev_title = next(
+        str(r["title"])
+        for r in read_jsonl(SUMMARY_SETS["news"])
+        if str(r["source"]).startswith("flairNLP/fundus")
+    )
+
+    def article(title: str, teaser: list[str]) -> dict[str, object]:
+        sections = [{"headline": ["Zwischentitel"], "paragraphs": [BODY, "Zweiter Absatz."]}]
+        return {"title": title, "body": {"summary": teaser, "sections": sections}}
+
+    teaser = ["Die Länder einigen sich nach langem Streit auf einen besseren Schutz für Mieter."]
+    fixture = {
+        "V1": article("Länder einigen sich auf Mieterschutz", teaser),
+        "V2": article(dev_title, teaser),
+        "V3": article("Ohne Teaser", []),
+    }
+    repo = tmp_path / "fundus"
+    folder = repo / "tests/resources/parser/test_data/de"
+    folder.mkdir(parents=True)
+    (folder / "Blatt.json").write_text(json.dumps(fixture), encoding="utf-8")
+    (folder / "Blatt.html.gz").write_bytes(b"")
+    for command in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "data"],
+    ):
+        subprocess.run(["git", "-C", str(repo), *command], check=True)
+    out = tmp_path / "out"
+    fundus = ["fundus", "--fundus", str(repo / ".git"), "--out", str(out)]
+    subprocess.run(
+        [sys.executable, "-m", "tools.heldout", *fundus],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    rows = [json.loads(line) for line in (out / "fundus_x.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["fundus-Blatt-V1"]
+    assert rows[0]["title"] == "Länder einigen sich auf Mieterschutz"
+    assert rows[0]["summary"] == teaser[0]
+    # The paragraphs without the section headlines, as the dev set reads fundus's bodies.
+    assert rows[0]["text"] == f"{BODY}\n\nZweiter Absatz."
