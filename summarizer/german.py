@@ -225,10 +225,20 @@ def lemma(word: str) -> str:
 
 
 def is_name_genitive(word: str) -> bool:
-    """True for what reads as the genitive of a name ending in a or o: `Chinas`, `Maduros`."""
+    """True for what reads as the genitive of a name ending in a or o: `Chinas`, `Maduros`, and
+    `maduros` as a reader types it."""
     # Only -as/-os: German words rarely end in a or o, names often do; -us and -is would tie
-    # `Haus` to `hauen` and `Paris` to `Pari`.
-    return len(word) > 4 and word[0].isupper() and word.endswith(("as", "os"))
+    # `Haus` to `hauen` and `Paris` to `Pari`. A lower-case word counts only when the dictionary
+    # does not know it, so `etwas` stays apart from `etwa` and `kurios` from `Kurio`.
+    if len(word) <= 4 or not word.endswith(("as", "os")):
+        return False
+    return word[0].isupper() or not is_known(word)
+
+
+@lru_cache(maxsize=4096)
+def is_known(word: str) -> bool:
+    """Whether simplemma's German dictionary has the word (as written or in the other case)."""
+    return _dictionary().get_lemma(word, LANGUAGE) is not None
 
 
 def terms(found: Sequence[str]) -> list[tuple[str, ...]]:

@@ -22,6 +22,8 @@ from summarizer.german import BLOCK_MODEL_FUNCTION_WORDS
         ("Venezuelas", "Venezuela"),
         ("Chinas", "China"),
         ("Maduros", "Maduro"),
+        ("maduros", "Maduro"),  # a name typed in lower case
+        ("obamas", "Obama"),
         ("Verhandlungen", "Verhandlung"),
     ],
 )
@@ -30,7 +32,10 @@ def test_a_word_form_shares_a_term_with_its_base_form(form: str, base: str) -> N
     assert set(form_terms) & set(base_terms)
 
 
-@pytest.mark.parametrize(("one", "other"), [("Haus", "hauen"), ("Paris", "Pari")])
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Haus", "hauen"), ("Paris", "Pari"), ("etwas", "etwa"), ("kurios", "Kurio")],
+)
 def test_unrelated_words_share_no_term(one: str, other: str) -> None:
     one_terms, other_terms = summarizer.terms([one, other])
     assert not set(one_terms) & set(other_terms)

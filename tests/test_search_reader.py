@@ -144,6 +144,12 @@ def test_an_alert_in_another_word_form_is_the_same_alert(store: Storage) -> None
     assert "Diesen Alarm hast du schon" not in say(store, "/alert München")
     assert "Diesen Alarm hast du schon" in say(store, "/alert Muenchen")
     assert "Diesen Alarm hast du schon" not in say(store, "/alert Venezuela Russland")
+    # A name's genitive typed in lower case, as on a phone, is the name; a dictionary word in
+    # -as is not taken for one ("etwas" is no form of "etwa").
+    assert "Diesen Alarm hast du schon" not in say(store, "/alert Maduro")
+    assert "Diesen Alarm hast du schon" in say(store, "/alert maduros")
+    assert "Diesen Alarm hast du schon" not in say(store, "/alert etwa")
+    assert "Diesen Alarm hast du schon" not in say(store, "/alert etwas")
 
 
 def test_a_topic_takes_stories_about_it_not_a_passing_mention(store: Storage) -> None:
