@@ -35,7 +35,9 @@ from summarizer import fold, folded_stop_words, is_letter_word, letter_words, st
 FORMAT_WORDS = frozenset(
     (  # noqa: SIM905 (a word list reads best as one string)
         "liveblog newsblog liveticker ticker livestream live kommentar meinung analyse "
-        "interview podcast video exklusiv eilmeldung update newsletter gastbeitrag"
+        "interview podcast video exklusiv eilmeldung update newsletter gastbeitrag "
+        # Folded, as compared: a year's or week's review and a quiz gather a season's events.
+        "jahresruckblick ruckblick wochenruckblick quiz nachrichtenquiz"
     ).split()
 )
 # Glued kickers and camel case: "MeinungIran" is "Meinung Iran".
