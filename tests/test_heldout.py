@@ -39,17 +39,18 @@ def test_a_lead_that_repeats_the_opening_is_a_copy() -> None:
     assert copy_share("Länder einigen sich nach langem Streit auf Mieterschutz", BODY) == 0.0
 
 
-def _repo_with(tmp_path: Path, table: str) -> Path:
-    repo = tmp_path / "gnad"
-    repo.mkdir()
-    (repo / "test.csv").write_text(table, encoding="utf-8")
+def _repo_with(folder: Path, files: dict[str, str]) -> Path:
+    """A git repository of these files, committed; its git directory."""
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
     for command in (
         ["init", "-q"],
-        ["add", "test.csv"],
+        ["add", "."],
         ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "data"],
     ):
-        subprocess.run(["git", "-C", str(repo), *command], check=True)
-    return repo / ".git"
+        subprocess.run(["git", "-C", str(folder), *command], check=True)
+    return folder / ".git"
 
 
 @pytest.mark.skipif(not SUMMARY_SETS["news"].exists(), reason="the shared dev set is not here")
@@ -67,7 +68,7 @@ def test_news_articles_are_split_into_two_stable_halves(tmp_path: Path) -> None:
         f"Inland;'Der Bundesrat hat am Freitag das neue Mietrecht gebilligt. Wien – {BODY}'"
     )
     rows.append("Inland;'Kurz. Wien – Zu kurz.'")
-    git_dir = _repo_with(tmp_path, "\n".join(rows) + "\n")
+    git_dir = _repo_with(tmp_path / "gnad", {"test.csv": "\n".join(rows) + "\n"})
     out = tmp_path / "out"
     command = [sys.executable, "-m", "tools.heldout", "news", "--gnad", str(git_dir)]
     result = subprocess.run(
@@ -113,19 +114,13 @@ def test_fundus_fixtures_keep_new_headlined_articles_with_a_teaser(tmp_path: Pat
         "V2": article(dev_title, teaser),
         "V3": article("Ohne Teaser", []),
     }
-    repo = tmp_path / "fundus"
-    folder = repo / "tests/resources/parser/test_data/de"
-    folder.mkdir(parents=True)
-    (folder / "Blatt.json").write_text(json.dumps(fixture), encoding="utf-8")
-    (folder / "Blatt.html.gz").write_bytes(b"")
-    for command in (
-        ["init", "-q"],
-        ["add", "."],
-        ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "data"],
-    ):
-        subprocess.run(["git", "-C", str(repo), *command], check=True)
+    folder = "tests/resources/parser/test_data/de"
+    git_dir = _repo_with(
+        tmp_path / "fundus",
+        {f"{folder}/Blatt.json": json.dumps(fixture), f"{folder}/Blatt.html.gz": ""},
+    )
     out = tmp_path / "out"
-    fundus = ["fundus", "--fundus", str(repo / ".git"), "--out", str(out)]
+    fundus = ["fundus", "--fundus", str(git_dir), "--out", str(out)]
     subprocess.run(
         [sys.executable, "-m", "tools.heldout", *fundus],
         cwd=ROOT,
