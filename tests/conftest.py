@@ -32,8 +32,10 @@ from bot.app import make_delivery, make_handler
 from bot.cli import main
 from bot.config import Config
 from bot.delivery import Delivery, Outgoing
+from bot.digest import build_digests, plan_chat
 from bot.ingest.files import ingest_paths
 from bot.records import Reply
+from bot.render import render_digest
 from bot.send_policy import Status
 from bot.store import Storage, Store
 from bot.store.postgres import PostgresStore
@@ -397,6 +399,17 @@ def newsbot(
         for name, level in saved_levels.items():
             (logging.getLogger(name) if name else root).setLevel(level)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+async def rendered_digest(store: Storage, chat: str, now: datetime) -> Reply:
+    """The chat's digest now, planned and built on the store's own thread (a serving bot may
+    still be writing on it), rendered in German."""
+
+    def build() -> Reply:
+        plan = plan_chat(store, chat, now, default_zone="Europe/Berlin")
+        return render_digest(build_digests(store, {"": plan}, now)[""], "de")
+
+    return await store.run(build)
 
 
 def summarize_page(folder: Path, name: str, text: str) -> list[str]:

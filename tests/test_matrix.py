@@ -30,14 +30,12 @@ from nio import (
 
 from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.config import Config
-from bot.digest import build_digests, plan_chat
-from bot.render import render_digest
 from bot.schedule import DigestScheduler
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
 from bot.transports.port import Limits
 from tests.chat_changes import GERMAN_NAMES, message, prepare, spellings, state
-from tests.conftest import FAST, ROOT, Running, running, wait_until
+from tests.conftest import FAST, ROOT, Running, rendered_digest, running, wait_until
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
@@ -207,12 +205,11 @@ async def test_invited_bot_joins_answers_search_and_delivers_digest(
         assert sender == bot_account.user_id
         assert body.startswith("2 Treffer für „venezuela“ (Seite 1 von 1):")
         assert "<p>" in html
-        for article in seeded_store.articles.latest(2):
+        for article in await seeded_store.run(partial(seeded_store.articles.latest, 2)):
             assert f"<b>{escape(article.title, quote=False)}</b>" in html
 
-        plan = plan_chat(seeded_store, f"matrix:{room}", now, default_zone="Europe/Berlin")
-        digest = build_digests(seeded_store, {"": plan}, now)[""]
-        assert await transport.send(f"matrix:{room}", render_digest(digest, "de")) == "sent"
+        digest = await rendered_digest(seeded_store, f"matrix:{room}", now)
+        assert await transport.send(f"matrix:{room}", digest) == "sent"
         _, _, body, html = await alice.wait_notice(lambda b: b.startswith("Neu seit"))
     assert "Russland erwägt Venezuelas Bitte" in body
     assert html.startswith("<p><b>Neu seit 09.11.2025 13:00</b></p>")
@@ -254,7 +251,7 @@ async def test_room_everyone_left_ends_subscription(
         await joined(alice, room, bot_account.user_id)
         await alice.say(room, "!subscribe 07:30")
         await alice.wait_notice(lambda b: b.startswith("Abonniert"))
-        assert store.chats.subscription(f"matrix:{room}") is not None
+        assert await store.run(partial(store.chats.subscription, f"matrix:{room}")) is not None
         await alice.client.room_leave(room)
         await wait_until(
             lambda: store.run(lambda: store.chats.subscription(f"matrix:{room}") is None)
@@ -486,9 +483,8 @@ async def test_an_encrypted_room_gets_encrypted_answers_and_digests(
             await joined(carol, room, bot_account.user_id)
             await carol.say(room, "!start")
             await carol.wait_notice(lambda b: b.startswith("Willkommen"))
-            plan = plan_chat(seeded_store, f"matrix:{room}", now, default_zone="Europe/Berlin")
-            digest = build_digests(seeded_store, {"": plan}, now)[""]
-            assert await transport.send(f"matrix:{room}", render_digest(digest, "de")) == "sent"
+            digest = await rendered_digest(seeded_store, f"matrix:{room}", now)
+            assert await transport.send(f"matrix:{room}", digest) == "sent"
             await carol.wait_notice(lambda b: b.startswith("Neu seit"))
     finally:
         await carol.close()

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,14 +17,12 @@ import pytest
 from bot.app import chat_events
 from bot.commands import COMMANDS
 from bot.config import Config
-from bot.digest import build_digests, plan_chat
 from bot.errors import NewsbotError
 from bot.records import NewArticle, Reply, Span
-from bot.render import render_digest
 from bot.store import Store
 from bot.transports.port import Limits
 from bot.transports.telegram import TelegramTransport, command_names
-from tests.conftest import FAST, ROOT, Running, running, wait_until
+from tests.conftest import FAST, ROOT, Running, rendered_digest, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 from tests.test_run import terminate
 
@@ -123,12 +122,11 @@ async def test_subscribe_and_digest_delivery(
     async with serving(bot_api, seeded_store, now) as transport:
         answer = await ask(bot_api, "/subscribe 07:30 Europe/Vienna")
         assert "jeden Tag um 07:30 Uhr (Europe/Vienna)" in answer.visible
-        sub = seeded_store.chats.subscription("telegram:777")
+        sub = await seeded_store.run(partial(seeded_store.chats.subscription, "telegram:777"))
         assert sub is not None
         assert (sub.time, sub.timezone) == ("07:30", "Europe/Vienna")
-        plan = plan_chat(seeded_store, "telegram:777", now, default_zone="Europe/Berlin")
-        digest = build_digests(seeded_store, {"": plan}, now)[""]
-        assert await transport.send("telegram:777", render_digest(digest, "de")) == "sent"
+        digest = await rendered_digest(seeded_store, "telegram:777", now)
+        assert await transport.send("telegram:777", digest) == "sent"
     message = bot_api.screen(777)[-1]
     assert message.visible.startswith("Neu seit 09.11.2025 13:00")
     assert "Grönland: Meldung 0 über Zölle & <Grenzen>" in message.visible
