@@ -221,24 +221,27 @@ def lemma(word: str) -> str:
     decompositions) raised word-form recall by 0.001 (0.943 → 0.944 on the dev pairs) but
     cost ~3.5 µs more per unknown word, and every ingested article brings new words.
     """
-    return _dictionary().get_lemma(word, LANGUAGE) or word
+    return dictionary_lemma(word) or word
+
+
+@lru_cache(maxsize=4096)
+def dictionary_lemma(word: str) -> str | None:
+    """simplemma's lemma of a word (as written, then in the other case); None when it has none."""
+    found: str | None = _dictionary().get_lemma(word, LANGUAGE)
+    return found
 
 
 def is_name_genitive(word: str) -> bool:
     """True for what reads as the genitive of a name ending in a or o: `Chinas`, `Maduros`, and
     `maduros` as a reader types it."""
     # Only -as/-os: German words rarely end in a or o, names often do; -us and -is would tie
-    # `Haus` to `hauen` and `Paris` to `Pari`. A lower-case word counts only when the dictionary
-    # does not know it, so `etwas` stays apart from `etwa` and `kurios` from `Kurio`.
+    # `Haus` to `hauen` and `Paris` to `Pari`. A word the dictionary knows in lower case is a
+    # common word, also capitalised at a sentence start, so `etwas` and `Etwas` stay apart
+    # from `etwa` (`chinas` it knows only as `Chinas`).
     if len(word) <= 4 or not word.endswith(("as", "os")):
         return False
-    return word[0].isupper() or not is_known(word)
-
-
-@lru_cache(maxsize=4096)
-def is_known(word: str) -> bool:
-    """Whether simplemma's German dictionary has the word (as written or in the other case)."""
-    return _dictionary().get_lemma(word, LANGUAGE) is not None
+    known = dictionary_lemma(word.lower())
+    return known is None or not known[:1].islower()
 
 
 def terms(found: Sequence[str]) -> list[tuple[str, ...]]:

@@ -34,7 +34,13 @@ def test_a_word_form_shares_a_term_with_its_base_form(form: str, base: str) -> N
 
 @pytest.mark.parametrize(
     ("one", "other"),
-    [("Haus", "hauen"), ("Paris", "Pari"), ("etwas", "etwa"), ("kurios", "Kurio")],
+    [
+        ("Haus", "hauen"),
+        ("Paris", "Pari"),
+        ("etwas", "etwa"),
+        ("Etwas", "etwa"),
+        ("kurios", "Kurio"),
+    ],
 )
 def test_unrelated_words_share_no_term(one: str, other: str) -> None:
     one_terms, other_terms = summarizer.terms([one, other])
