@@ -112,3 +112,22 @@ def test_section_feeds_of_one_publisher_are_one_outlet_and_no_eilmeldung(store: 
     bot = Bot(store)
     asyncio.run(bot.poll(night + timedelta(minutes=5), ids))
     assert bot.sent() == []
+
+
+def test_every_name_in_the_outlet_table_names_one_outlet() -> None:
+    """The table is data anyone may extend: a name claimed by two outlets (`SZ` for the
+    Süddeutsche and the Saarbrücker Zeitung) would silently go to the first, so none is."""
+    table = Path(__file__).resolve().parent.parent / "bot" / "outlets.tsv"
+    owner: dict[str, str] = {}
+    domains: list[str] = []
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        domain, display, *rest = line.split("\t")
+        domains.append(domain)
+        for name in {display, domain, *(rest[0].split("|") if rest else [])}:
+            key = name.strip().casefold()
+            if not key:
+                continue
+            assert owner.setdefault(key, display) == display, (name, owner[key], display)
+    assert len(domains) == len(set(domains)) > 120
