@@ -83,6 +83,14 @@ _PAGE_INSTRUCTION = re.compile(
     r"|\bklicke?\s+(?:auf|hier)\b|\bzum\s+(?:starten|abspielen|ansehen)\s+des\s+videos\b",
     re.IGNORECASE,
 )
+# A note that the piece was first published elsewhere ("Dieser Beitrag … erschien zuerst im Blog
+# …", "Zuerst erschienen bei …") is a credit, not news.
+_REPUBLISHED = re.compile(
+    r"\b(?:dieser|der)\s+(?:beitrag|artikel|text|post|gastbeitrag|blogbeitrag)\b[^.!?]{0,80}?"
+    r"\b(?:erschien|ist)\s+(?:zuerst|ursprünglich|erstmals)\b"
+    r"|^zuerst\s+(?:erschienen|veröffentlicht)\s+(?:bei|auf|im|in)\b",
+    re.IGNORECASE,
+)
 # Quotation marks that open a quote in German text.
 _OPENING_QUOTES = ("„", "»", "“", '"')
 # Words that address the reader. Lower-case "ihr" is usually "her"/"their", so it only counts as
@@ -140,11 +148,11 @@ def is_candidate(
     sentence: str, weights: Weights = DEFAULT_WEIGHTS, words: tuple[str, ...] | None = None
 ) -> bool:
     """True when a sentence can stand in a summary: complete, a statement, of sensible length,
-    not an instruction to work the page."""
+    not an instruction to work the page, not a note of where it first appeared."""
     words = to_words(sentence) if words is None else words
     if not weights.min_words <= len(words) <= weights.max_words:
         return False
-    if _PAGE_INSTRUCTION.search(sentence):
+    if _PAGE_INSTRUCTION.search(sentence) or _REPUBLISHED.search(sentence):
         return False
     end = sentence.rstrip()
     if end.endswith(weights.bad_endings) or end[-1:] not in _END_CHARS:

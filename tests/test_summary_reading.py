@@ -155,3 +155,26 @@ def test_a_sentence_that_reads_on_from_a_left_out_one_is_not_shown(tmp_path: Pat
             assert at > 0, summary
             assert summary[at - 1].endswith("dazu kommen Weiden."), summary
     assert summary[0].startswith("Für tierische Lebensmittel wird weltweit ein Vielfaches")
+
+
+# A blog post that says under its first paragraph where it first appeared, naming its headline.
+BLOG = """Solopreneure auf LinkedIn: Das Profil als Visitenkarte
+
+Einblicke aus der Praxis sind wichtige Zutaten für mein Seminar an der Akademie der Bayerischen \
+Presse. Weil so viele nach LinkedIn fragten, habe ich eine Profil-Beraterin zum Interview gebeten.
+
+Anna Weber • Dieser Beitrag Solopreneure auf LinkedIn: Das Profil als Visitenkarte erschien \
+zuerst im Blog Weber-Medien.
+
+Ein gutes Profil zeigt auf den ersten Blick, wofür jemand fachlich steht. Die Beraterin rät, das \
+Titelbild und die Kurzbeschreibung wie eine Visitenkarte zu behandeln und regelmäßig zu pflegen.
+
+Wer selbstständig ist, gewinnt auf LinkedIn nach ihrer Erfahrung vor allem über Empfehlungen \
+neue Aufträge, seltener über Anzeigen.
+"""
+
+
+def test_a_note_of_where_the_piece_first_appeared_is_not_summarized(tmp_path: Path) -> None:
+    summary = summarize_page(tmp_path, "linkedin.txt", BLOG)
+    assert summary[0].startswith("Einblicke aus der Praxis")
+    assert not any("erschien" in sentence for sentence in summary), summary
