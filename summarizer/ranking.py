@@ -490,9 +490,13 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         candidates = np.array(sorted({*candidates.tolist(), *span}), dtype=np.intp)
     else:
         start = lead = 0
-    contents = dict(
-        zip(candidates.tolist(), _contents([words[i] for i in candidates]), strict=True)
-    )
+    headline, *stems_of = _contents([title_words, *(words[i] for i in candidates)])
+    contents = dict(zip(candidates.tolist(), stems_of, strict=True))
+    # A sentence that says no more than the headline is the headline again ("»Einfach kein Geld
+    # mehr …«" under that headline): the digest shows the headline above the summary.
+    if title_words:
+        kept = [i for i in candidates.tolist() if not adds_nothing(contents[i], headline)]
+        candidates = np.array(kept, dtype=np.intp)
     return Prepared(
         sentences,
         words,
@@ -577,6 +581,12 @@ def _contents(rows: Sequence[Sequence[str]]) -> list[frozenset[str]]:
     distinct = list(dict.fromkeys(w for words in long for w in words))
     stem_of = dict(zip(distinct, stems(distinct), strict=True))
     return [frozenset(stem_of[w] for w in words) for words in long]
+
+
+def adds_nothing(sentence: frozenset[str], headline: frozenset[str]) -> bool:
+    """Whether a sentence says no more than the headline: most of its longer words' stems are
+    the headline's."""
+    return len(sentence) >= 2 and len(sentence & headline) >= REPEAT_SHARE * len(sentence)
 
 
 def repeats(one: frozenset[str], other: frozenset[str]) -> bool:

@@ -7,9 +7,10 @@ anklicken.") is never a summary sentence."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from tests.conftest import summarize_page
+from tests.conftest import newsbot, summarize_page
 
 # A court report whose first sentence names the drug by its abbreviated compound.
 TRIAL = """Prozess um K.-o.-Tropfen
@@ -178,3 +179,28 @@ def test_a_note_of_where_the_piece_first_appeared_is_not_summarized(tmp_path: Pa
     summary = summarize_page(tmp_path, "linkedin.txt", BLOG)
     assert summary[0].startswith("Einblicke aus der Praxis")
     assert not any("erschien" in sentence for sentence in summary), summary
+
+
+# A guide whose text opens with its headline reworded as a question, then answers it.
+LEASING = {
+    "id": "leasing",
+    "title": "Auto leasen, finanzieren oder kaufen – was lohnt sich?",
+    "text": (
+        "Auto leasen, finanzieren oder kaufen – was ist günstiger?\n"
+        "Sie können auf verschiedenen Wegen zum eigenen Auto kommen. Doch welche Art der "
+        "Anschaffung ist am günstigsten – Leasing, Finanzierung oder Barkauf? Wir erklären, in "
+        "welchen Fällen sich Leasing oder Kauf lohnt und welche Vor- und Nachteile es gibt.\n"
+        "Wer bar bezahlt, spart die Zinsen, bindet aber viel Geld auf einmal. Beim Leasing zahlt "
+        "man monatliche Raten und gibt das Auto nach zwei bis vier Jahren zurück."
+    ),
+}
+
+
+def test_a_sentence_that_is_the_headline_again_is_not_summarized() -> None:
+    """The digest shows the headline above the summary: a line that says no more than it is not
+    shown again below it."""
+    result = newsbot("summarize", "--jsonl", stdin=json.dumps(LEASING) + "\n")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert summary[0] == "Sie können auf verschiedenen Wegen zum eigenen Auto kommen."
+    assert not any("was ist günstiger" in sentence for sentence in summary), summary
