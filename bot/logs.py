@@ -22,8 +22,10 @@ from bot.config import Config
 
 MASK = "***"
 # The Bot API puts the token in the path: https://api.telegram.org/bot123456:AA…/getUpdates,
-# and an error page may echo it URL-encoded (%3A). A bare token is digits, ":" and 35 more.
-_BOT_TOKEN = re.compile(r"(?i)bot\d+(?::|%3A)[A-Za-z0-9_-]+")
+# and an error page may echo it URL-encoded (%3A). A bare token is digits, ":" and 35 more. A
+# Matrix user id may look alike (`@bot12345678:example.org`) and is no secret: "@" never
+# stands before a token.
+_BOT_TOKEN = re.compile(r"(?i)(?<![@\w])bot\d+(?::|%3A)[A-Za-z0-9_-]+")
 _BARE_TOKEN = re.compile(r"(?i)\b\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}")
 # Matrix clients may send the access token as a query parameter or an Authorization header.
 _QUERY_TOKEN = re.compile(r"(?i)(access_token|password|token)=[^&\s\"']+")

@@ -106,6 +106,9 @@ def test_unknown_bot_tokens_and_bearer_headers_are_masked() -> None:
     )
     assert redact("Authorization: Bearer syt_abc.def") == "Authorization: Bearer ***"
     assert redact("url?access_token=abc&x=1") == "url?access_token=***&x=1"
+    # A Matrix user id shaped like a token's URL form is named as it is (it is no secret).
+    refused = "Matrix (@bot95848439:localhost) already runs; newsbot12345:example.org too"
+    assert redact(refused) == refused
 
 
 def test_secrets_in_exceptions_are_masked(output: io.StringIO) -> None:
