@@ -112,6 +112,43 @@ def test_sigkill_midway_then_rerun_stores_every_article_once(tmp_path: Path, db_
         store.close()
 
 
+# Four processes started together, each waiting for this moment before it opens the file.
+_OPEN_AT_ONCE = """
+import sys, time
+from bot.store import Store
+start = float(sys.argv[1])
+while time.time() < start:
+    pass
+Store.open(sys.argv[2]).close()
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_processes_that_create_one_database_at_once_all_open_it(tmp_path: Path) -> None:
+    """Each process switches a new file to WAL; SQLite refuses all but one at once whatever the
+    busy timeout (about one in 12 such starts failed with "database is locked"), so the others
+    try again until one of them has switched it."""
+    env = {**os.environ, "NEWSBOT_CONFIG": "", "PYTHONPATH": str(SEEDS.parent)}
+    for attempt in range(10):
+        db = tmp_path / f"new-{attempt}.db"
+        start = time.time() + 1.5  # after every interpreter has started
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPEN_AT_ONCE, str(start), str(db)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(4)
+        ]
+        errors = [proc.communicate(timeout=120)[1] for proc in procs]
+        for proc, err in zip(procs, errors, strict=True):
+            assert proc.returncode == 0, err.decode()
+        with closing(sqlite3.connect(db)) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 def test_two_ingests_on_one_database_both_finish_and_store_each_article_once(

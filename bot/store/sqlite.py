@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
@@ -43,6 +44,27 @@ def create_owner_only(path: Path) -> None:
         os.chmod(path, 0o600)  # O_CREAT's mode is cut by the umask only, never widened
 
 
+# How long a new file's switch to WAL is retried, as long as the connection's busy timeout.
+WAL_SWITCH_SECONDS = 30.0
+
+
+def switch_to_wal(db: Database, within: float = WAL_SWITCH_SECONDS) -> None:
+    """Put the database in WAL mode. Processes that open a new file at once all switch it; each
+    holds a read lock while it asks for the exclusive one, and SQLite answers "database is
+    locked" at once to all but one, whatever the busy timeout. The others try again until
+    one of them has switched it."""
+    deadline = time.monotonic() + within
+    pause = 0.01
+    while db.journal_mode != "wal":
+        try:
+            db.enable_wal()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
 class Store:
     """Articles, feeds, chats and the delivery log in one SQLite file, one part each.
 
@@ -74,8 +96,7 @@ class Store:
         create_owner_only(path)  # SQLite gives its -wal and -shm files the same mode
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         db = WriterDatabase(conn)
-        if db.journal_mode != "wal":
-            db.enable_wal()
+        switch_to_wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
         # 64 MiB of page cache (default 2 MiB): ingest updates five indexes at random places;
         # at 100k articles a batch of 1000 took 0.97-1.03 s instead of 1.05-1.08 s.
