@@ -206,9 +206,11 @@ async def test_a_digest_asked_for_at_subscribing_is_in_the_archive(
         # Recorded once sent: the archive has it as sent, and the next digest starts there.
         # (Archived first, then the window moves: wait for both.)
         await wait_until(
-            lambda: (
-                seeded_store.archive.archived_digest("telegram:777") is not None
-                and seeded_store.deliveries.last_digest_at("telegram:777") == now
+            lambda: seeded_store.run(
+                lambda: (
+                    seeded_store.archive.archived_digest("telegram:777") is not None
+                    and seeded_store.deliveries.last_digest_at("telegram:777") == now
+                )
             )
         )
         bot_api.push_text("/archiv")

@@ -14,6 +14,7 @@ import random
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -416,7 +417,8 @@ async def test_a_groups_own_feed_reaches_that_group_only_over_the_bot_api(
             bot_api.push_callback(refused, "/approvefeed 1", user_id=MEMBER)
             await wait_until(lambda: len(bot_api.answered) >= 1)
             await wait_until(lambda: "/approvefeed" in bot_api.screen(GROUP)[-2].visible)
-            assert store.chat_feeds.of_chat(f"telegram:{GROUP}")[0].status == "waiting"
+            requests = await store.run(partial(store.chat_feeds.of_chat, f"telegram:{GROUP}"))
+            assert requests[0].status == "waiting"
             told = len(bot_api.screen(GROUP))
             bot_api.push_button(request, "Freigeben", user_id=OPERATOR)
             await wait_until(lambda: len(bot_api.screen(GROUP)) > told)

@@ -4,6 +4,7 @@ and a weekday subscription sends nothing on Saturday."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -102,7 +103,7 @@ async def test_two_digests_a_day_each_bring_only_what_is_new_since_the_last(
             answer = await ask(bot_api, text, language_code=language)
             assert expected in answer.visible, (text, answer.visible)
             assert not foreign_words(answer.visible, language), answer.visible
-        [sub] = store.chats.subscriptions()
+        [sub] = await store.run(store.chats.subscriptions)
         assert sub.times == ("07:00", "18:00")
 
         async def digest_at(at: datetime) -> str:
@@ -119,13 +120,11 @@ async def test_two_digests_a_day_each_bring_only_what_is_new_since_the_last(
 
         first = await digest_at(morning)
         noon = morning + timedelta(hours=5)
-        store.articles.add_article(
-            NewArticle(
-                "Bahnstreik legt den Verkehr lahm", "dpa", "Streik bei der Bahn. " * 20,
-                ("Die Bahn steht.",), noon,
-            ),
-            noon,
+        strike = NewArticle(
+            "Bahnstreik legt den Verkehr lahm", "dpa", "Streik bei der Bahn. " * 20,
+            ("Die Bahn steht.",), noon,
         )  # fmt: skip
+        await store.run(partial(store.articles.add_article, strike, noon))
         second = await digest_at(evening)
         again = await digest_at(evening + timedelta(minutes=1))
     assert "Grönland" in first

@@ -51,12 +51,12 @@ async def test_a_member_cannot_change_the_groups_digest_and_is_told_who_can(
     chat = f"telegram:{GROUP}"
     async with serving(bot_api, seeded_store, now):
         refused = await in_group(bot_api, "/subscribe 07:30", MEMBER)
-        assert seeded_store.chats.subscription(chat) is None
+        assert await seeded_store.run(partial(seeded_store.chats.subscription, chat)) is None
         subscribed = await in_group(bot_api, "/subscribe 07:30", MODERATOR)
         ended = await in_group(bot_api, "/unsubscribe", MEMBER)
         moved = await in_group(bot_api, "/settings zeit 09:00", MEMBER)
         reading = await in_group(bot_api, "/search venezuela", MEMBER)
-        sub = seeded_store.chats.subscription(chat)
+        sub = await seeded_store.run(partial(seeded_store.chats.subscription, chat))
         by_operator = await in_group(bot_api, "/settings meldungen 3", OPERATOR)
         by_owner = await in_group(bot_api, "/unsubscribe", OWNER)
     assert refused.visible == (
@@ -134,7 +134,7 @@ async def test_a_channel_reader_cannot_change_the_channel_by_a_forged_button(
             bot_api.push_callback(results, data, user_id=MEMBER)
         await wait_until(lambda: len(bot_api.answered) == len(forged))
         assert await store.run(partial(state, store, chat)) == before
-        assert store.chats.subscription(chat) is not None
+        assert await store.run(partial(store.chats.subscription, chat)) is not None
         assert len(bot_api.screen(CHANNEL)) == 2  # nothing answered, nothing edited
         assert results.edits == 0
         # The bot's own button still pages, for any reader.
