@@ -51,12 +51,18 @@ def _quote(lexeme: str) -> str:
 def phrase_vectors(phrase: str) -> Iterator[str]:
     """The `words` tsvector texts (`'lexeme':1,4 …`) of a phrase text (`IndexText.phrase`),
     one per part; none for a text without words."""
-    return (words for words, _ in phrase_rows(phrase))
+    return (_vector(positions) for positions, _ in _parts(phrase))
 
 
 def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
     """Each part's `words` tsvector text and `pairs` array text of a phrase text
     (`IndexText.phrase`); none for a text without words."""
+    for positions, forms in _parts(phrase):
+        yield _vector(positions), _array(_numbers(map(_form_keys, forms)))
+
+
+def _parts(phrase: str) -> Iterator[tuple[dict[str, list[int]], list[str]]]:
+    """Each part of a phrase text: its terms' positions and its forms."""
     forms = phrase.split()
     if len(forms) <= MAX_POSITION:
         # Most texts fit one part: each distinct form's positions, then its terms'.
@@ -71,7 +77,7 @@ def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
             for term in form_terms(form):
                 whole[term] = sorted(whole[term] + found) if term in whole else found
         if all(len(p) <= MAX_REPEATS for p in whole.values()):
-            yield _vector(whole), _array(_numbers(map(_form_keys, forms)))
+            yield whole, forms
             return
     start = 0
     while start < len(forms):
@@ -84,7 +90,7 @@ def phrase_rows(phrase: str) -> Iterator[tuple[str, str]]:
             for term in terms:
                 positions.setdefault(term, []).append(end - start + 1)
             end += 1
-        yield _vector(positions), _array(_numbers(map(_form_keys, forms[start:end])))
+        yield positions, forms[start:end]
         if end == len(forms):
             return
         start = max(start + 1, end - OVERLAP)
