@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 import numpy as np
 
@@ -268,8 +269,8 @@ class Prepared:
     candidates: np.ndarray
     needs: np.ndarray
     budget: float
-    standfirst: int = 0  # how many sentences, from standfirst_start on, are the standfirst
-    standfirst_start: int = 0  # the standfirst's first sentence (a key-points box's first item)
+    # The standfirst's sentences (a key-points box's items need not start at the first).
+    standfirst: range = range(0)
     # Each candidate's stems of its longer words (`repeats` compares them).
     contents: dict[int, frozenset[str]] = field(default_factory=dict)
     # The junk rules' verdicts, filled as selection meets sentences: one article is selected
@@ -354,20 +355,26 @@ def standfirst_length(text: str, weights: Weights = DEFAULT_WEIGHTS) -> int:
     …"), or it is set without a full stop, as teasers and subtitles are and body paragraphs
     never are; or a subheading or question follows it (the feature and interview layout).
     """
-    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
-    if len(paragraphs) < 2:
+    paragraphs = iter_paragraphs(text)
+    first, second = next(paragraphs, None), next(paragraphs, None)
+    if first is None or second is None:
         return 0
-    first = paragraphs[0]
     size = len(to_words(first))
     if not weights.standfirst_min_words <= size <= weights.standfirst_max_words:
         return 0
-    if sum(len(to_words(p)) for p in paragraphs[1:]) < size:
+    # As much text below it, read no further than that: a huge body is not split whole.
+    below = len(to_words(second))
+    for paragraph in paragraphs:
+        if below >= size:
+            break
+        below += len(to_words(paragraph))
+    if below < size:
         return 0
     count = len(join_quote_intros(split_sentences(first)))
     if count > weights.standfirst_max_sentences:
         return 0
-    dated = _AGENCY_DATELINE.match(paragraphs[1]) or _DATELINE.match(paragraphs[1])
-    return count if dated or is_unstopped(first) or is_subheading(paragraphs[1]) else 0
+    dated = _AGENCY_DATELINE.match(second) or _DATELINE.match(second)
+    return count if dated or is_unstopped(first) or is_subheading(second) else 0
 
 
 # A box of the article's key points under a line that names it ("Das Wichtigste in Kürze"): the
@@ -385,20 +392,21 @@ KEY_POINT_WORDS = 30
 _BULLET = re.compile(r"^[-–—•*·]\s+")
 
 
-def first_paragraphs(text: str, count: int) -> list[str]:
-    """The text's first `count` paragraphs, stripped, read no further than they reach: a huge
-    page's body is not split whole for a look at its top."""
-    found: list[str] = []
+def iter_paragraphs(text: str) -> Iterator[str]:
+    """The text's paragraphs (its lines), stripped, one at a time: a reader of the top of a
+    huge page's body does not split it whole."""
     start = 0
     for match in _PARAGRAPH_BREAK.finditer(text):
         if piece := text[start : match.start()].strip():
-            found.append(piece)
-            if len(found) == count:
-                return found
+            yield piece
         start = match.end()
     if piece := text[start:].strip():
-        found.append(piece)
-    return found[:count]
+        yield piece
+
+
+def first_paragraphs(text: str, count: int) -> list[str]:
+    """The text's first `count` paragraphs, stripped."""
+    return list(islice(iter_paragraphs(text), count))
 
 
 def key_points_lines(text: str) -> tuple[int, list[str]]:
@@ -482,16 +490,19 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         start, items = key_points_lines(text)
         lead = len(items) if sentences[start : start + len(items)] == items else 0
     span = range(start, start + lead)
-    teaser = [w for i in span for w in words[i]]
-    if title_words and repeats(*_contents([title_words, teaser])):
-        lead = 0  # the headline again, which the digest shows above the summary
-    if lead and all(is_standfirst_sentence(sentences[i], words[i], weights) for i in span):
+    headline: frozenset[str] = frozenset()
+    if title_words:
+        headline, teaser = _contents([title_words, [w for i in span for w in words[i]]])
+        if repeats(headline, teaser):
+            span = range(0)  # the headline again, which the digest shows above the summary
+    if span and all(is_standfirst_sentence(sentences[i], words[i], weights) for i in span):
         # Not np.union1d: its first use imports numpy.ma (6 MiB) for a few numbers.
         candidates = np.array(sorted({*candidates.tolist(), *span}), dtype=np.intp)
     else:
-        start = lead = 0
-    headline, *stems_of = _contents([title_words, *(words[i] for i in candidates)])
-    contents = dict(zip(candidates.tolist(), stems_of, strict=True))
+        span = range(0)
+    contents = dict(
+        zip(candidates.tolist(), _contents([words[i] for i in candidates]), strict=True)
+    )
     # A sentence that says no more than the headline is the headline again ("»Einfach kein Geld
     # mehr …«" under that headline): the digest shows the headline above the summary.
     if title_words:
@@ -505,8 +516,7 @@ def prepare(text: str, *, title: str | None = None, weights: Weights = DEFAULT_W
         candidates,
         needs,
         word_budget(text, weights),
-        lead,
-        start,
+        span,
         contents,
     )
 
@@ -534,7 +544,7 @@ def select(
     after_chosen = np.zeros(n, dtype=bool)  # the sentence before is in the summary
     chosen: list[int] = []
     # The standfirst, the publisher's own summary, is taken first, in order, as far as it fits.
-    first = list(range(prepared.standfirst_start, prepared.standfirst_start + prepared.standfirst))
+    first = list(prepared.standfirst)
     content = prepared.contents
     while candidates.size and len(chosen) < count:
         ready = candidates[~needs[candidates] | after_chosen[candidates]]
@@ -629,9 +639,8 @@ def picks(prepared: Prepared, model: LinearModel, count: int) -> list[str]:
         model.setting("continuation", 0.0),
     )
     # A teaser set without a full stop gets one: in a summary it runs on into the next sentence.
-    standfirst = range(prepared.standfirst_start, prepared.standfirst_start + prepared.standfirst)
     return [
-        f"{prepared.sentences[i]}." if i in standfirst and is_unstopped(s) else s
+        f"{prepared.sentences[i]}." if i in prepared.standfirst and is_unstopped(s) else s
         for i, s in ((i, prepared.sentences[i]) for i in picked)
     ]
 

@@ -47,11 +47,11 @@ def iter_sentences(text: str) -> Iterator[str]:
             if held and not pending and not held[-1].isspace() and _GLUED_HYPHEN.match(piece):
                 held, pending = "", held
             pending += piece
-            tail = pending.rstrip()[-24:]
+            tail = pending.rstrip()[-48:]
             if (
                 _ORDINAL_END.search(tail[-4:])
-                or _ABBREVIATION_END.search(tail)
-                or _RANK_END.search(pending.rstrip()[-48:])
+                or _ABBREVIATION_END.search(tail[-24:])
+                or _RANK_END.search(tail)
             ):
                 continue
             if pending.strip():
