@@ -44,11 +44,11 @@ def create_owner_only(path: Path) -> None:
         os.chmod(path, 0o600)  # O_CREAT's mode is cut by the umask only, never widened
 
 
-# How long a new file's switch to WAL is retried, as long as the connection's busy timeout.
-WAL_SWITCH_SECONDS = 30.0
+# How long a connection waits for another's lock, and a new file's switch to WAL is retried.
+BUSY_SECONDS = 30.0
 
 
-def switch_to_wal(db: Database, within: float = WAL_SWITCH_SECONDS) -> None:
+def switch_to_wal(db: Database, within: float = BUSY_SECONDS) -> None:
     """Put the database in WAL mode. Processes that open a new file at once all switch it; each
     holds a read lock while it asks for the exclusive one, and SQLite answers "database is
     locked" at once to all but one, whatever the busy timeout. The others try again until
@@ -94,7 +94,7 @@ class Store:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         create_owner_only(path)  # SQLite gives its -wal and -shm files the same mode
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_SECONDS)
         db = WriterDatabase(conn)
         switch_to_wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
@@ -128,7 +128,7 @@ class Store:
         if not path.is_file():
             raise FileNotFoundError(f"no database at {path}")
         uri = f"{path.resolve().as_uri()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_SECONDS)
         return cls(Database(conn), migrate_schema=False)
 
     def check(self) -> int:
