@@ -53,8 +53,9 @@ WEB_SOURCES = {
     "trafilatura": ("adbar/trafilatura@e90b0ef51a", ("tests/cache/", "tests/eval/")),
     "htmldate": ("adbar/htmldate@b895282832", ("tests/cache/", "tests/eval/", "tests/test_set/")),
 }
-GNAD = "tblock/10kGNAD@da845fe4a1"
-FUNDUS = "flairNLP/fundus@18da6e53"
+GNAD_REPO, FUNDUS_REPO = "tblock/10kGNAD", "flairNLP/fundus"
+GNAD = f"{GNAD_REPO}@da845fe4a1"
+FUNDUS = f"{FUNDUS_REPO}@18da6e53"
 FUNDUS_COUNTRIES = ("de", "at", "ch")
 # "… Lead. Wien – Body", "… Lead. Santiago de Chile – Body", "… Lead. Berlin (APA) – Body".
 _DATELINE = re.compile(
@@ -163,7 +164,7 @@ def news_articles(git_dir: Path, counts: Counter[str]) -> Iterator[Record]:
     dev_rows = {
         int(str(r["source"]).split("#row")[1])
         for r in read_jsonl(SUMMARY_SETS["news"])
-        if str(r["source"]).startswith("tblock/10kGNAD")
+        if str(r["source"]).startswith(GNAD_REPO)
     }
     table = _git_blob(git_dir, "test.csv").decode("utf-8")
     for row, (category, article) in enumerate(
@@ -193,7 +194,7 @@ def news_articles(git_dir: Path, counts: Counter[str]) -> Iterator[Record]:
 
 def fundus_articles(git_dir: Path, counts: Counter[str]) -> Iterator[Record]:
     """fundus fixtures of German-language outlets with a teaser, dev articles left out."""
-    dev = [r for r in read_jsonl(SUMMARY_SETS["news"]) if str(r["source"]).startswith(FUNDUS[:15])]
+    dev = [r for r in read_jsonl(SUMMARY_SETS["news"]) if str(r["source"]).startswith(FUNDUS_REPO)]
     dev_titles = {str(r["title"]) for r in dev}
     dev_refs = {str(r["summary"]) for r in dev}
     for name in _git_files(git_dir):
@@ -233,16 +234,21 @@ def fundus_articles(git_dir: Path, counts: Counter[str]) -> Iterator[Record]:
             }
 
 
+def write_set(path: Path, rows: list[Record]) -> None:
+    """Write the records as JSONL (as the dev sets are) and say how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    print(f"{path}: {len(rows)} documents")
+
+
 def write_halves(records: Iterator[Record], out: Path, name: str, key: str) -> None:
     """Write NAME_xA.jsonl and NAME_xB.jsonl, each record to the half its key hashes to."""
-    out.mkdir(parents=True, exist_ok=True)
     halves: dict[str, list[Record]] = {"A": [], "B": []}
     for record in records:
         halves[half(record[key])].append(record)
     for side, rows in halves.items():
-        with (out / f"{name}_x{side}.jsonl").open("w", encoding="utf-8") as f:
-            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        print(f"{out / f'{name}_x{side}.jsonl'}: {len(rows)} documents")
+        write_set(out / f"{name}_x{side}.jsonl", rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -265,12 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.set == "news":
         write_halves(news_articles(args.gnad, counts), args.out, "news", "id")
     else:
-        args.out.mkdir(parents=True, exist_ok=True)
-        path = args.out / "fundus_x.jsonl"
-        rows = list(fundus_articles(args.fundus, counts))
-        with path.open("w", encoding="utf-8") as f:
-            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        print(f"{path}: {len(rows)} documents")
+        write_set(args.out / "fundus_x.jsonl", list(fundus_articles(args.fundus, counts)))
     print(", ".join(f"{k} {v}" for k, v in counts.most_common()))
 
 
