@@ -334,11 +334,13 @@ class Delivery:
         transport = self.transports[platform_of(chat)]
         try:
             if not job.started:
-                job.started = True
+                # A claim that fails (the store busy or unreachable) is tried again with the
+                # send: the job is under way only once it is ours.
                 if item.claim is not None and not await item.claim():
                     log.info("event=delivery_skipped chat=%s label=%s", chat, item.label)
                     self._end(chat, job, SKIPPED)
                     return
+                job.started = True
                 job.size = transport.size
                 job.parts = self._split(chat, item.reply, job.size)
                 if item.budget is not None and len(job.parts) > item.budget:
@@ -382,10 +384,12 @@ class Delivery:
                 str(exc),
                 exc_info=exc,
             )
-        part = job.parts[job.index]
-        # Only a size refusal needs the finer cut, which costs a render or two.
+        # Only a size refusal needs the finer cut, which costs a render or two; a failed claim
+        # comes before there are parts at all.
         finer, size = (
-            self._finer(chat, part, job.size) if isinstance(exc, TooLarge) else ([], job.size)
+            self._finer(chat, job.parts[job.index], job.size)
+            if isinstance(exc, TooLarge)
+            else ([], job.size)
         )
         attempt = Attempt(
             job.tries + 1,
@@ -423,7 +427,7 @@ class Delivery:
                 log.warning(
                     "event=send_plain chat=%s label=%s error=%r", chat, item.label, str(exc)
                 )
-                job.parts[job.index] = plain_reply(part)
+                job.parts[job.index] = plain_reply(job.parts[job.index])
                 job.plain = True
                 self._retry(chat, 0.0)
             case SendNew():

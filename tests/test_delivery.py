@@ -286,6 +286,52 @@ async def test_a_claim_is_taken_right_before_the_first_attempt_and_can_refuse() 
     assert transport.sent == [("console:a", "x")]
 
 
+@pytest.mark.parametrize("failures", [2, 99])
+async def test_a_claim_that_fails_is_tried_again_and_never_counts_as_sent(failures: int) -> None:
+    # A claim is a store write: the store may be busy or unreachable for a moment. The digest
+    # is then claimed again with the next try, and given up as failed after the retries; it
+    # is never reported sent unsent, and the chat's queue goes on.
+    transport = Flaky()
+    tries: list[int] = []
+    ended: list[str] = []
+
+    async def claim() -> bool:
+        tries.append(1)
+        if len(tries) <= failures:
+            raise RuntimeError("database is locked")
+        return True
+
+    async def sent() -> None:
+        ended.append("sent")
+
+    async def failed(outcome: Outcome) -> None:
+        ended.append(outcome.status.value)
+
+    delivery = Delivery({"console": transport}, retries=3, backoff=0.01)
+    await delivery.start()
+    try:
+        digest = delivery.put(Outgoing("console:a", Reply.text("x"), "digest", sent, failed, claim))
+        outcome = await asyncio.wait_for(digest, 5)
+        reply = await asyncio.wait_for(
+            delivery.deliver(Outgoing("console:a", Reply.text("y"), "reply", urgent=True)), 5
+        )
+        await asyncio.wait_for(delivery.join(), 5)
+    finally:
+        await delivery.stop()
+    assert reply == Outcome(Status.SENT)
+    if failures == 2:
+        assert outcome == Outcome(Status.SENT)
+        assert transport.sent == [("console:a", "x"), ("console:a", "y")]
+        assert ended == ["sent"]
+        assert len(tries) == 3
+    else:
+        assert outcome.status is Status.FAILED
+        assert "database is locked" in outcome.reason
+        assert transport.sent == [("console:a", "y")]
+        assert ended == ["failed"]
+        assert len(tries) == 4
+
+
 async def test_an_unattempted_message_is_not_claimed_when_the_queue_stops() -> None:
     transport = Flaky()
     transport.delay = 0.05
