@@ -149,6 +149,7 @@ class _Job:
     size: int = 0
     # The part under way is the plain-text form of what was rendered (after `SendPlain`).
     plain: bool = False
+    claimed: bool = False
     started: bool = False
 
 
@@ -334,13 +335,15 @@ class Delivery:
         transport = self.transports[platform_of(chat)]
         try:
             if not job.started:
-                # A claim that fails (the store busy or unreachable) is tried again with the
-                # send: the job is under way only once it is ours.
-                if item.claim is not None and not await item.claim():
-                    log.info("event=delivery_skipped chat=%s label=%s", chat, item.label)
-                    self._end(chat, job, SKIPPED)
-                    return
-                job.started = True
+                # A claim or a split that fails (the store busy or unreachable, a render
+                # error) is tried again with the send: the job is under way only once it is
+                # ours and cut into its parts, and it is claimed once.
+                if item.claim is not None and not job.claimed:
+                    if not await item.claim():
+                        log.info("event=delivery_skipped chat=%s label=%s", chat, item.label)
+                        self._end(chat, job, SKIPPED)
+                        return
+                    job.claimed = True
                 job.size = transport.size
                 job.parts = self._split(chat, item.reply, job.size)
                 if item.budget is not None and len(job.parts) > item.budget:
@@ -352,6 +355,7 @@ class Delivery:
                         item.budget,
                     )
                     job.parts = job.parts[: item.budget]
+                job.started = True
             if job.index >= len(job.parts):
                 await self._sent(chat, job)
                 return

@@ -332,6 +332,54 @@ async def test_a_claim_that_fails_is_tried_again_and_never_counts_as_sent(failur
         assert len(tries) == 4
 
 
+class BadSplit(Flaky):
+    """Fails to cut the first replies into messages (a render error), then cuts as Flaky."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.split_failures = failures
+
+    def split(self, reply: Reply, size: int) -> list[Reply]:
+        if self.split_failures > 0:
+            self.split_failures -= 1
+            raise ValueError("render error")
+        return super().split(reply, size)
+
+
+@pytest.mark.parametrize("failures", [1, 99])
+async def test_a_reply_that_cannot_be_cut_is_tried_again_and_never_counts_as_sent(
+    failures: int,
+) -> None:
+    transport = BadSplit(failures)
+    claims: list[int] = []
+    ended: list[str] = []
+
+    async def claim() -> bool:
+        claims.append(1)
+        return True
+
+    async def sent() -> None:
+        ended.append("sent")
+
+    async def failed(outcome: Outcome) -> None:
+        ended.append(outcome.status.value)
+
+    delivery = Delivery({"console": transport}, retries=2, backoff=0.01)
+    outcomes = await asyncio.wait_for(
+        run(delivery, Outgoing("console:a", Reply.text("x"), "digest", sent, failed, claim)), 5
+    )
+    assert claims == [1]  # claimed once, however often it is tried
+    if failures == 1:
+        assert outcomes == [Outcome(Status.SENT)]
+        assert transport.sent == [("console:a", "x")]
+        assert ended == ["sent"]
+    else:
+        assert outcomes[0].status is Status.FAILED
+        assert "render error" in outcomes[0].reason
+        assert transport.sent == []
+        assert ended == ["failed"]
+
+
 async def test_an_unattempted_message_is_not_claimed_when_the_queue_stops() -> None:
     transport = Flaky()
     transport.delay = 0.05
