@@ -189,8 +189,12 @@ class DigestSender:
     async def _finish(self, due: Due, status: str, note: str, kept: Reply | None = None) -> None:
         """Record how a claimed digest delivery ended (and keep a sent one for /archive)."""
         archived = None if kept is None else ArchivedDigest(due.date, self.clock(), kept)
-        await self.ends.ask(Ended(DeliveryEnd(due.chat, due.log_key, status, note), archived))
-        self.in_flight.discard((due.chat, due.log_key))
+        try:
+            await self.ends.ask(Ended(DeliveryEnd(due.chat, due.log_key, status, note), archived))
+        finally:
+            # Ended either way: a row left `sending` (the store refused the end) keeps the
+            # claim, so the digest is never sent twice, and the chat's next ones still go.
+            self.in_flight.discard((due.chat, due.log_key))
 
     def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
         async def done() -> None:

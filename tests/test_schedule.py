@@ -409,3 +409,33 @@ async def test_a_due_minute_is_planned_in_a_few_reads_not_a_few_per_chat() -> No
     # Settings, own feeds and last digests: three reads per slice of chats planned together.
     assert len(reads) <= 3 * -(-1201 // PLAN_SLICE)
     store.close()
+
+
+async def test_a_digest_whose_outcome_cannot_be_written_does_not_hold_up_the_chats_next_one(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store refuses the "sent" row once (busy, or the server gone for a moment): the digest
+    # went out, so it is not sent again, and the chat still gets tomorrow's from this process.
+    seeded(store)
+    write = store.deliveries.finish_deliveries
+    refused: list[int] = []
+
+    def finish_once_refused(ends: object, *, at: datetime) -> None:
+        if not refused:
+            refused.append(1)
+            raise RuntimeError("database is locked")
+        write(ends, at=at)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.deliveries, "finish_deliveries", finish_once_refused)
+    recorder = Recorder()
+    queue = Delivery({"console": recorder})
+    await queue.start()
+    scheduler = DigestScheduler(store, queue, clock=utc_now)
+    for day in (10, 10, 11):
+        with time_machine.travel(datetime(2025, 11, day, 6, 0, 1, tzinfo=UTC), tick=False):
+            await scheduler.tick()
+            await queue.join()
+    await queue.stop()
+    assert refused == [1]
+    assert [chat for chat, _ in recorder.sent] == [CHAT, CHAT]
+    assert store.deliveries.delivery_status(CHAT, date(2025, 11, 11)) == "sent"
