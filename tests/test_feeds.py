@@ -6,8 +6,10 @@ import asyncio
 import itertools
 import logging
 import random
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -400,3 +402,41 @@ def test_a_new_interval_holds_for_every_feed_at_the_next_start(store: Store) -> 
     failing = store.feeds.feed(broken.id)
     assert failing is not None
     assert failing.next_fetch == T0 + RETRY_FIRST  # a failing feed keeps its back-off
+
+
+@pytest.mark.parametrize("max_items", [100, 1])
+async def test_items_a_busy_store_failed_to_keep_are_stored_by_a_later_poll(
+    tmp_path: Path, feed_site: FeedSite, client: Fetcher, max_items: int
+) -> None:
+    # Another process holds the write lock past the busy timeout (a backup, a second bot) while
+    # a poll stores its items: the poll fails and none is stored. The feed's body has not
+    # changed when it is polled again, yet its items are new to the store: they are stored
+    # (before, the same body counted as unchanged, or the items left over were drained, and the
+    # failed ones were never stored while the feed stayed the same).
+    path = tmp_path / "newsbot.db"
+    store = Store.open(path)
+    try:
+        feed = store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
+        store.db.execute("PRAGMA busy_timeout = 100")
+        options = PollOptions(every=timedelta(minutes=1), max_items=max_items)
+        poller = FeedPoller(store, client, options)
+        assert await poller.cycle(T0) == 1  # claimed; the poll starts once this test waits
+        other = sqlite3.connect(path)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            await poller.wait(10)
+        finally:
+            other.rollback()
+            other.close()
+        assert await store.run(store.articles.count_articles) == 0
+        # Due again when the failed poll's lease runs out; a cycle a minute from then on.
+        for minute in range(4):
+            await poller.cycle(T0 + options.lease + timedelta(minutes=minute))
+            await poller.wait(10)
+        await poller.stop(0)
+        assert store.articles.count_articles() == 2
+        state = store.feeds.feed(feed.id)
+        assert state is not None
+        assert state.failures == 0
+    finally:
+        store.close()

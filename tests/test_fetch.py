@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from urllib.parse import quote
 
 import pytest
 import pytest_asyncio
@@ -356,3 +357,57 @@ async def test_forty_trickling_pages_leave_a_healthy_feed_stored_within_one_inte
         assert {f"Langsame Meldung Nummer {n}" for n in range(40)} <= await titles()
     finally:
         await slow_site.stop()
+
+
+# Host names that no IDNA encoder or resolver takes, as feeds carry them: a typo's empty label,
+# an A-label with nothing after its prefix, a soft hyphen pasted in from German text.
+MALFORMED_HOSTS = [
+    "http://www..example.de/artikel.html",
+    "http://xn--.example.de/artikel.html",
+    "http://ex\u00adample.de/artikel.html",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_HOSTS)
+async def test_a_malformed_host_name_is_a_fetch_error(url: str) -> None:
+    async with Fetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
+        with pytest.raises(FetchError):
+            await fetcher.get(url)
+
+
+async def test_a_redirect_to_a_malformed_host_name_is_a_fetch_error(hostile: Hostile) -> None:
+    async with Fetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
+        with pytest.raises(FetchError):
+            await fetcher.get(hostile.base + "/go?to=" + quote(MALFORMED_HOSTS[0], safe=":/"))
+
+
+async def test_an_item_linking_to_a_malformed_host_leaves_the_feed_stored(store: Store) -> None:
+    # One item's link has a typo in its host. Its page cannot be fetched, so it is stored from
+    # the feed's own text, and the feed's other items as ever (before, the whole poll crashed:
+    # none stored, no error on the feed).
+    rng = random.Random(12)
+    typo_site = FeedSite()
+    typo_site.publish("streik", "Streik legt die Bahn lahm", german_text(rng, 120), T0)
+    typo_site.publish("kanzler", "Kanzler verteidigt den Haushalt", german_text(rng, 150), T0)
+
+    async def feed(request: web.Request) -> web.StreamResponse:
+        base = typo_site.base
+        xml = rss(typo_site.stories, base).replace(
+            f"{base}/artikel/streik.html", MALFORMED_HOSTS[0]
+        )
+        return web.Response(text=xml, content_type="application/rss+xml")
+
+    typo_site.feed = feed  # type: ignore[method-assign]
+    await typo_site.start()
+    try:
+        feed_id = store.feeds.add_feed(typo_site.url("/feed.xml"), T0).id
+        async with Fetcher(FetchOptions(deadline=2, allowed=LOOPBACK)) as fetcher:
+            report = await poll_feeds(store, fetcher, T0)
+        assert report.failed == ()
+        assert {a.title for a in store.articles.latest(10)} == {
+            "Streik legt die Bahn lahm",
+            "Kanzler verteidigt den Haushalt",
+        }
+        assert store.feeds.feed(feed_id).failures == 0  # type: ignore[union-attr]
+    finally:
+        await typo_site.stop()

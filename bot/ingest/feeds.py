@@ -243,6 +243,9 @@ class FeedPoller:
                 return await self._poll_feed(feed, now)
             except Exception as exc:  # one feed's bug must not end the others' polls
                 log.exception("event=feed_poll_crashed feed=%d", feed.id)
+                # What it read may not be stored (a store error): the next poll reads the feed
+                # again, not taking the same body as unchanged or draining what is left.
+                self._read.pop(feed.id, None)
                 return FeedResult(feed.id, error=f"{type(exc).__name__}: {exc}")
 
     def _finished(self, feed_id: int, _: asyncio.Task[FeedResult]) -> None:

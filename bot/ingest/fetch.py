@@ -207,6 +207,10 @@ class Fetcher:
             if isinstance(exc.__cause__, Blocked):
                 raise FetchError(f"refused: {exc.__cause__}") from exc
             raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            # A host name no IDNA encoder takes (an empty label, a soft hyphen), in a link or a
+            # redirect: httpx and the resolver raise these outside httpx.HTTPError.
+            raise FetchError(f"bad host name: {exc}") from exc
 
     async def aclose(self) -> None:
         """Close the connection pool."""
