@@ -82,15 +82,21 @@ class Outbox:
         poller died between storing and planning); those stored longer ago than the grace are
         given up, as a push that late would be. Returns how many alerts were planned."""
         store = self.store
-        stale = await store.run(partial(store.pushes.unplanned, now - self.grace, PLAN_BATCH))
-        if stale:
+        too_old = 0
+        stale_ones = partial(store.pushes.unplanned, now - self.grace, PLAN_BATCH)
+        while stale := await store.run(stale_ones):
             await store.run(partial(store.pushes.mark_planned, stale))
-            log.warning("event=alerts_not_planned count=%d reason=too_old", len(stale))
-        planned = 0
+            too_old += len(stale)
+        if too_old:
+            log.warning("event=alerts_not_planned count=%d reason=too_old", too_old)
+        planned = late = 0
         while ids := await store.run(partial(store.pushes.unplanned, now - settle, PLAN_BATCH)):
             planned += await self.plan_alerts(ids, now)
+            late += len(ids)
             log.info("event=alerts_planned_late articles=%d planned=%d", len(ids), planned)
-        if planned:
+        # The late articles may make a story break (with or without an alert on them): the
+        # poller that stored them planned no breaking story either.
+        if late:
             await self.plan_breaking(now)
         return planned
 
