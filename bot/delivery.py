@@ -24,7 +24,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.errors import SendError, TooLarge
+from bot.errors import SendError, TooLarge, Transient
 from bot.logs import redact
 from bot.records import Reply
 from bot.render import plain_reply
@@ -114,6 +114,8 @@ OnSent = Callable[[], Awaitable[None]]
 # Called with the outcome of a message given up: `gone` or `failed`, with its reason.
 OnFailed = Callable[[Outcome], Awaitable[None]]
 Claim = Callable[[], Awaitable[bool]]
+# Gives a claim back: the message was claimed but, for sure, never sent when the queue stopped.
+Release = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,8 @@ class Outgoing:
     """A message for one chat and what to do around it.
 
     `claim` runs right before the first attempt; False means someone else has it (skip).
+    `release` gives the claim back when the queue stops before the message surely went out
+    (its tries so far all refused by the platform, or none made), so the next start sends it.
     `urgent` (command replies) goes before queued digests; `budget` caps the messages;
     `replace` edits that platform message instead of posting a new one.
     """
@@ -131,6 +135,7 @@ class Outgoing:
     on_sent: OnSent | None = None
     on_failed: OnFailed | None = None
     claim: Claim | None = None
+    release: Release | None = None
     urgent: bool = False
     budget: int | None = None
     replace: str | None = None
@@ -151,6 +156,9 @@ class _Job:
     plain: bool = False
     claimed: bool = False
     started: bool = False
+    # A try failed without the platform's verdict (a network error, a 5xx, a bug): the message
+    # may have gone out, so its claim is never given back.
+    uncertain: bool = False
 
 
 class Delivery:
@@ -285,7 +293,8 @@ class Delivery:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def stop(self) -> None:
-        """Stop the worker; sends in flight finish, queued ones stay unsent (digests stay due).
+        """Stop the worker; sends in flight finish, queued ones stay unsent (digests stay due),
+        and a claimed one that surely did not go out gives its claim back (due again).
 
         Whoever still waits on a message hears `stopped`, and later messages are refused at
         once, so nothing waiting on the queue holds up the transports' own shutdown.
@@ -299,8 +308,12 @@ class Delivery:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         for queue in self._chats.values():
             for job in queue:
-                if not job.done.done():
-                    job.done.set_result(STOPPED)
+                if job.done.done():
+                    continue
+                if job.claimed and job.index == 0 and not job.uncertain and job.item.release:
+                    log.info("event=delivery_released chat=%s label=%s", job.chat, job.item.label)
+                    await self._call(job.item.release())
+                job.done.set_result(STOPPED)
 
     async def _run(self) -> None:
         while True:
@@ -359,7 +372,11 @@ class Delivery:
             if job.index >= len(job.parts):
                 await self._sent(chat, job)
                 return
-            await transport.send(job.chat, job.parts[job.index], job.replace)
+            try:
+                await transport.send(job.chat, job.parts[job.index], job.replace)
+            except Exception as exc:
+                job.uncertain |= isinstance(exc, Transient) or not isinstance(exc, SendError)
+                raise
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -143,6 +143,7 @@ class DigestSender:
                 on_sent=self._on_sent(due, digest.reply),
                 on_failed=self._on_failed(due),
                 claim=self._claim(due),
+                release=self._release(due),
             )
         )
 
@@ -155,6 +156,17 @@ class DigestSender:
             return False
 
         return claim
+
+    def _release(self, due: Due) -> Callable[[], Awaitable[None]]:
+        async def release() -> None:
+            try:
+                await self.store.run(
+                    partial(self.store.deliveries.release_delivery, due.chat, due.log_key)
+                )
+            finally:
+                self.in_flight.discard((due.chat, due.log_key))
+
+        return release
 
     def _claim_all(self, claims: Sequence[DeliveryRow]) -> list[bool]:
         """Claim a batch in the delivery log (store thread): whether each one is now ours."""

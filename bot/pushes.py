@@ -193,6 +193,7 @@ class Outbox:
                     reply,
                     label,
                     claim=self._claim(ids),
+                    release=self._release(ids),
                     on_sent=self._finish(ids, "sent"),
                     on_failed=self._failed(ids),
                 )
@@ -210,6 +211,15 @@ class Outbox:
             return taken
 
         return claim
+
+    def _release(self, ids: list[int]) -> Callable[[], Awaitable[None]]:
+        async def release() -> None:
+            try:
+                await self.store.run(partial(self.store.pushes.release, ids))
+            finally:
+                self._queued.difference_update(ids)
+
+        return release
 
     def _finish(self, ids: list[int], status: str, note: str = "") -> Callable[[], Awaitable[None]]:
         async def done() -> None:

@@ -380,6 +380,38 @@ async def test_a_reply_that_cannot_be_cut_is_tried_again_and_never_counts_as_sen
         assert ended == ["failed"]
 
 
+@pytest.mark.parametrize(
+    ("refusal", "given_back"),
+    [(RateLimited(60.0), True), (Transient("timed out"), False), (OSError("reset"), False)],
+)
+async def test_a_claim_is_given_back_at_stop_only_when_the_message_surely_did_not_go_out(
+    refusal: Exception, given_back: bool
+) -> None:
+    # Claimed, tried once, and waiting for its next try when the process stops: after the
+    # platform's own refusal (429) nothing went out, so the next start may send it; after a
+    # network error or an unforeseen one it may have, so it is never sent again.
+    transport = Flaky({"console:a": [refusal]})
+    released: list[str] = []
+
+    async def claim() -> bool:
+        return True
+
+    async def release() -> None:
+        released.append("a")
+
+    delivery = Delivery({"console": transport}, backoff=60.0)
+    await delivery.start()
+    waiting = delivery.put(
+        Outgoing("console:a", Reply.text("x"), "alert", claim=claim, release=release)
+    )
+    await wait_until(lambda: not transport.failures["console:a"])
+    await asyncio.sleep(0.05)  # the refusal is handled: the message waits for its next try
+    await delivery.stop()
+    assert await waiting == Outcome(Status.STOPPED)
+    assert transport.sent == []
+    assert released == (["a"] if given_back else [])
+
+
 async def test_an_unattempted_message_is_not_claimed_when_the_queue_stops() -> None:
     transport = Flaky()
     transport.delay = 0.05

@@ -3,13 +3,16 @@ it left is planned by the sender, breaking stories included, and what is too old
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from bot.pushes import PLAN_BATCH
 from bot.store import Store
+from tests.conftest import wait_until
 from tests.test_breaking import CHAT, NIGHT, QUAKE, Bot, add, say
+from tests.test_schedule import Refusing
 
 
 async def test_a_breaking_story_a_dead_poller_left_unplanned_goes_out_after_the_restart(
@@ -46,3 +49,29 @@ async def test_alerts_a_dead_poller_left_past_the_grace_are_all_given_up(
     assert store.pushes.unplanned(NIGHT + timedelta(days=1), PLAN_BATCH) == []
     assert f"event=alerts_not_planned count={PLAN_BATCH + 1} reason=too_old" in caplog.text
     await bot.queue.stop()
+
+
+async def test_an_alert_the_platform_refused_before_a_restart_goes_out_after_it(
+    store: Store,
+) -> None:
+    store.chats.add_alert(CHAT, ("lissabon",), NIGHT - timedelta(days=1))
+    refusing = Refusing(1)
+    first = Bot(store, refusing)
+    first.at = NIGHT
+    await first.queue.start()
+    await first.outbox.plan_alerts(add(store, QUAKE[:1], NIGHT), NIGHT)
+    await first.outbox.send_due(NIGHT)
+    # Claimed and refused (retry in two minutes) when the process is stopped for an update.
+    await wait_until(lambda: refusing.refused == 1)
+    await asyncio.sleep(0.05)
+    await first.queue.stop()
+    assert first.sent() == []
+    second = Bot(store)
+    restart = NIGHT + timedelta(minutes=1)
+    await second.outbox.recover(restart)
+    await second.tick(restart)
+    [alert] = second.sent()
+    assert "Lissabon" in alert
+    await second.tick(restart + timedelta(minutes=1))
+    assert len(second.sent()) == 1
+    await second.queue.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,7 @@ from bot.commands import Context, handle
 from bot.delivery import Delivery
 from bot.digest import for_chats, load_pool, plan_chat
 from bot.digest_delivery import PLAN_SLICE
+from bot.errors import RateLimited
 from bot.ingest.files import ingest_paths
 from bot.pushes import Outbox
 from bot.records import NewArticle, Reply, Subscription
@@ -27,7 +29,7 @@ from bot.schedule import (
 )
 from bot.store import Storage, Store
 from bot.transports.console import LIMITS
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, wait_until
 
 
 @pytest.fixture
@@ -439,3 +441,49 @@ async def test_a_digest_whose_outcome_cannot_be_written_does_not_hold_up_the_cha
     assert refused == [1]
     assert [chat for chat, _ in recorder.sent] == [CHAT, CHAT]
     assert store.deliveries.delivery_status(CHAT, date(2025, 11, 11)) == "sent"
+
+
+async def test_a_digest_the_platform_refused_before_a_restart_goes_out_after_it(
+    store: Store,
+) -> None:
+    # Claimed, answered 429 (retry in two minutes), and the process stopped for an update:
+    # nothing went out, so the next start sends it once (late), not "unknown, not resent".
+    seeded(store)
+    at = datetime(2025, 11, 10, 6, 0, 1, tzinfo=UTC)
+    refusing = Refusing()
+    queue = Delivery({"console": refusing})
+    await queue.start()
+    with time_machine.travel(at, tick=False):
+        await DigestScheduler(store, queue, clock=utc_now).tick()
+        await wait_until(lambda: refusing.refused)
+        await asyncio.sleep(0.05)
+    await queue.stop()
+    assert refusing.sent == []
+    recorder = Recorder()
+    with time_machine.travel(at + timedelta(minutes=3), tick=False):
+        queue = Delivery({"console": recorder})
+        await queue.start()
+        scheduler = DigestScheduler(store, queue, clock=utc_now)
+        await scheduler.start()
+        await scheduler.tick()
+        await queue.join()
+        await scheduler.stop()
+        await queue.stop()
+    assert [chat for chat, _ in recorder.sent] == [CHAT]
+    assert store.deliveries.delivery_status(CHAT, date(2025, 11, 10)) == "sent"
+
+
+class Refusing(Recorder):
+    """Answers Telegram's 429 to the first `refusals` sends (all when None): the platform
+    refused them, nothing went out."""
+
+    def __init__(self, refusals: int | None = None) -> None:
+        super().__init__()
+        self.refusals = refusals
+        self.refused = 0
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        if self.refusals is None or self.refused < self.refusals:
+            self.refused += 1
+            raise RateLimited(120.0)
+        await super().send(chat, part, replace)

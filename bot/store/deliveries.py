@@ -135,6 +135,14 @@ class Deliveries(Table):
                 [(e.status, _iso(at), e.note, e.chat, _key(e.key)) for e in ends],
             )
 
+    def release_delivery(self, chat: str, digest_date: date | str) -> None:
+        """Give back a claim whose digest was never sent (the queue stopped): it is due again."""
+        with self.db.atomic():
+            self.db.execute(
+                "DELETE FROM deliveries WHERE chat = ? AND digest_date = ? AND status = 'sending'",
+                [chat, _key(digest_date)],
+            )
+
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
         """Turn deliveries left `sending` by a stopped process into `unknown`; returns them."""
         with self.db.atomic():

@@ -363,6 +363,10 @@ class DeliveriesPart(Protocol):
         """Record how these claimed deliveries ended, together."""
         ...
 
+    def release_delivery(self, chat: str, digest_date: date | str) -> None:
+        """Give back a claim whose digest was never sent (the queue stopped): it is due again."""
+        ...
+
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
         """Turn deliveries left `sending` by a stopped process into `unknown`; returns them."""
         ...
@@ -477,6 +481,10 @@ class PushesPart(Protocol):
 
     def finish(self, ids: Sequence[int], status: str, at: datetime, note: str = "") -> None:
         """Record how claimed pushes ended (`sent`, `failed`, `gone`)."""
+        ...
+
+    def release(self, ids: Sequence[int]) -> None:
+        """Give back claimed pushes that were never sent (the queue stopped): due again."""
         ...
 
     def abandon_unfinished(self, now: datetime) -> list[PushLeft]:

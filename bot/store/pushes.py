@@ -183,6 +183,15 @@ class Pushes(Table):
                 [status, _iso(at), note, json.dumps(list(ids))],
             )
 
+    def release(self, ids: Sequence[int]) -> None:
+        """Give back claimed pushes that were never sent (the queue stopped): due again."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE pushes SET status = 'planned', attempted = NULL"
+                " WHERE status = 'sending' AND id IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(ids))],
+            )
+
     def abandon_unfinished(self, now: datetime) -> list[PushLeft]:
         """Turn pushes left `sending` by a stopped process into `unknown`; returns them."""
         return self._leave(

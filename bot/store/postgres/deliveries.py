@@ -138,6 +138,13 @@ class Deliveries(Table):
             ],
         )
 
+    def release_delivery(self, chat: str, digest_date: date | str) -> None:
+        """Give back a claim whose digest was never sent (the queue stopped): it is due again."""
+        self.db.execute(
+            "DELETE FROM deliveries WHERE chat = %s AND digest_date = %s AND status = 'sending'",
+            [chat, _key(digest_date)],
+        )
+
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:
         """Turn deliveries left `sending` by a stopped process into `unknown`; returns them."""
         rows = self.db.execute(

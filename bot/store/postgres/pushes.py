@@ -196,6 +196,14 @@ class Pushes(Table):
             [status, _iso(at), note, list(ids)],
         )
 
+    def release(self, ids: Sequence[int]) -> None:
+        """Give back claimed pushes that were never sent (the queue stopped): due again."""
+        self.db.execute(
+            "UPDATE pushes SET status = 'planned', attempted = NULL"
+            " WHERE status = 'sending' AND id = ANY(%s)",
+            [sorted(set(ids))],
+        )
+
     def abandon_unfinished(self, now: datetime) -> list[PushLeft]:
         """Turn pushes left `sending` by a stopped process into `unknown`; returns them."""
         return self._leave(
