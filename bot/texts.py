@@ -663,6 +663,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Der Überblick vom {day} hat {pages} Seiten. Beispiel: /archiv {day} 2",
         "The digest of {day} has {pages} pages. Example: /archive {day} 2",
     ),
+    "archive_one_page": (
+        "Der Überblick vom {day} hat nur eine Seite: /archiv {day}",
+        "The digest of {day} has only one page: /archive {day}",
+    ),
     "archive_bad_date": (
         "„{value}“ ist kein Datum. Beispiel: /archiv 2.1.2026 oder /archiv gestern",
         "“{value}” is not a date. Example: /archive 2026-01-02 or /archive yesterday",

@@ -111,6 +111,8 @@ def parse_spoken(text: str) -> str | None:
         hour, minute = int(clock[:2]), int(clock[3:])
     if offset and minute:
         return None  # "halb 7:30" says nothing
+    if part == "nachts" and hour == 12:
+        hour = 0  # "zwölf Uhr nachts" is midnight, "halb zwölf nachts" half an hour before
     if part in _LATER_PARTS or (part == "nachts" and 9 <= hour <= 11):
         if hour > 12:
             return None

@@ -26,6 +26,9 @@ QUIT_WORDS = frozenset({"quit", "exit", "q", "beenden", "ende"})
 NOW_WORDS = frozenset({"jetzt", "sofort", "now"})
 YES_WORDS = frozenset({"ja", "yes", "an", "on", "true", "1"})
 NO_WORDS = frozenset({"nein", "no", "aus", "off", "false", "0"})
+# Words around digest times that add nothing to them: `/abo um 7`, `at 7pm`, and the bot's own
+# "jeden Tag um 07:00 und 18:00 Uhr" typed back (`/abo 07:00 und 18:00`).
+TIME_FILLERS = frozenset({"um", "at", "und", "and"})
 # `/unalert alle`.
 ALL_WORDS = frozenset({"alle", "all"})
 # `/settings themen alle`: no filter, every topic (`aus` and `-` clear it too).

@@ -710,3 +710,76 @@ def test_too_many_alert_or_topic_words_are_refused_not_cut(store: Store, now: da
         "Eine Suche hat höchstens 8 Wörter (kleine wie „der“ zählen nicht mit). "
         "Beispiel: /search venezuela russland"
     )
+
+
+def test_more_names_the_page_it_cannot_read_when_there_is_a_search(
+    store: Store, now: datetime
+) -> None:
+    store.articles.add_article(
+        NewArticle("Grönland verhandelt", "dpa", "Grönland Text.", (), now), now
+    )
+    assert "1 Treffer" in say(store, now, "/search grönland")
+    for typed in ("-1", "1e3", "zwei"):
+        assert say(store, now, f"/mehr {typed}") == (
+            f"„{typed}“ ist keine Seitenzahl: Seiten zählen ab 1. Beispiel: /more 2"
+        )
+    assert say(store, now, "!more -1", language="en") == (
+        "“-1” is not a page number: pages count from 1. Example: /more 2"
+    )
+
+
+def test_archive_of_a_one_page_digest_shows_its_one_page(store: Store, now: datetime) -> None:
+    yesterday = now - timedelta(days=1)
+    store.archive.archive_digest(CHAT, yesterday.date(), Reply.text("Kurz und knapp."), yesterday)
+    assert say(store, now, "/archiv gestern 2") == (
+        "Der Überblick vom 2025-11-09 hat nur eine Seite: /archiv 2025-11-09"
+    )
+    assert say(store, now, "/archive 2025-11-09 2", language="en") == (
+        "The digest of 2025-11-09 has only one page: /archive 2025-11-09"
+    )
+    assert say(store, now, "/archive 2025-11-09") == "Kurz und knapp."
+
+
+@pytest.mark.parametrize(
+    ("typed", "when"),
+    [
+        ("um 7", "jeden Tag um 07:00 Uhr (Europe/Berlin)"),
+        ("um halb acht", "jeden Tag um 07:30 Uhr (Europe/Berlin)"),
+        ("um 19 Uhr Wien", "jeden Tag um 19:00 Uhr (Europe/Vienna)"),
+        ("at 7pm", "jeden Tag um 19:00 Uhr (Europe/Berlin)"),
+        # The bot's own words back: "jeden Tag um 07:00 und 18:00 Uhr".
+        ("07:00 und 18:00 Uhr", "jeden Tag um 07:00 und 18:00 Uhr"),
+        ("07:00 and 18:00", "jeden Tag um 07:00 und 18:00 Uhr"),
+        ("07:00, 18:00", "jeden Tag um 07:00 und 18:00 Uhr"),
+        # Midnight, as German says it; "halb zwölf nachts" is half an hour before.
+        ("12 Uhr nachts", "jeden Tag um 00:00 Uhr"),
+        ("zwölf uhr nachts", "jeden Tag um 00:00 Uhr"),
+        ("halb zwölf nachts", "jeden Tag um 23:30 Uhr"),
+    ],
+)
+def test_subscribe_reads_a_time_as_people_write_it(
+    store: Store, now: datetime, typed: str, when: str
+) -> None:
+    assert f"Abonniert: {when}" in say(store, now, f"/abo {typed}")
+
+
+def test_settings_time_takes_a_time_said_in_words_like_subscribe(
+    store: Store, now: datetime
+) -> None:
+    say(store, now, "/subscribe 07:00")
+    assert say(store, now, "/einstellungen zeit halb acht") == (
+        "Gespeichert. Überblick täglich um: 07:30 Uhr"
+    )
+    assert say(store, now, "/settings zeit um 7 uhr abends") == (
+        "Gespeichert. Überblick täglich um: 19:00 Uhr"
+    )
+    assert say(store, now, "/settings zeit halb zwanzig") == (
+        "„halb zwanzig“ ist keine Uhrzeit: Stunden 00 bis 23, Minuten 00 bis 59. "
+        "Beispiel: /settings zeit 07:30"
+    )
+    say(store, now, "/settings language en")
+    assert say(store, now, "/settings time at 7pm") == "Saved. Daily digest at: 19:00"
+    assert say(store, now, "/settings time halb zwanzig") == (
+        "“halb zwanzig” is not a time of day: hours 00 to 23, minutes 00 to 59. "
+        "Example: /settings time 07:30"
+    )

@@ -115,7 +115,8 @@ def _paged(
     """Page `page` of `pages` with its footer: the way on (a button), or that it is the last."""
     at = {"page": page, "pages": len(pages), "day": day.isoformat(), "next": page + 1}
     if not 1 <= page <= len(pages):
-        return Reply.text(t(language, "archive_no_page", **at), ok=False)
+        key = "archive_one_page" if len(pages) == 1 else "archive_no_page"
+        return Reply.text(t(language, key, **at), ok=False)
     paragraphs = pages[page - 1]
     if page < len(pages):
         footer = t(language, "archive_more", **at)
@@ -257,8 +258,12 @@ def _more(req: Request) -> Reply:
     last = req.library.chats.last_search(req.ctx.chat)
     arg = req.args.strip().lower()
     match = _MORE.match(arg)
-    if last is None or (arg and match is None):
+    if last is None:
         return Reply.text(t(req.language, "more_none"), ok=False)
+    if arg and match is None:
+        # There is a search: what is wrong is the page asked for (`/more -1`).
+        wrong = t(req.language, "not_a_page", value=req.args.strip(), example="/more 2")
+        return Reply.text(wrong, ok=False)
     text, shown = last
     if match is None:
         return _search_page(req, text, shown + 1, paging=True)

@@ -27,6 +27,7 @@ from bot.vocabulary import (
     NO_FILTER_WORDS,
     NO_WORDS,
     NOW_WORDS,
+    TIME_FILLERS,
     YES_WORDS,
 )
 from summarizer import fold, is_stop_word
@@ -37,8 +38,11 @@ MAX_TOPICS = 8
 
 
 def _time_arg(req: Request, value: str, example: str) -> str | Reply:
-    """`7:30` → `07:30`; anything else a reply naming the wrong part and the right example."""
+    """`7:30` (or `halb acht`) → `07:30`; anything else a reply naming the wrong part and the
+    right example."""
     at = parse_clock(value)
+    if at is None and is_spoken_time(value.split()):
+        at = parse_spoken(value)
     if at is None:
         return Reply.text(t(req.language, "bad_time", value=value, example=example), ok=False)
     return at
@@ -137,7 +141,9 @@ def times_text(language: str, times: tuple[str, ...], days: str) -> str:
 
 
 def _subscribe(req: Request) -> Reply:
-    tokens = req.args.split()
+    # `07:00, 18:00` and `07:00 und 18:00` are two times, as `07:00 18:00` is.
+    typed = req.args.replace(",", " ").split()
+    tokens = [w for w in typed if w.casefold() not in TIME_FILLERS]
     at_once = any(w.casefold() in NOW_WORDS for w in tokens)
     days, rest = _days_words([w for w in tokens if w.casefold() not in NOW_WORDS])
     sub = req.library.chats.subscription(req.ctx.chat)
@@ -397,6 +403,8 @@ def _settings(req: Request) -> Reply:
         text = t(req.language, "settings_unknown", name=parts[0], names=names)
         return Reply.text(text, ok=False)
     values = parts[1:]
+    if setting.key == "time":  # `um 7`, `at 7pm`: the time is the rest
+        values = [v for v in values if v.casefold() not in TIME_FILLERS] or values
     if not values:
         name, example = setting.name(req.language), setting.example(req.language)
         return Reply.text(
@@ -412,10 +420,11 @@ def _settings(req: Request) -> Reply:
         _keep_language(req)
         return _changed(req, setting)
     # A zone may be typed with spaces ("New York"), a time and quiet hours too ("7 Uhr",
-    # "22:00 - 07:00").
+    # "halb acht", "22:00 - 07:00").
+    time_words = looks_like_time(" ".join(values)) or is_spoken_time(values)
     spaced = (
         setting.key == "quiet"
-        or (setting.key == "time" and looks_like_time(" ".join(values)))
+        or (setting.key == "time" and time_words)
         or (setting.key == "zone" and find_zone(" ".join(values)).zone is not None)
     )
     if len(values) > 1 and not spaced:
