@@ -17,8 +17,10 @@ from html import escape
 from pathlib import Path
 from random import Random
 
+import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -30,6 +32,8 @@ from nio import (
 
 from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.config import Config
+from bot.errors import Transient
+from bot.records import Reply
 from bot.schedule import DigestScheduler
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
@@ -642,3 +646,106 @@ async def test_only_a_rooms_moderators_add_a_feed_of_its_own(
     assert added.startswith("Feed 1 für diesen Chat eingetragen")
     entries = await store.run(partial(store.chat_feeds.of_chat, f"matrix:{room}"))
     assert [(e.url, e.status) for e in entries] == [(site.url("/feed.xml"), "active")]
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "plain"])
+async def test_after_a_restart_an_encrypting_bot_still_sends_to_a_room_quiet_since(
+    homeserver: Homeserver,
+    bot_account: Account,
+    store: Store,
+    now: datetime,
+    tmp_path: Path,
+    encrypted: bool,
+) -> None:
+    # Resumed from its sync token, the bot hears only of rooms where something happened since;
+    # a digest is still due in every other room it is in.
+    carol = await login(homeserver, "carol", keys=tmp_path / "carol-keys")
+    bot_keys = tmp_path / "bot-keys"
+    try:
+        async with serving(homeserver, bot_account, store, now, key_store=bot_keys) as served:
+            room = await carol.room_with(bot_account.user_id, encrypted=encrypted)
+            await joined(carol, room, bot_account.user_id)
+            client = served.transport.client  # type: ignore[attr-defined]
+            await wait_until(lambda: room in client.rooms)
+        async with serving(homeserver, bot_account, store, now, key_store=bot_keys) as served:
+            await served.transport.send(f"matrix:{room}", Reply.text("Neu seit gestern"))
+            await carol.wait_notice(lambda b: b.startswith("Neu seit"))
+    finally:
+        await carol.close()
+    # Encrypted exactly when the room asks for it.
+    assert carol.decrypted == (["Neu seit gestern"] if encrypted else [])
+
+
+class LosingProxy:
+    """A reverse proxy on 127.0.0.1 in front of the homeserver that, while `losing`, loses
+    the answers to room sends: the homeserver stores the event, the client sees the connection
+    close (a proxy restarting, a dropped link)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.losing = False
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        assert self._session is not None
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        async with self._session.request(
+            request.method, self.upstream + request.path_qs, headers=headers,
+            data=await request.read(),
+        ) as answer:  # fmt: skip
+            body = await answer.read()
+            if "/send/" in request.path and self.losing:
+                assert request.transport is not None
+                request.transport.close()
+            return web.Response(status=answer.status, body=body, content_type=answer.content_type)
+
+    async def start(self) -> LosingProxy:
+        self._session = aiohttp.ClientSession()
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+
+async def test_a_send_whose_answer_was_lost_is_not_posted_twice_when_retried(
+    homeserver: Homeserver, bot_account: Account, alice: Person
+) -> None:
+    proxy = await LosingProxy(homeserver.url).start()
+    transport = MatrixTransport(
+        proxy.url, bot_account.user_id, password=bot_account.password, sync_timeout_ms=500
+    )
+
+    async def ignore(incoming: object) -> None:
+        pass
+
+    try:
+        await transport.start(ignore)
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        digest = Reply.text("Neu seit gestern")
+        proxy.losing = True
+        with pytest.raises(Transient):  # the homeserver has it; the bot cannot know
+            await transport.send(f"matrix:{room}", digest)
+        proxy.losing = False
+        await transport.send(f"matrix:{room}", digest)  # the delivery's retry
+        await alice.wait_notice(lambda b: b.startswith("Neu seit"))
+        await alice.client.sync(timeout=0)
+    finally:
+        await transport.stop()
+        await proxy.stop()
+    assert [n[2] for n in alice.notices] == ["Neu seit gestern"]

@@ -18,12 +18,14 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from uuid import uuid4
 
 import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
     InviteMemberEvent,
+    JoinedMembersError,
     JoinError,
     LoginResponse,
     MatrixInvitedRoom,
@@ -72,6 +74,8 @@ ERRORS: dict[str, type[SendError]] = {
     "M_INVALID_PARAM": Rejected,
     "M_UNKNOWN_TOKEN": Transient,
 }
+# Sends that may be retried, remembered with their transaction id (a burst's, and some).
+MAX_UNANSWERED = 1024
 # Longest wait between login attempts while the homeserver cannot be reached.
 LOGIN_RETRY_MAX = 60.0
 # Longest we wait for handlers in flight when stopping.
@@ -199,6 +203,11 @@ class MatrixTransport:
         self._batch: dict[str, list[Callable[[], Awaitable[None]]]] = {}
         # Rooms told that the bot cannot read them, until it has left.
         self._refusing: set[str] = set()
+        # (chat, id of a message part) → the part and the transaction id of a send that may
+        # be retried: the retry goes under the same id, so a homeserver that stored the event
+        # although its answer was lost returns it instead of posting it again (the spec's
+        # idempotent PUT .../send/{txnId}).
+        self._unanswered: dict[tuple[str, int], tuple[Reply, str]] = {}
         self.synced = asyncio.Event()
 
     # --- the Transport port ---------------------------------------------------------------
@@ -252,18 +261,54 @@ class MatrixTransport:
             "format": "org.matrix.custom.html",
             "formatted_body": html,
         }
+        room = room_id(chat)
+        client = self.client
+        key = (chat, id(part))
+        pending = self._unanswered.pop(key, None)
+        txn = pending[1] if pending is not None and pending[0] is part else uuid4().hex
         try:
+            if client.olm is not None and room not in client.rooms:
+                await self._meet(room)
             await self._keys_ready()
-            response = await self.client.room_send(
-                room_id(chat), "m.room.message", content, ignore_unverified_devices=True
+            response = await client.room_send(
+                room, "m.room.message", content, tx_id=txn, ignore_unverified_devices=True
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            self._retried_later(key, part, txn)
             raise Transient(str(exc) or type(exc).__name__) from exc
         if isinstance(response, RoomSendError):
             error = classify(response.status_code or "", response.message, response.retry_after_ms)
             if isinstance(error, ChatGone):
                 log.info("event=matrix_chat_gone chat=%s reason=%r", chat, response.message)
+            if isinstance(error, Transient | RateLimited):
+                # A proxy's 5xx may come after the homeserver stored the event; a rate limit
+                # may answer the retry of a send whose answer was lost.
+                self._retried_later(key, part, txn)
             raise error
+
+    async def _meet(self, room: str) -> None:
+        """Make a room known to nio that no sync brought since the start (resumed from a sync
+        token): with encryption on, nio sends to no other. Made as nio makes a joined room; the
+        key store says whether it encrypts, and an encrypted room's members are asked first so
+        the message is encrypted for them (a `SendError` when they cannot be asked)."""
+        client = self.client
+        known = MatrixRoom(room, client.user_id, room in client.encrypted_rooms)
+        client.rooms[room] = known
+        if not known.encrypted:
+            return
+        try:
+            members = await client.joined_members(room)
+        finally:
+            if not known.members_synced:  # asked again at the next send
+                del client.rooms[room]
+        if isinstance(members, JoinedMembersError):
+            raise classify(members.status_code or "", members.message, members.retry_after_ms)
+
+    def _retried_later(self, key: tuple[str, int], part: Reply, txn: str) -> None:
+        """Keep a send's transaction id for its retry, which `bot.delivery` may make."""
+        if len(self._unanswered) >= MAX_UNANSWERED:
+            self._unanswered.clear()
+        self._unanswered[key] = (part, txn)
 
     # --- receiving: one syncing process per account ---------------------------------------
 
