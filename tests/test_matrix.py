@@ -749,3 +749,33 @@ async def test_a_send_whose_answer_was_lost_is_not_posted_twice_when_retried(
         await transport.stop()
         await proxy.stop()
     assert [n[2] for n in alice.notices] == ["Neu seit gestern"]
+
+
+async def test_after_a_restart_a_member_below_the_power_level_still_cannot_change_the_digest(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    # Resumed from its sync token, the bot hears of the room only through what happened since:
+    # no member list, no power levels. Who may manage it is still the room's rule.
+    bob = await login(homeserver, "bob")
+    try:
+        async with serving(homeserver, bot_account, store, now):
+            created = await alice.client.room_create(
+                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(alice, room, bot_account.user_id)
+            await bob.client.sync(timeout=0)
+            await bob.client.join(room)
+            await joined(alice, room, bob.client.user_id)
+            await alice.say(room, "!subscribe 07:30")
+            await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+        async with serving(homeserver, bot_account, store, now):
+            await bob.say(room, "!abbestellen")
+            _, _, refused, _ = await bob.wait_notice(lambda b: not b.startswith("Abonniert"))
+            await alice.say(room, "!abbestellen")
+            await alice.wait_notice(lambda b: b.startswith("Abbestellt"))
+    finally:
+        await bob.close()
+    assert refused.startswith("Entschuldige, /abbestellen dürfen in diesem Raum nur Mitglieder")
+    assert store.chats.subscription(f"matrix:{room}") is None

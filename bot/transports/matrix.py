@@ -203,6 +203,8 @@ class MatrixTransport:
         self._batch: dict[str, list[Callable[[], Awaitable[None]]]] = {}
         # Rooms told that the bot cannot read them, until it has left.
         self._refusing: set[str] = set()
+        # Every joined room's state (members, power levels) has come in a sync of this run.
+        self._state_known = False
         # (chat, id of a message part) → the part and the transaction id of a send that may
         # be retried: the retry goes under the same id, so a homeserver that stored the event
         # although its answer was lost returns it instead of posting it again (the spec's
@@ -225,6 +227,10 @@ class MatrixTransport:
         if self._token is None:
             # A first start: take the rooms' state, join pending invites, answer nothing old.
             await self._sync_once(timeout_ms=0, full_state=True)
+        # Resumed from a token, a sync tells only what changed since: a room's members and
+        # power levels would be missing, and who may manage it unknown. The first sync asks
+        # for every room's whole state with what happened since.
+        self._state_known = self._token is None
         self._ready = True
         self._idle.set()
         self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
@@ -475,7 +481,8 @@ class MatrixTransport:
         failures = 0
         while not self._stopping:
             try:
-                ok = await self._sync_once(self.sync_timeout_ms)
+                ok = await self._sync_once(self.sync_timeout_ms, full_state=not self._state_known)
+                self._state_known |= ok
             except Exception as exc:  # any transport failure: back off, never end the sync
                 log.warning("event=matrix_sync_error error=%r", str(exc))
                 ok = False
