@@ -24,7 +24,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.errors import SendError, TooLarge, Transient
+from bot.errors import RateLimited, SendError, TooLarge, Transient
 from bot.logs import redact
 from bot.records import Reply
 from bot.render import plain_reply
@@ -105,8 +105,11 @@ class Pacer:
         if self.limits.group_per_minute and self.is_group(chat):
             self._group_sent[chat].append(at)
 
-    def hold(self, chat: str, until: float) -> None:
-        """Send nothing to `chat` before `until` (the platform's retry_after)."""
+    def hold(self, chat: str, until: float, *, rate: bool = False) -> None:
+        """Send nothing to `chat` before `until` (a backoff, the platform's retry_after); after
+        a refusal for the rate (`rate`) nothing to any chat when that rate is the account's."""
+        if rate and self.limits.account_wide:
+            self._next = max(self._next, until)
         self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
 
 
@@ -149,6 +152,7 @@ class _Job:
     parts: list[Reply] = field(default_factory=list)
     index: int = 0
     tries: int = 0
+    refusals: int = 0
     moves: int = 0
     replace: str | None = None
     size: int = 0
@@ -387,6 +391,7 @@ class Delivery:
             self._slots.release()
         job.index += 1
         job.tries = 0
+        job.refusals = 0
         job.replace = None
         job.plain = False
         if job.index >= len(job.parts):
@@ -412,8 +417,10 @@ class Delivery:
             if isinstance(exc, TooLarge)
             else ([], job.size)
         )
+        refused = isinstance(exc, RateLimited)
         attempt = Attempt(
-            job.tries + 1,
+            job.tries + (not refused),
+            refusals=job.refusals + refused,
             moves=job.moves,
             editing=job.replace is not None,
             plain=job.plain,
@@ -421,16 +428,18 @@ class Delivery:
         )
         match decide(exc, attempt, retries=self.retries, backoff=self.backoff):
             case Retry(delay, reason):
-                job.tries += 1
+                job.tries, job.refusals = attempt.tries, attempt.refusals
                 log.warning(
-                    "event=delivery_retry chat=%s label=%s try=%d delay=%.1f error=%r",
+                    "event=delivery_retry chat=%s label=%s try=%d refused=%d delay=%.1f error=%r",
                     chat,
                     item.label,
                     job.tries,
+                    job.refusals,
                     delay,
                     redact(reason, self.secrets),
                 )
-                self.pacers[platform_of(chat)].hold(chat, self.clock() + delay)
+                until = self.clock() + delay
+                self.pacers[platform_of(chat)].hold(chat, until, rate=refused)
                 self._retry(chat, delay)
             case Follow(new):
                 job.moves += 1

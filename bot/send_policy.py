@@ -20,6 +20,9 @@ BACKOFF = 2.0
 MAX_BACKOFF = 300.0
 # A platform asking us to wait longer than this for one message is treated as a failure.
 MAX_RETRY_AFTER = 600.0
+# A refusal for the rate says when to come back: the platform's pacing, not a failed try. Only
+# a platform that keeps refusing one message this often is given up on.
+MAX_REFUSALS = 50
 # A chain of moves longer than this is a loop (or a platform bug), not a chat to follow.
 MAX_MOVES = 3
 
@@ -55,13 +58,15 @@ STOPPED = Outcome(Status.STOPPED)
 class Attempt:
     """What `decide` knows about a failed send besides the error.
 
-    `tries` counts the failed attempts at this part that may be retried, this one included;
+    `tries` counts the failed attempts at this part that may be retried, this one included,
+    and `refusals` the platform's refusals for the rate (429) apart from them;
     `moves` the moved chats followed so far; `editing` says it edited an earlier message;
     `plain` that it was already the plain-text form; `finer` that a finer split cuts it in two
     or more parts.
     """
 
     tries: int
+    refusals: int = 0
     moves: int = 0
     editing: bool = False
     plain: bool = False
@@ -135,10 +140,10 @@ def decide(
     if isinstance(error, Rejected):
         # A rejected edit (the message is too old or gone) is sent as a new message instead.
         return SendNew() if attempt.editing else Fail(str(error)[:300])
-    if attempt.tries > retries:
-        return Fail(reason)
     if isinstance(error, RateLimited):
-        if error.retry_after > MAX_RETRY_AFTER:
+        if error.retry_after > MAX_RETRY_AFTER or attempt.refusals > MAX_REFUSALS:
             return Fail(reason)
         return Retry(error.retry_after, reason)
+    if attempt.tries > retries:
+        return Fail(reason)
     return Retry(min(MAX_BACKOFF, backoff * 2 ** (attempt.tries - 1)), reason)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, To
 from bot.records import Reply, Span
 from bot.send_policy import (
     MAX_MOVES,
+    MAX_REFUSALS,
     Attempt,
     Fail,
     Follow,
@@ -96,6 +98,11 @@ def test_what_each_platform_error_means_is_decided_without_a_network() -> None:
     assert decide(TooLarge("too long"), Attempt(1, finer=True)) == SplitFiner()
     assert decide(RateLimited(7), first) == Retry(7, "RateLimited: rate limited, retry after 7 s")
     assert isinstance(decide(RateLimited(10_000), first), Fail)
+    # A refusal for the rate is pacing, not a failed try; only endless refusals give up.
+    assert decide(RateLimited(7), Attempt(9, refusals=3), retries=8) == Retry(
+        7, "RateLimited: rate limited, retry after 7 s"
+    )
+    assert isinstance(decide(RateLimited(7), Attempt(1, refusals=MAX_REFUSALS + 1)), Fail)
     delays = [decide(Transient("500"), Attempt(n), backoff=2) for n in (1, 2, 3)]
     assert [a.delay for a in delays if isinstance(a, Retry)] == [2, 4, 8]
     assert isinstance(decide(Transient("500"), Attempt(9), retries=8), Fail)
@@ -410,6 +417,50 @@ async def test_a_claim_is_given_back_at_stop_only_when_the_message_surely_did_no
     assert await waiting == Outcome(Status.STOPPED)
     assert transport.sent == []
     assert released == (["a"] if given_back else [])
+
+
+class AccountLimit(Flaky):
+    """A server that limits what the account sends, whatever the chat, as a Matrix homeserver
+    does (Synapse's rc_message): a token bucket of `rate` a second and `burst` tokens; a send
+    without a token is refused with the wait until the next one (429, retry_after_ms)."""
+
+    def __init__(self, rate: float, burst: int, limits: Limits) -> None:
+        super().__init__()
+        self.limits = limits
+        self.rate = rate
+        self.tokens = float(burst)
+        self.burst = burst
+        self.at = time.monotonic()
+        self.refused: Counter[str] = Counter()
+
+    async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            self.refused[chat] += 1
+            raise RateLimited((1 - self.tokens) / self.rate)
+        self.tokens -= 1
+        await super().send(chat, part, replace)
+
+
+@pytest.mark.parametrize("account_wide", [True, False])
+async def test_a_burst_over_the_servers_rate_reaches_every_chat(account_wide: bool) -> None:
+    # Ten rooms' digests at five times the rate the server allows the account, three tries
+    # each. A refusal for the rate is the server's pacing, not a failed try: every digest
+    # arrives. Where the limit is the account's, a refusal holds every chat, so the burst goes
+    # at the server's pace instead of asking again and again.
+    limits = Limits(per_second=100.0, chat_gap=0.0, account_wide=account_wide)
+    server = AccountLimit(rate=20.0, burst=1, limits=limits)
+    delivery = Delivery({"console": server}, retries=3)
+    outcomes = await asyncio.wait_for(
+        run(delivery, *(Outgoing(f"console:{n}", Reply.text(str(n)), "digest") for n in range(10))),
+        30,
+    )
+    assert outcomes == [Outcome(Status.SENT)] * 10
+    assert sorted(text for _, text in server.sent) == sorted(str(n) for n in range(10))
+    if account_wide:
+        assert sum(server.refused.values()) <= 30
 
 
 async def test_an_unattempted_message_is_not_claimed_when_the_queue_stops() -> None:

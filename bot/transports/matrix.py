@@ -63,7 +63,7 @@ SYNC_TIMEOUT_MS = 30_000
 MAX_AGE = timedelta(hours=1)
 # Synapse's default rc_message allows bursts of 10 then 0.2/s per sender; bot accounts are
 # usually exempted, so pace gently and rely on M_LIMIT_EXCEEDED's retry_after_ms.
-LIMITS = Limits(per_second=5.0, chat_gap=1.0)
+LIMITS = Limits(per_second=5.0, chat_gap=1.0, account_wide=True)
 # What each Matrix error code means for a message (codes not listed: try again later).
 ERRORS: dict[str, type[SendError]] = {
     "M_FORBIDDEN": ChatGone,

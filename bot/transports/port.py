@@ -46,6 +46,9 @@ class Limits:
     per_second: float
     chat_gap: float
     group_per_minute: int | None = None
+    # The platform's refusal for the rate (429 with its retry_after) is the sender's, not the
+    # chat's: it holds every chat (a Matrix homeserver limits the account, whatever the room).
+    account_wide: bool = False
 
 
 OnMessage = Callable[[Incoming], Awaitable[None]]
