@@ -32,9 +32,11 @@ from nio import (
 
 from bot.app import MATRIX_SYNC_KEY, chat_events
 from bot.config import Config
+from bot.delivery import Delivery, Outgoing
 from bot.errors import Transient
 from bot.records import Reply
 from bot.schedule import DigestScheduler
+from bot.send_policy import Status
 from bot.store import Store
 from bot.transports.matrix import MatrixTransport, close_client
 from bot.transports.port import Limits
@@ -779,3 +781,61 @@ async def test_after_a_restart_a_member_below_the_power_level_still_cannot_chang
         await bob.close()
     assert refused.startswith("Entschuldige, /abbestellen dürfen in diesem Raum nur Mitglieder")
     assert store.chats.subscription(f"matrix:{room}") is None
+
+
+async def test_a_burst_over_the_homeservers_limit_for_the_bot_reaches_every_room(
+    homeserver: Homeserver, bot_account: Account, alice: Person
+) -> None:
+    # Synapse limits what one account sends, whatever the room (rc_message; here 2 a second
+    # and a burst of 2, set for the bot by the admin API). Six rooms' digests at the bot's own
+    # pace of 5 a second, one try each beside the refusals: every room gets its digest once.
+    transport = MatrixTransport(
+        homeserver.url, bot_account.user_id, password=bot_account.password, sync_timeout_ms=500
+    )
+
+    async def ignore(incoming: object) -> None:
+        pass
+
+    admin = AsyncClient(
+        homeserver.url, homeserver.register(f"admin{uuid.uuid4().hex[:8]}", PASSWORD, admin=True)
+    )
+    try:
+        assert isinstance(await admin.login(PASSWORD), LoginResponse)
+        await transport.start(ignore)
+        rooms = [await alice.room_with(bot_account.user_id) for _ in range(6)]
+        for room in rooms:
+            await joined(alice, room, bot_account.user_id)
+        override = (
+            f"{homeserver.url}/_synapse/admin/v1/users/{bot_account.user_id}/override_ratelimit"
+        )
+        async with aiohttp.ClientSession() as http:
+            answer = await http.post(
+                override,
+                json={"messages_per_second": 2, "burst_count": 2},
+                headers={"Authorization": f"Bearer {admin.access_token}"},
+            )
+            assert answer.status == 200, await answer.text()
+        delivery = Delivery({"matrix": transport}, retries=1)
+        await delivery.start()
+        try:
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(
+                    *(
+                        delivery.deliver(Outgoing(f"matrix:{room}", Reply.text(f"Neu {n}"), "d"))
+                        for n, room in enumerate(rooms)
+                    )
+                ),
+                60,
+            )
+        finally:
+            await delivery.stop()
+        end = time.monotonic() + 30
+        while len(alice.notices) < len(rooms) and time.monotonic() < end:
+            await alice.client.sync(timeout=300)
+    finally:
+        await transport.stop()
+        await admin.close()
+    assert [o.status for o in outcomes] == [Status.SENT] * len(rooms)
+    assert sorted((room, body) for room, _, body, _ in alice.notices) == sorted(
+        (room, f"Neu {n}") for n, room in enumerate(rooms)
+    )
