@@ -26,6 +26,7 @@ from nio import (
     AsyncClientConfig,
     LoginResponse,
     RoomCreateResponse,
+    RoomGetStateEventResponse,
     RoomMessageNotice,
     RoomMessageText,
 )
@@ -839,3 +840,85 @@ async def test_a_burst_over_the_homeservers_limit_for_the_bot_reaches_every_room
     assert sorted((room, body) for room, _, body, _ in alice.notices) == sorted(
         (room, f"Neu {n}") for n, room in enumerate(rooms)
     )
+
+
+async def set_level(person: Person, room: str, user: str, level: int) -> None:
+    """Give `user` this power level in the room (as a room admin does in Element)."""
+    current = await person.client.room_get_state_event(room, "m.room.power_levels")
+    assert isinstance(current, RoomGetStateEventResponse)
+    content = {**current.content, "users": {**current.content["users"], user: level}}
+    await person.client.room_put_state(room, "m.room.power_levels", content)
+
+
+async def test_a_malformed_relation_does_not_hide_a_demotion_from_the_bot(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    # Any member may send any JSON as a message's m.relates_to (Synapse reads only an object
+    # as a relation). A string there made the bot fail inside nio's sync handling; nio then
+    # skipped the same sync when asked again, so what followed in it was never seen: here the
+    # moderator's demotion, after which he still changed the room's digest.
+    bob = await login(homeserver, "bob")
+    try:
+        async with serving(homeserver, bot_account, store, now):
+            created = await alice.client.room_create(
+                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(alice, room, bot_account.user_id)
+            await bob.client.sync(timeout=0)
+            await bob.client.join(room)
+            await joined(alice, room, bob.client.user_id)
+            await set_level(alice, room, bob.client.user_id, 50)
+            await alice.say(room, "!subscribe 07:30")
+            await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+        content = {"msgtype": "m.text", "body": "Guten Morgen", "m.relates_to": "kaputt"}
+        await bob.client.room_send(room, "m.room.message", content)
+        await set_level(alice, room, bob.client.user_id, 0)
+        async with serving(homeserver, bot_account, store, now) as served:
+            assert isinstance(served.transport, MatrixTransport)
+            await asyncio.wait_for(served.transport.synced.wait(), 20)
+            await bob.say(room, "!abbestellen")
+            _, _, answer, _ = await bob.wait_notice(lambda b: not b.startswith("Abonniert"))
+    finally:
+        await bob.close()
+    assert answer.startswith("Entschuldige, /abbestellen dürfen in diesem Raum nur Mitglieder")
+    assert store.chats.subscription(f"matrix:{room}") is not None
+
+
+async def test_receiving_again_after_another_process_synced_knows_of_a_demotion(
+    homeserver: Homeserver, bot_account: Account, alice: Person, store: Store, now: datetime
+) -> None:
+    # A process that lost the account's lock stops receiving; another syncs meanwhile and moves
+    # the stored token on. Resumed from that token, a sync tells only what changed since: a
+    # moderator demoted in between would still count as one.
+    bob = await login(homeserver, "bob")
+    try:
+        async with serving(homeserver, bot_account, store, now) as served:
+            transport = served.transport
+            assert isinstance(transport, MatrixTransport)
+            created = await alice.client.room_create(
+                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            room = created.room_id
+            await joined(alice, room, bot_account.user_id)
+            await bob.client.sync(timeout=0)
+            await bob.client.join(room)
+            await joined(alice, room, bob.client.user_id)
+            await set_level(alice, room, bob.client.user_id, 50)
+            await alice.say(room, "!subscribe 07:30")
+            await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+            await transport.stop_receiving()
+            await set_level(alice, room, bob.client.user_id, 0)
+            async with serving(homeserver, bot_account, store, now) as other:
+                # The other process: its first sync brings the demotion, its stop keeps the token.
+                assert isinstance(other.transport, MatrixTransport)
+                await asyncio.wait_for(other.transport.synced.wait(), 20)
+            await transport.start_receiving()
+            await bob.say(room, "!abbestellen")
+            _, _, answer, _ = await bob.wait_notice(lambda b: not b.startswith("Abonniert"))
+    finally:
+        await bob.close()
+    assert answer.startswith("Entschuldige, /abbestellen dürfen in diesem Raum nur Mitglieder")
+    assert store.chats.subscription(f"matrix:{room}") is not None

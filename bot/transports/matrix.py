@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 from uuid import uuid4
 
 import aiohttp
@@ -130,6 +131,28 @@ async def close_client(client: AsyncClient) -> None:
         store.database.close()
 
 
+R = TypeVar("R")
+E = TypeVar("E")
+
+
+def _guarded(handler: Callable[[R, E], Awaitable[None]]) -> Callable[[R, E], Awaitable[None]]:
+    """An event handler that logs its failure instead of raising it into nio's sync handling:
+    nio skips a sync it has handled once, so the rest of that sync (other rooms' commands,
+    power levels, members) would never be seen."""
+
+    async def guarded(room: R, event: E) -> None:
+        try:
+            await handler(room, event)
+        except Exception:
+            log.exception(
+                "event=matrix_event_failed room=%s type=%s",
+                getattr(room, "room_id", "?"),
+                type(event).__name__,
+            )
+
+    return guarded
+
+
 class MatrixTransport:
     """A Matrix bot account: one nio client syncing in the background."""
 
@@ -220,10 +243,10 @@ class MatrixTransport:
         await self._login()
         self._token = await self._load_token() if self._load_token else None
         client = self.client
-        client.add_event_callback(self._on_invite, InviteMemberEvent)
-        client.add_event_callback(self._on_text, RoomMessageText)
-        client.add_event_callback(self._on_member, RoomMemberEvent)
-        client.add_event_callback(self._on_undecryptable, MegolmEvent)
+        client.add_event_callback(_guarded(self._on_invite), InviteMemberEvent)
+        client.add_event_callback(_guarded(self._on_text), RoomMessageText)
+        client.add_event_callback(_guarded(self._on_member), RoomMemberEvent)
+        client.add_event_callback(_guarded(self._on_undecryptable), MegolmEvent)
         if self._token is None:
             # A first start: take the rooms' state, join pending invites, answer nothing old.
             await self._sync_once(timeout_ms=0, full_state=True)
@@ -335,6 +358,9 @@ class MatrixTransport:
         if not self._ready or self.receiving:
             return
         self._token = await self._load_token() if self._load_token else self._token
+        # What changed while another process synced (power levels, members) is not in what
+        # happened since its token: the first sync asks for every room's whole state again.
+        self._state_known = False
         self._stopping = False
         self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
         log.info("event=matrix_receiving user=%s", self.user_id)
@@ -539,8 +565,10 @@ class MatrixTransport:
     async def _on_text(self, room: MatrixRoom, event: RoomMessageText) -> None:
         if not self._ready or event.sender == self.client.user_id:
             return
-        relates = event.source.get("content", {}).get("m.relates_to", {})
-        if relates.get("rel_type") == "m.replace":
+        # Any JSON a sender likes (Synapse reads only an object as a relation). Nothing here may
+        # raise: nio would skip the rest of the sync, its state changes too, when asked again.
+        relates = event.source.get("content", {}).get("m.relates_to")
+        if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
             return  # an edit of an earlier message, which was answered already
         age_ms = time.time() * 1000 - event.server_timestamp
         if age_ms > MAX_AGE.total_seconds() * 1000:
