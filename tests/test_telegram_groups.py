@@ -172,6 +172,27 @@ async def test_a_channel_subscribes_by_a_post_gets_its_digest_and_ends_when_the_
     assert bot_api.count("getChatAdministrators") == 0  # a post in a channel is proof enough
 
 
+async def test_a_channel_post_is_answered_in_the_channel_not_in_its_discussion_group(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    # Telegram copies every post of a channel into its linked discussion group; the bot, a
+    # member of both, answers the post in the channel only (the copy is no member's message).
+    bot_api.add_channel(CHANNEL)
+    bot_api.add_group(GROUP, admins=[OWNER])
+    add_articles(store, now, 2)
+    async with serving(bot_api, store, now):
+        bot_api.push_channel_post("/subscribe 07:00", CHANNEL, discussion=GROUP)
+        bot_api.push_channel_post("/search grönland", CHANNEL, discussion=GROUP)
+        await wait_until(lambda: len(bot_api.screen(CHANNEL)) == 2)
+        # A member's own command after the copies: the group's messages are handled in order.
+        welcome = await in_group(bot_api, "/start", MEMBER)
+    assert bot_api.screen(CHANNEL)[0].visible.startswith("Abonniert: jeden Tag um 07:00 Uhr")
+    assert [m.visible for m in bot_api.screen(GROUP)] == [welcome.visible]
+    assert welcome.visible.startswith("Willkommen")
+    assert store.chats.subscription(chat_key(GROUP)) is None
+    assert bot_api.count("getChatAdministrators") == 0
+
+
 async def test_two_topics_of_one_forum_each_get_their_own_digest_in_their_own_thread(
     bot_api: FakeBotAPI, store: Store, now: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:

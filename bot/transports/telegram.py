@@ -407,7 +407,9 @@ class TelegramTransport:
         app = self.application
         only_messages = filters.UpdateType.MESSAGE
         # Commands in a channel come as `channel_post`: only its administrators can post there.
-        commands = only_messages | filters.UpdateType.CHANNEL_POST
+        # Telegram's copy of a channel post in the channel's discussion group is the channel's
+        # message, not a member's: it is answered in the channel, if anywhere.
+        commands = (only_messages | filters.UpdateType.CHANNEL_POST) & ~filters.IS_AUTOMATIC_FORWARD
         app.add_handler(CommandHandler(command_names(), self._on_text, filters=commands))
         # Unknown commands and chatter get a hint only in private chats: in a group they may be
         # meant for another bot or for people.

@@ -276,8 +276,13 @@ class FakeBotAPI:
         self._entities(msg, text)
         self._push({"message": msg})
 
-    def push_channel_post(self, text: str, chat_id: int) -> None:
-        """An administrator posts `text` in a channel: no `from`, the channel is the sender."""
+    def push_channel_post(self, text: str, chat_id: int, *, discussion: int | None = None) -> None:
+        """An administrator posts `text` in a channel: no `from`, the channel is the sender.
+
+        With `discussion` (the channel's linked discussion group), Telegram also copies the post
+        into that group, as it does for every post: from the service user 777000, the channel as
+        `sender_chat`, marked `is_automatic_forward`.
+        """
         chat = self._chat(chat_id, "channel")
         msg: dict[str, Any] = {
             "message_id": self._next_message_id(),
@@ -288,6 +293,25 @@ class FakeBotAPI:
         }
         self._entities(msg, text)
         self._push({"channel_post": msg})
+        if discussion is None:
+            return
+        copy: dict[str, Any] = {
+            "message_id": self._next_message_id(),
+            "date": msg["date"],
+            "chat": self._chat(discussion, "supergroup"),
+            "from": {"id": 777000, "is_bot": False, "first_name": "Telegram"},
+            "sender_chat": chat,
+            "is_automatic_forward": True,
+            "forward_origin": {
+                "type": "channel",
+                "date": msg["date"],
+                "chat": chat,
+                "message_id": msg["message_id"],
+            },
+            "text": text,
+        }
+        self._entities(copy, text)
+        self._push({"message": copy})
 
     def push_removed(self, chat_id: int, by_user: int = 1) -> None:
         """An administrator removes the bot from a group or channel (my_chat_member: kicked)."""
