@@ -922,3 +922,24 @@ async def test_receiving_again_after_another_process_synced_knows_of_a_demotion(
         await bob.close()
     assert answer.startswith("Entschuldige, /abbestellen dürfen in diesem Raum nur Mitglieder")
     assert store.chats.subscription(f"matrix:{room}") is not None
+
+
+async def test_a_reply_with_the_quoted_fallback_runs_its_own_command(
+    homeserver: Homeserver, bot_account: Account, alice: Person, seeded_store: Store, now: datetime
+) -> None:
+    # A reply to the bot's digest from a client that quotes the message it answers (the spec's
+    # reply fallback: "> <@bot> …" lines and an empty line before the reply's own words).
+    async with serving(homeserver, bot_account, seeded_store, now):
+        room = await alice.room_with(bot_account.user_id)
+        await joined(alice, room, bot_account.user_id)
+        await alice.say(room, "!latest")
+        digest = await alice.wait_notice(lambda b: b.startswith("Die neuesten Artikel"))
+        quoted = "\n".join(f"> {line}" for line in f"<{digest[1]}> {digest[2]}".split("\n"))
+        content = {
+            "msgtype": "m.text",
+            "body": f"{quoted}\n\n!search venezuela",
+            "m.relates_to": {"m.in_reply_to": {"event_id": "$unknown"}},
+        }
+        await alice.client.room_send(room, "m.room.message", content)
+        _, _, answer, _ = await alice.wait_notice(lambda b: not b.startswith("Die neuesten"))
+    assert answer.startswith("2 Treffer für „venezuela“")

@@ -131,6 +131,23 @@ async def close_client(client: AsyncClient) -> None:
         store.database.close()
 
 
+def own_text(event: RoomMessageText) -> str:
+    """A message's own words: a reply's body may open with the quoted message it answers
+    ("> <@alice:example.org> …" lines, then an empty line; the spec's reply fallback), which is
+    not what the sender wrote."""
+    body = event.body
+    relates = event.source.get("content", {}).get("m.relates_to")
+    if not (isinstance(relates, dict) and isinstance(relates.get("m.in_reply_to"), dict)):
+        return body
+    lines = body.split("\n")
+    quoted = 0
+    while quoted < len(lines) and lines[quoted].startswith(">"):
+        quoted += 1
+    if quoted and quoted < len(lines) and not lines[quoted].strip():
+        return "\n".join(lines[quoted + 1 :])
+    return body
+
+
 R = TypeVar("R")
 E = TypeVar("E")
 
@@ -589,7 +606,8 @@ class MatrixTransport:
         # In a room, those at the power level the room asks for changing its state (its
         # `state_default`, 50 unless the room says otherwise) manage the digest.
         level = room.power_levels.defaults.state_default
-        resolved = resolve(event.body)
+        text = own_text(event)
+        resolved = resolve(text)
         may_manage = private or resolved is None or not resolved.asks_manager
         if not may_manage:
             may_manage = event.sender in await self._creators(room) or (
@@ -598,7 +616,7 @@ class MatrixTransport:
         incoming = Incoming(
             chat_key(room.room_id),
             PREFIX + event.sender,
-            event.body,
+            text,
             private=private,
             may_manage=may_manage,
             manage_level=level,
