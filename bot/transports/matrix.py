@@ -135,7 +135,7 @@ def own_text(event: RoomMessageText) -> str:
     """A message's own words: a reply's body may open with the quoted message it answers
     ("> <@alice:example.org> …" lines, then an empty line; the spec's reply fallback), which is
     not what the sender wrote."""
-    body = event.body
+    body = str(event.body)
     relates = event.source.get("content", {}).get("m.relates_to")
     if not (isinstance(relates, dict) and isinstance(relates.get("m.in_reply_to"), dict)):
         return body
