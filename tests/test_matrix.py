@@ -107,6 +107,17 @@ class Person:
         assert isinstance(response, RoomCreateResponse)
         return str(response.room_id)
 
+    async def room_of_three(self, bot_id: str, member: Person, name: str = "Redaktion") -> str:
+        """Create a room (its creator: this person) with the bot and `member`, all joined."""
+        created = await self.client.room_create(name=name, invite=[bot_id, member.client.user_id])
+        assert isinstance(created, RoomCreateResponse)
+        room = str(created.room_id)
+        await joined(self, room, bot_id)
+        await member.client.sync(timeout=0)
+        await member.client.join(room)
+        await joined(self, room, member.client.user_id)
+        return room
+
     async def say(self, room_id: str, text: str) -> None:
         """Send an m.text message (encrypted in an encrypted room, for every member's device)."""
         client = self.client
@@ -389,15 +400,7 @@ async def test_a_room_member_below_the_power_level_cannot_change_the_digest(
     bob = await login(homeserver, "bob")
     try:
         async with serving(homeserver, bot_account, store, now):
-            created = await alice.client.room_create(
-                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
-            await joined(alice, room, bot_account.user_id)
-            await bob.client.sync(timeout=0)
-            await bob.client.join(room)
-            await joined(alice, room, bob.client.user_id)
+            room = await alice.room_of_three(bot_account.user_id, bob)
             await alice.say(room, "!subscribe 07:30")
             await alice.wait_notice(lambda b: b.startswith("Abonniert"))
             await bob.say(room, "!unsubscribe")
@@ -437,16 +440,8 @@ async def test_every_changing_command_in_every_spelling_needs_the_power_level(
     wrong: list[str] = []
     try:
         async with running(transport, store, now):
-            created = await alice.client.room_create(
-                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
+            room = await alice.room_of_three(bot_account.user_id, bob)
             chat = f"matrix:{room}"
-            await joined(alice, room, bot_account.user_id)
-            await bob.client.sync(timeout=0)
-            await bob.client.join(room)
-            await joined(alice, room, bob.client.user_id)
             tested = spellings(("!", "/"), bot_suffix=False)
             assert {f"!{n}" for n in GERMAN_NAMES} <= {spelling for _, spelling in tested}
             for key, spelling in tested:
@@ -629,15 +624,7 @@ async def test_only_a_rooms_moderators_add_a_feed_of_its_own(
     config = Config(chat_feeds="admins", fetch_allow=("127.0.0.1",))
     try:
         async with running(make_transport(homeserver, bot_account, store), store, now, config):
-            created = await alice.client.room_create(
-                name="Lokales", invite=[bot_account.user_id, bob.client.user_id]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
-            await joined(alice, room, bot_account.user_id)
-            await bob.client.sync(timeout=0)
-            await bob.client.join(room)
-            await joined(alice, room, bob.client.user_id)
+            room = await alice.room_of_three(bot_account.user_id, bob, "Lokales")
             await bob.say(room, f"!feedeintragen {site.url('/feed.xml')}")
             _, _, refused, _ = await bob.wait_notice(lambda b: b.startswith("Entschuldige"))
             await alice.say(room, f"!addfeed {site.url('/feed.xml')}")
@@ -762,15 +749,7 @@ async def test_after_a_restart_a_member_below_the_power_level_still_cannot_chang
     bob = await login(homeserver, "bob")
     try:
         async with serving(homeserver, bot_account, store, now):
-            created = await alice.client.room_create(
-                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
-            await joined(alice, room, bot_account.user_id)
-            await bob.client.sync(timeout=0)
-            await bob.client.join(room)
-            await joined(alice, room, bob.client.user_id)
+            room = await alice.room_of_three(bot_account.user_id, bob)
             await alice.say(room, "!subscribe 07:30")
             await alice.wait_notice(lambda b: b.startswith("Abonniert"))
         async with serving(homeserver, bot_account, store, now):
@@ -860,15 +839,7 @@ async def test_a_malformed_relation_does_not_hide_a_demotion_from_the_bot(
     bob = await login(homeserver, "bob")
     try:
         async with serving(homeserver, bot_account, store, now):
-            created = await alice.client.room_create(
-                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
-            await joined(alice, room, bot_account.user_id)
-            await bob.client.sync(timeout=0)
-            await bob.client.join(room)
-            await joined(alice, room, bob.client.user_id)
+            room = await alice.room_of_three(bot_account.user_id, bob)
             await set_level(alice, room, bob.client.user_id, 50)
             await alice.say(room, "!subscribe 07:30")
             await alice.wait_notice(lambda b: b.startswith("Abonniert"))
@@ -897,15 +868,7 @@ async def test_receiving_again_after_another_process_synced_knows_of_a_demotion(
         async with serving(homeserver, bot_account, store, now) as served:
             transport = served.transport
             assert isinstance(transport, MatrixTransport)
-            created = await alice.client.room_create(
-                name="Redaktion", invite=[bot_account.user_id, bob.client.user_id]
-            )
-            assert isinstance(created, RoomCreateResponse)
-            room = created.room_id
-            await joined(alice, room, bot_account.user_id)
-            await bob.client.sync(timeout=0)
-            await bob.client.join(room)
-            await joined(alice, room, bob.client.user_id)
+            room = await alice.room_of_three(bot_account.user_id, bob)
             await set_level(alice, room, bob.client.user_id, 50)
             await alice.say(room, "!subscribe 07:30")
             await alice.wait_notice(lambda b: b.startswith("Abonniert"))
