@@ -293,6 +293,19 @@ async def test_a_claim_is_taken_right_before_the_first_attempt_and_can_refuse() 
     assert transport.sent == [("console:a", "x")]
 
 
+class Ends:
+    """A message's on_sent and on_failed, noting how it ended."""
+
+    def __init__(self) -> None:
+        self.statuses: list[str] = []
+
+    async def sent(self) -> None:
+        self.statuses.append("sent")
+
+    async def failed(self, outcome: Outcome) -> None:
+        self.statuses.append(outcome.status.value)
+
+
 @pytest.mark.parametrize("failures", [2, 99])
 async def test_a_claim_that_fails_is_tried_again_and_never_counts_as_sent(failures: int) -> None:
     # A claim is a store write: the store may be busy or unreachable for a moment. The digest
@@ -300,7 +313,7 @@ async def test_a_claim_that_fails_is_tried_again_and_never_counts_as_sent(failur
     # is never reported sent unsent, and the chat's queue goes on.
     transport = Flaky()
     tries: list[int] = []
-    ended: list[str] = []
+    ended = Ends()
 
     async def claim() -> bool:
         tries.append(1)
@@ -308,16 +321,12 @@ async def test_a_claim_that_fails_is_tried_again_and_never_counts_as_sent(failur
             raise RuntimeError("database is locked")
         return True
 
-    async def sent() -> None:
-        ended.append("sent")
-
-    async def failed(outcome: Outcome) -> None:
-        ended.append(outcome.status.value)
-
     delivery = Delivery({"console": transport}, retries=3, backoff=0.01)
     await delivery.start()
     try:
-        digest = delivery.put(Outgoing("console:a", Reply.text("x"), "digest", sent, failed, claim))
+        digest = delivery.put(
+            Outgoing("console:a", Reply.text("x"), "digest", ended.sent, ended.failed, claim)
+        )
         outcome = await asyncio.wait_for(digest, 5)
         reply = await asyncio.wait_for(
             delivery.deliver(Outgoing("console:a", Reply.text("y"), "reply", urgent=True)), 5
@@ -329,13 +338,13 @@ async def test_a_claim_that_fails_is_tried_again_and_never_counts_as_sent(failur
     if failures == 2:
         assert outcome == Outcome(Status.SENT)
         assert transport.sent == [("console:a", "x"), ("console:a", "y")]
-        assert ended == ["sent"]
+        assert ended.statuses == ["sent"]
         assert len(tries) == 3
     else:
         assert outcome.status is Status.FAILED
         assert "database is locked" in outcome.reason
         assert transport.sent == [("console:a", "y")]
-        assert ended == ["failed"]
+        assert ended.statuses == ["failed"]
         assert len(tries) == 4
 
 
@@ -359,32 +368,25 @@ async def test_a_reply_that_cannot_be_cut_is_tried_again_and_never_counts_as_sen
 ) -> None:
     transport = BadSplit(failures)
     claims: list[int] = []
-    ended: list[str] = []
+    ended = Ends()
 
     async def claim() -> bool:
         claims.append(1)
         return True
 
-    async def sent() -> None:
-        ended.append("sent")
-
-    async def failed(outcome: Outcome) -> None:
-        ended.append(outcome.status.value)
-
     delivery = Delivery({"console": transport}, retries=2, backoff=0.01)
-    outcomes = await asyncio.wait_for(
-        run(delivery, Outgoing("console:a", Reply.text("x"), "digest", sent, failed, claim)), 5
-    )
+    digest = Outgoing("console:a", Reply.text("x"), "digest", ended.sent, ended.failed, claim)
+    outcomes = await asyncio.wait_for(run(delivery, digest), 5)
     assert claims == [1]  # claimed once, however often it is tried
     if failures == 1:
         assert outcomes == [Outcome(Status.SENT)]
         assert transport.sent == [("console:a", "x")]
-        assert ended == ["sent"]
+        assert ended.statuses == ["sent"]
     else:
         assert outcomes[0].status is Status.FAILED
         assert "render error" in outcomes[0].reason
         assert transport.sent == []
-        assert ended == ["failed"]
+        assert ended.statuses == ["failed"]
 
 
 @pytest.mark.parametrize(
