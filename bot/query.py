@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -19,7 +19,13 @@ from bot.typed_times import is_known_day, parse_day
 from bot.vocabulary import OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
 from summarizer import normalize, terms, words
 
-_FILTER = re.compile(rf"(?i)\b({'|'.join((*SINCE_PREFIXES, *SOURCE_PREFIXES))}):(\S*)")
+# A filter's value runs to the next space, or is "in quotes" ("Süddeutsche Zeitung" has one).
+_FILTER = re.compile(
+    rf"(?i)\b({'|'.join((*SINCE_PREFIXES, *SOURCE_PREFIXES))}):"
+    r'("[^"]*"|„[^“”"]*[“”"]|“[^”"]*[”"]|\S*)'
+)
+# Quotes around a filter's value, or one left open: no outlet or day is named with them.
+_QUOTES = '"„“”‚‘’«»'
 # More words than this add nothing to a news search and only slow FTS5 down.
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
@@ -198,6 +204,17 @@ def to_match(
     return " AND ".join(parts)
 
 
+def excluding_compounds(query: Query, compounds: Mapping[str, Sequence[str]]) -> Query:
+    """The query with each `-word` also standing for its terms' stored `compounds`, as the
+    word finds them (`to_match`): `-Rente` leaves out what `Rente` finds ("Rentenpaket"),
+    as an alert's and a topic's `-word` do (`is_term_match`)."""
+    excluded = tuple(
+        tuple(dict.fromkeys((*word, *(c for t in word for c in compounds.get(t, ())))))
+        for word in query.excluded
+    )
+    return replace(query, excluded=excluded)
+
+
 def is_term_match(want: str, term: str) -> bool:
     """A text's term matches a wanted term: the same, or a compound it starts or ends."""
     return term == want or (
@@ -301,7 +318,7 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     problem: str | None = None
     filters: list[str] = []
     for match in _FILTER.finditer(text):
-        key, value = match.group(1), match.group(2)
+        key, value = match.group(1), match.group(2).strip(_QUOTES).strip()
         filters.append(match.group(0))
         if key.casefold() in SINCE_PREFIXES:
             day = parse_day(value, today)

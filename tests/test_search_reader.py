@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.alerts import alert_matches, alert_words
 from bot.commands import Context, handle
 from bot.digest import build_digests, plan_chat
 from bot.records import NewArticle, Reply
@@ -159,3 +160,24 @@ def test_a_topic_takes_stories_about_it_not_a_passing_mention(store: Storage) ->
     plan = plan_chat(store, "telegram:1", NOW, default_zone="Europe/Berlin", fresh=True)
     digest = build_digests(store, {"": plan}, NOW)[""]
     assert [s.headline for s in digest.stories] == ["Bundestag beschließt Rentenpaket"]
+
+
+def test_a_minus_word_leaves_out_what_the_word_finds(store: Storage) -> None:
+    # "Rente" finds the Rentenpaket article through its compound, and an alert's or a topic's
+    # "-Rente" leaves it out: so does the search's, with words and with filters alone.
+    store.articles.add_articles([RENTE, HOCHZEIT], NOW)
+    assert "Bundestag beschließt Rentenpaket" in say(store, "/search Rente")
+    assert not alert_matches(alert_words("Bundestag -Rente"), f"{RENTE.title}\n{RENTE.body}")
+    shown = say(store, "/search Bundestag -Rente")
+    assert "Bundestag beschließt Rentenpaket" not in shown
+    assert "1 Treffer wegen -Rente ausgeschlossen" in shown
+    assert "Bundestag beschließt Rentenpaket" not in say(store, "/search quelle:dpa -Rente")
+
+
+def test_quelle_takes_an_outlet_name_in_quotes(store: Storage) -> None:
+    store.articles.add_articles([RENTE, GLUEHWEIN], NOW)
+    for typed in ('"Süddeutsche Zeitung"', "„Süddeutsche Zeitung“", '"sz"'):
+        shown = say(store, f"/search Kosten quelle:{typed}")
+        assert "1 Treffer" in shown, typed
+        assert "Glühwein wird auf Münchner Christkindlmarkt teurer" in shown, typed
+        assert "Glühwein wird" in say(store, f"/search quelle:{typed}"), typed

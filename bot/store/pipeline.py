@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.query import Query, has_phrases, to_match
+from bot.query import Query, excluding_compounds, has_phrases, to_match
 from bot.records import SearchHit, SearchPage
 from bot.store.ranking import (
     CANDIDATES,
@@ -118,6 +118,11 @@ class SearchPipeline(ABC):
         return self._search(query, limit, offset, now or datetime.now(UTC))
 
     def _search(self, query: Query, limit: int, offset: int, now: datetime) -> SearchPage:
+        # A `-word` leaves out what the word finds, its stored compounds too ("-Rente":
+        # "Rentenpaket"), as an alert's `-word` does.
+        excluded = list(dict.fromkeys(t for word in query.excluded for t in word))
+        if excluded:
+            query = excluding_compounds(query, self._compounds(excluded))
         filters = Filters.of(query)
         if not query.match:
             return self._filters_only(query, filters, limit, offset)
