@@ -7,7 +7,7 @@ import itertools
 import logging
 import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,11 +16,18 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.allowed_urls import Allowed
-from bot.ingest.feeds import RETRY_FIRST, FeedPoller, PollOptions, poll_feeds, retry_delay
+from bot.ingest.feeds import (
+    RETRY_FIRST,
+    FeedPoller,
+    PollOptions,
+    check_feed,
+    poll_feeds,
+    retry_delay,
+)
 from bot.ingest.fetch import Fetched, Fetcher, FetchOptions
 from bot.query import parse_query
 from bot.store import Storage, Store
-from tests.fakes.feed_site import FeedSite, german_text
+from tests.fakes.feed_site import FeedSite, german_text, page_html, rss
 
 
 @pytest.fixture
@@ -440,3 +447,119 @@ async def test_items_a_busy_store_failed_to_keep_are_stored_by_a_later_poll(
         assert state.failures == 0
     finally:
         store.close()
+
+
+async def _serve_edited_feed(
+    edit: Callable[[str], str], kanzler_page: web.Response | None = None
+) -> FeedSite:
+    """The test site with two stories, its feed's XML changed by `edit` as a server would (and
+    the first story's page replaced by `kanzler_page`)."""
+    site = FeedSite()
+    rng = random.Random(21)
+    site.publish("kanzler", "Kanzler verteidigt den Haushalt", german_text(rng, 150), T0)
+    site.publish("streik", "Streik legt die Bahn lahm", german_text(rng, 150), T0)
+
+    async def feed(request: web.Request) -> web.StreamResponse:
+        return web.Response(text=edit(rss(site.stories, site.base)), content_type="text/xml")
+
+    async def article(request: web.Request) -> web.StreamResponse:
+        if kanzler_page is not None and request.match_info["slug"] == "kanzler":
+            return kanzler_page
+        return await FeedSite.article(site, request)
+
+    site.feed = feed  # type: ignore[method-assign]
+    site.article = article  # type: ignore[method-assign]
+    return await site.start()
+
+
+async def test_control_characters_in_a_feed_leave_its_items_stored_clean(
+    store: Store, client: Fetcher
+) -> None:
+    # A NUL (raw or `&#0;`) in the feed's title or an item's title, guid or link: PostgreSQL
+    # refuses NUL in text, so the whole poll failed there, every time (none of the feed's
+    # items stored); SQLite stored the control characters in titles and sources.
+    def edit(xml: str) -> str:
+        return (
+            xml.replace("<title>Testnachrichten", "<title>Test\x00nachrichten\x1b")
+            .replace("<title>Kanzler verteidigt", "<title>Kanzler&#0; verteidigt\x07")
+            .replace("kanzler.html</guid>", "kanz\x00ler.html</guid>")
+            .replace("kanzler.html</link>", "kanzler.html&#0;</link>")
+        )
+
+    site = await _serve_edited_feed(edit)
+    try:
+        store.feeds.add_feed(site.url("/feed.xml"), T0)
+        report = await poll_feeds(store, client, T0)
+    finally:
+        await site.stop()
+    assert report.failed == ()
+    articles = store.articles.latest(10)
+    assert {a.title for a in articles} == {
+        "Kanzler verteidigt den Haushalt",
+        "Streik legt die Bahn lahm",
+    }
+    assert {a.source for a in articles} == {"Testnachrichten"}
+    assert {(a.url or "").rsplit("/", 1)[1] for a in articles} == {"kanzler.html", "streik.html"}
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#x110000;", "&#99999999999999999999;"])
+async def test_a_character_reference_no_parser_reads_is_a_feed_failure(
+    store: Store, client: Fetcher, reference: str
+) -> None:
+    # feedparser raises on a reference to no character (a surrogate, past U+10FFFF). The poll
+    # crashed with a traceback: no error on the feed, no backoff (polled again each lease),
+    # and checking the feed (`/addfeed`, `newsbot feeds add`) raised out of check_feed.
+    site = await _serve_edited_feed(lambda xml: xml.replace("Kanzler", f"Kanzler{reference}"))
+    try:
+        feed = store.feeds.add_feed(site.url("/feed.xml"), T0)
+        report = await poll_feeds(store, client, T0)
+        check = await check_feed(client, site.url("/feed.xml"))
+    finally:
+        await site.stop()
+    assert [error.split(" (")[0] for _, error in report.failed] == ["not a feed"]
+    state = store.feeds.feed(feed.id)
+    assert state is not None
+    assert state.failures == 1
+    assert check.problem == "not_feed"
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+async def test_an_item_dated_out_of_range_is_stored_undated(
+    store: Store, client: Fetcher, date: str
+) -> None:
+    # A date feedparser reads but a datetime cannot hold (year 0 or 10000 in UTC): the poll
+    # crashed on it, and the feed's other items were never stored.
+    site = await _serve_edited_feed(
+        lambda xml: xml.replace("<pubDate>", f"<pubDate>{date}<!--", 1).replace(
+            "</pubDate>", "--></pubDate>", 1
+        )
+    )
+    try:
+        store.feeds.add_feed(site.url("/feed.xml"), T0)
+        report = await poll_feeds(store, client, T0)
+    finally:
+        await site.stop()
+    assert report.failed == ()
+    assert len(report.added) == 2
+
+
+async def test_a_page_labelled_latin1_keeps_its_windows_1252_quotes_and_euro_signs(
+    store: Store, client: Fetcher
+) -> None:
+    # German sites label windows-1252 pages ISO-8859-1, which every browser reads as
+    # windows-1252 (WHATWG Encoding). Read as Latin-1, „ “ – € became C1 controls that no
+    # chat shows: "5 €" was stored as "5 \x80" and sent as "5 ".
+    body = german_text(random.Random(4), 150) + "\n\n„Das kostet 5 € mehr“ – sagte sie."
+    html = page_html("Kanzler verteidigt den Haushalt", body, charset="iso-8859-1")
+    page = web.Response(
+        body=html.encode("cp1252"), headers={"Content-Type": "text/html; charset=ISO-8859-1"}
+    )
+    site = await _serve_edited_feed(lambda xml: xml, page)
+    try:
+        store.feeds.add_feed(site.url("/feed.xml"), T0)
+        report = await poll_feeds(store, client, T0)
+    finally:
+        await site.stop()
+    assert len(report.added) == 2
+    bodies = " ".join(a.body for a in store.articles.latest(10))
+    assert "„Das kostet 5 € mehr“ – sagte sie." in bodies

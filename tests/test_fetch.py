@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from urllib.parse import quote
@@ -411,3 +414,91 @@ async def test_an_item_linking_to_a_malformed_host_leaves_the_feed_stored(store:
         assert store.feeds.feed(feed_id).failures == 0  # type: ignore[union-attr]
     finally:
         await typo_site.stop()
+
+
+def _gzip(chunks: Iterable[bytes], wbits: int = 31) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return b"".join([*(packer.compress(c) for c in chunks), packer.flush()])
+
+
+@functools.cache
+def _bomb(coding: str) -> bytes:
+    """A body a few kilobytes long that inflates to 100 MB of zeros (nested: `gzip, gzip`)."""
+    zeros = (bytes(1_000_000) for _ in range(100))
+    if coding == "deflate":
+        return _gzip(zeros, wbits=15)
+    if coding == "gzip, gzip":
+        return _gzip([_gzip(zeros)])
+    return _gzip(zeros)
+
+
+@pytest.mark.parametrize(
+    ("coding", "chunked"),
+    [("gzip", False), ("gzip", True), ("deflate", False), ("gzip, gzip", False)],
+)
+async def test_a_compression_bomb_is_refused_before_it_is_inflated(
+    coding: str, chunked: bool
+) -> None:
+    # A body of kilobytes that inflates to 100 MB. httpx inflates each 64 KB read whole, so
+    # one read held 64 MB however small the cap, and a nested `gzip, gzip` body of 1 KB held
+    # all 100 MB (gigabytes for a slightly larger one) before the size was counted.
+    body = _bomb(coding)
+    assert len(body) < 200_000
+
+    async def bomb(request: web.Request) -> web.StreamResponse:
+        headers = {"Content-Encoding": coding, "Content-Type": "application/rss+xml"}
+        if not chunked:
+            return web.Response(body=body, headers=headers)
+        response = web.StreamResponse(headers=headers)
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for i in range(0, len(body), 65536):
+            await response.write(body[i : i + 65536])
+        return response
+
+    app = web.Application()
+    app.router.add_get("/feed.xml", bomb)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml"
+    tracemalloc.start()
+    try:
+        async with Fetcher(FetchOptions(deadline=5, allowed=LOOPBACK)) as fetcher:
+            with pytest.raises(FetchError, match="too large"):
+                await fetcher.get(url, max_bytes=1_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        await runner.cleanup()
+    assert peak < 10_000_000
+
+
+@pytest.mark.parametrize(
+    ("coding", "pack"),
+    [
+        ("gzip", lambda b: _gzip([b])),
+        ("deflate", lambda b: _gzip([b], wbits=15)),
+        ("deflate", lambda b: _gzip([b], wbits=-15)),  # raw deflate, as many servers send it
+        ("gzip, gzip", lambda b: _gzip([_gzip([b])])),
+        ("identity", lambda b: b),
+    ],
+)
+async def test_compressed_answers_arrive_whole(coding: str, pack: Callable[[bytes], bytes]) -> None:
+    text = "<rss version='2.0'><channel>" + "<item><title>Ä</title></item>" * 5000
+    content = (text + "</channel></rss>").encode()
+
+    async def feed(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=pack(content), headers={"Content-Encoding": coding})
+
+    app = web.Application()
+    app.router.add_get("/feed.xml", feed)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with Fetcher(FetchOptions(deadline=5, allowed=LOOPBACK)) as fetcher:
+            fetched = await fetcher.get(f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml")
+    finally:
+        await runner.cleanup()
+    assert fetched.content == content

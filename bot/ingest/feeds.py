@@ -59,6 +59,9 @@ HELD_CHARS = 500_000
 OnAdded = Callable[[list[int]], Awaitable[None]]
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"(?i)</p\s*>|<br\s*/?>|</h\d\s*>|</li\s*>")
+# C0/C1 controls but tab and line breaks: feeds carry them raw or as `&#0;`; PostgreSQL refuses
+# NUL in text (the feed's whole poll failed), and no reader can see any of them.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,15 +397,14 @@ class FeedPoller:
             # A server without validators sends the same body again: parsed once is enough.
             return updated
         parsed = await asyncio.to_thread(
-            feedparser.parse,
-            fetched.content,
-            response_headers={"content-type": fetched.content_type, "content-location": feed.url},
+            parse_feed, fetched.content, fetched.content_type, feed.url
         )
         # An HTML page is no feed even when it parses cleanly: it has no RSS/Atom version.
         is_feed = parsed.get("version") and not parsed.get("bozo")
         if not parsed.entries and not is_feed:
             raise FetchError(f"not a feed ({type(parsed.get('bozo_exception')).__name__})")
-        feed = replace(feed, title=feed.title or parsed.feed.get("title") or None)
+        title = visible(parsed.feed.get("title") or "").strip()
+        feed = replace(feed, title=feed.title or title or None)
         source = feed.title or urlsplit(feed.url).hostname or feed.url
         items = [i for i in (_item(e, source) for e in parsed.entries) if i is not None]
         store = self.store
@@ -515,16 +517,12 @@ async def check_feed(fetcher: Fetcher, url: str) -> FeedCheck:
     """
     try:
         fetched = await fetcher.get(url)
+        parsed = await asyncio.to_thread(parse_feed, fetched.content, fetched.content_type, url)
     except FetchError as exc:
         return fetch_problem(url, str(exc))
-    parsed = await asyncio.to_thread(
-        feedparser.parse,
-        fetched.content,
-        response_headers={"content-type": fetched.content_type, "content-location": url},
-    )
     if not parsed.get("version") and not parsed.entries:
         return FeedCheck(url, "not_feed")
-    return FeedCheck(url, title=parsed.feed.get("title") or None)
+    return FeedCheck(url, title=visible(parsed.feed.get("title") or "").strip() or None)
 
 
 _HTTP_STATUS = re.compile(r"^HTTP (\d{3})")
@@ -547,24 +545,49 @@ def fetch_problem(url: str, error: str) -> FeedCheck:
     return FeedCheck(url, "unreachable")
 
 
+def parse_feed(content: bytes, content_type: str, url: str) -> Any:
+    """A fetched body as feedparser reads it; raises `FetchError` where feedparser raises."""
+    try:
+        return feedparser.parse(
+            content, response_headers={"content-type": content_type, "content-location": url}
+        )
+    except (ValueError, OverflowError) as exc:
+        # Its loose parser calls chr() on any `&#…;`: a surrogate or a number past U+10FFFF
+        # raises instead of setting `bozo`.
+        raise FetchError(f"not a feed ({type(exc).__name__}: {exc})") from exc
+
+
+def visible(text: str) -> str:
+    """A feed's text without control characters (see _CONTROLS)."""
+    return _CONTROLS.sub("", text)
+
+
+def _published(stamp: Any) -> datetime | None:
+    """An entry's date, None when there is none or it is past what a datetime holds."""
+    if not stamp:
+        return None
+    try:
+        return datetime.fromtimestamp(timegm(stamp), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None  # year 0 or 10000 once in UTC ("0001-01-01T00:00:00+14:00")
+
+
 def _item(entry: Any, source: str) -> Item | None:
-    url = entry.get("link") or None
-    key = entry.get("id") or url
+    url = visible(entry.get("link") or "") or None
+    key = visible(entry.get("id") or "") or url
     if not key:
         return None
     text = ""
     if entry.get("content"):
         text = entry["content"][0].get("value", "")
     text = text or entry.get("summary", "")
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = datetime.fromtimestamp(timegm(stamp), UTC) if stamp else None
     return Item(
         key="item:" + key,
         url=url,
-        title=(entry.get("title") or "").strip() or None,
+        title=visible(entry.get("title") or "").strip() or None,
         source=source,
-        published=published,
-        feed_text=to_text(text),
+        published=_published(entry.get("published_parsed") or entry.get("updated_parsed")),
+        feed_text=to_text(visible(text)),
     )
 
 

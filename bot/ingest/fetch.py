@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 5_000_000
 DEADLINE = 30.0
 MAX_REDIRECTS = 5
+# The content codings undone here (zlib window bits); others are kept as sent, as httpx does.
+_CODINGS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+# Servers apply one; each layer holds a decompressor (about 40 KB), so a header listing thousands
+# is refused rather than taken.
+MAX_CODINGS = 2
 
 
 class FetchError(NewsbotError):
@@ -61,6 +67,56 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     permanent_redirect: bool = False
+
+
+class Inflater:
+    """A body's content codings undone with no layer's output past `limit` bytes.
+
+    httpx inflates each read of up to 64 KB whole, before its size can be counted: one read of
+    a gzip bomb held 64 MB whatever the cap, and a `gzip, gzip` body of 1 KB held gigabytes.
+    """
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        codings = [c.strip().lower() for c in content_encoding.split(",")]
+        known = [c for c in codings if c in _CODINGS]
+        if len(known) > MAX_CODINGS:
+            raise FetchError(f"{len(known)} content codings (at most {MAX_CODINGS} are undone)")
+        # Applied in the order listed, so undone from the last.
+        self.layers = [_Layer(c) for c in reversed(known)]
+        self.limit = limit
+
+    def feed(self, data: bytes) -> bytes:
+        """The decoded bytes of the next raw chunk; raises `FetchError` past the limit."""
+        for layer in self.layers:
+            data = layer.inflate(data, self.limit)
+        return data
+
+
+class _Layer:
+    """One content coding's decompressor, counting what it has put out."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self.unpacker = zlib.decompressobj(_CODINGS[coding])
+        self.started = False
+        self.size = 0
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        room = limit - self.size
+        try:
+            out = self.unpacker.decompress(data, room + 1)
+        except zlib.error as exc:
+            if self.coding != "deflate" or self.started:
+                raise FetchError(f"bad {self.coding} body: {exc}") from exc
+            # Many servers send raw deflate (no zlib header) as `deflate`; httpx takes both.
+            self.unpacker = zlib.decompressobj(-zlib.MAX_WBITS)
+            self.started = True
+            return self.inflate(data, limit)
+        self.started = self.started or bool(data)
+        self.size += len(out)
+        if len(out) > room or self.unpacker.unconsumed_tail:
+            raise FetchError(f"response too large (over {limit} bytes)")
+        return out
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -145,7 +201,9 @@ class Fetcher:
         self.client = httpx.AsyncClient(
             transport=GuardedTransport(self.options),
             timeout=timeout,
-            headers={"User-Agent": user_agent()},
+            # Only what `Inflater` undoes under the size cap (httpx would add br and zstd when
+            # their packages are installed).
+            headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate"},
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             # Proxies from the environment would make the guard check the proxy, not the site.
@@ -183,8 +241,11 @@ class Fetcher:
                     raise FetchError(f"response too large ({declared} bytes)")
                 chunks: list[bytes] = []
                 size = 0
-                # Decoded bytes are counted, so a small gzip bomb is refused as well.
-                async for chunk in resp.aiter_bytes():
+                # Decoded bytes are counted as they are inflated, so a small gzip bomb is
+                # refused before it is held.
+                inflater = Inflater(resp.headers.get("content-encoding", ""), max_bytes)
+                async for raw in resp.aiter_raw():
+                    chunk = inflater.feed(raw)
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchError(f"response too large (over {max_bytes} bytes)")

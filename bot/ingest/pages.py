@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import queue
 import re
@@ -36,13 +37,19 @@ def decode_html(content: bytes, charset: str | None) -> str:
         if not name:
             continue
         try:
-            return content.decode(name)
+            return content.decode(_browsers_codec(name))
         except (LookupError, UnicodeDecodeError):
             continue
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         return content.decode("cp1252", errors="replace")
+
+
+def _browsers_codec(name: str) -> str:
+    """The codec a browser reads a charset label as: Latin-1's labels mean windows-1252
+    (WHATWG Encoding), which pages so labelled are; as Latin-1, their „ “ – € were controls."""
+    return "cp1252" if codecs.lookup(name).name == "iso8859-1" else name
 
 
 @dataclass(frozen=True, slots=True)
