@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from secrets import token_urlsafe
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.allowed_urls import entry_problem
@@ -129,11 +129,48 @@ _LIST_HINTS = {
 # What the `db` setting names when it is not a SQLite file (bot.store opens it; the health check
 # must tell without importing the store).
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+SQLITE_SCHEME = "sqlite:///"
+POSTGRES_EXAMPLE = "postgresql://user:PASSWORD@host:5432/name"
+# A value that opens like a URL (`postgresq://…`, `postgres:/…`): never a file name meant as one.
+_URL_LIKE = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+):/")
+# A URL's password, also in a malformed URL: user:PASSWORD@ (up to the last "@") and
+# ?password=…; the password may hold anything, a mistyped URL is still the operator's secret.
+_USERINFO_PASSWORD = re.compile(r"^[^:/@?#]*:/*[^:/@?#]*:(?P<secret>.*)@")
+_QUERY_PASSWORD = re.compile(r"(?i)[?&]password=(?P<secret>[^&#]*)")
 
 
 def is_postgres(target: str | Path) -> bool:
     """True when the `db` setting names a PostgreSQL database rather than a SQLite file."""
     return str(target).startswith(POSTGRES_SCHEMES)
+
+
+def url_passwords(url: str) -> tuple[str, ...]:
+    """The passwords written in a database URL (user:PASSWORD@, ?password=), also in a URL
+    that does not parse, as written and percent-decoded."""
+    userinfo = _USERINFO_PASSWORD.match(url)
+    found = [userinfo.group("secret")] if userinfo else []
+    found += [m.group("secret") for m in _QUERY_PASSWORD.finditer(url)]
+    return tuple(dict.fromkeys(v for s in found if s for v in (s, unquote(s)) if v))
+
+
+def hide_passwords(text: str, url: str) -> str:
+    """`text` (the URL itself, or a message about it) with the URL's passwords as ***."""
+    for secret in sorted(url_passwords(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def postgres_url_problem(url: str) -> str | None:
+    """Why libpq cannot read `url` as a connection URL (None when it can); never the password."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        conninfo_to_dict(url)
+    except ProgrammingError as exc:
+        reason = hide_passwords(" ".join(str(exc).split()), url)
+        return f"not a PostgreSQL URL libpq can read ({reason}); write {POSTGRES_EXAMPLE}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -211,7 +248,7 @@ class Config:
         """The configured secret values, for the log redactor."""
         values = [getattr(self, key) for key in sorted(SECRETS)]
         # A PostgreSQL URL's password (postgresql://user:PASSWORD@host/db) is one too.
-        values.append(urlsplit(self.db).password if "://" in self.db else None)
+        values += url_passwords(self.db) if is_postgres(self.db) else ()
         return tuple(str(v) for v in values if v)
 
 
@@ -316,7 +353,16 @@ def db_path_problem(value: str) -> str | None:
     """Why `value` cannot be the database file (None when it can be tried)."""
     if "\x00" in value:
         return "holds a NUL character"
-    path = Path(value).expanduser()
+    if is_postgres(value):
+        return postgres_url_problem(value)
+    url = _URL_LIKE.match(value)
+    if url and not value.startswith(SQLITE_SCHEME):
+        # Taken for a file name, `postgresq://user:pw@host/db` would become a new SQLite file.
+        return (
+            f"unknown scheme {url.group('scheme')!r}; write a file path, sqlite:///path"
+            f" or {POSTGRES_EXAMPLE}"
+        )
+    path = Path(value.removeprefix(SQLITE_SCHEME)).expanduser()
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError) as exc:

@@ -16,7 +16,7 @@ from bot.cli.texts import say
 from bot.records import Article, Feed, Subscription, known_source, to_iso
 from bot.render import shown_time
 from bot.schedule import next_digest_at
-from bot.store import FailedDelivery, Stats, Storage, is_postgres, show_target
+from bot.store import FailedDelivery, Stats, Storage, is_postgres, show_target, sqlite_path
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,11 @@ def collect_status(store: Storage, db_path: str, now: datetime) -> Status:
     """Read the status report from the store."""
     # A PostgreSQL URL is shown without its password, and has no WAL file beside it.
     remote = is_postgres(db_path)
-    wal = Path(db_path + "-wal")
+    path = sqlite_path(db_path)
+    wal = path.with_name(path.name + "-wal")
     subs: list[Subscription] = store.chats.subscriptions()
     return Status(
-        db_path=show_target(db_path) if remote else str(Path(db_path).resolve()),
+        db_path=show_target(db_path) if remote else str(path.resolve()),
         wal_bytes=wal.stat().st_size if not remote and wal.exists() else 0,
         stats=store.stats(now),
         feed_problems=store.feeds.feed_problems(),
@@ -212,7 +213,7 @@ def backup(store: Storage, source: str, target: Path, now: datetime) -> Path:
     """
     if target.is_dir():
         target = target / default_backup_name(now)
-    if target.exists() and target.resolve() == Path(source).resolve():
+    if target.exists() and target.resolve() == sqlite_path(source).resolve():
         raise ValueError(f"backup target {target} is the database itself")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")

@@ -8,6 +8,8 @@ when that subcommand runs, so `--help`, `--version` and the health check start a
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import logging
 import os
 import sys
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from bot.cli.opening import EXIT_EMPTY, EXIT_PIPE, EXIT_USAGE
 from bot.cli.texts import say
-from bot.config import Config, check_db_path, load_config
+from bot.config import Config, check_db_path, load_config, url_passwords
 from bot.errors import ConfigError, NewsbotError
 from bot.logs import redact, setup_logging
 from bot.typed_times import is_known_day
@@ -341,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, build the Config once, run one subcommand; returns the exit code."""
+    _tolerant_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -379,6 +382,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_EMPTY
 
 
+def _tolerant_stdout() -> None:
+    """On a terminal that cannot show every character (a Latin-1 locale has no „ “), print `?`
+    for the few it lacks instead of ending the command (stderr does so already)."""
+    out = sys.stdout
+    if isinstance(out, io.TextIOWrapper) and codecs.lookup(out.encoding).name != "utf-8":
+        out.reconfigure(errors="replace")
+
+
 def _days(args: argparse.Namespace) -> list[tuple[str, date]]:
     """The days given as options (`--date`, `--since`), with the option's name."""
     return [(f"--{k}", v) for k, v in vars(args).items() if isinstance(v, date)]
@@ -403,7 +414,8 @@ def one_line(text: str) -> str:
 
 def _report(args: argparse.Namespace, config: Config, message: str) -> None:
     """Print an error for the operator: one line, secrets masked; with -v the traceback too."""
-    secrets = config.secrets()
+    # `migrate-store --to URL` names a database the config does not: its password is one too.
+    secrets = (*config.secrets(), *url_passwords(getattr(args, "to", None) or ""))
     if args.verbose:
         print(redact(traceback.format_exc(), secrets), file=sys.stderr, end="")
     print(f"newsbot {args.command}: {redact(one_line(message), secrets)}", file=sys.stderr)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.texts import say
@@ -34,9 +33,9 @@ def open_store(config: Config) -> Storage:
 
 def open_existing(config: Config, command: str) -> Storage | None:
     """Open the database read-only for an operator command; None (and a message) if it can't."""
-    from bot.store import StoreError, is_postgres, open_store_readonly, show_target
+    from bot.store import StoreError, is_postgres, open_store_readonly, show_target, sqlite_path
 
-    if not is_postgres(config.db) and not Path(config.db).is_file():
+    if not is_postgres(config.db) and not sqlite_path(config.db).is_file():
         message = say(config.language, "no_database", db=repr(str(config.db)))
         print(f"newsbot {command}: {message}", file=sys.stderr)
         return None

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 from bot.cli.opening import EXIT_EMPTY, EXIT_OK, EXIT_USAGE, open_existing
 from bot.cli.texts import say
 from bot.clock import utc_now
-from bot.config import Config
+from bot.config import Config, hide_passwords, postgres_url_problem
 from bot.errors import StoreError
 from bot.logs import redact
 from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
-from bot.store import is_postgres, show_target
+from bot.store import is_postgres, show_target, sqlite_path
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
@@ -45,17 +45,20 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def write_problem(language: str, exc: Exception) -> str:
+    """Why a file was not written, in the configured language (the OS's words are English)."""
+    if isinstance(exc, PermissionError):
+        return say(language, "backup_why_permission")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return say(language, "backup_why_full")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def backup_problem(language: str, path: str, exc: Exception) -> str:
-    """Why a backup was not written, in the configured language (the OS's words are English)."""
+    """Why a backup was not written, in the configured language."""
     if isinstance(exc, ValueError):
         return say(language, "backup_is_database", path=path)
-    if isinstance(exc, PermissionError):
-        why = say(language, "backup_why_permission")
-    elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        why = say(language, "backup_why_full")
-    else:
-        why = f"{type(exc).__name__}: {exc}"
-    return say(language, "backup_failed", path=path, why=why)
+    return say(language, "backup_failed", path=path, why=write_problem(language, exc))
 
 
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
@@ -67,7 +70,7 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
         folder = Path(args.path) if args.path.endswith(("/", os.sep)) else Path(args.path).parent
         if not folder.is_dir():
             # A typo in a path must not become a tree of new folders.
-            message = say(config.language, "backup_no_folder", path=folder)
+            message = say(config.language, "no_folder", path=folder)
             print(f"newsbot backup: {message}", file=sys.stderr)
             return EXIT_EMPTY
         target = backup(store, config.db, Path(args.path), utc_now())
@@ -83,6 +86,11 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     """Print every article (or those stored since --since) as JSON lines."""
+    language = config.language
+    folder = Path(args.output).parent if args.output else None
+    if folder is not None and not folder.is_dir():
+        print(f"newsbot export: {say(language, 'no_folder', path=folder)}", file=sys.stderr)
+        return EXIT_EMPTY
     store = open_existing(config, "export")
     if store is None:
         return EXIT_EMPTY
@@ -92,14 +100,22 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
             with Path(args.output).open("w", encoding="utf-8") as out:
                 count = export_jsonl(store.articles.iter_articles(since), out)
             written = "export_written_one" if count == 1 else "export_written"
-            message = say(config.language, written, count=count, path=args.output)
+            message = say(language, written, count=count, path=args.output)
             print(message, file=sys.stderr)
         else:
             export_jsonl(store.articles.iter_articles(since), sys.stdout)
     except BrokenPipeError:
         raise  # `newsbot export | head`: main() ends quietly
-    except (OSError, sqlite3.Error) as exc:
-        print(f"newsbot export: {exc}", file=sys.stderr)
+    except sqlite3.Error as exc:
+        message = say(language, "cannot_read", db=show_target(config.db), error=exc)
+        print(f"newsbot export: {message}", file=sys.stderr)
+        return EXIT_EMPTY
+    except OSError as exc:
+        why = write_problem(language, exc)
+        print(
+            f"newsbot export: {say(language, 'export_failed', path=args.output, why=why)}",
+            file=sys.stderr,
+        )
         return EXIT_EMPTY
     finally:
         store.close()
@@ -114,10 +130,14 @@ def cmd_migrate_store(args: argparse.Namespace, config: Config) -> int:
         print(f"newsbot migrate-store: {message}", file=sys.stderr)
         return EXIT_USAGE
     if not is_postgres(args.to):
-        message = say(language, "migrate_needs_postgres", to=repr(args.to))
+        message = say(language, "migrate_needs_postgres", to=repr(hide_passwords(args.to, args.to)))
         print(f"newsbot migrate-store: {message}", file=sys.stderr)
         return EXIT_USAGE
-    if not Path(config.db).is_file():
+    problem = postgres_url_problem(args.to)
+    if problem:
+        print(f"newsbot migrate-store: --to: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if not sqlite_path(config.db).is_file():
         message = say(language, "no_database", db=repr(str(config.db)))
         print(f"newsbot migrate-store: {message}", file=sys.stderr)
         return EXIT_EMPTY

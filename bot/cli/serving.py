@@ -21,7 +21,7 @@ from bot.digest import for_chat
 from bot.ingest.files import ingest_paths
 from bot.render import to_plain
 from bot.roles import ALL_ROLES
-from bot.store import RoleLock, Storage, is_postgres, run_lock, show_target
+from bot.store import RoleLock, Storage, is_postgres, run_lock, show_target, sqlite_path
 from bot.transports.console import CHAT, ConsoleTransport
 
 
@@ -35,7 +35,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     language = config.language
     store = open_store(config)
     now = utc_now()
-    where = show_target(config.db) if is_postgres(config.db) else Path(config.db).resolve()
+    where = show_target(config.db) if is_postgres(config.db) else sqlite_path(config.db).resolve()
     print(say(language, "demo_database", path=where))
     for result in ingest_paths(store, [seeds_dir()], now):
         print("  " + result_line(replace(result, path=Path(result.path).name), language))

@@ -209,7 +209,11 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "--to needs a PostgreSQL URL (postgresql://…), not {to}",
     ),
     "backup_written": ("Sicherung geschrieben: {path} ({size})", "backup written: {path} ({size})"),
-    "backup_no_folder": ("den Ordner {path} gibt es nicht", "no such folder: {path}"),
+    "no_folder": ("den Ordner {path} gibt es nicht", "no such folder: {path}"),
+    "export_failed": (
+        "Export nach {path} nicht geschrieben: {why}",
+        "export to {path} not written: {why}",
+    ),
     "export_written": (
         "{count} Artikel nach {path} geschrieben",
         "{count} articles written to {path}",
