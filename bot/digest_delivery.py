@@ -62,6 +62,8 @@ class Ended:
 
     end: DeliveryEnd
     kept: ArchivedDigest | None = None
+    # When a sent digest was built: its window's end, where the chat's next digest starts.
+    built: datetime | None = None
 
 
 def build_due(
@@ -140,7 +142,7 @@ class DigestSender:
                 due.chat,
                 digest.reply,
                 f"digest:{due.log_key}",
-                on_sent=self._on_sent(due, digest.reply),
+                on_sent=self._on_sent(due, digest.reply, now),
                 on_failed=self._on_failed(due),
                 claim=self._claim(due),
                 release=self._release(due),
@@ -180,7 +182,15 @@ class DigestSender:
             kept = [(e.end.chat, e.kept) for e in ended if e.kept is not None]
             if kept:
                 self.store.archive.archive_digests(kept)
-            self.store.deliveries.finish_deliveries([e.end for e in ended], at=self.clock())
+            # A sent digest is logged at the time it was built, not when its send ended: what
+            # was stored while it was on its way (a burst at Telegram's pace, a 429) was not in
+            # it, and comes in the chat's next digest, which starts there.
+            now = self.clock()
+            by_time: dict[datetime, list[DeliveryEnd]] = {}
+            for e in ended:
+                by_time.setdefault(e.built or now, []).append(e.end)
+            for at, ends in by_time.items():
+                self.store.deliveries.finish_deliveries(ends, at=at)
         return [None] * len(ended)
 
     def _log_all(self, dues: Sequence[Due], status: str, now: datetime) -> None:
@@ -198,21 +208,29 @@ class DigestSender:
         ]
         self.store.deliveries.record_deliveries(rows, at=now)
 
-    async def _finish(self, due: Due, status: str, note: str, kept: Reply | None = None) -> None:
+    async def _finish(
+        self,
+        due: Due,
+        status: str,
+        note: str,
+        kept: Reply | None = None,
+        built: datetime | None = None,
+    ) -> None:
         """Record how a claimed digest delivery ended (and keep a sent one for /archive)."""
         archived = None if kept is None else ArchivedDigest(due.date, self.clock(), kept)
+        end = DeliveryEnd(due.chat, due.log_key, status, note)
         try:
-            await self.ends.ask(Ended(DeliveryEnd(due.chat, due.log_key, status, note), archived))
+            await self.ends.ask(Ended(end, archived, built))
         finally:
             # Ended either way: a row left `sending` (the store refused the end) keeps the
             # claim, so the digest is never sent twice, and the chat's next ones still go.
             self.in_flight.discard((due.chat, due.log_key))
 
-    def _on_sent(self, due: Due, reply: Reply) -> Callable[[], Awaitable[None]]:
+    def _on_sent(self, due: Due, reply: Reply, built: datetime) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
             now = self.clock()
             note = f"late by {now - due.scheduled}" if due.action == "late" else ""
-            await self._finish(due, "sent", note, reply)
+            await self._finish(due, "sent", note, reply, built)
 
         return done
 

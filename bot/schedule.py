@@ -14,14 +14,12 @@ import logging
 from bisect import bisect_left, bisect_right
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -45,16 +43,15 @@ JOB_STOP_GRACE = 15.0
 DEFAULT_ARCHIVE = timedelta(days=90)
 
 
-def trigger_for(sub: Subscription) -> BaseTrigger:
-    """The subscription's trigger: each HH:MM in its own time zone, on its days."""
+def triggers_for(sub: Subscription) -> list[CronTrigger]:
+    """The subscription's triggers: one per HH:MM in its own time zone, on its days."""
     zone = ZoneInfo(sub.timezone)
-    triggers = [
+    return [
         CronTrigger(
             hour=int(at[:2]), minute=int(at[3:]), day_of_week=sub.days or None, timezone=zone
         )
         for at in sub.times
     ]
-    return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
 
 
 def digest_date(sub: Subscription, fire: datetime) -> date:
@@ -80,26 +77,31 @@ def _slot(sub: Subscription, local: datetime) -> str:
 
 
 def fire_times(sub: Subscription, start: datetime, end: datetime) -> list[datetime]:
-    """Every fire time in [start, end], once per local date and time of day (the autumn repeat
-    is dropped)."""
-    trigger = trigger_for(sub)
-    out: list[datetime] = []
-    seen: set[DigestKey] = set()
-    cursor = start
-    while True:
-        fire = trigger.get_next_fire_time(None, cursor)
-        if fire is None or fire > end:
-            return out
-        if fire < cursor:
-            # CronTrigger 3.11 can return the earlier wall-clock twin in the repeated hour.
-            cursor += timedelta(hours=1)
-            continue
-        key = digest_key(sub, fire)
-        if key not in seen:
-            seen.add(key)
+    """Every fire time in [start, end], in order, once per local date and time of day (the
+    autumn repeat is dropped)."""
+    zone = ZoneInfo(sub.timezone)
+    triggers = triggers_for(sub)
+    fires: dict[DigestKey, datetime] = {}
+    # Compared in UTC: aware times of one zone compare on the wall clock, fold ignored.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    while day <= last:
+        # Each local date asked from its own start: stepping from one day to the next,
+        # CronTrigger 3.11 adds the wall-clock difference in UTC, so after a spring-forward
+        # night a time before the switch hour (00:30 Berlin) came out an hour later and the
+        # next day's was skipped (agronholm/apscheduler#529, #606). Within a day it sets the
+        # fields: the repeat's first, a time in the gap as late as the gap is long.
+        begin = max(start, datetime.combine(day, time(0), zone))
+        for trigger in triggers:
+            fire = trigger.get_next_fire_time(None, begin)
+            if fire is None or fire.astimezone(zone).date() != day:
+                continue
             # In UTC: a wall-clock time in the spring gap never compares equal across zones.
-            out.append(fire.astimezone(UTC))
-        cursor = fire + timedelta(minutes=1)
+            at = fire.astimezone(UTC)
+            if at <= end:
+                fires.setdefault(digest_key(sub, fire), at)
+        day += timedelta(days=1)
+    return sorted(fires.values())
 
 
 def next_digest_at(sub: Subscription, now: datetime) -> datetime:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -487,3 +488,88 @@ class Refusing(Recorder):
             self.refused += 1
             raise RateLimited(120.0)
         await super().send(chat, part, replace)
+
+
+@pytest.mark.parametrize(
+    ("zone", "at", "night"),
+    [
+        # The local date of the first digest: the night the clocks go forward.
+        ("Europe/Berlin", "00:00", date(2026, 3, 29)),
+        ("America/Los_Angeles", "00:30", date(2026, 3, 8)),
+        ("Pacific/Auckland", "00:15", date(2026, 9, 27)),
+        ("Australia/Lord_Howe", "00:00", date(2026, 10, 4)),
+    ],
+)
+async def test_a_midnight_digest_comes_on_the_night_after_clocks_go_forward(
+    store: Store, zone: str, at: str, night: date
+) -> None:
+    """`/subscribe 0 Uhr`: the day after the spring switch has its midnight digest too, with
+    what came since the one before (CronTrigger 3.11 stepped over that day)."""
+    clock = time.fromisoformat(at)
+    first = datetime.combine(night, clock, ZoneInfo(zone)).astimezone(UTC)
+    second = datetime.combine(night + timedelta(days=1), clock, ZoneInfo(zone)).astimezone(UTC)
+    created = first - timedelta(hours=6)
+    store.chats.subscribe(Subscription(CHAT, at, zone, created), created)
+    for title, when in (
+        ("Sturmflut an der Nordseeküste erwartet", first - timedelta(hours=3)),
+        ("Bahn kündigt neuen Fahrplan an", second - timedelta(hours=9)),
+    ):
+        body = f"{title}. Die Behörden informieren am Abend über die nächsten Schritte."
+        store.articles.add_article(NewArticle(title, "dpa", body, (body,), when), when)
+    recorder = Recorder()
+    for now in (first, first + timedelta(minutes=1), second, second + timedelta(minutes=1)):
+        await run_scheduler(store, recorder, now)
+    assert len(recorder.sent) == 2, [text[:40] for _, text in recorder.sent]
+    assert "Sturmflut" in recorder.sent[0][1]
+    assert "Bahn kündigt" in recorder.sent[1][1]
+    assert "Sturmflut" not in recorder.sent[1][1]
+    local = second.astimezone(ZoneInfo(zone))
+    assert local.strftime("%H:%M") == at  # the digest time, on the clock there
+    assert store.deliveries.delivery_status(CHAT, local.date()) == "sent"
+
+
+async def test_what_arrives_while_a_digest_is_being_sent_comes_in_the_next_one(
+    store: Store,
+) -> None:
+    """`/subscribe 07:00 18:00`: the morning digest is built at 07:00 and its send ends 40 s
+    later (Telegram's pace over a due minute of many chats); a report stored meanwhile was not in
+    it, so the evening digest brings it."""
+    morning = datetime(2025, 12, 3, 6, 0, tzinfo=UTC)  # 07:00 Berlin, a Wednesday
+    evening = datetime(2025, 12, 3, 17, 0, tzinfo=UTC)
+    created = morning - timedelta(hours=10)
+    store.chats.subscribe(Subscription(CHAT, "07:00", BERLIN, created, ("18:00",)), created)
+    news = (
+        "Grönland verhandelt über Zölle",
+        "Bahnstreik legt den Fernverkehr lahm",
+    )
+
+    def report(title: str, at: datetime) -> NewArticle:
+        body = f"{title}. Die Verhandlungen sollen am Donnerstag fortgesetzt werden."
+        return NewArticle(title, "dpa", body, (body,), at - timedelta(minutes=1))
+
+    store.articles.add_article(report(news[0], created), created)
+
+    class Slow(Recorder):
+        async def send(self, chat: str, part: Reply, replace: str | None = None) -> None:
+            if not self.sent:
+                # A feed poll stores a report while the morning digest is on its way.
+                traveller.shift(timedelta(seconds=20))
+                strike = report(news[1], utc_now())
+                await store.run(partial(store.articles.add_article, strike, utc_now()))
+                traveller.shift(timedelta(seconds=20))
+            await super().send(chat, part, replace)
+
+    recorder = Slow()
+    queue = Delivery({"console": recorder})
+    await queue.start()
+    for at in (morning, evening):
+        with time_machine.travel(at, tick=False) as traveller:
+            await DigestScheduler(store, queue, clock=utc_now).tick()
+            await queue.join()
+            await wait_until(lambda: store.run(partial(store.deliveries.last_digest_at, CHAT)))
+    await queue.stop()
+    [first, second] = [text for _, text in recorder.sent]
+    assert news[0] in first
+    assert news[1] not in first
+    assert news[1] in second  # stored after the morning digest was built
+    assert news[0] not in second
