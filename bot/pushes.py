@@ -7,7 +7,8 @@ in the transaction that stores them, so what a poller that died before planning 
 planned by the sender (`plan_left`); `send_due` hands what is due to the one
 `Delivery`, claimed right before its attempt. So a push planned and never tried survives a
 restart (sent by the next start), one cut off mid-attempt is logged `unknown` and never resent,
-and one left longer than `PUSH_GRACE` past its time is dropped, logged and counted.
+and one left longer than `PUSH_GRACE` past its time is dropped, logged and counted. What the
+chat withdrew while a push waited (its alert, breaking stories, the outlet) is not sent.
 """
 
 from __future__ import annotations
@@ -169,7 +170,8 @@ class Outbox:
         dropped = await self.store.run(partial(self.store.pushes.drop_stale, now - self.grace, now))
         for left in dropped:
             _log_dropped(left, now)
-        due = await self.store.run(partial(self.store.pushes.due, now))
+        queued = frozenset(self._queued)
+        due = await self.store.run(partial(self._still_wanted, now, queued))
         waited: dict[str, list[Push]] = {}
         messages: list[tuple[str, Reply, str, list[int]]] = []
         for push in due:
@@ -199,6 +201,46 @@ class Outbox:
                 )
             )
         return len(messages)
+
+    def _still_wanted(self, now: datetime, queued: frozenset[int]) -> list[Push]:
+        """The pushes due by `now` that their chat still wants, and those `queued` already
+        (store thread). What waited (for a quiet time to end, a retry) while the chat deleted
+        its alert, turned breaking stories off or chose other outlets is withdrawn, not sent."""
+        store = self.store
+        settings: dict[str, ChatSettings] = {}
+        alerts: dict[str, list[int]] = {}
+        wanted: list[Push] = []
+        for push in store.pushes.due(now):
+            if push.chat not in settings:
+                settings[push.chat] = store.chats.settings(push.chat)
+                alerts[push.chat] = [a.id for a in store.chats.alerts(push.chat)]
+            if push.id in queued or self._wants(push, settings[push.chat], alerts[push.chat]):
+                wanted.append(push)
+            elif store.pushes.claim([push.id], now):  # not while another run sends it
+                store.pushes.finish([push.id], "withdrawn", now, "the chat no longer wants it")
+                log.info("event=push_withdrawn chat=%s key=%s", push.chat, push.key)
+        return wanted
+
+    def _wants(self, push: Push, settings: ChatSettings, alerts: list[int]) -> bool:
+        """Whether the chat, with these settings and alert ids, still wants this push, as
+        planning would decide now (store thread)."""
+        store = self.store
+        kind, _, number = push.key.partition(":")
+        if kind != push.kind or not number.isdigit():
+            return True  # held before the outbox (`held:N`): nothing to check it against
+        if kind == "alert":
+            if not store.pushes.has_alert_hit(alerts, int(number)):
+                return False  # every alert that matched it was deleted
+            return all(settings.sees(a) for a in store.articles.articles_by_id([int(number)]))
+        if kind == "breaking":
+            if not settings.breaking:
+                return False
+            story = store.articles.articles_by_id(
+                store.pushes.breaking_story(push.chat, int(number))
+            )
+            names = [n for a in story for n in (a.source, *(link.name for link in a.links))]
+            return not names or any(settings.reads(n) for n in names)
+        return True
 
     def _settings(self, chats: list[str]) -> dict[str, ChatSettings]:
         return {chat: self.store.chats.settings(chat) for chat in chats}

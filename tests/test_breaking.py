@@ -316,3 +316,36 @@ async def test_a_silent_chat_gets_alerts_and_what_waited_for_its_quiet_time_with
     assert bot.sent()[-1].startswith("Während deiner Ruhezeit gekommen (1):")
     assert flags.silent[-1] == (CHAT, True)
     await bot.queue.stop()
+
+
+@pytest.mark.parametrize(
+    ("change", "left", "gone"),
+    [
+        ("/unalert bahn", ["Eilmeldung: "], ["Alarm „bahn“"]),
+        ("/settings eilmeldungen aus", ["Hamburg", "Mainz reist im Bus"], ["Eilmeldung: "]),
+        ("/settings quellen kicker", ["Mainz reist im Bus"], ["Hamburg", "Eilmeldung: "]),
+    ],
+)
+async def test_what_a_chat_withdrew_during_its_quiet_time_does_not_come_when_it_ends(
+    store: Store, change: str, left: list[str], gone: list[str]
+) -> None:
+    bot = Bot(store)
+    before = NIGHT - timedelta(days=1)
+    add(store, ORDINARY, before)  # the outlets known so far: dpa, Kicker
+    say(store, "/settings ruhezeit 22:00-07:00", before)
+    say(store, "/settings eilmeldungen an", before)
+    say(store, "/alert bahn", before)
+    # 23:00 in Berlin: two railway alerts (dpa, Kicker) and a breaking story wait.
+    await bot.poll(NIGHT, add(store, [*RAIL, *QUAKE[:4]], NIGHT))
+    assert bot.sent() == []
+    # Later that night the reader deletes the alert, turns breaking stories off or keeps to
+    # one outlet: what waited for that is not theirs to get any more.
+    await store.run(partial(say, store, change, NIGHT + timedelta(minutes=30)))
+    end = datetime(2025, 11, 11, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    await bot.tick(end)
+    await bot.tick(end + timedelta(minutes=1))
+    [message] = bot.sent()
+    assert message.startswith(f"Während deiner Ruhezeit gekommen ({len(left)}):")
+    assert all(text in message for text in left)
+    assert not any(text in message for text in gone)
+    await bot.queue.stop()

@@ -415,7 +415,8 @@ class PushesPart(Protocol):
 
     A push is `planned` (due now, or held until the chat's quiet time ends), `sending` from its
     claim, then `sent`, `failed` or `gone`; `unknown` when its process stopped mid-attempt (never
-    resent), `dropped` when it waited past being news.
+    resent), `dropped` when it waited past being news, `withdrawn` when by its time the chat no
+    longer wanted it.
     """
 
     def breaking_chats(self) -> list[str]:
@@ -424,6 +425,10 @@ class PushesPart(Protocol):
 
     def told_breaking(self, chat: str, article_ids: Iterable[int]) -> bool:
         """True when one of these articles was in a breaking story planned for the chat."""
+        ...
+
+    def breaking_story(self, chat: str, story: int) -> list[int]:
+        """The articles of the breaking story planned for the chat under `story` (its lead)."""
         ...
 
     def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:

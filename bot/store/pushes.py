@@ -4,7 +4,8 @@ stored, claimed right before their one attempt, and what each chat was already t
 A push is `planned` (due now, or `held` until a chat's quiet time ends), then `sending` from its
 claim, then `sent`, `failed` or `gone`. A process stopped between claim and outcome leaves
 `sending`, which the next start turns into `unknown` (never resent); a planned push left far
-past its due time is `dropped`.
+past its due time is `dropped`; one the chat no longer wants when it is due (its alert deleted,
+breaking stories turned off, the outlet no longer chosen) is `withdrawn`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ class Pushes(Table):
             [chat, json.dumps(sorted(set(article_ids)))],
         ).fetchone()
         return known is not None
+
+    def breaking_story(self, chat: str, story: int) -> list[int]:
+        """The articles of the breaking story planned for the chat under `story` (its lead)."""
+        rows = self.db.execute(
+            "SELECT article_id FROM breaking_sent WHERE chat = ? AND story = ? ORDER BY article_id",
+            [chat, story],
+        )
+        return [int(r[0]) for r in rows]
 
     def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
         """True when one of these alerts was already planned for the article."""

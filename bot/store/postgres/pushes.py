@@ -3,9 +3,10 @@ article is stored, claimed right before their one attempt, and what each chat wa
 
 The states are SQLite's (`bot.store.pushes`): `planned` (maybe `held` until a quiet time ends),
 `sending` from the claim, then `sent`, `failed` or `gone`; `unknown` when a process stopped
-mid-attempt, `dropped` when too old. Several processes may share the database, so planning
-takes an advisory lock per article (alerts) or per chat (breaking stories) and claiming locks
-the rows it takes in id order (`FOR UPDATE`): each push is planned once and claimed once.
+mid-attempt, `dropped` when too old, `withdrawn` when the chat no longer wants it. Several
+processes may share the database, so planning takes an advisory lock per article (alerts) or per
+chat (breaking stories) and claiming locks the rows it takes in id order (`FOR UPDATE`): each
+push is planned once and claimed once.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ class Pushes(Table):
             [chat, sorted(set(article_ids))],
         ).fetchone()
         return known is not None
+
+    def breaking_story(self, chat: str, story: int) -> list[int]:
+        """The articles of the breaking story planned for the chat under `story` (its lead)."""
+        rows = self.db.execute(
+            "SELECT article_id FROM breaking_sent WHERE chat = %s AND story = %s"
+            " ORDER BY article_id",
+            [chat, story],
+        ).rows
+        return [int(r[0]) for r in rows]
 
     def has_alert_hit(self, alert_ids: Sequence[int], article_id: int) -> bool:
         """True when one of these alerts was already planned for the article."""
