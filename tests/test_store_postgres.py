@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
+from sqlite_utils import Database
 
 from bench.search import Corpus
 from bot.cli import main
 from bot.errors import StoreError
 from bot.ingest.files import ingest_paths
-from bot.query import parse_query
+from bot.query import index_text, parse_query
 from bot.records import NewArticle, Reply, Span, Subscription
 from bot.store import (
     Storage,
@@ -32,6 +37,7 @@ from bot.store import (
     show_target,
     sqlite_path,
 )
+from bot.store.migrations import migrations
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.phrases import (
     pair_numbers,
@@ -42,7 +48,7 @@ from bot.store.postgres.phrases import (
 from bot.store.postgres.schema import INDEX_TABLES, PHRASES_GIN, STEPS
 from bot.store.postgres.terms import julianday
 from bot.store.table import _paragraphs_json
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS, newsbot_process
 from tests.fakes.postgres import Cluster
 
 pytestmark = pytest.mark.integration
@@ -607,6 +613,112 @@ def test_migrate_store_moves_everything_and_checks_it(
     # A second run refuses: the database is no longer empty.
     assert main(["migrate-store", "--to", postgres_url]) == 1
     assert "already holds a newsbot store" in capsys.readouterr().err
+
+
+def old_sqlite_file(path: Path, stop_before: str) -> None:
+    """A SQLite file as a release before `stop_before` left it: a chat with two alerts and one
+    article (indexed as search then indexed, where the file has the columns)."""
+    with sqlite3.connect(path) as conn:
+        db = Database(conn)
+        migrations.apply(db, stop_before=stop_before)
+        db.table("chats").insert({"key": "tg:1"})
+        db.table("alerts").insert_all(
+            {"id": n, "chat": "tg:1", "words": words, "created": NOW.isoformat()}
+            for n, words in ((1, "Zoll"), (2, "Hochwasser Rhein"))
+        )
+        title, body = "Neue Luftabwehrsysteme für Kiew", "Die Raketen kamen über die Straße."
+        row = {"title": title, "source": "dpa", "body": body, "content_hash": "x"}
+        if "title_stems" in db.table("articles").columns_dict:
+            index = index_text(title, body)
+            row |= {"title_stems": index.title, "body_stems": index.body}
+        db.table("articles").insert({**row, "fetched": NOW.isoformat()})
+    conn.close()
+
+
+@pytest.mark.parametrize("stop_before", ["m003_dedup_and_compounds", "m020_ops_alert_keys"])
+def test_migrate_store_copies_a_file_an_older_release_left_as_this_one_reads_it(
+    postgres_url: str, tmp_path: Path, stop_before: str
+) -> None:
+    """The bot stopped, the new release installed, then `migrate-store` (before any command of
+    the new release opened the file): the copy holds what a migrated file holds."""
+    path = tmp_path / "old.db"
+    old_sqlite_file(path, stop_before)
+    moved = newsbot_process(
+        "migrate-store", "--to", postgres_url, db=path, env={"NEWSBOT_LANGUAGE": "en"}
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stderr == ""
+    postgres = open_store(postgres_url)
+    try:
+        # Each alert with its key (m020), so the same alert asked again is the one stored.
+        assert [(a.id, a.words) for a in postgres.chats.alerts("tg:1")] == [
+            (1, ("Zoll",)),
+            (2, ("Hochwasser", "Rhein")),
+        ]
+        assert postgres.chats.add_alert("tg:1", ("Zoll",), NOW) == 1
+        assert len(postgres.chats.alerts("tg:1")) == 2
+        # The article under this release's index: `kommen` finds `kamen` (m007's lemmas).
+        for words in ("kommen", "Luftabwehrsysteme", '"über die Straße"'):
+            assert postgres.index.search(parse_query(words), 5, now=NOW).total == 1, words
+    finally:
+        postgres.close()
+
+
+@pytest.mark.slow
+def test_a_second_migrate_store_into_the_same_database_refuses_in_one_line(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Two operators (or a retry) start `migrate-store` into one database: the second one,
+    started while the first copies, finds the database taken, as it does once the copy is in."""
+    path = tmp_path / "newsbot.db"
+    sqlite = Store.open(path)
+    sqlite.articles.add_articles(corpus_articles(3000), NOW)
+    sqlite.close()
+    env = {
+        **os.environ,
+        "NEWSBOT_CONFIG": "",
+        "NEWSBOT_DB": str(path),
+        "NEWSBOT_LANGUAGE": "en",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "bot", "migrate-store", "--to", postgres_url]
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    started = [start()]
+    first = started[0]
+    try:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            deadline = time.monotonic() + 60
+            while not conn.execute(  # the first one's copy has begun writing articles
+                "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'articles' AND l.mode = 'RowExclusiveLock'"
+            ).fetchone():
+                assert first.poll() is None, "the first copy ended before it was seen"
+                assert time.monotonic() < deadline, "no copy seen"
+                time.sleep(0.01)
+        started.append(second := start())
+        _, refused = second.communicate(timeout=300)
+        _, errors = first.communicate(timeout=300)
+    finally:
+        for proc in started:
+            if proc.poll() is None:  # hung: end it rather than leave it behind
+                proc.kill()
+                proc.wait()
+    assert first.returncode == 0, errors
+    assert second.returncode == 1
+    assert refused.strip().splitlines() == [
+        "newsbot migrate-store: the PostgreSQL database already holds a newsbot store;"
+        " give an empty one"
+    ]
+    postgres = open_store(postgres_url)
+    try:
+        assert postgres.articles.count_articles() == 3000
+    finally:
+        postgres.close()
 
 
 def test_db_setting_is_a_sqlite_file_or_a_postgresql_url_shown_without_its_password() -> None:

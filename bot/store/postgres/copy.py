@@ -22,7 +22,9 @@ import psycopg
 from bot.query import parse_query, phrase_text
 from bot.records import SearchPage
 from bot.store import Store, sqlite_path
+from bot.store.migrations import migrations
 from bot.store.postgres import PostgresStore
+from bot.store.postgres.articles import INGEST_LOCK
 from bot.store.postgres.phrases import phrase_rows
 from bot.store.postgres.schema import INDEX_GIN, PAIRS_GIN
 from bot.store.postgres.terms import index_row, to_tsvector_text
@@ -54,13 +56,18 @@ def _tables(source: Store) -> list[str]:
 
 def copy_store(source: Store, target: PostgresStore, now: datetime) -> CopyReport:
     """Copy every row of `source` into the empty `target` in one transaction, then check."""
-    if target.articles.count_articles() or target.chats.subscriptions() or target.feeds.all():
-        raise ValueError("the PostgreSQL database already holds a newsbot store; give an empty one")
     rows: dict[str, int] = {}
-    # One read transaction over the SQLite file: every table as of one moment, even while a
-    # bot still writes to it (WAL readers keep their snapshot).
-    source.db.execute("BEGIN")
     with target.db.atomic() as conn:
+        # Articles are written under the ingest lock: a second copy into this database (or
+        # an ingest) waits here until this one is in, then finds the database no longer empty.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK])
+        if target.articles.count_articles() or target.chats.subscriptions() or target.feeds.all():
+            raise ValueError(
+                "the PostgreSQL database already holds a newsbot store; give an empty one"
+            )
+        # One read transaction over the SQLite file: every table as of one moment, even while
+        # a bot still writes to it (WAL readers keep their snapshot).
+        source.db.execute("BEGIN")
         for table in _tables(source):
             cursor = source.db.execute(f"SELECT * FROM [{table}]")  # noqa: S608 - from the schema
             columns = [d[0] for d in cursor.description]
@@ -174,8 +181,18 @@ def _answer(page: SearchPage) -> tuple[list[int], list[int], int]:
 
 
 def move_to_postgres(path: str, url: str, now: datetime) -> CopyReport:
-    """Copy the SQLite store at `path` (opened read-only) into the empty database at `url`."""
-    source = Store.open_readonly(sqlite_path(path))
+    """Copy the SQLite store at `path` (opened read-only) into the empty database at `url`.
+
+    A file an older release left (the bot stopped, this release installed, no command run
+    since) is migrated first, as any command that writes would: its rows are copied as this
+    release's schema holds them (alerts' keys, the index's terms), never as they were.
+    """
+    file = sqlite_path(path)
+    source = Store.open_readonly(file)
+    if migrations.pending(source.db):
+        source.close()
+        Store.open(file).close()
+        source = Store.open_readonly(file)
     try:
         target = PostgresStore.open(url)
         try:
