@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,10 +35,12 @@ from bot.config import Config
 from bot.delivery import Delivery, Outgoing
 from bot.digest import build_digests, plan_chat
 from bot.ingest.files import ingest_paths
+from bot.query import index_text
 from bot.records import Reply
 from bot.render import render_digest
 from bot.send_policy import Status
 from bot.store import Storage, Store
+from bot.store.migrations import migrations
 from bot.store.postgres import PostgresStore
 from bot.transports.port import Limits, Transport
 from tests.fakes.bot_api import FakeBotAPI
@@ -458,3 +461,27 @@ def console_chat(lines: list[str], db: Path) -> str:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout.split("Konsolen-Chat", 1)[1]
+
+
+# When the rows of an older release's file were written (old_sqlite_file).
+OLD_FILE_TIME = "2025-11-10T12:00:00+00:00"
+
+
+def old_sqlite_file(path: Path, stop_before: str) -> None:
+    """A SQLite file as a release before `stop_before` left it: a chat with two alerts and one
+    article (indexed as search then indexed, where the file has the columns)."""
+    with sqlite3.connect(path) as conn:
+        db = Database(conn)
+        migrations.apply(db, stop_before=stop_before)
+        db.table("chats").insert({"key": "tg:1"})
+        db.table("alerts").insert_all(
+            {"id": n, "chat": "tg:1", "words": words, "created": OLD_FILE_TIME}
+            for n, words in ((1, "Zoll"), (2, "Hochwasser Rhein"))
+        )
+        title, body = "Neue Luftabwehrsysteme für Kiew", "Die Raketen kamen über die Straße."
+        row = {"title": title, "source": "dpa", "body": body, "content_hash": "x"}
+        if "title_stems" in db.table("articles").columns_dict:
+            index = index_text(title, body)
+            row |= {"title_stems": index.title, "body_stems": index.body}
+        db.table("articles").insert({**row, "fetched": OLD_FILE_TIME})
+    conn.close()

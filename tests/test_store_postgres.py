@@ -20,13 +20,12 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
-from sqlite_utils import Database
 
 from bench.search import Corpus
 from bot.cli import main
 from bot.errors import StoreError
 from bot.ingest.files import ingest_paths
-from bot.query import index_text, parse_query
+from bot.query import parse_query
 from bot.records import NewArticle, Reply, Span, Subscription
 from bot.store import (
     Storage,
@@ -37,7 +36,6 @@ from bot.store import (
     show_target,
     sqlite_path,
 )
-from bot.store.migrations import migrations
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.phrases import (
     pair_numbers,
@@ -48,7 +46,7 @@ from bot.store.postgres.phrases import (
 from bot.store.postgres.schema import INDEX_TABLES, PHRASES_GIN, STEPS
 from bot.store.postgres.terms import julianday
 from bot.store.table import _paragraphs_json
-from tests.conftest import ROOT, SEEDS, newsbot_process
+from tests.conftest import ROOT, SEEDS, newsbot_process, old_sqlite_file
 from tests.fakes.postgres import Cluster
 
 pytestmark = pytest.mark.integration
@@ -613,26 +611,6 @@ def test_migrate_store_moves_everything_and_checks_it(
     # A second run refuses: the database is no longer empty.
     assert main(["migrate-store", "--to", postgres_url]) == 1
     assert "already holds a newsbot store" in capsys.readouterr().err
-
-
-def old_sqlite_file(path: Path, stop_before: str) -> None:
-    """A SQLite file as a release before `stop_before` left it: a chat with two alerts and one
-    article (indexed as search then indexed, where the file has the columns)."""
-    with sqlite3.connect(path) as conn:
-        db = Database(conn)
-        migrations.apply(db, stop_before=stop_before)
-        db.table("chats").insert({"key": "tg:1"})
-        db.table("alerts").insert_all(
-            {"id": n, "chat": "tg:1", "words": words, "created": NOW.isoformat()}
-            for n, words in ((1, "Zoll"), (2, "Hochwasser Rhein"))
-        )
-        title, body = "Neue Luftabwehrsysteme für Kiew", "Die Raketen kamen über die Straße."
-        row = {"title": title, "source": "dpa", "body": body, "content_hash": "x"}
-        if "title_stems" in db.table("articles").columns_dict:
-            index = index_text(title, body)
-            row |= {"title_stems": index.title, "body_stems": index.body}
-        db.table("articles").insert({**row, "fetched": NOW.isoformat()})
-    conn.close()
 
 
 @pytest.mark.parametrize("stop_before", ["m003_dedup_and_compounds", "m020_ops_alert_keys"])

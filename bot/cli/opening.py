@@ -31,17 +31,36 @@ def open_store(config: Config) -> Storage:
         raise NewsbotError(message) from None
 
 
-def open_existing(config: Config, command: str) -> Storage | None:
-    """Open the database read-only for an operator command; None (and a message) if it can't."""
-    from bot.store import StoreError, is_postgres, open_store_readonly, show_target, sqlite_path
+def open_existing(config: Config, command: str, *, older: bool = False) -> Storage | None:
+    """Open the database read-only for an operator command; None (and a message) if it can't.
+
+    A file an older release left (the bot not started since the upgrade) is refused with the
+    way on, unless the command reads it as it is (`older`: a backup before the upgrade).
+    """
+    from bot.store import (
+        Store,
+        StoreError,
+        is_postgres,
+        open_store_readonly,
+        show_target,
+        sqlite_path,
+    )
+    from bot.store.migrations import migrations
 
     if not is_postgres(config.db) and not sqlite_path(config.db).is_file():
         message = say(config.language, "no_database", db=repr(str(config.db)))
         print(f"newsbot {command}: {message}", file=sys.stderr)
         return None
     try:
-        return open_store_readonly(config.db)
+        store = open_store_readonly(config.db)
+        pending = migrations.pending(store.db) if isinstance(store, Store) and not older else []
     except (OSError, sqlite3.Error, StoreError) as exc:
         message = say(config.language, "cannot_open", db=repr(show_target(config.db)), error=exc)
         print(f"newsbot {command}: {message}", file=sys.stderr)
         return None
+    if pending:
+        store.close()
+        message = say(config.language, "older_database", db=config.db, pending=len(pending))
+        print(f"newsbot {command}: {message}", file=sys.stderr)
+        return None
+    return store

@@ -63,7 +63,7 @@ def backup_problem(language: str, path: str, exc: Exception) -> str:
 
 def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     """Copy the database with SQLite's online backup API; safe while the bot runs."""
-    store = open_existing(config, "backup")
+    store = open_existing(config, "backup", older=True)
     if store is None:
         return EXIT_EMPTY
     try:

@@ -171,6 +171,12 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "account, run: newsbot demo",
     ),
     # database, backup, export, errors
+    "older_database": (
+        "die Datenbank {db} ist von einer älteren Version ({pending} Schritte offen); "
+        "`newsbot run` bringt sie beim Start auf den Stand (vorher sichern: `newsbot backup`)",
+        "the database {db} is from an older release ({pending} steps to go); `newsbot run` "
+        "brings it up to date as it starts (back it up first: `newsbot backup`)",
+    ),
     "no_database": (
         "keine Datenbank unter {db}: erst `newsbot ingest ORDNER` oder `newsbot demo`, "
         "oder --db DATEI angeben",
