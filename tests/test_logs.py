@@ -143,12 +143,13 @@ def test_json_lines_carry_event_fields(config: Config) -> None:
 
 def test_setup_twice_keeps_one_handler_and_quiets_httpx(config: Config) -> None:
     root = logging.getLogger()
-    before = len(root.handlers)
     first = setup_logging(config, level=logging.DEBUG, stream=io.StringIO())
+    # What the first left beside its own handler (pytest's, and one an earlier CLI test in this
+    # worker may have installed, which setup_logging replaces as it replaces any of its own).
+    others = [h for h in root.handlers if h is not first]
     second = setup_logging(config, level=logging.DEBUG, stream=io.StringIO())
     try:
-        assert first not in root.handlers
-        assert len(root.handlers) == before + 1
+        assert root.handlers == [*others, second]
         assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
     finally:
         root.removeHandler(second)
