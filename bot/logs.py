@@ -106,7 +106,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
-_HANDLER_MARK = "_newsbot_handler"
+# The attribute that marks the one root handler `setup_logging` installs (and replaces).
+LOG_HANDLER_MARK = "_newsbot_handler"
 # Libraries that log every request at INFO, with URLs that carry tokens.
 _QUIET = ("httpx", "httpcore")
 
@@ -242,10 +243,10 @@ def setup_logging(
 ) -> logging.Handler:
     """Install the one root handler (replacing an earlier one) at `level` or the config's."""
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+    for old in [h for h in root.handlers if getattr(h, LOG_HANDLER_MARK, False)]:
         root.removeHandler(old)
     handler = logging.StreamHandler(stream or sys.stderr)
-    setattr(handler, _HANDLER_MARK, True)
+    setattr(handler, LOG_HANDLER_MARK, True)
     handler.addFilter(RedactingFilter(config.secrets()))
     handler.setFormatter(JsonFormatter() if config.log_format == "json" else KeyValueFormatter())
     root.addHandler(handler)

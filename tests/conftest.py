@@ -35,6 +35,7 @@ from bot.config import Config
 from bot.delivery import Delivery, Outgoing
 from bot.digest import build_digests, plan_chat
 from bot.ingest.files import ingest_paths
+from bot.logs import LOG_HANDLER_MARK
 from bot.query import index_text
 from bot.records import Reply
 from bot.render import render_digest
@@ -423,6 +424,20 @@ def summarize_page(folder: Path, name: str, text: str) -> list[str]:
     assert result.returncode == 0, result.stderr
     summary: list[str] = json.loads(result.stdout)["summary"]
     return summary
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_found() -> Iterator[None]:
+    """Each test leaves logging as it found it: the CLI's `main()`, which tests call directly,
+    installs the bot's root handler and levels, which a later test in the worker would find."""
+    root = logging.getLogger()
+    handlers, levels = set(root.handlers), _logger_levels()
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers and getattr(handler, LOG_HANDLER_MARK, False):
+            root.removeHandler(handler)
+    for name, level in levels.items():
+        (logging.getLogger(name) if name else root).setLevel(level)
 
 
 def _logger_levels() -> dict[str, int]:
