@@ -563,3 +563,34 @@ async def test_a_page_labelled_latin1_keeps_its_windows_1252_quotes_and_euro_sig
     assert len(report.added) == 2
     bodies = " ".join(a.body for a in store.articles.latest(10))
     assert "„Das kostet 5 € mehr“ – sagte sie." in bodies
+
+
+async def test_a_poll_that_crashes_is_a_feed_problem_with_its_backoff(
+    store: Store, feed_site: FeedSite, client: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fault no fetch check foresees (here the store refusing the batch once): the feed shows
+    # among the problems `newsbot status` lists and is tried again after the backoff, as a
+    # failed fetch is (before, nothing was recorded and the lease brought it back every 5 min).
+    feed = store.feeds.add_feed(feed_site.url("/feed.xml"), T0)
+    add = store.articles.add_articles
+    refused: list[int] = []
+
+    def refuse_once(batch: object, now: datetime) -> object:
+        if not refused:
+            refused.append(1)
+            raise RuntimeError("disk I/O error")
+        return add(batch, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.articles, "add_articles", refuse_once)
+    report = await poll_feeds(store, client, T0)
+    assert report.failed == ((feed.id, "RuntimeError: disk I/O error"),)
+    broken = store.feeds.feed(feed.id)
+    assert broken is not None
+    assert (broken.failures, broken.error) == (1, "RuntimeError: disk I/O error")
+    assert broken.next_fetch == T0 + RETRY_FIRST
+    assert [p.id for p in store.feeds.feed_problems()] == [feed.id]
+    report = await poll_feeds(store, client, T0 + RETRY_FIRST)
+    assert len(report.added) == 2
+    healed = store.feeds.feed(feed.id)
+    assert healed is not None
+    assert healed.failures == 0

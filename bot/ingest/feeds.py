@@ -249,7 +249,13 @@ class FeedPoller:
                 # What it read may not be stored (a store error): the next poll reads the feed
                 # again, not taking the same body as unchanged or draining what is left.
                 self._read.pop(feed.id, None)
-                return FeedResult(feed.id, error=f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                try:
+                    # Shown with the feed's problems and backed off, as a failed fetch is.
+                    return await _failed(self.store, feed, error, now)
+                except Exception:  # the store itself failing: the lease runs out, it comes again
+                    log.exception("event=feed_failure_not_recorded feed=%d", feed.id)
+                    return FeedResult(feed.id, error=error)
 
     def _finished(self, feed_id: int, _: asyncio.Task[FeedResult]) -> None:
         self._active.pop(feed_id, None)
