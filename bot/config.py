@@ -139,6 +139,11 @@ _USERINFO_PASSWORD = re.compile(r"^[^:/@?#]*:/*[^:/@?#]*:(?P<secret>.*)@")
 _QUERY_PASSWORD = re.compile(r"(?i)[?&]password=(?P<secret>[^&#]*)")
 
 
+def sqlite_path(target: str | Path) -> Path:
+    """The file a path or `sqlite:///path` names (`sqlite:////abs` for an absolute path)."""
+    return Path(str(target).removeprefix(SQLITE_SCHEME))
+
+
 def is_postgres(target: str | Path) -> bool:
     """True when the `db` setting names a PostgreSQL database rather than a SQLite file."""
     return str(target).startswith(POSTGRES_SCHEMES)
@@ -362,7 +367,7 @@ def db_path_problem(value: str) -> str | None:
             f"unknown scheme {url.group('scheme')!r}; write a file path, sqlite:///path"
             f" or {POSTGRES_EXAMPLE}"
         )
-    path = Path(value.removeprefix(SQLITE_SCHEME)).expanduser()
+    path = sqlite_path(value).expanduser()
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError) as exc:

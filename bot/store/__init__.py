@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import is_postgres
+from bot.config import is_postgres, sqlite_path
 from bot.errors import StoreError
 from bot.store.lazy import lazy_names
 from bot.store.locks import AdvisoryLock, FileLock, ProcessHeld, RoleLock
@@ -75,15 +75,6 @@ _LAZY = {
 
 
 __getattr__ = lazy_names(__name__, globals(), _LAZY)
-
-
-SQLITE_SCHEME = "sqlite:///"
-
-
-def sqlite_path(target: str | Path) -> Path:
-    """The file a path or `sqlite:///path` names (`sqlite:////abs` for an absolute path)."""
-    text = str(target)
-    return Path(text[len(SQLITE_SCHEME) :] if text.startswith(SQLITE_SCHEME) else text)
 
 
 def show_target(target: str | Path) -> str:
