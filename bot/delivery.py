@@ -24,7 +24,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.errors import RateLimited, SendError, TooLarge, Transient
+from bot.errors import RateLimited, SendError, TooLarge
 from bot.logs import redact
 from bot.records import Reply
 from bot.render import plain_reply
@@ -45,6 +45,7 @@ from bot.send_policy import (
     SplitFiner,
     Status,
     decide,
+    may_have_gone_out,
 )
 from bot.transports.port import Limits, Transport
 
@@ -379,7 +380,7 @@ class Delivery:
             try:
                 await transport.send(job.chat, job.parts[job.index], job.replace)
             except Exception as exc:
-                job.uncertain |= isinstance(exc, Transient) or not isinstance(exc, SendError)
+                job.uncertain |= may_have_gone_out(exc)
                 raise
         except asyncio.CancelledError:
             raise

@@ -3,7 +3,7 @@
 `decide` turns a platform's typed error (`bot.errors.SendError`) and what is known about the
 attempt into one `Action`; `bot.delivery` carries it out. Every sending rule is here: retry and
 backoff, `retry_after`, the move cap, finer splits and their limit, plain text after refused
-markup, edits sent anew, gone chats.
+markup, edits sent anew, gone chats, and whether a failed send may still have gone out.
 """
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, TooLarge
+from bot.errors import (
+    BadMarkup,
+    ChatGone,
+    ChatMoved,
+    RateLimited,
+    Rejected,
+    SendError,
+    TooLarge,
+    Transient,
+)
 
 # Eight tries with doubling backoff span about eight minutes: a Bot API down for two minutes
 # still gets the message through, once.
@@ -147,3 +156,10 @@ def decide(
     if attempt.tries > retries:
         return Fail(reason)
     return Retry(min(MAX_BACKOFF, backoff * 2 ** (attempt.tries - 1)), reason)
+
+
+def may_have_gone_out(error: Exception) -> bool:
+    """Whether a failed send may still have reached the chat: a network error or a 5xx
+    (`Transient`) and anything unforeseen may come after the platform stored it; every other
+    `SendError` is the platform's verdict that it did not."""
+    return isinstance(error, Transient) or not isinstance(error, SendError)
