@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import uuid4
 
 import aiohttp
@@ -131,13 +131,20 @@ async def close_client(client: AsyncClient) -> None:
         store.database.close()
 
 
+def relation(event: RoomMessageText) -> dict[str, Any]:
+    """A message's `m.relates_to`, {} when it has none or it is no object: a sender may put any
+    JSON there (Synapse reads only an object as a relation), and nothing read from an event may
+    raise (nio would skip the rest of the sync, its state changes too, when asked again)."""
+    value = event.source.get("content", {}).get("m.relates_to")
+    return value if isinstance(value, dict) else {}
+
+
 def own_text(event: RoomMessageText) -> str:
     """A message's own words: a reply's body may open with the quoted message it answers
     ("> <@alice:example.org> …" lines, then an empty line; the spec's reply fallback), which is
     not what the sender wrote."""
     body = str(event.body)
-    relates = event.source.get("content", {}).get("m.relates_to")
-    if not (isinstance(relates, dict) and isinstance(relates.get("m.in_reply_to"), dict)):
+    if not isinstance(relation(event).get("m.in_reply_to"), dict):
         return body
     lines = body.split("\n")
     quoted = 0
@@ -582,10 +589,7 @@ class MatrixTransport:
     async def _on_text(self, room: MatrixRoom, event: RoomMessageText) -> None:
         if not self._ready or event.sender == self.client.user_id:
             return
-        # Any JSON a sender likes (Synapse reads only an object as a relation). Nothing here may
-        # raise: nio would skip the rest of the sync, its state changes too, when asked again.
-        relates = event.source.get("content", {}).get("m.relates_to")
-        if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
+        if relation(event).get("rel_type") == "m.replace":
             return  # an edit of an earlier message, which was answered already
         age_ms = time.time() * 1000 - event.server_timestamp
         if age_ms > MAX_AGE.total_seconds() * 1000:
