@@ -409,8 +409,7 @@ class FeedPoller:
         is_feed = parsed.get("version") and not parsed.get("bozo")
         if not parsed.entries and not is_feed:
             raise FetchError(f"not a feed ({type(parsed.get('bozo_exception')).__name__})")
-        title = visible(parsed.feed.get("title") or "").strip()
-        feed = replace(feed, title=feed.title or title or None)
+        feed = replace(feed, title=feed.title or feed_title(parsed))
         source = feed.title or urlsplit(feed.url).hostname or feed.url
         items = [i for i in (_item(e, source) for e in parsed.entries) if i is not None]
         store = self.store
@@ -528,7 +527,7 @@ async def check_feed(fetcher: Fetcher, url: str) -> FeedCheck:
         return fetch_problem(url, str(exc))
     if not parsed.get("version") and not parsed.entries:
         return FeedCheck(url, "not_feed")
-    return FeedCheck(url, title=visible(parsed.feed.get("title") or "").strip() or None)
+    return FeedCheck(url, title=feed_title(parsed))
 
 
 _HTTP_STATUS = re.compile(r"^HTTP (\d{3})")
@@ -566,6 +565,11 @@ def parse_feed(content: bytes, content_type: str, url: str) -> Any:
 def visible(text: str) -> str:
     """A feed's text without control characters (see _CONTROLS)."""
     return _CONTROLS.sub("", text)
+
+
+def feed_title(parsed: Any) -> str | None:
+    """The title a parsed feed gives itself, without control characters; None when it has none."""
+    return visible(parsed.feed.get("title") or "").strip() or None
 
 
 def _published(stamp: Any) -> datetime | None:
