@@ -46,6 +46,7 @@ from tests.conftest import FAST, ROOT, Running, rendered_digest, running, wait_u
 from tests.fakes import synapse
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.feed_site import FeedSite, german_text
+from tests.fakes.ports import serve_on_loopback
 from tests.fakes.synapse import Homeserver
 from tests.test_run import terminate
 
@@ -695,13 +696,7 @@ class LosingProxy:
         self._session = aiohttp.ClientSession()
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._runner, port = await serve_on_loopback(app)
         self.url = f"http://127.0.0.1:{port}"
         return self
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.ports import serve_on_loopback
+
 # RetryAfter.retry_after warns unless PTB is told to use timedelta already.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -658,13 +660,7 @@ class FakeBotAPI:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._runner, self.port = await serve_on_loopback(app)
         return self
 
     async def stop(self) -> None:

@@ -10,6 +10,8 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
+from tests.fakes.ports import serve_on_loopback
+
 FUNCTION = [
     "der",
     "die",
@@ -274,11 +276,7 @@ class FeedSite:
         return app
 
     async def start(self) -> FeedSite:
-        self._runner = web.AppRunner(self.app())
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
+        self._runner, port = await serve_on_loopback(self.app())
         self.base = f"http://127.0.0.1:{port}"
         return self
 

@@ -1,8 +1,11 @@
-"""A free TCP port on 127.0.0.1, for the local servers and the ports nothing listens on."""
+"""A free TCP port on 127.0.0.1, for the local servers and the ports nothing listens on; an
+aiohttp app served on one."""
 
 from __future__ import annotations
 
 import socket
+
+from aiohttp import web
 
 
 def free_port() -> int:
@@ -10,3 +13,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, int]:
+    """Serve `app` on 127.0.0.1 on a port the system picks; its runner (to clean up) and port."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, int(runner.addresses[0][1])
