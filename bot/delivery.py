@@ -44,6 +44,7 @@ from bot.send_policy import (
     SendPlain,
     SplitFiner,
     Status,
+    Unconfirmed,
     decide,
     may_have_gone_out,
 )
@@ -390,6 +391,10 @@ class Delivery:
         finally:
             self._busy.discard(chat)
             self._slots.release()
+        await self._next_part(chat, job)
+
+    async def _next_part(self, chat: str, job: _Job) -> None:
+        """The job's part is out: on to the next one, or the job is sent."""
         job.index += 1
         job.tries = 0
         job.refusals = 0
@@ -474,6 +479,15 @@ class Delivery:
                 if self.on_gone is not None:
                     await self._call(self.on_gone(chat))
                 self._wake.set()
+            case Unconfirmed(reason):
+                log.warning(
+                    "event=send_unconfirmed chat=%s label=%s part=%d error=%r",
+                    chat,
+                    item.label,
+                    job.index + 1,
+                    redact(reason, self.secrets),
+                )
+                await self._next_part(chat, job)
             case Fail(reason):
                 # Stored as the failure note: an error page may echo the token in the URL.
                 note = redact(reason, self.secrets)[:300]

@@ -68,5 +68,15 @@ class Transient(SendError):
     """A network failure or server error: the same message may go through later."""
 
 
+class Unreached(Transient):
+    """No connection to the platform was made: the request never left, so the message surely
+    did not go out and may be sent later, also by the next start."""
+
+
+class Unanswered(SendError):
+    """The platform was sent the whole message but its answer never came (no answer in time,
+    the connection lost while waiting): it has most likely gone out, so it is not sent again."""
+
+
 class Rejected(SendError):
     """The platform refused this message permanently (a bad request): retrying cannot help."""

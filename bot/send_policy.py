@@ -3,7 +3,8 @@
 `decide` turns a platform's typed error (`bot.errors.SendError`) and what is known about the
 attempt into one `Action`; `bot.delivery` carries it out. Every sending rule is here: retry and
 backoff, `retry_after`, the move cap, finer splits and their limit, plain text after refused
-markup, edits sent anew, gone chats, and whether a failed send may still have gone out.
+markup, edits sent anew, gone chats, a send taken but never confirmed, and whether a failed
+send may still have gone out.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from bot.errors import (
     SendError,
     TooLarge,
     Transient,
+    Unanswered,
+    Unreached,
 )
 
 # Eight tries with doubling backoff span about eight minutes: a Bot API down for two minutes
@@ -118,6 +121,14 @@ class Gone:
 
 
 @dataclass(frozen=True, slots=True)
+class Unconfirmed:
+    """The platform took the part but never confirmed it: count it as sent and go on with the
+    next part, since sending it again would most likely show it twice (`reason`: for the log)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Fail:
     """Give the message up: `reason` is logged and reported to its owner."""
 
@@ -125,7 +136,7 @@ class Fail:
 
 
 # Everything `decide` returns.
-Action = Retry | Follow | SplitFiner | SendPlain | SendNew | Gone | Fail
+Action = Retry | Follow | SplitFiner | SendPlain | SendNew | Gone | Unconfirmed | Fail
 
 
 def decide(
@@ -139,6 +150,8 @@ def decide(
     reason = f"{type(error).__name__}: {error}"[:300]
     if isinstance(error, ChatGone):
         return Gone()
+    if isinstance(error, Unanswered):
+        return Unconfirmed(reason)
     if isinstance(error, ChatMoved):
         return Follow(error.new_chat) if attempt.moves < MAX_MOVES else Fail(reason)
     if isinstance(error, TooLarge):
@@ -160,6 +173,9 @@ def decide(
 
 def may_have_gone_out(error: Exception) -> bool:
     """Whether a failed send may still have reached the chat: a network error or a 5xx
-    (`Transient`) and anything unforeseen may come after the platform stored it; every other
-    `SendError` is the platform's verdict that it did not."""
-    return isinstance(error, Transient) or not isinstance(error, SendError)
+    (`Transient`), a missing answer and anything unforeseen may come after the platform stored
+    it; no connection at all (`Unreached`) and every other `SendError` is the platform's verdict
+    that it did not."""
+    if isinstance(error, Unreached):
+        return False
+    return isinstance(error, Transient | Unanswered) or not isinstance(error, SendError)

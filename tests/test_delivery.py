@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 from bot.delivery import CATCH_UP, MAX_IN_FLIGHT, REPLY_BUDGET, Delivery, Outgoing, Pacer, simulate
-from bot.errors import BadMarkup, ChatGone, ChatMoved, RateLimited, Rejected, TooLarge, Transient
+from bot.errors import (
+    BadMarkup,
+    ChatGone,
+    ChatMoved,
+    RateLimited,
+    Rejected,
+    TooLarge,
+    Transient,
+    Unanswered,
+    Unreached,
+)
 from bot.records import Reply, Span
 from bot.send_policy import (
     MAX_MOVES,
@@ -29,6 +39,7 @@ from bot.send_policy import (
     SendPlain,
     SplitFiner,
     Status,
+    Unconfirmed,
     decide,
 )
 from bot.store import Store
@@ -109,6 +120,12 @@ def test_what_each_platform_error_means_is_decided_without_a_network() -> None:
     assert decide(Rejected("bad request"), first) == Fail("bad request")
     edit = Attempt(1, editing=True)
     assert decide(Rejected("message to edit not found"), edit) == SendNew()
+    # Taken but never confirmed: it has most likely gone out, so it is never sent again.
+    assert decide(Unanswered("no answer within 15 s"), first) == Unconfirmed(
+        "Unanswered: no answer within 15 s"
+    )
+    # No connection at all: nothing went out, so it is tried again like any network error.
+    assert isinstance(decide(Unreached("refused"), first), Retry)
 
 
 def test_every_sending_rule_has_its_fallback_in_decide() -> None:
@@ -391,7 +408,12 @@ async def test_a_reply_that_cannot_be_cut_is_tried_again_and_never_counts_as_sen
 
 @pytest.mark.parametrize(
     ("refusal", "given_back"),
-    [(RateLimited(60.0), True), (Transient("timed out"), False), (OSError("reset"), False)],
+    [
+        (RateLimited(60.0), True),
+        (Unreached("connection refused"), True),
+        (Transient("timed out"), False),
+        (OSError("reset"), False),
+    ],
 )
 async def test_a_claim_is_given_back_at_stop_only_when_the_message_surely_did_not_go_out(
     refusal: Exception, given_back: bool
@@ -536,6 +558,51 @@ async def test_whoever_waits_hears_stopped_when_the_queue_stops() -> None:
     late = await asyncio.wait_for(delivery.deliver(Outgoing("console:a", Reply.text("x"), "r")), 1)
     assert late == Outcome(Status.STOPPED)
     assert len(transport.sent) == 1
+
+
+@pytest.mark.integration
+async def test_a_message_telegram_took_but_answered_too_late_is_shown_once_and_the_rest_follows(
+    bot_api: FakeBotAPI, store: Store, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Telegram under load carries out a sendMessage and answers after the bot stopped waiting
+    # (python-telegram-bot#1045): sent again, the chat would show it twice.
+    bot_api.late_answer["sendMessage"] = [1.0]
+    reply = Reply(((Span("Erste Meldung"),), (Span("Zweite Meldung"),)))
+    transport = make_transport(bot_api, store, answer_timeout=0.3)
+    transport.size = 30  # each line its own message
+    async with running(transport, store, now) as served:
+        outcome = await served.send("telegram:706", reply)
+    assert outcome is Status.SENT
+    assert [m.visible for m in bot_api.screen(706)] == ["Erste Meldung", "Zweite Meldung"]
+    assert bot_api.count("sendMessage") == 2
+    assert "event=send_unconfirmed chat=telegram:706" in caplog.text
+
+
+@pytest.mark.integration
+async def test_a_message_claimed_while_telegram_cannot_be_reached_is_given_back_at_stop(
+    bot_api: FakeBotAPI, store: Store, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No connection was made, so nothing went out: the next start may send it, once.
+    released: list[str] = []
+
+    async def claim() -> bool:
+        return True
+
+    async def release() -> None:
+        released.append("digest")
+
+    transport = make_transport(bot_api, store)
+    async with running(transport, store, now) as served:
+        await bot_api.stop()  # the Bot API's address refuses connections from now on
+        waiting = served.delivery.put(
+            Outgoing(
+                "telegram:707", Reply.text("Dein Überblick"), "digest", claim=claim, release=release
+            )
+        )
+        await wait_until(lambda: "event=delivery_retry chat=telegram:707" in caplog.text)
+        await served.delivery.stop()
+    assert await waiting == Outcome(Status.STOPPED)
+    assert released == ["digest"]
 
 
 @pytest.mark.integration

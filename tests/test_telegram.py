@@ -21,7 +21,7 @@ from bot.errors import NewsbotError
 from bot.records import NewArticle, Reply, Span
 from bot.store import Store
 from bot.transports.port import Limits
-from bot.transports.telegram import TelegramTransport, command_names
+from bot.transports.telegram import ANSWER_TIMEOUT, TelegramTransport, command_names
 from tests.conftest import FAST, ROOT, Running, rendered_digest, running, wait_until
 from tests.fakes.bot_api import FakeBotAPI, Sent, parse_telegram_html, utf16_len
 from tests.test_run import terminate
@@ -30,7 +30,9 @@ pytestmark = pytest.mark.integration
 ADMIN = "telegram:999"
 
 
-def make_transport(bot_api: FakeBotAPI, store: Store, limits: Limits = FAST) -> TelegramTransport:
+def make_transport(
+    bot_api: FakeBotAPI, store: Store, limits: Limits = FAST, answer_timeout: float = ANSWER_TIMEOUT
+) -> TelegramTransport:
     """The transport as `newsbot run` builds it, aimed at the fake server; paced by `limits`
     (no real-time gap unless a test asks for Telegram's own)."""
     on_gone, on_moved = chat_events(store)
@@ -40,6 +42,7 @@ def make_transport(bot_api: FakeBotAPI, store: Store, limits: Limits = FAST) -> 
         on_gone=on_gone,
         on_moved=on_moved,
         poll_timeout=1,
+        answer_timeout=answer_timeout,
         limits=limits,
     )
 

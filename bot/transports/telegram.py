@@ -71,6 +71,8 @@ from bot.errors import (
     SendError,
     TooLarge,
     Transient,
+    Unanswered,
+    Unreached,
 )
 from bot.inline import InlinePage
 from bot.logs import held_back
@@ -85,6 +87,10 @@ PREFIX = "telegram:"
 # Telegram Bot API FAQ: about 30 messages per second overall, 1 per second to one chat,
 # 20 per minute to one group.
 LIMITS = Limits(per_second=30.0, chat_gap=1.0, group_per_minute=20)
+# How long a call waits for the Bot API's answer (PTB's default is 5 s). A send that gets none
+# is not sent again, as it has most likely gone out; a slow answer is waited for instead, within
+# the 30 s a stop is given (deploy/newsbot.service).
+ANSWER_TIMEOUT = 15.0
 # Telegram allows 1–64 bytes of callback data.
 MAX_CALLBACK_DATA = 64
 # How long Telegram may serve an inline answer from its cache: a new article is offered after a
@@ -183,6 +189,8 @@ def classify(error: TelegramError) -> SendError:
         if "too long" in text:
             return TooLarge(error.message)
         return Rejected(error.message)
+    if isinstance(error, NoConnection):
+        return Unreached(error.message)
     if isinstance(error, TimedOut | NetworkError):
         return Transient(error.message)
     return Rejected(error.message)
@@ -287,6 +295,16 @@ class HeardRequest(HTTPXRequest):
         return answer
 
 
+class NoConnection(NetworkError):
+    """No connection to the Bot API was made (refused, timed out, no free one in the pool): the
+    request never left."""
+
+
+class NoAnswer(TimedOut):
+    """The request went out whole, but the Bot API's answer did not come in time: Telegram may
+    well have carried it out (python-telegram-bot#1045: a timed-out sendMessage delivered)."""
+
+
 class JsonRequest(HTTPXRequest):
     """PTB's HTTP request for the bot's calls, each sent as one JSON body (the Bot API takes
     `application/json`) instead of a form: httpx form-encodes a 4 KB digest byte by byte in
@@ -323,6 +341,10 @@ class JsonRequest(HTTPXRequest):
                 timeout=timeout,
                 content=json.dumps(request_data.parameters).encode(),
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
+            raise NoConnection(f"httpx.{err.__class__.__name__}: {err}") from err
+        except httpx.ReadTimeout as err:
+            raise NoAnswer(f"no answer within {timeout.read:g} s") from err
         except httpx.TimeoutException as err:
             raise TimedOut from err
         except httpx.HTTPError as err:
@@ -366,6 +388,7 @@ class TelegramTransport:
         on_moved: OnChatMoved | None = None,
         webhook: Webhook | None = None,
         poll_timeout: float = 10.0,
+        answer_timeout: float = ANSWER_TIMEOUT,
         on_inline: OnInline | None = None,
         limits: Limits = LIMITS,
         may_join: MayJoin | None = None,
@@ -380,7 +403,7 @@ class TelegramTransport:
             .token(token)
             .base_url(api_url)
             .get_updates_request(self._updates)
-            .request(JsonRequest(connection_pool_size=256))
+            .request(JsonRequest(connection_pool_size=256, read_timeout=answer_timeout))
             .concurrent_updates(ChatOrder(first_seen=first_seen))
             .build()
         )
@@ -610,6 +633,9 @@ class TelegramTransport:
         except TelegramError as exc:
             if isinstance(exc, BadRequest) and "not modified" in exc.message.lower():
                 return  # the edit shows what the message already says
+            if isinstance(exc, NoAnswer) and replace is None:
+                # An edit may be made again; a new message would be posted twice.
+                raise Unanswered(exc.message) from exc
             if TOPIC_CLOSED in exc.message.lower():
                 log.warning("event=telegram_topic_closed chat=%s", chat)
             raise classify(exc) from exc

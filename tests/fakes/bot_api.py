@@ -179,6 +179,9 @@ class FakeBotAPI:
     flood_chat: dict[int, list[int]] = field(default_factory=dict)
     # method → seconds the server takes to answer it (a slow getChatAdministrators, …).
     latency: dict[str, float] = field(default_factory=dict)
+    # method → seconds the server takes to answer a call it has already carried out, one entry
+    # per call (Telegram under load: the message is in the chat, the answer comes late).
+    late_answer: dict[str, list[float]] = field(default_factory=dict)
     # Chats where the server cannot parse any tag: HTML with markup gets "can't parse entities".
     refuse_markup: set[int] = field(default_factory=set)
     blocked: set[int] = field(default_factory=set)
@@ -482,6 +485,8 @@ class FakeBotAPI:
         result = await handler(params)
         if isinstance(result, web.Response):
             return result
+        if self.late_answer.get(method):
+            await asyncio.sleep(self.late_answer[method].pop(0))
         return web.json_response({"ok": True, "result": result})
 
     async def m_getme(self, p: dict[str, Any]) -> Any:
