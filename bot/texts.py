@@ -497,6 +497,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Die Zeitzone „{zone}“ kenne ich nicht. Beispiel: {example}",
         "I don't know the time zone “{zone}”. Example: {example}",
     ),
+    "bad_time_or_zone": (
+        "„{value}“ ist weder eine Uhrzeit noch eine Zeitzone, die ich kenne. Beispiel: {example}",
+        "“{value}” is neither a time of day nor a time zone I know. Example: {example}",
+    ),
     "zone_candidates": (
         "„{zone}“ ist nicht eindeutig. Meinst du {candidates}? Beispiel: {example}",
         "“{zone}” is not clear. Do you mean {candidates}? Example: {example}",

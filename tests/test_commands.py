@@ -432,6 +432,27 @@ def test_subscribe_names_a_time_that_is_none(store: Store, now: datetime, typed:
     assert f"„{typed}“ ist keine Uhrzeit" in say(store, now, f"/subscribe {typed} Berlin")
 
 
+@pytest.mark.parametrize(
+    ("typed", "reply"),
+    [
+        # No time given: the word may have been either, so the reply names both.
+        ("/abo morgen früh", "„morgen früh“ ist weder eine Uhrzeit noch eine Zeitzone"),
+        ("/subscribe tomorrow", "“tomorrow” is neither a time of day nor a time zone I know"),
+        ("/abo Berlinn", "„Berlinn“ ist weder eine Uhrzeit noch eine Zeitzone"),
+        # After a time, or written as a zone is, it can only be a zone.
+        ("/abo 7:30 Berlinn", "Die Zeitzone „Berlinn“ kenne ich nicht"),
+        ("/abo Europe/Berlinn", "Die Zeitzone „Europe/Berlinn“ kenne ich nicht"),
+    ],
+)
+def test_subscribe_says_what_a_word_it_cannot_read_is_not(
+    store: Store, now: datetime, typed: str, reply: str
+) -> None:
+    answer = say(store, now, typed, language="en" if "neither" in reply else "de")
+    assert reply in answer
+    assert answer.endswith(": /subscribe 07:30 Europe/Vienna")
+    assert store.chats.subscription(CHAT) is None
+
+
 def test_alert_exclusion_is_honoured(store: Store, now: datetime) -> None:
     say(store, now, "/alert bundesliga -sport")
     [alert] = store.chats.alerts(CHAT)

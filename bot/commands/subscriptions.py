@@ -57,8 +57,12 @@ def _leading_zone(words: list[str]) -> tuple[str | None, int]:
     return None, 0
 
 
-def _zone_arg(req: Request, value: str, example: str) -> str | Reply:
-    """A zone as typed (any case, a city alone) → its name; else the candidates or an example."""
+def _zone_arg(req: Request, value: str, example: str, *, or_time: str = "") -> str | Reply:
+    """A zone as typed (any case, a city alone) → its name; else the candidates or an example.
+
+    `or_time`: the words as typed where a time was wanted too ("/abo morgen früh"): a word
+    that names no zone is then said to be neither, not taken for a misspelt zone.
+    """
     found = find_zone(value)
     if found.zone is not None:
         return found.zone
@@ -68,6 +72,9 @@ def _zone_arg(req: Request, value: str, example: str) -> str | Reply:
             t(req.language, "zone_candidates", zone=value, candidates=shown, example=example),
             ok=False,
         )
+    if or_time and "/" not in value:
+        text = t(req.language, "bad_time_or_zone", value=or_time, example=example)
+        return Reply.text(text, ok=False)
     return Reply.text(t(req.language, "bad_zone", zone=value, example=example), ok=False)
 
 
@@ -175,7 +182,10 @@ def _subscribe(req: Request) -> Reply:
         if zone is not None:
             rest = rest[size:]
         else:
-            checked = _zone_arg(req, rest.pop(0), t(req.language, "subscribe_zone_example"))
+            typed_rest = "" if times else " ".join(rest)
+            checked = _zone_arg(
+                req, rest.pop(0), t(req.language, "subscribe_zone_example"), or_time=typed_rest
+            )
             if isinstance(checked, Reply):
                 return checked
             zone = checked
