@@ -59,6 +59,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert_hit": ("Alarm „{words}“:", "Alert “{words}”:"),
     "sources": ("Quellen", "Sources"),
     "latest_head": ("Die neuesten Artikel:", "The latest articles:"),
+    "latest_bad_count": (
+        "„{value}“ passt nicht: die Anzahl ist eine Zahl von 1 bis {high}. Beispiel: /latest 5",
+        "“{value}” does not fit: the count is a number from 1 to {high}. Example: /latest 5",
+    ),
     "latest_none": ("Es sind noch keine Artikel gespeichert.", "No articles are stored yet."),
     "article_usage": (
         "Welcher Artikel? Beispiel: /article 1",

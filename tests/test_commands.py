@@ -273,6 +273,31 @@ def test_digest_and_latest(seeded_store: Store, now: datetime) -> None:
     assert english.startswith("New since 2025-11-09 13:00")
 
 
+def test_latest_lists_as_many_as_asked(store: Store, now: datetime) -> None:
+    for number in range(1, 26):
+        title = f"Meldung Nummer {number} aus dem Landtag"
+        body = f"Der Landtag berät die Vorlage {number}. Die Abgeordneten stimmen am Abend ab."
+        store.articles.add_article(
+            NewArticle(title, "dpa", body, (body,), now - timedelta(minutes=number)), now
+        )
+
+    def listed(text: str, **ctx: object) -> list[str]:
+        return [line for line in say(store, now, text, **ctx).splitlines() if "Meldung" in line]
+
+    assert len(listed("/latest")) == 10
+    assert [line.split(" aus ")[0] for line in listed("/neueste 3")] == [
+        "[1] Meldung Nummer 1",
+        "[2] Meldung Nummer 2",
+        "[3] Meldung Nummer 3",
+    ]
+    assert len(listed("/latest 20")) == 20
+    for wrong in ("0", "21", "drei", "-1"):
+        assert say(store, now, f"/neueste {wrong}") == (
+            f"„{wrong}“ passt nicht: die Anzahl ist eine Zahl von 1 bis 20. Beispiel: /latest 5"
+        )
+    assert say(store, now, "/latest 99", language="en").startswith("“99” does not fit")
+
+
 def test_command_names_fit_telegram() -> None:
     for command in COMMANDS.values():
         assert command.name.isascii()
@@ -603,7 +628,7 @@ def test_every_name_resolves_to_its_own_command_and_no_name_is_shared() -> None:
     assert digest.command is COMMANDS["digest"]
 
 
-@pytest.mark.parametrize("command", ["/digest", "/latest", "/alerts", "/unsubscribe"])
+@pytest.mark.parametrize("command", ["/digest", "/alerts", "/unsubscribe"])
 def test_a_command_without_arguments_names_what_it_cannot_use(
     store: Store, now: datetime, command: str
 ) -> None:

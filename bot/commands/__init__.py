@@ -235,11 +235,10 @@ _TABLE = (
     ),
     Command(
         "latest",
-        ("", ""),
-        "Die neuesten Artikel",
-        "The newest articles",
+        ("[ANZAHL]", "[COUNT]"),
+        "Die neuesten Artikel (/latest 20: die 20 neuesten)",
+        "The newest articles (/latest 20: the 20 newest)",
         _latest,
-        takes_args=False,
         aliases=("neueste",),
     ),
     Command(

@@ -11,7 +11,15 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.commands.article_lines import _article_line, _marked
-from bot.commands.request import LATEST, PAGE_SIZE, IndexPart, Request, _id_arg, is_stored_id
+from bot.commands.request import (
+    LATEST,
+    MAX_LATEST,
+    PAGE_SIZE,
+    IndexPart,
+    Request,
+    _id_arg,
+    is_stored_id,
+)
 from bot.digest import for_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
 from bot.records import ArchivedDigest, Button, Reply, SearchHit, Span
@@ -273,8 +281,12 @@ def _more(req: Request) -> Reply:
 
 
 def _latest(req: Request) -> Reply:
+    count = _id_arg(req.args) if req.args.strip() else LATEST
+    if count is None or not 1 <= count <= MAX_LATEST:
+        text = t(req.language, "latest_bad_count", value=req.args.strip(), high=MAX_LATEST)
+        return Reply.text(text, ok=False)
     feeds = req.library.chats.settings(req.ctx.chat).feeds
-    articles = req.library.articles.latest(LATEST, feeds)
+    articles = req.library.articles.latest(count, feeds)
     if not articles:
         return Reply.text(t(req.language, "latest_none"))
     lines: list[tuple[Span, ...]] = [(Span(t(req.language, "latest_head"), bold=True),)]

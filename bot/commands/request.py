@@ -29,6 +29,8 @@ from bot.vocabulary import keyboard_spelling
 MAX_ARGS = 1000
 PAGE_SIZE = 5
 LATEST = 10
+# The most articles `/latest N` lists in one reply.
+MAX_LATEST = 20
 MAX_ALERTS = 20
 STORIES_RANGE = (1, 20)
 # A summary sentence count the digest can show (its entries hold at most MAX_SENTENCES).
