@@ -172,7 +172,7 @@ def test_what_the_shared_pool_also_brings_becomes_everyones(store: Store) -> Non
     assert store.articles.article(article_id).chat_feed == feed.id  # type: ignore[union-attr]
     # The same article from a shared feed: stored once, now everyone's.
     again = replace(first, chat_feed=None, source="dpa")
-    assert store.articles.add_articles([again], NOW) == [("duplicate", article_id)]
+    assert store.articles.add_articles([again], NOW) == [("shared", article_id)]
     assert store.articles.article(article_id).chat_feed is None  # type: ignore[union-attr]
     assert "1 Treffer" in plain(store, "telegram:2", "/search radweg")
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
+from bot.dedup import normalize_url
 from bot.errors import BadInput
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.pages import Item, OnePageAtATime, fetch_item, item_article
@@ -74,6 +75,8 @@ class FeedResult:
     skipped: int = 0
     not_modified: bool = False
     error: str | None = None
+    # Articles only chats' own feeds had, which this shared feed made everyone's (duplicates).
+    shared: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +235,11 @@ class FeedPoller:
 
     async def _poll(self, feed: Feed, now: datetime, on_added: OnAdded | None) -> FeedResult:
         result = await self.poll(feed, now)
-        if result.added and on_added is not None:
+        # What became everyone's is new to the other chats' alerts.
+        fresh = [*result.added, *result.shared]
+        if fresh and on_added is not None:
             try:
-                await on_added(list(result.added))
+                await on_added(fresh)
             except Exception:
                 log.exception("event=feed_alerts_failed feed=%d", feed.id)
         return result
@@ -353,7 +358,8 @@ class FeedPoller:
             after the poll; a process that dies before then leaves them to the next sender,
             `Outbox.recover`). Runs inside a transaction."""
             result = store.articles.add_articles(batch, now)
-            store.pushes.mark_unplanned([i for status, i in result if status == "added"], now)
+            new = {i for status, i in result if status in ("added", "shared")}
+            store.pushes.mark_unplanned(sorted(new), now)
             return result
 
         def stored_in_one(batch: list[NewArticle]) -> list[tuple[str, int]]:
@@ -375,6 +381,7 @@ class FeedPoller:
 
         stored.extend(await store.run(save))
         added = tuple(i for status, i in stored if status == "added")
+        shared = tuple(sorted({i for status, i in stored if status == "shared"}))
         log.info(
             "event=feed_polled feed=%d new=%d added=%d skipped=%d left=%d",
             feed.id,
@@ -383,7 +390,7 @@ class FeedPoller:
             len(bad),
             len(read.left),
         )
-        return FeedResult(feed.id, added, len(stored) - len(added), len(bad))
+        return FeedResult(feed.id, added, len(stored) - len(added), len(bad), shared=shared)
 
     async def _download(self, feed: Feed, read: _Read | None) -> Feed | tuple[Feed, _Read]:
         """The feed fetched and parsed: its unseen items, or the feed alone when unchanged."""
@@ -414,16 +421,17 @@ class FeedPoller:
         items = [i for i in (_item(e, source) for e in parsed.entries) if i is not None]
         store = self.store
         known = await store.run(lambda: store.articles.seen(i.key for i in items))
-        unseen = [i for i in items if i.key not in known]
-        unseen = await store.run(
-            lambda: [i for i in unseen if not (i.url and store.articles.has_url(i.url))]
-        )
+        own: tuple[set[int], set[str]] = (set(), set())
         if not feed.chats_only:
-            # What a chat's own feed brought first and the shared pool lists too is everyone's.
+            # What only chats' own feeds brought is stored again from here: its duplicate makes
+            # it everyone's, with this feed's outlet as a source, and new to the others' alerts.
             ids = [i for i in known.values() if i is not None]
-            new = {i.key for i in unseen}
-            urls = [i.url for i in items if i.url and i.key not in new]
-            await store.run(lambda: store.articles.share(ids, urls))
+            urls = [i.url for i in items if i.url]
+            own = await store.run(lambda: store.articles.chats_only(ids, urls))
+        unseen = [i for i in items if i.key not in known or known[i.key] in own[0]]
+        unseen = await store.run(
+            lambda: [i for i in unseen if not (i.url and _stored_url(store, i.url, own[1]))]
+        )
         log.info("event=feed_read feed=%d items=%d unseen=%d", feed.id, len(items), len(unseen))
         return feed, _Read(digest, fetched.etag, fetched.last_modified, unseen)
 
@@ -461,6 +469,12 @@ class FeedPoller:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _stored_url(store: Storage, url: str, chats_only: set[str]) -> bool:
+    """Whether an article with this URL is stored and in the shared pool (`chats_only`: the
+    normalized URLs only chats' own feeds brought)."""
+    return normalize_url(url) not in chats_only and store.articles.has_url(url)
 
 
 async def poll_feeds(

@@ -236,7 +236,7 @@ def _store_batches(
         results = store.articles.add_articles([article for _, article in pending], now)
         for (file, article), (status, article_id) in zip(pending, results, strict=True):
             log.info("event=ingest path=%s status=%s id=%d", file, status, article_id)
-            if status == "duplicate":
+            if status != "added":  # a duplicate (`shared`: one a chat's own feed brought first)
                 yield _duplicate(store, str(file), article, article_id)
             else:
                 yield IngestResult(str(file), status, article_id, article.title)

@@ -23,11 +23,12 @@ class Articles(Table):
     """The articles table: stored articles, their links, the URLs already seen."""
 
     def add_article(self, new: NewArticle, now: datetime) -> tuple[str, int]:
-        """Store an article once; returns ("added" | "duplicate", id)."""
+        """Store an article once; returns ("added" | "duplicate" | "shared", id)."""
         return self.add_articles([new], now)[0]
 
     def add_articles(self, batch: Sequence[NewArticle], now: datetime) -> list[tuple[str, int]]:
-        """Store a batch in one transaction; each is "added" or a "duplicate" of a stored id.
+        """Store a batch in one transaction; each is "added", a "duplicate" of a stored id, or
+        "shared": a shared-pool duplicate of what only a chat's own feed had, now everyone's.
 
         A duplicate has the same normalized URL, the same content hash, or a near-identical
         body (the same wire story under a new headline); a duplicate from another source is
@@ -37,11 +38,14 @@ class Articles(Table):
         results: list[tuple[str, int]] = []
         compounds: Counter[str] = Counter()
         forms: set[str] = set()
+        twins: list[int] = []
         with self.db.atomic():
             for new in (n.as_read(now) for n in batch):
                 status, article_id = self._add_one(new, now, compounds, forms)
                 if new.origin:
                     self.mark_seen(new.origin, status, now, article_id)
+                if status == "duplicate" and new.chat_feed is None:
+                    twins.append(article_id)
                 results.append((status, article_id))
             # Once per batch, not per article: a batch of 1000 repeats most of its compounds.
             self.db.conn.executemany(
@@ -53,7 +57,8 @@ class Articles(Table):
                 "INSERT OR IGNORE INTO articles_fts_forms (term, form) VALUES (?, ?)",
                 term_forms(forms),
             )
-        return results
+            shared = self.share(twins)
+        return [("shared" if s == "duplicate" and i in shared else s, i) for s, i in results]
 
     def _add_one(
         self, new: NewArticle, now: datetime, compounds: Counter[str], forms: set[str]
@@ -65,8 +70,6 @@ class Articles(Table):
         if row:
             if row[1] != new.source:
                 self._link(int(row[0]), new)
-            if new.chat_feed is None:
-                self.share([int(row[0])], ())
             log.debug("event=duplicate kind=exact id=%d", row[0])
             return "duplicate", int(row[0])
         # Split once: the signature and the index both start from the body's words.
@@ -77,8 +80,6 @@ class Articles(Table):
             twin = self._near_duplicate(sig, keys)
             if twin is not None:
                 self._link(twin, new)
-                if new.chat_feed is None:
-                    self.share([twin], ())
                 log.info("event=duplicate kind=near id=%d source=%s", twin, new.source)
                 return "duplicate", twin
         index = index_text(new.title, new.body, body_words, kicker=new.kicker)
@@ -159,23 +160,40 @@ class Articles(Table):
                 chunk = []
         return out
 
-    def share(self, article_ids: Iterable[int], urls: Iterable[str]) -> int:
-        """Articles a chat's own feed brought first that the shared pool has too (the same
-        article, or URL): from now on every chat may read them. Returns how many."""
+    def share(self, article_ids: Iterable[int]) -> set[int]:
+        """Articles a chat's own feed brought first that the shared pool has too: from now on
+        every chat may read them. Returns those that were a chat's own until now."""
         ids = sorted(set(article_ids))
-        keys = sorted({normalize_url(u) for u in urls})
-        if not ids and not keys:
-            return 0
         # Without an article of a chat's own feed nothing is to share: an indexed read, not a
-        # write, per feed poll.
-        if self.db.execute("SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1").fetchone() is None:
-            return 0
+        # write, per batch.
+        if not ids or not self._any_chats_only():
+            return set()
         sql = (
             "UPDATE articles SET chat_feed = NULL WHERE chat_feed IS NOT NULL"
-            " AND (id IN (SELECT value FROM json_each(?)) OR url_key IN"
-            " (SELECT value FROM json_each(?)))"
+            " AND id IN (SELECT value FROM json_each(?)) RETURNING id"
         )
-        return int(self.db.execute(sql, [json.dumps(ids), json.dumps(keys)]).rowcount)
+        return {int(r[0]) for r in self.db.execute(sql, [json.dumps(ids)]).fetchall()}
+
+    def chats_only(
+        self, article_ids: Iterable[int], urls: Iterable[str]
+    ) -> tuple[set[int], set[str]]:
+        """Of these articles and URLs, those only chats' own feeds brought so far: their ids and
+        normalized URLs (a shared feed carrying one stores it again, which makes it everyone's)."""
+        ids, keys = sorted(set(article_ids)), sorted({normalize_url(u) for u in urls})
+        if not (ids or keys) or not self._any_chats_only():
+            return set(), set()
+        rows = self.db.execute(
+            "SELECT id, url_key FROM articles WHERE chat_feed IS NOT NULL"
+            " AND (id IN (SELECT value FROM json_each(?)) OR url_key IN"
+            " (SELECT value FROM json_each(?)))",
+            [json.dumps(ids), json.dumps(keys)],
+        ).fetchall()
+        return {int(i) for i, _ in rows}, {str(k) for _, k in rows if k}
+
+    def _any_chats_only(self) -> bool:
+        """Whether any article is a chat's own (an indexed read that spares the rest)."""
+        sql = "SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1"
+        return self.db.execute(sql).fetchone() is not None
 
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""

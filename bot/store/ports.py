@@ -39,11 +39,12 @@ class ArticlesPart(Protocol):
     """The articles table: stored articles, their links, the URLs already seen."""
 
     def add_article(self, new: NewArticle, now: datetime) -> tuple[str, int]:
-        """Store an article once; returns ("added" | "duplicate", id)."""
+        """Store an article once; returns ("added" | "duplicate" | "shared", id)."""
         ...
 
     def add_articles(self, batch: Sequence[NewArticle], now: datetime) -> list[tuple[str, int]]:
-        """Store a batch in one transaction; each is "added" or a "duplicate" of a stored id."""
+        """Store a batch in one transaction; each is "added", a "duplicate" of a stored id, or
+        "shared": a shared-pool duplicate of what only a chat's own feed had, now everyone's."""
         ...
 
     def mark_seen(
@@ -56,9 +57,16 @@ class ArticlesPart(Protocol):
         """Which of these inputs were handled before, with the article each became (if any)."""
         ...
 
-    def share(self, article_ids: Iterable[int], urls: Iterable[str]) -> int:
+    def share(self, article_ids: Iterable[int]) -> set[int]:
         """Articles a chat's own feed brought first that the shared pool has too: from now on
-        every chat may read them. Returns how many."""
+        every chat may read them. Returns those that were a chat's own until now."""
+        ...
+
+    def chats_only(
+        self, article_ids: Iterable[int], urls: Iterable[str]
+    ) -> tuple[set[int], set[str]]:
+        """Of these articles and URLs, those only chats' own feeds brought so far: their ids and
+        normalized URLs (a shared feed carrying one stores it again, which makes it everyone's)."""
         ...
 
     def has_url(self, url: str) -> bool:

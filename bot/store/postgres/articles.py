@@ -33,12 +33,13 @@ class Articles(Table):
     """The articles table: stored articles, their links, the URLs already seen."""
 
     def add_article(self, new: NewArticle, now: datetime) -> tuple[str, int]:
-        """Store an article once; returns ("added" | "duplicate", id)."""
+        """Store an article once; returns ("added" | "duplicate" | "shared", id)."""
         return self.add_articles([new], now)[0]
 
     def add_articles(self, batch: Sequence[NewArticle], now: datetime) -> list[tuple[str, int]]:
-        """Store a batch in one transaction; each is "added" or a "duplicate" of a stored id
-        (same URL, same content hash or a near-identical body, as on SQLite).
+        """Store a batch in one transaction; each is "added", a "duplicate" of a stored id (same
+        URL, same content hash or a near-identical body, as on SQLite), or "shared": a
+        shared-pool duplicate of what only a chat's own feed had, now everyone's.
 
         In bulk, about a dozen round trips a batch whatever its size: the stored twins of the
         whole batch in two queries, the new ids reserved at once, rows sent by COPY and the
@@ -61,8 +62,9 @@ class Articles(Table):
                 [len(plan.added)],
             ).fetchall()
             ids = sorted(int(r[0]) for r in found)
-            self._write(conn, plan, ids, now)
-        return [(status, ids[-1 - ref] if ref < 0 else ref) for status, ref in plan.results]
+            shared = self._write(conn, plan, ids, now)
+        results = [(status, ids[-1 - ref] if ref < 0 else ref) for status, ref in plan.results]
+        return [("shared" if s == "duplicate" and i in shared else s, i) for s, i in results]
 
     def _stored_twins(
         self, prepared: list[_Prepared]
@@ -98,9 +100,9 @@ class Articles(Table):
 
     def _write(
         self, conn: psycopg.Connection[Any], plan: _Plan, ids: list[int], now: datetime
-    ) -> None:
+    ) -> set[int]:
         """The batch's rows: articles, bands and index rows by COPY, then links, seen inputs
-        and counts (each in one statement)."""
+        and counts (each in one statement). Returns the chats' own articles it shared."""
         fetched = _iso(now)
         terms: Counter[str] = Counter()
         compounds: Counter[str] = Counter()
@@ -153,8 +155,7 @@ class Articles(Table):
                 ],
             )
         self._count(compounds, terms, len(ids), tokens)
-        if plan.shared:
-            self.share([resolve.get(ref, ref) for ref in plan.shared], ())
+        shared = self.share(resolve.get(ref, ref) for ref in plan.shared)
         if ids:
             # GIN files new entries in a pending list that every search reads through, until
             # it holds 4 MB; merged here, once a batch, searches read only the sorted tree.
@@ -162,6 +163,7 @@ class Articles(Table):
                 "SELECT gin_clean_pending_list('articles_fts_terms_gin'),"
                 " gin_clean_pending_list('articles_fts_phrases_pairs')"
             )
+        return shared
 
     def _count(self, compounds: Counter[str], terms: Counter[str], added: int, tokens: int) -> None:
         """Add one batch's compounds, per-term article counts and sizes (in key order, so two
@@ -211,23 +213,39 @@ class Articles(Table):
         ).rows
         return {str(k): v for k, v in rows}
 
-    def share(self, article_ids: Iterable[int], urls: Iterable[str]) -> int:
-        """Articles a chat's own feed brought first that the shared pool has too (the same
-        article, or URL): from now on every chat may read them. Returns how many."""
+    def share(self, article_ids: Iterable[int]) -> set[int]:
+        """Articles a chat's own feed brought first that the shared pool has too: from now on
+        every chat may read them. Returns those that were a chat's own until now."""
         ids = sorted(set(article_ids))
-        keys = sorted({normalize_url(u) for u in urls})
-        if not ids and not keys:
-            return 0
         # Without an article of a chat's own feed nothing is to share: an indexed read, not a
-        # write, per feed poll.
-        # (`fetch`: the answer is waited for inside add_articles' pipeline too.)
-        if not self.db.fetch("SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1"):
-            return 0
+        # write, per batch.
+        if not ids or not self._any_chats_only():
+            return set()
         sql = (
             "UPDATE articles SET chat_feed = NULL WHERE chat_feed IS NOT NULL"
-            " AND (id = ANY(%s::bigint[]) OR url_key = ANY(%s::text[]))"
+            " AND id = ANY(%s::bigint[]) RETURNING id"
         )
-        return int(self.db.execute(sql, [ids, keys]).rowcount)
+        return {int(r[0]) for r in self.db.fetch(sql, [ids])}
+
+    def chats_only(
+        self, article_ids: Iterable[int], urls: Iterable[str]
+    ) -> tuple[set[int], set[str]]:
+        """Of these articles and URLs, those only chats' own feeds brought so far: their ids and
+        normalized URLs (a shared feed carrying one stores it again, which makes it everyone's)."""
+        ids, keys = sorted(set(article_ids)), sorted({normalize_url(u) for u in urls})
+        if not (ids or keys) or not self._any_chats_only():
+            return set(), set()
+        rows = self.db.fetch(
+            "SELECT id, url_key FROM articles WHERE chat_feed IS NOT NULL"
+            " AND (id = ANY(%s::bigint[]) OR url_key = ANY(%s::text[]))",
+            [ids, keys],
+        )
+        return {int(i) for i, _ in rows}, {str(k) for _, k in rows if k}
+
+    def _any_chats_only(self) -> bool:
+        """Whether any article is a chat's own (an indexed read that spares the rest)."""
+        # (`fetch`: the answer is waited for inside add_articles' pipeline too.)
+        return bool(self.db.fetch("SELECT 1 FROM articles WHERE chat_feed > 0 LIMIT 1"))
 
     def has_url(self, url: str) -> bool:
         """True when an article with this (normalized) URL is stored."""
