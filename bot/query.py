@@ -8,16 +8,18 @@ FTS5 syntax (`AND(`, `NEAR`, `*`, quotes) or raise a syntax error.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time
+from functools import lru_cache
 from typing import cast
 from zoneinfo import ZoneInfo
 
 from bot.typed_times import is_known_day, parse_day
 from bot.vocabulary import OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
-from summarizer import normalize, terms, words
+from summarizer import fold, normalize, terms, words
 
 # A filter's value runs to the next space, or is "in quotes" ("Süddeutsche Zeitung" has one).
 _FILTER = re.compile(
@@ -266,6 +268,43 @@ def umlaut_form(word: str) -> str | None:
     if any(c in word for c in "äöüÄÖÜ") or not _SPELLED_UMLAUT.search(word):
         return None
     return _SPELLED_UMLAUT.sub(lambda m: _UMLAUT[m.group(1)], word)
+
+
+# Combining diacritical marks: left over after NFC only where no letter takes them.
+_MARKS = re.compile("[\u0300-\u036f]")
+
+
+@lru_cache(maxsize=100_000)
+def search_fold(text: str) -> str:
+    """Text as search compares it on both backends: `fold` (case, NFC, umlauts), and a Latin
+    letter's diacritics removed (`Erdoğan` → `erdogan`), as FTS5's `unicode61
+    remove_diacritics 2` folds index terms. Other scripts' letters are kept as `fold` keeps
+    them (й, ё, ά are not и, е, α), as FTS5 keeps them."""
+    folded = fold(text)
+    if folded.isascii():
+        return folded
+    return _MARKS.sub("", "".join(map(_latin_base, folded)))
+
+
+@lru_cache(maxsize=4096)
+def _latin_base(letter: str) -> str:
+    """A Latin letter with diacritics as its ASCII letter (`ğ` → `g`); any other as it is
+    (`ø`, `ł`, `й`: no ASCII letter with marks, or not Latin)."""
+    decomposed = unicodedata.normalize("NFD", letter)
+    latin = unicodedata.name(letter, "").startswith("LATIN")
+    return decomposed[0] if latin and len(decomposed) > 1 and decomposed[0].isascii() else letter
+
+
+def source_pattern(typed: str) -> re.Pattern[str]:
+    """What `quelle:typed` looks for in an outlet's `search_fold`ed name: the typed text folded
+    alike, each ae/oe/ue also standing for its umlaut (`oesterreich` finds "Österreich"), as
+    a word's search takes them (`to_wants`)."""
+    folded = search_fold(typed)
+    pieces, last = [], 0
+    for spelled in _SPELLED_UMLAUT.finditer(folded):
+        pieces += [re.escape(folded[last : spelled.start()]), spelled.group(1), "e?"]
+        last = spelled.end()
+    return re.compile("".join([*pieces, re.escape(folded[last:])]))
 
 
 def to_wants(found: Iterable[str]) -> tuple[tuple[str, ...], ...]:

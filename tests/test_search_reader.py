@@ -5,6 +5,7 @@ emptied it. On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,8 @@ from bot.commands import Context, handle
 from bot.digest import build_digests, plan_chat
 from bot.records import NewArticle, Reply
 from bot.render import to_plain
-from bot.store import Storage
+from bot.store import Storage, open_store
+from tests.conftest import newsbot
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -181,3 +183,130 @@ def test_quelle_takes_an_outlet_name_in_quotes(store: Storage) -> None:
         assert "1 Treffer" in shown, typed
         assert "Glühwein wird auf Münchner Christkindlmarkt teurer" in shown, typed
         assert "Glühwein wird" in say(store, f"/search quelle:{typed}"), typed
+
+
+def _article(title: str, source: str, body: str, url: str) -> NewArticle:
+    return NewArticle(
+        title=title,
+        source=source,
+        body=body,
+        summary=(),
+        published=NOW - timedelta(hours=4),
+        url=url,
+    )
+
+
+WIEN = _article(
+    "Heizkosten in Wien steigen weiter",
+    "Österreich",
+    "Die Kosten für Fernwärme steigen in Wien zum dritten Mal in diesem Jahr, meldet der "
+    "Versorger. Mieter sollen im Schnitt achtzig Euro mehr im Jahr zahlen.",
+    "https://www.oe24.at/wien/heizkosten",
+)
+# Stored as some feeds send it: the umlaut decomposed (a and a combining diaeresis).
+KLAGENFURT = _article(
+    "Klagenfurt baut neue Brücke über die Glan",
+    "Ka\u0308rntner Woche",
+    "Die Kosten der neuen Brücke über die Glan trägt zur Hälfte das Land, sagte der "
+    "Bürgermeister bei der Vorstellung der Pläne am Montag.",
+    "https://www.meinbezirk.at/kaernten/bruecke",
+)
+MOSKAU = _article(
+    "Moskauer Zeitung berichtet über Haushalt",
+    "Новая газета",
+    "Die Kosten des Haushalts wachsen, schreibt die Zeitung in ihrer Ausgabe vom Montag.",
+    "https://novayagazeta.example/haushalt",
+)
+
+
+def test_quelle_finds_an_outlet_whatever_its_case_normal_form_and_umlaut_spelling(
+    store: Storage,
+) -> None:
+    # SQLite's LIKE folds ASCII letters only; an outlet's name is matched as search matches a
+    # word: any case, either Unicode form, ae/oe/ue for the umlaut, on both backends.
+    store.articles.add_articles([RENTE, GLUEHWEIN, WIEN, KLAGENFURT, MOSKAU], NOW)
+    wanted = {
+        "Heizkosten in Wien steigen weiter": (
+            "österreich", "ÖSTERREICH", "Österreich", "O\u0308sterreich", "oesterreich",
+            "OESTERREICH", "Oesterreich", "sterreich",
+        ),
+        "Klagenfurt baut neue Brücke über die Glan": (
+            "kärntner", "KÄRNTNER", "Kärntner", "kaerntner", "KAERNTNER", '"kärntner woche"',
+            '"KAERNTNER WOCHE"',
+        ),
+        "Glühwein wird auf Münchner Christkindlmarkt teurer": (
+            "süddeutsche", "SÜDDEUTSCHE", "sueddeutsche", "SUEDDEUTSCHE", '"SÜDDEUTSCHE ZEITUNG"',
+            '"sueddeutsche zeitung"', "zeitung",
+        ),
+        "Moskauer Zeitung berichtet über Haushalt": ("новая", "НОВАЯ", "Новая", '"НОВАЯ ГАЗЕТА"'),
+    }  # fmt: skip
+    missed = []
+    for title, typed in wanted.items():
+        for value in typed:
+            for words in ("Kosten ", ""):
+                shown = say(store, f"/search {words}quelle:{value}")
+                if title not in shown:
+                    missed.append(f"{words}quelle:{value}")
+    assert missed == [], missed
+    # Only that outlet's articles, not every outlet's.
+    assert "1 Treffer" in say(store, "/search Kosten quelle:ÖSTERREICH")
+    assert "Keine Artikel" in say(store, "/search quelle:OESTERREICHER")
+
+
+def test_a_chat_chooses_its_outlets_by_any_case_normal_form_and_umlaut_spelling(
+    store: Storage,
+) -> None:
+    # /settings quellen takes whole names, matched as `quelle:` matches them.
+    store.articles.add_articles([RENTE, WIEN, KLAGENFURT], NOW)
+    say(store, "/start")
+    for typed, chosen in (
+        ("ÖSTERREICH", "Österreich"),
+        ("oesterreich", "Österreich"),
+        ("Kärntner Woche", KLAGENFURT.source),
+        ("KAERNTNER WOCHE, dpa", f"{KLAGENFURT.source}, dpa"),
+    ):
+        shown = say(store, f"/settings quellen {typed}")
+        assert f"Gespeichert. Quellen (Überblick, Alarme, Eilmeldungen): {chosen}" in shown, typed
+    assert "kenne ich nicht" in say(store, "/settings quellen oesterreicher")
+
+
+ATHEN = _article(
+    "Selenskyj trifft Mitsotakis in Athen",
+    "Καθημερινή",
+    "Зеленский und Μητσοτάκης sprachen in Αθήνα über Getreide. Vor dem Parlament stand eine "
+    "ёлка, geschmückt von Жуков. Auch Erdoğan wurde erwartet.",
+    "https://example.org/athen",
+)
+
+
+def test_words_of_other_scripts_are_folded_alike_on_both_backends(store: Storage) -> None:
+    # Case is folded and Latin letters lose their diacritics, as FTS5's `unicode61
+    # remove_diacritics 2` folds them; й, ё and Greek accented letters stay letters of their
+    # own (FTS5 keeps them, and so does the search's own folding of words), on both backends;
+    # in an outlet's name (`quelle:`) as in words.
+    store.articles.add_articles([ATHEN], NOW)
+    found = (
+        "Зеленский", "ЗЕЛЕНСКИЙ", "зеленский", "Μητσοτάκης", "ΜΗΤΣΟΤΆΚΗΣ", "Αθήνα", "ΑΘΉΝΑ",
+        "ёлка", "ЁЛКА", "Жуков", "ЖУКОВ", "жуков", "Erdoğan", "ERDOĞAN", "Erdogan", "erdogan",
+    )  # fmt: skip
+    found += ("quelle:καθημερινή", "quelle:ΚΑΘΗΜΕΡΙΝΉ", "Αθήνα quelle:Καθημερινή")
+    apart = ("Зеленскии", "зеленскии", "Μητσοτακης", "Αθηνα", "αθηνα", "елка", "ЕЛКА")
+    apart += ("quelle:καθημερινη", "Αθήνα quelle:ΚΑΘΗΜΕΡΙΝΗ")
+    wrong = [w for w in found if "Selenskyj trifft" not in say(store, f"/search {w}")]
+    wrong += [w for w in apart if "Selenskyj trifft" in say(store, f"/search {w}")]
+    assert wrong == [], wrong
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_newsbot_search_finds_an_outlet_by_any_case_and_umlaut_spelling(
+    request: pytest.FixtureRequest, db_path: Path, backend: str
+) -> None:
+    target = str(db_path) if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    opened = open_store(target)
+    opened.articles.add_articles([RENTE, WIEN], NOW)
+    opened.close()
+    for value in ("österreich", "OESTERREICH", "O\u0308STERREICH"):
+        result = newsbot("search", f"quelle:{value}", env={"NEWSBOT_DB": target})
+        assert result.returncode == 0, (value, result.stdout, result.stderr)
+        assert "Heizkosten in Wien steigen weiter" in result.stdout, value
+        assert "Rentenpaket" not in result.stdout, value

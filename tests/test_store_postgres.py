@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,7 +37,7 @@ from bot.store import (
     show_target,
     sqlite_path,
 )
-from bot.store.postgres import PostgresStore
+from bot.store.postgres import PostgresStore, terms
 from bot.store.postgres.phrases import (
     pair_numbers,
     phrase_match,
@@ -449,6 +450,63 @@ def test_m023_and_m024_rewrite_the_index_rows_and_still_rank_as_sqlite(
         assert postgres.db.execute(pairs).rows == ingested
         texts = queries(articles, 60)
         assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
+def m024_fold(term: str) -> str:
+    """`terms.fold` before m025: lower case, every combining mark removed (any script)."""
+    decomposed = unicodedata.normalize("NFD", term.lower())
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    )
+
+
+def test_m025_gives_other_scripts_their_accents_back_and_ranks_as_sqlite(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before m025 PostgreSQL folded й, ё and ά to и, е and α, which FTS5 keeps apart: the
+    # migration writes those articles' index rows and term counts as ingest now writes them.
+    articles = corpus_articles(40)
+    for n, (word, greek) in enumerate([("Зеленский", "Αθήνα"), ("ёлка", "Μητσοτάκης")] * 3):
+        articles[n] = replace(articles[n], body=f"{articles[n].body} {word} und {greek}.")
+    articles[7] = replace(articles[7], body=f"{articles[7].body} Зеленскии.")
+    sqlite = Store.memory()
+    sqlite.articles.add_articles(articles, NOW)
+    postgres = open_store(postgres_url)
+    postgres.articles.add_articles(articles, NOW)
+    index = "SELECT id, terms::text, counts::text, tokens FROM articles_fts ORDER BY id"
+    counted = "SELECT term, articles FROM articles_fts_terms ORDER BY term"
+    ingested = postgres.db.execute(index).rows, postgres.db.execute(counted).rows
+    # The index as m024's ingest wrote it.
+    monkeypatch.setattr(terms, "search_fold", m024_fold)
+    for article_id, title, body in postgres.db.execute(
+        "SELECT id, title_stems, body_stems FROM articles"
+    ).rows:
+        row = terms.index_row(title, body)
+        postgres.db.execute(
+            "UPDATE articles_fts SET terms = %s::tsvector, counts = %s WHERE id = %s",
+            [terms.to_tsvector_text(row.lexemes), row.counts, article_id],
+        )
+    monkeypatch.undo()
+    postgres.db.execute("DELETE FROM articles_fts_terms")
+    postgres.db.execute(
+        "INSERT INTO articles_fts_terms (term, articles)"
+        " SELECT lexeme, count(*) FROM articles_fts, unnest(terms) GROUP BY lexeme"
+    )
+    assert (postgres.db.execute(index).rows, postgres.db.execute(counted).rows) != ingested
+    postgres.db.execute(
+        "DELETE FROM newsbot_migrations WHERE name = 'm025_accents_of_other_scripts'"
+    )
+    postgres.close()
+    postgres = open_store(postgres_url)
+    try:
+        assert (postgres.db.execute(index).rows, postgres.db.execute(counted).rows) == ingested
+        texts = ["Зеленский", "зеленскии", "Αθήνα", "αθηνα", "ёлка", "елка", "Μητσοτάκης"]
+        texts += queries(articles, 30)
+        assert [t for t in texts if ranking(sqlite, t) != ranking(postgres, t)] == []
+        assert len(ranking(postgres, "Зеленский")[0]) == 3
     finally:
         sqlite.close()
         postgres.close()

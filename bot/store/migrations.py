@@ -726,6 +726,19 @@ def m024_phrase_pairs(db: Database) -> None:
     (faster ingest than m023's expression index); FTS5's phrase index is unchanged."""
 
 
+@migrations()
+def m025_accents_of_other_scripts(db: Database) -> None:
+    """PostgreSQL's index terms keep the accents of letters other than Latin (й, ё, ά), as
+    FTS5's `remove_diacritics 2` keeps them; SQLite has nothing to change."""
+
+
+@migrations()
+def m026_articles_by_source(db: Database) -> None:
+    """Articles indexed by outlet name: `quelle:` lists the stored names first (every one, to
+    match them as search folds words), which scanned every article's row."""
+    db.table("articles").create_index(["source"])
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration."""
     migrations.apply(db)

@@ -23,7 +23,7 @@ from bot.store.ranking import (
     CANDIDATES,
     Head,
     Row,
-    outlet_name,
+    outlet_sources,
     reader_order,
     related,
     then_newest,
@@ -45,11 +45,6 @@ Words = Sequence[tuple[str, ...]]
 Phrases = Sequence[Sequence[Sequence[str]]]
 
 
-def like_pattern(text: str) -> str:
-    """`%text%` with LIKE wildcards escaped (by backslash), so `quelle:%` is a literal `%`."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def by_score(row: Row) -> tuple[float, int]:
     """Best boosted bm25 first (bm25 is negative, as FTS5 gives it), then the newer article."""
     return row[2], -row[0]
@@ -67,12 +62,11 @@ class PhraseMatch:
 @dataclass(frozen=True, slots=True)
 class Filters:
     """What a query's filters let through, as values a backend puts into its SQL: articles
-    published (else fetched) from `since` on; from a source LIKE `source` or named `outlet`
-    exactly (`quelle:sz` finds "Süddeutsche Zeitung"); without any of the `excluded` terms."""
+    published (else fetched) from `since` on; from one of the `sources` (stored outlet names,
+    `outlet_sources`; None: any); without any of the `excluded` terms."""
 
     since: str | None = None
-    source: str | None = None
-    outlet: str | None = None
+    sources: tuple[str, ...] | None = None
     excluded: tuple[str, ...] = ()
     # A chat's own feeds it may read (`Query.feeds`): None lets every article through, else
     # the shared pool's articles and those of these chat feeds only.
@@ -82,12 +76,11 @@ class Filters:
     phrases: str = ""
 
     @classmethod
-    def of(cls, query: Query) -> Filters:
-        """The filters of a parsed query."""
+    def of(cls, query: Query, sources: tuple[str, ...] | None = None) -> Filters:
+        """The filters of a parsed query, its `quelle:` as the stored `sources` it names."""
         return cls(
             since=_iso(query.since),
-            source=like_pattern(query.source) if query.source else None,
-            outlet=outlet_name(query.source) if query.source else None,
+            sources=sources,
             excluded=tuple(dict.fromkeys(t for words in query.excluded for t in words)),
             feeds=None if query.feeds is None else tuple(query.feeds),
         )
@@ -118,12 +111,15 @@ class SearchPipeline(ABC):
         return self._search(query, limit, offset, now or datetime.now(UTC))
 
     def _search(self, query: Query, limit: int, offset: int, now: datetime) -> SearchPage:
+        sources = outlet_sources(query.source, self._sources()) if query.source else None
+        if sources == ():
+            return SearchPage((), 0, offset)  # `quelle:` names no stored outlet
         # A `-word` leaves out what the word finds, its stored compounds too ("-Rente":
         # "Rentenpaket"), as an alert's `-word` does.
         excluded = list(dict.fromkeys(t for word in query.excluded for t in word))
         if excluded:
             query = excluding_compounds(query, self._compounds(excluded))
-        filters = Filters.of(query)
+        filters = Filters.of(query, sources)
         if not query.match:
             return self._filters_only(query, filters, limit, offset)
         checked = True
@@ -226,6 +222,10 @@ class SearchPipeline(ABC):
     def _compounds(self, roots: Sequence[str]) -> dict[str, list[str]]:
         """Stored compounds that start or end with each root (COMPOUNDS at most, those in the
         most articles first); a root shorter than MIN_PART has none."""
+
+    @abstractmethod
+    def _sources(self) -> list[str]:
+        """Every outlet name articles are stored under, each once."""
 
     @abstractmethod
     def _newest(self, filters: Filters, limit: int) -> list[int]:

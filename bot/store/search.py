@@ -39,9 +39,9 @@ def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     if filters.since is not None:
         where += " AND coalesce(a.published, a.fetched) >= :since"
         args["since"] = filters.since
-    if filters.source is not None:
-        where += " AND (a.source LIKE :source ESCAPE '\\' OR a.source = :outlet)"
-        args |= {"source": filters.source, "outlet": filters.outlet}
+    if filters.sources is not None:
+        where += " AND a.source IN (SELECT value FROM json_each(:sources))"
+        args["sources"] = json.dumps(filters.sources)
     if filters.excluded:
         where += (
             " AND a.id NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :without)"
@@ -206,6 +206,9 @@ class SearchIndex(SearchPipeline, Table):
             )
             found[root] = [str(r[0]) for r in rows]
         return found
+
+    def _sources(self) -> list[str]:
+        return [str(r[0]) for r in self.db.execute("SELECT DISTINCT source FROM articles")]
 
     def _newest(self, filters: Filters, limit: int) -> list[int]:
         where, args = _where(filters)

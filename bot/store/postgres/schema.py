@@ -11,6 +11,7 @@ as SQLite compares it, so keys sort and ISO dates compare the same on both.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ import psycopg
 
 from bot.store.migrations import _m022_phrase_text
 from bot.store.postgres.phrases import pair_numbers, phrase_vectors
-from bot.store.postgres.terms import index_row
+from bot.store.postgres.terms import index_row, to_tsvector_text
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +417,46 @@ def _m024_phrase_pairs(conn: psycopg.Connection[Any]) -> None:
         conn.execute("ALTER TABLE articles_fts_phrases ALTER COLUMN words SET COMPRESSION lz4")
 
 
+def _m025_accents_of_other_scripts(conn: psycopg.Connection[Any]) -> None:
+    """Index terms keep the accents of letters other than Latin, as FTS5 keeps them
+    (`bot.query.search_fold`): й, ё and ά were folded to и, е and α before, so PostgreSQL found
+    what SQLite does not. Only rows with a term beyond ASCII can change; those that do are
+    written again as ingest writes them, and the per-term article counts follow."""
+    moved: Counter[str] = Counter()
+    last = 0
+    while rows := conn.execute(
+        "SELECT a.id, a.title_stems, a.body_stems, tsvector_to_array(f.terms)"
+        " FROM articles_fts f JOIN articles a ON a.id = f.id WHERE f.id > %s"
+        " AND array_to_string(tsvector_to_array(f.terms), ' ') ~ '[^[:ascii:]]'"
+        " ORDER BY f.id LIMIT %s",
+        [last, PHRASES_BATCH],
+    ).fetchall():
+        for article_id, title, body, stored in rows:
+            row = index_row(title, body)
+            if set(row.lexemes) != set(stored):
+                moved.subtract(stored)
+                moved.update(row.lexemes)
+                conn.execute(
+                    "UPDATE articles_fts SET terms = %s::tsvector, counts = %s WHERE id = %s",
+                    [to_tsvector_text(row.lexemes), row.counts, article_id],
+                )
+        last = int(rows[-1][0])
+    changed = sorted(term for term, count in moved.items() if count)
+    conn.execute(
+        "INSERT INTO articles_fts_terms (term, articles)"
+        " SELECT t, n FROM unnest(%s::text[], %s::bigint[]) AS x(t, n)"
+        " ON CONFLICT (term) DO UPDATE"
+        " SET articles = articles_fts_terms.articles + excluded.articles",
+        [changed, [moved[term] for term in changed]],
+    )
+    conn.execute("DELETE FROM articles_fts_terms WHERE articles <= 0")
+
+
+def _m026_articles_by_source(conn: psycopg.Connection[Any]) -> None:
+    """Articles indexed by outlet name: `quelle:` lists the stored names first."""
+    conn.execute("CREATE INDEX idx_articles_source ON articles (source)")
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -434,6 +475,8 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m022_phrases_positions", _m022_phrases_positions),
     ("m023_search_index_layout", _m023_search_index_layout),
     ("m024_phrase_pairs", _m024_phrase_pairs),
+    ("m025_accents_of_other_scripts", _m025_accents_of_other_scripts),
+    ("m026_articles_by_source", _m026_articles_by_source),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.

@@ -24,7 +24,7 @@ from typing import Any
 
 from psycopg.rows import dict_row
 
-from bot.query import MIN_PART, Query, make_snippet
+from bot.query import MIN_PART, Query, make_snippet, search_fold
 from bot.records import SearchHit, SearchPage
 from bot.store.pipeline import (
     COMMON_SAMPLE,
@@ -40,7 +40,7 @@ from bot.store.pipeline import (
 from bot.store.postgres.articles import LINKS, Articles
 from bot.store.postgres.base import Args, PgDatabase, Table
 from bot.store.postgres.phrases import phrase_conditions, phrase_match, phrase_where
-from bot.store.postgres.terms import bm25, fold, idf, julianday, phrases, to_tsquery
+from bot.store.postgres.terms import bm25, idf, julianday, phrases, to_tsquery
 from bot.store.ranking import CANDIDATES, LEAD_CHARS, Head, Row
 from bot.store.table import _iso
 
@@ -60,9 +60,9 @@ def _row_where(filters: Filters) -> tuple[str, dict[str, Any]]:
     if filters.since is not None:
         where += " AND coalesce(a.published, a.fetched) >= %(since)s"
         args["since"] = filters.since
-    if filters.source is not None:
-        where += " AND (a.source ILIKE %(source)s OR a.source = %(outlet)s)"
-        args |= {"source": filters.source, "outlet": filters.outlet}
+    if filters.sources is not None:
+        where += " AND a.source = ANY(%(sources)s::text[])"
+        args["sources"] = list(filters.sources)
     if filters.feeds is not None:
         where += " AND (a.chat_feed IS NULL OR a.chat_feed = ANY(%(feeds)s::bigint[]))"
         args["feeds"] = list(filters.feeds)
@@ -80,7 +80,7 @@ def _id_where(filters: Filters, column: str) -> tuple[str, dict[str, Any]]:
             f" AND {column} NOT IN (SELECT id FROM articles_fts"  # noqa: S608
             " WHERE terms @@ %(without)s::tsquery)"
         )
-        args["without"] = to_tsquery([tuple(fold(t) for t in filters.excluded)])
+        args["without"] = to_tsquery([tuple(search_fold(t) for t in filters.excluded)])
     if filters.phrases:
         held, more = phrase_where(filters.phrases)
         where += f" AND {column} IN (SELECT id FROM articles_fts_phrases WHERE {held})"  # noqa: S608
@@ -214,7 +214,7 @@ class SearchIndex(SearchPipeline, Table):
         )
         args = {"terms": wanted, "sample": sample}
         for n, word in enumerate(words):
-            args |= {f"w{n}": [fold(t) for t in word], f"q{n}": to_tsquery([word])}
+            args |= {f"w{n}": [search_fold(t) for t in word], f"q{n}": to_tsquery([word])}
         rows, size, newest, hits, *found_counts = self._rows(
             # Only fixed SQL and named placeholders are joined here.
             "SELECT s.articles, s.tokens, n.newest, (SELECT coalesce(json_object_agg(term,"  # noqa: S608
@@ -230,7 +230,7 @@ class SearchIndex(SearchPipeline, Table):
         return stats
 
     def _scored(self, wants: Words, scored: Words, filters: Filters, now: datetime) -> list[Row]:
-        stats = self._stats(fold(t) for word in wants for t in word)
+        stats = self._stats(search_fold(t) for word in wants for t in word)
         terms = phrases(scored)
         found = self._candidates(wants, {}, filters, stats, counted=terms)
         if not found:
@@ -250,8 +250,8 @@ class SearchIndex(SearchPipeline, Table):
     def _matches(
         self, wants: Words, compounds: Mapping[str, Sequence[str]], filters: Filters
     ) -> list[tuple[Any, ...]]:
-        terms = (fold(t) for word in wants for t in word)
-        extra = (fold(c) for word in wants for t in word for c in compounds.get(t, ()))
+        terms = (search_fold(t) for word in wants for t in word)
+        extra = (search_fold(c) for word in wants for t in word for c in compounds.get(t, ()))
         stats = self._stats([*terms, *extra])
         found = self._candidates(wants, compounds, filters, stats)
         heads = self._local.heads
@@ -288,7 +288,7 @@ class SearchIndex(SearchPipeline, Table):
         shares = [
             min(
                 1.0,
-                sum(stats.hits[fold(t)] for a in word for t in (a, *compounds.get(a, ())))
+                sum(stats.hits[search_fold(t)] for a in word for t in (a, *compounds.get(a, ())))
                 / max(1, stats.rows),
             )
             for word in wants
@@ -297,7 +297,7 @@ class SearchIndex(SearchPipeline, Table):
         for n, term in enumerate(counted):
             args |= {f"c{n}": term, f"t{n}": to_tsquery([(term,)])}
         # Terms every match holds: the only term of a word (no compounds when scoring).
-        sure = {fold(word[0]) for word in wants if len({fold(t) for t in word}) == 1}
+        sure = {search_fold(word[0]) for word in wants if len({search_fold(t) for t in word}) == 1}
         held_terms = [term in sure for term in counted]
         if filters.phrases:
             # Articles holding the phrases' pair numbers are found from GIN (few, even for
@@ -371,7 +371,7 @@ class SearchIndex(SearchPipeline, Table):
         # Each word's count, kept for the related searches (of fewer words) that follow.
         known: dict[tuple[str, ...], int] = self._local.recent
         asked = [word for word in dict.fromkeys(wants) if word not in known]
-        terms = (fold(t) for word in wants for t in word)
+        terms = (search_fold(t) for word in wants for t in word)
         stats = self._stats(terms, asked, sample) if asked else self._stats(terms)
         return [known.get(word, 0) for word in wants], min(sample, stats.newest)
 
@@ -395,13 +395,16 @@ class SearchIndex(SearchPipeline, Table):
         counts: dict[str, int] = {}
         for n, stem, articles in rows:
             found[wanted[int(n) - 1]].append(str(stem))
-            if articles is not None and fold(stem) == stem:
+            if articles is not None and search_fold(stem) == stem:
                 counts[stem] = int(articles)
         # The compounds' article counts, which the search of them asks for next.
         stats: _Stats | None = self._local.stats
         if stats is not None:
             self._local.stats = replace(stats, hits=stats.hits | counts)
         return found
+
+    def _sources(self) -> list[str]:
+        return [str(r[0]) for r in self._rows("SELECT DISTINCT source FROM articles")]
 
     def _newest(self, filters: Filters, limit: int) -> list[int]:
         where, args = _where(filters)

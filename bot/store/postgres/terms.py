@@ -1,6 +1,6 @@
 """Our index terms as PostgreSQL lexemes, and the ranking SQLite's FTS5 gives them, so a search
-means the same on both backends: FTS5's `unicode61 remove_diacritics 2` folding, its bm25 and
-SQLite's julianday, in plain Python.
+means the same on both backends: FTS5's `unicode61 remove_diacritics 2` folding
+(`bot.query.search_fold`), its bm25 and SQLite's julianday, in plain Python.
 
 PostgreSQL's own `german` configuration is not used: it stems with Snowball alone and drops
 words from phrases. The lexemes are the terms `bot.query.index_text` made (stems and lemma
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+
+from bot.query import search_fold
 
 # FTS5's bm25 constants (fts5_aux.c) and the column weights SQLite's index is configured with
 # (m005: `bm25(4.0, 1.0)`, title then body).
@@ -28,18 +28,9 @@ BODY_WEIGHT = 1.0
 MIN_IDF = 1e-6
 
 
-@lru_cache(maxsize=100_000)
-def fold(term: str) -> str:
-    """A term as FTS5's tokenizer keeps it: lower case, Latin diacritics removed."""
-    decomposed = unicodedata.normalize("NFD", term.lower())
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    )
-
-
 def tokens(stems: str) -> list[str]:
-    """The folded tokens of a stored `title_stems`/`body_stems` text."""
-    return [fold(t) for t in stems.split()]
+    """The folded tokens (`search_fold`) of a stored `title_stems`/`body_stems` text."""
+    return [search_fold(t) for t in stems.split()]
 
 
 def _counted(stems: str) -> list[str]:
@@ -82,14 +73,14 @@ def to_tsquery(
     parts = []
     for alternatives in wants:
         extra = (c for t in alternatives for c in (compounds or {}).get(t, ()))
-        found = list(dict.fromkeys(fold(t) for t in (*alternatives, *extra)))
+        found = list(dict.fromkeys(search_fold(t) for t in (*alternatives, *extra)))
         parts.append("(" + " | ".join(map(_quote, found)) + ")")
     return " & ".join(parts)
 
 
 def phrases(wants: Sequence[Sequence[str]]) -> list[str]:
     """The phrases FTS5's bm25 sums over for `to_match(wants)`: each quoted term, in order."""
-    return [fold(t) for alternatives in wants for t in dict.fromkeys(alternatives)]
+    return [search_fold(t) for alternatives in wants for t in dict.fromkeys(alternatives)]
 
 
 def bm25(idf: Sequence[float], counts: Sequence[Sequence[int]], size: int, avgdl: float) -> float:
