@@ -305,6 +305,7 @@ def build_transports(
                 access_token=config.matrix_access_token,
                 allowed_inviters=config.matrix_allowed_inviters,
                 on_gone=on_gone,
+                on_moved=on_moved,
                 load_token=load_token,
                 save_token=save_token,
                 # The device's encryption keys live beside the database and go with it.

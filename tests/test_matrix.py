@@ -174,7 +174,7 @@ def make_transport(
     homeserver: Homeserver, account: Account, store: Store, **kwargs: object
 ) -> MatrixTransport:
     """The transport as `newsbot run` builds it, with the sync token in the store."""
-    on_gone, _ = chat_events(store)
+    on_gone, on_moved = chat_events(store)
 
     # On the store's own thread, as in `bot.app`: `on_gone` writes there at the same time.
     async def load() -> str | None:
@@ -188,6 +188,7 @@ def make_transport(
         account.user_id,
         password=account.password,
         on_gone=on_gone,
+        on_moved=on_moved,
         load_token=load,
         save_token=save,
         sync_timeout_ms=500,

@@ -6,6 +6,8 @@ batch is handled room by room side by side, each room in order, before its token
 Encrypted rooms work through nio's e2e extra (vodozemac) when a key store folder is given:
 the folder keeps the device id and its keys, and every device is trusted on first use.
 Without one, an encrypted room gets a plain notice that the bot cannot read it, and a leave.
+An access token the homeserver forgets (logged out, revoked, expired) is replaced by logging in
+again with the password; an upgraded room is followed to its replacement, its chat moved there.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from nio import (
     RoomMemberEvent,
     RoomMessageText,
     RoomSendError,
+    RoomUpgradeEvent,
+    SyncError,
     SyncResponse,
     WhoamiResponse,
 )
@@ -43,6 +47,7 @@ from nio import (
 from bot.commands import resolve
 from bot.errors import (
     ChatGone,
+    ChatMoved,
     NewsbotError,
     RateLimited,
     Rejected,
@@ -54,7 +59,7 @@ from bot.records import Reply
 from bot.render import MATRIX_LIMIT, matrix_body, split_reply
 from bot.texts import t
 from bot.transports.matrix_keys import NIO_DEFAULT_KEY, migrate_pickle_key
-from bot.transports.port import Incoming, Limits, MayJoin, OnChatGone, OnMessage
+from bot.transports.port import Incoming, Limits, MayJoin, OnChatGone, OnChatMoved, OnMessage
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +78,16 @@ ERRORS: dict[str, type[SendError]] = {
     "M_BAD_JSON": Rejected,
     "M_NOT_JSON": Rejected,
     "M_INVALID_PARAM": Rejected,
+    # The bot's token is gone: a send logs in again first, anything else waits for the sync to.
     "M_UNKNOWN_TOKEN": Transient,
 }
+# What the homeserver says of an access token it no longer knows.
+LOGGED_OUT = "M_UNKNOWN_TOKEN"
+# Why nothing is sent once a configured access token is gone and no password can replace it.
+LOCKED_OUT = (
+    "M_UNKNOWN_TOKEN: the homeserver no longer accepts MATRIX_ACCESS_TOKEN;"
+    " set a new MATRIX_ACCESS_TOKEN or a MATRIX_PASSWORD and restart the bot"
+)
 # Sends that may be retried, remembered with their transaction id (a burst's, and some).
 MAX_UNANSWERED = 1024
 # Longest wait between login attempts while the homeserver cannot be reached.
@@ -191,6 +204,7 @@ class MatrixTransport:
         access_token: str | None = None,
         allowed_inviters: tuple[str, ...] = (),
         on_gone: OnChatGone | None = None,
+        on_moved: OnChatMoved | None = None,
         load_token: LoadToken | None = None,
         save_token: SaveToken | None = None,
         sync_timeout_ms: int = SYNC_TIMEOUT_MS,
@@ -225,6 +239,12 @@ class MatrixTransport:
         # When a sync last came back (seconds since the epoch), for the heartbeat.
         self.last_receive: float | None = None
         self._keys_lock = asyncio.Lock()
+        # One login at a time: a send and the sync that meet a lost token log in again once.
+        self._login_lock = asyncio.Lock()
+        # The configured access token is gone and there is no password: only the operator helps.
+        self._locked_out = False
+        # Upgraded room → its replacement, once followed: what is still queued goes there.
+        self._upgraded: dict[str, str] = {}
         # Room id → its creators (room version 12 on), from the room's m.room.create event.
         self._room_creators: dict[str, frozenset[str]] = {}
         self.user_id = user_id
@@ -233,6 +253,7 @@ class MatrixTransport:
         self.allowed_inviters = allowed_inviters
         self.may_join = may_join
         self.on_gone = on_gone
+        self.on_moved = on_moved
         self._load_token = load_token
         self._save_token = save_token
         self.sync_timeout_ms = sync_timeout_ms
@@ -271,6 +292,7 @@ class MatrixTransport:
         client.add_event_callback(_guarded(self._on_text), RoomMessageText)
         client.add_event_callback(_guarded(self._on_member), RoomMemberEvent)
         client.add_event_callback(_guarded(self._on_undecryptable), MegolmEvent)
+        client.add_event_callback(_guarded(self._on_upgrade), RoomUpgradeEvent)
         if self._token is None:
             # A first start: take the rooms' state, join pending invites, answer nothing old.
             await self._sync_once(timeout_ms=0, full_state=True)
@@ -315,7 +337,12 @@ class MatrixTransport:
             "formatted_body": html,
         }
         room = room_id(chat)
+        if room in self._upgraded:
+            raise ChatMoved(chat_key(self._upgraded[room]))
+        if self._locked_out:
+            raise Rejected(LOCKED_OUT)
         client = self.client
+        token = client.access_token
         key = (chat, id(part))
         pending = self._unanswered.pop(key, None)
         txn = pending[1] if pending is not None and pending[0] is part else uuid4().hex
@@ -330,7 +357,12 @@ class MatrixTransport:
             self._retried_later(key, part, txn)
             raise Transient(str(exc) or type(exc).__name__) from exc
         if isinstance(response, RoomSendError):
-            error = classify(response.status_code or "", response.message, response.retry_after_ms)
+            code = response.status_code or ""
+            error = (
+                await self._sent_logged_out(token, response.soft_logout)
+                if code == LOGGED_OUT
+                else classify(code, response.message, response.retry_after_ms)
+            )
             if isinstance(error, ChatGone):
                 log.info("event=matrix_chat_gone chat=%s reason=%r", chat, response.message)
             if isinstance(error, Transient | RateLimited):
@@ -456,6 +488,45 @@ class MatrixTransport:
             self.key_store is not None,
         )
 
+    async def _sent_logged_out(self, lost: str, soft_logout: bool) -> SendError:
+        """What a send refused for a lost token means: try again, once logged in again (or the
+        login failed for now), or give up when no password can replace the token."""
+        try:
+            renewed = await self._log_in_again(lost, soft_logout)
+        except (aiohttp.ClientError, OSError, TimeoutError, NewsbotError) as exc:
+            return Transient(f"{LOGGED_OUT}: logging in again failed: {exc}")
+        return Transient(f"{LOGGED_OUT}: logged in again") if renewed else Rejected(LOCKED_OUT)
+
+    async def _log_in_again(self, lost: str, soft_logout: bool) -> bool:
+        """The homeserver no longer knows the access token `lost` (logged out, revoked, expired):
+        with a password, log in again on the same device, once per loss; True when a token
+        works now. Without one, say once what the operator must set (never the token)."""
+        async with self._login_lock:
+            if self.client.access_token != lost:
+                return True  # the sync or a send met the same loss and logged in already
+            if not self._password:
+                if not self._locked_out:
+                    self._locked_out = True
+                    log.error(
+                        "event=matrix_token_rejected user=%s soft_logout=%s syncing=no: %s",
+                        self.user_id,
+                        soft_logout,
+                        LOCKED_OUT.removeprefix(f"{LOGGED_OUT}: "),
+                    )
+                return False
+            log.warning(
+                "event=matrix_token_lost user=%s soft_logout=%s action=login",
+                self.user_id,
+                soft_logout,
+            )
+            self._access_token = None  # a configured token that is gone: the password now
+            if not soft_logout and self.client.olm is not None:
+                # Logged out for good: the homeserver deleted the device and its keys with it.
+                # The same device id comes back with the same keys, uploaded again.
+                self.client.olm.account.shared = False
+            await self._login_once()
+            return True
+
     def _rekey(self, user_id: str, device_id: str) -> None:
         """A store from before per-install pickle keys is re-pickled before nio opens it."""
         if self.key_store is not None:
@@ -511,9 +582,13 @@ class MatrixTransport:
 
     async def _sync_once(self, timeout_ms: int, full_state: bool = False) -> bool:
         self._batch = {}  # what a failed sync left behind comes again with the same token
+        token = self.client.access_token
         response = await self.client.sync(
             timeout=timeout_ms, since=self._token, full_state=full_state or None
         )
+        if isinstance(response, SyncError) and response.status_code == LOGGED_OUT:
+            await self._log_in_again(token, response.soft_logout)
+            return False
         if not isinstance(response, SyncResponse):
             log.warning("event=matrix_sync_failed error=%r", getattr(response, "message", ""))
             return False
@@ -530,6 +605,11 @@ class MatrixTransport:
     async def _sync_loop(self) -> None:
         failures = 0
         while not self._stopping:
+            if self._locked_out:
+                # Nothing to ask the homeserver until a restart with new credentials; the loop
+                # stays, so the heartbeat shows this account's receiving silent.
+                await asyncio.sleep(LOGIN_RETRY_MAX)
+                continue
             try:
                 ok = await self._sync_once(self.sync_timeout_ms, full_state=not self._state_known)
                 self._state_known |= ok
@@ -573,6 +653,10 @@ class MatrixTransport:
             log.info("event=matrix_invite_refused room=%s sender=%s", room.room_id, event.sender)
             await self.client.room_leave(room.room_id)
             return
+        upgraded = self._replaced_by(room.room_id)
+        if upgraded is not None:
+            await self._follow(upgraded, room.room_id)
+            return
         # Private mode (config allowed_chats/allowed_users): the app decides.
         if self.may_join is not None and not await self.may_join(
             chat_key(room.room_id), f"{PREFIX}{event.sender}"
@@ -585,6 +669,37 @@ class MatrixTransport:
             log.warning("event=matrix_join_failed room=%s error=%r", room.room_id, response.message)
         else:
             log.info("event=matrix_joined room=%s inviter=%s", room.room_id, event.sender)
+
+    async def _on_upgrade(self, room: MatrixRoom, event: RoomUpgradeEvent) -> None:
+        await self._follow(room.room_id, event.replacement_room)
+
+    def _replaced_by(self, new: str) -> str | None:
+        """The joined room that an upgrade replaced by `new`, if any (its tombstone came)."""
+        return next(
+            (r.room_id for r in self.client.rooms.values() if r.replacement_room == new), None
+        )
+
+    async def _follow(self, old: str, new: str) -> None:
+        """The room `old` was upgraded to `new`: join it, move the chat there (as a Telegram group
+        that became a supergroup) and leave the dead room. Not joined (no invite yet, say): the
+        chat stays; an invite to `new` later follows it."""
+        if old in self._upgraded:
+            return  # a sync handled again after a failure brings the tombstone again
+        response = await self.client.join(new)
+        if isinstance(response, JoinError):
+            log.warning(
+                "event=matrix_upgrade_not_followed room=%s new=%s error=%r"
+                " (the bot needs an invite to the new room)",
+                old,
+                new,
+                response.message,
+            )
+            return
+        log.info("event=matrix_room_upgraded room=%s new=%s", old, new)
+        if self.on_moved is not None:
+            await self.on_moved(chat_key(old), chat_key(new))
+        self._upgraded[old] = new
+        await self.client.room_leave(old)
 
     async def _on_text(self, room: MatrixRoom, event: RoomMessageText) -> None:
         if not self._ready or event.sender == self.client.user_id:
