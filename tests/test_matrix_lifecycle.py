@@ -219,3 +219,37 @@ async def test_an_upgraded_room_is_followed_with_its_subscription_and_settings(
     assert settings.silent
     assert left is None
     assert f"event=matrix_room_upgraded room={old} new={new}" in caplog.text
+
+
+async def test_a_room_upgraded_while_the_bot_was_down_is_followed_at_its_next_start(
+    homeserver: Homeserver, seeded_store: Store, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Upgraded while the bot was down, and more happened in the old room than a sync's timeline
+    # holds: the tombstone is only in the room's state, which the first sync of a run asks for.
+    caplog.set_level(logging.INFO)
+    store = seeded_store
+    async with people(homeserver) as (bot, alice):
+        async with running(make_transport(homeserver, bot, store), store, now):
+            created = await alice.client.room_create(
+                preset=RoomPreset.public_chat, invite=[bot.user_id]
+            )
+            assert isinstance(created, RoomCreateResponse)
+            old = created.room_id
+            await joined(alice, old, bot.user_id)
+            await alice.say(old, "!abo 07:00")
+            await alice.wait_notice(lambda b: b.startswith("Abonniert"))
+        token = alice.client.access_token
+        upgraded = await client_api(
+            homeserver, token, f"rooms/{old}/upgrade", {"new_version": "10"}
+        )
+        new = str(upgraded["replacement_room"])
+        for n in range(15):
+            await alice.client.room_put_state(old, "m.room.topic", {"topic": f"Archiv {n}"})
+        async with running(make_transport(homeserver, bot, store), store, now):
+            await wait_until(
+                lambda: store.run(lambda: store.chats.subscription(f"matrix:{new}") is not None),
+                within=30,
+                what="the subscription in the new room",
+            )
+    assert f"event=matrix_room_upgraded room={old} new={new}" in caplog.text
+    assert store.chats.subscription(f"matrix:{old}") is None

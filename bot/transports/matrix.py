@@ -594,6 +594,8 @@ class MatrixTransport:
             return False
         self.last_receive = time.time()
         await self._handle_batch()
+        if full_state:
+            await self._follow_upgrades()
         # Every message of this batch has been handled: only now is the token safe to keep.
         self._token = response.next_batch
         await self._store_token()
@@ -672,6 +674,13 @@ class MatrixTransport:
 
     async def _on_upgrade(self, room: MatrixRoom, event: RoomUpgradeEvent) -> None:
         await self._follow(room.room_id, event.replacement_room)
+
+    async def _follow_upgrades(self) -> None:
+        """Rooms whose state names a replacement: an upgrade made while the bot was down may have
+        left the tombstone out of the sync's timeline (its callback never ran), not its state."""
+        for room in list(self.client.rooms.values()):
+            if room.replacement_room and room.room_id not in self._upgraded:
+                await self._follow(room.room_id, room.replacement_room)
 
     def _replaced_by(self, new: str) -> str | None:
         """The joined room that an upgrade replaced by `new`, if any (its tombstone came)."""
