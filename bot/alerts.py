@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.query import MAX_WORD_LENGTH, TextTerms, matches_all, text_terms, to_wants
+from bot.query import MAX_WORD_LENGTH, TextTerms, matches_all, search_fold, text_terms, to_wants
 from bot.records import Alert, Article, Reply, Span
 from bot.texts import t
 from summarizer import fold, normalize, words
@@ -25,10 +25,14 @@ def alert_words(text: str) -> tuple[str, ...]:
 
 def same_alert(one: Sequence[str], other: Sequence[str]) -> bool:
     """Whether two alerts look for the same: each word of one has a word of the other (with the
-    same sign) sharing a search term (`Venezuelas` and `venezuela`, `Muenchen` and `München`)."""
+    same sign) sharing a search term as search folds it (`Venezuelas` and `venezuela`,
+    `Muenchen` and `München`, `Erdogan` and `Erdoğan`)."""
 
     def keyed(alert: Sequence[str]) -> list[tuple[bool, frozenset[str]]]:
-        return [(w.startswith("-"), frozenset(to_wants([w.lstrip("-")])[0])) for w in alert]
+        return [
+            (w.startswith("-"), frozenset(map(search_fold, to_wants([w.lstrip("-")])[0])))
+            for w in alert
+        ]
 
     def covered(a: list[tuple[bool, frozenset[str]]], b: list[tuple[bool, frozenset[str]]]) -> bool:
         return all(any(sa == sb and ta & tb for sb, tb in b) for sa, ta in a)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.outlets import publisher
-from bot.query import MIN_PART, TextTerms, text_terms, to_wants
+from bot.query import MIN_PART, TextTerms, search_fold, text_terms, to_wants
 from bot.records import (
     DEFAULT_ZONE,
     Article,
@@ -398,7 +398,7 @@ class _TermIndex:
     def stories(self, alternatives: Sequence[str]) -> set[int]:
         """The stories whose terms match one of a word's terms (as `TextTerms.has` decides)."""
         out: set[int] = set()
-        for want in alternatives:
+        for want in map(search_fold, alternatives):
             out |= self.exact.get(want, frozenset())
             if len(want) >= MIN_PART:
                 out |= _prefixed(self.heads, self.head_stories, want)

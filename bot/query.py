@@ -218,7 +218,9 @@ def excluding_compounds(query: Query, compounds: Mapping[str, Sequence[str]]) ->
 
 
 def is_term_match(want: str, term: str) -> bool:
-    """A text's term matches a wanted term: the same, or a compound it starts or ends."""
+    """A text's term matches a wanted term: the same, or a compound it starts or ends, both
+    folded as search folds them (`search_fold`: `erdoğan` is `erdogan`)."""
+    want, term = search_fold(want), search_fold(term)
     return term == want or (
         len(want) >= MIN_PART
         and len(term) >= MIN_COMPOUND
@@ -228,7 +230,8 @@ def is_term_match(want: str, term: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TextTerms:
-    """A text's terms, ready for `is_term_match` against many wanted words."""
+    """A text's terms, ready for `is_term_match` against many wanted words: folded as search
+    folds them (`search_fold`), so an alert or topic finds what search finds."""
 
     exact: frozenset[str]
     heads: tuple[str, ...]
@@ -236,14 +239,15 @@ class TextTerms:
 
     @classmethod
     def of(cls, found: Iterable[str]) -> TextTerms:
-        """The terms as a set, and the compounds sorted forwards and backwards for bisection."""
-        exact = frozenset(found)
+        """The folded terms as a set, and the compounds sorted forwards and backwards for
+        bisection."""
+        exact = frozenset(map(search_fold, found))
         long = [t for t in exact if len(t) >= MIN_COMPOUND]
         return cls(exact, tuple(sorted(long)), tuple(sorted(t[::-1] for t in long)))
 
     def has(self, alternatives: Sequence[str]) -> bool:
         """Whether one of a word's terms matches a term of the text (`is_term_match`)."""
-        for want in alternatives:
+        for want in map(search_fold, alternatives):
             if want in self.exact:
                 return True
             if len(want) >= MIN_PART and (
