@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -30,6 +31,9 @@ SUMMARY_SENTENCES = 3
 # a forum, a log or a book, and storing, indexing and summarizing all of it took about 7 bytes
 # of memory per character (bench/memory.py) for text no reader scrolls to.
 MAX_BODY_CHARS = 1_000_000
+# C0/C1 controls but tab and line breaks: feeds carry them raw or as `&#0;`; PostgreSQL refuses
+# NUL in text (the feed's whole poll failed), and no reader can see any of them.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def is_german(text: str) -> bool:
@@ -63,6 +67,7 @@ def to_article(
     The outlet is the one `given_source` names, else the URL's, the feed's (`source`), the
     page's masthead or the file name's (`bot.outlets.outlet_of`).
     """
+    source, given_source = outlet_text(source), outlet_text(given_source)
     if teaser:
         outlet = outlet_of(given=given_source, url=url, named=source, file_name=file_name)
         article = _teaser_article(
@@ -73,7 +78,6 @@ def to_article(
     # soft hyphens and zero-width characters go. Pages are read as `newsbot summarize` reads
     # them (`summarizer.read_article`), a given title or not, so what is measured is stored.
     text = normalize(text)
-    source = normalize(source) if source else source
     page = read_article(text, title)
     body = page.body.strip()
     if not body:
@@ -114,6 +118,17 @@ def to_article(
         origin=origin,
         kicker=shown_kicker(kicker, outlet, url),
     )
+
+
+def visible(text: str) -> str:
+    """Text without control characters (see _CONTROLS)."""
+    return _CONTROLS.sub("", text)
+
+
+def outlet_text(name: str | None) -> str | None:
+    """An outlet's name in one form whatever way it came (a decomposed umlaut, a
+    stray control or zero-width character), so one outlet is stored under one name."""
+    return visible(normalize(name)) if name else name
 
 
 def shown_kicker(kicker: str | None, outlet: str, url: str | None) -> str:
@@ -160,7 +175,7 @@ def _teaser_article(
     sentences = split_sentences(body) if body else []
     return NewArticle(
         title=title,
-        source=normalize(source).strip() if source else "",
+        source=source or "",
         body=body or title,
         summary=tuple(sentences[:SUMMARY_SENTENCES]),
         published=published,

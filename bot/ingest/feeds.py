@@ -26,6 +26,7 @@ import feedparser
 
 from bot.dedup import normalize_url
 from bot.errors import BadInput
+from bot.ingest.article import visible
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.pages import Item, OnePageAtATime, fetch_item, item_article
 from bot.records import Feed, FeedCheck, NewArticle
@@ -60,9 +61,6 @@ HELD_CHARS = 500_000
 OnAdded = Callable[[list[int]], Awaitable[None]]
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"(?i)</p\s*>|<br\s*/?>|</h\d\s*>|</li\s*>")
-# C0/C1 controls but tab and line breaks: feeds carry them raw or as `&#0;`; PostgreSQL refuses
-# NUL in text (the feed's whole poll failed), and no reader can see any of them.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,11 +572,6 @@ def parse_feed(content: bytes, content_type: str, url: str) -> Any:
         # Its loose parser calls chr() on any `&#…;`: a surrogate or a number past U+10FFFF
         # raises instead of setting `bozo`.
         raise FetchError(f"not a feed ({type(exc).__name__}: {exc})") from exc
-
-
-def visible(text: str) -> str:
-    """A feed's text without control characters (see _CONTROLS)."""
-    return _CONTROLS.sub("", text)
 
 
 def feed_title(parsed: Any) -> str | None:
