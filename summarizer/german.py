@@ -244,12 +244,66 @@ def is_name_genitive(word: str) -> bool:
     return known is None or not known[:1].islower()
 
 
+# Separable prefixes a participle's "ge" follows (`an|ge|fragt`, `ein|ge|engt`, `ab|ge|fertigt`).
+_SEPARABLE = (
+    "ab", "an", "auf", "aus", "bei", "ein", "fest", "her", "hin", "los", "mit", "nach", "vor",
+    "weg", "wieder", "zu", "zurück",
+)  # fmt: skip
+# Prefixes that take no "ge" in the participle (`verzerrt`, `überzeugt`, `erstaunt`).
+_INSEPARABLE = (
+    "be", "emp", "ent", "er", "ge", "miss", "ver", "zer", "über", "unter", "hinter", "wider",
+    "durch", "um", "voll",
+)  # fmt: skip
+_PREFIXES = _SEPARABLE + _INSEPARABLE
+
+
+@lru_cache(maxsize=65_536)
+def weak_verbs(word: str) -> tuple[str, ...]:
+    """The infinitives a participle in -t may come from (`evakuiert`, `gefreut`, `angefragt`,
+    `zubereitet`, `begeistert`): the dictionary keeps such participles as adjectives of their
+    own, so they shared no term with their verb. Only a participle's shape counts (-iert, or a
+    prefix: `ge-`, `be-`, `ver-`, `an-` …; "recht" and "letzt" have none), and a candidate only
+    when the dictionary knows it as an infinitive (its own, lower-case lemma); a noun (`Markt`,
+    `Gebiet`) has none.
+    """
+    known = lemma(word)
+    if not known[:1].islower():
+        return ()
+    found: list[str] = []
+    for base in dict.fromkeys((word.lower(), known)):
+        if len(base) < 5 or not base.endswith("t"):
+            continue
+        shaped = base.endswith("iert") or any(
+            base.startswith(p) and len(base) > len(p) + 3 for p in _PREFIXES
+        )
+        if not shaped:
+            continue
+        own = _infinitives(base)
+        # Without its "ge" only when the word has no verb of its own ("gewährt": gewähren,
+        # not währen); a root of four letters is as often a word of its own ("gesamt": samt).
+        stripped = [p + base[len(p) + 2 :] for p in ("", *_SEPARABLE) if base.startswith(p + "ge")]
+        found += own or [v for root in stripped if len(root) >= 5 for v in _infinitives(root)]
+    return tuple(dict.fromkeys(found))
+
+
+def _infinitives(root: str) -> list[str]:
+    """The infinitives the dictionary knows for a root in -t (`evakuier|t`, `zubereit|et`)."""
+    stem_ = root[:-1]
+    verbs = [stem_ + "en"]  # evakuier|t, freu|t
+    if stem_.endswith(("er", "el")):
+        verbs.append(stem_ + "n")  # begeister|t, verzweifel|t
+    if stem_.endswith("e"):
+        verbs.append(stem_[:-1] + "en")  # zubereit|et, meld|et
+    return [v for v in verbs if len(v) > 4 and dictionary_lemma(v) == v]
+
+
 def terms(found: Sequence[str]) -> list[tuple[str, ...]]:
     """Search terms of each word: its stem and its lemma's stem (once if equal); stop words none.
 
     Two forms of one word share a term when Snowball ties them (`Verhandlungen`, `Verhandlung`)
     or the lemmatizer does (`gefiel`, `gefallen`; `Häuser`, `Haus`); a name's genitive also
-    gets the stem without its `-s`. Numbers are their own term.
+    gets the stem without its `-s`, and a participle in -t its infinitive's (`weak_verbs`).
+    Numbers are their own term.
     """
     stop = stop_words()
     content = [w for w in dict.fromkeys(found) if not w.isdecimal() and w.casefold() not in stop]
@@ -261,5 +315,6 @@ def terms(found: Sequence[str]) -> list[tuple[str, ...]]:
         first, second = stemmed[i], stemmed[size + i]
         if second == first and is_name_genitive(word):
             second = stem(word[:-1])
-        known[word] = (first,) if second == first else (first, second)
+        verbs = (stem(verb) for verb in weak_verbs(word))
+        known[word] = tuple(dict.fromkeys((first, second, *verbs)))
     return [(w,) if w.isdecimal() else known.get(w, ()) for w in found]

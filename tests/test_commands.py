@@ -244,7 +244,15 @@ def test_search_pages_are_kept_server_side(store: Store, now: datetime) -> None:
     assert "Das waren alle Treffer" in say(store, now, "/more")
     assert "(Seite 1 von 2)" in say(store, now, "/more 1")
     assert "1 Treffer" in say(store, now, "/search text 3")
-    assert "keine Suche zum Weiterblättern" in say(store, now, button.command)  # stale button
+    # A button of an earlier search: said so, and the search /more would page through named.
+    assert say(store, now, button.command) == (
+        "Diese Seite gehört zu einer früheren Suche. Die letzte war „text 3“: /more blättert "
+        "darin weiter, eine neue Suche beginnt mit /search WÖRTER."
+    )
+    assert say(store, now, button.command, language="en") == (
+        "That page belongs to an earlier search. The last one was “text 3”: /more pages "
+        "through it, /search WORDS starts a new one."
+    )
 
 
 def test_more_without_a_search(store: Store, now: datetime) -> None:
@@ -296,6 +304,14 @@ def test_latest_lists_as_many_as_asked(store: Store, now: datetime) -> None:
             f"„{wrong}“ passt nicht: die Anzahl ist eine Zahl von 1 bis 20. Beispiel: /latest 5"
         )
     assert say(store, now, "/latest 99", language="en").startswith("“99” does not fit")
+
+
+def test_a_participle_and_its_verb_find_each_other(store: Store, now: datetime) -> None:
+    body = "Die Fans haben sich über den Sieg gefreut. Der Trainer war eingeengt von Fragen."
+    store.articles.add_article(NewArticle("Pokalsieg", "dpa", body, (body,), now), now)
+    assert "1 Treffer" in say(store, now, "/suche freuen")
+    assert "1 Treffer" in say(store, now, "/suche einengen")
+    assert "1 Treffer" in say(store, now, "/suche gefreut")
 
 
 def test_command_names_fit_telegram() -> None:

@@ -25,6 +25,16 @@ from summarizer.german import BLOCK_MODEL_FUNCTION_WORDS
         ("maduros", "Maduro"),  # a name typed in lower case
         ("obamas", "Obama"),
         ("Verhandlungen", "Verhandlung"),
+        # Participles the dictionary keeps as adjectives of their own, and their verbs.
+        ("evakuiert", "evakuieren"),
+        ("evakuierten", "evakuieren"),
+        ("gefreut", "freuen"),
+        ("eingeengt", "einengen"),
+        ("zubereitet", "zubereiten"),
+        ("begeistert", "begeistern"),
+        ("Verzweifelt", "verzweifeln"),
+        ("überzeugt", "überzeugen"),
+        ("gewährter", "gewähren"),
     ],
 )
 def test_a_word_form_shares_a_term_with_its_base_form(form: str, base: str) -> None:
@@ -40,6 +50,12 @@ def test_a_word_form_shares_a_term_with_its_base_form(form: str, base: str) -> N
         ("etwas", "etwa"),
         ("Etwas", "etwa"),
         ("kurios", "Kurio"),
+        # Words in -t that are no participle of these verbs.
+        ("Markt", "Marken"),
+        ("rechte", "Rechen"),
+        ("letzter", "letzen"),
+        ("Gebiet", "bieten"),
+        ("gewährt", "währen"),
     ],
 )
 def test_unrelated_words_share_no_term(one: str, other: str) -> None:
