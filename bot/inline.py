@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.query import Query, parse_query
 from bot.records import Article, Reply, SearchPage, Span
-from bot.render import kicker_spans, shown_date, source_name
+from bot.render import kicker_spans, shown_date, source_name, utf16_len
 
 # Results per answer (Telegram allows up to 50; a client shows a few at a time and asks for
 # the next page with `next_offset` as the reader scrolls).
@@ -22,6 +22,9 @@ INLINE_PAGE = 10
 MAX_OFFSET = 500
 # How much of a summary the result list shows under the headline.
 DESCRIPTION = 200
+# How much of a headline and of a summary the shared message holds (UTF-16 units, as Telegram
+# counts): both with the source line stay within its 4096, whatever a feed sent.
+MESSAGE_PART = 1800
 
 
 class Searcher(Protocol):
@@ -58,21 +61,26 @@ def _offset(text: str) -> int | None:
     return None
 
 
+def _shortened(text: str, limit: int) -> str:
+    """The text, or as much as fits in `limit - 1` UTF-16 units and "…"."""
+    if utf16_len(text) <= limit:
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")[: 2 * (limit - 1)]
+    return units.decode("utf-16-le", "ignore").rstrip() + "…"
+
+
 def to_result(article: Article, language: str, zone: str) -> InlineResult:
     """An article as an inline result: kicker and headline ("USA, Venezuela · Kreml fordert
     …", as search hits show them); source, date and summary; the message shared."""
     where = (
         f"{source_name(article.source, language)}, {shown_date(article.published, language, zone)}"
     )
-    summary = " ".join(article.summary[:2])
-    description = f"{where} · {summary}" if summary else where
-    if len(description) > DESCRIPTION:
-        description = description[: DESCRIPTION - 1].rstrip() + "…"
+    summary = _shortened(" ".join(article.summary[:2]), MESSAGE_PART)
+    description = _shortened(f"{where} · {summary}" if summary else where, DESCRIPTION)
     kicker = kicker_spans(article.kicker, article.title)
-    title = "".join(span.text for span in kicker) + article.title
-    paragraphs: list[tuple[Span, ...]] = [
-        (*kicker, Span(article.title, bold=True, url=article.url))
-    ]
+    headline = _shortened(article.title, MESSAGE_PART)
+    title = "".join(span.text for span in kicker) + headline
+    paragraphs: list[tuple[Span, ...]] = [(*kicker, Span(headline, bold=True, url=article.url))]
     paragraphs.append((Span(where),))
     if summary:
         paragraphs.append((Span(summary),))

@@ -481,6 +481,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Es gibt keine Suche zum Weiterblättern. Suche zuerst mit /search WÖRTER.",
         "There is no search to page through. Search first with /search WORDS.",
     ),
+    "more_stale": (
+        "Diese Seite gehört zu einer früheren Suche. Die letzte war „{query}“: /more blättert "
+        "darin weiter, eine neue Suche beginnt mit /search WÖRTER.",
+        "That page belongs to an earlier search. The last one was “{query}”: /more pages "
+        "through it, /search WORDS starts a new one.",
+    ),
     "more_nothing_found": (
         "Zu „{query}“ gab es keine Treffer, also auch keine weiteren.",
         "There were no results for “{query}”, so there are no more.",

@@ -245,3 +245,47 @@ async def test_the_archive_button_on_telegram_shows_the_next_page(
         bot_api.push_button(with_button, label)
         await wait_until(lambda: any("Seite 2 von" in m.visible for m in bot_api.screen(777)))
         await wait_until(lambda: len(bot_api.answered) == 1)
+
+
+def test_the_latest_of_two_digests_a_day_pages_on_through_itself(store: Store) -> None:
+    """`/archiv` alone shows the day's second (and latest) digest: its „weiter“ button and the
+    command in its footer lead to that digest's next page, not back to its first one, and
+    following them reads it whole, each paragraph once."""
+    from bot.records import Reply, Span
+
+    day = date(2025, 12, 3)
+    morning = Reply(((Span("Neu seit gestern", bold=True),), (Span("Grönland verhandelt."),)))
+    store.archive.archive_digest(CHAT, day, morning, datetime(2025, 12, 3, 6, tzinfo=UTC))
+    entries = tuple(
+        (Span(f"Meldung {n}: " + "Der Stadtrat berät über den Haushalt und die Schulen. " * 12),)
+        for n in range(45)
+    )
+    evening = Reply(((Span("Neu seit 07:00", bold=True),), *entries))
+    store.archive.archive_digest(CHAT, day, evening, datetime(2025, 12, 3, 17, tzinfo=UTC))
+    later = datetime(2025, 12, 3, 20, tzinfo=UTC)
+    command = "/archiv"
+    read: list[tuple[Span, ...]] = []
+    while command:
+        reply = handle(command, Context(CHAT, later), store)
+        assert reply is not None
+        assert reply.ok
+        *body, (footer,) = reply.paragraphs
+        read += [p for p in body if "an diesem Tag, gesendet um" not in p[0].text]
+        command = reply.buttons[0].command if reply.buttons else ""
+        # The footer names the command the button sends, as a reader could type it.
+        assert command.replace("/archive", "/archiv") in footer.text
+    assert tuple(read) == evening.paragraphs
+
+
+async def test_a_wrong_page_after_a_right_date_is_named_as_the_page(store: Store) -> None:
+    await sent_digest(store)
+    for page in ("-1", "+2", "x"):
+        assert ask(store, f"/archiv 10.11.2025 {page}") == (
+            f"„{page}“ ist keine Seitenzahl: Seiten zählen ab 1. Beispiel: /archive 2025-11-10 2"
+        )
+    store.chats.update_settings(CHAT, SENT_AT, language="en")
+    assert ask(store, "/archive yesterday -1", SENT_AT + timedelta(days=1)) == (
+        "“-1” is not a page number: pages count from 1. Example: /archive 2025-11-10 2"
+    )
+    # A date that is no date is still named as the date.
+    assert ask(store, "/archive 31.2.2025 2").startswith("“31.2.2025 2” is not a date.")

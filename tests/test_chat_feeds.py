@@ -526,3 +526,20 @@ def test_help_offers_a_chats_own_feeds_only_where_the_operator_allows_them(store
     assert "(auch /feedeintragen)" in on
     assert "/approvefeed" not in on  # the operators' own
     assert "/stats" not in on
+
+
+def test_a_page_past_the_end_never_points_at_another_chats_article(store: Store) -> None:
+    """`/article 5 6` asks whether two articles were meant; it names the other one only when the
+    chat may read it, so another chat's own feed stays unseen."""
+    mine, other = "telegram:-100500", "telegram:888"
+    add_own_feed(store, mine, URL)
+    [feed] = [f for f in store.feeds.all() if f.url == URL]
+    store.articles.add_article(news("Kanzler verteidigt den Haushalt", "Haushalt"), NOW)
+    store.articles.add_article(news("Stadtrat beschließt den Radweg", "Radweg", feed.id), NOW)
+    shared, own = sorted(a.id for a in store.articles.latest(5))
+    assert plain(store, mine, f"/article {shared} {own}").endswith(
+        f"Jeden für sich: /article {own}"
+    )
+    assert plain(store, other, f"/article {shared} {own}") == (
+        f"Artikel {shared} hat nur eine Seite: /article {shared}"
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -13,6 +13,7 @@ from bot.clock import utc_now
 from bot.config import Config
 from bot.inline import INLINE_PAGE, inline_search
 from bot.query import parse_query
+from bot.records import NewArticle
 from bot.store import Store
 from bot.transports.telegram import TelegramTransport
 from tests.conftest import running, wait_until
@@ -116,3 +117,34 @@ async def test_an_inline_result_shows_the_kicker_before_its_headline(
     assert results[0]["title"] == f"USA, Venezuela · {headline}"
     shown = parse_telegram_html(results[0]["input_message_content"]["message_text"])
     assert shown.startswith(f"USA, Venezuela · {headline}\n")
+
+
+async def test_an_article_with_a_huge_summary_still_gets_an_inline_answer(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    """A feed item can have an endless headline and a teaser of one endless sentence: its shared
+    message is cut to what Telegram takes (4096 characters), not the whole answer refused with
+    every other result in it."""
+    endless = "Grönland verhandelt mit Dänemark über Zölle und Häfen " * 100
+    headline = "Grönland: Zölle" + " und Häfen" * 500
+    store.articles.add_article(
+        NewArticle(headline, "dpa", endless, (endless,), now - timedelta(hours=1)), now
+    )
+    # Telegram counts UTF-16 units: a flag is four of them.
+    flags = ("🇬🇱" * 1500,)
+    flagged = NewArticle("Grönland: Flaggen" + " und Fahnen" * 300, "dpa", endless, flags, now)
+    store.articles.add_article(flagged, now)
+    add_articles(store, now, 3)
+    config = Config()
+    transport = inline_transport(bot_api, store, config)
+    async with running(transport, store, now, config):
+        query_id = bot_api.push_inline("grönland")
+        await wait_until(lambda: bot_api.count("answerInlineQuery") == 1)
+    assert query_id in bot_api.inline_answers, "the server refused the answer"
+    results = bot_api.inline_answers[query_id]["results"]
+    assert len(results) == 5
+    [huge] = [r for r in results if r["title"].startswith("Grönland: Zölle und Häfen")]
+    shown = parse_telegram_html(huge["input_message_content"]["message_text"])
+    assert shown.startswith("Grönland: Zölle und Häfen und Häfen")
+    assert "…\n\ndpa, 10.11.2025 12:00\n\nGrönland verhandelt mit Dänemark" in shown
+    assert shown.endswith("…")

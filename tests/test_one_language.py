@@ -61,6 +61,13 @@ def test_replies_say_it_in_the_readers_language(
         assert "(auch" not in answer
 
 
+def test_the_same_number_twice_is_no_second_article(store: Store, now: datetime) -> None:
+    """`/article 2 2` names no "other" article: the second number is the same one."""
+    add_two(store, now)
+    assert say(store, now, "/article 2 2") == "Artikel 2 hat nur eine Seite: /article 2"
+    assert say(store, now, "/article 2 2", "en") == "Article 2 has only one page: /article 2"
+
+
 def test_an_alert_ends_with_the_way_to_read_on(store: Store, now: datetime) -> None:
     add_two(store, now)
     article = store.articles.article(1)

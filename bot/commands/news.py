@@ -22,7 +22,7 @@ from bot.commands.request import (
 )
 from bot.digest import for_chat
 from bot.query import MAX_WORDS, Query, filter_kind, parse_query
-from bot.records import ArchivedDigest, Button, Reply, SearchHit, Span
+from bot.records import ArchivedDigest, Article, Button, Reply, SearchHit, Span
 from bot.render import kicker_line, shown_date, shown_day, source_name
 from bot.texts import t
 from bot.typed_times import is_known_day, parse_day
@@ -58,19 +58,18 @@ def _digest(req: Request) -> Reply:
 def _archive(req: Request) -> Reply:
     """The digest this chat got on a day (else its latest), exactly as it was sent, a page at a
     time (`/archiv 2.1.2026 2`): a digest sent as eight messages does not fit one answer."""
-    day: date | None = None
     words = req.args.split()
     page = 1
     if words and words[-1].isascii() and words[-1].isdigit() and len(words[-1]) < 4:
         page, words = int(words[-1]), words[:-1]
-    typed = " ".join(words)
-    if typed:
-        day = parse_day(typed, req.today)
-        if day is None:
-            return Reply.text(t(req.language, "archive_bad_date", value=req.args), ok=False)
-        if not is_known_day(day):
-            return Reply.text(t(req.language, "date_range", value=typed), ok=False)
+    day = _archive_day(words, req)
+    if isinstance(day, Reply):
+        return day
     kept = req.library.archive.archived_digests(req.ctx.chat, day)
+    if day is None and kept:
+        # The latest, as its day's last pages: its button and footer name that day's pages.
+        kept = req.library.archive.archived_digests(req.ctx.chat, kept[0].date)
+        page += sum(len(archive_pages(d.reply)) for d in kept[:-1]) if page >= 1 else 0
     if len(kept) == 1:
         return _archive_page(kept[0].reply, kept[0].date, page, req.language)
     if kept:
@@ -79,6 +78,24 @@ def _archive(req: Request) -> Reply:
         return Reply.text(t(req.language, "archive_none"), ok=False)
     shown = shown_day(day, req.language)
     return Reply.text(t(req.language, "archive_none_day", date=shown), ok=False)
+
+
+def _archive_day(words: list[str], req: Request) -> date | Reply | None:
+    """The day the reader typed (None when none), or the answer saying what is wrong in it."""
+    typed = " ".join(words)
+    if not typed:
+        return None
+    day = parse_day(typed, req.today)
+    before = parse_day(" ".join(words[:-1]), req.today) if day is None else None
+    if before is not None:
+        # A right date and a wrong page (`/archiv 2.1.2026 -1`): the page is what to fix.
+        example = f"/archive {before.isoformat()} 2"
+        return Reply.text(t(req.language, "not_a_page", value=words[-1], example=example), ok=False)
+    if day is None:
+        return Reply.text(t(req.language, "archive_bad_date", value=req.args), ok=False)
+    if not is_known_day(day):
+        return Reply.text(t(req.language, "date_range", value=typed), ok=False)
+    return day
 
 
 def archive_pages(reply: Reply, size: int = ARCHIVE_PAGE) -> list[tuple[tuple[Span, ...], ...]]:
@@ -276,7 +293,7 @@ def _more(req: Request) -> Reply:
     if match is None:
         return _search_page(req, text, shown + 1, paging=True)
     if match.group(2) and match.group(2) != search_key(text):
-        return Reply.text(t(req.language, "more_none"), ok=False)
+        return Reply.text(t(req.language, "more_stale", query=text), ok=False)
     return _search_page(req, text, max(1, int(match.group(1))), paging=True)
 
 
@@ -319,6 +336,14 @@ def article_pages(body: str, size: int = ARTICLE_PAGE) -> list[str]:
     return pages or [""]
 
 
+def _readable(req: Request, article_id: int) -> Article | None:
+    """The article, if there is one by that number that this chat may read."""
+    article = req.library.articles.article(article_id) if is_stored_id(article_id) else None
+    if article is not None and not req.library.chats.settings(req.ctx.chat).may_see(article):
+        return None  # another chat's own feed: as if there were no such article
+    return article
+
+
 def _article(req: Request) -> Reply:
     first, _, rest = req.args.strip().partition(" ")
     if not first:
@@ -334,9 +359,7 @@ def _article(req: Request) -> Reply:
     if page < 1:
         text = t(req.language, "not_a_page", value=rest, example=f"/article {article_id} 2")
         return Reply.text(text, ok=False)
-    article = req.library.articles.article(article_id) if is_stored_id(article_id) else None
-    if article is not None and not req.library.chats.settings(req.ctx.chat).may_see(article):
-        article = None  # another chat's own feed: as if there were no such article
+    article = _readable(req, article_id)
     if article is None:
         return Reply.text(t(req.language, "article_missing", id=article_id), ok=False)
     pages = article_pages(article.body)
@@ -344,7 +367,7 @@ def _article(req: Request) -> Reply:
         key = "article_one_page" if len(pages) == 1 else "article_few_pages"
         text = t(req.language, key, id=article_id, pages=len(pages))
         # `/article 5 6` may mean two articles: say how to read the other one.
-        if req.library.articles.article(page) is not None:
+        if page != article_id and _readable(req, page) is not None:
             text += " " + t(req.language, "article_other", id=page)
         return Reply.text(text, ok=False)
     # Kicker, title, source and date, then the text; the summary is the text's own opening, not
