@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -148,3 +149,21 @@ async def test_an_article_with_a_huge_summary_still_gets_an_inline_answer(
     assert shown.startswith("Grönland: Zölle und Häfen und Häfen")
     assert "…\n\ndpa, 10.11.2025 12:00\n\nGrönland verhandelt mit Dänemark" in shown
     assert shown.endswith("…")
+
+
+async def test_an_english_reader_gets_english_results_after_a_german_one_asked_the_same(
+    bot_api: FakeBotAPI, store: Store, now: datetime
+) -> None:
+    # Telegram serves a cached inline answer to whoever types the same query, unless the
+    # answer is personal: the results speak the asker's language (dates, "unknown source").
+    add_articles(store, now, 2)
+    config = Config()
+    async with running(inline_transport(bot_api, store, config), store, now, config):
+        german = bot_api.push_inline("grönland", user_id=1, language_code="de")
+        await wait_until(lambda: german in bot_api.inline_answers)
+        english = bot_api.push_inline("grönland", user_id=2, language_code="en")
+        await wait_until(lambda: english in bot_api.inline_answers)
+    [first, *_] = bot_api.inline_answers[german]["results"]
+    [other, *_] = bot_api.inline_answers[english]["results"]
+    assert re.search(r"\d\d\.\d\d\.\d{4}", first["description"])  # 10.11.2025
+    assert re.search(r"\d{4}-\d\d-\d\d", other["description"])  # 2025-11-10

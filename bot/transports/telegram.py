@@ -771,8 +771,13 @@ class TelegramTransport:
             for r in page.results
         ]
         try:
+            # Personal: the results speak the asker's language, so Telegram's cache must not
+            # hand them to whoever types the same words next.
             await query.answer(
-                results, cache_time=INLINE_CACHE_SECONDS, next_offset=page.next_offset
+                results,
+                cache_time=INLINE_CACHE_SECONDS,
+                is_personal=True,
+                next_offset=page.next_offset,
             )
         except TelegramError as exc:
             # A query answered too late ("query is too old") has no one left to answer.

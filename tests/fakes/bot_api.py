@@ -173,6 +173,12 @@ class FakeBotAPI:
     answered: list[dict[str, Any]] = field(default_factory=list)
     # answerInlineQuery calls by inline query id, as the server accepted them.
     inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Telegram's cache of inline answers: (query, offset) → (until, answer), for `cache_time`
+    # seconds, shared by every user unless the answer `is_personal` (then per user id).
+    inline_cache: dict[tuple[str, str, int | None], tuple[float, dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    _inline_asked: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     # method → retry_after seconds: answer the next call(s) with 429, one entry per call.
     flood: dict[str, list[int]] = field(default_factory=dict)
     # chat id → retry_after seconds: the next sendMessage(s) to that chat get 429.
@@ -381,8 +387,16 @@ class FakeBotAPI:
     def push_inline(
         self, query: str, offset: str = "", user_id: int = 555, language_code: str = "de"
     ) -> str:
-        """A user types `@bot query` in any chat (scrolled to `offset`); returns the query id."""
+        """A user types `@bot query` in any chat (scrolled to `offset`); returns the query id.
+        A cached answer (see `inline_cache`) is given without asking the bot, as Telegram does."""
         query_id = f"iq{self._update_id}"
+        for key in ((query, offset, None), (query, offset, user_id)):
+            until, cached = self.inline_cache.get(key, (0.0, {}))
+            if time.monotonic() < until:
+                self.inline_answers[query_id] = cached
+                self._update_id += 1
+                return query_id
+        self._inline_asked[query_id] = (query, offset, user_id)
         user = {"id": user_id, "is_bot": False, "first_name": "Tester"}
         user["language_code"] = language_code
         self._push(
@@ -658,7 +672,14 @@ class FakeBotAPI:
             if not text.strip() or utf16_len(text) > self.limit:
                 return self._error(400, "Bad Request: MESSAGE_TEXT_INVALID")
         answer = {**p, "results": results, "next_offset": offset}
-        self.inline_answers[str(p["inline_query_id"])] = answer
+        query_id = str(p["inline_query_id"])
+        self.inline_answers[query_id] = answer
+        if query_id in self._inline_asked:
+            query, asked_offset, user_id = self._inline_asked.pop(query_id)
+            personal = str(p.get("is_personal", "")).lower() in ("true", "1")
+            until = time.monotonic() + float(p.get("cache_time", 300))
+            key = (query, asked_offset, user_id if personal else None)
+            self.inline_cache[key] = (until, answer)
         return True
 
     async def start(self) -> FakeBotAPI:
