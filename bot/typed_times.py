@@ -48,12 +48,13 @@ def is_known_day(day: date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})?$")
+# `2.1.2026`, `2.1.26`, `2.1.` and `2.1` (the last two: this year).
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2})?)?$")
 
 
 def parse_day(text: str, today: date | None) -> date | None:
-    """`2026-01-02`, `2.1.2026`, `2.1.` (this year), `heute`/`today`, `gestern`/`yesterday`;
-    the forms relative to `today` are None without it."""
+    """`2026-01-02`, `2.1.2026`, `2.1.26` (2026), `2.1.` and `2.1` (this year),
+    `heute`/`today`, `gestern`/`yesterday`; the forms relative to `today` are None without it."""
     word = text.strip().casefold()
     if word in DAY_WORDS:
         return None if today is None else today - timedelta(days=DAY_WORDS[word])
@@ -62,7 +63,8 @@ def parse_day(text: str, today: date | None) -> date | None:
         if german is not None:
             day, month, year = german.groups()
             if year is not None:
-                return date(int(year), int(month), int(day))
+                # A two-digit year is this century's, as a date line writes it ("06.12.26").
+                return date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
             return None if today is None else date(today.year, int(month), int(day))
         return date.fromisoformat(word) if len(word) == 10 else None
     except ValueError:

@@ -52,6 +52,8 @@ async def test_archive_shows_the_digest_of_a_day_exactly_as_sent(store: Store) -
     assert ask(store, "/archiv 2025-11-10", later) == text
     assert ask(store, "/archiv 10.11.2025", later) == text
     assert ask(store, "/archive 10.11.", later) == text
+    assert ask(store, "/archiv 10.11", later) == text  # without the last dot
+    assert ask(store, "/archiv 10.11.25", later) == text  # a two-digit year
     assert ask(store, "/archiv", later) == text  # no date: the latest
     assert ask(store, "/archiv gestern", SENT_AT + timedelta(days=1)) == text
 
@@ -90,7 +92,7 @@ async def test_two_digest_times_keep_both_digests_of_the_day(store: Store) -> No
     assert "Überblick 1 von 2 an diesem Tag, gesendet um 07:00 Uhr" in first
     assert "Grönland" in first
     assert "Bahnstreik" not in first
-    assert "weiter mit /archiv 2025-12-03 2" in first
+    assert "weiter mit /archiv 03.12.2025 2" in first
     assert "Überblick 2 von 2 an diesem Tag, gesendet um 18:00 Uhr" in second
     assert "Bahnstreik" in second
     assert "Seite 2 von 2" in second
@@ -180,9 +182,10 @@ def test_a_digest_sent_as_eight_messages_is_read_whole_page_by_page(store: Store
         if not reply.buttons:
             assert footer.text == f"Seite {page} von {page}"
             break
-        # Telegram shows a button; its command is a reading command a reader could type.
-        assert [b.command for b in reply.buttons] == [f"/archive {day.isoformat()} {page + 1}"]
-        assert f"/archiv {day.isoformat()} {page + 1}" in footer.text
+        # Telegram shows a button; its command is a reading command a reader could type, the
+        # day as the footer writes it.
+        assert [b.command for b in reply.buttons] == [f"/archive {day:%d.%m.%Y} {page + 1}"]
+        assert f"/archiv {day:%d.%m.%Y} {page + 1}" in footer.text
         page += 1
     assert page > 1
     assert tuple(read) == sent.paragraphs  # every paragraph, in order, once
@@ -241,7 +244,7 @@ async def test_the_archive_button_on_telegram_shows_the_next_page(
         [with_button] = [m for m in bot_api.screen(777) if m.buttons]
         assert "Seite 1 von" in with_button.visible
         [(label, data)] = with_button.buttons
-        assert data == f"/archive {day.isoformat()} 2"
+        assert data == f"/archive {day:%d.%m.%Y} 2"
         bot_api.push_button(with_button, label)
         await wait_until(lambda: any("Seite 2 von" in m.visible for m in bot_api.screen(777)))
         await wait_until(lambda: len(bot_api.answered) == 1)

@@ -794,7 +794,7 @@ def test_archive_of_a_one_page_digest_shows_its_one_page(store: Store, now: date
     yesterday = now - timedelta(days=1)
     store.archive.archive_digest(CHAT, yesterday.date(), Reply.text("Kurz und knapp."), yesterday)
     assert say(store, now, "/archiv gestern 2") == (
-        "Der Überblick vom 2025-11-09 hat nur eine Seite: /archiv 2025-11-09"
+        "Der Überblick vom 09.11.2025 hat nur eine Seite: /archiv 09.11.2025"
     )
     assert say(store, now, "/archive 2025-11-09 2", language="en") == (
         "The digest of 2025-11-09 has only one page: /archive 2025-11-09"

@@ -138,7 +138,7 @@ def _paged(
     pages: Sequence[tuple[tuple[Span, ...], ...]], day: date, page: int, language: str, last: Reply
 ) -> Reply:
     """Page `page` of `pages` with its footer: the way on (a button), or that it is the last."""
-    at = {"page": page, "pages": len(pages), "day": day.isoformat(), "next": page + 1}
+    at = {"page": page, "pages": len(pages), "day": shown_day(day, language), "next": page + 1}
     if not 1 <= page <= len(pages):
         key = "archive_one_page" if len(pages) == 1 else "archive_no_page"
         return Reply.text(t(language, key, **at), ok=False)
@@ -146,7 +146,7 @@ def _paged(
     if page < len(pages):
         footer = t(language, "archive_more", **at)
         # The button sends a reading command, as a reader could type it.
-        button = Button(t(language, "next"), f"/archive {day.isoformat()} {page + 1}")
+        button = Button(t(language, "next"), f"/archive {at['day']} {page + 1}")
         return Reply((*paragraphs, (Span(footer),)), (button,), last.link_previews)
     footer = t(language, "archive_last", **at)
     return Reply((*paragraphs, (Span(footer),)), last.buttons, last.link_previews)
