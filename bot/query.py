@@ -18,7 +18,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from bot.typed_times import is_known_day, parse_day
-from bot.vocabulary import OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
+from bot.vocabulary import AND_WORDS, OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
 from summarizer import fold, normalize, terms, words
 
 # A filter's value runs to the next space, or is "in quotes" ("Süddeutsche Zeitung" has one).
@@ -380,7 +380,8 @@ def parse_query(text: str, now: datetime | None = None, zone: str = "UTC") -> Qu
     if any(token in OR_WORDS for token in tokens) and problem is None:
         problem = "or"
     excluded = [w for tok in tokens if tok.startswith("-") for w in words(tok)]
-    plain = " ".join(tok for tok in tokens if not tok.startswith("-") and tok not in OR_WORDS)
+    joins = OR_WORDS | AND_WORDS
+    plain = " ".join(tok for tok in tokens if not tok.startswith("-") and tok not in joins)
     found = [w for w in words(plain) if len(w) <= MAX_WORD_LENGTH]
     found += [w for p in phrases for w in words(p) if len(w) <= MAX_WORD_LENGTH]
     shown = [w for w in words(plain) if len(w) <= MAX_WORD_LENGTH]

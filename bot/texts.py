@@ -433,6 +433,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Befehle beginnen mit / oder !, zum Beispiel /help.",
         "Commands start with / or !, for example /help.",
     ),
+    "command_space": (
+        "Meintest du {command}? Ein Befehl beginnt ohne Leerzeichen nach dem {sign}.",
+        "Did you mean {command}? A command starts with no space after the {sign}.",
+    ),
     "console_quit": (
         "/quit oder Strg-D beendet den Konsolen-Chat.",
         "/quit or Ctrl-D ends the console chat.",

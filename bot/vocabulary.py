@@ -111,3 +111,6 @@ SOURCE_PREFIXES = ("quelle", "source")
 PAGE_PREFIXES = ("seite", "page")
 # What people type into search boxes to join words (kept as typed: `oder` is an ordinary word).
 OR_WORDS = frozenset({"OR", "ODER", "|", "||"})
+# What people type to say every word must occur, which a search here always means: not a word
+# to look for (German `und` is a small word already).
+AND_WORDS = frozenset({"AND", "and"})

@@ -314,6 +314,31 @@ def test_a_participle_and_its_verb_find_each_other(store: Store, now: datetime) 
     assert "1 Treffer" in say(store, now, "/suche gefreut")
 
 
+@pytest.mark.parametrize(
+    ("typed", "reply"),
+    [
+        ("/ hilfe", "Meintest du /hilfe? Ein Befehl beginnt ohne Leerzeichen nach dem /."),
+        ("!  suche venezuela", "Meintest du !suche venezuela? Ein Befehl beginnt ohne"),
+        ("/ blabla", "Befehle beginnen mit / oder !"),
+        ("/hilfe sprache", "/sprache ist eine Einstellung, kein Befehl."),
+        ("/help zeitzone", "/zeitzone ist eine Einstellung, kein Befehl."),
+    ],
+)
+def test_a_command_typed_slightly_wrong_is_answered_with_the_right_form(
+    store: Store, now: datetime, typed: str, reply: str
+) -> None:
+    assert say(store, now, typed).startswith(reply)
+
+
+def test_and_between_search_words_is_no_word_to_look_for(
+    seeded_store: Store, now: datetime
+) -> None:
+    for typed in ("venezuela AND russland", "venezuela and russland"):
+        assert say(seeded_store, now, f"/suche {typed}").startswith(
+            "2 Treffer für „venezuela russland“"
+        )
+
+
 def test_command_names_fit_telegram() -> None:
     for command in COMMANDS.values():
         assert command.name.isascii()

@@ -138,14 +138,10 @@ def handle(text: str, ctx: Context, library: CommandStore) -> Reply | None:
         return None
     language = reader_language(library.chats.chat_language(ctx.chat), ctx.language)
     if resolved is None:
-        return Reply.text(t(language, "not_a_command"), ok=False)
+        return _not_a_command(text, language)
     command, name, args = resolved.command, resolved.name, resolved.args
     if command is None:
-        setting = setting_named(name)
-        if setting is not None:
-            hint = t(language, "setting_not_command", command="/" + name)
-            return Reply.text(f"{hint} {setting.example(language)}", ok=False)
-        return Reply.text(t(language, "unknown", command="/" + name), ok=False)
+        return _no_such_command(name, language)
     if command.admin and not ctx.is_admin and not is_chat_feeds(command, ctx):
         return Reply.text(t(language, "admin_only", command="/" + name), ok=False)
     if resolved.changes and not ctx.may_manage:
@@ -157,6 +153,28 @@ def handle(text: str, ctx: Context, library: CommandStore) -> Reply | None:
         return Reply.text(t(language, "extra_args", extra=args, example=example), ok=False)
     zone = chat_zone(library, ctx.chat, ctx.timezone)
     return command.run(Request(args, ctx, library, language, zone))
+
+
+def _not_a_command(text: str, language: str) -> Reply:
+    """What a private message that is no command gets: how commands start, or, for a command
+    with a space after its slash (`/ hilfe`, as phones insert it), the command written right."""
+    spaced = text.strip()
+    if spaced[:1] in "/!" and spaced[1:2].isspace():
+        meant = resolve(spaced[:1] + spaced[1:].lstrip())
+        if meant is not None and meant.command is not None:
+            typed = f"{spaced[:1]}{meant.name} {meant.args}".strip()
+            hint = t(language, "command_space", command=typed, sign=spaced[:1])
+            return Reply.text(hint, ok=False)
+    return Reply.text(t(language, "not_a_command"), ok=False)
+
+
+def _no_such_command(name: str, language: str) -> Reply:
+    """`/sprache`: a setting's name says how to change it; any other name that it is unknown."""
+    setting = setting_named(name)
+    if setting is not None:
+        hint = t(language, "setting_not_command", command="/" + name)
+        return Reply.text(f"{hint} {setting.example(language)}", ok=False)
+    return Reply.text(t(language, "unknown", command="/" + name), ok=False)
 
 
 def _always(args: str) -> bool:
@@ -196,7 +214,7 @@ def _help_one(req: Request, name: str) -> Reply:
     """`/help search`: that command's line, with its example, in the reader's language."""
     command = _BY_NAME.get(name.lstrip("/!").casefold())
     if command is None:
-        return Reply.text(t(req.language, "unknown", command="/" + name.lstrip("/!")), ok=False)
+        return _no_such_command(name.lstrip("/!").casefold(), req.language)
     if command.admin and not req.ctx.is_admin and not is_chat_feeds(command, req.ctx):
         return Reply.text(t(req.language, "admin_only", command="/" + command.name), ok=False)
     return Reply((_help_line(command, req.language),))
