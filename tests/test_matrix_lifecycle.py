@@ -253,3 +253,33 @@ async def test_a_room_upgraded_while_the_bot_was_down_is_followed_at_its_next_st
             )
     assert f"event=matrix_room_upgraded room={old} new={new}" in caplog.text
     assert store.chats.subscription(f"matrix:{old}") is None
+
+
+async def test_a_revoked_access_token_at_start_falls_back_to_the_password(
+    homeserver: Homeserver, store: Store, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Both are configured and the token was revoked while the bot was down: it starts with the
+    # password instead of refusing to start.
+    caplog.set_level(logging.INFO)
+    async with people(homeserver) as (bot, alice):
+        source = AsyncClient(homeserver.url, bot.user_id)
+        response = await source.login(bot.password, device_name="token-source")
+        await source.close()
+        assert isinstance(response, LoginResponse)
+        token = response.access_token
+        await client_api(homeserver, token, "logout", {})
+        transport = MatrixTransport(
+            homeserver.url,
+            bot.user_id,
+            password=bot.password,
+            access_token=token,
+            sync_timeout_ms=500,
+            limits=FAST,
+        )
+        async with running(transport, store, now):
+            room = await alice.room_with(bot.user_id)
+            await joined(alice, room, bot.user_id)
+            await alice.say(room, "!hilfe")
+            await alice.wait_notice(lambda b: b.startswith("Befehle"))
+    assert "event=matrix_token_lost" in caplog.text
+    assert secret_free(caplog, token, bot.password)

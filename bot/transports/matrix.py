@@ -467,6 +467,12 @@ class MatrixTransport:
             client.access_token = self._access_token
             who = await client.whoami()
             if not isinstance(who, WhoamiResponse):
+                if who.status_code == LOGGED_OUT and self._password:
+                    # Revoked while the bot was down: the password logs in instead.
+                    log.warning("event=matrix_token_lost user=%s action=login", self.user_id)
+                    self._access_token = None
+                    await self._login_once()
+                    return
                 raise NewsbotError(f"matrix access token rejected: {who.status_code}")
             # restore_login opens the key store of this device (when encryption is on).
             self._rekey(who.user_id, who.device_id or "")
