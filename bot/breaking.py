@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.digest import to_story
 from bot.outlets import publisher
-from bot.records import Article, Reply, Span, Story
+from bot.records import Article, ChatSettings, Reply, Span, Story
 from bot.render import kicker_spans, source_name
 from bot.stories import DEFAULT_TUNING, Tuning, group_stories
 from bot.texts import t
@@ -61,25 +61,33 @@ BREAKING_TUNING = replace(DEFAULT_TUNING, link=0.15, join=0.15)
 @dataclass(frozen=True, slots=True)
 class Breaking:
     """A story that broke: its digest entry (headline, one sentence, outlets), its article ids
-    (the story's identity), when its first report came and when it reached the threshold."""
+    (the story's identity), when its first report came and when it reached the threshold, and
+    its articles (what a chat that chose its outlets is told from)."""
 
     story: Story
     article_ids: frozenset[int]
     first: datetime
     broke: datetime
+    articles: tuple[Article, ...]
 
-
-def _sightings(article: Article) -> list[tuple[datetime, str]]:
-    """(when, outlet) for the article and each other outlet merged into it as a link."""
-    out = [(article.when, publisher(article.source))]
-    out += [(link.published or article.when, publisher(link.name)) for link in article.links]
-    return out
+    def as_seen(self, settings: ChatSettings) -> Story | None:
+        """The story as the chat's digest tells it: by the articles of the outlets it chose
+        (headline, sentence, outlets, `/article`); None when none of them reports it."""
+        part = [a for a in self.articles if settings.sees(a)]
+        if not part:
+            return None
+        return self.story if len(part) == len(self.articles) else to_story(part, 1)
 
 
 def broke_at(group: Sequence[Article], rule: Rule = DEFAULT_RULE) -> datetime | None:
     """When the story reached `rule.sources` outlets within `rule.within` of its first report;
-    None when it did not."""
-    seen = sorted(s for a in group for s in _sightings(a))
+    None when it did not.
+
+    Each article counts for its own outlet only: the outlets merged into it as links carry the
+    same text (an agency report in the papers' wire channels), one report, not outlets taking
+    the story up.
+    """
+    seen = sorted((a.when, publisher(a.source)) for a in group)
     if not seen:
         return None
     first = seen[0][0]
@@ -108,7 +116,8 @@ def breaking_stories(
         if broke is None or now - broke > rule.within:
             continue
         first = min(a.when for a in group)
-        out.append(Breaking(to_story(group, 1), frozenset(a.id for a in group), first, broke))
+        ids = frozenset(a.id for a in group)
+        out.append(Breaking(to_story(group, 1), ids, first, broke, tuple(group)))
     out.sort(key=lambda b: (-len(b.story.links), b.broke))
     return out
 

@@ -316,7 +316,8 @@ def _voice(group: Sequence[Article], order: Sequence[int]) -> int:
     substantive report, so a developing story reads as it stands now.
 
     Substantive: a plain headline (not a kicker) and a summary as full as the group's fullest
-    (up to two sentences); ties go to the better headline of `order`.
+    (up to two sentences); newest by its own date (an undated one only among undated ones);
+    ties go to the better headline of `order`.
     """
     fullest = max(min(len(a.summary), MAX_SENTENCES) for a in group)
     wanted = min(fullest, 2)
@@ -332,7 +333,8 @@ def _voice(group: Sequence[Article], order: Sequence[int]) -> int:
         or list(order)
     )
     rank = {i: k for k, i in enumerate(order)}
-    return max(full, key=lambda i: (group[i].when, -rank[i]))
+    # An undated report may be from any time before it was stored: a dated one is newer.
+    return max(full, key=lambda i: (group[i].published is not None, group[i].when, -rank[i]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -696,13 +698,15 @@ class StoryPool:
                 if is_older(fresh, since, zone):
                     older.add(g)
         chosen.sort(key=lambda c: (c[1] not in older, c[0]), reverse=True)
-        entries = tuple(
-            self._entry(g, options.sentences)
-            if fresh is None
-            else to_story(fresh, options.sentences)
-            for _, g, fresh in chosen[: options.stories]
-        )
-        return Digest(date=plan.day, stories=entries, since=since)
+        entries: list[Story] = []
+        for _, g, part_of in chosen[: options.stories]:
+            entry = (
+                self._entry(g, options.sentences)
+                if part_of is None
+                else to_story(part_of, options.sentences)
+            )
+            entries.append(replace(entry, older=True) if g in older else entry)
+        return Digest(date=plan.day, stories=tuple(entries), since=since)
 
 
 def to_json(digest: Digest) -> dict[str, Any]:

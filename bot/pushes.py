@@ -154,10 +154,11 @@ class Outbox:
             for story in found:
                 if store.pushes.told_breaking(chat, story.article_ids):
                     continue
-                if not any(settings.reads(link.name) for link in story.story.links):
+                seen = story.as_seen(settings)
+                if seen is None:
                     continue  # none of the chat's chosen outlets reports it
-                reply = as_push(breaking_reply(story.story, settings.language), settings)
-                lead = story.story.article_ids[0]
+                reply = as_push(breaking_reply(seen, settings.language), settings)
+                lead = seen.article_ids[0]
                 planned += store.pushes.plan_breaking(
                     chat, story.article_ids, lead, reply, due, now
                 )
@@ -238,8 +239,7 @@ class Outbox:
             story = store.articles.articles_by_id(
                 store.pushes.breaking_story(push.chat, int(number))
             )
-            names = [n for a in story for n in (a.source, *(link.name for link in a.links))]
-            return not names or any(settings.reads(n) for n in names)
+            return not story or any(settings.sees(a) for a in story)
         return True
 
     def _settings(self, chats: list[str]) -> dict[str, ChatSettings]:

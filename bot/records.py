@@ -181,6 +181,8 @@ class Story:
     latest: datetime
     kicker: str = ""  # the label above the headline, from the article the entry speaks with
     url: str | None = None  # where that article is: the headline's link
+    # Reported before the digest's window, first stored in it (`bot.digest.is_older`).
+    older: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +230,11 @@ class ChatSettings:
 
     def sees(self, article: Article) -> bool:
         """Whether the chat gets this article in its digest and alerts: it may see it, and its
-        outlet is one the chat reads (its own feeds are always read)."""
+        outlet, or one that carried it word for word (a link), is one the chat reads (its own
+        feeds are always read)."""
         if article.chat_feed is not None:
             return article.chat_feed in self.feeds
-        return self.reads(article.source)
+        return self.reads(article.source) or any(self.reads(link.name) for link in article.links)
 
 
 @dataclass(frozen=True, slots=True)

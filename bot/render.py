@@ -23,7 +23,6 @@ from bot.records import (
     Span,
     date_only,
     known_source,
-    reported_before,
 )
 from bot.texts import t
 
@@ -303,7 +302,7 @@ def render_digest(
             Span(f"{number}. "),
             Span(story.headline, bold=True, url=story.url),
         ]
-        if reported_before(story.latest, digest.since, zone):
+        if story.older:
             # First stored in the window but reported before it: shown as what it is.
             older = shown_date(story.latest, language, zone)
             entry.append(Span(" (" + t(language, "older_report", date=older) + ")"))

@@ -349,3 +349,64 @@ async def test_what_a_chat_withdrew_during_its_quiet_time_does_not_come_when_it_
     assert all(text in message for text in left)
     assert not any(text in message for text in gone)
     await bot.queue.stop()
+
+
+# One dpa report, carried word for word by the papers' dpa channels within minutes.
+WIRE = (
+    "Hannover (dpa) - Die Landesregierung in Niedersachsen hat eine neue Förderung für "
+    "Wärmepumpen in Mietshäusern beschlossen. Umweltminister Meyer sagte, das Programm solle vor "
+    "allem Vermietern kleiner Häuser helfen. Insgesamt stehen in den kommenden zwei Jahren 40 "
+    "Millionen Euro bereit, Anträge sind ab Januar möglich. Der Verband der Wohnungswirtschaft "
+    "begrüßte den Schritt, forderte aber mehr Geld."
+)
+WIRE_LEAD = "Die Landesregierung in Niedersachsen hat eine neue Förderung beschlossen."
+CARRIERS = [
+    ("dpa", "Niedersachsen fördert Wärmepumpen in Mietshäusern", "https://www.dpa.com/wp"),
+    ("ZEIT ONLINE", "Niedersachsen fördert Wärmepumpen", "https://www.zeit.de/news/wp"),
+    ("Süddeutsche Zeitung", "Land fördert Wärmepumpen", "https://www.sueddeutsche.de/wp"),
+    ("stern", "Wärmepumpen: Land legt Förderprogramm auf", "https://www.stern.de/news/wp"),
+    ("FOCUS online", "Förderprogramm für Wärmepumpen", "https://www.focus.de/wp"),
+]
+
+
+async def test_one_wire_report_carried_by_many_papers_is_no_eilmeldung(store: Store) -> None:
+    """Copies of one agency text are one report, not five outlets taking a story up: the
+    digest names every paper that carries it, an Eilmeldung needs outlets of their own."""
+    bot = Bot(store)
+    say(store, "/settings eilmeldungen an", NIGHT - timedelta(days=1))
+    ids = []
+    for n, (source, title, url) in enumerate(CARRIERS):
+        at = NIGHT + timedelta(minutes=n)
+        new = NewArticle(title, source, WIRE, (WIRE_LEAD,), at, url)
+        ids.append((await store.run(partial(store.articles.add_article, new, at)))[1])
+    assert len(set(ids)) == 1  # stored once, the other papers as its further sources
+    await bot.poll(NIGHT + timedelta(minutes=6), ids)
+    assert bot.sent() == []
+    digest = await store.run(partial(say, store, "/digest", NIGHT + timedelta(minutes=10)))
+    sources = next(line for line in plain(digest).splitlines() if line.startswith("Quellen: "))
+    for outlet in ("dpa", "ZEIT ONLINE", "Süddeutsche Zeitung", "stern", "FOCUS online"):
+        assert sources.count(outlet) == 1, sources
+    await bot.queue.stop()
+
+
+async def test_an_eilmeldung_speaks_with_the_outlets_the_chat_chose(store: Store) -> None:
+    """A chat that reads dpa alone gets the breaking story as dpa told it: dpa's headline,
+    sentence and `/article`, as its digest shows the story, not another outlet's newer take."""
+    bot = Bot(store)
+    before = NIGHT - timedelta(days=1)
+    add(store, ORDINARY, before)  # the outlets known so far: dpa, Kicker
+    say(store, "/settings eilmeldungen an", before)
+    say(store, "/settings quellen dpa", before)
+    [first] = add(store, QUAKE[:1], NIGHT)
+    await bot.poll(NIGHT, [first])
+    later = NIGHT + timedelta(minutes=25)
+    await bot.poll(later, await store.run(partial(add, store, QUAKE[1:4], later)))
+    [message] = bot.sent()
+    assert message.startswith(f"Eilmeldung: {QUAKE[0][1]}"), message
+    assert QUAKE[0][2] in message
+    assert message.endswith(f"/article {first}"), message
+    assert "Berichtet von dpa ·" in message
+    digest = plain(await store.run(partial(say, store, "/digest", later)))
+    assert f"1. {QUAKE[0][1]}" in digest
+    assert f"/article {first}" in digest
+    await bot.queue.stop()

@@ -7,11 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.commands import Context, handle
 from bot.digest import DigestPlan, StoryPool, plan_chat, plan_chats, to_json, window_since
 from bot.ingest.files import ingest_paths
-from bot.records import Article, ChatSettings, Digest, Subscription
+from bot.records import Article, ChatSettings, Digest, NewArticle, Reply, Subscription
+from bot.render import to_plain
 from bot.store import Storage, Store
 from tests.conftest import SEEDS
+from tests.test_breaking import CARRIERS, WIRE, WIRE_LEAD
 
 
 @pytest.fixture
@@ -184,3 +187,26 @@ def test_a_topic_filter_by_the_term_index_lets_in_what_matching_each_story_does(
             and not any(alert_matches((u,), f"{a.title}\n{a.body}") for u in unwanted)
         }
         assert shown == expected, keywords
+
+
+def test_a_chat_that_chose_a_paper_gets_the_agency_report_that_paper_carried(
+    store: Store,
+) -> None:
+    """A dpa text the Süddeutsche carried word for word is stored once, the SZ as a further
+    source: a chat reading the SZ alone gets it, as the SZ's own reader would."""
+    ids = set()
+    for n, (source, title, url) in enumerate(CARRIERS):
+        at = NOW - timedelta(minutes=30 - n)
+        ids.add(
+            store.articles.add_article(NewArticle(title, source, WIRE, (WIRE_LEAD,), at, url), at)[
+                1
+            ]
+        )
+    [wire] = ids
+    store.chats.update_settings("telegram:1", NOW, sources=("Süddeutsche Zeitung",))
+    reply = handle("/digest", Context("telegram:1", NOW, "telegram:5"), store)
+    assert isinstance(reply, Reply)
+    shown = to_plain(reply)
+    assert "1. Niedersachsen fördert Wärmepumpen" in shown, shown
+    assert "Süddeutsche Zeitung" in shown
+    assert f"/article {wire}" in shown

@@ -90,3 +90,35 @@ def test_the_headline_links_the_article_it_is_from(store: Store) -> None:
     for language in ("de", "en"):
         pushed = telegram_html(breaking_reply(story, language))
         assert f'<a href="{RESUME.url}"><b>{RESUME.title}</b></a>' in pushed
+
+
+# The first news again, from a page that gives no date, stored after the newest report.
+UNDATED_STOP = NewArticle(
+    "Sturm: Bahn stellt Fernverkehr im Norden ein",
+    "Weser-Kurier",
+    "Im Norden fahren wegen des Sturms keine Fernzüge mehr: Die Deutsche Bahn hat den Verkehr "
+    "eingestellt, nachdem Bäume auf die Gleise bei Bremen gestürzt waren. Auch zwischen Hamburg "
+    "und Hannover ist kein Durchkommen, Fahrgäste in Bremen warten am Hauptbahnhof.",
+    (
+        "Im Norden fahren wegen des Sturms keine Fernzüge mehr.",
+        "Bäume sind auf die Gleise bei Bremen gestürzt, auch Hamburg und Hannover sind "
+        "abgeschnitten.",
+    ),
+    None,
+    "https://www.weser-kurier.de/bremen/bahn-sturm-fernverkehr.html",
+)
+
+
+def test_a_report_without_a_date_is_not_taken_for_the_newest(store: Store) -> None:
+    """A page that gives no date may be from any time before it was stored: the entry speaks
+    with the newest dated report, not with an undated one stored last."""
+    store.articles.add_article(STOP, DAY)
+    _, newest = store.articles.add_article(RESUME, DAY + timedelta(hours=6))
+    store.articles.add_article(UNDATED_STOP, DAY + timedelta(hours=8))
+    plan = plan_day(DAY.date(), "Europe/Berlin", ChatSettings(language="de"))
+    digest = build_digests(store, {"": plan}, DAY + timedelta(hours=12))[""]
+    [story] = digest.stories
+    shown = to_plain(render_digest(digest, "de", calendar_day=True))
+    assert story.headline == RESUME.title, shown
+    assert re.search(rf"/article {newest}\b", shown)
+    assert "Weser-Kurier" in shown  # still one of the story's sources

@@ -158,3 +158,36 @@ def test_a_date_alone_is_older_or_news_by_the_chat_s_own_zone(store: Storage) ->
         shown[chat] = next(line for line in to_plain(reply).splitlines() if "Kältewelle" in line)
     assert "älterer Bericht vom 05.12.2026)" in shown["telegram:1"]
     assert "älterer Bericht" not in shown["telegram:2"]
+
+
+def test_a_story_sorted_as_news_is_not_labelled_an_older_report(store: Storage) -> None:
+    """A report dated the window's first day without a time may be from after the window's
+    start: the story is news, and its entry says nothing of an older report, though the
+    other outlet's report of that story came in the morning before the window began."""
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 10:00 in Berlin; /digest from the 6th, 10:00
+    morning = NewArticle(
+        "Sturmflut an der Nordsee: Fähren nach Helgoland fallen aus",
+        "NDR",
+        "Wegen der Sturmflut an der Nordsee fallen die Fähren nach Helgoland aus. Das Wasser "
+        "stieg in Cuxhaven am Morgen über die Kaimauer.",
+        (),
+        datetime(2026, 12, 6, 7, 0, tzinfo=UTC),  # 08:00 in Berlin, before the window
+        "https://www.ndr.de/nachrichten/niedersachsen/sturmflut-100.html",
+    )
+    day_only = NewArticle(
+        "Sturmflut an der Nordsee: Helgoland ohne Fähren",
+        "Hamburger Abendblatt",
+        "Die Sturmflut an der Nordsee hat den Fährverkehr nach Helgoland gestoppt. In Cuxhaven "
+        "stieg das Wasser über die Kaimauer.",
+        (),
+        datetime(2026, 12, 6, tzinfo=ZoneInfo("Europe/Berlin")),  # "06.12.2026", no time
+        "https://www.abendblatt.de/region/sturmflut-helgoland.html",
+    )
+    for article in (morning, day_only):
+        store.articles.add_article(article, now)
+    reply = handle("/digest", Context("telegram:1", now, "telegram:5"), store)
+    assert isinstance(reply, Reply)
+    shown = to_plain(reply)
+    entry = next(line for line in shown.splitlines() if "Helgoland" in line)
+    assert entry.startswith("1. "), shown
+    assert "älterer Bericht" not in entry, shown
