@@ -104,3 +104,19 @@ def test_the_example_offers_outlets_of_the_operators_list(
     assert refused is not None
     assert not refused.ok
     assert "Beispiel: /settings quellen dpa, TKP" in to_plain(refused)
+
+
+def test_a_chat_chooses_an_outlet_by_the_short_name_search_takes(
+    store: Store, now: datetime
+) -> None:
+    """`quelle:sz` finds the Süddeutsche Zeitung; `/settings quellen sz` chooses it."""
+    from bot.commands import Context, handle
+    from bot.render import to_plain
+
+    for source, title in (("Süddeutsche Zeitung", "Stadtrat tagt"), ("DER SPIEGEL", "Bahnstreik")):
+        body = f"{title} am Abend. " * 20
+        store.articles.add_article(NewArticle(title, source, body, (title + ".",), now), now)
+    chosen = handle("/settings quellen sz, spiegel", Context("console:local", now), store)
+    assert chosen is not None
+    assert chosen.ok, to_plain(chosen)
+    assert store.chats.settings("console:local").sources == ("Süddeutsche Zeitung", "DER SPIEGEL")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.commands.request import Request
+from bot.outlets import outlets
 from bot.query import search_fold, source_pattern
 from bot.records import Reply, Span
 from bot.texts import t
@@ -38,9 +39,11 @@ def chosen_sources(req: Request, value: str) -> tuple[str, ...] | Reply:
 
 
 def _named(typed: str, known: dict[str, str]) -> str | None:
-    """The outlet (by its `search_fold`ed name) the whole of `typed` names, if any."""
+    """The outlet (by its `search_fold`ed name) the whole of `typed` names, if any, also by the
+    outlet table's short name (`sz`: "Süddeutsche Zeitung"), as `quelle:` takes it."""
     pattern = source_pattern(typed)
-    return next((name for key, name in known.items() if pattern.fullmatch(key)), None)
+    found = next((name for key, name in known.items() if pattern.fullmatch(key)), None)
+    return found or known.get(search_fold(outlets().display(typed) or typed))
 
 
 def source_example(known: list[str]) -> str:
