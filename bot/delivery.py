@@ -9,7 +9,9 @@ returns at once: a command handler hands its reply over and never waits for the 
 replies (`urgent`) go before queued digests, so a digest burst never makes a user wait.
 
 A digest is claimed right before its first attempt (`Outgoing.claim`), not when queued: what
-was queued but never tried is still due after a restart.
+was queued but never tried is still due after a restart. While it waits for a retry after a
+try that surely did not go out, its claim is given back, so a process killed meanwhile leaves
+it due too, not `unknown`.
 """
 
 from __future__ import annotations
@@ -128,8 +130,10 @@ class Outgoing:
     """A message for one chat and what to do around it.
 
     `claim` runs right before the first attempt; False means someone else has it (skip).
-    `release` gives the claim back when the queue stops before the message surely went out
-    (its tries so far all refused by the platform, or none made), so the next start sends it.
+    `release` gives the claim back while nothing of the message surely went out (its tries so
+    far all refused by the platform, or none made): when the queue stops, so the next start
+    sends it, and while it waits for its next try (claimed again before it), so a process
+    killed meanwhile leaves it due. The message stays queued here after a release.
     `urgent` (command replies) goes before queued digests; `budget` caps the messages;
     `replace` edits that platform message instead of posting a new one.
     """
@@ -316,9 +320,8 @@ class Delivery:
             for job in queue:
                 if job.done.done():
                     continue
-                if job.claimed and job.index == 0 and not job.uncertain and job.item.release:
-                    log.info("event=delivery_released chat=%s label=%s", job.chat, job.item.label)
-                    await self._call(job.item.release())
+                if _surely_unsent(job):
+                    await self._release(job)
                 job.done.set_result(STOPPED)
 
     async def _run(self) -> None:
@@ -353,16 +356,16 @@ class Delivery:
         item = job.item
         transport = self.transports[platform_of(chat)]
         try:
+            # A claim or a split that fails (the store busy or unreachable, a render error)
+            # is tried again with the send: the job is under way only once it is ours and cut
+            # into its parts. It is claimed again after a claim given back for a retry.
+            if item.claim is not None and not job.claimed:
+                if not await item.claim():
+                    log.info("event=delivery_skipped chat=%s label=%s", chat, item.label)
+                    self._end(chat, job, SKIPPED)
+                    return
+                job.claimed = True
             if not job.started:
-                # A claim or a split that fails (the store busy or unreachable, a render
-                # error) is tried again with the send: the job is under way only once it is
-                # ours and cut into its parts, and it is claimed once.
-                if item.claim is not None and not job.claimed:
-                    if not await item.claim():
-                        log.info("event=delivery_skipped chat=%s label=%s", chat, item.label)
-                        self._end(chat, job, SKIPPED)
-                        return
-                    job.claimed = True
                 job.size = transport.size
                 job.parts = self._split(chat, item.reply, job.size)
                 if item.budget is not None and len(job.parts) > item.budget:
@@ -444,6 +447,9 @@ class Delivery:
                     delay,
                     redact(reason, self.secrets),
                 )
+                if isinstance(exc, SendError) and _surely_unsent(job):
+                    # Nothing went out: due again, not `unknown`, if the process dies meanwhile.
+                    await self._release(job)
                 until = self.clock() + delay
                 self.pacers[platform_of(chat)].hold(chat, until, rate=refused)
                 self._retry(chat, delay)
@@ -560,11 +566,31 @@ class Delivery:
         if job.item.on_failed is not None:
             await self._call(job.item.on_failed(outcome))
 
+    async def _release(self, job: _Job) -> None:
+        """Give the job's claim back (it is claimed again before its next try, if any); a
+        release the store refused keeps the claim."""
+        release = job.item.release
+        if release is None:
+            return
+        log.info("event=delivery_released chat=%s label=%s", job.chat, job.item.label)
+        try:
+            await release()
+        except Exception:
+            log.exception("event=delivery_callback_failed")
+            return
+        job.claimed = False
+
     async def _call(self, awaitable: Awaitable[None]) -> None:
         try:
             await awaitable
         except Exception:
             log.exception("event=delivery_callback_failed")
+
+
+def _surely_unsent(job: _Job) -> bool:
+    """Whether the job holds a claim of a message of which nothing went out (no part sent,
+    every try refused by the platform or never made)."""
+    return job.claimed and job.index == 0 and not job.uncertain
 
 
 def simulate(

@@ -161,12 +161,11 @@ class DigestSender:
 
     def _release(self, due: Due) -> Callable[[], Awaitable[None]]:
         async def release() -> None:
-            try:
-                await self.store.run(
-                    partial(self.store.deliveries.release_delivery, due.chat, due.log_key)
-                )
-            finally:
-                self.in_flight.discard((due.chat, due.log_key))
+            # Still queued here (claimed again before its next try): it stays in flight, so a
+            # tick meanwhile neither queues it twice nor moves the chat's next digest time on.
+            await self.store.run(
+                partial(self.store.deliveries.release_delivery, due.chat, due.log_key)
+            )
 
         return release
 

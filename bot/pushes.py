@@ -256,10 +256,8 @@ class Outbox:
 
     def _release(self, ids: list[int]) -> Callable[[], Awaitable[None]]:
         async def release() -> None:
-            try:
-                await self.store.run(partial(self.store.pushes.release, ids))
-            finally:
-                self._queued.difference_update(ids)
+            # Still queued here (claimed again before its next try): not queued twice.
+            await self.store.run(partial(self.store.pushes.release, ids))
 
         return release
 

@@ -443,6 +443,37 @@ async def test_a_claim_is_given_back_at_stop_only_when_the_message_surely_did_no
     assert released == (["a"] if given_back else [])
 
 
+@pytest.mark.parametrize(
+    ("refusal", "given_back"),
+    [
+        (RateLimited(0.05), True),
+        (Unreached("connection refused"), True),
+        (Transient("timed out"), False),
+        (OSError("reset"), False),
+    ],
+)
+async def test_a_claim_is_given_back_while_a_message_that_surely_did_not_go_out_waits(
+    refusal: Exception, given_back: bool
+) -> None:
+    # Between its tries the claim is given back after the platform's refusal or no connection,
+    # so a process killed meanwhile leaves the message due, and it is claimed again first.
+    transport = Flaky({"console:a": [refusal]})
+    steps: list[str] = []
+
+    async def claim() -> bool:
+        steps.append("claim")
+        return True
+
+    async def release() -> None:
+        steps.append("release")
+
+    delivery = Delivery({"console": transport}, backoff=0.05)
+    item = Outgoing("console:a", Reply.text("x"), "alert", claim=claim, release=release)
+    assert await asyncio.wait_for(run(delivery, item), 5) == [Outcome(Status.SENT)]
+    assert transport.sent == [("console:a", "x")]
+    assert steps == (["claim", "release", "claim"] if given_back else ["claim"])
+
+
 class AccountLimit(Flaky):
     """A server that limits what the account sends, whatever the chat, as a Matrix homeserver
     does (Synapse's rc_message): a token bucket of `rate` a second and `burst` tokens; a send

@@ -757,6 +757,97 @@ def test_a_second_migrate_store_into_the_same_database_refuses_in_one_line(
         postgres.close()
 
 
+def copying_articles(url: str) -> bool:
+    """Whether a transaction is writing rows into the articles table of the database at `url`."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return bool(
+            conn.execute(
+                "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'articles' AND l.mode = 'RowExclusiveLock'"
+            ).fetchone()
+        )
+
+
+@pytest.mark.slow
+def test_a_migrate_store_killed_mid_copy_leaves_an_empty_store_and_a_rerun_copies_all(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "newsbot.db"
+    sqlite = Store.open(path)
+    sqlite.articles.add_articles(corpus_articles(300), NOW)
+    sqlite.close()
+    env = {"NEWSBOT_LANGUAGE": "en", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bot", "migrate-store", "--to", postgres_url]
+    proc = subprocess.Popen(command, env={**os.environ, **env, "NEWSBOT_CONFIG": "",
+                            "NEWSBOT_DB": str(path)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not copying_articles(postgres_url):
+            assert proc.poll() is None, "the copy ended before it was seen"
+            assert time.monotonic() < deadline, "no copy seen"
+            time.sleep(0.01)
+    finally:
+        proc.kill()
+        proc.wait()
+    # Killed while its transaction writes (it holds the articles' lock to its commit): the
+    # target holds nothing of the copy, and says so.
+    status = newsbot_process("status", "--json", env={**env, "NEWSBOT_DB": postgres_url})
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["stats"]["articles"] == 0
+    rerun = newsbot_process("migrate-store", "--to", postgres_url, db=path, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "rows counted and 30 searches compared: equal" in rerun.stdout
+    postgres = open_store(postgres_url)
+    try:
+        assert postgres.articles.count_articles() == 300
+    finally:
+        postgres.close()
+
+
+@pytest.mark.slow
+def test_an_ingest_killed_midway_on_postgresql_resumes_and_stores_each_article_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from tests.test_ingest import write_dumps
+
+    folder = tmp_path / "dumps"
+    write_dumps(folder, 1000)
+    env = {**os.environ, "NEWSBOT_DB": postgres_url, "NEWSBOT_CONFIG": "", "NEWSBOT_LANGUAGE": "de"}
+    command = [sys.executable, "-m", "bot", "ingest", str(folder)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored = 0
+    try:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            deadline = time.monotonic() + 60
+            while stored < 200:  # the first batches are in, the next under way
+                assert proc.poll() is None, "ingest finished before it could be killed"
+                assert time.monotonic() < deadline, "no batch stored"
+                time.sleep(0.02)
+                if conn.execute("SELECT to_regclass('articles')").fetchone() != (None,):
+                    stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert stored < 1000
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{1000 - stored} neu, {stored} Duplikate" in rerun.stdout
+    store = open_store(postgres_url)
+    try:
+        assert store.articles.count_articles() == 1000
+        rows = store.db.execute(
+            "SELECT (SELECT count(DISTINCT origin) FROM articles), (SELECT count(*) FROM"
+            " articles_fts), (SELECT articles FROM articles_fts_totals)"
+        ).rows
+        assert tuple(rows[0]) == (1000, 1000, 1000)
+        for n in (0, stored - 1, stored, 999):  # either side of the kill
+            hits = store.index.search(parse_query(f"Meldung {n}"), 5).hits
+            assert [hit.article.title.split(":")[0] for hit in hits][:1] == [f"Meldung {n}"]
+    finally:
+        store.close()
+
+
 def test_db_setting_is_a_sqlite_file_or_a_postgresql_url_shown_without_its_password() -> None:
     url = "postgresql://newsbot:s3cret-pw@db.example:5433/news"
     assert is_postgres(url)

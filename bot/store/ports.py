@@ -372,7 +372,8 @@ class DeliveriesPart(Protocol):
         ...
 
     def release_delivery(self, chat: str, digest_date: date | str) -> None:
-        """Give back a claim whose digest was never sent (the queue stopped): it is due again."""
+        """Give back a claim whose digest surely did not go out (the queue stopped, or it waits
+        for its next try): it is due again."""
         ...
 
     def abandon_unfinished(self, now: datetime) -> list[tuple[str, str]]:

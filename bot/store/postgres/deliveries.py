@@ -139,7 +139,8 @@ class Deliveries(Table):
         )
 
     def release_delivery(self, chat: str, digest_date: date | str) -> None:
-        """Give back a claim whose digest was never sent (the queue stopped): it is due again."""
+        """Give back a claim whose digest surely did not go out (the queue stopped, or it waits
+        for its next try): it is due again."""
         self.db.execute(
             "DELETE FROM deliveries WHERE chat = %s AND digest_date = %s AND status = 'sending'",
             [chat, _key(digest_date)],
