@@ -60,6 +60,16 @@ async def client_api(
         return result
 
 
+async def access_token(homeserver: Homeserver, account: Account) -> str:
+    """An access token of the account's own, as an operator makes one for MATRIX_ACCESS_TOKEN
+    (a login on another device, which the bot then takes over)."""
+    source = AsyncClient(homeserver.url, account.user_id)
+    response = await source.login(account.password, device_name="token-source")
+    await source.close()
+    assert isinstance(response, LoginResponse)
+    return response.access_token
+
+
 def secret_free(caplog: pytest.LogCaptureFixture, *secrets: str) -> bool:
     """No log line holds any of `secrets`."""
     return not any(s in caplog.text for s in secrets if s)
@@ -119,11 +129,7 @@ async def test_a_revoked_access_token_without_a_password_is_one_clear_error(
     # retried for minutes as if the network were down; the heartbeat shows Matrix not syncing.
     caplog.set_level(logging.INFO)
     async with people(homeserver) as (bot, alice):
-        source = AsyncClient(homeserver.url, bot.user_id)
-        response = await source.login(bot.password, device_name="token-source")
-        await source.close()
-        assert isinstance(response, LoginResponse)
-        token = response.access_token
+        token = await access_token(homeserver, bot)
         transport = MatrixTransport(
             homeserver.url, bot.user_id, access_token=token, sync_timeout_ms=500, limits=FAST
         )
@@ -262,11 +268,7 @@ async def test_a_revoked_access_token_at_start_falls_back_to_the_password(
     # password instead of refusing to start.
     caplog.set_level(logging.INFO)
     async with people(homeserver) as (bot, alice):
-        source = AsyncClient(homeserver.url, bot.user_id)
-        response = await source.login(bot.password, device_name="token-source")
-        await source.close()
-        assert isinstance(response, LoginResponse)
-        token = response.access_token
+        token = await access_token(homeserver, bot)
         await client_api(homeserver, token, "logout", {})
         transport = MatrixTransport(
             homeserver.url,
