@@ -5,8 +5,10 @@ export in the configured language."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -150,7 +152,8 @@ def test_a_file_an_older_release_left_is_named_so_with_the_way_on(
     path = tmp_path / "old.db"
     old_sqlite_file(path, "m003_dedup_and_compounds")
     # Every migration from m003 on (a new release adds to them).
-    steps = len(migrations.pending(Database(path)))
+    with closing(sqlite3.connect(path)) as conn:
+        steps = len(migrations.pending(Database(conn)))
     assert steps > 20
     shown = newsbot_process(*command, db=path, env={"NEWSBOT_LANGUAGE": "en"})
     assert shown.returncode == (2 if command[0] == "search" else 1)  # search's 1: no hits
