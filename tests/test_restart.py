@@ -235,11 +235,20 @@ class CutOff(FakeBotAPI):
     the rate (429, so nothing went out), and from then on no connection is taken."""
 
     cut: asyncio.Task[None] | None = None
+    # The network goes at once: no request under way is left waiting for an answer (which the
+    # bot would count as sent after its answer timeout).
+    shutdown_timeout: float = 0.0
 
     async def m_sendmessage(self, p: dict[str, Any]) -> Any:
         if self.cut is None:
-            self.cut = asyncio.create_task(self.stop())  # after this answer
+            self.cut = asyncio.create_task(self._cut())
         return self._error(429, "Too Many Requests: retry later", retry_after=1)
+
+    async def _cut(self) -> None:
+        """Stop once this answer is out (a server stopped from inside its own handler left
+        that request unanswered, which the bot counts as sent after its answer timeout)."""
+        await asyncio.sleep(0.5)
+        await self.stop()
 
 
 def todays(db: Path) -> dict[str, str]:

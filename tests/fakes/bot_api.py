@@ -209,6 +209,8 @@ class FakeBotAPI:
     # setWebhook's parameters while a webhook is set; getUpdates is refused meanwhile.
     webhook: dict[str, Any] | None = None
     port: int = 0
+    # How long `stop` lets requests under way finish (0: dropped with their connections).
+    shutdown_timeout: float = 60.0
     _update_id: int = 1
     _message_id: int = 100
     _runner: web.AppRunner | None = None
@@ -686,7 +688,7 @@ class FakeBotAPI:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner, self.port = await serve_on_loopback(app)
+        self._runner, self.port = await serve_on_loopback(app, self.shutdown_timeout)
         return self
 
     async def stop(self) -> None:
