@@ -205,6 +205,10 @@ def default_backup_name(now: datetime) -> str:
     return f"newsbot-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.db"
 
 
+class NotAFile(ValueError):
+    """A backup target that exists and is neither a file nor a folder (a device, a pipe)."""
+
+
 def backup(store: Storage, source: str, target: Path, now: datetime) -> Path:
     """Write a verified online backup to `target` (a file, or a folder for a dated name).
 
@@ -215,6 +219,9 @@ def backup(store: Storage, source: str, target: Path, now: datetime) -> Path:
         target = target / default_backup_name(now)
     if target.exists() and target.resolve() == sqlite_path(source).resolve():
         raise ValueError(f"backup target {target} is the database itself")
+    if target.exists() and not target.is_file():
+        # A device or a pipe would be replaced by the copy, not written to (`/dev/full`).
+        raise NotAFile(f"backup target {target} is no regular file")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -16,6 +18,7 @@ from bot.cli import main
 from bot.ops import backup, collect_status, next_digest, render_status
 from bot.records import Subscription
 from bot.store import Store
+from tests.conftest import newsbot_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -232,3 +235,48 @@ def test_stats_agree_with_the_tables(seeded_store: Store, now: datetime) -> None
     assert stats.articles_24h == 2
     assert stats.last_ingest == now
     assert stats.database_bytes > 0
+
+
+def test_a_backup_never_replaces_a_device_or_a_pipe(seeded_db: Path, tmp_path: Path) -> None:
+    # `newsbot backup /dev/full` as root replaced the device node with the copy.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    result = newsbot_process("backup", str(pipe), db=seeded_db, env={"NEWSBOT_LANGUAGE": "en"})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"newsbot backup: {pipe} is no regular file (a device, a pipe, …); "
+        "a backup needs a file or a folder\n"
+    )
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("export",), "newsbot export: export to stdout not written: no space left on the device"),
+        (("search", "Venezuela"), "newsbot search: could not write: no space left on the device"),
+    ],
+)
+def test_output_to_a_full_disk_is_named_so(
+    seeded_db: Path, command: tuple[str, ...], said: str
+) -> None:
+    environment = {
+        **os.environ,
+        "NEWSBOT_CONFIG": "",
+        "NEWSBOT_DB": str(seeded_db),
+        "NEWSBOT_LANGUAGE": "en",
+        "PYTHONPATH": str(ROOT),
+    }
+    with open("/dev/full", "w") as full:  # every write fails with ENOSPC
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *command],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr == said + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import errno
 import io
 import logging
 import os
@@ -376,10 +377,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         _report(args, config, str(exc))
         return EXIT_USAGE
     except Exception as exc:  # anything else: one line, the traceback only with -v
-        _report(
-            args, config, say(config.language, "unexpected", error=f"{type(exc).__name__}: {exc}")
-        )
+        _report(args, config, _failure(config.language, exc))
         return EXIT_EMPTY
+
+
+# What a file that could not be written was up against: the disk, the mount, the rights.
+_UNWRITABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def _failure(language: str, exc: Exception) -> str:
+    """One line for a command that failed unforeseen: a disk that is full or read-only is
+    named as such (with the file, when the OS says which), anything else as it is."""
+    if isinstance(exc, OSError) and exc.errno in _UNWRITABLE:
+        from bot.cli.operations import write_problem  # only when it failed
+
+        where = f" ({exc.filename})" if exc.filename else ""
+        return say(language, "not_written", why=write_problem(language, exc), where=where)
+    return say(language, "unexpected", error=f"{type(exc).__name__}: {exc}")
 
 
 def _tolerant_stdout() -> None:

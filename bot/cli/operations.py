@@ -18,7 +18,15 @@ from bot.clock import utc_now
 from bot.config import Config, hide_passwords, postgres_url_problem
 from bot.errors import StoreError
 from bot.logs import redact
-from bot.ops import backup, collect_status, export_jsonl, human_bytes, render_status, status_json
+from bot.ops import (
+    NotAFile,
+    backup,
+    collect_status,
+    export_jsonl,
+    human_bytes,
+    render_status,
+    status_json,
+)
 from bot.store import is_postgres, show_target, sqlite_path
 
 
@@ -49,13 +57,17 @@ def write_problem(language: str, exc: Exception) -> str:
     """Why a file was not written, in the configured language (the OS's words are English)."""
     if isinstance(exc, PermissionError):
         return say(language, "backup_why_permission")
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return say(language, "backup_why_full")
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return say(language, "why_read_only")
     return f"{type(exc).__name__}: {exc}"
 
 
 def backup_problem(language: str, path: str, exc: Exception) -> str:
     """Why a backup was not written, in the configured language."""
+    if isinstance(exc, NotAFile):
+        return say(language, "backup_not_a_file", path=path)
     if isinstance(exc, ValueError):
         return say(language, "backup_is_database", path=path)
     return say(language, "backup_failed", path=path, why=write_problem(language, exc))
@@ -112,8 +124,9 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         return EXIT_EMPTY
     except OSError as exc:
         why = write_problem(language, exc)
+        path = args.output or "stdout"
         print(
-            f"newsbot export: {say(language, 'export_failed', path=args.output, why=why)}",
+            f"newsbot export: {say(language, 'export_failed', path=path, why=why)}",
             file=sys.stderr,
         )
         return EXIT_EMPTY

@@ -83,8 +83,15 @@ CLI_MESSAGES: dict[str, tuple[str, str]] = {
         "Sicherung nach {path} nicht geschrieben: {why}",
         "backup to {path} not written: {why}",
     ),
+    "backup_not_a_file": (
+        "{path} ist keine gewöhnliche Datei (ein Gerät, eine Pipe …); die Sicherung braucht "
+        "eine Datei oder einen Ordner",
+        "{path} is no regular file (a device, a pipe, …); a backup needs a file or a folder",
+    ),
     "backup_why_permission": ("keine Schreibrechte dort", "permission denied there"),
     "backup_why_full": ("kein Platz mehr auf dem Datenträger", "no space left on the device"),
+    "why_read_only": ("das Dateisystem ist nur lesbar", "the file system is read-only"),
+    "not_written": ("Schreiben fehlgeschlagen: {why}{where}", "could not write: {why}{where}"),
     "feeds_list_empty": (
         "Keine Feeds eingetragen. Neu: newsbot feeds add https://www.tagesschau.de/xml/rss2",
         "No feeds yet. To add one: newsbot feeds add https://www.tagesschau.de/xml/rss2",
