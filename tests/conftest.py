@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 import pytest_asyncio
@@ -456,15 +456,18 @@ def newsbot_process(
     stdin: str | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    stdout: int | IO[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ARGS` as a real process: for what only a process shows."""
+    """Run `python -m bot ARGS` as a real process: for what only a process shows. Its output
+    is captured, or written to `stdout` (a closed pipe, /dev/full) when given."""
     environment = {**os.environ, "NEWSBOT_CONFIG": "", "PYTHONPATH": str(ROOT), **(env or {})}
     if db is not None:
         environment["NEWSBOT_DB"] = str(db)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
-        capture_output=True,
+        stdout=subprocess.PIPE if stdout is None else stdout,
+        stderr=subprocess.PIPE,
         text=True,
         env=environment,
         cwd=cwd,

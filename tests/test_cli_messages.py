@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli.texts import CLI_MESSAGES
 from summarizer import parse_page
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS, newsbot_process
 from tests.i18n import foreign_words
 from tests.test_cli import newsbot
 from tests.test_i18n import _without_fields
@@ -205,18 +203,9 @@ def test_console_chat_answers_in_the_configured_language(db_path: Path) -> None:
 @pytest.mark.parametrize("command", [["search", "venezuela"], ["export"], ["digest", "--json"]])
 def test_a_closed_pipe_ends_the_output_quietly(db_path: Path, command: list[str]) -> None:
     assert newsbot("ingest", str(SEEDS), db=db_path).returncode == 0
-    env = {**os.environ, "NEWSBOT_DB": str(db_path), "NEWSBOT_CONFIG": "", "PYTHONPATH": str(ROOT)}
     reader, writer = os.pipe()
     os.close(reader)  # like `| head` that has already read enough
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", *command],
-        stdout=writer,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = newsbot_process(*command, db=db_path, stdout=writer)
     os.close(writer)
     assert proc.stderr == ""
     assert proc.returncode == 141

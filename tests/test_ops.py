@@ -261,22 +261,9 @@ def test_a_backup_never_replaces_a_device_or_a_pipe(seeded_db: Path, tmp_path: P
 def test_output_to_a_full_disk_is_named_so(
     seeded_db: Path, command: tuple[str, ...], said: str
 ) -> None:
-    environment = {
-        **os.environ,
-        "NEWSBOT_CONFIG": "",
-        "NEWSBOT_DB": str(seeded_db),
-        "NEWSBOT_LANGUAGE": "en",
-        "PYTHONPATH": str(ROOT),
-    }
     with open("/dev/full", "w") as full:  # every write fails with ENOSPC
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", *command],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment,
-            timeout=120,
-            check=False,
+        result = newsbot_process(
+            *command, db=seeded_db, env={"NEWSBOT_LANGUAGE": "en"}, stdout=full
         )
     assert result.returncode == 1
     assert result.stderr == said + "\n"
