@@ -24,6 +24,7 @@ from bot.ingest.fetch import Fetcher, FetchError, FetchOptions
 from bot.store import Store
 from tests.conftest import wait_until
 from tests.fakes.feed_site import FeedSite, german_text, page_html, rss
+from tests.fakes.ports import serve_on_loopback
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
@@ -458,10 +459,8 @@ async def test_a_compression_bomb_is_refused_before_it_is_inflated(
 
     app = web.Application()
     app.router.add_get("/feed.xml", bomb)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml"
+    runner, port = await serve_on_loopback(app)
+    url = f"http://127.0.0.1:{port}/feed.xml"
     tracemalloc.start()
     try:
         async with Fetcher(FetchOptions(deadline=5, allowed=LOOPBACK)) as fetcher:
@@ -493,12 +492,10 @@ async def test_compressed_answers_arrive_whole(coding: str, pack: Callable[[byte
 
     app = web.Application()
     app.router.add_get("/feed.xml", feed)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    runner, port = await serve_on_loopback(app)
     try:
         async with Fetcher(FetchOptions(deadline=5, allowed=LOOPBACK)) as fetcher:
-            fetched = await fetcher.get(f"http://127.0.0.1:{runner.addresses[0][1]}/feed.xml")
+            fetched = await fetcher.get(f"http://127.0.0.1:{port}/feed.xml")
     finally:
         await runner.cleanup()
     assert fetched.content == content
