@@ -166,6 +166,12 @@ def masthead_of(text: str) -> str | None:
     return None
 
 
+def display_name(name: str) -> str:
+    """The outlet's display name (`sz` → "Süddeutsche Zeitung"); the name as given when the
+    table does not know it."""
+    return outlets().display(name) or name
+
+
 def publisher(name: str) -> str:
     """The key outlets are counted by: one per publisher, whatever section or spelling."""
     shown = outlets().display(name)

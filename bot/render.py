@@ -15,7 +15,7 @@ from html import escape
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.outlets import outlets
+from bot.outlets import display_name
 from bot.records import (
     DEFAULT_ZONE,
     Digest,
@@ -251,7 +251,7 @@ def shown_date(value: datetime | None, language: str, zone: str) -> str:
 def source_name(name: str, language: str) -> str:
     """The source as a reader sees it; an unknown one says so in the reader's language."""
     known = known_source(name)
-    return (outlets().display(known) or known) if known else t(language, "unknown_source")
+    return display_name(known) if known else t(language, "unknown_source")
 
 
 # Between a kicker and its headline on one line: "Bundesliga, 13. Spieltag · Leverkusen dreht …".

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.commands.request import Request
-from bot.outlets import outlets
+from bot.outlets import display_name
 from bot.query import search_fold, source_pattern
 from bot.records import Reply, Span
 from bot.texts import t
@@ -43,7 +43,7 @@ def _named(typed: str, known: dict[str, str]) -> str | None:
     outlet table's short name (`sz`: "Süddeutsche Zeitung"), as `quelle:` takes it."""
     pattern = source_pattern(typed)
     found = next((name for key, name in known.items() if pattern.fullmatch(key)), None)
-    return found or known.get(search_fold(outlets().display(typed) or typed))
+    return found or known.get(search_fold(display_name(typed)))
 
 
 def source_example(known: list[str]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot.outlets import outlets
+from bot.outlets import display_name
 from bot.query import Query, TextTerms, search_fold, source_pattern
 
 # id, date (ISO text) and boosted bm25 (negative; 0.0 for an unscored compound match).
@@ -33,16 +33,11 @@ LEAD_CHARS = 400
 RELATED_BELOW = 20
 
 
-def outlet_name(source: str) -> str:
-    """The source name `quelle:` also matches exactly: `sz` → "Süddeutsche Zeitung"."""
-    return outlets().display(source) or source
-
-
 def outlet_sources(typed: str, names: Iterable[str]) -> tuple[str, ...]:
     """The stored outlet names `quelle:typed` finds: those holding it in any case, Unicode form
     or ae/oe/ue spelling (`source_pattern`), and the outlet table's name for it."""
     pattern = source_pattern(typed)
-    named = search_fold(outlet_name(typed))
+    named = search_fold(display_name(typed))
     return tuple(
         name for name in names if pattern.search(search_fold(name)) or search_fold(name) == named
     )
