@@ -469,9 +469,7 @@ class MatrixTransport:
             if not isinstance(who, WhoamiResponse):
                 if who.status_code == LOGGED_OUT and self._password:
                     # Revoked while the bot was down: the password logs in instead.
-                    log.warning("event=matrix_token_lost user=%s action=login", self.user_id)
-                    self._access_token = None
-                    await self._login_once()
+                    await self._log_in_again(self._access_token, who.soft_logout)
                     return
                 raise NewsbotError(f"matrix access token rejected: {who.status_code}")
             # restore_login opens the key store of this device (when encryption is on).
