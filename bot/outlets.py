@@ -8,11 +8,13 @@ Section feeds of one publisher ("tagesschau.de - Inland", "… - Wirtschaft") ar
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from itertools import islice
 from urllib.parse import urlsplit
+
+from summarizer import is_junk
 
 # Second-level labels under which a country's domains are registered (bbc.co.uk).
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gv", "ac", "or"})
@@ -29,6 +31,7 @@ class Outlets:
 
     by_domain: dict[str, str]
     by_name: dict[str, str]
+    shown: frozenset[str]  # the display names as written
 
     def display(self, name: str) -> str | None:
         """The display name of an outlet called `name` (whole, or before its section)."""
@@ -62,7 +65,7 @@ def outlets() -> Outlets:
         for name in names:
             if name.strip():
                 by_name.setdefault(name.strip().casefold(), display)
-    return Outlets(by_domain, by_name)
+    return Outlets(by_domain, by_name, frozenset(by_domain.values()))
 
 
 def registered_domain(text: str) -> str | None:
@@ -138,32 +141,63 @@ _OWNER_LINE = re.compile(
     r"|folgen\s+sie\s+(?:der|dem|den)?\s*(?P<follow>.+?)\s+auf\s+\w+)\s*$",
     re.IGNORECASE,
 )
-# How far from a page's top its masthead stands, and from its foot its copyright line.
+# How far from a page's top its masthead stands, and from its foot its copyright line (a page's
+# foot holds its menus and link lists again, so the copyright line may stand dozens of blocks up).
 _MASTHEAD_BLOCKS = 2
-_FOOT_BLOCKS = 12
+_END_CHARS = 20_000  # how much of each end is read: a huge page is not split whole
+_FOOT_BLOCKS = 40
+# A block this short that is an outlet's domain ("braunschweiger-zeitung.de", "SZ.de") is the
+# site naming itself: in its logo's text, its share bar or its foot.
+_DOMAIN_BLOCK_CHARS = 40
+_NAMED_TIMES = 2
 
 
 def masthead_of(text: str) -> str | None:
     """The outlet a page dump names where publishers name themselves: its masthead (a first line
-    that is an outlet's display name or domain, "Süddeutsche Zeitung", "tagesschau.de") or a
-    copyright, source or follow line ("© DER SPIEGEL 2026", "Quelle: dpa"). Only names the
-    outlet table knows count, and a masthead only as the table writes it (a menu's "Presse" is
-    no "Die Presse"), so a menu word is never taken for a publisher."""
+    that is an outlet's display name or domain, "Süddeutsche Zeitung", "tagesschau.de"), a
+    copyright, source or follow line ("© DER SPIEGEL 2026", "Quelle: dpa"), or its own domain
+    on a line of its own, the most often named one. Only names the outlet table knows count,
+    and a masthead only as the table writes it (a menu's "Presse" is no "Die Presse"), so a
+    menu word is never taken for a publisher."""
     table = outlets()
-    # Only the ends are read: a huge page is not split whole.
-    head = (" ".join(b.split()) for b in text[:20_000].split("\n\n") if b.strip())
-    for block in islice(head, _MASTHEAD_BLOCKS):
+    head = [" ".join(b.split()) for b in text[:_END_CHARS].split("\n\n") if b.strip()]
+    for block in head[:_MASTHEAD_BLOCKS]:
         key = block.casefold()
         found = table.by_domain.get(key) or table.by_name.get(key)
         if found and (key in table.by_domain or key == found.casefold()):
             return found
-    foot = [" ".join(b.split()) for b in text[-20_000:].rsplit("\n\n", 2 * _FOOT_BLOCKS)]
+    foot = [" ".join(b.split()) for b in text[-_END_CHARS:].rsplit("\n\n", 2 * _FOOT_BLOCKS)]
     for block in reversed([b for b in foot if b][-_FOOT_BLOCKS:]):
         m = _OWNER_LINE.match(block) if len(block) <= 80 else None
         name = next((g for g in m.groups() if g), None) if m else None
         if name and table.display(name):
             return table.display(name)
+    # Each block once: the two ends overlap on a page shorter than both.
+    ends = text if len(text) <= 2 * _END_CHARS else f"{text[:_END_CHARS]}\n\n{text[-_END_CHARS:]}"
+    named = Counter(n for n in map(_names_self, ends.split("\n\n")) if n)
+    # The site's own domain names it; a display name said once may be a sister paper's or a
+    # partner's link ("Handelsblatt" in a stern page's foot), so it must be said again.
+    ranked = sorted(named.items(), key=lambda item: (not item[0][1], -item[1]))
+    for (name, is_domain), count in ranked:
+        if is_domain or count >= _NAMED_TIMES:
+            return name
     return None
+
+
+def _names_self(block: str) -> tuple[str, bool] | None:
+    """The outlet a short block is the name of, and whether as its domain: its display name as
+    the table writes it ("heise online", "Hamburger Abendblatt"; an agency's name alone is a
+    photo credit) or its domain ("braunschweiger-zeitung.de", "SZ.de")."""
+    block = " ".join(block.split())
+    if not block or len(block) > _DOMAIN_BLOCK_CHARS:
+        return None
+    table = outlets()
+    if block in table.shown:
+        return None if is_junk(block) else (block, False)
+    if "." not in block or " " in block:
+        return None
+    found = table.by_domain.get(registered_domain(block) or "")
+    return (found, True) if found else None
 
 
 def display_name(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from summarizer.algorithms import SUMY_ALGORITHMS, summarize_lead, summarize_with_sumy
+from summarizer.boilerplate import is_junk
 from summarizer.german import (
     fold,
     folded_stop_words,
@@ -32,6 +33,7 @@ __all__ = [
     "fold",
     "folded_stop_words",
     "has_letter_words",
+    "is_junk",
     "is_kicker_text",
     "is_letter_word",
     "is_stop_word",

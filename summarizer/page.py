@@ -45,6 +45,39 @@ _AUTHOR_BOX = re.compile(
 )
 _NAME_LINE = re.compile(r"^(?:Von\s+)?[A-ZÄÖÜ][\w.-]+(?:\s+[A-ZÄÖÜ][\w.-]+){1,3}$")
 _CONTINUATION = re.compile(r"[a-zäöüß]+[\s,]")
+# Lines of a page's head that look like headlines but never are one: bylines ("Von Anna Muster
+# und Jan Beispiel, dpa", "Kolumne von …"), credits ("Eva Muster/rbb", "Bildrechte: …"), a time
+# alone ("13:37 Uhr", "vor 2 Stunden"), an audio or video player ("0:00 / 3:15", "Anhören"), a
+# share button's answer ("Link wurde kopiert") and audio or video teasers ("AUDIO: … (1 Min)").
+_NAME = r"[A-ZÄÖÜ][\w.'’-]+"
+_NAMES = rf"{_NAME}(?:\s+(?:{_NAME}|von|van|de|der|zu))*"
+_CREDIT = re.compile(
+    r"^\(?(?:foto|fotos|bild|bildquelle|bildrechte|quelle)\s*:|^[^:]{0,60}\s?/\s?"
+    r"(?:dpa|imago|images?|reuters|afp|ap|getty|picture[\s-]alliance)\b",
+    re.IGNORECASE,
+)
+_HEAD_FURNITURE = re.compile(
+    rf"""
+      ^(?i:(?:eine?\s+)?(?:kolumne|kommentar|analyse|gastbeitrag|essay|glosse|interview|
+         reportage|bericht|text|recherche)\s+)?(?i:von|by)\s+{_NAMES}
+      (?:\s*(?:,|und|&|/|\|)\s*{_NAMES})*(?:\s*,\s*\w+)?$
+    | ^{_NAMES}(?:\s*(?:,|und|&|\|)\s*{_NAMES})*
+      (?:\s+(?:Redakteur|Redakteurin|Autor|Autorin|Korrespondent|Korrespondentin|Reporter|
+         Reporterin|Volontär|Volontärin|Chefredakteur|Chefredakteurin|Ressortleiter|
+         Ressortleiterin))?$
+    | ^[^:]{{0,60}}\s?/\s?(?:[A-ZÄÖÜ][\w.-]*|dpa|rbb|ap|afp|imago|images?)(?:\s+\w+)?$
+    | ^\(?(?i:bildrechte|bildquelle|bild|fotos?|quelle|übersetzung|mitarbeit)\b
+    | (?i:\bfotostrecke\b|\bbildergalerie\b|\bbilder\b.{{0,20}}\böffnen\b|^autoplay$)
+    | ^(?i:(?:heute|gestern),?\s*)?\d{{1,2}}[:.]\d{{2}}\s*(?i:uhr)?$
+    | ^(?i:vor\s+\d+\s+(?:minuten?|stunden?|tagen?))$
+    | \b\d{{1,2}}:\d{{2}}\s*/\s*\d{{1,2}}:\d{{2}}\b
+    | (?i:\baktuelle\s+zeit\b|\bgesamtdauer\b|\banhören\b|\bvorlesen\b|\babspielen\b
+         |\blink\s+(?:wurde\s+)?kopiert\b|\bfehler\s+gefunden\b)
+    | ^(?i:audio|video|podcast|livestream)\s*: | \(\d+\s*(?i:min)\.?\)$
+    | [:|]$
+    """,
+    re.VERBOSE,
+)
 _AGENCY_TAG = re.compile(r"^@\s*([\w-]+)\.\w{2,4}$")
 _AGENCY_PAREN = re.compile(
     r"^[\w .\-/]{0,40}\(\s*(dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|idea)"
@@ -405,7 +438,8 @@ def _genre_labels(raw: Sequence[str], blocks: list[Block]) -> list[Block]:
 
 def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
     """The hand rules' reading of a dump's blocks, the headline and the publication time."""
-    all_blocks = _genre_labels(all_raw, _mark_repeats(to_block_list(all_raw)))
+    unmarked = to_block_list(all_raw)
+    all_blocks = _genre_labels(all_raw, _mark_repeats(unmarked))
     cut = comments_start(all_raw, all_blocks)
     raw, blocks = all_raw[:cut], all_blocks[:cut]
     run = best_run(blocks)
@@ -426,9 +460,15 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
     gap = set(range(lead + 1, start))  # the date line, byline and credit between lead and text
     start = lead
     found_title, title_index = "", -1
-    for i in range(start - 1, max(start - 12, -1), -1):
-        if is_headline(blocks[i]) and find_date(raw[i]) is None:
-            found_title, title_index = raw[i], i
+    # A headline that repeats on the page (in the navigation trail, a share line) is still one.
+    # A line right above a photo credit is the photo's caption, unless nothing else is found.
+    for spare_captions in (True, False):
+        for i in range(start - 1, max(start - 12, -1), -1):
+            caption = spare_captions and i + 1 < len(raw) and _is_credit(raw[i + 1])
+            if may_be_title(unmarked[i], raw[i]) and not caption:
+                found_title, title_index = raw[i], i
+                break
+        if title_index >= 0:
             break
     # Headline directly above the text with another headline just above it: the upper one is the
     # title, the lower one a subtitle that belongs to the body. A sentence-long subtitle (a
@@ -448,7 +488,7 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
                 continue
             if i == title_index - 1 and is_kicker_of(blocks[i], blocks[title_index]):
                 break  # "Bundesliga, 13. Spieltag" right above the headline labels it
-            if is_headline(blocks[i]) and find_date(raw[i]) is None:
+            if may_be_title(unmarked[i], raw[i]):
                 found_title, title_index, start = raw[i], i, title_index
                 break
     head = raw[max(title_index, 0) : start]
@@ -474,8 +514,28 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
         for i, b in enumerate(blocks[start:end], start)
         if not b.junk and not b.section_break and b.text != found_title and i not in left_out
     )
+    if published is None and title_index >= 0:
+        # The date line under the standfirst or the byline ("Von …", then "28.04.2023 | 17:52
+        # Uhr"): the first one between the headline and the body's second paragraph of running
+        # text (a photo caption kept as body may stand between).
+        text = [i for i in sorted(kept) if blocks[i].words >= LEAD_MIN_WORDS][:2]
+        below = raw[title_index + 1 : (text[-1] if text else end) + 1]
+        published = next((find_date(b) for b in below if is_dateline(b)), None)
     reading = Reading(tuple(all_blocks), run, cut, kept, title_index)
     return reading, found_title, published
+
+
+def _is_credit(text: str) -> bool:
+    """A photo credit line: "© Rolf Zoellner/imago", "Foto: dpa", "Eva Muster/rbb"."""
+    line = " ".join(text.split())
+    return line.startswith("©") or bool(_CREDIT.match(line))
+
+
+def may_be_title(block: Block, raw: str) -> bool:
+    """True for a headline-like line that is no date line, byline, credit, time, player control
+    or share notice: the lines a page's head sets around its headline."""
+    text = " ".join(raw.split())
+    return is_headline(block) and find_date(raw) is None and not _HEAD_FURNITURE.search(text)
 
 
 def is_kicker_of(upper: Block, headline: Block) -> bool:

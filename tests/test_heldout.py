@@ -133,3 +133,19 @@ def test_fundus_fixtures_keep_new_headlined_articles_with_a_teaser(tmp_path: Pat
     assert rows[0]["summary"] == teaser[0]
     # The paragraphs without the section headlines, as the dev set reads fundus's bodies.
     assert rows[0]["text"] == f"{BODY}\n\nZweiter Absatz."
+
+
+def test_an_html_page_becomes_a_dump_as_the_dev_dumps_were_made() -> None:
+    """tools.pagedump follows the shared PAGES.md recipe the facts check's dumps are made by."""
+    from tools.pagedump import page_dump
+
+    html = (
+        "<html><head><title>Titel</title><script>var x;</script></head><body>"
+        "<nav><a>Start</a><a>Politik</a></nav><h1><span>Kicker</span> Die Schlagzeile</h1>"
+        "<p>Erste <b>Zeile</b><br>zweite   Zeile</p><div style='display: none'>versteckt</div>"
+        "<ol><li>eins</li><li>zwei</li></ol><img alt='Bildtext'><input value='Suche'>"
+        "<p hidden>auch versteckt</p></body></html>"
+    )
+    assert page_dump(html) == (
+        "StartPolitik\n\nKicker Die Schlagzeile\n\nErste Zeile\nzweite Zeile\n\n1. eins\n\n2. zwei"
+    )

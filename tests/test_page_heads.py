@@ -1,0 +1,74 @@
+"""The head of a real news page, as a reader copies it: bylines, photo credits, a lone time, an
+audio or video player and share notices stand between headline and text, the date line under
+the standfirst, and the outlet names itself only in its menus and foot. Shapes taken from
+German pages (fundus's fixtures, `python -m tools.facts`); the text is our own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.commands import Context, handle
+from bot.ingest.files import ingest_paths
+from bot.outlets import masthead_of
+from bot.records import Reply
+from bot.render import to_plain
+from bot.store import Store
+
+PAGES = Path(__file__).parent / "data" / "pages"
+NOW = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+
+
+def say(store: Store, text: str) -> str:
+    reply = handle(text, Context("telegram:1", NOW, "telegram:5"), store)
+    assert isinstance(reply, Reply)
+    return to_plain(reply)
+
+
+def _latest_of(store: Store, name: str) -> str:
+    [result] = ingest_paths(store, [PAGES / name], NOW, workers=0)
+    assert result.status == "added", result
+    return say(store, "/latest")
+
+
+def test_byline_credit_and_player_under_the_headline_are_not_the_headline(store: Store) -> None:
+    latest = _latest_of(store, "elbvertiefung-schlick.txt")
+    assert "Elbvertiefung: Neue Messungen zeigen mehr Schlick als erwartet" in latest
+    for furniture in ("0:00", "Link kopiert", "Anna Beispiel", "Max Muster"):
+        assert furniture not in latest
+
+
+def test_the_date_line_under_standfirst_and_byline_is_the_date(store: Store) -> None:
+    assert "05.12.2026 17:06" in _latest_of(store, "elbvertiefung-schlick.txt")
+    assert "05.12.2026 19:06" in _latest_of(store, "imam-gemeinde.txt")
+
+
+def test_a_lone_time_and_a_long_photo_credit_are_not_the_headline(store: Store) -> None:
+    latest = _latest_of(store, "phishing-paketdienst.txt")
+    assert "Phishing: Falsche Paketbenachrichtigungen locken auf Betrugsseiten" in latest
+    assert "13:37 Uhr" not in latest
+    assert "heise online" in latest
+
+
+def test_a_caption_over_its_credit_and_a_player_are_not_the_headline(store: Store) -> None:
+    latest = _latest_of(store, "imam-gemeinde.txt")
+    assert "Wie eine Moscheegemeinde in Neukölln Nachbarn zum Fastenbrechen einlädt" in latest
+    assert "Gemeindesaal in der Sonnenallee" not in latest
+    assert "Aktuelle Zeit" not in latest
+
+
+def test_a_page_naming_its_own_domain_has_that_outlet(store: Store) -> None:
+    latest = _latest_of(store, "elbvertiefung-schlick.txt")
+    assert "Hamburger Abendblatt" in latest
+    assert "unbekannte Quelle" not in latest
+    assert "1 Treffer" in say(store, "/search Schlick quelle:abendblatt")
+
+
+def test_an_outlet_named_once_is_a_partner_link_and_twice_the_site() -> None:
+    once = "Zum Inhalt\n\nAbo\n\nMenü\n\nEin Artikel.\n\nPartner\n\nTagesspiegel\n\nImpressum"
+    assert masthead_of(once) is None
+    twice = once.replace("Menü", "Berliner Zeitung") + "\n\nBerliner Zeitung"
+    assert masthead_of(twice) == "Berliner Zeitung"
+    # An agency's name alone is a photo credit, however often it stands on the page.
+    credits = "Zum Inhalt\n\nMenü\n\nEin Artikel.\n\ndpa\n\nEin Bild.\n\ndpa\n\nImpressum"
+    assert masthead_of(credits) is None
