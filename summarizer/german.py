@@ -164,6 +164,12 @@ MONTHS = {
     "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11,
     "nov": 11, "dezember": 12, "dez": 12,
 }  # fmt: skip
+# The English month names (beyond those spelled as in German) that blog software writes on
+# German pages ("March 5, 2014").
+ENGLISH_MONTHS = {
+    "january": 1, "february": 2, "march": 3, "mar": 3, "may": 5, "june": 6, "july": 7,
+    "october": 10, "oct": 10, "december": 12, "dec": 12,
+}  # fmt: skip
 # Weekday names and their two-letter abbreviations.
 WEEKDAYS = (
     "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",

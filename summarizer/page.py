@@ -27,7 +27,7 @@ from summarizer.blocks import (
     to_blocks,
 )
 from summarizer.boilerplate import is_comments_header, is_junk, is_section_break
-from summarizer.dates import find_date, is_dateline
+from summarizer.dates import find_date, is_dateline, is_stamp
 from summarizer.german import normalize
 from summarizer.kickers import (
     KICKER_WORDS,
@@ -69,7 +69,8 @@ _HEAD_FURNITURE = re.compile(
     | ^\(?(?i:bildrechte|bildquelle|bild|fotos?|quelle|übersetzung|mitarbeit)\b
     | (?i:\bfotostrecke\b|\bbildergalerie\b|\bbilder\b.{{0,20}}\böffnen\b|^autoplay$)
     | ^(?i:(?:heute|gestern),?\s*)?\d{{1,2}}[:.]\d{{2}}\s*(?i:uhr)?$
-    | ^(?i:vor\s+\d+\s+(?:minuten?|stunden?|tagen?))$
+    | (?i:\bvor\s+(?:\d+|einer|einem|zwei|drei)\s+(?:minuten?|stunden?|tagen?|wochen?|monaten?|
+         jahren?)$)
     | \b\d{{1,2}}:\d{{2}}\s*/\s*\d{{1,2}}:\d{{2}}\b
     | (?i:\baktuelle\s+zeit\b|\bgesamtdauer\b|\banhören\b|\bvorlesen\b|\babspielen\b
          |\blink\s+(?:wurde\s+)?kopiert\b|\bfehler\s+gefunden\b)
@@ -117,6 +118,11 @@ STANDFIRST_SENTENCE_WORDS = 10
 STANDFIRST_REACH = 6
 # Blocks above the headline where its date line may stand.
 HEAD_ABOVE = 3
+# How far above the headline the article's stamp (its date, often with the byline) may stand,
+# the nearest taken.
+STAMP_ABOVE = 10
+OPENING_DATE_CHARS = 60
+_OPENING_DASH = re.compile(r"\s[-–—]\s")
 # Only the run's last block is checked for an author box.
 AUTHOR_TAIL = 1
 # Blocks of at most this many words that occur twice are labels or menu entries.
@@ -499,7 +505,7 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
         above = raw[max(title_index - HEAD_ABOVE, 0) : title_index]
         published = next((find_date(b) for b in reversed(above) if is_dateline(b)), None)
     if published is None and start < end:
-        published = find_date(raw[start][:80]) if is_dateline(raw[start][:80]) else None
+        published = opening_date(raw[start])
     # A standfirst between the headline and the text (a teaser sentence, a subtitle) is body.
     if title_index >= 0:
         while (
@@ -520,7 +526,11 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
         # text (a photo caption kept as body may stand between).
         text = [i for i in sorted(kept) if blocks[i].words >= LEAD_MIN_WORDS][:2]
         below = raw[title_index + 1 : (text[-1] if text else end) + 1]
-        published = next((find_date(b) for b in below if is_dateline(b)), None)
+        published = next((d for d in map(stamp_date, below) if d is not None), None)
+    if published is None and title_index > 0:
+        # A stamp further up the page's head (a blog's date over its title, an author box).
+        above = raw[max(title_index - STAMP_ABOVE, 0) : title_index]
+        published = next((d for d in map(stamp_date, reversed(above)) if d is not None), None)
     reading = Reading(tuple(all_blocks), run, cut, kept, title_index)
     return reading, found_title, published
 
@@ -535,7 +545,24 @@ def may_be_title(block: Block, raw: str) -> bool:
     """True for a headline-like line that is no date line, byline, credit, time, player control
     or share notice: the lines a page's head sets around its headline."""
     text = " ".join(raw.split())
-    return is_headline(block) and find_date(raw) is None and not _HEAD_FURNITURE.search(text)
+    return is_headline(block) and find_date(text) is None and not _HEAD_FURNITURE.search(text)
+
+
+def opening_date(block: str) -> datetime | None:
+    """The date a text opens with: a date line ("06.12.2026 13:05") or line, or a date before
+    the dash that opens the first paragraph ("27.1.2022 - Bei der …", "Fulda, 06.11.23 – …")."""
+    if is_dateline(block[:80]):
+        return find_date(block[:80])
+    first = block.split("\n", 1)[0]
+    if is_dateline(first):
+        return find_date(first)
+    head = _OPENING_DASH.split(first[:OPENING_DATE_CHARS], maxsplit=1)
+    return find_date(head[0]) if len(head) == 2 and is_dateline(head[0]) else None
+
+
+def stamp_date(block: str) -> datetime | None:
+    """The date of a line that stamps the article (summarizer.dates.is_stamp), else None."""
+    return find_date(block) if is_stamp(block) else None
 
 
 def is_kicker_of(upper: Block, headline: Block) -> bool:

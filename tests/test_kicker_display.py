@@ -143,7 +143,6 @@ NAVIGATION = [
     "SPIEGEL+",
     "SZ Plus",
     "WELTplus",
-    "November 6, 2023",
 ]
 # Kickers German outlets set above a headline: a topic, a place list, a form, a match day.
 KICKERS = [

@@ -371,3 +371,15 @@ def test_author_box_at_the_end_goes_with_the_name_line_above_it() -> None:
         ["Neuer Takt für die Buslinien", _PARAGRAPH_A, _PARAGRAPH_B, "Anna Beispiel", box]
     )
     assert parse_page(dump).paragraphs == (_PARAGRAPH_A, _PARAGRAPH_B)
+
+
+def test_page_dates_as_blog_software_writes_them() -> None:
+    """Month first with German or English names, a time after a slash; a date with slashes is
+    left alone (11/01/2021 is in January or November by the software's defaults)."""
+    assert find_date("Post date March 5, 2014") == datetime(2014, 3, 5, tzinfo=BERLIN)
+    assert find_date("Veröffentlicht am Dezember 29, 2021") == datetime(2021, 12, 29, tzinfo=BERLIN)
+    assert find_date("Peter Muster / 05.12.2026 / 09:30") == datetime(
+        2026, 12, 5, 9, 30, tzinfo=BERLIN
+    )
+    assert find_date("11/01/2021") is None
+    assert find_date("3/4 der Befragten stimmten zu") is None

@@ -72,3 +72,19 @@ def test_an_outlet_named_once_is_a_partner_link_and_twice_the_site() -> None:
     # An agency's name alone is a photo credit, however often it stands on the page.
     credits = "Zum Inhalt\n\nMenü\n\nEin Artikel.\n\ndpa\n\nEin Bild.\n\ndpa\n\nImpressum"
     assert masthead_of(credits) is None
+
+
+def test_a_byline_stamp_with_its_date_and_time_dates_the_article(store: Store) -> None:
+    # "Peter Muster / 05.12.2026 / 09:30 / Foto: Imago / 23" above the headline.
+    latest = _latest_of(store, "stadtwerke-preise.txt")
+    assert "Warum die Stadtwerke ihre Preise jetzt senken können" in latest
+    assert "05.12.2026 09:30" in latest
+    assert "ohne Datum" not in latest
+
+
+def test_a_blog_date_written_month_first_a_few_lines_above_the_title(store: Store) -> None:
+    # "Post date March 5, 2014" over the blog's category line and its comment link.
+    latest = _latest_of(store, "winterlauf-blog.txt")
+    assert "Winterlauf im Stadtpark: warum wir trotz Schnee gestartet sind" in latest
+    assert "05.03.2014" in latest
+    assert "vor 4 Monaten" not in latest
