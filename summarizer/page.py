@@ -48,7 +48,10 @@ _CONTINUATION = re.compile(r"[a-zäöüß]+[\s,]")
 # Lines of a page's head that look like headlines but never are one: bylines ("Von Anna Muster
 # und Jan Beispiel, dpa", "Kolumne von …"), credits ("Eva Muster/rbb", "Bildrechte: …"), a time
 # alone ("13:37 Uhr", "vor 2 Stunden"), an audio or video player ("0:00 / 3:15", "Anhören"), a
-# share button's answer ("Link wurde kopiert") and audio or video teasers ("AUDIO: … (1 Min)").
+# share button's answer ("Link wurde kopiert"), audio or video teasers ("AUDIO: … (1 Min)"), credit
+# and tag labels ("Text & Fotos: …", "Tags: …"), paywall and feedback prompts ("Exklusiv für
+# Abonnenten", "Der Artikel gefällt dir?"), a language switch ("[english] [greek]") and a trail
+# of two ("tennisnet.com ›ATP").
 _NAME = r"[A-ZÄÖÜ][\w.'’-]+"
 _NAMES = rf"{_NAME}(?:\s+(?:{_NAME}|von|van|de|der|zu))*"
 _CREDIT = re.compile(
@@ -75,7 +78,13 @@ _HEAD_FURNITURE = re.compile(
     | (?i:\baktuelle\s+zeit\b|\bgesamtdauer\b|\banhören\b|\bvorlesen\b|\babspielen\b
          |\blink\s+(?:wurde\s+)?kopiert\b|\bfehler\s+gefunden\b)
     | ^(?i:audio|video|podcast|livestream)\s*: | \(\d+\s*(?i:min)\.?\)$
-    | [:|]$
+    | ^(?i:text|texte?\s*(?:&|und)\s*fotos?|tags|schlagw(?:ö|o)rter|themen)\s*:
+    | (?i:\bfür\s+abonnenten\b|^kostenlos\s+bis\b|\bgefällt\s+(?:dir|ihnen)\b
+         |\bhinterlasse\b|\bkommentar\s+(?:schreiben|verfassen)\b|\bmachen\s+sie\s+mit\b)
+    | ^\[[^\]]+\](?:\s*\[[^\]]+\])+$
+    | \w[›>]|[›>]\w
+    | ^(?i:übersetzt\s+von|übersetzung\s+von)\b
+    | [:|,]$
     """,
     re.VERBOSE,
 )
@@ -116,6 +125,8 @@ DETACH_ROUNDS = 4
 # A subtitle this long is a standfirst sentence; the title above it is looked for this far up.
 STANDFIRST_SENTENCE_WORDS = 10
 STANDFIRST_REACH = 6
+# How far above the text its headline is looked for.
+TITLE_REACH = 12
 # Blocks above the headline where its date line may stand.
 HEAD_ABOVE = 3
 # How far above the headline the article's stamp (its date, often with the byline) may stand,
@@ -469,13 +480,18 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
     # A headline that repeats on the page (in the navigation trail, a share line) is still one.
     # A line right above a photo credit is the photo's caption, unless nothing else is found.
     for spare_captions in (True, False):
-        for i in range(start - 1, max(start - 12, -1), -1):
+        for i in range(start - 1, max(start - TITLE_REACH, -1), -1):
             caption = spare_captions and i + 1 < len(raw) and _is_credit(raw[i + 1])
             if may_be_title(unmarked[i], raw[i]) and not caption:
                 found_title, title_index = raw[i], i
                 break
         if title_index >= 0:
             break
+    opens_text = title_index < 0 and start < end and may_be_title(unmarked[start], raw[start])
+    if opens_text:
+        # The run of text opens with a headline-like line ("Diese Ymers! Zwei Überraschungen an
+        # einem Tag!"): the title, and kept as text too, as it may be the text's first line.
+        found_title, title_index = raw[start], start
     # Headline directly above the text with another headline just above it: the upper one is the
     # title, the lower one a subtitle that belongs to the body. A sentence-long subtitle (a
     # standfirst without its full stop) may be set apart from both by a date line or a byline.
@@ -485,7 +501,9 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
         and ":" not in raw[title_index]  # "Thema: Aussage" is how titles, not standfirsts, read
     )
     between = blocks[title_index + 1 : start]
-    if title_index == start - 1 or (standfirst and all(b.junk for b in between)):
+    if not opens_text and (
+        title_index == start - 1 or (standfirst and all(b.junk for b in between))
+    ):
         reach = STANDFIRST_REACH if standfirst else 3
         for i in range(title_index - 1, max(title_index - reach, -1), -1):
             if blocks[i].section_break or (blocks[i].junk and not standfirst):
@@ -518,7 +536,10 @@ def read_dump(all_raw: list[str]) -> tuple[Reading, str, datetime | None]:
     kept = frozenset(
         i
         for i, b in enumerate(blocks[start:end], start)
-        if not b.junk and not b.section_break and b.text != found_title and i not in left_out
+        if not b.junk
+        and not b.section_break
+        and (b.text != found_title or opens_text)
+        and i not in left_out
     )
     if published is None and title_index >= 0:
         # The date line under the standfirst or the byline ("Von …", then "28.04.2023 | 17:52

@@ -88,3 +88,12 @@ def test_a_blog_date_written_month_first_a_few_lines_above_the_title(store: Stor
     assert "Winterlauf im Stadtpark: warum wir trotz Schnee gestartet sind" in latest
     assert "05.03.2014" in latest
     assert "vor 4 Monaten" not in latest
+
+
+def test_a_text_opening_with_its_headline_under_a_short_trail(store: Store) -> None:
+    # "sportportal.de ›Tennis" above; the headline is the first line of the run of text.
+    latest = _latest_of(store, "tennis-brueder.txt")
+    assert "Zwei Brüder, zwei Siege! Die Überraschungen des Tages" in latest
+    assert "›" not in latest
+    article = say(store, "/article 1")
+    assert article.count("Die Überraschungen des Tages") == 1  # the headline, not again as text
