@@ -52,7 +52,10 @@ _RELATED = re.compile(
     | (?:lesen|lest|lies)\s+(?:sie\s+)?(?:auch|mehr|weiter)\b.{0,20}
     | (?:related|more)\s+(?:posts|articles|stories)\b.{0,20}
     | (?:meistgelesen|am\s+meisten\s+gelesen|top[\s-]?themen|empfehlungen(?:\s+der\s+redaktion)?|
-       schlagzeilen|tags|schlagwörter|schlagworte|stichwörter|themen\s+im\s+artikel)\s*:?
+       schlagzeilen|themen\s+im\s+artikel)\s*:?
+    | (?:tags|schlagwörter|schlagworte|stichwörter|themen)
+      (?:\s+(?:zu|zum|in)\s+(?:diesem|dem)\s+(?:artikel|beitrag|text|thema))?\s*:?
+    | (?:dieses|das)\s+thema\s+im\s+programm\s*:?
     )$""",
     _FLAGS | re.VERBOSE,
 )

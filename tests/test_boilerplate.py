@@ -64,6 +64,10 @@ def test_look_alikes_stay_text(block: str) -> None:
         "Das könnte dir auch gefallen",
         "Dir könnte auch gefallen:",
         "Diese Beiträge könnten dich interessieren:",
+        # The foot of public broadcasters' and tech sites' articles (seen on real pages).
+        "Schlagwörter zu diesem Artikel",
+        "Dieses Thema im Programm:",
+        "Themen:",
     ],
 )
 def test_related_story_headers_are_section_breaks(block: str) -> None:
