@@ -164,6 +164,11 @@ MONTHS = {
     "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11,
     "nov": 11, "dezember": 12, "dez": 12,
 }  # fmt: skip
+# The small words a label (a kicker, "Krieg in der Ukraine") has between its nouns and names.
+LABEL_PARTICLES = frozenset(
+    {"im", "in", "der", "die", "das", "den", "dem", "des", "von", "vom", "zur", "zum", "am",
+     "an", "auf", "für", "mit", "und"}
+)  # fmt: skip
 # The English month names (beyond those spelled as in German) that blog software writes on
 # German pages ("March 5, 2014").
 ENGLISH_MONTHS = {

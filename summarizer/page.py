@@ -28,7 +28,7 @@ from summarizer.blocks import (
 )
 from summarizer.boilerplate import is_comments_header, is_junk, is_section_break
 from summarizer.dates import find_date, is_dateline, is_stamp
-from summarizer.german import normalize
+from summarizer.german import LABEL_PARTICLES, normalize
 from summarizer.kickers import (
     KICKER_WORDS,
     is_genre_label,
@@ -84,9 +84,18 @@ _HEAD_FURNITURE = re.compile(
     | ^\[[^\]]+\](?:\s*\[[^\]]+\])+$
     | \w[›>]|[›>]\w
     | ^(?i:übersetzt\s+von|übersetzung\s+von)\b
+    | (?i:\bveröffentlicht\s*(?:am\b|:)|\bbildquelle\b|\bsymbolbild\b)
+    | \b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b
     | [:|,]$
     """,
     re.VERBOSE,
+)
+# A kicker run into its headline: a few words without the punctuation that ends a phrase, then
+# a word that only starts a sentence with a capital ("Das", "Warum", "Statt").
+_RUN_ON_KICKER = re.compile(
+    r"^(?P<kicker>[^\s:?!.,;|–—\"„“«»]+(?:\s+[^\s:?!.,;|–—\"„“«»-][^\s:?!.,;|–—\"„“«»]*)*?)"
+    r"\s+(?P<headline>(?:Der|Die|Das|Den|Dem|Ein|Eine|Einer|Warum|Wie|Was|Wer|Wo|Wann|Wieso|"
+    r"Weshalb|Statt|Nach|Trotz|Wegen)\s+\S+(?:\s+\S+)+)$"
 )
 _AGENCY_TAG = re.compile(r"^@\s*([\w-]+)\.\w{2,4}$")
 _AGENCY_PAREN = re.compile(
@@ -125,6 +134,8 @@ DETACH_ROUNDS = 4
 # A subtitle this long is a standfirst sentence; the title above it is looked for this far up.
 STANDFIRST_SENTENCE_WORDS = 10
 STANDFIRST_REACH = 6
+# A kicker run into its headline has at most this many words.
+RUN_ON_KICKER_WORDS = 4
 # How far above the text its headline is looked for.
 TITLE_REACH = 12
 # Blocks above the headline where its date line may stand.
@@ -372,13 +383,24 @@ def parse_dump(text: str, model: BlockModel | None) -> PageDump:
     raw = to_blocks(text)
     reading, found_title, published = read_dump(raw)
     kept = sorted(reading.kept) if model is None else kept_blocks(reading, model)
-    return PageDump(
-        found_title,
-        published,
-        find_source(raw),
-        tuple(raw[i] for i in kept),
-        find_kicker(reading.blocks, reading.title_index, kept),
-    )
+    kicker = find_kicker(reading.blocks, reading.title_index, kept)
+    if not kicker:
+        kicker, found_title = run_on_kicker(found_title)
+    return PageDump(found_title, published, find_source(raw), tuple(raw[i] for i in kept), kicker)
+
+
+def run_on_kicker(title: str) -> tuple[str, str]:
+    """(kicker, headline) of a headline its kicker runs into, as a page copied without its
+    style sheet shows them ("Schlachtbetriebe Das harte Geschäft mit dem Tod"): a sentence
+    starts mid-line at a capitalised article or question word; ("", title) otherwise."""
+    m = _RUN_ON_KICKER.match(title)
+    words = m["kicker"].split() if m else []
+    # A label names a thing ("Krieg in der Ukraine"): nouns, names, numbers and the particles
+    # between them, never a verb ("Regierung will Das …") and never ending in a particle.
+    label = all(w[0].isupper() or w[0].isdigit() or w in LABEL_PARTICLES for w in words)
+    if m is None or len(words) > RUN_ON_KICKER_WORDS or not label or words[-1].islower():
+        return "", title
+    return m["kicker"], m["headline"]
 
 
 def is_kicker(block: Block) -> bool:

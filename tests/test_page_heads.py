@@ -14,6 +14,7 @@ from bot.outlets import masthead_of
 from bot.records import Reply
 from bot.render import to_plain
 from bot.store import Store
+from summarizer import parse_page
 
 PAGES = Path(__file__).parent / "data" / "pages"
 NOW = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
@@ -97,3 +98,36 @@ def test_a_text_opening_with_its_headline_under_a_short_trail(store: Store) -> N
     assert "›" not in latest
     article = say(store, "/article 1")
     assert article.count("Die Überraschungen des Tages") == 1  # the headline, not again as text
+
+
+def test_a_kicker_run_into_its_headline_is_set_apart(store: Store) -> None:
+    # Copied without the page's style sheet, "Schlachtbetriebe" runs into the headline.
+    _latest_of(store, "schlachthof-thueringen.txt")
+    article = say(store, "/article 1")
+    assert "Schlachtbetriebe Das harte" not in article
+    assert "Das harte Geschäft mit dem Tod: Warum immer weniger Tiere" in article
+
+
+def test_only_a_label_before_a_capitalised_article_is_a_run_on_kicker() -> None:
+    def read(headline: str) -> tuple[str, str]:
+        page = parse_page(f"Startseite\n\n{headline}\n\n{TEXT}")
+        return page.kicker, page.title
+
+    assert read("Krieg in der Ukraine Wie Kiew den Winter übersteht") == (
+        "Krieg in der Ukraine",
+        "Wie Kiew den Winter übersteht",
+    )
+    for headline in (
+        "Fans feiern Die Ärzte in Berlin",  # a verb: a sentence, the band's name in it
+        "Premiere von Das Boot im Kino",  # a label never ends in a particle
+        "Bahn stoppt Fernverkehr nach dem Sturm",
+    ):
+        assert read(headline) == ("", headline)
+
+
+TEXT = (
+    "Die Verhandlungen in der Hauptstadt dauerten bis tief in die Nacht, und am Ende stand ein "
+    "Kompromiss, den beide Seiten als tragfähig bezeichneten. Details sollen in den kommenden "
+    "Tagen folgen, kündigte ein Sprecher an.\n\nBeobachter sprachen von einem wichtigen Schritt, "
+    "der aber noch viele Fragen offen lasse. Die Opposition kündigte an, den Text genau zu prüfen."
+)
