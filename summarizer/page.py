@@ -97,6 +97,9 @@ _RUN_ON_KICKER = re.compile(
     r"\s+(?P<headline>(?:Der|Die|Das|Den|Dem|Ein|Eine|Einer|Warum|Wie|Was|Wer|Wo|Wann|Wieso|"
     r"Weshalb|Statt|Nach|Trotz|Wegen)\s+\S+(?:\s+\S+)+)$"
 )
+# The colon between a kicker and its headline as a copied page runs them together, no space
+# after it or one before ("Marathon in Berlin:Im harten …", "49-Euro-Ticket : Pendler …").
+_KICKER_COLON = re.compile(r"([^\W\d_]|[\"“”»«)])(?:\s+:\s*|:(?=[A-ZÄÖÜ\"„«»]))")
 _AGENCY_TAG = re.compile(r"^@\s*([\w-]+)\.\w{2,4}$")
 _AGENCY_PAREN = re.compile(
     r"^[\w .\-/]{0,40}\(\s*(dpa|AFP|Reuters|AP|epd|KNA|dts|SID|APA|KAP|idea)"
@@ -386,6 +389,7 @@ def parse_dump(text: str, model: BlockModel | None) -> PageDump:
     kicker = find_kicker(reading.blocks, reading.title_index, kept)
     if not kicker:
         kicker, found_title = run_on_kicker(found_title)
+    found_title = _KICKER_COLON.sub(r"\1: ", found_title)
     return PageDump(found_title, published, find_source(raw), tuple(raw[i] for i in kept), kicker)
 
 

@@ -125,6 +125,15 @@ def test_only_a_label_before_a_capitalised_article_is_a_run_on_kicker() -> None:
         assert read(headline) == ("", headline)
 
 
+def test_the_colon_between_kicker_and_headline_is_spaced_as_written() -> None:
+    for copied, shown in (
+        ("Marathon in Berlin:Im harten Läuferalltag weit nach vorne", "Marathon in Berlin: Im"),
+        ("49-Euro-Ticket : Pendler sparen 60 Prozent bei Bus und Bahn", "49-Euro-Ticket: Pendler"),
+        ("Bayern gewinnt 2:1 gegen Dortmund im Topspiel", "Bayern gewinnt 2:1 gegen"),
+    ):
+        assert parse_page(f"Startseite\n\n{copied}\n\n{TEXT}").title.startswith(shown)
+
+
 TEXT = (
     "Die Verhandlungen in der Hauptstadt dauerten bis tief in die Nacht, und am Ende stand ein "
     "Kompromiss, den beide Seiten als tragfähig bezeichneten. Details sollen in den kommenden "
