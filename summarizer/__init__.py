@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from summarizer.algorithms import SUMY_ALGORITHMS, summarize_lead, summarize_with_sumy
 from summarizer.boilerplate import is_junk
+from summarizer.dates import BERLIN as DATES_ZONE
 from summarizer.german import (
     fold,
     folded_stop_words,
@@ -29,6 +30,7 @@ ALGORITHMS: tuple[str, ...] = ("newsbot", "lead", *SUMY_ALGORITHMS)
 
 __all__ = [
     "ALGORITHMS",
+    "DATES_ZONE",
     "PageDump",
     "fold",
     "folded_stop_words",

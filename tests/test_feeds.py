@@ -211,7 +211,10 @@ async def test_missing_page_falls_back_to_the_feed_text(
 async def test_latin1_feed_and_cp1252_page_keep_their_umlauts(
     store: Store, feed_site: FeedSite, client: Fetcher
 ) -> None:
-    body = german_text(random.Random(3), 150) + "\n\nÄrger über die Straßenbahn in Köln."
+    body = german_text(random.Random(3), 150) + (
+        "\n\nÄrger über die Straßenbahn in Köln: Fahrgäste beklagen seit Wochen Verspätungen, "
+        "überfüllte Wagen und ausgefallene Verbindungen zwischen Mülheim und Sülz."
+    )
     feed_site.publish("latin-koeln", "Ärger über Straßenbahn in Köln", body, T0)
     feed_site.stories[-1].slug = "latin-koeln"
     store.feeds.add_feed(feed_site.url("/latin1.xml"), T0)

@@ -5,25 +5,11 @@ German pages (fundus's fixtures, `python -m tools.facts`); the text is our own."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
-
-from bot.commands import Context, handle
 from bot.ingest.files import ingest_paths
 from bot.outlets import masthead_of
-from bot.records import Reply
-from bot.render import to_plain
 from bot.store import Store
 from summarizer import parse_page
-
-PAGES = Path(__file__).parent / "data" / "pages"
-NOW = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
-
-
-def say(store: Store, text: str) -> str:
-    reply = handle(text, Context("telegram:1", NOW, "telegram:5"), store)
-    assert isinstance(reply, Reply)
-    return to_plain(reply)
+from tests.test_outlets_dates import NOW, PAGES, say
 
 
 def _latest_of(store: Store, name: str) -> str:

@@ -65,8 +65,9 @@ def _words(text: str) -> set[str]:
     return set(text.split())
 
 
-def fixtures(git_dir: Path) -> Iterator[tuple[Record, str]]:
-    """(facts, page dump) of every German-language fundus fixture whose HTML is in the repo."""
+def fixtures(git_dir: Path) -> Iterator[tuple[Record, str, str]]:
+    """(facts, page dump, HTML) of every German-language fundus fixture whose HTML is in the
+    repo."""
     files = _git_files(git_dir)
     for country in FUNDUS_COUNTRIES:
         folder = f"{FIXTURES}/{country}/"
@@ -101,7 +102,7 @@ def fixtures(git_dir: Path) -> Iterator[tuple[Record, str]]:
                     "h1": _h1s(html),
                     "published": article.get("publishing_date"),
                 }
-                yield facts, dump
+                yield facts, dump, html
 
 
 def _h1s(html: str) -> list[str]:
@@ -118,8 +119,8 @@ def _page_title(html: str) -> str:
     return " ".join(title.text_content().split()) if title is not None else ""
 
 
-def dated_pages(git_dir: Path) -> Iterator[tuple[Record, str]]:
-    """(facts, page dump) of the German pages of htmldate's evaluation set (eval_default.json:
+def dated_pages(git_dir: Path) -> Iterator[tuple[Record, str, str]]:
+    """(facts, page dump, HTML) of the German pages of htmldate's evaluation set (eval_default.json:
     URL, file and the publication date found by hand), whose title is the page's own."""
     files = set(_git_files(git_dir))
     for url, entry in json.loads(_git_blob(git_dir, "tests/eval_default.json")).items():
@@ -150,17 +151,18 @@ def dated_pages(git_dir: Path) -> Iterator[tuple[Record, str]]:
             "h1": _h1s(html),
             "published": entry["date"],
         }
-        yield facts, dump
+        yield facts, dump, html
 
 
 def build(git_dirs: list[tuple[str, Path]], out: Path) -> None:
-    """Write out/pages/ID.txt and out/facts.jsonl."""
+    """Write out/pages/ID.txt (the dump), out/pages/ID.html (the page) and out/facts.jsonl."""
     (out / "pages").mkdir(parents=True, exist_ok=True)
     rows = []
     sources = {"fundus": fixtures, "htmldate": dated_pages}
     pages = (page for key, git_dir in git_dirs for page in sources[key](git_dir))
-    for facts, dump in pages:
+    for facts, dump, html in pages:
         (out / "pages" / f"{facts['id']}.txt").write_text(dump + "\n", encoding="utf-8")
+        (out / "pages" / f"{facts['id']}.html").write_text(html, encoding="utf-8")
         rows.append(json.dumps(facts, ensure_ascii=False) + "\n")
     (out / "facts.jsonl").write_text("".join(rows), encoding="utf-8")
     print(f"{out}: {len(rows)} pages")
@@ -203,7 +205,9 @@ def stored_facts(command: str, pages: list[Path]) -> dict[str, Record]:
         )
         ids = {
             Path(m.group(1)).stem: int(m.group(2))
-            for m in re.finditer(r"^(?:added|duplicate): (.+?\.txt) [→=] #(\d+)", run.stdout, re.M)
+            for m in re.finditer(
+                r"^(?:added|duplicate): (.+?\.(?:txt|html)) [→=] #(\d+)", run.stdout, re.M
+            )
         }
         export = subprocess.run(  # noqa: S603
             [*base, "export"], capture_output=True, text=True, env=env, check=True, cwd=tmp
@@ -268,6 +272,13 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("dir", type=Path, help="the folder `build` wrote")
     s.add_argument("--system", action="append", required=True, metavar="NAME=COMMAND")
     s.add_argument("--half", choices=("A", "B", "all"), default="A")
+    s.add_argument(
+        "--as",
+        dest="kind",
+        choices=("txt", "html"),
+        default="txt",
+        help="store the page dumps (default) or the pages as saved HTML",
+    )
     args = ap.parse_args(argv)
     if args.step == "build":
         given = [(k, getattr(args, k)) for k in ("fundus", "htmldate") if getattr(args, k)]
@@ -275,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     facts = [json.loads(line) for line in (args.dir / "facts.jsonl").read_text().splitlines()]
     facts = [f for f in facts if args.half == "all" or half(f["outlet"]) == args.half]
-    pages = [args.dir / "pages" / f"{f['id']}.txt" for f in facts]
+    pages = [args.dir / "pages" / f"{f['id']}.{args.kind}" for f in facts]
     print("system".ljust(12) + "".join(c.rjust(len(c) + 2) for c in COLUMNS))
     for system in args.system:
         name, _, command = system.partition("=")

@@ -33,7 +33,7 @@ newsbot: German news digests for Telegram, Matrix and the console.
 Start here:
   newsbot demo                       ingest the sample articles, print today's digest,
                                      then chat with the bot in this terminal
-  newsbot ingest FOLDER              store page dumps (.txt files)
+  newsbot ingest FOLDER              store page dumps (.txt) and saved pages (.html)
   newsbot search venezuela russland  search stored articles
   newsbot run                        serve Telegram/Matrix as configured
 
@@ -188,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="a .txt page dump or a folder of them (also as a file:///… URL), an http(s) feed"
+        help="a .txt page dump, a web page saved as .html, or a folder of them (also as a"
+        " file:///… URL), an http(s) feed"
         " URL or an .opml feed list",
     )
     p.add_argument(

@@ -28,7 +28,9 @@ from bot.store import Storage
 log = logging.getLogger(__name__)
 # A page dump is a few kB; anything this large is not one.
 MAX_FILE_BYTES = 5_000_000
-SUFFIXES = (".txt", ".text", ".md")
+SUFFIXES = (".txt", ".text", ".md", ".html", ".htm")
+# Web pages saved as HTML ("Seite speichern unter"), read as a feed item's page is.
+HTML_SUFFIXES = (".html", ".htm")
 # Articles stored per transaction: large enough that commits cost little (one fsync each),
 # small enough that a killed run loses under a second of work.
 BATCH = 200
@@ -53,12 +55,17 @@ class IngestResult:
     reason: str = ""
 
 
-def read_dump(path: Path) -> str:
-    """Read a page dump as text: UTF-8, else Windows-1252; refuses binary and huge files."""
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; refuses huge files."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise BadInput(f"file too large ({size} bytes)")
-    data = path.read_bytes()
+    return path.read_bytes()
+
+
+def read_dump(path: Path) -> str:
+    """Read a page dump as text: UTF-8, else Windows-1252; refuses binary and huge files."""
+    data = read_bytes(path)
     if b"\x00" in data[:8192]:
         raise BadInput("binary file, not a page dump")
     try:
@@ -92,6 +99,18 @@ def parse_file(
     The outlet is `source` when given, else what the page or the file's name says.
     """
     try:
+        if path.suffix.lower() in HTML_SUFFIXES:
+            # Only saved pages need trafilatura (and the fetcher's module): a folder of page
+            # dumps is read without loading either (tests/test_cli_ingest.py).
+            from bot.ingest.pages import decode_html, saved_page_article
+
+            return saved_page_article(
+                decode_html(read_bytes(path), None),
+                origin=origin_of(path),
+                sentences=sentences,
+                given_source=source,
+                file_name=path.name,
+            )
         return to_article(
             read_dump(path),
             origin=origin_of(path),

@@ -11,22 +11,26 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 import trafilatura
+from trafilatura.settings import set_date_params
 
 from bot.errors import BadInput
 from bot.ingest.article import to_article
 from bot.ingest.fetch import Fetched, Fetcher, FetchError
 from bot.records import NewArticle
+from summarizer import DATES_ZONE
 
 log = logging.getLogger(__name__)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 # Characters of HTML past which trafilatura runs without its fallback extractors (readability,
 # jusText): on a 4.9 MB page they doubled its memory (bench/memory.py); news pages are far smaller.
 LARGE_PAGE = 1_000_000
+# The page's date with its time of day (htmldate's default format drops the time).
+PAGE_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -54,11 +58,14 @@ def _browsers_codec(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PageText:
-    """What trafilatura found on a page: title, main text, date."""
+    """What trafilatura found on a page: title, main text, date, and the address and site name
+    the page gives itself (its canonical link, og:site_name)."""
 
     title: str | None
     text: str
     published: datetime | None
+    url: str | None = None
+    site: str | None = None
 
 
 def extract(html: str) -> PageText | None:
@@ -67,13 +74,16 @@ def extract(html: str) -> PageText | None:
     trafilatura's document is read directly (its JSON output was a second copy of the text);
     past LARGE_PAGE its fallback extractors, each a parse of its own, are skipped.
     """
+    fast = len(html) > LARGE_PAGE
     document = trafilatura.bare_extraction(
         html,
         with_metadata=True,
         include_comments=False,
         include_tables=False,
         favor_precision=True,
-        fast=len(html) > LARGE_PAGE,
+        fast=fast,
+        # trafilatura's own date parameters, with the time of day the page gives.
+        date_extraction_params=set_date_params(not fast) | {"outputformat": PAGE_DATE_FORMAT},
     )
     if not isinstance(document, trafilatura.settings.Document):
         return None
@@ -84,10 +94,21 @@ def extract(html: str) -> PageText | None:
     published = None
     if document.date:
         try:
-            published = datetime.fromisoformat(document.date).replace(tzinfo=UTC)
+            published = datetime.fromisoformat(document.date)
         except ValueError:
             published = None
-    return PageText(title, "\n\n".join(lines), published)
+    if published is not None and published.tzinfo is None:
+        # htmldate gives the page's own local time; a date alone is that day's midnight in
+        # Berlin, as a page dump's date is (summarizer.dates, bot.records.date_only).
+        published = published.replace(tzinfo=DATES_ZONE)
+    url = (document.url or "").strip()
+    return PageText(
+        title,
+        "\n\n".join(lines),
+        published,
+        url if url.startswith(("http://", "https://")) else None,
+        (document.sitename or "").strip() or None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +126,32 @@ class Item:
 def read_page(fetched: Fetched) -> PageText:
     """A fetched page's text (empty when none is found); its bytes and HTML go on return."""
     return extract(decode_html(fetched.content, fetched.charset)) or PageText(None, "", None)
+
+
+def saved_page_article(
+    html: str,
+    *,
+    origin: str,
+    sentences: int,
+    given_source: str | None,
+    file_name: str,
+) -> NewArticle:
+    """The article of a web page saved as HTML, read as a feed item's page is: its text, and
+    the title, date, address and site name the page gives; raises `BadInput`."""
+    page = extract(html)
+    if page is None or not page.text:
+        raise BadInput("no article text found")
+    return to_article(
+        page.text,
+        origin=origin,
+        url=page.url,
+        title=page.title,
+        source=page.site,
+        published=page.published,
+        sentences=sentences,
+        given_source=given_source,
+        file_name=file_name,
+    )
 
 
 def item_article(item: Item, page: PageText | None) -> NewArticle:

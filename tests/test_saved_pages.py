@@ -1,0 +1,62 @@
+"""Web pages saved as HTML ("Seite speichern unter") are stored as a feed item's page is read:
+the page's text, and the headline, date, address and site name the page gives itself."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.ingest.files import ingest_paths
+from bot.store import Store
+from tests.test_outlets_dates import NOW, PAGES, say
+
+SAVED = Path(__file__).parent / "data" / "saved"
+
+
+def test_a_saved_page_has_its_headline_outlet_date_and_address(store: Store) -> None:
+    [result] = ingest_paths(store, [SAVED / "sturmflut-hamburg.html"], NOW, workers=0)
+    assert result.status == "added", result
+    latest = say(store, "/latest")
+    assert "Sturmflut: Hamburger Fischmarkt erneut überflutet" in latest
+    assert "tagesschau" in latest
+    assert "05.12.2026 17:06" in latest  # article:published_time, with its time of day
+    article = say(store, "/article 1")
+    assert "https://www.tagesschau.de/inland/regional/hamburg/sturmflut-fischmarkt-100.html" in (
+        article
+    )
+    for furniture in ("Startseite", "Mehr zum Thema", "Impressum", "dataLayer"):
+        assert furniture not in article
+
+
+def test_a_folder_of_saved_pages_and_dumps_is_read_whole(store: Store, tmp_path: Path) -> None:
+    for page in (SAVED / "sturmflut-hamburg.html", SAVED / "shop-startseite.html"):
+        shutil.copy(page, tmp_path)
+    shutil.copy(PAGES / "elbvertiefung-schlick.txt", tmp_path)
+    results = {Path(r.path).name: r for r in ingest_paths(store, [tmp_path], NOW, workers=0)}
+    assert results["sturmflut-hamburg.html"].status == "added"
+    assert results["elbvertiefung-schlick.txt"].status == "added"
+    # A shop's start page is no article: skipped with the reason, nothing stored.
+    assert results["shop-startseite.html"].status == "skipped"
+    assert "2 Treffer" not in say(store, "/search Espresso")
+    assert "Keine Artikel" in say(store, "/search Espresso")
+
+
+def test_a_page_dated_by_day_alone_shows_that_day_without_a_time(store: Store) -> None:
+    [result] = ingest_paths(store, [SAVED / "sturmflut-vortag.html"], NOW, workers=0)
+    assert result.status == "added", result
+    latest = say(store, "/latest")
+    assert "04.12.2026" in latest
+    assert "01:00" not in latest  # a date alone was midnight UTC, 01:00 in Berlin
+
+
+def test_a_date_alone_from_a_page_is_a_date_alone_to_the_digest() -> None:
+    """The page reader's zone for a date alone (summarizer.DATES_ZONE) is the one the digest
+    takes a date alone in (bot.records keeps its own copy, to start without the summarizer)."""
+    from datetime import date
+
+    from bot.records import date_only
+    from summarizer import DATES_ZONE
+
+    assert date_only(datetime(2026, 12, 4, tzinfo=DATES_ZONE)) == date(2026, 12, 4)
+    assert date_only(datetime(2026, 12, 4, tzinfo=UTC)) is None
