@@ -110,6 +110,9 @@ _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 LOG_HANDLER_MARK = "_newsbot_handler"
 # Libraries that log every request at INFO, with URLs that carry tokens.
 _QUIET = ("httpx", "httpcore")
+# The page extractors log a page they cannot read as an error ("empty HTML tree"); the skip or
+# feed line that follows says it for us. At DEBUG their lines are shown.
+_EXTRACTORS = ("trafilatura", "htmldate", "courlan", "justext", "readability")
 
 
 class RedactingFilter(logging.Filter):
@@ -255,4 +258,6 @@ def setup_logging(
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in _EXTRACTORS:
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else logging.CRITICAL)
     return handler

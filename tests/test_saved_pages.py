@@ -60,3 +60,15 @@ def test_a_date_alone_from_a_page_is_a_date_alone_to_the_digest() -> None:
 
     assert date_only(datetime(2026, 12, 4, tzinfo=DATES_ZONE)) == date(2026, 12, 4)
     assert date_only(datetime(2026, 12, 4, tzinfo=UTC)) is None
+
+
+def test_a_page_that_is_no_html_is_skipped_in_one_line(tmp_path: Path) -> None:
+    from tests.conftest import newsbot
+
+    (tmp_path / "kaputt.html").write_bytes(b"\x00\x01\x02 keine Seite")
+    result = newsbot("ingest", str(tmp_path / "kaputt.html"), db=tmp_path / "news.db")
+    assert result.returncode == 1
+    assert "kaputt.html (kein Artikeltext gefunden)" in result.stdout
+    # The extractor's own "empty HTML tree" errors are not the operator's to read.
+    assert "trafilatura" not in result.stderr
+    assert "level=error" not in result.stderr
