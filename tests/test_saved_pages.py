@@ -72,3 +72,17 @@ def test_a_page_that_is_no_html_is_skipped_in_one_line(tmp_path: Path) -> None:
     # The extractor's own "empty HTML tree" errors are not the operator's to read.
     assert "trafilatura" not in result.stderr
     assert "level=error" not in result.stderr
+
+
+def test_summarize_reads_a_saved_page_as_ingest_does(tmp_path: Path) -> None:
+    from tests.conftest import newsbot
+
+    result = newsbot("summarize", str(SAVED / "sturmflut-hamburg.html"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Sturmflut: Hamburger Fischmarkt erneut überflutet\n")
+    assert "tagesschau" in result.stdout
+    assert "<" not in result.stdout  # no markup read as text
+    (tmp_path / "kaputt.html").write_bytes(b"\x00\x01 keine Seite")
+    empty = newsbot("summarize", str(tmp_path / "kaputt.html"))
+    assert empty.returncode == 1
+    assert "kein Artikeltext gefunden" in empty.stderr

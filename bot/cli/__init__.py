@@ -232,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
         "file",
         nargs="?",
         metavar="FILE",
-        help="a .txt page dump; with --jsonl a file of JSON lines (stdin when left out or -)",
+        help="a .txt page dump or a web page saved as .html; with --jsonl a file of JSON lines"
+        " (stdin when left out or -)",
     )
     p.add_argument(
         "-n", "--sentences", type=_positive, default=3, help="summary length (default 3)"

@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.digest import build_digests, for_chat, plan_day, plan_recent
 from bot.digest import to_json as digest_json
 from bot.errors import BadInput
-from bot.ingest.files import read_dump
+from bot.ingest.files import HTML_SUFFIXES, parse_file, read_dump
 from bot.query import MAX_WORDS, filter_kind, parse_query, text_terms
 from bot.records import ChatSettings, Digest, date_only
 from bot.render import kicker_spans, render_digest, shown_day, source_name, to_plain
@@ -37,6 +37,22 @@ def _summary_record(text: str, sentences: int, title: str | None = None) -> dict
         "source": page.source,
         "body": page.body,
         "summary": summarize(page.body, sentences, title=page.title or None),
+    }
+
+
+def _file_record(path: Path, sentences: int) -> dict[str, Any]:
+    """A page dump's record, or a saved web page's as `newsbot ingest` reads it."""
+    if path.suffix.lower() not in HTML_SUFFIXES:
+        return _summary_record(read_dump(path), sentences)
+    article = parse_file(path, sentences)
+    if isinstance(article, str):  # no article in it: said as for a page dump without one
+        return {"title": None, "published": None, "source": None, "body": "", "summary": []}
+    return {
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "source": article.source or None,
+        "body": article.body,
+        "summary": list(article.summary),
     }
 
 
@@ -67,7 +83,7 @@ def cmd_summarize(args: argparse.Namespace, config: Config) -> int:
         print(f"newsbot summarize: {say(language, 'summarize_usage')}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        record = _summary_record(read_dump(Path(args.file)), args.sentences)
+        record = _file_record(Path(args.file), args.sentences)
     except OSError as exc:
         print(f"newsbot summarize: {_file_problem(args.file, exc, language)}", file=sys.stderr)
         return EXIT_USAGE
