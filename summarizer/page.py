@@ -146,6 +146,7 @@ HEAD_ABOVE = 3
 # How far above the headline the article's stamp (its date, often with the byline) may stand,
 # the nearest taken.
 STAMP_ABOVE = 10
+# A date that opens the first paragraph stands before its dash, within this many characters.
 OPENING_DATE_CHARS = 60
 _OPENING_DASH = re.compile(r"\s[-–—]\s")
 # Only the run's last block is checked for an author box.
