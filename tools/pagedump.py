@@ -14,6 +14,8 @@ import re
 import lxml.html
 from lxml.etree import _Element
 
+from bot.ingest.pages import decode_html
+
 _BLOCK_TAGS = """address article aside blockquote body caption dd details dialog div dl dt fieldset
     figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre
     section summary table tbody td tfoot th thead tr ul"""
@@ -26,13 +28,10 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 
 
 def decode(html: bytes) -> str:
-    """The page's text: UTF-8, else Windows-1252 (what pages without a charset mostly are)."""
-    try:
-        text = html.decode("utf-8")
-    except UnicodeDecodeError:
-        text = html.decode("cp1252", errors="replace")
-    # lxml refuses a str that declares its encoding.
-    return re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    """The page's text as the bot decodes a fetched page (`bot.ingest.pages.decode_html`: its
+    declared charset, else UTF-8, else Windows-1252), without an XML declaration, which lxml
+    refuses in a str."""
+    return re.sub(r"^\s*<\?xml[^>]*>", "", decode_html(html, None))
 
 
 def _hidden(element: _Element) -> bool:
