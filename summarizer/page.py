@@ -490,7 +490,8 @@ def read_dump(
     for_reader: bool = False,
     read: tuple[list[Block], list[Block]] | None = None,
 ) -> tuple[Reading, str, datetime | None]:
-    """The hand rules' reading of a dump's blocks, the headline and the publication time.
+    """The hand rules' reading of a dump's blocks, the headline and, for the reader only, the
+    publication time (None in the layout reading, which no caller dates by).
 
     The cleaner's block classifier was fitted on the layout this reads by default, where the
     headline is the first headline-like line above the text (held out by host its F1 fell from
@@ -560,15 +561,7 @@ def read_dump(
             if fits(candidates[i], raw[i]):
                 found_title, title_index, start = raw[i], i, title_index
                 break
-    head = raw[max(title_index, 0) : start]
-    published = next((d for d in map(find_date, head) if d is not None), None)
-    if published is None and title_index > 0:
-        # The date line above the headline ("Stand: 04.12.2026 13:05 Uhr", the tagesschau
-        # layout), among the few blocks between the navigation and the headline.
-        above = raw[max(title_index - HEAD_ABOVE, 0) : title_index]
-        published = next((find_date(b) for b in reversed(above) if is_dateline(b)), None)
-    if published is None and start < end:
-        published = opening_date(raw[start])
+    text_start = start
     # A standfirst between the headline and the text (a teaser sentence, a subtitle) is body.
     if title_index >= 0:
         while (
@@ -586,6 +579,32 @@ def read_dump(
         and (b.text != found_title or opens_text)
         and i not in left_out
     )
+    published = (
+        _publication_time(raw, blocks, title_index, text_start, end, kept) if for_reader else None
+    )
+    reading = Reading(tuple(all_blocks), run, cut, kept, title_index)
+    return reading, found_title, published
+
+
+def _publication_time(
+    raw: Sequence[str],
+    blocks: Sequence[Block],
+    title_index: int,
+    start: int,
+    end: int,
+    kept: Collection[int],
+) -> datetime | None:
+    """When the article was published, from the lines around its headline at `title_index`;
+    `start` is the text's first block below the headline and its standfirst."""
+    head = raw[max(title_index, 0) : start]
+    published = next((d for d in map(find_date, head) if d is not None), None)
+    if published is None and title_index > 0:
+        # The date line above the headline ("Stand: 04.12.2026 13:05 Uhr", the tagesschau
+        # layout), among the few blocks between the navigation and the headline.
+        above = raw[max(title_index - HEAD_ABOVE, 0) : title_index]
+        published = next((find_date(b) for b in reversed(above) if is_dateline(b)), None)
+    if published is None and start < end:
+        published = opening_date(raw[start])
     if published is None and title_index >= 0:
         # The date line under the standfirst or the byline ("Von …", then "28.04.2023 | 17:52
         # Uhr"): the first one between the headline and the body's second paragraph of running
@@ -597,8 +616,7 @@ def read_dump(
         # A stamp further up the page's head (a blog's date over its title, an author box).
         above = raw[max(title_index - STAMP_ABOVE, 0) : title_index]
         published = next((d for d in map(stamp_date, reversed(above)) if d is not None), None)
-    reading = Reading(tuple(all_blocks), run, cut, kept, title_index)
-    return reading, found_title, published
+    return published
 
 
 def _is_credit(text: str) -> bool:
@@ -622,7 +640,7 @@ def may_be_title(block: Block, raw: str) -> bool:
     """True for a headline-like line that is no date line, byline, credit, time, player control
     or share notice: the lines a page's head sets around its headline."""
     text = " ".join(raw.split())
-    return is_headline(block) and find_date(text) is None and not _HEAD_FURNITURE.search(text)
+    return _fits_layout(block, text) and not _HEAD_FURNITURE.search(text)
 
 
 def opening_date(block: str) -> datetime | None:
