@@ -28,16 +28,24 @@ from bot.texts import t
 from summarizer import read_article, split_sentences, summarize
 
 
+def _record(
+    title: str | None, published: datetime | None, source: str | None, body: str, summary: list[str]
+) -> dict[str, Any]:
+    """What `newsbot summarize` prints of one page: title, date, source, body and summary."""
+    return {
+        "title": title,
+        "published": published.isoformat() if published else None,
+        "source": source,
+        "body": body,
+        "summary": summary,
+    }
+
+
 def _summary_record(text: str, sentences: int, title: str | None = None) -> dict[str, Any]:
     """Title, date, source, cleaned body and summary of one page (`summarizer.read_article`)."""
     page = read_article(text, title)
-    return {
-        "title": page.title,
-        "published": page.published.isoformat() if page.published else None,
-        "source": page.source,
-        "body": page.body,
-        "summary": summarize(page.body, sentences, title=page.title or None),
-    }
+    summary = summarize(page.body, sentences, title=page.title or None)
+    return _record(page.title, page.published, page.source, page.body, summary)
 
 
 def _file_record(path: Path, sentences: int) -> dict[str, Any]:
@@ -46,14 +54,9 @@ def _file_record(path: Path, sentences: int) -> dict[str, Any]:
         return _summary_record(read_dump(path), sentences)
     article = parse_file(path, sentences)
     if isinstance(article, str):  # no article in it: said as for a page dump without one
-        return {"title": None, "published": None, "source": None, "body": "", "summary": []}
-    return {
-        "title": article.title,
-        "published": article.published.isoformat() if article.published else None,
-        "source": article.source or None,
-        "body": article.body,
-        "summary": list(article.summary),
-    }
+        return _record(None, None, None, "", [])
+    summary = list(article.summary)
+    return _record(article.title, article.published, article.source or None, article.body, summary)
 
 
 def _no_summary(record: dict[str, Any], language: str, path: str) -> str | None:
