@@ -107,10 +107,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Subscribed: your digest arrives {when} ({zone}).",
     ),
     "days_all": ("jeden Tag um {time} Uhr", "every day at {time}"),
-    "days_mon_fri": ("montags bis freitags um {time} Uhr", "Monday to Friday at {time}"),
-    "days_sat_sun": ("samstags und sonntags um {time} Uhr", "on Saturdays and Sundays at {time}"),
-    "days_only_mon_fri": ("montags bis freitags", "Monday to Friday"),
-    "days_only_sat_sun": ("samstags und sonntags", "on Saturdays and Sundays"),
+    "days_at": ("{days} um {time} Uhr", "{days} at {time}"),
+    # A lone day and the ends of a range, Monday first ("montags", "Mondays"; "Monday to Friday").
+    "day_lone": (
+        "montags dienstags mittwochs donnerstags freitags samstags sonntags",
+        "Mondays Tuesdays Wednesdays Thursdays Fridays Saturdays Sundays",
+    ),
+    "day_end": (
+        "montags dienstags mittwochs donnerstags freitags samstags sonntags",
+        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+    ),
+    "day_range": ("{first} bis {last}", "{first} to {last}"),
+    "days_lone": ("{days}", "on {days}"),
     "and": (" und ", " and "),
     "subscribe_too_many": (
         "Höchstens {limit} Uhrzeiten am Tag. Beispiel: {example}",

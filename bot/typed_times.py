@@ -1,12 +1,19 @@
 """Times of day and days as readers type them (pure): `7:30`, `07.30`, `7`, `0730`, `7:30 Uhr`,
-`7pm`; `2026-01-02`, `2.1.2026`, `2.1.`, `gestern`."""
+`7pm`; `2026-01-02`, `2.1.2026`, `2.1.`, `gestern`; `Mo-Fr`, `Sa, So`, `werktags`."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 
-from bot.vocabulary import DAY_WORDS, TIME_SUFFIXES
+from bot.vocabulary import (
+    DAY_PREPOSITIONS,
+    DAY_RANGE_WORDS,
+    DAY_WORDS,
+    TIME_SUFFIXES,
+    WEEKDAY_NAMES,
+    WEEKDAY_SETS,
+)
 
 _CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?|(\d{1,2})(\d{2})")
 # What a reader means as a time of day, even when it is not one (25:99, 24:00, 7.5, 2500).
@@ -69,6 +76,88 @@ def parse_day(text: str, today: date | None) -> date | None:
         return date.fromisoformat(word) if len(word) == 10 else None
     except ValueError:
         return None
+
+
+# CronTrigger's names of the days of the week, Monday first.
+CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday(word: str) -> int | None:
+    return WEEKDAY_NAMES.get(word.casefold().rstrip("."))
+
+
+def _day_span(word: str) -> frozenset[int] | None:
+    """The days one word names: `Mo`, `Mo-Fr`, `Fr–Mo` (over the weekend), `Sa,So`, `werktags`."""
+    key = word.casefold().rstrip(".")
+    if key in WEEKDAY_SETS:
+        return WEEKDAY_SETS[key]
+    days: set[int] = set()
+    for part in key.replace("–", "-").replace("—", "-").split(","):
+        ends = [d for d in map(_weekday, part.split("-")) if d is not None]
+        if not part or len(ends) != len(part.split("-")) or len(ends) > 2:
+            return None
+        days |= _through(ends[0], ends[-1])
+    return frozenset(days)
+
+
+def _through(first: int, last: int) -> frozenset[int]:
+    """The days from `first` to `last`, over the weekend when `last` comes first (`Fr-Mo`)."""
+    return frozenset((first + i) % 7 for i in range((last - first) % 7 + 1))
+
+
+def cron_days(days: frozenset[int]) -> str:
+    """CronTrigger's day_of_week for a set of days: `mon-fri`, `sat,sun`, `mon,wed-fri`; every
+    day (or none) is ""."""
+    if len(days) in (0, 7):
+        return ""
+    parts: list[str] = []
+    run: list[int] = []
+    for day in [*sorted(days), None]:
+        if day is not None and run and day == run[-1] + 1:
+            run.append(day)
+            continue
+        if len(run) >= 3:
+            parts.append(f"{CRON_DAYS[run[0]]}-{CRON_DAYS[run[-1]]}")
+        else:
+            parts.extend(CRON_DAYS[d] for d in run)
+        run = [] if day is None else [day]
+    return ",".join(parts)
+
+
+def days_of(cron: str) -> list[list[int]]:
+    """The runs of days a CronTrigger day_of_week names: `mon,wed-fri` → [[0], [2, 3, 4]]."""
+    runs: list[list[int]] = []
+    for part in filter(None, cron.split(",")):
+        first, _, last = part.partition("-")
+        a, b = CRON_DAYS.index(first), CRON_DAYS.index(last or first)
+        runs.append(list(range(a, b + 1)))
+    return runs
+
+
+def parse_days(words: list[str]) -> tuple[str | None, list[str]]:
+    """The days named among the words as CronTrigger's day_of_week (None: none named; "" every
+    day), and the other words: `Mo-Fr`, `Mo bis Fr`, `Sa So`, `am Wochenende`, `täglich`."""
+    days: set[int] | None = None
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        span = _day_span(words[i])
+        if span is None:
+            rest.append(words[i])
+            i += 1
+            continue
+        first = _weekday(words[i])
+        # `Mo bis Fr`, `Mon to Fri`, `Mo - Fr`: the range over three words.
+        if first is not None and i + 2 < len(words) and words[i + 1].casefold() in DAY_RANGE_WORDS:
+            last = _weekday(words[i + 2])
+            if last is not None:
+                span = _through(first, last)
+                i += 2
+        if rest and rest[-1].casefold() in DAY_PREPOSITIONS:
+            rest.pop()  # `am Montag`, `on Mondays`
+        days = (days or set()) | span
+        i += 1
+    return (None if days is None else cron_days(frozenset(days))), rest
 
 
 # Times as people say them in German: "halb acht", "viertel nach sieben", "7 uhr morgens".

@@ -47,12 +47,40 @@ LANGUAGE_WORDS = {
 
 # A day relative to today: how many days back.
 DAY_WORDS = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
+# Days of the week as readers type them (`Mo`, `Montag`, `montags`, `Mon.`, `Mondays`) → 0–6.
+WEEKDAY_NAMES = {
+    name: index
+    for index, names in enumerate(
+        (
+            "mo montag montags mon monday mondays",
+            "di dienstag dienstags tue tues tuesday tuesdays",
+            "mi mittwoch mittwochs wed weds wednesday wednesdays",
+            "do donnerstag donnerstags thu thur thurs thursday thursdays",
+            "fr freitag freitags fri friday fridays",
+            "sa samstag samstags sonnabend sonnabends sat saturday saturdays",
+            "so sonntag sonntags sun sunday sundays",
+        )
+    )
+    for name in names.split()
+}
+# Named sets of days: `/abo 7:00 werktags`, `weekend`, `täglich`.
+WEEKDAY_SETS = {
+    **dict.fromkeys(("wochentags", "werktags", "weekdays"), frozenset(range(5))),
+    **dict.fromkeys(("wochenende", "wochenenden", "weekend", "weekends"), frozenset({5, 6})),
+    **dict.fromkeys(("täglich", "taeglich", "daily", "everyday"), frozenset(range(7))),
+}
+# `Mo bis Fr`, `Mon to Fri`, `Mo - Fr`: a range of days; `am Montag`, `on Mondays`.
+DAY_RANGE_WORDS = frozenset({"bis", "to", "-", "–", "—"})
+DAY_PREPOSITIONS = frozenset({"am", "an", "on"})
 # What may follow a time of day: `7 Uhr`, `7pm`, `7h`.
 TIME_SUFFIXES = ("uhr", "am", "pm", "h")
 
 # Cities as German readers name them (folded, spaces as `_`) whose zone is named in English
-# or after another city: `/subscribe 7:00 Wien`.
+# or after another city: `/subscribe 7:00 Wien`; and German local time by its German name (MEZ,
+# MESZ: which of the two holds is the zone's business).
 CITY_ZONES = {
+    "mez": "Europe/Berlin",
+    "mesz": "Europe/Berlin",
     "wien": "Europe/Vienna",
     "zurich": "Europe/Zurich",
     "bern": "Europe/Zurich",
@@ -101,6 +129,18 @@ CITY_ZONES = {
     "dresden": "Europe/Berlin",
     "leipzig": "Europe/Berlin",
     "hannover": "Europe/Berlin",
+}
+
+# The tz database's regions by their German names: `Europa/Berlin`, `Amerika/New_York`.
+REGION_NAMES = {
+    "europa": "Europe",
+    "afrika": "Africa",
+    "amerika": "America",
+    "asien": "Asia",
+    "australien": "Australia",
+    "atlantik": "Atlantic",
+    "pazifik": "Pacific",
+    "antarktis": "Antarctica",
 }
 
 # --- search ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.commands.admin import finish_addfeed
 from bot.commands.news import article_pages
 from bot.records import FeedCheck, NewArticle, Reply, Subscription
 from bot.render import to_plain
+from bot.schedule import fire_times
 from bot.store import Storage, Store
 from bot.texts import MESSAGES
 from tests.chat_changes import ARGS, GERMAN_NAMES, changing_names, message, prepare, spellings
@@ -517,6 +518,64 @@ def test_subscribe_says_what_a_word_it_cannot_read_is_not(
     assert reply in answer
     assert answer.endswith(": /subscribe 07:30 Europe/Vienna")
     assert store.chats.subscription(CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "days", "said"),
+    [
+        ("/abo 07:30 Mo-Fr", "mon-fri", "montags bis freitags um 07:30 Uhr"),
+        ("/abo 07:30 Mo bis Fr", "mon-fri", "montags bis freitags um 07:30 Uhr"),
+        ("/abo 07:30 Sa, So", "sat,sun", "samstags und sonntags um 07:30 Uhr"),
+        ("/abo 19:00 am Wochenende", "sat,sun", "samstags und sonntags um 19:00 Uhr"),
+        ("/abo 07:30 Mo Mi Fr", "mon,wed,fri", "montags, mittwochs und freitags um 07:30 Uhr"),
+        ("/abo sonntags 9 Uhr", "sun", "sonntags um 09:00 Uhr"),
+        ("/abo 07:30 Fr.–Mo.", "mon,fri-sun", "montags und freitags bis sonntags um 07:30 Uhr"),
+        ("/abo 07:30 Mo-So", "", "jeden Tag um 07:30 Uhr"),
+        ("/subscribe 7:30 mon-thu", "mon-thu", "Monday to Thursday at 07:30"),
+        ("/subscribe 7pm on Saturdays", "sat", "on Saturdays at 19:00"),
+        ("/subscribe 7:30 Tue and Thu", "tue,thu", "on Tuesdays and Thursdays at 07:30"),
+    ],
+)
+def test_subscribe_reads_the_days_as_readers_write_them(
+    store: Store, now: datetime, typed: str, days: str, said: str
+) -> None:
+    language = "de" if typed.startswith("/abo") else "en"
+    answer = say(store, now, typed, language=language)
+    assert said in answer, answer
+    assert not foreign_words(answer, language), answer
+    subscription = store.chats.subscription(CHAT)
+    assert subscription is not None
+    assert subscription.days == days
+    if days:  # the settings say the days too ("Überblick täglich um: 07:30 Uhr" when every day)
+        shown = said.split(" um ")[0].split(" at ")[0]
+        assert shown in say(store, now, "/settings", language=language)
+
+
+def test_a_digest_on_chosen_days_comes_on_those_days_only(store: Store, now: datetime) -> None:
+    say(store, now, "/abo 07:30 Mo Mi Fr Berlin")
+    subscription = store.chats.subscription(CHAT)
+    assert subscription is not None
+    monday = datetime(2025, 12, 1, tzinfo=UTC)
+    fired = fire_times(subscription, monday, monday + timedelta(days=7))
+    assert [f.strftime("%a %H:%M") for f in fired] == ["Mon 06:30", "Wed 06:30", "Fri 06:30"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("/abo 07:30 Europe/Wien", "Europe/Vienna"),
+        ("/abo 07:30 Europa/Berlin", "Europe/Berlin"),
+        ("/abo 07:30 Amerika/New York", "America/New_York"),
+        ("/abo 07:30 MEZ", "Europe/Berlin"),
+    ],
+)
+def test_subscribe_reads_a_zone_written_in_german(
+    store: Store, now: datetime, typed: str, zone: str
+) -> None:
+    assert f"({zone})" in say(store, now, typed)
+    subscription = store.chats.subscription(CHAT)
+    assert subscription is not None
+    assert subscription.timezone == zone
 
 
 def test_alert_exclusion_is_honoured(store: Store, now: datetime) -> None:

@@ -20,7 +20,14 @@ from bot.query import MAX_WORDS
 from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
 from bot.texts import LANGUAGES, t
-from bot.typed_times import is_spoken_time, looks_like_time, parse_clock, parse_spoken
+from bot.typed_times import (
+    days_of,
+    is_spoken_time,
+    looks_like_time,
+    parse_clock,
+    parse_days,
+    parse_spoken,
+)
 from bot.vocabulary import (
     ALL_WORDS,
     LANGUAGE_WORDS,
@@ -78,37 +85,8 @@ def _zone_arg(req: Request, value: str, example: str, *, or_time: str = "") -> s
     return Reply.text(t(req.language, "bad_zone", zone=value, example=example), ok=False)
 
 
-# Days a digest may be limited to, as readers type them → CronTrigger's day_of_week.
-_DAY_WORDS = {
-    "mo-fr": "mon-fri",
-    "montag-freitag": "mon-fri",
-    "wochentags": "mon-fri",
-    "werktags": "mon-fri",
-    "weekdays": "mon-fri",
-    "mon-fri": "mon-fri",
-    "sa-so": "sat,sun",
-    "wochenende": "sat,sun",
-    "weekend": "sat,sun",
-    "weekends": "sat,sun",
-    "täglich": "",
-    "taeglich": "",
-    "daily": "",
-}
 # More digests a day than this are a mistake rather than a wish.
 MAX_TIMES = 4
-
-
-def _days_words(tokens: list[str]) -> tuple[str | None, list[str]]:
-    """The days named among the words (None: none named), and the other words."""
-    days: str | None = None
-    rest: list[str] = []
-    for word in tokens:
-        found = _DAY_WORDS.get(word.casefold().replace("–", "-"))
-        if found is None:
-            rest.append(word)
-        else:
-            days = found
-    return days, rest
 
 
 def _spoken_prefix(words: list[str]) -> list[str]:
@@ -126,25 +104,38 @@ def _spoken_prefix(words: list[str]) -> list[str]:
 _NEEDS_HOUR = frozenset({"halb", "viertel", "dreiviertel", "vor", "nach", "um"})
 
 
-def _days_key(days: str) -> str:
-    return days.replace(",", "_").replace("-", "_") or "all"
-
-
-def _joined_times(language: str, times: tuple[str, ...]) -> str:
+def _joined(language: str, times: tuple[str, ...]) -> str:
     if len(times) == 1:
         return times[0]
     return t(language, "and").join([", ".join(times[:-1]), times[-1]])
 
 
+def days_text(language: str, days: str) -> str:
+    """`montags bis freitags`, `samstags und sonntags`, `on Mondays and Fridays` ("": every day)."""
+    lone, ends = t(language, "day_lone").split(), t(language, "day_end").split()
+    runs = days_of(days)
+    parts = [
+        t(language, "day_range", first=ends[run[0]], last=ends[run[-1]])
+        if len(run) > 2
+        else _joined(language, tuple(lone[d] for d in run))
+        for run in runs
+    ]
+    text = _joined(language, tuple(parts))
+    return text if any(len(run) > 2 for run in runs) else t(language, "days_lone", days=text)
+
+
 def when_text(language: str, times: tuple[str, ...], days: str) -> str:
     """`jeden Tag um 07:00 und 18:00 Uhr`, `Monday to Friday at 07:00`."""
-    return t(language, f"days_{_days_key(days)}", time=_joined_times(language, times))
+    at = _joined(language, times)
+    if not days:
+        return t(language, "days_all", time=at)
+    return t(language, "days_at", days=days_text(language, days), time=at)
 
 
 def times_text(language: str, times: tuple[str, ...], days: str) -> str:
     """The settings' value: `07:00 und 18:00 Uhr`, with the days when not every day."""
-    at = t(language, "at_time", time=_joined_times(language, times))
-    return at + (", " + t(language, f"days_only_{_days_key(days)}") if days else "")
+    at = t(language, "at_time", time=_joined(language, times))
+    return at + (", " + days_text(language, days) if days else "")
 
 
 def _subscribe(req: Request) -> Reply:
@@ -152,7 +143,7 @@ def _subscribe(req: Request) -> Reply:
     typed = req.args.replace(",", " ").split()
     tokens = [w for w in typed if w.casefold() not in TIME_FILLERS]
     at_once = any(w.casefold() in NOW_WORDS for w in tokens)
-    days, rest = _days_words([w for w in tokens if w.casefold() not in NOW_WORDS])
+    days, rest = parse_days([w for w in tokens if w.casefold() not in NOW_WORDS])
     sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
     times: list[str] = []

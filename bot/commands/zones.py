@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from zoneinfo import available_timezones
 
-from bot.vocabulary import CITY_ZONES
+from bot.vocabulary import CITY_ZONES, REGION_NAMES
 from summarizer import fold
 
 # Regions of the tz database whose last part is a city a reader might type alone.
@@ -32,7 +32,20 @@ def _zones() -> frozenset[str]:
 
 
 def find_zone(text: str) -> ZoneMatch:
-    """`Europe/Berlin`, `europe/berlin`, `Berlin`, `new york` or `Wien` → its zone."""
+    """`Europe/Berlin`, `europe/berlin`, `Berlin`, `new york`, `Wien`, `Europe/Wien` or
+    `Europa/Berlin` → its zone."""
+    found = _find_zone(text)
+    region, slash, city = text.strip().partition("/")
+    if found.zone is None and slash and "/" not in city:
+        # A region and a city in German: the city alone says it, if it is in that region.
+        named = REGION_NAMES.get(fold(region).casefold(), region.strip())
+        by_city = _find_zone(city)
+        if by_city.zone is not None and by_city.zone.split("/")[0].casefold() == named.casefold():
+            return by_city
+    return found
+
+
+def _find_zone(text: str) -> ZoneMatch:
     zones = _zones()
     if text in zones:
         return ZoneMatch(text)
