@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from bot.outlets import display_name
 from bot.typed_times import is_known_day, parse_day
 from bot.vocabulary import AND_WORDS, OR_WORDS, SINCE_PREFIXES, SOURCE_PREFIXES
 from summarizer import fold, normalize, terms, words
@@ -309,6 +310,16 @@ def source_pattern(typed: str) -> re.Pattern[str]:
         pieces += [re.escape(folded[last : spelled.start()]), spelled.group(1), "e?"]
         last = spelled.end()
     return re.compile("".join([*pieces, re.escape(folded[last:])]))
+
+
+def outlet_sources(typed: str, names: Iterable[str]) -> tuple[str, ...]:
+    """The stored outlet names `quelle:typed` finds: those holding it in any case, Unicode form
+    or ae/oe/ue spelling (`source_pattern`), and the outlet table's name for it."""
+    pattern = source_pattern(typed)
+    named = search_fold(display_name(typed))
+    return tuple(
+        name for name in names if pattern.search(search_fold(name)) or search_fold(name) == named
+    )
 
 
 def to_wants(found: Iterable[str]) -> tuple[tuple[str, ...], ...]:

@@ -473,6 +473,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Zu „{query}“ gibt es Artikel, aber keinen mit „{filter}“.",
         "There are articles about “{query}”, but none with “{filter}”.",
     ),
+    "search_source_unknown": (
+        "Die Quelle „{name}“ kenne ich nicht. Zur Wahl: {names}. Beispiel: quelle:{example}",
+        "I don't know the source “{name}”. To choose from: {names}. Example: source:{example}",
+    ),
     "search_none_filter_only": (
         "Keine Artikel mit „{filter}“.",
         "No articles with “{filter}”.",

@@ -120,3 +120,40 @@ def test_a_chat_chooses_an_outlet_by_the_short_name_search_takes(
     assert chosen is not None
     assert chosen.ok, to_plain(chosen)
     assert store.chats.settings("console:local").sources == ("Süddeutsche Zeitung", "DER SPIEGEL")
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_source_name_chooses_in_the_settings_what_it_finds_in_a_search(
+    store: Store, now: datetime, language: str
+) -> None:
+    """`quelle:spiegel` finds both SPIEGEL outlets, and `/settings quellen spiegel` reads both;
+    a name that names no outlet is said so, with the choice, in a search as in the settings."""
+    from bot.commands import Context, handle
+    from bot.render import to_plain
+
+    def say(text: str) -> str:
+        reply = handle(text, Context("console:local", now, language=language), store)
+        assert reply is not None
+        return to_plain(reply)
+
+    for source, title in (
+        ("DER SPIEGEL", "Bahnstreik legt den Verkehr lahm"),
+        ("Spiegel Online", "Bahnstreik trifft Pendler"),
+        ("tagesschau", "Bahnstreik beendet"),
+    ):
+        body = f"{title} am Abend. " * 20
+        store.articles.add_article(NewArticle(title, source, body, (title + ".",), now), now)
+    found = say("/search bahnstreik quelle:spiegel")
+    assert "Verkehr lahm" in found
+    assert "Pendler" in found
+    assert "beendet" not in found
+    say("/settings quellen spiegel" if language == "de" else "/settings sources spiegel")
+    assert store.chats.settings("console:local").sources == ("DER SPIEGEL", "Spiegel Online")
+    unknown = say("/search bahnstreik quelle:bild")
+    expected = {
+        "de": "Die Quelle „bild“ kenne ich nicht. Zur Wahl: DER SPIEGEL, Spiegel Online, "
+        "tagesschau. Beispiel: quelle:tagesschau",
+        "en": "I don't know the source “bild”. To choose from: DER SPIEGEL, Spiegel Online, "
+        "tagesschau. Example: source:tagesschau",
+    }
+    assert unknown == expected[language]

@@ -68,6 +68,11 @@ def test_search_exit_codes(db_path: Path) -> None:
     assert filtered.stdout.strip() == (
         "Zu „kreml“ gibt es Artikel, aber keinen mit „seit:2099-01-01“."
     )
+    unknown = newsbot("search", "kreml", "quelle:bild", db=db_path)
+    assert unknown.returncode == 1
+    assert unknown.stdout.strip() == (
+        "Die Quelle „bild“ kenne ich nicht. Zur Wahl: dpa, TKP. Beispiel: quelle:dpa"
+    )
     usage = newsbot("search", "***", db=db_path)
     assert usage.returncode == 2
     many = newsbot("search", *(f"Thema{i}" for i in range(9)), db=db_path)

@@ -238,7 +238,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     try:
         page = store.index.search(query, args.limit or PAGE_SIZE)
         if not page.hits and not page.related:
-            key, values = nothing_found(store.index, query, words)
+            key, values = nothing_found(store.index, query, words, store.articles.sources)
             print(t(language, key, **values))
             return EXIT_EMPTY
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from bot.commands.request import (
     is_stored_id,
 )
 from bot.digest import for_chat
-from bot.query import MAX_WORDS, Query, filter_kind, parse_query
+from bot.query import MAX_WORDS, Query, filter_kind, outlet_sources, parse_query
 from bot.records import ArchivedDigest, Article, Button, Reply, SearchHit, Span
 from bot.render import kicker_line, shown_date, shown_day, source_name
 from bot.texts import t
@@ -244,13 +244,25 @@ def _hit_lines(hits: Sequence[SearchHit], req: Request) -> list[tuple[Span, ...]
 
 
 def _nothing_found(req: Request, query: Query, shown: str) -> Reply:
-    key, values = nothing_found(req.library.index, query, shown)
+    key, values = nothing_found(req.library.index, query, shown, req.library.articles.sources)
     return Reply.text(t(req.language, key, **values), ok=False)
 
 
-def nothing_found(index: IndexPart, query: Query, shown: str) -> tuple[str, dict[str, str]]:
-    """Why a search found nothing, as a message key and its values: the filter that emptied
-    the result is named, so nobody thinks nothing exists (the chat and `newsbot search`)."""
+def nothing_found(
+    index: IndexPart, query: Query, shown: str, sources: Callable[[], Sequence[str]]
+) -> tuple[str, dict[str, str]]:
+    """Why a search found nothing, as a message key and its values: an outlet name that names
+    none is said with the choice, the filter that emptied the result is named, so nobody thinks
+    nothing exists (the chat and `newsbot search`). `sources`: the outlets to choose from."""
+    known = sources() if query.source else ()
+    if query.source and known and not outlet_sources(query.source, known):
+        # An example `quelle:` takes as typed: a name without spaces, or a name's longest word.
+        example = min(known, key=lambda name: (" " in name, len(name)))
+        return "search_source_unknown", {
+            "name": query.source,
+            "names": ", ".join(known),
+            "example": max(example.split(), key=len).casefold(),
+        }
     if query.excluded and query.match:
         kept = replace(query, excluded=(), excluded_words=())
         left_out = index.search(kept, 1).total

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.commands.request import Request
-from bot.outlets import display_name
-from bot.query import search_fold, source_pattern
+from bot.query import outlet_sources
 from bot.records import Reply, Span
 from bot.texts import t
 from bot.vocabulary import NO_FILTER_WORDS
@@ -16,34 +15,26 @@ _SEPARATORS = re.compile(r"\s*[,;]\s*")
 
 
 def chosen_sources(req: Request, value: str) -> tuple[str, ...] | Reply:
-    """`tagesschau, dpa` (any case, Unicode form, ae/oe/ue for an umlaut, as `quelle:` takes
-    them) → the outlets' names as the operator's list has them; `alle` → () (every outlet);
-    an unknown name → a reply listing the choice."""
+    """`tagesschau, dpa` (any case, Unicode form, ae/oe/ue for an umlaut: every outlet
+    `quelle:` finds by that name) → the outlets' names as the operator's list has them; `alle`
+    → () (every outlet); an unknown name → a reply listing the choice."""
     if value.strip().casefold() in NO_FILTER_WORDS:
         return ()
-    known = {search_fold(name): name for name in req.library.articles.sources()}
+    known = req.library.articles.sources()
     parts = [p for p in _SEPARATORS.split(value.strip()) if p]
     # Without commas, each word is an outlet unless the whole text names one.
-    if len(parts) == 1 and _named(parts[0], known) is None:
+    if len(parts) == 1 and not outlet_sources(parts[0], known):
         parts = parts[0].split()
     chosen: list[str] = []
     for part in parts:
-        name = _named(part, known)
-        if name is None:
-            listed = ", ".join(known.values()) or t(req.language, "sources_none_yet")
-            example = source_example(list(known.values()))
+        names = outlet_sources(part, known)
+        if not names:
+            listed = ", ".join(known) or t(req.language, "sources_none_yet")
+            example = source_example(known)
             text = t(req.language, "sources_unknown", name=part, names=listed, example=example)
             return Reply.text(text, ok=False)
-        chosen.append(name)
+        chosen.extend(names)
     return tuple(dict.fromkeys(chosen))
-
-
-def _named(typed: str, known: dict[str, str]) -> str | None:
-    """The outlet (by its `search_fold`ed name) the whole of `typed` names, if any, also by the
-    outlet table's short name (`sz`: "Süddeutsche Zeitung"), as `quelle:` takes it."""
-    pattern = source_pattern(typed)
-    found = next((name for key, name in known.items() if pattern.fullmatch(key)), None)
-    return found or known.get(search_fold(display_name(typed)))
 
 
 def source_example(known: list[str]) -> str:

@@ -17,13 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.query import Query, excluding_compounds, has_phrases, to_match
+from bot.query import Query, excluding_compounds, has_phrases, outlet_sources, to_match
 from bot.records import SearchHit, SearchPage
 from bot.store.ranking import (
     CANDIDATES,
     Head,
     Row,
-    outlet_sources,
     reader_order,
     related,
     then_newest,

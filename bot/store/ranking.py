@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot.outlets import display_name
-from bot.query import Query, TextTerms, search_fold, source_pattern
+from bot.query import Query, TextTerms
 
 # id, date (ISO text) and boosted bm25 (negative; 0.0 for an unscored compound match).
 Row = tuple[int, str, float]
@@ -31,16 +30,6 @@ LEAD_CHARS = 400
 # Fewer full matches than this, and articles with all words but one are offered after them
 # (`Bohlen Hochzeit` finds the reports that say "geheiratet"), the rarer words kept first.
 RELATED_BELOW = 20
-
-
-def outlet_sources(typed: str, names: Iterable[str]) -> tuple[str, ...]:
-    """The stored outlet names `quelle:typed` finds: those holding it in any case, Unicode form
-    or ae/oe/ue spelling (`source_pattern`), and the outlet table's name for it."""
-    pattern = source_pattern(typed)
-    named = search_fold(display_name(typed))
-    return tuple(
-        name for name in names if pattern.search(search_fold(name)) or search_fold(name) == named
-    )
 
 
 def then_newest(ranked: list[Row], found: Iterable[Sequence[Any]]) -> list[Row]:
