@@ -238,7 +238,6 @@ _TABLE = (
         "Die wichtigsten Nachrichten seit deinem letzten Überblick (sonst 24 Stunden)",
         "The main news since your last digest (else the last 24 hours)",
         _digest,
-        takes_args=False,
         aliases=("überblick",),
     ),
     Command(

@@ -48,6 +48,12 @@ def _start(req: Request) -> Reply:
 
 
 def _digest(req: Request) -> Reply:
+    if req.args:
+        # `/digest gestern`: a past day's digest is the one the archive kept.
+        if parse_day(req.args.split()[0], req.today) is not None:
+            return _archive(req)
+        text = t(req.language, "extra_args", extra=req.args, example="/digest")
+        return Reply.text(text, ok=False)
     chat, now = req.ctx.chat, req.ctx.now
     zone = req.ctx.timezone
     return for_chat(
