@@ -7,6 +7,7 @@ FTS5 syntax (`AND(`, `NEAR`, `*`, quotes) or raise a syntax error.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from bisect import bisect_left
@@ -125,8 +126,13 @@ def index_text(
     lead = words(kicker) if kicker else []
     found_terms = word_terms(lead + found)
     body_terms = [t for each in found_terms for t in each]
-    compounds = {t for t in body_terms if len(t) >= MIN_COMPOUND}
-    compounds.update(t for t in title_terms if len(t) >= MIN_COMPOUND)
+    # Stored as the search index folds them (`Erdoğanregierung` → erdoganregier), so a
+    # compound is found by its part in either spelling (`Erdogan`).
+    compounds = {
+        t if t.isascii() else search_fold(t)
+        for t in itertools.chain(body_terms, title_terms)
+        if len(t) >= MIN_COMPOUND
+    }
     phrase = _joined(
         phrase_forms(heading, heading_terms), phrase_forms(found, found_terms[len(lead) :])
     )

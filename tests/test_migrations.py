@@ -15,10 +15,11 @@ import pytest
 from sqlite_utils import Database
 
 from bot.dedup import bands, signature
-from bot.query import index_text, parse_query, phrase_text
+from bot.query import index_text, parse_query, phrase_text, search_fold, text_terms
 from bot.records import NewArticle, Reply, Span
 from bot.store import Store
 from bot.store.migrations import (
+    _frozen_search_fold,
     _m006_bands,
     _m006_signature,
     _m007_index_text,
@@ -189,6 +190,13 @@ def test_m007_terms_equal_the_live_index_terms() -> None:
     frozen = _m007_index_text("Venezuelas Häuser", text)
     live = index_text("Venezuelas Häuser", text)
     assert frozen == (live.title, live.body, set(live.compounds))
+
+
+def test_m027_fold_equals_the_live_search_fold_of_index_terms() -> None:
+    """The frozen copy folds an index term as search folds it when m027 was written."""
+    text = "Erdoğanregierung Łódź Škoda Ærø Zürich Straße Καθημερινή Зеленский ёлка Nguyễn Øresund"
+    terms = text_terms(text + " " + german_text(random.Random(27), 200))
+    assert [_frozen_search_fold(t) for t in terms] == [search_fold(t) for t in terms]
 
 
 def test_m022_indexes_stored_articles_for_quoted_phrases(

@@ -8,6 +8,7 @@ import re
 import time
 import unicodedata
 import zlib
+from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -737,6 +738,40 @@ def m026_articles_by_source(db: Database) -> None:
     """Articles indexed by outlet name: `quelle:` lists the stored names first (every one, to
     match them as search folds words), which scanned every article's row."""
     db.table("articles").create_index(["source"])
+
+
+@migrations()
+def m027_compounds_folded(db: Database) -> None:
+    """Compounds are stored as the search index folds its terms (`erdoganregier`, not
+    `erdoğanregier`): a query word is looked up folded, so `Erdogan` finds the compound.
+    Spellings that fold alike become one row, their article counts added."""
+    folded: Counter[str] = Counter()
+    beyond_ascii = db.execute(
+        "SELECT stem, articles FROM compounds WHERE stem GLOB '*[^ -~]*'"
+    ).fetchall()
+    for stem, articles in beyond_ascii:
+        folded[_frozen_search_fold(str(stem))] += int(articles)
+    db.execute("DELETE FROM compounds WHERE stem GLOB '*[^ -~]*'")
+    db.conn.executemany(
+        "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)"
+        " ON CONFLICT (stem) DO UPDATE SET articles = articles + excluded.articles",
+        [(stem, stem[::-1], n) for stem, n in sorted(folded.items())],
+    )
+
+
+def _frozen_search_fold(term: str) -> str:
+    """A frozen copy of `bot.query.search_fold` as of m027 for an index term (folded already):
+    a Latin letter's diacritics removed (ğ → g), other scripts' letters kept (a test holds
+    them equal)."""
+    if term.isascii():
+        return term
+    out = []
+    for letter in term:
+        decomposed = unicodedata.normalize("NFD", letter)
+        latin = unicodedata.name(letter, "").startswith("LATIN")
+        plain = latin and len(decomposed) > 1 and decomposed[0].isascii()
+        out.append(decomposed[0] if plain else letter)
+    return re.sub("[\u0300-\u036f]", "", "".join(out))
 
 
 def migrate(db: Database) -> None:

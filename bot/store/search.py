@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.query import FORM_MARK, MIN_PART, Query, make_snippet, to_match
+from bot.query import FORM_MARK, MIN_PART, Query, make_snippet, search_fold, to_match
 from bot.records import SearchHit
 from bot.store.articles import Articles
 from bot.store.pipeline import (
@@ -197,12 +197,13 @@ class SearchIndex(SearchPipeline, Table):
             if len(root) < MIN_PART:
                 found[root] = []
                 continue
+            head = search_fold(root)  # as compounds are stored
             rows = self.db.execute(
                 "SELECT stem FROM (SELECT stem, articles FROM compounds WHERE stem > :head"
                 " AND stem < :head || char(1114111) UNION SELECT stem, articles FROM compounds"
                 " WHERE tail > :tail AND tail < :tail || char(1114111))"
                 " ORDER BY articles DESC, stem LIMIT :n",
-                {"head": root, "tail": root[::-1], "n": COMPOUNDS},
+                {"head": head, "tail": head[::-1], "n": COMPOUNDS},
             )
             found[root] = [str(r[0]) for r in rows]
         return found

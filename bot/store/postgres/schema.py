@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from bot.store.migrations import _m022_phrase_text
+from bot.store.migrations import _frozen_search_fold, _m022_phrase_text
 from bot.store.postgres.phrases import pair_numbers, phrase_vectors
 from bot.store.postgres.terms import index_row, to_tsvector_text
 
@@ -457,6 +457,24 @@ def _m026_articles_by_source(conn: psycopg.Connection[Any]) -> None:
     conn.execute("CREATE INDEX idx_articles_source ON articles (source)")
 
 
+def _m027_compounds_folded(conn: psycopg.Connection[Any]) -> None:
+    """Compounds are stored as the search index folds its terms (`erdoganregier`): a query
+    word is looked up folded, so `Erdogan` finds the compound; spellings that fold alike
+    become one row, their article counts added."""
+    rows = conn.execute("SELECT stem, articles FROM compounds WHERE stem !~ '^[[:ascii:]]*$'")
+    folded: Counter[str] = Counter()
+    for stem, articles in rows.fetchall():
+        folded[_frozen_search_fold(str(stem))] += int(articles)
+    conn.execute("DELETE FROM compounds WHERE stem !~ '^[[:ascii:]]*$'")
+    stems = sorted(folded)
+    conn.execute(
+        "INSERT INTO compounds (stem, tail, articles)"
+        " SELECT s, t, n FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS x(s, t, n)"
+        " ON CONFLICT (stem) DO UPDATE SET articles = compounds.articles + excluded.articles",
+        [stems, [s[::-1] for s in stems], [folded[s] for s in stems]],
+    )
+
+
 # (name, step) in order; a new schema change is appended here and to bot/store/migrations.py.
 STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m009_consolidated", _consolidated),
@@ -477,6 +495,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Connection[Any]], None]]] = [
     ("m024_phrase_pairs", _m024_phrase_pairs),
     ("m025_accents_of_other_scripts", _m025_accents_of_other_scripts),
     ("m026_articles_by_source", _m026_articles_by_source),
+    ("m027_compounds_folded", _m027_compounds_folded),
 ]
 
 # Tables that hold each backend's own search-index storage, not data: left out of comparisons.

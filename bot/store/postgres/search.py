@@ -381,6 +381,7 @@ class SearchIndex(SearchPipeline, Table):
         found: dict[str, list[str]] = {root: [] for root in roots}
         if not wanted:
             return found
+        heads = [search_fold(root) for root in wanted]
         rows = self._rows(
             "SELECT x.n, c.stem, t.articles FROM unnest(%(roots)s::text[], %(tails)s::text[])"
             " WITH ORDINALITY AS x(head, tail, n), LATERAL (SELECT stem, articles FROM"
@@ -390,7 +391,8 @@ class SearchIndex(SearchPipeline, Table):
             " ORDER BY articles DESC, stem LIMIT %(n)s) AS c"
             " LEFT JOIN articles_fts_terms t ON t.term = c.stem"
             " ORDER BY x.n, c.articles DESC, c.stem",
-            {"roots": wanted, "tails": [r[::-1] for r in wanted], "n": COMPOUNDS},
+            # Compounds are stored as the search index folds them.
+            {"roots": heads, "tails": [h[::-1] for h in heads], "n": COMPOUNDS},
         )
         counts: dict[str, int] = {}
         for n, stem, articles in rows:
