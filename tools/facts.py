@@ -247,6 +247,24 @@ def score(facts: list[Record], stored: dict[str, Record]) -> Counter[str]:
     return counts
 
 
+def misses(facts: list[Record], stored: dict[str, Record]) -> Iterator[str]:
+    """One line per wrong or missing title and date: what to look into (half `A` only)."""
+    for f in facts:
+        row = stored.get(str(f["id"]))
+        if row is None:
+            yield f"{f['id']}  not stored"
+            continue
+        title = str(row["title"] or "")
+        if not title_right(title, f):
+            yield f"{f['id']}  title {title!r}  want {f['title']!r}"
+        if f["published"]:
+            want = datetime.fromisoformat(str(f["published"])).astimezone(BERLIN).date()
+            got = row["published"]
+            day = datetime.fromisoformat(str(got)).astimezone(BERLIN).date() if got else None
+            if day != want:
+                yield f"{f['id']}  date {day}  want {want}"
+
+
 COLUMNS = (
     "pages",
     "stored",
@@ -272,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("dir", type=Path, help="the folder `build` wrote")
     s.add_argument("--system", action="append", required=True, metavar="NAME=COMMAND")
     s.add_argument("--half", choices=("A", "B", "all"), default="A")
+    s.add_argument("--show", action="store_true", help="list each system's misses")
     s.add_argument(
         "--as",
         dest="kind",
@@ -290,8 +309,11 @@ def main(argv: list[str] | None = None) -> None:
     print("system".ljust(12) + "".join(c.rjust(len(c) + 2) for c in COLUMNS))
     for system in args.system:
         name, _, command = system.partition("=")
-        counts = score(facts, stored_facts(command, pages))
+        stored = stored_facts(command, pages)
+        counts = score(facts, stored)
         print(name.ljust(12) + "".join(str(counts[c]).rjust(len(c) + 2) for c in COLUMNS))
+        for line in misses(facts, stored) if args.show else ():
+            print("  " + line)
 
 
 if __name__ == "__main__":
