@@ -178,10 +178,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "settings_off": ("nicht abonniert", "not subscribed"),
     "settings_need_subscription": (
-        "Die Uhrzeit gilt für den täglichen Überblick. Abonniere ihn zuerst, "
-        "zum Beispiel mit /subscribe 07:30",
-        "The time is when the daily digest comes. Subscribe first, "
-        "for example with /subscribe 07:30",
+        "Die Uhrzeit gilt für den täglichen Überblick. Abonniere ihn zuerst: {example}",
+        "The time is when the daily digest comes. Subscribe first: {example}",
     ),
     "settings_saved": ("Gespeichert.", "Saved."),
     "alert_usage": (

@@ -136,7 +136,10 @@ def test_first_reply_language_is_kept_for_digests(store: Store, now: datetime) -
 
 def test_settings_show_and_change_everything(store: Store, now: datetime) -> None:
     assert "Überblick täglich um: nicht abonniert" in say(store, now, "/settings")
-    assert "Abonniere ihn zuerst" in say(store, now, "/settings zeit 08:00")
+    # Not subscribed yet: the reader's own time, as the command to copy; a wrong time named.
+    assert "Abonniere ihn zuerst: /subscribe 20:00" in say(store, now, "/settings zeit 8pm")
+    assert "„25:00“ ist keine Uhrzeit" in say(store, now, "/settings zeit 25:00")
+    assert "Subscribe first: /subscribe 08:00" in say(store, now, "/settings time 8", language="en")
     say(store, now, "/subscribe 07:30")
     shown = say(store, now, "/settings zeit 6.15")
     assert "Überblick täglich um: 06:15 Uhr" in shown

@@ -489,12 +489,13 @@ def _set_one(req: Request, setting: Setting, value: str) -> Reply:
         else:
             req.library.chats.subscribe(replace(sub, timezone=zone), now)
     else:
-        sub = req.library.chats.subscription(chat)
-        if sub is None:
-            return Reply.text(t(req.language, "settings_need_subscription"), ok=False)
         at = _time_arg(req, value, setting.example(req.language))
         if isinstance(at, Reply):
             return at
+        sub = req.library.chats.subscription(chat)
+        if sub is None:  # the reader's own time in the example, to copy
+            text = t(req.language, "settings_need_subscription", example=f"/subscribe {at}")
+            return Reply.text(text, ok=False)
         req.library.chats.subscribe(replace(sub, time=at, more_times=()), now)
     _keep_language(req)
     return _changed(req, setting)
