@@ -87,6 +87,9 @@ _HEAD_FURNITURE = re.compile(
     | (?i:\bveröffentlicht\s*(?:am\b|:)|\bbildquelle\b|\bsymbolbild\b)
     | \b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b
     | [:|,]$
+    | ^[«‹]\s | \s[»›]$
+    | ^\(.*\)$ | ^\*
+    | (?i:https?://|\bwww\.|\b[a-z0-9-]+\.[a-z]{{2,6}}/\S|\bpost\s+author\b)
     """,
     re.VERBOSE,
 )

@@ -126,3 +126,23 @@ TEXT = (
     "Tagen folgen, kündigte ein Sprecher an.\n\nBeobachter sprachen von einem wichtigen Schritt, "
     "der aber noch viele Fragen offen lasse. Die Opposition kündigte an, den Text genau zu prüfen."
 )
+
+
+def test_pagination_links_credits_footnotes_and_links_above_the_text_are_no_headline() -> None:
+    """Over a headline, a blog's link to the post before ("« Warum …"), a credit in brackets,
+    a footnote, an embedded post's link or a "Post author" line is not taken for the title
+    with the headline as its subtitle; a Swiss quote around a headline is no pagination mark."""
+    headline = "Radwege in der Innenstadt: Was die neue Planung bringt"
+    for furniture in (
+        "« Warum die Straßenbahn im Winter langsamer fährt",
+        "Parkplätze in der Altstadt werden knapper ›",
+        "(Credits: Stadtverwaltung Musterstadt)",
+        "* ab 20 Euro Bestellwert versandkostenfrei",
+        "Neue Radspur eröffnet pic.twitter.com/AbC123xYz",
+        "Mehr dazu unter https://example.org/radwege",
+        "Post author By Anna Beispiel",
+    ):
+        page = parse_page(f"Startseite\n\n{furniture}\n\n{headline}\n\n{TEXT}")
+        assert page.title == headline, furniture
+    swiss = "«Wir müssen jetzt handeln» – Gemeinderat beschliesst Velowege"
+    assert parse_page(f"Startseite\n\n{swiss}\n\n{headline}\n\n{TEXT}").title == swiss
