@@ -71,6 +71,20 @@ def _from_match(m: re.Match[str], kind: str) -> datetime | None:
         return None
 
 
+# A year glued to the day of a second date, as a dump runs a post's two <time> elements
+# (published, then updated) together: "10. Februar 20199. Februar 2019".
+_GLUED_YEAR = re.compile(
+    r"(?<!\d)((?:1[89]|20)\d\d)(?=\d{1,2}\.\s?(?:\d{1,2}\.|(?:" + _MONTH_NAMES + r")\b))",
+    re.IGNORECASE,
+)
+
+
+def unglued(text: str) -> str:
+    """The text with a second date glued to a year set apart ("20199. Februar" → "2019 9.
+    Februar"), so both dates read."""
+    return _GLUED_YEAR.sub(r"\1 ", text) if any(c.isdigit() for c in text) else text
+
+
 def find_date(text: str) -> datetime | None:
     """The first valid date in the text, with its time when one follows; None if there is none."""
     found: list[tuple[int, datetime]] = []

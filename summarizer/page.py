@@ -27,7 +27,7 @@ from summarizer.blocks import (
     to_blocks,
 )
 from summarizer.boilerplate import is_comments_header, is_junk, is_section_break
-from summarizer.dates import find_date, is_dateline, is_stamp
+from summarizer.dates import STAMP_CHARS, find_date, is_dateline, is_stamp, unglued
 from summarizer.german import LABEL_PARTICLES, normalize
 from summarizer.kickers import (
     KICKER_WORDS,
@@ -149,6 +149,18 @@ HEAD_ABOVE = 3
 # How far above the headline the article's stamp (its date, often with the byline) may stand,
 # the nearest taken.
 STAMP_ABOVE = 10
+# How far below the text a labelled publication date ("Veröffentlicht am: 6. August 2009", a
+# blog post's foot) may stand.
+FOOT_REACH = 8
+# A label that says a date is the publication's: "Veröffentlicht am", "Erscheinungsdatum:",
+# "Datum:", "Dieser Beitrag wurde am … veröffentlicht" (an update's date is another's).
+_PUBLISHED_LABEL = re.compile(
+    r"\b(?:veröffentlicht|publiziert|erschienen|erscheinungsdatum|datum|geschrieben)\b",
+    re.IGNORECASE,
+)
+_THIS_POST = re.compile(r"^Diese[rs]?\s+(?:Beitrag|Artikel|Eintrag|Text)\s+(?:wurde|stammt)\b")
+# The label stands at the start of its line.
+STAMP_LABEL_CHARS = 40
 # A date that opens the first paragraph stands before its dash, within this many characters.
 OPENING_DATE_CHARS = 60
 _OPENING_DASH = re.compile(r"\s[-–—]\s")
@@ -392,8 +404,11 @@ def parse_dump(text: str, model: BlockModel | None) -> PageDump:
     layout, _, _ = read_dump(raw, read=read)
     kept = sorted(layout.kept) if model is None else kept_blocks(layout, model)
     reading, found_title, published = read_dump(raw, for_reader=True, read=read)
-    # The reader's headline is no body text, where the layout took another line for it.
-    kept = [i for i in kept if i != reading.title_index]
+    # The reader's headline is no body text, where the layout took another line for it, nor
+    # is a stamp between it and the text ("12. Oktober 202314. Oktober 2023 von Petra").
+    head = reading.title_index
+    opens = next((i for i in kept if i > head and read[1][i].words >= LEAD_MIN_WORDS), head)
+    kept = [i for i in kept if i != head and not (head < i < opens and _is_stamp_line(raw[i]))]
     kicker = find_kicker(reading.blocks, reading.title_index, kept)
     if not kicker:
         kicker, found_title = run_on_kicker(found_title)
@@ -598,7 +613,9 @@ def _publication_time(
     kept: Collection[int],
 ) -> datetime | None:
     """When the article was published, from the lines around its headline at `title_index`;
-    `start` is the text's first block below the headline and its standfirst."""
+    `start` is the text's first block below the headline and its standfirst. A post's two
+    dates run together ("10. Februar 20199. Februar 2019") are read apart."""
+    raw = [unglued(block) for block in raw]
     head = raw[max(title_index, 0) : start]
     published = next((d for d in map(find_date, head) if d is not None), None)
     if published is None and title_index > 0:
@@ -619,7 +636,28 @@ def _publication_time(
         # A stamp further up the page's head (a blog's date over its title, an author box).
         above = raw[max(title_index - STAMP_ABOVE, 0) : title_index]
         published = next((d for d in map(stamp_date, reversed(above)) if d is not None), None)
+    if published is None and title_index >= 0:
+        # A date labelled as the publication's, in the text or just below it (a post's foot).
+        below = raw[title_index + 1 : end + FOOT_REACH]
+        published = next((d for d in map(labelled_date, below) if d is not None), None)
     return published
+
+
+def _is_stamp_line(block: str) -> bool:
+    return "\n" not in block.strip() and is_stamp(unglued(block))
+
+
+def labelled_date(block: str) -> datetime | None:
+    """The date of a line that says it is the publication's ("Veröffentlicht am: 6. August
+    2009", "Datum: 19.11.2021 | Autor: …", "Dieser Beitrag wurde am … veröffentlicht")."""
+    line = " ".join(block.split())
+    if _THIS_POST.match(line) and _PUBLISHED_LABEL.search(line):
+        return find_date(line)
+    # The label and its date in one part of a line of parts ("… | Autor: … | Quelle: …").
+    for part in line[:STAMP_CHARS].split("|"):
+        if _PUBLISHED_LABEL.search(part[:STAMP_LABEL_CHARS]) and is_stamp(part):
+            return find_date(part)
+    return None
 
 
 def _is_credit(text: str) -> bool:
@@ -642,7 +680,7 @@ def _fits_layout(block: Block, raw: str) -> bool:
 def may_be_title(block: Block, raw: str) -> bool:
     """True for a headline-like line that is no date line, byline, credit, time, player control
     or share notice: the lines a page's head sets around its headline."""
-    text = " ".join(raw.split())
+    text = unglued(" ".join(raw.split()))
     return _fits_layout(block, text) and not _HEAD_FURNITURE.search(text)
 
 

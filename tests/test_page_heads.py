@@ -146,3 +146,19 @@ def test_pagination_links_credits_footnotes_and_links_above_the_text_are_no_head
         assert page.title == headline, furniture
     swiss = "«Wir müssen jetzt handeln» – Gemeinderat beschliesst Velowege"
     assert parse_page(f"Startseite\n\n{swiss}\n\n{headline}\n\n{TEXT}").title == swiss
+
+
+def test_a_posts_two_dates_run_together_date_it_by_the_first(store: Store) -> None:
+    # "12. Oktober 202314. Oktober 2023 von Petra": published, then updated, with no space.
+    latest = _latest_of(store, "gartenblog-hochbeet.txt")
+    assert "Hochbeet im Herbst: was jetzt noch gepflanzt werden kann" in latest
+    assert "12.10.2023" in latest
+    assert "ohne Datum" not in latest
+    assert "202314" not in say(store, "/article 1")  # the stamp is no text
+
+
+def test_a_publication_date_said_below_the_text_dates_the_article(store: Store) -> None:
+    # "Dieser Beitrag wurde am Sonntag, 19. November 2023 um 10:15 Uhr veröffentlicht …"
+    latest = _latest_of(store, "vereinsblog-jahresfeier.txt")
+    assert "19.11.2023 10:15" in latest
+    assert "ohne Datum" not in latest
