@@ -93,6 +93,12 @@ _HEAD_FURNITURE = re.compile(
     """,
     re.VERBOSE,
 )
+# A video or audio player's own line.
+_PLAYER = re.compile(
+    r"^(?:autoplay|weitere\s+videos|video|audio|\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}|"
+    r"aktuelle\s+zeit\s*:?.*)$",
+    re.IGNORECASE,
+)
 # A kicker run into its headline: a few words without the punctuation that ends a phrase, then
 # a word that only starts a sentence with a capital ("Das", "Warum", "Statt").
 _RUN_ON_KICKER = re.compile(
@@ -543,7 +549,7 @@ def read_dump(
     fits, candidates = (may_be_title, unmarked) if for_reader else (_fits_layout, blocks)
     for spare_captions in (True, False) if for_reader else (False,):
         for i in range(start - 1, max(start - TITLE_REACH, -1), -1):
-            caption = spare_captions and i + 1 < len(raw) and _is_credit(raw[i + 1])
+            caption = spare_captions and i + 1 < len(raw) and _is_credit_or_player(raw[i + 1])
             if fits(candidates[i], raw[i]) and not caption:
                 found_title, title_index = raw[i], i
                 break
@@ -658,6 +664,12 @@ def labelled_date(block: str) -> datetime | None:
         if _PUBLISHED_LABEL.search(part[:STAMP_LABEL_CHARS]) and is_stamp(part):
             return find_date(part)
     return None
+
+
+def _is_credit_or_player(text: str) -> bool:
+    """A photo's credit or a video player's line ("autoplay", "0:00 / 0:00"): the line above
+    it is the photo's caption or the video's title."""
+    return _is_credit(text) or bool(_PLAYER.match(" ".join(text.split())))
 
 
 def _is_credit(text: str) -> bool:

@@ -162,3 +162,14 @@ def test_a_publication_date_said_below_the_text_dates_the_article(store: Store) 
     latest = _latest_of(store, "vereinsblog-jahresfeier.txt")
     assert "19.11.2023 10:15" in latest
     assert "ohne Datum" not in latest
+
+
+def test_a_video_title_over_its_player_is_not_the_headline() -> None:
+    # A video box between the head and the text: its title stands over "autoplay".
+    headline = "Neue Funde im Regenwald: Forscher entdecken vergessene Städte"
+    for player in ("autoplay", "0:00 / 2:13", "Aktuelle Zeit: 0:00"):
+        dump = (
+            f"Startseite\n\nPanorama\n\n{headline}\n\nVon Anna Beispiel\n\n05.11.2025, 18:00 Uhr"
+            f"\n\nArchäologie: Die spannendsten Funde des Jahres\n\n{player}\n\n{TEXT}"
+        )
+        assert parse_page(dump).title == headline, player
