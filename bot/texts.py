@@ -119,6 +119,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "day_range": ("{first} bis {last}", "{first} to {last}"),
     "days_lone": ("{days}", "on {days}"),
+    "days_every": ("jeden Tag", "every day"),
+    "days_unclear": (
+        "„{value}“: von welchem bis zu welchem Tag? Beispiel: /subscribe 07:30 Mo-Fr",
+        "“{value}”: from which day to which? Example: /subscribe 07:30 mon-fri",
+    ),
     "and": (" und ", " and "),
     "subscribe_too_many": (
         "Höchstens {limit} Uhrzeiten am Tag. Beispiel: {example}",
@@ -547,7 +552,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your settings (change with the command below each):",
     ),
     "setting_language": ("Sprache", "Language"),
-    "setting_time": ("Überblick täglich um", "Daily digest at"),
+    "setting_time": ("Überblick", "Digest"),
     "setting_zone": ("Zeitzone", "Time zone"),
     "setting_stories": ("Meldungen pro Überblick", "Stories per digest"),
     "setting_sentences": ("Sätze pro Meldung", "Sentences per story"),

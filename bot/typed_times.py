@@ -134,15 +134,22 @@ def days_of(cron: str) -> list[list[int]]:
     return runs
 
 
-def parse_days(words: list[str]) -> tuple[str | None, list[str]]:
+def parse_days(words: list[str]) -> tuple[str | None, list[str], str]:
     """The days named among the words as CronTrigger's day_of_week (None: none named; "" every
-    day), and the other words: `Mo-Fr`, `Mo bis Fr`, `Sa So`, `am Wochenende`, `täglich`."""
+    day), the other words, and a range that names one end only (`Mo bis`, `bis Fr`; else ""):
+    `Mo-Fr`, `Mo bis Fr`, `Sa So`, `am Wochenende`, `täglich`."""
     days: set[int] | None = None
     rest: list[str] = []
+    unclear = ""
     i = 0
     while i < len(words):
         span = _day_span(words[i])
+        ranging = words[i].casefold() in DAY_RANGE_WORDS
         if span is None:
+            next_day = i + 1 < len(words) and _weekday(words[i + 1]) is not None
+            after_day = i > 0 and _weekday(words[i - 1]) is not None
+            if ranging and (next_day or after_day) and not unclear:
+                unclear = " ".join(words[i - 1 : i + 1] if after_day else words[i : i + 2])
             rest.append(words[i])
             i += 1
             continue
@@ -157,7 +164,7 @@ def parse_days(words: list[str]) -> tuple[str | None, list[str]]:
             rest.pop()  # `am Montag`, `on Mondays`
         days = (days or set()) | span
         i += 1
-    return (None if days is None else cron_days(frozenset(days))), rest
+    return (None if days is None else cron_days(frozenset(days))), rest, unclear
 
 
 # Times as people say them in German: "halb acht", "viertel nach sieben", "7 uhr morgens".

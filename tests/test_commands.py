@@ -135,14 +135,14 @@ def test_first_reply_language_is_kept_for_digests(store: Store, now: datetime) -
 
 
 def test_settings_show_and_change_everything(store: Store, now: datetime) -> None:
-    assert "Überblick täglich um: nicht abonniert" in say(store, now, "/settings")
+    assert "Überblick: nicht abonniert" in say(store, now, "/settings")
     # Not subscribed yet: the reader's own time, as the command to copy; a wrong time named.
     assert "Abonniere ihn zuerst: /subscribe 20:00" in say(store, now, "/settings zeit 8pm")
     assert "„25:00“ ist keine Uhrzeit" in say(store, now, "/settings zeit 25:00")
     assert "Subscribe first: /subscribe 08:00" in say(store, now, "/settings time 8", language="en")
     say(store, now, "/subscribe 07:30")
     shown = say(store, now, "/settings zeit 6.15")
-    assert "Überblick täglich um: 06:15 Uhr" in shown
+    assert "Überblick: 06:15 Uhr, jeden Tag" in shown
     assert "Zeitzone: Europe/Vienna" in say(store, now, "/settings zone Europe/Vienna")
     assert "Meldungen pro Überblick: 8" in say(store, now, "/settings meldungen 8")
     assert "Sätze pro Meldung: 3" in say(store, now, "/settings sätze 3")
@@ -549,9 +549,25 @@ def test_subscribe_reads_the_days_as_readers_write_them(
     subscription = store.chats.subscription(CHAT)
     assert subscription is not None
     assert subscription.days == days
-    if days:  # the settings say the days too ("Überblick täglich um: 07:30 Uhr" when every day)
+    if days:  # the settings say the days too ("Überblick: 07:30 Uhr, jeden Tag" when every day)
         shown = said.split(" um ")[0].split(" at ")[0]
         assert shown in say(store, now, "/settings", language=language)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reply"),
+    [
+        ("/abo 18 Uhr Mo bis", "„Mo bis“: von welchem bis zu welchem Tag? Beispiel: /subscribe"),
+        ("/abo 7:30 bis Fr", "„bis Fr“: von welchem bis zu welchem Tag?"),
+        ("/subscribe 7:30 mon to", "“mon to”: from which day to which? Example: /subscribe"),
+    ],
+)
+def test_subscribe_asks_for_the_other_end_of_a_range_of_days(
+    store: Store, now: datetime, typed: str, reply: str
+) -> None:
+    answer = say(store, now, typed, language="de" if "/abo" in typed else "en")
+    assert answer.startswith(reply), answer
+    assert store.chats.subscription(CHAT) is None
 
 
 def test_a_digest_on_chosen_days_comes_on_those_days_only(store: Store, now: datetime) -> None:
@@ -761,7 +777,7 @@ def test_the_chats_zone_needs_no_digest_and_outlives_unsubscribe(seeded_store: S
     assert store.chats.subscription(CHAT).timezone == "Asia/Tokyo"  # type: ignore[union-attr]
     say(store, LATE, "/unsubscribe")
     shown = say(store, LATE, "/settings")
-    assert "Überblick täglich um: nicht abonniert\n  /subscribe 07:30" in shown
+    assert "Überblick: nicht abonniert\n  /subscribe 07:30" in shown
     assert "Zeitzone: Asia/Tokyo" in shown
     assert "dpa, 02.11.2025 17:13" in say(store, LATE, "/latest")
     assert "08:00 Uhr (Asia/Tokyo)" in say(store, LATE, "/subscribe 08:00")
@@ -917,17 +933,17 @@ def test_settings_time_takes_a_time_said_in_words_like_subscribe(
 ) -> None:
     say(store, now, "/subscribe 07:00")
     assert say(store, now, "/einstellungen zeit halb acht") == (
-        "Gespeichert. Überblick täglich um: 07:30 Uhr"
+        "Gespeichert. Überblick: 07:30 Uhr, jeden Tag"
     )
     assert say(store, now, "/settings zeit um 7 uhr abends") == (
-        "Gespeichert. Überblick täglich um: 19:00 Uhr"
+        "Gespeichert. Überblick: 19:00 Uhr, jeden Tag"
     )
     assert say(store, now, "/settings zeit halb zwanzig") == (
         "„halb zwanzig“ ist keine Uhrzeit: Stunden 00 bis 23, Minuten 00 bis 59. "
         "Beispiel: /settings zeit 07:30"
     )
     say(store, now, "/settings language en")
-    assert say(store, now, "/settings time at 7pm") == "Saved. Daily digest at: 19:00"
+    assert say(store, now, "/settings time at 7pm") == "Saved. Digest: 19:00, every day"
     assert say(store, now, "/settings time halb zwanzig") == (
         "“halb zwanzig” is not a time of day: hours 00 to 23, minutes 00 to 59. "
         "Example: /settings time 07:30"

@@ -133,9 +133,9 @@ def when_text(language: str, times: tuple[str, ...], days: str) -> str:
 
 
 def times_text(language: str, times: tuple[str, ...], days: str) -> str:
-    """The settings' value: `07:00 und 18:00 Uhr`, with the days when not every day."""
+    """The settings' value: `07:00 und 18:00 Uhr, jeden Tag`, `07:30 Uhr, montags bis freitags`."""
     at = t(language, "at_time", time=_joined(language, times))
-    return at + (", " + days_text(language, days) if days else "")
+    return f"{at}, {days_text(language, days) if days else t(language, 'days_every')}"
 
 
 def _subscribe(req: Request) -> Reply:
@@ -143,7 +143,10 @@ def _subscribe(req: Request) -> Reply:
     typed = req.args.replace(",", " ").split()
     tokens = [w for w in typed if w.casefold() not in TIME_FILLERS]
     at_once = any(w.casefold() in NOW_WORDS for w in tokens)
-    days, rest = parse_days([w for w in tokens if w.casefold() not in NOW_WORDS])
+    days, rest, unclear = parse_days([w for w in tokens if w.casefold() not in NOW_WORDS])
+    if unclear:
+        text = t(req.language, "days_unclear", value=unclear)
+        return Reply.text(text, ok=False)
     sub = req.library.chats.subscription(req.ctx.chat)
     example = t(req.language, "subscribe_example")
     times: list[str] = []
