@@ -117,7 +117,7 @@ class DigestPlan:
     settings: ChatSettings
     day: date
     zone: str
-    until: datetime | None = None
+    until: datetime | None = None  # only a calendar day's plan has an end
 
 
 def window_since(last_digest: datetime | None, now: datetime) -> datetime:
@@ -255,8 +255,10 @@ def for_chats(
             digest = pool._cuts.get((plan, now))
             if digest is None:
                 digest = pool._cuts[plan, now] = pool.cut(plan, now)
-            # Quiet and with previews as the chat chose, however the digest reaches it.
-            reply = as_push(render_digest(digest, lang, plan.zone), plan.settings)
+            # Quiet and with previews as the chat chose, however the digest reaches it; a closed
+            # window is one calendar day (`plan_day`).
+            shown = render_digest(digest, lang, plan.zone, calendar_day=plan.until is not None)
+            reply = as_push(shown, plan.settings)
             if due is not None:
                 reply = late_note(reply, due, plan.zone, lang)
             known = pool._replies[key] = (digest, reply)
@@ -271,10 +273,16 @@ def for_chat(
     default_zone: str,
     fresh: bool = False,
     language: str | None = None,
+    day: date | None = None,
 ) -> ChatDigest:
     """The digest a chat gets now: since its last digest (`fresh`: the last 24 hours, as
-    `/digest` shows), with its settings, dated in its zone; the same cut the scheduler sends."""
-    plan = plan_chat(source, chat, now, default_zone=default_zone, fresh=fresh)
+    `/digest` shows), with its settings, dated in its zone; the same cut the scheduler sends.
+    With a `day`: that calendar day's news in the chat's zone (`/digest gestern`)."""
+    if day is None:
+        plan = plan_chat(source, chat, now, default_zone=default_zone, fresh=fresh)
+    else:
+        settings = source.chats.settings(chat)
+        plan = plan_day(day, settings.zone or default_zone, settings)
     pool = load_pool(source, [plan], now)
     return next(for_chats(pool, {chat: plan}, now, language=language))
 

@@ -700,6 +700,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Der Überblick vom {day} hat nur eine Seite: /archiv {day}",
         "The digest of {day} has only one page: /archive {day}",
     ),
+    "digest_bad_day": (
+        "„{value}“ ist kein Tag. Beispiel: /digest gestern oder /digest 2.1.2026",
+        "“{value}” is not a day. Example: /digest yesterday or /digest 2026-01-02",
+    ),
     "archive_bad_date": (
         "„{value}“ ist kein Datum. Beispiel: /archiv 2.1.2026 oder /archiv gestern",
         "“{value}” is not a date. Example: /archive 2026-01-02 or /archive yesterday",

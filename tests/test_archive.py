@@ -56,11 +56,6 @@ async def test_archive_shows_the_digest_of_a_day_exactly_as_sent(store: Store) -
     assert ask(store, "/archiv 10.11.25", later) == text  # a two-digit year
     assert ask(store, "/archiv", later) == text  # no date: the latest
     assert ask(store, "/archiv gestern", SENT_AT + timedelta(days=1)) == text
-    # Asked of /digest, a past day's digest is the one the archive kept, in every spelling.
-    for typed in ("/digest gestern", "/überblick gestern", "/ueberblick 10.11.", "!digest gestern"):
-        assert ask(store, typed, SENT_AT + timedelta(days=1)) == text, typed
-    wrong = ask(store, "/überblick morgenfrüh", later)
-    assert wrong == "Mit „morgenfrüh“ kann ich hier nichts anfangen. Beispiel: /digest"
 
 
 async def test_two_digest_times_keep_both_digests_of_the_day(store: Store) -> None:

@@ -747,7 +747,7 @@ def test_every_name_resolves_to_its_own_command_and_no_name_is_shared() -> None:
     assert digest.command is COMMANDS["digest"]
 
 
-@pytest.mark.parametrize("command", ["/digest", "/alerts", "/unsubscribe"])
+@pytest.mark.parametrize("command", ["/alerts", "/unsubscribe", "/sources", "/id"])
 def test_a_command_without_arguments_names_what_it_cannot_use(
     store: Store, now: datetime, command: str
 ) -> None:
@@ -948,3 +948,26 @@ def test_settings_time_takes_a_time_said_in_words_like_subscribe(
         "“halb zwanzig” is not a time of day: hours 00 to 23, minutes 00 to 59. "
         "Example: /settings time 07:30"
     )
+
+
+@pytest.mark.parametrize(
+    "spelling", ["/digest {day}", "/überblick {day}", "/ueberblick {day}", "!digest {day}"]
+)
+def test_digest_of_a_day_brings_that_days_news_as_the_chats_digest_would(
+    seeded_store: Store, now: datetime, spelling: str
+) -> None:
+    """`/digest 2.11.2025` is that calendar day's news in the chat's zone, with its settings;
+    `/digest gestern` the day before today; a word that is no day is named."""
+    store = seeded_store
+    day = say(store, now, spelling.format(day="2.11.2025"))
+    assert day.startswith("Nachrichten vom 02.11.2025"), day
+    assert "Kreml fordert" in day
+    assert "Russland erwägt" not in day  # dated 10.11.2025
+    assert "Russland erwägt" in say(store, now, spelling.format(day="heute"))  # 10.11.2025
+    nothing = say(store, now, spelling.format(day="gestern"))
+    assert nothing == "Nachrichten vom 09.11.2025\n\nFür diesen Tag sind keine Artikel gespeichert."
+    assert say(store, now, spelling.format(day="morgenfrüh")) == (
+        "„morgenfrüh“ ist kein Tag. Beispiel: /digest gestern oder /digest 2.1.2026"
+    )
+    english = say(store, now, spelling.format(day="2025-11-02"), language="en")
+    assert english.startswith("News of 2025-11-02"), english

@@ -234,9 +234,11 @@ _TABLE = (
     Command("help", ("", ""), "Alle Befehle", "Every command", _help, aliases=("hilfe",)),
     Command(
         "digest",
-        ("", ""),
-        "Die wichtigsten Nachrichten seit deinem letzten Überblick (sonst 24 Stunden)",
-        "The main news since your last digest (else the last 24 hours)",
+        ("[TAG]", "[DAY]"),
+        "Die wichtigsten Nachrichten seit deinem letzten Überblick (sonst 24 Stunden); "
+        "mit Tag die Nachrichten dieses Tages, z. B. /digest gestern",
+        "The main news since your last digest (else the last 24 hours); with a day that "
+        "day's news, e.g. /digest yesterday",
         _digest,
         aliases=("überblick",),
     ),

@@ -48,16 +48,15 @@ def _start(req: Request) -> Reply:
 
 
 def _digest(req: Request) -> Reply:
-    if req.args:
-        # `/digest gestern`: a past day's digest is the one the archive kept.
-        if parse_day(req.args.split()[0], req.today) is not None:
-            return _archive(req)
-        text = t(req.language, "extra_args", extra=req.args, example="/digest")
-        return Reply.text(text, ok=False)
+    day = parse_day(req.args, req.today) if req.args else None
+    if req.args and (day is None or not is_known_day(day)):
+        # `/digest gestern` is that day's news, as the chat's digest would bring them.
+        key = "digest_bad_day" if day is None else "date_range"
+        return Reply.text(t(req.language, key, value=req.args), ok=False)
     chat, now = req.ctx.chat, req.ctx.now
     zone = req.ctx.timezone
     return for_chat(
-        req.library, chat, now, default_zone=zone, fresh=True, language=req.language
+        req.library, chat, now, default_zone=zone, fresh=True, language=req.language, day=day
     ).reply
 
 
