@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cli.texts import say
 from bot.records import Article, Feed, Subscription, known_source, to_iso
-from bot.render import shown_time
+from bot.render import shown_time, times_text
 from bot.schedule import next_digest_at
 from bot.store import FailedDelivery, Stats, Storage, is_postgres, show_target, sqlite_path
 from bot.texts import t
@@ -34,6 +34,9 @@ class NextDigest:
     time: str
     timezone: str
     at: datetime | None
+    # Every time of day and the days (CronTrigger's day_of_week, "" every day).
+    times: tuple[str, ...] = ()
+    days: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ def next_digest(sub: Subscription, now: datetime) -> NextDigest:
     except (ValueError, LookupError) as exc:  # a zone or time the trigger refuses
         log.warning("event=bad_subscription chat=%s error=%r", sub.chat, str(exc))
         at = None
-    return NextDigest(sub.chat, sub.time, sub.timezone, at)
+    return NextDigest(sub.chat, sub.time, sub.timezone, at, sub.times, sub.days)
 
 
 def collect_status(store: Storage, db_path: str, now: datetime) -> Status:
@@ -174,7 +177,8 @@ def render_status(status: Status, now: datetime, language: str = "de", zone: str
             if local
             else say(lang, "status_cannot_fire")
         )
-        lines.append(f"  {nd.chat}  {nd.time} {nd.timezone} → {when}")
+        planned = times_text(lang, nd.times or (nd.time,), nd.days)
+        lines.append(f"  {nd.chat}  {planned} ({nd.timezone}) → {when}")
     lines.append(f"{labels['status_failed']}  {status.failed_count}")
     for d in status.failed_deliveries:
         state = d.status or say(lang, "status_no_status")

@@ -25,6 +25,7 @@ from bot.records import (
     known_source,
 )
 from bot.texts import t
+from bot.typed_times import days_of
 
 # Telegram rejects a message over 4096 characters after entity parsing; it counts UTF-16 code
 # units, and we measure the HTML itself, which is never shorter than the parsed text.
@@ -321,3 +322,37 @@ def render_digest(
         if story.article_ids:
             paragraphs.append((Span(f"→ /article {story.article_ids[0]}"),))
     return Reply(tuple(paragraphs))
+
+
+def _joined(language: str, times: tuple[str, ...]) -> str:
+    if len(times) == 1:
+        return times[0]
+    return t(language, "and").join([", ".join(times[:-1]), times[-1]])
+
+
+def days_text(language: str, days: str) -> str:
+    """`montags bis freitags`, `samstags und sonntags`, `on Mondays and Fridays` ("": every day)."""
+    lone, ends = t(language, "day_lone").split(), t(language, "day_end").split()
+    runs = days_of(days)
+    parts = [
+        t(language, "day_range", first=ends[run[0]], last=ends[run[-1]])
+        if len(run) > 2
+        else _joined(language, tuple(lone[d] for d in run))
+        for run in runs
+    ]
+    text = _joined(language, tuple(parts))
+    return text if any(len(run) > 2 for run in runs) else t(language, "days_lone", days=text)
+
+
+def when_text(language: str, times: tuple[str, ...], days: str) -> str:
+    """`jeden Tag um 07:00 und 18:00 Uhr`, `Monday to Friday at 07:00`."""
+    at = _joined(language, times)
+    if not days:
+        return t(language, "days_all", time=at)
+    return t(language, "days_at", days=days_text(language, days), time=at)
+
+
+def times_text(language: str, times: tuple[str, ...], days: str) -> str:
+    """The settings' value: `07:00 und 18:00 Uhr, jeden Tag`, `07:30 Uhr, montags bis freitags`."""
+    at = t(language, "at_time", time=_joined(language, times))
+    return f"{at}, {days_text(language, days) if days else t(language, 'days_every')}"

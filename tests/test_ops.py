@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def test_status_reports_ingest_feeds_digests_and_failures(seeded_db: Path, now: 
         store.feeds.feed_failed(feed.id, "HTTP 503", now, now + timedelta(hours=1))
         store.feeds.add_feed("https://example.com/ok.xml", now)
         store.chats.subscribe(Subscription("telegram:1", "07:00", "Europe/Berlin"), now)
+        weekdays = Subscription("telegram:3", "07:00", "Europe/Berlin", days="mon-fri")
+        store.chats.subscribe(replace(weekdays, more_times=("18:00",)), now)
         store.db.table("deliveries").insert_all(
             [
                 {"chat": "telegram:1", "digest_date": "2025-11-09", "sent": now.isoformat(),
@@ -75,18 +78,22 @@ def test_status_reports_ingest_feeds_digests_and_failures(seeded_db: Path, now: 
     assert status.stats.articles == 2
     assert [f.url for f in status.feed_problems] == ["https://example.org/rss"]
     assert [(d.chat, d.at) for d in status.next_digests] == [
-        ("telegram:1", datetime(2025, 11, 11, 6, 0, tzinfo=UTC))
+        ("telegram:3", datetime(2025, 11, 10, 17, 0, tzinfo=UTC)),
+        ("telegram:1", datetime(2025, 11, 11, 6, 0, tzinfo=UTC)),
     ]
     assert [(d.chat, d.status) for d in status.failed_deliveries] == [("telegram:2", "gone")]
     text = render_status(status, now, "en")
     assert "https://example.org/rss  failed 1×, retrying: HTTP 503" in text
     assert ", 0 failing" in text  # one failed poll is "retrying", as in /stats and /feeds
-    assert "telegram:1  07:00 Europe/Berlin → 2025-11-11 07:00 CET (in 18 h)" in text
+    assert "telegram:1  07:00, every day (Europe/Berlin) → 2025-11-11 07:00 CET (in 18 h)" in text
+    # Every time of day and the days, as the chat's settings show them.
+    assert "telegram:3  07:00 and 18:00, Monday to Friday (Europe/Berlin) → 2025-11-10" in text
     assert "telegram:2  2025-11-10  gone: bot was blocked by the user" in text
     assert "articles      2 from 2 sources" in text
     german = render_status(status, now, "de")
     assert "https://example.org/rss  1× fehlgeschlagen, wird wiederholt: HTTP 503" in german
     assert "(in 18 Std.)" in german
+    assert "telegram:3  07:00 und 18:00 Uhr, montags bis freitags (Europe/Berlin)" in german
     assert "Artikel             2 aus 2 Quellen" in german
 
 

@@ -19,9 +19,9 @@ from bot.digest import for_chat
 from bot.query import MAX_WORDS
 from bot.quiet import parse_quiet
 from bot.records import Reply, Span, Subscription
+from bot.render import times_text, when_text
 from bot.texts import LANGUAGES, t
 from bot.typed_times import (
-    days_of,
     is_spoken_time,
     looks_like_time,
     parse_clock,
@@ -102,40 +102,6 @@ def _spoken_prefix(words: list[str]) -> list[str]:
 
 
 _NEEDS_HOUR = frozenset({"halb", "viertel", "dreiviertel", "vor", "nach", "um"})
-
-
-def _joined(language: str, times: tuple[str, ...]) -> str:
-    if len(times) == 1:
-        return times[0]
-    return t(language, "and").join([", ".join(times[:-1]), times[-1]])
-
-
-def days_text(language: str, days: str) -> str:
-    """`montags bis freitags`, `samstags und sonntags`, `on Mondays and Fridays` ("": every day)."""
-    lone, ends = t(language, "day_lone").split(), t(language, "day_end").split()
-    runs = days_of(days)
-    parts = [
-        t(language, "day_range", first=ends[run[0]], last=ends[run[-1]])
-        if len(run) > 2
-        else _joined(language, tuple(lone[d] for d in run))
-        for run in runs
-    ]
-    text = _joined(language, tuple(parts))
-    return text if any(len(run) > 2 for run in runs) else t(language, "days_lone", days=text)
-
-
-def when_text(language: str, times: tuple[str, ...], days: str) -> str:
-    """`jeden Tag um 07:00 und 18:00 Uhr`, `Monday to Friday at 07:00`."""
-    at = _joined(language, times)
-    if not days:
-        return t(language, "days_all", time=at)
-    return t(language, "days_at", days=days_text(language, days), time=at)
-
-
-def times_text(language: str, times: tuple[str, ...], days: str) -> str:
-    """The settings' value: `07:00 und 18:00 Uhr, jeden Tag`, `07:30 Uhr, montags bis freitags`."""
-    at = t(language, "at_time", time=_joined(language, times))
-    return f"{at}, {days_text(language, days) if days else t(language, 'days_every')}"
 
 
 def _subscribe(req: Request) -> Reply:
