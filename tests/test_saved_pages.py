@@ -86,3 +86,27 @@ def test_summarize_reads_a_saved_page_as_ingest_does(tmp_path: Path) -> None:
     empty = newsbot("summarize", str(tmp_path / "kaputt.html"))
     assert empty.returncode == 1
     assert "kein Artikeltext gefunden" in empty.stderr
+
+
+def test_a_saved_pages_title_loses_the_site_name_after_it(store: Store, tmp_path: Path) -> None:
+    """A page's og:title often ends in the site's name ("… | MDR.DE", "… - WELT", "… -
+    www.example.de"); the headline shown is the title without it."""
+    page = (SAVED / "sturmflut-hamburg.html").read_text(encoding="utf-8")
+    headline = "Sturmflut: Hamburger Fischmarkt erneut überflutet"
+    cases = {
+        "mdr.html": ("… | MDR.DE", "MDR.DE"),
+        "welt.html": ("… - WELT", "welt.de"),
+        "blog.html": ("… - www.beispiel-blog.de", "Beispiel-Blog"),
+    }
+    for name, (tail, site) in cases.items():
+        title = tail.replace("…", headline)
+        saved = page.replace(f'og:title" content="{headline}"', f'og:title" content="{title}"')
+        saved = saved.replace(
+            f"<title>{headline} | tagesschau.de</title>", f"<title>{title}</title>"
+        )
+        saved = saved.replace('content="tagesschau.de"', f'content="{site}"')
+        (tmp_path / name).write_text(saved, encoding="utf-8")
+    for result in ingest_paths(store, sorted(tmp_path.iterdir()), NOW, workers=0):
+        shown = say(store, f"/article {result.article_id}")
+        head = shown.split("\n", 1)[0].split(" <https://", 1)[0]  # the title, then its link
+        assert head.endswith(headline), (result.path, head)

@@ -21,6 +21,7 @@ from trafilatura.settings import set_date_params
 from bot.errors import BadInput
 from bot.ingest.article import to_article
 from bot.ingest.fetch import Fetched, Fetcher, FetchError
+from bot.outlets import outlets, registered_domain
 from bot.records import NewArticle
 from summarizer import DATES_ZONE
 
@@ -68,6 +69,30 @@ class PageText:
     site: str | None = None
 
 
+# A page title's last part after a bar or dash set apart by spaces: "… - WELT", "… | MDR.DE".
+_TITLE_TAIL = re.compile(r"\s+[-|–—·»:]\s+(?P<tail>(?:(?!\s[-|–—·»:]\s).){1,60})$")
+
+
+def without_site_name(title: str, site: str | None, url: str | None) -> str:
+    """A page title without the site's name after it ("… - WELT", "… | MDR.DE", "… -
+    www.example.de"): the page's own site name, the outlet the table gives its address or
+    knows by that name, or a domain."""
+    m = _TITLE_TAIL.search(title)
+    if m is None or len(title[: m.start()].split()) < 2:
+        return title
+    tail = m["tail"].strip()
+    table = outlets()
+    own = {n.casefold() for n in (site, table.of_url(url)) if n}
+    if tail.casefold() in own or table.display(tail) or _is_domain(tail):
+        return title[: m.start()].rstrip()
+    return title
+
+
+def _is_domain(text: str) -> bool:
+    """`MDR.DE`, `www.example.de`: a host name, not words."""
+    return " " not in text and registered_domain(text) is not None
+
+
 def extract(html: str) -> PageText | None:
     """The main text of an HTML page without navigation, teasers or comments.
 
@@ -91,6 +116,10 @@ def extract(html: str) -> PageText | None:
     lines = [line.strip() for line in (document.text or "").splitlines() if line.strip()]
     if lines and title and lines[0] == title:
         lines = lines[1:]  # trafilatura repeats the <h1> as the first line
+    site = (document.sitename or "").strip() or None
+    url = (document.url or "").strip()
+    if title:
+        title = without_site_name(title, site, url)
     published = None
     if document.date:
         try:
@@ -101,13 +130,12 @@ def extract(html: str) -> PageText | None:
         # htmldate gives the page's own local time; a date alone is that day's midnight in
         # Berlin, as a page dump's date is (summarizer.dates, bot.records.date_only).
         published = published.replace(tzinfo=DATES_ZONE)
-    url = (document.url or "").strip()
     return PageText(
         title,
         "\n\n".join(lines),
         published,
         url if url.startswith(("http://", "https://")) else None,
-        (document.sitename or "").strip() or None,
+        site,
     )
 
 
