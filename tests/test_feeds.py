@@ -568,6 +568,26 @@ async def test_a_page_labelled_latin1_keeps_its_windows_1252_quotes_and_euro_sig
     assert "„Das kostet 5 € mehr“ – sagte sie." in bodies
 
 
+async def test_a_utf8_page_labelled_latin1_keeps_its_umlauts(store: Store, client: Fetcher) -> None:
+    # A server's default header (and the page's stale meta tag) say ISO-8859-1 for UTF-8
+    # bytes: read as labelled, "für" was stored as "fÃ¼r" and "Straße" as "StraÃŸe".
+    body = german_text(random.Random(5), 150) + "\n\nFür die Straße gilt: „5 € mehr“ – ab März."
+    html = page_html("Kanzler verteidigt den Haushalt", body, charset="iso-8859-1")
+    page = web.Response(
+        body=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=ISO-8859-1"}
+    )
+    site = await _serve_edited_feed(lambda xml: xml, page)
+    try:
+        store.feeds.add_feed(site.url("/feed.xml"), T0)
+        report = await poll_feeds(store, client, T0)
+    finally:
+        await site.stop()
+    assert len(report.added) == 2
+    bodies = " ".join(a.body for a in store.articles.latest(10))
+    assert "Für die Straße gilt: „5 € mehr“ – ab März." in bodies
+    assert "Ã" not in bodies
+
+
 async def test_a_poll_that_crashes_is_a_feed_problem_with_its_backoff(
     store: Store, feed_site: FeedSite, client: Fetcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -36,15 +36,27 @@ _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)
 
 
 def decode_html(content: bytes, charset: str | None) -> str:
-    """HTML bytes → text: the header's charset, else the page's own, else UTF-8, else cp1252."""
+    """HTML bytes → text: the header's charset, else the page's own, else UTF-8, else cp1252.
+
+    Bytes that are UTF-8 beyond ASCII are read as UTF-8 whatever single-byte charset a label
+    names: a server's default header or a page's stale meta tag often says ISO-8859-1 for a
+    UTF-8 page, and read so, "für" showed as "fÃ¼r"; German text in windows-1252 is never
+    valid UTF-8 beyond ASCII."""
     found = _META_CHARSET.search(content[:4096]) or _XML_ENCODING.search(content[:1024])
     for name in (charset, found.group(1).decode("ascii") if found else None):
         if not name:
             continue
         try:
-            return content.decode(_browsers_codec(name))
+            codec = _browsers_codec(name)
+            text = content.decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
+        if len(text) == len(content) and not content.isascii():  # one byte a character
+            try:
+                return content.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        return text
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
