@@ -82,7 +82,7 @@ class PageText:
 
 
 # A page title's last part after a bar or dash set apart by spaces: "… - WELT", "… | MDR.DE".
-_TITLE_TAIL = re.compile(r"\s+[-|–—·»:]\s+(?P<tail>(?:(?!\s[-|–—·»:]\s).){1,60})$")
+_TITLE_TAIL = re.compile(r"\s+[-|–—·»]\s+(?P<tail>(?:(?!\s[-|–—·»]\s).){1,60})$")
 
 
 def without_site_name(title: str, site: str | None, url: str | None) -> str:
