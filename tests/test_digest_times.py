@@ -7,12 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.delivery import Delivery
 from bot.records import NewArticle, Subscription
+from bot.render import times_text, when_text
 from bot.schedule import DigestScheduler, due_digests, fire_times, next_digest_at
 from bot.store import Store
-from bot.typed_times import parse_spoken
+from bot.typed_times import parse_days, parse_spoken
 from tests.conftest import wait_until
 from tests.fakes.bot_api import FakeBotAPI
 from tests.i18n import foreign_words
@@ -161,3 +165,22 @@ async def test_the_clock_keeps_each_next_time_of_day_and_skips_the_weekend(store
     await minute(SATURDAY)
     assert len(recorder.sent) == 2
     await queue.stop()
+
+
+DAY_TOKENS = [
+    "Mo", "di", "Mi.", "DO", "fr", "Sa", "so", "Montag", "sonntags", "mon", "Fri", "sundays",
+    "-", "bis", "to", "am", "on", "Mo-Fr", "Fr–Mo", "sa,so", "werktags", "weekend", "täglich",
+    "7:30", "Wien", "jetzt", "x-y", ",", "Mo-", "-Fr", "Mo-Di-Mi",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(DAY_TOKENS), max_size=8))
+def test_any_days_typed_give_a_trigger_and_a_text(words: list[str]) -> None:
+    days, rest, unclear = parse_days(words)
+    assert len(rest) <= len(words)
+    assert unclear == "" or set(unclear.split()) <= set(words)
+    if days:
+        CronTrigger(hour=7, day_of_week=days, timezone="Europe/Berlin")  # accepted
+    for language in ("de", "en"):
+        assert when_text(language, ("07:30",), days or "")
+        assert times_text(language, ("07:30", "18:00"), days or "")
