@@ -623,7 +623,11 @@ def _publication_time(
     dates run together ("10. Februar 20199. Februar 2019") are read apart."""
     raw = [unglued(block) for block in raw]
     head = raw[max(title_index, 0) : start]
-    published = next((d for d in map(find_date, head) if d is not None), None)
+    # A date the head labels as the publication's wins over a media player's or an update's.
+    around = raw[max(title_index - HEAD_ABOVE, 0) : start]
+    published = next((d for d in map(labelled_date, around) if d is not None), None)
+    if published is None:
+        published = next((d for d in map(find_date, head) if d is not None), None)
     if published is None and title_index > 0:
         # The date line above the headline ("Stand: 04.12.2026 13:05 Uhr", the tagesschau
         # layout), among the few blocks between the navigation and the headline.

@@ -173,3 +173,16 @@ def test_a_video_title_over_its_player_is_not_the_headline() -> None:
             f"\n\nArchäologie: Die spannendsten Funde des Jahres\n\n{player}\n\n{TEXT}"
         )
         assert parse_page(dump).title == headline, player
+
+
+def test_the_date_labelled_as_the_publications_wins_over_a_players_date() -> None:
+    # Over the headline: "Veröffentlicht am …", then an audio player's line with its own date.
+    headline = "Wie der Job-Turbo Geflüchtete schneller in Arbeit bringen soll"
+    dump = (
+        f"Startseite\n\nWirtschaft\n\nVeröffentlicht am 27.04.24 um 07:39 Uhr"
+        f"\n\nAudio 03:07 Min. | 25.04.24 | Anna Beispiel\n\n{headline}\n\n{TEXT}"
+    )
+    page = parse_page(dump)
+    assert page.title == headline
+    assert page.published is not None
+    assert page.published.strftime("%d.%m.%Y %H:%M") == "27.04.2024 07:39"
