@@ -170,6 +170,10 @@ STAMP_LABEL_CHARS = 40
 # A date that opens the first paragraph stands before its dash, within this many characters.
 OPENING_DATE_CHARS = 60
 _OPENING_DASH = re.compile(r"\s[-–—]\s")
+_OPENING_DATE = re.compile(
+    r"^\(?(?P<date>\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})|\d{1,2}\.\s?[A-ZÄÖ][a-zäöü]+\s\d{4})"
+    r"\)?\s+(?=[A-ZÄÖÜ„\"»])"
+)
 # Only the run's last block is checked for an author box.
 AUTHOR_TAIL = 1
 # Blocks of at most this many words that occur twice are labels or menu entries.
@@ -709,7 +713,11 @@ def opening_date(block: str) -> datetime | None:
     if is_dateline(first):
         return find_date(first)
     head = _OPENING_DASH.split(first[:OPENING_DATE_CHARS], maxsplit=1)
-    return find_date(head[0]) if len(head) == 2 and is_dateline(head[0]) else None
+    if len(head) == 2 and is_dateline(head[0]):
+        return find_date(head[0])
+    # The date set before the first sentence: "(18.01.2018) Deutschlands …", "01.02.2022 „Der …".
+    m = _OPENING_DATE.match(first)
+    return find_date(m["date"]) if m else None
 
 
 def stamp_date(block: str) -> datetime | None:

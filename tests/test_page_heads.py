@@ -186,3 +186,13 @@ def test_the_date_labelled_as_the_publications_wins_over_a_players_date() -> Non
     assert page.title == headline
     assert page.published is not None
     assert page.published.strftime("%d.%m.%Y %H:%M") == "27.04.2024 07:39"
+
+
+def test_a_date_set_before_the_first_sentence_dates_the_article() -> None:
+    # A press release's way: "(18.01.2018) Die …", "01.02.2022 „Der …" (no dash between).
+    headline = "Landwirte fürchten die Afrikanische Schweinepest"
+    for opening in ("(18.01.2018) ", "18.01.2018 ", "18. Januar 2018 "):
+        page = parse_page(f"Startseite\n\n{headline}\n\n{opening}{TEXT}")
+        assert page.published is not None, opening
+        assert page.published.date().isoformat() == "2018-01-18", opening
+        assert page.title == headline
