@@ -85,17 +85,16 @@ class PageText:
 _TITLE_TAIL = re.compile(r"\s+[-|–—·»]\s+(?P<tail>(?:(?!\s[-|–—·»]\s).){1,60})$")
 
 
-def without_site_name(title: str, site: str | None, url: str | None) -> str:
+def without_site_name(title: str, site: str | None) -> str:
     """A page title without the site's name after it ("… - WELT", "… | MDR.DE", "… -
-    www.example.de"): the page's own site name, the outlet the table gives its address or
-    knows by that name, or a domain."""
+    www.example.de"): the page's own site name, an outlet the table knows by that name, or a
+    domain."""
     m = _TITLE_TAIL.search(title)
     if m is None or len(title[: m.start()].split()) < 2:
         return title
     tail = m["tail"].strip()
-    table = outlets()
-    own = {n.casefold() for n in (site, table.of_url(url)) if n}
-    if tail.casefold() in own or table.display(tail) or _is_domain(tail):
+    own = site is not None and tail.casefold() == site.casefold()
+    if own or outlets().display(tail) or _is_domain(tail):
         return title[: m.start()].rstrip()
     return title
 
@@ -131,7 +130,7 @@ def extract(html: str) -> PageText | None:
     site = (document.sitename or "").strip() or None
     url = (document.url or "").strip()
     if title:
-        title = without_site_name(title, site, url)
+        title = without_site_name(title, site)
     published = None
     if document.date:
         try:

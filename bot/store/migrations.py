@@ -9,8 +9,9 @@ import time
 import unicodedata
 import zlib
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -745,18 +746,24 @@ def m027_compounds_folded(db: Database) -> None:
     """Compounds are stored as the search index folds its terms (`erdoganregier`, not
     `erdoğanregier`): a query word is looked up folded, so `Erdogan` finds the compound.
     Spellings that fold alike become one row, their article counts added."""
-    folded: Counter[str] = Counter()
-    beyond_ascii = db.execute(
-        "SELECT stem, articles FROM compounds WHERE stem GLOB '*[^ -~]*'"
-    ).fetchall()
-    for stem, articles in beyond_ascii:
-        folded[_frozen_search_fold(str(stem))] += int(articles)
+    folded = _m027_folded(
+        db.execute("SELECT stem, articles FROM compounds WHERE stem GLOB '*[^ -~]*'").fetchall()
+    )
     db.execute("DELETE FROM compounds WHERE stem GLOB '*[^ -~]*'")
     db.conn.executemany(
         "INSERT INTO compounds (stem, tail, articles) VALUES (?, ?, ?)"
         " ON CONFLICT (stem) DO UPDATE SET articles = articles + excluded.articles",
         [(stem, stem[::-1], n) for stem, n in sorted(folded.items())],
     )
+
+
+def _m027_folded(rows: Iterable[Sequence[Any]]) -> Counter[str]:
+    """Compounds (stem, articles) folded, the counts of spellings that fold alike added (m027
+    on both backends)."""
+    folded: Counter[str] = Counter()
+    for stem, articles in rows:
+        folded[_frozen_search_fold(str(stem))] += int(articles)
+    return folded
 
 
 def _frozen_search_fold(term: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from bot.store.migrations import _frozen_search_fold, _m022_phrase_text
+from bot.store.migrations import _m022_phrase_text, _m027_folded
 from bot.store.postgres.phrases import pair_numbers, phrase_vectors
 from bot.store.postgres.terms import index_row, to_tsvector_text
 
@@ -462,9 +462,7 @@ def _m027_compounds_folded(conn: psycopg.Connection[Any]) -> None:
     word is looked up folded, so `Erdogan` finds the compound; spellings that fold alike
     become one row, their article counts added."""
     rows = conn.execute("SELECT stem, articles FROM compounds WHERE stem !~ '^[[:ascii:]]*$'")
-    folded: Counter[str] = Counter()
-    for stem, articles in rows.fetchall():
-        folded[_frozen_search_fold(str(stem))] += int(articles)
+    folded = _m027_folded(rows.fetchall())
     conn.execute("DELETE FROM compounds WHERE stem !~ '^[[:ascii:]]*$'")
     stems = sorted(folded)
     conn.execute(

@@ -397,7 +397,7 @@ class SearchIndex(SearchPipeline, Table):
         counts: dict[str, int] = {}
         for n, stem, articles in rows:
             found[wanted[int(n) - 1]].append(str(stem))
-            if articles is not None and search_fold(stem) == stem:
+            if articles is not None:
                 counts[stem] = int(articles)
         # The compounds' article counts, which the search of them asks for next.
         stats: _Stats | None = self._local.stats
