@@ -38,7 +38,7 @@ def find_zone(text: str) -> ZoneMatch:
     region, slash, city = text.strip().partition("/")
     if found.zone is None and slash and "/" not in city:
         # A region and a city in German: the city alone says it, if it is in that region.
-        named = REGION_NAMES.get(fold(region).casefold(), region.strip())
+        named = REGION_NAMES.get(fold(region), region.strip())
         by_city = _find_zone(city)
         if by_city.zone is not None and by_city.zone.split("/")[0].casefold() == named.casefold():
             return by_city
